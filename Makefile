@@ -1,0 +1,24 @@
+# The two jobs of the README. Both create .venv and install the project into it first (idempotent).
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: all test clean
+
+# Main job: check every shipped rule (later: verify them and build the site).
+all: $(STAMP)
+	$(BIN)/margin-verifier check rules
+
+# The test suite: unit, corpus, security, property and end-to-end CLI tests, plus doctests.
+test: $(STAMP)
+	$(BIN)/python -m pytest tests verifier -q
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+clean:
+	rm -rf $(VENV) site .pytest_cache .hypothesis

@@ -1,0 +1,126 @@
+"""The project's error types and the located diagnostic they carry.
+
+One root type, :class:`VerifierError`, subclassed by who must act on it.  Every
+error about a user's input carries one or more :class:`Diagnostic` objects that
+say *where* (file, line, column, JSON path), *what* (a stable code and a
+message) and *how to fix it* (an optional hint).
+
+>>> d = Diagnostic("MV201", "unknown key 'titel'", file="r.yaml", line=3, col=1,
+...                json_path="$.titel", hint="did you mean 'title'?")
+>>> d.render()
+"r.yaml:3:1: error[MV201]: unknown key 'titel' (at $.titel); hint: did you mean 'title'?"
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    """One located problem in a user's input.
+
+    ``line`` and ``col`` are 1-based, as editors show them; 0 means unknown.
+    """
+
+    code: str
+    message: str
+    file: str = "<input>"
+    line: int = 0
+    col: int = 0
+    json_path: str = "$"
+    hint: str | None = None
+    severity: str = "error"
+
+    def render(self) -> str:
+        """The one-line text form: ``path:line:col: error[CODE]: message (at $.path)``."""
+        text = f"{self.file}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"
+        text += f" (at {self.json_path})"
+        if self.hint:
+            text += f"; hint: {self.hint}"
+        return text
+
+    def to_json(self) -> dict:
+        return {
+            "code": self.code,
+            "severity": self.severity,
+            "message": self.message,
+            "file": self.file,
+            "line": self.line,
+            "col": self.col,
+            "jsonPath": self.json_path,
+            "hint": self.hint,
+        }
+
+
+class VerifierError(Exception):
+    """Root of every error this project raises on purpose."""
+
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None):
+        super().__init__(message)
+        self.diagnostics: list[Diagnostic] = list(diagnostics or [])
+
+    def render(self) -> str:
+        if not self.diagnostics:
+            return str(self)
+        return "\n".join(d.render() for d in self.diagnostics)
+
+
+class SpecError(VerifierError):
+    """A rule, tier or scenario file is malformed: the rule author must act."""
+
+
+class FormulaError(VerifierError):
+    """A formula is not in the safe formula language or has inconsistent units.
+
+    ``col`` is the 0-based offset of the problem inside the formula text, so the
+    loader can turn it into a file column; ``hint`` may suggest a fix.
+    """
+
+    def __init__(self, message: str, col: int = 0, hint: str | None = None, diagnostics=None):
+        super().__init__(message, diagnostics)
+        self.col = col
+        self.hint = hint
+
+
+class DerivationError(VerifierError):
+    """The derivation could not produce a closed form (reason in the message)."""
+
+
+class Disagreement(VerifierError):
+    """Two independent computations disagree; carries the counterexample."""
+
+    def __init__(self, message: str, counterexample: dict | None = None, diagnostics=None):
+        super().__init__(message, diagnostics)
+        self.counterexample = counterexample or {}
+
+
+class UsageError(VerifierError):
+    """The command line or an API call was used wrongly: the caller must act."""
+
+
+@dataclass
+class DiagnosticBag:
+    """Collects diagnostics so a whole file is reported at once (collect, then choose)."""
+
+    items: list[Diagnostic] = field(default_factory=list)
+
+    def add(self, diagnostic: Diagnostic) -> None:
+        self.items.append(diagnostic)
+
+    def extend(self, diagnostics) -> None:
+        self.items.extend(diagnostics)
+
+    def __bool__(self) -> bool:
+        return bool(self.items)
+
+    def sorted(self) -> list[Diagnostic]:
+        """Most relevant first: syntax before schema before semantics, then by position."""
+        return sorted(self.items, key=lambda d: (_rank(d.code), d.line, d.col))
+
+
+def _rank(code: str) -> int:
+    # Codes are grouped by stage (MV1xx file, MV2xx schema, MV3xx formula, MV4xx semantics);
+    # an earlier stage's error usually explains the later ones.
+    digits = "".join(ch for ch in code if ch.isdigit())
+    return int(digits[:1] or 9)

@@ -1,0 +1,27 @@
+"""Stage 3 of the pipeline: the loaded-rule objects that derive, simulate, verify and docs read.
+
+Build them with :func:`verifier.spec.load_rule`; evaluate definitions exactly with
+:func:`verifier.model.evaluate.evaluate`.
+"""
+
+from verifier.model.rule import Condition, Definition, Display, Example, ModeView, Published, Rule, Source
+from verifier.model.symbols import Parameter, SymbolSpec, in_domain, parse_domain
+from verifier.model.tiers import TierRow, TierSet, TierTable
+
+__all__ = [
+    "Condition",
+    "Definition",
+    "Display",
+    "Example",
+    "ModeView",
+    "Parameter",
+    "Published",
+    "Rule",
+    "Source",
+    "SymbolSpec",
+    "TierRow",
+    "TierSet",
+    "TierTable",
+    "in_domain",
+    "parse_domain",
+]

@@ -1,0 +1,76 @@
+"""Exact evaluation of a mode's definitions at given values (no solving).
+
+Tier symbols not given are looked up in the tier table at the basis value the
+same inputs produce, so a maintenance margin uses the bracket of its own notional.
+
+>>> from fractions import Fraction
+>>> from verifier.spec import load_rule
+>>> rule = load_rule("binance/usdm-perpetual")
+>>> mode = rule.mode("isolated")
+>>> evaluate(mode, "maintenance_margin", {"q": Fraction(1), "P": Fraction(60000)}, tiers=rule.tiers,
+...          market="BTC/USDT:USDT")
+Fraction(250, 1)
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import sympy
+
+
+class EvaluationError(ValueError):
+    """A value could not be computed (missing input, no tier row, division by zero)."""
+
+
+def to_fraction(value) -> Fraction:
+    """An exact SymPy number (or int/Fraction) as a :class:`Fraction`; refuses anything inexact."""
+    if isinstance(value, (int, Fraction)):
+        return Fraction(value)
+    value = sympy.nsimplify(value) if isinstance(value, sympy.Float) else value
+    if isinstance(value, sympy.Rational):
+        return Fraction(int(value.p), int(value.q))
+    if isinstance(value, sympy.Integer):
+        return Fraction(int(value))
+    raise EvaluationError(f"not an exact number: {value}")
+
+
+def substitutions(mode, values: dict, *, date=None, tiers=None, market=None, needed=None) -> dict:
+    """SymPy symbol -> Rational for every parameter (at ``date``), given value and tier column.
+
+    Tier columns are looked up only for tier symbols in ``needed`` (all of them when None).
+    """
+    subs = {p.sympy: sympy.Rational(str(p.value_at(date))) for p in mode.parameters.values()}
+    for name, value in values.items():
+        spec = mode.symbols.get(name) or mode.parameters.get(name)
+        if spec is None:
+            raise EvaluationError(f"mode {mode.name!r} has no symbol {name!r}")
+        subs[spec.sympy] = sympy.Rational(Fraction(value).numerator, Fraction(value).denominator)
+    missing_tiers = {name: column for name, column in mode.tier_symbols.items()
+                     if name not in values and (needed is None or name in needed)}
+    if missing_tiers and tiers is not None and mode.tier_basis is not None:
+        table = tiers.table(market)
+        if table is None:
+            raise EvaluationError(f"name a market to pick a tier table (one of {', '.join(tiers.tables)})")
+        basis = mode.tier_basis.expr.subs(subs)
+        if basis.free_symbols:
+            raise EvaluationError("the tier basis needs " + ", ".join(sorted(s.name for s in basis.free_symbols)))
+        row = table.row_for(to_fraction(basis))
+        if row is None:
+            raise EvaluationError(f"no tier row of {table.market} holds basis {to_fraction(basis)}")
+        for name, column in missing_tiers.items():
+            value = row.values[column]
+            subs[mode.symbols[name].sympy] = sympy.Rational(value.numerator, value.denominator)
+    return subs
+
+
+def evaluate(mode, definition: str, values: dict, *, date=None, tiers=None, market=None) -> Fraction:
+    """The exact value of ``definition`` in ``mode`` at ``values`` (name -> number)."""
+    expr = mode.definitions[definition].expr
+    needed = {s.name for s in expr.free_symbols}
+    result = expr.subs(substitutions(mode, values, date=date, tiers=tiers, market=market, needed=needed))
+    if result.free_symbols:
+        raise EvaluationError(f"{definition!r} still needs " + ", ".join(sorted(s.name for s in result.free_symbols)))
+    if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        raise EvaluationError(f"{definition!r} divides by zero at these values")
+    return to_fraction(result)

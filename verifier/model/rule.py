@@ -1,0 +1,184 @@
+"""A loaded rule: the objects every later stage (derive, simulate, verify, docs) works from.
+
+A :class:`Rule` is built by :func:`verifier.spec.load_rule`; nothing else constructs one.
+Each margin mode is seen through a :class:`ModeView`, where global and mode-level
+symbols, parameters, definitions and conditions are merged, and every definition
+is expanded down to symbols and parameters.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from verifier.formula import Formula, Term, Unit
+
+
+@dataclass(frozen=True)
+class Source:
+    id: str
+    title: str
+    url: str
+    retrieved: str
+    provenance: str | None = None
+    publisher: str | None = None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A named formula; ``formula.expr`` is fully expanded, ``text`` is what the author wrote."""
+
+    name: str
+    text: str
+    formula: Formula
+    source: str
+    meaning: str | None = None
+
+    @property
+    def expr(self):
+        return self.formula.expr
+
+    @property
+    def unit(self) -> Unit:
+        return self.formula.unit
+
+
+@dataclass(frozen=True)
+class Condition:
+    """A named condition such as ``liquidation``: ``formula.expr`` is a SymPy relational."""
+
+    name: str
+    text: str
+    formula: Formula
+    solve_for: str
+    source: str
+    note: str | None = None
+
+    @property
+    def relation(self):
+        return self.formula.expr
+
+    @property
+    def operator(self) -> str:
+        """The comparison as written ('<=', '<', ...): the rule's boundary semantics."""
+        return getattr(self.formula.expr, "rel_op", "?")
+
+
+@dataclass(frozen=True)
+class Published:
+    """An exchange's own closed form for ``quantity`` (e.g. ``liquidation_price``) in some modes."""
+
+    quantity: str
+    formula: Formula
+    modes: tuple
+    position_mode: str | None
+    where: dict
+    source: str
+    note: str | None
+    index: int
+
+
+@dataclass(frozen=True)
+class Example:
+    """A worked example: inputs, expected outputs, tolerance, where it comes from."""
+
+    name: str
+    source: str
+    mode: str
+    given: dict
+    expect: dict
+    tolerance: Fraction
+    date: _dt.date | None
+    market: str | None
+    note: str | None
+    index: int
+
+
+@dataclass(frozen=True)
+class Display:
+    """How the exchange displays prices: tick size and rounding direction."""
+
+    price_tick: Fraction | None = None
+    price_rounding: str | None = None
+
+
+@dataclass
+class ModeView:
+    """One margin mode with everything merged and expanded."""
+
+    name: str
+    account: str  # 'cross' or 'isolated'
+    meaning: str
+    symbols: dict  # name -> SymbolSpec (global and mode-level)
+    parameters: dict  # name -> Parameter (mode-level overriding global)
+    definitions: dict  # name -> Definition, expanded
+    conditions: dict  # name -> Condition
+    tier_basis: Formula | None = None
+
+    @property
+    def env(self) -> dict:
+        """Every name usable in this mode's formulas -> :class:`Term`."""
+        env = {name: Term(spec.sympy, spec.unit) for name, spec in self.symbols.items()}
+        env.update({name: Term(p.sympy, p.unit) for name, p in self.parameters.items()})
+        env.update({name: Term(d.expr, d.unit) for name, d in self.definitions.items()})
+        return env
+
+    @property
+    def others(self) -> dict:
+        """Symbols that stand for a definition summed over the account's other positions: symbol -> definition."""
+        return {name: spec.others for name, spec in self.symbols.items() if spec.others}
+
+    @property
+    def tier_symbols(self) -> dict:
+        """Symbols supplied by the tier table: symbol -> column."""
+        return {name: spec.from_tiers for name, spec in self.symbols.items() if spec.from_tiers}
+
+    def parameter_values(self, date: _dt.date | None = None) -> dict:
+        """SymPy symbol -> exact value of every parameter in force on ``date``."""
+        return {p.sympy: p.value_at(date) for p in self.parameters.values()}
+
+
+@dataclass
+class Rule:
+    """One exchange product's margin rules, loaded and checked."""
+
+    id: str
+    title: str
+    exchange: str
+    product: str
+    description: str | None
+    price: str
+    collateral_unit: Unit | None
+    position_modes: tuple
+    sources: dict
+    symbols: dict
+    parameters: dict
+    tiers: object  # TierSet | None
+    modes: dict  # name -> ModeView
+    published: dict  # quantity -> [Published]
+    examples: list
+    display: Display
+    disagreements: list
+    file: str
+    content_hash: str
+    document: object = field(repr=False, default=None)  # the located Document, for error positions
+
+    @property
+    def price_symbol(self):
+        return self.symbols[self.price].sympy
+
+    @property
+    def is_inverse(self) -> bool:
+        return self.product.startswith("inverse")
+
+    def mode(self, name: str) -> ModeView:
+        try:
+            return self.modes[name]
+        except KeyError:
+            raise KeyError(f"rule {self.id!r} has no mode {name!r}; it has {', '.join(self.modes)}") from None
+
+    def locate(self, *path) -> tuple[int, int]:
+        """(line, col) of a value in the rule file, for error messages."""
+        return self.document.position(path) if self.document is not None else (0, 0)

@@ -1,0 +1,110 @@
+"""Symbols and parameters: the named quantities a rule's formulas are written in.
+
+>>> parse_domain("> 0 and <= 1")
+(('>', Fraction(0, 1)), ('<=', Fraction(1, 1)))
+>>> p = Parameter("theta", None, "liquidation threshold", "src", ((_d("2019-01-01"), Fraction(11, 10)),), None, None)
+>>> p.value_at(_d("2020-05-05"))
+Fraction(11, 10)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import sympy
+
+from verifier.formula import Unit
+
+_DOMAIN_PART = re.compile(r"^\s*(>=|>|<=|<|!=)\s*(-?[0-9.]+)\s*$")
+
+
+def _d(text: str) -> _dt.date:
+    return _dt.date.fromisoformat(text)
+
+
+def parse_domain(text: str | None) -> tuple:
+    """Parse ``"> 0 and <= 1"`` into ``(("<op>", Fraction), ...)``; empty for no domain."""
+    if not text:
+        return ()
+    parts = []
+    for piece in text.split(" and "):
+        match = _DOMAIN_PART.match(piece)
+        if not match:
+            raise ValueError(f"cannot read domain part {piece.strip()!r}; write e.g. '> 0' or '>= 0 and < 1'")
+        parts.append((match.group(1), Fraction(match.group(2))))
+    return tuple(parts)
+
+
+def in_domain(value: Fraction, domain: tuple) -> bool:
+    """Whether ``value`` satisfies every part of a parsed domain."""
+    checks = {">": value.__gt__, ">=": value.__ge__, "<": value.__lt__, "<=": value.__le__, "!=": value.__ne__}
+    return all(checks[op](bound) for op, bound in domain)
+
+
+def make_sympy_symbol(name: str, domain: tuple, one_of: tuple | None) -> sympy.Symbol:
+    """A SymPy symbol carrying what the rule says about its sign (helps simplification and solving)."""
+    assumptions = {"real": True}
+    lows = [(op, bound) for op, bound in domain if op in (">", ">=")]
+    if any(op == ">" and bound >= 0 or op == ">=" and bound > 0 for op, bound in lows):
+        assumptions["positive"] = True
+    elif any(op == ">=" and bound == 0 for op, bound in lows):
+        assumptions["nonnegative"] = True
+    if one_of:
+        if all(Fraction(v).denominator == 1 for v in one_of):
+            assumptions["integer"] = True
+        if all(v != 0 for v in one_of):
+            assumptions["nonzero"] = True
+        if all(v > 0 for v in one_of):
+            assumptions["positive"] = True
+    return sympy.Symbol(name, **assumptions)
+
+
+@dataclass(frozen=True)
+class SymbolSpec:
+    """A declared symbol: unit, meaning, where its value comes from."""
+
+    name: str
+    unit: Unit
+    meaning: str
+    domain: tuple = ()
+    one_of: tuple | None = None
+    from_tiers: str | None = None  # the tier column that supplies it, when it comes from tiers
+    others: str | None = None  # the definition summed over the account's other positions
+    snapshot: dict = field(default_factory=dict)  # account kind ('cross'/'isolated'/'*') -> formula text
+    source: str | None = None
+    sympy: object = None
+
+    def snapshot_formula(self, account: str) -> str | None:
+        """The snapshot reading for this account kind ('cross' or 'isolated'), if any."""
+        return self.snapshot.get(account) or self.snapshot.get("*")
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """A constant with effective dates: ``values`` is ``((date, value), ...)`` in increasing date order."""
+
+    name: str
+    unit: Unit | None
+    meaning: str
+    source: str
+    values: tuple
+    note: str | None
+    sympy: object
+
+    def value_at(self, date: _dt.date | None = None) -> Fraction:
+        """The value in force on ``date`` (the latest value when ``date`` is None).
+
+        Raises ``LookupError`` when ``date`` is before the first effective date.
+        """
+        if date is None:
+            return self.values[-1][1]
+        current = None
+        for since, value in self.values:
+            if since <= date:
+                current = value
+        if current is None:
+            raise LookupError(f"parameter {self.name!r} has no value before {self.values[0][0].isoformat()}")
+        return current

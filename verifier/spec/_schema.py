@@ -1,0 +1,120 @@
+"""JSON Schema validation (Draft 2020-12) turned into located, readable diagnostics.
+
+The schemas ship inside the package (``verifier/schemas/``) so editors and this
+checker read the same file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import json
+import re
+from importlib import resources
+
+import jsonschema
+
+from verifier.errors import Diagnostic
+from verifier.spec._yaml import Document
+
+
+@functools.cache
+def load_schema(name: str) -> dict:
+    """The published schema ``name`` ('rule', 'tiers' or 'scenario') as a dict."""
+    text = resources.files("verifier.schemas").joinpath(f"{name}.schema.json").read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@functools.cache
+def _validator(name: str):
+    return jsonschema.Draft202012Validator(load_schema(name))
+
+
+def schema_diagnostics(doc: Document, name: str) -> list[Diagnostic]:
+    """Every schema violation in ``doc``, one diagnostic each (unknown keys one per key)."""
+    out: list[Diagnostic] = []
+    for error in _validator(name).iter_errors(doc.data):
+        out.extend(_convert(doc, error))
+    # A oneOf/anyOf failure repeats what its branches say; keep distinct messages per place.
+    seen, unique = set(), []
+    for d in out:
+        key = (d.line, d.col, d.message)
+        if key not in seen:
+            seen.add(key)
+            unique.append(d)
+    return unique
+
+
+def _convert(doc: Document, error) -> list[Diagnostic]:
+    path = tuple(error.absolute_path)
+    kind = error.validator
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    if kind == "additionalProperties" and isinstance(error.instance, dict):
+        known = list(schema.get("properties", {}))
+        pattern = schema.get("patternProperties", {})
+        extras = [k for k in error.instance if k not in known and not any(re.search(p, k) for p in pattern)]
+        out = []
+        for key in extras:
+            close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+            hint = f"did you mean {close[0]!r}?" if close else (
+                "allowed keys: " + ", ".join(known) if known else None)
+            out.append(doc.diagnostic("MV201", f"unknown key {key!r}", path + (key,), hint=hint, at_key=True))
+        if out:
+            return out
+    if kind == "required":
+        missing = re.findall(r"'([^']+)' is a required property", error.message)
+        name = missing[0] if missing else "?"
+        description = schema.get("properties", {}).get(name, {}).get("description")
+        return [doc.diagnostic("MV202", f"missing required key {name!r}", path,
+                               hint=description)]
+    if kind == "type":
+        expected = error.validator_value
+        expected = " or ".join(expected) if isinstance(expected, list) else expected
+        got = _describe(error.instance)
+        hint = "write the number without quotes" if expected == "number" and isinstance(error.instance, str) else None
+        return [doc.diagnostic("MV203", f"expected {_article(expected)}, got {got}", path, hint=hint)]
+    if kind in ("enum", "const"):
+        allowed = error.validator_value if kind == "enum" else [error.validator_value]
+        close = difflib.get_close_matches(str(error.instance), [str(a) for a in allowed], n=1, cutoff=0.5)
+        hint = f"did you mean {close[0]!r}?" if close else None
+        return [doc.diagnostic("MV204", f"{_describe(error.instance)} is not one of {', '.join(map(repr, allowed))}",
+                               path, hint=hint)]
+    if kind == "pattern":
+        return [doc.diagnostic("MV205", f"{_describe(error.instance)} is not in the expected form",
+                               path, hint=schema.get("description"))]
+    if kind == "propertyNames":
+        key = _find_bad_key(error)
+        sub = error.context[0].schema.get("description") if error.context else None
+        return [doc.diagnostic("MV205", f"key {key!r} is not in the expected form", path + ((key,) if key else ()),
+                               hint=sub or schema.get("propertyNames", {}).get("description"), at_key=True)]
+    if kind in ("oneOf", "anyOf") and error.context:
+        best = jsonschema.exceptions.best_match(error.context)
+        return _convert(doc, best)
+    if kind in ("minProperties", "minItems"):
+        return [doc.diagnostic("MV206", f"must not be empty ({error.message})", path)]
+    return [doc.diagnostic("MV209", error.message, path, hint=schema.get("description"))]
+
+
+def _find_bad_key(error):
+    for child in error.context or ():
+        if isinstance(child.instance, str):
+            return child.instance
+    return None
+
+
+def _article(word: str) -> str:
+    return f"an {word}" if word[:1] in "aeiou" else f"a {word}"
+
+
+def _describe(value) -> str:
+    if value is None:
+        return "nothing (null)"
+    if isinstance(value, bool):
+        return f"the boolean {str(value).lower()}"
+    if isinstance(value, str):
+        return f"the text {value!r}" if len(value) < 60 else f"the text {value[:57]!r}..."
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return f"the number {value}"
