@@ -1,0 +1,59 @@
+"""Derive every mode's conditions of a rule: :func:`derive_rule` -> :class:`RuleDerivation`.
+
+>>> from verifier.spec import load_rule
+>>> d = derive_rule(load_rule("binance/usdm-perpetual"))
+>>> d.modes["cross"].prices["liquidation"].expr
+(-EP*q*s - TMM1 + UPNL1 + WB + cum)/(q*(MMR - s))
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from verifier.derive import cache
+from verifier.derive.closed_form import ClosedForm, solve_condition
+from verifier.errors import DerivationError
+
+
+@dataclass
+class ModeDerivation:
+    """The closed forms of one mode: condition name -> :class:`ClosedForm`; failures with their reason."""
+
+    mode: str
+    prices: dict = field(default_factory=dict)
+    failures: dict = field(default_factory=dict)  # condition name -> reason
+
+
+@dataclass
+class RuleDerivation:
+    rule_id: str
+    content_hash: str
+    modes: dict = field(default_factory=dict)  # mode name -> ModeDerivation
+    from_cache: bool = False
+
+    def closed_form(self, mode: str, condition: str) -> ClosedForm:
+        derived = self.modes[mode]
+        if condition in derived.failures:
+            raise DerivationError(derived.failures[condition])
+        return derived.prices[condition]
+
+
+def derive_rule(rule, *, use_cache: bool = True) -> RuleDerivation:
+    """Solve each condition of each mode of ``rule``; cached by ``rule.content_hash``."""
+    if use_cache:
+        cached = cache.load(rule.content_hash)
+        if cached is not None:
+            cached.from_cache = True
+            return cached
+    result = RuleDerivation(rule.id, rule.content_hash)
+    for name, mode in rule.modes.items():
+        derived = ModeDerivation(name)
+        for cname, condition in mode.conditions.items():
+            try:
+                derived.prices[cname] = solve_condition(mode, condition)
+            except DerivationError as exc:
+                derived.failures[cname] = str(exc)
+        result.modes[name] = derived
+    if use_cache:
+        cache.store(rule.content_hash, result)
+    return result

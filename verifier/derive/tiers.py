@@ -1,0 +1,149 @@
+"""Exact prices from a closed form, tier-consistent: :func:`price_at` and :func:`solve_price`.
+
+Each tier row's values are substituted into the general root; a root is kept only when it is
+in the price's domain and the tier basis evaluated *at that root* falls inside the same row
+(with the table's own bound convention).  The tier at entry is reported beside it.
+
+>>> from fractions import Fraction as F
+>>> from verifier.spec import load_rule
+>>> rule = load_rule("binance/usdm-perpetual")
+>>> s = solve_price(rule, "isolated", "liquidation", {"WB": F(1000), "q": F(1), "EP": F(60000), "s": F(1)},
+...                 market="BTC/USDT:USDT")
+>>> s.price, s.tier, s.entry_tier
+(Fraction(11790000, 199), 2, 2)
+>>> price_at(rule, "isolated", "liquidation", {"WB": F(10**6), "q": F(1), "EP": F(60000), "s": F(1)},
+...          market="BTC/USDT:USDT") is None
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+import sympy
+
+from verifier.derive.derivation import derive_rule
+from verifier.model.evaluate import EvaluationError, substitutions, to_fraction
+
+
+@dataclass(frozen=True)
+class TierSolution:
+    """A solved price: ``price`` None means none exists; ``tier``/``entry_tier`` are row numbers (or None)."""
+
+    price: Fraction | None
+    tier: int | None = None
+    entry_tier: int | None = None
+    candidates: tuple = ()  # (row number, price) of every tier-consistent root
+
+    @property
+    def tier_changed(self) -> bool:
+        return self.tier is not None and self.entry_tier is not None and self.tier != self.entry_tier
+
+
+def price_at(rule, mode_name, condition_name, values, *, market=None, date=None) -> Fraction | None:
+    """The exact, tier-consistent ``condition_name`` price in ``mode_name`` at ``values`` (name -> number).
+
+    ``values`` may give tier symbols directly; they then override the table.  None when no price exists.
+    """
+    return solve_price(rule, mode_name, condition_name, values, market=market, date=date).price
+
+
+def entry_symbol(mode, solve_for: str) -> str | None:
+    """The symbol read from the snapshot's ``entryPrice`` (the price the position was opened at)."""
+    for name, spec in mode.symbols.items():
+        if name != solve_for and spec.snapshot_formula(mode.account) == "entryPrice":
+            return name
+    return None
+
+
+def solve_price(rule, mode_name, condition_name, values, *, market=None, date=None) -> TierSolution:
+    mode = rule.mode(mode_name)
+    form = derive_rule(rule).closed_form(mode_name, condition_name)
+    target = mode.symbols[form.solve_for].sympy
+    given = {k: Fraction(v) for k, v in values.items()}
+    current = given.pop(form.solve_for, None)  # the price now (e.g. the mark): not an input of the root
+    subs = substitutions(mode, given, date=date, needed=set())
+    missing_tiers = [name for name in mode.tier_symbols if name not in given]
+    uses_tiers = any(mode.symbols[n].sympy in r.free_symbols for n in missing_tiers for r in form.roots)
+    uses_tiers = uses_tiers or (not form.roots and missing_tiers and rule.tiers is not None)
+    if not uses_tiers:
+        found = [p for p in (_root_value(form, root, subs, target) for root in form.roots) if p is not None]
+        return TierSolution(_pick(found, current, given, mode, form.solve_for))
+    if rule.tiers is None or mode.tier_basis is None:
+        raise EvaluationError("give " + ", ".join(missing_tiers) + " (the rule has no tier table)")
+    table = rule.tiers.table(market)
+    if table is None:
+        raise EvaluationError(f"name a market to pick a tier table (one of {', '.join(rule.tiers.tables)})")
+    candidates = []
+    for row in table.rows:
+        row_subs = dict(subs)
+        for name in missing_tiers:
+            value = row.values[mode.tier_symbols[name]]
+            row_subs[mode.symbols[name].sympy] = sympy.Rational(value.numerator, value.denominator)
+        for root in form.roots:
+            price = _root_value(form, root, row_subs, target)
+            if price is None:
+                continue
+            basis = _number(mode.tier_basis.expr.subs({**row_subs, target: _rational(price)}))
+            if basis is not None and row.contains(basis, table.bounds):
+                candidates.append((row.number, price))
+    entry_tier = None
+    reference = current
+    if reference is None:
+        entry = entry_symbol(mode, form.solve_for)
+        reference = given.get(entry) if entry else None
+    if reference is not None:
+        basis = _number(mode.tier_basis.expr.subs({**subs, target: _rational(reference)}))
+        row = table.row_for(basis) if basis is not None else None
+        entry_tier = row.number if row else None
+    if not candidates:
+        return TierSolution(None, None, entry_tier, ())
+    price = _pick([p for _, p in candidates], current, given, mode, form.solve_for)
+    tier = next(n for n, p in candidates if p == price)
+    return TierSolution(price, tier, entry_tier, tuple(candidates))
+
+
+def _pick(prices, current, given, mode, solve_for):
+    """One price among several consistent roots: the nearest to the current (else entry) price."""
+    if not prices:
+        return None
+    if len(prices) == 1:
+        return prices[0]
+    reference = current
+    if reference is None:
+        entry = entry_symbol(mode, solve_for)
+        reference = given.get(entry) if entry else None
+    if reference is None:
+        return prices[0]
+    return min(prices, key=lambda p: abs(p - reference))
+
+
+def _rational(value: Fraction):
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+def _number(expr) -> Fraction | None:
+    if expr.free_symbols:
+        raise EvaluationError("still needs " + ", ".join(sorted(s.name for s in expr.free_symbols)))
+    if expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return None
+    return to_fraction(expr)
+
+
+def _root_value(form, root, subs, target) -> Fraction | None:
+    """The root at ``subs`` when it is a finite number satisfying the validity conditions, else None."""
+    value = sympy.cancel(root.subs(subs)) if root.free_symbols - set(subs) == set() else root.subs(subs)
+    if value.free_symbols:
+        raise EvaluationError("needs " + ", ".join(sorted(s.name for s in value.free_symbols)))
+    price = _number(value)
+    if price is None:
+        return None
+    point = {**subs, target: _rational(price), form.variable: _rational(price)}
+    for excluded in form.excluded:
+        if excluded.subs(subs) == _rational(price):
+            return None
+    for condition in form.conditions:
+        if condition.subs(point) is not sympy.true:
+            return None
+    return price
