@@ -252,15 +252,21 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
                 if report_once(("clash", path)):
                     ctx.error("MV420", f"definition {name!r} has the name of a symbol or parameter", path, at_key=True)
         definitions = {}
-        for name in _definition_order(ctx, raw_definitions, report_once):
+        order, broken = _definition_order(ctx, raw_definitions, report_once)
+        for name in broken:  # already reported: stand-ins keep their users from cascading errors
+            env[name] = Term(sympy.Dummy(name), ANY)
+        for name in order:
             spec, path = raw_definitions[name]
             if report_once(("src", path)):
                 check_source(spec["source"], path + ("source",))
+            if name in broken:
+                continue
             try:
                 formula = parse_formula(spec["formula"], env, what=f"definition {name!r}")
             except FormulaError as exc:
                 if report_once(("formula", path, str(exc))):
                     ctx.formula_error(exc, path + ("formula",))
+                env[name] = Term(sympy.Dummy(name), ANY)
                 continue
             if formula.unit == BOOLEAN:
                 if report_once(("bool", path)):
@@ -382,9 +388,9 @@ def _check_date(ctx, text, path, at_key=False):
         return None
 
 
-def _definition_order(ctx, raw_definitions, report_once) -> list[str]:
-    """Definitions in an order where each comes after those it uses; cycles are reported."""
-    uses = {}
+def _definition_order(ctx, raw_definitions, report_once) -> tuple[list[str], set]:
+    """Definitions in an order where each comes after those it uses, and the names caught in cycles."""
+    uses, broken = {}, set()
     for name, (spec, _) in raw_definitions.items():
         try:
             tree = ast.parse(str(spec["formula"]).replace("^", "**"), mode="eval")
@@ -392,9 +398,11 @@ def _definition_order(ctx, raw_definitions, report_once) -> list[str]:
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             names = set()  # the parser reports the syntax error with its position
         uses[name] = names & set(raw_definitions) - {name}
-        if name in names and report_once(("self", name)):
+        if name in names:
+            broken.add(name)
             _, path = raw_definitions[name]
-            ctx.error("MV422", f"definition {name!r} refers to itself", path + ("formula",))
+            if report_once(("self", name)):
+                ctx.error("MV422", f"definition {name!r} refers to itself", path + ("formula",))
     order, state = [], {}
 
     def visit(name, stack):
@@ -402,6 +410,7 @@ def _definition_order(ctx, raw_definitions, report_once) -> list[str]:
             return
         if state.get(name) == "busy":
             cycle = stack[stack.index(name):] + [name]
+            broken.update(cycle)
             _, path = raw_definitions[name]
             if report_once(("cycle", tuple(sorted(cycle)))):
                 ctx.error("MV422", "definitions refer to each other in a cycle: " + " -> ".join(cycle),
@@ -415,7 +424,7 @@ def _definition_order(ctx, raw_definitions, report_once) -> list[str]:
 
     for name in raw_definitions:
         visit(name, [])
-    return order
+    return order, broken
 
 
 def _build_published(ctx, quantity, condition_name, entry, index, path, modes, build_symbols):

@@ -35,6 +35,11 @@ def schema_diagnostics(doc: Document, name: str) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     for error in _validator(name).iter_errors(doc.data):
         out.extend(_convert(doc, error))
+    # 'unknown key titel' + 'missing key title' is one mistake: keep the unknown key, which says where.
+    suggested = {(d.json_path, d.hint) for d in out if d.code == "MV201"}
+    out = [d for d in out if not (d.code == "MV202" and any(
+        hint == f"did you mean {d.message.split()[-1]}?" and path.rsplit(".", 1)[0] in (d.json_path, "$")
+        for path, hint in suggested))]
     # A oneOf/anyOf failure repeats what its branches say; keep distinct messages per place.
     seen, unique = set(), []
     for d in out:
@@ -58,6 +63,8 @@ def _convert(doc: Document, error) -> list[Diagnostic]:
             close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
             hint = f"did you mean {close[0]!r}?" if close else (
                 "allowed keys: " + ", ".join(known) if known else None)
+            if any(ch in key for ch in "()*+/"):
+                hint = "a formula with ',' inside {...} must be quoted: formula: \"min(a, b)\""
             out.append(doc.diagnostic("MV201", f"unknown key {key!r}", path + (key,), hint=hint, at_key=True))
         if out:
             return out

@@ -122,7 +122,22 @@ def read_file(path) -> Document:
     except UnicodeDecodeError as exc:
         raise DocumentError([Diagnostic("MV100", f"file is not valid UTF-8 ({exc.reason} at byte {exc.start})",
                                         file=name, line=1, col=1)]) from None
+    if name.endswith(".json"):
+        _check_json_syntax(text, name)
     return read_document(text, name)
+
+
+def _check_json_syntax(text: str, file: str) -> None:
+    """A .json file must be JSON, not merely YAML flow style (which accepts e.g. ``"a": }``)."""
+    import json
+
+    try:
+        json.loads(text, parse_constant=lambda name: None)
+    except json.JSONDecodeError as exc:
+        raise DocumentError([Diagnostic("MV100", f"JSON syntax error: {exc.msg}", file=file, line=exc.lineno,
+                                        col=exc.colno)]) from None
+    except RecursionError:
+        raise DocumentError([Diagnostic("MV103", "document is nested too deeply", file=file, line=1, col=1)]) from None
 
 
 def read_document(text: str, file: str = "<input>") -> Document:

@@ -1,0 +1,82 @@
+"""End-to-end: `margin-verifier check` run as a user runs it, in a subprocess."""
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "tests" / "corpus"
+
+
+def run(*args, cwd=ROOT):
+    exe = shutil.which("margin-verifier", path=str(Path(sys.executable).parent))
+    command = [exe] if exe else [sys.executable, "-m", "verifier"]
+    return subprocess.run(command + list(args), cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_check_shipped_rules_exits_zero():
+    result = run("check")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "0 problems" in result.stdout
+
+
+def test_python_dash_m_is_the_same_command():
+    result = subprocess.run([sys.executable, "-m", "verifier", "check", "rules"], cwd=ROOT, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0 and "0 problems" in result.stdout
+
+
+def test_invalid_file_exits_two_with_located_message_and_no_traceback():
+    result = run("check", str(CORPUS / "invalid" / "typo-in-key.yaml"))
+    assert result.returncode == 2
+    assert "typo-in-key.yaml:8:1: error[MV201]: unknown key 'titel' (at $.titel); hint: did you mean 'title'?" \
+        in result.stdout
+    assert "Traceback" not in result.stdout + result.stderr
+
+
+def test_every_invalid_corpus_file_exits_nonzero_without_traceback():
+    files = [p for p in (CORPUS / "invalid").rglob("*") if p.suffix in (".yaml", ".json") and p.name != "BTCUSDT.yaml"]
+    result = run("check", *map(str, files))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stdout + result.stderr
+    assert result.stdout.count("error[MV") >= len(files)
+
+
+def test_wrong_example_value_exits_one():
+    result = run("check", str(CORPUS / "invalid" / "example-wrong-value.yaml"))
+    assert result.returncode == 1
+    assert "expected maintenance_margin = 251" in result.stdout
+
+
+def test_json_output_is_machine_readable():
+    result = run("check", "--format", "json", str(CORPUS / "invalid" / "unknown-unit.yaml"))
+    payload = json.loads(result.stdout)
+    diagnostic = payload["files"][0]["diagnostics"][0]
+    assert diagnostic["code"] == "MV301" and diagnostic["line"] == 19 and diagnostic["jsonPath"] == "$.symbols.P.unit"
+    assert payload["summary"]["problems"] >= 1
+
+
+def test_github_format_prints_annotations():
+    result = run("check", "--format", "github", str(CORPUS / "invalid" / "unknown-unit.yaml"))
+    assert result.stdout.startswith("::error file=") and ",line=19,col=13,title=MV301::" in result.stdout
+
+
+@pytest.mark.parametrize("args", [["check", "no/such/path"], ["check", "--format", "xml"], ["no-such-verb"], []])
+def test_usage_errors_exit_two(args):
+    result = run(*args)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+
+
+def test_check_never_modifies_the_checked_files(tmp_path):
+    target = tmp_path / "rule.yaml"
+    shutil.copytree(CORPUS / "valid", tmp_path / "valid")
+    target = tmp_path / "valid" / "minimal-linear.yaml"
+    before = {p: p.read_bytes() for p in (tmp_path / "valid").rglob("*") if p.is_file()}
+    run("check", str(tmp_path / "valid"))
+    after = {p: p.read_bytes() for p in (tmp_path / "valid").rglob("*") if p.is_file()}
+    assert before == after and target.exists()

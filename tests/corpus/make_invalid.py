@@ -1,0 +1,95 @@
+"""Regenerate tests/corpus/invalid/ from valid/minimal-linear.yaml: one realistic mistake per file.
+
+Each generated file starts with two comment lines the corpus test reads:
+    # expect: <CODE> line <N>
+    # message: <text the diagnostic must contain>
+The line is where the mistake is (found by its marker text), computed here independently of the loader.
+Run: .venv/bin/python tests/corpus/make_invalid.py
+"""
+
+from pathlib import Path
+
+HERE = Path(__file__).parent
+BASE = (HERE / "valid" / "minimal-linear.yaml").read_text()
+TIER = (HERE / "valid" / "tiers" / "BTCUSDT.yaml").read_text()
+
+# slug: (what an author did, old text, new text, code, message fragment, marker on the error line or None=line 1)
+RULE_MISTAKES = {
+    "typo-in-key": ("misspelt a top-level key", "title: Example linear", "titel: Example linear", "MV201", "unknown key 'titel'", "titel:"),
+    "missing-required-key": ("forgot the price symbol", "price: P\n", "", "MV202", "missing required key 'price'", "format: 1"),
+    "unknown-symbol": ("used an undeclared name", "{formula: q * P, source: doc}", "{formula: q * Px, source: doc}", "MV302", "unknown name 'Px'", "q * Px"),
+    "unit-mismatch-add": ("added base to quote", "equity: {formula: WB + upnl, source: doc}", "equity: {formula: WB + q, source: doc}", "MV303", "cannot add quote and base", "WB + q"),
+    "unit-mismatch-compare": ("compared quote with a rate", "when: equity <= maintenance_margin", "when: equity <= MMR", "MV303", "cannot compare quote and 1", "equity <= MMR"),
+    "bad-retrieved-date": ("wrote month 13", "retrieved: 2026-11-21", "retrieved: 2026-13-01", "MV402", "'2026-13-01' is not a calendar date", "2026-13-01"),
+    "unknown-source": ("cited a source that is not listed", "{formula: q * P, source: doc}", "{formula: q * P, source: docs}", "MV400", "unknown source 'docs'", "source: docs"),
+    "yaml-bad-indentation": ("broke the indentation", "    title: Example liquidation page\n", "   title: Example liquidation page\n", "MV100", "YAML syntax error", "    url: https"),
+    "duplicate-key": ("defined a key twice", "exchange: example\n", "exchange: example\nexchange: example\n", "MV101", "duplicate key 'exchange'", "exchange: example\nproduct"),
+    "tab-indentation": ("indented with a tab", "  doc:\n    title", "  doc:\n\ttitle", "MV100", "YAML syntax error", "\ttitle"),
+    "python-tag": ("pasted a Python object tag", "title: Example linear perpetual", "title: !!python/object/apply:os.system [ls]", "MV102", "is not allowed", "!!python"),
+    "non-finite-number": ("wrote .nan for a rate", "2020-01-01: 0.005", "2020-01-01: .nan", "MV105", "non-finite number '.nan'", ".nan"),
+    "format-as-text": ("quoted the format version", "format: 1", "format: \"1\"", "MV204", "is not one of 1", "format: \"1\""),
+    "number-as-text": ("quoted an example number", "given: {q: 2, P: 30000}", "given: {q: \"2\", P: 30000}", "MV203", "expected a number, got the text '2'", "q: \"2\""),
+    "product-typo": ("misspelt the product kind", "product: linear-perpetual", "product: linear-perp", "MV204", "'linear-perp' is not one of", "product: linear-perp"),
+    "unknown-unit": ("misspelt a unit", "P: {unit: quote/base, meaning: mark price", "P: {unit: qoute/base, meaning: mark price", "MV301", "unknown unit 'qoute'", "qoute/base"),
+    "unit-syntax": ("wrote a unit as a sum", "q: {unit: base,", "q: {unit: base+quote,", "MV301", "cannot read unit 'base+quote'", "base+quote"),
+    "condition-not-comparison": ("wrote a difference instead of a comparison", "when: equity <= maintenance_margin", "when: equity - maintenance_margin", "MV430", "must be one comparison", "equity - maintenance_margin"),
+    "definition-cycle": ("defined notional through maintenance margin", "{formula: q * P, source: doc}", "{formula: maintenance_margin / MMR, source: doc}", "MV422", "cycle", None),
+    "definition-self-reference": ("used a definition inside itself", "{formula: s * q * (P - EP), source: doc}", "{formula: s * q * (P - EP) + upnl, source: doc}", "MV422", "refers to itself", "+ upnl"),
+    "example-unknown-mode": ("misspelt the example's mode", "mode: isolated\n    market", "mode: isolate\n    market", "MV450", "unknown mode 'isolate'", "mode: isolate"),
+    "example-unknown-input": ("gave an input the rule does not have", "given: {q: 2, P: 30000}", "given: {q: 2, P: 30000, qty: 1}", "MV451", "example gives 'qty'", "qty: 1"),
+    "example-missing-input": ("left out the price", "given: {q: 2, P: 30000}", "given: {q: 2}", "MV454", "does not give P", "given: {q: 2}"),
+    "example-unknown-expectation": ("expected a quantity the rule does not define", "expect: {maintenance_margin: 250}", "expect: {maint_margin: 250}", "MV453", "expects 'maint_margin'", "maint_margin"),
+    "example-wrong-value": ("copied a wrong expected value", "expect: {maintenance_margin: 250}", "expect: {maintenance_margin: 251}", "MV500", "expected maintenance_margin = 251", "maintenance_margin: 251"),
+    "example-outside-domain": ("gave a negative size", "given: {q: 2, P: 30000}", "given: {q: -2, P: 30000}", "MV452", "outside its domain", "q: -2"),
+    "dates-not-increasing": ("listed effective dates backwards", "{2020-01-01: 0.005, 2024-08-12: 0.01}", "{2024-08-12: 0.01, 2020-01-01: 0.005}", "MV403", "is not after 2024-08-12", "2024-08-12: 0.01, 2020"),
+    "impossible-effective-date": ("wrote 30 February", "2020-01-01: 0.005", "2020-02-30: 0.005", "MV402", "'2020-02-30' is not a calendar date", "2020-02-30"),
+    "missing-tier-file": ("misspelt the tier file's name", "tiers/BTCUSDT.yaml", "tiers/BTCUSD.yaml", "MV410", "'tiers/BTCUSD.yaml' does not exist", "tiers/BTCUSD.yaml"),
+    "others-unknown-definition": ("summed a definition that does not exist", "others: maintenance_margin", "others: maintenance", "MV421", "sums definition 'maintenance'", "others: maintenance}"),
+    "unknown-function": ("called a function the language lacks", "{formula: q * P, source: doc}", "{formula: \"mul(q, P)\", source: doc}", "MV302", "unknown function 'mul'", "mul(q, P)"),
+    "attribute-access": ("used attribute access", "{formula: q * P, source: doc}", "{formula: q.real * P, source: doc}", "MV300", "attribute access", "q.real"),
+    "rule-id-exchange-mismatch": ("copied a rule id from another exchange", "rule: example/linear-perpetual", "rule: other/linear-perpetual", "MV460", "does not start with the exchange", "rule: other"),
+    "price-symbol-undeclared": ("named a price symbol that is not declared", "price: P", "price: Price", "MV461", "price symbol 'Price' is not declared", "price: Price"),
+    "symbol-redeclared-in-mode": ("redeclared a global symbol in a mode", "      TMM1: {unit: quote,", "      WB: {unit: quote, meaning: again}\n      TMM1: {unit: quote,", "MV420", "symbol 'WB' is already declared", "WB: {unit: quote, meaning: again}"),
+    "exponent-too-large": ("raised to a huge power", "{formula: q * P, source: doc}", "{formula: q * P ** 100, source: doc}", "MV300", "exponent 100 is beyond", "q * P ** 100"),
+    "url-without-scheme": ("left out https://", "url: https://example.com/liquidation", "url: example.com/liquidation", "MV205", "is not in the expected form", "url: example.com"),
+    "merge-key": ("used a YAML merge key", "  doc:\n    title:", "  doc:\n    <<: {note: x}\n    title:", "MV102", "merge keys", "<<:"),
+    "solve-for-unknown": ("solved for an undeclared symbol", "when: equity <= maintenance_margin, source: doc}", "when: equity <= maintenance_margin, source: doc, solve_for: Q}", "MV432", "solves for 'Q'", "solve_for: Q"),
+    "domain-in-words": ("wrote the domain in words", "q: {unit: base, meaning: position size, domain: \"> 0\"", "q: {unit: base, meaning: position size, domain: \"positive\"", "MV205", "'positive' is not in the expected form", "positive"),
+    "unknown-mode-key": ("misspelt a mode's key", "    account: cross\n", "    acount: cross\n", "MV201", "unknown key 'acount'", "acount:"),
+}
+
+TIER_MISTAKES = {
+    "tier-gap": ("left a gap between brackets", "{floor: 50000, cap: 250000", "{floor: 60000, cap: 250000", "MV411", "gap between row 1", "floor: 60000"),
+    "tier-overlap": ("overlapped two brackets", "{floor: 250000, cap: null", "{floor: 200000, cap: null", "MV412", "overlaps row 2", "floor: 200000"),
+    "tier-cap-below-floor": ("swapped floor and cap", "{floor: 50000, cap: 250000", "{floor: 50000, cap: 40000", "MV413", "is not above floor", "cap: 40000"),
+    "tier-discontinuous-amount": ("mistyped a maintenance amount", "MMR: 0.01, cum: 1300", "MMR: 0.01, cum: 1250", "MV414", "continuity gives", "cum: 1250"),
+    "tier-unbounded-not-last": ("left a middle bracket unbounded", "{floor: 50000, cap: 250000", "{floor: 50000, cap: null", "MV415", "is unbounded", "floor: 50000, cap: null"),
+    "tier-missing-column": ("forgot a column in one row", "{floor: 0, cap: 50000, MMR: 0.004, cum: 0}", "{floor: 0, cap: 50000, MMR: 0.004}", "MV417", "has no value for column 'cum'", "MMR: 0.004}"),
+    "tier-bounds-typo": ("wrote the bounds another way", "bounds: \"[floor, cap)\"", "bounds: \"[floor, cap[\"", "MV204", "is not one of", "bounds:"),
+    "tier-first-amount-nonzero": ("gave the first bracket an amount", "{floor: 0, cap: 50000, MMR: 0.004, cum: 0}", "{floor: 0, cap: 50000, MMR: 0.004, cum: 5}", "MV414", "must be 0", "cum: 5}"),
+}
+
+
+def emit(folder: Path, slug, base, mistake, suffix=".yaml"):
+    what, old, new, code, message, marker = mistake
+    assert base.count(old) == 1, f"{slug}: {old!r} is not unique in the base"
+    body = base.replace(old, new)
+    text = f"# expect: {code} line {{line}}\n# message: {message}\n# mistake: {what}\n" + body
+    if marker is None:  # the mistake is reported at the first definition it involves
+        marker = new.splitlines()[0]
+    header = text.index(body)
+    index = text.index(marker, header)
+    line = text[:index].count("\n") + 1
+    (folder / f"{slug}{suffix}").write_text(text.replace("{line}", str(line), 1))
+
+
+if __name__ == "__main__":
+    out = HERE / "invalid"
+    for slug, mistake in RULE_MISTAKES.items():
+        emit(out, slug, BASE, mistake)
+    for slug, mistake in TIER_MISTAKES.items():
+        emit(out / "tiers", slug, TIER, mistake)
+    (out / "empty-file.yaml").write_text("# expect: MV100 line 1\n# message: file is empty\n")
+    (out / "json-syntax.json").write_text('{"format": 1,\n "rule": "example/x",\n "title": }\n')
+    (out / "json-syntax.json.expect").write_text("# expect: MV100 line 3\n# message: JSON syntax error\n")
+    print(f"wrote {len(RULE_MISTAKES) + len(TIER_MISTAKES) + 2} invalid files")

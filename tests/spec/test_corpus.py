@@ -1,0 +1,49 @@
+"""The corpora: every valid file checks clean; every invalid file yields its stated error at its stated line.
+
+Invalid files carry their expectation in their first lines (see tests/corpus/make_invalid.py):
+``# expect: CODE line N`` and ``# message: fragment``.
+"""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from verifier.verify import check_paths
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+INVALID = sorted(p for p in (CORPUS / "invalid").rglob("*") if p.suffix in (".yaml", ".json")
+                 and p.name != "BTCUSDT.yaml")
+VALID = sorted(p for p in (CORPUS / "valid").rglob("*") if p.suffix in (".yaml", ".json"))
+
+
+def expectation(path: Path):
+    source = path.with_name(path.name + ".expect") if path.suffix == ".json" else path
+    head = source.read_text().splitlines()[:2]
+    code, line = re.match(r"# expect: (\S+) line (\d+)", head[0]).groups()
+    message = head[1].removeprefix("# message: ")
+    return code, int(line), message
+
+
+def test_the_corpus_has_at_least_thirty_distinct_mistakes():
+    assert len({expectation(p)[0] + expectation(p)[2] for p in INVALID}) >= 30
+
+
+@pytest.mark.parametrize("path", VALID, ids=lambda p: p.name)
+def test_valid_file_checks_clean(path):
+    results, problems = check_paths([path])
+    assert problems == []
+    assert [d.render() for r in results for d in r.diagnostics] == []
+
+
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_invalid_file_reports_its_mistake_first(path):
+    code, line, message = expectation(path)
+    results, _ = check_paths([path])
+    diagnostics = [d for r in results for d in r.diagnostics]
+    assert diagnostics, f"{path.name} was accepted"
+    first = diagnostics[0]
+    assert (first.code, first.line) == (code, line), first.render()
+    assert message in first.message, first.render()
+    assert first.file.endswith(path.name) or "tiers" in first.file
+    assert first.col >= 1 and first.json_path.startswith("$")
