@@ -160,3 +160,20 @@ def test_check_runs_price_examples():
     proc = _run("check", "rules/binance/usdm-perpetual.yaml")
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "awaiting" not in proc.stdout
+
+
+def test_spot_margin_m1_by_snapshot():
+    rule = load_rule("binance/spot-margin")
+    out = evaluate_snapshot(rule, read_file(HERE / "snapshots" / "spot-cross-m1.json"))
+    assert out["positions"][0]["liquidationPrice"] == "22000"
+    assert out["marginLevel"] == "1.5" and out["status"] == "normal"
+    low = {"marginMode": "cross", "quote": "USDT", "prices": {"BTC": "22500"},
+           "balances": {"USDT": {"total": "0", "debt": "20000"}, "BTC": {"total": "1"}}}
+    assert evaluate_snapshot(rule, low)["status"] == "margin_call"
+    low["prices"]["BTC"] = "22000"
+    assert evaluate_snapshot(rule, low)["status"] == "liquidation"
+
+
+def test_spot_margin_examples_pass():
+    proc = _run("check", "rules/binance/spot-margin.yaml")
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import sympy
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2
 _MEMORY: dict = {}
 
 

@@ -87,9 +87,8 @@ def _flatten(solution, mode, condition):
             return _flatten(finite[0], mode, condition)
     if isinstance(solution, sympy.Complement):
         roots, excluded = _flatten(solution.args[0], mode, condition)
-        removed = solution.args[1]
-        if isinstance(removed, sympy.FiniteSet):
-            return roots, excluded + list(removed.args)
+        removed, removed_excluded = _flatten(solution.args[1], mode, condition)
+        return roots, excluded + removed + removed_excluded
     if isinstance(solution, sympy.Union):
         roots, excluded = [], []
         for part in solution.args:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from verifier.derive.tiers import price_at
+from verifier.errors import DerivationError
 from verifier.model.evaluate import EvaluationError
 
 
@@ -20,4 +21,7 @@ def example_price(rule, example, key: str) -> Fraction | None:
     if not key.endswith("_price"):
         raise EvaluationError(f"{key!r} is not a '<condition>_price' quantity")
     condition = key[: -len("_price")]
-    return price_at(rule, example.mode, condition, example.given, market=example.market, date=example.date)
+    try:
+        return price_at(rule, example.mode, condition, example.given, market=example.market, date=example.date)
+    except DerivationError as exc:  # reported by check as 'cannot compute' at the example
+        raise EvaluationError(str(exc)) from None

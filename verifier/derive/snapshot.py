@@ -94,6 +94,8 @@ def evaluate_snapshot(rule, snapshot, *, document=None, date=None, file="<snapsh
     price_name = rule.price
     for leg in legs:
         values = leg["values"]
+        if leg["quote"]:
+            continue  # the quote asset of a spot-margin account: counted in the others, has no price of its own
         full = {**values, **leg["tier_values"]}
         entry = {"symbol": leg["symbol"], "side": leg["side"]}
         liquidation = None
@@ -113,7 +115,7 @@ def evaluate_snapshot(rule, snapshot, *, document=None, date=None, file="<snapsh
         statuses.append("liquidation" if holds.get("liquidation") else
                         "margin_call" if holds.get("margin_call") else "normal")
         if level is None and "margin_level" in mode.definitions:
-            level = leg["at_mark"].get("margin_level")
+            level = _definition(mode, "margin_level", full, date)
         _ = price_name
     status = "liquidation" if "liquidation" in statuses else "margin_call" if "margin_call" in statuses else "normal"
     return {"positions": out_positions, "marginLevel": _text(level), "status": status}
@@ -153,7 +155,7 @@ def _spot_positions(snapshot, reader):
         else:
             reader.fail("MV600", f"no price for {asset}", ("prices",), hint=f"add prices.{asset}")
         position = {"symbol": asset, "total": fields.get("total", 0), "debt": fields.get("debt", 0),
-                    "interest": fields.get("interest", 0), "price": price, "_quote": asset == quote}
+                    "interest": fields.get("interest", 0), "price": price, "markPrice": price, "_quote": asset == quote}
         out.append((len(out), position, path))
     return out
 
@@ -263,6 +265,16 @@ def _at_mark(rule, mode, leg, reader) -> dict:
         if not value.free_symbols and not value.has(sympy.zoo, sympy.nan):
             out[name] = to_fraction(value)
     return out
+
+
+def _definition(mode, name, values, date) -> Fraction | None:
+    try:
+        value = mode.definitions[name].expr.subs(substitutions(mode, values, date=date, needed=set()))
+    except EvaluationError:
+        return None
+    if value.free_symbols or value.has(sympy.zoo, sympy.nan, sympy.oo):
+        return None
+    return to_fraction(value)
 
 
 def _holds(mode, condition, values, date) -> bool:
