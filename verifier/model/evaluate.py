@@ -52,7 +52,7 @@ def substitutions(mode, values: dict, *, date=None, tiers=None, market=None, nee
         table = tiers.table(market)
         if table is None:
             raise EvaluationError(f"name a market to pick a tier table (one of {', '.join(tiers.tables)})")
-        basis = mode.tier_basis.expr.subs(subs)
+        basis = mode.tier_basis.expr.xreplace(subs)
         if basis.free_symbols:
             raise EvaluationError("the tier basis needs " + ", ".join(sorted(s.name for s in basis.free_symbols)))
         row = table.row_for(to_fraction(basis))
@@ -68,7 +68,8 @@ def evaluate(mode, definition: str, values: dict, *, date=None, tiers=None, mark
     """The exact value of ``definition`` in ``mode`` at ``values`` (name -> number)."""
     expr = mode.definitions[definition].expr
     needed = {s.name for s in expr.free_symbols}
-    result = expr.subs(substitutions(mode, values, date=date, tiers=tiers, market=market, needed=needed))
+    # xreplace, not subs: a plain structural replacement of symbols by Rationals is exact and ~10x faster.
+    result = expr.xreplace(substitutions(mode, values, date=date, tiers=tiers, market=market, needed=needed))
     if result.free_symbols:
         raise EvaluationError(f"{definition!r} still needs " + ", ".join(sorted(s.name for s in result.free_symbols)))
     if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
