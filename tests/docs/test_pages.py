@@ -1,0 +1,71 @@
+"""Fast checks of the generated pages' content (no MkDocs build, no browser)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from verifier.cli.main import build_parser
+from verifier.docs import pages
+from verifier.spec import load_rule
+
+
+@pytest.fixture(scope="module")
+def rule():
+    return load_rule("binance/usdm-perpetual")
+
+
+@pytest.fixture(scope="module")
+def options():
+    return pages.Options(position={"contracts": 1, "contractSize": 1, "entryPrice": 60000},
+                         market="BTC/USDT:USDT", leverage=[2, 10, 50])
+
+
+def test_rule_page_has_every_section(rule, options):
+    page = pages.rule_page(rule, options)
+    for heading in ["# Binance USDⓈ-M perpetual futures", "## Sources", "## Symbols", "## Parameters",
+                    "## Definitions", "## Margin modes", "### cross mode", "### isolated mode",
+                    "#### cross: liquidation", "#### cross: published liquidation price", "## Tier tables",
+                    "## Worked examples", "## Liquidation price against leverage", "## Rule file"]:
+        assert re.search(rf"^{re.escape(heading)}$", page.markdown, re.M), heading
+    # sources linked with their retrieval dates
+    assert 'href="https://www.binance.com/en/support/faq/how-to-calculate-liquidation-price' in page.markdown
+    assert "2026-11-21" in page.markdown
+    # formulas as MathML, not raw source only
+    assert page.markdown.count('<math xmlns="http://www.w3.org/1998/Math/MathML"') > 10
+    # worked examples: expected and computed with pass marks, none failing
+    assert "26,316.89" in page.markdown and "✅ pass" in page.markdown and "❌ fail" not in page.markdown
+    # proof status stated (proved, or the fallback sentence)
+    assert "**Proof status:**" in page.markdown
+    # the chart and the shipped rule file
+    [(chart, svg)] = page.assets.items()
+    assert chart.endswith(".svg") and svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
+    assert "(usdm-perpetual.yaml)" in page.markdown
+
+
+def test_home_has_coverage_matrix_and_two_click_path(rule):
+    page = pages.home_page([rule], {})
+    assert "## Coverage" in page.markdown
+    assert "| binance | linear-perpetual | cross |" in page.markdown
+    assert "[cross liquidation formula](rules/binance/usdm-perpetual.md#cross-mode)" in page.markdown
+    assert "(rules/binance/usdm-perpetual.md#worked-examples)" in page.markdown
+
+
+def test_reference_pages():
+    import json
+    from pathlib import Path
+
+    import verifier.schemas
+
+    schema = json.loads((Path(verifier.schemas.__file__).parent / "rule.schema.json").read_text("utf-8"))
+    page = pages.schema_page(schema, pages.RULE_FORMAT, "Rule-file format", "rule.schema.json")
+    assert "| `sources` |" in page.markdown and "| `examples` |" in page.markdown
+    cli = pages.cli_page(build_parser())
+    assert "## margin-verifier check" in cli.markdown and "--format" in cli.markdown
+
+
+def test_comparison_page(rule, options):
+    page = pages.comparison_page([rule], options)
+    assert "| [Binance USDⓈ-M perpetual futures](rules/binance/usdm-perpetual.md) | cross |" in page.markdown
+    assert any(path.endswith(".svg") for path in page.assets)

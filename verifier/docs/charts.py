@@ -1,0 +1,58 @@
+"""Charts drawn at build time as SVG with matplotlib (text as paths: no fonts fetched when viewing)."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+plt.rcParams.update({"svg.hashsalt": "margin-verifier", "svg.fonttype": "path", "font.size": 10})
+
+
+def _svg(fig) -> bytes:
+    out = io.BytesIO()
+    fig.savefig(out, format="svg", metadata={"Date": None}, bbox_inches="tight")
+    plt.close(fig)
+    return out.getvalue()
+
+
+def leverage_chart(series: list[tuple[str, list, list]], *, title: str, ylabel: str) -> bytes | None:
+    """Lines of liquidation price (y) against leverage (x); ``series`` is [(label, xs, ys)]; None if no point."""
+    if not any(y is not None for _, _, ys in series for y in ys):
+        return None
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    styles = ["-", "--", "-.", ":"]
+    for i, (label, xs, ys) in enumerate(series):
+        points = [(x, y) for x, y in zip(xs, ys) if y is not None]
+        if points:
+            ax.plot([p[0] for p in points], [p[1] for p in points], styles[i % len(styles)], marker="o",
+                    markersize=3, label=label)
+    ax.set_xscale("log")
+    ax.set_xlabel("leverage (position notional / initial margin), log scale")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="best")
+    return _svg(fig)
+
+
+def level_chart(steps: list, series: list[tuple[str, list]], thresholds: list[tuple[str, float]], *,
+                title: str, ylabel: str) -> bytes:
+    """Margin level of each account over the steps of a scenario, with threshold lines."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    for label, ys in series:
+        points = [(x, y) for x, y in zip(steps, ys) if y is not None]
+        if points:
+            ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", markersize=3, label=label)
+    for label, y in thresholds:
+        ax.axhline(y, linestyle="--", linewidth=1, color="grey")
+        ax.annotate(label, (steps[0] if steps else 0, y), textcoords="offset points", xytext=(2, 3), fontsize=8)
+    ax.set_xlabel("step")
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="best")
+    return _svg(fig)

@@ -1,0 +1,149 @@
+"""Numbers shown on the site: worked examples and liquidation prices, computed exactly.
+
+A price is taken from :func:`verifier.derive.price_at` when the derive stage is installed;
+otherwise the rule's own published closed form is evaluated exactly (SymPy ``subs`` on the
+parsed formula, with the tier row chosen where the basis at the resulting price falls).
+
+>>> from verifier.spec import load_rule
+>>> rule = load_rule("binance/usdm-perpetual")
+>>> values = {"WB": 6000, "q": 1, "EP": 60000, "s": 1}
+>>> price, method = liquidation_price(rule, "isolated", "liquidation", values, market="BTC/USDT:USDT")
+>>> round(float(price), 2) > 0, method in ("derivation", "published formula")
+(True, True)
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+import sympy
+
+from verifier.docs.stages import stage_function
+from verifier.formula import DIMENSIONLESS, Term, parse_formula
+from verifier.model.evaluate import EvaluationError, evaluate, substitutions, to_fraction
+
+
+def _rational(value) -> sympy.Rational:
+    value = Fraction(value)
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+def _exact(expr) -> Fraction | None:
+    if expr.free_symbols or expr.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+        return None
+    try:
+        return to_fraction(sympy.nsimplify(expr) if not expr.is_Rational else expr)
+    except EvaluationError:
+        return None
+
+
+def published_for(rule, quantity: str, mode: str):
+    """The published entry for ``quantity`` in ``mode`` (one-way position mode preferred), or None."""
+    entries = [p for p in rule.published.get(quantity, []) if mode in p.modes]
+    entries.sort(key=lambda p: p.position_mode not in (None, "one-way"))
+    return entries[0] if entries else None
+
+
+def published_price(rule, mode_name: str, quantity: str, values: dict, *, market=None, date=None) -> Fraction | None:
+    """Evaluate the published closed form exactly; tier symbols not given are found row by row."""
+    entry = published_for(rule, quantity, mode_name)
+    if entry is None:
+        return None
+    mode = rule.mode(mode_name)
+    given = dict(values)
+    for name, value in entry.where.items():
+        given.setdefault(name, value)
+    subs = substitutions(mode, {k: v for k, v in given.items() if k in mode.symbols or k in mode.parameters},
+                         date=date, needed=set())
+    expr = entry.formula.expr.subs(subs)
+    missing = {n: col for n, col in mode.tier_symbols.items() if n not in given}
+    if not missing:
+        return _exact(expr)
+    table = rule.tiers.table(market) if rule.tiers is not None else None
+    if table is None and rule.tiers is not None and rule.tiers.tables:
+        table = next(iter(rule.tiers.tables.values()))
+    if table is None or mode.tier_basis is None:
+        return None
+    for row in table.rows:
+        candidate = _exact(expr.subs({mode.symbols[n].sympy: _rational(row.values[c]) for n, c in missing.items()}))
+        if candidate is None or candidate <= 0:
+            continue
+        basis = _exact(mode.tier_basis.expr.subs(subs).subs(rule.price_symbol, _rational(candidate)))
+        if basis is not None and row.contains(basis, table.bounds):
+            return candidate
+    return None
+
+
+def liquidation_price(rule, mode: str, condition: str, values: dict, *, market=None, date=None):
+    """(price or None, method): via the derivation when available, else the published formula."""
+    price_at = stage_function("verifier.derive", "price_at")
+    if price_at is not None:
+        try:
+            return price_at(rule, mode, condition, values, market=market, date=date), "derivation"
+        except Exception:  # noqa: BLE001 - fall back to the published closed form
+            pass
+    return published_price(rule, mode, f"{condition}_price", values, market=market, date=date), "published formula"
+
+
+def example_rows(rule) -> list[dict]:
+    """One row per (example, expected quantity): expected, computed, method, pass mark."""
+    rows = []
+    for example in rule.examples:
+        mode = rule.mode(example.mode)
+        for key, expected in example.expect.items():
+            computed, method, error = None, None, None
+            try:
+                if key in mode.definitions:
+                    computed = evaluate(mode, key, example.given, date=example.date, tiers=rule.tiers,
+                                        market=example.market)
+                    method = "definition"
+                elif key.endswith("_price"):
+                    computed, method = liquidation_price(rule, example.mode, key[: -len("_price")], example.given,
+                                                         market=example.market, date=example.date)
+                else:
+                    error = f"no definition or price named {key}"
+            except (EvaluationError, LookupError, KeyError) as exc:
+                error = str(exc)
+            passed = None if computed is None else abs(computed - expected) <= example.tolerance
+            rows.append({"example": example, "quantity": key, "expected": expected, "computed": computed,
+                         "method": method, "error": error, "passed": passed})
+    return rows
+
+
+def position_values(rule, mode_name: str, position: dict, side: str, leverage) -> dict:
+    """Symbol values for one position given in ccxt's unified fields (the snapshot contract).
+
+    ``position`` holds ``contracts``, ``contractSize`` and ``entryPrice``; the position's collateral
+    (isolated) or wallet balance (cross) is its initial margin at ``leverage``. Symbols are read through
+    each symbol's own ``snapshot`` formula in the rule, parsed by the safe formula parser.
+    """
+    contracts = Fraction(str(position["contracts"])) * Fraction(str(position.get("contractSize", 1)))
+    entry = Fraction(str(position["entryPrice"]))
+    margin = contracts * entry / Fraction(str(leverage))
+    if rule.collateral_unit is not None and str(rule.collateral_unit) == "base":
+        margin = contracts / Fraction(str(leverage))  # coin-margined: initial margin in the base coin
+    fields = {"contracts": Fraction(str(position["contracts"])),
+              "contractSize": Fraction(str(position.get("contractSize", 1))),
+              "entryPrice": entry, "collateral": margin, "walletBalance": margin, "leverage": Fraction(str(leverage))}
+    mode = rule.mode(mode_name)
+    values = {}
+    for name, spec in mode.symbols.items():
+        if spec.others:
+            values[name] = Fraction(0)  # a single position: nothing else in the account
+            continue
+        text = spec.snapshot_formula(mode.account)
+        if not text or spec.from_tiers:
+            continue
+        if text.strip() == "side":
+            if spec.one_of and set(spec.one_of) == {1, -1}:
+                values[name] = Fraction(1 if side == "long" else -1)
+            continue
+        env = {f: Term(sympy.Symbol(f), DIMENSIONLESS) for f in fields}
+        try:
+            expr = parse_formula(text, env, what="snapshot reading").expr
+        except Exception:  # noqa: BLE001 - a reading we cannot follow leaves the symbol unset
+            continue
+        value = _exact(expr.subs({sympy.Symbol(f): _rational(v) for f, v in fields.items()}))
+        if value is not None:
+            values[name] = value
+    return values

@@ -1,0 +1,132 @@
+"""The MkDocs plugin ``margin-verifier``: generates the reference pages from rules/ at build time.
+
+Registered in pyproject.toml under ``[project.entry-points."mkdocs.plugins"]``. Pages are created
+in memory with :meth:`mkdocs.structure.files.File.generated` (nothing is written into docs/), and
+the navigation is assembled here so that hand-written pages appear when they exist.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+from pathlib import Path
+
+from mkdocs.config import config_options as c
+from mkdocs.config.base import Config
+from mkdocs.plugins import BasePlugin
+from mkdocs.structure.files import File
+
+from verifier.docs import pages
+
+log = logging.getLogger("mkdocs.plugins.margin-verifier")
+
+CSS_PATH = "assets/margin-verifier.css"
+CSS = """
+.mv-formula { overflow-x: auto; margin: .6em 0; }
+.mv-formula math { font-size: 1.15em; }
+.md-typeset .mv-table { overflow-x: auto; }
+.md-typeset .mv-table table { border-collapse: collapse; font-size: .72rem; }
+.md-typeset .mv-table th, .md-typeset .mv-table td { border: 1px solid var(--md-default-fg-color--lightest);
+  padding: .3em .5em; vertical-align: top; }
+.md-typeset img[src$=".svg"] { max-width: 100%; background: white; }
+"""
+
+# Hand-written pages written by rule authors' guides; shown in the navigation when present in docs/.
+GUIDES = {"writing-rules.md": "Writing rules", "formula-language.md": "Formula language",
+          "error-codes.md": "Error codes"}
+
+
+class PluginConfig(Config):
+    rules = c.Type(str, default="rules")
+    scenarios = c.Type(str, default="scenarios")
+    position = c.Type(dict, default={"contracts": 1, "contractSize": 1, "entryPrice": 100})
+    market = c.Optional(c.Type(str))
+    leverage = c.Type(list, default=[1, 2, 5, 10, 20, 50, 100])
+    comparison_leverage = c.Type((int, float), default=10)
+    chart_mode = c.Type(str, default="isolated")
+
+
+class MarginVerifierPlugin(BasePlugin[PluginConfig]):
+    def on_config(self, config):
+        if CSS_PATH not in config.extra_css:
+            config.extra_css.append(CSS_PATH)
+        return config
+
+    def on_files(self, files, config):
+        started = time.perf_counter()
+        root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
+        # MARGIN_VERIFIER_DOCS_RULES builds the site from another rules folder (the browser test uses a subset).
+        rules_dir = root / os.environ.get("MARGIN_VERIFIER_DOCS_RULES", self.config.rules)
+        options = pages.Options(position=dict(self.config.position), market=self.config.market,
+                                leverage=list(self.config.leverage),
+                                comparison_leverage=self.config.comparison_leverage,
+                                chart_mode=self.config.chart_mode, rules_dir=str(rules_dir))
+        rules, shipped = self._load_rules(rules_dir)
+        guides = {p: t for p, t in GUIDES.items() if files.get_file_from_path(p) is not None}
+
+        generated = [pages.home_page(rules, guides)]
+        generated += [pages.rule_page(rule, options) for rule in rules]
+        generated.append(pages.cross_vs_isolated_page(rules, root / self.config.scenarios))
+        generated.append(pages.comparison_page(rules, options))
+        schemas = Path(__file__).resolve().parents[1] / "schemas"
+        generated.append(pages.schema_page(json.loads((schemas / "rule.schema.json").read_text("utf-8")),
+                                           pages.RULE_FORMAT, "Rule-file format", "verifier/schemas/rule.schema.json"))
+        generated.append(pages.schema_page(json.loads((schemas / "tiers.schema.json").read_text("utf-8")),
+                                           pages.TIER_FORMAT, "Tier-table format",
+                                           "verifier/schemas/tiers.schema.json"))
+        from verifier.cli.main import build_parser
+
+        generated.append(pages.cli_page(build_parser()))
+
+        for page in generated:
+            if files.get_file_from_path(page.path) is not None:
+                log.info("docs/%s is hand-written; not generating it", page.path)
+            else:
+                files.append(File.generated(config, page.path, content=page.markdown))
+            for asset, data in page.assets.items():
+                files.append(File.generated(config, asset, content=data))
+        for path in shipped:
+            site_path = pages.site_copy_path(str(path), str(rules_dir))
+            if files.get_file_from_path(site_path) is None:
+                files.append(File.generated(config, site_path, abs_src_path=str(path)))
+        files.append(File.generated(config, CSS_PATH, content=CSS))
+
+        config.nav = self._nav(rules, guides)
+        log.info("margin-verifier: %d pages generated from %d rule(s) in %.1fs", len(generated), len(rules),
+                 time.perf_counter() - started)
+        return files
+
+    def _load_rules(self, rules_dir: Path):
+        """Every valid rule under rules_dir (an invalid one is a warning: --strict fails the build)."""
+        from verifier.spec import check_file, expand_paths
+
+        found, problems = expand_paths([rules_dir])
+        rules, shipped = [], []
+        for problem in problems:
+            log.warning("margin-verifier: %s", problem.render() if hasattr(problem, "render") else problem)
+        for path in found:
+            result = check_file(path)
+            if result.diagnostics:
+                log.warning("margin-verifier: %s has %d problem(s); run `margin-verifier check %s`",
+                            path, len(result.diagnostics), path)
+                continue
+            shipped.append(path)
+            if result.rule is not None:
+                rules.append(result.rule)
+        rules.sort(key=lambda r: r.id)
+        return rules, shipped
+
+    @staticmethod
+    def _nav(rules, guides):
+        reference = [{"Rule-file format": pages.RULE_FORMAT}, {"Tier-table format": pages.TIER_FORMAT},
+                     {"Command line": pages.CLI}]
+        reference += [{title: path} for path, title in guides.items()]
+        return [
+            {"Home": pages.HOME},
+            {"Rules": [{rule.title: pages.rule_page_path(rule)} for rule in rules]},
+            {"Cross vs isolated, explained": pages.CROSS_VS_ISOLATED},
+            {"Exchange comparison": pages.COMPARISON},
+            {"Reference": reference},
+        ]
