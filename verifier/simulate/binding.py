@@ -42,6 +42,7 @@ from fractions import Fraction
 
 import sympy
 
+from verifier.errors import VerifierError
 from verifier.formula import ANY, Term, parse_formula
 from verifier.simulate.compiled import compile_expr, compile_relation, relation_sides
 
@@ -53,7 +54,7 @@ FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "side", "colla
 _FIELD_SYMBOLS = {name: sympy.Symbol(name) for name in FIELDS}
 
 
-class BindingError(ValueError):
+class BindingError(VerifierError, ValueError):
     """The rule cannot drive the simulator (a symbol with no way to get a value, a missing condition)."""
 
 
@@ -115,9 +116,8 @@ class SimMode:
             given = self.inputs.get(name)
             if isinstance(given, dict):
                 given = given.get(instrument, given.get(market))
-            if given is None:
-                raise BindingError(f"symbol {name!r} has no snapshot reading; give its value under 'inputs'")
-            values[symbol] = Fraction(given)
+            if given is not None:  # a formula that needs it and lacks it fails in _need()
+                values[symbol] = Fraction(given)
         if self.tier_symbols:
             table = self.rule.tiers.table(market) if self.rule.tiers is not None else None
             if table is None:
@@ -134,7 +134,7 @@ class SimMode:
         """Per-position values with the others-sums filled in; ``positions`` = [(fields, market[, instrument])]."""
         values = [self.position_values(*p) for p in positions]
         for symbol, definition in self.others:
-            each = [definition(v) for v in values]
+            each = [_need(definition, v) for v in values]
             total = sum(each, Fraction(0))
             for v, own in zip(values, each):
                 v[symbol] = total - own
@@ -147,9 +147,9 @@ class SimMode:
         values = self.account_values(positions)
         liquidation = self.conditions["liquidation"]
         call = self.conditions.get("margin_call")
-        if any(liquidation(v) for v in values):
+        if any(_need(liquidation, v) for v in values):
             status = "liquidation"
-        elif call is not None and any(call(v) for v in values):
+        elif call is not None and any(_need(call, v) for v in values):
             status = "margin_call"
         else:
             status = "normal"
@@ -158,30 +158,39 @@ class SimMode:
     def margin_level(self, values):
         level = self.definitions.get("margin_level")
         if level is not None:
-            return min(level(v) for v in values)
+            return min(_need(level, v) for v in values)
         lhs, rhs = self.liquidation_sides
         ratios = []
         for v in values:
-            a, b = lhs(v), rhs(v)
+            a, b = _need(lhs, v), _need(rhs, v)
             if b > 0:
                 ratios.append(a / b if not isinstance(a, float) else a)
         return min(ratios) if ratios else None
 
     def definition(self, name: str, values: dict):
-        return self.definitions[name](values)
+        return _need(self.definitions[name], values)
 
     def holds(self, condition: str, values_list) -> bool:
         """Whether ``condition`` holds for every position (True when the mode does not define it)."""
         cond = self.conditions.get(condition)
-        return cond is None or all(cond(v) for v in values_list)
+        return cond is None or all(_need(cond, v) for v in values_list)
 
     def liquidation_fee(self, values: dict) -> Fraction:
         if "liquidation_fee" in self.definitions:
-            return self.definitions["liquidation_fee"](values)
+            return self.definition("liquidation_fee", values)
         rate = self.view.parameters.get("liquidation_fee_rate")
         if rate is None or "notional" not in self.definitions:
             return Fraction(0)
-        return self.params[rate.sympy] * self.definitions["notional"](values)
+        return self.params[rate.sympy] * self.definition("notional", values)
+
+
+def _need(function, values):
+    """Evaluate; a symbol with no value becomes a :class:`BindingError` that says how to give one."""
+    try:
+        return function(values)
+    except KeyError as exc:
+        raise BindingError(f"symbol {exc.args[0]!r} has no value here: it has no snapshot reading, so give it "
+                           "under the scenario's 'inputs' (one value, or one per asset or market)") from None
 
 
 class SimRule:

@@ -19,7 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from verifier.errors import SpecError, VerifierError
-from verifier.spec import CheckResult, load_rule, read_file
+from verifier.spec import CheckResult, DocumentError, load_rule, read_file
 from verifier.spec._schema import schema_diagnostics
 from verifier.simulate.binding import BindingError, SimRule
 from verifier.simulate.engine import Refused, Simulator
@@ -196,7 +196,10 @@ def build_scenario(doc) -> tuple[Scenario | None, list]:
 
 def load_scenario(path) -> Scenario:
     """Read and check a scenario file; raise :class:`SpecError` with located diagnostics."""
-    doc = read_file(path)
+    try:
+        doc = read_file(path)
+    except DocumentError as exc:
+        raise SpecError(f"{path}: cannot be read", exc.diagnostics) from None
     result = check_scenario(doc)
     if result.diagnostics:
         raise SpecError(f"{path}: {len(result.diagnostics)} problem(s)", result.diagnostics)
