@@ -69,3 +69,16 @@ def test_comparison_page(rule, options):
     page = pages.comparison_page([rule], options)
     assert "| [Binance USDⓈ-M perpetual futures](rules/binance/usdm-perpetual.md) | cross |" in page.markdown
     assert any(path.endswith(".svg") for path in page.assets)
+
+
+def test_cross_vs_isolated_page(rule):
+    from pathlib import Path
+
+    from verifier.docs.stages import stage_function
+
+    scenarios = Path(__file__).resolve().parents[2] / "scenarios"
+    page = pages.cross_vs_isolated_page([rule], scenarios)
+    assert "## What each rule counts as equity" in page.markdown and "## Scenarios" in page.markdown
+    if scenarios.is_dir() and stage_function("verifier.simulate", "simulate_file") is not None:
+        assert any(path.endswith(".svg") for path in page.assets)
+        assert "could not run" not in page.markdown

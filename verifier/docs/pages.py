@@ -454,44 +454,66 @@ def cross_vs_isolated_page(rules, scenarios_dir) -> Page:
         if scenarios_dir is not None and scenarios_dir.is_dir() else []
     from verifier.docs.stages import stage_function
 
-    run = stage_function("verifier.simulate", "run_scenario")
+    run = stage_function("verifier.simulate", "simulate_file")
     if not scenario_files:
         lines += ["No scenarios are bundled yet.", ""]
     elif run is None:
         lines += [f"{len(scenario_files)} scenario(s) are bundled; *{SIMULATE_MISSING}*.", ""]
     else:
+        lines += ["Each bundled scenario is run by the reference simulator (exact arithmetic) when this site is "
+                  "built. The tables show each account after each step; the chart its margin level.", ""]
         for path in scenario_files:
             lines += _scenario_section(path, run, assets)
     return Page(CROSS_VS_ISOLATED, "\n".join(lines), assets)
 
 
 def _scenario_section(path, run, assets) -> list:
-    """Render one simulated scenario; any shape we do not understand is reported, not fatal."""
+    """Render one simulated scenario (``verifier.simulate.simulate_file(path)`` -> Run with ``rows``)."""
     try:
         result = run(path)
-    except Exception as exc:  # noqa: BLE001
+        data = result.scenario.data
+        rows = list(result.rows)
+    except Exception as exc:  # noqa: BLE001 - a scenario that cannot run is reported, not fatal
         return [f"### {path.stem}", "", f"*The simulation could not run: {esc(exc)}*", ""]
-    title = getattr(result, "title", None) or path.stem
-    lines = [f"### {title}", ""]
-    description = getattr(result, "description", None)
-    if description:
-        lines += [str(description), ""]
-    steps = list(getattr(result, "steps", []) or [])
-    levels = {}
-    for i, step in enumerate(steps):
-        for account, level in (getattr(step, "margin_levels", None) or {}).items():
-            levels.setdefault(account, [None] * len(steps))[i] = None if level is None else float(level)
-    if steps:
-        rows = [[str(i), esc(getattr(s, "label", "") or getattr(s, "action", "") or "")]
-                + [esc(show(v)) if v is not None else "" for v in
-                   ((getattr(s, "margin_levels", None) or {}).get(a) for a in levels)] for i, s in enumerate(steps)]
-        lines += [_html_table(["step", "what happens"] + [f"margin level: {esc(a)}" for a in levels], rows), ""]
-    if levels:
-        thresholds = [(str(k), float(v)) for k, v in (getattr(result, "thresholds", None) or {}).items()]
+    title = data.get("title") or path.stem
+    lines = [f"### {md_cell(title)}", "", f"Scenario file `scenarios/{path.name}`, rule `{data.get('rule')}`.", ""]
+    if data.get("description"):
+        lines += [str(data["description"]).strip(), ""]
+    accounts = []
+    for row in rows:
+        for cell in row["accounts"]:
+            if cell["id"] not in accounts:
+                accounts.append(cell["id"])
+    table = []
+    levels = {a: [None] * len(rows) for a in accounts}
+    for i, row in enumerate(rows):
+        cells = {c["id"]: c for c in row["accounts"]}
+        prices = ", ".join(f"{k} {v}" for k, v in row.get("prices", {}).items())
+        out = [str(i + 1), esc(row["label"]), esc(prices)]
+        for a in accounts:
+            c = cells.get(a)
+            if c is None:
+                out.append("")
+                continue
+            level = c.get("marginLevel")
+            if level is not None:
+                levels[a][i] = float(level)
+            out.append(f"{esc(c.get('status', ''))}<br>equity {esc(c.get('equity', ''))}"
+                       + (f"<br>margin level {esc(show(__import__('fractions').Fraction(level)))}" if level else ""))
+        table.append(out)
+    lines += [_html_table(["step", "what happens", "prices"] + [f"account <code>{esc(a)}</code>" for a in accounts],
+                          table), ""]
+    if result.failures:
+        lines += [f"**{len(result.failures)} expectation(s) of this scenario did not hold.**", ""]
+    else:
+        lines += ["Every expectation written in the scenario holds. ✅", ""]
+    series = [(a, ys) for a, ys in levels.items() if any(y is not None for y in ys)]
+    if series:
         chart = f"assets/charts/scenario-{path.stem}.svg"
-        assets[chart] = charts.level_chart(list(range(len(steps))), list(levels.items()), thresholds,
-                                           title=str(title), ylabel="margin level")
-        lines += [f"![Margin level over the steps of {title}]({rel(CROSS_VS_ISOLATED, chart)})", ""]
+        assets[chart] = charts.level_chart(list(range(1, len(rows) + 1)), series, [],
+                                           title=path.stem, ylabel="margin level")
+        lines += [f"![Margin level of each account over the steps of {md_cell(title)}]"
+                  f"({rel(CROSS_VS_ISOLATED, chart)})", ""]
     return lines
 
 
