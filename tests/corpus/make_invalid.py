@@ -55,6 +55,7 @@ RULE_MISTAKES = {
     "merge-key": ("used a YAML merge key", "  doc:\n    title:", "  doc:\n    <<: {note: x}\n    title:", "MV102", "merge keys", "<<:"),
     "solve-for-unknown": ("solved for an undeclared symbol", "when: equity <= maintenance_margin, source: doc}", "when: equity <= maintenance_margin, source: doc, solve_for: Q}", "MV432", "solves for 'Q'", "solve_for: Q"),
     "domain-in-words": ("wrote the domain in words", "q: {unit: base, meaning: position size, domain: \"> 0\"", "q: {unit: base, meaning: position size, domain: \"positive\"", "MV205", "'positive' is not in the expected form", "positive"),
+    "published-formula-wrong": ("transcribed the exchange's formula with a sign flipped", "  liquidation: {when: equity <= maintenance_margin, source: doc}\n", "  liquidation: {when: equity <= maintenance_margin, source: doc}\npublished:\n  liquidation_price:\n    - modes: [isolated]\n      formula: (WB + cum + s * q * EP) / (q * MMR - s * q)\n      source: doc\n", "MV502", "published liquidation_price (isolated) differs from the derived one: at ", "formula: (WB + cum + s * q * EP)"),
     "unknown-mode-key": ("misspelt a mode's key", "    account: cross\n", "    acount: cross\n", "MV201", "unknown key 'acount'", "acount:"),
 }
 

@@ -12,12 +12,14 @@ probability (Schwartz-Zippel), reported as ``proved`` with that method named.
 
 from __future__ import annotations
 
+import hashlib
 import random
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 import sympy
 
+from verifier.derive import cache
 from verifier.derive.derivation import derive_rule
 from verifier.errors import DerivationError
 
@@ -35,14 +37,26 @@ class ProofResult:
     reason: str | None = None
 
 
-def prove_published(rule, *, points: int = RANDOM_POINTS, seed: int = 0) -> list[ProofResult]:
-    """One :class:`ProofResult` per published formula (per entry, across its modes)."""
-    derivation = derive_rule(rule)
+def prove_published(rule, *, points: int = RANDOM_POINTS, seed: int = 0, use_cache: bool = True) -> list[ProofResult]:
+    """One :class:`ProofResult` per published formula (per entry, across its modes).
+
+    Results are cached by the rule's content hash (with the derivation), so an unchanged rule is not re-proved.
+    """
+    formulas = "|".join(f"{q}:{e.index}:{e.modes}:{e.formula.expr}:{sorted(e.where.items())}"
+                        for q, entries in rule.published.items() for e in entries)
+    key = f"{rule.content_hash}-proofs-{points}-{seed}-{hashlib.sha256(formulas.encode()).hexdigest()[:16]}"
+    if use_cache:
+        cached = cache.load(key)
+        if cached is not None:
+            return [replace(r) for r in cached]
+    derivation = derive_rule(rule, use_cache=use_cache)
     results = []
     for quantity, entries in rule.published.items():
         condition = quantity[: -len("_price")] if quantity.endswith("_price") else quantity
         for entry in entries:
             results.append(_prove_entry(rule, derivation, quantity, condition, entry, points, seed))
+    if use_cache:
+        cache.store(key, [replace(r) for r in results])
     return results
 
 
@@ -74,11 +88,9 @@ def _compare(mode, roots, published, quantity, entry, points, seed) -> ProofResu
         return ProofResult(quantity, entry.index, entry.modes, "refuted", "symbolic",
                            reason="the derivation finds no root at all, but a formula is published")
     for root in roots:
-        try:
-            if sympy.simplify(root - published) == 0:
-                return ProofResult(quantity, entry.index, entry.modes, "proved", "symbolic")
-        except (TypeError, ValueError, NotImplementedError):
-            pass
+        method = _symbolic(mode, root, published)
+        if method is not None:
+            return ProofResult(quantity, entry.index, entry.modes, "proved", method)
     symbols = sorted(set().union(published.free_symbols, *(r.free_symbols for r in roots)), key=lambda s: s.name)
     by_name = {**{s.sympy.name: s for s in mode.symbols.values()}, **{p.sympy.name: p for p in mode.parameters.values()}}
     rng = random.Random(seed)
@@ -106,6 +118,41 @@ def _compare(mode, roots, published, quantity, entry, points, seed) -> ProofResu
                            reason="no sample point gave finite values")
     return ProofResult(quantity, entry.index, entry.modes, "proved",
                        f"exact evaluation at {tested} random points (Schwartz-Zippel)")
+
+
+def _zero(expr) -> bool:
+    """True when ``expr`` is identically 0 as a rational function (``cancel`` decides that exactly)."""
+    try:
+        if sympy.cancel(sympy.together(expr)) == 0:
+            return True
+        if expr.is_rational_function():  # cancel is a decision procedure there: not identically 0
+            return False
+        return sympy.simplify(expr) == 0
+    except (TypeError, ValueError, NotImplementedError, sympy.PolynomialError):
+        return False
+
+
+def _symbolic(mode, root, published) -> str | None:
+    """'symbolic' when ``root - published`` simplifies to 0; else, when it does so in every case of the
+    symbols restricted to a few values (``one_of``, e.g. a side s in {1, -1}), the method naming those cases."""
+    difference = root - published
+    if _zero(difference):
+        return "symbolic"
+    by_name = {s.sympy.name: s for s in mode.symbols.values()}
+    finite = []
+    for symbol in sorted(difference.free_symbols, key=lambda s: s.name):
+        one_of = getattr(by_name.get(symbol.name), "one_of", None)
+        if one_of:
+            finite.append((symbol, [sympy.Rational(Fraction(v).numerator, Fraction(v).denominator) for v in one_of]))
+    if not finite or len(finite) > 3:
+        return None
+    cases = [{}]
+    for symbol, values in finite:
+        cases = [{**case, symbol: v} for case in cases for v in values]
+    if all(_zero(difference.subs(case)) for case in cases):
+        names = "; ".join(f"{symbol.name} in {{{', '.join(str(v) for v in values)}}}" for symbol, values in finite)
+        return f"symbolic, by cases ({names})"
+    return None
 
 
 def _sample(spec, rng) -> sympy.Rational:

@@ -1,11 +1,14 @@
-"""The ``check`` job: load files, run the worked examples that need no solving, summarise.
+"""The ``check`` job: load files, run the worked examples, prove the published formulas, summarise.
 
 Examples whose expectations are closed-form prices are run by the derive stage when it
 is installed (see :func:`register_price_example_runner`); until then they count as pending.
+Published closed forms are proved equivalent to the derivation by :func:`verifier.derive.prove_published`:
+a refutation is an MV502 error at the formula, an undecided proof an MV503 warning.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from fractions import Fraction
 
 from verifier.errors import Diagnostic
@@ -39,7 +42,55 @@ def check_paths(paths) -> tuple[list, list[Diagnostic]]:
     for result in results:
         if result.rule is not None:
             run_examples(result)
+            if not any(d.severity == "error" for d in result.diagnostics):
+                run_proofs(result)
     return results, problems
+
+
+def run_proofs(result) -> None:
+    """Prove each published formula of the rule; 'refuted' -> MV502 error, 'undecided' -> MV503 warning."""
+    rule = result.rule
+    if not rule.published:
+        return
+    try:
+        from verifier.derive import prove_published  # imported here: derive imports this package's siblings
+    except ImportError:
+        return
+    from verifier.errors import VerifierError
+
+    try:
+        proofs = prove_published(rule)
+    except (VerifierError, EvaluationError, ArithmeticError, TypeError, ValueError, NotImplementedError) as exc:
+        result.diagnostics.append(dataclasses.replace(rule.document.diagnostic(
+            "MV503", f"the published formulas could not be proved: {exc}", ("published",)), severity="warning"))
+        return
+    for proof in proofs:
+        path = ("published", proof.quantity, proof.index, "formula")
+        modes = ", ".join(proof.modes)
+        result.published_total += 1
+        if proof.status == "proved":
+            result.published_proved += 1
+        elif proof.status == "refuted":
+            result.diagnostics.append(rule.document.diagnostic(
+                "MV502", f"published {proof.quantity} ({modes}) differs from the derived one: "
+                         f"{_counterexample(proof)}", path,
+                hint="check the transcription of the exchange's formula (signs, which symbols) and its 'where'"))
+        else:
+            result.diagnostics.append(dataclasses.replace(rule.document.diagnostic(
+                "MV503", f"published {proof.quantity} ({modes}) is neither proved nor refuted"
+                         f"{': ' + proof.reason if proof.reason else ''} ({proof.method})", path), severity="warning"))
+
+
+def _counterexample(proof) -> str:
+    example = dict(proof.counterexample)
+    if not example:
+        return proof.reason or f"refuted by {proof.method}"
+    derived, published = example.pop("derived", None), example.pop("published", None)
+    point = ", ".join(f"{name} = {_show(value)}" for name, value in example.items())
+    text = f"at {point}" if point else "at a sample point"
+    if derived is not None and published is not None:
+        text += f" the derivation gives {_show(derived)} but the formula gives {_show(published)}"
+    return text
 
 
 def run_examples(result) -> None:
