@@ -1,0 +1,67 @@
+"""``margin-verifier verify [PATH...] [--profile dev|ci|thorough] [--format text|json|github|junit]``.
+
+Runs, for every rule file: check, the worked examples, the published-formula proofs and every applicable
+property of :mod:`verifier.verify.properties`; prints a rule x property summary.  Exit 0 all good, 1 a failure,
+2 invalid input.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+
+from verifier.cli.output import print_json
+
+
+def add_parser(sub) -> None:
+    parser = sub.add_parser("verify", help="check, prove and property-test rules (the full verification)",
+                            description="Check rule files, run their worked examples, prove their published "
+                                        "formulas and test every applicable property with Hypothesis.")
+    parser.add_argument("paths", nargs="*", default=["rules"], metavar="PATH",
+                        help="rule files or folders (default: rules/)")
+    parser.add_argument("--profile", choices=["dev", "ci", "thorough"], default="ci",
+                        help="Hypothesis profile: dev (quick), ci (deterministic, the default), thorough (long)")
+    parser.add_argument("--format", choices=["text", "json", "github", "junit"], default="text",
+                        help="output format (default: text)")
+    parser.add_argument("--property", action="append", dest="only", metavar="NAME",
+                        help="run only this property (repeatable); checks, examples and proofs always run")
+    parser.set_defaults(run=run)
+
+
+def run(args) -> int:
+    import verifier.verify.profiles  # noqa: F401 - registers the profiles
+    from verifier.verify.properties import properties
+    from verifier.verify.report import render_github, render_json, render_junit, render_text
+
+    known = {p.name for p in properties()}
+    unknown = sorted(set(args.only or ()) - known)
+    if unknown:
+        print(f"margin-verifier verify: error[MV001]: unknown property {unknown[0]!r}; known: {', '.join(sorted(known))}",
+              file=sys.stderr)
+        return 2
+    from verifier.verify.runner import verify_paths
+
+    tty = sys.stderr.isatty()
+
+    def progress(text):
+        sys.stderr.write("\r\033[K" + text[:100])
+        sys.stderr.flush()
+
+    start = time.perf_counter()
+    reports, problems = verify_paths(args.paths, profile=args.profile, only=args.only,
+                                     progress=progress if tty else None)
+    if tty:
+        sys.stderr.write("\r\033[K")
+    elapsed = time.perf_counter() - start
+    render = {"text": render_text, "json": render_json, "github": render_github, "junit": render_junit}[args.format]
+    output = render(reports, problems, elapsed, args.profile)
+    if args.format == "json":
+        print_json(output)
+    else:
+        sys.stdout.write(output)
+    if not reports and not problems:
+        print("margin-verifier: no rule files found", file=sys.stderr)
+        return 2
+    if problems or any(r.invalid for r in reports):
+        return 2
+    return 1 if any(r.failed for r in reports) else 0

@@ -1,0 +1,54 @@
+"""The property library: named economic truths, each checked on generated cases of a rule.
+
+A property is a function with a one-sentence docstring saying which truth it guards, registered with
+:func:`register` together with when it applies (by product and mode).  Two kinds:
+
+* ``case`` properties take ``(rule, case)`` for one generated position (:func:`verifier.verify.strategies.from_rule`);
+* ``world`` properties take ``(rule, story)`` for a generated story run by the reference simulator
+  (:func:`verifier.verify.properties.world.stories`).
+
+A property signals a counterexample by raising :class:`Violation` and rejects an irrelevant input with
+``hypothesis.assume``.  A rule file can skip a property with a reason (``verify: {skip: {name: reason}}``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from verifier.verify.properties._exact import Violation
+
+
+@dataclass(frozen=True)
+class Property:
+    name: str
+    kind: str  # 'case' or 'world'
+    func: object
+    applies: object  # (rule, mode view or None) -> None when it applies, else the reason it does not
+    path: tuple  # where in a rule file a failure points, e.g. ('conditions', 'liquidation')
+
+    @property
+    def doc(self) -> str:
+        return " ".join((self.func.__doc__ or "").split()).split(". ")[0].rstrip(".") + "."
+
+
+REGISTRY: dict = {}
+
+
+def register(kind: str, applies, path=("conditions", "liquidation")):
+    def wrap(func):
+        REGISTRY[func.__name__] = Property(func.__name__, kind, func, applies, tuple(path))
+        return func
+    return wrap
+
+
+def _load_all():
+    from verifier.verify.properties import boundary, economics, published, tiers, world  # noqa: F401
+
+
+def properties() -> list:
+    """Every registered property, in a stable order."""
+    _load_all()
+    return [REGISTRY[name] for name in sorted(REGISTRY, key=lambda n: (REGISTRY[n].kind, n))]
+
+
+__all__ = ["Property", "REGISTRY", "Violation", "properties", "register"]

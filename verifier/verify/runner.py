@@ -1,0 +1,195 @@
+"""The ``verify`` job: for each rule file, check + worked examples + published proofs + every applicable property.
+
+>>> report = verify_file("rules/okx/linear-swap.yaml", profile="dev", only=["published_formula_equals_derivation"])
+>>> [(row.name, row.status) for row in report.rows if row.name.startswith("published")]
+[('published_proofs', 'pass'), ('published_formula_equals_derivation[isolated]', 'pass')]
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis.errors import Unsatisfiable
+
+from verifier.errors import Diagnostic
+from verifier.spec import check_file
+from verifier.verify import profiles as _profiles  # noqa: F401 - registers dev/ci/thorough
+from verifier.verify.check import run_examples
+from verifier.verify.properties import Violation, properties
+from verifier.verify.properties._examples import to_yaml
+
+
+@dataclass
+class Row:
+    """One line of the summary: a check or a property (per mode) on one rule."""
+
+    name: str
+    status: str  # 'pass' | 'fail' | 'skip' | 'error'
+    tried: int = 0
+    seconds: float = 0.0
+    message: str = ""
+    line: int = 0
+    example: dict | None = None  # the counterexample as an examples: entry
+    prop: str = ""
+    mode: str | None = None
+
+    @property
+    def example_yaml(self) -> str | None:
+        return to_yaml(self.example) if self.example else None
+
+
+@dataclass
+class FileReport:
+    file: str
+    rule_id: str | None = None
+    diagnostics: list = field(default_factory=list)  # invalid input (exit 2)
+    rows: list = field(default_factory=list)
+
+    @property
+    def invalid(self) -> bool:
+        return any(not d.code.startswith("MV5") for d in self.diagnostics)
+
+    @property
+    def failed(self) -> bool:
+        return any(r.status in ("fail", "error") for r in self.rows)
+
+
+def _settings(profile: str):
+    base = settings.get_profile(profile)
+    return settings(base, suppress_health_check=list(HealthCheck), deadline=None, print_blob=False,
+                    report_multiple_bugs=False)
+
+
+def skipped_properties(rule) -> dict:
+    """``verify: {skip: {property: reason}}`` from the rule file."""
+    data = getattr(rule.document, "data", None) or {}
+    return dict((data.get("verify") or {}).get("skip") or {})
+
+
+def run_property(prop, rule, mode_name, profile: str) -> Row:
+    """Run one property with Hypothesis; the shrunk counterexample (if any) comes back as an examples: entry."""
+    from verifier.verify.properties.world import stories
+    from verifier.verify.strategies import from_rule
+
+    label = f"{prop.name}[{mode_name}]" if mode_name else prop.name
+    strategy = from_rule(rule, mode_name) if prop.kind == "case" else stories(rule)
+    seen = {"tried": 0, "last": None}
+
+    @_settings(profile)
+    @given(strategy)
+    def check(value):
+        from hypothesis.errors import UnsatisfiedAssumption
+        try:
+            prop.func(rule, value)
+        except Violation as exc:
+            seen["last"] = (exc, value)  # the last failing input Hypothesis tries is the shrunk one
+            seen["tried"] += 1
+            raise
+        except UnsatisfiedAssumption:
+            raise
+        seen["tried"] += 1
+
+    line = rule.locate(*prop.path)[0] if rule.document is not None else 0
+    start = time.perf_counter()
+    try:
+        check()
+    except Violation:
+        exc, value = seen["last"]
+        if exc.path:
+            line = rule.locate(*exc.path)[0]
+        return Row(label, "fail", seen["tried"], time.perf_counter() - start, exc.message, line, exc.example,
+                   prop.name, mode_name)
+    except Unsatisfiable:
+        return Row(label, "skip", 0, time.perf_counter() - start, "no generated input met the property's conditions",
+                   line, None, prop.name, mode_name)
+    except Exception as exc:  # noqa: BLE001 - a property that crashes is reported, never a traceback
+        return Row(label, "error", seen["tried"], time.perf_counter() - start, f"{type(exc).__name__}: {exc}", line,
+                   None, prop.name, mode_name)
+    return Row(label, "pass", seen["tried"], time.perf_counter() - start, "", line, None, prop.name, mode_name)
+
+
+def _examples_row(result, seconds) -> Row:
+    failures = [d for d in result.diagnostics if d.code.startswith("MV5")]
+    if failures:
+        return Row("examples", "fail", result.examples_checked, seconds, "; ".join(d.message for d in failures),
+                   failures[0].line, prop="examples")
+    return Row("examples", "pass", result.examples_checked, seconds, prop="examples")
+
+
+def _proofs_row(rule) -> Row:
+    from verifier.derive import prove_published
+
+    start = time.perf_counter()
+    try:
+        results = prove_published(rule)
+    except Exception as exc:  # noqa: BLE001
+        return Row("published_proofs", "error", 0, time.perf_counter() - start, f"{type(exc).__name__}: {exc}",
+                   rule.locate("published")[0], prop="published_proofs")
+    seconds = time.perf_counter() - start
+    refuted = [r for r in results if r.status == "refuted"]
+    if refuted:
+        r = refuted[0]
+        shown = ", ".join(f"{k}={v}" for k, v in r.counterexample.items())
+        return Row("published_proofs", "fail", len(results), seconds,
+                   f"published {r.quantity} #{r.index + 1} ({'/'.join(r.modes)}) differs from the derivation"
+                   + (f": {r.reason}" if r.reason else "") + (f" at {shown}" if shown else ""),
+                   rule.locate("published", r.quantity, r.index)[0], prop="published_proofs")
+    undecided = [r for r in results if r.status == "undecided"]
+    message = "; ".join(f"{r.quantity} #{r.index + 1}: undecided ({r.reason})" for r in undecided)
+    return Row("published_proofs", "pass" if results else "skip", len(results), seconds,
+               message or ("" if results else "no published formulas"), prop="published_proofs")
+
+
+def verify_file(path, *, profile: str = "ci", only=None, progress=None) -> FileReport:
+    """Verify one rule file; ``only``: property names to run (None: all); ``progress(text)`` is told what runs."""
+    start = time.perf_counter()
+    result = check_file(path)
+    report = FileReport(str(path))
+    if result.kind != "rule":
+        report.diagnostics = list(result.diagnostics)
+        return report
+    if result.rule is None:
+        report.diagnostics = list(result.diagnostics)
+        return report
+    rule = result.rule
+    report.rule_id = rule.id
+    run_examples(result)
+    report.diagnostics = [d for d in result.diagnostics if not d.code.startswith("MV5")]
+    if report.invalid:
+        return report
+    report.rows.append(_examples_row(result, time.perf_counter() - start))
+    report.rows.append(_proofs_row(rule))
+    skips = skipped_properties(rule)
+    for prop in properties():
+        if only is not None and prop.name not in only:
+            continue
+        modes = list(rule.modes) if prop.kind == "case" else [None]
+        for mode_name in modes:
+            label = f"{prop.name}[{mode_name}]" if mode_name else prop.name
+            if prop.name in skips:
+                report.rows.append(Row(label, "skip", message=f"skipped by the rule file: {skips[prop.name]}",
+                                       prop=prop.name, mode=mode_name))
+                continue
+            reason = prop.applies(rule, rule.mode(mode_name) if mode_name else None)
+            if reason:
+                report.rows.append(Row(label, "n/a", message=reason, prop=prop.name, mode=mode_name))
+                continue
+            if progress:
+                progress(f"{rule.id}: {label}")
+            report.rows.append(run_property(prop, rule, mode_name, profile))
+    return report
+
+
+def verify_paths(paths, *, profile: str = "ci", only=None, progress=None) -> tuple[list, list[Diagnostic]]:
+    from verifier.spec import expand_paths
+
+    files, problems = expand_paths(paths)
+    reports = []
+    for path in files:
+        report = verify_file(path, profile=profile, only=only, progress=progress)
+        if report.rule_id is None and not report.diagnostics:
+            continue  # a tier table or scenario file: checked through the rule that uses it
+        reports.append(report)
+    return reports, problems

@@ -1,0 +1,233 @@
+"""Hypothesis strategies built from a rule: :func:`from_rule` for one position's inputs in one mode.
+
+Everything is read from the rule: which symbols a mode's liquidation condition needs, their units,
+domains and allowed values, the tier tables and the parameters' effective dates.  Values are exact
+:class:`~fractions.Fraction`\\ s, never floats.  The draws lean toward where margin bugs live: tier
+boundaries (the size is set so the notional at entry sits on, or a hair off, a bracket floor), tiny and
+huge prices (1e-8 to 1e6), leverage 1 and the maximum, empty and large other positions in cross.
+"Just inside / just outside liquidation" is the properties' job: they test both sides of the derived price.
+
+Magnitudes come from units: a draw picks a price level ``p0`` (quote/base), a size ``b0`` (base) and a
+lot count; a symbol of unit ``quote`` is scaled by ``b0 * p0``, ``base`` by ``b0``, ``quote/lot`` by
+``b0 * p0 / lots``, so that the generated accounts are coherent rather than absurd.
+
+>>> from verifier.spec import load_rule
+>>> rule = load_rule("binance/usdm-perpetual")
+>>> sorted(inputs_of(rule, rule.mode("cross")))
+['EP', 'TMM1', 'UPNL1', 'WB', 'q', 's']
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from hypothesis import strategies as st
+
+PRICE_LEVELS = tuple(Fraction(10) ** k for k in range(-8, 7))  # 1e-8 .. 1e6, the brief's span
+TINY = Fraction(1, 10**9)
+
+
+@dataclass(frozen=True)
+class Case:
+    """One generated position: input values (name -> Fraction), the market and the date it is judged on."""
+
+    rule_id: str
+    mode: str
+    values: dict
+    market: str | None = None
+    date: _dt.date | None = None
+    notes: tuple = field(default_factory=tuple)
+
+    def with_values(self, **changes) -> "Case":
+        return Case(self.rule_id, self.mode, {**self.values, **changes}, self.market, self.date, self.notes)
+
+
+def relation_names(mode, condition: str = "liquidation") -> set:
+    cond = mode.conditions.get(condition)
+    return {s.name for s in cond.relation.free_symbols} if cond is not None else set()
+
+
+def inputs_of(rule, mode, extra: tuple = ("bankruptcy",)) -> list:
+    """Names a caller must supply for ``mode``'s liquidation (and ``extra``) conditions, minus price and parameters.
+
+    Tier symbols are left to the tier table when the rule has one.
+    """
+    names = relation_names(mode)
+    for condition in extra:
+        names |= relation_names(mode, condition)
+    for entries in rule.published.values():
+        for entry in entries:
+            if mode.name in entry.modes:
+                names |= {s.name for s in entry.formula.expr.free_symbols if s.name in mode.symbols}
+    names.discard(rule.price)
+    names -= set(mode.parameters)
+    if rule.tiers is not None and mode.tier_basis is not None:
+        names -= set(mode.tier_symbols)
+    return sorted(n for n in names if n in mode.symbols)
+
+
+def _reading(spec, account) -> str:
+    return spec.snapshot_formula(account) or ""
+
+
+def role(rule, mode, name: str) -> str:
+    """What a symbol is, for drawing it: 'side', 'entry', 'size', 'leverage', 'max_leverage', 'rate',
+    'signed_money', 'money', 'price', 'ratio' or 'choice'."""
+    spec = mode.symbols[name]
+    reading = _reading(spec, mode.account)
+    meaning = (spec.meaning or "").lower()
+    if spec.one_of:
+        return "side" if set(spec.one_of) == {1, -1} else "choice"
+    if reading == "entryPrice":
+        return "entry"
+    if "contracts" in reading and "collateral" not in reading:
+        return "size"
+    unit = str(spec.unit)
+    if unit == "1":
+        if "maximum leverage" in meaning or "max leverage" in meaning:
+            return "max_leverage"
+        if reading == "leverage" or "leverage" in meaning:
+            return "leverage"
+        upper = [b for op, b in spec.domain if op in ("<", "<=")]
+        if upper and min(upper) <= 1 or not spec.domain or "rate" in meaning:
+            return "rate"
+        return "ratio"
+    if unit == "quote/base":
+        return "price"
+    if spec.others and "pnl" in spec.others.lower():
+        return "signed_money"
+    if not spec.domain and not spec.others:
+        return "signed_money"
+    return "money"
+
+
+def _fraction(numerators, denominator: int):
+    return numerators.map(lambda n: Fraction(n, denominator))
+
+
+def _rates():
+    return st.one_of(st.sampled_from([Fraction(0), Fraction(1, 10000), Fraction(5, 10000), Fraction(4, 1000),
+                                      Fraction(1, 100), Fraction(5, 100), Fraction(1, 10)]),
+                     _fraction(st.integers(0, 2000), 10000))
+
+
+def _scale(unit, scales: dict) -> Fraction:
+    out = Fraction(1)
+    for dim, power in unit.powers:
+        out *= scales.get(dim, Fraction(1)) ** power
+    return out
+
+
+@st.composite
+def _leverage(draw, high: int):
+    return Fraction(draw(st.one_of(st.just(1), st.just(high), st.integers(1, high))))
+
+
+@st.composite
+def _case(draw, rule, mode, names, markets, dates):
+    p0 = draw(st.sampled_from(PRICE_LEVELS)) * draw(_fraction(st.integers(1000, 9999), 1000))
+    b0 = draw(st.sampled_from([Fraction(1, 1000), Fraction(1, 10), Fraction(1), Fraction(25), Fraction(1000)]))
+    b0 *= draw(_fraction(st.integers(1, 999), 100))
+    lots = Fraction(draw(st.sampled_from([1, 10, 100, 10000])))
+    scales = {"base": b0, "quote": b0 * p0, "lot": lots}
+    values = {}
+    max_leverage = None
+    order = sorted(names, key=lambda n: role(rule, mode, n) != "max_leverage")  # the cap before the leverage
+    for name in order:
+        spec = mode.symbols[name]
+        kind = role(rule, mode, name)
+        if kind in ("side", "choice"):
+            value = Fraction(draw(st.sampled_from(list(spec.one_of))))
+        elif kind == "entry":
+            value = p0
+        elif kind == "price":
+            value = p0 * draw(_fraction(st.integers(500, 2000), 1000))
+        elif kind == "size":
+            value = _scale(spec.unit, scales)
+        elif kind == "max_leverage":
+            max_leverage = draw(st.sampled_from([3, 5, 10, 20, 25, 40, 50, 100, 125]))
+            value = Fraction(max_leverage)
+        elif kind == "leverage":
+            value = draw(_leverage(max_leverage or 125))
+        elif kind == "rate":
+            value = draw(_rates())
+        elif kind == "ratio":
+            value = draw(_fraction(st.integers(1, 10000), 1000))
+        else:
+            lev = draw(st.integers(1, 125))
+            ratio = draw(st.one_of(st.just(Fraction(0)), st.just(Fraction(1, lev)),
+                                   _fraction(st.integers(0, 3000), 1000)))
+            if kind == "signed_money":
+                ratio *= draw(st.sampled_from([1, -1]))
+            value = _scale(spec.unit, scales) * ratio
+        values[name] = value
+    values = {n: v for n, v in values.items() if _in_domain(mode.symbols[n], v)}
+    market = draw(st.sampled_from(markets)) if markets else None
+    date = draw(st.sampled_from(dates))
+    notes = ()
+    if markets and rule.tiers is not None and mode.tier_basis is not None and draw(st.integers(0, 2)) == 0:
+        values, notes = _on_tier_floor(draw, rule, mode, values, market)
+    return Case(rule.id, mode.name, values, market, date, notes)
+
+
+def _in_domain(spec, value) -> bool:
+    from verifier.model import in_domain
+
+    return in_domain(value, spec.domain)
+
+
+def _on_tier_floor(draw, rule, mode, values, market):
+    """Scale the size symbols so the tier basis at the entry price lands on (or a hair off) a bracket floor."""
+    from verifier.model.evaluate import EvaluationError, to_fraction
+
+    table = rule.tiers.table(market)
+    floors = [row.floor for row in table.rows if row.floor > 0]
+    sizes = [n for n in values if role(rule, mode, n) == "size"]
+    entry = next((n for n in values if role(rule, mode, n) == "entry"), None)
+    if not floors or not sizes or entry is None:
+        return values, ()
+    subs = {mode.symbols[n].sympy: v for n, v in values.items()}
+    subs[mode.symbols[rule.price].sympy] = values[entry]
+    try:
+        basis = to_fraction(mode.tier_basis.expr.xreplace({k: _rat(v) for k, v in subs.items()}))
+    except (EvaluationError, TypeError):
+        return values, ()
+    if basis <= 0:
+        return values, ()
+    floor = draw(st.sampled_from(floors))
+    target = floor * (1 + draw(st.sampled_from([Fraction(0), TINY, -TINY])))
+    factor = target / basis
+    scaled = dict(values)
+    for name in sizes[:1]:
+        scaled[name] = values[name] * factor
+    return scaled, (f"size set so the tier basis at entry is {target}",)
+
+
+def _rat(value):
+    import sympy
+
+    value = Fraction(value)
+    return sympy.Rational(value.numerator, value.denominator)
+
+
+def effective_dates(rule, mode) -> list:
+    """None (today's values) and each parameter's effective dates: every regime gets tested."""
+    params = list(mode.parameters.values())
+    start = max((p.values[0][0] for p in params), default=None)
+    dates = {since for p in params for since, _ in p.values if since >= start}
+    return [None] + sorted(dates)
+
+
+def from_rule(rule, mode) -> st.SearchStrategy:
+    """A strategy of :class:`Case` for one position of ``rule`` in ``mode`` (a name or a ModeView).
+
+    Raises ``ValueError`` up front for an unknown mode, as Hypothesis' own ``from_*`` constructors do.
+    """
+    view = rule.mode(mode) if isinstance(mode, str) else mode
+    if "liquidation" not in view.conditions:
+        raise ValueError(f"mode {view.name!r} of {rule.id} has no 'liquidation' condition")
+    names = inputs_of(rule, view)
+    markets = sorted(rule.tiers.tables) if rule.tiers is not None else []
+    return _case(rule, view, names, markets, effective_dates(rule, view))
