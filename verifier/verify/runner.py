@@ -2,7 +2,7 @@
 
 >>> report = verify_file("rules/okx/linear-swap.yaml", profile="dev", only=["published_formula_equals_derivation"])
 >>> [(row.name, row.status) for row in report.rows if row.name.startswith("published")]
-[('published_proofs', 'pass'), ('published_formula_equals_derivation[isolated]', 'pass')]
+[('published_proofs', 'pass'), ('published_formula_equals_derivation[isolated]', 'pass'), ('published_formula_equals_derivation[cross]', 'n/a')]
 """
 
 from __future__ import annotations
