@@ -9,6 +9,7 @@ Public API (others code against these names):
 * :func:`evaluate_snapshot` -- the JSON of design.md section 4
 * :func:`compile_price` -- the vectorised fast path
 * :func:`example_price` -- runs '<condition>_price' worked examples (used by ``check``)
+* :mod:`verifier.derive.hedge` -- cross hedge mode: same-market legs moving with one price
 
 This package never imports :mod:`verifier.verify` or :mod:`verifier.simulate`.
 """

@@ -20,8 +20,9 @@ from fractions import Fraction
 
 import sympy
 
+from verifier.derive.hedge import solve_hedged
 from verifier.derive.tiers import solve_price
-from verifier.errors import Diagnostic, SpecError
+from verifier.errors import DerivationError, Diagnostic, SpecError
 from verifier.formula import ANY, Term, parse_formula
 from verifier.model.evaluate import EvaluationError, substitutions, to_fraction
 
@@ -85,11 +86,13 @@ def evaluate_snapshot(rule, snapshot, *, document=None, date=None, file="<snapsh
     # per-leg definitions at the mark, with the tier of the mark
     for leg in legs:
         leg["at_mark"] = _at_mark(rule, mode, leg, reader)
+    hedged = _hedge_partners(snapshot, mode, legs, reader)
     for i, leg in enumerate(legs):
         for name, definition in mode.others.items():
             if name not in leg["values"]:
-                leg["values"][name] = sum((other["at_mark"][definition] for j, other in enumerate(legs) if j != i),
-                                          Fraction(0))
+                # partner legs of a cross hedge move with the price: not held at their mark here
+                leg["values"][name] = sum((other["at_mark"][definition] for j, other in enumerate(legs)
+                                           if j != i and j not in hedged.get(i, ())), Fraction(0))
     out_positions, statuses, level = [], [], None
     price_name = rule.price
     for leg in legs:
@@ -99,7 +102,15 @@ def evaluate_snapshot(rule, snapshot, *, document=None, date=None, file="<snapsh
         full = {**values, **leg["tier_values"]}
         entry = {"symbol": leg["symbol"], "side": leg["side"]}
         liquidation = None
-        if "liquidation" in mode.conditions:
+        if "liquidation" in mode.conditions and legs.index(leg) in hedged:
+            partners = [_own_values(mode, legs[j]) for j in hedged[legs.index(leg)]]
+            try:
+                liquidation, tier = solve_hedged(rule, mode.name, "liquidation", values, partners,
+                                                 market=leg["market"], date=date,
+                                                 current=values.get(rule.price))
+            except (EvaluationError, DerivationError) as exc:
+                reader.fail("MV603", f"cannot compute the hedged liquidation price: {exc}", leg["path"])
+        elif "liquidation" in mode.conditions:
             try:
                 solution = solve_price(rule, mode.name, "liquidation", values, market=leg["market"], date=date)
             except EvaluationError as exc:
@@ -119,6 +130,31 @@ def evaluate_snapshot(rule, snapshot, *, document=None, date=None, file="<snapsh
         _ = price_name
     status = "liquidation" if "liquidation" in statuses else "margin_call" if "margin_call" in statuses else "normal"
     return {"positions": out_positions, "marginLevel": _text(level), "status": status}
+
+
+def _hedge_partners(snapshot, mode, legs, reader) -> dict:
+    """leg index -> indices of the other legs of the same market, for a cross account in hedge mode.
+
+    Those legs share one liquidation price: their definitions move with the price (see
+    :mod:`verifier.derive.hedge`).  One-way accounts and isolated modes have no partners.
+    """
+    position_mode = snapshot.get("positionMode", "one-way")
+    if position_mode not in ("one-way", "hedge"):
+        reader.fail("MV601", f"unknown positionMode {position_mode!r}", ("positionMode",),
+                    hint="use 'one-way' or 'hedge'")
+    if position_mode != "hedge" or mode.account != "cross" or not mode.others:
+        return {}
+    partners = {}
+    for i, leg in enumerate(legs):
+        same = [j for j, other in enumerate(legs) if j != i and other["symbol"] == leg["symbol"] and not leg["quote"]]
+        if same:
+            partners[i] = same
+    return partners
+
+
+def _own_values(mode, leg) -> dict:
+    """A partner leg's own per-position values (tier overrides included, others symbols left out)."""
+    return {k: v for k, v in leg["values"].items() if k not in mode.others}
 
 
 def _pick_mode(rule, snapshot, account, reader):

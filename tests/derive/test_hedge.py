@@ -1,0 +1,90 @@
+"""Cross hedge mode: a long and a short of one market share one liquidation price; both legs move with it."""
+
+from __future__ import annotations
+
+from fractions import Fraction as F
+
+import sympy
+
+from verifier.derive import evaluate_snapshot
+from verifier.derive.hedge import hedge_form, solve_hedged
+from verifier.spec import load_rule
+
+RULE = load_rule("binance/usdm-perpetual")
+
+
+def _snapshot(position_mode="hedge", margin_mode="cross"):
+    legs = [{"symbol": "BTC/USDT:USDT", "side": "long", "contracts": "1", "contractSize": "1",
+             "entryPrice": "60000", "markPrice": "60000", "collateral": "3000"},
+            {"symbol": "BTC/USDT:USDT", "side": "short", "contracts": "0.5", "contractSize": "1",
+             "entryPrice": "61000", "markPrice": "60000", "collateral": "3000"}]
+    return {"marginMode": margin_mode, "positionMode": position_mode, "walletBalance": "3000", "positions": legs}
+
+
+def test_hedge_form_is_the_pages_long_short_formula():
+    """LP = (WB - TMM1 + UPNL1 + cumL + cumS - L*EPL + S*EPS) / (L*MMRL + S*MMRS - L + S), long s=1, short s=-1."""
+    form = hedge_form(RULE, "cross", "liquidation", 1)
+    names = {s.name: s for s in form.roots[0].free_symbols}
+    root = form.roots[0].subs({names["s"]: 1, names["s__1"]: -1})
+    L, EPL, MMRL, cumL = (names[n] for n in ("q", "EP", "MMR", "cum"))
+    S, EPS, MMRS, cumS = (names[n] for n in ("q__1", "EP__1", "MMR__1", "cum__1"))
+    WB, TMM1, UPNL1 = names["WB"], names["TMM1"], names["UPNL1"]
+    published = (WB - TMM1 + UPNL1 + cumL + cumS - L * EPL + S * EPS) / (L * MMRL + S * MMRS - L + S)
+    assert sympy.cancel(root - published) == 0
+
+
+def test_hedged_legs_share_one_price_that_differs_from_holding_the_other_leg_at_mark():
+    hedged = evaluate_snapshot(RULE, _snapshot())
+    long, short = hedged["positions"]
+    assert long["liquidationPrice"] == short["liquidationPrice"] == "53651.12"
+    naive = evaluate_snapshot(RULE, _snapshot("one-way"))
+    assert naive["positions"][0]["liquidationPrice"] == "56854.27"  # the short held at its mark
+    assert naive["positions"][1]["liquidationPrice"] != naive["positions"][0]["liquidationPrice"]
+
+
+def test_hedged_price_satisfies_the_condition_with_both_legs_at_that_price_and_their_own_tiers():
+    price, tier = solve_hedged(RULE, "cross", "liquidation",
+                               {"WB": 3000, "q": 1, "EP": 60000, "s": 1, "TMM1": 0, "UPNL1": 0},
+                               [{"q": F(1, 2), "EP": 61000, "s": -1}], market="BTC/USDT:USDT")
+    long_mm = price * F(5, 1000) - 50           # notional ~53,651: bracket 2 (0.5 %, 50)
+    short_mm = price / 2 * F(4, 1000)           # notional ~26,826: bracket 1 (0.4 %, 0)
+    equity = 3000 + (price - 60000) + F(1, 2) * (61000 - price)
+    assert equity == long_mm + short_mm and tier == 2
+
+
+def test_isolated_hedge_legs_keep_their_own_prices():
+    out = evaluate_snapshot(RULE, _snapshot(margin_mode="isolated"))
+    long, short = out["positions"]
+    assert long["liquidationPrice"] != short["liquidationPrice"]
+
+
+def test_unknown_position_mode_is_a_located_error():
+    import pytest
+
+    from verifier.errors import SpecError
+    snap = _snapshot("hedged")
+    with pytest.raises(SpecError) as err:
+        evaluate_snapshot(RULE, snap)
+    assert err.value.diagnostics[0].code == "MV601"
+
+
+def test_cli_evaluate_hedge_snapshot_with_another_market():
+    import json
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    here = Path(__file__).parent
+    proc = subprocess.run([sys.executable, "-m", "verifier", "evaluate", "binance/usdm-perpetual",
+                           str(here / "snapshots" / "hedge-cross.json"), "--json"],
+                          capture_output=True, text=True, cwd=here.parent.parent)
+    assert proc.returncode == 0, proc.stderr
+    btc_long, btc_short, eth = json.loads(proc.stdout)["positions"]
+    assert btc_long["liquidationPrice"] == btc_short["liquidationPrice"] is not None
+    assert eth["liquidationPrice"] not in (None, btc_long["liquidationPrice"])
+    # the ETH leg holds both BTC legs at their marks (a different market): its price is the one-way answer
+    one_way = json.loads((here / "snapshots" / "hedge-cross.json").read_text())
+    one_way["positionMode"] = "one-way"
+    from verifier.derive import evaluate_snapshot
+    from verifier.spec import load_rule
+    assert evaluate_snapshot(load_rule("binance/usdm-perpetual"), one_way)["positions"][2] == eth

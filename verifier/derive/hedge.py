@@ -1,0 +1,164 @@
+"""Hedge mode in a cross account: legs of the same market that move with the same price.
+
+In hedge mode an account may hold a long and a short of one market at once.  In cross mode their
+liquidation price is shared: when the price moves, *both* legs' unrealised PnL and maintenance margin
+move with it.  Holding the opposite leg at its mark price (as the 'others' symbols do for other
+markets) is wrong for them.
+
+The mechanism, with no exchange knowledge in it: every definition summed by one of the mode's
+``others:`` symbols (e.g. ``UPNL1`` sums ``upnl``, ``TMM1`` sums ``maintenance_margin``) is
+instantiated once per partner leg, with every per-position symbol renamed (``q`` -> ``q__1``, ...)
+by ``xreplace`` and the price symbol kept shared.  The others symbol then stands for the rest of the
+account (other markets, at their marks) plus the partner legs' definitions *as functions of the price*.
+The resulting condition is solved for the price like any other, per tier row of every leg, keeping
+only roots where each leg's own tier basis at the root falls inside its row.
+
+>>> from fractions import Fraction as F
+>>> from verifier.spec import load_rule
+>>> rule = load_rule("binance/usdm-perpetual")
+>>> form = hedge_form(rule, "cross", "liquidation", 1)
+>>> sorted(s.name for s in form.roots[0].free_symbols)
+['EP', 'EP__1', 'MMR', 'MMR__1', 'TMM1', 'UPNL1', 'WB', 'cum', 'cum__1', 'q', 'q__1', 's', 's__1']
+"""
+
+from __future__ import annotations
+
+import itertools
+from fractions import Fraction
+
+import sympy
+
+from verifier.derive.closed_form import ClosedForm, _domain_conditions, _flatten
+from verifier.errors import DerivationError
+from verifier.model.evaluate import EvaluationError, substitutions, to_fraction
+
+_FORMS: dict = {}
+
+
+def leg_symbol(symbol, index: int):
+    """The renamed copy of a per-position symbol for partner leg ``index`` (same assumptions)."""
+    return sympy.Symbol(f"{symbol.name}__{index}", **symbol.assumptions0)
+
+
+def per_position_symbols(mode, price_name: str) -> list[str]:
+    """Names of the symbols the others-summed definitions depend on, except the shared price."""
+    names = set()
+    by_sym = {spec.sympy: name for name, spec in mode.symbols.items()}
+    for definition in set(mode.others.values()):
+        for sym in mode.definitions[definition].expr.free_symbols:
+            if sym in by_sym and by_sym[sym] != price_name:
+                names.add(by_sym[sym])
+    return sorted(names)
+
+
+def hedge_form(rule, mode_name: str, condition_name: str, partners: int) -> ClosedForm:
+    """The closed form of ``condition_name`` for one leg with ``partners`` same-market legs moving with the price."""
+    key = (rule.content_hash, mode_name, condition_name, partners)
+    if key in _FORMS:
+        return _FORMS[key]
+    mode = rule.mode(mode_name)
+    if not mode.others:
+        raise DerivationError(f"mode {mode_name!r} has no 'others' symbols: legs do not interact")
+    condition = mode.conditions[condition_name]
+    price = mode.symbols[condition.solve_for].sympy
+    names = per_position_symbols(mode, condition.solve_for)
+    replacement = {}
+    for other_name, definition in mode.others.items():
+        own = mode.symbols[other_name].sympy
+        moving = sympy.S.Zero
+        for index in range(1, partners + 1):
+            rename = {mode.symbols[n].sympy: leg_symbol(mode.symbols[n].sympy, index) for n in names}
+            moving += mode.definitions[definition].expr.xreplace(rename)
+        replacement[own] = own + moving
+    relation = condition.relation.xreplace(replacement)
+    x = sympy.Symbol(price.name, real=True)
+    equation = sympy.together((relation.lhs - relation.rhs).subs(price, x))
+    try:
+        solution = sympy.solveset(equation, x, sympy.S.Reals)
+    except (NotImplementedError, ValueError, TypeError) as exc:
+        raise DerivationError(f"no closed form for hedged {condition_name!r} in mode {mode_name!r}: {exc}") from None
+    roots, excluded = _flatten(solution, mode, condition)
+    roots = tuple(sympy.factor_terms(sympy.cancel(r.subs(x, price))) for r in roots)
+    form = ClosedForm(condition.name, condition.solve_for, relation, roots,
+                      tuple(_domain_conditions(mode.symbols[condition.solve_for], x)),
+                      tuple(e.subs(x, price) for e in excluded),
+                      notes=(f"{partners} same-market leg(s) move with {condition.solve_for}",))
+    _FORMS[key] = form
+    return form
+
+
+def solve_hedged(rule, mode_name: str, condition_name: str, own: dict, partners: list[dict], *, market=None,
+                 date=None, current=None):
+    """(price, own tier row number) for a leg whose same-market ``partners`` move with the price.
+
+    ``own`` and each partner are name -> value dicts of the rule's symbols (the others symbols in ``own``
+    hold the rest of the account at its marks).  Tier symbols missing from a leg are taken from every row
+    of the market's table in turn; a root is kept when each leg's basis at the root lies in its own row.
+    """
+    mode = rule.mode(mode_name)
+    form = hedge_form(rule, mode_name, condition_name, len(partners))
+    price = mode.symbols[form.solve_for].sympy
+    names = per_position_symbols(mode, form.solve_for)
+    base = substitutions(mode, {k: v for k, v in own.items() if k != form.solve_for}, date=date, needed=set())
+    legs = [(0, own)] + [(i, p) for i, p in enumerate(partners, start=1)]
+
+    def leg_sym(name, index):
+        sym = mode.symbols[name].sympy
+        return sym if index == 0 else leg_symbol(sym, index)
+
+    for index, values in legs[1:]:
+        for name in names:
+            if name in values:
+                base[leg_sym(name, index)] = _rational(values[name])
+    table = rule.tiers.table(market) if rule.tiers is not None and market is not None else None
+    choices = []
+    for index, values in legs:
+        missing = [n for n in mode.tier_symbols if n not in values]
+        if not missing:
+            choices.append([None])
+        elif table is None:
+            raise EvaluationError("give " + ", ".join(missing) + " (no tier table for this market)")
+        else:
+            choices.append(list(table.rows))
+    found = []
+    for rows in itertools.product(*choices):
+        subs = dict(base)
+        for (index, values), row in zip(legs, rows):
+            if row is None:
+                continue
+            for name, column in mode.tier_symbols.items():
+                if name not in values:
+                    subs[leg_sym(name, index)] = _rational(row.values[column])
+        for root in form.roots:
+            value = sympy.cancel(root.xreplace(subs))
+            if value.free_symbols:
+                raise EvaluationError("needs " + ", ".join(sorted(s.name for s in value.free_symbols)))
+            if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+                continue
+            candidate = to_fraction(value)
+            point = {**subs, price: value, form.variable: value}
+            if any(c.subs(point) is not sympy.true for c in form.conditions):
+                continue
+            if any(e.xreplace(subs) == value for e in form.excluded):
+                continue
+            consistent = True
+            for (index, _), row in zip(legs, rows):
+                if row is None:
+                    continue
+                rename = {} if index == 0 else {mode.symbols[n].sympy: leg_sym(n, index) for n in names}
+                basis = to_fraction(mode.tier_basis.expr.xreplace(rename).xreplace(point))
+                if not row.contains(basis, table.bounds):
+                    consistent = False
+                    break
+            if consistent:
+                found.append((candidate, rows[0].number if rows[0] is not None else None))
+    if not found:
+        return None, None
+    if current is not None:
+        found.sort(key=lambda item: abs(item[0] - current))
+    return found[0]
+
+
+def _rational(value) -> sympy.Rational:
+    value = Fraction(value)
+    return sympy.Rational(value.numerator, value.denominator)
