@@ -73,13 +73,13 @@ def test_failed_expectation_exits_1(tmp_path):
 
 
 INVALID = {
-    "unknown key": ("  - label: Day N\n", "  - label: Day N\n    pricez: {ETH: 1}\n", ":40:5: error[MV201]"),
-    "bad kind": ("kind: cross}", "kind: crosss}", ":35:28: error[MV204]"),
-    "unknown account": ("- deposit: {account: A,", "- deposit: {account: Z,", "error[MV610]: no account 'Z'"),
-    "unknown parameter": ("  liquidation_level:\n", "  liquidation_levl:\n", "error[MV602]"),
+    "unknown key": ("  - label: Day N\n", "  - label: Day N\n    pricez: {ETH: 1}\n", ":{line}:5: error[MV201]"),
+    "bad kind": ("kind: cross}", "kind: crosss}", ":{line}:28: error[MV204]"),
+    "unknown account": ("- deposit: {account: A,", "- deposit: {account: Z,", "error[MV710]: no account 'Z'"),
+    "unknown parameter": ("  liquidation_level:\n", "  liquidation_levl:\n", "error[MV702]"),
     "two verbs": ("- borrow: {account: A, asset: USDT, amount: 1600}",
                   "- {borrow: {account: A, asset: USDT, amount: 1600}, repay: {account: A, asset: USDT, amount: 1}}",
-                  "error[MV609]"),
+                  "error[MV709]"),
     "text number": ("amount: 400}", "amount: '400'}", "error[MV203]"),
 }
 
@@ -90,7 +90,11 @@ def test_invalid_scenario_exits_2_with_location(tmp_path, name):
     text = (ROOT / "scenarios/binance-margin-cross-vs-isolated.yaml").read_text()
     assert old in text
     bad = tmp_path / "bad.yaml"
-    bad.write_text(text.replace(old, new, 1))
+    text = text.replace(old, new, 1)
+    bad.write_text(text)
+    # the line of the mistake, found in the text rather than hard-coded, so editing the scenario keeps this true
+    mistake = new.splitlines()[-1].strip()
+    expected = expected.replace("{line}", str(text[:text.index(mistake)].count("\n") + 1))
     out = _cli("simulate", str(bad), cwd=ROOT)
     assert out.returncode == 2, out.stdout + out.stderr
     assert "Traceback" not in out.stderr
@@ -104,7 +108,7 @@ def test_missing_rule_and_unreadable_file(tmp_path):
     bad.write_text("scenario: x\ntitle: t\nrule: binance/nope\ndate: 2026-11-21\n"
                    "accounts: [{id: A, user: a, kind: cross}]\nsteps: [{label: s}]\n")
     out = _cli("simulate", str(bad))
-    assert out.returncode == 2 and ":3:7: error[MV600]" in out.stderr
+    assert out.returncode == 2 and ":3:7: error[MV700]" in out.stderr
     bad.write_text("scenario: [\n")
     out = _cli("simulate", str(bad))
     assert out.returncode == 2 and "Traceback" not in out.stderr

@@ -99,46 +99,46 @@ def build_scenario(doc) -> tuple[Scenario | None, list]:
         rule = load_rule(_rule_reference(doc))
     except SpecError as exc:
         first = exc.diagnostics[0].render() if exc.diagnostics else str(exc)
-        error("MV600", f"the rule {data['rule']!r} cannot be loaded", ("rule",), hint=first)
+        error("MV700", f"the rule {data['rule']!r} cannot be loaded", ("rule",), hint=first)
         return None, problems
     try:
         date = _dt.date.fromisoformat(data["date"])
     except ValueError:
-        error("MV601", f"{data['date']!r} is not a calendar date", ("date",))
+        error("MV701", f"{data['date']!r} is not a calendar date", ("date",))
         return None, problems
     params = {n for m in rule.modes.values() for n in m.parameters}
     overrides = {}
     for name, spec in data.get("parameters", {}).items():
         if name not in params:
-            error("MV602", f"rule {rule.id} has no parameter {name!r}", ("parameters", name),
+            error("MV702", f"rule {rule.id} has no parameter {name!r}", ("parameters", name),
                   hint="its parameters: " + ", ".join(sorted(params)))
             continue
         for i, mode in enumerate(spec.get("modes", [])):
             if mode not in rule.modes:
-                error("MV603", f"rule {rule.id} has no mode {mode!r}", ("parameters", name, "modes", i))
+                error("MV703", f"rule {rule.id} has no mode {mode!r}", ("parameters", name, "modes", i))
         if spec["source"] not in data.get("sources", {}) and spec["source"] not in rule.sources:
-            error("MV604", f"source {spec['source']!r} is not under 'sources' here or in the rule",
+            error("MV704", f"source {spec['source']!r} is not under 'sources' here or in the rule",
                   ("parameters", name, "source"))
         overrides[name] = (spec["value"], tuple(spec["modes"]) if "modes" in spec else None)
     symbols = {n for m in rule.modes.values() for n in m.symbols}
     for name in data.get("inputs", {}):
         if name not in symbols:
-            error("MV605", f"rule {rule.id} has no symbol {name!r}", ("inputs", name))
+            error("MV705", f"rule {rule.id} has no symbol {name!r}", ("inputs", name))
     accounts = {}
     for i, acc in enumerate(data["accounts"]):
         if acc["id"] in accounts:
-            error("MV606", f"account id {acc['id']!r} is used twice", ("accounts", i, "id"))
+            error("MV706", f"account id {acc['id']!r} is used twice", ("accounts", i, "id"))
         accounts[acc["id"]] = acc
         if acc["kind"] == "isolated" and "market" not in acc:
-            error("MV607", "an isolated account needs the 'market' it belongs to", ("accounts", i))
+            error("MV707", "an isolated account needs the 'market' it belongs to", ("accounts", i))
         if "mode" in acc and acc["mode"] not in rule.modes:
-            error("MV603", f"rule {rule.id} has no mode {acc['mode']!r}", ("accounts", i, "mode"),
+            error("MV703", f"rule {rule.id} has no mode {acc['mode']!r}", ("accounts", i, "mode"),
                   hint="its modes: " + ", ".join(rule.modes))
     crosses = {}
     for i, acc in enumerate(data["accounts"]):
         if acc["kind"] == "cross":
             if acc["user"] in crosses:
-                error("MV608", f"user {acc['user']!r} has a second cross account (a user has one)", ("accounts", i))
+                error("MV708", f"user {acc['user']!r} has a second cross account (a user has one)", ("accounts", i))
             crosses[acc["user"]] = acc["id"]
     users = {a["user"] for a in data["accounts"]}
     orders = set()
@@ -146,51 +146,51 @@ def build_scenario(doc) -> tuple[Scenario | None, list]:
         for a, action in enumerate(step.get("actions", [])):
             verbs = [k for k in action if k in VERBS]
             if len(verbs) != 1:
-                error("MV609", f"an action names exactly one of {', '.join(VERBS)}; this one names "
+                error("MV709", f"an action names exactly one of {', '.join(VERBS)}; this one names "
                       f"{len(verbs) or 'none'}", ("steps", s, "actions", a))
                 continue
             args = action[verbs[0]]
             for key in ("account", "from", "to"):
                 if key in args and args[key] not in accounts:
-                    error("MV610", f"no account {args[key]!r}", ("steps", s, "actions", a, verbs[0], key),
+                    error("MV710", f"no account {args[key]!r}", ("steps", s, "actions", a, verbs[0], key),
                           hint="accounts: " + ", ".join(accounts))
             if "user" in args and args["user"] not in users:
-                error("MV610", f"no user {args['user']!r}", ("steps", s, "actions", a, verbs[0], "user"))
+                error("MV710", f"no user {args['user']!r}", ("steps", s, "actions", a, verbs[0], "user"))
             if verbs[0] in ("add_margin", "remove_margin") and args["account"] in accounts:
                 acc = accounts[args["account"]]
                 if acc["kind"] != "isolated" or acc["user"] not in crosses:
-                    error("MV611", f"{verbs[0]} needs an isolated account whose user has a cross account",
+                    error("MV711", f"{verbs[0]} needs an isolated account whose user has a cross account",
                           ("steps", s, "actions", a, verbs[0], "account"))
             if verbs[0] == "place_order":
                 orders.add(args["id"])
         for name in step.get("expect", {}):
             if name not in accounts:
-                error("MV610", f"no account {name!r}", ("steps", s, "expect", name),
+                error("MV710", f"no account {name!r}", ("steps", s, "expect", name),
                       hint="accounts: " + ", ".join(accounts))
         if "at" in step:
             try:
                 _dt.datetime.fromisoformat(step["at"])
             except ValueError:
-                error("MV601", f"{step['at']!r} is not a date and time", ("steps", s, "at"))
+                error("MV701", f"{step['at']!r} is not a date and time", ("steps", s, "at"))
     if problems:
         return None, problems
     try:
         sim_rule = SimRule(rule, date, overrides, data.get("inputs", {}))
     except LookupError as exc:
-        error("MV612", f"{exc} (the scenario's date is {date})", ("date",),
+        error("MV712", f"{exc} (the scenario's date is {date})", ("date",),
               hint="pick a later date or state the value under 'parameters'")
         return None, problems
     except (BindingError, ValueError) as exc:
-        error("MV613", f"rule {rule.id} cannot drive the simulator: {exc}", ("rule",))
+        error("MV713", f"rule {rule.id} cannot drive the simulator: {exc}", ("rule",))
         return None, problems
     for i, acc in enumerate(data["accounts"]):
         try:
             mode = sim_rule.mode(acc["mode"]) if "mode" in acc else sim_rule.default_mode(acc["kind"])
         except BindingError as exc:
-            error("MV613", str(exc), ("accounts", i))
+            error("MV713", str(exc), ("accounts", i))
             continue
         if mode.account != acc["kind"]:
-            error("MV614", f"mode {mode.name!r} is for {mode.account} accounts", ("accounts", i, "mode"))
+            error("MV714", f"mode {mode.name!r} is for {mode.account} accounts", ("accounts", i, "mode"))
     return (None if problems else Scenario(doc, sim_rule, data)), problems
 
 
