@@ -6,9 +6,11 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: all test clean
 
-# Main job: check every shipped rule, then build the reference site into site/ (later: verify them too).
+# Main job: check every shipped rule, verify it (examples, proofs, properties; deterministic ci profile),
+# then build the reference site into site/.
 all: $(STAMP)
 	$(BIN)/margin-verifier check rules
+	$(BIN)/margin-verifier verify rules --profile ci
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
 	@echo "site built: open site/index.html (or run: $(BIN)/mkdocs serve)"
 

@@ -64,9 +64,17 @@ def point(rule, case, price: Fraction) -> dict:
 
 
 def simulated(rule, case, price: Fraction, condition: str = "liquidation") -> bool:
-    """Whether the simulator's compiled ``condition`` holds for the case at ``price``."""
+    """Whether the simulator's compiled ``condition`` holds for the case at ``price``.
+
+    A price where the rule has no tier row (outside every bracket) is not a valid state: the input is rejected.
+    """
     sim = sim_mode(rule, case)
-    return bool(sim.conditions[condition](point(rule, case, price)))
+    try:
+        return bool(sim.conditions[condition](point(rule, case, price)))
+    except EvaluationError:
+        from hypothesis import reject
+
+        reject()
 
 
 def simulated_definition(rule, case, price: Fraction, name: str):

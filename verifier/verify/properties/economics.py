@@ -120,9 +120,10 @@ def added_margin_moves_liquidation_away(rule, case):
     b = derived(rule, more)
     assume(b is not None)
     ep = case.values[entry]
-    if b.price is not None and b.price > 0 and abs(b.price - ep) < abs(a.price - ep):
+    if b.price is not None and b.price > 0 and abs(b.price - ep) <= abs(a.price - ep):
         raise Violation(
-            f"adding {added} of margin moves the liquidation price toward the entry {ep}: {a.price} -> {b.price}",
+            f"adding {added} of margin does not move the liquidation price away from the entry {ep}: "
+            f"{a.price} -> {b.price}",
             example_entry(rule, more, "added_margin_moves_liquidation_away", {"liquidation_price": a.price},
                           Fraction(0), "with less margin the liquidation price is this; more margin must not "
                                        "bring it closer"))

@@ -36,13 +36,14 @@ class Story:
     spare: Fraction
     add_at: int
     add: Fraction
-    path: tuple  # price multipliers, one per step
+    path: tuple  # the mark price at each step, as a multiple of the opening price
+    hours: int = 0  # hours of interest charged on loans before the price path starts
 
     def describe(self) -> str:
         moves = ", ".join(str(m) for m in self.path)
         return (f"date {self.date or 'latest'}; {self.market} at {self.price}; "
                 f"{'long' if self.side > 0 else 'short'} {self.size}; isolated margin {self.margin}, spare {self.spare}; "
-                f"add {self.add} at step {self.add_at}; price x [{moves}]")
+                f"add {self.add} at step {self.add_at}; {self.hours} h of interest; price x [{moves}]")
 
 
 def _modes(rule):
@@ -60,7 +61,7 @@ def _inputs(rule) -> dict:
                 continue
             kind = role(rule, view, name)
             out[name] = {"max_leverage": Fraction(50), "leverage": Fraction(10), "ratio": Fraction(1),
-                                 "rate": Fraction(1, 10000)}.get(
+                                 "rate": Fraction(1, 1000)}.get(
                 kind, Fraction(0))
     return out
 
@@ -107,19 +108,27 @@ def stories(draw, rule) -> Story:
     """A strategy of :class:`Story` for ``rule``."""
     markets = _markets(rule)
     dates = effective_dates(rule, rule.mode(_modes(rule)[0] or next(iter(rule.modes))))
-    price = draw(st.sampled_from(PRICE_LEVELS[6:])) * Fraction(draw(st.integers(1000, 9999)), 1000)
+    price = draw(st.sampled_from(PRICE_LEVELS[4:])) * Fraction(draw(st.integers(1000, 9999)), 1000)
     size = Fraction(draw(st.integers(1, 5000)), 100) / (price if price > 1000 else 1)
     notional = size * price
     leverage = draw(st.one_of(st.just(1), st.just(20), st.integers(1, 20)))
     margin = notional / leverage
-    spare = notional * Fraction(draw(st.integers(0, 200)), 100)
+    spare = notional * draw(st.one_of(st.just(Fraction(0)), st.just(Fraction(1, 1000)),
+                                      st.integers(0, 200).map(lambda n: Fraction(n, 100))))
     moves = st.one_of(st.sampled_from([Fraction(1, 2), Fraction(9, 10), Fraction(99, 100), Fraction(101, 100),
                                        Fraction(11, 10), Fraction(2), Fraction(1, 10**6), Fraction(10**3)]),
                       st.integers(1, 3000).map(lambda n: Fraction(n, 1000)))
-    path = tuple(draw(st.lists(moves, min_size=1, max_size=6)))
+    side = draw(st.sampled_from([1, -1]))
+    if draw(st.booleans()):
+        path = tuple(draw(st.lists(moves, min_size=1, max_size=6)))
+    else:  # a walk against the position over 1.5x its margin: the boundaries are met, not jumped over
+        steps = draw(st.integers(20, 60))
+        step = Fraction(3, 2 * leverage * steps)
+        path = tuple(max(1 - side * step * k, Fraction(1, 10**6)) for k in range(1, steps + 1))
     return Story(draw(st.sampled_from(dates)), markets[0], markets[-1], price, size,
-                 draw(st.sampled_from([1, -1])), margin, spare, draw(st.integers(0, len(path))),
-                 spare * Fraction(draw(st.integers(0, 100)), 100), path)
+                 side, margin, spare, draw(st.integers(0, len(path))),
+                 spare * Fraction(draw(st.integers(0, 100)), 100), path,
+                 draw(st.sampled_from([0, 0, 24, 200])) if rule.product == "spot-margin" else 0)
 
 
 @dataclass
@@ -135,7 +144,8 @@ def _state(sim) -> dict:
     out = {}
     for id, a in sim.accounts.items():
         out[id] = ({k: v for k, v in a.cash.items() if v}, {k: v for k, v in a.debt.items() if v},
-                   tuple(sorted((k, p.side, p.size) for k, p in a.positions.items())), a.liquidations)
+                   tuple(sorted((k, p.side, p.size) for k, p in a.positions.items())), a.liquidations,
+                   sim.equity(a))
     return out
 
 
@@ -196,6 +206,12 @@ def _run(rule, story, *, with_bob: bool) -> Trace:
         except Refused:
             trace.refused_switches[acc] = True
     added = Fraction(0)
+    if story.hours:
+        import datetime as _dt
+
+        start = _dt.datetime(2026, 1, 1)
+        sim.advance(start)
+        sim.advance(start + _dt.timedelta(hours=story.hours))
     trace.states.append(_state(sim))
     trace.added.append(added)
     price = story.price
@@ -207,7 +223,7 @@ def _run(rule, story, *, with_bob: bool) -> Trace:
                 added += story.add
             except Refused:
                 pass
-        price = price * move
+        price = story.price * move
         try:
             sim.set_prices(_prices(rule, {m: price, m2: price * 2}))
         except ConservationError as exc:
@@ -255,7 +271,7 @@ def funds_conserved_and_balances_nonnegative(rule, story):
     if trace.error:
         _fail(trace.error, story)
     for step, state in enumerate(trace.states):
-        for acc, (cash, _, _, _) in state.items():
+        for acc, (cash, *_) in state.items():
             negative = {a: v for a, v in cash.items() if v < 0}
             if negative:
                 _fail(f"step {step}: account {acc} has a negative balance {negative}", story)
@@ -300,7 +316,7 @@ def cross_liquidation_closes_every_position(rule, story):
     trace = trace_of(rule, story)
     for step, state in enumerate(trace.states):
         for acc in ("A", "C"):
-            cash, debt, positions, liquidations = state[acc]
+            cash, debt, positions, liquidations, _ = state[acc]
             before = trace.states[step - 1][acc][3] if step else 0
             if liquidations > before and (positions or debt):
                 _fail(f"step {step}: cross account {acc} was liquidated but still holds {positions or debt}", story)
@@ -331,3 +347,14 @@ def mode_switch_refused_with_open_position_or_order(rule, story):
         if holds and not refused:
             what = "an open order" if acc == "D" else "an open position"
             _fail(f"switching {story.market}'s margin mode was allowed for {acc} with {what}", story)
+
+
+@register("world", _applies, path=("conditions", "liquidation"))
+def insolvent_account_is_liquidated(rule, story):
+    """An account whose debts (interest included) or losses exceed its assets is always at its liquidation
+    condition: the rule never leaves an insolvent account open."""
+    trace = trace_of(rule, story)
+    for step, state in enumerate(trace.states[1:], start=1):  # step 0 is before any price was evaluated
+        for acc, (cash, debt, positions, liquidations, equity) in state.items():
+            if (positions or debt) and equity < 0:
+                _fail(f"step {step}: account {acc} is insolvent (equity {equity}) but not liquidated", story)

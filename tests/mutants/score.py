@@ -1,0 +1,52 @@
+"""Run ``verify`` on every mutant and print the mutation score (rejected / total), naming what rejected each.
+
+    .venv/bin/python tests/mutants/score.py [--profile ci]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from make_mutants import mutants, path_of  # noqa: E402
+
+
+def rejected_by(report) -> set:
+    """Names of what rejected a mutant: 'check' (invalid file), 'examples', 'published_proofs' or a property."""
+    names = set()
+    if report.invalid or report.rule_id is None:
+        names.add("check")
+    for row in report.rows:
+        if row.status in ("fail", "error"):
+            names.add(row.prop or row.name)
+    return names
+
+
+def main(argv=None) -> int:
+    from verifier.verify.runner import verify_file
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--profile", default="ci", choices=["dev", "ci", "thorough"])
+    args = parser.parse_args(argv)
+    start = time.perf_counter()
+    caught = expected = 0
+    all_mutants = mutants()
+    for m in all_mutants:
+        report = verify_file(path_of(m), profile=args.profile)
+        names = rejected_by(report)
+        caught += bool(names)
+        expected += m["catch"] in names
+        mark = "caught " if names else "MISSED "
+        print(f"{mark} {m['id']:<45} expected {m['catch']:<45} rejected by: {', '.join(sorted(names)) or '-'}")
+    total = len(all_mutants)
+    print(f"\nmutation score: {caught}/{total} mutants rejected ({100 * caught / total:.0f} %); "
+          f"{expected}/{total} by the expected check; {time.perf_counter() - start:.0f}s")
+    return 0 if caught == total else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

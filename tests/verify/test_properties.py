@@ -1,0 +1,77 @@
+"""The property library: names, docstrings, applicability, and that a counterexample reproduces under check."""
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from verifier.spec import load_rule
+from verifier.verify.properties import properties
+from verifier.verify.runner import run_property, verify_file
+
+ROOT = Path(__file__).resolve().parents[2]
+REQUIRED = {
+    "closed_form_agrees_with_simulator", "published_formula_equals_derivation", "isolated_loss_bounded_by_collateral",
+    "isolated_liquidation_changes_no_other_account", "cross_liquidation_closes_every_position",
+    "funds_conserved_and_balances_nonnegative", "liquidation_nears_entry_as_leverage_rises",
+    "added_margin_moves_liquidation_away", "bankruptcy_liquidation_entry_ordered",
+    "cross_liquidates_no_earlier_than_isolated", "mode_switch_refused_with_open_position_or_order",
+    "chosen_tier_holds_notional_at_liquidation",
+}
+
+
+def test_every_required_property_exists_with_a_one_sentence_docstring():
+    props = {p.name: p for p in properties()}
+    assert REQUIRED <= set(props)
+    for p in props.values():
+        assert p.doc.endswith(".") and len(p.doc) > 30, p.name
+
+
+def test_applicability_by_product_and_mode():
+    spot = load_rule("binance/spot-margin")
+    futures = load_rule("binance/usdm-perpetual")
+    props = {p.name: p for p in properties()}
+    assert props["bankruptcy_liquidation_entry_ordered"].applies(spot, spot.mode("cross"))
+    assert props["bankruptcy_liquidation_entry_ordered"].applies(futures, futures.mode("cross")) is None
+    assert props["added_margin_moves_liquidation_away"].applies(futures, futures.mode("cross"))
+    assert props["chosen_tier_holds_notional_at_liquidation"].applies(futures, futures.mode("isolated")) is None
+
+
+def test_simulate_never_imports_derive():
+    code = ("import sys, verifier.simulate; "
+            "print(any(m.startswith('verifier.derive') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_shipped_rule_passes_a_property():
+    rule = load_rule("okx/linear-swap")
+    prop = next(p for p in properties() if p.name == "closed_form_agrees_with_simulator")
+    row = run_property(prop, rule, "isolated", "ci")
+    assert row.status == "pass" and row.tried > 0
+
+
+def test_counterexample_pasted_into_the_rule_reproduces_under_check(tmp_path):
+    mutant = ROOT / "tests/mutants/okx/okx-linear-fee-counted-twice.yaml"
+    report = verify_file(mutant, profile="ci", only=["published_formula_equals_derivation"])
+    row = next(r for r in report.rows if r.prop == "published_formula_equals_derivation" and r.status == "fail")
+    assert row.example and row.line > 0
+    text = mutant.read_text(encoding="utf-8")
+    # keep only the pasted example, so check fails because of it alone
+    head = text[: text.index("\nexamples:\n")]
+    target = tmp_path / "okx" / "pasted.yaml"
+    target.parent.mkdir()
+    target.write_text(head + "\nexamples:\n" + row.example_yaml + "\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "verifier", "check", str(target)], capture_output=True, text=True,
+                         cwd=ROOT)
+    assert out.returncode == 1, out.stdout + out.stderr
+    assert "MV500" in out.stdout and "verify counterexample" in out.stdout
+    # and on the correct rule the same example's inputs do not fail for this reason
+    good = (ROOT / "rules/okx/linear-swap.yaml").read_text(encoding="utf-8")
+    fixed = tmp_path / "okx" / "fixed.yaml"
+    fixed.write_text(good[: good.index("\nexamples:\n")] + "\nexamples:\n" + row.example_yaml + "\n", encoding="utf-8")
+    out = subprocess.run([sys.executable, "-m", "verifier", "check", str(fixed)], capture_output=True, text=True,
+                         cwd=ROOT)
+    assert out.returncode == 0, out.stdout + out.stderr

@@ -1,0 +1,130 @@
+"""pytest plugin: ``pytest rules/`` collects each rule file as test items.
+
+Items per rule file: ``check`` (schema, formulas, units, tiers), one per worked example, ``published_proofs``,
+and one per applicable property and mode.  Only files under a folder named ``rules`` (or passed explicitly on
+the command line) are collected, so the project's own suite (``pytest tests verifier``) is undisturbed.
+The Hypothesis profile comes from ``--mv-profile`` (default: $HYPOTHESIS_PROFILE, else ci).
+JUnit XML comes from pytest's own ``--junitxml``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+RULE_SUFFIXES = {".yaml", ".yml", ".json"}
+
+
+def pytest_addoption(parser):
+    group = parser.getgroup("margin-verifier")
+    group.addoption("--mv-profile", default=None, choices=["dev", "ci", "thorough"],
+                    help="Hypothesis profile for rule properties (default: $HYPOTHESIS_PROFILE or ci)")
+
+
+def _is_rule_file(file_path: Path, config) -> bool:
+    if file_path.suffix not in RULE_SUFFIXES or "tiers" in file_path.parts:
+        return False
+    explicit = {Path(a.split("::")[0]).resolve() for a in config.args}
+    if file_path.resolve() in explicit:
+        return True
+    return "rules" in file_path.parts[:-1] and "tests" not in file_path.parts
+
+
+def pytest_collect_file(parent, file_path):
+    if _is_rule_file(Path(file_path), parent.config):
+        from verifier.spec import check_file
+        from verifier.spec.loader import file_kind  # noqa: F401 - kind decided by check_file
+
+        return RuleFile.from_parent(parent, path=Path(file_path))
+    return None
+
+
+class RuleFailure(Exception):
+    """A rule item failed: the message is what a rule author needs (file:line, values, counterexample)."""
+
+
+class RuleFile(pytest.File):
+    def collect(self):
+        from verifier.spec import check_file
+        from verifier.verify.properties import properties
+        from verifier.verify.runner import skipped_properties
+
+        result = check_file(self.path)
+        if result.kind != "rule":
+            return
+        yield RuleItem.from_parent(self, name="check", kind="check", result=result)
+        rule = result.rule
+        if rule is None:
+            return
+        for example in rule.examples:
+            yield RuleItem.from_parent(self, name=f"example[{example.name}]", kind="example", result=result,
+                                       target=example)
+        if rule.published:
+            yield RuleItem.from_parent(self, name="published_proofs", kind="proofs", result=result)
+        skips = skipped_properties(rule)
+        for prop in properties():
+            for mode in (list(rule.modes) if prop.kind == "case" else [None]):
+                if prop.applies(rule, rule.mode(mode) if mode else None):
+                    continue
+                name = f"{prop.name}[{mode}]" if mode else prop.name
+                item = RuleItem.from_parent(self, name=name, kind="property", result=result, target=(prop, mode))
+                if prop.name in skips:
+                    item.add_marker(pytest.mark.skip(reason=skips[prop.name]))
+                yield item
+
+
+class RuleItem(pytest.Item):
+    def __init__(self, *, kind, result, target=None, **kwargs):
+        super().__init__(**kwargs)
+        self.kind, self.result, self.target = kind, result, target
+
+    def runtest(self):
+        if self.kind == "check":
+            if self.result.diagnostics:
+                raise RuleFailure("\n".join(d.render() for d in self.result.diagnostics))
+        elif self.kind == "example":
+            self._example()
+        elif self.kind == "proofs":
+            from verifier.verify.runner import _proofs_row
+
+            row = _proofs_row(self.result.rule)
+            if row.status in ("fail", "error"):
+                raise RuleFailure(f"{self.path}:{row.line}: {row.message}")
+        else:
+            from verifier.verify.runner import run_property
+
+            prop, mode = self.target
+            profile = self.config.getoption("--mv-profile") or os.environ.get("HYPOTHESIS_PROFILE") or "ci"
+            row = run_property(prop, self.result.rule, mode, profile)
+            if row.status == "skip":
+                pytest.skip(row.message)
+            if row.status in ("fail", "error"):
+                text = f"{self.path}:{row.line}: {prop.name}: {row.message}\n  ({prop.doc})"
+                if row.example:
+                    text += "\n  counterexample, ready to paste under 'examples:':\n" + row.example_yaml
+                raise RuleFailure(text)
+
+    def _example(self):
+        from verifier.spec.loader import CheckResult
+        from verifier.verify.check import run_examples
+
+        rule = self.result.rule
+        single = CheckResult(self.result.file, "rule", [], rule)
+        original = rule.examples
+        try:
+            rule.examples = [self.target]
+            run_examples(single)
+        finally:
+            rule.examples = original
+        if single.diagnostics:
+            raise RuleFailure("\n".join(d.render() for d in single.diagnostics))
+
+    def repr_failure(self, excinfo, style=None):
+        if isinstance(excinfo.value, RuleFailure):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)
+
+    def reportinfo(self):
+        return self.path, None, f"{self.path.name}::{self.name}"
