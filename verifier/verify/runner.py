@@ -65,7 +65,8 @@ def _settings(profile: str):
 def skipped_properties(rule) -> dict:
     """``verify: {skip: {property: reason}}`` from the rule file."""
     data = getattr(rule.document, "data", None) or {}
-    return dict((data.get("verify") or {}).get("skip") or {})
+    skips = (data.get("verify") or {}).get("skip") or {}
+    return {name: " ".join(str(reason).split()) for name, reason in skips.items()}
 
 
 def run_property(prop, rule, mode_name, profile: str) -> Row:
