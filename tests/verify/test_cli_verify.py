@@ -76,7 +76,7 @@ def test_skip_with_unknown_property_is_invalid(tmp_path):
     target.write_text(text.replace("\nexamples:\n", "\nverify:\n  skip: {no_such_property: because}\n\nexamples:\n"),
                       encoding="utf-8")
     out = verify(str(target), *FAST)
-    assert out.returncode == 2 and "MV130" in out.stdout
+    assert out.returncode == 2 and "MV470" in out.stdout
 
 
 def test_pytest_plugin_collects_rule_files_as_items():

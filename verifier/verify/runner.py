@@ -169,7 +169,7 @@ def verify_file(path, *, profile: str = "ci", only=None, progress=None, proofs: 
     for name in skips:
         if name not in known:
             report.diagnostics.append(rule.document.diagnostic(
-                "MV130", f"verify.skip names no property {name!r}", ("verify", "skip", name), at_key=True,
+                "MV470", f"verify.skip names no property {name!r}", ("verify", "skip", name), at_key=True,
                 hint="one of: " + ", ".join(sorted(known))))
     if report.invalid:
         return report
