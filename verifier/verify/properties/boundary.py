@@ -43,7 +43,10 @@ def closed_form_agrees_with_simulator(rule, case):
     """The derived liquidation price is the simulator's boundary: just on its unsafe side the simulator liquidates,
     just on its safe side it does not, and at the price itself it follows the rule's '<' or '<='."""
     solution = derived(rule, case)
-    assume(solution is not None and solution.price is not None and solution.price > 0)
+    assume(solution is not None)
+    if solution.price is None or solution.price <= 0:
+        _no_price_means_no_boundary(rule, case)
+        return
     price = solution.price
     below, above = neighbours(price)
     assume(below > 0)
@@ -65,3 +68,21 @@ def closed_form_agrees_with_simulator(rule, case):
         raise Violation(problem, example_entry(rule, case, "closed_form_agrees_with_simulator",
                                                {"liquidation_price": expect}, tolerance,
                                                "the simulator's liquidation boundary at these inputs"))
+
+
+def _no_price_means_no_boundary(rule, case):
+    """Where the derivation finds no liquidation price, the simulator's status must not change with the price."""
+    anchor = next((v for n, v in case.values.items() if rule.mode(case.mode).symbols[n].snapshot_formula(
+        rule.mode(case.mode).account) == "entryPrice"), Fraction(1))
+    grid = sorted({anchor * Fraction(10) ** k for k in range(-4, 5)} | {anchor * Fraction(k, 10) for k in range(1, 30)})
+    status = {p: simulated(rule, case, p) for p in grid}
+    if len(set(status.values())) > 1:
+        points = sorted(status)
+        for a, b in zip(points, points[1:]):
+            if status[a] != status[b]:
+                found = simulator_boundary(rule, case, (a + b) / 2)
+                break
+        expect, tolerance = (found[0], max(found[1], abs(found[0]) / 10**9)) if found else ((a + b) / 2, b - a)
+        raise Violation(f"the derivation finds no liquidation price, but the simulator starts liquidating near {expect}",
+                        example_entry(rule, case, "closed_form_agrees_with_simulator", {"liquidation_price": expect},
+                                      tolerance, "the simulator's liquidation boundary at these inputs"))

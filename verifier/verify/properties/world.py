@@ -38,12 +38,14 @@ class Story:
     add: Fraction
     path: tuple  # the mark price at each step, as a multiple of the opening price
     hours: int = 0  # hours of interest charged on loans before the price path starts
+    hedge: bool = False  # carol in hedge mode: a long and a short in the same market, plus another market
 
     def describe(self) -> str:
         moves = ", ".join(str(m) for m in self.path)
         return (f"date {self.date or 'latest'}; {self.market} at {self.price}; "
                 f"{'long' if self.side > 0 else 'short'} {self.size}; isolated margin {self.margin}, spare {self.spare}; "
-                f"add {self.add} at step {self.add_at}; {self.hours} h of interest; price x [{moves}]")
+                f"add {self.add} at step {self.add_at}; {self.hours} h of interest; "
+                f"{'carol hedged; ' if self.hedge else ''}price x [{moves}]")
 
 
 def _modes(rule):
@@ -128,7 +130,8 @@ def stories(draw, rule) -> Story:
     return Story(draw(st.sampled_from(dates)), markets[0], markets[-1], price, size,
                  side, margin, spare, draw(st.integers(0, len(path))),
                  spare * Fraction(draw(st.integers(0, 100)), 100), path,
-                 draw(st.sampled_from([0, 0, 24, 200])) if rule.product == "spot-margin" else 0)
+                 draw(st.sampled_from([0, 0, 24, 200])) if rule.product == "spot-margin" else 0,
+                 draw(st.booleans()) if "hedge" in rule.position_modes and rule.product != "spot-margin" else False)
 
 
 @dataclass
@@ -149,10 +152,10 @@ def _state(sim) -> dict:
     return out
 
 
-def _open(sim, rule, account, market, side, size, price):
+def _open(sim, rule, account, market, side, size, price, position_side=None):
     """Open a position of ``size`` at ``price`` in ``account`` (a futures trade, or borrow-and-buy/sell in spot)."""
     if rule.product != "spot-margin":
-        sim.trade(account, market, "buy" if side > 0 else "sell", size)
+        sim.trade(account, market, "buy" if side > 0 else "sell", size, position_side)
         return
     base, quote = market.split("/")
     if side > 0:
@@ -183,12 +186,24 @@ def _run(rule, story, *, with_bob: bool) -> Trace:
         sim.add_account("B-iso", "bob", "isolated", market=m, mode=isolated)
         if story.margin > 0:
             sim.transfer("B", "B-iso", asset, story.margin)
-    plan = [("A", m, story.side), ("C", m, story.side), ("C", m2, -story.side)]
-    if with_bob:
-        plan.insert(1, ("B-iso", m, story.side))
-    for acc, market, side in plan:
+    hedged = False
+    if story.hedge:
         try:
-            _open(sim, rule, acc, market, side, story.size, sim.prices[_instrument(rule, market)])
+            sim.set_position_mode("carol", "hedge")
+            hedged = True
+        except Refused:
+            pass
+    plan = [("A", m, story.side, None)]
+    if hedged:
+        plan += [("C", m, 1, "long"), ("C", m, -1, "short"), ("C", m2, -story.side, "long" if story.side < 0 else
+                                                                  "short")]
+    else:
+        plan += [("C", m, story.side, None), ("C", m2, -story.side, None)]
+    if with_bob:
+        plan.insert(1, ("B-iso", m, story.side, None))
+    for acc, market, side, position_side in plan:
+        try:
+            _open(sim, rule, acc, market, side, story.size, sim.prices[_instrument(rule, market)], position_side)
             trace.opened.add(acc)
         except Refused:
             pass
