@@ -162,6 +162,8 @@ def _case(draw, rule, mode, names, markets, dates):
             if kind == "signed_money":
                 ratio *= draw(st.sampled_from([1, -1]))
             value = _scale(spec.unit, scales) * ratio
+            if not _in_domain(spec, value):  # e.g. a zero draw for a '> 0' amount: take the unit's scale
+                value = _scale(spec.unit, scales)
         values[name] = value
     values = {n: v for n, v in values.items() if _in_domain(mode.symbols[n], v)}
     market = draw(st.sampled_from(markets)) if markets else None
