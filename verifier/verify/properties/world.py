@@ -92,7 +92,10 @@ def support(rule) -> str | None:
         try:
             story = Story(None, _markets(rule)[0], _markets(rule)[-1], Fraction(100), Fraction(1), 1, Fraction(50),
                           Fraction(50), 0, Fraction(1), (Fraction(1),))
-            _run(rule, story, with_bob=True)
+            trace = _run(rule, story, with_bob=True)
+            if not trace.opened & {"A", "B-iso"}:
+                reason = ("the simulator refuses to open a 2x position under this rule"
+                          + (f" ({trace.refusals[0]})" if trace.refusals else ""))
         except BindingError as exc:
             reason = f"the simulator cannot run this rule: {exc}"
         except (Refused, EvaluationError, ConservationError, KeyError, ValueError):
@@ -141,6 +144,7 @@ class Trace:
     refused_switches: dict  # who -> whether switching the margin mode was refused
     opened: set  # accounts whose opening trade went through
     error: str | None = None
+    refusals: list = None  # why opening trades were refused
 
 
 def _state(sim) -> dict:
@@ -174,7 +178,7 @@ def _run(rule, story, *, with_bob: bool) -> Trace:
     asset = "USDT"
     m, m2 = story.market, story.other_market
     sim.set_prices(_prices(rule, {m: story.price, m2: story.price * 2}))
-    trace = Trace([], [], {}, set())
+    trace = Trace([], [], {}, set(), None, [])
     users = [("alice", "A"), ("carol", "C"), ("dave", "D")] + ([("bob", "B")] if with_bob else [])
     for user, acc in users:
         sim.add_account(acc, user, "cross", mode=cross)
@@ -205,8 +209,8 @@ def _run(rule, story, *, with_bob: bool) -> Trace:
         try:
             _open(sim, rule, acc, market, side, story.size, sim.prices[_instrument(rule, market)], position_side)
             trace.opened.add(acc)
-        except Refused:
-            pass
+        except Refused as exc:
+            trace.refusals.append(f"{acc}: {exc}")
     try:
         sim.place_order("d1", "D", m, "buy", story.size, story.price)
     except Refused:
