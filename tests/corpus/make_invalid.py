@@ -56,6 +56,7 @@ RULE_MISTAKES = {
     "solve-for-unknown": ("solved for an undeclared symbol", "when: equity <= maintenance_margin, source: doc}", "when: equity <= maintenance_margin, source: doc, solve_for: Q}", "MV432", "solves for 'Q'", "solve_for: Q"),
     "domain-in-words": ("wrote the domain in words", "q: {unit: base, meaning: position size, domain: \"> 0\"", "q: {unit: base, meaning: position size, domain: \"positive\"", "MV205", "'positive' is not in the expected form", "positive"),
     "published-formula-wrong": ("transcribed the exchange's formula with a sign flipped", "  liquidation: {when: equity <= maintenance_margin, source: doc}\n", "  liquidation: {when: equity <= maintenance_margin, source: doc}\npublished:\n  liquidation_price:\n    - modes: [isolated]\n      formula: (WB + cum + s * q * EP) / (q * MMR - s * q)\n      source: doc\n", "MV502", "published liquidation_price (isolated) differs from the derived one: at ", "formula: (WB + cum + s * q * EP)"),
+    "condition-expected-as-number": ("expected a number for a condition", "expect: {maintenance_margin: 250}", "expect: {maintenance_margin: 250, liquidation: 1}", "MV456", "needs true or false", "liquidation: 1"),
     "unknown-mode-key": ("misspelt a mode's key", "    account: cross\n", "    acount: cross\n", "MV201", "unknown key 'acount'", "acount:"),
 }
 

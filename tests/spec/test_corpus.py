@@ -47,3 +47,22 @@ def test_invalid_file_reports_its_mistake_first(path):
     assert message in first.message, first.render()
     assert first.file.endswith(path.name) or "tiers" in first.file
     assert first.col >= 1 and first.json_path.startswith("$")
+
+
+def test_a_boundary_example_tells_strict_from_non_strict(tmp_path):
+    """An example on the boundary passes with '<=' and fails with '<': the only way data can pin the operator."""
+    base = (CORPUS / "valid" / "minimal-linear.yaml").read_text()
+    example = """  - name: on the boundary
+    source: doc
+    mode: isolated
+    given: {WB: 600, q: 1, EP: 60000, s: 1, P: 60000, MMR: 0.01, cum: 0}
+    expect: {liquidation: true}
+"""
+    (tmp_path / "tiers").mkdir()
+    (tmp_path / "tiers" / "BTCUSDT.yaml").write_text((CORPUS / "valid" / "tiers" / "BTCUSDT.yaml").read_text())
+    for operator, problems in (("<=", 0), ("<", 1)):
+        rule = tmp_path / "rule.yaml"
+        rule.write_text(base.replace("equity <= maintenance_margin", f"equity {operator} maintenance_margin") + example)
+        results, _ = check_paths([rule])
+        found = [d for r in results for d in r.diagnostics if d.code == "MV500"]
+        assert len(found) == problems, [d.render() for r in results for d in r.diagnostics]

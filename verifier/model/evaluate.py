@@ -75,3 +75,13 @@ def evaluate(mode, definition: str, values: dict, *, date=None, tiers=None, mark
     if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
         raise EvaluationError(f"{definition!r} divides by zero at these values")
     return to_fraction(result)
+
+
+def holds(mode, condition: str, values: dict, *, date=None, tiers=None, market=None) -> bool:
+    """Whether ``condition`` holds in ``mode`` at ``values``: exact, so a value on the boundary tells '<' from '<='."""
+    relation = mode.conditions[condition].relation
+    needed = {s.name for s in relation.free_symbols}
+    result = relation.xreplace(substitutions(mode, values, date=date, tiers=tiers, market=market, needed=needed))
+    if result not in (sympy.true, sympy.false):
+        raise EvaluationError(f"{condition!r} still needs " + ", ".join(sorted(s.name for s in result.free_symbols)))
+    return bool(result)

@@ -498,11 +498,16 @@ def _build_example(ctx, raw, index, path, modes, tiers):
         return None
     expect = {}
     for key, value in raw["expect"].items():
+        if (key in mode.conditions) != isinstance(value, bool):
+            want = "true or false (does the condition hold?)" if key in mode.conditions else "a number"
+            ctx.error("MV456", f"example expects {key!r} = {str(value).lower()}, but {key!r} needs {want}",
+                      path + ("expect", key))
+            continue
         needs = _inputs_needed(mode, key)
         if needs is None:
-            names = list(mode.definitions) + [f"{c}_price" for c in mode.conditions]
+            names = list(mode.definitions) + list(mode.conditions) + [f"{c}_price" for c in mode.conditions]
             ctx.error("MV453", f"example expects {key!r}, which is neither a definition of mode {raw['mode']!r} "
-                               "nor '<condition>_price'", path + ("expect", key), hint=ctx.suggest(key, names),
+                               "nor a condition nor '<condition>_price'", path + ("expect", key), hint=ctx.suggest(key, names),
                       at_key=True)
             continue
         missing = set(needs) - set(given) - set(mode.parameters)
@@ -521,7 +526,7 @@ def _build_example(ctx, raw, index, path, modes, tiers):
             ctx.error("MV454", f"example does not give {', '.join(sorted(missing))}, which {key!r} needs",
                       path + ("given",), hint=hint)
             continue
-        expect[key] = Fraction(value)
+        expect[key] = value if isinstance(value, bool) else Fraction(value)
     return Example(raw["name"], raw["source"], raw["mode"], given, expect, Fraction(raw.get("tolerance", 0)),
                    date, market, raw.get("note"), index)
 
@@ -530,6 +535,8 @@ def _inputs_needed(mode: ModeView, key: str) -> set | None:
     """Names of symbols an expectation depends on; None when ``key`` is not a known quantity."""
     if key in mode.definitions:
         return {s.name for s in mode.definitions[key].expr.free_symbols}
+    if key in mode.conditions:
+        return {s.name for s in mode.conditions[key].relation.free_symbols}
     if key.endswith("_price") and key[: -len("_price")] in mode.conditions:
         condition = mode.conditions[key[: -len("_price")]]
         return {s.name for s in condition.relation.free_symbols} - {condition.solve_for}

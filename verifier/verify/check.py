@@ -12,7 +12,7 @@ import dataclasses
 from fractions import Fraction
 
 from verifier.errors import Diagnostic
-from verifier.model.evaluate import EvaluationError, evaluate
+from verifier.model.evaluate import EvaluationError, evaluate, holds
 from verifier.spec import check_file, expand_paths
 
 _PRICE_RUNNER = None
@@ -101,6 +101,18 @@ def run_examples(result) -> None:
         for key, expected in example.expect.items():
             path = ("examples", example.index, "expect", key)
             try:
+                if key in mode.conditions:
+                    actual = holds(mode, key, example.given, date=example.date, tiers=rule.tiers,
+                                   market=example.market)
+                    result.examples_checked += 1
+                    if actual != expected:
+                        operator = mode.conditions[key].operator
+                        result.diagnostics.append(rule.document.diagnostic(
+                            "MV500", f"example {example.name!r}: expected {key} to "
+                                     f"{'hold' if expected else 'not hold'}, but it does{'' if actual else ' not'} "
+                                     f"(the condition compares with {operator!r})", path,
+                            hint="on a boundary, '<' and '<=' differ: check the condition's operator and its source"))
+                    continue
                 if key in mode.definitions:
                     actual = evaluate(mode, key, example.given, date=example.date, tiers=rule.tiers,
                                       market=example.market)
