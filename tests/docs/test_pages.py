@@ -82,3 +82,49 @@ def test_cross_vs_isolated_page(rule):
     if scenarios.is_dir() and stage_function("verifier.simulate", "simulate_file") is not None:
         assert any(path.endswith(".svg") for path in page.assets)
         assert "could not run" not in page.markdown
+
+
+def test_rule_page_shows_verification_statuses(rule, options):
+    md = pages.rule_page(rule, options).markdown
+    section = md.split("## Verification", 1)[1].split("## Rule file", 1)[0]
+    assert "placeholder" not in section and "will appear" not in section
+    assert "<th>property</th>" in section and "<th>examples tried</th>" in section
+    assert re.search(r"<td>(✅ pass|❌ fail|⏭ skip|➖ n/a)</td>", section)
+    assert "<code>examples</code>" in section and "Summary: **" in section
+    home = pages.home_page([rule], {}).markdown
+    assert "| verified |" in home and re.search(r"\| \d+ pass", home)
+
+
+def test_every_rule_with_a_liquidation_condition_has_a_chart_or_a_reason(options):
+    from pathlib import Path
+
+    from verifier.spec import expand_paths
+
+    files, _ = expand_paths([Path(__file__).resolve().parents[2] / "rules"])
+    for path in files:
+        try:
+            other = load_rule(str(path))
+        except Exception:  # noqa: BLE001 - tier tables are not rules
+            continue
+        if other is None or not any("liquidation" in m.conditions for m in other.modes.values()):
+            continue
+        lines, svg = pages._leverage_chart(other, options, pages.rule_page_path(other), "assets/x.svg")
+        text = "\n".join(lines)
+        if svg is None:
+            assert "No chart: " in text and "spot margin" in text, (other.id, text)
+        else:
+            assert b"<svg" in svg and "No chart" not in text, other.id
+
+
+def test_scenario_chart_has_threshold_lines(rule):
+    from pathlib import Path
+
+    from verifier.docs.stages import stage_function
+
+    if stage_function("verifier.simulate", "simulate_file") is None:
+        pytest.skip("simulate stage not available")
+    scenarios = Path(__file__).resolve().parents[2] / "scenarios"
+    page = pages.cross_vs_isolated_page([rule], scenarios)
+    svg = page.assets["assets/charts/scenario-binance-margin-cross-vs-isolated.svg"].decode()
+    assert 'id="threshold-margin_call' in svg and 'id="threshold-liquidation' in svg
+    assert "margin call at margin level 1.1" in page.markdown and "liquidation at margin level 1.05" in page.markdown

@@ -47,9 +47,11 @@ def level_chart(steps: list, series: list[tuple[str, list]], thresholds: list[tu
         points = [(x, y) for x, y in zip(steps, ys) if y is not None]
         if points:
             ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", markersize=3, label=label)
-    for label, y in thresholds:
-        ax.axhline(y, linestyle="--", linewidth=1, color="grey")
-        ax.annotate(label, (steps[0] if steps else 0, y), textcoords="offset points", xytext=(2, 3), fontsize=8)
+    colours = {"margin_call": "tab:orange", "liquidation": "tab:red"}
+    for i, (label, y) in enumerate(thresholds):
+        kind = "margin_call" if "margin call" in label else "liquidation"
+        ax.axhline(y, linestyle=["--", ":", "-."][i % 3], linewidth=1.2, color=colours[kind], label=label,
+                   gid=f"threshold-{kind}")
     ax.set_xlabel("step")
     ax.set_ylabel(ylabel)
     ax.set_title(title)

@@ -147,3 +147,91 @@ def position_values(rule, mode_name: str, position: dict, side: str, leverage) -
         if value is not None:
             values[name] = value
     return values
+
+
+# --------------------------------------------------------------------------------------------- chart inputs
+
+
+def _fraction(value) -> Fraction:
+    return Fraction(str(value))
+
+
+def _reading_env(fields: dict):
+    return {f: Term(sympy.Symbol(f), DIMENSIONLESS) for f in fields}
+
+
+def _read(text: str, fields: dict) -> Fraction | None:
+    """Evaluate one snapshot reading (safe formula parser; never eval) over the given ccxt fields."""
+    try:
+        expr = parse_formula(text, _reading_env(fields), what="snapshot reading").expr
+    except Exception:  # noqa: BLE001 - a reading we cannot follow leaves the symbol unset
+        return None
+    return _exact(expr.subs({sympy.Symbol(f): _rational(v) for f, v in fields.items()}))
+
+
+def _example_value(rule, mode_name: str, name: str):
+    """The value the rule's own worked examples give ``name`` in this mode (the first one that does)."""
+    for example in rule.examples:
+        if example.mode == mode_name and name in example.given:
+            return Fraction(example.given[name])
+    for example in rule.examples:
+        if name in example.given:
+            return Fraction(example.given[name])
+    return None
+
+
+def _domain_floor(spec):
+    """The least value the symbol's domain admits, when the domain has an inclusive lower bound."""
+    if spec.one_of:
+        return None
+    for op, bound in spec.domain:
+        if op == ">=":
+            return Fraction(bound)
+    return None
+
+
+def chart_inputs(rule, mode_name: str, position: dict, side: str, leverage) -> tuple[dict, dict]:
+    """(symbol values, where each came from) for one position of the reference ``position`` at ``leverage``.
+
+    ``position`` holds ccxt's unified position fields (``contracts``, ``contractSize``, ``entryPrice``, and
+    any other field a rule reads, such as ``maintenanceMarginPercentage`` or ``takerFeeRate``), taken from
+    the plugin's options in ``mkdocs.yml``. Leverage enters through the fields ``collateral`` and
+    ``walletBalance`` (= notional / leverage, in the rule's collateral unit) and ``leverage`` (for rules with
+    a leverage symbol). Each symbol is read through its own ``snapshot`` formula; a symbol with no reading
+    takes the value the rule's worked examples give it, else its domain's inclusive lower bound. Tier symbols
+    are left to the tier table; ``others`` sums are 0 (one position alone in its account).
+    """
+    fields = {k: _fraction(v) for k, v in position.items() if isinstance(v, (int, float, str)) and k != "side"}
+    contracts, size, entry = fields["contracts"], fields.get("contractSize", Fraction(1)), fields["entryPrice"]
+    lev = _fraction(leverage)
+    inverse = rule.collateral_unit is not None and str(rule.collateral_unit) == "base"
+    notional = contracts * size / entry if inverse else contracts * size * entry
+    fields.update(collateral=notional / lev, walletBalance=notional / lev, leverage=lev)
+    mode = rule.mode(mode_name)
+    values, origin = {}, {}
+    for name, spec in mode.symbols.items():
+        if name == rule.price:
+            continue
+        if spec.others:
+            values[name], origin[name] = Fraction(0), "0: no other position in the account"
+            continue
+        if spec.from_tiers and rule.tiers is not None:
+            origin[name] = "tier table"
+            continue
+        text = spec.snapshot_formula(mode.account)
+        if text and text.strip() == "side":
+            if spec.one_of and set(spec.one_of) == {1, -1}:
+                values[name], origin[name] = Fraction(1 if side == "long" else -1), "side"
+            continue
+        value = _read(text, fields) if text else None
+        if value is not None:
+            values[name], origin[name] = value, f"snapshot `{text.strip()}`"
+            continue
+        value = _example_value(rule, mode_name, name)
+        if value is not None:
+            values[name], origin[name] = value, "the rule's worked examples"
+            continue
+        value = _domain_floor(spec)
+        if value is not None:
+            values[name], origin[name] = value, "its domain's least value"
+    return values, origin

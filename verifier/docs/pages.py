@@ -11,7 +11,7 @@ import posixpath
 from dataclasses import dataclass, field
 
 from verifier.docs import charts
-from verifier.docs.compute import example_rows, liquidation_price, position_values
+from verifier.docs.compute import chart_inputs, example_rows, liquidation_price
 from verifier.docs.render import esc, math_html, md_cell, show
 from verifier.docs.stages import DERIVE_MISSING, SIMULATE_MISSING, derive_prices, proof_results
 
@@ -30,6 +30,7 @@ class Options:
     position: dict = field(default_factory=lambda: {"contracts": 1, "contractSize": 1, "entryPrice": 100})
     market: str | None = None
     leverage: list = field(default_factory=lambda: [1, 2, 5, 10, 20, 50, 100])
+    inverse_position: dict | None = None  # for rules whose collateral is the base coin
     comparison_leverage: float = 10
     chart_mode: str = "isolated"
     rules_dir: str = "rules"
@@ -60,6 +61,50 @@ def rule_file_site_path(rule, rules_dir: str) -> str:
 def rel(from_page: str, to: str) -> str:
     """A relative link from one docs path to another (MkDocs resolves and checks it)."""
     return posixpath.relpath(to, posixpath.dirname(from_page) or ".")
+
+
+_STATUS = {"pass": "✅ pass", "fail": "❌ fail", "error": "💥 error", "skip": "⏭ skip", "n/a": "➖ n/a"}
+
+
+def _verification_section(rule) -> list:
+    """The verify stage's report for this rule (cached per rule content; see verifier.docs.verification)."""
+    from verifier.docs import verification
+
+    report = verification.report_for(rule)
+    lines = ["## Verification", "",
+             f"`margin-verifier verify` under the deterministic `{report.get('profile')}` profile: the worked "
+             "examples, the published-formula proofs, and every property of the library (derivation against "
+             "simulation, economic invariants) for each mode. *n/a*: the property does not apply to this rule; "
+             "*skip*: the rule file opts out, with its reason. Results are cached by the rule's content hash and "
+             "the verifier's version.", ""]
+    if report.get("error"):
+        return lines + [f"*Verification could not run: {esc(report['error'])}*", ""]
+    if report.get("diagnostics"):
+        lines += ["Problems: " + "; ".join(esc(d) for d in report["diagnostics"]), ""]
+    rows = []
+    for r in report.get("rows", []):
+        rows.append([f"<code>{esc(r.get('property') or r['name'])}</code>", esc(r.get("mode") or "all"),
+                     _STATUS.get(r["status"], esc(r["status"])), str(r.get("tried", 0)),
+                     f"{r.get('seconds', 0):.2f}s", esc(r.get("message") or "")])
+    if not rows:
+        return lines + ["No results.", ""]
+    lines += [f"Summary: **{verification.summary(report['rows'])}**.", "",
+              _html_table(["property", "mode", "status", "examples tried", "time", "reason / message"], rows), ""]
+    return lines
+
+
+def _verified_cell(report, mode: str) -> str:
+    from verifier.docs import verification
+
+    if report.get("error"):
+        return "could not run"
+    rows = verification.rows_for_mode(report, mode)
+    if not rows:
+        return "not run"
+    bad = any(r["status"] in ("fail", "error") for r in rows)
+    ran = any(r["status"] == "pass" for r in rows)
+    mark = " ❌" if bad else (" ✅" if ran else "")
+    return md_cell(verification.summary(rows)) + mark
 
 
 def _mark(passed) -> str:
@@ -97,9 +142,11 @@ def home_page(rules, extra_pages: dict) -> Page:
         lines.append(f"- **[{md_cell(rule.title)}]({rel(HOME, page)})** (`{rule.id}`): " + ", ".join(quick))
     lines += ["", "## Coverage", "",
               "Which exchange, product and margin mode have a rule; whether the exchange's published formula is "
-              "proved equivalent to the derived one; how many worked examples pass.", "",
-              "| exchange | product | mode | rule | published formula | worked examples |",
-              "| --- | --- | --- | --- | --- | --- |"]
+              "proved equivalent to the derived one; whether the verifier's properties hold for the mode (`verify`, "
+              "profile ci; details under *Verification* on the rule page); how many worked examples pass.", "",
+              "| exchange | product | mode | rule | published formula | verified | worked examples |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
+    from verifier.docs import verification
     for rule in rules:
         proofs = proof_results(rule)
         examples = example_rows(rule)
@@ -121,7 +168,7 @@ def home_page(rules, extra_pages: dict) -> Page:
                 ex += " ✅"
             lines.append(f"| {rule.exchange} | {rule.product} | {mode.name} | "
                          f"[{md_cell(rule.title)}]({rel(HOME, rule_page_path(rule))}#{_anchor(mode.name + ' mode')}) "
-                         f"| {md_cell(proof)} | {ex} |")
+                         f"| {md_cell(proof)} | {_verified_cell(verification.report_for(rule), mode.name)} | {ex} |")
     lines += ["", "## How to read a rule page", "",
               "Each rule page follows the rule file, top to bottom:", "",
               "1. **Sources**: the exchange pages the rule is transcribed from, linked, with the date they were read.",
@@ -342,14 +389,45 @@ def rule_page(rule, options: Options) -> Page:
                            "result", "source"], rows) if rows else "No worked examples yet.", ""]
 
     # Chart
-    mode_name = options.chart_mode if options.chart_mode in rule.modes else next(iter(rule.modes))
     chart_path = f"assets/charts/{slug}-leverage.svg"
-    series, methods = [], set()
+    chart_lines, svg = _leverage_chart(rule, options, path, chart_path)
+    lines += chart_lines
+
+    lines += _verification_section(rule)
+    lines += ["", "## Rule file", "",
+              f"The complete rule file, as shipped with this site: [`{file_site}`]({file_name}).", ""]
+    return Page(path, "\n".join(lines), {chart_path: svg} if svg is not None else {})
+
+
+def chart_position(rule, options: Options) -> dict:
+    """The reference position for this rule: the inverse one when the rule's collateral is the base coin."""
+    if rule.collateral_unit is not None and str(rule.collateral_unit) == "base" and options.inverse_position:
+        return options.inverse_position
+    return options.position
+
+
+def _leverage_chart(rule, options: Options, path: str, chart_path: str):
+    """(markdown lines, svg or None): liquidation price against leverage, long and short, or the reason why not."""
+    lines = ["## Liquidation price against leverage", ""]
+    with_liq = [m for m in rule.modes.values() if "liquidation" in m.conditions]
+    if not with_liq:
+        return lines + ["No chart: this rule has no liquidation condition.", ""], None
+    mode_name = options.chart_mode if any(m.name == options.chart_mode for m in with_liq) else with_liq[0].name
+    if rule.product and "spot" in str(rule.product):
+        return lines + [
+            f"No chart: `{rule.id}` is spot margin. Its leverage is borrowed / own funds, not a position's "
+            "notional / margin, and the liquidation condition is on the account's margin level over every asset "
+            "held and owed; the reference position (ccxt position fields: contracts, contractSize, entryPrice) "
+            "does not describe such an account, so a price against leverage would be invented, not read from "
+            "the rule.", ""], None
+    pos = chart_position(rule, options)
+    series, methods, origins = [], set(), {}
     for side in ("long", "short"):
         ys = []
         for lev in options.leverage:
             try:
-                values = position_values(rule, mode_name, options.position, side, lev)
+                values, origin = chart_inputs(rule, mode_name, pos, side, lev)
+                origins.update(origin)
                 price, method = liquidation_price(rule, mode_name, "liquidation", values, market=options.market)
                 methods.add(method)
             except Exception:  # noqa: BLE001 - a point we cannot compute is left out
@@ -358,25 +436,17 @@ def rule_page(rule, options: Options) -> Page:
         series.append((side, list(options.leverage), ys))
     svg = charts.leverage_chart(series, title=f"{rule.id}: {mode_name} liquidation price",
                                 ylabel=f"liquidation price ({rule.price})")
-    pos = options.position
-    lines += ["## Liquidation price against leverage", ""]
     if svg is None:
-        lines += [f"No chart: no liquidation price could be computed for the reference position ({mode_name} mode).",
-                  ""]
-    else:
-        lines += [f"A single {mode_name} position of {pos.get('contracts')} contract(s) × {pos.get('contractSize', 1)} "
-              f"entered at {pos.get('entryPrice')}, its margin being notional / leverage; computed by "
-              f"{' and '.join(sorted(m for m in methods if m)) or 'nothing (no price could be computed)'}"
-              + (f", tiers of {options.market}" if options.market else "") + ".", "",
+        return lines + [f"No chart: no liquidation price could be computed for the reference position "
+                        f"({mode_name} mode).", ""], None
+    fields = ", ".join(f"{k} {v}" for k, v in pos.items())
+    lines += [f"A single {mode_name} position ({esc(fields)}; set in `mkdocs.yml`), its margin being notional / "
+              "leverage" + (f", tiers of {options.market}" if options.market and rule.tiers is not None else "")
+              + f"; prices computed exactly by {' and '.join(sorted(m for m in methods if m))}.", "",
               f"![Liquidation price against leverage, long and short, {mode_name} mode]({rel(path, chart_path)})",
-              ""]
-
-    lines += ["## Verification", "",
-              "Properties checked by the verifier (derivation against simulation, economic invariants) will appear "
-              f"here once the verify stage reports them; now: *{DERIVE_MISSING if derived is None else 'worked examples and published-formula proofs above'}*.",
-              "", "## Rule file", "",
-              f"The complete rule file, as shipped with this site: [`{file_site}`]({file_name}).", ""]
-    return Page(path, "\n".join(lines), {chart_path: svg} if svg is not None else {})
+              "", "Where each input comes from: "
+              + "; ".join(f"`{k}`: {esc(v).replace('`', '')}" for k, v in origins.items()) + ".", ""]
+    return lines, svg
 
 
 # --------------------------------------------------------------------------------------------- comparison
@@ -398,7 +468,7 @@ def comparison_page(rules, options: Options) -> Page:
             cells, methods = [], set()
             for side in ("long", "short"):
                 try:
-                    values = position_values(rule, mode.name, pos, side, lev)
+                    values, _ = chart_inputs(rule, mode.name, chart_position(rule, options), side, lev)
                     price, method = liquidation_price(rule, mode.name, "liquidation", values, market=options.market)
                     methods.add(method)
                 except Exception:  # noqa: BLE001
@@ -411,7 +481,7 @@ def comparison_page(rules, options: Options) -> Page:
             ys = []
             for x in options.leverage:
                 try:
-                    values = position_values(rule, mode_name, pos, side, x)
+                    values, _ = chart_inputs(rule, mode_name, chart_position(rule, options), side, x)
                     price, _ = liquidation_price(rule, mode_name, "liquidation", values, market=options.market)
                 except Exception:  # noqa: BLE001
                     price = None
@@ -467,6 +537,50 @@ def cross_vs_isolated_page(rules, scenarios_dir) -> Page:
     return Page(CROSS_VS_ISOLATED, "\n".join(lines), assets)
 
 
+def scenario_thresholds(scenario) -> list:
+    """[(label, level)]: the margin-call and liquidation margin levels of each account kind in a scenario.
+
+    Read from the simulator's view of the rule on the scenario date (``Scenario.rule`` is a SimRule whose
+    modes hold the parameters in force, scenario overrides included). A condition written
+    ``margin_level <op> <parameter>`` gives that parameter's value; with no ``margin_level`` definition the
+    simulator shows the liquidation condition's lhs / rhs, whose threshold is 1.
+    """
+    from fractions import Fraction
+
+    sim_rule = scenario.rule
+    kinds = []
+    for account in scenario.data.get("accounts", []):
+        key = account.get("mode") or account.get("kind")
+        if key and key not in kinds:
+            kinds.append(key)
+    out, seen = [], set()
+    for key in kinds:
+        try:
+            mode = sim_rule.mode(key) if key in sim_rule.modes else sim_rule.default_mode(key)
+        except Exception:  # noqa: BLE001 - an ambiguous kind draws no line
+            continue
+        view = mode.view
+        params = {str(sym): value for sym, value in mode.params.items()}
+        for cond_name, words in (("margin_call", "margin call"), ("liquidation", "liquidation")):
+            cond = view.conditions.get(cond_name)
+            if cond is None:
+                continue
+            level = None
+            sides = [side.strip() for side in cond.text.split(cond.operator, 1)]
+            if "margin_level" in view.definitions and len(sides) == 2 and "margin_level" in sides:
+                other = sides[1] if sides[0] == "margin_level" else sides[0]
+                level = params.get(other)
+            elif "margin_level" not in view.definitions and cond_name == "liquidation":
+                level = Fraction(1)
+            if level is None:
+                continue
+            label = f"{mode.name} {words} at margin level {show(level)}"
+            if (label, level) not in seen:
+                seen.add((label, level))
+                out.append((label, float(level)))
+    return out
+
+
 def _scenario_section(path, run, assets) -> list:
     """Render one simulated scenario (``verifier.simulate.simulate_file(path)`` -> Run with ``rows``)."""
     try:
@@ -510,10 +624,15 @@ def _scenario_section(path, run, assets) -> list:
     series = [(a, ys) for a, ys in levels.items() if any(y is not None for y in ys)]
     if series:
         chart = f"assets/charts/scenario-{path.stem}.svg"
-        assets[chart] = charts.level_chart(list(range(1, len(rows) + 1)), series, [],
+        thresholds = scenario_thresholds(result.scenario)
+        assets[chart] = charts.level_chart(list(range(1, len(rows) + 1)), series, thresholds,
                                            title=path.stem, ylabel="margin level")
         lines += [f"![Margin level of each account over the steps of {md_cell(title)}]"
                   f"({rel(CROSS_VS_ISOLATED, chart)})", ""]
+        if thresholds:
+            lines += ["Dashed lines: " + "; ".join(esc(label) for label, _ in thresholds)
+                      + f" (the rule's parameters in force on {esc(data.get('date'))}, with the scenario's own "
+                      "overrides).", ""]
     return lines
 
 

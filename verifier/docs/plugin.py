@@ -42,6 +42,7 @@ class PluginConfig(Config):
     rules = c.Type(str, default="rules")
     scenarios = c.Type(str, default="scenarios")
     position = c.Type(dict, default={"contracts": 1, "contractSize": 1, "entryPrice": 100})
+    inverse_position = c.Optional(c.Type(dict))
     market = c.Optional(c.Type(str))
     leverage = c.Type(list, default=[1, 2, 5, 10, 20, 50, 100])
     comparison_leverage = c.Type((int, float), default=10)
@@ -60,11 +61,18 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
         # MARGIN_VERIFIER_DOCS_RULES builds the site from another rules folder (the browser test uses a subset).
         rules_dir = root / os.environ.get("MARGIN_VERIFIER_DOCS_RULES", self.config.rules)
         options = pages.Options(position=dict(self.config.position), market=self.config.market,
+                                inverse_position=dict(self.config.inverse_position or {}) or None,
                                 leverage=list(self.config.leverage),
                                 comparison_leverage=self.config.comparison_leverage,
                                 chart_mode=self.config.chart_mode, rules_dir=str(rules_dir))
         rules, shipped = self._load_rules(rules_dir)
         guides = {p: t for p, t in GUIDES.items() if files.get_file_from_path(p) is not None}
+        from verifier.docs import verification
+
+        verified = time.perf_counter()
+        reports = verification.prepare(rules)
+        log.info("margin-verifier: verify reports for %d rule(s), %d from the cache, in %.1fs", len(reports),
+                 sum(1 for _, cached in reports.values() if cached), time.perf_counter() - verified)
 
         generated = [pages.home_page(rules, guides)]
         generated += [pages.rule_page(rule, options) for rule in rules]
