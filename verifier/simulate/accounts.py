@@ -22,6 +22,7 @@ class Position:
     size: Fraction
     entry: Fraction
     position_side: str = "both"  # 'both' in one-way mode, 'long'/'short' in hedge mode
+    fields: dict = field(default_factory=dict)  # snapshot fields it carries: leverage, takerFeeRate, ...
 
 
 @dataclass

@@ -4,8 +4,14 @@ The simulator holds account state (balances, debts, positions); the rule says wh
 that state *means*.  Each rule symbol gets its value from one of:
 
 * its ``snapshot`` reading for the account kind (``contracts * contractSize``,
-  ``walletBalance``, ``total``, ``debt``, ...): evaluated over the state fields the
-  simulator fills in for a position (see :data:`FIELDS`);
+  ``walletBalance``, ``leverage``, ``takerFeeRate``, ...): evaluated over the state fields
+  of a position (see :data:`FIELDS`): the simulator fills in size, entry, side, prices and
+  balances; a position carries the others (``leverage``, ``takerFeeRate``,
+  ``maintenanceMarginPercentage``, ...) from when it was opened (a scenario's ``trade``
+  action gives them).  A reading whose fields the position lacks falls back to the
+  scenario's ``inputs`` for the symbol; a tier symbol's reading, when the position carries
+  its fields, overrides the tier table (as in a snapshot).  A cross position with no
+  ``collateral`` field takes the mode's ``initial_margin`` definition, when it has one;
 * a parameter in force on the scenario's date (a scenario may override one, and says why);
 * the tier table row chosen by the tier basis (``from: tiers``);
 * the sum of a definition over the account's *other* positions (``others:``);
@@ -52,6 +58,7 @@ FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "side", "colla
 """State fields a position snapshot may carry (the ccxt names rule snapshot readings use)."""
 
 _FIELD_SYMBOLS = {name: sympy.Symbol(name) for name in FIELDS}
+_STATE = frozenset(FIELDS) - {"leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount"}
 
 
 class BindingError(VerifierError, ValueError):
@@ -88,56 +95,108 @@ class SimMode:
         self.others = [(view.symbols[s].sympy, self.definitions[d]) for s, d in view.others.items()]
         self.tier_symbols = [(view.symbols[s].sympy, column) for s, column in view.tier_symbols.items()]
         self.tier_basis = compile_expr(view.tier_basis.expr) if view.tier_basis is not None else None
-        self.bound, self.from_inputs = [], []
+        self.bound, self.from_inputs, self.tier_overrides = [], [], []
+        self.reasons = {}  # symbol name -> why it may have no value (the fields its reading needs)
         for name, spec in view.symbols.items():
-            if spec.from_tiers or spec.others:
+            if spec.others:
                 continue
             reading = spec.snapshot_formula(view.account)
-            if reading is None and name == rule.price:
+            if reading is None and name == rule.price and not spec.from_tiers:
                 reading = "markPrice"
             if reading is None:
-                self.from_inputs.append((spec.sympy, name))
+                if not spec.from_tiers:
+                    self.from_inputs.append((spec.sympy, name))
                 continue
             expr = _FIELD_SYMBOLS["side"] if reading == "side" else parse_formula(
                 reading, {n: Term(s, ANY) for n, s in _FIELD_SYMBOLS.items()}, what="snapshot reading").expr
-            self.bound.append((spec.sympy, compile_expr(expr)))
+            needs = frozenset(str(f) for f in expr.free_symbols)
+            entry = (spec.sympy, name, compile_expr(expr), needs)
+            if spec.from_tiers:
+                self.tier_overrides.append(entry)
+                continue
+            self.bound.append(entry)
+            carried = sorted(needs - _STATE) or sorted(needs)
+            self.reasons[name] = (
+                f"symbol {name!r} ({spec.meaning or 'no meaning given'}) reads the position field(s) "
+                f"{', '.join(carried)} (snapshot reading: {reading}), which this {rule.product} position does not "
+                f"carry: open the position with it (a scenario's trade action, e.g. '{carried[0]}: ...') or give "
+                f"{name!r} under the scenario's 'inputs'")
+        self.reads_collateral = any("collateral" in needs for *_, needs in self.bound)
 
     def position_values(self, fields: dict, market: str | None, instrument: str | None = None) -> dict:
         """Every symbol's value for one position (others-sums excluded)."""
+        unknown = sorted(set(fields) - set(FIELDS))
+        if unknown:
+            raise BindingError(f"position field {unknown[0]!r} is not one the simulator knows; fields: "
+                               + ", ".join(FIELDS))
         state = {_FIELD_SYMBOLS[k]: v for k, v in fields.items()}
         values = dict(self.params)
-        for symbol, reading in self.bound:
-            try:
-                values[symbol] = reading(state)
-            except KeyError as exc:
-                raise BindingError(f"symbol {symbol.name!r} reads state field {exc.args[0]!r}, which a "
-                                   f"{self.rule.product} position does not have") from None
         for symbol, name in self.from_inputs:
-            given = self.inputs.get(name)
-            if isinstance(given, dict):
-                given = given.get(instrument, given.get(market))
+            given = self._input(name, market, instrument)
             if given is not None:  # a formula that needs it and lacks it fails in _need()
-                values[symbol] = Fraction(given)
-        if self.tier_symbols:
+                values[symbol] = given
+        later = []
+        for symbol, name, reading, needs in self.bound:
+            if "collateral" in needs and "collateral" not in fields:
+                later.append((symbol, name, reading, needs))
+            else:
+                self._bind(values, state, fields, symbol, name, reading, needs, market, instrument)
+        if later and self.account == "cross" and "initial_margin" in self.definitions:
+            try:  # a cross position's collateral is its initial margin (what it commits of the wallet)
+                state[_FIELD_SYMBOLS["collateral"]] = self.definitions["initial_margin"](values)
+                fields = {**fields, "collateral": state[_FIELD_SYMBOLS["collateral"]]}
+            except KeyError:
+                pass
+        for symbol, name, reading, needs in later:
+            self._bind(values, state, fields, symbol, name, reading, needs, market, instrument)
+        overridden = set()
+        for symbol, name, reading, needs in self.tier_overrides:
+            if needs <= set(fields):  # the position carries its own (e.g. maintenanceMarginPercentage)
+                values[symbol] = reading(state)
+                overridden.add(symbol)
+        if self.tier_symbols and len(overridden) < len(self.tier_symbols):
             table = self.rule.tiers.table(market) if self.rule.tiers is not None else None
             if table is None:
                 raise BindingError(f"no tier table for market {market!r}")
-            basis = self.tier_basis(values)
+            basis = _need(self.tier_basis, values, self.reasons)
             row = table.row_for(basis)
             if row is None:
                 raise BindingError(f"no tier row of {market} holds basis {basis}")
             for symbol, column in self.tier_symbols:
-                values[symbol] = row.values[column]
+                if symbol not in overridden:
+                    values[symbol] = row.values[column]
         return values
 
+    def _input(self, name, market, instrument):
+        given = self.inputs.get(name)
+        if isinstance(given, dict):
+            given = given.get(instrument, given.get(market))
+        return None if given is None else Fraction(given)
+
+    def _bind(self, values, state, fields, symbol, name, reading, needs, market, instrument):
+        if needs <= set(fields):
+            values[symbol] = reading(state)
+            return
+        given = self._input(name, market, instrument)
+        if given is not None:
+            values[symbol] = given
+        # else: left without a value; a formula that needs it fails in _need() with self.reasons[name]
+
     def account_values(self, positions) -> list:
-        """Per-position values with the others-sums filled in; ``positions`` = [(fields, market[, instrument])]."""
+        """Per-position values with the others-sums filled in; ``positions`` = [(fields, market[, instrument])].
+
+        The others-sums run over positions settled in the same asset (a market's ``:SETTLE``).
+        """
         values = [self.position_values(*p) for p in positions]
+        # a cross wallet is per settlement asset: coin-margined BTC and ETH positions do not back each other
+        pools = [p[1].partition(":")[2] if p[1] else "" for p in positions]
         for symbol, definition in self.others:
-            each = [_need(definition, v) for v in values]
-            total = sum(each, Fraction(0))
-            for v, own in zip(values, each):
-                v[symbol] = total - own
+            each = [_need(definition, v, self.reasons) for v in values]
+            totals: dict = {}
+            for pool, own in zip(pools, each):
+                totals[pool] = totals.get(pool, Fraction(0)) + own
+            for v, pool, own in zip(values, pools, each):
+                v[symbol] = totals[pool] - own
         return values
 
     def check(self, positions) -> Check:
@@ -147,9 +206,9 @@ class SimMode:
         values = self.account_values(positions)
         liquidation = self.conditions["liquidation"]
         call = self.conditions.get("margin_call")
-        if any(_need(liquidation, v) for v in values):
+        if any(_need(liquidation, v, self.reasons) for v in values):
             status = "liquidation"
-        elif call is not None and any(_need(call, v) for v in values):
+        elif call is not None and any(_need(call, v, self.reasons) for v in values):
             status = "margin_call"
         else:
             status = "normal"
@@ -158,22 +217,22 @@ class SimMode:
     def margin_level(self, values):
         level = self.definitions.get("margin_level")
         if level is not None:
-            return min(_need(level, v) for v in values)
+            return min(_need(level, v, self.reasons) for v in values)
         lhs, rhs = self.liquidation_sides
         ratios = []
         for v in values:
-            a, b = _need(lhs, v), _need(rhs, v)
+            a, b = _need(lhs, v, self.reasons), _need(rhs, v, self.reasons)
             if b > 0:
                 ratios.append(a / b if not isinstance(a, float) else a)
         return min(ratios) if ratios else None
 
     def definition(self, name: str, values: dict):
-        return _need(self.definitions[name], values)
+        return _need(self.definitions[name], values, self.reasons)
 
     def holds(self, condition: str, values_list) -> bool:
         """Whether ``condition`` holds for every position (True when the mode does not define it)."""
         cond = self.conditions.get(condition)
-        return cond is None or all(_need(cond, v) for v in values_list)
+        return cond is None or all(_need(cond, v, self.reasons) for v in values_list)
 
     def liquidation_fee(self, values: dict) -> Fraction:
         if "liquidation_fee" in self.definitions:
@@ -184,12 +243,15 @@ class SimMode:
         return self.params[rate.sympy] * self.definition("notional", values)
 
 
-def _need(function, values):
+def _need(function, values, reasons=None):
     """Evaluate; a symbol with no value becomes a :class:`BindingError` that says how to give one."""
     try:
         return function(values)
     except KeyError as exc:
-        raise BindingError(f"symbol {exc.args[0]!r} has no value here: it has no snapshot reading, so give it "
+        name = exc.args[0]
+        if reasons and name in reasons:
+            raise BindingError(reasons[name]) from None
+        raise BindingError(f"symbol {name!r} has no value here: it has no snapshot reading, so give it "
                            "under the scenario's 'inputs' (one value, or one per asset or market)") from None
 
 

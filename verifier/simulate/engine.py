@@ -35,6 +35,9 @@ from verifier.simulate.ledger import Ledger
 
 ZERO = Fraction(0)
 
+CARRIED = ("leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
+"""Snapshot fields a futures position carries from its opening trade (the rest is the simulator's state)."""
+
 
 class Refused(VerifierError):
     """The exchange would refuse this action; the state is unchanged."""
@@ -182,14 +185,24 @@ class Simulator:
                             market, asset))
         else:
             for pos in account.positions.values():
-                price = self.price_of(pos.market)
-                settle = split_market(pos.market)[2]
-                wallet = account.cash[settle]
-                out.append(({"contracts": pos.size, "contractSize": Fraction(1), "entryPrice": pos.entry,
-                             "markPrice": price, "price": price, "side": Fraction(pos.side),
-                             "walletBalance": wallet, "collateral": wallet, "notional": pos.size * price},
-                            pos.market, pos.market))
+                out.append((self._futures_fields(account, pos, pos.size), pos.market, pos.market))
         return out
+
+    def _futures_fields(self, account: Account, pos: Position, size: Fraction) -> dict:
+        """A futures position's snapshot fields: the simulator's state plus what the position carries.
+
+        An isolated position's ``collateral`` is its account's wallet; a cross position has none of its own
+        (the rule's ``initial_margin`` stands for it, see :class:`~verifier.simulate.binding.SimMode`).
+        """
+        price = self.price_of(pos.market)
+        wallet = account.cash[split_market(pos.market)[2]]
+        fields = dict(pos.fields)
+        fields.update({"contracts": size, "contractSize": Fraction(1), "entryPrice": pos.entry, "markPrice": price,
+                       "price": price, "side": Fraction(pos.side), "walletBalance": wallet,
+                       "notional": size * price})
+        if account.kind == "isolated":
+            fields["collateral"] = wallet
+        return fields
 
     def evaluate(self, account: Account):
         return self.rule.mode(account.mode).check(self.position_fields(account))
@@ -364,22 +377,32 @@ class Simulator:
     def _realise(self, account: Account, pos: Position, size: Fraction) -> Fraction:
         """Move the profit of closing ``size`` of ``pos`` at the mark price (the rule's ``upnl``) into the wallet."""
         mode = self.rule.mode(account.mode)
-        price = self.price_of(pos.market)
         settle = split_market(pos.market)[2]
-        fields = {"contracts": size, "contractSize": Fraction(1), "entryPrice": pos.entry, "markPrice": price,
-                  "price": price, "side": Fraction(pos.side), "walletBalance": account.cash[settle],
-                  "collateral": account.cash[settle], "notional": size * price}
+        fields = self._futures_fields(account, pos, size)
         pnl = mode.definition("upnl", mode.position_values(fields, pos.market, pos.market))
         self.ledger.give("market", settle, pnl)
         account.cash[settle] += pnl
         return pnl
 
-    def trade(self, account: str, market: str, side: str, amount, position_side: str | None = None) -> None:
-        self._atomic(self._trade, account, market, side, amount, position_side)
+    def trade(self, account: str, market: str, side: str, amount, position_side: str | None = None,
+              fields: dict | None = None) -> None:
+        """Open, increase, reduce, close or flip at the mark price.
 
-    def _trade(self, account_id, market, side, amount, position_side):
+        ``fields``: snapshot fields the position carries from now on (ccxt names: ``leverage``, ``takerFeeRate``,
+        ``maintenanceMarginPercentage``, ``maintenanceAmount``); an increase or reduction keeps the ones it had
+        and updates those given.
+        """
+        self._atomic(self._trade, account, market, side, amount, position_side, fields)
+
+    def _trade(self, account_id, market, side, amount, position_side, fields=None):
         self._require_futures("trade")
         account, amount = self._account(account_id), self._positive(amount)
+        carried = {}
+        for name, value in (fields or {}).items():
+            if name not in CARRIED:
+                raise Refused(f"a position cannot be opened with field {name!r}; it may carry "
+                              + ", ".join(CARRIED))
+            carried[name] = Fraction(value)
         if side not in ("buy", "sell"):
             raise Refused(f"side must be 'buy' or 'sell', not {side!r}")
         self._check_market_mode(account, market)
@@ -407,14 +430,17 @@ class Simulator:
             account.positions.pop(key, None)
             what = "closed"
         elif old == 0 or (old > 0) != (new > 0):
-            account.positions[key] = Position(market, 1 if new > 0 else -1, abs(new), price, key[1])
+            kept = dict(pos.fields) if pos else {}
+            account.positions[key] = Position(market, 1 if new > 0 else -1, abs(new), price, key[1],
+                                              {**kept, **carried})
             what = "opened" if old == 0 else "flipped"
         elif abs(new) > abs(old):
             entry = (abs(old) * pos.entry + abs(delta) * price) / abs(new)
-            account.positions[key] = Position(market, pos.side, abs(new), entry, key[1])
+            account.positions[key] = Position(market, pos.side, abs(new), entry, key[1], {**pos.fields, **carried})
             what = "increased"
         else:
             pos.size = abs(new)
+            pos.fields.update(carried)
             what = "reduced"
         settle = split_market(market)[2]
         if account.cash[settle] < 0:
@@ -528,7 +554,13 @@ class Simulator:
         for order in [o for o in self.orders.values() if o.account == account.id]:
             del self.orders[order.id]
             self._log(account.id, "order_cancelled", f"order {order.id} cancelled by the liquidation")
-        fee = sum((mode.liquidation_fee(v) for v in check.values), ZERO)
+        fees: dict = {}  # settlement asset -> the rule's liquidation fee of the positions settled in it
+        if self.rule.spot:
+            fees[self.quote] = sum((mode.liquidation_fee(v) for v in check.values), ZERO)
+        else:
+            for pos, v in zip(account.positions.values(), check.values):
+                settle = split_market(pos.market)[2]
+                fees[settle] = fees.get(settle, ZERO) + mode.liquidation_fee(v)
         if self.rule.spot:
             settle = self.quote
             for asset in sorted(set(account.cash) | set(account.debt) | set(account.interest)):
@@ -547,13 +579,11 @@ class Simulator:
             account.cash[settle] -= owed
             account.debt[settle] = account.interest[settle] = ZERO
         else:
-            settle = None
             for key, pos in list(account.positions.items()):
-                settle = split_market(pos.market)[2]
                 pnl = self._realise(account, pos, pos.size)
                 del account.positions[key]
                 self._log(account.id, "position_closed", f"{pos.market} closed at the mark price", realised=pnl)
-        if settle is not None:
+        for settle, fee in fees.items():
             shortfall = -account.cash[settle] if account.cash[settle] < 0 else ZERO
             if shortfall:
                 self.ledger.give("insurance", settle, shortfall)

@@ -22,7 +22,7 @@ from verifier.errors import SpecError, VerifierError
 from verifier.spec import CheckResult, DocumentError, load_rule, read_file
 from verifier.spec._schema import schema_diagnostics
 from verifier.simulate.binding import BindingError, SimRule
-from verifier.simulate.engine import Refused, Simulator
+from verifier.simulate.engine import CARRIED, Refused, Simulator
 from verifier.simulate.events import decimal_text
 
 VERBS = ("deposit", "withdraw", "borrow", "repay", "transfer", "add_margin", "remove_margin", "buy", "sell", "trade",
@@ -219,7 +219,9 @@ def _apply(sim: Simulator, verb: str, args: dict) -> None:
     elif verb in ("buy", "sell"):
         getattr(sim, verb)(args["account"], args["market"], args["amount"])
     elif verb == "trade":
-        sim.trade(args["account"], args["market"], args["side"], args["amount"], args.get("position_side"))
+        carried = {k: args[k] for k in CARRIED if k in args}
+        sim.trade(args["account"], args["market"], args["side"], args["amount"], args.get("position_side"),
+                  carried or None)
     elif verb == "close":
         sim.close(args["account"], args["market"], args.get("position_side"))
     elif verb == "place_order":

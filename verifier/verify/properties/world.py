@@ -39,13 +39,17 @@ class Story:
     path: tuple  # the mark price at each step, as a multiple of the opening price
     hours: int = 0  # hours of interest charged on loans before the price path starts
     hedge: bool = False  # carol in hedge mode: a long and a short in the same market, plus another market
+    leverage: Fraction = Fraction(2)  # the positions' ccxt 'leverage' (bob's margin is the notional / leverage)
+    fee: Fraction = Fraction(1, 1000)  # their 'takerFeeRate', where the rule reads one
+    mmr: Fraction = Fraction(1, 100)  # their 'maintenanceMarginPercentage', where no tier table gives it
 
     def describe(self) -> str:
         moves = ", ".join(str(m) for m in self.path)
         return (f"date {self.date or 'latest'}; {self.market} at {self.price}; "
                 f"{'long' if self.side > 0 else 'short'} {self.size}; isolated margin {self.margin}, spare {self.spare}; "
                 f"add {self.add} at step {self.add_at}; {self.hours} h of interest; "
-                f"{'carol hedged; ' if self.hedge else ''}price x [{moves}]")
+                f"{'carol hedged; ' if self.hedge else ''}leverage {self.leverage}, taker fee {self.fee}, "
+                f"MMR {self.mmr}; price x [{moves}]")
 
 
 def _modes(rule):
@@ -71,9 +75,45 @@ def _inputs(rule) -> dict:
 def _markets(rule):
     spot = rule.product == "spot-margin"
     tables = sorted(rule.tiers.tables) if rule.tiers is not None else []
-    default = ["BTC/USDT", "ETH/USDT"] if spot else ["BTC/USDT:USDT", "ETH/USDT:USDT"]
+    default = (["BTC/USDT", "ETH/USDT"] if spot else ["BTC/USD:BTC", "ETH/USD:ETH"] if _inverse(rule)
+               else ["BTC/USDT:USDT", "ETH/USDT:USDT"])
     markets = tables + [m for m in default if m not in tables and not tables]
     return markets
+
+
+def _inverse(rule) -> bool:
+    return rule.product.startswith("inverse")
+
+
+def _settle(rule, market) -> str:
+    return (market.partition(":")[2] or "USDT") if rule.product != "spot-margin" else "USDT"
+
+
+def _read_fields(rule) -> set:
+    """The ccxt fields a position must carry for this rule: read by a symbol (a tier symbol's only if no table)."""
+    out = set()
+    for view in rule.modes.values():
+        for spec in view.symbols.values():
+            text = spec.snapshot_formula(view.account)
+            if not text or spec.others or (spec.from_tiers and rule.tiers is not None):
+                continue
+            out |= {f for f in ("leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
+                    if f in text}
+    return out
+
+
+def max_leverage(rule) -> int:
+    """The story's leverage cap: 20, or the rule's maximum-leverage input where it is lower."""
+    caps = [v for n, v in _inputs(rule).items() if any(
+        n in view.symbols and role(rule, view, n) == "max_leverage" for view in rule.modes.values())]
+    return int(min([Fraction(20)] + caps))
+
+
+def carried(rule, story) -> dict:
+    """The fields each opened position carries: the story's leverage, fee rate and maintenance rate."""
+    given = {"leverage": story.leverage, "takerFeeRate": story.fee, "maintenanceMarginPercentage": story.mmr,
+             "maintenanceAmount": Fraction(0)}
+    return {k: v for k, v in given.items() if k in _read_fields(rule)} or None
 
 
 _SUPPORT: dict = {}
@@ -87,11 +127,15 @@ def support(rule) -> str | None:
     cross, isolated = _modes(rule)
     reason = None
     if cross is None or isolated is None:
-        reason = "the rule needs both a cross and an isolated mode for these stories"
+        missing = "cross" if cross is None else "isolated"
+        reason = (f"the rule defines no {missing} mode (modes: {', '.join(rule.modes)}); these stories compare a "
+                  "cross account with an isolated one")
     else:
         try:
-            story = Story(None, _markets(rule)[0], _markets(rule)[-1], Fraction(100), Fraction(1), 1, Fraction(50),
-                          Fraction(50), 0, Fraction(1), (Fraction(1),))
+            base = Fraction(1, 10)
+            size, notional = (base * 100, base) if _inverse(rule) else (base, base * 100)
+            story = Story(None, _markets(rule)[0], _markets(rule)[-1], Fraction(100), size, 1, notional / 2,
+                          notional / 2, 0, notional / 100, (Fraction(1),))
             trace = _run(rule, story, with_bob=True)
             if not trace.opened & {"A", "B-iso"}:
                 reason = ("the simulator refuses to open a 2x position under this rule"
@@ -114,9 +158,15 @@ def stories(draw, rule) -> Story:
     markets = _markets(rule)
     dates = effective_dates(rule, rule.mode(_modes(rule)[0] or next(iter(rule.modes))))
     price = draw(st.sampled_from(PRICE_LEVELS[4:])) * Fraction(draw(st.integers(1000, 9999)), 1000)
-    size = Fraction(draw(st.integers(1, 5000)), 100) / (price if price > 1000 else 1)
-    notional = size * price
-    leverage = draw(st.one_of(st.just(1), st.just(20), st.integers(1, 20)))
+    base = Fraction(draw(st.integers(1, 5000)), 100) / (price if price > 1000 else 1)
+    # linear and spot: size in base units, notional in quote; inverse: size in quote (USD), notional in coin
+    size, notional = (base * price, base) if _inverse(rule) else (base, base * price)
+    cap = max_leverage(rule)
+    leverage = draw(st.one_of(st.just(1), st.just(cap), st.integers(1, cap)))
+    fee = draw(st.sampled_from([Fraction(0), Fraction(2, 10000), Fraction(5, 10000), Fraction(6, 10000),
+                                Fraction(1, 1000)]))
+    mmr = draw(st.sampled_from([Fraction(4, 1000), Fraction(5, 1000), Fraction(1, 100), Fraction(2, 100)]))
+    mmr = min(mmr, Fraction(1, 2 * leverage))  # maintenance below initial margin, as every exchange sets it
     margin = notional / leverage
     spare = notional * draw(st.one_of(st.just(Fraction(0)), st.just(Fraction(1, 1000)),
                                       st.integers(0, 200).map(lambda n: Fraction(n, 100))))
@@ -127,14 +177,15 @@ def stories(draw, rule) -> Story:
     if draw(st.booleans()):
         path = tuple(draw(st.lists(moves, min_size=1, max_size=6)))
     else:  # a walk against the position over 1.5x its margin: the boundaries are met, not jumped over
-        steps = draw(st.integers(20, 60))
+        steps = draw(st.integers(12, 36))
         step = Fraction(3, 2 * leverage * steps)
         path = tuple(max(1 - side * step * k, Fraction(1, 10**6)) for k in range(1, steps + 1))
     return Story(draw(st.sampled_from(dates)), markets[0], markets[-1], price, size,
                  side, margin, spare, draw(st.integers(0, len(path))),
                  spare * Fraction(draw(st.integers(0, 100)), 100), path,
                  draw(st.sampled_from([0, 0, 24, 200])) if rule.product == "spot-margin" else 0,
-                 draw(st.booleans()) if "hedge" in rule.position_modes and rule.product != "spot-margin" else False)
+                 draw(st.booleans()) if "hedge" in rule.position_modes and rule.product != "spot-margin" else False,
+                 Fraction(leverage), fee, mmr)
 
 
 @dataclass
@@ -156,10 +207,10 @@ def _state(sim) -> dict:
     return out
 
 
-def _open(sim, rule, account, market, side, size, price, position_side=None):
+def _open(sim, rule, account, market, side, size, price, position_side=None, fields=None):
     """Open a position of ``size`` at ``price`` in ``account`` (a futures trade, or borrow-and-buy/sell in spot)."""
     if rule.product != "spot-margin":
-        sim.trade(account, market, "buy" if side > 0 else "sell", size, position_side)
+        sim.trade(account, market, "buy" if side > 0 else "sell", size, position_side, fields)
         return
     base, quote = market.split("/")
     if side > 0:
@@ -175,8 +226,8 @@ def _open(sim, rule, account, market, side, size, price, position_side=None):
 def _run(rule, story, *, with_bob: bool) -> Trace:
     cross, isolated = _modes(rule)
     sim = Simulator(SimRule(rule, story.date, inputs=_inputs(rule)), debug=True)
-    asset = "USDT"
     m, m2 = story.market, story.other_market
+    asset, asset2 = _settle(rule, m), _settle(rule, m2)
     sim.set_prices(_prices(rule, {m: story.price, m2: story.price * 2}))
     trace = Trace([], [], {}, set(), None, [])
     users = [("alice", "A"), ("carol", "C"), ("dave", "D")] + ([("bob", "B")] if with_bob else [])
@@ -186,6 +237,8 @@ def _run(rule, story, *, with_bob: bool) -> Trace:
     for acc, amount in (("A", funds), ("C", 2 * funds), ("D", funds)) + ((("B", funds),) if with_bob else ()):
         if amount > 0:
             sim.deposit(acc, asset, amount)
+            if acc == "C" and asset2 != asset:  # carol's second position settles in another coin
+                sim.deposit(acc, asset2, amount)
     if with_bob:
         sim.add_account("B-iso", "bob", "isolated", market=m, mode=isolated)
         if story.margin > 0:
@@ -207,7 +260,8 @@ def _run(rule, story, *, with_bob: bool) -> Trace:
         plan.insert(1, ("B-iso", m, story.side, None))
     for acc, market, side, position_side in plan:
         try:
-            _open(sim, rule, acc, market, side, story.size, sim.prices[_instrument(rule, market)], position_side)
+            _open(sim, rule, acc, market, side, story.size, sim.prices[_instrument(rule, market)], position_side,
+                  carried(rule, story))
             trace.opened.add(acc)
         except Refused as exc:
             trace.refusals.append(f"{acc}: {exc}")
@@ -302,9 +356,10 @@ def isolated_loss_bounded_by_collateral(rule, story):
     ends below zero and never draws on the owner's other funds."""
     trace = trace_of(rule, story)
     assume("B-iso" in trace.opened)
-    start = trace.states[0]["B"][0].get("USDT", Fraction(0))
+    asset = _settle(rule, story.market)
+    start = trace.states[0]["B"][0].get(asset, Fraction(0))
     for step, state in enumerate(trace.states):
-        cash = state["B"][0].get("USDT", Fraction(0))
+        cash = state["B"][0].get(asset, Fraction(0))
         expected = start - trace.added[step]
         if cash != expected:
             _fail(f"step {step}: bob's cross account holds {cash}, expected {expected}: the isolated account drew "
