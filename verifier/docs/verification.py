@@ -1,11 +1,10 @@
 """The verify stage's results on the site: one report per rule, cached as JSON beside the derive cache.
 
 Running every property of every rule takes about a minute under the deterministic ``ci`` profile, so the
-site never runs it twice for the same input: a report is stored under
-:func:`verifier.derive.cache.cache_dir` keyed by the rule's content hash, the verifier's version, a digest
-of the verifier's own source (a changed property invalidates every report), the Hypothesis version and the
-profile. On a miss the report is computed with :func:`verifier.verify.runner.verify_file` (in a few worker
-processes when several rules miss at once). Entries are plain JSON, never pickles.
+site reads what the last ``margin-verifier verify`` run stored (:mod:`verifier.verify.results`: plain JSON
+keyed by the rule's content hash, profile and versions). On a miss the report is computed with
+:func:`verifier.verify.runner.verify_file` (in a few worker processes when several rules miss at once), which
+stores it in turn.
 
 >>> summary([{"status": "pass"}, {"status": "n/a"}, {"status": "pass"}])
 '2 pass, 1 n/a'
@@ -13,82 +12,27 @@ processes when several rules miss at once). Entries are plain JSON, never pickle
 
 from __future__ import annotations
 
-import json
 import logging
 import os
-import tempfile
 from concurrent.futures import ProcessPoolExecutor
-from pathlib import Path
+from verifier.verify import results as stored_results
 
 log = logging.getLogger("mkdocs.plugins.margin-verifier")
 
 PROFILE = "ci"  # deterministic: the same rule always shows the same results
-FORMAT = 1
 _MEMORY: dict = {}
-_DIGEST: list = []
-
-
-def _verifier_digest() -> str:
-    """The verifier's version and the Hypothesis version (a changed property library must bump FORMAT or the
-    package version; the source is not hashed, so that a colleague's unrelated edit keeps the cache warm)."""
-    if not _DIGEST:
-        try:
-            from importlib.metadata import version
-
-            ver = version("margin-verifier")
-        except Exception:  # noqa: BLE001 - not installed as a distribution
-            ver = "0"
-        import hypothesis
-
-        _DIGEST.append(f"{ver}-hypothesis{hypothesis.__version__}")
-    return _DIGEST[0]
-
-
-def cache_path(rule, profile: str = PROFILE) -> Path:
-    from verifier.derive.cache import cache_dir
-
-    return cache_dir() / f"{rule.content_hash}-verify-{profile}-v{_verifier_digest()}-f{FORMAT}.json"
 
 
 def _compute(file: str, profile: str) -> dict:
-    """Run verify on one rule file; the report as JSON-ready data (runs in a worker process)."""
+    """Run verify on one rule file (in a worker process); verify itself stores the result for next time."""
     import time
 
+    from verifier.verify.results import report_data
     from verifier.verify.runner import verify_file
 
     start = time.perf_counter()
     report = verify_file(file, profile=profile)
-    return {
-        "format": FORMAT, "profile": profile, "rule": report.rule_id, "file": str(file),
-        "seconds": round(time.perf_counter() - start, 3),
-        "diagnostics": [d.message for d in report.diagnostics],
-        "rows": [{"name": r.name, "property": r.prop, "mode": r.mode, "status": r.status, "tried": r.tried,
-                  "seconds": round(r.seconds, 3), "message": r.message} for r in report.rows],
-    }
-
-
-def _load(path: Path):
-    if os.environ.get("MARGIN_VERIFIER_NO_CACHE"):
-        return None
-    try:
-        data = json.loads(path.read_text("utf-8"))
-    except (OSError, ValueError):
-        return None
-    return data if isinstance(data, dict) and data.get("format") == FORMAT and isinstance(data.get("rows"), list) \
-        else None
-
-
-def _store(path: Path, data: dict) -> None:
-    if os.environ.get("MARGIN_VERIFIER_NO_CACHE"):
-        return
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    return report_data(report, profile, time.perf_counter() - start)
 
 
 def prepare(rules, profile: str = PROFILE, workers: int | None = None) -> dict:
@@ -99,7 +43,7 @@ def prepare(rules, profile: str = PROFILE, workers: int | None = None) -> dict:
         if key in _MEMORY:
             out[rule.id] = (_MEMORY[key], True)
             continue
-        data = _load(cache_path(rule, profile))
+        data = stored_results.load(rule, profile)
         if data is not None:
             _MEMORY[key] = data
             out[rule.id] = (data, True)
@@ -126,11 +70,9 @@ def prepare(rules, profile: str = PROFILE, workers: int | None = None) -> dict:
             try:
                 data = _compute(rule.file, profile)
             except Exception as exc:  # noqa: BLE001 - shown on the page, never fatal
-                data = {"format": FORMAT, "profile": profile, "rule": rule.id, "error": f"{type(exc).__name__}: "
+                data = {"format": stored_results.FORMAT, "profile": profile, "rule": rule.id, "error": f"{type(exc).__name__}: "
                         f"{exc}", "rows": []}
         _MEMORY[(rule.content_hash, profile)] = data
-        if "error" not in data:
-            _store(cache_path(rule, profile), data)
         out[rule.id] = (data, False)
     return out
 

@@ -17,6 +17,7 @@ from verifier.errors import Diagnostic
 from verifier.spec import check_file
 from verifier.verify import profiles as _profiles  # noqa: F401 - registers dev/ci/thorough
 from verifier.verify.check import run_examples
+from verifier.verify import results
 from verifier.verify.properties import Violation, properties
 from verifier.verify.properties._examples import to_yaml
 
@@ -190,6 +191,8 @@ def verify_file(path, *, profile: str = "ci", only=None, progress=None, proofs: 
             if progress:
                 progress(f"{rule.id}: {label}")
             report.rows.append(run_property(prop, rule, mode_name, profile))
+    if only is None and proofs:  # a complete run: keep it for readers such as the site
+        results.store(rule, profile, results.report_data(report, profile, time.perf_counter() - start))
     return report
 
 
