@@ -110,45 +110,6 @@ def example_rows(rule) -> list[dict]:
     return rows
 
 
-def position_values(rule, mode_name: str, position: dict, side: str, leverage) -> dict:
-    """Symbol values for one position given in ccxt's unified fields (the snapshot contract).
-
-    ``position`` holds ``contracts``, ``contractSize`` and ``entryPrice``; the position's collateral
-    (isolated) or wallet balance (cross) is its initial margin at ``leverage``. Symbols are read through
-    each symbol's own ``snapshot`` formula in the rule, parsed by the safe formula parser.
-    """
-    contracts = Fraction(str(position["contracts"])) * Fraction(str(position.get("contractSize", 1)))
-    entry = Fraction(str(position["entryPrice"]))
-    margin = contracts * entry / Fraction(str(leverage))
-    if rule.collateral_unit is not None and str(rule.collateral_unit) == "base":
-        margin = contracts / Fraction(str(leverage))  # coin-margined: initial margin in the base coin
-    fields = {"contracts": Fraction(str(position["contracts"])),
-              "contractSize": Fraction(str(position.get("contractSize", 1))),
-              "entryPrice": entry, "collateral": margin, "walletBalance": margin, "leverage": Fraction(str(leverage))}
-    mode = rule.mode(mode_name)
-    values = {}
-    for name, spec in mode.symbols.items():
-        if spec.others:
-            values[name] = Fraction(0)  # a single position: nothing else in the account
-            continue
-        text = spec.snapshot_formula(mode.account)
-        if not text or spec.from_tiers:
-            continue
-        if text.strip() == "side":
-            if spec.one_of and set(spec.one_of) == {1, -1}:
-                values[name] = Fraction(1 if side == "long" else -1)
-            continue
-        env = {f: Term(sympy.Symbol(f), DIMENSIONLESS) for f in fields}
-        try:
-            expr = parse_formula(text, env, what="snapshot reading").expr
-        except Exception:  # noqa: BLE001 - a reading we cannot follow leaves the symbol unset
-            continue
-        value = _exact(expr.subs({sympy.Symbol(f): _rational(v) for f, v in fields.items()}))
-        if value is not None:
-            values[name] = value
-    return values
-
-
 # --------------------------------------------------------------------------------------------- chart inputs
 
 
