@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 import sympy
 
 from verifier.errors import DerivationError
+from verifier.model.evaluate import to_rational
 
 
 @dataclass(frozen=True)
@@ -104,4 +105,4 @@ def _domain_conditions(spec, x):
     ops = {">": sympy.StrictGreaterThan, ">=": sympy.GreaterThan, "<": sympy.StrictLessThan,
            "<=": sympy.LessThan, "!=": sympy.Ne}
     for op, bound in spec.domain:
-        yield ops[op](x, sympy.Rational(bound.numerator, bound.denominator))
+        yield ops[op](x, to_rational(bound))

@@ -24,13 +24,11 @@ only roots where each leg's own tier basis at the root falls inside its row.
 from __future__ import annotations
 
 import itertools
-from fractions import Fraction
-
 import sympy
 
 from verifier.derive.closed_form import ClosedForm, _domain_conditions, _flatten
 from verifier.errors import DerivationError
-from verifier.model.evaluate import EvaluationError, substitutions, to_fraction
+from verifier.model.evaluate import EvaluationError, substitutions, to_fraction, to_rational
 
 _FORMS: dict = {}
 
@@ -109,7 +107,7 @@ def solve_hedged(rule, mode_name: str, condition_name: str, own: dict, partners:
     for index, values in legs[1:]:
         for name in names:
             if name in values:
-                base[leg_sym(name, index)] = _rational(values[name])
+                base[leg_sym(name, index)] = to_rational(values[name])
     table = rule.tiers.table(market) if rule.tiers is not None and market is not None else None
     choices = []
     for index, values in legs:
@@ -128,7 +126,7 @@ def solve_hedged(rule, mode_name: str, condition_name: str, own: dict, partners:
                 continue
             for name, column in mode.tier_symbols.items():
                 if name not in values:
-                    subs[leg_sym(name, index)] = _rational(row.values[column])
+                    subs[leg_sym(name, index)] = to_rational(row.values[column])
         for root in form.roots:
             value = sympy.cancel(root.xreplace(subs))
             if value.free_symbols:
@@ -157,8 +155,3 @@ def solve_hedged(rule, mode_name: str, condition_name: str, own: dict, partners:
     if current is not None:
         found.sort(key=lambda item: abs(item[0] - current))
     return found[0]
-
-
-def _rational(value) -> sympy.Rational:
-    value = Fraction(value)
-    return sympy.Rational(value.numerator, value.denominator)

@@ -22,6 +22,7 @@ import sympy
 from verifier.derive import cache
 from verifier.derive.derivation import derive_rule
 from verifier.errors import DerivationError
+from verifier.model.evaluate import to_rational
 
 RANDOM_POINTS = 200
 
@@ -72,7 +73,7 @@ def _prove_entry(rule, derivation, quantity, condition, entry, points, seed) -> 
         for name, value in entry.where.items():
             symbol = (mode.symbols.get(name) or mode.parameters.get(name))
             sym = symbol.sympy if symbol is not None else sympy.Symbol(name)
-            where[sym] = sympy.Rational(value.numerator, value.denominator)
+            where[sym] = to_rational(value)
         published = entry.formula.expr.subs(where)
         roots = [r.subs(where) for r in form.roots]
         result = _compare(mode, roots, published, quantity, entry, points, seed)
@@ -143,7 +144,7 @@ def _symbolic(mode, root, published) -> str | None:
     for symbol in sorted(difference.free_symbols, key=lambda s: s.name):
         one_of = getattr(by_name.get(symbol.name), "one_of", None)
         if one_of:
-            finite.append((symbol, [sympy.Rational(Fraction(v).numerator, Fraction(v).denominator) for v in one_of]))
+            finite.append((symbol, [to_rational(v) for v in one_of]))
     if not finite or len(finite) > 3:
         return None
     cases = [{}]
@@ -159,8 +160,7 @@ def _sample(spec, rng) -> sympy.Rational:
     """A random exact value inside the symbol's domain (or one of its allowed values)."""
     one_of = getattr(spec, "one_of", None)
     if one_of:
-        value = Fraction(rng.choice(one_of))
-        return sympy.Rational(value.numerator, value.denominator)
+        return to_rational(rng.choice(one_of))
     domain = getattr(spec, "domain", ()) or ()
     low, high = Fraction(-1000), Fraction(1000)
     for op, bound in domain:
@@ -172,5 +172,4 @@ def _sample(spec, rng) -> sympy.Rational:
             low = min(low, bound - 1000)
     if getattr(spec, "from_tiers", None):
         low, high = max(low, Fraction(0)), min(high, Fraction(1) if str(getattr(spec, "unit", "")) == "1" else high)
-    value = low + (high - low) * Fraction(rng.randint(1, 999_999), 1_000_000)
-    return sympy.Rational(value.numerator, value.denominator)
+    return to_rational(low + (high - low) * Fraction(rng.randint(1, 999_999), 1_000_000))

@@ -24,7 +24,7 @@ from verifier.derive.hedge import solve_hedged
 from verifier.derive.tiers import solve_price
 from verifier.errors import DerivationError, Diagnostic, SpecError
 from verifier.formula import ANY, Term, parse_formula
-from verifier.model.evaluate import EvaluationError, substitutions, to_fraction
+from verifier.model.evaluate import EvaluationError, substitutions, to_fraction, to_rational
 
 _DECIMAL = re.compile(r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?\s*$")
 SIDES = {"long": 1, "short": -1}
@@ -247,7 +247,7 @@ def _read_position(rule, mode, snapshot, account, position, path, reader) -> dic
                 reader.fail("MV600", f"{'position' if where else 'snapshot'} is missing {', '.join(map(repr, missing))} "
                             f"(needed for {name}: {spec.meaning})", where)
             continue
-        value = formula.expr.subs({sympy.Symbol(f): sympy.Rational(v.numerator, v.denominator)
+        value = formula.expr.subs({sympy.Symbol(f): to_rational(v)
                                    for f, v in fields.items()})
         value = to_fraction(value)
         if spec.from_tiers:

@@ -24,7 +24,7 @@ from fractions import Fraction
 import sympy
 
 from verifier.derive.derivation import derive_rule
-from verifier.model.evaluate import EvaluationError, substitutions, to_fraction
+from verifier.model.evaluate import EvaluationError, substitutions, to_fraction, to_rational
 
 
 @dataclass(frozen=True)
@@ -80,12 +80,12 @@ def solve_price(rule, mode_name, condition_name, values, *, market=None, date=No
         row_subs = dict(subs)
         for name in missing_tiers:
             value = row.values[mode.tier_symbols[name]]
-            row_subs[mode.symbols[name].sympy] = sympy.Rational(value.numerator, value.denominator)
+            row_subs[mode.symbols[name].sympy] = to_rational(value)
         for root in form.roots:
             price = _root_value(form, root, row_subs, target)
             if price is None:
                 continue
-            basis = _number(mode.tier_basis.expr.subs({**row_subs, target: _rational(price)}))
+            basis = _number(mode.tier_basis.expr.subs({**row_subs, target: to_rational(price)}))
             if basis is not None and row.contains(basis, table.bounds):
                 candidates.append((row.number, price))
     entry_tier = None
@@ -94,7 +94,7 @@ def solve_price(rule, mode_name, condition_name, values, *, market=None, date=No
         entry = entry_symbol(mode, form.solve_for)
         reference = given.get(entry) if entry else None
     if reference is not None:
-        basis = _number(mode.tier_basis.expr.subs({**subs, target: _rational(reference)}))
+        basis = _number(mode.tier_basis.expr.subs({**subs, target: to_rational(reference)}))
         row = table.row_for(basis) if basis is not None else None
         entry_tier = row.number if row else None
     if not candidates:
@@ -119,10 +119,6 @@ def _pick(prices, current, given, mode, solve_for):
     return min(prices, key=lambda p: abs(p - reference))
 
 
-def _rational(value: Fraction):
-    return sympy.Rational(value.numerator, value.denominator)
-
-
 def _number(expr) -> Fraction | None:
     if expr.free_symbols:
         raise EvaluationError("still needs " + ", ".join(sorted(s.name for s in expr.free_symbols)))
@@ -139,9 +135,9 @@ def _root_value(form, root, subs, target) -> Fraction | None:
     price = _number(value)
     if price is None:
         return None
-    point = {**subs, target: _rational(price), form.variable: _rational(price)}
+    point = {**subs, target: to_rational(price), form.variable: to_rational(price)}
     for excluded in form.excluded:
-        if excluded.subs(subs) == _rational(price):
+        if excluded.subs(subs) == to_rational(price):
             return None
     for condition in form.conditions:
         if condition.subs(point) is not sympy.true:

@@ -31,6 +31,7 @@ import sympy
 from verifier.derive.derivation import derive_rule
 from verifier.errors import UsageError
 from verifier.formula import ANY, Term, parse_formula
+from verifier.model.evaluate import to_rational
 
 RELATIVE_TOLERANCE = 1e-9
 """Float results agree with the exact path within this relative error (away from tier boundaries)."""
@@ -90,7 +91,7 @@ def compile_price(rule, mode_name: str, condition_name: str = "liquidation", *, 
     if len(form.roots) != 1:
         raise UsageError(f"the fast path needs exactly one root; {condition_name!r} has {len(form.roots)}")
     target = mode.symbols[form.solve_for].sympy
-    root = form.expr.subs({p.sympy: sympy.Rational(p.value_at(date).numerator, p.value_at(date).denominator)
+    root = form.expr.subs({p.sympy: to_rational(p.value_at(date))
                            for p in mode.parameters.values()})
     # rule symbols -> expressions over snapshot-field symbols (names sanitised: we only ever look them up)
     fields, reading = {}, {}
@@ -113,7 +114,7 @@ def compile_price(rule, mode_name: str, condition_name: str = "liquidation", *, 
             raise UsageError("name a market with a tier table")
         basis = mode.tier_basis.expr
         for row in table.rows:
-            tier_subs = {mode.symbols[n].sympy: sympy.Rational(row.values[c].numerator, row.values[c].denominator)
+            tier_subs = {mode.symbols[n].sympy: to_rational(row.values[c])
                          for n, c in mode.tier_symbols.items()}
             row_root = root.subs(tier_subs)
             row_basis = basis.subs(tier_subs).subs(target, row_root)  # CSE shares the root between the two

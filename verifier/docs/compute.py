@@ -20,12 +20,9 @@ import sympy
 
 from verifier.docs.stages import stage_function
 from verifier.formula import DIMENSIONLESS, Term, parse_formula
-from verifier.model.evaluate import EvaluationError, evaluate, substitutions, to_fraction
+from verifier.model.evaluate import EvaluationError, evaluate, substitutions, to_fraction, to_rational
 
 
-def _rational(value) -> sympy.Rational:
-    value = Fraction(value)
-    return sympy.Rational(value.numerator, value.denominator)
 
 
 def _exact(expr) -> Fraction | None:
@@ -65,10 +62,10 @@ def published_price(rule, mode_name: str, quantity: str, values: dict, *, market
     if table is None or mode.tier_basis is None:
         return None
     for row in table.rows:
-        candidate = _exact(expr.subs({mode.symbols[n].sympy: _rational(row.values[c]) for n, c in missing.items()}))
+        candidate = _exact(expr.subs({mode.symbols[n].sympy: to_rational(row.values[c]) for n, c in missing.items()}))
         if candidate is None or candidate <= 0:
             continue
-        basis = _exact(mode.tier_basis.expr.subs(subs).subs(rule.price_symbol, _rational(candidate)))
+        basis = _exact(mode.tier_basis.expr.subs(subs).subs(rule.price_symbol, to_rational(candidate)))
         if basis is not None and row.contains(basis, table.bounds):
             return candidate
     return None
@@ -127,7 +124,7 @@ def _read(text: str, fields: dict) -> Fraction | None:
         expr = parse_formula(text, _reading_env(fields), what="snapshot reading").expr
     except Exception:  # noqa: BLE001 - a reading we cannot follow leaves the symbol unset
         return None
-    return _exact(expr.subs({sympy.Symbol(f): _rational(v) for f, v in fields.items()}))
+    return _exact(expr.subs({sympy.Symbol(f): to_rational(v) for f, v in fields.items()}))
 
 
 def _example_value(rule, mode_name: str, name: str):

@@ -35,17 +35,27 @@ def to_fraction(value) -> Fraction:
     raise EvaluationError(f"not an exact number: {value}")
 
 
+def to_rational(value) -> sympy.Rational:
+    """An exact number (int, Fraction, or decimal text) as a SymPy ``Rational``, for substitution.
+
+    >>> to_rational(Fraction(1, 10)), to_rational("0.25")
+    (1/10, 1/4)
+    """
+    value = Fraction(value)
+    return sympy.Rational(value.numerator, value.denominator)
+
+
 def substitutions(mode, values: dict, *, date=None, tiers=None, market=None, needed=None) -> dict:
     """SymPy symbol -> Rational for every parameter (at ``date``), given value and tier column.
 
     Tier columns are looked up only for tier symbols in ``needed`` (all of them when None).
     """
-    subs = {p.sympy: sympy.Rational(str(p.value_at(date))) for p in mode.parameters.values()}
+    subs = {p.sympy: to_rational(p.value_at(date)) for p in mode.parameters.values()}
     for name, value in values.items():
         spec = mode.symbols.get(name) or mode.parameters.get(name)
         if spec is None:
             raise EvaluationError(f"mode {mode.name!r} has no symbol {name!r}")
-        subs[spec.sympy] = sympy.Rational(Fraction(value).numerator, Fraction(value).denominator)
+        subs[spec.sympy] = to_rational(value)
     missing_tiers = {name: column for name, column in mode.tier_symbols.items()
                      if name not in values and (needed is None or name in needed)}
     if missing_tiers and tiers is not None and mode.tier_basis is not None:
@@ -60,7 +70,7 @@ def substitutions(mode, values: dict, *, date=None, tiers=None, market=None, nee
             raise EvaluationError(f"no tier row of {table.market} holds basis {to_fraction(basis)}")
         for name, column in missing_tiers.items():
             value = row.values[column]
-            subs[mode.symbols[name].sympy] = sympy.Rational(value.numerator, value.denominator)
+            subs[mode.symbols[name].sympy] = to_rational(value)
     return subs
 
 

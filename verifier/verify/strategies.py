@@ -182,7 +182,7 @@ def _in_domain(spec, value) -> bool:
 
 def _on_tier_floor(draw, rule, mode, values, market):
     """Scale the size symbols so the tier basis at the entry price lands on (or a hair off) a bracket floor."""
-    from verifier.model.evaluate import EvaluationError, to_fraction
+    from verifier.model.evaluate import EvaluationError, to_fraction, to_rational
 
     table = rule.tiers.table(market)
     floors = [row.floor for row in table.rows if row.floor > 0]
@@ -193,7 +193,7 @@ def _on_tier_floor(draw, rule, mode, values, market):
     subs = {mode.symbols[n].sympy: v for n, v in values.items()}
     subs[mode.symbols[rule.price].sympy] = values[entry]
     try:
-        basis = to_fraction(mode.tier_basis.expr.xreplace({k: _rat(v) for k, v in subs.items()}))
+        basis = to_fraction(mode.tier_basis.expr.xreplace({k: to_rational(v) for k, v in subs.items()}))
     except (EvaluationError, TypeError):
         return values, ()
     if basis <= 0:
@@ -205,13 +205,6 @@ def _on_tier_floor(draw, rule, mode, values, market):
     for name in sizes[:1]:
         scaled[name] = values[name] * factor
     return scaled, (f"size set so the tier basis at entry is {target}",)
-
-
-def _rat(value):
-    import sympy
-
-    value = Fraction(value)
-    return sympy.Rational(value.numerator, value.denominator)
 
 
 def effective_dates(rule, mode) -> list:

@@ -10,6 +10,7 @@ from hypothesis import assume
 from verifier.verify.properties import register
 from verifier.verify.properties._exact import Violation, derived, role_of, sim_mode
 from verifier.verify.properties._examples import example_entry
+from verifier.model.evaluate import to_rational
 
 
 def entries(rule, mode_name):
@@ -26,9 +27,6 @@ def _applies(rule, view):
     return None if any(True for _ in entries(rule, view.name)) else "no published price formula for this mode"
 
 
-def _rational(value):
-    value = Fraction(value)
-    return sympy.Rational(value.numerator, value.denominator)
 
 
 @register("case", _applies, path=("published",))
@@ -44,18 +42,18 @@ def published_formula_equals_derivation(rule, case):
         solution = derived(rule, case, condition, values)
         if solution is None or solution.price is None:
             continue
-        subs = {symbol: _rational(value) for symbol, value in sim.params.items()}
+        subs = {symbol: to_rational(value) for symbol, value in sim.params.items()}
         for name, value in values.items():
             spec = view.symbols.get(name) or view.parameters.get(name)
-            subs[spec.sympy] = _rational(value)
+            subs[spec.sympy] = to_rational(value)
         if solution.tier is not None:
             row = next(r for r in rule.tiers.table(case.market).rows if r.number == solution.tier)
             for name, column in view.tier_symbols.items():
-                subs.setdefault(view.symbols[name].sympy, _rational(row.values[column]))
+                subs.setdefault(view.symbols[name].sympy, to_rational(row.values[column]))
         anchor = case.values.get(role_of(rule, case, "entry") or "", Fraction(1))
         for symbol in entry.formula.expr.free_symbols:  # symbols of the published form only (e.g. a reading price)
             if symbol not in subs and symbol.name not in view.symbols and symbol.name not in view.parameters:
-                subs[symbol] = _rational(anchor)
+                subs[symbol] = to_rational(anchor)
         value = entry.formula.expr.xreplace(subs)
         if value.free_symbols or value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) or not value.is_Rational:
             continue
