@@ -351,17 +351,6 @@ def _price_text(rule, price: Fraction | None) -> str | None:
     """A price at the rule's display tick (rounded as the rule says), else exact."""
     if price is None:
         return None
-    tick = rule.display.price_tick
-    if tick is None:
+    if rule.display.price_tick is None:
         return _text(price)
-    units = price / tick
-    if rule.display.price_rounding in (None, "half-up"):
-        n = int(units + Fraction(1, 2))
-    elif rule.display.price_rounding == "down":
-        n = int(units)
-    else:
-        n = -int(-units)
-    decimals = 0
-    while (tick * 10**decimals).denominator != 1:
-        decimals += 1
-    return _fixed(n * tick, decimals)
+    return _fixed(rule.display.round_price(price), rule.display.price_decimals)
