@@ -23,8 +23,8 @@ import sympy
 from verifier.derive.hedge import solve_hedged
 from verifier.derive.tiers import solve_price
 from verifier.errors import DerivationError, Diagnostic, SpecError
-from verifier.formula import ANY, Term, parse_formula
-from verifier.model.evaluate import EvaluationError, substitutions, to_fraction, to_rational
+from verifier.model.evaluate import EvaluationError, substitutions, to_fraction
+from verifier.model.snapshot import evaluate_reading
 
 _DECIMAL = re.compile(r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?\s*$")
 SIDES = {"long": 1, "short": -1}
@@ -229,16 +229,12 @@ def _read_position(rule, mode, snapshot, account, position, path, reader) -> dic
             reader.fail("MV602", "balances cannot be negative", path)
     market = position.get("symbol")
     values, tier_values = {}, {}
-    env = {name: Term(sympy.Symbol(name), ANY) for name in fields}
     for name, spec in mode.symbols.items():
         text = spec.snapshot_formula(account)
         if not text or spec.others:
             continue
-        try:
-            formula = parse_formula(text, env, what="snapshot reading")
-        except Exception:  # noqa: BLE001 - a field this snapshot does not have
-            formula = None
-        if formula is None:
+        value = evaluate_reading(spec.reading(account), fields)
+        if value is None:  # a field this snapshot does not have
             if spec.from_tiers:
                 continue
             missing = [f for f in re.findall(r"[A-Za-z_]\w*", text) if f not in fields]
@@ -247,9 +243,6 @@ def _read_position(rule, mode, snapshot, account, position, path, reader) -> dic
                 reader.fail("MV600", f"{'position' if where else 'snapshot'} is missing {', '.join(map(repr, missing))} "
                             f"(needed for {name}: {spec.meaning})", where)
             continue
-        value = formula.expr.subs({sympy.Symbol(f): to_rational(v)
-                                   for f, v in fields.items()})
-        value = to_fraction(value)
         if spec.from_tiers:
             tier_values[name] = value
         else:

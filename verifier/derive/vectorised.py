@@ -30,7 +30,6 @@ import sympy
 
 from verifier.derive.derivation import derive_rule
 from verifier.errors import UsageError
-from verifier.formula import ANY, Term, parse_formula
 from verifier.model.evaluate import to_rational
 
 RELATIVE_TOLERANCE = 1e-9
@@ -100,10 +99,9 @@ def compile_price(rule, mode_name: str, condition_name: str = "liquidation", *, 
     for name, spec in mode.symbols.items():
         if spec.sympy not in wanted:
             continue
-        text = spec.snapshot_formula(mode.account) if not spec.from_tiers else None
-        if text:
-            env = _FieldEnv(fields)
-            reading[spec.sympy] = parse_formula(text, env, what="snapshot reading").expr
+        parsed = spec.reading(mode.account) if not spec.from_tiers else None
+        if parsed is not None:
+            reading[spec.sympy] = parsed.xreplace({s: _field(fields, s.name) for s in parsed.free_symbols})
         elif not spec.from_tiers:
             reading[spec.sympy] = _field(fields, name)
     rows = []
@@ -132,23 +130,6 @@ def compile_price(rule, mode_name: str, condition_name: str = "liquidation", *, 
         compiled_rows.append((root_node, basis_node, _float(r[2]), _float(r[3]), r[4]))
     domain = [(op, float(bound)) for op, bound in mode.symbols[form.solve_for].domain]
     return CompiledPrice(tuple(sorted(fields.values())), compiled_replacements, compiled_rows, domain)
-
-
-class _FieldEnv(dict):
-    """Formula environment handing out one placeholder symbol per snapshot field used."""
-
-    def __init__(self, fields):
-        super().__init__()
-        self.fields = fields
-
-    def __contains__(self, name):
-        return True
-
-    def get(self, name, default=None):
-        return Term(_field(self.fields, name), ANY)
-
-    def __getitem__(self, name):
-        return self.get(name)
 
 
 def _field(fields: dict, name: str) -> sympy.Symbol:

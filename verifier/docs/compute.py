@@ -19,8 +19,8 @@ from fractions import Fraction
 import sympy
 
 from verifier.docs.stages import stage_function
-from verifier.formula import DIMENSIONLESS, Term, parse_formula
 from verifier.model.evaluate import EvaluationError, evaluate, substitutions, to_fraction, to_rational
+from verifier.model.snapshot import evaluate_reading
 
 
 
@@ -114,19 +114,6 @@ def _fraction(value) -> Fraction:
     return Fraction(str(value))
 
 
-def _reading_env(fields: dict):
-    return {f: Term(sympy.Symbol(f), DIMENSIONLESS) for f in fields}
-
-
-def _read(text: str, fields: dict) -> Fraction | None:
-    """Evaluate one snapshot reading (safe formula parser; never eval) over the given ccxt fields."""
-    try:
-        expr = parse_formula(text, _reading_env(fields), what="snapshot reading").expr
-    except Exception:  # noqa: BLE001 - a reading we cannot follow leaves the symbol unset
-        return None
-    return _exact(expr.subs({sympy.Symbol(f): to_rational(v) for f, v in fields.items()}))
-
-
 def _example_value(rule, mode_name: str, name: str):
     """The value the rule's own worked examples give ``name`` in this mode (the first one that does)."""
     for example in rule.examples:
@@ -181,7 +168,10 @@ def chart_inputs(rule, mode_name: str, position: dict, side: str, leverage) -> t
             if spec.one_of and set(spec.one_of) == {1, -1}:
                 values[name], origin[name] = Fraction(1 if side == "long" else -1), "side"
             continue
-        value = _read(text, fields) if text else None
+        try:
+            value = evaluate_reading(spec.reading(mode.account), fields) if text else None
+        except EvaluationError:  # e.g. a reading dividing by a zero field: leave the symbol to the fallbacks
+            value = None
         if value is not None:
             values[name], origin[name] = value, f"snapshot `{text.strip()}`"
             continue

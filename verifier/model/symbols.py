@@ -76,10 +76,15 @@ class SymbolSpec:
     snapshot: dict = field(default_factory=dict)  # account kind ('cross'/'isolated'/'*') -> formula text
     source: str | None = None
     sympy: object = None
+    readings: dict = field(default_factory=dict)  # account kind -> the reading parsed over model.snapshot fields
 
     def snapshot_formula(self, account: str) -> str | None:
-        """The snapshot reading for this account kind ('cross' or 'isolated'), if any."""
+        """The snapshot reading for this account kind ('cross' or 'isolated'), as written, if any."""
         return self.snapshot.get(account) or self.snapshot.get("*")
+
+    def reading(self, account: str):
+        """The snapshot reading for this account kind as a SymPy expression over ``FIELD_SYMBOLS``, if any."""
+        return self.readings.get(account) if account in self.readings else self.readings.get("*")
 
 
 @dataclass(frozen=True)

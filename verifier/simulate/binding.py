@@ -46,18 +46,13 @@ import datetime as _dt
 from dataclasses import dataclass
 from fractions import Fraction
 
-import sympy
-
 from verifier.errors import VerifierError
-from verifier.formula import ANY, Term, parse_formula
+from verifier.model.snapshot import FIELD_SYMBOLS, SNAPSHOT_FIELDS
 from verifier.simulate.compiled import compile_expr, compile_relation, relation_sides
 
-FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "side", "collateral", "walletBalance",
-          "leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount", "total", "debt",
-          "interest", "price", "notional")
-"""State fields a position snapshot may carry (the ccxt names rule snapshot readings use)."""
-
-_FIELD_SYMBOLS = {name: sympy.Symbol(name) for name in FIELDS}
+FIELDS = SNAPSHOT_FIELDS
+"""State fields a position snapshot may carry: the snapshot contract's ccxt names (model.snapshot)."""
+_FIELD_SYMBOLS = FIELD_SYMBOLS
 _STATE = frozenset(FIELDS) - {"leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount"}
 
 
@@ -100,15 +95,13 @@ class SimMode:
         for name, spec in view.symbols.items():
             if spec.others:
                 continue
-            reading = spec.snapshot_formula(view.account)
+            reading, expr = spec.snapshot_formula(view.account), spec.reading(view.account)
             if reading is None and name == rule.price and not spec.from_tiers:
-                reading = "markPrice"
+                reading, expr = "markPrice", _FIELD_SYMBOLS["markPrice"]  # unless the rule reads it otherwise
             if reading is None:
                 if not spec.from_tiers:
                     self.from_inputs.append((spec.sympy, name))
                 continue
-            expr = _FIELD_SYMBOLS["side"] if reading == "side" else parse_formula(
-                reading, {n: Term(s, ANY) for n, s in _FIELD_SYMBOLS.items()}, what="snapshot reading").expr
             needs = frozenset(str(f) for f in expr.free_symbols)
             entry = (spec.sympy, name, compile_expr(expr), needs)
             if spec.from_tiers:

@@ -21,6 +21,7 @@ import sympy
 from verifier.errors import Diagnostic, FormulaError
 from verifier.formula import ANY, BOOLEAN, Term, UnitSyntaxError, parse_formula, parse_unit
 from verifier.model.rule import (Condition, Definition, Display, Example, ModeView, Published, Rule, Source)
+from verifier.model.snapshot import FIELD_SYMBOLS, SNAPSHOT_FIELDS
 from verifier.model.symbols import Parameter, SymbolSpec, in_domain, make_sympy_symbol, parse_domain
 from verifier.model.tiers import TierSet
 from verifier.spec._tierfile import load_tier_table
@@ -29,11 +30,6 @@ from verifier.spec._yaml import Document
 BUILTIN_UNITS = {"base": "the traded asset", "quote": "the pricing currency", "contract": "one contract",
                  "hour": "an hour of time"}
 """Unit names every rule may use; a rule adds its own under ``units``."""
-
-SNAPSHOT_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "side", "collateral", "walletBalance",
-                   "leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount", "total", "debt",
-                   "interest", "price", "notional")
-"""ccxt unified field names a symbol's ``snapshot`` reading may use (design.md section 4)."""
 
 FORMAT_SALT = b"margin-verifier rule format 1\n"
 
@@ -95,7 +91,7 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
         return unit
 
     # -- symbols ------------------------------------------------------------
-    snapshot_env = {name: Term(sympy.Symbol(name), ANY) for name in SNAPSHOT_FIELDS}
+    snapshot_env = {name: Term(symbol, ANY) for name, symbol in FIELD_SYMBOLS.items()}
 
     def build_symbols(raw: dict, prefix: tuple) -> dict:
         out = {}
@@ -116,12 +112,11 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
             check_source(spec.get("source"), path + ("source",))
             snapshot = spec.get("snapshot")
             readings = {"*": snapshot} if isinstance(snapshot, str) else dict(snapshot or {})
+            parsed = {}
             for kind, text in readings.items():
                 reading_path = path + ("snapshot",) + (() if kind == "*" else (kind,))
-                if text == "side":
-                    continue  # 'side' is read as long -> 1, short -> -1
-                try:
-                    parse_formula(text, snapshot_env, what="snapshot reading")
+                try:  # parsed once here; derive, simulate and docs evaluate SymbolSpec.reading()
+                    parsed[kind] = parse_formula(text, snapshot_env, what="snapshot reading").expr
                 except FormulaError as exc:
                     exc.hint = exc.hint if "unknown name" not in str(exc) else \
                         (exc.hint or "") + f" (snapshot fields: {', '.join(SNAPSHOT_FIELDS)})"
@@ -132,7 +127,7 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
                 name=name, unit=unit, meaning=spec["meaning"], domain=domain, one_of=one_of,
                 from_tiers=(spec.get("column", name) if spec.get("from") == "tiers" else None),
                 others=spec.get("others"), snapshot=readings, source=spec.get("source"),
-                sympy=make_sympy_symbol(name, domain, one_of))
+                sympy=make_sympy_symbol(name, domain, one_of), readings=parsed)
         return out
 
     symbols = build_symbols(data["symbols"], ("symbols",))
