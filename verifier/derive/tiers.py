@@ -24,6 +24,7 @@ from fractions import Fraction
 import sympy
 
 from verifier.derive.derivation import derive_rule
+from verifier.derive.exact import NotCompilable, compile_condition, compile_fraction
 from verifier.model.evaluate import EvaluationError, substitutions, to_fraction, to_rational
 
 
@@ -64,11 +65,14 @@ def solve_price(rule, mode_name, condition_name, values, *, market=None, date=No
     given = {k: Fraction(v) for k, v in values.items()}
     current = given.pop(form.solve_for, None)  # the price now (e.g. the mark): not an input of the root
     subs = substitutions(mode, given, date=date, needed=set())
+    fast = _fast_form(form, target, mode)
+    exact = {symbol: to_fraction(value) for symbol, value in subs.items()}
     missing_tiers = [name for name in mode.tier_symbols if name not in given]
     uses_tiers = any(mode.symbols[n].sympy in r.free_symbols for n in missing_tiers for r in form.roots)
     uses_tiers = uses_tiers or (not form.roots and missing_tiers and rule.tiers is not None)
     if not uses_tiers:
-        found = [p for p in (_root_value(form, root, subs, target) for root in form.roots) if p is not None]
+        found = [p for p in (_root(fast, form, i, subs, exact, target) for i in range(len(form.roots)))
+                 if p is not None]
         return TierSolution(_pick(found, current, given, mode, form.solve_for))
     if rule.tiers is None or mode.tier_basis is None:
         raise EvaluationError("give " + ", ".join(missing_tiers) + " (the rule has no tier table)")
@@ -77,15 +81,16 @@ def solve_price(rule, mode_name, condition_name, values, *, market=None, date=No
         raise EvaluationError(f"name a market to pick a tier table (one of {', '.join(rule.tiers.tables)})")
     candidates = []
     for row in table.rows:
-        row_subs = dict(subs)
+        row_subs, row_exact = dict(subs), dict(exact)
         for name in missing_tiers:
             value = row.values[mode.tier_symbols[name]]
             row_subs[mode.symbols[name].sympy] = to_rational(value)
-        for root in form.roots:
-            price = _root_value(form, root, row_subs, target)
+            row_exact[mode.symbols[name].sympy] = value
+        for index in range(len(form.roots)):
+            price = _root(fast, form, index, row_subs, row_exact, target)
             if price is None:
                 continue
-            basis = _number(mode.tier_basis.expr.subs({**row_subs, target: to_rational(price)}))
+            basis = _basis(fast, mode, row_subs, row_exact, target, price)
             if basis is not None and row.contains(basis, table.bounds):
                 candidates.append((row.number, price))
     entry_tier = None
@@ -117,6 +122,65 @@ def _pick(prices, current, given, mode, solve_for):
     if reference is None:
         return prices[0]
     return min(prices, key=lambda p: abs(p - reference))
+
+
+class _FastForm:
+    """A closed form's roots, validity conditions, exclusions and tier basis compiled to Fraction arithmetic.
+
+    Each piece is None where it could not be compiled; callers then use the SymPy path, which stays the
+    reference: the fast path only ever answers where it computes the very same exact value.
+    """
+
+    def __init__(self, form, mode):
+        self.roots = tuple(_try(compile_fraction, root) for root in form.roots)
+        excluded = [_try(compile_fraction, e) for e in form.excluded]
+        conditions = [_try(compile_condition, c) for c in form.conditions]
+        self.excluded = None if None in excluded else excluded
+        self.conditions = None if None in conditions else conditions
+        self.basis = _try(compile_fraction, mode.tier_basis.expr) if mode.tier_basis is not None else None
+
+
+def _try(compiler, expr):
+    try:
+        return compiler(expr)
+    except NotCompilable:
+        return None
+
+
+_FAST: dict = {}
+
+
+def _fast_form(form, target, mode) -> _FastForm:
+    entry = _FAST.get(id(form))
+    if entry is None or entry[0] is not form:  # keyed by identity: forms live as long as the derive cache
+        entry = (form, _FastForm(form, mode))
+        _FAST[id(form)] = entry
+    return entry[1]
+
+
+def _root(fast, form, index, subs, exact, target) -> Fraction | None:
+    """Root ``index`` at the given values, valid or None: compiled when it can decide, else :func:`_root_value`."""
+    compiled = fast.roots[index]
+    if compiled is not None and fast.excluded is not None and fast.conditions is not None:
+        try:
+            price = compiled(exact)
+            if any(e(exact) == price for e in fast.excluded):
+                return None
+            point = {**exact, target: price, form.variable: price}
+            return price if all(c(point) for c in fast.conditions) else None
+        except (KeyError, ZeroDivisionError):
+            pass  # a missing input or a singular point: the SymPy path explains or cancels it
+    return _root_value(form, form.roots[index], subs, target)
+
+
+def _basis(fast, mode, subs, exact, target, price) -> Fraction | None:
+    """The tier basis at ``price``: compiled when it can, else by SymPy substitution."""
+    if fast.basis is not None:
+        try:
+            return fast.basis({**exact, target: price})
+        except (KeyError, ZeroDivisionError):
+            pass
+    return _number(mode.tier_basis.expr.subs({**subs, target: to_rational(price)}))
 
 
 def _number(expr) -> Fraction | None:
