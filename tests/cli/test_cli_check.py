@@ -80,3 +80,15 @@ def test_check_never_modifies_the_checked_files(tmp_path):
     run("check", str(tmp_path / "valid"))
     after = {p: p.read_bytes() for p in (tmp_path / "valid").rglob("*") if p.is_file()}
     assert before == after and target.exists()
+
+
+def test_python_syntax_warnings_never_reach_the_user(tmp_path):
+    """'1if' makes Python's parser warn on stderr; the user must see only our located message."""
+    rule = (CORPUS / "valid" / "minimal-linear.yaml").read_text().replace(
+        "{formula: q * P, source: doc}", '{formula: "q * P * (1if q > 0 else 2)", source: doc}')
+    (tmp_path / "tiers").mkdir()
+    shutil.copy(CORPUS / "valid" / "tiers" / "BTCUSDT.yaml", tmp_path / "tiers" / "BTCUSDT.yaml")
+    path = tmp_path / "rule.yaml"
+    path.write_text(rule)
+    result = run("check", str(path))
+    assert "SyntaxWarning" not in result.stderr + result.stdout

@@ -7,7 +7,7 @@ Public surface: :func:`parse_formula`, :class:`Formula`, :class:`Term`,
 
 from verifier.formula._functions import FUNCTIONS
 from verifier.formula._parser import ANY, BOOLEAN, MAX_DEPTH, MAX_EXPONENT, MAX_LENGTH, Formula, Term, parse_formula
-from verifier.formula._units import DIMENSIONLESS, Unit, UnitSyntaxError, parse_unit
+from verifier.formula._units import DIMENSIONLESS, Unit, UnitSyntaxError, parse_expression_tree, parse_unit
 
 __all__ = [
     "ANY",
@@ -21,6 +21,7 @@ __all__ = [
     "Term",
     "Unit",
     "UnitSyntaxError",
+    "parse_expression_tree",
     "parse_formula",
     "parse_unit",
 ]

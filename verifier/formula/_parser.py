@@ -35,7 +35,7 @@ import sympy
 
 from verifier.errors import FormulaError
 from verifier.formula._functions import FUNCTIONS
-from verifier.formula._units import DIMENSIONLESS, Unit
+from verifier.formula._units import DIMENSIONLESS, Unit, parse_expression_tree
 
 MAX_LENGTH = 1000
 """Longest formula text accepted (the longest published exchange formula is ~200 characters)."""
@@ -103,7 +103,7 @@ def parse_formula(text: str, env: dict, *, what: str = "formula") -> Formula:
     _check_paren_depth(text)
     source = text.strip().replace("^", "**")
     try:
-        tree = ast.parse(source, mode="eval")
+        tree = parse_expression_tree(source)
     except SyntaxError as exc:
         raise _Located(f"cannot read {what}: {exc.msg}", col=max((exc.offset or 1) - 1, 0)) from None
     except (ValueError, MemoryError, RecursionError) as exc:

@@ -14,6 +14,7 @@ True
 from __future__ import annotations
 
 import ast
+import warnings
 from dataclasses import dataclass
 
 MAX_UNIT_LENGTH = 100
@@ -69,6 +70,15 @@ class Unit:
 DIMENSIONLESS = Unit()
 
 
+def parse_expression_tree(source: str) -> ast.Expression:
+    """``ast.parse(source, mode="eval")`` without Python's own SyntaxWarnings (``1if``, ``2is``) on stderr:
+    the caller reports problems in rule text itself, located, so a stray interpreter warning only confuses.
+    Builds a tree; never executes anything."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", SyntaxWarning)
+        return ast.parse(source, mode="eval")
+
+
 class UnitSyntaxError(ValueError):
     """The unit text is not a product/quotient of dimension names."""
 
@@ -82,7 +92,7 @@ def parse_unit(text: str) -> Unit:
     if not text or len(text) > MAX_UNIT_LENGTH:
         raise UnitSyntaxError("a unit is a short text such as 'quote', 'quote/base' or '1'")
     try:
-        tree = ast.parse(text.replace("^", "**"), mode="eval")
+        tree = parse_expression_tree(text.replace("^", "**"))
     except SyntaxError:
         raise UnitSyntaxError(f"cannot read unit {text!r}") from None
     return _unit(tree.body, text)

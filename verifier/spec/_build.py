@@ -19,7 +19,7 @@ from pathlib import Path
 import sympy
 
 from verifier.errors import Diagnostic, FormulaError
-from verifier.formula import ANY, BOOLEAN, Term, UnitSyntaxError, parse_formula, parse_unit
+from verifier.formula import ANY, BOOLEAN, Term, UnitSyntaxError, parse_expression_tree, parse_formula, parse_unit
 from verifier.model.rule import (Condition, Definition, Display, Example, ModeView, Published, Rule, Source)
 from verifier.model.snapshot import FIELD_SYMBOLS, SNAPSHOT_FIELDS
 from verifier.model.symbols import Parameter, SymbolSpec, in_domain, make_sympy_symbol, parse_domain
@@ -388,7 +388,7 @@ def _definition_order(ctx, raw_definitions, report_once) -> tuple[list[str], set
     uses, broken = {}, set()
     for name, (spec, _) in raw_definitions.items():
         try:
-            tree = ast.parse(str(spec["formula"]).replace("^", "**"), mode="eval")
+            tree = parse_expression_tree(str(spec["formula"]).replace("^", "**"))
             names = {node.id for node in ast.walk(tree) if isinstance(node, ast.Name)}
         except (SyntaxError, ValueError, RecursionError, MemoryError):
             names = set()  # the parser reports the syntax error with its position
