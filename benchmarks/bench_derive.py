@@ -14,7 +14,7 @@ import tempfile
 import time
 
 from verifier.derive import cache, derive_rule
-from verifier.spec import expand_paths, load_rule
+from verifier.read import expand_paths, load_rule
 
 
 def median_time(fn, repeat=5):

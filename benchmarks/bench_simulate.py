@@ -22,7 +22,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from verifier.simulate import SimRule, Simulator  # noqa: E402
-from verifier.spec import load_rule  # noqa: E402
+from verifier.read import load_rule  # noqa: E402
 
 COINS = ["BTC", "ETH", "BNB", "SOL", "XRP", "ADA", "DOGE", "TRX", "LTC"]
 

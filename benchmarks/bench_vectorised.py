@@ -16,7 +16,7 @@ import time
 import numpy as np
 
 from verifier.derive import compile_price
-from verifier.spec import load_rule
+from verifier.read import load_rule
 
 
 def positions(n, seed=1):

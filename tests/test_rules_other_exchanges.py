@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from verifier.spec import load_rule
+from verifier.read import load_rule
 
 ROOT = Path(__file__).resolve().parents[1]
 

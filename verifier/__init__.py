@@ -10,7 +10,7 @@ __version__ = "0.1.0"
 
 from verifier.errors import (DerivationError, Diagnostic, Disagreement, FormulaError, SpecError, UsageError,
                              VerifierError)
-from verifier.spec import check_file, load_rule
+from verifier.read import check_file, load_rule
 
 __all__ = [
     "DerivationError",

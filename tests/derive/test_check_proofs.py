@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from verifier.derive.proof import ProofResult, prove_published
-from verifier.spec import load_rule
+from verifier.read import load_rule
 from verifier.verify import check_paths
 
 ROOT = Path(__file__).resolve().parents[2]

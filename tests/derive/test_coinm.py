@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction as F
 
 from verifier.derive import derive_rule, evaluate_snapshot, price_at, prove_published
-from verifier.spec import load_rule
+from verifier.read import load_rule
 from verifier.verify import check_paths
 
 

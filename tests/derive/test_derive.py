@@ -14,7 +14,7 @@ import sympy
 from verifier.derive import derive_rule, evaluate_snapshot, price_at, prove_published, solve_price
 from verifier.derive.proof import ProofResult
 from verifier.errors import SpecError
-from verifier.spec import load_rule, read_file
+from verifier.read import load_rule, read_file
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent

@@ -8,7 +8,7 @@ import sympy
 
 from verifier.derive import evaluate_snapshot
 from verifier.derive.hedge import hedge_form, solve_hedged
-from verifier.spec import load_rule
+from verifier.read import load_rule
 
 RULE = load_rule("binance/usdm-perpetual")
 
@@ -86,5 +86,5 @@ def test_cli_evaluate_hedge_snapshot_with_another_market():
     one_way = json.loads((here / "snapshots" / "hedge-cross.json").read_text())
     one_way["positionMode"] = "one-way"
     from verifier.derive import evaluate_snapshot
-    from verifier.spec import load_rule
+    from verifier.read import load_rule
     assert evaluate_snapshot(load_rule("binance/usdm-perpetual"), one_way)["positions"][2] == eth

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from verifier.derive import compile_price, solve_price
 from verifier.derive.vectorised import RELATIVE_TOLERANCE
-from verifier.spec import load_rule
+from verifier.read import load_rule
 
 RULE = load_rule("binance/usdm-perpetual")
 MARKET = "BTC/USDT:USDT"

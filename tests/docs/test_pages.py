@@ -8,7 +8,7 @@ import pytest
 
 from verifier.cli.main import build_parser
 from verifier.docs import pages
-from verifier.spec import load_rule
+from verifier.read import load_rule
 
 
 @pytest.fixture(scope="module")
@@ -98,7 +98,7 @@ def test_rule_page_shows_verification_statuses(rule, options):
 def test_every_rule_with_a_liquidation_condition_has_a_chart_or_a_reason(options):
     from pathlib import Path
 
-    from verifier.spec import expand_paths
+    from verifier.read import expand_paths
 
     files, _ = expand_paths([Path(__file__).resolve().parents[2] / "rules"])
     for path in files:

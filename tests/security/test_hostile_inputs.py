@@ -12,7 +12,7 @@ import sympy
 
 from verifier.errors import FormulaError
 from verifier.formula import DIMENSIONLESS, Term, parse_formula
-from verifier.spec import check_file
+from verifier.read import check_file
 
 ENV = {"x": Term(sympy.Symbol("x", real=True), DIMENSIONLESS)}
 

@@ -5,7 +5,7 @@ from fractions import Fraction
 import pytest
 
 from verifier.simulate import BindingError, Refused, SimRule, Simulator
-from verifier.spec import load_rule
+from verifier.read import load_rule
 
 
 def _world(rule_id, fields):

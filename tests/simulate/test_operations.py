@@ -6,7 +6,7 @@ from fractions import Fraction as F
 import pytest
 
 from verifier.simulate import Refused, SimRule, Simulator
-from verifier.spec import load_rule
+from verifier.read import load_rule
 
 BTC = "BTC/USDT:USDT"
 ETH = "ETH/USDT:USDT"

@@ -13,7 +13,7 @@ from hypothesis import event, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 from verifier.simulate import Refused, SimRule, Simulator
-from verifier.spec import load_rule
+from verifier.read import load_rule
 
 MARKETS = ["BTC/USDT:USDT", "ETH/USDT:USDT"]
 START = {"BTC/USDT:USDT": F(60000), "ETH/USDT:USDT": F(3000)}

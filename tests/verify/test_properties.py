@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from verifier.spec import load_rule
+from verifier.read import load_rule
 from verifier.verify.properties import properties
 from verifier.verify.runner import run_property, verify_file
 

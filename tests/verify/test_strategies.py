@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from verifier.model import in_domain
-from verifier.spec import load_rule
+from verifier.read import load_rule
 from verifier.verify.strategies import Case, from_rule, inputs_of
 
 RULES = ["binance/usdm-perpetual", "bybit/inverse-perpetual", "kucoin/linear-perpetual", "okx/spot-margin",

@@ -19,7 +19,7 @@ def run(args) -> int:
     from verifier.cli.output import print_json
     from verifier.derive import derive_rule, prove_published
     from verifier.errors import Diagnostic, UsageError
-    from verifier.spec import load_rule
+    from verifier.read import load_rule
 
     rule = load_rule(args.rule)
     if args.mode is not None and args.mode not in rule.modes:

@@ -20,7 +20,7 @@ def run(args) -> int:
     from verifier.cli.output import print_json
     from verifier.derive import evaluate_snapshot
     from verifier.errors import Diagnostic, SpecError, UsageError
-    from verifier.spec import DocumentError, load_rule, read_file
+    from verifier.read import DocumentError, load_rule, read_file
 
     date = None
     if args.date:

@@ -4,7 +4,7 @@ Tier symbols stay symbolic here; :mod:`verifier.derive.tiers` substitutes each r
 The boundary of a condition such as ``equity <= maintenance_margin`` is its equality;
 we solve ``lhs - rhs = 0`` with :func:`sympy.solveset` over the reals.
 
->>> from verifier.spec import load_rule
+>>> from verifier.read import load_rule
 >>> rule = load_rule("binance/usdm-perpetual")
 >>> form = solve_condition(rule.mode("isolated"), rule.mode("isolated").conditions["liquidation"])
 >>> form.expr

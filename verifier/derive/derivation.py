@@ -1,6 +1,6 @@
 """Derive every mode's conditions of a rule: :func:`derive_rule` -> :class:`RuleDerivation`.
 
->>> from verifier.spec import load_rule
+>>> from verifier.read import load_rule
 >>> d = derive_rule(load_rule("binance/usdm-perpetual"))
 >>> d.modes["cross"].prices["liquidation"].expr
 (-EP*q*s - TMM1 + UPNL1 + WB + cum)/(q*(MMR - s))

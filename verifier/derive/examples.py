@@ -1,6 +1,6 @@
 """Running a worked example's ``<condition>_price`` expectation: :func:`example_price`.
 
->>> from verifier.spec import load_rule
+>>> from verifier.read import load_rule
 >>> rule = load_rule("binance/usdm-perpetual")
 >>> ex = next(e for e in rule.examples if "liquidation_price" in e.expect)
 >>> float(round(example_price(rule, ex, "liquidation_price"), 2))

@@ -14,7 +14,7 @@ The resulting condition is solved for the price like any other, per tier row of 
 only roots where each leg's own tier basis at the root falls inside its row.
 
 >>> from fractions import Fraction as F
->>> from verifier.spec import load_rule
+>>> from verifier.read import load_rule
 >>> rule = load_rule("binance/usdm-perpetual")
 >>> form = hedge_form(rule, "cross", "liquidation", 1)
 >>> sorted(s.name for s in form.roots[0].free_symbols)

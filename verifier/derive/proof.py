@@ -5,7 +5,7 @@ evaluation at many random points of the symbols' domains.  A mismatch is a count
 (``refuted``); agreement everywhere proves equality of the two rational functions with high
 probability (Schwartz-Zippel), reported as ``proved`` with that method named.
 
->>> from verifier.spec import load_rule
+>>> from verifier.read import load_rule
 >>> [(r.quantity, r.status, r.method) for r in prove_published(load_rule("binance/usdm-perpetual"))]
 [('liquidation_price', 'proved', 'symbolic'), ('liquidation_price', 'proved', 'symbolic')]
 """

@@ -5,7 +5,7 @@ over ccxt field names, parsed by the safe formula parser.  Futures snapshots lis
 spot-margin snapshots list ``balances`` and ``prices``, and every asset other than the quote asset
 becomes one "position" (the others are aggregated through the mode's ``others:`` symbols).
 
->>> from verifier.spec import load_rule
+>>> from verifier.read import load_rule
 >>> snap = {"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT", "side": "long", "contracts": "1",
 ...         "contractSize": "1", "entryPrice": "60000", "markPrice": "60000", "collateral": "1000"}]}
 >>> out = evaluate_snapshot(load_rule("binance/usdm-perpetual"), snap)
@@ -42,7 +42,7 @@ class _Reader:
         if self.document is not None:
             diagnostic = self.document.diagnostic(code, message, path, hint=hint)
         else:
-            from verifier.spec._jsonpath import json_path
+            from verifier.read._jsonpath import json_path
             diagnostic = Diagnostic(code, message, file=self.file, json_path=json_path(tuple(path)), hint=hint)
         raise SpecError(message, [diagnostic])
 
@@ -62,7 +62,7 @@ class _Reader:
 def evaluate_snapshot(rule, snapshot, *, document=None, date=None, file="<snapshot>") -> dict:
     """The section-4 JSON object (decimals as strings) for ``snapshot`` under ``rule``.
 
-    ``snapshot`` is a dict or a :class:`verifier.spec.Document` (then errors carry line and column).
+    ``snapshot`` is a dict or a :class:`verifier.read.Document` (then errors carry line and column).
     Raises :class:`SpecError` with a located diagnostic on a bad snapshot.
     """
     if hasattr(snapshot, "data") and hasattr(snapshot, "positions"):

@@ -5,7 +5,7 @@ in the price's domain and the tier basis evaluated *at that root* falls inside t
 (with the table's own bound convention).  The tier at entry is reported beside it.
 
 >>> from fractions import Fraction as F
->>> from verifier.spec import load_rule
+>>> from verifier.read import load_rule
 >>> rule = load_rule("binance/usdm-perpetual")
 >>> s = solve_price(rule, "isolated", "liquidation", {"WB": F(1000), "q": F(1), "EP": F(60000), "s": F(1)},
 ...                 market="BTC/USDT:USDT")

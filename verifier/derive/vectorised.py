@@ -9,7 +9,7 @@ NaN where no price exists; they agree with :func:`verifier.derive.price_at` to
 :data:`RELATIVE_TOLERANCE` (tested by a Hypothesis property).
 
 >>> import numpy as np
->>> from verifier.spec import load_rule
+>>> from verifier.read import load_rule
 >>> f = compile_price(load_rule("binance/usdm-perpetual"), "isolated", "liquidation", market="BTC/USDT:USDT")
 >>> sorted(f.columns)
 ['collateral', 'contractSize', 'contracts', 'entryPrice', 'side']

@@ -4,7 +4,7 @@ A price is taken from :func:`verifier.derive.price_at` when the derive stage is 
 otherwise the rule's own published closed form is evaluated exactly (SymPy ``subs`` on the
 parsed formula, with the tier row chosen where the basis at the resulting price falls).
 
->>> from verifier.spec import load_rule
+>>> from verifier.read import load_rule
 >>> rule = load_rule("binance/usdm-perpetual")
 >>> values = {"WB": 6000, "q": 1, "EP": 60000, "s": 1}
 >>> price, method = liquidation_price(rule, "isolated", "liquidation", values, market="BTC/USDT:USDT")

@@ -108,7 +108,7 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
 
     def _load_rules(self, rules_dir: Path):
         """Every valid rule under rules_dir (an invalid one is a warning: --strict fails the build)."""
-        from verifier.spec import check_file, expand_paths
+        from verifier.read import check_file, expand_paths
 
         found, problems = expand_paths([rules_dir])
         rules, shipped = [], []

@@ -1,6 +1,6 @@
 """Stage 3 of the pipeline: the loaded-rule objects that derive, simulate, verify and docs read.
 
-Build them with :func:`verifier.spec.load_rule`; evaluate definitions exactly with
+Build them with :func:`verifier.read.load_rule`; evaluate definitions exactly with
 :func:`verifier.model.evaluate.evaluate`.
 """
 

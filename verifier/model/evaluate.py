@@ -4,7 +4,7 @@ Tier symbols not given are looked up in the tier table at the basis value the
 same inputs produce, so a maintenance margin uses the bracket of its own notional.
 
 >>> from fractions import Fraction
->>> from verifier.spec import load_rule
+>>> from verifier.read import load_rule
 >>> rule = load_rule("binance/usdm-perpetual")
 >>> mode = rule.mode("isolated")
 >>> evaluate(mode, "maintenance_margin", {"q": Fraction(1), "P": Fraction(60000)}, tiers=rule.tiers,

@@ -1,6 +1,6 @@
 """A loaded rule: the objects every later stage (derive, simulate, verify, docs) works from.
 
-A :class:`Rule` is built by :func:`verifier.spec.load_rule`; nothing else constructs one.
+A :class:`Rule` is built by :func:`verifier.read.load_rule`; nothing else constructs one.
 Each margin mode is seen through a :class:`ModeView`, where global and mode-level
 symbols, parameters, definitions and conditions are merged, and every definition
 is expanded down to symbols and parameters.

@@ -1,7 +1,7 @@
 """The account-snapshot contract (design.md section 4): the ccxt field names a symbol's reading may use.
 
 A rule symbol says how to read its value from a snapshot position (``snapshot: contracts * contractSize``).
-The spec stage parses that reading once, over :data:`FIELD_SYMBOLS`, and stores the SymPy expression on the
+The reading stage parses that reading once, over :data:`FIELD_SYMBOLS`, and stores the SymPy expression on the
 symbol (:meth:`verifier.model.SymbolSpec.reading`); derive, simulate and docs evaluate it from there.
 
 >>> from fractions import Fraction

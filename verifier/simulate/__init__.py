@@ -25,7 +25,7 @@ from verifier.simulate.engine import ConservationError, Refused, Simulator
 from verifier.simulate.events import Event, decimal_text
 from verifier.simulate.scenario import (Failure, Run, Scenario, check_scenario, load_scenario, run_scenario,
                                         simulate_file)
-from verifier.spec import register_scenario_checker
+from verifier.read import register_scenario_checker
 
 register_scenario_checker(check_scenario)
 

@@ -30,7 +30,7 @@ Names the simulator looks for (everything else is the rule's own business):
                               ``liquidation_fee_rate`` times the definition ``notional``
 ==========================  ==================================================================
 
->>> from verifier.spec import load_rule
+>>> from verifier.read import load_rule
 >>> rule = SimRule(load_rule("binance/usdm-perpetual"), None)
 >>> mode = rule.mode("isolated")
 >>> pos = {"contracts": Fraction(1, 4), "contractSize": Fraction(1), "entryPrice": Fraction(60000),

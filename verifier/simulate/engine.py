@@ -8,7 +8,7 @@ Spot margin (``product: spot-margin``): an account holds balances of assets and 
 debts (with interest); each asset it holds or owes is one *position* for the rule.
 Futures: an account holds a wallet balance in the settlement asset and positions.
 
->>> from verifier.spec import load_rule
+>>> from verifier.read import load_rule
 >>> sim = Simulator(SimRule(load_rule("binance/usdm-perpetual"), None), debug=True)
 >>> sim.add_account("B", "bob", "cross")
 >>> sim.add_account("B-BTC", "bob", "isolated", market="BTC/USDT:USDT")

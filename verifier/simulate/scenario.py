@@ -4,7 +4,7 @@ A scenario names the rule and date it assumes, the accounts, and steps; each ste
 move the clock (``at``), set mark prices (then every account is evaluated), run actions
 (then every account is evaluated again) and state what must hold afterwards.
 
->>> from verifier.spec import read_document
+>>> from verifier.read import read_document
 >>> doc = read_document("scenario: x\\ntitle: t\\nrule: binance/usdm-perpetual\\ndate: 2024-01-01\\n"
 ...                     "accounts: [{id: A, user: a, kind: cros}]\\nsteps: [{label: s}]\\n", "s.yaml")
 >>> [d.render() for d in check_scenario(doc).diagnostics]
@@ -19,8 +19,8 @@ from fractions import Fraction
 from pathlib import Path
 
 from verifier.errors import SpecError, VerifierError
-from verifier.spec import CheckResult, DocumentError, load_rule, read_file
-from verifier.spec._schema import schema_diagnostics
+from verifier.read import CheckResult, DocumentError, load_rule, read_file
+from verifier.read._schema import schema_diagnostics
 from verifier.simulate.binding import BindingError, SimRule
 from verifier.simulate.engine import CARRIED, Refused, Simulator
 from verifier.simulate.events import decimal_text

@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from verifier.errors import Diagnostic
 from verifier.model.evaluate import EvaluationError, evaluate, holds
-from verifier.spec import check_file, expand_paths
+from verifier.read import check_file, expand_paths
 
 _PRICE_RUNNER = None
 

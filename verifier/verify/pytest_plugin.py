@@ -34,8 +34,8 @@ def _is_rule_file(file_path: Path, config) -> bool:
 
 def pytest_collect_file(parent, file_path):
     if _is_rule_file(Path(file_path), parent.config):
-        from verifier.spec import check_file
-        from verifier.spec.loader import file_kind  # noqa: F401 - kind decided by check_file
+        from verifier.read import check_file
+        from verifier.read.loader import file_kind  # noqa: F401 - kind decided by check_file
 
         return RuleFile.from_parent(parent, path=Path(file_path))
     return None
@@ -47,7 +47,7 @@ class RuleFailure(Exception):
 
 class RuleFile(pytest.File):
     def collect(self):
-        from verifier.spec import check_file
+        from verifier.read import check_file
         from verifier.verify.properties import properties
         from verifier.verify.runner import skipped_properties
 
@@ -107,7 +107,7 @@ class RuleItem(pytest.Item):
                 raise RuleFailure(text)
 
     def _example(self):
-        from verifier.spec.loader import CheckResult
+        from verifier.read.loader import CheckResult
         from verifier.verify.check import run_examples
 
         rule = self.result.rule

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 
 from verifier.errors import Diagnostic
-from verifier.spec import check_file
+from verifier.read import check_file
 from verifier.verify import profiles as _profiles  # noqa: F401 - registers dev/ci/thorough
 from verifier.verify.check import run_examples
 from verifier.verify import results
@@ -197,7 +197,7 @@ def verify_file(path, *, profile: str = "ci", only=None, progress=None, proofs: 
 
 
 def verify_paths(paths, *, profile: str = "ci", only=None, progress=None) -> tuple[list, list[Diagnostic]]:
-    from verifier.spec import expand_paths
+    from verifier.read import expand_paths
 
     files, problems = expand_paths(paths)
     reports = []

@@ -11,7 +11,7 @@ Magnitudes come from units: a draw picks a price level ``p0`` (quote/base), a si
 lot count; a symbol of unit ``quote`` is scaled by ``b0 * p0``, ``base`` by ``b0``, ``quote/lot`` by
 ``b0 * p0 / lots``, so that the generated accounts are coherent rather than absurd.
 
->>> from verifier.spec import load_rule
+>>> from verifier.read import load_rule
 >>> rule = load_rule("binance/usdm-perpetual")
 >>> sorted(inputs_of(rule, rule.mode("cross")))
 ['EP', 'TMM1', 'UPNL1', 'WB', 'q', 's']

@@ -29,7 +29,7 @@ from fractions import Fraction
 import yaml
 
 from verifier.errors import Diagnostic
-from verifier.spec._jsonpath import json_path
+from verifier.read._jsonpath import json_path
 
 try:  # libyaml is an order of magnitude faster on large files; PyYAML wheels ship it.
     _Loader = yaml.CSafeLoader

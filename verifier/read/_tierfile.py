@@ -14,8 +14,8 @@ from pathlib import Path
 from verifier.errors import Diagnostic
 from verifier.formula import UnitSyntaxError, parse_unit
 from verifier.model.tiers import TierRow, TierTable
-from verifier.spec._schema import schema_diagnostics
-from verifier.spec._yaml import DocumentError, read_file
+from verifier.read._schema import schema_diagnostics
+from verifier.read._yaml import DocumentError, read_file
 
 
 def load_tier_table(path: Path) -> tuple[TierTable | None, list[Diagnostic], bytes]:

@@ -8,9 +8,9 @@ from hypothesis import strategies as st
 
 from verifier.errors import FormulaError
 from verifier.formula import DIMENSIONLESS, Term, parse_formula, parse_unit
-from verifier.spec import DocumentError, read_document
-from verifier.spec._build import build_rule
-from verifier.spec._schema import schema_diagnostics
+from verifier.read import DocumentError, read_document
+from verifier.read._build import build_rule
+from verifier.read._schema import schema_diagnostics
 
 ENV = {name: Term(sympy.Symbol(name, positive=True), unit) for name, unit in
        [("P", parse_unit("quote/base")), ("q", parse_unit("base")), ("WB", parse_unit("quote")),
@@ -51,7 +51,7 @@ RULE_KEYS = ["format", "rule", "title", "exchange", "product", "price", "sources
 
 @given(st.dictionaries(st.sampled_from(RULE_KEYS), json_values, max_size=10))
 def test_any_document_gives_diagnostics_not_exceptions(data):
-    from verifier.spec._yaml import Document
+    from verifier.read._yaml import Document
 
     doc = Document("fuzz.yaml", data, {(): (1, 1)}, {}, "")
     problems = schema_diagnostics(doc, "rule")

@@ -4,8 +4,8 @@ from fractions import Fraction
 
 import pytest
 
-from verifier.spec import DocumentError, read_document
-from verifier.spec._yaml import MAX_FILE_BYTES, read_file
+from verifier.read import DocumentError, read_document
+from verifier.read._yaml import MAX_FILE_BYTES, read_file
 
 
 def codes(text, name="t.yaml"):

@@ -15,7 +15,7 @@ from importlib import resources
 import jsonschema
 
 from verifier.errors import Diagnostic
-from verifier.spec._yaml import Document
+from verifier.read._yaml import Document
 
 
 @functools.cache

@@ -24,8 +24,8 @@ from verifier.model.rule import (Condition, Definition, Display, Example, ModeVi
 from verifier.model.snapshot import FIELD_SYMBOLS, SNAPSHOT_FIELDS
 from verifier.model.symbols import Parameter, SymbolSpec, in_domain, make_sympy_symbol, parse_domain
 from verifier.model.tiers import TierSet
-from verifier.spec._tierfile import load_tier_table
-from verifier.spec._yaml import Document
+from verifier.read._tierfile import load_tier_table
+from verifier.read._yaml import Document
 
 BUILTIN_UNITS = {"base": "the traded asset", "quote": "the pricing currency", "contract": "one contract",
                  "hour": "an hour of time"}
@@ -49,7 +49,7 @@ class _Ctx:
         code = "MV303" if "cannot add" in str(exc) or "cannot subtract" in str(exc) or "cannot compare" in str(exc) \
             or "cannot choose" in str(exc) or "cannot pass" in str(exc) else (
             "MV302" if "unknown name" in str(exc) or "unknown function" in str(exc) else "MV300")
-        from verifier.spec._jsonpath import json_path
+        from verifier.read._jsonpath import json_path
         self.problems.append(Diagnostic(code, str(exc), file=self.doc.file, line=line, col=col,
                                         json_path=json_path(path), hint=exc.hint))
 

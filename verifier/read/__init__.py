@@ -5,15 +5,15 @@ Public surface: :func:`load_rule`, :func:`check_file`, :func:`expand_paths`,
 :func:`read_file`, :func:`read_document`, :func:`load_schema`.
 """
 
-from verifier.spec._schema import load_schema
-from verifier.spec._yaml import Document, DocumentError, read_document, read_file
-from verifier.spec.loader import CheckResult, check_file, expand_paths, load_rule, resolve_rule_path, rules_root
+from verifier.read._schema import load_schema
+from verifier.read._yaml import Document, DocumentError, read_document, read_file
+from verifier.read.loader import CheckResult, check_file, expand_paths, load_rule, resolve_rule_path, rules_root
 
 _SCENARIO_CHECKER = None
 
 
 def register_scenario_checker(checker) -> None:
-    """Let the simulate stage check scenario files found by ``check`` (keeps spec free of simulate imports)."""
+    """Let the simulate stage check scenario files found by ``check`` (keeps read free of simulate imports)."""
     global _SCENARIO_CHECKER
     _SCENARIO_CHECKER = checker
 

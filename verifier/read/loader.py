@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from verifier.errors import Diagnostic, SpecError
-from verifier.spec._build import build_rule
-from verifier.spec._schema import schema_diagnostics
-from verifier.spec._tierfile import load_tier_table
-from verifier.spec._yaml import Document, DocumentError, read_file
+from verifier.read._build import build_rule
+from verifier.read._schema import schema_diagnostics
+from verifier.read._tierfile import load_tier_table
+from verifier.read._yaml import Document, DocumentError, read_file
 
 RULE_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -97,7 +97,7 @@ def check_file(path: str | os.PathLike) -> CheckResult:
         _, problems, _ = load_tier_table(Path(path))
         return CheckResult(name, kind, _sorted(problems))
     if kind == "scenario":
-        from verifier.spec import scenario_checker  # registered by the simulate stage
+        from verifier.read import scenario_checker  # registered by the simulate stage
 
         return scenario_checker()(doc)
     if not isinstance(doc.data, dict):
