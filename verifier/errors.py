@@ -54,11 +54,19 @@ class Diagnostic:
 
 
 class VerifierError(Exception):
-    """Root of every error this project raises on purpose."""
+    """Root of every error this project raises on purpose.
 
-    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None):
+    ``code`` is the stable error code (``MV...``) of what went wrong; each subclass has a default, and a
+    raiser that knows better passes its own.  Codes are never inferred from message text.
+    """
+
+    code = "MV000"
+
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None, *, code: str | None = None):
         super().__init__(message)
         self.diagnostics: list[Diagnostic] = list(diagnostics or [])
+        if code is not None:
+            self.code = code
 
     def render(self) -> str:
         if not self.diagnostics:
@@ -67,7 +75,9 @@ class VerifierError(Exception):
 
 
 class SpecError(VerifierError):
-    """A rule, tier or scenario file is malformed: the rule author must act."""
+    """A user's file (rule, tier table, scenario, account) is malformed: its author must act."""
+
+    code = "MV200"
 
 
 class FormulaError(VerifierError):
@@ -77,8 +87,11 @@ class FormulaError(VerifierError):
     loader can turn it into a file column; ``hint`` may suggest a fix.
     """
 
-    def __init__(self, message: str, col: int = 0, hint: str | None = None, diagnostics=None):
-        super().__init__(message, diagnostics)
+    code = "MV300"
+
+    def __init__(self, message: str, col: int = 0, hint: str | None = None, diagnostics=None, *,
+                 code: str | None = None):
+        super().__init__(message, diagnostics, code=code)
         self.col = col
         self.hint = hint
 
@@ -86,9 +99,20 @@ class FormulaError(VerifierError):
 class DerivationError(VerifierError):
     """The derivation could not produce a closed form (reason in the message)."""
 
+    code = "MV520"
+
+
+class EvaluationError(VerifierError):
+    """A value could not be computed from the inputs given (missing input, no tier row, no value on that date,
+    division by zero): whoever supplied the inputs must act."""
+
+    code = "MV603"
+
 
 class Disagreement(VerifierError):
     """Two independent computations disagree; carries the counterexample."""
+
+    code = "MV510"
 
     def __init__(self, message: str, counterexample: dict | None = None, diagnostics=None):
         super().__init__(message, diagnostics)
@@ -97,6 +121,8 @@ class Disagreement(VerifierError):
 
 class UsageError(VerifierError):
     """The command line or an API call was used wrongly: the caller must act."""
+
+    code = "MV001"
 
 
 @dataclass

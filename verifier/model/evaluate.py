@@ -18,9 +18,7 @@ from fractions import Fraction
 
 import sympy
 
-
-class EvaluationError(ValueError):
-    """A value could not be computed (missing input, no tier row, division by zero)."""
+from verifier.errors import EvaluationError
 
 
 def to_fraction(value) -> Fraction:

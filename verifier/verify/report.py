@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from verifier.cli.output import github_annotation
+from verifier.report.diagnostics import github_annotation
 from verifier.errors import Diagnostic
 
 _MARK = {"pass": "ok", "fail": "FAIL", "error": "ERROR", "skip": "skip", "n/a": "n/a"}
