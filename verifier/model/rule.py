@@ -12,7 +12,17 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from verifier.errors import SpecError, UsageError
 from verifier.formula import Formula, Term, Unit
+
+
+class UnknownModeError(UsageError, KeyError):
+    """A mode the rule does not have was asked for (``MV002``); a ``KeyError`` as well, as a missing key is."""
+
+    code = "MV002"
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -129,7 +139,7 @@ class Display:
         elif mode == "toward-zero":
             n = floor + (rest > 0 and units < 0)
         else:  # the schema allows no other value
-            raise ValueError(f"unknown rounding {mode!r}")
+            raise SpecError(f"unknown rounding {mode!r}", code="MV204")
         return n * self.price_tick
 
     @property
@@ -213,10 +223,11 @@ class Rule:
         return self.product.startswith("inverse")
 
     def mode(self, name: str) -> ModeView:
+        """The mode called ``name``; raises :class:`UnknownModeError` (a ``KeyError`` too) naming the modes there are."""
         try:
             return self.modes[name]
         except KeyError:
-            raise KeyError(f"rule {self.id!r} has no mode {name!r}; it has {', '.join(self.modes)}") from None
+            raise UnknownModeError(f"rule {self.id!r} has no mode {name!r}; it has {', '.join(self.modes)}") from None
 
     def locate(self, *path) -> tuple[int, int]:
         """(line, col) of a value in the rule file, for error messages."""
