@@ -14,6 +14,7 @@ from fractions import Fraction
 
 from verifier.errors import SpecError, UsageError
 from verifier.formula import Formula, Term, Unit
+from verifier.model.products import Product
 
 
 class UnknownModeError(UsageError, KeyError):
@@ -165,6 +166,7 @@ class ModeView:
     definitions: dict  # name -> Definition, expanded
     conditions: dict  # name -> Condition
     tier_basis: Formula | None = None
+    leverage: Fraction | None = None  # the maximum leverage of the pairs this mode is for, when it declares one
 
     @property
     def env(self) -> dict:
@@ -196,7 +198,7 @@ class Rule:
     id: str
     title: str
     exchange: str
-    product: str
+    product: Product
     description: str | None
     price: str
     collateral_unit: Unit | None
@@ -213,6 +215,7 @@ class Rule:
     file: str
     content_hash: str
     document: object = field(repr=False, default=None)  # the located Document, for error positions
+    verify_skip: dict = field(default_factory=dict)  # property name -> why it does not hold for this rule by design
 
     @property
     def price_symbol(self):
@@ -220,7 +223,8 @@ class Rule:
 
     @property
     def is_inverse(self) -> bool:
-        return self.product.startswith("inverse")
+        """Margined in the base asset (the product kind says so; read checks the collateral unit agrees)."""
+        return self.product.inverse
 
     def mode(self, name: str) -> ModeView:
         """The mode called ``name``; raises :class:`UnknownModeError` (a ``KeyError`` too) naming the modes there are."""

@@ -76,9 +76,26 @@ def make_sympy_symbol(name: str, domain: tuple, one_of: tuple | None) -> sympy.S
     return sympy.Symbol(name, **assumptions)
 
 
+SYMBOL_ROLES = {
+    "side": "+1 for a long, -1 for a short",
+    "entry": "the position's entry price",
+    "size": "the position's size (coins, contracts, lots or the quote face value)",
+    "price": "a price other than the entry price, in the price symbol's unit",
+    "leverage": "the leverage chosen for the position, from 1 to the maximum leverage",
+    "max_leverage": "the market's maximum leverage; caps the leverage drawn with it",
+    "rate": "a fraction such as a fee or maintenance margin rate (0 to 20 %)",
+    "ratio": "a dimensionless number that is not a rate",
+    "money": "an amount that is never negative (a balance, a margin, a sum of margins)",
+    "signed_money": "an amount that may be negative (a PnL, a bracket's deduction)",
+    "choice": "one of a listed set of values other than a side",
+}
+"""What a symbol is, for test generation: role -> meaning.  A symbol declares its ``role`` where its unit, domain,
+``one_of``, ``others`` and snapshot reading cannot tell (the schema lists the same values)."""
+
+
 @dataclass(frozen=True)
 class SymbolSpec:
-    """A declared symbol: unit, meaning, where its value comes from."""
+    """A declared symbol: unit, meaning, where its value comes from, and (optionally) its declared role."""
 
     name: str
     unit: Unit
@@ -91,6 +108,7 @@ class SymbolSpec:
     source: str | None = None
     sympy: object = None
     readings: dict = field(default_factory=dict)  # account kind -> the reading parsed over model.snapshot fields
+    role: str | None = None  # one of SYMBOL_ROLES, when the rule declares it
 
     def snapshot_formula(self, account: str) -> str | None:
         """The snapshot reading for this account kind ('cross' or 'isolated'), as written, if any."""

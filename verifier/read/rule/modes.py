@@ -6,23 +6,56 @@ mode's names.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from fractions import Fraction
+
 import sympy
 
 from verifier.errors import FormulaError
-from verifier.formula import ANY, BOOLEAN, Term, parse_formula
+from verifier.formula import ANY, BOOLEAN, Term, Unit, parse_formula
+from verifier.model.products import Product
 from verifier.model.rule import Condition, ModeView
 from verifier.read.rule.context import RuleContext
+from verifier.read.rule.contract import Declared, check_contract
 from verifier.read.rule.definitions import read_definitions
 from verifier.read.rule.parameters import read_parameters
 from verifier.read.rule.symbols import check_symbol_parameter_clash, read_symbols
 
 
-def read_modes(ctx: RuleContext, data: dict, symbols: dict, parameters: dict, tiers) -> dict:
-    """name -> :class:`ModeView` for every mode under ``modes``."""
-    return {name: _mode(ctx, data, name, mode, symbols, parameters, tiers) for name, mode in data["modes"].items()}
+@dataclass(frozen=True)
+class RuleParts:
+    """What every mode is read against: the rule-wide parts read before the modes."""
+
+    data: dict
+    symbols: dict
+    parameters: dict
+    tiers: object  # TierSet | None
+    product: Product
+    collateral_unit: Unit | None
 
 
-def _mode(ctx: RuleContext, data: dict, name: str, mode: dict, symbols: dict, parameters: dict, tiers) -> ModeView:
+def read_modes(ctx: RuleContext, parts: RuleParts) -> dict:
+    """name -> :class:`ModeView` for every mode under ``modes``, each checked against the names code reads."""
+    modes = {name: _mode(ctx, parts, name, mode) for name, mode in parts.data["modes"].items()}
+    _check_leverages(ctx, modes)
+    return modes
+
+
+def _check_leverages(ctx: RuleContext, modes: dict) -> None:
+    """Two modes of one account kind cannot declare the same leverage: a snapshot's leverage picks one of them."""
+    seen = {}
+    for view in modes.values():
+        if view.leverage is None:
+            continue
+        other = seen.setdefault((view.account, view.leverage), view.name)
+        if other != view.name:
+            ctx.error("MV427", f"modes {other!r} and {view.name!r} are both {view.account} with leverage "
+                               f"{view.leverage}: a snapshot's leverage cannot tell them apart",
+                      ("modes", view.name, "leverage"), hint="each mode states the maximum leverage of its own pairs")
+
+
+def _mode(ctx: RuleContext, parts: RuleParts, name: str, mode: dict) -> ModeView:
+    data, symbols, parameters = parts.data, parts.symbols, parts.parameters
     path = ("modes", name)
     ctx.check_source(mode.get("source"), path + ("source",))
     mode_symbols = _mode_symbols(ctx, mode, symbols, path)
@@ -36,8 +69,23 @@ def _mode(ctx: RuleContext, data: dict, name: str, mode: dict, symbols: dict, pa
     _check_others(ctx, name, mode, mode_symbols, definitions, raw_definitions)
     raw_conditions = _merged(data["conditions"], mode.get("conditions", {}), path + ("conditions",), ("conditions",))
     conditions = _conditions(ctx, raw_conditions, env, mode_symbols, data["price"])
-    return ModeView(name, mode["account"], mode["meaning"], mode_symbols, mode_parameters, definitions, conditions,
-                    _tier_basis(ctx, tiers, env))
+    leverage = Fraction(mode["leverage"]) if "leverage" in mode else None
+    view = ModeView(name, mode["account"], mode["meaning"], mode_symbols, mode_parameters, definitions, conditions,
+                    _tier_basis(ctx, parts.tiers, env), leverage)
+    declared = Declared({"symbol": _paths(symbols, mode.get("symbols", {}), path + ("symbols",), ("symbols",)),
+                         "parameter": _paths(parameters, mode.get("parameters", {}), path + ("parameters",),
+                                             ("parameters",)),
+                         "definition": {n: p for n, (_, p) in raw_definitions.items()},
+                         "condition": {n: p for n, (_, p) in raw_conditions.items()}})
+    check_contract(ctx, view, declared, parts.product, parts.collateral_unit)
+    return view
+
+
+def _paths(global_items, mode_items: dict, mode_path: tuple, global_path: tuple) -> dict:
+    """name -> path of its declaration in this mode (the mode's own, else the global one)."""
+    out = {name: global_path + (name,) for name in global_items}
+    out.update({name: mode_path + (name,) for name in mode_items})
+    return out
 
 
 def _mode_symbols(ctx: RuleContext, mode: dict, symbols: dict, path: tuple) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from verifier.errors import FormulaError
-from verifier.formula import ANY, Term, parse_formula
+from verifier.formula import ANY, DIMENSIONLESS, Term, parse_formula
 from verifier.model.snapshot import FIELD_SYMBOLS, SNAPSHOT_FIELDS
 from verifier.model.symbols import DomainSyntaxError, SymbolSpec, in_domain, make_sympy_symbol, parse_domain
 from verifier.read.rule.context import RuleContext
@@ -33,11 +33,33 @@ def _symbol(ctx: RuleContext, name: str, spec: dict, path: tuple) -> SymbolSpec:
     parsed = _parse_readings(ctx, readings, path)
     if "column" in spec and spec.get("from") != "tiers":
         ctx.error("MV420", "'column' only applies with 'from: tiers'", path + ("column",))
+    if "role" in spec and unit is not None:
+        _check_role(ctx, name, spec["role"], unit, one_of, path + ("role",))
     return SymbolSpec(
         name=name, unit=unit, meaning=spec["meaning"], domain=domain, one_of=one_of,
         from_tiers=(spec.get("column", name) if spec.get("from") == "tiers" else None),
         others=spec.get("others"), snapshot=readings, source=spec.get("source"),
-        sympy=make_sympy_symbol(name, domain, one_of), readings=parsed)
+        sympy=make_sympy_symbol(name, domain, one_of), readings=parsed, role=spec.get("role"))
+
+
+_DIMENSIONLESS_ROLES = ("leverage", "max_leverage", "rate", "ratio")
+_AMOUNT_ROLES = ("entry", "price", "money", "signed_money")
+
+
+def _check_role(ctx: RuleContext, name: str, role: str, unit, one_of, path: tuple) -> None:
+    """A declared role fits the symbol: a leverage or rate has no unit, an amount has one, a side is +1 or -1."""
+    problem = None
+    if role in _DIMENSIONLESS_ROLES and unit != DIMENSIONLESS:
+        problem = f"a {role} has no unit, but {name!r} is in {unit}"
+    elif role in _AMOUNT_ROLES and unit == DIMENSIONLESS:
+        problem = f"a {role} is an amount with a unit, but {name!r} has unit 1"
+    elif role == "side" and set(one_of or ()) != {1, -1}:
+        problem = f"a side is one_of [1, -1], but {name!r} is not"
+    elif role == "choice" and not one_of:
+        problem = f"a choice lists its values with one_of, but {name!r} has none"
+    if problem:
+        ctx.error("MV426", f"role {role!r} does not fit symbol {name!r}: {problem}", path,
+                  hint="fix the role or the unit (see 'Symbol roles' in docs/writing-rules.md)")
 
 
 def _domain(ctx: RuleContext, spec: dict, path: tuple) -> tuple:
