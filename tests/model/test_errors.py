@@ -64,3 +64,17 @@ def test_domain_and_document_errors_carry_their_codes():
         read_document("a: [\n", "x.yaml")
     assert isinstance(info.value, VerifierError) and info.value.code == "MV100"
     assert info.value.diagnostics[0].line >= 1
+
+
+def test_evaluation_looks_up_only_the_parameters_its_formula_uses():
+    """kucoin/linear-perpetual's order-cancel thresholds start in 2024; a maintenance margin of 2023 needs none."""
+    from verifier.model.evaluate import evaluate, substitutions
+
+    rule = load_rule("kucoin/linear-perpetual")
+    mode = rule.mode("cross")
+    early = dt.date(2023, 1, 1)
+    values = {"n": Fraction(10), "mult": Fraction(1, 1000), "P": Fraction(30000), "MMR": Fraction(1, 200)}
+    assert evaluate(mode, "maintenance_margin", values, date=early) > 0
+    with pytest.raises(EvaluationError) as info:
+        substitutions(mode, values, date=early)  # every parameter, as before: one has no value then
+    assert info.value.code == "MV404"

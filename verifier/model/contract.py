@@ -12,7 +12,7 @@ otherwise), ``1`` is dimensionless, ``base`` is the traded asset.
 >>> CONTRACT["maintenance_margin"].unit, CONTRACT["liquidation"].required_for(Product.SPOT_MARGIN)
 ('collateral', True)
 >>> [n.name for n in CONTRACT.values() if n.kind == "condition"]
-['liquidation', 'margin_call', 'bankruptcy', 'transfer_out_allowed']
+['liquidation', 'margin_call', 'bankruptcy', 'transfer_out_allowed', 'borrow_allowed']
 """
 
 from __future__ import annotations
@@ -61,6 +61,8 @@ _NAMES = (
                  None, ("verify",)),
     ContractName("transfer_out_allowed", "condition",
                  "assets may be transferred or withdrawn out of the account only while it holds",
+                 None, ("simulate",)),
+    ContractName("borrow_allowed", "condition", "a loan may be taken only while it holds (spot margin)",
                  None, ("simulate",)),
     ContractName("maintenance_margin", "definition", "the margin a position must keep; reported by evaluate",
                  "collateral", ("derive", "verify")),
