@@ -57,20 +57,26 @@ class VerifierError(Exception):
     """Root of every error this project raises on purpose.
 
     ``code`` is the stable error code (``MV...``) of what went wrong; each subclass has a default, and a
-    raiser that knows better passes its own.  Codes are never inferred from message text.
+    raiser that knows better passes its own.  Codes are never inferred from message text.  ``hint`` says how to
+    fix it, for errors that carry no located diagnostics.
+
+    >>> EvaluationError("no value on 2000-01-01", code="MV404", hint="choose a later date").render()
+    'no value on 2000-01-01; hint: choose a later date'
     """
 
     code = "MV000"
 
-    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None, *, code: str | None = None):
+    def __init__(self, message: str, diagnostics: list[Diagnostic] | None = None, *, code: str | None = None,
+                 hint: str | None = None):
         super().__init__(message)
         self.diagnostics: list[Diagnostic] = list(diagnostics or [])
+        self.hint = hint
         if code is not None:
             self.code = code
 
     def render(self) -> str:
         if not self.diagnostics:
-            return str(self)
+            return str(self) + (f"; hint: {self.hint}" if self.hint else "")
         return "\n".join(d.render() for d in self.diagnostics)
 
 
@@ -91,9 +97,8 @@ class FormulaError(VerifierError):
 
     def __init__(self, message: str, col: int = 0, hint: str | None = None, diagnostics=None, *,
                  code: str | None = None):
-        super().__init__(message, diagnostics, code=code)
+        super().__init__(message, diagnostics, code=code, hint=hint)
         self.col = col
-        self.hint = hint
 
 
 class DerivationError(VerifierError):
@@ -104,7 +109,8 @@ class DerivationError(VerifierError):
 
 class EvaluationError(VerifierError):
     """A value could not be computed from the inputs given (missing input, no tier row, no value on that date,
-    division by zero): whoever supplied the inputs must act."""
+    division by zero): whoever supplied the inputs must act.  A parameter with no value in force on the date
+    asked for is ``MV404``."""
 
     code = "MV603"
 

@@ -58,6 +58,10 @@ RULE_MISTAKES = {
     "published-formula-wrong": ("transcribed the exchange's formula with a sign flipped", "  liquidation: {when: equity <= maintenance_margin, source: doc}\n", "  liquidation: {when: equity <= maintenance_margin, source: doc}\npublished:\n  liquidation_price:\n    - modes: [isolated]\n      formula: (WB + cum + s * q * EP) / (q * MMR - s * q)\n      source: doc\n", "MV502", "published liquidation_price (isolated) differs from the derived one: at ", "formula: (WB + cum + s * q * EP)"),
     "condition-expected-as-number": ("expected a number for a condition", "expect: {maintenance_margin: 250}", "expect: {maintenance_margin: 250, liquidation: 1}", "MV456", "needs true or false", "liquidation: 1"),
     "unknown-mode-key": ("misspelt a mode's key", "    account: cross\n", "    acount: cross\n", "MV201", "unknown key 'acount'", "acount:"),
+    "inverse-margined-in-quote": ("called a USDT-margined contract inverse", "product: linear-perpetual", "product: inverse-perpetual", "MV462", "an inverse product (inverse-perpetual) is margined in base, but collateral_unit is quote", "collateral_unit: quote"),
+    "margin-level-with-unit": ("defined the margin level as an amount", "  upnl: {formula: s * q * (P - EP), source: doc}\n", "  upnl: {formula: s * q * (P - EP), source: doc}\n  margin_level: {formula: WB / 2, source: doc}\n", "MV424", "definition 'margin_level' is in quote, but simulate, derive and docs read it in 1", "WB / 2"),
+    "contract-name-wrong-kind": ("named a parameter like a condition code reads", "  fee_rate:\n", "  margin_call:\n", "MV424", "'margin_call' is declared as a parameter, but simulate, derive and docs read it as a condition", "margin_call:"),
+    "role-does-not-fit": ("declared a wallet balance's role as a leverage", "meaning: wallet balance,", "meaning: wallet balance, role: leverage,", "MV426", "role 'leverage' does not fit symbol 'WB'", "leverage,"),
 }
 
 TIER_MISTAKES = {

@@ -3,8 +3,8 @@
 import sympy
 import pytest
 
-from verifier.errors import FormulaError
-from verifier.formula import BOOLEAN, DIMENSIONLESS, Term, parse_formula, parse_unit
+from verifier.errors import FormulaError, VerifierError
+from verifier.formula import BOOLEAN, DIMENSIONLESS, Term, UnitSyntaxError, parse_formula, parse_unit
 
 P = sympy.Symbol("P", positive=True)
 q = sympy.Symbol("q", positive=True)
@@ -48,28 +48,39 @@ def test_if_expression_is_piecewise():
     assert isinstance(f.expr, sympy.Piecewise)
 
 
-@pytest.mark.parametrize("text,fragment,col", [
-    ("WB + q", "cannot add quote and base", 0),
-    ("WB <= MMR", "cannot compare quote and 1", 0),
-    ("max(WB, q)", "pass to max()", 0),
-    ("WB + Px", "unknown name 'Px'", 5),
-    ("P^2 + P^2 + xx", "unknown name 'xx'", 12),
-    ("wb", "did you mean", 0),
-    ("foo(q)", "unknown function 'foo'", 0),
-    ("q ** P", "whole-number literal", 5),
-    ("q ** 17", "beyond", 5),
-    ("WB / 0", "division by zero", 5),
-    ("WB and q", "needs a condition", 0),
-    ("'text'", "not allowed", 0),
-    ("q.real", "attribute access", 0),
-    ("WB +", "cannot read", 0),
-    ("1 if WB else 0", "needs a condition", 5),
+@pytest.mark.parametrize("text,fragment,col,code", [
+    ("WB + q", "cannot add quote and base", 0, "MV303"),
+    ("WB <= MMR", "cannot compare quote and 1", 0, "MV303"),
+    ("max(WB, q)", "pass to max()", 0, "MV303"),
+    ("WB if P > 0 else q", "cannot choose between", 0, "MV303"),
+    ("WB + Px", "unknown name 'Px'", 5, "MV302"),
+    ("P^2 + P^2 + xx", "unknown name 'xx'", 12, "MV302"),
+    ("wb", "did you mean", 0, "MV302"),
+    ("foo(q)", "unknown function 'foo'", 0, "MV302"),
+    ("q ** P", "whole-number literal", 5, "MV300"),
+    ("q ** 17", "beyond", 5, "MV300"),
+    ("WB / 0", "division by zero", 5, "MV300"),
+    ("WB and q", "needs a condition", 0, "MV300"),
+    ("'text'", "not allowed", 0, "MV300"),
+    ("q.real", "attribute access", 0, "MV300"),
+    ("WB +", "cannot read", 0, "MV300"),
+    ("1 if WB else 0", "needs a condition", 5, "MV300"),
+    ("max", "is a function", 0, "MV300"),
 ])
-def test_rejections_name_the_problem_and_place(text, fragment, col):
+def test_rejections_name_the_problem_place_and_code(text, fragment, col, code):
+    """The code is set where the error is raised (the reader never reads it back from the message)."""
     with pytest.raises(FormulaError) as info:
         parse(text)
     assert fragment in str(info.value) or fragment in (info.value.hint or "")
     assert info.value.col == col
+    assert info.value.code == code
+
+
+@pytest.mark.parametrize("text", ["", "quote+base", "_x", "quote^9", "2", "quote/"])
+def test_unreadable_units_raise_a_coded_error_under_the_root(text):
+    with pytest.raises(UnitSyntaxError) as info:
+        parse_unit(text)
+    assert isinstance(info.value, VerifierError) and info.value.code == "MV301"
 
 
 @pytest.mark.parametrize("text,unit", [("quote/base", "quote/base"), ("1", "1"), ("base*quote^-1", "base/quote"),

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from verifier.errors import FormulaError
 from verifier.formula import DIMENSIONLESS, Term, parse_formula, parse_unit
 from verifier.read import DocumentError, read_document
-from verifier.read._build import build_rule
+from verifier.read.rule import build_rule
 from verifier.read._schema import schema_diagnostics
 
 ENV = {name: Term(sympy.Symbol(name, positive=True), unit) for name, unit in

@@ -80,11 +80,21 @@ class Formula:
         return self.unit == BOOLEAN
 
 
-def _Located(message, node=None, hint=None, col=None) -> FormulaError:
-    """A :class:`FormulaError` placed at ``node`` (or at ``col``) in the formula text."""
+SYNTAX = "MV300"
+"""Not in the formula language: syntax, a construct not allowed, too long or too deep, division by zero."""
+
+UNKNOWN = "MV302"
+"""A name or function the formula may not use (not declared, not in the list)."""
+
+UNIT_MISMATCH = "MV303"
+"""Values in different units added, subtracted, compared, chosen between or passed to one function."""
+
+
+def _Located(message, node=None, hint=None, col=None, code=SYNTAX) -> FormulaError:
+    """A :class:`FormulaError` with ``code``, placed at ``node`` (or at ``col``) in the formula text."""
     if col is None:
         col = getattr(node, "col_offset", 0) if node is not None else 0
-    return FormulaError(message, col=col, hint=hint)
+    return FormulaError(message, col=col, hint=hint, code=code)
 
 
 def parse_formula(text: str, env: dict, *, what: str = "formula") -> Formula:
@@ -195,7 +205,7 @@ class _Builder:
                 close = [known for known in self.env if known.lower() == name.lower()]
             hint = ("did you mean " + " or ".join(repr(c) for c in close) + "?") if close else \
                 "declare it under 'symbols' (with a unit) or 'definitions'"
-            raise _Located(f"unknown name {name!r}", node, hint=hint)
+            raise _Located(f"unknown name {name!r}", node, hint=hint, code=UNKNOWN)
         self.names.add(name)
         return term.expr, term.unit
 
@@ -292,7 +302,7 @@ class _Builder:
         spec = FUNCTIONS.get(name)
         if spec is None:
             close = difflib.get_close_matches(name, list(FUNCTIONS), n=1)
-            raise _Located(f"unknown function {name!r}", node,
+            raise _Located(f"unknown function {name!r}", node, code=UNKNOWN,
                            hint=f"did you mean {close[0]!r}?" if close else "allowed: " + ", ".join(sorted(FUNCTIONS)))
         constructor, least, most, _doc = spec
         if node.keywords:
@@ -316,9 +326,9 @@ class _Builder:
         rhs_node = getattr(node, "right", None) or (getattr(node, "comparators", None) or [node])[0]
         rhs = ast.get_source_segment(self.source, rhs_node) or "?"
         if isinstance(node, (ast.Call, ast.IfExp)):
-            raise _Located(f"cannot {verb} values in {left} and {right}", node)
+            raise _Located(f"cannot {verb} values in {left} and {right}", node, code=UNIT_MISMATCH)
         raise _Located(f"cannot {verb} {left} and {right}: {lhs!r} is in {left}, {rhs!r} is in {right}", node,
-                       hint="check each symbol's unit; a rate needs multiplying by a notional")
+                       hint="check each symbol's unit; a rate needs multiplying by a notional", code=UNIT_MISMATCH)
 
     @staticmethod
     def _need_number(unit: Unit, node, where: str) -> None:

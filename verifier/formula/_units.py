@@ -17,6 +17,8 @@ import ast
 import warnings
 from dataclasses import dataclass
 
+from verifier.errors import VerifierError
+
 MAX_UNIT_LENGTH = 100
 
 
@@ -79,8 +81,10 @@ def parse_expression_tree(source: str) -> ast.Expression:
         return ast.parse(source, mode="eval")
 
 
-class UnitSyntaxError(ValueError):
-    """The unit text is not a product/quotient of dimension names."""
+class UnitSyntaxError(VerifierError, ValueError):
+    """The unit text is not a product/quotient of dimension names (``MV301``)."""
+
+    code = "MV301"
 
 
 def parse_unit(text: str) -> Unit:

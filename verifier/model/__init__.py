@@ -4,17 +4,20 @@ Build them with :func:`verifier.read.load_rule`; evaluate definitions exactly wi
 :func:`verifier.model.evaluate.evaluate`.
 """
 
+from verifier.model.products import Product
 from verifier.model.rule import Condition, Definition, Display, Example, ModeView, Published, Rule, Source
-from verifier.model.symbols import Parameter, SymbolSpec, in_domain, parse_domain
+from verifier.model.symbols import SYMBOL_ROLES, Parameter, SymbolSpec, in_domain, parse_domain
 from verifier.model.tiers import TierRow, TierSet, TierTable
 
 __all__ = [
+    "SYMBOL_ROLES",
     "Condition",
     "Definition",
     "Display",
     "Example",
     "ModeView",
     "Parameter",
+    "Product",
     "Published",
     "Rule",
     "Source",

@@ -43,12 +43,17 @@ def to_rational(value) -> sympy.Rational:
     return sympy.Rational(value.numerator, value.denominator)
 
 
-def substitutions(mode, values: dict, *, date=None, tiers=None, market=None, needed=None) -> dict:
+def substitutions(mode, values: dict, *, date=None, tiers=None, market=None, needed=None, parameters=None) -> dict:
     """SymPy symbol -> Rational for every parameter (at ``date``), given value and tier column.
 
-    Tier columns are looked up only for tier symbols in ``needed`` (all of them when None).
+    Tier columns are looked up only for tier symbols in ``needed`` (all of them when None).  Parameters are looked
+    up only for the names in ``parameters`` (all of the mode's when None; the tier basis's own when a tier is
+    looked up): a parameter the formula does not use must not stop it for want of a value on ``date``.
     """
-    subs = {p.sympy: to_rational(p.value_at(date)) for p in mode.parameters.values()}
+    wanted = set(mode.parameters) if parameters is None else set(parameters)
+    if mode.tier_basis is not None:
+        wanted |= {s.name for s in mode.tier_basis.expr.free_symbols}
+    subs = {p.sympy: to_rational(p.value_at(date)) for name, p in mode.parameters.items() if name in wanted}
     for name, value in values.items():
         spec = mode.symbols.get(name) or mode.parameters.get(name)
         if spec is None:
@@ -77,7 +82,8 @@ def evaluate(mode, definition: str, values: dict, *, date=None, tiers=None, mark
     expr = mode.definitions[definition].expr
     needed = {s.name for s in expr.free_symbols}
     # xreplace, not subs: a plain structural replacement of symbols by Rationals is exact and ~10x faster.
-    result = expr.xreplace(substitutions(mode, values, date=date, tiers=tiers, market=market, needed=needed))
+    result = expr.xreplace(substitutions(mode, values, date=date, tiers=tiers, market=market, needed=needed,
+                                         parameters=needed))
     if result.free_symbols:
         raise EvaluationError(f"{definition!r} still needs " + ", ".join(sorted(s.name for s in result.free_symbols)))
     if result.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
@@ -89,7 +95,8 @@ def holds(mode, condition: str, values: dict, *, date=None, tiers=None, market=N
     """Whether ``condition`` holds in ``mode`` at ``values``: exact, so a value on the boundary tells '<' from '<='."""
     relation = mode.conditions[condition].relation
     needed = {s.name for s in relation.free_symbols}
-    result = relation.xreplace(substitutions(mode, values, date=date, tiers=tiers, market=market, needed=needed))
+    result = relation.xreplace(substitutions(mode, values, date=date, tiers=tiers, market=market, needed=needed,
+                                             parameters=needed))
     if result not in (sympy.true, sympy.false):
         raise EvaluationError(f"{condition!r} still needs " + ", ".join(sorted(s.name for s in result.free_symbols)))
     return bool(result)

@@ -12,7 +12,18 @@ import datetime as _dt
 from dataclasses import dataclass, field
 from fractions import Fraction
 
+from verifier.errors import SpecError, UsageError
 from verifier.formula import Formula, Term, Unit
+from verifier.model.products import Product
+
+
+class UnknownModeError(UsageError, KeyError):
+    """A mode the rule does not have was asked for (``MV002``); a ``KeyError`` as well, as a missing key is."""
+
+    code = "MV002"
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -129,7 +140,7 @@ class Display:
         elif mode == "toward-zero":
             n = floor + (rest > 0 and units < 0)
         else:  # the schema allows no other value
-            raise ValueError(f"unknown rounding {mode!r}")
+            raise SpecError(f"unknown rounding {mode!r}", code="MV204")
         return n * self.price_tick
 
     @property
@@ -155,6 +166,7 @@ class ModeView:
     definitions: dict  # name -> Definition, expanded
     conditions: dict  # name -> Condition
     tier_basis: Formula | None = None
+    leverage: Fraction | None = None  # the maximum leverage of the pairs this mode is for, when it declares one
 
     @property
     def env(self) -> dict:
@@ -186,7 +198,7 @@ class Rule:
     id: str
     title: str
     exchange: str
-    product: str
+    product: Product
     description: str | None
     price: str
     collateral_unit: Unit | None
@@ -203,6 +215,7 @@ class Rule:
     file: str
     content_hash: str
     document: object = field(repr=False, default=None)  # the located Document, for error positions
+    verify_skip: dict = field(default_factory=dict)  # property name -> why it does not hold for this rule by design
 
     @property
     def price_symbol(self):
@@ -210,13 +223,15 @@ class Rule:
 
     @property
     def is_inverse(self) -> bool:
-        return self.product.startswith("inverse")
+        """Margined in the base asset (the product kind says so; read checks the collateral unit agrees)."""
+        return self.product.inverse
 
     def mode(self, name: str) -> ModeView:
+        """The mode called ``name``; raises :class:`UnknownModeError` (a ``KeyError`` too) naming the modes there are."""
         try:
             return self.modes[name]
         except KeyError:
-            raise KeyError(f"rule {self.id!r} has no mode {name!r}; it has {', '.join(self.modes)}") from None
+            raise UnknownModeError(f"rule {self.id!r} has no mode {name!r}; it has {', '.join(self.modes)}") from None
 
     def locate(self, *path) -> tuple[int, int]:
         """(line, col) of a value in the rule file, for error messages."""

@@ -5,6 +5,10 @@
 >>> p = Parameter("theta", None, "liquidation threshold", "src", ((_d("2019-01-01"), Fraction(11, 10)),), None, None)
 >>> p.value_at(_d("2020-05-05"))
 Fraction(11, 10)
+>>> p.value_at(_d("2000-01-01"))
+Traceback (most recent call last):
+...
+verifier.errors.EvaluationError: parameter 'theta' has no value on 2000-01-01: its first effective date is 2019-01-01
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from fractions import Fraction
 
 import sympy
 
+from verifier.errors import EvaluationError, SpecError
 from verifier.formula import Unit
 
 _DOMAIN_PART = re.compile(r"^\s*(>=|>|<=|<|!=)\s*(-?[0-9.]+)\s*$")
@@ -25,15 +30,24 @@ def _d(text: str) -> _dt.date:
     return _dt.date.fromisoformat(text)
 
 
+class DomainSyntaxError(SpecError, ValueError):
+    """A symbol's ``domain`` text is not comparisons joined by 'and' (``MV205``)."""
+
+    code = "MV205"
+
+
 def parse_domain(text: str | None) -> tuple:
-    """Parse ``"> 0 and <= 1"`` into ``(("<op>", Fraction), ...)``; empty for no domain."""
+    """Parse ``"> 0 and <= 1"`` into ``(("<op>", Fraction), ...)``; empty for no domain.
+
+    Raises :class:`DomainSyntaxError` on anything else.
+    """
     if not text:
         return ()
     parts = []
     for piece in text.split(" and "):
         match = _DOMAIN_PART.match(piece)
         if not match:
-            raise ValueError(f"cannot read domain part {piece.strip()!r}; write e.g. '> 0' or '>= 0 and < 1'")
+            raise DomainSyntaxError(f"cannot read domain part {piece.strip()!r}; write e.g. '> 0' or '>= 0 and < 1'")
         parts.append((match.group(1), Fraction(match.group(2))))
     return tuple(parts)
 
@@ -62,9 +76,26 @@ def make_sympy_symbol(name: str, domain: tuple, one_of: tuple | None) -> sympy.S
     return sympy.Symbol(name, **assumptions)
 
 
+SYMBOL_ROLES = {
+    "side": "+1 for a long, -1 for a short",
+    "entry": "the position's entry price",
+    "size": "the position's size (coins, contracts, lots or the quote face value)",
+    "price": "a price other than the entry price, in the price symbol's unit",
+    "leverage": "the leverage chosen for the position, from 1 to the maximum leverage",
+    "max_leverage": "the market's maximum leverage; caps the leverage drawn with it",
+    "rate": "a fraction such as a fee or maintenance margin rate (0 to 20 %)",
+    "ratio": "a dimensionless number that is not a rate",
+    "money": "an amount that is never negative (a balance, a margin, a sum of margins)",
+    "signed_money": "an amount that may be negative (a PnL, a bracket's deduction)",
+    "choice": "one of a listed set of values other than a side",
+}
+"""What a symbol is, for test generation: role -> meaning.  A symbol declares its ``role`` where its unit, domain,
+``one_of``, ``others`` and snapshot reading cannot tell (the schema lists the same values)."""
+
+
 @dataclass(frozen=True)
 class SymbolSpec:
-    """A declared symbol: unit, meaning, where its value comes from."""
+    """A declared symbol: unit, meaning, where its value comes from, and (optionally) its declared role."""
 
     name: str
     unit: Unit
@@ -77,6 +108,7 @@ class SymbolSpec:
     source: str | None = None
     sympy: object = None
     readings: dict = field(default_factory=dict)  # account kind -> the reading parsed over model.snapshot fields
+    role: str | None = None  # one of SYMBOL_ROLES, when the rule declares it
 
     def snapshot_formula(self, account: str) -> str | None:
         """The snapshot reading for this account kind ('cross' or 'isolated'), as written, if any."""
@@ -102,7 +134,8 @@ class Parameter:
     def value_at(self, date: _dt.date | None = None) -> Fraction:
         """The value in force on ``date`` (the latest value when ``date`` is None).
 
-        Raises ``LookupError`` when ``date`` is before the first effective date.
+        Raises :class:`~verifier.errors.EvaluationError` (``MV404``) when ``date`` is before the first effective
+        date: the rule says nothing about that day, and guessing a value would change the answer.
         """
         if date is None:
             return self.values[-1][1]
@@ -111,5 +144,8 @@ class Parameter:
             if since <= date:
                 current = value
         if current is None:
-            raise LookupError(f"parameter {self.name!r} has no value before {self.values[0][0].isoformat()}")
+            first = self.values[0][0].isoformat()
+            raise EvaluationError(f"parameter {self.name!r} has no value on {date.isoformat()}: its first effective "
+                                  f"date is {first}", code="MV404",
+                                  hint=f"choose a date on or after {first}")
         return current

@@ -34,7 +34,7 @@ def load_tier_table(path: Path) -> tuple[TierTable | None, list[Diagnostic], byt
         try:
             columns[name] = parse_unit(spec["unit"])
         except UnitSyntaxError as exc:
-            problems.append(doc.diagnostic("MV301", str(exc), ("columns", name, "unit")))
+            problems.append(doc.diagnostic(exc.code, str(exc), ("columns", name, "unit")))
     bounds = data["bounds"]
     rows = []
     for index, row in enumerate(data["rows"]):
@@ -63,7 +63,7 @@ def load_tier_table(path: Path) -> tuple[TierTable | None, list[Diagnostic], byt
     try:
         basis_unit = parse_unit(data["basis"]["unit"])
     except UnitSyntaxError as exc:
-        problems.append(doc.diagnostic("MV301", str(exc), ("basis", "unit")))
+        problems.append(doc.diagnostic(exc.code, str(exc), ("basis", "unit")))
         basis_unit = None
     if problems:
         return None, problems, raw

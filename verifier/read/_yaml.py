@@ -28,7 +28,7 @@ from fractions import Fraction
 
 import yaml
 
-from verifier.errors import Diagnostic
+from verifier.errors import Diagnostic, SpecError
 from verifier.read._jsonpath import json_path
 
 try:  # libyaml is an order of magnitude faster on large files; PyYAML wheels ship it.
@@ -97,12 +97,14 @@ class Document:
         return Diagnostic(code, message, file=self.file, line=line, col=col, json_path=json_path(tuple(path)), hint=hint)
 
 
-class DocumentError(Exception):
-    """Raised when a file cannot be read into data at all; carries the diagnostics."""
+class DocumentError(SpecError):
+    """Raised when a file cannot be read into data at all; carries the diagnostics (its code is the first's)."""
+
+    code = "MV100"
 
     def __init__(self, diagnostics: list[Diagnostic]):
-        super().__init__("; ".join(d.message for d in diagnostics))
-        self.diagnostics = diagnostics
+        super().__init__("; ".join(d.message for d in diagnostics), diagnostics,
+                         code=diagnostics[0].code if diagnostics else None)
 
 
 def read_file(path) -> Document:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from verifier.errors import Diagnostic, SpecError
-from verifier.read._build import build_rule
+from verifier.read.rule import build_rule
 from verifier.read._schema import schema_diagnostics
 from verifier.read._tierfile import load_tier_table
 from verifier.read._yaml import Document, DocumentError, read_file

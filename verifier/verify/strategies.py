@@ -25,6 +25,9 @@ from fractions import Fraction
 
 from hypothesis import strategies as st
 
+from verifier.formula import DIMENSIONLESS
+from verifier.model.snapshot import FIELD_SYMBOLS, fields_of
+
 PRICE_LEVELS = tuple(Fraction(10) ** k for k in range(-8, 7))  # 1e-8 .. 1e6, the brief's span
 TINY = Fraction(1, 10**9)
 
@@ -68,37 +71,31 @@ def inputs_of(rule, mode, extra: tuple = ("bankruptcy",)) -> list:
     return sorted(n for n in names if n in mode.symbols)
 
 
-def _reading(spec, account) -> str:
-    return spec.snapshot_formula(account) or ""
-
-
 def role(rule, mode, name: str) -> str:
-    """What a symbol is, for drawing it: 'side', 'entry', 'size', 'leverage', 'max_leverage', 'rate',
-    'signed_money', 'money', 'price', 'ratio' or 'choice'."""
+    """What a symbol is, for drawing it: one of :data:`verifier.model.SYMBOL_ROLES`.
+
+    The role the rule declares, else one derived from what the rule states in data (never from the prose of
+    ``meaning``): ``one_of``, the snapshot reading, the unit, the domain and the definition an ``others`` symbol sums.
+    """
     spec = mode.symbols[name]
-    reading = _reading(spec, mode.account)
-    meaning = (spec.meaning or "").lower()
+    if spec.role is not None:
+        return spec.role
+    reading = spec.reading(mode.account)
+    fields = fields_of(reading) if reading is not None else set()
     if spec.one_of:
         return "side" if set(spec.one_of) == {1, -1} else "choice"
-    if reading == "entryPrice":
+    if reading == FIELD_SYMBOLS["entryPrice"]:
         return "entry"
-    if "contracts" in reading and "collateral" not in reading:
+    if "contracts" in fields and "collateral" not in fields:
         return "size"
-    unit = str(spec.unit)
-    if unit == "1":
-        if "maximum leverage" in meaning or "max leverage" in meaning:
-            return "max_leverage"
-        if reading == "leverage" or "leverage" in meaning:
+    if spec.unit == DIMENSIONLESS:
+        if reading == FIELD_SYMBOLS["leverage"]:
             return "leverage"
-        upper = [b for op, b in spec.domain if op in ("<", "<=")]
-        if upper and min(upper) <= 1 or not spec.domain or "rate" in meaning:
-            return "rate"
-        return "ratio"
-    if unit == "quote/base":
+        upper = [bound for op, bound in spec.domain if op in ("<", "<=")]
+        return "rate" if not spec.domain or upper and min(upper) <= 1 else "ratio"
+    if spec.unit == mode.symbols[rule.price].unit:
         return "price"
-    if spec.others and "pnl" in spec.others.lower():
-        return "signed_money"
-    if not spec.domain and not spec.others:
+    if spec.others == "upnl" or not spec.domain and not spec.others:  # the contract's PnL, or an unbounded amount
         return "signed_money"
     return "money"
 

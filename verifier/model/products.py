@@ -1,0 +1,44 @@
+"""Product kinds: the one place that says what 'inverse', 'spot' and 'futures' mean.
+
+A :class:`Product` is a ``str`` (``rule.product == "spot-margin"`` holds), so text, JSON and the schema's enum
+keep working; the properties answer what code used to work out from the text or from the collateral unit.
+
+>>> Product("inverse-perpetual").inverse, Product("spot-margin").spot, Product("linear-future").futures
+(True, True, True)
+>>> f"{Product.SPOT_MARGIN}", Product.SPOT_MARGIN == "spot-margin"
+('spot-margin', True)
+"""
+
+from __future__ import annotations
+
+import enum
+
+
+class Product(enum.StrEnum):
+    """What a rule is for, as the rule file's ``product`` says (the schema lists the same values)."""
+
+    LINEAR_PERPETUAL = "linear-perpetual"
+    INVERSE_PERPETUAL = "inverse-perpetual"
+    LINEAR_FUTURE = "linear-future"
+    INVERSE_FUTURE = "inverse-future"
+    SPOT_MARGIN = "spot-margin"
+
+    @property
+    def inverse(self) -> bool:
+        """Contracts quoted in the quote currency but margined and settled in the base asset (coin-margined)."""
+        return self in (Product.INVERSE_PERPETUAL, Product.INVERSE_FUTURE)
+
+    @property
+    def spot(self) -> bool:
+        """Spot margin: an account holds assets and owes loans; there are no contracts."""
+        return self is Product.SPOT_MARGIN
+
+    @property
+    def futures(self) -> bool:
+        """Perpetual or dated futures contracts (linear or inverse)."""
+        return not self.spot
+
+    @property
+    def collateral_unit(self) -> str:
+        """The unit margin is counted in: the base asset for inverse products, the quote currency otherwise."""
+        return "base" if self.inverse else "quote"

@@ -1,0 +1,100 @@
+"""Turn a schema-valid rule document into a :class:`~verifier.model.Rule`, with the semantic checks.
+
+Everything the JSON Schema cannot say is checked by the part that reads it: references (sources, symbols, modes,
+tier tables) exist; units are known and formulas are unit-consistent; definitions do not refer to each other in a
+cycle; dates are real and increasing; examples give every input their expectations need.  Problems are collected,
+not raised one at a time.
+
+>>> from verifier.read._yaml import read_file
+>>> rule, problems = build_rule(read_file("rules/binance/usdm-perpetual.yaml"))
+>>> rule.id, problems
+('binance/usdm-perpetual', [])
+"""
+
+from __future__ import annotations
+
+import hashlib
+from fractions import Fraction
+from pathlib import Path
+
+from verifier.errors import Diagnostic
+from verifier.formula import Unit, parse_unit
+from verifier.model.products import Product
+from verifier.model.rule import Display, Rule
+from verifier.read._yaml import Document
+from verifier.read.rule.context import RuleContext
+from verifier.read.rule.examples import read_examples
+from verifier.read.rule.modes import RuleParts, read_modes
+from verifier.read.rule.parameters import read_parameters
+from verifier.read.rule.published import read_published
+from verifier.read.rule.sources import read_sources, read_units
+from verifier.read.rule.symbols import check_symbol_parameter_clash, read_symbols
+from verifier.read.rule.tiers import read_tiers
+
+FORMAT_SALT = b"margin-verifier rule format 1\n"
+"""Goes into every content hash, so a change of format invalidates caches keyed by it."""
+
+
+def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
+    """Build the rule from a schema-valid document; returns (rule or None, diagnostics)."""
+    ctx = RuleContext(doc)
+    data = doc.data
+    digest = hashlib.sha256(FORMAT_SALT + doc.text.encode("utf-8"))
+    ctx.sources = read_sources(ctx, data)
+    ctx.units = read_units(data)
+    symbols = read_symbols(ctx, data["symbols"], ("symbols",))
+    parameters = read_parameters(ctx, data.get("parameters", {}), ("parameters",))
+    check_symbol_parameter_clash(ctx, parameters, symbols, ("parameters",))
+    product = Product(data["product"])
+    collateral_unit = _check_header(ctx, data, symbols, product)
+    tiers = read_tiers(ctx, data, symbols, Path(doc.file).parent, digest)
+    consistent = collateral_unit if collateral_unit == parse_unit(product.collateral_unit) else None  # else MV462
+    modes = read_modes(ctx, RuleParts(data, symbols, parameters, tiers, product, consistent))
+    published = read_published(ctx, data, modes)
+    examples = read_examples(ctx, data, modes, tiers)
+    display = _display(ctx, data)
+    if ctx.problems:
+        return None, ctx.problems
+    return Rule(
+        id=data["rule"], title=data["title"], exchange=data["exchange"], product=product,
+        description=data.get("description"), price=data["price"], collateral_unit=collateral_unit,
+        position_modes=tuple(data.get("position_modes", ())), sources=ctx.sources, symbols=symbols,
+        parameters=parameters, tiers=tiers, modes=modes, published=published, examples=examples,
+        display=display, disagreements=list(data.get("disagreements", [])), file=doc.file,
+        content_hash=digest.hexdigest(), document=doc, verify_skip=dict(data.get("verify", {}).get("skip", {}))), []
+
+
+def _check_header(ctx: RuleContext, data: dict, symbols: dict, product: Product) -> Unit | None:
+    """The price symbol is declared, the id starts with the exchange; returns the collateral unit.
+
+    The product kind says which unit margin is counted in (base for inverse products, quote otherwise): a
+    declared ``collateral_unit`` must agree with it, and an absent one is the product's.
+    """
+    if data["price"] not in symbols:
+        ctx.error("MV461", f"price symbol {data['price']!r} is not declared under 'symbols'", ("price",),
+                  hint=ctx.suggest(data["price"], symbols))
+    if data["rule"].split("/")[0] != data["exchange"]:
+        ctx.error("MV460", f"rule id {data['rule']!r} does not start with the exchange {data['exchange']!r}",
+                  ("rule",), hint=f"use '{data['exchange']}/<product>'")
+    implied = parse_unit(product.collateral_unit)
+    if "collateral_unit" not in data:
+        return implied
+    declared = ctx.unit_of(data["collateral_unit"], ("collateral_unit",))
+    if declared is not None and declared != implied:
+        kind = "an inverse" if product.inverse else "a spot-margin" if product.spot else "a linear"
+        ctx.error("MV462", f"{kind} product ({product}) is margined in {implied}, but collateral_unit is {declared}",
+                  ("collateral_unit",), hint="inverse products are margined in the base asset, linear and spot-margin "
+                                             "ones in the quote currency: fix 'product' or 'collateral_unit'")
+    return declared
+
+
+def _display(ctx: RuleContext, data: dict) -> Display:
+    """How prices are shown (tick and rounding); the sources of the disagreements and the display exist."""
+    for index, item in enumerate(data.get("disagreements", [])):
+        for position, ref in enumerate(item["sources"]):
+            ctx.check_source(ref, ("disagreements", index, "sources", position))
+    price = data.get("display", {}).get("price")
+    if not price:
+        return Display(None, None)
+    ctx.check_source(price.get("source"), ("display", "price", "source"))
+    return Display(Fraction(price["tick"]), price["rounding"])

@@ -1,0 +1,72 @@
+"""Published formulas: an exchange's own closed form for ``<condition>_price`` in some modes, to be proved."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from verifier.errors import FormulaError
+from verifier.formula import ANY, Term, parse_formula
+from verifier.model.rule import Published
+from verifier.read.rule.context import RuleContext
+from verifier.read.rule.symbols import read_symbols
+
+
+def read_published(ctx: RuleContext, data: dict, modes: dict) -> dict:
+    """quantity -> [Published] for every entry under ``published`` that reads cleanly."""
+    published = {}
+    for quantity, entries in data.get("published", {}).items():
+        published[quantity] = []
+        for index, entry in enumerate(entries):
+            path = ("published", quantity, index)
+            ctx.check_source(entry["source"], path + ("source",))
+            item = _entry(ctx, quantity, entry, index, path, modes)
+            if item is not None:
+                published[quantity].append(item)
+    return published
+
+
+def _entry(ctx: RuleContext, quantity: str, entry: dict, index: int, path: tuple, modes: dict) -> Published | None:
+    """The entry read in each mode it names (it must read in all of them); None after a problem."""
+    condition_name = quantity[: -len("_price")]
+    extra = read_symbols(ctx, entry.get("symbols", {}), path + ("symbols",))
+    item = None
+    for position, mode_name in enumerate(entry["modes"]):
+        mode = modes.get(mode_name)
+        if mode is None:
+            ctx.error("MV441", f"unknown mode {mode_name!r}", path + ("modes", position),
+                      hint=ctx.suggest(mode_name, modes))
+            continue
+        condition = mode.conditions.get(condition_name)
+        if condition is None:
+            ctx.error("MV440", f"'{quantity}' needs a condition named {condition_name!r} in mode {mode_name!r}",
+                      ("published", quantity), at_key=True, hint=ctx.suggest(condition_name, mode.conditions))
+            return None
+        item = _in_mode(ctx, quantity, entry, index, path, mode, condition, extra)
+        if item is None:
+            return None
+    return item
+
+
+def _in_mode(ctx: RuleContext, quantity, entry, index, path, mode, condition, extra) -> Published | None:
+    env = {n: Term(s.sympy, s.unit or ANY) for n, s in mode.symbols.items()}
+    env.update({n: Term(p.sympy, p.unit or ANY) for n, p in mode.parameters.items()})
+    env.update({n: Term(s.sympy, s.unit or ANY) for n, s in extra.items()})
+    where = {}
+    for key, value in entry.get("where", {}).items():
+        if key not in env:
+            ctx.error("MV442", f"'where' fixes {key!r}, which is not a symbol", path + ("where", key),
+                      hint=ctx.suggest(key, env), at_key=True)
+            continue
+        where[key] = Fraction(value)
+    try:
+        formula = parse_formula(entry["formula"], env, what=f"published {quantity}")
+    except FormulaError as exc:
+        ctx.formula_error(exc, path + ("formula",))
+        return None
+    target = mode.symbols[condition.solve_for].unit
+    if target is not None and formula.unit not in (target, ANY):
+        ctx.error("MV443", f"published {quantity} is in {formula.unit}, but {condition.solve_for!r} is in {target}",
+                  path + ("formula",))
+        return None
+    return Published(quantity, formula, tuple(entry["modes"]), entry.get("position_mode"), where, entry["source"],
+                     entry.get("note"), index)
