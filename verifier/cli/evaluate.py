@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import sys
 
+from verifier.report.evaluate import FORMATS
+
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("evaluate", help="evaluate an account snapshot (ccxt field names) exactly",
@@ -12,7 +14,7 @@ def add_parser(sub) -> None:
                                         "position's liquidation price, maintenance margin, PnL and tier.")
     parser.add_argument("rule", metavar="RULE", help="a rule file or a rule id such as binance/usdm-perpetual")
     parser.add_argument("snapshot", metavar="SNAPSHOT", help="a JSON or YAML snapshot file")
-    parser.add_argument("--format", choices=["text", "json"], default="text", help="output format (default: text)")
+    parser.add_argument("--format", choices=list(FORMATS), default="text", help="output format (default: text)")
     parser.add_argument("--json", dest="format", action="store_const", const="json", help="the same as --format json")
     parser.add_argument("--date", help="evaluate with parameters in force on this date (YYYY-MM-DD)")
     parser.set_defaults(run=run)

@@ -160,16 +160,20 @@ def _schema_problems(document: Document) -> list[Diagnostic]:
     if not isinstance(document.data, dict):
         return [_Locator(document).at("MV600", "a snapshot must be a mapping with 'marginMode' and 'positions' "
                                                "or 'balances'", ())]
+    errors = list(_validator().iter_errors(document.data))
+    # 'unknown field entryprice' + 'missing entryPrice' is one mistake: keep the unknown field, which says where
+    typos = {(tuple(e.absolute_path), _close(key, list(e.schema.get("properties", {}))))
+             for e in errors if e.validator == "additionalProperties" for key in e.instance}
     out, seen = [], set()
-    for error in _validator().iter_errors(document.data):
-        for diagnostic in _convert(document, error):
+    for error in errors:
+        for diagnostic in _convert(document, error, typos):
             if (diagnostic.json_path, diagnostic.message) not in seen:
                 seen.add((diagnostic.json_path, diagnostic.message))
                 out.append(diagnostic)
     return sorted(out, key=lambda d: (d.line, d.col))
 
 
-def _convert(document: Document, error) -> list[Diagnostic]:
+def _convert(document: Document, error, typos: set) -> list[Diagnostic]:
     """One schema error as account diagnostics: worded for snapshots, coded MV600-MV602 by the kind of error."""
     path, kind = tuple(error.absolute_path), error.validator
     schema = error.schema if isinstance(error.schema, dict) else {}
@@ -182,7 +186,7 @@ def _convert(document: Document, error) -> list[Diagnostic]:
     if kind == "required":  # one diagnostic per missing key (duplicates are dropped by the caller)
         return [locate("MV600", f"{where} is missing {key!r}", path,
                        _HINTS.get(key) or (_HINTS["position"] if where == "position" else None))
-                for key in error.validator_value if key not in error.instance]
+                for key in error.validator_value if key not in error.instance and (path, key) not in typos]
     if kind == "additionalProperties":
         known = list(schema.get("properties", {}))
         return [locate("MV600", f"unknown field {key!r}", path + (key,), _did_you_mean(key, known), at_key=True)
@@ -203,6 +207,11 @@ def _shown(value) -> str:
         dict, list)) else ("a mapping" if isinstance(value, dict) else "a list")
 
 
-def _did_you_mean(key: str, known: list) -> str:
+def _close(key: str, known: list) -> str | None:
     close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-    return f"did you mean {close[0]!r}?" if close else "fields of this format: " + ", ".join(known)
+    return close[0] if close else None
+
+
+def _did_you_mean(key: str, known: list) -> str:
+    close = _close(key, known)
+    return f"did you mean {close!r}?" if close else "fields of this format: " + ", ".join(known)
