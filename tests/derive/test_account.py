@@ -8,7 +8,8 @@ from fractions import Fraction as F
 import pytest
 
 from verifier.derive import price_at
-from verifier.derive.account import declared_leverage, evaluate_account, select_mode
+from verifier.derive.account import evaluate_account
+from verifier.derive.account_mode import declared_leverage, select_mode
 from verifier.errors import EvaluationError, SpecError
 from verifier.model.evaluate import substitutions, used_parameters
 from verifier.read import load_rule

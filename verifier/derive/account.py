@@ -8,8 +8,8 @@ the price, :mod:`verifier.derive.hedge`), and the status from the rule's own con
 quote balance counts in the others sums and has no price of its own.
 
 The result is numbers (exact :class:`~fractions.Fraction`) and reasons; :mod:`verifier.report.evaluate` writes it.
-Every problem is an :class:`~verifier.errors.EvaluationError` with a located diagnostic (the account's places,
-or the rule file's).
+Every problem is an :class:`~verifier.errors.EvaluationError` with a located diagnostic (the account's places;
+what the rule lacks is checked first, in :mod:`verifier.derive.account_mode`, and located in the rule file).
 
 >>> from verifier.read import load_rule
 >>> from verifier.read.account import account_from_data
@@ -27,10 +27,11 @@ from fractions import Fraction
 
 import sympy
 
+from verifier.derive.account_mode import check_date, check_readable, needed_symbols, select_mode
 from verifier.derive.hedge import solve_hedged
 from verifier.derive.tiers import solve_price
-from verifier.errors import DerivationError, Diagnostic, EvaluationError
-from verifier.model.evaluate import substitutions, to_fraction, used_parameters
+from verifier.errors import DerivationError, EvaluationError
+from verifier.model.evaluate import substitutions, to_fraction
 from verifier.model.rule import Display
 from verifier.model.snapshot import evaluate_reading, fields_of
 
@@ -79,8 +80,8 @@ class _Leg:
 def evaluate_account(rule, account, date=None) -> AccountEvaluation:
     """Evaluate ``account`` (:class:`verifier.model.account.Account`) under ``rule`` with values in force on ``date``."""
     mode = select_mode(rule, account)
-    _check_date(rule, mode, date)
-    _check_readable(rule, mode, account)
+    check_date(rule, mode, date)
+    check_readable(rule, mode, account)
     legs = [_read_leg(rule, mode, account, position) for position in account.positions]
     for leg in legs:
         _at_mark(rule, mode, leg, date, account)
@@ -94,97 +95,6 @@ def evaluate_account(rule, account, date=None) -> AccountEvaluation:
         level = _value(mode, mode.definitions["margin_level"].expr, first, date, account, "margin_level")
     status = max((p.status for p in out), key=STATUSES.index, default="normal")
     return AccountEvaluation(rule.id, mode.name, rule.display, out, level, status)
-
-
-# --------------------------------------------------------------------------------------------- which mode, date
-
-
-def declared_leverage(mode) -> Fraction | None:
-    """The leverage a mode is for, or None when it is for any.
-
-    MERGE: the one place a mode's leverage is read from its NAME (``isolated-5x``); when ModeView.leverage lands,
-    this body becomes ``return mode.leverage``.
-    """
-    head, _, tail = mode.name.rpartition("-")
-    return Fraction(tail[:-1]) if head and tail.endswith("x") and tail[:-1].isdigit() else None
-
-
-def select_mode(rule, account):
-    """The rule's mode for this account: named by the file, else of its margin mode (by leverage when several)."""
-    if account.mode is not None:
-        if account.mode not in rule.modes:
-            raise account.error("MV601", f"rule {rule.id} has no mode {account.mode!r}", account.at("mode"),
-                                hint="one of " + ", ".join(rule.modes))
-        return rule.modes[account.mode]
-    matching = [m for m in rule.modes.values() if m.account == account.margin_mode]
-    if not matching:
-        raise account.error("MV601", f"rule {rule.id} has no {account.margin_mode} mode", account.at("marginMode"),
-                            hint="its modes: " + ", ".join(f"{m.name} ({m.account})" for m in rule.modes.values()))
-    if len(matching) > 1 and account.leverage is not None:
-        for mode in matching:
-            if declared_leverage(mode) == account.leverage:
-                return mode
-    return matching[0]  # the rule's first mode of that margin mode
-
-
-def _check_date(rule, mode, date) -> None:
-    """Every parameter the mode uses has a value in force on ``date``, and the rule says something about it.
-
-    A rule describes its product from its earliest dated value on; before that no value of it is known.
-    """
-    if date is None:
-        return
-    for parameter in used_parameters(mode):
-        since = parameter.values[0][0]
-        if since > date:
-            raise _rule_error(rule, "MV604", f"parameter {parameter.name!r} has no value on {date.isoformat()}: its "
-                                             f"first value is from {since.isoformat()}",
-                              _parameter_path(rule, mode, parameter.name),
-                              f"evaluate on or after {since.isoformat()} (--date), or add the earlier value to the "
-                              "rule with its source")
-    dated = [(p.values[0][0], p.name, m) for m in rule.modes.values() for p in m.parameters.values()]
-    if dated and min(dated, key=lambda item: item[:2])[0] > date:
-        since, name, owner = min(dated, key=lambda item: item[:2])
-        raise _rule_error(rule, "MV604", f"rule {rule.id} has no values before {since.isoformat()} (its earliest, "
-                                         f"parameter {name!r}): it says nothing about {date.isoformat()}",
-                          _parameter_path(rule, owner, name),
-                          f"evaluate on or after {since.isoformat()} (--date), or add the earlier values to the rule "
-                          "with their sources")
-
-
-def _check_readable(rule, mode, account) -> None:
-    """Every symbol the mode's conditions need can come from a snapshot (its reading), the tiers or the others."""
-    for name in sorted(_needed(mode)):
-        spec = mode.symbols[name]
-        if spec.others or spec.from_tiers or spec.snapshot_formula(account.margin_mode):
-            continue
-        raise _rule_error(rule, "MV605", f"the {mode.name} mode needs {name}, {spec.meaning}, which no snapshot "
-                                         "field gives: the symbol has no 'snapshot:' reading",
-                          _symbol_path(rule, mode, name),
-                          f"give {name} a 'snapshot:' reading over ccxt fields in the rule, or evaluate with a rule "
-                          "that reads it; a snapshot cannot supply it")
-
-
-def _needed(mode) -> set:
-    """Names of the symbols the mode's conditions use (expanded): every input of the answer."""
-    used = set().union(*(c.relation.free_symbols for c in mode.conditions.values()))
-    return {name for name, spec in mode.symbols.items() if spec.sympy in used}
-
-
-def _parameter_path(rule, mode, name) -> tuple:
-    return ("parameters", name) if name in rule.parameters else ("modes", mode.name, "parameters", name)
-
-
-def _symbol_path(rule, mode, name) -> tuple:
-    return ("symbols", name) if name in rule.symbols else ("modes", mode.name, "symbols", name)
-
-
-def _rule_error(rule, code, message, path, hint) -> EvaluationError:
-    """An error located in the rule file (the rule, not the account, lacks what is needed)."""
-    line, col = rule.locate(*path)
-    diagnostic = Diagnostic(code, message, file=rule.file, line=line, col=col, json_path="$." + ".".join(path),
-                            hint=hint)
-    return EvaluationError(message, [diagnostic], code=code)
 
 
 # --------------------------------------------------------------------------------------------- reading a position
@@ -202,7 +112,7 @@ def _reading_fields(account, position) -> dict:
 
 def _read_leg(rule, mode, account, position) -> _Leg:
     """The rule's symbols read from one position (tier columns it gives override the table)."""
-    fields, needed = _reading_fields(account, position), _needed(mode)
+    fields, needed = _reading_fields(account, position), needed_symbols(mode)
     values, tier_values = {}, {}
     for name, spec in mode.symbols.items():
         text = spec.snapshot_formula(account.margin_mode)
