@@ -62,8 +62,7 @@ def scenario_thresholds(scenario) -> list:
     Read from the simulator's view of the rule on the scenario date (``Scenario.rule`` is a SimRule whose modes hold
     the parameters in force, scenario overrides included). A condition written ``margin_level <op> <parameter>``
     gives that parameter's value; with no ``margin_level`` definition the simulator shows the liquidation
-    condition's lhs / rhs, whose threshold is 1. Other conditions draw no line. The level is a float only for
-    matplotlib to draw; the label carries the exact value.
+    condition's lhs / rhs, whose threshold is 1. Other conditions draw no line.
     """
     sim_rule, out = scenario.rule, []
     kinds = list(dict.fromkeys(a.get("mode") or a.get("kind") for a in scenario.data.get("accounts", [])))
@@ -74,7 +73,7 @@ def scenario_thresholds(scenario) -> list:
             level = _threshold(mode.view, name, params)
             label = f"{mode.name} {words} at margin level {number(level)}" if level is not None else None
             if label is not None and label not in [l for l, _ in out]:
-                out.append((label, float(level)))
+                out.append((label, level))
     return out
 
 
@@ -127,12 +126,12 @@ def _steps_table(rows, accounts) -> str:
 
 
 def _level_chart(path, result, rows, accounts, assets) -> list:
-    """The margin level of each account over the steps (floats only for matplotlib), with the thresholds."""
+    """The margin level of each account over the steps, with the thresholds."""
     levels = {a: [None] * len(rows) for a in accounts}
     for i, row in enumerate(rows):
         for cell in row["accounts"]:
             if cell.get("marginLevel") is not None:
-                levels[cell["id"]][i] = float(Fraction(cell["marginLevel"]))
+                levels[cell["id"]][i] = Fraction(cell["marginLevel"])
     series = [(a, ys) for a, ys in levels.items() if any(y is not None for y in ys)]
     if not series:
         return []
