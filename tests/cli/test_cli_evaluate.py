@@ -130,3 +130,23 @@ def test_bad_snapshot_is_exit_2_located_in_the_snapshot(tmp_path, text, code, me
 def test_malformed_date_is_a_usage_error():
     proc = run("evaluate", "binance/usdm-perpetual", SNAPSHOTS / "official-cross.json", "--date", "2024-13-01")
     assert proc.returncode == 2 and "error[MV002]" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_value_outside_its_symbols_domain_is_exit_2_at_the_field(tmp_path):
+    snapshot = tmp_path / "zero-entry.json"
+    snapshot.write_text(json.dumps({"marginMode": "cross", "walletBalance": "1000", "positions": [
+        {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": "1", "entryPrice": "0", "markPrice": "60000"}]}))
+    proc = run("evaluate", "binance/usdm-perpetual", snapshot)
+    assert proc.returncode == 2, proc.stderr
+    found = located(proc.stderr)
+    assert found["code"] == "MV602" and "must be > 0" in found["message"] and "$.positions[0].entryPrice" in proc.stderr
+
+
+def test_a_condition_that_divides_by_zero_is_exit_2_not_a_crash(tmp_path):
+    """A spot account that owes nothing has no margin level: was exit 3 ('Invalid comparison of non-real zoo')."""
+    snapshot = tmp_path / "no-debt.json"
+    snapshot.write_text(json.dumps({"marginMode": "cross", "quote": "USDT", "prices": {"BTC": "30000"},
+                                    "balances": {"USDT": {"total": "10"}, "BTC": {"total": "1"}}}))
+    proc = run("evaluate", "binance/spot-margin", snapshot)
+    assert proc.returncode == 2, proc.stderr
+    assert located(proc.stderr)["code"] == "MV603" and "divides by zero" in proc.stderr

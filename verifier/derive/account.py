@@ -34,6 +34,7 @@ from verifier.errors import DerivationError, EvaluationError
 from verifier.model.evaluate import substitutions, to_fraction
 from verifier.model.rule import Display
 from verifier.model.snapshot import evaluate_reading, fields_of
+from verifier.model.symbols import in_domain
 
 STATUSES = ("normal", "margin_call", "liquidation")
 """From best to worst; an account's status is the worst of its positions'."""
@@ -126,6 +127,7 @@ def _read_leg(rule, mode, account, position) -> _Leg:
         if value is None and not spec.from_tiers and name in needed:
             raise _missing_field(account, position, spec, name, fields)
         if value is not None:
+            _check_domain(account, position, name, spec, value)
             (tier_values if spec.from_tiers else values)[name] = value
     tables = rule.tiers.tables if rule.tiers is not None else {}
     if tables and account.kind == "futures" and any(n not in tier_values for n in mode.tier_symbols) \
@@ -135,6 +137,22 @@ def _read_leg(rule, mode, account, position) -> _Leg:
                             + "; or give maintenanceMarginPercentage and maintenanceAmount")
     market = position.symbol if position.symbol in tables else None
     return _Leg(position, market, {**values, **tier_values}, tier_values)
+
+
+def _check_domain(account, position, name, spec, value) -> None:
+    """A value read from the account lies in the symbol's declared domain (an entry price of 0 is not a price)."""
+    allowed = in_domain(value, spec.domain) and (not spec.one_of or value in spec.one_of)
+    if allowed:
+        return
+    reading = spec.snapshot_formula(account.margin_mode)
+    names = sorted(fields_of(spec.reading(account.margin_mode)))
+    on_account = names == ["walletBalance"] and "walletBalance" not in position.fields
+    place = account.at(names[0]) if on_account else position.at(names[0] if len(names) == 1 else None)
+    # numbers in a message are exact fractions (str of a Fraction: 3, 1/3); reports format through verifier.report
+    wanted = " and ".join(f"{op} {Fraction(b)}" for op, b in spec.domain) or \
+        "one of " + ", ".join(str(Fraction(v)) for v in spec.one_of)
+    raise account.error("MV602", f"{name} ({spec.meaning}) must be {wanted}; {reading} gives {Fraction(value)}", place,
+                        hint=f"the rule reads {name} as {reading}; check the snapshot's fields")
 
 
 def _missing_field(account, position, spec, name, fields) -> EvaluationError:
@@ -250,11 +268,20 @@ def _substituted(mode, expr, leg, date, account, what):
 
 
 def _holds(mode, name, leg, date, account) -> bool:
-    result = _substituted(mode, mode.conditions[name].relation, leg, date, account, f"the {name} condition")
-    if result not in (sympy.true, sympy.false):
-        raise account.error("MV603", f"cannot decide the {name} condition: it still needs "
-                                     + ", ".join(sorted(s.name for s in result.free_symbols)), leg.position.at())
-    return result is sympy.true
+    """Whether condition ``name`` holds at the leg's values, exactly; undecidable is an error, never 'normal'."""
+    condition = mode.conditions[name]
+    sides = [_substituted(mode, side, leg, date, account, f"the {name} condition")
+             for side in (condition.relation.lhs, condition.relation.rhs)]
+    needs = sorted({s.name for side in sides for s in side.free_symbols})
+    if needs:
+        raise account.error("MV603", f"cannot decide the {name} condition: it still needs " + ", ".join(needs),
+                            leg.position.at())
+    if any(side.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) for side in sides):
+        raise account.error("MV603", f"cannot decide the {name} condition ({condition.text}): it divides by zero at "
+                                     "these values", leg.position.at(),
+                            hint="a ratio with nothing in its denominator (a margin level with nothing owed) has no "
+                                 "value; the rule does not say what it means")
+    return bool(condition.relation.func(*sides))
 
 
 def _value(mode, expr, leg, date, account, what) -> Fraction | None:
