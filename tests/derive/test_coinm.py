@@ -4,9 +4,19 @@ from __future__ import annotations
 
 from fractions import Fraction as F
 
-from verifier.derive import derive_rule, evaluate_snapshot, price_at, prove_published
+from verifier.derive import derive_rule, price_at, prove_published
+from verifier.derive.account import evaluate_account
+from verifier.read import Document
+from verifier.read.account import account_from_data, account_from_document
+from verifier.report.evaluate import evaluation_data
 from verifier.read import load_rule
 from verifier.verify import check_paths
+
+
+def evaluate_snapshot(rule, snapshot, date=None) -> dict:
+    """A snapshot (dict or read Document) through the three stages: read, derive, report (section-4 JSON)."""
+    account = account_from_document(snapshot) if isinstance(snapshot, Document) else account_from_data(snapshot)
+    return evaluation_data(evaluate_account(rule, account, date=date))
 
 
 def test_coinm_checks_clean_and_proves_both_published_forms():

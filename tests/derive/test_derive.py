@@ -11,10 +11,20 @@ from pathlib import Path
 import pytest
 import sympy
 
-from verifier.derive import derive_rule, evaluate_snapshot, price_at, prove_published, solve_price
+from verifier.derive import derive_rule, price_at, prove_published, solve_price
+from verifier.derive.account import evaluate_account
+from verifier.read import Document
+from verifier.read.account import account_from_data, account_from_document
+from verifier.report.evaluate import evaluation_data
 from verifier.derive.proof import ProofResult
 from verifier.errors import SpecError
 from verifier.read import load_rule, read_file
+
+
+def evaluate_snapshot(rule, snapshot, date=None) -> dict:
+    """A snapshot (dict or read Document) through the three stages: read, derive, report (section-4 JSON)."""
+    account = account_from_document(snapshot) if isinstance(snapshot, Document) else account_from_data(snapshot)
+    return evaluation_data(evaluate_account(rule, account, date=date))
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent

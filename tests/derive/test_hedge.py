@@ -6,9 +6,18 @@ from fractions import Fraction as F
 
 import sympy
 
-from verifier.derive import evaluate_snapshot
+from verifier.derive.account import evaluate_account
 from verifier.derive.hedge import hedge_form, solve_hedged
-from verifier.read import load_rule
+from verifier.read import Document, load_rule
+from verifier.read.account import account_from_data, account_from_document
+from verifier.report.evaluate import evaluation_data
+
+
+def evaluate_snapshot(rule, snapshot, date=None) -> dict:
+    """A snapshot (dict or read Document) through the three stages: read, derive, report (section-4 JSON)."""
+    account = account_from_document(snapshot) if isinstance(snapshot, Document) else account_from_data(snapshot)
+    return evaluation_data(evaluate_account(rule, account, date=date))
+
 
 RULE = load_rule("binance/usdm-perpetual")
 
@@ -85,6 +94,5 @@ def test_cli_evaluate_hedge_snapshot_with_another_market():
     # the ETH leg holds both BTC legs at their marks (a different market): its price is the one-way answer
     one_way = json.loads((here / "snapshots" / "hedge-cross.json").read_text())
     one_way["positionMode"] = "one-way"
-    from verifier.derive import evaluate_snapshot
     from verifier.read import load_rule
     assert evaluate_snapshot(load_rule("binance/usdm-perpetual"), one_way)["positions"][2] == eth

@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import logging
 import re
+from pathlib import Path
 
 import pytest
 
 from verifier.cli.main import build_parser
-from verifier.docs import pages
-from verifier.read import load_rule
+from verifier.docs import layout
+from verifier.docs.cli_reference import cli_page
+from verifier.docs.comparison import comparison_page
+from verifier.docs.cross_vs_isolated import cross_vs_isolated_page
+from verifier.docs.home import home_page
+from verifier.docs.rule_page import leverage_section, rule_page
+from verifier.docs.schema_reference import schema_page
+from verifier.read import expand_paths, load_rule, load_schema
+
+ROOT = Path(__file__).resolve().parents[2]
+SCENARIOS = ROOT / "scenarios"
 
 
 @pytest.fixture(scope="module")
@@ -18,12 +29,19 @@ def rule():
 
 @pytest.fixture(scope="module")
 def options():
-    return pages.Options(position={"contracts": 1, "contractSize": 1, "entryPrice": 60000},
-                         market="BTC/USDT:USDT", leverage=[2, 10, 50])
+    return layout.Options(position={"contracts": 1, "contractSize": 1, "entryPrice": 60000},
+                          market="BTC/USDT:USDT", leverage=[2, 10, 50])
 
 
-def test_rule_page_has_every_section(rule, options):
-    page = pages.rule_page(rule, options)
+@pytest.fixture
+def build_errors(caplog):
+    """The problems a page logged as errors (each would fail `mkdocs build --strict`)."""
+    caplog.set_level(logging.ERROR, logger="mkdocs.plugins.margin-verifier")
+    return lambda: [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+
+
+def test_rule_page_has_every_section(rule, options, build_errors):
+    page = rule_page(rule, options)
     for heading in ["# Binance USDⓈ-M perpetual futures", "## Sources", "## Symbols", "## Parameters",
                     "## Definitions", "## Margin modes", "### cross mode", "### isolated mode",
                     "#### cross: liquidation", "#### cross: published liquidation price", "## Tier tables",
@@ -34,18 +52,20 @@ def test_rule_page_has_every_section(rule, options):
     assert "2026-11-21" in page.markdown
     # formulas as MathML, not raw source only
     assert page.markdown.count('<math xmlns="http://www.w3.org/1998/Math/MathML"') > 10
-    # worked examples: expected and computed with pass marks, none failing
+    # worked examples: expected and computed with pass marks, none failing, none left uncomputed
     assert "26,316.89" in page.markdown and "✅ pass" in page.markdown and "❌ fail" not in page.markdown
-    # proof status stated (proved, or the fallback sentence)
-    assert "**Proof status:**" in page.markdown
+    assert "⏳ not computed" not in page.markdown and "<td>holds</td>" in page.markdown
+    # proof status stated
+    assert "**Proof status:** proved" in page.markdown
     # the chart and the shipped rule file
     [(chart, svg)] = page.assets.items()
     assert chart.endswith(".svg") and svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
     assert "(usdm-perpetual.yaml)" in page.markdown
+    assert build_errors() == []
 
 
 def test_home_has_coverage_matrix_and_two_click_path(rule):
-    page = pages.home_page([rule], {})
+    page = home_page([rule], {})
     assert "## Coverage" in page.markdown
     assert "| binance | linear-perpetual | cross |" in page.markdown
     assert "[cross liquidation formula](rules/binance/usdm-perpetual.md#cross-mode)" in page.markdown
@@ -53,78 +73,75 @@ def test_home_has_coverage_matrix_and_two_click_path(rule):
 
 
 def test_reference_pages():
-    import json
-    from pathlib import Path
-
-    import verifier.schemas
-
-    schema = json.loads((Path(verifier.schemas.__file__).parent / "rule.schema.json").read_text("utf-8"))
-    page = pages.schema_page(schema, pages.RULE_FORMAT, "Rule-file format", "rule.schema.json")
+    page = schema_page(load_schema("rule"), layout.RULE_FORMAT, "Rule-file format", "rule.schema.json")
     assert "| `sources` |" in page.markdown and "| `examples` |" in page.markdown
-    cli = pages.cli_page(build_parser())
+    account = schema_page(load_schema("account"), layout.ACCOUNT_FORMAT, "Account-snapshot format", "a.json")
+    assert "| `walletBalance` |" in account.markdown and "| `maintenanceAmount` |" in account.markdown
+    cli = cli_page(build_parser())
     assert "## margin-verifier check" in cli.markdown and "--format" in cli.markdown
+    assert "## margin-verifier evaluate" in cli.markdown
 
 
-def test_comparison_page(rule, options):
-    page = pages.comparison_page([rule], options)
+def test_comparison_page(rule, options, build_errors):
+    spot = load_rule("binance/spot-margin")
+    page = comparison_page([rule, spot], options)
     assert "| [Binance USDⓈ-M perpetual futures](rules/binance/usdm-perpetual.md) | cross |" in page.markdown
+    assert "being spot margin" in page.markdown and "| [Binance spot margin" not in page.markdown
     assert any(path.endswith(".svg") for path in page.assets)
+    assert build_errors() == []
 
 
-def test_cross_vs_isolated_page(rule):
-    from pathlib import Path
-
-    from verifier.docs.stages import stage_function
-
-    scenarios = Path(__file__).resolve().parents[2] / "scenarios"
-    page = pages.cross_vs_isolated_page([rule], scenarios)
+def test_cross_vs_isolated_page(rule, build_errors):
+    page = cross_vs_isolated_page([rule], SCENARIOS)
     assert "## What each rule counts as equity" in page.markdown and "## Scenarios" in page.markdown
-    if scenarios.is_dir() and stage_function("verifier.simulate", "simulate_file") is not None:
-        assert any(path.endswith(".svg") for path in page.assets)
-        assert "could not run" not in page.markdown
+    assert any(path.endswith(".svg") for path in page.assets)
+    assert "could not run" not in page.markdown and build_errors() == []
 
 
 def test_rule_page_shows_verification_statuses(rule, options):
-    md = pages.rule_page(rule, options).markdown
+    md = rule_page(rule, options).markdown
     section = md.split("## Verification", 1)[1].split("## Rule file", 1)[0]
     assert "placeholder" not in section and "will appear" not in section
     assert "<th>property</th>" in section and "<th>examples tried</th>" in section
     assert re.search(r"<td>(✅ pass|❌ fail|⏭ skip|➖ n/a)</td>", section)
     assert "<code>examples</code>" in section and "Summary: **" in section
-    home = pages.home_page([rule], {}).markdown
+    home = home_page([rule], {}).markdown
     assert "| verified |" in home and re.search(r"\| \d+ pass", home)
 
 
-def test_every_rule_with_a_liquidation_condition_has_a_chart_or_a_reason(options):
-    from pathlib import Path
-
-    from verifier.read import expand_paths
-
-    files, _ = expand_paths([Path(__file__).resolve().parents[2] / "rules"])
+def test_every_rule_with_a_liquidation_condition_has_a_chart_or_a_reason(options, build_errors):
+    files, _ = expand_paths([ROOT / "rules"])
     for path in files:
-        try:
-            other = load_rule(str(path))
-        except Exception:  # noqa: BLE001 - tier tables are not rules
+        if "tiers" in path.parts:
             continue
-        if other is None or not any("liquidation" in m.conditions for m in other.modes.values()):
+        other = load_rule(str(path))
+        if not any("liquidation" in m.conditions for m in other.modes.values()):
             continue
-        lines, svg = pages._leverage_chart(other, options, pages.rule_page_path(other), "assets/x.svg")
+        lines, svg = leverage_section(other, options, layout.rule_page_path(other), "assets/x.svg")
         text = "\n".join(lines)
         if svg is None:
             assert "No chart: " in text and "spot margin" in text, (other.id, text)
         else:
             assert b"<svg" in svg and "No chart" not in text, other.id
+    assert build_errors() == []
+
+
+def test_a_point_that_cannot_be_computed_fails_the_build_and_is_shown(rule, build_errors):
+    """No silent gap: a derivation failure (here: no market named, so no tier table) is a logged error."""
+    lines, _ = leverage_section(rule, layout.Options(position={"contracts": 1, "entryPrice": 60000}, leverage=[10]),
+                                layout.rule_page_path(rule), "assets/x.svg")
+    assert any("name a market to pick a tier table" in e for e in build_errors())
+    assert "not computed: " in "\n".join(lines) and rule.file in build_errors()[0]
+
+
+def test_a_missing_price_is_a_gap_with_its_reason(rule, build_errors):
+    options = layout.Options(position={"contracts": 1, "entryPrice": 60000}, market="BTC/USDT:USDT", leverage=[1, 10])
+    text = "\n".join(leverage_section(rule, options, layout.rule_page_path(rule), "assets/x.svg")[0])
+    assert "Points not drawn: long at 1x: no liquidation price for a long at 1x" in text and build_errors() == []
 
 
 def test_scenario_chart_has_threshold_lines(rule):
-    from pathlib import Path
-
-    from verifier.docs.stages import stage_function
-
-    if stage_function("verifier.simulate", "simulate_file") is None:
-        pytest.skip("simulate stage not available")
-    scenarios = Path(__file__).resolve().parents[2] / "scenarios"
-    page = pages.cross_vs_isolated_page([rule], scenarios)
+    page = cross_vs_isolated_page([rule], SCENARIOS)
     svg = page.assets["assets/charts/scenario-binance-margin-cross-vs-isolated.svg"].decode()
     assert 'id="threshold-margin_call' in svg and 'id="threshold-liquidation' in svg
     assert "margin call at margin level 1.1" in page.markdown and "liquidation at margin level 1.05" in page.markdown

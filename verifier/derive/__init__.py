@@ -1,12 +1,12 @@
-"""Stage 4a of the pipeline: closed forms by SymPy, tier-consistent prices, published-formula proofs,
-snapshot evaluation and a compiled NumPy fast path.
+"""Stage ``derive``: closed forms by SymPy, tier-consistent prices, published-formula proofs,
+account evaluation and a compiled NumPy fast path.  Computes on model objects only (never reads a file).
 
 Public API (others code against these names):
 
 * :func:`derive_rule` -> :class:`RuleDerivation` (``.modes[mode].prices[condition]`` is a :class:`ClosedForm`)
 * :func:`price_at` / :func:`solve_price` -- exact, tier-consistent prices
 * :func:`prove_published` -> list of :class:`ProofResult`
-* :func:`evaluate_snapshot` -- the JSON of design.md section 4
+* :func:`evaluate_account` -> :class:`AccountEvaluation` -- an account's prices, margin level and status
 * :func:`compile_price` -- the vectorised fast path
 * :func:`example_price` -- runs '<condition>_price' worked examples (used by ``check``)
 * :mod:`verifier.derive.hedge` -- cross hedge mode: same-market legs moving with one price
@@ -14,23 +14,27 @@ Public API (others code against these names):
 This package never imports :mod:`verifier.verify` or :mod:`verifier.simulate`.
 """
 
+from verifier.derive.account import AccountEvaluation, PositionEvaluation, evaluate_account
 from verifier.derive.closed_form import ClosedForm, solve_condition
 from verifier.derive.derivation import ModeDerivation, RuleDerivation, derive_rule
 from verifier.derive.examples import example_price
 from verifier.derive.proof import ProofResult, prove_published
 from verifier.derive.tiers import TierSolution, price_at, solve_price
+from verifier.derive.vectorised import compile_price
 from verifier.errors import DerivationError
 
 __all__ = [
+    "AccountEvaluation",
     "ClosedForm",
     "DerivationError",
     "ModeDerivation",
+    "PositionEvaluation",
     "ProofResult",
     "RuleDerivation",
     "TierSolution",
     "compile_price",
     "derive_rule",
-    "evaluate_snapshot",
+    "evaluate_account",
     "example_price",
     "price_at",
     "prove_published",
@@ -38,12 +42,3 @@ __all__ = [
     "solve_price",
 ]
 
-
-def __getattr__(name):  # the heavier parts load on first use
-    if name == "evaluate_snapshot":
-        from verifier.derive.snapshot import evaluate_snapshot
-        return evaluate_snapshot
-    if name == "compile_price":
-        from verifier.derive.vectorised import compile_price
-        return compile_price
-    raise AttributeError(name)

@@ -95,63 +95,72 @@ def solve_hedged(rule, mode_name: str, condition_name: str, own: dict, partners:
     """
     mode = rule.mode(mode_name)
     form = hedge_form(rule, mode_name, condition_name, len(partners))
-    price = mode.symbols[form.solve_for].sympy
-    names = per_position_symbols(mode, form.solve_for)
-    base = substitutions(mode, {k: v for k, v in own.items() if k != form.solve_for}, date=date, needed=set())
     legs = [(0, own)] + [(i, p) for i, p in enumerate(partners, start=1)]
-
-    def leg_sym(name, index):
-        sym = mode.symbols[name].sympy
-        return sym if index == 0 else leg_symbol(sym, index)
-
-    for index, values in legs[1:]:
-        for name in names:
-            if name in values:
-                base[leg_sym(name, index)] = to_rational(values[name])
+    base = _base_substitutions(mode, form, legs, date)
     table = rule.tiers.table(market) if rule.tiers is not None and market is not None else None
-    choices = []
-    for index, values in legs:
-        missing = [n for n in mode.tier_symbols if n not in values]
-        if not missing:
-            choices.append([None])
-        elif table is None:
-            raise EvaluationError("give " + ", ".join(missing) + " (no tier table for this market)")
-        else:
-            choices.append(list(table.rows))
     found = []
-    for rows in itertools.product(*choices):
+    for rows in itertools.product(*(_row_choices(mode, values, table) for _, values in legs)):
         subs = dict(base)
         for (index, values), row in zip(legs, rows):
-            if row is None:
-                continue
             for name, column in mode.tier_symbols.items():
-                if name not in values:
-                    subs[leg_sym(name, index)] = to_rational(row.values[column])
-        for root in form.roots:
-            value = sympy.cancel(root.xreplace(subs))
-            if value.free_symbols:
-                raise EvaluationError("needs " + ", ".join(sorted(s.name for s in value.free_symbols)))
-            if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
-                continue
-            candidate = to_fraction(value)
-            point = {**subs, price: value, form.variable: value}
-            if any(c.subs(point) is not sympy.true for c in form.conditions):
-                continue
-            if any(e.xreplace(subs) == value for e in form.excluded):
-                continue
-            consistent = True
-            for (index, _), row in zip(legs, rows):
-                if row is None:
-                    continue
-                rename = {} if index == 0 else {mode.symbols[n].sympy: leg_sym(n, index) for n in names}
-                basis = to_fraction(mode.tier_basis.expr.xreplace(rename).xreplace(point))
-                if not row.contains(basis, table.bounds):
-                    consistent = False
-                    break
-            if consistent:
-                found.append((candidate, rows[0].number if rows[0] is not None else None))
+                if row is not None and name not in values:
+                    subs[_leg_symbol(mode, name, index)] = to_rational(row.values[column])
+        found += [(price, rows[0].number if rows[0] is not None else None)
+                  for price in _consistent_roots(mode, form, subs, legs, rows, table)]
     if not found:
         return None, None
     if current is not None:
         found.sort(key=lambda item: abs(item[0] - current))
     return found[0]
+
+
+def _leg_symbol(mode, name: str, index: int):
+    """Leg ``index``'s symbol for ``name`` (the own leg, index 0, keeps the rule's symbol)."""
+    symbol = mode.symbols[name].sympy
+    return symbol if index == 0 else leg_symbol(symbol, index)
+
+
+def _base_substitutions(mode, form, legs, date) -> dict:
+    """Parameters and the own leg's values, plus every partner's per-position values under its renamed symbols."""
+    own = legs[0][1]
+    base = substitutions(mode, {k: v for k, v in own.items() if k != form.solve_for}, date=date, needed=set())
+    for index, values in legs[1:]:
+        for name in per_position_symbols(mode, form.solve_for):
+            if name in values:
+                base[_leg_symbol(mode, name, index)] = to_rational(values[name])
+    return base
+
+
+def _row_choices(mode, values: dict, table) -> list:
+    """The tier rows a leg may be in: [None] when it gives its tier values, else every row of the table."""
+    missing = [n for n in mode.tier_symbols if n not in values]
+    if not missing:
+        return [None]
+    if table is None:
+        raise EvaluationError("give " + ", ".join(missing) + " (no tier table for this market)")
+    return list(table.rows)
+
+
+def _consistent_roots(mode, form, subs, legs, rows, table) -> list:
+    """The roots at ``subs`` that are valid and put each leg's tier basis inside the row chosen for it."""
+    price, names, out = mode.symbols[form.solve_for].sympy, per_position_symbols(mode, form.solve_for), []
+    for root in form.roots:
+        value = sympy.cancel(root.xreplace(subs))
+        if value.free_symbols:
+            raise EvaluationError("needs " + ", ".join(sorted(s.name for s in value.free_symbols)))
+        if value.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo):
+            continue
+        point = {**subs, price: value, form.variable: value}
+        if any(c.subs(point) is not sympy.true for c in form.conditions):
+            continue
+        if any(e.xreplace(subs) == value for e in form.excluded):
+            continue
+        if all(row is None or row.contains(_leg_basis(mode, names, index, point), table.bounds)
+               for (index, _), row in zip(legs, rows)):
+            out.append(to_fraction(value))
+    return out
+
+
+def _leg_basis(mode, names, index: int, point: dict):
+    rename = {} if index == 0 else {mode.symbols[n].sympy: _leg_symbol(mode, n, index) for n in names}
+    return to_fraction(mode.tier_basis.expr.xreplace(rename).xreplace(point))

@@ -1,4 +1,7 @@
-"""Charts drawn at build time as SVG with matplotlib (text as paths: no fonts fetched when viewing)."""
+"""Charts drawn at build time as SVG with matplotlib (text as paths: no fonts fetched when viewing).
+
+Values arrive exact (Fractions); they become floats here only, for matplotlib to draw.
+"""
 
 from __future__ import annotations
 
@@ -20,13 +23,14 @@ def _svg(fig) -> bytes:
 
 
 def leverage_chart(series: list[tuple[str, list, list]], *, title: str, ylabel: str) -> bytes | None:
-    """Lines of liquidation price (y) against leverage (x); ``series`` is [(label, xs, ys)]; None if no point."""
+    """Lines of liquidation price (y) against leverage (x); ``series`` is [(label, xs, ys)] (a y of None is a gap);
+    None if there is no point at all."""
     if not any(y is not None for _, _, ys in series for y in ys):
         return None
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     styles = ["-", "--", "-.", ":"]
     for i, (label, xs, ys) in enumerate(series):
-        points = [(x, y) for x, y in zip(xs, ys) if y is not None]
+        points = [(float(x), float(y)) for x, y in zip(xs, ys) if y is not None]
         if points:
             ax.plot([p[0] for p in points], [p[1] for p in points], styles[i % len(styles)], marker="o",
                     markersize=3, label=label)
@@ -39,18 +43,18 @@ def leverage_chart(series: list[tuple[str, list, list]], *, title: str, ylabel: 
     return _svg(fig)
 
 
-def level_chart(steps: list, series: list[tuple[str, list]], thresholds: list[tuple[str, float]], *,
+def level_chart(steps: list, series: list[tuple[str, list]], thresholds: list[tuple[str, object]], *,
                 title: str, ylabel: str) -> bytes:
     """Margin level of each account over the steps of a scenario, with threshold lines."""
     fig, ax = plt.subplots(figsize=(7.5, 4.2))
     for label, ys in series:
-        points = [(x, y) for x, y in zip(steps, ys) if y is not None]
+        points = [(x, float(y)) for x, y in zip(steps, ys) if y is not None]
         if points:
             ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", markersize=3, label=label)
     colours = {"margin_call": "tab:orange", "liquidation": "tab:red"}
     for i, (label, y) in enumerate(thresholds):
         kind = "margin_call" if "margin call" in label else "liquidation"
-        ax.axhline(y, linestyle=["--", ":", "-."][i % 3], linewidth=1.2, color=colours[kind], label=label,
+        ax.axhline(float(y), linestyle=["--", ":", "-."][i % 3], linewidth=1.2, color=colours[kind], label=label,
                    gid=f"threshold-{kind}")
     ax.set_xlabel("step")
     ax.set_ylabel(ylabel)

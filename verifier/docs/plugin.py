@@ -2,12 +2,15 @@
 
 Registered in pyproject.toml under ``[project.entry-points."mkdocs.plugins"]``. Pages are created
 in memory with :meth:`mkdocs.structure.files.File.generated` (nothing is written into docs/), and
-the navigation is assembled here so that hand-written pages appear when they exist.
+the navigation is assembled here so that hand-written pages appear when they exist.  One module per page
+(home, rule_page, comparison, cross_vs_isolated, schema_reference, cli_reference); a problem met while building
+one (a derivation or chart input that fails, a rule that does not load) is logged as an error, so
+``mkdocs build --strict`` fails (:mod:`verifier.docs.problems`).  The CLI reference is the one page that reads
+:mod:`verifier.cli` (its argument parser).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -18,9 +21,21 @@ from mkdocs.config.base import Config
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
 
-from verifier.docs import pages
+from verifier.cli.main import build_parser
+from verifier.docs import layout, verification
+from verifier.docs.cli_reference import cli_page
+from verifier.docs.comparison import comparison_page
+from verifier.docs.cross_vs_isolated import cross_vs_isolated_page
+from verifier.docs.home import home_page
+from verifier.docs.rule_page import rule_page
+from verifier.docs.schema_reference import schema_page
+from verifier.read import check_file, expand_paths, load_schema
 
 log = logging.getLogger("mkdocs.plugins.margin-verifier")
+
+FORMATS = ((layout.RULE_FORMAT, "Rule-file format", "rule"), (layout.TIER_FORMAT, "Tier-table format", "tiers"),
+           (layout.ACCOUNT_FORMAT, "Account-snapshot format", "account"))
+"""The format reference pages: (docs path, title, schema name under verifier/schemas/)."""
 
 CSS_PATH = "assets/margin-verifier.css"
 CSS = """
@@ -60,34 +75,10 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
         root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
         # MARGIN_VERIFIER_DOCS_RULES builds the site from another rules folder (the browser test uses a subset).
         rules_dir = root / os.environ.get("MARGIN_VERIFIER_DOCS_RULES", self.config.rules)
-        options = pages.Options(position=dict(self.config.position), market=self.config.market,
-                                inverse_position=dict(self.config.inverse_position or {}) or None,
-                                leverage=list(self.config.leverage),
-                                comparison_leverage=self.config.comparison_leverage,
-                                chart_mode=self.config.chart_mode, rules_dir=str(rules_dir))
         rules, shipped = self._load_rules(rules_dir)
         guides = {p: t for p, t in GUIDES.items() if files.get_file_from_path(p) is not None}
-        from verifier.docs import verification
-
-        verified = time.perf_counter()
-        reports = verification.prepare(rules)
-        log.info("margin-verifier: verify reports for %d rule(s), %d from the cache, in %.1fs", len(reports),
-                 sum(1 for _, cached in reports.values() if cached), time.perf_counter() - verified)
-
-        generated = [pages.home_page(rules, guides)]
-        generated += [pages.rule_page(rule, options) for rule in rules]
-        generated.append(pages.cross_vs_isolated_page(rules, root / self.config.scenarios))
-        generated.append(pages.comparison_page(rules, options))
-        schemas = Path(__file__).resolve().parents[1] / "schemas"
-        generated.append(pages.schema_page(json.loads((schemas / "rule.schema.json").read_text("utf-8")),
-                                           pages.RULE_FORMAT, "Rule-file format", "verifier/schemas/rule.schema.json"))
-        generated.append(pages.schema_page(json.loads((schemas / "tiers.schema.json").read_text("utf-8")),
-                                           pages.TIER_FORMAT, "Tier-table format",
-                                           "verifier/schemas/tiers.schema.json"))
-        from verifier.cli.main import build_parser
-
-        generated.append(pages.cli_page(build_parser()))
-
+        self._prepare_verification(rules)
+        generated = self._pages(rules, guides, self._options(rules_dir), root / self.config.scenarios)
         for page in generated:
             if files.get_file_from_path(page.path) is not None:
                 log.info("docs/%s is hand-written; not generating it", page.path)
@@ -96,24 +87,43 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
             for asset, data in page.assets.items():
                 files.append(File.generated(config, asset, content=data))
         for path in shipped:
-            site_path = pages.site_copy_path(str(path), str(rules_dir))
+            site_path = layout.site_copy_path(str(path), str(rules_dir))
             if files.get_file_from_path(site_path) is None:
                 files.append(File.generated(config, site_path, abs_src_path=str(path)))
         files.append(File.generated(config, CSS_PATH, content=CSS))
-
         config.nav = self._nav(rules, guides)
         log.info("margin-verifier: %d pages generated from %d rule(s) in %.1fs", len(generated), len(rules),
                  time.perf_counter() - started)
         return files
 
-    def _load_rules(self, rules_dir: Path):
-        """Every valid rule under rules_dir (an invalid one is a warning: --strict fails the build)."""
-        from verifier.read import check_file, expand_paths
+    def _options(self, rules_dir: Path) -> layout.Options:
+        return layout.Options(position=dict(self.config.position), market=self.config.market,
+                              inverse_position=dict(self.config.inverse_position or {}) or None,
+                              leverage=list(self.config.leverage), comparison_leverage=self.config.comparison_leverage,
+                              chart_mode=self.config.chart_mode, rules_dir=str(rules_dir))
 
+    @staticmethod
+    def _prepare_verification(rules) -> None:
+        started = time.perf_counter()
+        reports = verification.prepare(rules)
+        log.info("margin-verifier: verify reports for %d rule(s), %d from the cache, in %.1fs", len(reports),
+                 sum(1 for _, cached in reports.values() if cached), time.perf_counter() - started)
+
+    @staticmethod
+    def _pages(rules, guides, options, scenarios_dir) -> list:
+        generated = [home_page(rules, guides)] + [rule_page(rule, options) for rule in rules]
+        generated += [cross_vs_isolated_page(rules, scenarios_dir), comparison_page(rules, options)]
+        generated += [schema_page(load_schema(name), path, title, f"verifier/schemas/{name}.schema.json")
+                      for path, title, name in FORMATS]
+        return generated + [cli_page(build_parser())]
+
+    @staticmethod
+    def _load_rules(rules_dir: Path):
+        """Every valid rule under rules_dir (an invalid one is a warning: --strict fails the build)."""
         found, problems = expand_paths([rules_dir])
         rules, shipped = [], []
         for problem in problems:
-            log.warning("margin-verifier: %s", problem.render() if hasattr(problem, "render") else problem)
+            log.warning("margin-verifier: %s", problem.render())
         for path in found:
             result = check_file(path)
             if result.diagnostics:
@@ -128,13 +138,12 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
 
     @staticmethod
     def _nav(rules, guides):
-        reference = [{"Rule-file format": pages.RULE_FORMAT}, {"Tier-table format": pages.TIER_FORMAT},
-                     {"Command line": pages.CLI}]
+        reference = [{title: path} for path, title, _ in FORMATS] + [{"Command line": layout.CLI}]
         reference += [{title: path} for path, title in guides.items()]
         return [
-            {"Home": pages.HOME},
-            {"Rules": [{rule.title: pages.rule_page_path(rule)} for rule in rules]},
-            {"Cross vs isolated, explained": pages.CROSS_VS_ISOLATED},
-            {"Exchange comparison": pages.COMPARISON},
+            {"Home": layout.HOME},
+            {"Rules": [{rule.title: layout.rule_page_path(rule)} for rule in rules]},
+            {"Cross vs isolated, explained": layout.CROSS_VS_ISOLATED},
+            {"Exchange comparison": layout.COMPARISON},
             {"Reference": reference},
         ]

@@ -13,9 +13,15 @@ stores it in turn.
 from __future__ import annotations
 
 import logging
+import multiprocessing
 import os
+import time
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+
 from verifier.verify import results as stored_results
+from verifier.verify.results import report_data
+from verifier.verify.runner import verify_file
 
 log = logging.getLogger("mkdocs.plugins.margin-verifier")
 
@@ -25,11 +31,6 @@ _MEMORY: dict = {}
 
 def _compute(file: str, profile: str) -> dict:
     """Run verify on one rule file (in a worker process); verify itself stores the result for next time."""
-    import time
-
-    from verifier.verify.results import report_data
-    from verifier.verify.runner import verify_file
-
     start = time.perf_counter()
     report = verify_file(file, profile=profile)
     return report_data(report, profile, time.perf_counter() - start)
@@ -53,28 +54,23 @@ def prepare(rules, profile: str = PROFILE, workers: int | None = None) -> dict:
         return out
     log.info("margin-verifier: running verify (profile %s) for %d rule(s) not in the cache", profile, len(missing))
     workers = workers or max(1, min(len(missing), os.cpu_count() or 1))
-    results = {}
-    if workers > 1:
-        try:
-            import multiprocessing
-
-            with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
-                futures = {rule.id: pool.submit(_compute, rule.file, profile) for rule in missing}
-                results = {rid: f.result() for rid, f in futures.items()}
-        except Exception as exc:  # noqa: BLE001 - no worker processes here: run in this process
-            log.info("margin-verifier: parallel verify unavailable (%s); running serially", exc)
-            results = {}
+    results = _compute_parallel(missing, profile, workers) if workers > 1 else {}
     for rule in missing:
-        data = results.get(rule.id)
-        if data is None:
-            try:
-                data = _compute(rule.file, profile)
-            except Exception as exc:  # noqa: BLE001 - shown on the page, never fatal
-                data = {"format": stored_results.FORMAT, "profile": profile, "rule": rule.id, "error": f"{type(exc).__name__}: "
-                        f"{exc}", "rows": []}
+        data = results.get(rule.id) or _compute(rule.file, profile)  # a verify error is a row; a crash is loud
         _MEMORY[(rule.content_hash, profile)] = data
         out[rule.id] = (data, False)
     return out
+
+
+def _compute_parallel(rules, profile: str, workers: int) -> dict:
+    """rule id -> report, computed in worker processes; {} where this machine cannot start them (then: serially)."""
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+            futures = {rule.id: pool.submit(_compute, rule.file, profile) for rule in rules}
+            return {rid: f.result() for rid, f in futures.items()}
+    except (OSError, NotImplementedError, BrokenProcessPool) as exc:  # no worker processes here
+        log.info("margin-verifier: parallel verify unavailable (%s); running serially", exc)
+        return {}
 
 
 def report_for(rule, profile: str = PROFILE) -> dict:

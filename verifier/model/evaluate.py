@@ -43,17 +43,37 @@ def to_rational(value) -> sympy.Rational:
     return sympy.Rational(value.numerator, value.denominator)
 
 
+_USED: dict = {}
+
+
+def used_parameters(mode) -> tuple:
+    """The parameters the mode's own formulas (definitions, conditions, tier basis) use.
+
+    Only these are looked up on a date: a parameter of another mode, or one only the simulator reads, never stops
+    an evaluation that does not need it (a cross-only threshold not yet in force says nothing about isolated).
+    """
+    entry = _USED.get(id(mode))
+    if entry is None or entry[0] is not mode:  # keyed by identity: modes live as long as their rule
+        used = set().union(*(d.expr.free_symbols for d in mode.definitions.values()),
+                           *(c.relation.free_symbols for c in mode.conditions.values()),
+                           mode.tier_basis.expr.free_symbols if mode.tier_basis is not None else set())
+        entry = (mode, tuple(p for p in mode.parameters.values() if p.sympy in used))
+        _USED[id(mode)] = entry
+    return entry[1]
+
+
 def substitutions(mode, values: dict, *, date=None, tiers=None, market=None, needed=None, parameters=None) -> dict:
-    """SymPy symbol -> Rational for every parameter (at ``date``), given value and tier column.
+    """SymPy symbol -> Rational for every parameter the mode uses (at ``date``), given value and tier column.
 
     Tier columns are looked up only for tier symbols in ``needed`` (all of them when None).  Parameters are looked
     up only for the names in ``parameters`` (all of the mode's when None; the tier basis's own when a tier is
     looked up): a parameter the formula does not use must not stop it for want of a value on ``date``.
     """
-    wanted = set(mode.parameters) if parameters is None else set(parameters)
-    if mode.tier_basis is not None:
+    wanted = None if parameters is None else set(parameters)
+    if wanted is not None and mode.tier_basis is not None:
         wanted |= {s.name for s in mode.tier_basis.expr.free_symbols}
-    subs = {p.sympy: to_rational(p.value_at(date)) for name, p in mode.parameters.items() if name in wanted}
+    subs = {p.sympy: to_rational(p.value_at(date)) for p in used_parameters(mode)
+            if wanted is None or p.name in wanted}
     for name, value in values.items():
         spec = mode.symbols.get(name) or mode.parameters.get(name)
         if spec is None:

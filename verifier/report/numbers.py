@@ -14,6 +14,8 @@ decimals.
 ('0.3333', '2.50', '-0.01')
 >>> approx_text(Fraction(1, 3)), approx_text(Fraction(1, 4)), fraction_text(Fraction(1, 3))
 ('~0.333333333333', '0.25', '1/3')
+>>> grouped_text(Fraction(263168859, 10000)), grouped_text(Fraction(-10**6, 3), places=2)
+('26,316.8859', '~-333,333.33')
 """
 
 from __future__ import annotations
@@ -74,3 +76,12 @@ def fraction_text(value) -> str:
     """``value`` as ``p/q`` (or an integer): exact for any rational, for programs that want no rounding."""
     value = Fraction(value)
     return str(value.numerator) if value.denominator == 1 else f"{value.numerator}/{value.denominator}"
+
+
+def grouped_text(value, places: int = 8) -> str:
+    """:func:`approx_text` with thousands separators in the integer part, for tables people read."""
+    text = approx_text(value, places)
+    mark, text = ("~", text[1:]) if text.startswith("~") else ("", text)
+    sign, text = ("-", text[1:]) if text.startswith("-") else ("", text)
+    integer, dot, decimals = text.partition(".")
+    return f"{mark}{sign}{int(integer):,}{dot}{decimals}"

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 
-from verifier.errors import SpecError, VerifierError
+from verifier.errors import EvaluationError, SpecError, VerifierError
 from verifier.read import CheckResult, DocumentError, load_rule, read_file
 from verifier.read._schema import schema_diagnostics
 from verifier.simulate.binding import BindingError, SimRule
@@ -176,7 +176,7 @@ def build_scenario(doc) -> tuple[Scenario | None, list]:
         return None, problems
     try:
         sim_rule = SimRule(rule, date, overrides, data.get("inputs", {}))
-    except LookupError as exc:
+    except EvaluationError as exc:
         error("MV712", f"{exc} (the scenario's date is {date})", ("date",),
               hint="pick a later date or state the value under 'parameters'")
         return None, problems

@@ -122,7 +122,7 @@ def run_examples(result) -> None:
                         result.examples_pending += 1
                         continue
                     actual = runner(rule, example, key)
-            except (EvaluationError, LookupError) as exc:
+            except EvaluationError as exc:
                 result.diagnostics.append(rule.document.diagnostic(
                     "MV501", f"example {example.name!r}: cannot compute {key}: {exc}", path))
                 continue

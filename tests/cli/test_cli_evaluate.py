@@ -1,0 +1,152 @@
+"""``margin-verifier evaluate`` as a user runs it: the text and JSON users see, and bad input (exit 2, located).
+
+The expected outputs under ``expected/`` were produced by the evaluate verb before the reading/derive/report split;
+they pin what users see. Regenerate one after an intended change with ``MARGIN_VERIFIER_UPDATE_EXPECTED=1``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SNAPSHOTS = ROOT / "tests" / "derive" / "snapshots"
+EXPECTED = Path(__file__).parent / "expected"
+LOCATED = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): error\[(?P<code>MV\d{3})\]: (?P<message>.*)$", re.M)
+
+BUNDLED = [("hedge-cross", "binance/usdm-perpetual"), ("official-cross", "binance/usdm-perpetual"),
+           ("spot-cross-m1", "binance/spot-margin")]
+
+
+def run(*args) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "verifier", *map(str, args)], capture_output=True, text=True,
+                          cwd=ROOT, timeout=300)
+
+
+def matches_expected(name: str, text: str) -> bool:
+    path = EXPECTED / name
+    if os.environ.get("MARGIN_VERIFIER_UPDATE_EXPECTED"):
+        path.write_text(text, encoding="utf-8")
+    return text == path.read_text(encoding="utf-8")
+
+
+def located(stderr: str) -> dict:
+    """The first diagnostic of stderr, which must be a located one (file:line:col with a line)."""
+    found = LOCATED.search(stderr)
+    assert found, f"no located diagnostic in:\n{stderr}"
+    assert int(found["line"]) > 0 and "Traceback" not in stderr and "internal error" not in stderr, stderr
+    return found.groupdict()
+
+
+@pytest.mark.parametrize("snapshot, rule", BUNDLED)
+@pytest.mark.parametrize("fmt", ["text", "json"])
+def test_bundled_snapshot_output(snapshot, rule, fmt):
+    proc = run("evaluate", rule, SNAPSHOTS / f"{snapshot}.json", "--format", fmt)
+    assert proc.returncode == 0, proc.stderr
+    assert matches_expected(f"evaluate-{snapshot}.{'txt' if fmt == 'text' else 'json'}", proc.stdout)
+
+
+def test_json_flag_is_format_json():
+    proc = run("evaluate", "binance/usdm-perpetual", SNAPSHOTS / "official-cross.json", "--json")
+    assert proc.returncode == 0 and json.loads(proc.stdout)["status"] == "normal"
+
+
+def test_date_before_the_rule_says_anything_is_exit_2_at_the_parameter():
+    """Was exit 3 (LookupError): a parameter with no value before 2019-09-01."""
+    proc = run("evaluate", "binance/usdm-perpetual", SNAPSHOTS / "official-cross.json", "--date", "2000-01-01")
+    assert proc.returncode == 2, proc.stderr
+    found = located(proc.stderr)
+    assert found["code"] == "MV604" and found["file"].endswith("rules/binance/usdm-perpetual.yaml")
+    assert "2000-01-01" in found["message"] and "2019-09-01" in found["message"] and "hint:" in proc.stderr
+
+
+def test_kucoin_before_2024_is_exit_2_naming_the_cross_parameter(tmp_path):
+    """Was exit 3: a cross-only parameter from 2024-01-01 was looked up for every evaluation."""
+    snapshot = tmp_path / "kucoin-cross.json"
+    snapshot.write_text(json.dumps({"marginMode": "cross", "walletBalance": "1000", "positions": [
+        {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": "1", "contractSize": "0.001", "entryPrice": "60000",
+         "markPrice": "60000", "leverage": "10", "maintenanceMarginPercentage": "0.004", "takerFeeRate": "0.0006"}]}))
+    proc = run("evaluate", "kucoin/linear-perpetual", snapshot, "--date", "2023-06-01")
+    assert proc.returncode == 2, proc.stderr
+    found = located(proc.stderr)
+    assert found["code"] == "MV604" and found["file"].endswith("rules/kucoin/linear-perpetual.yaml")
+    assert "2023-06-01" in found["message"] and "2024-01-01" in found["message"]
+    assert "risk_rate" in found["message"]  # a cross threshold: the cross mode does need it
+
+
+def test_kucoin_isolated_before_2024_does_not_look_up_cross_parameters(tmp_path):
+    snapshot = tmp_path / "kucoin-isolated.json"
+    snapshot.write_text(json.dumps({"marginMode": "isolated", "positions": [
+        {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": "1", "contractSize": "0.001", "entryPrice": "60000",
+         "markPrice": "60000", "leverage": "10", "collateral": "6", "maintenanceMarginPercentage": "0.004"}]}))
+    proc = run("evaluate", "kucoin/linear-perpetual", snapshot, "--date", "2023-06-01")
+    assert proc.returncode == 2, proc.stderr
+    found = located(proc.stderr)
+    # the isolated mode's own gap (no snapshot field gives the liquidation fee rate), not a cross parameter
+    assert found["code"] == "MV605" and "LFR" in found["message"] and "risk_rate" not in proc.stderr
+
+
+def test_hyperliquid_cross_snapshot_is_exit_2_at_the_unreadable_symbol(tmp_path):
+    """Was exit 3 with KeyError 'maintenance_margin': maxLev has no snapshot reading, so no position's maintenance
+    margin could be computed for the others sum."""
+    snapshot = tmp_path / "hyperliquid-cross.json"
+    snapshot.write_text(json.dumps({"marginMode": "cross", "walletBalance": "2000", "positions": [
+        {"symbol": "ETH/USDC:USDC", "side": "short", "contracts": "10", "entryPrice": "3000", "markPrice": "3000"},
+        {"symbol": "BTC/USDC:USDC", "side": "long", "contracts": "1", "entryPrice": "100000",
+         "markPrice": "100000"}]}))
+    proc = run("evaluate", "hyperliquid/perpetual", snapshot)
+    assert proc.returncode == 2, proc.stderr
+    found = located(proc.stderr)
+    assert found["code"] == "MV605" and "maxLev" in found["message"] and "KeyError" not in proc.stderr
+    assert found["file"].endswith("rules/hyperliquid/perpetual.yaml") and "hint:" in proc.stderr
+
+
+@pytest.mark.parametrize("text, code, message", [
+    ('{"marginMode": "cross", "walletBalance": "1", "positions": [{"symbol": "BTC/USDT:USDT", "side": "long", '
+     '"contracts": "1", "entryprice": "1", "markPrice": "1"}]}', "MV600", "unknown field 'entryprice'"),
+    ('{"walletBalance": "1", "positions": []}', "MV600", "snapshot is missing 'marginMode'"),
+    ('{"marginMode": "cross", "positionMode": "hedged", "positions": [{"symbol": "BTC/USDT:USDT", "side": "long", '
+     '"contracts": "1", "entryPrice": "1", "markPrice": "1"}]}', "MV601", "unknown positionMode 'hedged'"),
+    ('{"marginMode": "cross", "quote": "USDT", "balances": {"BTC": {"total": "1"}}}', "MV600", "no price for BTC"),
+    ('{"marginMode": "cross", "walletBalance": "1", "mode": "portfolio", "positions": [{"symbol": "BTC/USDT:USDT", '
+     '"side": "long", "contracts": "1", "entryPrice": "1", "markPrice": "1"}]}', "MV601", "no mode 'portfolio'"),
+    ("[1, 2]", "MV600", "must be a mapping"),
+])
+def test_bad_snapshot_is_exit_2_located_in_the_snapshot(tmp_path, text, code, message):
+    snapshot = tmp_path / "bad.json"
+    snapshot.write_text(text)
+    proc = run("evaluate", "binance/usdm-perpetual", snapshot)
+    assert proc.returncode == 2, proc.stderr
+    found = located(proc.stderr)
+    assert found["file"] == str(snapshot) and found["code"] == code and message in found["message"], proc.stderr
+
+
+def test_malformed_date_is_a_usage_error():
+    proc = run("evaluate", "binance/usdm-perpetual", SNAPSHOTS / "official-cross.json", "--date", "2024-13-01")
+    assert proc.returncode == 2 and "error[MV002]" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_a_value_outside_its_symbols_domain_is_exit_2_at_the_field(tmp_path):
+    snapshot = tmp_path / "zero-entry.json"
+    snapshot.write_text(json.dumps({"marginMode": "cross", "walletBalance": "1000", "positions": [
+        {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": "1", "entryPrice": "0", "markPrice": "60000"}]}))
+    proc = run("evaluate", "binance/usdm-perpetual", snapshot)
+    assert proc.returncode == 2, proc.stderr
+    found = located(proc.stderr)
+    assert found["code"] == "MV602" and "must be > 0" in found["message"] and "$.positions[0].entryPrice" in proc.stderr
+
+
+def test_a_condition_that_divides_by_zero_is_exit_2_not_a_crash(tmp_path):
+    """A spot account that owes nothing has no margin level: was exit 3 ('Invalid comparison of non-real zoo')."""
+    snapshot = tmp_path / "no-debt.json"
+    snapshot.write_text(json.dumps({"marginMode": "cross", "quote": "USDT", "prices": {"BTC": "30000"},
+                                    "balances": {"USDT": {"total": "10"}, "BTC": {"total": "1"}}}))
+    proc = run("evaluate", "binance/spot-margin", snapshot)
+    assert proc.returncode == 2, proc.stderr
+    assert located(proc.stderr)["code"] == "MV603" and "divides by zero" in proc.stderr

@@ -1,0 +1,77 @@
+"""The account model, its reader and evaluate_account, in-process (the CLI tests run the same as a user)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from fractions import Fraction as F
+
+import pytest
+
+from verifier.derive import price_at
+from verifier.derive.account import evaluate_account
+from verifier.derive.account_mode import declared_leverage, select_mode
+from verifier.errors import EvaluationError, SpecError
+from verifier.model.evaluate import substitutions, used_parameters
+from verifier.read import load_rule
+from verifier.read.account import account_from_data
+
+POSITION = {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": "1", "entryPrice": "60000", "markPrice": "60000"}
+
+
+def test_reader_reads_decimals_exactly_from_strings_numbers_and_floats():
+    account = account_from_data({"marginMode": "cross", "walletBalance": 0.1,
+                                 "positions": [{**POSITION, "contracts": "109.488", "entryPrice": 32481.98}]})
+    fields = account.positions[0].fields
+    assert account.wallet_balance == F(1, 10) and fields["contracts"] == F("109.488")
+    assert fields["entryPrice"] == F("32481.98") and fields["contractSize"] == 1
+    assert account.kind == "futures" and account.position_mode == "one-way"
+
+
+def test_reader_collects_every_problem_of_a_file():
+    with pytest.raises(SpecError) as error:
+        account_from_data({"marginMode": "cross", "positions": [{**POSITION, "side": "up", "contracts": "x"},
+                                                                {**POSITION, "leverage": None}]})
+    codes = sorted(d.code for d in error.value.diagnostics)
+    assert codes == ["MV601", "MV602"]  # null is 'unknown' for an optional field: the same as absent
+
+
+def test_spot_balances_become_positions_with_the_quote_at_price_1():
+    account = account_from_data({"marginMode": "cross", "quote": "USDT", "prices": {"BTC": "30000"},
+                                 "balances": {"USDT": {"debt": "20000"}, "BTC": {"total": "1"}}})
+    usdt, btc = account.positions
+    assert usdt.quote and usdt.side == "short" and usdt.fields["price"] == 1 and usdt.fields["total"] == 0
+    assert not btc.quote and btc.side == "long" and btc.fields["markPrice"] == 30000
+
+
+def test_mode_by_name_and_by_declared_leverage():
+    rule = load_rule("binance/spot-margin")
+    spot = {"marginMode": "isolated", "quote": "USDT", "prices": {"BTC": "1"}, "balances": {"BTC": {"total": "1"}}}
+    assert select_mode(rule, account_from_data({**spot, "leverage": 5})).name == "isolated-5x"
+    assert select_mode(rule, account_from_data({**spot, "mode": "isolated-3x"})).name == "isolated-3x"
+    assert select_mode(rule, account_from_data(spot)).name == "isolated"
+    assert declared_leverage(rule.modes["isolated-3x"]) == 3 and declared_leverage(rule.modes["cross"]) is None
+
+
+def test_only_the_parameters_a_mode_uses_are_looked_up_on_a_date():
+    rule = load_rule("kucoin/linear-perpetual")
+    isolated = rule.mode("isolated")
+    assert {p.name for p in used_parameters(isolated)} == {"mm_on_mark", "liq_fee_in_mm"}
+    substitutions(isolated, {}, date=dt.date(2023, 6, 1), needed=set())  # cancel_risk_rate (2024) is cross-only
+    values = {"n": 5, "mult": F("0.001"), "EP": 28000, "s": -1, "lev": 100, "MMR": F("0.004"), "LFR": 0, "extra": 0}
+    assert price_at(rule, "isolated", "liquidation", values, date=dt.date(2023, 6, 1)) == 28168
+
+
+def test_evaluation_is_exact_numbers_and_reasons():
+    rule = load_rule("binance/usdm-perpetual")
+    rich = account_from_data({"marginMode": "isolated", "positions": [{**POSITION, "collateral": "1000000"}]})
+    [position] = evaluate_account(rule, rich).positions
+    assert position.liquidation_price is None and "no price" in position.reason
+    assert position.maintenance_margin == 250 and position.unrealized_pnl == 0 and position.tier == 2
+
+
+def test_missing_wallet_is_located_at_the_snapshot():
+    rule = load_rule("binance/usdm-perpetual")
+    with pytest.raises(EvaluationError) as error:
+        evaluate_account(rule, account_from_data({"marginMode": "cross", "positions": [POSITION]}))
+    [diagnostic] = error.value.diagnostics
+    assert diagnostic.code == "MV600" and "'walletBalance'" in diagnostic.message and diagnostic.json_path == "$"

@@ -1,0 +1,100 @@
+"""Which of a rule's modes evaluates an account, and whether the rule can evaluate it at all: every parameter the
+mode uses is in force on the date, and every symbol its conditions need can be read from a snapshot.
+
+What is missing is the rule's, not the account's: those errors are located in the rule file.
+
+>>> from verifier.read import load_rule
+>>> rule = load_rule("binance/spot-margin")
+>>> declared_leverage(rule.modes["isolated-5x"]), declared_leverage(rule.modes["cross"])
+(Fraction(5, 1), None)
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from verifier.errors import Diagnostic, EvaluationError
+from verifier.model.evaluate import used_parameters
+
+
+def declared_leverage(mode) -> Fraction | None:
+    """The leverage a mode is for (its ``leverage:`` in the rule file), or None when it is for any."""
+    return mode.leverage
+
+
+def select_mode(rule, account):
+    """The rule's mode for this account: named by the file, else of its margin mode (by leverage when several)."""
+    if account.mode is not None:
+        if account.mode not in rule.modes:
+            raise account.error("MV601", f"rule {rule.id} has no mode {account.mode!r}", account.at("mode"),
+                                hint="one of " + ", ".join(rule.modes))
+        return rule.modes[account.mode]
+    matching = [m for m in rule.modes.values() if m.account == account.margin_mode]
+    if not matching:
+        raise account.error("MV601", f"rule {rule.id} has no {account.margin_mode} mode", account.at("marginMode"),
+                            hint="its modes: " + ", ".join(f"{m.name} ({m.account})" for m in rule.modes.values()))
+    if len(matching) > 1 and account.leverage is not None:
+        for mode in matching:
+            if declared_leverage(mode) == account.leverage:
+                return mode
+    return matching[0]  # the rule's first mode of that margin mode
+
+
+def check_date(rule, mode, date) -> None:
+    """Every parameter the mode uses has a value in force on ``date``, and the rule says something about it.
+
+    A rule describes its product from its earliest dated value on; before that no value of it is known.
+    """
+    if date is None:
+        return
+    for parameter in used_parameters(mode):
+        since = parameter.values[0][0]
+        if since > date:
+            raise _rule_error(rule, "MV604", f"parameter {parameter.name!r} has no value on {date.isoformat()}: its "
+                                             f"first value is from {since.isoformat()}",
+                              _parameter_path(rule, mode, parameter.name),
+                              f"evaluate on or after {since.isoformat()} (--date), or add the earlier value to the "
+                              "rule with its source")
+    dated = [(p.values[0][0], p.name, m) for m in rule.modes.values() for p in m.parameters.values()]
+    if dated and min(dated, key=lambda item: item[:2])[0] > date:
+        since, name, owner = min(dated, key=lambda item: item[:2])
+        raise _rule_error(rule, "MV604", f"rule {rule.id} has no values before {since.isoformat()} (its earliest, "
+                                         f"parameter {name!r}): it says nothing about {date.isoformat()}",
+                          _parameter_path(rule, owner, name),
+                          f"evaluate on or after {since.isoformat()} (--date), or add the earlier values to the rule "
+                          "with their sources")
+
+
+def check_readable(rule, mode, account) -> None:
+    """Every symbol the mode's conditions need can come from a snapshot (its reading), the tiers or the others."""
+    for name in sorted(needed_symbols(mode)):
+        spec = mode.symbols[name]
+        if spec.others or spec.from_tiers or spec.snapshot_formula(account.margin_mode):
+            continue
+        raise _rule_error(rule, "MV605", f"the {mode.name} mode needs {name}, {spec.meaning}, which no snapshot "
+                                         "field gives: the symbol has no 'snapshot:' reading",
+                          _symbol_path(rule, mode, name),
+                          f"give {name} a 'snapshot:' reading over ccxt fields in the rule, or evaluate with a rule "
+                          "that reads it; a snapshot cannot supply it")
+
+
+def needed_symbols(mode) -> set:
+    """Names of the symbols the mode's conditions use (expanded): every input of the answer."""
+    used = set().union(*(c.relation.free_symbols for c in mode.conditions.values()))
+    return {name for name, spec in mode.symbols.items() if spec.sympy in used}
+
+
+def _parameter_path(rule, mode, name) -> tuple:
+    return ("parameters", name) if name in rule.parameters else ("modes", mode.name, "parameters", name)
+
+
+def _symbol_path(rule, mode, name) -> tuple:
+    return ("symbols", name) if name in rule.symbols else ("modes", mode.name, "symbols", name)
+
+
+def _rule_error(rule, code, message, path, hint) -> EvaluationError:
+    """An error located in the rule file (the rule, not the account, lacks what is needed)."""
+    line, col = rule.locate(*path)
+    diagnostic = Diagnostic(code, message, file=rule.file, line=line, col=col, json_path="$." + ".".join(path),
+                            hint=hint)
+    return EvaluationError(message, [diagnostic], code=code)

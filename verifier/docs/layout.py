@@ -1,0 +1,59 @@
+"""Where the generated pages and files live in the site, and what the plugin's options hold.
+
+>>> from types import SimpleNamespace
+>>> rule_page_path(SimpleNamespace(id="binance/usdm-perpetual"))
+'rules/binance/usdm-perpetual.md'
+>>> site_copy_path("/x/rules/binance/tiers/BTCUSDT.yaml", "/x/rules")
+'rules/binance/tiers/BTCUSDT.yaml'
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+
+HOME = "index.md"
+COMPARISON = "comparison.md"
+CROSS_VS_ISOLATED = "cross-vs-isolated.md"
+RULE_FORMAT = "reference/rule-format.md"
+TIER_FORMAT = "reference/tier-format.md"
+ACCOUNT_FORMAT = "reference/account-format.md"
+CLI = "cli.md"
+
+
+@dataclass
+class Options:
+    """What the site shows beyond the rules: the reference position of the charts and comparison (mkdocs.yml)."""
+
+    position: dict = field(default_factory=lambda: {"contracts": 1, "contractSize": 1, "entryPrice": 100})
+    market: str | None = None
+    leverage: list = field(default_factory=lambda: [1, 2, 5, 10, 20, 50, 100])
+    inverse_position: dict | None = None  # for rules whose collateral is the base coin
+    comparison_leverage: float = 10
+    chart_mode: str = "isolated"
+    rules_dir: str = "rules"
+
+
+@dataclass
+class Page:
+    """A generated page: its docs path, Markdown, and the files it links to (site path -> bytes)."""
+
+    path: str
+    markdown: str
+    assets: dict = field(default_factory=dict)
+
+
+def rule_page_path(rule) -> str:
+    return f"rules/{rule.id}.md"
+
+
+def site_copy_path(file: str, rules_dir: str) -> str:
+    """Where a file under rules/ is shipped inside the site (same relative place, under rules/)."""
+    return "rules/" + os.path.relpath(os.path.abspath(file), os.path.abspath(rules_dir)).replace(os.sep, "/")
+
+
+def chart_position(rule, options: Options) -> dict:
+    """The reference position for this rule: the inverse one when the rule's collateral is the base coin."""
+    if rule.collateral_unit is not None and str(rule.collateral_unit) == "base" and options.inverse_position:
+        return options.inverse_position
+    return options.position

@@ -1,0 +1,166 @@
+"""The page of one rule, following the rule file top to bottom: sources, symbols, parameters, definitions, margin
+modes (:mod:`verifier.docs.rule_modes`), tier tables, worked examples, the leverage chart, verification, the file.
+
+Nothing here knows an exchange: every number and formula comes from the rule file.
+"""
+
+from __future__ import annotations
+
+from verifier.docs import charts, compute, prices, problems, verification
+from verifier.docs.layout import Options, Page, chart_position, rule_page_path, site_copy_path
+from verifier.docs.markup import (STATUS, anchor, esc, html_table, math_html, number, passed_mark, rel,
+                                  source_link)
+from verifier.docs.rule_modes import modes_section, symbols_table
+
+
+def rule_page(rule, options: Options) -> Page:
+    path = rule_page_path(rule)
+    chart_path = f"assets/charts/{rule.id.replace('/', '-')}-leverage.svg"
+    chart_lines, svg = leverage_section(rule, options, path, chart_path)
+    lines = (_header(rule, options, path) + _sources(rule) + _symbols_and_parameters(rule)
+             + modes_section(rule) + _tiers(rule, options, path) + _examples(rule) + chart_lines
+             + verification_section(rule) + _rule_file(rule, options, path))
+    return Page(path, "\n".join(lines), {chart_path: svg} if svg is not None else {})
+
+
+def _file_link(rule, options: Options, path: str) -> tuple[str, str]:
+    """(the rule file's site path, the link to it from ``path``)."""
+    site = site_copy_path(rule.file, options.rules_dir)
+    return site, rel(path, site)
+
+
+def _header(rule, options: Options, path: str) -> list:
+    _, link = _file_link(rule, options, path)
+    modes = ", ".join(f"[{m}](#{anchor(m + ' mode')})" for m in rule.modes)
+    lines = [f"# {rule.title}", "",
+             f"Rule `{rule.id}` · exchange **{rule.exchange}** · product **{rule.product}** · modes {modes} · "
+             f"rule file [`{link}`]({link})", ""]
+    if rule.description:
+        lines += [rule.description.strip(), ""]
+    lines += ['!!! tip "Quick links"', ""]
+    lines += [f"    - [{m.name} mode: liquidation formula, derived and published](#{anchor(m.name + ' mode')})"
+              for m in rule.modes.values()]
+    return lines + ["    - [Worked examples: expected vs computed](#worked-examples)", "    - [Sources](#sources)", ""]
+
+
+def _sources(rule) -> list:
+    rows = [[f'<span id="source-{esc(s.id)}"></span><code>{esc(s.id)}</code>',
+             f'<a href="{esc(s.url)}">{esc(s.title)}</a>', esc(s.retrieved), esc(s.provenance or ""),
+             esc(s.note or "")] for s in rule.sources.values()]
+    return ["## Sources", "", html_table(["id", "title (link)", "retrieved", "provenance", "note"], rows), ""]
+
+
+def _symbols_and_parameters(rule) -> list:
+    lines = ["## Symbols", "", "Names the formulas are written in, with units and meanings.", "",
+             symbols_table(rule, rule.symbols), "", "## Parameters", ""]
+    if rule.parameters:
+        rows = [[math_html(p.sympy), f"<code>{esc(p.unit)}</code>", esc(p.meaning),
+                 "<br>".join(f"from {esc(d.isoformat())}: <b>{esc(number(v))}</b>" for d, v in p.values),
+                 source_link(rule, p.source), esc(p.note or "")] for p in rule.parameters.values()]
+        lines += [html_table(["parameter", "unit", "meaning", "values (effective dates)", "source", "note"], rows), ""]
+    else:
+        lines += ["This rule has no dated parameters.", ""]
+    if rule.display.price_tick is not None:
+        lines += [f"Prices are displayed to a tick of {number(rule.display.price_tick)}, rounded "
+                  f"{rule.display.price_rounding or 'as published'}.", ""]
+    return lines
+
+
+def _tiers(rule, options: Options, path: str) -> list:
+    lines = ["## Tier tables", ""]
+    if rule.tiers is None:
+        return lines + ["This rule has no tier table.", ""]
+    lines += [f"The bracket is chosen by the basis `{rule.tiers.basis_text}` "
+              f"(source [{rule.tiers.source}](#source-{rule.tiers.source})).", ""]
+    for market, table in rule.tiers.tables.items():
+        columns = [c for c in table.columns if c != "<basis>"]
+        link = rel(path, site_copy_path(table.file, options.rules_dir))
+        effective = f", effective {table.effective}" if table.effective else ""
+        rows = [[str(r.number), number(r.floor), "∞" if r.cap is None else number(r.cap)]
+                + [esc(number(r.values[c])) if c in r.values else "" for c in columns] for r in table.rows]
+        headers = ["tier", "floor", "cap"] + [f"<code>{esc(c)}</code> ({esc(table.columns[c])})" for c in columns]
+        lines += [f"### {market}", "", f"Bounds `{table.bounds}`{effective}; file [`{link}`]({link}).", "",
+                  html_table(headers, rows), ""]
+    return lines
+
+
+def _shown(value) -> str:
+    """An expected or computed value: a number, or whether a condition holds."""
+    if isinstance(value, bool):
+        return "holds" if value else "does not hold"
+    return number(value)
+
+
+def _examples(rule) -> list:
+    rows = []
+    for r in compute.example_rows(rule):
+        ex = r["example"]
+        if r["error"] is not None:
+            problems.report(rule.file, f"worked example {ex.name!r}, {r['quantity']}", r["error"])
+        given = "<br>".join(f"<code>{esc(k)}</code> = {esc(number(v))}" for k, v in ex.given.items())
+        computed = esc(_shown(r["computed"])) if r["computed"] is not None else esc(r["error"] or "none")
+        rows.append([esc(ex.name), esc(ex.mode), given, f"<code>{esc(r['quantity'])}</code>", esc(_shown(r["expected"])),
+                     computed, esc(number(ex.tolerance)), esc(r["method"] or ""), passed_mark(r["passed"]),
+                     source_link(rule, ex.source)])
+    headers = ["example", "mode", "given", "quantity", "expected", "computed", "tolerance", "computed by", "result",
+               "source"]
+    return ["## Worked examples", "",
+            "Each expectation comes from the example's source; *computed* is evaluated exactly here.", "",
+            html_table(headers, rows) if rows else "No worked examples yet.", ""]
+
+
+def _rule_file(rule, options: Options, path: str) -> list:
+    site, link = _file_link(rule, options, path)
+    return ["", "## Rule file", "", f"The complete rule file, as shipped with this site: [`{site}`]({link}).", ""]
+
+
+# --------------------------------------------------------------------------------------------- leverage chart
+
+
+def leverage_section(rule, options: Options, path: str, chart_path: str):
+    """(markdown lines, svg or None): liquidation price against leverage, long and short, or the reason why not."""
+    lines = ["## Liquidation price against leverage", ""]
+    reason = prices.no_reference_price(rule)
+    if reason is not None:
+        return lines + [f"No chart: {reason}", ""], None
+    mode_name = prices.chart_mode(rule, options)
+    series = prices.leverage_series(rule, mode_name, options)
+    svg = charts.leverage_chart([(side, xs, [p.price for p in points]) for side, xs, points in series],
+                                title=f"{rule.id}: {mode_name} liquidation price",
+                                ylabel=f"liquidation price ({rule.price})")
+    if svg is None:
+        return lines + [f"No chart: no liquidation price exists for the reference position ({mode_name} mode).",
+                        ""] + prices.gaps(series), None
+    position = chart_position(rule, options)
+    _, origins = compute.chart_inputs(rule, mode_name, position, "long", options.leverage[0])
+    fields = ", ".join(f"{k} {v}" for k, v in position.items())
+    tiers = f", tiers of {options.market}" if options.market and rule.tiers is not None else ""
+    lines += [f"A single {mode_name} position ({esc(fields)}; set in `mkdocs.yml`), its margin being notional / "
+              f"leverage{tiers}; prices computed exactly by the derivation.", "",
+              f"![Liquidation price against leverage, long and short, {mode_name} mode]({rel(path, chart_path)})", "",
+              "Where each input comes from: "
+              + "; ".join(f"`{k}`: {esc(v).replace('`', '')}" for k, v in origins.items()) + ".", ""]
+    return lines + prices.gaps(series), svg
+
+
+# --------------------------------------------------------------------------------------------- verification
+
+
+def verification_section(rule) -> list:
+    """The verify stage's report for this rule (cached per rule content; see verifier.docs.verification)."""
+    report = verification.report_for(rule)
+    lines = ["## Verification", "",
+             f"`margin-verifier verify` under the deterministic `{report.get('profile')}` profile: the worked "
+             "examples, the published-formula proofs, and every property of the library (derivation against "
+             "simulation, economic invariants) for each mode. *n/a*: the property does not apply to this rule; "
+             "*skip*: the rule file opts out, with its reason. Results are cached by the rule's content hash and "
+             "the verifier's version.", ""]
+    if report.get("diagnostics"):
+        lines += ["Problems: " + "; ".join(esc(d) for d in report["diagnostics"]), ""]
+    rows = [[f"<code>{esc(r.get('property') or r['name'])}</code>", esc(r.get("mode") or "all"),
+             STATUS.get(r["status"], esc(r["status"])), str(r.get("tried", 0)), f"{r.get('seconds', 0):.2f}s",
+             esc(r.get("message") or "")] for r in report.get("rows", [])]
+    if not rows:
+        return lines + ["No results.", ""]
+    return lines + [f"Summary: **{verification.summary(report['rows'])}**.", "",
+                    html_table(["property", "mode", "status", "examples tried", "time", "reason / message"], rows), ""]

@@ -1,0 +1,217 @@
+"""Account snapshots (design.md section 4) read strictly into :class:`verifier.model.account.Account`.
+
+The file is checked against ``verifier/schemas/account.schema.json`` (shape, ccxt field names, decimals as numbers
+or strings) and then for what a schema cannot say (a negative size, an asset with no price).  Every problem is a
+located diagnostic (MV600 shape, MV601 unknown value, MV602 number) and the whole file is reported at once.
+
+>>> account = account_from_data({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT",
+...     "side": "long", "contracts": "0.5", "entryPrice": 60000, "markPrice": "59000.5", "collateral": "1000"}]})
+>>> position = account.positions[0]
+>>> position.side, position.fields["contracts"], position.fields["contractSize"], position.fields["markPrice"]
+('long', Fraction(1, 2), Fraction(1, 1), Fraction(118001, 2))
+>>> account_from_data({"marginMode": "cross", "positions": [{"symbol": "X", "side": "up"}]})
+Traceback (most recent call last):
+...
+verifier.errors.SpecError: <snapshot>: 4 problem(s) in the account snapshot
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from dataclasses import dataclass
+from fractions import Fraction
+
+import jsonschema
+
+from verifier.errors import Diagnostic, SpecError
+from verifier.model.account import Account, Place, Position
+from verifier.read._jsonpath import json_path
+from verifier.read._schema import load_schema
+from verifier.read._yaml import Document, DocumentError, read_file
+
+READ_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "collateral", "notional", "leverage",
+               "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
+"""The position fields this format reads (the other ccxt Position fields are accepted and not read)."""
+
+BALANCE_FIELDS = ("total", "debt", "interest")
+
+_HINTS = {
+    "marginMode": "use 'cross' or 'isolated'",
+    "positionMode": "use 'one-way' or 'hedge'",
+    "side": "use 'long' or 'short'",
+    "positions": "give at least one position with symbol, side, contracts, entryPrice, markPrice",
+    "position": "ccxt fields: symbol, side, contracts, contractSize, entryPrice, markPrice (and collateral in "
+                "isolated mode)",
+    "decimal": "write decimals as strings, e.g. \"109.488\", so they are read exactly",
+}
+
+
+def read_account(path) -> Account:
+    """Read and check an account snapshot file (JSON or YAML); raise :class:`SpecError` with every problem."""
+    try:
+        document = read_file(path)
+    except DocumentError as exc:
+        raise SpecError(str(exc), exc.diagnostics) from None
+    return account_from_document(document)
+
+
+def account_from_data(data, file: str = "<snapshot>") -> Account:
+    """An account from data already in memory (diagnostics then carry the JSON path, no line)."""
+    return account_from_document(Document(file, data))
+
+
+def account_from_document(document: Document) -> Account:
+    """The :class:`Account` a read document describes; raise :class:`SpecError` with every problem."""
+    problems = _schema_problems(document) or _semantic_problems(document)
+    if problems:
+        raise SpecError(f"{document.file}: {len(problems)} problem(s) in the account snapshot", problems,
+                        code=problems[0].code)
+    data = document.data
+    positions = _balances(data) if "balances" in data else _positions(data["positions"])
+    return Account(
+        kind="spot" if "balances" in data else "futures", margin_mode=data["marginMode"],
+        positions=tuple(positions), position_mode=data.get("positionMode", "one-way"),
+        wallet_balance=_optional_number(data.get("walletBalance")), quote=data.get("quote"),
+        symbol=data.get("symbol"), mode=data.get("mode"), leverage=_optional_number(data.get("leverage")),
+        file=document.file, places={key: Place((key,)) for key in data}, locator=_Locator(document))
+
+
+@dataclass(frozen=True)
+class _Locator:
+    """Turns a :class:`Place` of this document into a diagnostic (line and column when the file was read)."""
+
+    document: Document
+
+    def diagnostic(self, code, message, place, hint=None) -> Diagnostic:
+        return self.at(code, message, place.key, hint)
+
+    def at(self, code, message, path, hint=None, at_key=False) -> Diagnostic:
+        if self.document.positions:
+            return self.document.diagnostic(code, message, path, hint=hint, at_key=at_key)
+        return Diagnostic(code, message, file=self.document.file, json_path=json_path(tuple(path)), hint=hint)
+
+
+def _number(value) -> Fraction:
+    """A decimal the schema accepted, exactly (a float is read as its shortest decimal)."""
+    if isinstance(value, float):
+        return Fraction(repr(value))
+    return Fraction(value.strip()) if isinstance(value, str) else Fraction(value)
+
+
+def _optional_number(value) -> Fraction | None:
+    return None if value is None else _number(value)
+
+
+def _positions(raw: list) -> list[Position]:
+    out = []
+    for index, item in enumerate(raw):
+        path = ("positions", index)
+        fields = {name: _number(item[name]) for name in READ_FIELDS if item.get(name) is not None}
+        fields.setdefault("contractSize", Fraction(1))  # the format's default (schema: '1 when absent')
+        places = {name: Place(path + (name,)) for name in item}
+        out.append(Position(item["symbol"], item["side"], fields, Place(path), places))
+    return out
+
+
+def _balances(data: dict) -> list[Position]:
+    """One position per asset balance; the quote asset's price is 1, its side the sign of what it nets to."""
+    out = []
+    for asset, balance in data["balances"].items():
+        quote = asset == data["quote"]
+        price = Fraction(1) if quote else _number(data["prices"][asset])
+        fields = {name: _number(balance.get(name, 0)) for name in BALANCE_FIELDS}
+        fields.update(price=price, markPrice=price)
+        net = fields["total"] - fields["debt"] - fields["interest"]
+        places = {name: Place(("balances", asset, name)) for name in balance}
+        places.update(price=Place(("prices", asset)), markPrice=Place(("prices", asset)))
+        out.append(Position(asset, "long" if net >= 0 else "short", fields, Place(("balances", asset)), places,
+                            quote=quote))
+    return out
+
+
+# --------------------------------------------------------------------------------------------- checks
+
+
+def _semantic_problems(document: Document) -> list[Diagnostic]:
+    """What the schema cannot say: sizes and balances are not negative; every asset but the quote has a price."""
+    data, out, locate = document.data, [], _Locator(document).at
+    for index, item in enumerate(data.get("positions", [])):
+        if _number(item["contracts"]) < 0:
+            out.append(locate("MV602", f"contracts is negative ({item['contracts']})", ("positions", index, "contracts"),
+                              "contracts is an absolute size; the side says long or short"))
+    for asset, balance in data.get("balances", {}).items():
+        for name in BALANCE_FIELDS:
+            if name in balance and _number(balance[name]) < 0:
+                out.append(locate("MV602", f"balances cannot be negative ({asset} {name} {balance[name]})",
+                                  ("balances", asset, name)))
+        if asset != data.get("quote") and asset not in data.get("prices", {}):
+            out.append(locate("MV600", f"no price for {asset}", ("prices",) if "prices" in data else (),
+                              f"add prices.{asset} (its price in {data.get('quote')})"))
+    return out
+
+
+@functools.cache
+def _validator():
+    return jsonschema.Draft202012Validator(load_schema("account"))
+
+
+def _schema_problems(document: Document) -> list[Diagnostic]:
+    if not isinstance(document.data, dict):
+        return [_Locator(document).at("MV600", "a snapshot must be a mapping with 'marginMode' and 'positions' "
+                                               "or 'balances'", ())]
+    errors = list(_validator().iter_errors(document.data))
+    # 'unknown field entryprice' + 'missing entryPrice' is one mistake: keep the unknown field, which says where
+    typos = {(tuple(e.absolute_path), _close(key, list(e.schema.get("properties", {}))))
+             for e in errors if e.validator == "additionalProperties" for key in e.instance}
+    out, seen = [], set()
+    for error in errors:
+        for diagnostic in _convert(document, error, typos):
+            if (diagnostic.json_path, diagnostic.message) not in seen:
+                seen.add((diagnostic.json_path, diagnostic.message))
+                out.append(diagnostic)
+    return sorted(out, key=lambda d: (d.line, d.col))
+
+
+def _convert(document: Document, error, typos: set) -> list[Diagnostic]:
+    """One schema error as account diagnostics: worded for snapshots, coded MV600-MV602 by the kind of error."""
+    path, kind = tuple(error.absolute_path), error.validator
+    schema = error.schema if isinstance(error.schema, dict) else {}
+    where = "position" if path[:1] == ("positions",) and len(path) == 2 else "snapshot"
+    locate = _Locator(document).at
+    name = path[-1] if path else ""
+    if schema.get("title") == "decimal":
+        return [locate("MV602", f"expected a decimal number (or a string holding one), got {_shown(error.instance)}",
+                       path, _HINTS["decimal"])]
+    if kind == "required":  # one diagnostic per missing key (duplicates are dropped by the caller)
+        return [locate("MV600", f"{where} is missing {key!r}", path,
+                       _HINTS.get(key) or (_HINTS["position"] if where == "position" else None))
+                for key in error.validator_value if key not in error.instance and (path, key) not in typos]
+    if kind == "additionalProperties":
+        known = list(schema.get("properties", {}))
+        return [locate("MV600", f"unknown field {key!r}", path + (key,), _did_you_mean(key, known), at_key=True)
+                for key in error.instance if key not in known]
+    if kind == "enum":
+        return [locate("MV601", f"unknown {name or 'value'} {_shown(error.instance)}", path, _HINTS.get(name))]
+    if kind in ("minItems", "minProperties", "minLength"):
+        return [locate("MV600", f"{name or 'the snapshot'} must not be empty", path, _HINTS.get(name))]
+    if kind == "type":
+        return [locate("MV600", f"expected {error.validator_value}, got {_shown(error.instance)}", path,
+                       schema.get("description"))]
+    return [locate("MV600", error.message, path, schema.get("description"))]
+
+
+def _shown(value) -> str:
+    """A value as the user wrote it (JSON words for null and booleans)."""
+    return {None: "null", True: "true", False: "false"}.get(value, repr(value)) if not isinstance(value, (
+        dict, list)) else ("a mapping" if isinstance(value, dict) else "a list")
+
+
+def _close(key: str, known: list) -> str | None:
+    close = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _did_you_mean(key: str, known: list) -> str:
+    close = _close(key, known)
+    return f"did you mean {close!r}?" if close else "fields of this format: " + ", ".join(known)
