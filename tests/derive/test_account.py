@@ -9,7 +9,7 @@ import pytest
 
 from verifier.derive import price_at
 from verifier.derive.account import evaluate_account
-from verifier.derive.account_mode import declared_leverage, select_mode
+from verifier.derive.account_mode import select_mode
 from verifier.errors import EvaluationError, SpecError
 from verifier.model.evaluate import substitutions, used_parameters
 from verifier.read import load_rule
@@ -49,7 +49,7 @@ def test_mode_by_name_and_by_declared_leverage():
     assert select_mode(rule, account_from_data({**spot, "leverage": 5})).name == "isolated-5x"
     assert select_mode(rule, account_from_data({**spot, "mode": "isolated-3x"})).name == "isolated-3x"
     assert select_mode(rule, account_from_data(spot)).name == "isolated"
-    assert declared_leverage(rule.modes["isolated-3x"]) == 3 and declared_leverage(rule.modes["cross"]) is None
+    assert rule.modes["isolated-3x"].leverage == 3 and rule.modes["cross"].leverage == 5  # declared in the rule
 
 
 def test_only_the_parameters_a_mode_uses_are_looked_up_on_a_date():

@@ -5,8 +5,10 @@ What is missing is the rule's, not the account's: those errors are located in th
 
 >>> from verifier.read import load_rule
 >>> rule = load_rule("binance/spot-margin")
->>> declared_leverage(rule.modes["isolated-5x"]), declared_leverage(rule.modes["cross"])
-(Fraction(5, 1), None)
+>>> from verifier.read.account import account_from_data
+>>> spot = {"marginMode": "isolated", "quote": "USDT", "prices": {"BTC": "1"}, "balances": {"BTC": {"total": "1"}}}
+>>> select_mode(rule, account_from_data({**spot, "leverage": 5})).name
+'isolated-5x'
 """
 
 from __future__ import annotations
@@ -15,11 +17,6 @@ from fractions import Fraction
 
 from verifier.errors import Diagnostic, EvaluationError
 from verifier.model.evaluate import used_parameters
-
-
-def declared_leverage(mode) -> Fraction | None:
-    """The leverage a mode is for (its ``leverage:`` in the rule file), or None when it is for any."""
-    return mode.leverage
 
 
 def select_mode(rule, account):
@@ -35,7 +32,7 @@ def select_mode(rule, account):
                             hint="its modes: " + ", ".join(f"{m.name} ({m.account})" for m in rule.modes.values()))
     if len(matching) > 1 and account.leverage is not None:
         for mode in matching:
-            if declared_leverage(mode) == account.leverage:
+            if mode.leverage == account.leverage:
                 return mode
     return matching[0]  # the rule's first mode of that margin mode
 
