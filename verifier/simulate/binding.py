@@ -59,6 +59,8 @@ _STATE = frozenset(FIELDS) - {"leverage", "takerFeeRate", "maintenanceMarginPerc
 class BindingError(VerifierError, ValueError):
     """The rule cannot drive the simulator (a symbol with no way to get a value, a missing condition)."""
 
+    code = "MV713"
+
 
 @dataclass
 class Check:
@@ -257,7 +259,6 @@ class SimRule:
     def __init__(self, rule, date: _dt.date | None, overrides: dict | None = None, inputs: dict | None = None):
         self.rule = rule
         self.date = date
-        self.spot = rule.product == "spot-margin"
         overrides = {k: (v if isinstance(v, tuple) else (v, None)) for k, v in (overrides or {}).items()}
         inputs = dict(inputs or {})
         known = {n for m in rule.modes.values() for n in m.parameters}

@@ -14,6 +14,7 @@ from fractions import Fraction
 from verifier.errors import Diagnostic
 from verifier.model.evaluate import EvaluationError, evaluate, holds
 from verifier.read import check_file, expand_paths
+from verifier.verify.scenarios import binding_problems
 
 _PRICE_RUNNER = None
 
@@ -39,7 +40,9 @@ def check_paths(paths) -> tuple[list, list[Diagnostic]]:
     """Check every file under ``paths``; returns (results, diagnostics about the paths themselves)."""
     files, problems = expand_paths(paths)
     results = [check_file(path) for path in files]
-    for result in results:
+    for path, result in zip(files, results):
+        if result.kind == "scenario" and result.ok:
+            result.diagnostics.extend(binding_problems(path))
         if result.rule is not None:
             run_examples(result)
             if not any(d.severity == "error" for d in result.diagnostics):

@@ -16,7 +16,7 @@ from fractions import Fraction
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from verifier.simulate import BindingError, Refused, SimRule, Simulator
+from verifier.simulate import BindingError, Refused, SimRule, simulator_for
 from verifier.simulate.engine import ConservationError
 from verifier.model.evaluate import EvaluationError
 from verifier.verify.properties import register
@@ -225,7 +225,7 @@ def _open(sim, rule, account, market, side, size, price, position_side=None, fie
 
 def _run(rule, story, *, with_bob: bool) -> Trace:
     cross, isolated = _modes(rule)
-    sim = Simulator(SimRule(rule, story.date, inputs=_inputs(rule)), debug=True)
+    sim = simulator_for(SimRule(rule, story.date, inputs=_inputs(rule)), debug=True)
     m, m2 = story.market, story.other_market
     asset, asset2 = _settle(rule, m), _settle(rule, m2)
     sim.set_prices(_prices(rule, {m: story.price, m2: story.price * 2}))
