@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from verifier.formula import Formula, Term, Unit
+from verifier.model.policies import Policies
 
 
 @dataclass(frozen=True)
@@ -203,6 +204,7 @@ class Rule:
     file: str
     content_hash: str
     document: object = field(repr=False, default=None)  # the located Document, for error positions
+    policies: Policies = field(default_factory=Policies)  # interest and liquidation-fee policies (model.policies)
 
     @property
     def price_symbol(self):

@@ -24,6 +24,7 @@ from verifier.model.rule import (Condition, Definition, Display, Example, ModeVi
 from verifier.model.snapshot import FIELD_SYMBOLS, SNAPSHOT_FIELDS
 from verifier.model.symbols import Parameter, SymbolSpec, in_domain, make_sympy_symbol, parse_domain
 from verifier.model.tiers import TierSet
+from verifier.read._policies import build_policies
 from verifier.read._tierfile import load_tier_table
 from verifier.read._yaml import Document
 
@@ -362,6 +363,7 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
     display = Display(Fraction(display_data["tick"]) if display_data else None,
                       display_data["rounding"] if display_data else None)
 
+    policies = build_policies(ctx, data.get("policies", {}), modes, check_source)
     if ctx.problems:
         return None, ctx.problems
     rule = Rule(
@@ -370,7 +372,7 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
         position_modes=tuple(data.get("position_modes", ())), sources=sources, symbols=symbols,
         parameters=parameters, tiers=tiers, modes=modes, published=published, examples=examples,
         display=display, disagreements=list(data.get("disagreements", [])), file=doc.file,
-        content_hash=digest.hexdigest(), document=doc)
+        content_hash=digest.hexdigest(), document=doc, policies=policies)
     return rule, []
 
 

@@ -73,6 +73,7 @@ class Simulator:
     FOREIGN: dict = {}  # verb of the other product -> how a refusal names it
 
     def __init__(self, rule: SimRule, *, quote: str = "USDT", debug: bool = False, time: _dt.datetime | None = None):
+        self.check_rule(rule)
         self.rule = rule
         self.quote = quote
         self.debug = debug
@@ -84,6 +85,10 @@ class Simulator:
         self.events: list = []
         self.step = 0
         self.time = time
+
+    @classmethod
+    def check_rule(cls, rule: SimRule) -> None:
+        """Raise :class:`~verifier.simulate.binding.BindingError` when this engine cannot run ``rule``."""
 
     # -- set-up -----------------------------------------------------------------------------------------------
     def add_account(self, id: str, user: str, kind: str, *, market: str | None = None, mode: str | None = None,

@@ -19,10 +19,15 @@ ENGINES = {"spot-margin": SpotMarginSimulator}
 """Product -> engine; every other product (linear and inverse perpetuals and futures) is a futures engine."""
 
 
+def engine_for(rule) -> type:
+    """The engine class for a loaded rule's product."""
+    return ENGINES.get(rule.product, FuturesSimulator)
+
+
 def simulator_for(rule: SimRule, **options) -> Simulator:
     """A simulator of ``rule`` (``options``: ``quote``, ``debug``, ``time``, as :class:`Simulator` takes)."""
-    return ENGINES.get(rule.rule.product, FuturesSimulator)(rule, **options)
+    return engine_for(rule.rule)(rule, **options)
 
 
-__all__ = ["ConservationError", "FuturesSimulator", "Refused", "Simulator", "SpotMarginSimulator", "simulator_for",
+__all__ = ["ConservationError", "FuturesSimulator", "Refused", "Simulator", "SpotMarginSimulator", "engine_for", "simulator_for",
            "split_market"]

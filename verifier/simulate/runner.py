@@ -20,7 +20,7 @@ from verifier.model.scenario import Scenario
 from verifier.simulate.binding import BindingError, SimRule
 from verifier.simulate.compiled import CompileError
 from verifier.simulate.core import Refused, Simulator
-from verifier.simulate.engine import simulator_for
+from verifier.simulate.engine import engine_for, simulator_for
 
 
 @dataclass(frozen=True)
@@ -104,6 +104,11 @@ def bind(scenario: Scenario) -> SimRule:
             "MV712", f"{exc} (the scenario's date is {scenario.date})", ("date",),
             hint="pick a later date or state the value under 'parameters'")]) from None
     except (BindingError, CompileError) as exc:
+        raise _binding_error([scenario.diagnostic(
+            "MV713", f"rule {scenario.rule.id} cannot drive the simulator: {exc}", ("rule",))]) from None
+    try:
+        engine_for(scenario.rule).check_rule(sim_rule)
+    except BindingError as exc:
         raise _binding_error([scenario.diagnostic(
             "MV713", f"rule {scenario.rule.id} cannot drive the simulator: {exc}", ("rule",))]) from None
     for i, acc in enumerate(scenario.accounts):

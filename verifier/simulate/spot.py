@@ -2,7 +2,8 @@
 
 Each asset an account holds or owes is one *position* for the rule; prices are per asset, in the quote
 asset.  Buying and selling exchange assets at the mark price; borrowing and repaying move loans; the clock
-charges interest as the rule's ``interest`` policy says.  A liquidation sells what is held beyond the debt
+charges interest as the rule's interest policy says (``policies.interest``: which definition gives one hour's
+interest, whether the first hour is charged at borrowing, what a repayment pays first).  A liquidation sells what is held beyond the debt
 and buys back what is owed beyond the holding, then repays every loan.
 
 >>> from verifier.read import load_rule
@@ -23,8 +24,9 @@ import datetime as _dt
 from fractions import Fraction
 
 from verifier.model.numbers import exact_text
+from verifier.model.policies import Interest
 from verifier.simulate.accounts import Account
-from verifier.simulate.binding import SimRule  # noqa: F401 - for the doctest
+from verifier.simulate.binding import BindingError, SimRule
 from verifier.simulate.core import ZERO, Refused, Simulator, split_market
 
 
@@ -91,14 +93,28 @@ class SpotMarginSimulator(Simulator):
                               f"not {asset}")
 
     # -- loans ------------------------------------------------------------------------------------------------
+    @classmethod
+    def check_rule(cls, rule: SimRule) -> None:
+        """A spot-margin rule must say how its loans accrue interest (``policies.interest``)."""
+        if rule.rule.policies.interest is None:
+            raise BindingError(f"rule {rule.rule.id} is spot margin but does not say how loans accrue interest: "
+                               "state 'policies: {interest: {per_hour: <definition>, first_hour: at-borrow, repay: "
+                               "interest-first, source: <id>}}' or 'policies: {interest: {none: <why>}}' "
+                               "(docs/writing-rules.md)")
+
+    @property
+    def _interest(self) -> Interest | None:
+        """The rule's interest policy, or None when it charges no interest."""
+        policy = self.rule.rule.policies.interest
+        return policy if isinstance(policy, Interest) else None
+
     def _hourly_interest(self, account, asset, principal) -> Fraction:
-        mode = self.rule.mode(account.mode)
-        if "hourly_interest" not in mode.definitions:
-            return ZERO
+        """One hour's interest on ``principal`` of ``asset``: the rule's definition named by the policy."""
         price = self.price_of(asset)
         fields = {"total": ZERO, "debt": principal, "interest": ZERO, "markPrice": price, "price": price}
+        mode = self.rule.mode(account.mode)
         values = mode.position_values(fields, account.market or f"{asset}/{self.quote}", asset)
-        return mode.definition("hourly_interest", values)
+        return mode.definition(self._interest.per_hour, values)
 
     def borrow(self, account: str, asset: str, amount) -> None:
         self._atomic(self._borrow, account, asset, amount)
@@ -109,14 +125,15 @@ class SpotMarginSimulator(Simulator):
         self.ledger.give("lender", asset, amount)
         account.cash[asset] += amount
         account.debt[asset] += amount
-        charge = self._hourly_interest(account, asset, amount)
+        at_borrow = self._interest is not None and self._interest.charged_at_borrow
+        charge = self._hourly_interest(account, asset, amount) if at_borrow else ZERO
         account.interest[asset] += charge
         mode = self.rule.mode(account.mode)
         if not mode.holds("borrow_allowed", mode.account_values(self.position_fields(account))):
             raise Refused(f"borrowing {exact_text(amount)} {asset} breaks the rule's borrow limit")
         self._not_liquidatable(account, "borrow")
-        self._log(account.id, "borrow", f"{exact_text(amount)} {asset} lent; first hour's interest charged",
-                  amount=amount, interest=charge)
+        self._log(account.id, "borrow", f"{exact_text(amount)} {asset} lent"
+                  + ("; first hour's interest charged" if at_borrow else ""), amount=amount, interest=charge)
 
     def repay(self, account: str, asset: str, amount) -> None:
         self._atomic(self._repay, account, asset, amount)
@@ -130,16 +147,22 @@ class SpotMarginSimulator(Simulator):
         if account.cash[asset] < amount:
             raise Refused(f"account {account.id} holds {exact_text(account.cash[asset])} {asset}, "
                           f"less than the {exact_text(amount)} to repay")
-        to_interest = min(amount, account.interest[asset])  # interest is repaid first
+        principal_first = self._interest is not None and self._interest.repay == "principal-first"
+        if principal_first:
+            to_interest = amount - min(amount, account.debt[asset])
+        else:
+            to_interest = min(amount, account.interest[asset])
         account.interest[asset] -= to_interest
         account.debt[asset] -= amount - to_interest
         account.cash[asset] -= amount
         self.ledger.take("lender", asset, amount)
-        self._log(account.id, "repay", f"{exact_text(amount)} {asset} repaid (interest first)", amount=amount,
-                  interest=to_interest)
+        self._log(account.id, "repay", f"{exact_text(amount)} {asset} repaid "
+                  f"({'principal' if principal_first else 'interest'} first)", amount=amount, interest=to_interest)
 
     def _elapse(self, start: _dt.datetime, end: _dt.datetime) -> None:
-        """Interest on every loan at each full hour passed."""
+        """The rule's interest on every loan at each full hour passed (nothing when it charges none)."""
+        if self._interest is None:
+            return
         hour = start.replace(minute=0, second=0, microsecond=0) + _dt.timedelta(hours=1)
         while hour <= end:
             self.time = hour
