@@ -5,8 +5,6 @@ from __future__ import annotations
 import sys
 
 from verifier.cli.output import print_json
-from verifier.report import simulate as report
-from verifier.verify.scenarios import simulate_file
 
 
 def add_parser(sub) -> None:
@@ -21,6 +19,9 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from verifier.report import simulate as report
+    from verifier.verify.scenarios import simulate_file
+
     result = simulate_file(args.scenario)
     if args.format == "json":
         print_json(report.render_json(result))

@@ -95,6 +95,7 @@ class Override:
     modes: tuple | None = None
     source: str | None = None
     note: str | None = None
+    effective: str | None = None  # when the value applied, as the scenario file says (informational)
 
 
 @dataclass
@@ -111,6 +112,7 @@ class Scenario:
     description: str | None = None
     rule_ref: str | None = None  # the rule as the file names it (an id or a path); None: by its id
     overrides: dict = field(default_factory=dict)  # parameter name -> Override
+    sources: dict = field(default_factory=dict)  # the scenario's own sources: id -> model Source
     inputs: dict = field(default_factory=dict)  # symbol -> Fraction, or asset/market -> Fraction
     file: str = "<scenario>"
     document: object = field(repr=False, default=None)  # opaque: where each value is, for error positions

@@ -21,6 +21,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from verifier.errors import SpecError
+from verifier.model.rule import Source
 from verifier.model.scenario import VERBS, AccountSpec, Action, Expectation, Override, Scenario, Step
 from verifier.read import loader  # the module, not its names: loader imports this module back (check_file)
 from verifier.read._schema import schema_diagnostics
@@ -90,6 +91,7 @@ def _build(doc) -> tuple[Scenario | None, list]:
                   for a in data["accounts"])
     return Scenario(data["scenario"], data["title"], rule, date, specs, steps, quote=data.get("quote", "USDT"),
                     description=data.get("description"), rule_ref=data["rule"], overrides=overrides,
+                    sources={key: Source(key, **value) for key, value in data.get("sources", {}).items()},
                     inputs=inputs, file=doc.file, document=doc), problems
 
 
@@ -108,7 +110,7 @@ def _overrides(data, rule, error) -> dict:
             error("MV704", f"source {spec['source']!r} is not under 'sources' here or in the rule",
                   ("parameters", name, "source"))
         overrides[name] = Override(Fraction(spec["value"]), tuple(spec["modes"]) if "modes" in spec else None,
-                                   spec["source"], spec.get("note"))
+                                   spec["source"], spec.get("note"), spec.get("effective"))
     return overrides
 
 

@@ -34,9 +34,6 @@ def _is_rule_file(file_path: Path, config) -> bool:
 
 def pytest_collect_file(parent, file_path):
     if _is_rule_file(Path(file_path), parent.config):
-        from verifier.read import check_file
-        from verifier.read.loader import file_kind  # noqa: F401 - kind decided by check_file
-
         return RuleFile.from_parent(parent, path=Path(file_path))
     return None
 
@@ -107,19 +104,12 @@ class RuleItem(pytest.Item):
                 raise RuleFailure(text)
 
     def _example(self):
-        from verifier.read.loader import CheckResult
-        from verifier.verify.check import run_examples
+        from verifier.verify.check import CheckReport, run_examples
 
-        rule = self.result.rule
-        single = CheckResult(self.result.file, "rule", [], rule)
-        original = rule.examples
-        try:
-            rule.examples = [self.target]
-            run_examples(single)
-        finally:
-            rule.examples = original
-        if single.diagnostics:
-            raise RuleFailure("\n".join(d.render() for d in single.diagnostics))
+        single = CheckReport(self.result.file, "rule", self.result.rule)
+        run_examples(single, [self.target])
+        if single.findings:
+            raise RuleFailure("\n".join(d.render() for d in single.findings))
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, RuleFailure):

@@ -17,13 +17,15 @@ from verifier.simulate import BindingError, SimRule
 
 
 class Violation(AssertionError):
-    """A property does not hold: ``message`` says what, ``example`` is a ready-to-paste ``examples:`` entry."""
+    """A property does not hold: ``message`` says what, ``example`` is a ready-to-paste ``examples:`` entry,
+    ``scenario`` the generated story (a model Scenario) that shows it, to run again with ``simulate``."""
 
-    def __init__(self, message: str, example: dict | None = None, path: tuple = ()):
+    def __init__(self, message: str, example: dict | None = None, path: tuple = (), scenario=None):
         super().__init__(message)
         self.message = message
         self.example = example
         self.path = path  # where in the rule file the property points (for file:line)
+        self.scenario = scenario
 
 
 _SIM_RULES: dict = {}
