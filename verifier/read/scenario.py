@@ -161,7 +161,8 @@ def _step(s, step, accounts, error) -> Step:
     expect = []
     for name, want in step.get("expect", {}).items():
         if name not in accounts:
-            error("MV710", f"no account {name!r}", ("steps", s, "expect", name), hint="accounts: " + ", ".join(accounts))
+            error("MV710", f"no account {name!r}", ("steps", s, "expect", name),
+                  hint="accounts: " + ", ".join(accounts))
         expect.append(Expectation(name, _expected(want)))
     at = None
     if "at" in step:

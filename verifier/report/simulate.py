@@ -102,7 +102,8 @@ def render_text(run, *, markdown: bool = False, events: bool = False) -> str:
     """The table (or Markdown page): one column per account, each step's margin level, status and equity;
     then the notable events (every event with ``events``) and what the insurance fund and fees took."""
     scenario, rows = run.scenario, step_rows(run)
-    out = [("# " if markdown else "") + scenario.title, f"rule {scenario.rule.id}, date {scenario.date.isoformat()}", ""]
+    out = [("# " if markdown else "") + scenario.title, f"rule {scenario.rule.id}, date {scenario.date.isoformat()}",
+           ""]
     out += _table(rows, markdown)
     if events or markdown:
         out.append("")

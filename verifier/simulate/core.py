@@ -319,7 +319,7 @@ class Simulator:
         self._log(order.account, "order_cancelled", f"order {id} cancelled by the user")
 
     def set_margin_mode(self, user: str, market: str, mode: str) -> None:
-        self._atomic(self._set_margin_mode, user, market, mode)
+        self._set_margin_mode(user, market, mode)  # every refusal comes before the one change: no copy to restore
 
     def _set_margin_mode(self, user_id, market, mode):
         if mode not in ("cross", "isolated"):

@@ -29,5 +29,5 @@ def simulator_for(rule: SimRule, **options) -> Simulator:
     return engine_for(rule.rule)(rule, **options)
 
 
-__all__ = ["ConservationError", "FuturesSimulator", "Refused", "Simulator", "SpotMarginSimulator", "engine_for", "simulator_for",
-           "split_market"]
+__all__ = ["ConservationError", "FuturesSimulator", "Refused", "Simulator", "SpotMarginSimulator", "engine_for",
+           "simulator_for", "split_market"]

@@ -138,17 +138,20 @@ def run_scenario(scenario: Scenario, *, debug: bool = True) -> Run:
     for s, step in enumerate(scenario.steps):
         sim.step = s + 1
         first_event = len(sim.events)
+        evaluated = False
         try:
             if step.at is not None:
                 sim.advance(step.at)
             if step.prices:
-                sim.set_prices(step.prices)
+                sim.set_prices(step.prices)  # evaluates every account at the new prices
+                evaluated = True
         except Refused as exc:
             run.failures.append(Failure(step.label, "-", "step", "to run", f"refused: {exc}",
                                         scenario.locate("steps", s)[0]))
         outcomes = [_act(run, s, a, action) for a, action in enumerate(step.actions)]
-        sim.evaluate_all()
-        sim.check_conservation()
+        if outcomes or not evaluated:  # judging the same state twice changes nothing
+            sim.evaluate_all()
+            sim.check_conservation()
         events = sim.events[first_event:]
         accounts = [_account_state(sim, account, events) for account in sim.accounts.values()]
         run.steps.append(StepResult(step.label, step.at, dict(step.prices), accounts, events, outcomes))

@@ -12,11 +12,11 @@ from __future__ import annotations
 from fractions import Fraction
 
 from verifier.derive import solve_price
-from verifier.errors import EvaluationError
+from verifier.errors import Disagreement, EvaluationError
 from verifier.simulate import SimRule
 
 
-class Violation(AssertionError):
+class Violation(Disagreement, AssertionError):
     """A property does not hold: ``message`` says what, ``example`` is a ready-to-paste ``examples:`` entry,
     ``scenario`` the generated story (a model Scenario) that shows it, to run again with ``simulate``."""
 

@@ -22,14 +22,15 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 from fractions import Fraction
+from pathlib import Path
 
 from hypothesis import assume
 
-from verifier.errors import EvaluationError
+from verifier.errors import EvaluationError, SpecError
 from verifier.model.scenario import AccountSpec, Action, Scenario, Step
 from verifier.read import resolve_rule_path
 from verifier.simulate import BindingError, ConservationError, run_scenario
-from verifier.verify.stories.strategy import Story, carried, inputs, instrument, is_spot, modes, settle
+from verifier.verify.stories.strategy import Story, memo, carried, inputs, instrument, is_spot, modes, settle
 
 START = _dt.datetime(2026, 1, 1)
 """When a story's clock starts (interest accrues from here)."""
@@ -91,7 +92,7 @@ def story_scenario(rule, story: Story, *, with_bob: bool = True) -> tuple[Scenar
         add = Action("add_margin", {"account": "B-iso", "asset": settle(rule, m), "amount": story.add})
         steps[at] = Step(step.label, step.at, step.prices, step.actions + (add,))
     scenario = Scenario("verify-story", f"verify story of {rule.id}: {story.describe()}", rule, _date(rule, story),
-                        tuple(accounts), tuple(steps), rule_ref=_rule_ref(rule), inputs=inputs(rule),
+                        tuple(accounts), tuple(steps), rule_ref=memo(rule, "ref", _rule_ref), inputs=inputs(rule),
                         file="<verify story>")
     return scenario, plan
 
@@ -176,12 +177,13 @@ def _date(rule, story) -> _dt.date:
 
 def _rule_ref(rule) -> str:
     """How the scenario file names the rule: its id when that finds this very file, else the file's path."""
+    path = Path(rule.file).resolve()
     try:
-        if resolve_rule_path(rule.id).resolve() == resolve_rule_path(rule.file).resolve():
+        if resolve_rule_path(rule.id).resolve() == path:
             return rule.id
-    except (OSError, ValueError):
+    except SpecError:  # the id names no rule under the rules folder
         pass
-    return str(resolve_rule_path(rule.file).resolve())
+    return str(path)
 
 
 def run_story(rule, story: Story, *, with_bob: bool = True) -> Trace:

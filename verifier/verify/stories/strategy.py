@@ -87,8 +87,23 @@ def is_inverse(rule) -> bool:
     return rule.product.startswith("inverse")
 
 
+_MEMO: dict = {}
+
+
+def memo(rule, what, compute):
+    """What ``compute(rule)`` gives, kept per rule object (stories of one rule ask the same questions often)."""
+    key = (id(rule), what)
+    if key not in _MEMO or _MEMO[key][0] is not rule:
+        _MEMO[key] = (rule, compute(rule))
+    return _MEMO[key][1]
+
+
 def inputs(rule) -> dict:
     """Values for symbols the account state does not hold (no snapshot reading), by what they are."""
+    return dict(memo(rule, "inputs", _inputs))
+
+
+def _inputs(rule) -> dict:
     out = {}
     for view in rule.modes.values():
         for name, spec in view.symbols.items():
@@ -119,6 +134,10 @@ def instrument(rule, market) -> str:
 
 def read_fields(rule) -> set:
     """The ccxt fields a position must carry for this rule: read by a symbol (a tier symbol's only if no table)."""
+    return memo(rule, "fields", _read_fields)
+
+
+def _read_fields(rule) -> frozenset:
     out = set()
     for view in rule.modes.values():
         for spec in view.symbols.values():
@@ -126,7 +145,7 @@ def read_fields(rule) -> set:
             if not text or spec.others or (spec.from_tiers and rule.tiers is not None):
                 continue
             out |= {f for f in CARRIED_FIELDS if f in text}
-    return out
+    return frozenset(out)
 
 
 def max_leverage(rule) -> int:
