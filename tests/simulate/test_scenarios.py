@@ -131,3 +131,17 @@ def test_simulate_never_imports_derive():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_simulate_computes_on_model_objects_only():
+    """simulate imports model, formula and errors: never read (files), derive, verify, report or cli."""
+    import ast
+
+    for path in (ROOT / "verifier" / "simulate").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                if name.startswith("verifier."):
+                    stage = name.split(".")[1]
+                    assert stage in ("simulate", "model", "formula", "errors"), f"{path.name} imports {name}"

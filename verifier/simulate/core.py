@@ -18,45 +18,15 @@ import copy
 import datetime as _dt
 from fractions import Fraction
 
-from verifier.errors import VerifierError
 from verifier.model.numbers import exact_text
 from verifier.simulate.accounts import Account, Order
 from verifier.simulate.binding import SimRule
 from verifier.simulate.events import Event
 from verifier.simulate.ledger import Ledger
+from verifier.simulate.market import ConservationError, Refused, User, split_market
 
 ZERO = Fraction(0)
-
-
-class Refused(VerifierError):
-    """The exchange would refuse this action; the state is unchanged."""
-
-    code = "MV715"
-
-
-class ConservationError(AssertionError):
-    """Funds appeared or vanished: a bug in the simulator (raised in debug mode), never the user's input."""
-
-
-def split_market(market: str) -> tuple[str, str, str]:
-    """``'BTC/USDT:USDT'`` -> ('BTC', 'USDT', 'USDT'); ``'ETH/USDT'`` -> ('ETH', 'USDT', 'USDT').
-
-    >>> split_market("ETH/USDT")
-    ('ETH', 'USDT', 'USDT')
-    """
-    pair, _, settle = market.partition(":")
-    base, _, quote = pair.partition("/")
-    if not base or not quote:
-        raise Refused(f"market {market!r} is not of the form BASE/QUOTE or BASE/QUOTE:SETTLE")
-    return base, quote, settle or quote
-
-
-class User:
-    def __init__(self, id: str):
-        self.id = id
-        self.cross: str | None = None
-        self.margin_modes: dict = {}  # market -> 'cross' | 'isolated'
-        self.position_mode = "one-way"
+__all__ = ["ZERO", "ConservationError", "Refused", "Simulator", "User", "split_market"]
 
 
 class Simulator:
@@ -64,13 +34,12 @@ class Simulator:
 
     An engine supplies what a position is: :meth:`position_fields`, :meth:`equity`, :meth:`value_of` (what a
     movement of funds adds to an account's allocation), :meth:`holds_market`, :meth:`_liquidation_fees` and
-    :meth:`_close_out`; and the verbs of its product (:attr:`VERBS`).
+    :meth:`_close_out`; and the operations of its product (:attr:`VERBS`, :meth:`apply_product`).
     """
 
     PRODUCT = "any"
     VERBS: tuple = ("deposit", "withdraw", "transfer", "add_margin", "remove_margin", "place_order", "cancel_order",
-                    "set_margin_mode")
-    FOREIGN: dict = {}  # verb of the other product -> how a refusal names it
+                    "set_margin_mode")  # the scenario verbs this engine runs (the product's are added by each)
 
     def __init__(self, rule: SimRule, *, quote: str = "USDT", debug: bool = False, time: _dt.datetime | None = None):
         self.check_rule(rule)
@@ -116,34 +85,12 @@ class Simulator:
             raise Refused(f"rule mode {sim_mode.name!r} is for {sim_mode.account} accounts, not {kind}")
         self.accounts[id] = Account(id, user, kind, sim_mode.name, market, position_side)
 
-    # -- running a scenario's actions -------------------------------------------------------------------------
-    def apply(self, verb: str, args: dict) -> None:
-        """Run one scenario action (``verb`` with its arguments); refuse a verb of another product."""
-        if verb not in self.VERBS:
-            what = self.FOREIGN.get(verb, verb)
-            raise Refused(self._foreign(what))
-        if verb in ("add_margin", "remove_margin"):
-            account = self._account(args["account"])
-            cross = self.users[account.user].cross
-            source, target = (cross, account.id) if verb == "add_margin" else (account.id, cross)
-            self.transfer(source, target, args["asset"], args["amount"])
-        elif verb == "transfer":
-            self.transfer(args["from"], args["to"], args["asset"], args["amount"])
-        elif verb in ("deposit", "withdraw"):
-            getattr(self, verb)(args["account"], args["asset"], args["amount"])
-        elif verb == "place_order":
-            self.place_order(args["id"], args["account"], args["market"], args["side"], args["amount"], args["price"])
-        elif verb == "cancel_order":
-            self.cancel_order(args["id"])
-        elif verb == "set_margin_mode":
-            self.set_margin_mode(args["user"], args["market"], args["mode"])
-        else:
-            self._apply_product(verb, args)
-
-    def _apply_product(self, verb: str, args: dict) -> None:
+    def apply_product(self, verb: str, args: dict) -> None:
+        """Run a scenario action of this engine's product (one of :attr:`VERBS` the core does not know)."""
         raise NotImplementedError
 
-    def _foreign(self, what: str) -> str:
+    def foreign(self, verb: str) -> str:
+        """Why a verb of the other product is refused here."""
         raise NotImplementedError
 
     # -- helpers ----------------------------------------------------------------------------------------------

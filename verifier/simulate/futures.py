@@ -32,12 +32,10 @@ class FuturesSimulator(Simulator):
 
     PRODUCT = "futures"
     VERBS = Simulator.VERBS + ("trade", "close", "set_position_mode")
-    FOREIGN = {"borrow": "borrow", "repay": "repay", "buy": "buy", "sell": "sell"}
-
-    def _foreign(self, what: str) -> str:
+    def foreign(self, what: str) -> str:
         return f"{what} is a spot-margin operation; rule {self.rule.rule.id} is {self.rule.rule.product}"
 
-    def _apply_product(self, verb: str, args: dict) -> None:
+    def apply_product(self, verb: str, args: dict) -> None:
         if verb == "trade":
             carried = {k: args[k] for k in CARRIED if k in args}
             self.trade(args["account"], args["market"], args["side"], args["amount"], args.get("position_side"),
@@ -48,16 +46,16 @@ class FuturesSimulator(Simulator):
             self.set_position_mode(args["user"], args["mode"])
 
     def borrow(self, account: str, asset: str, amount) -> None:
-        raise Refused(self._foreign("borrow"))
+        raise Refused(self.foreign("borrow"))
 
     def repay(self, account: str, asset: str, amount) -> None:
-        raise Refused(self._foreign("repay"))
+        raise Refused(self.foreign("repay"))
 
     def buy(self, account: str, market: str, amount) -> None:
-        raise Refused(self._foreign("buy"))
+        raise Refused(self.foreign("buy"))
 
     def sell(self, account: str, market: str, amount) -> None:
-        raise Refused(self._foreign("sell"))
+        raise Refused(self.foreign("sell"))
 
     # -- what a position is -----------------------------------------------------------------------------------
     def position_fields(self, account: Account) -> list:

@@ -169,7 +169,7 @@ def _act(run: Run, s: int, a: int, action) -> Outcome:
     line = run.scenario.locate("steps", s, "actions", a)[0]
     label = run.scenario.steps[s].label
     try:
-        sim.apply(action.verb, action.args)
+        _apply(sim, action.verb, action.args)
     except Refused as exc:
         sim.log_refusal(action.who, action.verb, exc)
         if not expected or (isinstance(expected, str) and expected.lower() not in str(exc).lower()):
@@ -179,6 +179,33 @@ def _act(run: Run, s: int, a: int, action) -> Outcome:
     if expected:
         run.failures.append(Failure(label, action.who, action.verb, "a refusal", "it succeeded", line))
     return Outcome(s, a, action.verb, action.who, None)
+
+
+FOREIGN = {"set_position_mode": "position mode"}
+"""How a refusal names a verb of the other product, where it differs from the verb."""
+
+
+def _apply(sim: Simulator, verb: str, args: dict) -> None:
+    """Run one scenario action on the simulator; a verb of the other product is refused."""
+    if verb not in sim.VERBS:
+        raise Refused(sim.foreign(FOREIGN.get(verb, verb)))
+    if verb in ("add_margin", "remove_margin"):
+        account = sim.accounts[args["account"]]
+        cross = sim.users[account.user].cross
+        source, target = (cross, account.id) if verb == "add_margin" else (account.id, cross)
+        sim.transfer(source, target, args["asset"], args["amount"])
+    elif verb == "transfer":
+        sim.transfer(args["from"], args["to"], args["asset"], args["amount"])
+    elif verb in ("deposit", "withdraw"):
+        getattr(sim, verb)(args["account"], args["asset"], args["amount"])
+    elif verb == "place_order":
+        sim.place_order(args["id"], args["account"], args["market"], args["side"], args["amount"], args["price"])
+    elif verb == "cancel_order":
+        sim.cancel_order(args["id"])
+    elif verb == "set_margin_mode":
+        sim.set_margin_mode(args["user"], args["market"], args["mode"])
+    else:
+        sim.apply_product(verb, args)
 
 
 def _account_state(sim: Simulator, account, events) -> AccountState:

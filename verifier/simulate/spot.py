@@ -35,25 +35,23 @@ class SpotMarginSimulator(Simulator):
 
     PRODUCT = "spot margin"
     VERBS = Simulator.VERBS + ("borrow", "repay", "buy", "sell")
-    FOREIGN = {"trade": "trade", "close": "close", "set_position_mode": "position mode"}
-
-    def _foreign(self, what: str) -> str:
+    def foreign(self, what: str) -> str:
         return f"{what} is a futures operation; rule {self.rule.rule.id} is spot margin"
 
-    def _apply_product(self, verb: str, args: dict) -> None:
+    def apply_product(self, verb: str, args: dict) -> None:
         if verb in ("borrow", "repay"):
             getattr(self, verb)(args["account"], args["asset"], args["amount"])
         else:
             getattr(self, verb)(args["account"], args["market"], args["amount"])
 
     def trade(self, account: str, market: str, side: str, amount, position_side=None, fields=None) -> None:
-        raise Refused(self._foreign("trade"))
+        raise Refused(self.foreign("trade"))
 
     def close(self, account: str, market: str, position_side=None) -> None:
-        raise Refused(self._foreign("close"))
+        raise Refused(self.foreign("close"))
 
     def set_position_mode(self, user: str, mode: str) -> None:
-        raise Refused(self._foreign("position mode"))
+        raise Refused(self.foreign("position mode"))
 
     # -- what a position is -----------------------------------------------------------------------------------
     def price_of(self, instrument: str) -> Fraction:
