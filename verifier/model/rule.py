@@ -24,6 +24,7 @@ class UnknownModeError(UsageError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])
+from verifier.model.policies import Policies
 
 
 @dataclass(frozen=True)
@@ -216,6 +217,7 @@ class Rule:
     content_hash: str
     document: object = field(repr=False, default=None)  # the located Document, for error positions
     verify_skip: dict = field(default_factory=dict)  # property name -> why it does not hold for this rule by design
+    policies: Policies = field(default_factory=Policies)  # interest and liquidation-fee policies (model.policies)
 
     @property
     def price_symbol(self):
