@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from verifier.cli.output import print_json
+from verifier.cli.output import print_json, write_diagnostics
+
+FORMATS = ("text", "json", "github", "junit")
 
 
 def add_parser(sub) -> None:
@@ -13,22 +15,33 @@ def add_parser(sub) -> None:
                                         "references, tiers) and run their worked examples.")
     parser.add_argument("paths", nargs="*", default=["rules"], metavar="PATH",
                         help="files or folders to check (default: rules/)")
-    parser.add_argument("--format", choices=["text", "json", "github"], default="text",
-                        help="output format (default: text)")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="output format (default: text): text writes diagnostics to stderr and a summary to "
+                             "stdout; json, github (workflow annotations) and junit (XML) write one document "
+                             "to stdout")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from verifier.report import check as report
     from verifier.verify.check import check_paths
 
     reports, path_problems = check_paths(args.paths)
+    return report(reports, path_problems, args)
+
+
+def report(reports, path_problems, args) -> int:
+    """Write the run's result in ``args.format``; the exit code."""
+    from verifier.report import check as reporter
+
     if args.format == "json":
-        print_json(report.render_json(reports, path_problems))
+        print_json(reporter.render_json(reports, path_problems))
     elif args.format == "github":
-        sys.stdout.write(report.render_github(reports, path_problems))
+        sys.stdout.write(reporter.render_github(reports, path_problems))
+    elif args.format == "junit":
+        sys.stdout.write(reporter.render_junit(reports, path_problems))
     else:
-        sys.stdout.write(report.render_text(reports, path_problems))
+        write_diagnostics(reporter.diagnostics(reports, path_problems), args)
+        sys.stdout.write(reporter.render_summary(reports, path_problems))
     if not reports and not path_problems:
         print("margin-verifier: no rule files found", file=sys.stderr)
         return 2

@@ -10,8 +10,10 @@ from verifier.report.evaluate import FORMATS
 
 def add_parser(sub) -> None:
     parser = sub.add_parser("evaluate", help="evaluate an account snapshot (ccxt field names) exactly",
-                            description="Evaluate an account snapshot in the format of design section 4: each "
-                                        "position's liquidation price, maintenance margin, PnL and tier.")
+                            description="Evaluate an account snapshot (ccxt's unified field names; the format is "
+                                        "documented on the site under Reference > Account-snapshot format and "
+                                        "in verifier/schemas/account.schema.json): each position's liquidation "
+                                        "price, maintenance margin, PnL and tier.")
     parser.add_argument("rule", metavar="RULE", help="a rule file or a rule id such as binance/usdm-perpetual")
     parser.add_argument("snapshot", metavar="SNAPSHOT", help="a JSON or YAML snapshot file")
     parser.add_argument("--format", choices=list(FORMATS), default="text", help="output format (default: text)")
