@@ -44,7 +44,8 @@ def test_every_invalid_corpus_file_exits_nonzero_without_traceback():
     result = run("check", *map(str, files))
     assert result.returncode == 2
     assert "Traceback" not in result.stdout + result.stderr
-    assert result.stderr.count("error[MV") >= len(files)
+    # one diagnostic per file, except that the rule using a broken tier table shares the table's (listed once)
+    assert result.stderr.count("error[MV") == len(files) - 1
 
 
 def test_wrong_example_value_exits_one():

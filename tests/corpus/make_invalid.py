@@ -4,6 +4,7 @@ Each generated file starts with two comment lines the corpus test reads:
     # expect: <CODE> line <N>
     # message: <text the diagnostic must contain>
 The line is where the mistake is (found by its marker text), computed here independently of the loader.
+Each file holds one mistake, and checking it must report exactly one diagnostic: its root (issue 15).
 Run: .venv/bin/python tests/corpus/make_invalid.py
 """
 
@@ -24,7 +25,7 @@ RULE_MISTAKES = {
     "unknown-source": ("cited a source that is not listed", "{formula: q * P, source: doc}", "{formula: q * P, source: docs}", "MV400", "unknown source 'docs'", "source: docs"),
     "yaml-bad-indentation": ("broke the indentation", "    title: Example liquidation page\n", "   title: Example liquidation page\n", "MV100", "YAML syntax error", "    url: https"),
     "duplicate-key": ("defined a key twice", "exchange: example\n", "exchange: example\nexchange: example\n", "MV101", "duplicate key 'exchange'", "exchange: example\nproduct"),
-    "tab-indentation": ("indented with a tab", "  doc:\n    title", "  doc:\n\ttitle", "MV100", "YAML syntax error", "\ttitle"),
+    "tab-indentation": ("indented with a tab", "  doc:\n    title", "  doc:\n\ttitle", "MV100", "tabs are not allowed for indentation; use spaces", "\ttitle"),
     "python-tag": ("pasted a Python object tag", "title: Example linear perpetual", "title: !!python/object/apply:os.system [ls]", "MV102", "is not allowed", "!!python"),
     "non-finite-number": ("wrote .nan for a rate", "2020-01-01: 0.005", "2020-01-01: .nan", "MV105", "non-finite number '.nan'", ".nan"),
     "format-as-text": ("quoted the format version", "format: 1", "format: \"1\"", "MV204", "is not one of 1", "format: \"1\""),
@@ -61,6 +62,14 @@ RULE_MISTAKES = {
     "inverse-margined-in-quote": ("called a USDT-margined contract inverse", "product: linear-perpetual", "product: inverse-perpetual", "MV462", "an inverse product (inverse-perpetual) is margined in base, but collateral_unit is quote", "collateral_unit: quote"),
     "margin-level-with-unit": ("defined the margin level as an amount", "  upnl: {formula: s * q * (P - EP), source: doc}\n", "  upnl: {formula: s * q * (P - EP), source: doc}\n  margin_level: {formula: WB / 2, source: doc}\n", "MV424", "definition 'margin_level' is in quote, but simulate, derive and docs read it in 1", "WB / 2"),
     "contract-name-wrong-kind": ("named a parameter like a condition code reads", "  fee_rate:\n", "  margin_call:\n", "MV424", "'margin_call' is declared as a parameter, but simulate, derive and docs read it as a condition", "margin_call:"),
+    # one root per mistake: what follows from a mistake is not reported again (issue 15)
+    "misspelt-source-declaration": ("misspelt a source's id where it is declared (eight places cite it)", "  doc:\n    title: Example", "  dc:\n    title: Example", "MV401", "'dc' is declared but never used, and 'doc' is used but never declared", "dc:"),
+    "misspelt-symbol-declaration": ("misspelt a tier symbol where it is declared", "  cum: {unit: quote, meaning: maintenance amount", "  cm: {unit: quote, meaning: maintenance amount", "MV401", "'cm' is declared but never used, and 'cum' is used but never declared", "cm: {unit"),
+    "misspelt-definition-declaration": ("misspelt a definition where it is declared", "  notional: {formula: q * P", "  notionl: {formula: q * P", "MV401", "'notionl' is declared but never used, and 'notional' is used", "notionl:"),
+    "misspelt-mode-definition": ("misspelt one mode's definition (the other mode spells it right)", "    definitions:\n      equity: {formula: WB + upnl, source: doc}", "    definitions:\n      equty: {formula: WB + upnl, source: doc}", "MV401", "'equty' is declared but never used, and 'equity' is used", "equty:"),
+    "undeclared-name-used-twice": ("used an undeclared name in two formulas", "  notional: {formula: q * P, source: doc}\n  upnl: {formula: s * q * (P - EP), source: doc}", "  notional: {formula: qty * P, source: doc}\n  upnl: {formula: s * qty * (P - EP), source: doc}", "MV302", "unknown name 'qty' (also on line", "qty * P"),
+    "broken-definition-used-by-examples": ("misspelt a name in a definition an example expects", "{formula: notional * MMR - cum, source: doc}", "{formula: notional * MMRR - cum, source: doc}", "MV302", "unknown name 'MMRR'", "MMRR"),
+    "misspelt-example-input": ("misspelt an input of an example", "given: {q: 2, P: 30000}", "given: {qq: 2, P: 30000}", "MV451", "example gives 'qq'", "qq: 2"),
     "role-does-not-fit": ("declared a wallet balance's role as a leverage", "meaning: wallet balance,", "meaning: wallet balance, role: leverage,", "MV426", "role 'leverage' does not fit symbol 'WB'", "leverage,"),
 }
 
@@ -72,6 +81,7 @@ TIER_MISTAKES = {
     "tier-unbounded-not-last": ("left a middle bracket unbounded", "{floor: 50000, cap: 250000", "{floor: 50000, cap: null", "MV415", "is unbounded", "floor: 50000, cap: null"),
     "tier-missing-column": ("forgot a column in one row", "{floor: 0, cap: 50000, MMR: 0.004, cum: 0}", "{floor: 0, cap: 50000, MMR: 0.004}", "MV417", "has no value for column 'cum'", "MMR: 0.004}"),
     "tier-bounds-typo": ("wrote the bounds another way", "bounds: \"[floor, cap)\"", "bounds: \"[floor, cap[\"", "MV204", "is not one of", "bounds:"),
+    "tier-amount-typo-in-middle": ("mistyped one amount (the rows after it are right)", "MMR: 0.005, cum: 50}", "MMR: 0.005, cum: 60}", "MV414", "row 2: cum is 60 but continuity gives 50000 * (0.005 - 0.004) + 0 = 50", "cum: 60}"),
     "tier-first-amount-nonzero": ("gave the first bracket an amount", "{floor: 0, cap: 50000, MMR: 0.004, cum: 0}", "{floor: 0, cap: 50000, MMR: 0.004, cum: 5}", "MV414", "must be 0", "cum: 5}"),
 }
 
@@ -95,7 +105,13 @@ if __name__ == "__main__":
         emit(out, slug, BASE, mistake)
     for slug, mistake in TIER_MISTAKES.items():
         emit(out / "tiers", slug, TIER, mistake)
+    # a rule whose tier table is broken: the table's problem is its one diagnostic (located in the table)
+    table = (out / "tiers" / "tier-discontinuous-amount.yaml").read_text()
+    line = table.splitlines()[0].split("line ")[1]
+    (out / "rule-with-broken-tier-table.yaml").write_text(
+        f"# expect: MV414 line {line}\n# message: continuity gives\n# mistake: used a tier table with a mistyped "
+        "amount (the line is the table's)\n" + BASE.replace("tiers/BTCUSDT.yaml", "tiers/tier-discontinuous-amount.yaml"))
     (out / "empty-file.yaml").write_text("# expect: MV100 line 1\n# message: file is empty\n")
     (out / "json-syntax.json").write_text('{"format": 1,\n "rule": "example/x",\n "title": }\n')
     (out / "json-syntax.json.expect").write_text("# expect: MV100 line 3\n# message: JSON syntax error\n")
-    print(f"wrote {len(RULE_MISTAKES) + len(TIER_MISTAKES) + 2} invalid files")
+    print(f"wrote {len(RULE_MISTAKES) + len(TIER_MISTAKES) + 3} invalid files")

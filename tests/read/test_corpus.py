@@ -49,6 +49,23 @@ def test_invalid_file_reports_its_mistake_first(path):
     assert first.col >= 1 and first.json_path.startswith("$")
 
 
+@pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
+def test_one_mistake_is_one_diagnostic(path):
+    """No cascades: what follows from the mistake (every use of a misspelt name, examples of a broken definition,
+    rules of a broken tier table) is not reported again."""
+    results, _ = check_paths([path])
+    assert len([d for r in results for d in r.diagnostics]) == 1, [d.render() for r in results for d in r.diagnostics]
+
+
+def test_a_broken_tier_table_is_reported_once_with_the_rules_that_use_it():
+    table = CORPUS / "invalid" / "tiers" / "tier-discontinuous-amount.yaml"
+    results, _ = check_paths([CORPUS / "invalid" / "rule-with-broken-tier-table.yaml", table])
+    from verifier.report.check import diagnostics
+
+    assert [d.code for d in diagnostics(results, [])] == ["MV414"]
+    assert all(not r.ok for r in results)  # the rule fails too: its table is unusable
+
+
 def test_a_boundary_example_tells_strict_from_non_strict(tmp_path):
     """An example on the boundary passes with '<=' and fails with '<': the only way data can pin the operator."""
     base = (CORPUS / "valid" / "minimal-linear.yaml").read_text()

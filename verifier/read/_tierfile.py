@@ -50,10 +50,11 @@ def load_tier_table(path: Path) -> tuple[TierTable | None, list[Diagnostic], byt
         cap = row["cap"]
         rows.append(TierRow(index + 1, Fraction(row["floor"]), None if cap is None else Fraction(cap),
                             {k: Fraction(v) for k, v in row.items() if k not in ("floor", "cap")}))
-    problems.extend(_check_rows(doc, rows))
+    bound_problems, unsettled = _check_rows(doc, rows)
+    problems.extend(bound_problems)
     continuity = data["continuity"]
     if "rate" in continuity:
-        problems.extend(_check_continuity(doc, rows, continuity["rate"], continuity["amount"], columns))
+        problems.extend(_check_continuity(doc, rows, continuity["rate"], continuity["amount"], columns, unsettled))
     effective = None
     if "effective" in data:
         try:
@@ -71,14 +72,21 @@ def load_tier_table(path: Path) -> tuple[TierTable | None, list[Diagnostic], byt
     return table, [], raw
 
 
-def _check_rows(doc, rows) -> list[Diagnostic]:
-    out = []
+def _check_rows(doc, rows) -> tuple[list[Diagnostic], set]:
+    """The rows' bounds: caps above floors, no gaps, no overlaps, increasing; also the numbers of the rows whose
+    floor is in question (continuity says nothing more about them: one root per mistake)."""
+    out, bad_cap, unsettled = [], set(), set()
     for row in rows:
         if row.cap is not None and row.cap <= row.floor:
+            bad_cap.add(row.number)
             out.append(doc.diagnostic("MV413", f"row {row.number}: cap {row.cap} is not above floor {row.floor}",
                                       ("rows", row.number - 1, "cap")))
     for before, after in zip(rows, rows[1:]):
         path = ("rows", after.number - 1, "floor")
+        if before.number in bad_cap:
+            continue  # the next floor cannot be judged against a cap already reported
+        if after.floor != before.cap:
+            unsettled.add(after.number)
         if before.cap is None:
             out.append(doc.diagnostic("MV415", f"row {before.number} is unbounded (cap: null) but is not the last row",
                                       ("rows", before.number - 1, "cap")))
@@ -93,31 +101,42 @@ def _check_rows(doc, rows) -> list[Diagnostic]:
         if after.floor <= before.floor:
             out.append(doc.diagnostic("MV413", f"rows are not in increasing order: row {after.number} floor "
                                                f"{after.floor} <= row {before.number} floor {before.floor}", path))
-    return out
+    return out, unsettled
 
 
-def _check_continuity(doc, rows, rate, amount, columns) -> list[Diagnostic]:
+def _check_continuity(doc, rows, rate, amount, columns, unsettled=frozenset()) -> list[Diagnostic]:
+    """Each row's maintenance amount is the previous row's, carried over the rate change at the row's floor.
+
+    Each row is judged against the amount continuity gives from the *right* amount of the row before, so one
+    mistyped amount is one problem (the rows after it are not reported again).
+    """
     out = []
     for name in (rate, amount):
         if name not in columns:
             return [doc.diagnostic("MV417", f"continuity names column {name!r}, which is not declared",
                                    ("continuity",))]
     first = rows[0]
+    carried = first.values.get(amount)  # the right amount of the row before, as continuity gives it
     if first.values.get(amount, 0) != 0 and first.floor == 0:
+        carried = Fraction(0)
         out.append(doc.diagnostic("MV414", f"row 1 has {amount} {first.values[amount]}, but the first bracket's "
-                                           "maintenance amount must be 0", ("rows", 0, amount)))
+                                           "maintenance amount must be 0", ("rows", 0, amount),
+                                  hint=f"write '{amount}: 0'"))
     for before, after in zip(rows, rows[1:]):
         if rate not in after.values or rate not in before.values or amount not in after.values \
-                or amount not in before.values:
+                or carried is None:
+            carried = after.values.get(amount)
             continue
-        expected = after.floor * (after.values[rate] - before.values[rate]) + before.values[amount]
-        if after.values[amount] != expected:
+        expected = after.floor * (after.values[rate] - before.values[rate]) + carried
+        if after.values[amount] != expected and after.number not in unsettled:
             out.append(doc.diagnostic(
                 "MV414", f"row {after.number}: {amount} is {_num(after.values[amount])} but continuity gives "
                          f"{_num(after.floor)} * ({_num(after.values[rate])} - {_num(before.values[rate])}) + "
-                         f"{_num(before.values[amount])} = {_num(expected)}",
+                         f"{_num(carried)} = {_num(expected)}",
                 ("rows", after.number - 1, amount),
-                hint="fix the amount, or replace 'continuity' by {exempt: <why the exchange's table is not continuous>}"))
+                hint=f"write '{amount}: {_num(expected)}', or replace 'continuity' by "
+                     "{exempt: <why the exchange's table is not continuous>}"))
+        carried = after.values[amount] if after.number in unsettled else expected
     return out
 
 

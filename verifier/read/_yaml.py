@@ -151,6 +151,11 @@ def read_document(text: str, file: str = "<input>") -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        tab = _tab_in_indentation(text, line)
+        if tab:
+            raise DocumentError([Diagnostic("MV100", "tabs are not allowed for indentation; use spaces", file=file,
+                                            line=line, col=tab, hint="replace the tab with spaces (YAML counts "
+                                            "spaces only); editors can be set to insert spaces for Tab")]) from None
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             problem = f"{exc.context}, {exc.problem}"
@@ -168,6 +173,23 @@ def read_document(text: str, file: str = "<input>") -> Document:
     if builder.errors:
         raise DocumentError(builder.errors)
     return Document(file, data, builder.positions, builder.key_positions, text)
+
+
+def _tab_in_indentation(text: str, line: int) -> int:
+    """The 1-based column of a tab in the indentation of ``line`` (or of the line above, where YAML's scanner
+    sometimes stops), else 0.
+
+    >>> _tab_in_indentation("a:\\n  \\tb: 1\\n", 2)
+    3
+    """
+    lines = text.splitlines()
+    for number in (line, line - 1):
+        if 0 < number <= len(lines):
+            content = lines[number - 1]
+            indentation = content[:len(content) - len(content.lstrip(" \t"))]
+            if "\t" in indentation:
+                return indentation.index("\t") + 1
+    return 0
 
 
 def _syntax_hint(problem: str) -> str | None:

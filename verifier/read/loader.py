@@ -16,6 +16,7 @@ from verifier.read.rule import build_rule
 from verifier.read._schema import schema_diagnostics
 from verifier.read._tierfile import load_tier_table
 from verifier.read._yaml import Document, DocumentError, read_file
+from verifier.read.roots import group_repeats, misspelt_declarations
 from verifier.read.scenario import check_scenario
 
 RULE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -105,7 +106,14 @@ def check_file(path: str | os.PathLike) -> CheckResult:
     if problems:
         return CheckResult(name, kind, _sorted(problems))
     rule, problems = build_rule(doc)
-    return CheckResult(name, kind, _sorted(problems), rule)
+    if problems:  # one root per mistake: a misspelt declaration once, a repeated message once
+        problems = group_repeats(_sorted(misspelt_declarations(doc, problems, _read_again)))
+    return CheckResult(name, kind, problems, rule)
+
+
+def _read_again(doc: Document) -> list[Diagnostic] | None:
+    """A renamed copy's problems (:mod:`verifier.read.roots`); None if the rename breaks the schema."""
+    return None if schema_diagnostics(doc, "rule") else build_rule(doc)[1]
 
 
 def _sorted(problems: list[Diagnostic]) -> list[Diagnostic]:

@@ -22,10 +22,16 @@ from verifier.read._jsonpath import json_path
 from verifier.read._yaml import Document
 
 
+TIER_BASIS = "<tier basis>"
+"""The name :attr:`RuleContext.broken` holds when the tier basis could not be read (its rows cannot be picked)."""
+
+
 class RuleContext:
     """Collects diagnostics while a rule is read, and knows how to place a path of the document in the file.
 
     ``sources`` and ``units`` are filled in as soon as they are read (every later part checks against them).
+    ``broken`` holds the names of definitions and conditions whose own problem was reported: what uses them says
+    nothing more about them (one root diagnostic per mistake).
     """
 
     def __init__(self, doc: Document):
@@ -34,6 +40,7 @@ class RuleContext:
         self.sources: dict = {}
         self.units: dict = {}
         self._reported: set = set()
+        self.broken: set = set()
 
     def error(self, code: str, message: str, path, hint: str | None = None, at_key: bool = False) -> None:
         """Record a problem at ``path`` (at its key with ``at_key``, e.g. for a name declared twice)."""

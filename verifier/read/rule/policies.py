@@ -18,7 +18,7 @@ def read_policies(ctx, data: dict, modes: dict) -> Policies:
             interest = NotCharged(" ".join(raw["none"].split()), raw.get("source"))
         else:
             missing = [name for name, mode in modes.items() if raw["per_hour"] not in mode.definitions]
-            if missing:
+            if missing and raw["per_hour"] not in ctx.broken:  # a broken definition is reported where it is
                 ctx.error("MV480", f"interest per_hour names {raw['per_hour']!r}, which mode(s) "
                           f"{', '.join(missing)} do not define", ("policies", "interest", "per_hour"),
                           hint="define it (one hour's interest on a loan's principal) under 'definitions'")

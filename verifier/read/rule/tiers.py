@@ -35,12 +35,13 @@ def _table(ctx: RuleContext, market: str, relative: str, base: Path, digest):
     file = base / relative
     if not file.is_file():
         ctx.error("MV410", f"tier table file {relative!r} does not exist", path, hint=f"looked for {file}")
+        ctx.broken.add(market)
         return None
     table, problems, raw = load_tier_table(file)
     digest.update(b"\0" + relative.encode() + b"\0" + raw)
-    if problems:
+    if problems:  # the table's own problems are the root: nothing more is said of what uses the table
         ctx.problems.extend(problems)
-        ctx.error("MV410", f"tier table {relative!r} has {len(problems)} problem(s), reported above", path)
+        ctx.broken.add(market)
         return None
     if table.market != market:
         ctx.error("MV418", f"tier file {relative!r} is for market {table.market!r}, not {market!r}", path)
