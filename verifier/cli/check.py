@@ -19,14 +19,31 @@ def add_parser(sub) -> None:
                         help="output format (default: text): text writes diagnostics to stderr and a summary to "
                              "stdout; json, github (workflow annotations) and junit (XML) write one document "
                              "to stdout")
+    parser.add_argument("--dependents", action="store_true",
+                        help="also check every rule and scenario under rules/ and scenarios/ that reads one of the "
+                             "files given, directly or through another (a rule reads its tier tables, a scenario "
+                             "its rule): the pre-commit hook uses it, so that editing only a tier table checks the "
+                             "rules that use it")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
     from verifier.verify.check import check_paths
 
-    reports, path_problems = check_paths(args.paths)
+    paths = list(args.paths) + (with_dependents(args.paths) if args.dependents else [])
+    reports, path_problems = check_paths(paths)
     return report(reports, path_problems, args)
+
+
+def with_dependents(paths) -> list[str]:
+    """The rules and scenarios that read one of ``paths`` (files, or the files under folders)."""
+    from pathlib import Path
+
+    from verifier.read import expand_paths, rules_root
+    from verifier.read.dependencies import dependents
+
+    files, _ = expand_paths(paths)
+    return [str(p) for p in dependents(files, [rules_root(), Path("scenarios")])]
 
 
 def report(reports, path_problems, args) -> int:
