@@ -67,7 +67,7 @@ def test_counterexample_pasted_into_the_rule_reproduces_under_check(tmp_path):
     out = subprocess.run([sys.executable, "-m", "verifier", "check", str(target)], capture_output=True, text=True,
                          cwd=ROOT)
     assert out.returncode == 1, out.stdout + out.stderr
-    assert "MV500" in out.stdout and "verify counterexample" in out.stdout
+    assert "MV500" in out.stderr and "verify counterexample" in out.stderr  # diagnostics: stderr
     # and on the correct rule the same example's inputs do not fail for this reason
     good = (ROOT / "rules/okx/linear-swap.yaml").read_text(encoding="utf-8")
     fixed = tmp_path / "okx" / "fixed.yaml"

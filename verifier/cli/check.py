@@ -24,14 +24,21 @@ def add_parser(sub) -> None:
                              "files given, directly or through another (a rule reads its tier tables, a scenario "
                              "its rule): the pre-commit hook uses it, so that editing only a tier table checks the "
                              "rules that use it")
+    parser.add_argument("--watch", action="store_true",
+                        help="check, then check again every time one of the files (or a file they read, such as a "
+                             "tier table) is saved; Ctrl-C stops")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from verifier.verify.check import check_paths
+    from verifier.verify.check_cache import check_paths_cached  # unchanged files: no SymPy, no schema
 
     paths = list(args.paths) + (with_dependents(args.paths) if args.dependents else [])
-    reports, path_problems = check_paths(paths)
+    if args.watch:
+        from verifier.cli.watch import watch
+
+        return watch(paths, args, report)
+    reports, path_problems = check_paths_cached(paths)
     return report(reports, path_problems, args)
 
 

@@ -51,7 +51,7 @@ def per_position_symbols(mode, price_name: str) -> list[str]:
 
 def hedge_form(rule, mode_name: str, condition_name: str, partners: int) -> ClosedForm:
     """The closed form of ``condition_name`` for one leg with ``partners`` same-market legs moving with the price."""
-    key = (rule.content_hash, mode_name, condition_name, partners)
+    key = (rule.derivation_key, mode_name, condition_name, partners)
     if key in _FORMS:
         return _FORMS[key]
     mode = rule.mode(mode_name)

@@ -218,6 +218,12 @@ class Rule:
     document: object = field(repr=False, default=None)  # the located Document, for error positions
     verify_skip: dict = field(default_factory=dict)  # property name -> why it does not hold for this rule by design
     policies: Policies = field(default_factory=Policies)  # interest and liquidation-fee policies (model.policies)
+    derivation_hash: str = ""  # hash of what derivations read (no examples, sources, prose); "" = content_hash
+
+    @property
+    def derivation_key(self) -> str:
+        """What derive's caches are keyed by: unchanged when only examples, sources or prose change."""
+        return self.derivation_hash or self.content_hash
 
     @property
     def price_symbol(self):

@@ -22,7 +22,9 @@ get the same locations and the same refusals.
 
 from __future__ import annotations
 
+import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -107,6 +109,29 @@ class DocumentError(SpecError):
                          code=diagnostics[0].code if diagnostics else None)
 
 
+_RECORDERS: list = []
+
+
+@contextmanager
+def recorded_reads():
+    """Collect the real path of every file :func:`read_file` reads meanwhile (a set, filled as they are read).
+
+    ``check``'s result cache keeps them as the result's dependencies (:mod:`verifier.verify.check_cache`): every
+    user file a check reads goes through :func:`read_file`.
+
+    >>> with recorded_reads() as files:
+    ...     _ = read_file("rules/binance/tiers/BTCUSDT.yaml")
+    >>> [os.path.basename(f) for f in files]
+    ['BTCUSDT.yaml']
+    """
+    files: set = set()
+    _RECORDERS.append(files)
+    try:
+        yield files
+    finally:
+        _RECORDERS.remove(files)
+
+
 def read_file(path) -> Document:
     """Read a YAML or JSON file from disk (size-checked before parsing)."""
     name = str(path)
@@ -115,6 +140,8 @@ def read_file(path) -> Document:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise DocumentError([Diagnostic("MV100", f"cannot read file: {exc.strerror or exc}", file=name)]) from None
+    for files in _RECORDERS:
+        files.add(os.path.realpath(path))
     if len(raw) > MAX_FILE_BYTES:
         raise DocumentError([Diagnostic(
             "MV104", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", file=name, line=1, col=1,

@@ -28,6 +28,7 @@ from verifier.errors import Diagnostic, SpecError
 from verifier.model.account import Account, Place, Position
 from verifier.read._jsonpath import json_path
 from verifier.read._schema import load_schema
+from verifier.read.kinds import wrong_kind
 from verifier.read._yaml import Document, DocumentError, read_file
 
 READ_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "collateral", "notional", "leverage",
@@ -63,7 +64,9 @@ def account_from_data(data, file: str = "<snapshot>") -> Account:
 
 def account_from_document(document: Document) -> Account:
     """The :class:`Account` a read document describes; raise :class:`SpecError` with every problem."""
-    problems = _schema_problems(document) or _semantic_problems(document)
+    other = wrong_kind(document, "account", "MV600", "an account snapshot has 'marginMode' and 'positions' (or "
+                                                     "'balances'), in ccxt's field names")
+    problems = [other] if other else _schema_problems(document) or _semantic_problems(document)
     if problems:
         raise SpecError(f"{document.file}: {len(problems)} problem(s) in the account snapshot", problems,
                         code=problems[0].code)

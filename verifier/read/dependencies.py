@@ -20,7 +20,8 @@ from pathlib import Path
 
 from verifier.errors import SpecError
 from verifier.read._yaml import DocumentError, read_file
-from verifier.read.loader import RULE_SUFFIXES, expand_paths, file_kind, resolve_rule_path
+from verifier.read.loader import file_kind, resolve_rule_path
+from verifier.read.paths import RULE_SUFFIXES, expand_paths
 
 
 def direct_references(path: Path) -> list[Path]:

@@ -16,21 +16,8 @@ from verifier.read.rule import build_rule
 from verifier.read._schema import schema_diagnostics
 from verifier.read._tierfile import load_tier_table
 from verifier.read._yaml import Document, DocumentError, read_file
+from verifier.read.paths import RULE_SUFFIXES, expand_paths, rule_files, rules_root
 from verifier.read.roots import group_repeats, misspelt_declarations
-from verifier.read.scenario import check_scenario
-
-RULE_SUFFIXES = (".yaml", ".yml", ".json")
-
-
-def rules_root() -> Path:
-    """Where rule ids are looked up: $MARGIN_VERIFIER_RULES, else ./rules, else the checkout's rules/."""
-    env = os.environ.get("MARGIN_VERIFIER_RULES")
-    if env:
-        return Path(env)
-    local = Path("rules")
-    if local.is_dir():
-        return local
-    return Path(__file__).resolve().parents[2] / "rules"
 
 
 def resolve_rule_path(rule: str | os.PathLike) -> Path:
@@ -44,7 +31,7 @@ def resolve_rule_path(rule: str | os.PathLike) -> Path:
             candidate = rules_root() / (text + suffix)
             if candidate.is_file():
                 return candidate
-    known = ", ".join(sorted(str(p.relative_to(rules_root()).with_suffix("")) for p in _rule_files(rules_root())))
+    known = ", ".join(sorted(str(p.relative_to(rules_root()).with_suffix("")) for p in rule_files(rules_root())))
     raise SpecError(f"no rule file or rule id {text!r}", [Diagnostic(
         "MV100", f"no rule file or rule id {text!r}", file=text, hint=f"known rule ids: {known}" if known else None)])
 
@@ -99,6 +86,8 @@ def check_file(path: str | os.PathLike) -> CheckResult:
         _, problems, _ = load_tier_table(Path(path))
         return CheckResult(name, kind, _sorted(problems))
     if kind == "scenario":
+        from verifier.read.scenario import check_scenario  # scenario imports this module (to load its rule)
+
         return CheckResult(name, kind, _sorted(check_scenario(doc)[1]))
     if not isinstance(doc.data, dict):
         return CheckResult(name, kind, [doc.diagnostic("MV203", "a rule file must be a mapping of keys to values", ())])
@@ -128,24 +117,3 @@ def _sorted(problems: list[Diagnostic]) -> list[Diagnostic]:
             seen.add((d.file, d.line, d.col, d.code, d.message))
             unique.append(d)
     return unique
-
-
-def _rule_files(root: Path):
-    if not root.is_dir():
-        return []
-    return sorted(p for p in root.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file()
-                  and not any(part.startswith(".") for part in p.relative_to(root).parts))
-
-
-def expand_paths(paths) -> tuple[list[Path], list[Diagnostic]]:
-    """Files to check: files as given, folders searched for .yaml/.yml/.json; missing paths reported."""
-    files, problems = [], []
-    for raw in paths:
-        path = Path(raw)
-        if path.is_dir():
-            files.extend(_rule_files(path))
-        elif path.is_file():
-            files.append(path)
-        else:
-            problems.append(Diagnostic("MV100", "no such file or folder", file=str(raw), hint="check the path"))
-    return files, problems

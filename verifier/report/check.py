@@ -12,8 +12,6 @@ checked 0 files: 1 problem; 0 of 0 example values match; 0 of 0 published formul
 
 from __future__ import annotations
 
-import xml.etree.ElementTree as ET
-
 from verifier.report.diagnostics import github_annotation
 
 LABELS = {"rule": "rule", "tiers": "tier table", "scenario": "scenario", "unknown": "unreadable file"}
@@ -86,6 +84,7 @@ def render_github(reports, problems) -> str:
 def render_junit(reports, problems) -> str:
     """One test case per file checked (and per path that does not exist): an ``error`` for invalid input, a
     ``failure`` for a worked example or published formula that disagrees."""
+    import xml.etree.ElementTree as ET  # only for this format: a cached text check loads as little as it can
     suite = ET.Element("testsuite", name="margin-verifier check", tests=str(len(reports) + len(problems)),
                        failures=str(sum(1 for r in reports if not r.invalid and r.failures)),
                        errors=str(len(problems) + sum(1 for r in reports if r.invalid)))

@@ -14,6 +14,7 @@ not raised one at a time.
 from __future__ import annotations
 
 import hashlib
+import json
 from fractions import Fraction
 from pathlib import Path
 
@@ -35,12 +36,18 @@ from verifier.read.rule.tiers import read_tiers
 FORMAT_SALT = b"margin-verifier rule format 1\n"
 """Goes into every content hash, so a change of format invalidates caches keyed by it."""
 
+NOT_DERIVED = ("title", "description", "sources", "display", "examples", "disagreements", "verify")
+"""Top-level parts of a rule file the derivation and the proofs never read: editing them (a worked example, a
+source, the display tick) keeps the derive cache (:attr:`~verifier.model.Rule.derivation_hash`), so a re-check
+after such an edit proves nothing again."""
+
 
 def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
     """Build the rule from a schema-valid document; returns (rule or None, diagnostics)."""
     ctx = RuleContext(doc)
     data = doc.data
     digest = hashlib.sha256(FORMAT_SALT + doc.text.encode("utf-8"))
+    derived = hashlib.sha256(FORMAT_SALT + _derived_parts(data))
     ctx.sources = read_sources(ctx, data)
     ctx.units = read_units(data)
     symbols = read_symbols(ctx, data["symbols"], ("symbols",))
@@ -48,7 +55,7 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
     check_symbol_parameter_clash(ctx, parameters, symbols, ("parameters",))
     product = Product(data["product"])
     collateral_unit = _check_header(ctx, data, symbols, product)
-    tiers = read_tiers(ctx, data, symbols, Path(doc.file).parent, digest)
+    tiers = read_tiers(ctx, data, symbols, Path(doc.file).parent, _Both(digest, derived))
     consistent = collateral_unit if collateral_unit == parse_unit(product.collateral_unit) else None  # else MV462
     modes = read_modes(ctx, RuleParts(data, symbols, parameters, tiers, product, consistent))
     published = read_published(ctx, data, modes)
@@ -64,7 +71,28 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
         parameters=parameters, tiers=tiers, modes=modes, published=published, examples=examples,
         display=display, disagreements=list(data.get("disagreements", [])), file=doc.file,
         content_hash=digest.hexdigest(), document=doc, verify_skip=_verify_skip(data),
-        policies=policies), []
+        policies=policies, derivation_hash=derived.hexdigest()), []
+
+
+def _derived_parts(data: dict) -> bytes:
+    """The rule's data that derivations depend on, written canonically (key order and layout do not matter).
+
+    >>> _derived_parts({"title": "x", "price": "P", "symbols": {"P": {"unit": "quote"}}})
+    b'{"price": "P", "symbols": {"P": {"unit": "quote"}}}'
+    """
+    kept = {key: value for key, value in data.items() if key not in NOT_DERIVED}
+    return json.dumps(kept, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8")
+
+
+class _Both:
+    """Feeds the tier tables' bytes to both hashes."""
+
+    def __init__(self, *hashes):
+        self.hashes = hashes
+
+    def update(self, data: bytes) -> None:
+        for h in self.hashes:
+            h.update(data)
 
 
 def _check_header(ctx: RuleContext, data: dict, symbols: dict, product: Product) -> Unit | None:

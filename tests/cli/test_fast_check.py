@@ -1,0 +1,128 @@
+"""A fast `check`: the result of an unchanged file comes from the cache without SymPy, and `check --watch` checks
+again on every save.  Run as a user runs them (subprocess), each with its own cache folder."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CORPUS = ROOT / "tests" / "corpus"
+HEAVY = ("sympy", "jsonschema", "yaml", "numpy")
+
+
+@pytest.fixture
+def env(tmp_path):
+    environment = {**os.environ, "MARGIN_VERIFIER_CACHE": str(tmp_path / "cache")}
+    environment.pop("MARGIN_VERIFIER_NO_CACHE", None)
+    return environment
+
+
+def run(env, *args, importtime=False) -> subprocess.CompletedProcess:
+    flags = ["-X", "importtime"] if importtime else []
+    return subprocess.run([sys.executable, *flags, "-m", "verifier", *map(str, args)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def imported(stderr: str) -> set:
+    """Top-level packages named by ``-X importtime`` lines."""
+    return {line.split("|")[-1].strip().split(".")[0] for line in stderr.splitlines()
+            if line.startswith("import time:")}
+
+
+def project(tmp_path) -> Path:
+    folder = tmp_path / "project"
+    shutil.copytree(CORPUS / "valid" / "tiers", folder / "tiers")
+    shutil.copy(CORPUS / "valid" / "minimal-linear.yaml", folder / "rule.yaml")
+    return folder / "rule.yaml"
+
+
+def test_a_warm_check_loads_no_sympy_and_says_the_same(env):
+    rule = "rules/binance/usdm-perpetual.yaml"
+    cold = run(env, "check", rule, importtime=True)
+    warm = run(env, "check", rule, importtime=True)
+    assert cold.returncode == warm.returncode == 0
+    assert "sympy" in imported(cold.stderr)
+    assert not set(HEAVY) & imported(warm.stderr), sorted(set(HEAVY) & imported(warm.stderr))
+    assert warm.stdout == cold.stdout
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "github", "junit"])
+def test_cached_results_print_exactly_what_a_fresh_check_prints(env, fmt):
+    files = [CORPUS / "invalid" / "example-wrong-value.yaml", "scenarios/binance-margin-cross-vs-isolated.yaml",
+             "rules/okx/linear-swap.yaml", "rules/binance/tiers/BTCUSDT.yaml"]
+    fresh = run({**env, "MARGIN_VERIFIER_NO_CACHE": "1"}, "check", "--format", fmt, *files)
+    run(env, "check", *files)
+    warm = run(env, "check", "--format", fmt, *files)
+    assert (warm.returncode, warm.stdout, warm.stderr) == (fresh.returncode, fresh.stdout, fresh.stderr)
+    assert fresh.returncode == 1  # the wrong example: a finding, cached like any result
+
+
+def test_editing_a_file_the_check_read_is_seen(env, tmp_path):
+    rule = project(tmp_path)
+    assert run(env, "check", rule).returncode == 0
+    table = rule.parent / "tiers" / "BTCUSDT.yaml"
+    table.write_text(table.read_text().replace("MMR: 0.005, cum: 50}", "MMR: 0.006, cum: 100}")
+                     .replace("cum: 1300}", "cum: 1100}"))
+    again = run(env, "check", rule)
+    assert again.returncode == 1 and "computed 260" in again.stderr
+
+
+def test_invalid_input_is_never_served_from_the_cache(env, tmp_path):
+    """A rule whose tier table is missing: creating the table must be seen (nothing recorded it as read)."""
+    rule = project(tmp_path)
+    table = rule.parent / "tiers" / "BTCUSDT.yaml"
+    text = table.read_text()
+    table.unlink()
+    assert run(env, "check", rule).returncode == 2
+    table.write_text(text)
+    assert run(env, "check", rule).returncode == 0
+
+
+def test_watch_checks_again_on_every_save_of_the_file_or_of_what_it_reads(env, tmp_path):
+    rule = project(tmp_path)
+    table = rule.parent / "tiers" / "BTCUSDT.yaml"
+    process = subprocess.Popen([sys.executable, "-m", "verifier", "check", "--watch", str(rule)], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout.readline().startswith("checked 1 file (1 rule): 0 problems")
+        time.sleep(0.2)
+        rule.write_text(rule.read_text().replace("maintenance_margin: 250}", "maintenance_margin: 251}"))
+        assert process.stdout.readline().startswith("checked 1 file (1 rule): 1 problem")
+        time.sleep(0.2)
+        rule.write_text(rule.read_text().replace("maintenance_margin: 251}", "maintenance_margin: 250}"))
+        assert process.stdout.readline().startswith("checked 1 file (1 rule): 0 problems")
+        time.sleep(0.2)
+        table.write_text(table.read_text().replace("MMR: 0.005, cum: 50}", "MMR: 0.006, cum: 100}")
+                         .replace("cum: 1300}", "cum: 1100}"))
+        assert process.stdout.readline().startswith("checked 1 file (1 rule): 1 problem")
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    errors = process.stderr.read()
+    assert "error[MV500]" in errors and "checked again in" in errors and "Traceback" not in errors
+
+
+def test_the_check_cache_lives_beside_the_derive_cache(env, monkeypatch):
+    from verifier.derive.cache import cache_dir as derive_dir
+    from verifier.verify.check_cache import cache_dir
+
+    for variable in ("MARGIN_VERIFIER_CACHE", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(variable, raising=False)
+    assert cache_dir() == derive_dir()
+    monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
+    assert cache_dir() == derive_dir()
+
+
+def test_the_cli_names_the_formats_its_reporters_write():
+    from verifier.cli import derive, evaluate
+    from verifier.report import derive as derive_report
+    from verifier.report import evaluate as evaluate_report
+
+    assert derive.FORMATS == derive_report.FORMATS and evaluate.FORMATS == evaluate_report.FORMATS
