@@ -112,6 +112,8 @@ def liquidation_price(rule, mode: str, values: Mapping | None = None, /, *, mark
             raise UsageError(f"rule {rule.id}, mode {mode!r} has no symbol {name!r}" + _did_you_mean(name, known),
                              code="MV002")
     exact = {name: exact_number(value, name) for name, value in given.items()}
+    for name, value in exact.items():
+        _check_domain(name, value, known[name])
     solution = solve_price(rule, mode, condition, exact, market=market, date=_date(date))
     return None if solution.price is None else ExactDecimal.of(solution.price)
 
@@ -207,6 +209,17 @@ def exact_number(value, name: str = "value") -> Fraction:
     if not number.is_finite():
         raise UsageError(f"{name} is {value!r}, not a finite number", code="MV002")
     return Fraction(number)
+
+
+def _check_domain(name: str, value: Fraction, spec) -> None:
+    """A value outside its symbol's declared domain (``> 0``, ``one_of: [1, -1]``) is the caller's mistake."""
+    from verifier.model.symbols import in_domain
+
+    domain, one_of = getattr(spec, "domain", ()), getattr(spec, "one_of", None)
+    if (domain and not in_domain(value, domain)) or (one_of and value not in one_of):
+        allowed = (f"one of {', '.join(str(v) for v in one_of)}" if one_of
+                   else " and ".join(f"{op} {bound}" for op, bound in domain))
+        raise UsageError(f"{name} = {value} is outside its domain ({allowed})", code="MV002")
 
 
 def _optional(value) -> ExactDecimal | None:

@@ -7,6 +7,7 @@
 
 from __future__ import annotations
 
+import difflib
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,9 +32,12 @@ def resolve_rule_path(rule: str | os.PathLike) -> Path:
             candidate = rules_root() / (text + suffix)
             if candidate.is_file():
                 return candidate
-    known = ", ".join(sorted(str(p.relative_to(rules_root()).with_suffix("")) for p in rule_files(rules_root())))
+    ids = sorted(str(p.relative_to(rules_root()).with_suffix("")) for p in rule_files(rules_root())
+                 if "tiers" not in p.parts)
+    close = difflib.get_close_matches(text, ids, n=1, cutoff=0.8)
+    hint = f"did you mean {close[0]!r}?" if close else f"known rule ids: {', '.join(ids)}" if ids else None
     raise SpecError(f"no rule file or rule id {text!r}", [Diagnostic(
-        "MV100", f"no rule file or rule id {text!r}", file=text, hint=f"known rule ids: {known}" if known else None)])
+        "MV100", f"no rule file or rule id {text!r}", file=text, hint=hint)], code="MV100")
 
 
 def load_rule(rule: str | os.PathLike) -> "Rule":  # noqa: F821 - Rule is in verifier.model
