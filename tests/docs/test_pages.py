@@ -145,3 +145,52 @@ def test_scenario_chart_has_threshold_lines(rule):
     svg = page.assets["assets/charts/scenario-binance-margin-cross-vs-isolated.svg"].decode()
     assert 'id="threshold-margin_call' in svg and 'id="threshold-liquidation' in svg
     assert "margin call at margin level 1.1" in page.markdown and "liquidation at margin level 1.05" in page.markdown
+
+
+# -- the four kinds of docs (issue 15) -------------------------------------------------------------------------
+def test_every_schema_has_a_format_page_and_prose_keeps_angle_brackets():
+    from importlib import resources
+
+    from verifier.docs.schema_reference import format_pages
+
+    pages = {page.path: page for page in format_pages()}
+    shipped = {entry.name.removesuffix(".schema.json") for entry in resources.files("verifier.schemas").iterdir()
+               if entry.name.endswith(".schema.json")}
+    assert {layout.format_page_path(name) for name in shipped} == set(pages)
+    assert list(pages)[:4] == [layout.RULE_FORMAT, layout.TIER_FORMAT, "reference/scenario-format.md",
+                               layout.ACCOUNT_FORMAT]
+    rule_format = pages[layout.RULE_FORMAT].markdown
+    assert "keyed '&lt;condition&gt;_price'" in rule_format and "' _price'" not in rule_format
+
+
+def test_the_properties_page_lists_every_registered_property_and_where_it_applies(rule):
+    from verifier.docs.properties_reference import properties_page
+    from verifier.verify.properties import properties
+
+    page = properties_page([rule]).markdown
+    for prop in properties():
+        assert re.search(rf"^## {prop.name}$", page, re.M), prop.name
+    assert "| [binance/usdm-perpetual](../rules/binance/usdm-perpetual.md) | isolated, cross |" in page
+
+
+def test_the_navigation_holds_every_hand_written_page_in_four_kinds():
+    from verifier.docs.navigation import nav
+
+    docs = ROOT / "docs"
+    present = [str(p.relative_to(docs)) for p in docs.rglob("*.md")]
+    sections = nav([], present, [])
+
+    def paths(node):
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            for value in node.values():
+                yield from paths(value)
+        else:
+            for item in node:
+                yield from paths(item)
+
+    assert set(present) <= set(paths(sections)), set(present) - set(paths(sections))
+    assert [next(iter(s)) for s in sections] == ["Home", "Tutorial", "How-to guides", "Reference", "Explanation",
+                                                   "Rules"]
+    assert "::: verifier.api" in (docs / "reference" / "api.md").read_text()

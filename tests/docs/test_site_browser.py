@@ -152,7 +152,7 @@ def test_rule_page_renders_math_and_chart(browser, server):
     page.close()
 
 
-@pytest.mark.parametrize("path", ["comparison/", "cross-vs-isolated/", "reference/rule-format/", "cli/"])
+@pytest.mark.parametrize("path", ["comparison/", "cross-vs-isolated/", "reference/rule-format/", "reference/cli/"])
 def test_other_pages_load_cleanly(browser, server, path):
     page, errors, foreign = _open(browser, server + path)
     assert page.locator("article h1").count() == 1

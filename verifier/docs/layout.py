@@ -18,7 +18,22 @@ CROSS_VS_ISOLATED = "cross-vs-isolated.md"
 RULE_FORMAT = "reference/rule-format.md"
 TIER_FORMAT = "reference/tier-format.md"
 ACCOUNT_FORMAT = "reference/account-format.md"
-CLI = "cli.md"
+CLI = "reference/cli.md"
+PROPERTIES = "reference/properties.md"
+TUTORIAL = "tutorial/index.md"
+
+FORMAT_TITLES = {"rule": "Rule-file format", "tiers": "Tier-table format", "scenario": "Scenario format",
+                 "account": "Account-snapshot format"}
+"""Titles of the format pages of the schemas we know; any other schema is titled from its own ``title``."""
+
+
+def format_page_path(schema_name: str) -> str:
+    """Where the format page generated from ``verifier/schemas/<name>.schema.json`` lives.
+
+    >>> format_page_path("tiers"), format_page_path("catalog")
+    ('reference/tier-format.md', 'reference/catalog-format.md')
+    """
+    return TIER_FORMAT if schema_name == "tiers" else f"reference/{schema_name}-format.md"
 
 
 @dataclass

@@ -17,6 +17,7 @@ from verifier.read.rule import build_rule
 from verifier.read._schema import schema_diagnostics
 from verifier.read._tierfile import load_tier_table
 from verifier.read._yaml import Document, DocumentError, read_file
+from verifier.read.kinds import kind_of
 from verifier.read.paths import RULE_SUFFIXES, expand_paths, rule_files, rules_root
 from verifier.read.roots import group_repeats, misspelt_declarations
 
@@ -68,6 +69,21 @@ class CheckResult:
         return not any(d.severity == "error" for d in self.diagnostics)
 
 
+OUR_KEYS = frozenset({"format", "rule", "scenario", "market", "rows", "symbols", "modes", "conditions", "definitions",
+                      "marginMode", "positions", "balances"})
+"""Top-level keys of our file kinds: a file with none of them is not one of ours (one diagnostic, not a dozen)."""
+
+
+def _account_problems(doc: Document) -> list[Diagnostic]:
+    from verifier.read.account import account_from_document  # account imports jsonschema's validator lazily
+
+    try:
+        account_from_document(doc)
+    except SpecError as exc:
+        return _sorted(exc.diagnostics)
+    return []
+
+
 def file_kind(doc: Document) -> str:
     """'rule', 'tiers' or 'scenario', from the document's top-level keys."""
     data = doc.data if isinstance(doc.data, dict) else {}
@@ -86,6 +102,13 @@ def check_file(path: str | os.PathLike) -> CheckResult:
     except DocumentError as exc:
         return CheckResult(name, "unknown", exc.diagnostics)
     kind = file_kind(doc)
+    if isinstance(doc.data, dict) and kind_of(doc.data) == "account":
+        return CheckResult(name, "account", _account_problems(doc))
+    if isinstance(doc.data, dict) and not set(doc.data) & OUR_KEYS:
+        return CheckResult(name, "other", [doc.diagnostic(
+            "MV202", "this is not a margin-verifier file: it has none of the keys of a rule, a tier table, a "
+                     "scenario or an account snapshot", (),
+            hint="a rule file starts with 'format: 1' and 'rule: <exchange>/<product>'")])
     if kind == "tiers":
         _, problems, _ = load_tier_table(Path(path))
         return CheckResult(name, kind, _sorted(problems))

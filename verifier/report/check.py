@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from verifier.report.diagnostics import github_annotation
 
-LABELS = {"rule": "rule", "tiers": "tier table", "scenario": "scenario", "unknown": "unreadable file"}
+LABELS = {"rule": "rule", "tiers": "tier table", "scenario": "scenario", "account": "account snapshot",
+          "other": "file of another kind", "unknown": "unreadable file"}
 
 
 def diagnostics(reports, problems) -> list:
