@@ -4,12 +4,17 @@ Prints medians of several runs of the full `margin-verifier check` process (what
 as a baseline measured in the same run, how long Python takes to start and import the same libraries
 (`python -c "import sympy, jsonschema, yaml"`), plus the in-process check time (import cost excluded).
 
+The derive cache is warm (proofs are not redone) but check's own result cache is off
+(each run starts with that cache emptied), so this measures
+reading, examples and imports; ``benchmarks/bench_check_latency.py`` measures the cached and ``--watch`` cases.
+
 Run: .venv/bin/python benchmarks/bench_check.py [--runs 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import sys
@@ -36,9 +41,16 @@ def one_mib_rule(folder: Path) -> Path:
     return path
 
 
+def _empty_check_cache() -> None:
+    from verifier.verify.check_cache import cache_dir
+
+    shutil.rmtree(cache_dir() / "check", ignore_errors=True)
+
+
 def median_seconds(command, runs) -> float:
     times = []
     for _ in range(runs):
+        _empty_check_cache()
         start = time.perf_counter()
         subprocess.run(command, cwd=ROOT, check=False, capture_output=True)
         times.append(time.perf_counter() - start)

@@ -18,6 +18,9 @@ import time
 INTERVAL = 0.05
 """Seconds between two looks at the files' modification times."""
 
+SETTLE = 0.01
+"""Seconds a changed file must stay unchanged before it is checked (an editor's save is not one instant)."""
+
 
 def watch(paths, args, report, *, interval: float = INTERVAL, rounds: int | None = None) -> int:
     """Check ``paths``, write the result with ``report(reports, problems, args) -> exit code``, then again for
@@ -48,6 +51,10 @@ def watch(paths, args, report, *, interval: float = INTERVAL, rounds: int | None
             time.sleep(interval)
             files, problems = expand_paths(paths)
             now = _stamps(reads)
+            if now != seen:  # a save in progress (truncated, then written) is checked once it has settled
+                time.sleep(SETTLE)
+                if _stamps(reads) != now:
+                    continue
             changed = {f for f, stamp in now.items() if seen.get(f) != stamp}
             stale = [p for p in files if p not in reports or reads[p] & changed]
             for gone in set(reports) - set(files):
