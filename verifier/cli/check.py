@@ -1,4 +1,4 @@
-"""``margin-verifier check [PATH...]``: validate rule and tier files and run their examples."""
+"""``margin-verifier check [PATH...]``: validate rule, market-catalog and scenario files and run their examples."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from verifier.cli.output import github_annotation, print_json
 
 
 def add_parser(sub) -> None:
-    parser = sub.add_parser("check", help="validate rule, tier and scenario files and run their worked examples",
-                            description="Validate rule, tier and scenario files (schema, formulas, units, "
-                                        "references, tiers) and run their worked examples.")
+    parser = sub.add_parser("check", help="validate rule, market-catalog and scenario files and run their worked "
+                                          "examples",
+                            description="Validate rule, market-catalog and scenario files (schema, formulas, units, "
+                                        "references, tier tables) and run their worked examples.")
     parser.add_argument("paths", nargs="*", default=["rules"], metavar="PATH",
                         help="files or folders to check (default: rules/)")
     parser.add_argument("--format", choices=["text", "json", "github"], default="text",
@@ -52,7 +53,8 @@ def run(args) -> int:
         kinds = {}
         for r in results:
             kinds[r.kind] = kinds.get(r.kind, 0) + 1
-        labels = {"rule": "rule", "tiers": "tier table", "scenario": "scenario", "unknown": "unreadable file"}
+        labels = {"rule": "rule", "catalog": "catalog header", "markets": "catalog shard", "scenario": "scenario",
+                  "unknown": "unreadable file"}
         what = ", ".join(f"{n} {labels.get(k, k)}{'' if n == 1 else 's'}" for k, n in sorted(kinds.items()))
         line = f"checked {len(results)} file{'s' if len(results) != 1 else ''}"
         line += f" ({what})" if what else ""

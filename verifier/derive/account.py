@@ -27,11 +27,13 @@ from fractions import Fraction
 
 import sympy
 
+from verifier.derive.account_market import MarketLookup
 from verifier.derive.account_mode import check_date, check_readable, needed_symbols, select_mode
 from verifier.derive.hedge import solve_hedged
 from verifier.derive.tiers import solve_price
 from verifier.errors import DerivationError, EvaluationError
 from verifier.model.evaluate import substitutions, to_fraction
+from verifier.model.market import POSITION_FIELDS
 from verifier.model.rule import Display
 from verifier.model.snapshot import evaluate_reading, fields_of
 from verifier.model.symbols import in_domain
@@ -52,6 +54,8 @@ class PositionEvaluation:
     unrealized_pnl: Fraction | None
     tier: int | None  # the tier row at the mark (None: the position gives its tier values, or no tier table)
     status: str
+    display: Display = Display(None, None)  # the market's tick and the rule's rounding (a reporter rounds with it)
+    market_data: tuple = ()  # (part, Provenance) of the catalog versions used: 'market', 'tiers'
 
 
 @dataclass(frozen=True)
@@ -60,10 +64,14 @@ class AccountEvaluation:
 
     rule: str
     mode: str
-    display: Display  # how the rule displays prices (a reporter rounds with it, the exact value beside)
+    display: Display  # how the rule displays prices (each position's own display has its market's tick)
     positions: tuple
     margin_level: Fraction | None
     status: str
+    stale: tuple = ()  # (symbol, part, Provenance, days) of market data older than the rule's threshold
+    stale_after_days: int = 30
+    catalog: str | None = None  # the id of the rule's market catalog (what `import` takes)
+    exchange: str | None = None  # the catalog's ccxt exchange id
 
 
 @dataclass
@@ -72,18 +80,23 @@ class _Leg:
 
     position: object
     market: str | None
+    lookup: MarketLookup
     values: dict  # rule symbol -> exact value (tier overrides included)
     tier_values: dict  # tier symbol -> value (given by the position, or the table's row at the mark)
     at_mark: dict = field(default_factory=dict)  # definition -> value at the mark
     tier: int | None = None
 
 
-def evaluate_account(rule, account, date=None) -> AccountEvaluation:
-    """Evaluate ``account`` (:class:`verifier.model.account.Account`) under ``rule`` with values in force on ``date``."""
+def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
+    """Evaluate ``account`` (:class:`verifier.model.account.Account`) under ``rule`` with values in force on ``date``.
+
+    Market data last seen longer before ``date`` (else ``today``; neither: not checked) than the rule's threshold is
+    listed in the result's ``stale``.
+    """
     mode = select_mode(rule, account)
     check_date(rule, mode, date)
     check_readable(rule, mode, account)
-    legs = [_read_leg(rule, mode, account, position) for position in account.positions]
+    legs = [_read_leg(rule, mode, account, position, date) for position in account.positions]
     for leg in legs:
         _at_mark(rule, mode, leg, date, account)
     partners = _hedge_partners(account, mode, legs)
@@ -95,48 +108,84 @@ def evaluate_account(rule, account, date=None) -> AccountEvaluation:
         first = next(leg for leg in legs if not leg.position.quote)
         level = _value(mode, mode.definitions["margin_level"].expr, first, date, account, "margin_level")
     status = max((p.status for p in out), key=STATUSES.index, default="normal")
-    return AccountEvaluation(rule.id, mode.name, rule.display, out, level, status)
+    catalog = rule.markets
+    return AccountEvaluation(rule.id, mode.name, rule.display, out, level, status, _stale(rule, legs, date or today),
+                             rule.stale_after_days, catalog.id if catalog else None, catalog.exchange if catalog else None)
+
+
+def _stale(rule, legs, on) -> tuple:
+    """(symbol, part, provenance, days) of every catalog version used that was last seen too long before ``on``."""
+    if on is None:
+        return ()
+    found, seen = [], set()
+    for leg in legs:
+        if leg.position.symbol in seen:
+            continue
+        seen.add(leg.position.symbol)
+        for part, provenance in leg.lookup.stale(on, rule.stale_after_days):
+            found.append((leg.position.symbol, part, provenance, (on - provenance.seen).days))
+    return tuple(found)
 
 
 # --------------------------------------------------------------------------------------------- reading a position
 
 
-def _reading_fields(account, position) -> dict:
-    """The ccxt fields a symbol's reading may use: the position's, its side, and the account's wallet."""
+def _reading_fields(account, position, lookup) -> dict:
+    """The ccxt fields a symbol's reading may use: the position's, its side, the account's wallet, and the fields
+    the position lacks that its market in the catalog gives (``contractSize``)."""
     fields = dict(position.fields)
     if account.kind == "futures":
         fields["side"] = Fraction(position.sign)
         if account.wallet_balance is not None:
             fields.setdefault("walletBalance", account.wallet_balance)
+        fields = lookup.fill(fields)
     return fields
 
 
-def _read_leg(rule, mode, account, position) -> _Leg:
-    """The rule's symbols read from one position (tier columns it gives override the table)."""
-    fields, needed = _reading_fields(account, position), needed_symbols(mode)
+def _read_leg(rule, mode, account, position, date) -> _Leg:
+    """The rule's symbols read from one position, the catalog filling what it lacks (tier columns and market
+    fields the position gives override the catalog)."""
+    lookup = MarketLookup.of(rule, position.symbol, date)
+    if account.kind == "futures":
+        _catalog_call(account, position, lambda: lookup.check_type(rule.is_inverse))
+    fields, needed = _reading_fields(account, position, lookup), needed_symbols(mode)
     values, tier_values = {}, {}
     for name, spec in mode.symbols.items():
-        text = spec.snapshot_formula(account.margin_mode)
-        if not text or spec.others:
+        if spec.others:
             continue
-        try:
-            value = evaluate_reading(spec.reading(account.margin_mode), fields)
-        except EvaluationError as exc:
-            raise account.error("MV602", f"cannot read {name} ({spec.meaning}) as {text}: {exc}", position.at()) \
-                from None
-        if value is None and not spec.from_tiers and name in needed:
-            raise _missing_field(account, position, spec, name, fields)
+        text = spec.snapshot_formula(account.margin_mode)
+        value = _read_symbol(account, position, name, spec, text, fields) if text else None
+        if value is None and spec.market and name in needed:
+            value = lookup.field(spec.market)
+            if value is None:
+                error = lookup.missing(f"{name} ({spec.meaning}) comes from the market field {spec.market}")
+                raise account.error(error.code, str(error), position.at("symbol"), hint=error.hint)
+        if value is None and text and not spec.from_tiers and name in needed:
+            raise _missing_field(account, position, spec, name, fields, lookup)
         if value is not None:
             _check_domain(account, position, name, spec, value)
             (tier_values if spec.from_tiers else values)[name] = value
-    tables = rule.tiers.tables if rule.tiers is not None else {}
-    if tables and account.kind == "futures" and any(n not in tier_values for n in mode.tier_symbols) \
-            and position.symbol not in tables:
-        raise account.error("MV603", f"rule {rule.id} has no tier table for market {position.symbol!r}",
-                            position.at("symbol"), hint="markets with tier tables: " + ", ".join(tables)
-                            + "; or give maintenanceMarginPercentage and maintenanceAmount")
-    market = position.symbol if position.symbol in tables else None
-    return _Leg(position, market, {**values, **tier_values}, tier_values)
+    market = None
+    if rule.tiers is not None and account.kind == "futures" and any(n not in tier_values for n in mode.tier_symbols):
+        _catalog_call(account, position, lambda: rule.tiers.lookup(position.symbol, date))
+        market = position.symbol
+    return _Leg(position, market, lookup, {**values, **tier_values}, tier_values)
+
+
+def _read_symbol(account, position, name, spec, text, fields):
+    try:
+        return evaluate_reading(spec.reading(account.margin_mode), fields)
+    except EvaluationError as exc:
+        raise account.error("MV602", f"cannot read {name} ({spec.meaning}) as {text}: {exc}", position.at()) \
+            from None
+
+
+def _catalog_call(account, position, call):
+    """``call()``, its coded error (a market the catalog lacks, no version on the date) located at the symbol."""
+    try:
+        return call()
+    except EvaluationError as exc:
+        raise account.error(exc.code, str(exc), position.at("symbol"), hint=exc.hint) from None
 
 
 def _check_domain(account, position, name, spec, value) -> None:
@@ -155,12 +204,17 @@ def _check_domain(account, position, name, spec, value) -> None:
                         hint=f"the rule reads {name} as {reading}; check the snapshot's fields")
 
 
-def _missing_field(account, position, spec, name, fields) -> EvaluationError:
+def _missing_field(account, position, spec, name, fields, lookup) -> EvaluationError:
     missing = sorted(fields_of(spec.reading(account.margin_mode)) - set(fields))
     on_account = missing[0] == "walletBalance" if missing else False
     where = "snapshot" if on_account else "position"
+    from_market = [f for f in missing if f in POSITION_FIELDS]
+    hint = None
+    if from_market:  # the catalog could have given it: say why it did not
+        hint = f"{from_market[0]} comes from the market catalog when the position lacks it: " + \
+            (lookup.missing(from_market[0]).hint or str(lookup.missing(from_market[0])))
     return account.error("MV600", f"{where} is missing {', '.join(map(repr, missing))} (needed for {name}: "
-                                  f"{spec.meaning})", account.at() if on_account else position.at())
+                                  f"{spec.meaning})", account.at() if on_account else position.at(), hint=hint)
 
 
 # --------------------------------------------------------------------------------------------- at the mark
@@ -178,7 +232,7 @@ def _at_mark(rule, mode, leg, date, account) -> None:
     if rule.tiers is not None and mode.tier_basis is not None and leg.market is not None and not overridden:
         basis = mode.tier_basis.expr.xreplace(subs)
         if not basis.free_symbols:
-            row = rule.tiers.table(leg.market).row_for(to_fraction(basis))
+            row = rule.tiers.table(leg.market, date).row_for(to_fraction(basis))
             leg.tier = row.number if row else None
     for name in mode.tier_symbols:
         symbol = mode.symbols[name].sympy
@@ -238,7 +292,8 @@ def _evaluate_leg(rule, mode, legs, index, partners, date, account) -> PositionE
                 if name in mode.conditions and _holds(mode, name, leg, date, account)]
     return PositionEvaluation(leg.position.symbol, leg.position.side, price, reason,
                               leg.at_mark.get("maintenance_margin"), leg.at_mark.get("upnl"), leg.tier,
-                              statuses[0] if statuses else "normal")
+                              statuses[0] if statuses else "normal", leg.lookup.display(rule.display),
+                              leg.lookup.provenance())
 
 
 def _liquidation(rule, mode, legs, index, partners, date, account) -> tuple:

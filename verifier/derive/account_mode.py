@@ -63,16 +63,18 @@ def check_date(rule, mode, date) -> None:
 
 
 def check_readable(rule, mode, account) -> None:
-    """Every symbol the mode's conditions need can come from a snapshot (its reading), the tiers or the others."""
+    """Every symbol the mode's conditions need can come from a snapshot (its reading), the market catalog (a
+    ``market:`` field), the tiers or the others."""
     for name in sorted(needed_symbols(mode)):
         spec = mode.symbols[name]
-        if spec.others or spec.from_tiers or spec.snapshot_formula(account.margin_mode):
+        if spec.others or spec.from_tiers or spec.market or spec.snapshot_formula(account.margin_mode):
             continue
-        raise _rule_error(rule, "MV605", f"the {mode.name} mode needs {name}, {spec.meaning}, which no snapshot "
-                                         "field gives: the symbol has no 'snapshot:' reading",
+        raise _rule_error(rule, "MV605", f"the {mode.name} mode needs {name}, {spec.meaning}, which neither a "
+                                         "snapshot field nor the market catalog gives: the symbol has no 'snapshot:' "
+                                         "reading and no 'market:' field",
                           _symbol_path(rule, mode, name),
-                          f"give {name} a 'snapshot:' reading over ccxt fields in the rule, or evaluate with a rule "
-                          "that reads it; a snapshot cannot supply it")
+                          f"give {name} a 'snapshot:' reading over ccxt fields or a 'market:' field of the rule's "
+                          "catalog, or evaluate with a rule that reads it; a snapshot cannot supply it")
 
 
 def needed_symbols(mode) -> set:

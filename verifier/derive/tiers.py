@@ -76,9 +76,7 @@ def solve_price(rule, mode_name, condition_name, values, *, market=None, date=No
         return TierSolution(_pick(found, current, given, mode, form.solve_for))
     if rule.tiers is None or mode.tier_basis is None:
         raise EvaluationError("give " + ", ".join(missing_tiers) + " (the rule has no tier table)")
-    table = rule.tiers.table(market)
-    if table is None:
-        raise EvaluationError(f"name a market to pick a tier table (one of {', '.join(rule.tiers.tables)})")
+    table = rule.tiers.lookup(market, date)
     candidates = []
     for row in table.rows:
         row_subs, row_exact = dict(subs), dict(exact)

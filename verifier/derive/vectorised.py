@@ -107,7 +107,7 @@ def compile_price(rule, mode_name: str, condition_name: str = "liquidation", *, 
     rows = []
     uses_tiers = any(mode.symbols[n].sympy in root.free_symbols for n in mode.tier_symbols)
     if uses_tiers:
-        table = rule.tiers.table(market) if rule.tiers is not None else None
+        table = rule.tiers.table(market, date) if rule.tiers is not None else None
         if table is None:
             raise UsageError("name a market with a tier table")
         basis = mode.tier_basis.expr

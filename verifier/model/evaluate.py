@@ -82,9 +82,7 @@ def substitutions(mode, values: dict, *, date=None, tiers=None, market=None, nee
     missing_tiers = {name: column for name, column in mode.tier_symbols.items()
                      if name not in values and (needed is None or name in needed)}
     if missing_tiers and tiers is not None and mode.tier_basis is not None:
-        table = tiers.table(market)
-        if table is None:
-            raise EvaluationError(f"name a market to pick a tier table (one of {', '.join(tiers.tables)})")
+        table = tiers.lookup(market, date)
         basis = mode.tier_basis.expr.xreplace(subs)
         if basis.free_symbols:
             raise EvaluationError("the tier basis needs " + ", ".join(sorted(s.name for s in basis.free_symbols)))
