@@ -95,7 +95,7 @@ def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
     """
     mode = select_mode(rule, account)
     check_date(rule, mode, date)
-    check_readable(rule, mode, account)
+    check_readable(rule, mode, account, date)
     legs = [_read_leg(rule, mode, account, position, date) for position in account.positions]
     for leg in legs:
         _at_mark(rule, mode, leg, date, account)
@@ -148,7 +148,7 @@ def _read_leg(rule, mode, account, position, date) -> _Leg:
     lookup = MarketLookup.of(rule, position.symbol, date)
     if account.kind == "futures":
         _catalog_call(account, position, lambda: lookup.check_type(rule.is_inverse))
-    fields, needed = _reading_fields(account, position, lookup), needed_symbols(mode)
+    fields, needed = _reading_fields(account, position, lookup), needed_symbols(mode, date)
     values, tier_values = {}, {}
     for name, spec in mode.symbols.items():
         if spec.others:
@@ -209,12 +209,11 @@ def _missing_field(account, position, spec, name, fields, lookup) -> EvaluationE
     on_account = missing[0] == "walletBalance" if missing else False
     where = "snapshot" if on_account else "position"
     from_market = [f for f in missing if f in POSITION_FIELDS]
-    hint = None
-    if from_market:  # the catalog could have given it: say why it did not
-        hint = f"{from_market[0]} comes from the market catalog when the position lacks it: " + \
-            (lookup.missing(from_market[0]).hint or str(lookup.missing(from_market[0])))
+    if from_market and lookup.catalog is not None:  # the catalog could have given it: say why it did not
+        error = lookup.missing(f"{from_market[0]} (needed for {name}: {spec.meaning})")
+        return account.error(error.code, str(error), position.at("symbol"), hint=error.hint)
     return account.error("MV600", f"{where} is missing {', '.join(map(repr, missing))} (needed for {name}: "
-                                  f"{spec.meaning})", account.at() if on_account else position.at(), hint=hint)
+                                  f"{spec.meaning})", account.at() if on_account else position.at())
 
 
 # --------------------------------------------------------------------------------------------- at the mark

@@ -53,6 +53,10 @@ def load_rule(rule: str | os.PathLike) -> "Rule":  # noqa: F821 - Rule is in ver
     result = check_file(path)
     if result.diagnostics:
         raise SpecError(f"{path}: {len(result.diagnostics)} problem(s)", result.diagnostics)
+    if result.rule is None:
+        raise SpecError(f"{path} is a {result.kind} file, not a rule", [Diagnostic(
+            "MV100", f"not a rule file (a {result.kind} file)", file=str(path), line=1, col=1,
+            hint="give a rule file or id such as binance/usdm-perpetual")])
     return result.rule
 
 

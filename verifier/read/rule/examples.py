@@ -30,6 +30,8 @@ def _example(ctx: RuleContext, raw: dict, index: int, path: tuple, modes: dict, 
     date = ctx.date(raw["date"], path + ("date",)) if "date" in raw else None
     given = _given(ctx, raw, path, mode)
     market = raw.get("market")
+    if market is not None and tiers is None and "markets" in ctx.doc.data:
+        return None  # the catalog could not be read: reported at 'markets'
     if market is not None and (tiers is None or tiers.table(market, date) is None):
         known = tiers.catalog.symbols() if tiers else []
         when = f" in force on {date}" if date is not None and market in known else ""

@@ -25,13 +25,15 @@ def read_markets(ctx: RuleContext, data: dict, symbols: dict, base: Path, digest
     if section is not None:
         ctx.check_source(section.get("source"), ("markets", "source"))
         folder = base / section["catalog"]
+        if not folder.is_dir():
+            ctx.error("MV810", f"market catalog folder {section['catalog']!r} does not exist", ("markets", "catalog"),
+                      hint=f"looked for {folder}")
+            return None, DEFAULT_STALE_AFTER_DAYS
         catalog, problems = read_catalog(folder)
         if problems:
             ctx.problems.extend(problems)
             ctx.error("MV810", f"market catalog {section['catalog']!r} has {len(problems)} problem(s), reported "
-                               "above" if folder.is_dir() else f"market catalog folder {section['catalog']!r} "
-                                                               "does not exist", ("markets", "catalog"),
-                      hint=None if folder.is_dir() else f"looked for {folder}")
+                               "above", ("markets", "catalog"))
         else:
             digest.update(b"\0catalog\0" + catalog.content_hash.encode())
     _check_display(ctx, data, catalog)
