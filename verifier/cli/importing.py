@@ -31,8 +31,9 @@ def add_parser(sub) -> None:
                         help="the first date the data is known to be in force (default: the retrieval date)")
     parser.add_argument("--check", "--dry-run", dest="check", action="store_true",
                         help="write nothing; exit 1 if the import would change the catalog")
-    parser.add_argument("--reference-notional", default="10000", metavar="AMOUNT",
-                        help="notional of the reference position, in the quote currency (default 10000)")
+    parser.add_argument("--reference-notional", metavar="AMOUNT",
+                        help="notional of the reference position, in the quote currency (default: per market, the "
+                             "smallest notional whose bracket changed, else 10000)")
     parser.add_argument("--reference-leverage", default="10", metavar="X", help="its leverage (default 10)")
     parser.add_argument("--format", choices=list(FORMATS), default="text", help="output format (default: text)")
     parser.set_defaults(run=run)
@@ -62,8 +63,8 @@ def run(args) -> int:
         markets, tiers = fetch(args.live, catalog)
     batch = read_import(catalog, provenance, markets=markets, tiers=tiers)
     merge = merge_catalog(catalog, batch.specs, batch.tiers)
-    reference = Reference(parse_decimal(args.reference_notional, "--reference-notional"),
-                          parse_decimal(args.reference_leverage, "--reference-leverage"))
+    notional = parse_decimal(args.reference_notional, "--reference-notional") if args.reference_notional else None
+    reference = Reference(notional, parse_decimal(args.reference_leverage, "--reference-leverage"))
     changed = [c.symbol for c in merge.changes if c.kind == "changed"]
     moves, why_not = {}, None
     try:  # the rule may need this very import to load (an example naming a market not imported yet)
@@ -79,7 +80,7 @@ def run(args) -> int:
                "skipped": len(batch.skipped), "dryRun": args.check,
                "ignored": [f"{symbol} {name} {value} ({why})" for symbol, name, value, why in batch.ignored],
                "reference": {"notional": args.reference_notional, "leverage": args.reference_leverage,
-                             "unit": "quote", "notComputed": why_not}}
+                             "notComputed": why_not}}
     sys.stdout.write(render(import_data(summary, merge, moves, files), args.format))
     return 1 if args.check and (files["written"] or files["removed"]) else 0
 

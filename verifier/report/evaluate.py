@@ -6,7 +6,6 @@ Decimals are strings, exact (:func:`verifier.report.numbers.decimal_text`).  A l
 where its decimal does not terminate); ``priceTick`` is the tick used (null: none known, and both are exact).
 Where no liquidation price exists both are ``null`` and ``liquidationPriceReason`` says why.
 
->>> from fractions import Fraction
 >>> from verifier.derive.account import AccountEvaluation, PositionEvaluation
 >>> from verifier.model.rule import Display
 >>> tick = Display(Fraction(1, 10), "half-up")
@@ -23,6 +22,8 @@ margin level None; status normal
 """
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 from verifier.report.diagnostics import json_text
 from verifier.report.numbers import decimal_text, fixed_text
@@ -64,7 +65,7 @@ def evaluation_text(evaluation) -> str:
     lines = []
     for p in evaluation_data(evaluation)["positions"]:
         price = p["liquidationPrice"] or f"none ({p['liquidationPriceReason']})"
-        if p["liquidationPrice"] is not None and p["liquidationPrice"] != p["liquidationPriceExact"]:
+        if p["liquidationPrice"] is not None and Fraction(p["liquidationPrice"]) != Fraction(p["liquidationPriceExact"]):
             price += f" (exact {p['liquidationPriceExact']})"
         lines.append(f"{p['symbol']} {p['side']}: liquidation price {price}, maintenance margin "
                      f"{p['maintenanceMargin']}, unrealised PnL {p['unrealizedPnl']}, tier {p['tier']}")

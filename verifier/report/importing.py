@@ -80,7 +80,7 @@ def market_data(change, moves: dict, date) -> dict:
         data["tiers"] = bracket_changes(old.table.rows if old else (), after.tiers_at(date).table.rows)
     move = moves.get(change.symbol)
     if move is not None:
-        data["reference"] = {"leverage": decimal_text(move.leverage),
+        data["reference"] = {"notional": decimal_text(move.notional), "leverage": decimal_text(move.leverage),
                              "before": _percent(move.before), "after": _percent(move.after),
                              "changePercent": _percent(move.change),
                              "beforeReason": move.before_reason, "afterReason": move.after_reason}
@@ -112,8 +112,8 @@ def import_text(data: dict) -> str:
     added = [m for m in data["markets"] if m["change"] == "added"]
     if changed:
         how = (f"reference not computed: {reference['notComputed']}" if reference.get("notComputed") else
-               f"reference: a {reference['notional']} {reference['unit']} isolated long entered at 100, liquidation "
-               "price in % of entry")
+               "reference: an isolated long entered at 100, of the smallest notional whose bracket changed unless "
+               f"one is given ({reference['notional'] or 'none given'}); liquidation price in % of entry")
         lines.append(f"changed ({how}):")
         for market in changed:
             lines += _market_lines(market)
@@ -147,9 +147,9 @@ def _market_lines(market: dict) -> list:
     if ref is not None:
         before = ref["before"] or f"none ({ref['beforeReason']})"
         after = ref["after"] or f"none ({ref['afterReason']})"
-        move = f" ({'+' if not ref['changePercent'].startswith('-') else ''}{ref['changePercent']} points)" \
-            if ref["changePercent"] is not None else ""
-        lines.append(f"    reference at {ref['leverage']}x: liquidation {before} -> {after}{move}")
+        change = ref["changePercent"]
+        move = "" if change is None else f" ({'' if change.lstrip('~').startswith('-') else '+'}{change} points)"
+        lines.append(f"    reference {ref['notional']} at {ref['leverage']}x: liquidation {before} -> {after}{move}")
     return lines
 
 
