@@ -150,8 +150,8 @@ def main() -> None:
         layouts = bench_layouts(runs, catalog, tmp)
     rows = sum(len(tiers) for tiers in data.values())
     lines = [(f"baseline: python -c pass", baseline, None),
-             (f"baseline: json.loads of the ccxt dump ({dump_kib} KiB, {len(data)} markets, {rows} tiers)", json_seconds,
-              None),
+             (f"baseline: json.loads of the ccxt dump ({dump_kib} KiB, {len(data)} markets, {rows} tiers)",
+              json_seconds, None),
              ("import into an empty catalog (all added)", first, baseline),
              ("import the same dump again (nothing changes)", again, baseline),
              ("check rules/, catalog files known checked", warm, baseline),

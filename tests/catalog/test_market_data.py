@@ -153,7 +153,8 @@ def test_live_import_dry_run_reads_what_ccxt_returns():  # pragma: no cover - ne
 
 def test_the_old_hand_typed_2024_btc_table_is_the_start_of_the_version_in_force_then():
     """rules/binance/tiers/BTCUSDT.yaml (effective 2024-10-01, first six brackets) became a dated catalog version."""
-    table = load_rule("binance/usdm-perpetual").tiers.table("BTC/USDT:USDT", date=__import__("datetime").date(2024, 10, 1))
+    day = __import__("datetime").date(2024, 10, 1)
+    table = load_rule("binance/usdm-perpetual").tiers.table("BTC/USDT:USDT", date=day)
     old = [(0, 50000, "0.004", 0, 125), (50000, 600000, "0.005", 50, 100), (600000, 3000000, "0.0065", 950, 75),
            (3000000, 12000000, "0.01", 11450, 50), (12000000, 70000000, "0.02", 131450, 25),
            (70000000, 100000000, "0.025", 481450, 20)]

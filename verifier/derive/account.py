@@ -11,32 +11,31 @@ The result is numbers (exact :class:`~fractions.Fraction`) and reasons; :mod:`ve
 Every problem is an :class:`~verifier.errors.EvaluationError` with a located diagnostic (the account's places;
 what the rule lacks is checked first, in :mod:`verifier.derive.account_mode`, and located in the rule file).
 
+>>> import datetime
 >>> from verifier.read import load_rule
 >>> from verifier.read.account import account_from_data
 >>> account = account_from_data({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT",
-...     "side": "long", "contracts": "1", "entryPrice": "60000", "markPrice": "60000", "collateral": "1000"}]})
->>> result = evaluate_account(load_rule("binance/usdm-perpetual"), account)
+...     "side": "long", "contracts": "1", "contractSize": "1", "entryPrice": "60000", "markPrice": "60000",
+...     "collateral": "1000"}]})
+>>> result = evaluate_account(load_rule("binance/usdm-perpetual"), account, date=datetime.date(2024, 10, 1))
 >>> result.positions[0].liquidation_price, result.positions[0].tier, result.status
 (Fraction(11790000, 199), 2, 'normal')
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy
 
-from verifier.derive.account_market import MarketLookup
-from verifier.derive.account_mode import check_date, check_readable, needed_symbols, select_mode
+from verifier.derive.account_mode import check_date, check_readable, select_mode
+from verifier.derive.account_read import Leg, read_leg
 from verifier.derive.hedge import solve_hedged
 from verifier.derive.tiers import solve_price
 from verifier.errors import DerivationError, EvaluationError
 from verifier.model.evaluate import substitutions, to_fraction
-from verifier.model.market import POSITION_FIELDS
 from verifier.model.rule import Display
-from verifier.model.snapshot import evaluate_reading, fields_of
-from verifier.model.symbols import in_domain
 
 STATUSES = ("normal", "margin_call", "liquidation")
 """From best to worst; an account's status is the worst of its positions'."""
@@ -74,19 +73,6 @@ class AccountEvaluation:
     exchange: str | None = None  # the catalog's ccxt exchange id
 
 
-@dataclass
-class _Leg:
-    """A position while it is evaluated: the rule's symbols read from it, then its definitions at the mark."""
-
-    position: object
-    market: str | None
-    lookup: MarketLookup
-    values: dict  # rule symbol -> exact value (tier overrides included)
-    tier_values: dict  # tier symbol -> value (given by the position, or the table's row at the mark)
-    at_mark: dict = field(default_factory=dict)  # definition -> value at the mark
-    tier: int | None = None
-
-
 def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
     """Evaluate ``account`` (:class:`verifier.model.account.Account`) under ``rule`` with values in force on ``date``.
 
@@ -96,7 +82,7 @@ def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
     mode = select_mode(rule, account)
     check_date(rule, mode, date)
     check_readable(rule, mode, account, date)
-    legs = [_read_leg(rule, mode, account, position, date) for position in account.positions]
+    legs = [read_leg(rule, mode, account, position, date) for position in account.positions]
     for leg in legs:
         _at_mark(rule, mode, leg, date, account)
     partners = _hedge_partners(account, mode, legs)
@@ -110,7 +96,8 @@ def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
     status = max((p.status for p in out), key=STATUSES.index, default="normal")
     catalog = rule.markets
     return AccountEvaluation(rule.id, mode.name, rule.display, out, level, status, _stale(rule, legs, date or today),
-                             rule.stale_after_days, catalog.id if catalog else None, catalog.exchange if catalog else None)
+                             rule.stale_after_days, catalog.id if catalog else None,
+                             catalog.exchange if catalog else None)
 
 
 def _stale(rule, legs, on) -> tuple:
@@ -125,95 +112,6 @@ def _stale(rule, legs, on) -> tuple:
         for part, provenance in leg.lookup.stale(on, rule.stale_after_days):
             found.append((leg.position.symbol, part, provenance, (on - provenance.seen).days))
     return tuple(found)
-
-
-# --------------------------------------------------------------------------------------------- reading a position
-
-
-def _reading_fields(account, position, lookup) -> dict:
-    """The ccxt fields a symbol's reading may use: the position's, its side, the account's wallet, and the fields
-    the position lacks that its market in the catalog gives (``contractSize``)."""
-    fields = dict(position.fields)
-    if account.kind == "futures":
-        fields["side"] = Fraction(position.sign)
-        if account.wallet_balance is not None:
-            fields.setdefault("walletBalance", account.wallet_balance)
-        fields = lookup.fill(fields)
-    return fields
-
-
-def _read_leg(rule, mode, account, position, date) -> _Leg:
-    """The rule's symbols read from one position, the catalog filling what it lacks (tier columns and market
-    fields the position gives override the catalog)."""
-    lookup = MarketLookup.of(rule, position.symbol, date)
-    if account.kind == "futures":
-        _catalog_call(account, position, lambda: lookup.check_type(rule.is_inverse))
-    fields, needed = _reading_fields(account, position, lookup), needed_symbols(mode, date)
-    values, tier_values = {}, {}
-    for name, spec in mode.symbols.items():
-        if spec.others:
-            continue
-        text = spec.snapshot_formula(account.margin_mode)
-        value = _read_symbol(account, position, name, spec, text, fields) if text else None
-        if value is None and spec.market and name in needed:
-            value = lookup.field(spec.market)
-            if value is None:
-                error = lookup.missing(f"{name} ({spec.meaning}) comes from the market field {spec.market}")
-                raise account.error(error.code, str(error), position.at("symbol"), hint=error.hint)
-        if value is None and text and not spec.from_tiers and name in needed:
-            raise _missing_field(account, position, spec, name, fields, lookup)
-        if value is not None:
-            _check_domain(account, position, name, spec, value)
-            (tier_values if spec.from_tiers else values)[name] = value
-    market = None
-    if rule.tiers is not None and account.kind == "futures" and any(n not in tier_values for n in mode.tier_symbols):
-        _catalog_call(account, position, lambda: rule.tiers.lookup(position.symbol, date))
-        market = position.symbol
-    return _Leg(position, market, lookup, {**values, **tier_values}, tier_values)
-
-
-def _read_symbol(account, position, name, spec, text, fields):
-    try:
-        return evaluate_reading(spec.reading(account.margin_mode), fields)
-    except EvaluationError as exc:
-        raise account.error("MV602", f"cannot read {name} ({spec.meaning}) as {text}: {exc}", position.at()) \
-            from None
-
-
-def _catalog_call(account, position, call):
-    """``call()``, its coded error (a market the catalog lacks, no version on the date) located at the symbol."""
-    try:
-        return call()
-    except EvaluationError as exc:
-        raise account.error(exc.code, str(exc), position.at("symbol"), hint=exc.hint) from None
-
-
-def _check_domain(account, position, name, spec, value) -> None:
-    """A value read from the account lies in the symbol's declared domain (an entry price of 0 is not a price)."""
-    allowed = in_domain(value, spec.domain) and (not spec.one_of or value in spec.one_of)
-    if allowed:
-        return
-    reading = spec.snapshot_formula(account.margin_mode)
-    names = sorted(fields_of(spec.reading(account.margin_mode)))
-    on_account = names == ["walletBalance"] and "walletBalance" not in position.fields
-    place = account.at(names[0]) if on_account else position.at(names[0] if len(names) == 1 else None)
-    # numbers in a message are exact fractions (str of a Fraction: 3, 1/3); reports format through verifier.report
-    wanted = " and ".join(f"{op} {Fraction(b)}" for op, b in spec.domain) or \
-        "one of " + ", ".join(str(Fraction(v)) for v in spec.one_of)
-    raise account.error("MV602", f"{name} ({spec.meaning}) must be {wanted}; {reading} gives {Fraction(value)}", place,
-                        hint=f"the rule reads {name} as {reading}; check the snapshot's fields")
-
-
-def _missing_field(account, position, spec, name, fields, lookup) -> EvaluationError:
-    missing = sorted(fields_of(spec.reading(account.margin_mode)) - set(fields))
-    on_account = missing[0] == "walletBalance" if missing else False
-    where = "snapshot" if on_account else "position"
-    from_market = [f for f in missing if f in POSITION_FIELDS]
-    if from_market and lookup.catalog is not None:  # the catalog could have given it: say why it did not
-        error = lookup.missing(f"{from_market[0]} (needed for {name}: {spec.meaning})")
-        return account.error(error.code, str(error), position.at("symbol"), hint=error.hint)
-    return account.error("MV600", f"{where} is missing {', '.join(map(repr, missing))} (needed for {name}: "
-                                  f"{spec.meaning})", account.at() if on_account else position.at())
 
 
 # --------------------------------------------------------------------------------------------- at the mark

@@ -7,9 +7,14 @@ same inputs produce, so a maintenance margin uses the bracket of its own notiona
 >>> from verifier.read import load_rule
 >>> rule = load_rule("binance/usdm-perpetual")
 >>> mode = rule.mode("isolated")
->>> evaluate(mode, "maintenance_margin", {"q": Fraction(1), "P": Fraction(60000)}, tiers=rule.tiers,
-...          market="BTC/USDT:USDT")
+>>> import datetime
+>>> values = {"q": Fraction(1), "P": Fraction(60000)}
+>>> evaluate(mode, "maintenance_margin", values, tiers=rule.tiers, market="BTC/USDT:USDT",
+...          date=datetime.date(2024, 10, 1))  # bracket 50,000-600,000: 0.5 % less 50
 Fraction(250, 1)
+>>> evaluate(mode, "maintenance_margin", values, tiers=rule.tiers, market="BTC/USDT:USDT",
+...          date=datetime.date(2026, 10, 1))  # bracket 0-300,000: 0.4 %
+Fraction(240, 1)
 """
 
 from __future__ import annotations
