@@ -65,7 +65,7 @@ def run(args) -> int:
     merge = merge_catalog(catalog, batch.specs, batch.tiers)
     notional = parse_decimal(args.reference_notional, "--reference-notional") if args.reference_notional else None
     reference = Reference(notional, parse_decimal(args.reference_leverage, "--reference-leverage"))
-    changed = [c.symbol for c in merge.changes if c.kind == "changed"]
+    changed = [c.symbol for c in merge.changes if c.kind == "changed" and _moves_prices(c)]
     moves, why_not = {}, None
     try:  # the rule may need this very import to load (an example naming a market not imported yet)
         rule = load_rule(args.rule)
@@ -83,6 +83,17 @@ def run(args) -> int:
                              "notComputed": why_not}}
     sys.stdout.write(render(import_data(summary, merge, moves, files), args.format))
     return 1 if args.check and (files["written"] or files["removed"]) else 0
+
+
+def _moves_prices(change) -> bool:
+    """Whether a change can move a liquidation price: a new tier table, or market fields (a tick alone cannot)."""
+    if change.parts.get("tiers") in ("added", "changed"):
+        return True
+    if change.parts.get("market") not in ("added", "changed") or change.before is None:
+        return False
+    old, new = change.before.spec_at(None), change.after.spec_at(None)
+    return old is None or {k: v for k, v in old.fields.items() if k != "tick"} != \
+        {k: v for k, v in new.fields.items() if k != "tick"}
 
 
 def _write(catalog, merge, dry_run: bool) -> dict:

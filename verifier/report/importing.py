@@ -77,7 +77,9 @@ def market_data(change, moves: dict, date) -> dict:
         data["market"] = spec_changes(before.spec_at(date) if before else None, after.spec_at(date))
     if "tiers" in change.parts and change.parts["tiers"] in ("added", "changed"):
         old = before.tiers_at(date) if before else None
-        data["tiers"] = bracket_changes(old.table.rows if old else (), after.tiers_at(date).table.rows)
+        new = after.tiers_at(date).table.rows
+        data["tiers"] = bracket_changes(old.table.rows, new) if old else \
+            [f"{len(new)} brackets added, the first {_span(new[0])} ({_values(new[0].values)})"]
     move = moves.get(change.symbol)
     if move is not None:
         data["reference"] = {"notional": decimal_text(move.notional), "leverage": decimal_text(move.leverage),
