@@ -95,8 +95,9 @@ def check_market_symbols(ctx: RuleContext, data: dict, modes: dict, catalog) -> 
 
 def _check_market_symbol(ctx: RuleContext, name: str, spec, catalog, prefix: tuple) -> None:
     if catalog is None:
-        ctx.error("MV811", f"symbol {name!r} reads market field {spec.market!r}, but the rule has no market "
-                           "catalog", prefix + ("market",), hint="add markets: {catalog: <folder with catalog.yaml>}")
+        if "markets" not in ctx.doc.data:  # else the catalog could not be read: reported at 'markets'
+            ctx.error("MV811", f"symbol {name!r} reads market field {spec.market!r}, but the rule has no market "
+                               "catalog", prefix + ("market",), hint="add markets: {catalog: <folder with catalog.yaml>}")
         return
     field = catalog.fields.get(spec.market)
     if field is None:
