@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from verifier.simulate import SimRule, Simulator  # noqa: E402
+from verifier.simulate import SimRule, Simulator, simulator_for  # noqa: E402
 from verifier.read import load_rule  # noqa: E402
 
 COINS = ["BTC", "ETH", "BNB", "SOL", "XRP", "ADA", "DOGE", "TRX", "LTC"]
@@ -36,7 +36,7 @@ def price_path(n: int) -> list[dict]:
 
 def make_simulator() -> Simulator:
     rule = SimRule(load_rule("binance/spot-margin"), dt.date(2026, 11, 21), inputs={"r": 0})
-    sim = Simulator(rule)
+    sim = simulator_for(rule)
     sim.add_account("A", "a", "cross")
     sim.set_prices({c: F(100) for c in COINS})
     sim.deposit("A", "USDT", F(900))

@@ -125,6 +125,13 @@ class Disagreement(VerifierError):
         self.counterexample = counterexample or {}
 
 
+class InternalError(VerifierError):
+    """One of our own invariants failed (funds not conserved, ...): a bug in margin-verifier, never the user's
+    input.  The command line reports it as exit 3 with a request to report it."""
+
+    code = "MV900"
+
+
 class UsageError(VerifierError):
     """The command line or an API call was used wrongly: the caller must act."""
 

@@ -92,3 +92,46 @@ def test_python_syntax_warnings_never_reach_the_user(tmp_path):
     path.write_text(rule)
     result = run("check", str(path))
     assert "SyntaxWarning" not in result.stderr + result.stdout
+
+
+# -- the text users see, exactly (snapshots: a change here is a change people notice) -----------------------------
+CHECK_TEXT = """\
+tests/corpus/invalid/example-wrong-value.yaml:61:34: error[MV500]: example 'maintenance margin in the second bracket': \
+expected maintenance_margin = 251 (tolerance 0), computed 250 (at $.examples[0].expect.maintenance_margin); \
+hint: check the inputs under 'given', the formula, or the tolerance
+tests/corpus/invalid/unknown-unit.yaml:19:13: error[MV301]: unknown unit 'qoute' (at $.symbols.P.unit); \
+hint: did you mean 'quote'?
+checked 4 files (2 rules, 2 scenarios): 2 problems; 0 of 1 example values match; 0 of 0 published formulas proved
+"""
+CHECK_GITHUB = """\
+::error file=tests/corpus/invalid/unknown-unit.yaml,line=19,col=13,title=MV301::unknown unit 'qoute' \
+(at $.symbols.P.unit); hint: did you mean 'quote'?
+"""
+
+
+def test_check_text_snapshot(capsys, monkeypatch):
+    from verifier.cli.main import main
+
+    monkeypatch.chdir(ROOT)
+    code = main(["check", "tests/corpus/invalid/example-wrong-value.yaml", "tests/corpus/invalid/unknown-unit.yaml",
+                 "scenarios/binance-margin-cross-vs-isolated.yaml", "scenarios/binance-futures-cross-vs-isolated.yaml"])
+    assert (code, capsys.readouterr().out) == (2, CHECK_TEXT)
+    assert main(["check", "--format", "github", "tests/corpus/invalid/unknown-unit.yaml"]) == 2
+    assert capsys.readouterr().out == CHECK_GITHUB
+    assert main(["check", "tests/corpus/invalid/example-wrong-value.yaml"]) == 1  # a failed example alone: exit 1
+    capsys.readouterr()
+
+
+def test_check_tells_invalid_from_failed_by_field_not_code(tmp_path, monkeypatch):
+    """A scenario the simulator cannot drive on its date is invalid input (exit 2), located in the scenario."""
+    from verifier.verify.check import check_paths
+
+    bad = tmp_path / "s.yaml"
+    bad.write_text("scenario: x\ntitle: t\nrule: binance/usdm-perpetual\ndate: 2001-01-01\n"
+                   "accounts: [{id: A, user: a, kind: cross}]\nsteps: [{label: s}]\n")
+    monkeypatch.chdir(ROOT)
+    [report], _ = check_paths([bad])
+    assert [(d.code, d.line) for d in report.invalid] == [("MV712", 4)]
+    assert report.failures == [] and not report.ok
+    result = run("check", str(bad))
+    assert result.returncode == 2 and "error[MV712]" in result.stdout

@@ -119,11 +119,6 @@ def test_a_contract_name_of_the_wrong_kind_is_refused_at_its_key(tmp_path):
                                     "as a condition: a margin call is sent when it holds (and liquidation does not)")]
 
 
-def test_a_contract_parameter_must_declare_its_unit(tmp_path):
-    found = _variant(tmp_path, "  fee_rate:\n    unit: \"1\"\n", "  liquidation_fee_rate:\n")
-    assert [(c, line) for c, line, _ in found] == [("MV424", 25)]
-    assert "declares no unit, but simulate reads it in 1" in found[0][2]
-
 
 def test_a_rule_without_the_liquidation_condition_is_refused_by_the_schema_already(tmp_path):
     found = _variant(tmp_path, "  liquidation: {when:", "  liquidated: {when:")

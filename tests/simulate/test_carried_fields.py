@@ -4,12 +4,12 @@ from fractions import Fraction
 
 import pytest
 
-from verifier.simulate import BindingError, Refused, SimRule, Simulator
+from verifier.simulate import BindingError, Refused, SimRule, simulator_for
 from verifier.read import load_rule
 
 
 def _world(rule_id, fields):
-    sim = Simulator(SimRule(load_rule(rule_id), None), debug=True)
+    sim = simulator_for(SimRule(load_rule(rule_id), None), debug=True)
     sim.add_account("A", "alice", "cross", mode="cross")
     sim.add_account("A-iso", "alice", "isolated", market="BTC/USDT:USDT")
     sim.set_prices({"BTC/USDT:USDT": Fraction(20000)})

@@ -5,7 +5,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from verifier.simulate import Refused, SimRule, Simulator
+from verifier.simulate import Refused, SimRule, simulator_for
 from verifier.read import load_rule
 
 BTC = "BTC/USDT:USDT"
@@ -24,7 +24,7 @@ def spot_rule():
 
 @pytest.fixture
 def fut(futures_rule):
-    sim = Simulator(futures_rule, debug=True)
+    sim = simulator_for(futures_rule, debug=True)
     sim.add_account("A", "a", "cross")
     sim.add_account("A-BTC", "a", "isolated", market=BTC)
     sim.set_prices({BTC: F(60000), ETH: F(3000)})
@@ -34,7 +34,7 @@ def fut(futures_rule):
 
 @pytest.fixture
 def spot(spot_rule):
-    sim = Simulator(spot_rule, debug=True)
+    sim = simulator_for(spot_rule, debug=True)
     sim.add_account("X", "x", "cross")
     sim.add_account("X-ETH", "x", "isolated", market="ETH/USDT", mode="isolated")
     sim.set_prices({"ETH": F(200), "BCH": F(200)})
@@ -144,7 +144,7 @@ def test_borrow_buy_sell_repay(spot):
 
 def test_interest_charged_per_started_hour(spot_rule):
     """Exchange-rules M4: 1,000 borrowed 13:20, repaid 14:15, 0.001 %/h -> 2 hours charged = 0.02."""
-    sim = Simulator(spot_rule, debug=True, time=dt.datetime(2026, 11, 21, 13, 20))
+    sim = simulator_for(spot_rule, debug=True, time=dt.datetime(2026, 11, 21, 13, 20))
     sim.add_account("X", "x", "cross")
     sim.set_prices({"ETH": F(200)})
     sim.deposit("X", "USDT", F(1000))

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from verifier.simulate import simulate_file
+from verifier.report.simulate import failure_lines, step_rows
+from verifier.verify.scenarios import simulate_file
 
 ROOT = Path(__file__).resolve().parents[2]
 BUNDLED = sorted((ROOT / "scenarios").glob("*.yaml"))
@@ -17,30 +18,31 @@ CLI = [sys.executable, "-m", "verifier"]
 @pytest.mark.parametrize("path", BUNDLED, ids=lambda p: p.stem)
 def test_bundled_scenario_meets_its_expectations(path):
     run = simulate_file(path)
-    assert [f.render(str(path)) for f in run.failures] == []
+    assert failure_lines(run) == ""
 
 
 def test_classic_example_nine_cells():
     run = simulate_file(ROOT / "scenarios/binance-margin-cross-vs-isolated.yaml")
-    cells = [[(c["marginLevelExact"], c["status"]) for c in row["accounts"]] for row in run.rows]
+    cells = [[(c["marginLevelExact"], c["status"]) for c in row["accounts"]] for row in step_rows(run)]
     assert cells == [
         [("1.25", "normal")] * 3,
         [("1.25", "normal"), ("1.4375", "normal"), ("1.0625", "margin_call")],
         [("1.0625", "margin_call"), ("1.375", "normal"), ("0.75", "liquidated")],
     ]
-    bch = run.rows[-1]["accounts"][2]
+    bch = step_rows(run)[-1]["accounts"][2]
     assert (bch["equity"], bch["loss"]) == ("0", "200")
 
 
 def test_futures_isolated_loss_capped_cross_loses_more():
     run = simulate_file(ROOT / "scenarios/binance-futures-cross-vs-isolated.yaml")
     first_liquidation = {}
-    for i, row in enumerate(run.rows):
+    rows = step_rows(run)
+    for i, row in enumerate(rows):
         for c in row["accounts"]:
             if c["status"] == "liquidated":
                 first_liquidation.setdefault(c["id"], i)
     assert first_liquidation["B-BTC"] < first_liquidation["A"]  # cross survives longer
-    last = {c["id"]: c for c in run.rows[-1]["accounts"]}
+    last = {c["id"]: c for c in rows[-1]["accounts"]}
     assert last["B-BTC"]["loss"] == "1000" and last["B"]["equity"] == "4000"
     assert last["A"]["loss"] == "5000"
 
@@ -124,8 +126,22 @@ def test_check_validates_bundled_scenarios():
 
 def test_simulate_never_imports_derive():
     code = ("import sys, verifier.simulate, verifier.cli.simulate; "
-            "from verifier.simulate import simulate_file; simulate_file('scenarios/binance-futures-cross-vs-isolated.yaml'); "
+            "from verifier.verify.scenarios import simulate_file; simulate_file('scenarios/binance-futures-cross-vs-isolated.yaml'); "
             "print(sorted(m for m in sys.modules if m.startswith('verifier.derive')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_simulate_computes_on_model_objects_only():
+    """simulate imports model, formula and errors: never read (files), derive, verify, report or cli."""
+    import ast
+
+    for path in (ROOT / "verifier" / "simulate").glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else []
+            for name in names:
+                if name.startswith("verifier."):
+                    stage = name.split(".")[1]
+                    assert stage in ("simulate", "model", "formula", "errors"), f"{path.name} imports {name}"

@@ -12,7 +12,7 @@ from fractions import Fraction as F
 from hypothesis import event, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from verifier.simulate import Refused, SimRule, Simulator
+from verifier.simulate import Refused, SimRule, simulator_for
 from verifier.read import load_rule
 
 MARKETS = ["BTC/USDT:USDT", "ETH/USDT:USDT"]
@@ -32,7 +32,7 @@ def _state(account):
 class SimulatorMachine(RuleBasedStateMachine):
     def __init__(self):
         super().__init__()
-        self.sim = Simulator(RULE, debug=True)
+        self.sim = simulator_for(RULE, debug=True)
         self.sim.add_account("U", "u", "cross")
         self.sim.add_account("U-BTC", "u", "isolated", market="BTC/USDT:USDT")
         self.sim.add_account("U-ETH", "u", "isolated", market="ETH/USDT:USDT")

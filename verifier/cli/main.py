@@ -17,7 +17,7 @@ import sys
 
 from verifier import __version__
 from verifier.cli import check, derive, evaluate, importing, simulate, verify
-from verifier.errors import VerifierError
+from verifier.errors import InternalError, VerifierError
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 
@@ -51,6 +51,13 @@ def main(argv=None) -> int:
         return EXIT_INVALID
     try:
         return args.run(args)
+    except InternalError as exc:
+        if getattr(args, "debug", False):
+            raise
+        print(f"margin-verifier: internal error[{exc.code}]: {exc}\n"
+              "This is a bug in margin-verifier; run again with --debug for the traceback and report it.",
+              file=sys.stderr)
+        return EXIT_INTERNAL
     except VerifierError as exc:
         print(exc.render(), file=sys.stderr)
         return EXIT_INVALID

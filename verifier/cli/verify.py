@@ -29,9 +29,9 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    import verifier.verify.profiles  # noqa: F401 - registers the profiles
+    from verifier.report import verify as report
     from verifier.verify.properties import properties
-    from verifier.verify.report import render_github, render_json, render_junit, render_text
+    from verifier.verify.runner import verify_paths
 
     known = {p.name for p in properties()}
     unknown = sorted(set(args.only or ()) - known)
@@ -39,8 +39,6 @@ def run(args) -> int:
         print(f"margin-verifier verify: error[MV001]: unknown property {unknown[0]!r}; known: {', '.join(sorted(known))}",
               file=sys.stderr)
         return 2
-    from verifier.verify.runner import verify_paths
-
     tty = sys.stderr.isatty()
 
     def progress(text):
@@ -53,7 +51,8 @@ def run(args) -> int:
     if tty:
         sys.stderr.write("\r\033[K")
     elapsed = time.perf_counter() - start
-    render = {"text": render_text, "json": render_json, "github": render_github, "junit": render_junit}[args.format]
+    render = {"text": report.render_text, "json": report.render_json, "github": report.render_github,
+              "junit": report.render_junit}[args.format]
     output = render(reports, problems, elapsed, args.profile)
     if args.format == "json":
         print_json(output)

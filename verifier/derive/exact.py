@@ -22,9 +22,12 @@ from functools import reduce
 
 import sympy
 
+from verifier.errors import DerivationError
 
-class NotCompilable(ValueError):
-    """The expression uses something this evaluator does not handle (e.g. a square root)."""
+
+class NotCompilable(DerivationError):
+    """The expression uses something this evaluator does not handle (e.g. a square root): the caller falls back
+    to SymPy, which stays the reference."""
 
 
 def compile_fraction(expr):

@@ -11,7 +11,8 @@ from verifier.docs import charts, problems
 from verifier.docs.layout import CROSS_VS_ISOLATED, Page, rule_page_path
 from verifier.docs.markup import esc, html_table, math_html, md_cell, number, rel
 from verifier.errors import VerifierError
-from verifier.simulate import simulate_file
+from verifier.report.simulate import step_rows
+from verifier.verify.scenarios import simulate_file
 
 INTRO = ["# Cross vs isolated, explained", "",
          "**Cross margin**: one shared pool of collateral backs every position. Profits on one position hold up the "
@@ -50,22 +51,16 @@ def _equity_section(rule) -> list:
             f"Details: [{rule.title}]({rel(CROSS_VS_ISOLATED, rule_page_path(rule))}).", ""]
 
 
-def run_scenario(path):
-    """MERGE: the one call into the simulate stage's scenario runner (SIM may move scenario reading to
-    verifier.read.scenario; then read there and run here)."""
-    return simulate_file(path)
-
-
-def scenario_thresholds(scenario) -> list:
+def scenario_thresholds(run) -> list:
     """[(label, level)]: the margin-call and liquidation margin levels of each account kind in a scenario.
 
-    Read from the simulator's view of the rule on the scenario date (``Scenario.rule`` is a SimRule whose modes hold
-    the parameters in force, scenario overrides included). A condition written ``margin_level <op> <parameter>``
+    Read from the simulator's view of the rule on the scenario date (``run.simulator.rule`` is a SimRule whose modes
+    hold the parameters in force, scenario overrides included). A condition written ``margin_level <op> <parameter>``
     gives that parameter's value; with no ``margin_level`` definition the simulator shows the liquidation
     condition's lhs / rhs, whose threshold is 1. Other conditions draw no line.
     """
-    sim_rule, out = scenario.rule, []
-    kinds = list(dict.fromkeys(a.get("mode") or a.get("kind") for a in scenario.data.get("accounts", [])))
+    sim_rule, out = run.simulator.rule, []
+    kinds = list(dict.fromkeys(a.mode or a.kind for a in run.scenario.accounts))
     for key in filter(None, kinds):
         mode = sim_rule.mode(key) if key in sim_rule.modes else sim_rule.default_mode(key)
         params = {str(symbol): value for symbol, value in mode.params.items()}
@@ -92,15 +87,16 @@ def _threshold(view, name: str, params: dict) -> Fraction | None:
 def _scenario_section(path, assets) -> list:
     """One simulated scenario: its table, whether its expectations hold, and its margin-level chart."""
     try:
-        result = run_scenario(path)
+        result = simulate_file(path)
     except VerifierError as exc:
         reason = problems.report(str(path), "running the scenario", exc)
         return [f"### {path.stem}", "", f"*The simulation could not run: {esc(reason)}*", ""]
-    data, rows = result.scenario.data, list(result.rows)
-    title = data.get("title") or path.stem
-    lines = [f"### {md_cell(title)}", "", f"Scenario file `scenarios/{path.name}`, rule `{data.get('rule')}`.", ""]
-    if data.get("description"):
-        lines += [str(data["description"]).strip(), ""]
+    scenario, rows = result.scenario, step_rows(result)
+    title = scenario.title or path.stem
+    lines = [f"### {md_cell(title)}", "", f"Scenario file `scenarios/{path.name}`, rule `{scenario.rule_ref or scenario.rule.id}`.",
+             ""]
+    if scenario.description:
+        lines += [scenario.description.strip(), ""]
     accounts = list(dict.fromkeys(cell["id"] for row in rows for cell in row["accounts"]))
     lines += [_steps_table(rows, accounts), ""]
     lines += [f"**{len(result.failures)} expectation(s) of this scenario did not hold.**" if result.failures
@@ -135,14 +131,14 @@ def _level_chart(path, result, rows, accounts, assets) -> list:
     series = [(a, ys) for a, ys in levels.items() if any(y is not None for y in ys)]
     if not series:
         return []
-    chart, thresholds = f"assets/charts/scenario-{path.stem}.svg", scenario_thresholds(result.scenario)
-    title = result.scenario.data.get("title") or path.stem
+    chart, thresholds = f"assets/charts/scenario-{path.stem}.svg", scenario_thresholds(result)
+    title = result.scenario.title or path.stem
     assets[chart] = charts.level_chart(list(range(1, len(rows) + 1)), series, thresholds, title=path.stem,
                                        ylabel="margin level")
     lines = [f"![Margin level of each account over the steps of {md_cell(title)}]({rel(CROSS_VS_ISOLATED, chart)})",
              ""]
     if thresholds:
         lines += ["Dashed lines: " + "; ".join(esc(label) for label, _ in thresholds)
-                  + f" (the rule's parameters in force on {esc(result.scenario.data.get('date'))}, with the "
+                  + f" (the rule's parameters in force on {esc(result.scenario.date.isoformat())}, with the "
                   "scenario's own overrides).", ""]
     return lines

@@ -78,14 +78,8 @@ _NAMES = (
                  "collateral", ("simulate",)),
     ContractName("liquidation_fee", "definition", "the fee charged when the position is liquidated",
                  "collateral", ("simulate",)),
-    ContractName("liquidation_fee_rate", "parameter",
-                 "the liquidation fee as a fraction of the notional (used when there is no liquidation_fee)",
-                 "1", ("simulate",)),
     ContractName("notional", "definition", "the position's value at the price tested",
                  "collateral", ("simulate", "verify")),
-    ContractName("hourly_interest", "definition",
-                 "interest charged for one started hour of a loan, in the borrowed asset (spot margin)",
-                 "base", ("simulate",)),
 )
 
 CONTRACT: dict[str, ContractName] = {entry.name: entry for entry in _NAMES}

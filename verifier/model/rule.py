@@ -25,6 +25,7 @@ class UnknownModeError(UsageError, KeyError):
 
     def __str__(self) -> str:  # KeyError would quote the message
         return str(self.args[0])
+from verifier.model.policies import Policies
 
 
 @dataclass(frozen=True)
@@ -217,6 +218,7 @@ class Rule:
     content_hash: str
     document: object = field(repr=False, default=None)  # the located Document, for error positions
     verify_skip: dict = field(default_factory=dict)  # property name -> why it does not hold for this rule by design
+    policies: Policies = field(default_factory=Policies)  # interest and liquidation-fee policies (model.policies)
     markets: object = None  # verifier.model.market.Catalog: the product's markets, dated (None: no catalog)
     stale_after_days: int = 30  # evaluate warns about market data last seen longer ago than this
     formula_hash: str = ""  # hash of the rule file alone: what derivations and proofs depend on (not market data)

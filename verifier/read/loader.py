@@ -16,6 +16,7 @@ from verifier.read.rule import build_rule
 from verifier.read._schema import schema_diagnostics
 from verifier.read.catalog import check_catalog_file
 from verifier.read._yaml import Document, DocumentError, read_file
+from verifier.read.scenario import check_scenario
 
 RULE_SUFFIXES = (".yaml", ".yml", ".json")
 
@@ -105,9 +106,7 @@ def check_file(path: str | os.PathLike) -> CheckResult:
     if kind in ("catalog", "markets"):
         return CheckResult(name, kind, _sorted(check_catalog_file(path)))
     if kind == "scenario":
-        from verifier.read import scenario_checker  # registered by the simulate stage
-
-        return scenario_checker()(doc)
+        return CheckResult(name, kind, _sorted(check_scenario(doc)[1]))
     if not isinstance(doc.data, dict):
         return CheckResult(name, kind, [doc.diagnostic("MV203", "a rule file must be a mapping of keys to values", ())])
     problems = schema_diagnostics(doc, "rule")

@@ -1,8 +1,10 @@
 """Stage ``simulate``: a reference simulator in exact arithmetic, driven entirely by a loaded rule.
 
-It evaluates the rule's primitive definitions and conditions numerically (never the
-derivation's closed forms: this package must not import ``verifier.derive``), so that
-a wrong closed form is caught by comparison rather than repeated.
+It evaluates the rule's primitive definitions and conditions numerically (never the derivation's closed forms:
+this package must not import ``verifier.derive``), so that a wrong closed form is caught by comparison rather
+than repeated.  It computes on model objects only (a :class:`~verifier.model.Rule`, a
+:class:`~verifier.model.scenario.Scenario`): reading files is the read stage's job, writing results the report
+stage's.
 
 Modules, one concept each:
 
@@ -11,23 +13,24 @@ Modules, one concept each:
 * :mod:`~verifier.simulate.accounts` -- account, position and order state;
 * :mod:`~verifier.simulate.ledger` -- the other side of every movement of funds; conservation;
 * :mod:`~verifier.simulate.events` -- the event log;
-* :mod:`~verifier.simulate.engine` -- operations, refusals, mark-price updates and liquidation;
-* :mod:`~verifier.simulate.scenario` -- scenario files: check, run, compare with expectations.
+* :mod:`~verifier.simulate.core` -- the shared account core: funds, transfers, prices, time, evaluation,
+  liquidation bookkeeping, conservation;
+* :mod:`~verifier.simulate.futures`, :mod:`~verifier.simulate.spot` -- the two engines over it;
+  :mod:`~verifier.simulate.engine` picks one by the rule's product;
+* :mod:`~verifier.simulate.runner` -- runs a scenario and compares with its expectations.
 
->>> from verifier.simulate import simulate_file
->>> run = simulate_file("scenarios/binance-margin-cross-vs-isolated.yaml")
+>>> from verifier.read import load_scenario
+>>> run = run_scenario(load_scenario("scenarios/binance-margin-cross-vs-isolated.yaml"))
 >>> run.failures
 []
 """
 
 from verifier.simulate.binding import BindingError, SimRule
-from verifier.simulate.engine import ConservationError, Refused, Simulator
-from verifier.simulate.events import Event, decimal_text
-from verifier.simulate.scenario import (Failure, Run, Scenario, check_scenario, load_scenario, run_scenario,
-                                        simulate_file)
-from verifier.read import register_scenario_checker
+from verifier.simulate.core import ConservationError, Refused, Simulator
+from verifier.simulate.engine import FuturesSimulator, SpotMarginSimulator, simulator_for
+from verifier.simulate.events import Event
+from verifier.simulate.runner import AccountState, Failure, Outcome, Run, StepResult, bind, run_scenario
 
-register_scenario_checker(check_scenario)
-
-__all__ = ["BindingError", "ConservationError", "Event", "Failure", "Refused", "Run", "Scenario", "SimRule",
-           "Simulator", "check_scenario", "decimal_text", "load_scenario", "run_scenario", "simulate_file"]
+__all__ = ["AccountState", "BindingError", "ConservationError", "Event", "Failure", "FuturesSimulator", "Outcome",
+           "Refused", "Run", "SimRule", "Simulator", "SpotMarginSimulator", "StepResult", "bind", "run_scenario",
+           "simulator_for"]

@@ -25,9 +25,10 @@ Names the simulator looks for (everything else is the rule's own business):
 ``conditions.transfer_out_allowed``  optional: must still hold after a transfer out
 ``definitions.margin_level``  optional: shown per account; else lhs/rhs of the liquidation condition
 ``definitions.upnl``          futures: profit realised when a position is reduced or closed
-``definitions.hourly_interest``  spot margin: interest charged per started hour on a loan
-``definitions.liquidation_fee``  optional: fee of a liquidated position; else the parameter
-                              ``liquidation_fee_rate`` times the definition ``notional``
+``definitions.liquidation_fee``  the fee of a liquidated position; a rule without it must say
+                              ``policies: {liquidation_fee: {none: why}}``
+``policies.interest``         spot margin: the definition of one hour's interest on a loan, and when
+                              it is charged (:class:`~verifier.model.policies.Interest`), or ``none``
 ==========================  ==================================================================
 
 >>> from verifier.read import load_rule
@@ -59,6 +60,8 @@ _STATE = frozenset(FIELDS) - {"leverage", "takerFeeRate", "maintenanceMarginPerc
 class BindingError(VerifierError, ValueError):
     """The rule cannot drive the simulator (a symbol with no way to get a value, a missing condition)."""
 
+    code = "MV713"
+
 
 @dataclass
 class Check:
@@ -86,6 +89,10 @@ class SimMode:
         self.conditions = {name: compile_relation(c.relation) for name, c in view.conditions.items()}
         if "liquidation" not in self.conditions:
             raise BindingError(f"mode {view.name!r} has no 'liquidation' condition to decide liquidation by")
+        if "liquidation_fee" not in self.definitions and rule.policies.liquidation_fee is None:
+            raise BindingError(f"mode {view.name!r} of rule {rule.id} does not say what a liquidation costs: define "
+                               "'liquidation_fee' (the fee of a liquidated position, with its source), or state "
+                               "'policies: {liquidation_fee: {none: <why>}}' (docs/writing-rules.md)")
         self.liquidation_sides = relation_sides(view.conditions["liquidation"].relation)
         self.others = [(view.symbols[s].sympy, self.definitions[d]) for s, d in view.others.items()]
         self.tier_symbols = [(view.symbols[s].sympy, column) for s, column in view.tier_symbols.items()]
@@ -228,12 +235,10 @@ class SimMode:
         return cond is None or all(_need(cond, v, self.reasons) for v in values_list)
 
     def liquidation_fee(self, values: dict) -> Fraction:
+        """The rule's fee of a liquidated position (zero when the rule states it charges none)."""
         if "liquidation_fee" in self.definitions:
             return self.definition("liquidation_fee", values)
-        rate = self.view.parameters.get("liquidation_fee_rate")
-        if rate is None or "notional" not in self.definitions:
-            return Fraction(0)
-        return self.params[rate.sympy] * self.definition("notional", values)
+        return Fraction(0)  # policies.liquidation_fee says none (checked when this mode was compiled)
 
 
 def _need(function, values, reasons=None):
@@ -257,7 +262,6 @@ class SimRule:
     def __init__(self, rule, date: _dt.date | None, overrides: dict | None = None, inputs: dict | None = None):
         self.rule = rule
         self.date = date
-        self.spot = rule.product == "spot-margin"
         overrides = {k: (v if isinstance(v, tuple) else (v, None)) for k, v in (overrides or {}).items()}
         inputs = dict(inputs or {})
         known = {n for m in rule.modes.values() for n in m.parameters}

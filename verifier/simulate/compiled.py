@@ -10,6 +10,8 @@ level with no liability): it evaluates to ``INFINITY`` (``+inf``, or ``-inf`` fo
 negative numerator), which compares correctly with any Fraction.
 
 >>> import sympy
+
+from verifier.errors import VerifierError
 >>> a, b = sympy.symbols("a b")
 >>> f = compile_expr((a + 1) / b)
 >>> f({a: Fraction(1, 2), b: Fraction(3)})
@@ -28,11 +30,15 @@ from fractions import Fraction
 
 import sympy
 
+from verifier.errors import VerifierError
+
 INFINITY = math.inf
 
 
-class CompileError(ValueError):
-    """The expression uses a construct the exact evaluator does not know."""
+class CompileError(VerifierError, ValueError):
+    """The expression uses a construct the exact evaluator does not know: the rule cannot drive the simulator."""
+
+    code = "MV713"
 
 
 def _product(values):

@@ -1,9 +1,12 @@
-"""Stage 5 of the pipeline: run examples, proofs and properties; report.
+"""Stage ``verify``: the ``check`` job (read, worked examples, published-formula proofs), the ``verify`` job (those
+plus every applicable property of :mod:`verifier.verify.properties`, run with Hypothesis), and scenario files from
+path to run (:func:`simulate_file`).
 
-``check_paths`` is the ``check`` job (load + examples); the Hypothesis property
-library arrives with the verification issue.
+Results are verify's own types (:class:`~verifier.verify.check.CheckReport`,
+:class:`~verifier.verify.runner.FileReport`); the report stage writes them.
 """
 
-from verifier.verify.check import check_paths, register_price_example_runner, run_examples
+from verifier.verify.check import CheckReport, check_file, check_paths, run_examples
+from verifier.verify.scenarios import simulate_file
 
-__all__ = ["check_paths", "register_price_example_runner", "run_examples"]
+__all__ = ["CheckReport", "check_file", "check_paths", "run_examples", "simulate_file"]

@@ -1,82 +1,110 @@
-"""The ``check`` job: load files, run the worked examples, prove the published formulas, summarise.
+"""The ``check`` job: read files, run the worked examples, prove the published formulas; one :class:`CheckReport`
+per file.
 
-Examples whose expectations are closed-form prices are run by the derive stage when it
-is installed (see :func:`register_price_example_runner`); until then they count as pending.
-Published closed forms are proved equivalent to the derivation by :func:`verifier.derive.prove_published`:
-a refutation is an MV502 error at the formula, an undecided proof an MV503 warning.
+What the read stage found is *invalid input* (``CheckReport.invalid``); what running the examples and proofs found
+are *findings*: failures (a worked example or a published formula disagrees, severity ``error``) and warnings (an
+undecided proof).  A scenario file is also asked of the simulator: can it drive the rule on the scenario's date?
+
+>>> [report] = check_paths(["rules/okx/linear-swap.yaml"])[0]
+>>> report.kind, report.invalid, report.failures, report.examples_checked, report.published_proved
+('rule', [], [], 3, 1)
 """
 
 from __future__ import annotations
 
 import dataclasses
-from fractions import Fraction
+from dataclasses import dataclass, field
 
-from verifier.errors import Diagnostic
+from verifier.errors import Diagnostic, VerifierError
 from verifier.model.evaluate import EvaluationError, evaluate, holds
-from verifier.read import check_file, expand_paths
-
-_PRICE_RUNNER = None
-
-
-def register_price_example_runner(runner) -> None:
-    """``runner(rule, example, key) -> Fraction`` computes a '<condition>_price' expectation."""
-    global _PRICE_RUNNER
-    _PRICE_RUNNER = runner
+from verifier.model.numbers import approx_text
+from verifier.read import check_file as read_file_checked
+from verifier.read import expand_paths
+from verifier.verify.scenarios import binding_problems
 
 
-def _price_runner():
-    global _PRICE_RUNNER
-    if _PRICE_RUNNER is None:
-        try:
-            import verifier.derive
-        except ImportError:
-            return None
-        _PRICE_RUNNER = verifier.derive.example_price
-    return _PRICE_RUNNER
+@dataclass
+class CheckReport:
+    """What checking one file found.
+
+    ``invalid``: the input is wrong (exit 2); ``findings``: what the examples and proofs found, in the order found
+    (``failures`` are its errors, exit 1; ``warnings`` never change the exit code).
+    """
+
+    file: str
+    kind: str  # 'rule', 'tiers', 'scenario' or 'unknown'
+    rule: object = None
+    invalid: list = field(default_factory=list)
+    findings: list = field(default_factory=list)
+    examples_checked: int = 0
+    examples_pending: int = 0
+    published_proved: int = 0
+    published_total: int = 0
+
+    @property
+    def failures(self) -> list:
+        return [d for d in self.findings if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list:
+        return [d for d in self.invalid + self.findings if d.severity == "warning"]
+
+    @property
+    def diagnostics(self) -> list:
+        """Everything, in the order a reader wants it: invalid input first, then the findings."""
+        return self.invalid + self.findings
+
+    @property
+    def ok(self) -> bool:
+        """No errors (warnings, e.g. an undecided proof, do not make a file fail)."""
+        return not any(d.severity == "error" for d in self.diagnostics)
 
 
-def check_paths(paths) -> tuple[list, list[Diagnostic]]:
-    """Check every file under ``paths``; returns (results, diagnostics about the paths themselves)."""
+def check_file(path, *, proofs: bool = True) -> CheckReport:
+    """Check one file of any kind; never raises for bad input."""
+    result = read_file_checked(path)
+    report = CheckReport(result.file, result.kind, result.rule, invalid=list(result.diagnostics))
+    if result.kind == "scenario" and result.ok:
+        report.invalid += binding_problems(path)
+    if result.rule is not None:
+        run_examples(report)
+        if proofs and report.ok:
+            run_proofs(report)
+    return report
+
+
+def check_paths(paths) -> tuple[list[CheckReport], list[Diagnostic]]:
+    """Check every file under ``paths``; returns (reports, diagnostics about the paths themselves)."""
     files, problems = expand_paths(paths)
-    results = [check_file(path) for path in files]
-    for result in results:
-        if result.rule is not None:
-            run_examples(result)
-            if not any(d.severity == "error" for d in result.diagnostics):
-                run_proofs(result)
-    return results, problems
+    return [check_file(path) for path in files], problems
 
 
-def run_proofs(result) -> None:
+def run_proofs(report: CheckReport) -> None:
     """Prove each published formula of the rule; 'refuted' -> MV502 error, 'undecided' -> MV503 warning."""
-    rule = result.rule
+    from verifier.derive import prove_published  # derive loads SymPy's solvers: only when a rule is proved
+
+    rule = report.rule
     if not rule.published:
         return
     try:
-        from verifier.derive import prove_published  # imported here: derive imports this package's siblings
-    except ImportError:
-        return
-    from verifier.errors import VerifierError
-
-    try:
         proofs = prove_published(rule)
-    except (VerifierError, EvaluationError, ArithmeticError, TypeError, ValueError, NotImplementedError) as exc:
-        result.diagnostics.append(dataclasses.replace(rule.document.diagnostic(
+    except (VerifierError, ArithmeticError, TypeError, ValueError, NotImplementedError) as exc:
+        report.findings.append(dataclasses.replace(rule.document.diagnostic(
             "MV503", f"the published formulas could not be proved: {exc}", ("published",)), severity="warning"))
         return
     for proof in proofs:
         path = ("published", proof.quantity, proof.index, "formula")
         modes = ", ".join(proof.modes)
-        result.published_total += 1
+        report.published_total += 1
         if proof.status == "proved":
-            result.published_proved += 1
+            report.published_proved += 1
         elif proof.status == "refuted":
-            result.diagnostics.append(rule.document.diagnostic(
+            report.findings.append(rule.document.diagnostic(
                 "MV502", f"published {proof.quantity} ({modes}) differs from the derived one: "
                          f"{_counterexample(proof)}", path,
                 hint="check the transcription of the exchange's formula (signs, which symbols) and its 'where'"))
         else:
-            result.diagnostics.append(dataclasses.replace(rule.document.diagnostic(
+            report.findings.append(dataclasses.replace(rule.document.diagnostic(
                 "MV503", f"published {proof.quantity} ({modes}) is neither proved nor refuted"
                          f"{': ' + proof.reason if proof.reason else ''} ({proof.method})", path), severity="warning"))
 
@@ -86,65 +114,53 @@ def _counterexample(proof) -> str:
     if not example:
         return proof.reason or f"refuted by {proof.method}"
     derived, published = example.pop("derived", None), example.pop("published", None)
-    point = ", ".join(f"{name} = {_show(value)}" for name, value in example.items())
+    point = ", ".join(f"{name} = {approx_text(value)}" for name, value in example.items())
     text = f"at {point}" if point else "at a sample point"
     if derived is not None and published is not None:
-        text += f" the derivation gives {_show(derived)} but the formula gives {_show(published)}"
+        text += f" the derivation gives {approx_text(derived)} but the formula gives {approx_text(published)}"
     return text
 
 
-def run_examples(result) -> None:
-    """Run the rule's examples; a mismatch becomes an MV500 diagnostic at the example."""
-    rule = result.rule
-    for example in rule.examples:
-        mode = rule.mode(example.mode)
+def run_examples(report: CheckReport, examples=None) -> None:
+    """Run the rule's worked examples (or ``examples``); a mismatch is an MV500 finding, a value that cannot be
+    computed an MV501 finding, each at the example."""
+    rule = report.rule
+    for example in rule.examples if examples is None else examples:
         for key, expected in example.expect.items():
-            path = ("examples", example.index, "expect", key)
-            try:
-                if key in mode.conditions:
-                    actual = holds(mode, key, example.given, date=example.date, tiers=rule.tiers,
-                                   market=example.market)
-                    result.examples_checked += 1
-                    if actual != expected:
-                        operator = mode.conditions[key].operator
-                        result.diagnostics.append(rule.document.diagnostic(
-                            "MV500", f"example {example.name!r}: expected {key} to "
-                                     f"{'hold' if expected else 'not hold'}, but it does{'' if actual else ' not'} "
-                                     f"(the condition compares with {operator!r})", path,
-                            hint="on a boundary, '<' and '<=' differ: check the condition's operator and its source"))
-                    continue
-                if key in mode.definitions:
-                    actual = evaluate(mode, key, example.given, date=example.date, tiers=rule.tiers,
-                                      market=example.market)
-                else:
-                    runner = _price_runner()
-                    if runner is None:
-                        result.examples_pending += 1
-                        continue
-                    actual = runner(rule, example, key)
-            except EvaluationError as exc:
-                result.diagnostics.append(rule.document.diagnostic(
-                    "MV501", f"example {example.name!r}: cannot compute {key}: {exc}", path))
-                continue
-            result.examples_checked += 1
-            if actual is None:
-                result.diagnostics.append(rule.document.diagnostic(
-                    "MV500", f"example {example.name!r}: expected {key} = {_show(expected)}, but there is none",
-                    path))
-            elif abs(actual - expected) > example.tolerance:
-                result.diagnostics.append(rule.document.diagnostic(
-                    "MV500", f"example {example.name!r}: expected {key} = {_show(expected)} "
-                             f"(tolerance {_show(example.tolerance)}), computed {_show(actual)}",
-                    path, hint="check the inputs under 'given', the formula, or the tolerance"))
+            finding = _run_example(rule, example, key, expected, report)
+            if finding is not None:
+                report.findings.append(finding)
 
 
-def _show(value: Fraction, digits: int = 12) -> str:
-    """A readable exact-ish decimal: exact when it terminates within ``digits`` places."""
-    if value.denominator == 1:
-        return str(value.numerator)
-    scaled = value * 10**digits
-    text = f"{abs(round(scaled)) / 1:.0f}".rjust(digits + 1, "0")
-    text = (text[:-digits] + "." + text[-digits:]).rstrip("0").rstrip(".")
-    sign = "-" if value < 0 else ""
-    approx = "" if scaled.denominator == 1 else "~"
-    return f"{approx}{sign}{text}"
+def _run_example(rule, example, key, expected, report) -> Diagnostic | None:
+    mode = rule.mode(example.mode)
+    path = ("examples", example.index, "expect", key)
+    try:
+        if key in mode.conditions:
+            actual = holds(mode, key, example.given, date=example.date, tiers=rule.tiers, market=example.market)
+            report.examples_checked += 1
+            if actual == expected:
+                return None
+            operator = mode.conditions[key].operator
+            return rule.document.diagnostic(
+                "MV500", f"example {example.name!r}: expected {key} to {'hold' if expected else 'not hold'}, but it "
+                         f"does{'' if actual else ' not'} (the condition compares with {operator!r})", path,
+                hint="on a boundary, '<' and '<=' differ: check the condition's operator and its source")
+        if key in mode.definitions:
+            actual = evaluate(mode, key, example.given, date=example.date, tiers=rule.tiers, market=example.market)
+        else:
+            from verifier.derive import example_price  # derive loads SymPy's solvers: only for '<condition>_price'
+
+            actual = example_price(rule, example, key)
+    except EvaluationError as exc:
+        return rule.document.diagnostic("MV501", f"example {example.name!r}: cannot compute {key}: {exc}", path)
+    report.examples_checked += 1
+    if actual is None:
+        return rule.document.diagnostic(
+            "MV500", f"example {example.name!r}: expected {key} = {approx_text(expected)}, but there is none", path)
+    if abs(actual - expected) > example.tolerance:
+        return rule.document.diagnostic(
+            "MV500", f"example {example.name!r}: expected {key} = {approx_text(expected)} "
+                     f"(tolerance {approx_text(example.tolerance)}), computed {approx_text(actual)}",
+            path, hint="check the inputs under 'given', the formula, or the tolerance")
+    return None

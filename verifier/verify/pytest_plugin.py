@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from verifier.errors import Disagreement
+
 RULE_SUFFIXES = {".yaml", ".yml", ".json"}
 
 
@@ -34,14 +36,11 @@ def _is_rule_file(file_path: Path, config) -> bool:
 
 def pytest_collect_file(parent, file_path):
     if _is_rule_file(Path(file_path), parent.config):
-        from verifier.read import check_file
-        from verifier.read.loader import file_kind  # noqa: F401 - kind decided by check_file
-
         return RuleFile.from_parent(parent, path=Path(file_path))
     return None
 
 
-class RuleFailure(Exception):
+class RuleFailure(Disagreement):
     """A rule item failed: the message is what a rule author needs (file:line, values, counterexample)."""
 
 
@@ -49,7 +48,6 @@ class RuleFile(pytest.File):
     def collect(self):
         from verifier.read import check_file
         from verifier.verify.properties import properties
-        from verifier.verify.runner import skipped_properties
 
         result = check_file(self.path)
         if result.kind != "rule":
@@ -63,7 +61,7 @@ class RuleFile(pytest.File):
                                        target=example)
         if rule.published:
             yield RuleItem.from_parent(self, name="published_proofs", kind="proofs", result=result)
-        skips = skipped_properties(rule)
+        skips = rule.verify_skip
         for prop in properties():
             for mode in (list(rule.modes) if prop.kind == "case" else [None]):
                 if prop.applies(rule, rule.mode(mode) if mode else None):
@@ -107,19 +105,12 @@ class RuleItem(pytest.Item):
                 raise RuleFailure(text)
 
     def _example(self):
-        from verifier.read.loader import CheckResult
-        from verifier.verify.check import run_examples
+        from verifier.verify.check import CheckReport, run_examples
 
-        rule = self.result.rule
-        single = CheckResult(self.result.file, "rule", [], rule)
-        original = rule.examples
-        try:
-            rule.examples = [self.target]
-            run_examples(single)
-        finally:
-            rule.examples = original
-        if single.diagnostics:
-            raise RuleFailure("\n".join(d.render() for d in single.diagnostics))
+        single = CheckReport(self.result.file, "rule", self.result.rule)
+        run_examples(single, [self.target])
+        if single.findings:
+            raise RuleFailure("\n".join(d.render() for d in single.findings))
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, RuleFailure):

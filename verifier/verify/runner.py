@@ -14,12 +14,15 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 
 from verifier.errors import Diagnostic
-from verifier.read import check_file
+from verifier.read import expand_paths
 from verifier.verify import profiles as _profiles  # noqa: F401 - registers dev/ci/thorough
-from verifier.verify.check import run_examples
 from verifier.verify import results
+from verifier.verify.check import check_file
 from verifier.verify.properties import Violation, properties
 from verifier.verify.properties._examples import to_yaml
+from verifier.verify.stories.document import scenario_yaml
+from verifier.verify.stories.strategy import stories
+from verifier.verify.strategies import from_rule
 
 
 @dataclass
@@ -27,7 +30,7 @@ class Row:
     """One line of the summary: a check or a property (per mode) on one rule."""
 
     name: str
-    status: str  # 'pass' | 'fail' | 'skip' | 'error'
+    status: str  # 'pass' | 'fail' | 'skip' | 'error' | 'n/a'
     tried: int = 0
     seconds: float = 0.0
     message: str = ""
@@ -35,26 +38,39 @@ class Row:
     example: dict | None = None  # the counterexample as an examples: entry
     prop: str = ""
     mode: str | None = None
+    scenario: object = None  # the failing story as a model Scenario (world properties)
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("fail", "error")
 
     @property
     def example_yaml(self) -> str | None:
         return to_yaml(self.example) if self.example else None
 
+    @property
+    def scenario_yaml(self) -> str | None:
+        """The failing story as a scenario file: ``margin-verifier simulate`` runs it again."""
+        return scenario_yaml(self.scenario) if self.scenario is not None else None
+
 
 @dataclass
 class FileReport:
+    """What ``verify`` found in one file: ``diagnostics`` say why the input is invalid (exit 2); ``rows`` what
+    each check and property found (a failed row: exit 1)."""
+
     file: str
     rule_id: str | None = None
-    diagnostics: list = field(default_factory=list)  # invalid input (exit 2)
+    diagnostics: list = field(default_factory=list)
     rows: list = field(default_factory=list)
 
     @property
     def invalid(self) -> bool:
-        return any(not d.code.startswith("MV5") for d in self.diagnostics)
+        return any(d.severity == "error" for d in self.diagnostics)
 
     @property
     def failed(self) -> bool:
-        return any(r.status in ("fail", "error") for r in self.rows)
+        return any(r.failed for r in self.rows)
 
 
 def _settings(profile: str):
@@ -63,18 +79,9 @@ def _settings(profile: str):
                     report_multiple_bugs=False)
 
 
-def skipped_properties(rule) -> dict:
-    """``verify: {skip: {property: reason}}`` from the rule file."""
-    data = getattr(rule.document, "data", None) or {}
-    skips = (data.get("verify") or {}).get("skip") or {}
-    return {name: " ".join(str(reason).split()) for name, reason in skips.items()}
-
-
 def run_property(prop, rule, mode_name, profile: str) -> Row:
-    """Run one property with Hypothesis; the shrunk counterexample (if any) comes back as an examples: entry."""
-    from verifier.verify.properties.world import stories
-    from verifier.verify.strategies import from_rule
-
+    """Run one property with Hypothesis; the shrunk counterexample (if any) comes back as an examples: entry
+    (case properties) or as the failing story's scenario (world properties)."""
     label = f"{prop.name}[{mode_name}]" if mode_name else prop.name
     strategy = from_rule(rule, mode_name) if prop.kind == "case" else stories(rule)
     seen = {"tried": 0, "last": None}
@@ -102,7 +109,7 @@ def run_property(prop, rule, mode_name, profile: str) -> Row:
         if exc.path:
             line = rule.locate(*exc.path)[0]
         return Row(label, "fail", seen["tried"], time.perf_counter() - start, exc.message, line, exc.example,
-                   prop.name, mode_name)
+                   prop.name, mode_name, exc.scenario)
     except Unsatisfiable:
         return Row(label, "skip", 0, time.perf_counter() - start, "no generated input met the property's conditions",
                    line, None, prop.name, mode_name)
@@ -112,12 +119,12 @@ def run_property(prop, rule, mode_name, profile: str) -> Row:
     return Row(label, "pass", seen["tried"], time.perf_counter() - start, "", line, None, prop.name, mode_name)
 
 
-def _examples_row(result, seconds) -> Row:
-    failures = [d for d in result.diagnostics if d.code.startswith("MV5")]
+def _examples_row(checked, seconds) -> Row:
+    failures = checked.failures
     if failures:
-        return Row("examples", "fail", result.examples_checked, seconds, "; ".join(d.message for d in failures),
+        return Row("examples", "fail", checked.examples_checked, seconds, "; ".join(d.message for d in failures),
                    failures[0].line, prop="examples")
-    return Row("examples", "pass", result.examples_checked, seconds, prop="examples")
+    return Row("examples", "pass", checked.examples_checked, seconds, prop="examples")
 
 
 def _proofs_row(rule) -> Row:
@@ -148,24 +155,16 @@ def verify_file(path, *, profile: str = "ci", only=None, progress=None, proofs: 
     """Verify one rule file; ``only``: property names to run (None: all); ``progress(text)`` is told what runs;
     ``proofs=False`` leaves out the published-formula proofs (for quick targeted runs)."""
     start = time.perf_counter()
-    result = check_file(path)
-    report = FileReport(str(path))
-    if result.kind != "rule":
-        report.diagnostics = list(result.diagnostics)
+    checked = check_file(path, proofs=False)  # the proofs are a row of their own
+    report = FileReport(str(path), diagnostics=list(checked.invalid))
+    if checked.kind != "rule" or checked.rule is None or report.invalid:
         return report
-    if result.rule is None:
-        report.diagnostics = list(result.diagnostics)
-        return report
-    rule = result.rule
+    rule = checked.rule
     report.rule_id = rule.id
-    run_examples(result)
-    report.diagnostics = [d for d in result.diagnostics if not d.code.startswith("MV5")]
-    if report.invalid:
-        return report
-    report.rows.append(_examples_row(result, time.perf_counter() - start))
+    report.rows.append(_examples_row(checked, time.perf_counter() - start))
     if proofs:
         report.rows.append(_proofs_row(rule))
-    skips = skipped_properties(rule)
+    skips = rule.verify_skip
     known = {p.name for p in properties()}
     for name in skips:
         if name not in known:
@@ -197,8 +196,6 @@ def verify_file(path, *, profile: str = "ci", only=None, progress=None, proofs: 
 
 
 def verify_paths(paths, *, profile: str = "ci", only=None, progress=None) -> tuple[list, list[Diagnostic]]:
-    from verifier.read import expand_paths
-
     files, problems = expand_paths(paths)
     reports = []
     for path in files:

@@ -26,6 +26,7 @@ from verifier.read.rule.context import RuleContext
 from verifier.read.rule.examples import read_examples
 from verifier.read.rule.modes import RuleParts, read_modes
 from verifier.read.rule.parameters import read_parameters
+from verifier.read.rule.policies import read_policies
 from verifier.read.rule.published import read_published
 from verifier.read.rule.sources import read_sources, read_units
 from verifier.read.rule.symbols import check_symbol_parameter_clash, read_symbols
@@ -56,6 +57,7 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
     published = read_published(ctx, data, modes)
     examples = read_examples(ctx, data, modes, tiers)
     display = _display(ctx, data)
+    policies = read_policies(ctx, data.get("policies", {}), modes)
     if ctx.problems:
         return None, ctx.problems
     return Rule(
@@ -64,8 +66,8 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
         position_modes=tuple(data.get("position_modes", ())), sources=ctx.sources, symbols=symbols,
         parameters=parameters, tiers=tiers, modes=modes, published=published, examples=examples,
         display=display, disagreements=list(data.get("disagreements", [])), file=doc.file,
-        content_hash=digest.hexdigest(), document=doc, verify_skip=dict(data.get("verify", {}).get("skip", {})),
-        markets=catalog, stale_after_days=stale_after_days, formula_hash=formula_hash), []
+        content_hash=digest.hexdigest(), document=doc, verify_skip=_verify_skip(data),
+        policies=policies, markets=catalog, stale_after_days=stale_after_days, formula_hash=formula_hash), []
 
 
 def _check_header(ctx: RuleContext, data: dict, symbols: dict, product: Product) -> Unit | None:
@@ -102,3 +104,10 @@ def _display(ctx: RuleContext, data: dict) -> Display:
         return Display(None, None)
     ctx.check_source(price.get("source"), ("display", "price", "source"))
     return Display(Fraction(price["tick"]) if "tick" in price else None, price["rounding"])
+
+
+def _verify_skip(data: dict) -> dict:
+    """``verify: {skip: {property: reason}}``: the properties the rule says do not hold by design, reasons on one
+    line (the runner checks the names against its registry)."""
+    skips = (data.get("verify") or {}).get("skip") or {}
+    return {name: " ".join(str(reason).split()) for name, reason in skips.items()}

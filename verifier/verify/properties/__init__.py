@@ -5,7 +5,7 @@ A property is a function with a one-sentence docstring saying which truth it gua
 
 * ``case`` properties take ``(rule, case)`` for one generated position (:func:`verifier.verify.strategies.from_rule`);
 * ``world`` properties take ``(rule, story)`` for a generated story run by the reference simulator
-  (:func:`verifier.verify.properties.world.stories`).
+  (:func:`verifier.verify.stories.stories`, each story a scenario run by :func:`verifier.simulate.run_scenario`).
 
 A property signals a counterexample by raising :class:`Violation` and rejects an irrelevant input with
 ``hypothesis.assume``.  A rule file can skip a property with a reason (``verify: {skip: {name: reason}}``).

@@ -11,19 +11,21 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from verifier.derive import DerivationError, solve_price
-from verifier.model.evaluate import EvaluationError
-from verifier.simulate import BindingError, SimRule
+from verifier.derive import solve_price
+from verifier.errors import Disagreement, EvaluationError
+from verifier.simulate import SimRule
 
 
-class Violation(AssertionError):
-    """A property does not hold: ``message`` says what, ``example`` is a ready-to-paste ``examples:`` entry."""
+class Violation(Disagreement, AssertionError):
+    """A property does not hold: ``message`` says what, ``example`` is a ready-to-paste ``examples:`` entry,
+    ``scenario`` the generated story (a model Scenario) that shows it, to run again with ``simulate``."""
 
-    def __init__(self, message: str, example: dict | None = None, path: tuple = ()):
+    def __init__(self, message: str, example: dict | None = None, path: tuple = (), scenario=None):
         super().__init__(message)
         self.message = message
         self.example = example
         self.path = path  # where in the rule file the property points (for file:line)
+        self.scenario = scenario
 
 
 _SIM_RULES: dict = {}
@@ -81,11 +83,16 @@ def simulated_definition(rule, case, price: Fraction, name: str):
 
 
 def derived(rule, case, condition: str = "liquidation", values: dict | None = None):
-    """The derivation's tier-consistent price as a TierSolution, or None when it cannot give one here."""
+    """The derivation's tier-consistent price as a TierSolution, or None where the derivation says there is none
+    for this input (:class:`~verifier.errors.EvaluationError`: no tier row holds it, no tier table or market).
+
+    Anything else raised inside derive (a ``KeyError``, a ``ZeroDivisionError``, a ``DerivationError``) is a
+    crash of the derivation, not an input to skip: it propagates, and the property's row is an error naming it.
+    """
     values = case.values if values is None else values
     try:
         return solve_price(rule, case.mode, condition, values, market=case.market, date=case.date)
-    except (DerivationError, EvaluationError, KeyError, ZeroDivisionError, BindingError):
+    except EvaluationError:
         return None
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from verifier.model.numbers import decimal_text, exact_text, is_exact
+
 
 def example_entry(rule, case, property_name: str, expect: dict, tolerance=Fraction(0), note: str = "",
                   given: dict | None = None) -> dict:
@@ -15,7 +17,7 @@ def example_entry(rule, case, property_name: str, expect: dict, tolerance=Fracti
         entry["date"] = case.date.isoformat()
     entry["given"] = dict(case.values if given is None else given)
     entry["expect"] = dict(expect)
-    if any(not _terminates(v) for v in expect.values()):
+    if any(not is_exact(v) for v in expect.values()):
         tolerance = max(Fraction(tolerance), Fraction(1, 10**25))  # the printed value is rounded at 30 places
     entry["tolerance"] = tolerance
     if note:
@@ -23,31 +25,10 @@ def example_entry(rule, case, property_name: str, expect: dict, tolerance=Fracti
     return entry
 
 
-def _terminates(value) -> bool:
-    d = Fraction(value).denominator
-    for p in (2, 5):
-        while d % p == 0:
-            d //= p
-    return d == 1
-
-
 def _number(value) -> str:
+    """Exact when the decimal terminates; else 30 decimals, well inside any tolerance the entry prints."""
     value = Fraction(value)
-    if value.denominator == 1:
-        return str(value.numerator)
-    d, twos, fives = value.denominator, 0, 0
-    while d % 2 == 0:
-        d, twos = d // 2, twos + 1
-    while d % 5 == 0:
-        d, fives = d // 5, fives + 1
-    if d == 1:
-        digits = max(twos, fives)
-        text = str(abs(value.numerator) * 10**digits // value.denominator).rjust(digits + 1, "0")
-        return ("-" if value < 0 else "") + text[:-digits] + "." + text[-digits:]
-    # a non-terminating exact value: 30 significant decimals keep it well inside any tolerance we print
-    scaled = round(value * 10**30)
-    text = str(abs(scaled)).rjust(31, "0")
-    return ("-" if value < 0 else "") + (text[:-30] + "." + text[-30:]).rstrip("0").rstrip(".")
+    return exact_text(value) if is_exact(value) else decimal_text(value, 30)
 
 
 def to_yaml(entry: dict, indent: int = 2) -> str:

@@ -1,4 +1,8 @@
-"""Reporters for ``verify``: text (summary table + counterexamples), JSON, GitHub annotations, JUnit XML."""
+"""Reporters for ``verify``: text (summary table + counterexamples), JSON, GitHub annotations, JUnit XML.
+
+Each takes the job's :class:`~verifier.verify.runner.FileReport` list, the diagnostics about the paths, the
+elapsed seconds and the profile; a failed world property also shows its story as a scenario file.
+"""
 
 from __future__ import annotations
 
@@ -41,6 +45,9 @@ def render_text(reports, problems, elapsed, profile) -> str:
         if row.example:
             out.append("  counterexample, ready to paste under 'examples:' (check then reproduces the failure):")
             out.append(row.example_yaml)
+        if row.scenario is not None:
+            out.append("  the story as a scenario file (margin-verifier simulate FILE runs it again):")
+            out.append(_indented(row.scenario_yaml))
     rows = [row for r in reports for row in r.rows]
     passed = sum(1 for r in rows if r.status == "pass")
     tried = sum(r.tried for r in rows if r.name not in ("examples", "published_proofs"))
@@ -49,6 +56,10 @@ def render_text(reports, problems, elapsed, profile) -> str:
                f"{elapsed:.1f}s: {passed} passed, {len(failures)} failed, "
                f"{sum(1 for r in rows if r.status == 'skip')} skipped; {tried} generated examples")
     return "\n".join(out).lstrip("\n") + "\n"
+
+
+def _indented(text: str, pad: str = "    ") -> str:
+    return "\n".join(pad + line if line else line for line in text.rstrip("\n").split("\n"))
 
 
 def render_json(reports, problems, elapsed, profile) -> dict:
@@ -61,7 +72,8 @@ def render_json(reports, problems, elapsed, profile) -> dict:
             "diagnostics": [d.to_json() for d in r.diagnostics],
             "results": [{"name": row.name, "property": row.prop, "mode": row.mode, "status": row.status,
                          "examplesTried": row.tried, "seconds": round(row.seconds, 3), "message": row.message,
-                         "line": row.line, "counterexample": row.example_yaml} for row in r.rows],
+                         "line": row.line, "counterexample": row.example_yaml, "scenario": row.scenario_yaml}
+                        for row in r.rows],
         } for r in reports],
         "summary": {"rules": len(reports), "failed": sum(1 for _ in _failures(reports)),
                     "invalid": sum(1 for r in reports if r.invalid) + len(problems)},
@@ -71,7 +83,8 @@ def render_json(reports, problems, elapsed, profile) -> dict:
 def render_github(reports, problems, elapsed, profile) -> str:
     lines = [github_annotation(d) for d in problems + [d for r in reports for d in r.diagnostics]]
     for report, row in _failures(reports):
-        message = row.message + (f"\ncounterexample:\n{row.example_yaml}" if row.example else "")
+        message = row.message + (f"\ncounterexample:\n{row.example_yaml}" if row.example else "") + (
+            f"\nscenario:\n{row.scenario_yaml}" if row.scenario is not None else "")
         lines.append(github_annotation(Diagnostic("MV510", f"{row.name}: {message}", report.file, row.line, 1)))
     return "".join(line + "\n" for line in lines)
 
@@ -100,7 +113,8 @@ def render_junit(reports, problems, elapsed, profile) -> str:
             if row.status in ("fail", "error"):
                 tag = "failure" if row.status == "fail" else "error"
                 ET.SubElement(case, tag, message=row.message).text = (
-                    f"{report.file}:{row.line}: {row.message}" + (f"\n{row.example_yaml}" if row.example else ""))
+                    f"{report.file}:{row.line}: {row.message}" + (f"\n{row.example_yaml}" if row.example else "")
+                    + (f"\n{row.scenario_yaml}" if row.scenario is not None else ""))
             elif row.status == "skip":
                 ET.SubElement(case, "skipped", message=row.message)
     ET.indent(suites)

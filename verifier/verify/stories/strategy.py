@@ -1,0 +1,200 @@
+"""Generated stories: the Hypothesis strategy of :class:`Story` for a rule, and what a story needs of the rule.
+
+A story: four users on one rule and date.  *alice* holds a position in one cross account; *bob* holds the same
+position in an isolated account with part of the same funds (the rest stays in his cross account and some of it
+is added to the isolated account later); *carol* holds two positions in her cross account; *dave* has only an
+open order.  The mark price then walks a generated path (tiny to huge moves).  Every amount is a terminating
+decimal, so the story's scenario file (:mod:`~verifier.verify.stories.scenario`) states it exactly.
+
+>>> [str(round_significant(v, up=u)) for v, u in ((Fraction(1, 3), False), (Fraction(1, 3), True), (Fraction(5), False))]
+['333333333333/1000000000000', '166666666667/500000000000', '5']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+
+from hypothesis import strategies as st
+
+from verifier.model.numbers import exact_text
+from verifier.verify.strategies import PRICE_LEVELS, effective_dates, role
+
+SIGNIFICANT = 12
+"""Significant digits a story's derived amounts keep (a margin of 1/3 becomes 0.333333333334, rounded up)."""
+
+CARRIED_FIELDS = ("leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
+
+
+@dataclass(frozen=True)
+class Story:
+    date: object
+    market: str
+    other_market: str
+    price: Fraction
+    size: Fraction
+    side: int
+    margin: Fraction  # bob's isolated margin (alice has margin + spare in cross)
+    spare: Fraction
+    add_at: int
+    add: Fraction
+    path: tuple  # the mark price at each step, as a multiple of the opening price
+    hours: int = 0  # hours of interest charged on loans before the price path starts
+    hedge: bool = False  # carol in hedge mode: a long and a short in the same market, plus another market
+    leverage: Fraction = Fraction(2)  # the positions' ccxt 'leverage' (bob's margin is the notional / leverage)
+    fee: Fraction = Fraction(1, 1000)  # their 'takerFeeRate', where the rule reads one
+    mmr: Fraction = Fraction(1, 100)  # their 'maintenanceMarginPercentage', where no tier table gives it
+
+    def describe(self) -> str:
+        moves = ", ".join(exact_text(m) for m in self.path)
+        return (f"date {self.date or 'latest'}; {self.market} at {exact_text(self.price)}; "
+                f"{'long' if self.side > 0 else 'short'} {exact_text(self.size)}; isolated margin "
+                f"{exact_text(self.margin)}, spare {exact_text(self.spare)}; add {exact_text(self.add)} at step "
+                f"{self.add_at}; {self.hours} h of interest; {'carol hedged; ' if self.hedge else ''}leverage "
+                f"{exact_text(self.leverage)}, taker fee {exact_text(self.fee)}, MMR {exact_text(self.mmr)}; "
+                f"price x [{moves}]")
+
+
+def round_significant(value: Fraction, *, up: bool = False, down: bool = False) -> Fraction:
+    """``value`` to :data:`SIGNIFICANT` significant digits (half-even, or toward +inf / -inf): a terminating
+    decimal, so a scenario file can state it exactly.  Terminating values that fit are returned unchanged."""
+    value = Fraction(value)
+    if value == 0:
+        return value
+    exponent = len(str(abs(value.numerator) // abs(value.denominator))) - 1 if abs(value) >= 1 else \
+        -len(str(abs(value.denominator) // abs(value.numerator)))
+    scale = Fraction(10) ** (SIGNIFICANT - 1 - exponent)
+    scaled = value * scale
+    if scaled.denominator == 1:
+        return value
+    floor = scaled.numerator // scaled.denominator
+    n = floor + 1 if up else floor if down else round(scaled)
+    return Fraction(n) / scale
+
+
+def modes(rule) -> tuple:
+    """(the rule's first cross mode, its first isolated mode); None where it has none."""
+    cross = [n for n, m in rule.modes.items() if m.account == "cross"]
+    isolated = [n for n, m in rule.modes.items() if m.account == "isolated"]
+    return (cross[0] if cross else None), (isolated[0] if isolated else None)
+
+
+def is_spot(rule) -> bool:
+    return rule.product == "spot-margin"
+
+
+def is_inverse(rule) -> bool:
+    return rule.product.startswith("inverse")
+
+
+_MEMO: dict = {}
+
+
+def memo(rule, what, compute):
+    """What ``compute(rule)`` gives, kept per rule object (stories of one rule ask the same questions often)."""
+    key = (id(rule), what)
+    if key not in _MEMO or _MEMO[key][0] is not rule:
+        _MEMO[key] = (rule, compute(rule))
+    return _MEMO[key][1]
+
+
+def inputs(rule) -> dict:
+    """Values for symbols the account state does not hold (no snapshot reading), by what they are."""
+    return dict(memo(rule, "inputs", _inputs))
+
+
+def _inputs(rule) -> dict:
+    out = {}
+    for view in rule.modes.values():
+        for name, spec in view.symbols.items():
+            if spec.from_tiers or spec.others or spec.snapshot_formula(view.account) or name == rule.price:
+                continue
+            kind = role(rule, view, name)
+            out[name] = {"max_leverage": Fraction(50), "leverage": Fraction(10), "ratio": Fraction(1),
+                         "rate": Fraction(1, 1000)}.get(kind, Fraction(0))
+    return out
+
+
+def markets(rule) -> list:
+    tables = sorted(rule.tiers.tables) if rule.tiers is not None else []
+    default = (["BTC/USDT", "ETH/USDT"] if is_spot(rule) else ["BTC/USD:BTC", "ETH/USD:ETH"] if is_inverse(rule)
+               else ["BTC/USDT:USDT", "ETH/USDT:USDT"])
+    return tables + [m for m in default if m not in tables and not tables]
+
+
+def settle(rule, market) -> str:
+    """The asset a market's positions are funded in: its settlement asset (futures), the quote (spot)."""
+    return (market.partition(":")[2] or "USDT") if not is_spot(rule) else "USDT"
+
+
+def instrument(rule, market) -> str:
+    """What a price is set for: the market (futures), its base asset (spot)."""
+    return market.split("/")[0] if is_spot(rule) else market
+
+
+def read_fields(rule) -> set:
+    """The ccxt fields a position must carry for this rule: read by a symbol (a tier symbol's only if no table)."""
+    return memo(rule, "fields", _read_fields)
+
+
+def _read_fields(rule) -> frozenset:
+    out = set()
+    for view in rule.modes.values():
+        for spec in view.symbols.values():
+            text = spec.snapshot_formula(view.account)
+            if not text or spec.others or (spec.from_tiers and rule.tiers is not None):
+                continue
+            out |= {f for f in CARRIED_FIELDS if f in text}
+    return frozenset(out)
+
+
+def max_leverage(rule) -> int:
+    """The story's leverage cap: 20, or the rule's maximum-leverage input where it is lower."""
+    caps = [v for n, v in inputs(rule).items() if any(
+        n in view.symbols and role(rule, view, n) == "max_leverage" for view in rule.modes.values())]
+    return int(min([Fraction(20)] + caps))
+
+
+def carried(rule, story) -> dict:
+    """The fields each opened position carries: the story's leverage, fee rate and maintenance rate."""
+    given = {"leverage": story.leverage, "takerFeeRate": story.fee, "maintenanceMarginPercentage": story.mmr,
+             "maintenanceAmount": Fraction(0)}
+    wanted = read_fields(rule)
+    return {k: v for k, v in given.items() if k in wanted}
+
+
+@st.composite
+def stories(draw, rule) -> Story:
+    """A strategy of :class:`Story` for ``rule``."""
+    where = markets(rule)
+    dates = effective_dates(rule, rule.mode(modes(rule)[0] or next(iter(rule.modes))))
+    price = draw(st.sampled_from(PRICE_LEVELS[4:])) * Fraction(draw(st.integers(1000, 9999)), 1000)
+    base = Fraction(draw(st.integers(1, 5000)), 100) / (price if price > 1000 else 1)
+    # linear and spot: size in base units, notional in quote; inverse: size in quote (USD), notional in coin
+    size = round_significant(base * price if is_inverse(rule) else base)
+    notional = size / price if is_inverse(rule) else size * price
+    cap = max_leverage(rule)
+    leverage = draw(st.one_of(st.just(1), st.just(cap), st.integers(1, cap)))
+    fee = draw(st.sampled_from([Fraction(0), Fraction(2, 10000), Fraction(5, 10000), Fraction(6, 10000),
+                                Fraction(1, 1000)]))
+    mmr = draw(st.sampled_from([Fraction(4, 1000), Fraction(5, 1000), Fraction(1, 100), Fraction(2, 100)]))
+    mmr = round_significant(min(mmr, Fraction(1, 2 * leverage)), down=True)  # below initial margin, as exchanges set
+    margin = round_significant(notional / leverage, up=True)  # never below the leverage's initial margin
+    spare = round_significant(notional * draw(st.one_of(st.just(Fraction(0)), st.just(Fraction(1, 1000)),
+                                                        st.integers(0, 200).map(lambda n: Fraction(n, 100)))))
+    moves = st.one_of(st.sampled_from([Fraction(1, 2), Fraction(9, 10), Fraction(99, 100), Fraction(101, 100),
+                                       Fraction(11, 10), Fraction(2), Fraction(1, 10**6), Fraction(10**3)]),
+                      st.integers(1, 3000).map(lambda n: Fraction(n, 1000)))
+    side = draw(st.sampled_from([1, -1]))
+    if draw(st.booleans()):
+        path = tuple(draw(st.lists(moves, min_size=1, max_size=6)))
+    else:  # a walk against the position over 1.5x its margin: the boundaries are met, not jumped over
+        steps = draw(st.integers(12, 36))
+        step = Fraction(3, 2 * leverage * steps)
+        path = tuple(round_significant(max(1 - side * step * k, Fraction(1, 10**6))) for k in range(1, steps + 1))
+    return Story(draw(st.sampled_from(dates)), where[0], where[-1], price, size,
+                 side, margin, spare, draw(st.integers(0, len(path))),
+                 round_significant(spare * Fraction(draw(st.integers(0, 100)), 100), down=True), path,
+                 draw(st.sampled_from([0, 0, 24, 200])) if is_spot(rule) else 0,
+                 draw(st.booleans()) if "hedge" in rule.position_modes and not is_spot(rule) else False,
+                 Fraction(leverage), fee, mmr)
