@@ -47,6 +47,7 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
     parameters = read_parameters(ctx, data.get("parameters", {}), ("parameters",))
     check_symbol_parameter_clash(ctx, parameters, symbols, ("parameters",))
     product = Product(data["product"])
+    ctx.product = product
     collateral_unit = _check_header(ctx, data, symbols, product)
     tiers = read_tiers(ctx, data, symbols, Path(doc.file).parent, digest)
     consistent = collateral_unit if collateral_unit == parse_unit(product.collateral_unit) else None  # else MV462
