@@ -96,7 +96,7 @@ def test_python_syntax_warnings_never_reach_the_user(tmp_path):
 
 # -- the text users see, exactly (snapshots: a change here is a change people notice) -----------------------------
 CHECK_TEXT = """\
-tests/corpus/invalid/example-wrong-value.yaml:61:34: error[MV500]: example 'maintenance margin in the second bracket': \
+tests/corpus/invalid/example-wrong-value.yaml:63:34: error[MV500]: example 'maintenance margin in the second bracket': \
 expected maintenance_margin = 251 (tolerance 0), computed 250 (at $.examples[0].expect.maintenance_margin); \
 hint: check the inputs under 'given', the formula, or the tolerance
 tests/corpus/invalid/unknown-unit.yaml:19:13: error[MV301]: unknown unit 'qoute' (at $.symbols.P.unit); \

@@ -1,11 +1,9 @@
 """The property library: names, docstrings, applicability, and that a counterexample reproduces under check."""
 
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from verifier.read import load_rule
 from verifier.verify.properties import properties

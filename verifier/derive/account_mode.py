@@ -13,7 +13,6 @@ What is missing is the rule's, not the account's: those errors are located in th
 
 from __future__ import annotations
 
-from fractions import Fraction
 
 from verifier.errors import Diagnostic, EvaluationError
 from verifier.model.evaluate import to_rational, used_parameters

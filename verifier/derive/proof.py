@@ -112,7 +112,7 @@ def _compare(mode, roots, published, quantity, entry, points, seed) -> ProofResu
             example = {s.name: Fraction(int(v.p), int(v.q)) for s, v in point.items()}
             example["derived"] = Fraction(int(values[0].p), int(values[0].q))
             example["published"] = Fraction(int(pub.p), int(pub.q))
-            return ProofResult(quantity, entry.index, entry.modes, "refuted", f"exact evaluation at random points",
+            return ProofResult(quantity, entry.index, entry.modes, "refuted", "exact evaluation at random points",
                                example)
     if tested == 0:
         return ProofResult(quantity, entry.index, entry.modes, "undecided", "exact evaluation at random points",

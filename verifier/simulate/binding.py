@@ -94,10 +94,6 @@ class SimMode:
         self.conditions = {name: compile_relation(c.relation) for name, c in view.conditions.items()}
         if "liquidation" not in self.conditions:
             raise BindingError(f"mode {view.name!r} has no 'liquidation' condition to decide liquidation by")
-        if "liquidation_fee" not in self.definitions and rule.policies.liquidation_fee is None:
-            raise BindingError(f"mode {view.name!r} of rule {rule.id} does not say what a liquidation costs: define "
-                               "'liquidation_fee' (the fee of a liquidated position, with its source), or state "
-                               "'policies: {liquidation_fee: {none: <why>}}' (docs/writing-rules.md)")
         self.liquidation_sides = relation_sides(view.conditions["liquidation"].relation)
         self.others = [(view.symbols[s].sympy, self.definitions[d]) for s, d in view.others.items()]
         self.tier_symbols = [(view.symbols[s].sympy, column) for s, column in view.tier_symbols.items()]
@@ -262,7 +258,9 @@ class SimMode:
         """The rule's fee of a liquidated position (zero when the rule states it charges none)."""
         if "liquidation_fee" in self.definitions:
             return self.definition("liquidation_fee", values)
-        return Fraction(0)  # policies.liquidation_fee says none (checked when this mode was compiled)
+        if self.rule.policies.liquidation_fee is None:  # the reading stage refuses such a rule (MV482)
+            raise BindingError(f"mode {self.name!r} of rule {self.rule.id} does not say what a liquidation costs")
+        return Fraction(0)  # policies.liquidation_fee says none is charged
 
 
 def _need(function, values, reasons=None):

@@ -48,6 +48,7 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
     parameters = read_parameters(ctx, data.get("parameters", {}), ("parameters",))
     check_symbol_parameter_clash(ctx, parameters, symbols, ("parameters",))
     product = Product(data["product"])
+    ctx.product = product
     collateral_unit = _check_header(ctx, data, symbols, product)
     catalog, stale_after_days = read_markets(ctx, data, symbols, Path(doc.file).parent, digest)
     tiers = read_tiers(ctx, data, symbols, catalog)

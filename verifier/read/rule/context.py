@@ -25,7 +25,7 @@ from verifier.read._yaml import Document
 class RuleContext:
     """Collects diagnostics while a rule is read, and knows how to place a path of the document in the file.
 
-    ``sources`` and ``units`` are filled in as soon as they are read (every later part checks against them).
+    ``sources``, ``units`` and ``product`` are filled in as soon as they are read (later parts check against them).
     """
 
     def __init__(self, doc: Document):
@@ -33,6 +33,7 @@ class RuleContext:
         self.problems: list[Diagnostic] = []
         self.sources: dict = {}
         self.units: dict = {}
+        self.product = None  # the rule's Product, once read
         self._reported: set = set()
 
     def error(self, code: str, message: str, path, hint: str | None = None, at_key: bool = False) -> None:
