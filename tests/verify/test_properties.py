@@ -1,5 +1,6 @@
 """The property library: names, docstrings, applicability, and that a counterexample reproduces under check."""
 
+import shutil
 import subprocess
 import sys
 from pathlib import Path
