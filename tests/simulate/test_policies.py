@@ -29,8 +29,8 @@ def _variant(tmp_path, source: Path, old: str, new: str):
     assert text.count(old) == 1
     target = tmp_path / source.parent.name / source.name
     target.parent.mkdir(parents=True, exist_ok=True)
-    if (source.parent / "tiers").is_dir() and not (target.parent / "tiers").exists():
-        shutil.copytree(source.parent / "tiers", target.parent / "tiers")
+    if (source.parent / "markets").is_dir() and not (target.parent / "markets").exists():
+        shutil.copytree(source.parent / "markets", target.parent / "markets")  # the rule's market catalog
     target.write_text(text.replace(old, new), encoding="utf-8")
     return target
 

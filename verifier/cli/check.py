@@ -1,4 +1,4 @@
-"""``margin-verifier check [PATH...]``: validate rule, tier and scenario files and run their examples."""
+"""``margin-verifier check [PATH...]``: validate rule, market-catalog and scenario files and run their examples."""
 
 from __future__ import annotations
 
@@ -8,9 +8,10 @@ from verifier.cli.output import print_json
 
 
 def add_parser(sub) -> None:
-    parser = sub.add_parser("check", help="validate rule, tier and scenario files and run their worked examples",
-                            description="Validate rule, tier and scenario files (schema, formulas, units, "
-                                        "references, tiers) and run their worked examples.")
+    parser = sub.add_parser("check", help="validate rule, market-catalog and scenario files and run their worked "
+                                          "examples",
+                            description="Validate rule, market-catalog and scenario files (schema, formulas, units, "
+                                        "references, tier tables) and run their worked examples.")
     parser.add_argument("paths", nargs="*", default=["rules"], metavar="PATH",
                         help="files or folders to check (default: rules/)")
     parser.add_argument("--format", choices=["text", "json", "github"], default="text",

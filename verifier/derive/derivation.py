@@ -39,13 +39,14 @@ class RuleDerivation:
 
 
 def derive_rule(rule, *, use_cache: bool = True) -> RuleDerivation:
-    """Solve each condition of each mode of ``rule``; cached by ``rule.content_hash``."""
+    """Solve each condition of each mode of ``rule``; cached by ``rule.formula_hash`` (the rule file alone: market
+    data does not change a derivation)."""
     if use_cache:
-        cached = cache.load(rule.content_hash)
+        cached = cache.load(rule.formula_hash)
         if cached is not None:
             cached.from_cache = True
             return cached
-    result = RuleDerivation(rule.id, rule.content_hash)
+    result = RuleDerivation(rule.id, rule.formula_hash)
     for name, mode in rule.modes.items():
         derived = ModeDerivation(name)
         for cname, condition in mode.conditions.items():
@@ -55,5 +56,5 @@ def derive_rule(rule, *, use_cache: bool = True) -> RuleDerivation:
                 derived.failures[cname] = str(exc)
         result.modes[name] = derived
     if use_cache:
-        cache.store(rule.content_hash, result)
+        cache.store(rule.formula_hash, result)
     return result

@@ -45,7 +45,7 @@ def prove_published(rule, *, points: int = RANDOM_POINTS, seed: int = 0, use_cac
     """
     formulas = "|".join(f"{q}:{e.index}:{e.modes}:{e.formula.expr}:{sorted(e.where.items())}"
                         for q, entries in rule.published.items() for e in entries)
-    key = f"{rule.content_hash}-proofs-{points}-{seed}-{hashlib.sha256(formulas.encode()).hexdigest()[:16]}"
+    key = f"{rule.formula_hash}-proofs-{points}-{seed}-{hashlib.sha256(formulas.encode()).hexdigest()[:16]}"
     if use_cache:
         cached = cache.load(key)
         if cached is not None:

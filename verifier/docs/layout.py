@@ -3,8 +3,8 @@
 >>> from types import SimpleNamespace
 >>> rule_page_path(SimpleNamespace(id="binance/usdm-perpetual"))
 'rules/binance/usdm-perpetual.md'
->>> site_copy_path("/x/rules/binance/tiers/BTCUSDT.yaml", "/x/rules")
-'rules/binance/tiers/BTCUSDT.yaml'
+>>> site_copy_path("/x/rules/binance/markets/usdm-perpetual/catalog.yaml", "/x/rules")
+'rules/binance/markets/usdm-perpetual/catalog.yaml'
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ HOME = "index.md"
 COMPARISON = "comparison.md"
 CROSS_VS_ISOLATED = "cross-vs-isolated.md"
 RULE_FORMAT = "reference/rule-format.md"
-TIER_FORMAT = "reference/tier-format.md"
+CATALOG_FORMAT = "reference/catalog-format.md"
+MARKETS_FORMAT = "reference/markets-format.md"
 ACCOUNT_FORMAT = "reference/account-format.md"
 CLI = "cli.md"
 

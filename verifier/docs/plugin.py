@@ -27,13 +27,16 @@ from verifier.docs.cli_reference import cli_page
 from verifier.docs.comparison import comparison_page
 from verifier.docs.cross_vs_isolated import cross_vs_isolated_page
 from verifier.docs.home import home_page
+from verifier.docs.markets_page import market_pages
 from verifier.docs.rule_page import rule_page
 from verifier.docs.schema_reference import schema_page
 from verifier.read import check_file, expand_paths, load_schema
 
 log = logging.getLogger("mkdocs.plugins.margin-verifier")
 
-FORMATS = ((layout.RULE_FORMAT, "Rule-file format", "rule"), (layout.TIER_FORMAT, "Tier-table format", "tiers"),
+FORMATS = ((layout.RULE_FORMAT, "Rule-file format", "rule"),
+           (layout.CATALOG_FORMAT, "Market catalog: catalog.yaml", "catalog"),
+           (layout.MARKETS_FORMAT, "Market catalog: shard files", "markets"),
            (layout.ACCOUNT_FORMAT, "Account-snapshot format", "account"))
 """The format reference pages: (docs path, title, schema name under verifier/schemas/)."""
 
@@ -49,8 +52,8 @@ CSS = """
 """
 
 # Hand-written pages written by rule authors' guides; shown in the navigation when present in docs/.
-GUIDES = {"writing-rules.md": "Writing rules", "formula-language.md": "Formula language",
-          "error-codes.md": "Error codes"}
+GUIDES = {"writing-rules.md": "Writing rules", "market-data.md": "Market data and import",
+          "formula-language.md": "Formula language", "error-codes.md": "Error codes"}
 
 
 class PluginConfig(Config):
@@ -112,6 +115,7 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
     @staticmethod
     def _pages(rules, guides, options, scenarios_dir) -> list:
         generated = [home_page(rules, guides)] + [rule_page(rule, options) for rule in rules]
+        generated += [page for rule in rules for page in market_pages(rule)]
         generated += [cross_vs_isolated_page(rules, scenarios_dir), comparison_page(rules, options)]
         generated += [schema_page(load_schema(name), path, title, f"verifier/schemas/{name}.schema.json")
                       for path, title, name in FORMATS]

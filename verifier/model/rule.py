@@ -8,6 +8,7 @@ is expanded down to symbols and parameters.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -218,6 +219,9 @@ class Rule:
     document: object = field(repr=False, default=None)  # the located Document, for error positions
     verify_skip: dict = field(default_factory=dict)  # property name -> why it does not hold for this rule by design
     policies: Policies = field(default_factory=Policies)  # interest and liquidation-fee policies (model.policies)
+    markets: object = None  # verifier.model.market.Catalog: the product's markets, dated (None: no catalog)
+    stale_after_days: int = 30  # evaluate warns about market data last seen longer ago than this
+    formula_hash: str = ""  # hash of the rule file alone: what derivations and proofs depend on (not market data)
 
     @property
     def price_symbol(self):
@@ -234,6 +238,11 @@ class Rule:
             return self.modes[name]
         except KeyError:
             raise UnknownModeError(f"rule {self.id!r} has no mode {name!r}; it has {', '.join(self.modes)}") from None
+
+    def with_catalog(self, catalog) -> "Rule":
+        """The same rule reading its markets (and tier tables) from ``catalog``: a rule after an import."""
+        tiers = dataclasses.replace(self.tiers, catalog=catalog) if self.tiers is not None else None
+        return dataclasses.replace(self, markets=catalog, tiers=tiers)
 
     def locate(self, *path) -> tuple[int, int]:
         """(line, col) of a value in the rule file, for error messages."""

@@ -14,7 +14,7 @@ from pathlib import Path
 from verifier.errors import Diagnostic, SpecError
 from verifier.read.rule import build_rule
 from verifier.read._schema import schema_diagnostics
-from verifier.read._tierfile import load_tier_table
+from verifier.read.catalog import check_catalog_file
 from verifier.read._yaml import Document, DocumentError, read_file
 from verifier.read.scenario import check_scenario
 
@@ -54,6 +54,10 @@ def load_rule(rule: str | os.PathLike) -> "Rule":  # noqa: F821 - Rule is in ver
     result = check_file(path)
     if result.diagnostics:
         raise SpecError(f"{path}: {len(result.diagnostics)} problem(s)", result.diagnostics)
+    if result.rule is None:
+        raise SpecError(f"{path} is a {result.kind} file, not a rule", [Diagnostic(
+            "MV100", f"not a rule file (a {result.kind} file)", file=str(path), line=1, col=1,
+            hint="give a rule file or id such as binance/usdm-perpetual")])
     return result.rule
 
 
@@ -77,10 +81,11 @@ class CheckResult:
 
 
 def file_kind(doc: Document) -> str:
-    """'rule', 'tiers' or 'scenario', from the document's top-level keys."""
+    """'rule', 'catalog' (a market catalog's header), 'markets' (a catalog shard) or 'scenario', from the
+    document's top-level keys."""
     data = doc.data if isinstance(doc.data, dict) else {}
-    if "market" in data and "rows" in data:
-        return "tiers"
+    if "catalog" in data and "rule" not in data:
+        return "markets" if "markets" in data else "catalog"
     if "scenario" in data:
         return "scenario"
     return "rule"
@@ -89,14 +94,17 @@ def file_kind(doc: Document) -> str:
 def check_file(path: str | os.PathLike) -> CheckResult:
     """Check one file of any kind; never raises for bad input."""
     name = str(path)
+    if Path(path).suffix == ".json" and Path(path).name.startswith("markets") \
+            and (Path(path).parent / "catalog.yaml").is_file():
+        # a catalog shard: checked against its header, once per content (a full read here would cost seconds)
+        return CheckResult(name, "markets", _sorted(check_catalog_file(path)))
     try:
         doc = read_file(path)
     except DocumentError as exc:
         return CheckResult(name, "unknown", exc.diagnostics)
     kind = file_kind(doc)
-    if kind == "tiers":
-        _, problems, _ = load_tier_table(Path(path))
-        return CheckResult(name, kind, _sorted(problems))
+    if kind in ("catalog", "markets"):
+        return CheckResult(name, kind, _sorted(check_catalog_file(path)))
     if kind == "scenario":
         return CheckResult(name, kind, _sorted(check_scenario(doc)[1]))
     if not isinstance(doc.data, dict):

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from verifier.report.diagnostics import github_annotation
 
-LABELS = {"rule": "rule", "tiers": "tier table", "scenario": "scenario", "unknown": "unreadable file"}
+LABELS = {"rule": "rule", "catalog": "catalog header", "markets": "catalog shard", "scenario": "scenario",
+          "unknown": "unreadable file"}
 
 
 def _diagnostics(reports, problems) -> list:

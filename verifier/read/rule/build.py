@@ -30,7 +30,7 @@ from verifier.read.rule.policies import read_policies
 from verifier.read.rule.published import read_published
 from verifier.read.rule.sources import read_sources, read_units
 from verifier.read.rule.symbols import check_symbol_parameter_clash, read_symbols
-from verifier.read.rule.tiers import read_tiers
+from verifier.read.rule.markets import check_market_symbols, read_markets, read_tiers
 
 FORMAT_SALT = b"margin-verifier rule format 1\n"
 """Goes into every content hash, so a change of format invalidates caches keyed by it."""
@@ -41,6 +41,7 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
     ctx = RuleContext(doc)
     data = doc.data
     digest = hashlib.sha256(FORMAT_SALT + doc.text.encode("utf-8"))
+    formula_hash = digest.hexdigest()
     ctx.sources = read_sources(ctx, data)
     ctx.units = read_units(data)
     symbols = read_symbols(ctx, data["symbols"], ("symbols",))
@@ -49,9 +50,11 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
     product = Product(data["product"])
     ctx.product = product
     collateral_unit = _check_header(ctx, data, symbols, product)
-    tiers = read_tiers(ctx, data, symbols, Path(doc.file).parent, digest)
+    catalog, stale_after_days = read_markets(ctx, data, symbols, Path(doc.file).parent, digest)
+    tiers = read_tiers(ctx, data, symbols, catalog)
     consistent = collateral_unit if collateral_unit == parse_unit(product.collateral_unit) else None  # else MV462
     modes = read_modes(ctx, RuleParts(data, symbols, parameters, tiers, product, consistent))
+    check_market_symbols(ctx, data, modes, catalog)
     published = read_published(ctx, data, modes)
     examples = read_examples(ctx, data, modes, tiers)
     display = _display(ctx, data)
@@ -65,7 +68,7 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
         parameters=parameters, tiers=tiers, modes=modes, published=published, examples=examples,
         display=display, disagreements=list(data.get("disagreements", [])), file=doc.file,
         content_hash=digest.hexdigest(), document=doc, verify_skip=_verify_skip(data),
-        policies=policies), []
+        policies=policies, markets=catalog, stale_after_days=stale_after_days, formula_hash=formula_hash), []
 
 
 def _check_header(ctx: RuleContext, data: dict, symbols: dict, product: Product) -> Unit | None:
@@ -101,7 +104,7 @@ def _display(ctx: RuleContext, data: dict) -> Display:
     if not price:
         return Display(None, None)
     ctx.check_source(price.get("source"), ("display", "price", "source"))
-    return Display(Fraction(price["tick"]), price["rounding"])
+    return Display(Fraction(price["tick"]) if "tick" in price else None, price["rounding"])
 
 
 def _verify_skip(data: dict) -> dict:
