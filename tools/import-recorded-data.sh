@@ -3,7 +3,7 @@
 # that changed; running it again changes nothing).  DATA is the folder of recorded inputs (see the report of issue 11:
 # ccxt-shaped load_markets()/fetch_leverage_tiers() dumps with their PROVENANCE.md); RETRIEVED is when they were read.
 set -eu
-DATA=${DATA:-/work/data/catalog-inputs}
+DATA=${DATA:?set DATA to the folder of recorded ccxt dumps (load_markets/fetch_leverage_tiers JSON and their PROVENANCE.md)}
 RETRIEVED=${RETRIEVED:-2026-11-28}
 MV=${MV:-margin-verifier}
 imp() { $MV import "$@" --retrieved "$RETRIEVED" --format text | sed -n '1,2p'; }
