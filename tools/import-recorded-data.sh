@@ -1,7 +1,7 @@
 #!/bin/sh
 # Rebuild the shipped market catalogs from the recorded ccxt dumps, in date order (each import adds only the versions
-# that changed; running it again changes nothing).  DATA is the folder of recorded inputs (
-# ccxt-shaped load_markets()/fetch_leverage_tiers() dumps with their PROVENANCE.md); RETRIEVED is when they were read.
+# that changed; running it again changes nothing).  DATA is the folder of recorded inputs
+# (ccxt-shaped load_markets()/fetch_leverage_tiers() dumps); RETRIEVED is when they were read.
 # How those dumps were assembled from public recordings, source by source: tools/recorded-data-PROVENANCE.md.
 set -eu
 DATA=${DATA:?set DATA to the folder of recorded ccxt dumps (load_markets/fetch_leverage_tiers JSON and their PROVENANCE.md)}
