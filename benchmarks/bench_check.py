@@ -28,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def one_mib_rule(folder: Path) -> Path:
     """The minimal corpus rule padded to 1 MiB with distinct worked examples (a realistic way to grow a file)."""
     base = (ROOT / "tests/corpus/valid/minimal-linear.yaml").read_text()
-    (folder / "tiers").mkdir(exist_ok=True)
-    (folder / "tiers/BTCUSDT.yaml").write_text((ROOT / "tests/corpus/valid/tiers/BTCUSDT.yaml").read_text())
+    if not (folder / "markets").exists():
+        shutil.copytree(ROOT / "tests/corpus/valid/markets", folder / "markets")
     lines, index = [base], 0
     while sum(map(len, lines)) < 1024 * 1024:
         index += 1
@@ -77,7 +77,7 @@ def main() -> None:
             start = time.perf_counter()
             check_paths([big])
             in_process.append(time.perf_counter() - start)
-        files = len([p for p in (ROOT / "rules").rglob("*.yaml")])
+        files = len([p for p in (ROOT / "rules").rglob("*") if p.suffix in (".yaml", ".json")])
         print(f"baseline: python + imports (sympy, jsonschema, yaml)      {baseline:7.3f} s")
         print(f"check rules/ ({files} files)                               {shipped:7.3f} s  "
               f"({shipped / baseline:.1f}x baseline)")

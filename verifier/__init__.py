@@ -6,7 +6,7 @@ The Python API (:mod:`verifier.api`): load a rule, compute a liquidation price, 
 >>> rule = verifier.load_rule("binance/usdm-perpetual")
 >>> rule.mode("cross").conditions["liquidation"].operator
 '<='
->>> verifier.liquidation_price(rule, "isolated", market="BTC/USDT:USDT", WB="1000", q=1, EP=60000, s=1).fraction
+>>> verifier.liquidation_price(rule, "isolated", market="BTC/USDT:USDT", date="2024-08-12", WB="1000", q=1, EP=60000, s=1).fraction
 Fraction(11790000, 199)
 
 The API's names are loaded when first used (PEP 562): ``margin-verifier check`` of a file whose result is cached

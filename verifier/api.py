@@ -8,13 +8,14 @@ rounded to 28 significant digits) whose ``fraction`` attribute holds the exact v
 
 >>> import verifier
 >>> rule = verifier.load_rule("binance/usdm-perpetual")
->>> price = verifier.liquidation_price(rule, "isolated", market="BTC/USDT:USDT",
+>>> price = verifier.liquidation_price(rule, "isolated", market="BTC/USDT:USDT", date="2024-08-12",
 ...                                    WB="1000", q=1, EP=60000, s=1)
 >>> price
 Decimal('59246.23115577889447236180905')
 >>> price.fraction, price.is_exact
 (Fraction(11790000, 199), False)
->>> verifier.liquidation_price(rule, "isolated", market="BTC/USDT:USDT", WB=0.1, q=1, EP=60000, s=1).fraction
+>>> verifier.liquidation_price(rule, "isolated", market="BTC/USDT:USDT", date="2024-08-12",
+...                            WB=0.1, q=1, EP=60000, s=1).fraction
 Fraction(11989980, 199)
 >>> verifier.liquidation_price(rule, "isolated", WB=1000, q=1, EP=60000, s=1, qq=2)
 Traceback (most recent call last):
@@ -156,13 +157,16 @@ def evaluate(rule, account, *, date: dt.date | str | None = None) -> AccountResu
     """Evaluate an account snapshot (ccxt's unified field names, as ``margin-verifier evaluate`` reads them):
     a snapshot file, the snapshot as a mapping (floats read as their shortest decimal), or a read account.
 
+    The market's data (contract size, tick, tier table) is the rule's catalog's, in force on ``date`` (default:
+    the latest); the JSON gives the price rounded to the market's tick beside the exact one.
+
     >>> result = evaluate("binance/usdm-perpetual", {"marginMode": "isolated", "positions": [
     ...     {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": 1, "entryPrice": 60000,
-    ...      "markPrice": 60000, "collateral": 1000}]})
+    ...      "markPrice": 60000, "collateral": 1000}]}, date="2026-10-01")
     >>> result.status, result.positions[0].liquidation_price, result.positions[0].maintenance_margin
-    ('normal', Decimal('59246.23115577889447236180905'), Decimal('250'))
-    >>> result.to_json()["positions"][0]["liquidationPrice"]
-    '59246.23'
+    ('normal', Decimal('59236.94779116465863453815261'), Decimal('240'))
+    >>> {k: result.to_json()["positions"][0][k] for k in ("liquidationPrice", "priceTick")}
+    {'liquidationPrice': '59236.9', 'priceTick': '0.1'}
     """
     from verifier.derive.account import evaluate_account
     from verifier.read.account import account_from_data, read_account

@@ -38,7 +38,7 @@ def imported(stderr: str) -> set:
 
 def project(tmp_path) -> Path:
     folder = tmp_path / "project"
-    shutil.copytree(CORPUS / "valid" / "tiers", folder / "tiers")
+    shutil.copytree(CORPUS / "valid" / "markets", folder / "markets")
     shutil.copy(CORPUS / "valid" / "minimal-linear.yaml", folder / "rule.yaml")
     return folder / "rule.yaml"
 
@@ -56,7 +56,7 @@ def test_a_warm_check_loads_no_sympy_and_says_the_same(env):
 @pytest.mark.parametrize("fmt", ["text", "json", "github", "junit"])
 def test_cached_results_print_exactly_what_a_fresh_check_prints(env, fmt):
     files = [CORPUS / "invalid" / "example-wrong-value.yaml", "scenarios/binance-margin-cross-vs-isolated.yaml",
-             "rules/okx/linear-swap.yaml", "rules/binance/tiers/BTCUSDT.yaml"]
+             "rules/okx/linear-swap.yaml", "rules/bybit/markets/linear-perpetual/markets-B.json"]
     fresh = run({**env, "MARGIN_VERIFIER_NO_CACHE": "1"}, "check", "--format", fmt, *files)
     run(env, "check", *files)
     warm = run(env, "check", "--format", fmt, *files)
@@ -64,24 +64,48 @@ def test_cached_results_print_exactly_what_a_fresh_check_prints(env, fmt):
     assert fresh.returncode == 1  # the wrong example: a finding, cached like any result
 
 
+def break_the_second_bracket(shard: Path) -> None:
+    """Another rate for the second bracket (the table stays consistent): the rule's worked example breaks."""
+    shard.write_text(shard.read_text().replace("[50000, 250000, 0.005, 50, 100]", "[50000, 250000, 0.006, 100, 100]")
+                     .replace("[250000, null, 0.01, 1300, 50]", "[250000, null, 0.01, 1100, 50]"))
+
+
 def test_editing_a_file_the_check_read_is_seen(env, tmp_path):
     rule = project(tmp_path)
     assert run(env, "check", rule).returncode == 0
-    table = rule.parent / "tiers" / "BTCUSDT.yaml"
-    table.write_text(table.read_text().replace("MMR: 0.005, cum: 50}", "MMR: 0.006, cum: 100}")
-                     .replace("cum: 1300}", "cum: 1100}"))
+    break_the_second_bracket(rule.parent / "markets" / "example" / "markets-B.json")
     again = run(env, "check", rule)
     assert again.returncode == 1 and "computed 260" in again.stderr
 
 
-def test_invalid_input_is_never_served_from_the_cache(env, tmp_path):
-    """A rule whose tier table is missing: creating the table must be seen (nothing recorded it as read)."""
+def test_a_shard_added_to_the_catalog_is_seen(env, tmp_path):
+    """The catalog folder's list of shards is a dependency: a second shard listing the market again is MV803."""
     rule = project(tmp_path)
-    table = rule.parent / "tiers" / "BTCUSDT.yaml"
-    text = table.read_text()
-    table.unlink()
+    folder = rule.parent / "markets" / "example"
+    assert run(env, "check", rule).returncode == 0
+    shutil.copy(folder / "markets-B.json", folder / "markets-other.json")
+    again = run(env, "check", rule)
+    assert again.returncode == 2 and "error[MV803]" in again.stderr
+
+
+def test_a_catalog_read_twice_in_one_run_is_a_dependency_of_both_rules(env, tmp_path):
+    """The catalog is read once per process; the second rule that uses it depends on it all the same."""
+    rule = project(tmp_path)
+    twin = rule.with_name("twin.yaml")
+    twin.write_text(rule.read_text().replace("rule: example/linear-perpetual", "rule: example/twin"))
+    assert run(env, "check", rule, twin).returncode == 0
+    break_the_second_bracket(rule.parent / "markets" / "example" / "markets-B.json")
+    again = run(env, "check", rule, twin)
+    assert again.returncode == 1 and again.stderr.count("computed 260") == 2, again.stderr
+
+
+def test_invalid_input_is_never_served_from_the_cache(env, tmp_path):
+    """A rule whose catalog is missing: creating it must be seen (nothing recorded it as read)."""
+    rule = project(tmp_path)
+    folder = rule.parent / "markets"
+    shutil.move(folder, rule.parent / "elsewhere")
     assert run(env, "check", rule).returncode == 2
-    table.write_text(text)
+    shutil.move(rule.parent / "elsewhere", folder)
     assert run(env, "check", rule).returncode == 0
 
 
@@ -98,7 +122,7 @@ def _next_summary(process, expected: str) -> str:
 
 def test_watch_checks_again_on_every_save_of_the_file_or_of_what_it_reads(env, tmp_path):
     rule = project(tmp_path)
-    table = rule.parent / "tiers" / "BTCUSDT.yaml"
+    shard = rule.parent / "markets" / "example" / "markets-B.json"
     process = subprocess.Popen([sys.executable, "-m", "verifier", "check", "--watch", str(rule)], cwd=ROOT, env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
@@ -110,8 +134,7 @@ def test_watch_checks_again_on_every_save_of_the_file_or_of_what_it_reads(env, t
         rule.write_text(rule.read_text().replace("maintenance_margin: 251}", "maintenance_margin: 250}"))
         _next_summary(process, "checked 1 file (1 rule): 0 problems")
         time.sleep(0.2)
-        table.write_text(table.read_text().replace("MMR: 0.005, cum: 50}", "MMR: 0.006, cum: 100}")
-                         .replace("cum: 1300}", "cum: 1100}"))
+        break_the_second_bracket(shard)
         _next_summary(process, "checked 1 file (1 rule): 1 problem")
     finally:
         process.terminate()
@@ -132,8 +155,10 @@ def test_the_check_cache_lives_beside_the_derive_cache(env, monkeypatch):
 
 
 def test_the_cli_names_the_formats_its_reporters_write():
-    from verifier.cli import derive, evaluate
+    from verifier.cli import derive, evaluate, importing
     from verifier.report import derive as derive_report
     from verifier.report import evaluate as evaluate_report
+    from verifier.report import importing as importing_report
 
     assert derive.FORMATS == derive_report.FORMATS and evaluate.FORMATS == evaluate_report.FORMATS
+    assert importing.FORMATS == importing_report.FORMATS

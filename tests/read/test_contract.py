@@ -1,6 +1,7 @@
 """The names code reads in rules (verifier/model/contract.py): the list is complete, and read enforces it."""
 
 import ast
+import shutil
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,7 @@ from verifier.read import check_file, load_rule
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "corpus" / "valid"
 RULE_IDS = sorted(str(p.relative_to(ROOT / "rules").with_suffix("")) for p in (ROOT / "rules").rglob("*.yaml")
-                  if "tiers" not in p.parts)
+                  if "markets" not in p.parts)
 _SECTIONS = {"definitions", "conditions", "parameters", "symbols"}
 _BY_NAME = {"definition", "holds", "liquidation_fee"}  # the simulator's accessors that take a rule name
 
@@ -79,8 +80,8 @@ def test_shipped_rules_keep_the_contract_and_one_meaning_of_inverse(rule_id):
 def _variant(tmp_path, old, new, base="minimal-linear.yaml"):
     text = (CORPUS / base).read_text()
     assert text.count(old) == 1 or old == new, old
-    (tmp_path / "tiers").mkdir(exist_ok=True)
-    (tmp_path / "tiers" / "BTCUSDT.yaml").write_text((CORPUS / "tiers" / "BTCUSDT.yaml").read_text())
+    if not (tmp_path / "markets").exists():
+        shutil.copytree(CORPUS / "markets", tmp_path / "markets")
     path = tmp_path / "rule.yaml"
     path.write_text(text.replace(old, new))
     return [(d.code, d.line, d.message) for d in check_file(path).diagnostics]

@@ -1,6 +1,7 @@
 """End-to-end: ``margin-verifier verify`` exit codes and formats (subprocess)."""
 
 import json
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -72,7 +73,7 @@ def test_ci_profile_is_deterministic():
 def test_skip_with_unknown_property_is_invalid(tmp_path):
     text = (ROOT / "rules/okx/linear-swap.yaml").read_text(encoding="utf-8")
     target = tmp_path / "okx" / "linear-swap.yaml"
-    target.parent.mkdir()
+    shutil.copytree(ROOT / "rules/okx/markets", target.parent / "markets")  # the rule's market catalog, beside it
     target.write_text(text.replace("\nexamples:\n", "\nverify:\n  skip: {no_such_property: because}\n\nexamples:\n"),
                       encoding="utf-8")
     out = verify(str(target), *FAST)

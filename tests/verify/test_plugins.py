@@ -1,5 +1,5 @@
 """The plugins behave in other people's projects: pytest collects only rule files; the pre-commit hook checks the
-rules a changed tier table breaks.  Each runs as it would for a user: in a subprocess, in a temporary project."""
+rules a changed market catalog breaks.  Each runs as it would for a user: in a subprocess, in a temporary project."""
 
 from __future__ import annotations
 
@@ -27,9 +27,9 @@ PROMETHEUS = """groups:
 
 
 def project(tmp_path: Path) -> Path:
-    """A small project with one rule (and its tier table) under rules/example/."""
+    """A small project with one rule (and its market catalog) under rules/example/."""
     folder = tmp_path / "rules" / "example"
-    shutil.copytree(CORPUS / "tiers", folder / "tiers")
+    shutil.copytree(CORPUS / "markets", folder / "markets")
     shutil.copy(CORPUS / "minimal-linear.yaml", folder / "linear-perpetual.yaml")
     return tmp_path
 
@@ -62,7 +62,7 @@ def test_the_pytest_plugin_collects_rule_files_by_their_keys_or_modeline(tmp_pat
     assert any(line.endswith("linear-perpetual.yaml::check") for line in items), result.stdout
     assert any(line.endswith("bare.yaml::check") for line in items), result.stdout
     assert any("::example[maintenance margin in the second bracket]" in line for line in items)
-    assert not any("alerts.yaml" in line or "tiers" in line for line in items)
+    assert not any("alerts.yaml" in line or "markets" in line for line in items)
 
 
 def _hook():
@@ -81,18 +81,25 @@ def _run_hook(folder: Path, changed: list[str], entry=None) -> subprocess.Comple
                           capture_output=True, text=True, timeout=300)
 
 
-def test_editing_only_a_tier_table_that_breaks_a_rule_fails_the_hook(tmp_path):
-    root = project(tmp_path)
-    table = root / "rules" / "example" / "tiers" / "BTCUSDT.yaml"
-    # A consistent table (it checks clean on its own) whose second bracket now has another rate: the rule's
-    # worked example (maintenance margin 250 at a notional of 60,000) no longer holds.
-    text = table.read_text()
-    edited = text.replace("MMR: 0.005, cum: 50}", "MMR: 0.006, cum: 100}").replace("cum: 1300}", "cum: 1100}")
+SHARD = "rules/example/markets/example/markets-B.json"
+
+
+def break_the_second_bracket(shard: Path) -> None:
+    """A consistent table (it checks clean on its own) whose second bracket now has another rate: the rule's
+    worked example (maintenance margin 250 at a notional of 60,000) no longer holds."""
+    text = shard.read_text()
+    edited = text.replace("[50000, 250000, 0.005, 50, 100]", "[50000, 250000, 0.006, 100, 100]") \
+        .replace("[250000, null, 0.01, 1300, 50]", "[250000, null, 0.01, 1100, 50]")
     assert edited != text
-    table.write_text(edited)
-    changed = ["rules/example/tiers/BTCUSDT.yaml"]
+    shard.write_text(edited)
+
+
+def test_editing_only_a_catalog_tier_row_that_breaks_a_rule_fails_the_hook(tmp_path):
+    root = project(tmp_path)
+    break_the_second_bracket(root / SHARD)
+    changed = [SHARD]
     alone = _run_hook(root, changed, entry=["margin-verifier", "check"])
-    assert alone.returncode == 0, alone.stderr  # the table alone is fine: checking only it missed the break
+    assert alone.returncode == 0, alone.stderr  # the shard alone is fine: checking only it missed the break
     result = _run_hook(root, changed)
     assert result.returncode == 1, result.stdout + result.stderr
     assert "rules/example/linear-perpetual.yaml" in result.stderr and "error[MV500]" in result.stderr
@@ -101,8 +108,19 @@ def test_editing_only_a_tier_table_that_breaks_a_rule_fails_the_hook(tmp_path):
 
 def test_the_hook_passes_an_edit_that_breaks_nothing(tmp_path):
     root = project(tmp_path)
-    table = root / "rules" / "example" / "tiers" / "BTCUSDT.yaml"
-    table.write_text(table.read_text().replace("retrieved: 2026-11-21", "retrieved: 2026-11-22"))
-    result = _run_hook(root, ["rules/example/tiers/BTCUSDT.yaml", "README.md"])
+    shard = root / SHARD
+    shard.write_text(shard.read_text().replace('"seen": "2026-11-21", "retrieved": "2026-11-21", "source": "brackets", '
+                                               '"rows"', '"seen": "2026-11-22", "retrieved": "2026-11-22", "source": '
+                                               '"brackets", "rows"'))
+    result = _run_hook(root, [SHARD, "README.md"])
     assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("checked 2 files (1 rule, 1 tier table)")
+    assert result.stdout.startswith("checked 2 files (1 catalog shard, 1 rule)"), result.stdout
+
+
+def test_editing_only_a_catalog_header_checks_the_rules_that_use_it(tmp_path):
+    root = project(tmp_path)
+    header = root / "rules" / "example" / "markets" / "example" / "catalog.yaml"
+    header.write_text(header.read_text().replace("cum: {unit: quote,", "cum: {unit: base,"))
+    result = _run_hook(root, ["rules/example/markets/example/catalog.yaml"])
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "rules/example/linear-perpetual.yaml" in result.stderr and "error[MV416]" in result.stderr

@@ -5,7 +5,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 
 from verifier.read import load_rule
 from verifier.verify.properties import properties
@@ -62,7 +61,8 @@ def test_counterexample_pasted_into_the_rule_reproduces_under_check(tmp_path):
     # keep only the pasted example, so check fails because of it alone
     head = text[: text.index("\nexamples:\n")]
     target = tmp_path / "okx" / "pasted.yaml"
-    target.parent.mkdir()
+    shutil.copytree(ROOT / "rules/okx/markets", target.parent / "markets")  # the rule's market catalog, beside it
+    head = head.replace("catalog: ../../../rules/okx/markets/", "catalog: markets/")
     target.write_text(head + "\nexamples:\n" + row.example_yaml + "\n", encoding="utf-8")
     out = subprocess.run([sys.executable, "-m", "verifier", "check", str(target)], capture_output=True, text=True,
                          cwd=ROOT)

@@ -1,4 +1,4 @@
-"""``margin-verifier check [PATH...]``: validate rule, tier and scenario files and run their examples."""
+"""``margin-verifier check [PATH...]``: validate rule, market-catalog and scenario files and run their examples."""
 
 from __future__ import annotations
 
@@ -10,9 +10,10 @@ FORMATS = ("text", "json", "github", "junit")
 
 
 def add_parser(sub) -> None:
-    parser = sub.add_parser("check", help="validate rule, tier and scenario files and run their worked examples",
-                            description="Validate rule, tier and scenario files (schema, formulas, units, "
-                                        "references, tiers) and run their worked examples.")
+    parser = sub.add_parser("check", help="validate rule, market-catalog and scenario files and run their worked "
+                                          "examples",
+                            description="Validate rule, market-catalog and scenario files (schema, formulas, units, "
+                                        "references, tier tables) and run their worked examples.")
     parser.add_argument("paths", nargs="*", default=["rules"], metavar="PATH",
                         help="files or folders to check (default: rules/)")
     parser.add_argument("--format", choices=FORMATS, default="text",
@@ -21,12 +22,12 @@ def add_parser(sub) -> None:
                              "to stdout")
     parser.add_argument("--dependents", action="store_true",
                         help="also check every rule and scenario under rules/ and scenarios/ that reads one of the "
-                             "files given, directly or through another (a rule reads its tier tables, a scenario "
-                             "its rule): the pre-commit hook uses it, so that editing only a tier table checks the "
-                             "rules that use it")
+                             "files given, directly or through another (a rule reads its market catalog, a "
+                             "scenario its rule): the pre-commit hook uses it, so that editing only a catalog's tier "
+                             "table checks the rules that use it")
     parser.add_argument("--watch", action="store_true",
                         help="check, then check again every time one of the files (or a file they read, such as a "
-                             "tier table) is saved; Ctrl-C stops")
+                             "market catalog's shard) is saved; Ctrl-C stops")
     parser.set_defaults(run=run)
 
 

@@ -3,6 +3,7 @@ margin level and status.  Parse -> read (rule, account) -> derive (evaluate_acco
 
 from __future__ import annotations
 
+import datetime
 import sys
 
 FORMATS = ("text", "json")
@@ -20,7 +21,8 @@ def add_parser(sub) -> None:
     parser.add_argument("snapshot", metavar="SNAPSHOT", help="a JSON or YAML snapshot file")
     parser.add_argument("--format", choices=list(FORMATS), default="text", help="output format (default: text)")
     parser.add_argument("--json", dest="format", action="store_const", const="json", help="the same as --format json")
-    parser.add_argument("--date", help="evaluate with parameters in force on this date (YYYY-MM-DD)")
+    parser.add_argument("--date", help="evaluate with parameters and market data in force on this date (YYYY-MM-DD; "
+                                       "default: the latest)")
     parser.set_defaults(run=run)
 
 
@@ -29,10 +31,14 @@ def run(args) -> int:
     from verifier.derive.account import evaluate_account
     from verifier.read import load_rule
     from verifier.read.account import read_account
-    from verifier.report.evaluate import render
+    from verifier.report.evaluate import render, stale_warnings
 
     date = parse_date(args.date)
     rule = load_rule(args.rule)
     account = read_account(args.snapshot)
-    sys.stdout.write(render(evaluate_account(rule, account, date=date), args.format))
+    today = datetime.date.today()
+    evaluation = evaluate_account(rule, account, date=date, today=today)
+    for line in stale_warnings(evaluation, date or today):
+        print(line, file=sys.stderr)
+    sys.stdout.write(render(evaluation, args.format))
     return 0

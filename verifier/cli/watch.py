@@ -1,7 +1,7 @@
 """``margin-verifier check --watch PATH...``: check, then check again on every save, until interrupted.
 
-The watched files are the files under the paths given and every file their checks read (a rule's tier tables, a
-scenario's rule).  Their modification times and sizes are polled every :data:`INTERVAL` seconds (no new
+The watched files are the files under the paths given and every file their checks read (a rule's market catalog,
+a scenario's rule).  Their modification times and sizes are polled every :data:`INTERVAL` seconds (no new
 dependency, no file-system events to miss on network or container mounts); a file that changed is checked again
 in this process, so SymPy, the schemas and the derivations of unchanged formulas are already in memory (an edited
 worked example proves nothing again: see :attr:`verifier.model.Rule.derivation_hash`).  Each round writes what

@@ -39,7 +39,8 @@ class RuleDerivation:
 
 
 def derive_rule(rule, *, use_cache: bool = True) -> RuleDerivation:
-    """Solve each condition of each mode of ``rule``; cached by ``rule.derivation_key``."""
+    """Solve each condition of each mode of ``rule``; cached by ``rule.derivation_key`` (what a derivation reads:
+    not the worked examples, not the market data, so neither an edited example nor an import re-derives)."""
     if use_cache:
         cached = cache.load(rule.derivation_key)
         if cached is not None:

@@ -97,7 +97,7 @@ def solve_hedged(rule, mode_name: str, condition_name: str, own: dict, partners:
     form = hedge_form(rule, mode_name, condition_name, len(partners))
     legs = [(0, own)] + [(i, p) for i, p in enumerate(partners, start=1)]
     base = _base_substitutions(mode, form, legs, date)
-    table = rule.tiers.table(market) if rule.tiers is not None and market is not None else None
+    table = rule.tiers.table(market, date) if rule.tiers is not None and market is not None else None
     found = []
     for rows in itertools.product(*(_row_choices(mode, values, table) for _, values in legs)):
         subs = dict(base)

@@ -23,6 +23,7 @@ HOW_TO = (("Add an exchange", "how-to/add-an-exchange.md"),
           ("Check my positions", "how-to/check-my-positions.md"),
           ("Run in CI", "how-to/run-in-ci.md"))
 REFERENCE_WRITTEN = (("Rule files, section by section", "writing-rules.md"),
+                     ("Market data and import", "market-data.md"),
                      ("Formula language", "formula-language.md"))
 REFERENCE_AFTER = (("Python API", "reference/api.md"), ("Error codes", "error-codes.md"))
 EXPLANATION = (("Cross or isolated margin?", "explanation/cross-vs-isolated.md"),)

@@ -3,11 +3,12 @@
 Registered in pyproject.toml under ``[project.entry-points."mkdocs.plugins"]``. Pages are created
 in memory with :meth:`mkdocs.structure.files.File.generated` (nothing is written into docs/), and
 the navigation (:mod:`verifier.docs.navigation`: tutorial, how-to guides, reference, explanation) lists the
-hand-written pages that exist.  One module per page (home, rule_page, comparison, cross_vs_isolated,
-schema_reference: one page per schema in verifier/schemas, cli_reference, properties_reference); a problem met
-while building one (a derivation or chart input that fails, a rule that does not load) is logged as an error, so
-``mkdocs build --strict`` fails (:mod:`verifier.docs.problems`).  The CLI reference is the one page that reads
-:mod:`verifier.cli` (its argument parser).
+hand-written pages that exist; a rule's market pages are linked from its page, not listed (``not_in_nav``).  One
+module per page (home, rule_page, markets_page, comparison, cross_vs_isolated, schema_reference: one page per
+schema in verifier/schemas, cli_reference, properties_reference); a problem met while building one (a derivation
+or chart input that fails, a rule that does not load) is logged as an error, so ``mkdocs build --strict`` fails
+(:mod:`verifier.docs.problems`).  The CLI reference is the one page that reads :mod:`verifier.cli` (its argument
+parser).
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from verifier.docs.cli_reference import cli_page
 from verifier.docs.comparison import comparison_page
 from verifier.docs.cross_vs_isolated import cross_vs_isolated_page
 from verifier.docs.home import home_page
+from verifier.docs.markets_page import market_pages
 from verifier.docs.properties_reference import properties_page
 from verifier.docs.rule_page import rule_page
 from verifier.docs.schema_reference import format_pages
@@ -107,6 +109,7 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
     @staticmethod
     def _pages(rules, guides, options, scenarios_dir) -> list:
         generated = [home_page(rules, guides)] + [rule_page(rule, options) for rule in rules]
+        generated += [page for rule in rules for page in market_pages(rule)]
         generated += [cross_vs_isolated_page(rules, scenarios_dir), comparison_page(rules, options)]
         generated += format_pages() + [properties_page(rules)]
         return generated + [cli_page(build_parser())]

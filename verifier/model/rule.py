@@ -8,6 +8,7 @@ is expanded down to symbols and parameters.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -218,11 +219,13 @@ class Rule:
     document: object = field(repr=False, default=None)  # the located Document, for error positions
     verify_skip: dict = field(default_factory=dict)  # property name -> why it does not hold for this rule by design
     policies: Policies = field(default_factory=Policies)  # interest and liquidation-fee policies (model.policies)
-    derivation_hash: str = ""  # hash of what derivations read (no examples, sources, prose); "" = content_hash
+    markets: object = None  # verifier.model.market.Catalog: the product's markets, dated (None: no catalog)
+    stale_after_days: int = 30  # evaluate warns about market data last seen longer ago than this
+    derivation_hash: str = ""  # hash of what derivations read (no examples, prose, market data); "" = content_hash
 
     @property
     def derivation_key(self) -> str:
-        """What derive's caches are keyed by: unchanged when only examples, sources or prose change."""
+        """What derive's caches are keyed by: unchanged when only examples, sources, prose or market data change."""
         return self.derivation_hash or self.content_hash
 
     @property
@@ -240,6 +243,11 @@ class Rule:
             return self.modes[name]
         except KeyError:
             raise UnknownModeError(f"rule {self.id!r} has no mode {name!r}; it has {', '.join(self.modes)}") from None
+
+    def with_catalog(self, catalog) -> "Rule":
+        """The same rule reading its markets (and tier tables) from ``catalog``: a rule after an import."""
+        tiers = dataclasses.replace(self.tiers, catalog=catalog) if self.tiers is not None else None
+        return dataclasses.replace(self, markets=catalog, tiers=tiers)
 
     def locate(self, *path) -> tuple[int, int]:
         """(line, col) of a value in the rule file, for error messages."""

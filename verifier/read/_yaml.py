@@ -117,12 +117,14 @@ def recorded_reads():
     """Collect the real path of every file :func:`read_file` reads meanwhile (a set, filled as they are read).
 
     ``check``'s result cache keeps them as the result's dependencies (:mod:`verifier.verify.check_cache`): every
-    user file a check reads goes through :func:`read_file`.
+    user file a check reads goes through :func:`read_file`, or is named by :func:`note_read` where it is read
+    another way (a market catalog's shard known to be valid is read with :mod:`json`; a catalog read before in the
+    process is not read again; a catalog folder's listing says which shards it has).
 
     >>> with recorded_reads() as files:
-    ...     _ = read_file("rules/binance/tiers/BTCUSDT.yaml")
+    ...     _ = read_file("rules/binance/markets/usdm-perpetual/catalog.yaml")
     >>> [os.path.basename(f) for f in files]
-    ['BTCUSDT.yaml']
+    ['catalog.yaml']
     """
     files: set = set()
     _RECORDERS.append(files)
@@ -130,6 +132,13 @@ def recorded_reads():
         yield files
     finally:
         _RECORDERS.remove(files)
+
+
+def note_read(path) -> None:
+    """Record that the check in progress depends on ``path`` (a file, or a folder's list of names), for
+    :func:`recorded_reads`."""
+    for files in _RECORDERS:
+        files.add(os.path.realpath(path))
 
 
 def read_file(path) -> Document:
@@ -140,8 +149,7 @@ def read_file(path) -> Document:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise DocumentError([Diagnostic("MV100", f"cannot read file: {exc.strerror or exc}", file=name)]) from None
-    for files in _RECORDERS:
-        files.add(os.path.realpath(path))
+    note_read(path)
     if len(raw) > MAX_FILE_BYTES:
         raise DocumentError([Diagnostic(
             "MV104", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", file=name, line=1, col=1,

@@ -7,8 +7,8 @@ located diagnostic (MV600 shape, MV601 unknown value, MV602 number) and the whol
 >>> account = account_from_data({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT",
 ...     "side": "long", "contracts": "0.5", "entryPrice": 60000, "markPrice": "59000.5", "collateral": "1000"}]})
 >>> position = account.positions[0]
->>> position.side, position.fields["contracts"], position.fields["contractSize"], position.fields["markPrice"]
-('long', Fraction(1, 2), Fraction(1, 1), Fraction(118001, 2))
+>>> position.side, position.fields["contracts"], "contractSize" in position.fields, position.fields["markPrice"]
+('long', Fraction(1, 2), False, Fraction(118001, 2))
 >>> account_from_data({"marginMode": "cross", "positions": [{"symbol": "X", "side": "up"}]})
 Traceback (most recent call last):
 ...
@@ -111,7 +111,6 @@ def _positions(raw: list) -> list[Position]:
     for index, item in enumerate(raw):
         path = ("positions", index)
         fields = {name: _number(item[name]) for name in READ_FIELDS if item.get(name) is not None}
-        fields.setdefault("contractSize", Fraction(1))  # the format's default (schema: '1 when absent')
         places = {name: Place(path + (name,)) for name in item}
         out.append(Position(item["symbol"], item["side"], fields, Place(path), places))
     return out

@@ -1,15 +1,16 @@
 """Which files a file reads, and which files depend on a changed one (``check --dependents``).
 
-A rule reads its tier tables (and any other data file it names by a relative path, such as a market catalog); a
-scenario reads its rule (by id or path) and, through it, the rule's files.  A change to any of those can break
-the files that read it: editing only a tier table can make a rule's worked examples fail.  The pre-commit hook
-therefore checks the changed files *and* every rule and scenario that depends on them.
+A rule reads its market catalog (the folder it names under ``markets.catalog``: ``catalog.yaml`` and every
+``markets*.json`` shard in it) and any other data file it names by a relative path; a scenario reads its rule (by
+id or path) and, through it, the rule's files.  A change to any of those can break the files that read it:
+editing only a catalog's tier table can make a rule's worked examples fail.  The pre-commit hook therefore checks
+the changed files *and* every rule and scenario that depends on them.
 
->>> rule = Path("rules/binance/usdm-perpetual.yaml")
->>> [p.name for p in direct_references(rule)]
-['BTCUSDT.yaml', 'ETHUSDT.yaml']
->>> table = Path("rules/binance/tiers/BTCUSDT.yaml")
->>> rule in dependents([table], [Path("rules")])
+>>> rule = Path("rules/bybit/linear-perpetual.yaml")
+>>> [p.name for p in direct_references(rule)][:3]
+['catalog.yaml', 'markets-A.json', 'markets-B.json']
+>>> shard = Path("rules/bybit/markets/linear-perpetual/markets-B.json")
+>>> rule in dependents([shard], [Path("rules")])
 True
 """
 
@@ -21,7 +22,8 @@ from pathlib import Path
 from verifier.errors import SpecError
 from verifier.read._yaml import DocumentError, read_file
 from verifier.read.loader import file_kind, resolve_rule_path
-from verifier.read.paths import RULE_SUFFIXES, expand_paths
+from verifier.read.catalog import SHARD_GLOB
+from verifier.read.paths import CATALOG_HEADER, RULE_SUFFIXES, expand_paths
 
 
 def direct_references(path: Path) -> list[Path]:
@@ -32,6 +34,11 @@ def direct_references(path: Path) -> list[Path]:
         return []
     found = [path.parent / text for text in _strings(doc.data) if text.endswith(RULE_SUFFIXES)
              and not os.path.isabs(text) and (path.parent / text).is_file()]
+    markets = doc.data.get("markets") if isinstance(doc.data, dict) else None
+    if isinstance(markets, dict) and isinstance(markets.get("catalog"), str):  # a rule's market catalog folder
+        folder = path.parent / markets["catalog"]
+        if (folder / CATALOG_HEADER).is_file():
+            found += [folder / CATALOG_HEADER, *folder.glob(SHARD_GLOB)]
     if file_kind(doc) == "scenario" and isinstance(doc.data.get("rule"), str):
         try:
             found.append(resolve_rule_path(doc.data["rule"]))

@@ -7,24 +7,27 @@ dozen unknown and missing keys the other kind's schema would find.
 'rule'
 >>> kind_of({"marginMode": "cross", "positions": []}), kind_of({"groups": []})
 ('account', None)
+>>> kind_of({"format": 1, "catalog": "binance/usdm-perpetual", "markets": {}})
+'markets'
 """
 
 from __future__ import annotations
 
 from verifier.errors import Diagnostic
 
-LABELS = {"rule": "a rule file", "tiers": "a tier table", "scenario": "a scenario file",
-          "account": "an account snapshot"}
+LABELS = {"rule": "a rule file", "catalog": "a market catalog header", "markets": "a market catalog shard",
+          "scenario": "a scenario file", "account": "an account snapshot"}
 
 
 def kind_of(data) -> str | None:
-    """'rule', 'tiers', 'scenario' or 'account' when the top-level keys say so unambiguously, else None."""
+    """'rule', 'catalog', 'markets', 'scenario' or 'account' when the top-level keys say so unambiguously, else
+    None."""
     if not isinstance(data, dict):
         return None
     if "scenario" in data and "steps" in data:
         return "scenario"
-    if "market" in data and "rows" in data:
-        return "tiers"
+    if "catalog" in data and "rule" not in data and ("markets" in data or "exchange" in data):
+        return "markets" if "markets" in data else "catalog"
     if "rule" in data and "format" in data and ("symbols" in data or "modes" in data):
         return "rule"
     if "marginMode" in data and ("positions" in data or "balances" in data):

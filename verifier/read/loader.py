@@ -15,10 +15,10 @@ from pathlib import Path
 from verifier.errors import Diagnostic, SpecError
 from verifier.read.rule import build_rule
 from verifier.read._schema import schema_diagnostics
-from verifier.read._tierfile import load_tier_table
+from verifier.read.catalog import check_catalog_file
 from verifier.read._yaml import Document, DocumentError, read_file
 from verifier.read.kinds import kind_of
-from verifier.read.paths import RULE_SUFFIXES, expand_paths, rule_files, rules_root
+from verifier.read.paths import RULE_SUFFIXES, expand_paths, is_catalog_file, rule_files, rules_root
 from verifier.read.roots import group_repeats, misspelt_declarations
 
 
@@ -34,7 +34,7 @@ def resolve_rule_path(rule: str | os.PathLike) -> Path:
             if candidate.is_file():
                 return candidate
     ids = sorted(str(p.relative_to(rules_root()).with_suffix("")) for p in rule_files(rules_root())
-                 if "tiers" not in p.parts)
+                 if not is_catalog_file(p))
     close = difflib.get_close_matches(text, ids, n=1, cutoff=0.8)
     hint = f"did you mean {close[0]!r}?" if close else f"known rule ids: {', '.join(ids)}" if ids else None
     raise SpecError(f"no rule file or rule id {text!r}", [Diagnostic(
@@ -47,6 +47,10 @@ def load_rule(rule: str | os.PathLike) -> "Rule":  # noqa: F821 - Rule is in ver
     result = check_file(path)
     if result.diagnostics:
         raise SpecError(f"{path}: {len(result.diagnostics)} problem(s)", result.diagnostics)
+    if result.rule is None:
+        raise SpecError(f"{path} is a {result.kind} file, not a rule", [Diagnostic(
+            "MV100", f"not a rule file (a {result.kind} file)", file=str(path), line=1, col=1,
+            hint="give a rule file or id such as binance/usdm-perpetual")])
     return result.rule
 
 
@@ -69,8 +73,8 @@ class CheckResult:
         return not any(d.severity == "error" for d in self.diagnostics)
 
 
-OUR_KEYS = frozenset({"format", "rule", "scenario", "market", "rows", "symbols", "modes", "conditions", "definitions",
-                      "marginMode", "positions", "balances"})
+OUR_KEYS = frozenset({"format", "rule", "scenario", "catalog", "markets", "symbols", "modes", "conditions",
+                      "definitions", "marginMode", "positions", "balances"})
 """Top-level keys of our file kinds: a file with none of them is not one of ours (one diagnostic, not a dozen)."""
 
 
@@ -85,10 +89,11 @@ def _account_problems(doc: Document) -> list[Diagnostic]:
 
 
 def file_kind(doc: Document) -> str:
-    """'rule', 'tiers' or 'scenario', from the document's top-level keys."""
+    """'rule', 'catalog' (a market catalog's header), 'markets' (a catalog shard) or 'scenario', from the
+    document's top-level keys."""
     data = doc.data if isinstance(doc.data, dict) else {}
-    if "market" in data and "rows" in data:
-        return "tiers"
+    if "catalog" in data and "rule" not in data:
+        return "markets" if "markets" in data else "catalog"
     if "scenario" in data:
         return "scenario"
     return "rule"
@@ -97,6 +102,9 @@ def file_kind(doc: Document) -> str:
 def check_file(path: str | os.PathLike) -> CheckResult:
     """Check one file of any kind; never raises for bad input."""
     name = str(path)
+    if is_catalog_file(path) and Path(path).suffix == ".json":
+        # a catalog shard: checked against its header, once per content (a full read here would cost seconds)
+        return CheckResult(name, "markets", _sorted(check_catalog_file(path)))
     try:
         doc = read_file(path)
     except DocumentError as exc:
@@ -106,12 +114,11 @@ def check_file(path: str | os.PathLike) -> CheckResult:
         return CheckResult(name, "account", _account_problems(doc))
     if isinstance(doc.data, dict) and not set(doc.data) & OUR_KEYS:
         return CheckResult(name, "other", [doc.diagnostic(
-            "MV202", "this is not a margin-verifier file: it has none of the keys of a rule, a tier table, a "
+            "MV202", "this is not a margin-verifier file: it has none of the keys of a rule, a market catalog, a "
                      "scenario or an account snapshot", (),
             hint="a rule file starts with 'format: 1' and 'rule: <exchange>/<product>'")])
-    if kind == "tiers":
-        _, problems, _ = load_tier_table(Path(path))
-        return CheckResult(name, kind, _sorted(problems))
+    if kind in ("catalog", "markets"):
+        return CheckResult(name, kind, _sorted(check_catalog_file(path)))
     if kind == "scenario":
         from verifier.read.scenario import check_scenario  # scenario imports this module (to load its rule)
 

@@ -4,7 +4,7 @@ Kept apart from the loader so that ``check`` of a file whose result is cached (:
 finds its files without loading the formula language (and SymPy with it).
 
 >>> files, problems = expand_paths(["rules/okx", "no/such/path"])
->>> [f.name for f in files if "tiers" not in f.parts]
+>>> [f.name for f in files if not is_catalog_file(f)]
 ['inverse-swap.yaml', 'linear-swap.yaml', 'spot-margin.yaml']
 >>> problems[0].code, problems[0].file
 ('MV100', 'no/such/path')
@@ -29,6 +29,22 @@ def rules_root() -> Path:
     if local.is_dir():
         return local
     return Path(__file__).resolve().parents[2] / "rules"
+
+
+CATALOG_HEADER = "catalog.yaml"
+"""A market catalog folder's header; its shards are ``markets*.json`` beside it (:mod:`verifier.read.catalog`)."""
+
+
+def is_catalog_file(path) -> bool:
+    """Whether ``path`` is a market catalog's header or one of its shards (data a rule reads, not a rule).
+
+    >>> is_catalog_file("rules/binance/markets/usdm-perpetual/markets-B.json"), is_catalog_file("rules/x.yaml")
+    (True, False)
+    """
+    path = Path(path)
+    if path.name == CATALOG_HEADER:
+        return True
+    return path.suffix == ".json" and path.name.startswith("markets") and (path.parent / CATALOG_HEADER).is_file()
 
 
 def rule_files(root: Path) -> list[Path]:

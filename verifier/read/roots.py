@@ -29,9 +29,8 @@ import re
 from verifier.errors import Diagnostic
 from verifier.read._yaml import Document
 
-NAMED = (("sources",), ("units",), ("symbols",), ("parameters",), ("definitions",), ("conditions",), ("modes",),
-         ("tiers", "tables"))
-"""Mappings whose keys declare names the rest of the file refers to (a tier table's key declares its market)."""
+NAMED = (("sources",), ("units",), ("symbols",), ("parameters",), ("definitions",), ("conditions",), ("modes",))
+"""Mappings whose keys declare names the rest of the file refers to."""
 
 REFERRING_KEYS = ("given", "expect", "published")
 """Mappings whose keys refer to declared names (``liquidation_price`` refers to the condition ``liquidation``)."""

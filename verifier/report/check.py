@@ -2,7 +2,8 @@
 
 Each takes the job's :class:`~verifier.verify.check.CheckReport` list and the diagnostics about the paths.  In
 text the CLI writes :func:`diagnostics` to stderr and :func:`render_summary` to stdout; a diagnostic met by
-several files of one run (a tier table's problem, seen by every rule that uses the table) is listed once.
+several files of one run (a catalog's tier-table problem, seen by every rule that uses the catalog) is listed
+once.
 
 >>> from verifier.errors import Diagnostic
 >>> print(render_text([], [Diagnostic("MV100", "no such file or folder", file="x")]), end="")
@@ -14,8 +15,8 @@ from __future__ import annotations
 
 from verifier.report.diagnostics import github_annotation
 
-LABELS = {"rule": "rule", "tiers": "tier table", "scenario": "scenario", "account": "account snapshot",
-          "other": "file of another kind", "unknown": "unreadable file"}
+LABELS = {"rule": "rule", "catalog": "catalog header", "markets": "catalog shard", "scenario": "scenario",
+          "account": "account snapshot", "other": "file of another kind", "unknown": "unreadable file"}
 
 
 def diagnostics(reports, problems) -> list:

@@ -2,18 +2,19 @@
 
 A rule author runs ``check`` on every save; most saves change one file, and most runs check files that did not
 change.  The result of checking a file depends on the file's bytes, the bytes of every file the check read
-besides it (tier tables, a scenario's rule), the toolkit's code, and where rule ids are looked up.  So:
+besides it (a rule's market catalog: its header, its shards and the folder's list of them; a scenario's rule), the
+toolkit's code, and where rule ids are looked up.  So:
 
 * the **key** is a SHA-256 of :data:`CACHE_FORMAT`, the code's fingerprint (name, size and modification time of
   every file of the installed ``verifier`` package, and of SymPy's ``release.py``), the working directory,
   ``$MARGIN_VERIFIER_RULES``, the path as given, and the file's bytes;
-* the **entry** (JSON) holds the files the check read (each with its SHA-256) and the report; it is used only
-  when every one of those files still has the same bytes.
+* the **entry** (JSON) holds the files the check read (each with its SHA-256; a folder by its sorted names) and
+  the report; it is used only when every one of those files still has the same bytes.
 
 Only a report without invalid input is stored: every file such a check needed existed and was read (and so
-recorded by :func:`verifier.read._yaml.recorded_reads`).  Entries live beside the derive cache (the same folder
-as :func:`verifier.derive.cache.cache_dir`, found here without loading derive); ``MARGIN_VERIFIER_NO_CACHE``
-turns the cache off.  A corrupt or unreadable entry is a miss.
+recorded by :func:`verifier.read._yaml.recorded_reads`; catalog files through :func:`verifier.read._yaml.note_read`).
+Entries live beside the derive cache (the same folder as :func:`verifier.derive.cache.cache_dir`, found here without
+loading derive); ``MARGIN_VERIFIER_NO_CACHE`` turns the cache off.  A corrupt or unreadable entry is a miss.
 """
 
 from __future__ import annotations
@@ -182,7 +183,11 @@ def _store(key: str, report, read: set) -> None:
 
 
 def _sha256(path: str) -> str | None:
+    """The SHA-256 of a file's bytes, or of a folder's sorted names (a catalog folder: a shard added or removed
+    changes the catalog); None when it cannot be read."""
     try:
+        if os.path.isdir(path):
+            return hashlib.sha256("\0".join(sorted(os.listdir(path))).encode("utf-8", "surrogateescape")).hexdigest()
         return hashlib.sha256(Path(path).read_bytes()).hexdigest()
     except OSError:
         return None

@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from verifier.errors import Disagreement
+from verifier.read.paths import is_catalog_file
 
 RULE_SUFFIXES = {".yaml", ".yml", ".json"}
 
@@ -55,8 +56,8 @@ def looks_like_rule_file(path: Path) -> bool:
 
 
 def _is_rule_file(file_path: Path, config) -> bool:
-    if file_path.suffix not in RULE_SUFFIXES or "tiers" in file_path.parts:
-        return False
+    if file_path.suffix not in RULE_SUFFIXES or is_catalog_file(file_path):
+        return False  # a market catalog's header and shards are data a rule reads, not rules
     explicit = {Path(a.split("::")[0]).resolve() for a in config.args}
     if file_path.resolve() not in explicit and ("rules" not in file_path.parts[:-1] or "tests" in file_path.parts):
         return False

@@ -31,15 +31,17 @@ from verifier.read.rule.policies import read_policies
 from verifier.read.rule.published import read_published
 from verifier.read.rule.sources import read_sources, read_units
 from verifier.read.rule.symbols import check_symbol_parameter_clash, read_symbols
-from verifier.read.rule.tiers import read_tiers
+from verifier.read.rule.markets import check_market_symbols, read_markets, read_tiers
 
 FORMAT_SALT = b"margin-verifier rule format 1\n"
 """Goes into every content hash, so a change of format invalidates caches keyed by it."""
 
-NOT_DERIVED = ("title", "description", "sources", "display", "examples", "disagreements", "verify")
+NOT_DERIVED = ("title", "description", "sources", "display", "examples", "disagreements", "verify", "markets")
 """Top-level parts of a rule file the derivation and the proofs never read: editing them (a worked example, a
-source, the display tick) keeps the derive cache (:attr:`~verifier.model.Rule.derivation_hash`), so a re-check
-after such an edit proves nothing again."""
+source, the display tick, the catalog's staleness threshold) keeps the derive cache
+(:attr:`~verifier.model.Rule.derivation_hash`), so a re-check after such an edit proves nothing again.  Market data
+(the catalog's files) is not hashed in either: a derivation is symbolic in every market field and tier column, so
+an import does not re-derive."""
 
 
 def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
@@ -54,10 +56,13 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
     parameters = read_parameters(ctx, data.get("parameters", {}), ("parameters",))
     check_symbol_parameter_clash(ctx, parameters, symbols, ("parameters",))
     product = Product(data["product"])
+    ctx.product = product
     collateral_unit = _check_header(ctx, data, symbols, product)
-    tiers = read_tiers(ctx, data, symbols, Path(doc.file).parent, _Both(digest, derived))
+    catalog, stale_after_days = read_markets(ctx, data, symbols, Path(doc.file).parent, digest)
+    tiers = read_tiers(ctx, data, symbols, catalog)
     consistent = collateral_unit if collateral_unit == parse_unit(product.collateral_unit) else None  # else MV462
     modes = read_modes(ctx, RuleParts(data, symbols, parameters, tiers, product, consistent))
+    check_market_symbols(ctx, data, modes, catalog)
     published = read_published(ctx, data, modes)
     examples = read_examples(ctx, data, modes, tiers)
     display = _display(ctx, data)
@@ -71,7 +76,8 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
         parameters=parameters, tiers=tiers, modes=modes, published=published, examples=examples,
         display=display, disagreements=list(data.get("disagreements", [])), file=doc.file,
         content_hash=digest.hexdigest(), document=doc, verify_skip=_verify_skip(data),
-        policies=policies, derivation_hash=derived.hexdigest()), []
+        policies=policies, markets=catalog, stale_after_days=stale_after_days,
+        derivation_hash=derived.hexdigest()), []
 
 
 def _derived_parts(data: dict) -> bytes:
@@ -83,16 +89,6 @@ def _derived_parts(data: dict) -> bytes:
     kept = {key: value for key, value in data.items() if key not in NOT_DERIVED}
     return json.dumps(kept, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8")
 
-
-class _Both:
-    """Feeds the tier tables' bytes to both hashes."""
-
-    def __init__(self, *hashes):
-        self.hashes = hashes
-
-    def update(self, data: bytes) -> None:
-        for h in self.hashes:
-            h.update(data)
 
 
 def _check_header(ctx: RuleContext, data: dict, symbols: dict, product: Product) -> Unit | None:
@@ -128,7 +124,7 @@ def _display(ctx: RuleContext, data: dict) -> Display:
     if not price:
         return Display(None, None)
     ctx.check_source(price.get("source"), ("display", "price", "source"))
-    return Display(Fraction(price["tick"]), price["rounding"])
+    return Display(Fraction(price["tick"]) if "tick" in price else None, price["rounding"])
 
 
 def _verify_skip(data: dict) -> dict:

@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from verifier.model.rule import Example, ModeView
 from verifier.model.symbols import in_domain
-from verifier.read.rule.context import TIER_BASIS, RuleContext
+from verifier.read.rule.context import MARKET_CATALOG, TIER_BASIS, RuleContext
 
 
 def read_examples(ctx: RuleContext, data: dict, modes: dict, tiers) -> list:
@@ -30,11 +30,13 @@ def _example(ctx: RuleContext, raw: dict, index: int, path: tuple, modes: dict, 
     date = ctx.date(raw["date"], path + ("date",)) if "date" in raw else None
     given, misspelt = _given(ctx, raw, path, mode)
     market = raw.get("market")
-    if market in ctx.broken:  # its tier table's problems are reported in the table
-        return None
-    if market is not None and (tiers is None or market not in tiers.tables):
-        ctx.error("MV455", f"example names market {market!r}, which has no tier table",
-                  path + ("market",), hint=ctx.suggest(market, tiers.tables if tiers else {}))
+    if market is not None and (MARKET_CATALOG in ctx.broken or (tiers is None and "markets" in ctx.doc.data)):
+        return None  # the catalog could not be read: its problems are reported in its files (or at 'markets')
+    if market is not None and (tiers is None or tiers.table(market, date) is None):
+        known = tiers.catalog.symbols() if tiers else []
+        when = f" in force on {date}" if date is not None and market in known else ""
+        ctx.error("MV455", f"example names market {market!r}, which has no tier table{when}",
+                  path + ("market",), hint=ctx.suggest(market, known))
         return None
     expect, missing = {}, {}
     for key, value in raw["expect"].items():
@@ -92,7 +94,7 @@ def _expectation_ok(ctx: RuleContext, raw, path, mode: ModeView, tiers, given, m
         return False
     missing = set(needs) - set(given) - set(mode.parameters)
     tier_missing = {name for name in missing if name in mode.tier_symbols}
-    if tier_missing and tiers is not None and (market or len(tiers.tables) == 1) and mode.tier_basis is not None:
+    if tier_missing and tiers is not None and (market or len(tiers.catalog.entries) == 1) and mode.tier_basis is not None:
         # the tier table supplies those, from the row its basis picks: the basis's own inputs are needed instead
         missing -= tier_missing
         missing |= {s.name for s in mode.tier_basis.expr.free_symbols if s.name in mode.symbols} - set(given)

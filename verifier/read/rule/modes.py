@@ -158,7 +158,7 @@ def _condition(ctx: RuleContext, name, spec, path, env, symbols, price) -> Condi
 
 
 def _tier_basis(ctx: RuleContext, tiers, env: dict):
-    """The tier basis in this mode's names, in the unit every table's basis is in."""
+    """The tier basis in this mode's names, in the unit the catalog's tier basis is in."""
     if tiers is None:
         return None
     try:
@@ -168,9 +168,8 @@ def _tier_basis(ctx: RuleContext, tiers, env: dict):
             ctx.formula_error(exc, ("tiers", "basis"))
         ctx.broken.add(TIER_BASIS)
         return None
-    for market, table in tiers.tables.items():
-        want = table.columns.get("<basis>")
-        if want is not None and basis.unit not in (want, ANY) and ctx.once(("bu", market)):
-            ctx.error("MV416", f"tier basis {tiers.basis_text!r} is in {basis.unit} but the {market} "
-                               f"table's basis is in {want}", ("tiers", "basis"))
+    want = tiers.catalog.layout.basis_unit
+    if want is not None and basis.unit not in (want, ANY) and ctx.once(("bu", tiers.catalog.id)):
+        ctx.error("MV416", f"tier basis {tiers.basis_text!r} is in {basis.unit} but the market catalog "
+                           f"{tiers.catalog.id}'s tier basis is in {want}", ("tiers", "basis"))
     return basis

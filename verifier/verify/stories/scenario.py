@@ -168,10 +168,14 @@ def _prices(rule, story, price) -> dict:
 
 
 def _date(rule, story) -> _dt.date:
-    """The story's date, or (for 'the latest values') the last date any parameter changes."""
+    """The story's date, or (for 'the latest values') the last date any parameter or the story's markets' tier
+    tables change."""
     if story.date is not None:
         return story.date
     changes = [since for view in rule.modes.values() for p in view.parameters.values() for since, _ in p.values]
+    if rule.tiers is not None:
+        tables = [rule.tiers.table(m, None) for m in (story.market, story.other_market)]
+        changes += [table.effective for table in tables if table is not None]
     return max(changes, default=START.date())
 
 
