@@ -85,7 +85,9 @@ def main() -> None:
         warm = seconds(check, env, runs)
 
         folder = Path(tmp) / "rule"
-        shutil.copytree(source.parent / "tiers", folder / "tiers")
+        # the rule's market catalog sits beside it (markets/<product>/), so the copy reads the same data
+        catalog = Path("markets") / source.stem
+        shutil.copytree(source.parent / catalog, folder / catalog)
         copy = folder / source.name
         text = source.read_text(encoding="utf-8")
         copy.write_text(text, encoding="utf-8")
