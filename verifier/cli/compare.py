@@ -48,27 +48,38 @@ def add_parser(sub) -> None:
     parser.set_defaults(run=run)
 
 
-def run(args) -> int:
+def comparison(args, chart: bool = False):
+    """(the rule, the :class:`~verifier.compare.Comparison`) the parsed ``args`` ask for: the whole pipeline but
+    the output, shared with the site's pages (:mod:`verifier.docs.compare_examples`) so that they cannot differ."""
     from verifier.cli.arguments import parse_date
     from verifier.compare import compare
     from verifier.read import load_rule
     from verifier.read.account import read_account
     from verifier.read.whatif import parse_allocations, parse_shocks, read_price_path
-    from verifier.report.compare import render
-    from verifier.report.compare_chart import equity_chart
 
     date = parse_date(args.date)
     allocations = parse_allocations(args.allocate)
     shocks = tuple(s for text in args.shock for s in parse_shocks(text))
     shocks += tuple(read_price_path(path) for path in args.path)
     rule = load_rule(args.rule)
-    accounts = [read_account(path) for path in args.accounts]
-    result = compare(rule, accounts, allocations=allocations, shocks=shocks, date=date,
-                     today=datetime.date.today(), chart=args.chart is not None)
+    accounts = [read_account(path) for path in args.accounts]  # the read boundary: evaluate's reader, unchanged
+    return rule, compare(rule, accounts, allocations=allocations, shocks=shocks, date=date,
+                         today=datetime.date.today(), chart=chart)
+
+
+def chart_title(rule) -> str:
+    return f"{rule.id}: equity left, cross vs isolated"
+
+
+def run(args) -> int:
+    from verifier.report.compare import render
+    from verifier.report.compare_chart import equity_chart
+
+    rule, result = comparison(args, chart=args.chart is not None)
     sys.stdout.write(render(result, args.format))
     if args.chart is not None:
         with open(args.chart, "wb") as out:
-            out.write(equity_chart(result.chart, f"{rule.id}: equity left, cross vs isolated"))
+            out.write(equity_chart(result.chart, chart_title(rule)))
         print(f"wrote {args.chart}", file=sys.stderr)
     for check in result.disagreements:
         print(f"error[MV656]: {check.shock}, {check.mode} {', '.join(check.positions)}: the liquidation prices say "

@@ -144,7 +144,8 @@ def _summary(comparison) -> list:
                  f"{_money_text(loss['isolated'])} (the sum of allocations)")
     for w in comparison.wallets.values():
         if len(w.positions) > 1:
-            lines.append(f"in cross, {', '.join(w.positions)} are liquidated together ({w.settle} wallet)")
+            lines.append(f"in cross, {', '.join(w.positions)} are liquidated together ({w.settle} wallet); each cross "
+                         "liquidation price holds the other positions at their marks")
     return lines
 
 
@@ -181,11 +182,12 @@ def comparison_text(comparison, markdown: bool = False) -> str:
     c = comparison
     title = f"compare under {c.rule.id}" + (f" on {c.date.isoformat()}" if c.date else "") + ": " + \
         ", ".join(c.book.files)
-    lines = [("## " if markdown else "") + title, ""] + table(*position_rows(c)) + [""]
+    # bold, not headings: Markdown output is pasted into pages (the site's, an issue's) under their own headings
+    strong = (lambda text: f"**{text}**") if markdown else (lambda text: text)  # noqa: E731
+    lines = [strong(title), ""] + table(*position_rows(c)) + [""]
     lines += [("- " if markdown else "") + line for line in _summary(c)]
     if c.outcomes:
-        lines += ["", ("### " if markdown else "") + "shocks, run by the reference simulator (moves from the marks)",
-                  ""] + table(*shock_rows(c))
+        lines += ["", strong("shocks, run by the reference simulator (moves from the marks)"), ""] + table(*shock_rows(c))
         lines += [""] + _check_lines(c)
     return "\n".join(lines) + "\n"
 
