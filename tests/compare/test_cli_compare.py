@@ -60,7 +60,7 @@ def test_text_is_the_default_and_markdown_has_tables(tmp_path):
     assert text.returncode == 0, text.stderr
     assert re.search(r"BTC/USDT:USDT\s+isolated\s+60,000\s+40160\.6\s+~-33\.07%\s+56224\.9\s+~-6\.29%", text.stdout)
     assert re.search(r"^-10%\s+-\s+0 USDT\s+3,500 USDT\s+BTC/USDT:USDT\s+1,000 USDT", text.stdout, re.M)
-    assert "agrees with the liquidation prices on all 4" in text.stdout and text.stderr == ""
+    assert "agrees with the liquidation prices on all 4" in text.stdout and "error" not in text.stderr
     markdown = run(FUTURES, "--shock", "-10%", "--format", "markdown")
     assert "| position | held |" in markdown.stdout and "| -10% |" in markdown.stdout
 
@@ -126,3 +126,31 @@ def test_bad_path_file_is_located(tmp_path):
     path.write_text("steps:\n  - move: '-150%'\n", encoding="utf-8")
     done = run(FUTURES, "--path", path)
     assert done.returncode == 2 and re.search(r"bad\.yaml:2:\d+: error\[MV654\]", done.stderr), done.stderr
+
+
+def test_mixed_accounts_and_hedge_mode(tmp_path):
+    """A cross file and an isolated file are one user's account; hedge legs of one market go together in cross
+    (the cross-check here found evaluate's hedge-status bug: it must agree)."""
+    cross, isolated, hedge = tmp_path / "cross.yaml", tmp_path / "isolated.yaml", tmp_path / "hedge.yaml"
+    cross.write_text('marginMode: cross\nwalletBalance: "3000"\npositions:\n  - {symbol: ETH/USDT:USDT, side: short, '
+                     'contracts: "5", entryPrice: "3000", markPrice: "3050", leverage: "10"}\n', encoding="utf-8")
+    isolated.write_text('marginMode: isolated\npositions:\n  - {symbol: BTC/USDT:USDT, side: long, contracts: "0.25", '
+                        'entryPrice: "60000", markPrice: "61000", collateral: "1000"}\n', encoding="utf-8")
+    data = json.loads(run(cross, isolated, "--shock", "-10%", "--format", "json").stdout)
+    assert [p["marginMode"] for p in data["positions"]] == ["cross", "isolated"]
+    assert data["wallets"][0]["crossWallet"] == "4000" and data["maxLoss"]["isolated"] == {"USDT": "2500"}
+    hedge.write_text('marginMode: cross\npositionMode: hedge\nwalletBalance: "3000"\npositions:\n'
+                     '  - {symbol: BTC/USDT:USDT, side: long, contracts: "0.2", entryPrice: "60000", markPrice: "61000", '
+                     'leverage: "10"}\n  - {symbol: BTC/USDT:USDT, side: short, contracts: "0.1", entryPrice: "62000", '
+                     'markPrice: "61000", leverage: "10"}\n', encoding="utf-8")
+    done = run(hedge, "--shock", "-10%,-30%,-55%,+30%", "--format", "json")
+    assert done.returncode == 0, done.stdout + done.stderr
+    data = json.loads(done.stdout)
+    assert data["crossCheck"]["agrees"]
+    assert [s["steps"][0]["cross"]["liquidated"] for s in data["shocks"]] == \
+        [[], [], ["BTC/USDT:USDT long", "BTC/USDT:USDT short"], []]
+
+
+def test_stale_market_data_is_warned_on_stderr():
+    done = run(FUTURES)
+    assert done.returncode == 0 and "warning[MV609]" in done.stderr

@@ -72,10 +72,12 @@ def chart_title(rule) -> str:
 
 
 def run(args) -> int:
-    from verifier.report.compare import render
+    from verifier.report.compare import render, stale_warnings
     from verifier.report.compare_chart import equity_chart
 
     rule, result = comparison(args, chart=args.chart is not None)
+    for line in stale_warnings(result, result.date or datetime.date.today()):
+        print(line, file=sys.stderr)
     sys.stdout.write(render(result, args.format))
     if args.chart is not None:
         with open(args.chart, "wb") as out:

@@ -8,8 +8,11 @@ Money is per settlement currency.  JSON decimals are strings, exact (18 places w
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from verifier.report.diagnostics import json_text
 from verifier.report.evaluate import price_text
+from verifier.report.evaluate import stale_warnings as _evaluate_stale_warnings
 from verifier.report.numbers import approx_text, decimal_text, grouped_text
 
 FORMATS = ("text", "json", "markdown")
@@ -190,6 +193,23 @@ def comparison_text(comparison, markdown: bool = False) -> str:
         lines += ["", strong("shocks, run by the reference simulator (moves from the marks)"), ""] + table(*shock_rows(c))
         lines += [""] + _check_lines(c)
     return "\n".join(lines) + "\n"
+
+
+@dataclass(frozen=True)
+class _Stale:
+    """What :func:`verifier.report.evaluate.stale_warnings` reads, for compare's market data."""
+
+    stale: tuple
+    stale_after_days: int
+    catalog: str | None
+    exchange: str | None
+
+
+def stale_warnings(comparison, on) -> list:
+    """The MV609 warnings (stderr) of the market data compare used, as ``evaluate`` words them."""
+    catalog = comparison.rule.markets
+    return _evaluate_stale_warnings(_Stale(comparison.closed.stale, comparison.rule.stale_after_days,
+                                           catalog.id if catalog else None, catalog.exchange if catalog else None), on)
 
 
 def render(comparison, fmt: str = "text") -> str:
