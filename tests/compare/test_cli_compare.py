@@ -58,7 +58,7 @@ def test_futures_example_shocks(futures_json):
 def test_text_is_the_default_and_markdown_has_tables(tmp_path):
     text = run(FUTURES, "--shock", "-10%,-35%")
     assert text.returncode == 0, text.stderr
-    assert re.search(r"BTC/USDT:USDT\s+isolated\s+60,000\s+40160\.6\s+~-33\.07%\s+56224\.9\s+~-6\.29%", text.stdout)
+    assert re.search(r"BTC/USDT:USDT\s+isolated\s+60000\s+40160\.6\s+~-33\.07%\s+56224\.9\s+~-6\.29%", text.stdout)
     assert re.search(r"^-10%\s+-\s+0 USDT\s+3,500 USDT\s+BTC/USDT:USDT\s+1,000 USDT", text.stdout, re.M)
     assert "agrees with the liquidation prices on all 4" in text.stdout and "error" not in text.stderr
     markdown = run(FUTURES, "--shock", "-10%", "--format", "markdown")

@@ -36,7 +36,9 @@ class Example:
     options: tuple
 
     def argv(self, root: Path) -> list:
-        return ["compare", RULE, _shown(root / EXAMPLES_DIR / self.account), *self.options]
+        """The command's arguments; bundled files (the account, a price path) found under ``root``."""
+        options = [_shown(root / o) if o.startswith(EXAMPLES_DIR + "/") else o for o in self.options]
+        return ["compare", RULE, _shown(root / EXAMPLES_DIR / self.account), *options]
 
     def command(self) -> str:
         quoted = [f"'{o}'" if any(c in o for c in "%, ") else o for o in self.options]

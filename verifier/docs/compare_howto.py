@@ -14,6 +14,8 @@ from verifier.errors import VerifierError
 HEDGED_ALLOCATED = Example(
     "hedged-allocated", HEDGED.title, HEDGED.about, HEDGED.account,
     ("--allocate", "1000,ETH/USDT:USDT=20%", "--shock", "-20%,+20%"))
+FUTURES_PATH = Example("futures-path", FUTURES.title, FUTURES.about, FUTURES.account,
+                       ("--path", f"{EXAMPLES_DIR}/crash-path.yaml"))
 
 
 def compare_howto_page(root: Path) -> Page:
@@ -44,11 +46,13 @@ def compare_howto_page(root: Path) -> Page:
     lines += ["## 4. Shocks per market, price paths, other formats", "",
               "- `--shock BTC=-20%,ETH=+20%` moves each named market (or base asset) by its own fraction; the "
               "others stay at their marks.",
-              "- `--path FILE` runs a sequence of steps (schema: `verifier/schemas/price-path.schema.json`).",
               "- `--format json` or `--format markdown` for programs and issues; `--chart equity.svg` draws the "
               "equity left against a move of every market, both modes, liquidations marked.",
-              "- Exit code 1 means the simulator disagreed with a liquidation price: a bug to report.", "",
-              f"More on what the two modes mean, with both examples and their charts: "
+              "- Exit code 1 means the simulator disagreed with a liquidation price: a bug to report.",
+              "- `--path FILE` runs a sequence of steps (schema: `verifier/schemas/price-path.schema.json`). Each step "
+              "moves the markets from their marks, or sets a price outright; the table has a row per step:", ""]
+    lines += _run(FUTURES_PATH, root)
+    lines += [f"More on what the two modes mean, with both examples and their charts: "
               f"[Cross vs isolated, explained]({rel(p, CROSS_VS_ISOLATED)}).", ""]
     return Page(COMPARE_HOWTO, "\n".join(lines))
 

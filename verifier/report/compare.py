@@ -110,7 +110,7 @@ def position_rows(comparison) -> tuple[list, list]:
         allocated = comparison.allocated[h.index]
         how = {"account": "as held", "initial": f"initial at {decimal_text(allocated.value)}x",
                "amount": "--allocate", "percent": f"{percent_text(allocated.value)} of wallet"}[allocated.how]
-        rows.append([h.label, h.given_mode, grouped_text(h.mark),
+        rows.append([h.label, h.given_mode, decimal_text(h.mark),
                      price_text(cross.display, cross.liquidation_price) or f"none ({cross.reason})",
                      percent_text(cross.distance) or "-",
                      price_text(isolated.display, isolated.liquidation_price) or f"none ({isolated.reason})",
