@@ -140,8 +140,9 @@ def test_mixed_accounts_and_hedge_mode(tmp_path):
     assert [p["marginMode"] for p in data["positions"]] == ["cross", "isolated"]
     assert data["wallets"][0]["crossWallet"] == "4000" and data["maxLoss"]["isolated"] == {"USDT": "2500"}
     hedge.write_text('marginMode: cross\npositionMode: hedge\nwalletBalance: "3000"\npositions:\n'
-                     '  - {symbol: BTC/USDT:USDT, side: long, contracts: "0.2", entryPrice: "60000", markPrice: "61000", '
-                     'leverage: "10"}\n  - {symbol: BTC/USDT:USDT, side: short, contracts: "0.1", entryPrice: "62000", '
+                     '  - {symbol: BTC/USDT:USDT, side: long, contracts: "0.2", entryPrice: "60000", '
+                     'markPrice: "61000", leverage: "10"}\n'
+                     '  - {symbol: BTC/USDT:USDT, side: short, contracts: "0.1", entryPrice: "62000", '
                      'markPrice: "61000", leverage: "10"}\n', encoding="utf-8")
     done = run(hedge, "--shock", "-10%,-30%,-55%,+30%", "--format", "json")
     assert done.returncode == 0, done.stdout + done.stderr

@@ -191,7 +191,8 @@ def _step(item: dict, path: tuple) -> PriceStep:
     moves = _moves(item)
     prices = {symbol: _price(value) for symbol, value in item.get("prices", {}).items()}
     label = item.get("label") or ", ".join(
-        [f"{m.key or 'all'} {_signed(m.fraction)}" for m in moves] + [f"{s} {exact_text(p)}" for s, p in prices.items()])
+        [f"{m.key or 'all'} {_signed(m.fraction)}" for m in moves]
+        + [f"{s} {exact_text(p)}" for s, p in prices.items()])
     return PriceStep(label, moves, prices, Place(path))
 
 

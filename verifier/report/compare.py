@@ -3,12 +3,17 @@
 Every number comes from :mod:`verifier.report.numbers`.  A liquidation price is shown at its market's tick,
 rounded as the rule says (:func:`verifier.report.evaluate.price_text`), and given exactly in JSON
 (``liquidationPriceExact``); a distance from the mark is a percentage, ``~`` where it is rounded to 2 places.
-Money is per settlement currency.  JSON decimals are strings, exact (18 places where a decimal does not end).
+Money is per settlement currency.  JSON decimals are strings, exact (18 places where a decimal does not end);
+``distanceFromMark`` is (liquidation price - mark) / mark as a fraction (-0.0629... for -6.29 %).
+
+>>> percent_text(Fraction(-47, 747)), percent_text(Fraction(-1, 10))
+('~-6.29%', '-10%')
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from fractions import Fraction  # noqa: F401 - for the doctest
 
 from verifier.report.diagnostics import json_text
 from verifier.report.evaluate import price_text
@@ -190,7 +195,8 @@ def comparison_text(comparison, markdown: bool = False) -> str:
     lines = [strong(title), ""] + table(*position_rows(c)) + [""]
     lines += [("- " if markdown else "") + line for line in _summary(c)]
     if c.outcomes:
-        lines += ["", strong("shocks, run by the reference simulator (moves from the marks)"), ""] + table(*shock_rows(c))
+        lines += ["", strong("shocks, run by the reference simulator (moves from the marks)"), ""]
+        lines += table(*shock_rows(c))
         lines += [""] + _check_lines(c)
     return "\n".join(lines) + "\n"
 
