@@ -89,7 +89,7 @@ def _write(tmp_path, name, text) -> Path:
 @pytest.mark.parametrize("path", CORPUS, ids=lambda p: p.name)
 def test_every_invalid_rule_through_every_verb_that_takes_a_rule(path, capsys):
     for argv in (["check", path], ["verify", path, "--profile", "dev"], ["derive", path],
-                 ["evaluate", path, SNAPSHOT], ["simulate", path]):
+                 ["evaluate", path, SNAPSHOT], ["compare", path, SNAPSHOT], ["simulate", path]):
         code, output = run(argv, capsys)
         if path.name in WRONG_NOT_INVALID and argv[0] != "simulate":
             assert "Traceback" not in output and code in (0, 1, 2), f"{argv}: exit {code}\n{output}"
@@ -108,7 +108,8 @@ WRONG_NOT_INVALID = {"example-wrong-value.yaml", "published-formula-wrong.yaml"}
 def test_every_hostile_file_through_every_verb(name, tmp_path, capsys):
     path = _write(tmp_path, f"{name}.yaml", HOSTILE_FILES[name])
     for argv in (["check", path], ["verify", path, "--profile", "dev"], ["derive", path],
-                 ["evaluate", path, SNAPSHOT], ["evaluate", RULE, path], ["simulate", path]):
+                 ["evaluate", path, SNAPSHOT], ["evaluate", RULE, path], ["compare", RULE, path],
+                 ["compare", RULE, SNAPSHOT, "--path", path], ["simulate", path]):
         assert_bad_input(*run(argv, capsys), argv)
     assert not Path("pwned").exists()
 
@@ -117,7 +118,8 @@ def test_every_hostile_file_through_every_verb(name, tmp_path, capsys):
 def test_every_bad_snapshot_through_evaluate(name, tmp_path, capsys):
     path = _write(tmp_path, name, BAD_SNAPSHOTS[name])
     for argv in (["evaluate", RULE, path], ["evaluate", RULE, path, "--format", "json"],
-                 ["evaluate", RULE, path, "--date", "1999-01-01"]):
+                 ["evaluate", RULE, path, "--date", "1999-01-01"], ["compare", RULE, path],
+                 ["compare", RULE, path, "--format", "json"]):
         assert_bad_input(*run(argv, capsys), argv)
 
 
@@ -130,8 +132,8 @@ def test_every_bad_scenario_through_simulate_and_check(name, tmp_path, capsys):
 
 @pytest.mark.parametrize("date", BAD_DATES)
 def test_every_bad_date_through_evaluate(date, capsys):
-    argv = ["evaluate", RULE, SNAPSHOT, "--date", date]
-    assert_bad_input(*run(argv, capsys), argv)
+    for argv in (["evaluate", RULE, SNAPSHOT, "--date", date], ["compare", RULE, SNAPSHOT, "--date", date]):
+        assert_bad_input(*run(argv, capsys), argv)
 
 
 @pytest.mark.parametrize("argv", [

@@ -105,3 +105,24 @@ def test_cli_evaluate_hedge_snapshot_with_another_market():
     one_way["positionMode"] = "one-way"
     from verifier.read import load_rule
     assert evaluate_snapshot(load_rule("binance/usdm-perpetual"), one_way)["positions"][2] == eth
+
+
+def test_a_hedged_legs_status_counts_its_partner_at_the_mark():
+    """Found by compare's cross-check: the status of a hedge-mode cross leg left its partner leg out of the account
+    (the partner is left out of the others' sums so that the price moves it), so a leg whose loss the other leg
+    covers read 'liquidation' far above the liquidation price both legs share."""
+    def snapshot(mark):
+        legs = [("long", "0.2", "60000"), ("short", "0.1", "62000")]
+        return {"marginMode": "cross", "positionMode": "hedge", "walletBalance": "3000", "positions": [
+            {"symbol": "BTC/USDT:USDT", "side": side, "contracts": size, "entryPrice": entry, "markPrice": mark,
+             "leverage": "10"} for side, size, entry in legs]}
+
+    date = dt.date(2026, 10, 1)
+    above = evaluate_account(RULE, account_from_data(snapshot("42700")), date=date)
+    price = above.positions[0].liquidation_price
+    assert above.positions[1].liquidation_price == price and price < 42700
+    assert above.status == "normal"  # equity 3,000 - 3,460 + 1,930 = 1,470, far above the maintenance margin
+    below = evaluate_account(RULE, account_from_data(snapshot(str(int(price) - 1))), date=date)
+    assert below.status == "liquidation"
+    just_above = evaluate_account(RULE, account_from_data(snapshot(str(int(price) + 1))), date=date)
+    assert just_above.status != "liquidation"

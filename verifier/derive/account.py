@@ -24,7 +24,7 @@ what the rule lacks is checked first, in :mod:`verifier.derive.account_mode`, an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 
 import sympy
@@ -86,8 +86,8 @@ def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
     for leg in legs:
         _at_mark(rule, mode, leg, date, account)
     partners = _hedge_partners(account, mode, legs)
-    _sum_others(mode, legs, partners, account)
-    out = tuple(_evaluate_leg(rule, mode, legs, index, partners.get(index, ()), date, account)
+    summed = _sum_others(mode, legs, partners, account)
+    out = tuple(_evaluate_leg(rule, mode, legs, index, partners.get(index, ()), date, account, summed)
                 for index, leg in enumerate(legs) if not leg.position.quote)
     level = None
     if "margin_level" in mode.definitions and out:
@@ -161,8 +161,10 @@ def _hedge_partners(account, mode, legs) -> dict:
     return partners
 
 
-def _sum_others(mode, legs, partners, account) -> None:
-    """Each ``others:`` symbol: its definition summed over the other legs at their marks (hedge partners excluded)."""
+def _sum_others(mode, legs, partners, account) -> set:
+    """Each ``others:`` symbol: its definition summed over the other legs at their marks (hedge partners excluded).
+    Returns the (leg index, symbol) pairs it summed (not those the position gives itself)."""
+    summed = set()
     for i, leg in enumerate(legs):
         for name, definition in mode.others.items():
             if name in leg.values:
@@ -177,16 +179,32 @@ def _sum_others(mode, legs, partners, account) -> None:
                                         hint="every input of " + definition + " must come from the position")
                 total += other.at_mark[definition]
             leg.values[name] = total
+            summed.add((i, name))
+    return summed
+
+
+def _with_partners(mode, legs, index, partners, summed):
+    """The leg as its status sees the account at the marks: hedge partners are left out of the others' sums only so
+    that the price can move them with the leg (:mod:`verifier.derive.hedge`); at the mark they are in the account."""
+    leg = legs[index]
+    if not partners:
+        return leg
+    values = dict(leg.values)
+    for name, definition in mode.others.items():
+        if (index, name) in summed:
+            values[name] += sum((legs[j].at_mark[definition] for j in partners), Fraction(0))
+    return replace(leg, values=values)
 
 
 # --------------------------------------------------------------------------------------------- prices and status
 
 
-def _evaluate_leg(rule, mode, legs, index, partners, date, account) -> PositionEvaluation:
+def _evaluate_leg(rule, mode, legs, index, partners, date, account, summed) -> PositionEvaluation:
     leg = legs[index]
     price, reason = _liquidation(rule, mode, legs, index, partners, date, account)
+    whole = _with_partners(mode, legs, index, partners, summed)
     statuses = [name for name in ("liquidation", "margin_call")
-                if name in mode.conditions and _holds(mode, name, leg, date, account)]
+                if name in mode.conditions and _holds(mode, name, whole, date, account)]
     return PositionEvaluation(leg.position.symbol, leg.position.side, price, reason,
                               leg.at_mark.get("maintenance_margin"), leg.at_mark.get("upnl"), leg.tier,
                               statuses[0] if statuses else "normal", leg.lookup.display(rule.display),

@@ -8,7 +8,8 @@ from __future__ import annotations
 from fractions import Fraction
 
 from verifier.docs import charts, problems
-from verifier.docs.layout import CROSS_VS_ISOLATED, Page, rule_page_path
+from verifier.docs.compare_examples import EXAMPLES, example_section
+from verifier.docs.layout import COMPARE_HOWTO, CROSS_VS_ISOLATED, Page, rule_page_path
 from verifier.docs.markup import esc, html_table, math_html, md_cell, number, rel
 from verifier.errors import VerifierError
 from verifier.report.simulate import step_rows
@@ -23,21 +24,36 @@ INTRO = ["# Cross vs isolated, explained", "",
          "The difference is visible in the rules themselves: the equity a condition compares is defined per mode.", ""]
 
 
-def cross_vs_isolated_page(rules, scenarios_dir) -> Page:
-    lines = list(INTRO)
+def cross_vs_isolated_page(rules, scenarios_dir, root=None) -> Page:
+    """The page; with ``root`` (the repository), also the bundled ``compare`` examples run from it."""
+    lines, assets = list(INTRO), {}
     for rule in rules:
         lines += _equity_section(rule)
+    if root is not None:
+        lines += _compare_section(root, assets)
     lines += ["## Scenarios", ""]
     files = sorted(p for p in scenarios_dir.rglob("*") if p.suffix in (".yaml", ".yml", ".json")) \
         if scenarios_dir is not None and scenarios_dir.is_dir() else []
     if not files:
-        return Page(CROSS_VS_ISOLATED, "\n".join(lines + ["No scenarios are bundled yet.", ""]))
+        return Page(CROSS_VS_ISOLATED, "\n".join(lines + ["No scenarios are bundled yet.", ""]), assets)
     lines += ["Each bundled scenario is run by the reference simulator (exact arithmetic) when this site is built. "
               "The tables show each account after each step; the chart its margin level.", ""]
-    assets = {}
     for path in files:
         lines += _scenario_section(path, assets)
     return Page(CROSS_VS_ISOLATED, "\n".join(lines), assets)
+
+
+def _compare_section(root, assets) -> list:
+    """The same positions in both modes: the bundled accounts run through ``margin-verifier compare``."""
+    lines = ["## The same positions, cross or isolated", "",
+             "Each account below is run through `margin-verifier compare` when this site is built (the command is "
+             "shown; its output is what the command prints with `--format markdown`). The liquidation prices come "
+             "from the derive stage's exact closed forms; the shocks from the reference simulator, which never sees "
+             "those closed forms; the two are checked against each other. How to run it on your own positions: "
+             f"[Cross or isolated for my positions?]({rel(CROSS_VS_ISOLATED, COMPARE_HOWTO)}).", ""]
+    for example in EXAMPLES:
+        lines += example_section(example, root, CROSS_VS_ISOLATED, assets)
+    return lines
 
 
 def _equity_section(rule) -> list:

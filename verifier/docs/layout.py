@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 HOME = "index.md"
 COMPARISON = "comparison.md"
 CROSS_VS_ISOLATED = "cross-vs-isolated.md"
+COMPARE_HOWTO = "how-to/cross-or-isolated.md"
 RULE_FORMAT = "reference/rule-format.md"
 CATALOG_FORMAT = "reference/catalog-format.md"
 MARKETS_FORMAT = "reference/markets-format.md"

@@ -27,6 +27,7 @@ from verifier.cli.main import build_parser
 from verifier.docs import layout, navigation, verification
 from verifier.docs.cli_reference import cli_page
 from verifier.docs.comparison import comparison_page
+from verifier.docs.compare_howto import compare_howto_page
 from verifier.docs.cross_vs_isolated import cross_vs_isolated_page
 from verifier.docs.home import home_page
 from verifier.docs.markets_page import market_pages
@@ -74,7 +75,7 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
         present = [f.src_uri for f in files.documentation_pages()]
         guides = navigation.written_pages(present)
         self._prepare_verification(rules)
-        generated = self._pages(rules, guides, self._options(rules_dir), root / self.config.scenarios)
+        generated = self._pages(rules, guides, self._options(rules_dir), root / self.config.scenarios, root)
         for page in generated:
             if files.get_file_from_path(page.path) is not None:
                 log.info("docs/%s is hand-written; not generating it", page.path)
@@ -107,10 +108,11 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
                  sum(1 for _, cached in reports.values() if cached), time.perf_counter() - started)
 
     @staticmethod
-    def _pages(rules, guides, options, scenarios_dir) -> list:
+    def _pages(rules, guides, options, scenarios_dir, root) -> list:
         generated = [home_page(rules, guides)] + [rule_page(rule, options) for rule in rules]
         generated += [page for rule in rules for page in market_pages(rule)]
-        generated += [cross_vs_isolated_page(rules, scenarios_dir), comparison_page(rules, options)]
+        generated += [cross_vs_isolated_page(rules, scenarios_dir, root), compare_howto_page(root),
+                      comparison_page(rules, options)]
         generated += format_pages() + [properties_page(rules)]
         return generated + [cli_page(build_parser())]
 

@@ -1,0 +1,213 @@
+"""What ``compare`` is asked, read strictly: ``--shock`` and ``--allocate`` values and price-path files.
+
+They become the model's :class:`~verifier.model.whatif.Shock` and :class:`~verifier.model.whatif.Allocation`.
+A bad option value is a usage error (MV002, ``<command line>``); a price-path file is checked against
+``verifier/schemas/price-path.schema.json`` (MV2xx) and then for moves and prices that leave no price (MV654),
+every problem located in the file.
+
+>>> [s.label for s in parse_shocks("-5%, -10%")], parse_shocks("BTC=-20%,ETH=-30%")[0].steps[0].moves[1]
+(['-5%', '-10%'], Move(fraction=Fraction(-3, 10), key='ETH'))
+>>> parse_allocations(["initial", "BTC/USDT:USDT=1000", "ETH/USDT:USDT=20%"])[2]
+Allocation(kind='percent', value=Fraction(1, 5), symbol='ETH/USDT:USDT')
+>>> parse_shocks("-10%,BTC=-20%")
+Traceback (most recent call last):
+...
+verifier.errors.UsageError: bad --shock
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+from verifier.errors import Diagnostic, SpecError, UsageError
+from verifier.model.account import Place
+from verifier.model.numbers import exact_text
+from verifier.model.whatif import Allocation, Move, PriceStep, Shock
+from verifier.read._jsonpath import json_path
+from verifier.read._schema import schema_diagnostics
+from verifier.read._yaml import Document, DocumentError, read_file
+
+_PERCENT = re.compile(r"^\s*([-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+))\s*%\s*$")
+_AMOUNT = re.compile(r"^\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*$")
+SHOCK_HINT = "a list of moves from the mark, e.g. -5%,-10%,-20% (one shock each), or BTC=-20%,ETH=-30% (one shock " \
+             "moving each named market or base asset; the others stay at their marks)"
+ALLOCATE_HINT = "initial (the initial margin at the position's leverage), an amount (1000), a share of the cross " \
+                "wallet (20%), each for every position or for one: BTC/USDT:USDT=1000"
+
+
+def _usage(option: str, message: str, hint: str) -> UsageError:
+    return UsageError(f"bad {option}", [Diagnostic("MV002", message, file="<command line>", hint=hint)],
+                      code="MV002")
+
+
+def percent(text: str) -> Fraction | None:
+    """``"-2.5%"`` -> Fraction(-1, 40); None when ``text`` is not a percentage.
+
+    >>> percent("+5 %"), percent("5")
+    (Fraction(1, 20), None)
+    """
+    found = _PERCENT.match(text)
+    return Fraction(found.group(1)) / 100 if found else None
+
+
+# --------------------------------------------------------------------------------------------- --shock
+
+
+def parse_shocks(text: str, option: str = "--shock") -> tuple:
+    """The shocks one ``--shock`` value asks for: one per uniform move, or one moving the markets it names."""
+    parts = [part.strip() for part in text.split(",")]
+    if not all(parts):
+        raise _usage(option, f"{option} {text!r} has an empty entry", SHOCK_HINT)
+    keyed = ["=" in part for part in parts]
+    if any(keyed) and not all(keyed):
+        raise _usage(option, f"{option} {text!r} mixes moves of every market with moves of named markets",
+                     SHOCK_HINT + "; give them as two --shock options")
+    if not any(keyed):
+        return tuple(Shock(part, (PriceStep(part, moves=(Move(_move(part, option, text)),)),)) for part in parts)
+    moves, seen = [], set()
+    for part in parts:
+        key, _, value = (p.strip() for p in part.rpartition("="))
+        if not key or key in seen:
+            raise _usage(option, f"{option} {text!r}: " + (f"{key!r} is named twice" if key else
+                                                           f"{part!r} names no market"), SHOCK_HINT)
+        seen.add(key)
+        moves.append(Move(_move(value, option, text), key))
+    label = ", ".join(f"{m.key} {_signed(m.fraction)}" for m in moves)
+    return (Shock(label, (PriceStep(label, moves=tuple(moves)),)),)
+
+
+def _move(value: str, option: str, text: str) -> Fraction:
+    fraction = percent(value)
+    if fraction is None:
+        raise _usage(option, f"{option} {text!r}: {value!r} is not a percentage", SHOCK_HINT)
+    if fraction <= -1:
+        raise _usage(option, f"{option} {text!r}: a move of {value.strip()} leaves no price (prices stay above 0)",
+                     "a fall is less than -100%")
+    return fraction
+
+
+def _signed(fraction: Fraction) -> str:
+    """-1/10 -> '-10%', 1/20 -> '+5%'."""
+    return ("+" if fraction > 0 else "") + exact_text(fraction * 100) + "%"
+
+
+# --------------------------------------------------------------------------------------------- --allocate
+
+
+def parse_allocations(texts) -> tuple:
+    """Every ``--allocate`` value (each a comma list): at most one default, at most one entry per market."""
+    out, defaults, symbols = [], 0, set()
+    for text in texts:
+        for part in (p.strip() for p in text.split(",")):
+            symbol, _, value = part.rpartition("=")
+            symbol = symbol.strip() or None
+            if symbol is None and "=" in part:
+                raise _usage("--allocate", f"--allocate {part!r} names no market", ALLOCATE_HINT)
+            allocation = _allocation(value.strip(), symbol, text)
+            if symbol is None:
+                defaults += 1
+                if defaults > 1:
+                    raise _usage("--allocate", "--allocate gives two defaults (values for every position)",
+                                 "give one default and per-market values: --allocate initial,BTC/USDT:USDT=1000")
+            elif symbol in symbols:
+                raise _usage("--allocate", f"--allocate names {symbol} twice", ALLOCATE_HINT)
+            else:
+                symbols.add(symbol)
+            out.append(allocation)
+    return tuple(out)
+
+
+def _allocation(value: str, symbol: str | None, text: str) -> Allocation:
+    if value == "initial":
+        return Allocation("initial", None, symbol)
+    share = percent(value)
+    if share is not None:
+        if not 0 < share <= 1:
+            raise _usage("--allocate", f"--allocate {text!r}: a share of the cross wallet must be above 0% and at "
+                                       "most 100%", ALLOCATE_HINT)
+        return Allocation("percent", share, symbol)
+    found = _AMOUNT.match(value)
+    if found is None or Fraction(found.group(1)) <= 0:
+        raise _usage("--allocate", f"--allocate {text!r}: {value!r} is not 'initial', an amount above 0 or a "
+                                   "percentage", ALLOCATE_HINT)
+    return Allocation("amount", Fraction(found.group(1)), symbol)
+
+
+# --------------------------------------------------------------------------------------------- price paths
+
+
+@dataclass(frozen=True)
+class _Locator:
+    """Turns a :class:`Place` of a price-path file into a located diagnostic."""
+
+    document: Document
+
+    def diagnostic(self, code, message, place, hint=None) -> Diagnostic:
+        if self.document.positions:
+            return self.document.diagnostic(code, message, place.key, hint=hint)
+        return Diagnostic(code, message, file=self.document.file, json_path=json_path(place.key), hint=hint)
+
+
+def read_price_path(path) -> Shock:
+    """Read and check a price-path file; raise :class:`SpecError` carrying every located problem."""
+    try:
+        document = read_file(path)
+    except DocumentError as exc:
+        raise SpecError(str(exc), exc.diagnostics) from None
+    return price_path_from_document(document, Path(str(path)).stem)
+
+
+def price_path_from_document(document: Document, name: str = "path") -> Shock:
+    """The :class:`Shock` a read price-path document describes."""
+    if not isinstance(document.data, dict):
+        problems = [document.diagnostic("MV203", "a price path is a mapping with 'steps'", ())]
+    else:
+        problems = schema_diagnostics(document, "price-path") or _value_problems(document)
+    if problems:
+        raise SpecError(f"{document.file}: {len(problems)} problem(s) in the price path", problems,
+                        code=problems[0].code)
+    data = document.data
+    steps = tuple(_step(item, ("steps", i)) for i, item in enumerate(data["steps"]))
+    return Shock(data.get("path", name), steps, source=document.file, locator=_Locator(document))
+
+
+def _moves(item) -> tuple:
+    move = item.get("move")
+    if move is None:
+        return ()
+    if isinstance(move, str):
+        return (Move(percent(move)),)
+    return tuple(Move(percent(value), key) for key, value in move.items())
+
+
+def _price(value) -> Fraction:
+    return Fraction(value.strip()) if isinstance(value, str) else Fraction(value)
+
+
+def _step(item: dict, path: tuple) -> PriceStep:
+    moves = _moves(item)
+    prices = {symbol: _price(value) for symbol, value in item.get("prices", {}).items()}
+    label = item.get("label") or ", ".join(
+        [f"{m.key or 'all'} {_signed(m.fraction)}" for m in moves]
+        + [f"{s} {exact_text(p)}" for s, p in prices.items()])
+    return PriceStep(label, moves, prices, Place(path))
+
+
+def _value_problems(document: Document) -> list:
+    """Moves of -100 % or less and prices not above 0: they leave no price."""
+    out = []
+    for i, item in enumerate(document.data["steps"]):
+        move = item.get("move")
+        entries = {(): move} if isinstance(move, str) else {(key,): value for key, value in (move or {}).items()}
+        for key, value in entries.items():
+            if percent(value) <= -1:
+                out.append(document.diagnostic("MV654", f"a move of {value.strip()} leaves no price",
+                                               ("steps", i, "move") + key, hint="a fall is less than -100%"))
+        for symbol, value in item.get("prices", {}).items():
+            if _price(value) <= 0:
+                out.append(document.diagnostic("MV654", f"the price of {symbol} must be above 0",
+                                               ("steps", i, "prices", symbol)))
+    return out
