@@ -222,6 +222,7 @@ class Rule:
     markets: object = None  # verifier.model.market.Catalog: the product's markets, dated (None: no catalog)
     stale_after_days: int = 30  # evaluate warns about market data last seen longer ago than this
     formula_hash: str = ""  # hash of the rule file alone: what derivations and proofs depend on (not market data)
+    ccxt: object = None  # verifier.model.ccxt_mapping.CcxtMapping: how ccxt exports feed it (None: it reads none)
 
     @property
     def price_symbol(self):

@@ -22,6 +22,7 @@ from verifier.formula import Unit, parse_unit
 from verifier.model.products import Product
 from verifier.model.rule import Display, Rule
 from verifier.read._yaml import Document
+from verifier.read.rule.ccxt import read_ccxt
 from verifier.read.rule.context import RuleContext
 from verifier.read.rule.examples import read_examples
 from verifier.read.rule.modes import RuleParts, read_modes
@@ -59,6 +60,7 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
     examples = read_examples(ctx, data, modes, tiers)
     display = _display(ctx, data)
     policies = read_policies(ctx, data.get("policies", {}), modes)
+    ccxt = read_ccxt(ctx, data)
     if ctx.problems:
         return None, ctx.problems
     return Rule(
@@ -68,7 +70,8 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
         parameters=parameters, tiers=tiers, modes=modes, published=published, examples=examples,
         display=display, disagreements=list(data.get("disagreements", [])), file=doc.file,
         content_hash=digest.hexdigest(), document=doc, verify_skip=_verify_skip(data),
-        policies=policies, markets=catalog, stale_after_days=stale_after_days, formula_hash=formula_hash), []
+        policies=policies, markets=catalog, stale_after_days=stale_after_days, formula_hash=formula_hash,
+        ccxt=ccxt), []
 
 
 def _check_header(ctx: RuleContext, data: dict, symbols: dict, product: Product) -> Unit | None:
