@@ -98,7 +98,8 @@ def accounts_from_ccxt(rule, positions: list, locator: FilesLocator, *, base=(),
 
 @functools.cache
 def _validator():
-    return jsonschema.Draft202012Validator(load_schema("ccxt-positions")["$defs"]["position"])
+    definitions = load_schema("ccxt-positions")["$defs"]
+    return jsonschema.Draft202012Validator({"$ref": "#/$defs/position", "$defs": definitions})
 
 
 def _schema_problems(positions, reading) -> None:

@@ -10,7 +10,7 @@ units are checked where the rule's symbols read the snapshot fields.
 >>> rule, _ = build_rule(read_file("rules/hyperliquid/perpetual.yaml"))
 >>> reading = rule.ccxt.position["markPrice"]
 >>> reading.describe("cross"), reading.source
-('positionValue / abs(szi)', 'hl-clearinghouse')
+('positionValue / abs(szi)', 'ccxt-hyperliquid-positions')
 """
 
 from __future__ import annotations
