@@ -114,8 +114,8 @@ def _reject(name):
 
 
 def _is_ccxt(data) -> bool:
-    if isinstance(data, list):
-        return True
+    if isinstance(data, list):  # a list of no objects at all is neither: the snapshot reader says what it wants
+        return not data or any(isinstance(item, dict) for item in data)
     if not isinstance(data, dict):
         return False
     if "balance" in data:

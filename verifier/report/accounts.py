@@ -42,7 +42,7 @@ def _reconciliation(check) -> dict | None:
     if check is None:
         return None
     return {"exchange": decimal_text(check.theirs), "exchangeRaw": check.raw, "field": check.field,
-            "difference": decimal_text(check.difference), "ticks": decimal_text(check.ticks, 6),
+            "difference": decimal_text(check.difference), "ticks": decimal_text(check.ticks, 12),
             "relative": decimal_text(check.relative, 12), "verdict": check.verdict, "why": check.why}
 
 
