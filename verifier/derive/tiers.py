@@ -79,11 +79,17 @@ def solve_price(rule, mode_name, condition_name, values, *, market=None, date=No
         raise EvaluationError("give " + ", ".join(missing_tiers) + " (the rule has no tier table)")
     table = rule.tiers.lookup(market, date)
     candidates = []
+    try:
+        rough = {symbol: float(value) for symbol, value in exact.items()}
+    except OverflowError:  # a value beyond floats: no estimate, every row is solved exactly
+        rough = None
     for row in table.rows:
+        if not _may_hold(fast, mode, missing_tiers, row, rough, target, table.bounds):
+            continue
         row_subs, row_exact = dict(subs), dict(exact)
         for name in missing_tiers:
             value = row.values[mode.tier_symbols[name]]
-            row_subs[mode.symbols[name].sympy] = to_rational(value)
+            row_subs[mode.symbols[name].sympy] = _rational(value)
             row_exact[mode.symbols[name].sympy] = value
         for index in range(len(form.roots)):
             price = _root(fast, form, index, row_subs, row_exact, target)
@@ -98,7 +104,7 @@ def solve_price(rule, mode_name, condition_name, values, *, market=None, date=No
         entry = entry_symbol(mode, form.solve_for)
         reference = given.get(entry) if entry else None
     if reference is not None:
-        basis = _number(mode.tier_basis.expr.subs({**subs, target: to_rational(reference)}))
+        basis = _basis(fast, mode, subs, exact, target, Fraction(reference))
         row = table.row_for(basis) if basis is not None else None
         entry_tier = row.number if row else None
     if not candidates:
@@ -106,6 +112,49 @@ def solve_price(rule, mode_name, condition_name, values, *, market=None, date=No
     price = _pick([p for _, p in candidates], current, given, mode, form.solve_for)
     tier = next(n for n, p in candidates if p == price)
     return TierSolution(price, tier, entry_tier, tuple(candidates))
+
+
+SLACK = 1e-9
+"""Relative slack of the float pre-filter: a row is skipped only when every root's basis, in floats, lies outside
+it by more than this (float error over a closed form is ~1e-13), so the exact answer never changes."""
+
+
+def _may_hold(fast, mode, missing_tiers, row, rough, target, bounds) -> bool:
+    """Whether some root of ``row`` may have its basis inside the row: a float estimate (the compiled roots run on
+    floats), True whenever the estimate cannot be made.  Skipping a row that cannot hold saves its exact roots."""
+    if fast.rough is None or rough is None:
+        return True
+    roots, rough_basis = fast.rough
+    values = dict(rough)
+    for name in missing_tiers:
+        values[mode.symbols[name].sympy] = float(row.values[mode.tier_symbols[name]])
+    for root in roots:
+        try:
+            price = root(values)
+            basis = rough_basis({**values, target: price})
+        except (KeyError, ZeroDivisionError, OverflowError, TypeError, ValueError):
+            return True
+        if basis != basis:  # NaN
+            return True
+        floor, cap = float(row.floor), None if row.cap is None else float(row.cap)
+        low = floor - SLACK * max(abs(floor), 1.0)
+        high = None if cap is None else cap + SLACK * max(abs(cap), 1.0)
+        if basis >= low and (high is None or basis <= high):
+            return True
+    return False
+
+
+_RATIONALS: dict = {}
+
+
+def _rational(value) -> sympy.Rational:
+    """``to_rational`` of a tier table's value, remembered: the same rows serve every position of a market."""
+    found = _RATIONALS.get(value)
+    if found is None:
+        if len(_RATIONALS) > 100_000:
+            _RATIONALS.clear()
+        found = _RATIONALS[value] = to_rational(value)
+    return found
 
 
 def _pick(prices, current, given, mode, solve_for):
@@ -137,6 +186,13 @@ class _FastForm:
         self.excluded = None if None in excluded else excluded
         self.conditions = None if None in conditions else conditions
         self.basis = _try(compile_fraction, mode.tier_basis.expr) if mode.tier_basis is not None else None
+        rough = [_try(_compile_float, root) for root in form.roots]  # float estimates for the row pre-filter
+        basis = _try(_compile_float, mode.tier_basis.expr) if mode.tier_basis is not None else None
+        self.rough = None if None in rough or basis is None else (tuple(rough), basis)
+
+
+def _compile_float(expr):
+    return compile_fraction(expr, float)
 
 
 def _try(compiler, expr):
