@@ -4,8 +4,9 @@
    in force on 2026-10-01) of N positions over the catalog's markets (cycled: a real account holds one position a
    market, so N = 10,000 repeats markets; the evaluation does not care).  Every position gets its exact,
    tier-consistent liquidation price or a reason.
-2. end to end: a ``fetch_positions()`` dump (ccxt's shape, floats) of a hedge-mode cross account holding a long and
-   a short in every market the catalog prices on that date, read (schema, mapping), evaluated and rendered as JSON.
+2. end to end: a ``fetch_positions()`` dump (ccxt's shape, floats) in an export object with its wallets, of a
+   one-way cross account holding one position in every market the catalog prices on that date (one a market is
+   all an exchange allows), read (schema, mapping), evaluated and rendered as JSON.
 
 The baseline, measured in the same run, is the floor of any exact evaluation: ``json.loads`` of the same export
 and every float read as its shortest decimal (``Fraction(repr(x))``).  The ratio is what evaluating costs over
@@ -69,12 +70,12 @@ def time_derive(rule, markets, n: int) -> tuple[float, int]:
 def ccxt_export(markets) -> list[dict]:
     out = []
     for i, symbol in enumerate(markets):
-        for side, sign in (("long", 1), ("short", -1)):
+        for side, sign in ((("long", 1),) if i % 2 else (("short", -1),)):
             fields = _fields(i)
             contracts = float(fields["contracts"])
             out.append({"info": {"symbol": symbol.replace("/", "").split(":")[0], "positionAmt": str(sign * contracts),
-                                 "positionSide": side.upper(), "isolatedWallet": "0", "liquidationPrice": "0"},
-                        "id": None, "symbol": symbol, "timestamp": None, "datetime": None, "hedged": True,
+                                 "positionSide": "BOTH", "isolatedWallet": "0", "liquidationPrice": "0"},
+                        "id": None, "symbol": symbol, "timestamp": None, "datetime": None, "hedged": False,
                         "side": side, "contracts": contracts, "contractSize": None,
                         "entryPrice": float(fields["entryPrice"]), "markPrice": float(fields["markPrice"]),
                         "notional": None, "leverage": 20.0, "collateral": None, "marginMode": "cross",
@@ -93,7 +94,7 @@ def time_end_to_end(rule, path: Path) -> float:
 def time_baseline(path: Path) -> float:
     start = time.perf_counter()
     data = json.loads(path.read_text())
-    for item in data:
+    for item in data["positions"]:
         for value in item.values():
             if isinstance(value, float):
                 F(repr(value))
@@ -116,7 +117,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "export.json"
         export = ccxt_export(markets)
-        path.write_text(json.dumps(export))
+        wallets = {symbol.split(":")[1]: "1000000" for symbol in markets}  # one cross pool per settlement currency
+        path.write_text(json.dumps({"positions": export, "walletBalance": wallets}))
         total = min(time_end_to_end(rule, path) for _ in range(args.runs))
         baseline = statistics.median(time_baseline(path) for _ in range(5))
         print(f"end to end {len(export):>5} ccxt positions (read, evaluate, JSON): {total:7.2f} s "
