@@ -175,7 +175,7 @@ def _missing_field(account, position, spec, name, fields, lookup) -> EvaluationE
         where = f"the {account.settle} cross pool"
     place = account.at("walletBalance") if on_account else position.at(missing[0] if len(missing) == 1 else None)
     return account.error("MV600", f"{where} is missing {', '.join(map(repr, missing))} (needed for {name}: "
-                                  f"{spec.meaning})", place if place.key else (account.at() if on_account else
+                                  f"{spec.meaning.strip()})", place if place.key else (account.at() if on_account else
                                                                                  position.at()), hint=hint)
 
 

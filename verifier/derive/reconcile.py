@@ -18,6 +18,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from verifier.model.numbers import approx_text, decimal_text
+
 VERDICTS = ("agree", "both none", "disagree", "unchecked", "not judged", "no price from the exchange")
 """'not judged': no tolerance was given (the difference is shown, nothing fails)."""
 
@@ -60,11 +62,11 @@ def reconcile(ours, tick, reported, tolerance=None, rtol=None) -> Reconciliation
     if tolerance is not None and ticks is not None:
         checked = True
         if abs(ticks) > tolerance:
-            problems.append(f"{abs(ticks)} ticks apart, more than {tolerance}")
+            problems.append(f"{approx_text(abs(ticks), 12)} ticks apart, more than {decimal_text(tolerance)}")
     if rtol is not None:
         checked = True
         if abs(relative) > rtol:
-            problems.append(f"relative difference {abs(relative)} is more than {rtol}")
+            problems.append(f"relative difference {approx_text(abs(relative), 12)} is more than {decimal_text(rtol)}")
     if problems:
         return Reconciliation(ours, theirs, raw, field, difference, ticks, relative, "disagree", "; ".join(problems))
     if not judged:

@@ -52,7 +52,8 @@ CSS = """
 """
 
 # Hand-written pages written by rule authors' guides; shown in the navigation when present in docs/.
-GUIDES = {"writing-rules.md": "Writing rules", "market-data.md": "Market data and import",
+GUIDES = {"check-positions.md": "Check my positions", "writing-rules.md": "Writing rules",
+          "market-data.md": "Market data and import",
           "formula-language.md": "Formula language", "error-codes.md": "Error codes"}
 
 

@@ -90,7 +90,7 @@ def set_text(evaluations, checks, skipped=()) -> str:
         rows.append((str(index), p.symbol, p.side, mode, _bracket(p) or "-",
                      decimal_text(p.maintenance_margin) or "-", price_text(shown, p.liquidation_price) or "none",
                      decimal_text(p.liquidation_price, 8) or "-", percent_text(p.distance), exchange,
-                     "-" if check is None or check.ticks is None else decimal_text(check.ticks, 2),
+                     "-" if check is None or check.ticks is None else approx_text(check.ticks, 12),
                      "-" if check is None or check.relative is None else approx_text(check.relative, 9),
                      "-" if check is None else check.verdict))
         if p.liquidation_price is None:
