@@ -8,11 +8,15 @@
    one-way cross account holding one position in every market the catalog prices on that date (one a market is
    all an exchange allows), read (schema, mapping), evaluated and rendered as JSON.
 
+3. many accounts: a JSON-lines file of ACCOUNTS copies of the recorded Hyperliquid cross account
+   (tests/fixtures/ccxt_exports/hyperliquid-cross-2024-10-10.json, two positions) through ``margin-verifier
+   evaluate`` in one process, output as JSON lines.
+
 The baseline, measured in the same run, is the floor of any exact evaluation: ``json.loads`` of the same export
 and every float read as its shortest decimal (``Fraction(repr(x))``).  The ratio is what evaluating costs over
 merely reading the numbers exactly.
 
-Run:  .venv/bin/python benchmarks/bench_evaluate.py [--sizes 1000 10000] [--runs 1]
+Run:  .venv/bin/python benchmarks/bench_evaluate.py [--sizes 1000 10000] [--accounts 1000] [--runs 1]
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from verifier.read.positions_file import read_positions  # noqa: E402
 from verifier.report.accounts import render_set  # noqa: E402
 
 DATE = dt.date(2026, 10, 1)
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def priced_markets(rule) -> list[str]:
@@ -105,6 +110,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--accounts", type=int, default=1000)
     args = parser.parse_args()
     rule = load_rule("binance/usdm-perpetual")
     markets = priced_markets(rule)
@@ -125,6 +131,32 @@ def main() -> None:
               f"({total / len(export) * 1000:.3f} ms a position)")
         print(f"baseline: json.loads + Fraction(repr(float)) of the same export: {baseline * 1000:.1f} ms; "
               f"ratio {total / baseline:.0f}x")
+        time_lines(Path(folder), args.accounts)
+
+
+def time_lines(folder: Path, accounts: int) -> None:
+    import contextlib
+    import io
+
+    from verifier.cli.main import main as cli
+
+    line = json.dumps(json.loads((ROOT / "tests" / "fixtures" / "ccxt_exports" /
+                                  "hyperliquid-cross-2024-10-10.json").read_text()))
+    path = folder / "accounts.jsonl"
+    path.write_text((line + "\n") * accounts)
+    out = io.StringIO()
+    start = time.perf_counter()
+    with contextlib.redirect_stdout(out):
+        code = cli(["evaluate", "hyperliquid/perpetual", str(path), "--date", "2024-10-10"])
+    total = time.perf_counter() - start
+    assert code == 0 and out.getvalue().count("\n") == accounts
+    start = time.perf_counter()
+    for text in path.read_text().splitlines():
+        json.loads(text)
+    baseline = time.perf_counter() - start
+    print(f"JSON lines {accounts} accounts (2 positions each, one process): {total:7.2f} s "
+          f"({total / accounts * 1000:.2f} ms an account); baseline json.loads of the lines {baseline * 1000:.1f} ms; "
+          f"ratio {total / baseline:.0f}x")
 
 
 if __name__ == "__main__":

@@ -180,3 +180,20 @@ def test_unknown_fields_are_ignored_and_a_raw_list_is_read(capsys, tmp_path):
     code, out, err = evaluate(capsys, "binance/usdm-perpetual", export, "--date", "2024-07-28")
     assert code == 2 and "MV600" in err and "walletBalance" in err  # the wallet is all that is missing
     assert "someNewField" not in err and "datetime" not in err
+
+
+# --------------------------------------------------------------------------------------------- many accounts
+
+
+def test_json_lines_one_account_a_line_a_bad_line_reported_and_the_rest_evaluated(capsys, tmp_path):
+    account = json.loads((EXPORTS / "hyperliquid-cross-2024-10-10.json").read_text())
+    bad = copy.deepcopy(account)
+    bad["positions"][0]["side"] = "long"  # szi is -0.5
+    lines = tmp_path / "accounts.jsonl"
+    lines.write_text("\n".join(json.dumps(a) for a in (account, bad, account)) + "\n\n", encoding="utf-8")
+    code, out, err = evaluate(capsys, "hyperliquid/perpetual", lines, "--date", "2024-10-10", "--rtol", "1e-9")
+    records = [json.loads(line) for line in out.splitlines()]
+    assert code == 2 and [r["line"] for r in records] == [1, 2, 3]
+    assert records[1]["errors"][0]["code"] == "MV611" and f"{lines}:2:1: error[MV611]" in err
+    assert records[0]["accounts"] == records[2]["accounts"] and records[0]["reconciliation"] == {"agree": 1,
+                                                                                                "both none": 1}

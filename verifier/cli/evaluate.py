@@ -50,12 +50,14 @@ def run(args) -> int:
     from verifier.derive.account import evaluate_account
     from verifier.derive.reconcile import reconcile_position
     from verifier.read import load_rule
-    from verifier.read.positions_file import read_positions
+    from verifier.read.positions_file import is_lines_file, read_positions
     from verifier.report.accounts import render_set
     from verifier.report.evaluate import render, stale_warnings
 
     date = parse_date(args.date)
     rule = load_rule(args.rule)
+    if is_lines_file(args.snapshot):
+        return _run_lines(rule, args, date)
     accounts = read_positions(rule, args.snapshot, args.balance, args.margin_mode)
     today = datetime.date.today()
     evaluations = [evaluate_account(rule, account, date=date, today=today) for account in accounts.accounts]
@@ -69,3 +71,39 @@ def run(args) -> int:
     sys.stdout.write(render_set(evaluations, checks, accounts.skipped, args.format))
     return 1 if any(check is not None and check.failed for check in checks.values()) and \
         (args.tolerance is not None or args.rtol is not None) else 0
+
+
+def _run_lines(rule, args, date) -> int:
+    """A JSON-lines file: one account a line in, one JSON line out; a bad line is reported and the rest go on."""
+    from verifier.derive.account import evaluate_account
+    from verifier.derive.reconcile import reconcile_position
+    from verifier.errors import UsageError, VerifierError
+    from verifier.read.positions_file import read_lines
+    from verifier.report.accounts import line_record, progress_text
+
+    if args.balance is not None:
+        raise UsageError("--balance goes with one account; in a JSON-lines file each line holds its own balance")
+    today, done, invalid, failed = datetime.date.today(), 0, 0, False
+    show = sys.stderr.isatty()
+    for number, accounts in read_lines(rule, args.snapshot, args.margin_mode):
+        try:
+            if isinstance(accounts, VerifierError):
+                raise accounts
+            evaluations = [evaluate_account(rule, a, date=date, today=today) for a in accounts.accounts]
+        except VerifierError as exc:
+            invalid += 1
+            print(exc.render(), file=sys.stderr)
+            sys.stdout.write(line_record(number, error=exc.diagnostics))
+        else:
+            checks = {id(p): reconcile_position(p, args.tolerance, args.rtol) for e in evaluations
+                      for p in e.positions}
+            failed = failed or any(c is not None and c.failed for c in checks.values())
+            sys.stdout.write(line_record(number, evaluations, checks, accounts.skipped))
+        done += 1
+        if show:
+            sys.stderr.write(progress_text(done, invalid))
+    if show:
+        sys.stderr.write("\n")
+    if invalid:
+        return 2
+    return 1 if failed and (args.tolerance is not None or args.rtol is not None) else 0

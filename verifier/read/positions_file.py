@@ -61,7 +61,7 @@ def export_from_data(rule, data, files: dict, balance=None, margin_mode=None) ->
                 "MV614", "the export holds a balance and --balance gives another", _place(("balance",)),
                 "give one of them")], code="MV614")
         balance = data["balance"]
-        files["balance"] = Located(main, files["positions"].text, prefix=("balance",))
+        files["balance"] = Located(main, files["positions"].text, line=files["positions"].line, prefix=("balance",))
     if not isinstance(data.get("positions"), list):
         raise SpecError("no positions", [locator.diagnostic(
             "MV610", "an export object holds the list fetch_positions() returns under 'positions'", _place(()),
@@ -88,6 +88,43 @@ def _wallet(raw, locator):
     except ValueError as exc:
         raise SpecError("walletBalance is not a number", [locator.diagnostic(
             "MV602", str(exc), _place(("walletBalance",)), "write it as a decimal string")], code="MV602") from None
+
+
+LINES_SUFFIXES = (".jsonl", ".ndjson")
+"""A file with one of these suffixes holds many accounts, one JSON value (a ccxt export) a line."""
+
+
+def is_lines_file(path) -> bool:
+    return Path(path).suffix.lower() in LINES_SUFFIXES
+
+
+def read_lines(rule, path, margin_mode=None):
+    """Each account of a JSON-lines file: ``(line number, AccountSet or the VerifierError of that line)``, lazily,
+    so a file of many accounts is read and evaluated one line at a time.  Blank lines are skipped."""
+    file = str(path)
+    try:
+        handle = open(path, encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"cannot read {path}: {exc}", [Diagnostic("MV600", f"cannot read the file: {exc}",
+                                                                  file=file)], code="MV600") from None
+    with handle:
+        for number, text in enumerate(handle, start=1):
+            if not text.strip():
+                continue
+            yield number, _line(rule, file, number, text, margin_mode)
+
+
+def _line(rule, file, number, text, margin_mode):
+    data = _json(text, file)
+    if data is _NOT_JSON or not isinstance(data, (list, dict)):
+        return SpecError("not JSON", [Diagnostic("MV610", "each line holds one account: a fetch_positions() list "
+                                                          "or an export object, as JSON", file=file, line=number,
+                                                 col=1)], code="MV610")
+    try:
+        return export_from_data(rule, data, {"positions": Located(file, None, line=number)},
+                                margin_mode=margin_mode)
+    except SpecError as exc:
+        return exc
 
 
 _NOT_JSON = object()

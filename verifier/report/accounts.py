@@ -120,3 +120,19 @@ def render_set(evaluations, checks, skipped=(), fmt: str = "text") -> str:
     if fmt == "json":
         return json_text(set_data(evaluations, checks, skipped))
     return set_text(evaluations, checks, skipped)
+
+
+def line_record(number: int, evaluations=None, checks=None, skipped=(), error=None) -> str:
+    """One output line of a JSON-lines run: the account of input line ``number``, or the problems that stopped it.
+
+    >>> line_record(3, error=[])
+    '{"line": 3, "errors": []}\\n'
+    """
+    if error is not None:
+        return json.dumps({"line": number, "errors": [d.to_json() for d in error]}, ensure_ascii=False) + "\n"
+    return json.dumps({"line": number, **set_data(evaluations, checks, skipped)}, ensure_ascii=False) + "\n"
+
+
+def progress_text(done: int, failed: int) -> str:
+    """The progress line a terminal shows while a JSON-lines file is evaluated (rewritten in place)."""
+    return f"\r{done} accounts evaluated, {failed} with problems"
