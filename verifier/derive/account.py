@@ -92,6 +92,7 @@ class AccountEvaluation:
     margin_mode: str | None = None
     settle: str | None = None  # a cross pool's settlement currency (ccxt exports)
     wallet_balance: Fraction | None = None  # a cross pool's wallet
+    ratio_reason: str | None = None  # why margin_ratio / margin_level is None
 
 
 def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
@@ -121,7 +122,16 @@ def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
     return AccountEvaluation(rule.id, mode.name, rule.display, out, level, status, _stale(rule, legs, date or today),
                              rule.stale_after_days, catalog.id if catalog else None,
                              catalog.exchange if catalog else None, pool_ratio, account.margin_mode, account.settle,
-                             account.wallet_balance)
+                             account.wallet_balance, _ratio_reason(mode, out, pool_ratio if level is None else level))
+
+
+def _ratio_reason(mode, positions, ratio) -> str | None:
+    """Why the account (or a position) has no margin ratio or level: the rule defines none, or it is no number."""
+    if not any(name in mode.definitions for name in RATIOS):
+        return f"the {mode.name} mode defines no margin_ratio"
+    if ratio is None and (mode.account == "cross" or any(p.margin_ratio is None for p in positions)):
+        return "the margin ratio is not a finite number here (nothing in its denominator)"
+    return None
 
 
 def _stale(rule, legs, on) -> tuple:

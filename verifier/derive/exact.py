@@ -44,7 +44,7 @@ def compile_fraction(expr, number=Fraction):
     if isinstance(expr, (sympy.Add, sympy.Mul)):
         parts = [compile_fraction(arg, number) for arg in expr.args]
         combine = operator.add if isinstance(expr, sympy.Add) else operator.mul
-        return lambda values: reduce(combine, (part(values) for part in parts))
+        return _combined(combine, parts)
     if isinstance(expr, sympy.Pow) and isinstance(expr.exp, sympy.Integer):
         base, exponent = compile_fraction(expr.base, number), int(expr.exp)
         return lambda values: base(values) ** exponent
@@ -66,6 +66,18 @@ def compile_fraction(expr, number=Fraction):
 
         return piecewise
     raise NotCompilable(f"cannot compile {type(expr).__name__}")
+
+
+def _combined(combine, parts):
+    """``part1 op part2 op ...`` in the order given; two and three parts (most of a closed form) without reduce's
+    generator, which costs as much as the arithmetic."""
+    if len(parts) == 2:
+        first, second = parts
+        return lambda values: combine(first(values), second(values))
+    if len(parts) == 3:
+        first, second, third = parts
+        return lambda values: combine(combine(first(values), second(values)), third(values))
+    return lambda values: reduce(combine, (part(values) for part in parts))
 
 
 _COMPARE = {sympy.Lt: operator.lt, sympy.Le: operator.le, sympy.Gt: operator.gt, sympy.Ge: operator.ge,

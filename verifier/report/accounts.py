@@ -63,7 +63,8 @@ def set_data(evaluations, checks, skipped=()) -> dict:
         pools.append({"marginMode": evaluation.margin_mode, "settle": evaluation.settle, "mode": evaluation.mode,
                       "walletBalance": decimal_text(evaluation.wallet_balance),
                       "marginRatio": decimal_text(evaluation.margin_ratio, 12),
-                      "marginLevel": decimal_text(evaluation.margin_level, 12), "status": evaluation.status,
+                      "marginLevel": decimal_text(evaluation.margin_level, 12),
+                      "marginRatioReason": evaluation.ratio_reason, "status": evaluation.status,
                       "positions": [account_position_data(evaluation, p, checks.get(id(p)))
                                     for p in evaluation.positions]})
     verdicts: dict = {}
@@ -107,6 +108,13 @@ def set_text(evaluations, checks, skipped=()) -> str:
 
 
 def _pool_line(evaluation) -> str:
+    if evaluation.margin_mode == "cross" and evaluation.ratio_reason:
+        return (f"cross {evaluation.settle or ''} pool ({evaluation.mode}): wallet "
+                f"{decimal_text(evaluation.wallet_balance) or '-'}, no margin ratio: {evaluation.ratio_reason}; "
+                f"status {evaluation.status}")
+    if evaluation.margin_mode == "isolated" and evaluation.ratio_reason:
+        return f"isolated positions ({evaluation.mode}): no margin ratio: {evaluation.ratio_reason}; status " \
+               f"{evaluation.status}"
     if evaluation.margin_mode == "cross":
         ratio = (f"margin level {ratio_text(evaluation.margin_level)}" if evaluation.margin_level is not None
                  else f"margin ratio {ratio_text(evaluation.margin_ratio)}")
