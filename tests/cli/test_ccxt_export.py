@@ -197,3 +197,22 @@ def test_json_lines_one_account_a_line_a_bad_line_reported_and_the_rest_evaluate
     assert records[1]["errors"][0]["code"] == "MV611" and f"{lines}:2:1: error[MV611]" in err
     assert records[0]["accounts"] == records[2]["accounts"] and records[0]["reconciliation"] == {"agree": 1,
                                                                                                 "both none": 1}
+
+
+def test_hyperliquid_isolated_margin_is_raw_usd_plus_szi_times_entry_not_ccxt_collateral(capsys):
+    # The catalog knows HYPE from 2026-11-28 (maxLeverage 10, as the recorded position's maxLeverage says); on the
+    # recording's own date it is MV607, never a guessed leverage.
+    export = EXPORTS / "hyperliquid-isolated-hype-2025-10-30.json"
+    code, data = evaluate_json(capsys, "hyperliquid/perpetual", export, "--date", "2026-11-28", "--rtol", "1e-12")
+    [hype] = positions_of(data)
+    assert code == 0 and hype["reconciliation"]["verdict"] == "agree"
+    assert abs(F(hype["liquidationPriceExact"]) - F("50.2724802381")) < F(1, 10**9)
+    status, _, err = evaluate(capsys, "hyperliquid/perpetual", export, "--date", "2025-10-30")
+    assert status == 2 and "error[MV607]" in err
+
+
+def test_a_market_the_catalog_lacks_is_located(capsys):
+    export = EXPORTS / "hyperliquid-isolated-hip3-2025-11-28.json"
+    status, out, err = evaluate(capsys, "hyperliquid/perpetual", export, "--date", "2026-11-28")
+    [problem] = located(err)
+    assert status == 2 and problem["code"] == "MV606" and "FLX-CRCL/USDH:USDH" in problem["message"]
