@@ -49,7 +49,7 @@ def _reconciliation(check) -> dict | None:
 def account_position_data(evaluation, position, check) -> dict:
     data = position_data(evaluation.display, position)
     data.update({"index": position.index, "marginMode": position.margin_mode, "settle": position.settle,
-                 "rulemode": position.mode, "markPrice": decimal_text(position.mark_price),
+                 "ruleMode": position.mode, "markPrice": decimal_text(position.mark_price),
                  "bracket": _bracket(position), "distance": decimal_text(position.distance, 12),
                  "marginRatio": decimal_text(position.margin_ratio, 12), "status": position.status,
                  "reconciliation": _reconciliation(check)})
