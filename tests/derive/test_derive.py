@@ -67,7 +67,12 @@ def test_official_cross_example_by_snapshot(usdm):
     assert btc["maintenanceMargin"] == "71200.811444"
     assert btc["unrealizedPnl"] == "-56354.56848" and eth["unrealizedPnl"] == "-448192.88514"
     assert out["status"] == "normal"
-    assert set(out) == {"positions", "marginLevel", "status"}
+    # issue 12: the futures rules define a margin ratio (the section-4 object gains it; marginLevel stays spot's)
+    assert set(out) == {"positions", "marginLevel", "marginRatio", "status"} and out["marginLevel"] is None
+    # every cross position's maintenance margin over the margin balance (wallet 1535443.01 plus both PnLs)
+    maintenance = F(btc["maintenanceMargin"]) + F(eth["maintenanceMargin"])
+    balance = F("1535443.01") + F(btc["unrealizedPnl"]) + F(eth["unrealizedPnl"])
+    assert abs(F(out["marginRatio"]) - maintenance / balance) < F(1, 10**17)
 
 
 def test_before_any_recorded_tick_prices_are_exact(usdm):

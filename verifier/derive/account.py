@@ -2,10 +2,12 @@
 
 Each rule symbol says how it is read from a position (``SymbolSpec.reading``, a formula over ccxt field names
 parsed by the reading stage).  Per position: the rule's definitions at the mark (tier row of the mark), then the
-mode's ``others:`` symbols summed over the other positions, then the liquidation price solved exactly and
-tier-consistently (:func:`verifier.derive.tiers.solve_price`; same-market legs of a cross hedge account move with
-the price, :mod:`verifier.derive.hedge`), and the status from the rule's own conditions.  A spot-margin account's
-quote balance counts in the others sums and has no price of its own.
+mode's ``others:`` symbols (each a total over the account computed once, less the position's own share), then the
+liquidation price solved exactly and tier-consistently (:func:`verifier.derive.tiers.solve_price`; same-market legs
+of a cross hedge account move with the price, :mod:`verifier.derive.hedge`), the status from the rule's own
+conditions, and the rule's ``margin_ratio`` (``margin_level`` for spot margin).  A spot-margin account's quote
+balance counts in the others sums and has no price of its own.  Definitions and conditions are compiled once per
+mode (:mod:`verifier.derive.account_compiled`), so an account of thousands of positions evaluates in seconds.
 
 The result is numbers (exact :class:`~fractions.Fraction`) and reasons; :mod:`verifier.report.evaluate` writes it.
 Every problem is an :class:`~verifier.errors.EvaluationError` with a located diagnostic (the account's places;
@@ -27,18 +29,17 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-import sympy
-
+from verifier.derive.account_compiled import Undecidable, compiled_mode, parameter_values
 from verifier.derive.account_mode import check_date, check_readable, select_mode
-from verifier.derive.account_read import Leg, read_leg
-from verifier.derive.hedge import solve_hedged
-from verifier.derive.tiers import solve_price
-from verifier.errors import DerivationError, EvaluationError
-from verifier.model.evaluate import substitutions, to_fraction
+from verifier.derive.account_price import liquidation
+from verifier.derive.account_read import read_legs
 from verifier.model.rule import Display
 
 STATUSES = ("normal", "margin_call", "liquidation")
 """From best to worst; an account's status is the worst of its positions'."""
+
+RATIOS = ("margin_ratio", "margin_level")
+"""The account-level ratio a rule defines (futures: margin_ratio, spot margin: margin_level), first found."""
 
 
 @dataclass(frozen=True)
@@ -55,6 +56,22 @@ class PositionEvaluation:
     status: str
     display: Display = Display(None, None)  # the market's tick and the rule's rounding (a reporter rounds with it)
     market_data: tuple = ()  # (part, Provenance) of the catalog versions used: 'market', 'tiers'
+    index: int | None = None  # the position's place in its file
+    margin_mode: str | None = None  # 'cross' or 'isolated': the pool it was evaluated in
+    mode: str | None = None  # the rule's mode that evaluated it
+    mark_price: Fraction | None = None  # the rule's price symbol as read from the position
+    bracket: tuple = ()  # ((tier symbol, value), ...) the maintenance values used
+    bracket_source: str | None = None  # 'catalog' (the tier table at the mark) or 'position' (given by the file)
+    margin_ratio: Fraction | None = None  # the rule's margin_ratio of the position (isolated) or its pool (cross)
+    reported: object = None  # verifier.model.account.Reported: the exchange's own price, when the file has one
+    settle: str | None = None  # the settlement currency of its cross pool
+
+    @property
+    def distance(self) -> Fraction | None:
+        """(liquidation price - mark) / mark: how far the price can move before liquidation (signed)."""
+        if self.liquidation_price is None or not self.mark_price:
+            return None
+        return (self.liquidation_price - self.mark_price) / self.mark_price
 
 
 @dataclass(frozen=True)
@@ -65,12 +82,17 @@ class AccountEvaluation:
     mode: str
     display: Display  # how the rule displays prices (each position's own display has its market's tick)
     positions: tuple
-    margin_level: Fraction | None
+    margin_level: Fraction | None  # spot margin: the rule's margin_level (assets over liabilities)
     status: str
     stale: tuple = ()  # (symbol, part, Provenance, days) of market data older than the rule's threshold
     stale_after_days: int = 30
     catalog: str | None = None  # the id of the rule's market catalog (what `import` takes)
     exchange: str | None = None  # the catalog's ccxt exchange id
+    margin_ratio: Fraction | None = None  # futures: the rule's margin_ratio of a cross pool (isolated: per position)
+    margin_mode: str | None = None
+    settle: str | None = None  # a cross pool's settlement currency (ccxt exports)
+    wallet_balance: Fraction | None = None  # a cross pool's wallet
+    ratio_reason: str | None = None  # why margin_ratio / margin_level is None
 
 
 def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
@@ -82,22 +104,35 @@ def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
     mode = select_mode(rule, account)
     check_date(rule, mode, date)
     check_readable(rule, mode, account, date)
-    legs = [read_leg(rule, mode, account, position, date) for position in account.positions]
+    compiled, parameters = compiled_mode(mode), parameter_values(mode, date)
+    legs = read_legs(rule, mode, account, date)
     for leg in legs:
-        _at_mark(rule, mode, leg, date, account)
+        leg.at_mark_values(rule, mode, compiled, parameters, date, account)
     partners = _hedge_partners(account, mode, legs)
     summed = _sum_others(mode, legs, partners, account)
-    out = tuple(_evaluate_leg(rule, mode, legs, index, partners.get(index, ()), date, account, summed)
+    out = tuple(_evaluate_leg(rule, mode, compiled, parameters, legs, index, partners.get(index, ()), date, account,
+                              summed)
                 for index, leg in enumerate(legs) if not leg.position.quote)
+    pool_ratio = out[0].margin_ratio if out and mode.account == "cross" and mode.others else None
     level = None
-    if "margin_level" in mode.definitions and out:
-        first = next(leg for leg in legs if not leg.position.quote)
-        level = _value(mode, mode.definitions["margin_level"].expr, first, date, account, "margin_level")
+    if "margin_level" in mode.definitions and legs:
+        level = next((p.margin_ratio for p in out), None)
+        pool_ratio = None
     status = max((p.status for p in out), key=STATUSES.index, default="normal")
     catalog = rule.markets
     return AccountEvaluation(rule.id, mode.name, rule.display, out, level, status, _stale(rule, legs, date or today),
                              rule.stale_after_days, catalog.id if catalog else None,
-                             catalog.exchange if catalog else None)
+                             catalog.exchange if catalog else None, pool_ratio, account.margin_mode, account.settle,
+                             account.wallet_balance, _ratio_reason(mode, out, pool_ratio if level is None else level))
+
+
+def _ratio_reason(mode, positions, ratio) -> str | None:
+    """Why the account (or a position) has no margin ratio or level: the rule defines none, or it is no number."""
+    if not any(name in mode.definitions for name in RATIOS):
+        return f"the {mode.name} mode defines no margin_ratio"
+    if ratio is None and (mode.account == "cross" or any(p.margin_ratio is None for p in positions)):
+        return "the margin ratio is not a finite number here (nothing in its denominator)"
+    return None
 
 
 def _stale(rule, legs, on) -> tuple:
@@ -114,36 +149,6 @@ def _stale(rule, legs, on) -> tuple:
     return tuple(found)
 
 
-# --------------------------------------------------------------------------------------------- at the mark
-
-
-def _at_mark(rule, mode, leg, date, account) -> None:
-    """Every definition of the mode at the leg's own values (tiers at the mark), except ones needing the others."""
-    values = {k: v for k, v in leg.values.items() if k not in mode.others}
-    try:
-        subs = substitutions(mode, values, date=date, tiers=rule.tiers, market=leg.market,
-                             needed=set(mode.tier_symbols) - set(values))
-    except EvaluationError as exc:
-        raise account.error("MV603", f"cannot evaluate the position: {exc}", leg.position.at()) from None
-    overridden = all(name in leg.tier_values for name in mode.tier_symbols)
-    if rule.tiers is not None and mode.tier_basis is not None and leg.market is not None and not overridden:
-        basis = mode.tier_basis.expr.xreplace(subs)
-        if not basis.free_symbols:
-            row = rule.tiers.table(leg.market, date).row_for(to_fraction(basis))
-            leg.tier = row.number if row else None
-    for name in mode.tier_symbols:
-        symbol = mode.symbols[name].sympy
-        if symbol in subs and name not in leg.tier_values:
-            leg.tier_values[name] = to_fraction(subs[symbol])
-    others = {mode.symbols[n].sympy for n in mode.others}
-    for name, definition in mode.definitions.items():
-        if definition.expr.free_symbols & others:
-            continue
-        value = definition.expr.xreplace(subs)
-        if not value.free_symbols and not value.has(sympy.zoo, sympy.nan):
-            leg.at_mark[name] = to_fraction(value)
-
-
 def _hedge_partners(account, mode, legs) -> dict:
     """leg index -> indices of the other legs of the same market, for a cross account in hedge mode.
 
@@ -152,112 +157,79 @@ def _hedge_partners(account, mode, legs) -> dict:
     """
     if account.position_mode != "hedge" or mode.account != "cross" or not mode.others:
         return {}
-    partners = {}
+    by_market: dict = {}
     for i, leg in enumerate(legs):
-        same = [j for j, other in enumerate(legs)
-                if j != i and other.position.symbol == leg.position.symbol and not leg.position.quote]
-        if same:
-            partners[i] = same
-    return partners
+        if not leg.position.quote:
+            by_market.setdefault(leg.position.symbol, []).append(i)
+    return {i: [j for j in group if j != i] for group in by_market.values() if len(group) > 1 for i in group}
 
 
 def _sum_others(mode, legs, partners, account) -> set:
     """Each ``others:`` symbol: its definition summed over the other legs at their marks (hedge partners excluded).
-    Returns the (leg index, symbol) pairs it summed (not those the position gives itself)."""
+
+    The total over the account is computed once; each leg's sum is the total less its own share (exact).  Returns
+    the (leg index, symbol) pairs it summed (not those the position gives itself).
+    """
     summed = set()
-    for i, leg in enumerate(legs):
-        for name, definition in mode.others.items():
+    for name, definition in mode.others.items():
+        if all(name in leg.values for leg in legs):
+            continue
+        for other in legs:
+            if definition not in other.at_mark and len(legs) > 1:
+                raise account.error("MV603", f"cannot compute {definition} of this position at its mark, which "
+                                             f"{name} sums for the other positions", other.position.at(),
+                                    hint="every input of " + definition + " must come from the position")
+        total = sum((leg.at_mark.get(definition, Fraction(0)) for leg in legs), Fraction(0))
+        for i, leg in enumerate(legs):
             if name in leg.values:
                 continue
-            total = Fraction(0)
-            for j, other in enumerate(legs):
-                if j == i or j in partners.get(i, ()):
-                    continue
-                if definition not in other.at_mark:
-                    raise account.error("MV603", f"cannot compute {definition} of this position at its mark, which "
-                                                 f"{name} sums for the other positions", other.position.at(),
-                                        hint="every input of " + definition + " must come from the position")
-                total += other.at_mark[definition]
-            leg.values[name] = total
+            excluded = [i, *partners.get(i, ())]
+            leg.values[name] = total - sum((legs[j].at_mark.get(definition, Fraction(0)) for j in excluded),
+                                           Fraction(0))
             summed.add((i, name))
     return summed
 
 
-def _with_partners(mode, legs, index, partners, summed):
-    """The leg as its status sees the account at the marks: hedge partners are left out of the others' sums only so
-    that the price can move them with the leg (:mod:`verifier.derive.hedge`); at the mark they are in the account."""
-    leg = legs[index]
+def _with_partners(mode, legs, index, partners, summed, values) -> dict:
+    """The leg's values as its status sees the account at the marks: hedge partners are left out of the others'
+    sums only so that the price can move them with the leg (:mod:`verifier.derive.hedge`); at the mark they are in
+    the account."""
     if not partners:
-        return leg
-    values = dict(leg.values)
+        return values
+    values = dict(values)
     for name, definition in mode.others.items():
         if (index, name) in summed:
-            values[name] += sum((legs[j].at_mark[definition] for j in partners), Fraction(0))
-    return replace(leg, values=values)
+            values[mode.symbols[name].sympy] += sum((legs[j].at_mark[definition] for j in partners), Fraction(0))
+    return values
 
 
-# --------------------------------------------------------------------------------------------- prices and status
-
-
-def _evaluate_leg(rule, mode, legs, index, partners, date, account, summed) -> PositionEvaluation:
+def _evaluate_leg(rule, mode, compiled, parameters, legs, index, partners, date, account,
+                  summed) -> PositionEvaluation:
     leg = legs[index]
-    price, reason = _liquidation(rule, mode, legs, index, partners, date, account)
-    whole = _with_partners(mode, legs, index, partners, summed)
+    values = leg.exact(mode, parameters)
+    price, reason = liquidation(rule, mode, compiled, parameters, legs, index, partners, date, account)
+    whole = _with_partners(mode, legs, index, partners, summed, values)
     statuses = [name for name in ("liquidation", "margin_call")
-                if name in mode.conditions and _holds(mode, name, whole, date, account)]
-    return PositionEvaluation(leg.position.symbol, leg.position.side, price, reason,
-                              leg.at_mark.get("maintenance_margin"), leg.at_mark.get("upnl"), leg.tier,
-                              statuses[0] if statuses else "normal", leg.lookup.display(rule.display),
-                              leg.lookup.provenance())
+                if name in mode.conditions and _holds(compiled, mode, name, whole, leg, account)]
+    ratio = next((compiled.value(mode, name, values) for name in RATIOS if name in mode.definitions), None)
+    position = leg.position
+    return PositionEvaluation(
+        position.symbol, position.side, price, reason, leg.at_mark.get("maintenance_margin"),
+        leg.at_mark.get("upnl"), leg.tier, statuses[0] if statuses else "normal", leg.lookup.display(rule.display),
+        leg.lookup.provenance(), index=position.index, margin_mode=account.margin_mode, mode=mode.name,
+        mark_price=leg.values.get(rule.price), bracket=tuple(sorted(leg.tier_values.items())),
+        bracket_source=leg.bracket_source, margin_ratio=ratio, reported=position.reported, settle=account.settle)
 
 
-def _liquidation(rule, mode, legs, index, partners, date, account) -> tuple:
-    """(exact liquidation price or None, the reason when None)."""
-    leg = legs[index]
-    if "liquidation" not in mode.conditions:
-        return None, f"the {mode.name} mode has no liquidation condition"
-    try:
-        if partners:
-            own = [{k: v for k, v in legs[j].values.items() if k not in mode.others} for j in partners]
-            price, _ = solve_hedged(rule, mode.name, "liquidation", leg.values, own, market=leg.market, date=date,
-                                    current=leg.values.get(rule.price))
-        else:
-            price = solve_price(rule, mode.name, "liquidation", leg.values, market=leg.market, date=date).price
-    except (EvaluationError, DerivationError) as exc:
-        raise account.error("MV603", f"cannot compute the liquidation price: {exc}", leg.position.at()) from None
-    if price is None:
-        return None, "no price reaches the liquidation condition (no root in the price's domain and a tier row)"
-    return price, None
-
-
-def _substituted(mode, expr, leg, date, account, what):
-    try:
-        return expr.xreplace(substitutions(mode, {**leg.values, **leg.tier_values}, date=date, needed=set()))
-    except EvaluationError as exc:
-        raise account.error("MV603", f"cannot evaluate {what}: {exc}", leg.position.at()) from None
-
-
-def _holds(mode, name, leg, date, account) -> bool:
+def _holds(compiled, mode, name, values, leg, account) -> bool:
     """Whether condition ``name`` holds at the leg's values, exactly; undecidable is an error, never 'normal'."""
-    condition = mode.conditions[name]
-    sides = [_substituted(mode, side, leg, date, account, f"the {name} condition")
-             for side in (condition.relation.lhs, condition.relation.rhs)]
-    needs = sorted({s.name for side in sides for s in side.free_symbols})
-    if needs:
-        raise account.error("MV603", f"cannot decide the {name} condition: it still needs " + ", ".join(needs),
-                            leg.position.at())
-    if any(side.has(sympy.zoo, sympy.nan, sympy.oo, -sympy.oo) for side in sides):
-        raise account.error("MV603", f"cannot decide the {name} condition ({condition.text}): it divides by zero at "
-                                     "these values", leg.position.at(),
-                            hint="a ratio with nothing in its denominator (a margin level with nothing owed) has no "
-                                 "value; the rule does not say what it means")
-    return bool(condition.relation.func(*sides))
-
-
-def _value(mode, expr, leg, date, account, what) -> Fraction | None:
-    """``expr`` at the leg's values; None where it is not a finite number (a margin level with no debt)."""
-    value = _substituted(mode, expr, leg, date, account, what)
-    if value.free_symbols:
-        raise account.error("MV603", f"cannot evaluate {what}: it still needs "
-                                     + ", ".join(sorted(s.name for s in value.free_symbols)), leg.position.at())
-    return None if value.has(sympy.zoo, sympy.nan, sympy.oo) else to_fraction(value)
+    try:
+        return compiled.holds(mode, name, values)
+    except Undecidable as exc:
+        if exc.zero:
+            raise account.error("MV603", f"cannot decide the {name} condition ({mode.conditions[name].text}): it "
+                                         "divides by zero at these values", leg.position.at(),
+                                hint="a ratio with nothing in its denominator (a margin level with nothing owed) "
+                                     "has no value; the rule does not say what it means") from None
+        raise account.error("MV603", f"cannot decide the {name} condition: it still needs " + ", ".join(exc.needs),
+                            leg.position.at()) from None

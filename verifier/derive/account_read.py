@@ -3,7 +3,8 @@ gives where the position lacks it, each value checked against its symbol's domai
 
 The position's own fields come first; the market in force on the date fills ccxt Position fields it lacks
 (``contractSize``) and the symbols declared with ``market:``; tier symbols it does not give need the market's tier
-table on that date (MV606 / MV607 at the position's symbol when the catalog has none).
+table on that date (MV606 / MV607 at the position's symbol when the catalog has none).  Then the position's
+definitions at its mark (:meth:`Leg.at_mark_values`), with the tier row the mark's basis falls in.
 """
 
 from __future__ import annotations
@@ -30,6 +31,55 @@ class Leg:
     tier_values: dict  # tier symbol -> value (given by the position, or the table's row at the mark)
     at_mark: dict = field(default_factory=dict)  # definition -> value at the mark
     tier: int | None = None
+    bracket_source: str | None = None  # 'position' (it gives its tier values) or 'catalog' (the table at the mark)
+
+    def exact(self, mode, parameters: dict) -> dict:
+        """SymPy symbol -> Fraction: the leg's values, its tier values and the parameters in force."""
+        out = dict(parameters)
+        for name, value in self.values.items():
+            out[mode.symbols[name].sympy] = value
+        for name, value in self.tier_values.items():
+            out[mode.symbols[name].sympy] = value
+        return out
+
+    def at_mark_values(self, rule, mode, compiled, parameters, date, account) -> None:
+        """Every definition of the mode at the leg's own values (tiers at the mark), except ones needing the others."""
+        values = dict(parameters)
+        for name, value in self.values.items():
+            if name not in mode.others:
+                values[mode.symbols[name].sympy] = value
+        missing = [name for name in mode.tier_symbols if name not in self.tier_values]
+        if mode.tier_symbols and not missing:
+            self.bracket_source = "position"
+        if rule.tiers is not None and mode.tier_basis is not None and self.market is not None and missing:
+            basis = compiled.tier_basis(mode, values)
+            if basis is None:
+                raise account.error("MV603", "cannot evaluate the position: the tier basis needs " + ", ".join(
+                    sorted(s.name for s in mode.tier_basis.expr.free_symbols if s not in values)),
+                                    self.position.at())
+            table = rule.tiers.table(self.market, date)
+            row = table.row_for(basis)
+            if row is None:
+                raise account.error("MV603", f"cannot evaluate the position: no tier row of {self.market} holds "
+                                             f"basis {basis}", self.position.at())
+            self.tier, self.bracket_source = row.number, "catalog"
+            for name in missing:
+                self.tier_values[name] = Fraction(row.values[mode.tier_symbols[name]])
+                values[mode.symbols[name].sympy] = self.tier_values[name]
+        others = {mode.symbols[n].sympy for n in mode.others}
+        for name, definition in mode.definitions.items():
+            if definition.expr.free_symbols & others:
+                continue
+            value = compiled.value(mode, name, values)
+            if value is not None:
+                self.at_mark[name] = value
+
+
+def read_legs(rule, mode, account, date) -> list:
+    """Every position of ``account`` read as a :class:`Leg` (market lookups shared by positions of one market)."""
+    lookups: dict = {}
+    needed = needed_symbols(mode, date)
+    return [read_leg(rule, mode, account, position, date, lookups, needed) for position in account.positions]
 
 
 def _reading_fields(account, position, lookup) -> dict:
@@ -44,13 +94,17 @@ def _reading_fields(account, position, lookup) -> dict:
     return fields
 
 
-def read_leg(rule, mode, account, position, date) -> Leg:
+def read_leg(rule, mode, account, position, date, lookups=None, needed=None) -> Leg:
     """The rule's symbols read from one position, the catalog filling what it lacks (tier columns and market
     fields the position gives override the catalog)."""
-    lookup = MarketLookup.of(rule, position.symbol, date)
-    if account.kind == "futures":
-        _catalog_call(account, position, lambda: lookup.check_type(rule.is_inverse))
-    fields, needed = _reading_fields(account, position, lookup), needed_symbols(mode, date)
+    lookups = {} if lookups is None else lookups
+    lookup = lookups.get(position.symbol)
+    if lookup is None:
+        lookup = lookups[position.symbol] = MarketLookup.of(rule, position.symbol, date)
+        if account.kind == "futures":
+            _catalog_call(account, position, lambda: lookup.check_type(rule.is_inverse))
+    fields = _reading_fields(account, position, lookup)
+    needed = needed_symbols(mode, date) if needed is None else needed
     values, tier_values = {}, {}
     for name, spec in mode.symbols.items():
         if spec.others:
@@ -102,8 +156,10 @@ def _check_domain(account, position, name, spec, value) -> None:
     # numbers in a message are exact fractions (str of a Fraction: 3, 1/3); reports format through verifier.report
     wanted = " and ".join(f"{op} {Fraction(b)}" for op, b in spec.domain) or \
         "one of " + ", ".join(str(Fraction(v)) for v in spec.one_of)
+    origins = "; ".join(f"{n} is {position.origins[n]}" for n in names if n in position.origins)
+    hint = f"the rule reads {name} as {reading}" + (f" ({origins})" if origins else "") + "; check the snapshot's fields"
     raise account.error("MV602", f"{name} ({spec.meaning}) must be {wanted}; {reading} gives {Fraction(value)}", place,
-                        hint=f"the rule reads {name} as {reading}; check the snapshot's fields")
+                        hint=hint)
 
 
 def _missing_field(account, position, spec, name, fields, lookup) -> EvaluationError:
@@ -114,5 +170,20 @@ def _missing_field(account, position, spec, name, fields, lookup) -> EvaluationE
     if from_market and lookup.catalog is not None:  # the catalog could have given it: say why it did not
         error = lookup.missing(f"{from_market[0]} (needed for {name}: {spec.meaning})")
         return account.error(error.code, str(error), position.at("symbol"), hint=error.hint)
+    hint = account.hints.get(missing[0]) if on_account else _origin_hint(position, missing)
+    if on_account and account.settle:
+        where = f"the {account.settle} cross pool"
+    place = account.at("walletBalance") if on_account else position.at(missing[0] if len(missing) == 1 else None)
     return account.error("MV600", f"{where} is missing {', '.join(map(repr, missing))} (needed for {name}: "
-                                  f"{spec.meaning})", account.at() if on_account else position.at())
+                                  f"{spec.meaning.strip()})", place if place.key else (account.at() if on_account else
+                                                                                 position.at()), hint=hint)
+
+
+def _origin_hint(position, missing) -> str | None:
+    """For a ccxt export: where the rule reads each missing field (or that its ccxt mapping does not read it)."""
+    if not position.origins and position.index is None:
+        return None
+    notes = [f"{name}: read from {position.origins[name]}" if name in position.origins else
+             f"{name}: the rule's ccxt mapping does not read it from a ccxt export for this position" for name in
+             missing]
+    return "; ".join(notes) if position.origins or position.reported is not None else None

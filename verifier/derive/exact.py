@@ -30,32 +30,33 @@ class NotCompilable(DerivationError):
     to SymPy, which stays the reference."""
 
 
-def compile_fraction(expr):
+def compile_fraction(expr, number=Fraction):
     """``values -> Fraction`` for ``expr``; ``values`` maps SymPy symbols to Fractions.
 
-    At call time a missing symbol raises KeyError and a zero denominator ZeroDivisionError.
+    At call time a missing symbol raises KeyError and a zero denominator ZeroDivisionError.  ``number=float``
+    compiles the same tree to float arithmetic (an estimate only, for pre-filtering; never an answer).
     """
     if isinstance(expr, sympy.Symbol):
         return lambda values: values[expr]
     if isinstance(expr, sympy.Rational):
-        constant = Fraction(int(expr.p), int(expr.q))
+        constant = number(Fraction(int(expr.p), int(expr.q)))
         return lambda values: constant
     if isinstance(expr, (sympy.Add, sympy.Mul)):
-        parts = [compile_fraction(arg) for arg in expr.args]
+        parts = [compile_fraction(arg, number) for arg in expr.args]
         combine = operator.add if isinstance(expr, sympy.Add) else operator.mul
-        return lambda values: reduce(combine, (part(values) for part in parts))
+        return _combined(combine, parts)
     if isinstance(expr, sympy.Pow) and isinstance(expr.exp, sympy.Integer):
-        base, exponent = compile_fraction(expr.base), int(expr.exp)
+        base, exponent = compile_fraction(expr.base, number), int(expr.exp)
         return lambda values: base(values) ** exponent
     if isinstance(expr, (sympy.Min, sympy.Max)):
-        parts = [compile_fraction(arg) for arg in expr.args]
+        parts = [compile_fraction(arg, number) for arg in expr.args]
         pick = min if isinstance(expr, sympy.Min) else max
         return lambda values: pick(part(values) for part in parts)
     if isinstance(expr, sympy.Abs):
-        inner = compile_fraction(expr.args[0])
+        inner = compile_fraction(expr.args[0], number)
         return lambda values: abs(inner(values))
     if isinstance(expr, sympy.Piecewise):
-        pieces = [(compile_fraction(value), compile_condition(cond)) for value, cond in expr.args]
+        pieces = [(compile_fraction(value, number), compile_condition(cond)) for value, cond in expr.args]
 
         def piecewise(values):
             for value, cond in pieces:
@@ -65,6 +66,18 @@ def compile_fraction(expr):
 
         return piecewise
     raise NotCompilable(f"cannot compile {type(expr).__name__}")
+
+
+def _combined(combine, parts):
+    """``part1 op part2 op ...`` in the order given; two and three parts (most of a closed form) without reduce's
+    generator, which costs as much as the arithmetic."""
+    if len(parts) == 2:
+        first, second = parts
+        return lambda values: combine(first(values), second(values))
+    if len(parts) == 3:
+        first, second, third = parts
+        return lambda values: combine(combine(first(values), second(values)), third(values))
+    return lambda values: reduce(combine, (part(values) for part in parts))
 
 
 _COMPARE = {sympy.Lt: operator.lt, sympy.Le: operator.le, sympy.Gt: operator.gt, sympy.Ge: operator.ge,

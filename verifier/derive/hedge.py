@@ -24,9 +24,12 @@ only roots where each leg's own tier basis at the root falls inside its row.
 from __future__ import annotations
 
 import itertools
+from fractions import Fraction
+
 import sympy
 
 from verifier.derive.closed_form import ClosedForm, _domain_conditions, _flatten
+from verifier.derive.exact import NotCompilable, compile_condition, compile_fraction
 from verifier.errors import DerivationError
 from verifier.model.evaluate import EvaluationError, substitutions, to_fraction, to_rational
 
@@ -99,14 +102,17 @@ def solve_hedged(rule, mode_name: str, condition_name: str, own: dict, partners:
     base = _base_substitutions(mode, form, legs, date)
     table = rule.tiers.table(market, date) if rule.tiers is not None and market is not None else None
     found = []
+    base_exact = _exact_values(base)
     for rows in itertools.product(*(_row_choices(mode, values, table) for _, values in legs)):
-        subs = dict(base)
-        for (index, values), row in zip(legs, rows):
-            for name, column in mode.tier_symbols.items():
-                if row is not None and name not in values:
-                    subs[_leg_symbol(mode, name, index)] = to_rational(row.values[column])
-        found += [(price, rows[0].number if rows[0] is not None else None)
-                  for price in _consistent_roots(mode, form, subs, legs, rows, table)]
+        prices = _fast_roots(mode, form, base_exact, legs, rows, table)
+        if prices is None:  # the SymPy path, the reference
+            subs = dict(base)
+            for (index, values), row in zip(legs, rows):
+                for name, column in mode.tier_symbols.items():
+                    if row is not None and name not in values:
+                        subs[_leg_symbol(mode, name, index)] = to_rational(row.values[column])
+            prices = _consistent_roots(mode, form, subs, legs, rows, table)
+        found += [(price, rows[0].number if rows[0] is not None else None) for price in prices]
     if not found:
         return None, None
     if current is not None:
@@ -139,6 +145,78 @@ def _row_choices(mode, values: dict, table) -> list:
     if table is None:
         raise EvaluationError("give " + ", ".join(missing) + " (no tier table for this market)")
     return list(table.rows)
+
+
+def _exact_values(subs: dict) -> dict | None:
+    """The substitutions as Fractions for the compiled path (None when one is not a plain number)."""
+    try:
+        return {symbol: to_fraction(value) for symbol, value in subs.items()}
+    except EvaluationError:
+        return None
+
+
+class _Compiled:
+    """A hedge form's roots, conditions, exclusions and each leg's tier basis compiled to Fraction arithmetic
+    (None where something cannot be compiled: the SymPy path, the reference, answers then)."""
+
+    def __init__(self, mode, form, legs: int):
+        names = per_position_symbols(mode, form.solve_for)
+        try:
+            self.roots = [compile_fraction(root) for root in form.roots]
+            self.conditions = [compile_condition(c) for c in form.conditions]
+            self.excluded = [compile_fraction(e) for e in form.excluded]
+            self.basis = None
+            if mode.tier_basis is not None:
+                self.basis = [compile_fraction(mode.tier_basis.expr.xreplace(
+                    {} if index == 0 else {mode.symbols[n].sympy: _leg_symbol(mode, n, index) for n in names}))
+                    for index in range(legs)]
+        except NotCompilable:
+            self.roots = None
+
+
+_COMPILED: dict = {}
+
+
+def _compiled(mode, form, legs: int) -> _Compiled:
+    entry = _COMPILED.get(id(form))
+    if entry is None or entry[0] is not form:  # keyed by identity: hedge forms live as long as their cache
+        entry = _COMPILED[id(form)] = (form, _Compiled(mode, form, legs))
+    return entry[1]
+
+
+def _consistent_fast(mode, form, exact, legs, rows, table) -> list:
+    """:func:`_consistent_roots` in Fraction arithmetic; KeyError / ZeroDivisionError send it to SymPy."""
+    fast = _compiled(mode, form, len(legs))
+    if fast.roots is None or (fast.basis is None and any(row is not None for row in rows)):
+        raise KeyError("not compiled")
+    price, out = mode.symbols[form.solve_for].sympy, []
+    for root in fast.roots:
+        value = root(exact)
+        point = {**exact, price: value, form.variable: value}
+        if not all(condition(point) for condition in fast.conditions):
+            continue
+        if any(excluded(exact) == value for excluded in fast.excluded):
+            continue
+        if all(row is None or row.contains(fast.basis[index](point), table.bounds)
+               for (index, _), row in zip(legs, rows)):
+            out.append(value)
+    return out
+
+
+def _fast_roots(mode, form, base_exact, legs, rows, table) -> list | None:
+    """The consistent roots for this choice of rows in Fraction arithmetic; None: leave it to SymPy (a missing
+    value, a singular point SymPy may cancel, something not compiled)."""
+    if base_exact is None:
+        return None
+    exact = dict(base_exact)
+    for (index, values), row in zip(legs, rows):
+        for name, column in mode.tier_symbols.items():
+            if row is not None and name not in values:
+                exact[_leg_symbol(mode, name, index)] = Fraction(row.values[column])
+    try:
+        return _consistent_fast(mode, form, exact, legs, rows, table)
+    except (KeyError, ZeroDivisionError):
+        return None
 
 
 def _consistent_roots(mode, form, subs, legs, rows, table) -> list:

@@ -22,6 +22,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy
 import sympy
 
 from verifier.derive.derivation import derive_rule
@@ -69,7 +70,7 @@ def solve_price(rule, mode_name, condition_name, values, *, market=None, date=No
     fast = _fast_form(form, target, mode)
     exact = {symbol: to_fraction(value) for symbol, value in subs.items()}
     missing_tiers = [name for name in mode.tier_symbols if name not in given]
-    uses_tiers = any(mode.symbols[n].sympy in r.free_symbols for n in missing_tiers for r in form.roots)
+    uses_tiers = _uses(form, tuple(mode.symbols[n].sympy for n in missing_tiers))
     uses_tiers = uses_tiers or (not form.roots and missing_tiers and rule.tiers is not None)
     if not uses_tiers:
         found = [p for p in (_root(fast, form, i, subs, exact, target) for i in range(len(form.roots)))
@@ -79,11 +80,15 @@ def solve_price(rule, mode_name, condition_name, values, *, market=None, date=No
         raise EvaluationError("give " + ", ".join(missing_tiers) + " (the rule has no tier table)")
     table = rule.tiers.lookup(market, date)
     candidates = []
-    for row in table.rows:
+    try:
+        rough = {symbol: float(value) for symbol, value in exact.items()}
+    except OverflowError:  # a value beyond floats: no estimate, every row is solved exactly
+        rough = None
+    for row in _rows_to_solve(fast, mode, missing_tiers, table, rough, target):
         row_subs, row_exact = dict(subs), dict(exact)
         for name in missing_tiers:
             value = row.values[mode.tier_symbols[name]]
-            row_subs[mode.symbols[name].sympy] = to_rational(value)
+            row_subs[mode.symbols[name].sympy] = _rational(value)
             row_exact[mode.symbols[name].sympy] = value
         for index in range(len(form.roots)):
             price = _root(fast, form, index, row_subs, row_exact, target)
@@ -98,7 +103,7 @@ def solve_price(rule, mode_name, condition_name, values, *, market=None, date=No
         entry = entry_symbol(mode, form.solve_for)
         reference = given.get(entry) if entry else None
     if reference is not None:
-        basis = _number(mode.tier_basis.expr.subs({**subs, target: to_rational(reference)}))
+        basis = _basis(fast, mode, subs, exact, target, Fraction(reference))
         row = table.row_for(basis) if basis is not None else None
         entry_tier = row.number if row else None
     if not candidates:
@@ -106,6 +111,80 @@ def solve_price(rule, mode_name, condition_name, values, *, market=None, date=No
     price = _pick([p for _, p in candidates], current, given, mode, form.solve_for)
     tier = next(n for n, p in candidates if p == price)
     return TierSolution(price, tier, entry_tier, tuple(candidates))
+
+
+_USES: dict = {}
+
+
+def _uses(form, symbols) -> bool:
+    """Whether a root of ``form`` uses one of ``symbols`` (remembered: SymPy recomputes free symbols each time)."""
+    key = (id(form), symbols)
+    found = _USES.get(key)
+    if found is None or found[0] is not form:
+        found = _USES[key] = (form, any(symbol in root.free_symbols for symbol in symbols for root in form.roots))
+    return found[1]
+
+
+SLACK = 1e-9
+"""Relative slack of the float pre-filter: a row is skipped only when every root's basis, in floats, lies outside
+it by more than this (float error over a closed form is ~1e-13), so the exact answer never changes."""
+
+
+def _rows_to_solve(fast, mode, missing_tiers, table, rough, target) -> list:
+    """The rows of ``table`` whose roots may have their basis inside the row, by a float estimate: the compiled
+    roots run once over NumPy arrays of every row's tier values.  Every row when the estimate cannot be made.
+    Skipping a row that cannot hold saves solving it exactly; the exact answer is the same."""
+    rows = list(table.rows)
+    if fast.rough is None or rough is None or not missing_tiers or len(rows) < 2:
+        return rows
+    roots, rough_basis = fast.rough
+    columns, low, high = _row_arrays(mode, missing_tiers, table)
+    values = dict(rough)
+    values.update(columns)
+    keep = numpy.zeros(len(rows), dtype=bool)
+    with numpy.errstate(all="ignore"):
+        try:
+            for root in roots:
+                price = root(values)
+                basis = numpy.broadcast_to(numpy.asarray(rough_basis({**values, target: price}), dtype=float),
+                                           keep.shape)
+                keep |= ~numpy.isfinite(basis) | ((basis >= low) & (basis <= high))
+        except (KeyError, ZeroDivisionError, OverflowError, TypeError, ValueError):
+            return rows  # min/max over arrays, a complex value ...: no estimate
+    return [row for row, kept in zip(rows, keep) if kept]
+
+
+_ARRAYS: dict = {}
+
+
+def _row_arrays(mode, missing_tiers, table) -> tuple:
+    """(symbol -> array of the rows' tier values, rows' floors less the slack, caps plus the slack), once a table."""
+    key = (id(table), tuple(missing_tiers))
+    found = _ARRAYS.get(key)
+    if found is None or found[0] is not table:
+        columns = {mode.symbols[name].sympy: numpy.array([float(row.values[mode.tier_symbols[name]])
+                                                          for row in table.rows]) for name in missing_tiers}
+        floors = numpy.array([float(row.floor) for row in table.rows])
+        caps = numpy.array([numpy.inf if row.cap is None else float(row.cap) for row in table.rows])
+        low = floors - SLACK * numpy.maximum(numpy.abs(floors), 1.0)
+        high = caps + SLACK * numpy.maximum(numpy.abs(numpy.where(numpy.isfinite(caps), caps, 0.0)), 1.0)
+        if len(_ARRAYS) > 10_000:
+            _ARRAYS.clear()
+        found = _ARRAYS[key] = (table, (columns, low, high))
+    return found[1]
+
+
+_RATIONALS: dict = {}
+
+
+def _rational(value) -> sympy.Rational:
+    """``to_rational`` of a tier table's value, remembered: the same rows serve every position of a market."""
+    found = _RATIONALS.get(value)
+    if found is None:
+        if len(_RATIONALS) > 100_000:
+            _RATIONALS.clear()
+        found = _RATIONALS[value] = to_rational(value)
+    return found
 
 
 def _pick(prices, current, given, mode, solve_for):
@@ -137,6 +216,13 @@ class _FastForm:
         self.excluded = None if None in excluded else excluded
         self.conditions = None if None in conditions else conditions
         self.basis = _try(compile_fraction, mode.tier_basis.expr) if mode.tier_basis is not None else None
+        rough = [_try(_compile_float, root) for root in form.roots]  # float estimates for the row pre-filter
+        basis = _try(_compile_float, mode.tier_basis.expr) if mode.tier_basis is not None else None
+        self.rough = None if None in rough or basis is None else (tuple(rough), basis)
+
+
+def _compile_float(expr):
+    return compile_fraction(expr, float)
 
 
 def _try(compiler, expr):

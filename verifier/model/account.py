@@ -6,8 +6,9 @@ computes on it and never sees the file, its text or its paths.  Errors about a p
 every position and field carries an opaque :class:`Place` that only the reader's :class:`Locator` can turn
 into a :class:`~verifier.errors.Diagnostic`.
 
-One :class:`Account` is one margin pool view: every position in it has the account's ``margin_mode`` (a reader
-of a mixed export makes one Account per margin mode).  Futures positions carry ccxt's unified numeric fields
+One :class:`Account` is one margin pool: every position in it has the account's ``margin_mode``.  A file can hold
+several pools: a ccxt export mixes cross positions (one pool per settlement currency, sharing its cross wallet) and
+isolated ones (each on its own margin); its reader returns an :class:`AccountSet` of the pools.  Futures positions carry ccxt's unified numeric fields
 (``contracts``, ``contractSize``, ``entryPrice``, ``markPrice``, ``collateral``, ...); a spot-margin account has
 one position per asset balance (fields ``total``, ``debt``, ``interest``, ``price``, ``markPrice``).
 
@@ -66,6 +67,9 @@ class Position:
     place: Place = Place()
     places: Mapping[str, Place] = field(default_factory=dict)  # field name -> where the reader found it
     quote: bool = False  # spot margin: the quote asset's balance (its price is 1; it has no price of its own)
+    index: int | None = None  # its place in the file's list of positions (reports keep the file's order)
+    reported: "Reported | None" = None  # the exchange's own liquidation price, when the file carries one
+    origins: Mapping[str, str] = field(default_factory=dict)  # field -> where a ccxt export gives it (for hints)
 
     @property
     def sign(self) -> int:
@@ -93,6 +97,8 @@ class Account:
     file: str = "<account>"
     places: Mapping[str, Place] = field(default_factory=dict)  # account-level field -> place
     locator: Locator = _Unlocated()
+    settle: str | None = None  # the settlement currency of a cross pool read from a ccxt export
+    hints: Mapping[str, str] = field(default_factory=dict)  # account field -> how to give it when it is missing
 
     def at(self, name: str | None = None) -> Place:
         """The place of account-level field ``name`` (the whole file when absent or None)."""
@@ -102,3 +108,37 @@ class Account:
         """An :class:`EvaluationError` carrying one diagnostic located at ``place`` (for the caller to raise)."""
         diagnostic = self.locator.diagnostic(code, message, place or Place(), hint)
         return EvaluationError(message, [diagnostic], code=code)
+
+
+@dataclass(frozen=True)
+class Reported:
+    """The exchange's own liquidation price of a position, as the file gives it: what we reconcile against.
+
+    ``price`` is None when the exchange reports none (``raw`` then says how: null, ``0`` or ``""``).
+    """
+
+    price: Fraction | None
+    raw: object
+    field: str  # where the file has it, e.g. info.liquidationPrice
+    place: Place = Place()
+
+
+@dataclass(frozen=True)
+class AccountSet:
+    """Every margin pool one file describes, in the format it was written in.
+
+    ``format``: ``snapshot`` (design.md section 4) or ``ccxt`` (a ``fetch_positions()`` dump); ``skipped``:
+    (index, symbol, why) of the positions not evaluated (flat ones: ccxt lists closed positions with 0 contracts).
+    """
+
+    format: str
+    accounts: tuple
+    skipped: tuple = ()
+    file: str = "<account>"
+    balance_file: str | None = None
+
+    @property
+    def positions(self) -> tuple:
+        """Every evaluated position of every pool, in the file's order."""
+        found = [p for account in self.accounts for p in account.positions if not p.quote]
+        return tuple(sorted(found, key=lambda p: (p.index is None, p.index or 0)))

@@ -221,6 +221,7 @@ class Rule:
     policies: Policies = field(default_factory=Policies)  # interest and liquidation-fee policies (model.policies)
     markets: object = None  # verifier.model.market.Catalog: the product's markets, dated (None: no catalog)
     stale_after_days: int = 30  # evaluate warns about market data last seen longer ago than this
+    ccxt: object = None  # verifier.model.ccxt_mapping.CcxtMapping: how ccxt exports feed it (None: it reads none)
     derivation_hash: str = ""  # hash of what derivations read (no examples, prose, market data); "" = content_hash
 
     @property

@@ -18,7 +18,7 @@ Where no liquidation price exists both are ``null`` and ``liquidationPriceReason
 ('59246.2', '59246.231155778894472362', '0.1')
 >>> print(evaluation_text(evaluation), end="")
 BTC/USDT:USDT long: liquidation price 59246.2 (exact 59246.231155778894472362), maintenance margin 250, unrealised PnL 0, tier 2
-margin level None; status normal
+no margin ratio (the rule defines none); status normal
 """
 
 from __future__ import annotations
@@ -55,9 +55,24 @@ def position_data(display, position) -> dict:
 
 
 def evaluation_data(evaluation) -> dict:
-    """The section-4 object: ``positions``, ``marginLevel`` and ``status``."""
-    return {"positions": [position_data(evaluation.display, p) for p in evaluation.positions],
+    """The section-4 object: ``positions``, ``marginLevel`` (spot margin) or ``marginRatio`` (futures, where the
+    rule defines one) and ``status``."""
+    data = {"positions": [position_data(evaluation.display, p) for p in evaluation.positions],
             "marginLevel": decimal_text(evaluation.margin_level), "status": evaluation.status}
+    if evaluation.margin_ratio is not None:
+        data["marginRatio"] = decimal_text(evaluation.margin_ratio)
+    return data
+
+
+def _account_ratio_text(evaluation) -> str:
+    """The account's margin level or margin ratio as the rule defines it, or why it has none (never 'None')."""
+    if evaluation.margin_level is not None:
+        return f"margin level {decimal_text(evaluation.margin_level)}"
+    if evaluation.margin_ratio is not None:
+        return f"margin ratio {decimal_text(evaluation.margin_ratio)}"
+    if evaluation.margin_mode == "isolated" and any(p.margin_ratio is not None for p in evaluation.positions):
+        return "margin ratio per position (isolated)"
+    return f"no margin ratio ({evaluation.ratio_reason or 'the rule defines none'})"
 
 
 def evaluation_text(evaluation) -> str:
@@ -67,9 +82,11 @@ def evaluation_text(evaluation) -> str:
         price = p["liquidationPrice"] or f"none ({p['liquidationPriceReason']})"
         if p["liquidationPrice"] is not None and Fraction(p["liquidationPrice"]) != Fraction(p["liquidationPriceExact"]):
             price += f" (exact {p['liquidationPriceExact']})"
-        lines.append(f"{p['symbol']} {p['side']}: liquidation price {price}, maintenance margin "
-                     f"{p['maintenanceMargin']}, unrealised PnL {p['unrealizedPnl']}, tier {p['tier']}")
-    lines.append(f"margin level {decimal_text(evaluation.margin_level)}; status {evaluation.status}")
+        parts = [f"liquidation price {price}"] + [f"{label} {p[key]}" for label, key in (
+            ("maintenance margin", "maintenanceMargin"), ("unrealised PnL", "unrealizedPnl"), ("tier", "tier"))
+            if p[key] is not None]  # a value the rule does not define for this product is left out, never 'None'
+        lines.append(f"{p['symbol']} {p['side']}: " + ", ".join(parts))
+    lines.append(f"{_account_ratio_text(evaluation)}; status {evaluation.status}")
     return "\n".join(lines) + "\n"
 
 

@@ -1,0 +1,179 @@
+"""How a rule reads ccxt's exports: which unified or raw (``info``) field feeds each snapshot field, as data.
+
+ccxt's ``fetch_positions()`` gives unified Position dicts (``contracts``, ``entryPrice``, ``collateral`` ...) with
+the exchange's raw payload under ``info``; ``fetch_balance()`` gives the wallet.  The unified fields do not always
+mean what a rule needs: ccxt's ``collateral`` includes the unrealised PnL for Binance isolated positions
+(``isolatedMargin``) and Hyperliquid (``marginUsed``), and is back-solved from the liquidation price for Binance
+cross positions.  So each rule says, in its ``ccxt:`` section, where every snapshot field comes from, with a source
+(:mod:`verifier.read.rule.ccxt` reads it into a :class:`CcxtMapping`); the ccxt reader applies it.
+
+A :class:`FieldPath` finds a value in ccxt's nested dicts: ``info.position.leverage.rawUsd``, an index
+``info.data[0]``, or the element of a list whose key matches ``info.assets[asset={settle}]`` (``{settle}`` is the
+settlement currency of the positions the value is for).
+
+>>> path = FieldPath.parse("info.assets[asset={settle}].crossWalletBalance")
+>>> path.resolve({"info": {"assets": [{"asset": "BTC"}, {"asset": "USDT", "crossWalletBalance": "25.7"}]}},
+...              settle="USDT")
+('25.7', ('info', 'assets', 1, 'crossWalletBalance'))
+>>> path.resolve({"info": {"assets": []}}, settle="USDT")
+(None, ('info', 'assets'))
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping
+
+from verifier.errors import SpecError
+
+CCXT_POSITION_NUMBERS = (
+    "contracts", "contractSize", "entryPrice", "markPrice", "lastPrice", "notional", "leverage", "collateral",
+    "initialMargin", "initialMarginPercentage", "maintenanceMargin", "maintenanceMarginPercentage",
+    "unrealizedPnl", "realizedPnl", "liquidationPrice", "marginRatio", "percentage", "stopLossPrice",
+    "takeProfitPrice", "positionMargin")
+"""ccxt's unified numeric Position fields (its Position structure): the names a mapping's formulas may use as they
+are.  ccxt writes them as floats or None."""
+
+TARGET_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "collateral", "notional", "leverage",
+                 "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
+"""The snapshot fields (design.md section 4) a mapping may fill for a position; the rule's symbols read these."""
+
+BALANCE_TARGETS = ("walletBalance",)
+"""The snapshot fields a mapping may fill from a ``fetch_balance()`` dump (per settlement currency)."""
+
+MARGIN_MODES = ("cross", "isolated")
+
+_STEP = re.compile(r"\.?(?P<key>[A-Za-z_][A-Za-z0-9_]*)|\[(?P<index>[0-9]+)\]"
+                   r"|\[(?P<match>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>[^\]]+)\]")
+
+
+class PathSyntaxError(SpecError):
+    """A field path that is not ``key.key[0][key=value]...``; ``col`` is where it goes wrong."""
+
+    code = "MV490"
+
+    def __init__(self, message: str, col: int):
+        super().__init__(message)
+        self.col = col
+
+
+@dataclass(frozen=True)
+class FieldPath:
+    """A path into a ccxt dict: steps ``('key', name)``, ``('index', n)`` or ``('match', key, value)``."""
+
+    text: str
+    steps: tuple
+
+    @classmethod
+    def parse(cls, text: str) -> "FieldPath":
+        """The path ``text`` names; raise :class:`PathSyntaxError` at the first character it cannot read."""
+        steps, at = [], 0
+        while at < len(text):
+            found = _STEP.match(text, at)
+            if found is None or (at == 0 and text.startswith(".")) or (at > 0 and found["key"] and text[at] != "."):
+                raise PathSyntaxError(f"cannot read the path {text!r} at character {at + 1}", at)
+            if found["key"]:
+                steps.append(("key", found["key"]))
+            elif found["index"]:
+                steps.append(("index", int(found["index"])))
+            else:
+                steps.append(("match", found["match"], found["value"]))
+            at = found.end()
+        if not steps:
+            raise PathSyntaxError("a path cannot be empty", 0)
+        return cls(text, tuple(steps))
+
+    @property
+    def uses_settle(self) -> bool:
+        return any(step[0] == "match" and "{settle}" in step[2] for step in self.steps)
+
+    def resolve(self, data, settle: str | None = None) -> tuple:
+        """(the value at this path or None, the concrete path found so far: keys and list indices)."""
+        where: list = []
+        for step in self.steps:
+            if step[0] == "key":
+                if not isinstance(data, dict) or step[1] not in data:
+                    return None, tuple(where)
+                data = data[step[1]]
+                where.append(step[1])
+            elif step[0] == "index":
+                if not isinstance(data, list) or step[1] >= len(data):
+                    return None, tuple(where)
+                data = data[step[1]]
+                where.append(step[1])
+            else:
+                wanted = step[2].replace("{settle}", settle or "")
+                if not isinstance(data, list):
+                    return None, tuple(where)
+                index = next((i for i, item in enumerate(data)
+                              if isinstance(item, dict) and str(item.get(step[1])) == wanted), None)
+                if index is None:
+                    return None, tuple(where)
+                data = data[index]
+                where.append(index)
+        return data, tuple(where)
+
+
+@dataclass(frozen=True)
+class Input:
+    """A named value a mapping's formulas use: found at ``path`` in a position (or the balance), or, for the
+    balance only, ``sum_of`` a position value (a unified field or a position input) over the positions it backs."""
+
+    name: str
+    path: FieldPath | None
+    sum_of: str | None
+    meaning: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """Where one snapshot field comes from: a formula per margin mode (``'*'``: either), over unified fields and
+    inputs, parsed by the reading stage; ``settle``: the settlement currencies it holds for (empty: all)."""
+
+    field: str
+    formulas: Mapping[str, tuple]  # margin mode or '*' -> (text, SymPy expression)
+    settle: tuple
+    source: str
+    note: str | None = None
+
+    def formula(self, margin_mode: str, settle: str | None = None) -> tuple | None:
+        """(text, expression) for a position in ``margin_mode`` settled in ``settle``; None where none applies."""
+        if self.settle and settle not in self.settle:
+            return None
+        return self.formulas.get(margin_mode) or self.formulas.get("*")
+
+    def describe(self, margin_mode: str) -> str | None:
+        found = self.formulas.get(margin_mode) or self.formulas.get("*")
+        return found[0] if found else None
+
+
+@dataclass(frozen=True)
+class SideCheck:
+    """A raw field that must agree with the unified ``side``: its sign (``signed``), or its value (``long`` /
+    ``short`` lists; values in ``neither`` make the check not apply).  ``when``: (path, value) it applies under."""
+
+    path: FieldPath
+    signed: bool
+    long: tuple = ()
+    short: tuple = ()
+    neither: tuple = ()
+    when: tuple | None = None
+    source: str = ""
+
+
+@dataclass(frozen=True)
+class CcxtMapping:
+    """A rule's ``ccxt:`` section: the exchanges it reads, position and balance readings, side checks, and what it
+    says when a position does not state its margin mode."""
+
+    exchanges: tuple
+    inputs: Mapping[str, Input]
+    position: Mapping[str, Reading]
+    side_checks: tuple
+    reported: Input | None  # the exchange's own liquidation price (raw, to tell null from "0" and "")
+    balance_inputs: Mapping[str, Input] = field(default_factory=dict)
+    balance: Mapping[str, Reading] = field(default_factory=dict)
+    margin_mode_missing: str | None = None  # why a position may lack its margin mode, and what to do
+    note: str | None = None

@@ -1,0 +1,385 @@
+"""ccxt exports read as they are: ``fetch_positions()`` (and ``fetch_balance()``) -> margin pools of exact positions.
+
+Each position keeps its own margin mode (``marginMode``, or ``isolated``); cross positions share the cross wallet of
+their settlement currency (the ``SETTLE`` of ``BASE/QUOTE:SETTLE``), one :class:`~verifier.model.account.Account`
+per currency; isolated positions stand on their own margin.  Which ccxt field feeds each snapshot field is the
+rule's data (its ``ccxt:`` section, :mod:`verifier.model.ccxt_mapping`), never a default: a field the rule does not
+map is not read (ccxt's ``collateral`` includes the unrealised PnL on several exchanges).
+
+Nothing is guessed: a position whose side disagrees with its size, whose ``marginMode`` and ``isolated`` disagree,
+or that states no margin mode; two one-way positions in one market; a wallet given twice: each is a located
+diagnostic (file, JSON path such as ``$[3].marginMode``), all of a file reported at once.  Flat positions (0
+contracts: ccxt lists closed ones) are skipped and listed.  Fields the rule does not read are ignored.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections import defaultdict
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+import jsonschema
+
+from verifier.errors import EvaluationError, SpecError
+from verifier.model.account import Account, AccountSet, Place, Position, Reported
+from verifier.model.ccxt_mapping import CCXT_POSITION_NUMBERS
+from verifier.model.snapshot import evaluate_reading, fields_of
+from verifier.read._schema import load_schema
+from verifier.read.located import FilesLocator
+
+MODE_HINT = "give the mode of positions that state none: --margin-mode cross|isolated, or an export object " \
+            "{\"marginMode\": ..., \"positions\": [...]}"
+
+
+@dataclass
+class _Record:
+    """One open position while the file is read."""
+
+    index: int
+    symbol: str
+    side: str
+    margin_mode: str
+    hedged: bool | None
+    settle: str | None
+    fields: dict  # snapshot field -> Fraction
+    places: dict  # snapshot field -> Place
+    origins: dict  # snapshot field -> where the rule reads it from
+    numbers: dict  # unified numeric field or position input -> Fraction (for balance sums)
+    number_places: dict  # the same names -> where the position has them
+    reported: Reported | None = None
+
+
+@dataclass
+class _Reading:
+    """Problems found so far, and where the file's parts are."""
+
+    locator: FilesLocator
+    base: tuple  # path of the positions list in its file: () for a bare list, ('positions',) in an export object
+    problems: list = field(default_factory=list)
+
+    def place(self, *path) -> Place:
+        return Place(("positions", *self.base, *path))
+
+    def error(self, code, message, place: Place, hint=None) -> None:
+        self.problems.append(self.locator.diagnostic(code, message, place, hint))
+
+
+def accounts_from_ccxt(rule, positions: list, locator: FilesLocator, *, base=(), balance=None, wallet=None,
+                       margin_mode=None, file="<export>", balance_file=None) -> AccountSet:
+    """The pools a ``fetch_positions()`` list describes under ``rule``'s ccxt mapping; raise :class:`SpecError`
+    with every problem.  ``wallet``: an explicit cross wallet (a Fraction, or currency -> Fraction)."""
+    reading = _Reading(locator, tuple(base))
+    mapping = rule.ccxt
+    if mapping is None:
+        raise SpecError(f"rule {rule.id} does not say how to read a ccxt export (it has no 'ccxt:' section)",
+                        [locator.diagnostic("MV615", f"rule {rule.id} has no 'ccxt:' section: it cannot read a ccxt "
+                                                     "export", Place(("positions",)),
+                                            "write the positions in the snapshot format (docs: account files)")],
+                        code="MV615")
+    _schema_problems(positions, reading)
+    if reading.problems:
+        raise SpecError(f"{file}: {len(reading.problems)} problem(s) in the ccxt export", reading.problems,
+                        code=reading.problems[0].code)
+    records, skipped = [], []
+    for index, item in enumerate(positions):
+        record = _record(index, item, mapping, margin_mode, reading)
+        if isinstance(record, str):
+            skipped.append((index, item.get("symbol"), record))
+        elif record is not None:
+            records.append(record)
+    _duplicates(records, reading)
+    accounts = _pools(rule, records, balance, wallet, reading) if not reading.problems else ()
+    if reading.problems:
+        raise SpecError(f"{file}: {len(reading.problems)} problem(s) in the ccxt export", reading.problems,
+                        code=reading.problems[0].code)
+    return AccountSet("ccxt", tuple(accounts), tuple(skipped), file, balance_file)
+
+
+@functools.cache
+def _validator():
+    definitions = load_schema("ccxt-positions")["$defs"]
+    return jsonschema.Draft202012Validator({"$ref": "#/$defs/position", "$defs": definitions})
+
+
+def _schema_problems(positions, reading) -> None:
+    for index, item in enumerate(positions):
+        for error in _validator().iter_errors(item):
+            path = (index, *error.absolute_path)
+            if error.validator == "required":
+                reading.error("MV610", "a ccxt Position has a 'symbol'", reading.place(index),
+                              "this does not look like fetch_positions() output")
+            elif error.validator == "type" and not error.absolute_path:
+                reading.error("MV610", "expected a ccxt Position (an object)", reading.place(index),
+                              "dump fetch_positions() with json.dump(positions, file)")
+            elif error.schema.get("title") == "number":
+                reading.error("MV602", f"expected a number or null, got {error.instance!r}", reading.place(*path))
+            else:
+                reading.error("MV601", f"unexpected value {error.instance!r}: {error.message}", reading.place(*path))
+
+
+def number(value) -> Fraction | None:
+    """ccxt's number (a float read as its shortest decimal, an int), or a decimal string; None for null and "".
+
+    >>> number(Fraction("0.009")), number("67445.9"), number(""), number(None)
+    (Fraction(9, 1000), Fraction(674459, 10), None, None)
+    """
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a number")
+    if isinstance(value, float):
+        return Fraction(repr(value))
+    try:
+        return Fraction(value.strip() if isinstance(value, str) else value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        raise ValueError(f"{value!r} is not a number") from None
+
+
+# --------------------------------------------------------------------------------------------- one position
+
+
+def _record(index, item, mapping, default_mode, reading):
+    """A :class:`_Record`, the reason a flat position is skipped (a str), or None after a problem."""
+    place = functools.partial(reading.place, index)
+    contracts = number(item.get("contracts"))
+    if contracts == 0:
+        return "flat: 0 contracts (ccxt lists closed positions)"
+    if contracts is None:
+        reading.error("MV600", "contracts is null: the position's size is unknown", place("contracts"),
+                      "an open position from fetch_positions() has its size in contracts")
+        return None
+    side = item.get("side")
+    if contracts < 0:
+        reading.error("MV611", f"contracts is negative ({item['contracts']}) while side is {side!r}: ccxt's "
+                               "contracts is an absolute size", place("contracts"),
+                      "the side says long or short; a signed size belongs under info")
+        return None
+    if side not in ("long", "short"):
+        reading.error("MV611", f"side is {side!r} for an open position ({contracts} contracts)", place("side"))
+        return None
+    if not _side_agrees(index, item, side, mapping, reading):
+        return None
+    mode = _margin_mode(index, item, mapping, default_mode, reading)
+    if mode is None:
+        return None
+    settle = _settle(item["symbol"])
+    numbers, number_places = _numbers(index, item, mapping, reading)
+    record = _Record(index, item["symbol"], side, mode, item.get("hedged"), settle, {}, {}, {}, numbers,
+                     number_places, _reported(index, item, mapping, reading))
+    for name, target in mapping.position.items():
+        _map_field(record, name, target, reading)
+    return record
+
+
+def _settle(symbol: str) -> str | None:
+    """The settlement currency of a ccxt contract symbol ``BASE/QUOTE:SETTLE[-EXPIRY...]``."""
+    _, _, rest = symbol.partition(":")
+    return rest.split("-")[0] or None
+
+
+def _side_agrees(index, item, side, mapping, reading) -> bool:
+    """Every side check of the rule holds (the raw size's sign, the raw side's value)."""
+    for check in mapping.side_checks:
+        if check.when is not None:
+            value, _ = check.when[0].resolve(item)
+            if str(value) != check.when[1]:
+                continue
+        value, found = check.path.resolve(item)
+        if value is None:
+            continue
+        where = reading.place(index, *found)
+        if check.signed:
+            try:
+                size = number(value)
+            except ValueError:
+                reading.error("MV602", f"{check.path.text} is {value!r}, not a number", where)
+                return False
+            says = "long" if size and size > 0 else "short" if size and size < 0 else None
+        else:
+            if str(value) in check.neither:
+                continue
+            says = "long" if str(value) in check.long else "short" if str(value) in check.short else "?"
+        if says is not None and says != side:
+            what = f"{check.path.text} is {value!r}" + ("" if says == "?" else f", which says {says}")
+            reading.error("MV611", f"side is {side!r} but {what}", where,
+                          "the unified side and the exchange's own position disagree: re-export the position")
+            return False
+    return True
+
+
+def _margin_mode(index, item, mapping, default_mode, reading) -> str | None:
+    stated, isolated = item.get("marginMode"), item.get("isolated")
+    if stated is not None and stated not in ("cross", "isolated"):
+        reading.error("MV601", f"unknown marginMode {stated!r}", reading.place(index, "marginMode"),
+                      "ccxt's margin modes are 'cross' and 'isolated'")
+        return None
+    from_flag = None if isolated is None else ("isolated" if isolated else "cross")
+    if stated is not None and from_flag is not None and stated != from_flag:
+        reading.error("MV611", f"marginMode is {stated!r} but isolated is {str(isolated).lower()}",
+                      reading.place(index, "marginMode"), "re-export the position: ccxt writes both from one field")
+        return None
+    mode = stated or from_flag or default_mode
+    if mode is None:
+        hint = (mapping.margin_mode_missing + "; " if mapping.margin_mode_missing else "") + MODE_HINT
+        reading.error("MV612", "the position does not state its margin mode (marginMode and isolated are null)",
+                      reading.place(index, "marginMode"), hint)
+    return mode
+
+
+def _numbers(index, item, mapping, reading) -> tuple:
+    """(unified numeric fields and the rule's position inputs of one position, exact (absent when null or ""),
+    where each is)."""
+    out, places = {}, {}
+    for name in CCXT_POSITION_NUMBERS:
+        places[name] = reading.place(index, name)
+        value = number(item.get(name))  # the schema checked these
+        if value is not None:
+            out[name] = value
+    for name, spec in mapping.inputs.items():
+        value, found = spec.path.resolve(item)
+        places[name] = reading.place(index, *found)
+        try:
+            value = number(value) if not isinstance(value, (dict, list)) else _raise(value)
+        except ValueError:
+            reading.error("MV602", f"{spec.path.text} is {value!r}, not a number", reading.place(index, *found),
+                          f"the rule reads it as {name}: {spec.meaning}")
+            continue
+        if value is not None:
+            out[name] = value
+    return out, places
+
+
+def _raise(value):
+    raise ValueError(value)
+
+
+def _map_field(record, name, target, reading) -> None:
+    formula = target.formula(record.margin_mode, record.settle)
+    if formula is None:
+        return
+    text, expr = formula
+    used = sorted(fields_of(expr))
+    record.origins[name] = text if text == name else f"{text} ({target.source})"
+    if len(used) == 1:
+        record.places[name] = record.number_places[used[0]]
+    try:
+        value = evaluate_reading(expr, record.numbers)
+    except EvaluationError as exc:  # a division by zero in the rule's reading
+        reading.error("MV602", f"cannot read {name} as {text}: {exc}", reading.place(record.index))
+        return
+    if value is not None:
+        record.fields[name] = value
+    else:
+        absent = [n for n in used if n not in record.numbers]
+        record.origins[name] = f"{text}, but {', '.join(absent)} is null or absent in this position"
+
+
+def _reported(index, item, mapping, reading) -> Reported:
+    """The exchange's liquidation price: the raw field the rule names, else ccxt's unified one."""
+    if mapping.reported is not None:
+        raw, found = mapping.reported.path.resolve(item)
+        where, text = reading.place(index, *found), mapping.reported.path.text
+    else:
+        raw, where, text = item.get("liquidationPrice"), reading.place(index, "liquidationPrice"), "liquidationPrice"
+    try:
+        value = number(raw)
+    except ValueError:
+        reading.error("MV602", f"{text} is {raw!r}, not a number", where)
+        return Reported(None, raw, text, where)
+    return Reported(value if value is not None and value > 0 else None, raw, text, where)
+
+
+# --------------------------------------------------------------------------------------------- the pools
+
+
+def _duplicates(records, reading) -> None:
+    """Two positions of one market in one margin mode must be a hedge pair (both hedged, opposite sides)."""
+    seen = defaultdict(list)
+    for record in records:
+        seen[(record.symbol, record.margin_mode)].append(record)
+    for (symbol, mode), group in seen.items():
+        if len(group) < 2:
+            continue
+        pair = len(group) == 2 and all(r.hedged for r in group) and {r.side for r in group} == {"long", "short"}
+        if not pair:
+            first, second = group[0], group[1]
+            kind = "hedged" if all(r.hedged for r in group) else "one-way"
+            reading.error("MV613", f"two {kind} {mode} positions in {symbol} (positions {first.index} and "
+                                   f"{second.index}): a market holds one position per side", reading.place(
+                                       second.index, "symbol"),
+                          "one-way mode allows one position a market; hedge mode one long and one short, both "
+                          "with hedged true")
+
+
+def _pools(rule, records, balance, wallet, reading) -> list:
+    """One isolated pool, and one cross pool per settlement currency with its wallet."""
+    by_pool = defaultdict(list)
+    for record in records:
+        by_pool[(record.margin_mode, record.settle if record.margin_mode == "cross" else None)].append(record)
+    if isinstance(wallet, Fraction):
+        currencies = sorted({settle for mode, settle in by_pool if mode == "cross"})
+        if len(currencies) > 1:
+            reading.error("MV614", "one walletBalance is given, but the cross positions settle in "
+                                   f"{', '.join(currencies)}", Place(("positions", "walletBalance")),
+                          "give walletBalance per currency: {\"USDT\": ..., \"USDC\": ...}")
+            return []
+        wallet = {currencies[0]: wallet} if currencies else {}
+    out = []
+    for (mode, settle), group in by_pool.items():
+        account_wallet, origin, place, hints = None, None, Place(("positions",)), {}
+        if mode == "cross":
+            account_wallet, place, hints = _wallet(rule, settle, group, balance, wallet or {}, reading)
+        positions = tuple(Position(r.symbol, r.side, r.fields, reading.place(r.index), r.places, index=r.index,
+                                   reported=r.reported, origins=r.origins) for r in group)
+        hedge = any(r.hedged for r in group)
+        out.append(Account("futures", mode, positions, "hedge" if hedge else "one-way", account_wallet,
+                           file=reading.locator.files["positions"].file, places={"walletBalance": place},
+                           locator=reading.locator, settle=settle, hints=hints))
+    return out
+
+
+def _wallet(rule, settle, group, balance, wallet, reading) -> tuple:
+    """(the cross wallet of ``settle`` or None, its place, hints for what is missing)."""
+    given = wallet.get(settle)
+    reading_spec = rule.ccxt.balance.get("walletBalance")
+    if given is not None and balance is not None:
+        reading.error("MV614", f"the {settle} cross wallet is given twice: walletBalance and a balance dump",
+                      Place(("positions", "walletBalance")), "give one of them")
+        return None, Place(), {}
+    if given is not None:
+        return given, Place(("positions", "walletBalance")), {}
+    how = "give --balance FILE (a fetch_balance() dump) or an export object {\"positions\": [...], " \
+          "\"walletBalance\": ...}"
+    if balance is None:
+        return None, Place(("positions",)), {"walletBalance": f"the {settle} cross wallet is not in a "
+                                                              f"fetch_positions() dump: {how}"}
+    formula = reading_spec.formula("cross", settle) if reading_spec else None
+    if formula is None:
+        return None, Place(("balance",)), {"walletBalance": f"rule {rule.id} does not say where a fetch_balance() "
+                                                            f"dump has the {settle} cross wallet: give walletBalance"}
+    text, expr = formula
+    values, places = {}, {}
+    for name in sorted(fields_of(expr)):
+        spec = rule.ccxt.balance_inputs[name]
+        if spec.sum_of is not None:
+            parts = [r.numbers.get(spec.sum_of) for r in group]
+            if None not in parts:
+                values[name] = sum(parts, Fraction(0))
+            continue
+        raw, found = spec.path.resolve(balance, settle)
+        places[name] = Place(("balance", *found))
+        try:
+            value = number(raw) if not isinstance(raw, (dict, list)) else _raise(raw)
+        except ValueError:
+            reading.error("MV602", f"{spec.path.text} is {raw!r}, not a number", places[name])
+            continue
+        if value is not None:
+            values[name] = value
+    value = evaluate_reading(expr, values)
+    place = places[next(iter(places))] if len(places) == 1 else Place(("balance",))
+    if value is None:
+        absent = sorted(n for n in fields_of(expr) if n not in values)
+        return None, place, {"walletBalance": f"the balance dump has no {settle} cross wallet: the rule reads it as "
+                                              f"{text} and {', '.join(absent)} is absent"}
+    return value, place, {}

@@ -1,0 +1,135 @@
+"""The rule's ``ccxt:`` section -> :class:`~verifier.model.ccxt_mapping.CcxtMapping`, with the checks the schema
+cannot make: paths are well formed, formulas use only ccxt's unified numeric fields and the section's inputs, the
+fields filled are snapshot fields the rule reads, and every ``source`` is listed.
+
+Formulas are parsed by the rule's formula language (never evaluated as code); their names are dimensionless here:
+units are checked where the rule's symbols read the snapshot fields.
+
+>>> from verifier.read._yaml import read_file
+>>> from verifier.read.rule.build import build_rule
+>>> rule, _ = build_rule(read_file("rules/hyperliquid/perpetual.yaml"))
+>>> reading = rule.ccxt.position["markPrice"]
+>>> reading.describe("cross"), reading.source
+('positionValue / abs(szi)', 'ccxt-hyperliquid-positions')
+"""
+
+from __future__ import annotations
+
+import sympy
+
+from verifier.errors import FormulaError
+from verifier.formula import DIMENSIONLESS, Term, parse_formula
+from verifier.model.ccxt_mapping import (BALANCE_TARGETS, CCXT_POSITION_NUMBERS, MARGIN_MODES, TARGET_FIELDS,
+                                         CcxtMapping, FieldPath, Input, PathSyntaxError, Reading, SideCheck)
+from verifier.read.rule.context import RuleContext
+
+
+def read_ccxt(ctx: RuleContext, data: dict) -> CcxtMapping | None:
+    """The mapping of the rule's ``ccxt:`` section (None when the rule has none)."""
+    section = data.get("ccxt")
+    if section is None:
+        return None
+    where = ("ccxt",)
+    inputs = _inputs(ctx, section.get("inputs", {}), where + ("inputs",), balance=False, known=CCXT_POSITION_NUMBERS)
+    env = _env(CCXT_POSITION_NUMBERS, inputs)
+    position = {name: _reading(ctx, name, raw, env, where + ("position", name), TARGET_FIELDS)
+                for name, raw in section["position"].items()}
+    balance = section.get("balance", {})
+    balance_inputs = _inputs(ctx, balance.get("inputs", {}), where + ("balance", "inputs"), balance=True,
+                             known=(*CCXT_POSITION_NUMBERS, *inputs))
+    balance_env = _env((), balance_inputs)
+    balance_readings = {name: _reading(ctx, name, raw, balance_env, where + ("balance", name), BALANCE_TARGETS)
+                        for name, raw in balance.items() if name != "inputs"}
+    reported = None
+    if "liquidation_price" in section:
+        raw = section["liquidation_price"]
+        ctx.check_source(raw["source"], where + ("liquidation_price", "source"))
+        path = _path(ctx, raw["path"], where + ("liquidation_price", "path"))
+        reported = Input("liquidation_price", path, None, _words(raw["meaning"]), raw["source"]) if path else None
+    missing = section.get("margin_mode")
+    if missing is not None:
+        ctx.check_source(missing["source"], where + ("margin_mode", "source"))
+    return CcxtMapping(
+        exchanges=tuple(section["exchanges"]), inputs=inputs,
+        position={k: v for k, v in position.items() if v is not None},
+        side_checks=tuple(c for c in (_side(ctx, raw, where + ("side", i)) for i, raw in
+                                      enumerate(section.get("side", []))) if c is not None),
+        reported=reported, balance_inputs=balance_inputs,
+        balance={k: v for k, v in balance_readings.items() if v is not None},
+        margin_mode_missing=_words(missing["missing"]) if missing else None, note=_words(section.get("note")))
+
+
+def _words(text):
+    return " ".join(str(text).split()) if text is not None else None
+
+
+def _env(names, inputs) -> dict:
+    return {name: Term(sympy.Symbol(name), DIMENSIONLESS) for name in (*names, *inputs)}
+
+
+def _path(ctx, text, where) -> FieldPath | None:
+    try:
+        return FieldPath.parse(text)
+    except PathSyntaxError as exc:
+        ctx.error("MV490", str(exc), where, hint="write keys joined by '.', an index as [0], a matching list element "
+                                                 "as [key=value] ({settle} stands for the settlement currency)")
+        return None
+
+
+def _inputs(ctx, raw: dict, where, balance: bool, known) -> dict:
+    out = {}
+    for name, item in raw.items():
+        ctx.check_source(item["source"], where + (name, "source"))
+        if name in CCXT_POSITION_NUMBERS and not balance:
+            ctx.error("MV491", f"input {name!r} has the name of ccxt's unified field", where + (name,), at_key=True,
+                      hint="the unified field can be used as it is; give the raw value another name")
+            continue
+        if "sum" in item:
+            if not balance:
+                ctx.error("MV491", "only a balance input can be a sum over positions", where + (name, "sum"))
+                continue
+            if item["sum"] not in known:
+                ctx.error("MV491", f"cannot sum {item['sum']!r}: it is neither a unified Position field nor a "
+                                   "position input", where + (name, "sum"), hint=ctx.suggest(item["sum"], known))
+                continue
+            out[name] = Input(name, None, item["sum"], _words(item["meaning"]), item["source"])
+            continue
+        path = _path(ctx, item["path"], where + (name, "path"))
+        if path is not None:
+            out[name] = Input(name, path, None, _words(item["meaning"]), item["source"])
+    return out
+
+
+def _reading(ctx, name, raw, env, where, targets) -> Reading | None:
+    ctx.check_source(raw["source"], where + ("source",))
+    if name not in targets:
+        ctx.error("MV491", f"{name!r} is not a snapshot field a ccxt export can fill", where, at_key=True,
+                  hint=ctx.suggest(name, targets) or "fields: " + ", ".join(targets))
+        return None
+    formulas = {}
+    for key in ("read", *MARGIN_MODES):
+        if key not in raw:
+            continue
+        try:
+            formula = parse_formula(raw[key], env, what=f"reading of {name}")
+        except FormulaError as exc:
+            ctx.formula_error(exc, where + (key,))
+            continue
+        formulas["*" if key == "read" else key] = (raw[key], formula.expr)
+    if not formulas:
+        return None
+    return Reading(name, formulas, tuple(raw.get("settle", ())), raw["source"], _words(raw.get("note")))
+
+
+def _side(ctx, raw, where) -> SideCheck | None:
+    ctx.check_source(raw["source"], where + ("source",))
+    signed = "signed" in raw
+    path = _path(ctx, raw["signed"] if signed else raw["path"], where + ("signed" if signed else "path",))
+    when = None
+    if "when" in raw:
+        when_path = _path(ctx, raw["when"]["path"], where + ("when", "path"))
+        when = (when_path, raw["when"]["equals"]) if when_path else None
+    if path is None:
+        return None
+    return SideCheck(path, signed, tuple(raw.get("long", ())), tuple(raw.get("short", ())),
+                     tuple(raw.get("neither", ())), when, raw["source"])

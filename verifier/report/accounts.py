@@ -1,0 +1,155 @@
+"""The ``evaluate`` report of a file of several margin pools (a ccxt export): a table per position with the
+exchange's own liquidation price beside ours, then a line per pool.
+
+Every number comes from :mod:`verifier.report.numbers`; nothing says ``None``: a value that does not exist is
+``-`` in text and null in JSON, with the reason beside it (``liquidationPriceReason``, the exchange's raw value).
+
+>>> from fractions import Fraction as F
+>>> percent_text(F(-1, 8))
+'-12.50%'
+>>> ratio_text(None), ratio_text(F(1, 3))
+('-', '~0.333333333333')
+"""
+
+from __future__ import annotations
+
+import json
+
+from verifier.report.diagnostics import json_text
+from verifier.report.evaluate import position_data, price_text
+from verifier.report.numbers import approx_text, decimal_text, fixed_text
+
+FORMATS = ("text", "json")
+
+
+def percent_text(value) -> str:
+    return "-" if value is None else fixed_text(value * 100, 2) + "%"
+
+
+def ratio_text(value) -> str:
+    return "-" if value is None else approx_text(value)
+
+
+def _bracket(position) -> str | None:
+    if not position.bracket:
+        return None
+    parts = ", ".join(f"{name} {decimal_text(value)}" for name, value in position.bracket)
+    tier = f"tier {position.tier}: " if position.tier is not None else ""
+    return f"{tier}{parts} ({position.bracket_source})"
+
+
+def _reconciliation(check) -> dict | None:
+    if check is None:
+        return None
+    return {"exchange": decimal_text(check.theirs), "exchangeRaw": check.raw, "field": check.field,
+            "difference": decimal_text(check.difference), "ticks": decimal_text(check.ticks, 12),
+            "relative": decimal_text(check.relative, 12), "verdict": check.verdict, "why": check.why}
+
+
+def account_position_data(evaluation, position, check) -> dict:
+    data = position_data(evaluation.display, position)
+    data.update({"index": position.index, "marginMode": position.margin_mode, "settle": position.settle,
+                 "ruleMode": position.mode, "markPrice": decimal_text(position.mark_price),
+                 "bracket": _bracket(position), "distance": decimal_text(position.distance, 12),
+                 "marginRatio": decimal_text(position.margin_ratio, 12), "status": position.status,
+                 "reconciliation": _reconciliation(check)})
+    return data
+
+
+def set_data(evaluations, checks, skipped=()) -> dict:
+    """JSON: one object per pool, the positions in the file's order inside each, and the skipped ones."""
+    pools = []
+    for evaluation in evaluations:
+        pools.append({"marginMode": evaluation.margin_mode, "settle": evaluation.settle, "mode": evaluation.mode,
+                      "walletBalance": decimal_text(evaluation.wallet_balance),
+                      "marginRatio": decimal_text(evaluation.margin_ratio, 12),
+                      "marginLevel": decimal_text(evaluation.margin_level, 12),
+                      "marginRatioReason": evaluation.ratio_reason, "status": evaluation.status,
+                      "positions": [account_position_data(evaluation, p, checks.get(id(p)))
+                                    for p in evaluation.positions]})
+    verdicts: dict = {}
+    for check in checks.values():
+        if check is not None:
+            verdicts[check.verdict] = verdicts.get(check.verdict, 0) + 1
+    return {"accounts": pools, "skipped": [{"index": i, "symbol": s, "why": w} for i, s, w in skipped],
+            "reconciliation": verdicts}
+
+
+def _shown_price(display, price) -> str:
+    """At the market's tick as the rule rounds it; without a tick, to 8 places (``~`` when rounded: the exact
+    value is in the next column)."""
+    if price is None:
+        return "none"
+    return price_text(display, price) if display.price_tick is not None else approx_text(price, 8)
+
+
+def set_text(evaluations, checks, skipped=()) -> str:
+    """A table of every position (file order), then one line per pool."""
+    rows = [("#", "market", "side", "mode", "bracket", "maint. margin", "liq. price", "exact", "distance",
+             "exchange", "diff (ticks)", "diff (rel.)", "verdict")]
+    reasons = []
+    entries = sorted(((p.index if p.index is not None else n, e, p) for e in evaluations
+                      for n, p in enumerate(e.positions)), key=lambda t: t[0])
+    for index, evaluation, p in entries:
+        check = checks.get(id(p))
+        shown = p.display if p.display.price_tick is not None else evaluation.display
+        mode = p.margin_mode + (f" {p.settle}" if p.settle else "")
+        exchange = "-" if check is None else (decimal_text(check.theirs) if check.theirs is not None
+                                              else f"none ({json.dumps(check.raw)})")
+        rows.append((str(index), p.symbol, p.side, mode, _bracket(p) or "-",
+                     decimal_text(p.maintenance_margin) or "-", _shown_price(shown, p.liquidation_price),
+                     "-" if p.liquidation_price is None else approx_text(p.liquidation_price, 18),
+                     percent_text(p.distance), exchange,
+                     "-" if check is None or check.ticks is None else approx_text(check.ticks, 12),
+                     "-" if check is None or check.relative is None else approx_text(check.relative, 9),
+                     "-" if check is None else check.verdict))
+        if p.liquidation_price is None:
+            reasons.append(f"#{index} {p.symbol}: no liquidation price: {p.reason}")
+        if check is not None and check.why:
+            reasons.append(f"#{index} {p.symbol}: {check.verdict}: {check.why}")
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(width) for cell, width in zip(row, widths)).rstrip() for row in rows]
+    lines += reasons
+    for evaluation in evaluations:
+        lines.append(_pool_line(evaluation))
+    lines += [f"skipped #{i} {s}: {w}" for i, s, w in skipped]
+    return "\n".join(lines) + "\n"
+
+
+def _pool_line(evaluation) -> str:
+    if evaluation.margin_mode == "cross" and evaluation.ratio_reason:
+        return (f"cross {evaluation.settle or ''} pool ({evaluation.mode}): wallet "
+                f"{decimal_text(evaluation.wallet_balance) or '-'}, no margin ratio: {evaluation.ratio_reason}; "
+                f"status {evaluation.status}")
+    if evaluation.margin_mode == "isolated" and evaluation.ratio_reason:
+        return f"isolated positions ({evaluation.mode}): no margin ratio: {evaluation.ratio_reason}; status " \
+               f"{evaluation.status}"
+    if evaluation.margin_mode == "cross":
+        ratio = (f"margin level {ratio_text(evaluation.margin_level)}" if evaluation.margin_level is not None
+                 else f"margin ratio {ratio_text(evaluation.margin_ratio)}")
+        return (f"cross {evaluation.settle or ''} pool ({evaluation.mode}): wallet "
+                f"{decimal_text(evaluation.wallet_balance) or '-'}, {ratio}; status {evaluation.status}")
+    ratios = ", ".join(f"{p.symbol} {ratio_text(p.margin_ratio)}" for p in evaluation.positions)
+    return f"isolated positions ({evaluation.mode}): margin ratio {ratios}; status {evaluation.status}"
+
+
+def render_set(evaluations, checks, skipped=(), fmt: str = "text") -> str:
+    if fmt == "json":
+        return json_text(set_data(evaluations, checks, skipped))
+    return set_text(evaluations, checks, skipped)
+
+
+def line_record(number: int, evaluations=None, checks=None, skipped=(), error=None) -> str:
+    """One output line of a JSON-lines run: the account of input line ``number``, or the problems that stopped it.
+
+    >>> line_record(3, error=[])
+    '{"line": 3, "errors": []}\\n'
+    """
+    if error is not None:
+        return json.dumps({"line": number, "errors": [d.to_json() for d in error]}, ensure_ascii=False) + "\n"
+    return json.dumps({"line": number, **set_data(evaluations, checks, skipped)}, ensure_ascii=False) + "\n"
+
+
+def progress_text(done: int, failed: int) -> str:
+    """The progress line a terminal shows while a JSON-lines file is evaluated (rewritten in place)."""
+    return f"\r{done} accounts evaluated, {failed} with problems"
