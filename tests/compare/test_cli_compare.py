@@ -162,3 +162,23 @@ def test_the_cli_offers_exactly_the_formats_the_reporter_renders():
     from verifier.cli.compare import FORMATS as offered
     from verifier.report.compare import FORMATS as rendered
     assert tuple(offered) == tuple(rendered)
+
+
+def test_a_mixed_ccxt_export_is_compared_as_evaluate_reads_it():
+    # Recorded Hyperliquid responses (tests/fixtures/ccxt_exports/README.md): a cross SOL short + ETH long, and an
+    # isolated HYPE short held on its own margin (its allocation comes from the export: rawUsd + szi x entry).
+    fixtures = ROOT / "tests" / "fixtures" / "ccxt_exports"
+    done = subprocess.run([sys.executable, "-m", "verifier", "compare", "hyperliquid/perpetual",
+                           str(fixtures / "hyperliquid-cross-2024-10-10.json"),
+                           str(fixtures / "hyperliquid-isolated-hype-2025-10-30.json"),
+                           "--date", "2026-11-28", "--shock", "+10%", "--format", "json"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout)
+    hype = next(p for p in report["positions"] if p["symbol"] == "HYPE/USDC:USDC")
+    assert hype["marginMode"] == "isolated" and hype["isolated"]["allocatedFrom"] == "account"
+    # the exchange's own price for this position is 50.2724802381: held isolated, ours is the same to 1e-10
+    assert abs(F(hype["isolated"]["liquidationPriceExact"]) - F("50.2724802381")) < F(1, 10**9)
+    assert hype["isolated"]["maxLoss"] == hype["isolated"]["allocated"]
+    assert set(hype["cross"]["liquidatedWith"]) == {"SOL/USDC:USDC", "ETH/USDC:USDC", "HYPE/USDC:USDC"}
+    assert report["crossCheck"]["agrees"] and not report["crossCheck"]["disagreements"]

@@ -2,7 +2,7 @@
 the same positions in cross and in isolated margin, side by side, with shocks run by the reference simulator.
 
 Parse -> read (rule, accounts, price paths) -> compare -> report.  The accounts are read by the same entry point
-as ``evaluate`` (:func:`verifier.read.account.read_account`): whatever it reads, compare compares.  Exit 1 when
+as ``evaluate`` (:func:`verifier.read.positions_file.read_positions`: our snapshot or a ccxt export): whatever it reads, compare compares.  Exit 1 when
 the simulator and the liquidation prices disagree (a bug to report).
 """
 
@@ -28,8 +28,11 @@ def add_parser(sub) -> None:
                                         "cross-checked against the liquidation prices).")
     parser.add_argument("rule", metavar="RULE", help="a rule file or a rule id such as binance/usdm-perpetual")
     parser.add_argument("accounts", metavar="ACCOUNT", nargs="+",
-                        help="account snapshot file(s) of one user (a cross one and an isolated one make a mixed "
-                             "account)")
+                        help="a ccxt fetch_positions() dump as it is (or {positions, balance}), or account snapshot "
+                             "file(s) of one user (a cross one and an isolated one make a mixed account)")
+    parser.add_argument("--balance", metavar="FILE", help="a ccxt fetch_balance() dump: the cross wallet")
+    parser.add_argument("--margin-mode", choices=("cross", "isolated"),
+                        help="the margin mode of ccxt positions that state none (Bybit's are null)")
     parser.add_argument("--allocate", action="append", default=[], metavar="A",
                         help="isolated margin of positions held in cross: initial (the initial margin at the "
                              "position's leverage; the default), an amount (1000) or a share of the cross wallet "
@@ -55,8 +58,9 @@ def comparison(args, chart: bool = False):
     the output, shared with the site's pages (:mod:`verifier.docs.compare_examples`) so that they cannot differ."""
     from verifier.cli.arguments import parse_date
     from verifier.compare import compare
+    from verifier.errors import UsageError
     from verifier.read import load_rule
-    from verifier.read.account import read_account
+    from verifier.read.positions_file import read_positions
     from verifier.read.whatif import parse_allocations, parse_shocks, read_price_path
 
     date = parse_date(args.date)
@@ -64,7 +68,12 @@ def comparison(args, chart: bool = False):
     shocks = tuple(s for text in args.shock for s in parse_shocks(text))
     shocks += tuple(read_price_path(path) for path in args.path)
     rule = load_rule(args.rule)
-    accounts = [read_account(path) for path in args.accounts]  # the read boundary: evaluate's reader, unchanged
+    if args.balance is not None and len(args.accounts) != 1:
+        raise UsageError("--balance goes with one ACCOUNT file (a ccxt export); give the others' wallets in them")
+    # the read boundary: evaluate's reader, so a ccxt export (its pools: cross per settlement currency, each isolated
+    # position on its own) is compared as it is evaluated
+    accounts = [account for path in args.accounts
+                for account in read_positions(rule, path, args.balance, args.margin_mode).accounts]
     return rule, compare(rule, accounts, allocations=allocations, shocks=shocks, date=date,
                          today=datetime.date.today(), chart=chart)
 

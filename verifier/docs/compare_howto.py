@@ -27,7 +27,11 @@ def compare_howto_page(root: Path) -> Page:
         "the most you can lose, and in cross which positions go together. With `--shock` it also moves the markets "
         "and says what each mode would lose, computed by the reference simulator and checked against the "
         "liquidation prices.", "",
-        "## 1. Write down your account", "",
+        "## 1. Your account: a ccxt export, or a snapshot", "",
+        "The simplest is what ccxt gives you: `json.dump(exchange.fetch_positions(), f)`, compared as it is, each "
+        "position in the margin mode it is held in (cross positions share their settlement currency's wallet, "
+        "given by `--balance` with a `fetch_balance()` dump; isolated ones bring their own margin), read as "
+        "[Check my positions](check-my-positions.md) explains. Or write it down:", "",
         f"An account snapshot in the [account format]({rel(p, ACCOUNT_FORMAT)}) (ccxt field names). In cross, give "
         "`walletBalance` (the cross wallet); in isolated, each position's `collateral` (and `walletBalance`: what "
         "is outside the positions). Positions you hold in cross need their `leverage` for the default isolated "
