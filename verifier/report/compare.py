@@ -116,9 +116,9 @@ def position_rows(comparison) -> tuple[list, list]:
         how = {"account": "as held", "initial": f"initial at {decimal_text(allocated.value)}x",
                "amount": "--allocate", "percent": f"{percent_text(allocated.value)} of wallet"}[allocated.how]
         rows.append([h.label, h.given_mode, decimal_text(h.mark),
-                     price_text(cross.display, cross.liquidation_price) or f"none ({cross.reason})",
+                     price_text(cross.display, cross.liquidation_price) or "none",
                      percent_text(cross.distance) or "-",
-                     price_text(isolated.display, isolated.liquidation_price) or f"none ({isolated.reason})",
+                     price_text(isolated.display, isolated.liquidation_price) or "none",
                      percent_text(isolated.distance) or "-", f"{grouped_text(allocated.amount, 2)} ({how})"])
     return header, rows
 
@@ -142,6 +142,11 @@ def shock_rows(comparison) -> tuple[list, list]:
 
 def _summary(comparison) -> list:
     lines = []
+    for h in comparison.book.holdings:  # why a price is none, below the table (it would widen every row)
+        for mode in MODES:
+            closed = getattr(comparison.closed, mode)[h.index]
+            if closed.liquidation_price is None:
+                lines.append(f"{h.label}: no {mode} liquidation price: {closed.reason}")
     for w in comparison.wallets.values():
         source = {"cross": "the cross snapshot's walletBalance", "isolated": "walletBalance outside the isolated "
                   "positions + their collateral", None: "the isolated positions' collateral"}[w.given_from]
