@@ -20,11 +20,12 @@ from verifier.model.evaluate import EvaluationError, evaluate, holds
 from verifier.model.numbers import approx_text
 from verifier.read import check_file as read_file_checked
 from verifier.read import expand_paths
+from verifier.verify.findings import Findings
 from verifier.verify.scenarios import binding_problems
 
 
 @dataclass
-class CheckReport:
+class CheckReport(Findings):
     """What checking one file found.
 
     ``invalid``: the input is wrong (exit 2); ``findings``: what the examples and proofs found, in the order found
@@ -40,24 +41,6 @@ class CheckReport:
     examples_pending: int = 0
     published_proved: int = 0
     published_total: int = 0
-
-    @property
-    def failures(self) -> list:
-        return [d for d in self.findings if d.severity == "error"]
-
-    @property
-    def warnings(self) -> list:
-        return [d for d in self.invalid + self.findings if d.severity == "warning"]
-
-    @property
-    def diagnostics(self) -> list:
-        """Everything, in the order a reader wants it: invalid input first, then the findings."""
-        return self.invalid + self.findings
-
-    @property
-    def ok(self) -> bool:
-        """No errors (warnings, e.g. an undecided proof, do not make a file fail)."""
-        return not any(d.severity == "error" for d in self.diagnostics)
 
 
 def check_file(path, *, proofs: bool = True) -> CheckReport:

@@ -29,6 +29,7 @@ from pathlib import Path
 
 from verifier import __version__
 from verifier.errors import Diagnostic
+from verifier.verify.findings import Findings
 from verifier.read.paths import expand_paths
 
 CACHE_FORMAT = 1
@@ -52,7 +53,7 @@ class RuleRef:
 
 
 @dataclass
-class CachedReport:
+class CachedReport(Findings):
     """A :class:`~verifier.verify.check.CheckReport` read back from the cache (the same fields and properties)."""
 
     file: str
@@ -64,22 +65,6 @@ class CachedReport:
     examples_pending: int = 0
     published_proved: int = 0
     published_total: int = 0
-
-    @property
-    def failures(self) -> list:
-        return [d for d in self.findings if d.severity == "error"]
-
-    @property
-    def warnings(self) -> list:
-        return [d for d in self.invalid + self.findings if d.severity == "warning"]
-
-    @property
-    def diagnostics(self) -> list:
-        return self.invalid + self.findings
-
-    @property
-    def ok(self) -> bool:
-        return not any(d.severity == "error" for d in self.diagnostics)
 
 
 def check_paths_cached(paths) -> tuple[list, list[Diagnostic]]:
