@@ -2,8 +2,9 @@
 
 It turns one user's accounts (one snapshot, or several: a cross one and an isolated one make a mixed account)
 into a :class:`Book` of holdings and funds per settlement currency, and builds the model Accounts the derive stage
-prices (:meth:`Book.view`).  When the Account model gives each position its own margin mode (ccxt exports of mixed
-accounts), :func:`margin_mode_of` and the wallet reading of :func:`book_of` are what change.
+prices (:meth:`Book.view`).  A ccxt export of a mixed account arrives already split into pools by the read stage
+(:func:`verifier.read.positions_file.read_positions`: one Account per cross settlement currency, one per isolated
+position), so a position's margin mode is its Account's.
 
 How the funds are read (the output says it too):
 
@@ -38,7 +39,7 @@ _TAG = "compare-account"  # marks a Place wrapped with the index of the account 
 
 
 def margin_mode_of(account, position) -> str:
-    """The margin mode the account holds ``position`` in (today: the account's; a mixed export: the position's)."""
+    """The margin mode the account holds ``position`` in: its pool's (the read stage splits mixed exports)."""
     return account.margin_mode
 
 
