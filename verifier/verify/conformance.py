@@ -63,13 +63,14 @@ def run_case(rule, case) -> CaseResult:
     return CaseResult(case, tuple(checks))
 
 
-def run_conformance(report) -> None:
-    """Run every case of ``report.rule`` into ``report`` (a :class:`~verifier.verify.check.CheckReport`)."""
+def run_conformance(report, cases=None) -> None:
+    """Run every case of ``report.rule`` (or ``cases``) into ``report`` (a
+    :class:`~verifier.verify.check.CheckReport`)."""
     conformance = report.rule.conformance
-    if conformance is None:
-        return
+    if cases is None:
+        cases = conformance.cases if conformance is not None else ()
     document = report.rule.document
-    for case in conformance.cases:
+    for case in cases:
         where = ("conformance", "cases", case.index)
         try:
             result = run_case(report.rule, case)
@@ -102,7 +103,7 @@ def disagreement_text(result: CaseResult) -> str:
         theirs = approx_text(check.theirs, 15) if check.theirs is not None else f"none ({check.raw!r})"
         text = f"{position.symbol} {position.side}: ours {ours}, the exchange's {theirs}"
         if check.difference is not None:
-            text += f", difference {approx_text(check.difference, 6)}"
+            text += f", difference {approx_text(check.difference, 12)}"
         parts.append(f"{text} ({check.why}; allowed: {result.case.tolerance.describe()})")
     return "; ".join(parts)
 
