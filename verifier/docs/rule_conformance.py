@@ -56,7 +56,8 @@ def _rows(rule, case) -> list:
         theirs = esc(check.raw) if check.theirs is not None else "none" + (
             f" (<code>{esc(repr(check.raw))}</code>)" if check.raw is not None else " (null)")
         ours = esc(approx_text(check.ours, 13)) if check.ours is not None else esc(number(None))
-        rows.append([name, esc(f"{position.symbol} {position.side}, {position.margin_mode}"), when, ours, theirs, _difference(check), tolerance,
+        held = esc(f"{position.symbol} {position.side}, {position.margin_mode}")
+        rows.append([name, held, when, ours, theirs, _difference(check), tolerance,
                      passed_mark(check.verdict in AGREEING), source])
     return rows
 

@@ -1,12 +1,11 @@
 """pytest plugin: ``pytest rules/`` collects each rule file as test items.
 
 Items per rule file: ``check`` (schema, formulas, units, tiers), one per worked example, one per conformance
-case (a recorded exchange response), ``published_proofs``,
-and one per applicable property and mode.  Only *rule files* are collected: a ``.yaml``/``.yml``/``.json`` file
-with the top-level keys ``format:`` and ``rule:``, or our schema modeline (``# yaml-language-server:
-$schema=.../rule.schema.json``), under a folder named ``rules`` (or passed explicitly on the command line).  So
-another project's ``rules/alerts.yaml`` (Prometheus, say) is left alone, and this project's own suite
-(``pytest tests verifier``) is undisturbed.
+case (a recorded exchange response), ``published_proofs``, and one per applicable property and mode.  Only *rule
+files* are collected: a ``.yaml``/``.yml``/``.json`` file with the top-level keys ``format:`` and ``rule:``, or our
+schema modeline (``# yaml-language-server: $schema=.../rule.schema.json``), under a folder named ``rules`` (or
+passed explicitly on the command line).  So another project's ``rules/alerts.yaml`` (Prometheus, say) is left
+alone, and this project's own suite (``pytest tests verifier``) is undisturbed.
 The Hypothesis profile comes from ``--mv-profile`` (default: $HYPOTHESIS_PROFILE, else ci).
 JUnit XML comes from pytest's own ``--junitxml``.
 """
