@@ -207,3 +207,15 @@ def test_rule_page_lists_its_markets_with_their_dates_and_letter_pages(rule):
     btc = pages["rules/binance/usdm-perpetual/markets/B.md"].split("## BTC/USDT:USDT", 1)[1].split("\n## ", 1)[0]
     assert "<td>0.1</td>" in btc and "effective 2025-10-17" in btc  # its tick, dated
     assert btc.count("<details>") == 10 and "Older tier table, effective 2024-05-30, seen 2024-10-03" in btc  # folded
+
+
+def test_rule_page_shows_each_conformance_case_with_both_prices(options, build_errors):
+    # rules/okx/inverse-swap.yaml: OKX's recorded BTC-USD-SWAP isolated long (ccxt static tests @ 02140ad0)
+    md = rule_page(load_rule("okx/inverse-swap"), options).markdown
+    section = md[md.index("## Recorded exchange responses"):]
+    assert "~69536.5125000013838" in section and "<td>69536.6125000014</td>" in section
+    assert "~-0.100000000016" in section and "2 ticks" in section and "✅ pass" in section
+    assert '!!! warning "Known disagreement"' in section and "Recorded, not tuned away." in section
+    bybit = rule_page(load_rule("bybit/linear-perpetual"), options).markdown
+    assert "liqPrice" in bybit[bybit.index("## Recorded exchange responses"):]
+    assert build_errors() == []

@@ -1,6 +1,6 @@
 """The page of one rule, following the rule file top to bottom: sources, symbols, parameters, definitions, margin
 modes (:mod:`verifier.docs.rule_modes`), tier tables, the markets covered (:mod:`verifier.docs.markets_page`), worked
-examples, the leverage chart, verification, the file.
+examples, the recorded exchange responses (:mod:`verifier.docs.rule_conformance`), the leverage chart, verification, the file.
 
 Nothing here knows an exchange: every number and formula comes from the rule file.
 """
@@ -12,6 +12,7 @@ from verifier.docs.layout import Options, Page, chart_position, rule_page_path, 
 from verifier.docs.markets_page import markets_section, tier_layout_lines
 from verifier.docs.markup import (STATUS, anchor, esc, html_table, math_html, number, passed_mark, rel,
                                   source_link)
+from verifier.docs.rule_conformance import conformance_section
 from verifier.docs.rule_modes import modes_section, symbols_table
 
 
@@ -21,6 +22,7 @@ def rule_page(rule, options: Options) -> Page:
     chart_lines, svg = leverage_section(rule, options, path, chart_path)
     lines = (_header(rule, options, path) + _sources(rule) + _symbols_and_parameters(rule)
              + modes_section(rule) + _tiers(rule, options, path) + markets_section(rule, path) + _examples(rule)
+             + conformance_section(rule)
              + chart_lines
              + verification_section(rule) + _rule_file(rule, options, path))
     return Page(path, "\n".join(lines), {chart_path: svg} if svg is not None else {})

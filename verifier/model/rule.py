@@ -223,6 +223,7 @@ class Rule:
     stale_after_days: int = 30  # evaluate warns about market data last seen longer ago than this
     ccxt: object = None  # verifier.model.ccxt_mapping.CcxtMapping: how ccxt exports feed it (None: it reads none)
     derivation_hash: str = ""  # hash of what derivations read (no examples, prose, market data); "" = content_hash
+    conformance: object = None  # verifier.model.conformance.Conformance: recorded exchange responses (None: no section)
 
     @property
     def derivation_key(self) -> str:

@@ -18,7 +18,8 @@ from verifier.read._schema import schema_diagnostics
 from verifier.read.catalog import check_catalog_file
 from verifier.read._yaml import Document, DocumentError, read_file
 from verifier.read.kinds import kind_of
-from verifier.read.paths import RULE_SUFFIXES, expand_paths, is_catalog_file, rule_files, rules_root
+from verifier.read.paths import (RULE_SUFFIXES, expand_paths, is_catalog_file, is_conformance_file, rule_files,
+                                 rules_root)
 from verifier.read.roots import group_repeats, misspelt_declarations
 
 
@@ -34,7 +35,7 @@ def resolve_rule_path(rule: str | os.PathLike) -> Path:
             if candidate.is_file():
                 return candidate
     ids = sorted(str(p.relative_to(rules_root()).with_suffix("")) for p in rule_files(rules_root())
-                 if not is_catalog_file(p))
+                 if not is_catalog_file(p) and not is_conformance_file(p))
     close = difflib.get_close_matches(text, ids, n=1, cutoff=0.8)
     hint = f"did you mean {close[0]!r}?" if close else f"known rule ids: {', '.join(ids)}" if ids else None
     raise SpecError(f"no rule file or rule id {text!r}", [Diagnostic(
@@ -109,6 +110,8 @@ def check_file(path: str | os.PathLike) -> CheckResult:
         doc = read_file(path)
     except DocumentError as exc:
         return CheckResult(name, "unknown", exc.diagnostics)
+    if is_conformance_file(path):  # a recorded export: the rule whose case names it reads and judges it
+        return CheckResult(name, "conformance", [])
     kind = file_kind(doc)
     if isinstance(doc.data, dict) and kind_of(doc.data) == "account":
         return CheckResult(name, "account", _account_problems(doc))

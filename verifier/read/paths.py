@@ -47,12 +47,28 @@ def is_catalog_file(path) -> bool:
     return path.suffix == ".json" and path.name.startswith("markets") and (path.parent / CATALOG_HEADER).is_file()
 
 
+CONFORMANCE_FOLDER = "conformance"
+"""A rule's recorded exchange responses (its ``conformance:`` cases) are JSON files in a folder of this name."""
+
+
+def is_conformance_file(path) -> bool:
+    """Whether ``path`` is a recorded export a rule's conformance case reads (data, not a rule).
+
+    >>> is_conformance_file("rules/okx/conformance/okx-inverse-isolated-2026-01-20.json")
+    True
+    """
+    path = Path(path)
+    return path.suffix == ".json" and path.parent.name == CONFORMANCE_FOLDER
+
+
 def rule_files(root: Path) -> list[Path]:
-    """Every .yaml/.yml/.json file under ``root`` (hidden folders skipped), in path order."""
+    """Every .yaml/.yml/.json file under ``root`` (hidden folders and recorded exports skipped: a rule's check
+    reads those), in path order."""
     if not root.is_dir():
         return []
     return sorted(p for p in root.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file()
-                  and not any(part.startswith(".") for part in p.relative_to(root).parts))
+                  and not any(part.startswith(".") for part in p.relative_to(root).parts)
+                  and not is_conformance_file(p))
 
 
 def expand_paths(paths) -> tuple[list[Path], list[Diagnostic]]:

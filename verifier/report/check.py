@@ -16,7 +16,8 @@ from __future__ import annotations
 from verifier.report.diagnostics import github_annotation
 
 LABELS = {"rule": "rule", "catalog": "catalog header", "markets": "catalog shard", "scenario": "scenario",
-          "account": "account snapshot", "other": "file of another kind", "unknown": "unreadable file"}
+          "account": "account snapshot",
+          "conformance": "recorded export", "other": "file of another kind", "unknown": "unreadable file"}
 
 
 def diagnostics(reports, problems) -> list:
@@ -57,6 +58,10 @@ def render_summary(reports, problems) -> str:
         line += f", {pending} awaiting the derive stage"
     line += (f"; {sum(r.published_proved for r in reports)} of {sum(r.published_total for r in reports)} "
              "published formulas proved")
+    cases = sum(getattr(r, "conformance_checked", 0) for r in reports)
+    if cases:
+        agreed = sum(r.conformance_agreed for r in reports)
+        line += f"; {agreed} of {_plural(cases, 'conformance case')} agree"
     return line + "\n"
 
 
@@ -67,6 +72,8 @@ def render_json(reports, problems) -> dict:
         "files": [{"file": r.file, "kind": r.kind, "ok": r.ok, "rule": getattr(r.rule, "id", None),
                    "examples": {"checked": r.examples_checked, "pending": r.examples_pending},
                    "published": {"proved": r.published_proved, "total": r.published_total},
+                   "conformance": {"checked": getattr(r, "conformance_checked", 0),
+                                   "agreed": getattr(r, "conformance_agreed", 0)},
                    "diagnostics": [d.to_json() for d in r.diagnostics]} for r in reports],
         "pathErrors": [d.to_json() for d in problems],
         "summary": {"files": len(reports), "problems": len(found),
@@ -75,7 +82,9 @@ def render_json(reports, problems) -> dict:
                     "examplesPending": sum(r.examples_pending for r in reports),
                     "warnings": len(found) - errors,
                     "publishedProved": sum(r.published_proved for r in reports),
-                    "publishedFormulas": sum(r.published_total for r in reports)},
+                    "publishedFormulas": sum(r.published_total for r in reports),
+                    "conformanceChecked": sum(getattr(r, "conformance_checked", 0) for r in reports),
+                    "conformanceAgreed": sum(getattr(r, "conformance_agreed", 0) for r in reports)},
     }
 
 

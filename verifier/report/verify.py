@@ -57,7 +57,7 @@ def render_text(reports, problems, elapsed, profile, *, with_diagnostics: bool =
             out.append(_indented(row.scenario_yaml))
     rows = [row for r in reports for row in r.rows]
     passed = sum(1 for r in rows if r.status == "pass")
-    tried = sum(r.tried for r in rows if r.name not in ("examples", "published_proofs"))
+    tried = sum(r.tried for r in rows if r.name not in ("examples", "published_proofs", "conformance"))
     out.append("")
     out.append(f"verified {len(reports)} rule file{'s' if len(reports) != 1 else ''} with profile {profile} in "
                f"{elapsed:.1f}s: {passed} passed, {len(failures)} failed, "

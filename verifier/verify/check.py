@@ -20,6 +20,7 @@ from verifier.model.evaluate import EvaluationError, evaluate, holds
 from verifier.model.numbers import approx_text
 from verifier.read import check_file as read_file_checked
 from verifier.read import expand_paths
+from verifier.verify.conformance import run_conformance
 from verifier.verify.findings import Findings
 from verifier.verify.scenarios import binding_problems
 
@@ -41,6 +42,8 @@ class CheckReport(Findings):
     examples_pending: int = 0
     published_proved: int = 0
     published_total: int = 0
+    conformance_checked: int = 0  # recorded exchange responses run (verifier.verify.conformance)
+    conformance_agreed: int = 0
 
 
 def check_file(path, *, proofs: bool = True) -> CheckReport:
@@ -51,6 +54,7 @@ def check_file(path, *, proofs: bool = True) -> CheckReport:
         report.invalid += binding_problems(path)
     if result.rule is not None:
         run_examples(report)
+        run_conformance(report)
         if proofs and report.ok:
             run_proofs(report)
     return report

@@ -32,7 +32,7 @@ from verifier.errors import Diagnostic
 from verifier.verify.findings import Findings
 from verifier.read.paths import expand_paths
 
-CACHE_FORMAT = 1
+CACHE_FORMAT = 2  # 2: conformance cases counted
 _FINGERPRINT: list = []
 
 
@@ -65,6 +65,8 @@ class CachedReport(Findings):
     examples_pending: int = 0
     published_proved: int = 0
     published_total: int = 0
+    conformance_checked: int = 0
+    conformance_agreed: int = 0
 
 
 def check_paths_cached(paths) -> tuple[list, list[Diagnostic]]:
@@ -142,7 +144,8 @@ def _load(key: str) -> CachedReport | None:
         data = entry["report"]
         return CachedReport(data["file"], data["kind"], RuleRef(data["rule"]) if data["rule"] else None, [],
                             [_diagnostic(d) for d in data["findings"]], data["examples_checked"],
-                            data["examples_pending"], data["published_proved"], data["published_total"])
+                            data["examples_pending"], data["published_proved"], data["published_total"],
+                            data["conformance_checked"], data["conformance_agreed"])
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -155,7 +158,8 @@ def _store(key: str, report, read: set) -> None:
     entry = {"reads": reads, "report": {
         "file": report.file, "kind": report.kind, "rule": rule, "findings": [d.to_json() for d in report.findings],
         "examples_checked": report.examples_checked, "examples_pending": report.examples_pending,
-        "published_proved": report.published_proved, "published_total": report.published_total}}
+        "published_proved": report.published_proved, "published_total": report.published_total,
+        "conformance_checked": report.conformance_checked, "conformance_agreed": report.conformance_agreed}}
     target = _path(key)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -1,11 +1,11 @@
 """pytest plugin: ``pytest rules/`` collects each rule file as test items.
 
-Items per rule file: ``check`` (schema, formulas, units, tiers), one per worked example, ``published_proofs``,
-and one per applicable property and mode.  Only *rule files* are collected: a ``.yaml``/``.yml``/``.json`` file
-with the top-level keys ``format:`` and ``rule:``, or our schema modeline (``# yaml-language-server:
-$schema=.../rule.schema.json``), under a folder named ``rules`` (or passed explicitly on the command line).  So
-another project's ``rules/alerts.yaml`` (Prometheus, say) is left alone, and this project's own suite
-(``pytest tests verifier``) is undisturbed.
+Items per rule file: ``check`` (schema, formulas, units, tiers), one per worked example, one per conformance
+case (a recorded exchange response), ``published_proofs``, and one per applicable property and mode.  Only *rule
+files* are collected: a ``.yaml``/``.yml``/``.json`` file with the top-level keys ``format:`` and ``rule:``, or our
+schema modeline (``# yaml-language-server: $schema=.../rule.schema.json``), under a folder named ``rules`` (or
+passed explicitly on the command line).  So another project's ``rules/alerts.yaml`` (Prometheus, say) is left
+alone, and this project's own suite (``pytest tests verifier``) is undisturbed.
 The Hypothesis profile comes from ``--mv-profile`` (default: $HYPOTHESIS_PROFILE, else ci).
 JUnit XML comes from pytest's own ``--junitxml``.
 """
@@ -89,6 +89,9 @@ class RuleFile(pytest.File):
         for example in rule.examples:
             yield RuleItem.from_parent(self, name=f"example[{example.name}]", kind="example", result=result,
                                        target=example)
+        for case in rule.conformance.cases if rule.conformance is not None else ():
+            yield RuleItem.from_parent(self, name=f"conformance[{case.name}]", kind="conformance", result=result,
+                                       target=case)
         if rule.published:
             yield RuleItem.from_parent(self, name="published_proofs", kind="proofs", result=result)
         skips = rule.verify_skip
@@ -114,6 +117,8 @@ class RuleItem(pytest.Item):
                 raise RuleFailure("\n".join(d.render() for d in self.result.diagnostics))
         elif self.kind == "example":
             self._example()
+        elif self.kind == "conformance":
+            self._conformance()
         elif self.kind == "proofs":
             from verifier.verify.runner import _proofs_row
 
@@ -141,6 +146,15 @@ class RuleItem(pytest.Item):
         run_examples(single, [self.target])
         if single.findings:
             raise RuleFailure("\n".join(d.render() for d in single.findings))
+
+    def _conformance(self):
+        from verifier.verify.check import CheckReport
+        from verifier.verify.conformance import run_conformance
+
+        single = CheckReport(self.result.file, "rule", self.result.rule)
+        run_conformance(single, [self.target])
+        if single.diagnostics:
+            raise RuleFailure("\n".join(d.render() for d in single.diagnostics))
 
     def repr_failure(self, excinfo, style=None):
         if isinstance(excinfo.value, RuleFailure):

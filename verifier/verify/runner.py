@@ -120,11 +120,20 @@ def run_property(prop, rule, mode_name, profile: str) -> Row:
 
 
 def _examples_row(checked, seconds) -> Row:
-    failures = checked.failures
+    failures = [d for d in checked.failures if d.code != "MV530"]  # a conformance case has a row of its own
     if failures:
         return Row("examples", "fail", checked.examples_checked, seconds, "; ".join(d.message for d in failures),
                    failures[0].line, prop="examples")
     return Row("examples", "pass", checked.examples_checked, seconds, prop="examples")
+
+
+def _conformance_row(checked) -> Row:
+    """The rule's recorded exchange responses (run by the check, :mod:`verifier.verify.conformance`)."""
+    failures = [d for d in checked.failures if d.code == "MV530"]
+    if failures:
+        return Row("conformance", "fail", checked.conformance_checked, 0.0, "; ".join(d.message for d in failures),
+                   failures[0].line, prop="conformance")
+    return Row("conformance", "pass", checked.conformance_checked, 0.0, prop="conformance")
 
 
 def _proofs_row(rule) -> Row:
@@ -162,6 +171,8 @@ def verify_file(path, *, profile: str = "ci", only=None, progress=None, proofs: 
     rule = checked.rule
     report.rule_id = rule.id
     report.rows.append(_examples_row(checked, time.perf_counter() - start))
+    if rule.conformance is not None and rule.conformance.cases:
+        report.rows.append(_conformance_row(checked))
     if proofs:
         report.rows.append(_proofs_row(rule))
     skips = rule.verify_skip

@@ -24,6 +24,7 @@ from verifier.model.products import Product
 from verifier.model.rule import Display, Rule
 from verifier.read._yaml import Document
 from verifier.read.rule.ccxt import read_ccxt
+from verifier.read.rule.conformance import read_conformance
 from verifier.read.rule.context import RuleContext
 from verifier.read.rule.examples import read_examples
 from verifier.read.rule.modes import RuleParts, read_modes
@@ -38,7 +39,7 @@ FORMAT_SALT = b"margin-verifier rule format 1\n"
 """Goes into every content hash, so a change of format invalidates caches keyed by it."""
 
 NOT_DERIVED = ("title", "description", "sources", "display", "examples", "disagreements", "verify", "markets",
-               "ccxt")  # how exports are read: evaluate only
+               "ccxt", "conformance")  # how exports are read, recorded responses: evaluate and check only
 """Top-level parts of a rule file the derivation and the proofs never read: editing them (a worked example, a
 source, the display tick, the catalog's staleness threshold) keeps the derive cache
 (:attr:`~verifier.model.Rule.derivation_hash`), so a re-check after such an edit proves nothing again.  Market data
@@ -70,6 +71,7 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
     display = _display(ctx, data)
     policies = read_policies(ctx, data.get("policies", {}), modes)
     ccxt = read_ccxt(ctx, data)
+    conformance = read_conformance(ctx, data, Path(doc.file).parent)
     if ctx.problems:
         return None, ctx.problems
     return Rule(
@@ -80,7 +82,7 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
         display=display, disagreements=list(data.get("disagreements", [])), file=doc.file,
         content_hash=digest.hexdigest(), document=doc, verify_skip=_verify_skip(data),
         policies=policies, markets=catalog, stale_after_days=stale_after_days,
-        ccxt=ccxt, derivation_hash=derived.hexdigest()), []
+        ccxt=ccxt, derivation_hash=derived.hexdigest(), conformance=conformance), []
 
 
 def _derived_parts(data: dict) -> bytes:
