@@ -27,7 +27,7 @@ from fractions import Fraction
 
 import sympy
 
-from verifier.derive.account_mode import check_date, check_readable, needed_symbols, select_mode
+from verifier.derive.account_mode import check_date, check_readable, needed_symbols, rule_at, select_mode
 from verifier.derive.hedge import solve_hedged
 from verifier.derive.tiers import solve_price
 from verifier.errors import DerivationError, EvaluationError
@@ -80,6 +80,7 @@ class _Leg:
 
 def evaluate_account(rule, account, date=None) -> AccountEvaluation:
     """Evaluate ``account`` (:class:`verifier.model.account.Account`) under ``rule`` with values in force on ``date``."""
+    rule = rule_at(rule, date)
     mode = select_mode(rule, account)
     check_date(rule, mode, date)
     check_readable(rule, mode, account)

@@ -260,6 +260,7 @@ class SimRule:
     """
 
     def __init__(self, rule, date: _dt.date | None, overrides: dict | None = None, inputs: dict | None = None):
+        rule = rule.at(date)  # the formulas in force on the date (an EvaluationError where the rule has none)
         self.rule = rule
         self.date = date
         overrides = {k: (v if isinstance(v, tuple) else (v, None)) for k, v in (overrides or {}).items()}

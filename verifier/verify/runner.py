@@ -137,7 +137,7 @@ def _proofs_row(rule) -> Row:
 
     start = time.perf_counter()
     try:
-        results = prove_published(rule)
+        results = [r for view in rule.dated_views() for r in prove_published(view)]
     except Exception as exc:  # noqa: BLE001
         return Row("published_proofs", "error", 0, time.perf_counter() - start, f"{type(exc).__name__}: {exc}",
                    rule.locate("published")[0], prop="published_proofs")

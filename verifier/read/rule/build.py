@@ -20,6 +20,7 @@ from pathlib import Path
 from verifier.errors import Diagnostic
 from verifier.formula import Unit, parse_unit
 from verifier.model.products import Product
+from verifier.model.regimes import Regime
 from verifier.model.rule import Display, Rule
 from verifier.read._yaml import Document
 from verifier.read.rule.context import RuleContext
@@ -31,6 +32,7 @@ from verifier.read.rule.published import read_published
 from verifier.read.rule.sources import read_sources, read_units
 from verifier.read.rule.symbols import check_symbol_parameter_clash, read_symbols
 from verifier.read.rule.tiers import read_tiers
+from verifier.read.rule.versions import regimes
 
 FORMAT_SALT = b"margin-verifier rule format 1\n"
 """Goes into every content hash, so a change of format invalidates caches keyed by it."""
@@ -50,21 +52,42 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
     collateral_unit = _check_header(ctx, data, symbols, product)
     tiers = read_tiers(ctx, data, symbols, Path(doc.file).parent, digest)
     consistent = collateral_unit if collateral_unit == parse_unit(product.collateral_unit) else None  # else MV462
-    modes = read_modes(ctx, RuleParts(data, symbols, parameters, tiers, product, consistent))
-    published = read_published(ctx, data, modes)
-    examples = read_examples(ctx, data, modes, tiers)
+    regimes = _regimes(ctx, data, RuleParts(data, symbols, parameters, tiers, product, consistent))
+    modes, published = regimes[-1].modes or {}, regimes[-1].published
+    examples = read_examples(ctx, data, lambda date: _modes_at(regimes, date), tiers)
     display = _display(ctx, data)
     policies = read_policies(ctx, data.get("policies", {}), modes)
     if ctx.problems:
         return None, ctx.problems
-    return Rule(
+    rule = Rule(
         id=data["rule"], title=data["title"], exchange=data["exchange"], product=product,
         description=data.get("description"), price=data["price"], collateral_unit=collateral_unit,
         position_modes=tuple(data.get("position_modes", ())), sources=ctx.sources, symbols=symbols,
         parameters=parameters, tiers=tiers, modes=modes, published=published, examples=examples,
         display=display, disagreements=list(data.get("disagreements", [])), file=doc.file,
         content_hash=digest.hexdigest(), document=doc, verify_skip=_verify_skip(data),
-        policies=policies), []
+        policies=policies, regimes=tuple(regimes) if len(regimes) > 1 else ())
+    if rule.regimes:
+        rule.views[len(regimes) - 1] = rule
+    return rule, []
+
+
+def _regimes(ctx: RuleContext, data: dict, parts: RuleParts) -> list:
+    """The rule's formula regimes, oldest first, each with the modes and published formulas in force (one regime,
+    on every date, when nothing is dated); the last one is in force today."""
+    out = []
+    for start, end in regimes(ctx, data):
+        modes, why = read_modes(ctx, parts, start)
+        published = read_published(ctx, data, modes, start, end) if modes is not None else {}
+        out.append(Regime(start, end, modes, published, why))
+    return out
+
+
+def _modes_at(regimes: list, date):
+    """The modes in force on ``date`` (the latest for None); None where the rule does not know them."""
+    if date is None:
+        return regimes[-1].modes
+    return next((r.modes for r in regimes if r.holds(date)), None)
 
 
 def _check_header(ctx: RuleContext, data: dict, symbols: dict, product: Product) -> Unit | None:

@@ -171,7 +171,8 @@ def _date(rule, story) -> _dt.date:
     """The story's date, or (for 'the latest values') the last date any parameter changes."""
     if story.date is not None:
         return story.date
-    changes = [since for view in rule.modes.values() for p in view.parameters.values() for since, _ in p.values]
+    changes = [since for view in rule.modes.values() for p in view.parameters.values() for since, _ in p.values
+               if since is not None] + [r.since for r in rule.regimes if r.since is not None]
     return max(changes, default=START.date())
 
 
