@@ -77,7 +77,8 @@ def definition_versions(ctx: RuleContext, spec: dict, path: tuple) -> list:
                       vpath + ("since",), hint="list versions in increasing order, without overlaps")
         if index == 0 and "since" not in version and report:
             ctx.error("MV403", "the first version needs 'since': a date, or 'open'", vpath, at_key=True)
-        out.append((since, until, {**version, "meaning": spec.get("meaning"), "unit": spec.get("unit")}, vpath))
+        inherited = {key: spec[key] for key in ("meaning", "unit") if key in spec}
+        out.append((since, until, {**version, **inherited}, vpath))
         previous = (since, until)
     if out and out[-1][1] is not None and report:
         ctx.error("MV403", "the last version has 'until': the rule would not know today's formula",
