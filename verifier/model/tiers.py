@@ -40,6 +40,7 @@ class TierTable:
     columns: dict  # column name -> Unit
     rows: tuple
     file: str
+    continuity: dict | None = None  # {'rate': column, 'amount': column} when the amounts make the margin continuous
 
     def row_for(self, basis: Fraction) -> TierRow | None:
         """The row whose interval holds ``basis``, or None when no row does."""

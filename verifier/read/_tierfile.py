@@ -16,6 +16,8 @@ from verifier.formula import UnitSyntaxError, parse_unit
 from verifier.model.tiers import TierRow, TierTable
 from verifier.read._schema import schema_diagnostics
 from verifier.read._yaml import DocumentError, read_file
+from verifier.read.tier_invariants import tier_table_problems
+from verifier.read.today import today
 
 
 def load_tier_table(path: Path) -> tuple[TierTable | None, list[Diagnostic], bytes]:
@@ -54,12 +56,11 @@ def load_tier_table(path: Path) -> tuple[TierTable | None, list[Diagnostic], byt
     continuity = data["continuity"]
     if "rate" in continuity:
         problems.extend(_check_continuity(doc, rows, continuity["rate"], continuity["amount"], columns))
+    problems.extend(_check_invariants(doc, data, rows))
     effective = None
     if "effective" in data:
-        try:
-            effective = _dt.date.fromisoformat(data["effective"])
-        except ValueError:
-            problems.append(doc.diagnostic("MV402", f"{data['effective']!r} is not a calendar date", ("effective",)))
+        effective = _dated(doc, data["effective"], ("effective",), "MV406", problems)
+    _dated(doc, data["source"]["retrieved"], ("source", "retrieved"), "MV405", problems)
     try:
         basis_unit = parse_unit(data["basis"]["unit"])
     except UnitSyntaxError as exc:
@@ -67,8 +68,40 @@ def load_tier_table(path: Path) -> tuple[TierTable | None, list[Diagnostic], byt
         basis_unit = None
     if problems:
         return None, problems, raw
-    table = TierTable(data["market"], bounds, effective, {"<basis>": basis_unit, **columns}, tuple(rows), str(path))
+    table = TierTable(data["market"], bounds, effective, {"<basis>": basis_unit, **columns}, tuple(rows), str(path),
+                      continuity if "rate" in continuity else None)
     return table, [], raw
+
+
+def _check_invariants(doc, data, rows) -> list[Diagnostic]:
+    """The bracket invariants every table shares (:func:`verifier.read.tier_invariants.tier_table_problems`)."""
+    roles = {spec.get("role"): name for name, spec in data["columns"].items() if spec.get("role")}
+    rate = data["continuity"].get("rate") or roles.get("maintenance_rate")
+    found = tier_table_problems([(row.number, row.values) for row in rows], rate=rate,
+                                max_leverage=roles.get("max_leverage"))
+    return [doc.diagnostic("MV419", message, ("rows", number - 1, column),
+                           hint="check the row against the source; a rate is a fraction (0.5 % is 0.005)")
+            for number, column, message in found]
+
+
+def _dated(doc, text, path, code, problems):
+    """The date ``text`` (None if unreadable); unreadable (MV402) or after today (MV405 retrieved, MV406
+    effective) is reported."""
+    try:
+        day = _dt.date.fromisoformat(str(text))
+    except ValueError:
+        problems.append(doc.diagnostic("MV402", f"{text!r} is not a calendar date", path))
+        return None
+    if day > today():
+        what = "retrieved" if code == "MV405" else "effective"
+        problems.append(doc.diagnostic(code, f"{what} date {day.isoformat()} is after today ({today().isoformat()})",
+                                       path, hint=FUTURE_HINTS[code]))
+    return day
+
+
+FUTURE_HINTS = {"MV405": "a page cannot have been read on a later day than today: check the year",
+                "MV406": "undated evaluations use the latest value, so one not yet in force would answer for today; "
+                         "check the year"}
 
 
 def _check_rows(doc, rows) -> list[Diagnostic]:

@@ -20,6 +20,7 @@ from verifier.model.evaluate import EvaluationError, evaluate, holds
 from verifier.model.numbers import approx_text
 from verifier.read import check_file as read_file_checked
 from verifier.read import expand_paths
+from verifier.verify.coverage import coverage_warnings
 from verifier.verify.scenarios import binding_problems
 
 
@@ -68,6 +69,7 @@ def check_file(path, *, proofs: bool = True) -> CheckReport:
         report.invalid += binding_problems(path)
     if result.rule is not None:
         run_examples(report)
+        report.findings += coverage_warnings(result.rule)
         if proofs and report.ok:
             run_proofs(report)
     return report

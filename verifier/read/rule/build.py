@@ -27,6 +27,7 @@ from verifier.read.rule.context import RuleContext
 from verifier.read.rule.examples import read_examples
 from verifier.read.rule.modes import RuleParts, read_modes
 from verifier.read.rule.parameters import read_parameters
+from verifier.read.rule.plausible import check_plausible
 from verifier.read.rule.policies import read_policies
 from verifier.read.rule.published import read_published
 from verifier.read.rule.sources import read_sources, read_units
@@ -57,6 +58,8 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
     examples = read_examples(ctx, data, lambda date: _modes_at(regimes, date), tiers)
     display = _display(ctx, data)
     policies = read_policies(ctx, data.get("policies", {}), modes)
+    check_plausible(ctx, data, parameters, modes, tiers,
+                    [e for r in regimes for entries in r.published.values() for e in entries])
     if ctx.problems:
         return None, ctx.problems
     rule = Rule(
