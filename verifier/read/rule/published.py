@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from fractions import Fraction
 
+import sympy
+
 from verifier.errors import FormulaError
 from verifier.formula import ANY, Term, parse_formula
 from verifier.model.rule import Published
@@ -55,6 +57,9 @@ def _entry(ctx: RuleContext, quantity: str, entry: dict, index: int, path: tuple
 
 def _in_mode(ctx: RuleContext, quantity, entry, index, path, mode, condition, extra) -> Published | None:
     env = {n: Term(s.sympy, s.unit or ANY) for n, s in mode.symbols.items()}
+    if entry.get("position_mode") == "hedge":  # NAME__1: the same-market opposite leg's NAME (derive.hedge)
+        env.update({f"{n}__1": Term(sympy.Symbol(f"{n}__1", **s.sympy.assumptions0), s.unit or ANY)
+                    for n, s in mode.symbols.items() if not s.others and n != condition.solve_for})
     env.update({n: Term(p.sympy, p.unit or ANY) for n, p in mode.parameters.items()})
     env.update({n: Term(s.sympy, s.unit or ANY) for n, s in extra.items()})
     where = {}

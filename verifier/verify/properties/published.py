@@ -21,6 +21,8 @@ def entries(rule, mode_name, date=None):
             continue
         condition = quantity[: -len("_price")]
         for entry in items:
+            if entry.position_mode == "hedge":  # needs the partner leg: proved symbolically (published_proofs)
+                continue
             if mode_name in entry.modes and condition in rule.mode(mode_name).conditions:
                 yield quantity, condition, entry
 
