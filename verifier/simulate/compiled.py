@@ -98,7 +98,7 @@ def compile_expr(expr):
     raise CompileError(f"cannot evaluate {type(expr).__name__} exactly: {expr}")
 
 
-_OPERATORS = {
+OPERATORS = {
     "<=": lambda a, b: a <= b, "<": lambda a, b: a < b, ">=": lambda a, b: a >= b, ">": lambda a, b: a > b,
     "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
 }
@@ -114,7 +114,7 @@ def compile_relation(relation):
         return lambda values: any(p(values) for p in parts)
     if relation is sympy.true or relation is sympy.false:
         return lambda values, _v=bool(relation): _v
-    op = _OPERATORS.get(getattr(relation, "rel_op", None))
+    op = OPERATORS.get(getattr(relation, "rel_op", None))
     if op is None:
         raise CompileError(f"cannot evaluate condition {relation}")
     lhs, rhs = compile_expr(relation.lhs), compile_expr(relation.rhs)

@@ -86,9 +86,9 @@ class FuturesSimulator(Simulator):
         """The wallet plus the rule's unrealised PnL of every position."""
         total = sum(account.cash.values(), ZERO)
         mode = self.rule.mode(account.mode)
-        if "upnl" in mode.definitions:
-            for values in mode.account_values(self.position_fields(account)):
-                total += mode.definition("upnl", values)
+        if "upnl" in mode.definitions:  # a position's own PnL: the others-sums are not needed
+            for fields, market, instrument in self.position_fields(account):
+                total += mode.definition("upnl", mode.position_values(fields, market, instrument))
         return total
 
     def value_of(self, asset: str, amount: Fraction) -> Fraction:
