@@ -55,6 +55,8 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
     consistent = collateral_unit if collateral_unit == parse_unit(product.collateral_unit) else None  # else MV462
     regimes = _regimes(ctx, data, RuleParts(data, symbols, parameters, tiers, product, consistent))
     modes, published = regimes[-1].modes or {}, regimes[-1].published
+    if regimes[-1].modes is None and not ctx.problems:  # a version structure problem leaves today unknown
+        ctx.error("MV403", f"the rule's formulas in force today are unknown: {regimes[-1].why}", ("definitions",))
     examples = read_examples(ctx, data, lambda date: _modes_at(regimes, date), tiers)
     display = _display(ctx, data)
     policies = read_policies(ctx, data.get("policies", {}), modes)
