@@ -33,14 +33,15 @@ def test_the_corpus_has_at_least_thirty_distinct_mistakes():
 def test_valid_file_checks_clean(path):
     results, problems = check_paths([path])
     assert problems == []
-    assert [d.render() for r in results for d in r.diagnostics] == []
+    # warnings (what the examples leave unpinned, verify.coverage) do not make a file unclean
+    assert [d.render() for r in results for d in r.diagnostics if d.severity == "error"] == []
 
 
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
 def test_invalid_file_reports_its_mistake_first(path):
     code, line, message = expectation(path)
     results, _ = check_paths([path])
-    diagnostics = [d for r in results for d in r.diagnostics]
+    diagnostics = [d for r in results for d in r.diagnostics if d.severity == "error"]
     assert diagnostics, f"{path.name} was accepted"
     first = diagnostics[0]
     assert (first.code, first.line) == (code, line), first.render()

@@ -114,7 +114,9 @@ def _proof_status(entry, proofs) -> str:
 def _published(mode, entry, proofs) -> list:
     """The exchange's own closed form, with its proof status."""
     position_mode = f", position mode {entry.position_mode}" if entry.position_mode else ""
-    lines = [f"#### {mode.name}: published {entry.quantity.replace('_', ' ')}", "",
+    which = " (hedge mode)" if entry.position_mode == "hedge" else ""
+    when = f" ({interval_text(entry.since, entry.until)})" if entry.since or entry.until else ""
+    lines = [f"#### {mode.name}: published {entry.quantity.replace('_', ' ')}{which}{when}", "",
              f"The exchange's own closed form (source [{entry.source}](#source-{entry.source}){position_mode}):", "",
              formula_block(entry.formula.expr), "", f"As written: `{entry.formula.text}`", "",
              f"**Proof status:** {_proof_status(entry, proofs)}.", ""]

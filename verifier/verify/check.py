@@ -69,9 +69,9 @@ def check_file(path, *, proofs: bool = True) -> CheckReport:
         report.invalid += binding_problems(path)
     if result.rule is not None:
         run_examples(report)
-        report.findings += coverage_warnings(result.rule)
         if proofs and report.ok:
             run_proofs(report)
+        report.findings += coverage_warnings(result.rule)  # last: a failure is read first
     return report
 
 
