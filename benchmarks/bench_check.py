@@ -4,12 +4,17 @@ Prints medians of several runs of the full `margin-verifier check` process (what
 as a baseline measured in the same run, how long Python takes to start and import the same libraries
 (`python -c "import sympy, jsonschema, yaml"`), plus the in-process check time (import cost excluded).
 
+The derive cache is warm (proofs are not redone) but check's own result cache is off
+(each run starts with that cache emptied), so this measures
+reading, examples and imports; ``benchmarks/bench_check_latency.py`` measures the cached and ``--watch`` cases.
+
 Run: .venv/bin/python benchmarks/bench_check.py [--runs 5]
 """
 
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import sys
@@ -23,8 +28,8 @@ ROOT = Path(__file__).resolve().parents[1]
 def one_mib_rule(folder: Path) -> Path:
     """The minimal corpus rule padded to 1 MiB with distinct worked examples (a realistic way to grow a file)."""
     base = (ROOT / "tests/corpus/valid/minimal-linear.yaml").read_text()
-    (folder / "tiers").mkdir(exist_ok=True)
-    (folder / "tiers/BTCUSDT.yaml").write_text((ROOT / "tests/corpus/valid/tiers/BTCUSDT.yaml").read_text())
+    if not (folder / "markets").exists():
+        shutil.copytree(ROOT / "tests/corpus/valid/markets", folder / "markets")
     lines, index = [base], 0
     while sum(map(len, lines)) < 1024 * 1024:
         index += 1
@@ -36,9 +41,16 @@ def one_mib_rule(folder: Path) -> Path:
     return path
 
 
+def _empty_check_cache() -> None:
+    from verifier.verify.check_cache import cache_dir
+
+    shutil.rmtree(cache_dir() / "check", ignore_errors=True)
+
+
 def median_seconds(command, runs) -> float:
     times = []
     for _ in range(runs):
+        _empty_check_cache()
         start = time.perf_counter()
         subprocess.run(command, cwd=ROOT, check=False, capture_output=True)
         times.append(time.perf_counter() - start)
@@ -65,7 +77,7 @@ def main() -> None:
             start = time.perf_counter()
             check_paths([big])
             in_process.append(time.perf_counter() - start)
-        files = len([p for p in (ROOT / "rules").rglob("*.yaml")])
+        files = len([p for p in (ROOT / "rules").rglob("*") if p.suffix in (".yaml", ".json")])
         print(f"baseline: python + imports (sympy, jsonschema, yaml)      {baseline:7.3f} s")
         print(f"check rules/ ({files} files)                               {shipped:7.3f} s  "
               f"({shipped / baseline:.1f}x baseline)")

@@ -7,6 +7,7 @@ they pin what users see. Regenerate one after an intended change with ``MARGIN_V
 from __future__ import annotations
 
 import json
+from fractions import Fraction as F
 import os
 import re
 import subprocess
@@ -20,8 +21,10 @@ SNAPSHOTS = ROOT / "tests" / "derive" / "snapshots"
 EXPECTED = Path(__file__).parent / "expected"
 LOCATED = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): error\[(?P<code>MV\d{3})\]: (?P<message>.*)$", re.M)
 
-BUNDLED = [("hedge-cross", "binance/usdm-perpetual"), ("official-cross", "binance/usdm-perpetual"),
-           ("spot-cross-m1", "binance/spot-margin")]
+BUNDLED = [("hedge-cross", "binance/usdm-perpetual", "2026-10-01"),
+           ("official-cross", "binance/usdm-perpetual", "2026-10-01"), ("spot-cross-m1", "binance/spot-margin", None)]
+"""(snapshot, rule, date): the futures outputs use the market data in force on 2026-10-01 (BTCUSDT tick 0.1, the
+2026 brackets), so importing newer data does not change them."""
 
 
 def run(*args) -> subprocess.CompletedProcess:
@@ -44,10 +47,10 @@ def located(stderr: str) -> dict:
     return found.groupdict()
 
 
-@pytest.mark.parametrize("snapshot, rule", BUNDLED)
+@pytest.mark.parametrize("snapshot, rule, date", BUNDLED)
 @pytest.mark.parametrize("fmt", ["text", "json"])
-def test_bundled_snapshot_output(snapshot, rule, fmt):
-    proc = run("evaluate", rule, SNAPSHOTS / f"{snapshot}.json", "--format", fmt)
+def test_bundled_snapshot_output(snapshot, rule, date, fmt):
+    proc = run("evaluate", rule, SNAPSHOTS / f"{snapshot}.json", "--format", fmt, *(["--date", date] if date else []))
     assert proc.returncode == 0, proc.stderr
     assert matches_expected(f"evaluate-{snapshot}.{'txt' if fmt == 'text' else 'json'}", proc.stdout)
 
@@ -92,32 +95,45 @@ def test_a_date_between_two_formula_versions_is_exit_2_located_in_the_rule(tmp_p
     assert "2024-01-01" in found["message"] and "2024-10-10" in proc.stderr
 
 
-def test_kucoin_isolated_before_2024_does_not_look_up_cross_parameters(tmp_path):
+def _kucoin_isolated(tmp_path):
     snapshot = tmp_path / "kucoin-isolated.json"
     snapshot.write_text(json.dumps({"marginMode": "isolated", "positions": [
         {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": "1", "contractSize": "0.001", "entryPrice": "60000",
          "markPrice": "60000", "leverage": "10", "collateral": "6", "maintenanceMarginPercentage": "0.004"}]}))
-    proc = run("evaluate", "kucoin/linear-perpetual", snapshot, "--date", "2023-06-01")
+    return snapshot
+
+
+def test_kucoin_isolated_before_2024_does_not_look_up_cross_parameters(tmp_path):
+    proc = run("evaluate", "kucoin/linear-perpetual", _kucoin_isolated(tmp_path), "--date", "2023-06-01")
     assert proc.returncode == 2, proc.stderr
     found = located(proc.stderr)
     # the isolated mode's own gap (before 2025-05-22 its maintenance margin adds the funding rate, which no
     # snapshot field gives), not a cross parameter
-    assert found["code"] == "MV605" and "FR" in found["message"] and "risk_rate" not in proc.stderr
+    assert found["code"] == "MV605" and "needs FR" in found["message"] and "risk_rate" not in proc.stderr
 
 
-def test_hyperliquid_cross_snapshot_is_exit_2_at_the_unreadable_symbol(tmp_path):
-    """Was exit 3 with KeyError 'maintenance_margin': maxLev has no snapshot reading, so no position's maintenance
-    margin could be computed for the others sum."""
+def test_kucoin_isolated_after_2025_needs_the_liquidation_fee_rate_no_recording_gives(tmp_path):
+    proc = run("evaluate", "kucoin/linear-perpetual", _kucoin_isolated(tmp_path), "--date", "2025-06-01")
+    assert proc.returncode == 2, proc.stderr
+    found = located(proc.stderr)
+    assert found["code"] == "MV605" and "LFR" in found["message"]
+    assert found["file"].endswith("rules/kucoin/linear-perpetual.yaml")
+
+
+def test_hyperliquid_cross_snapshot_with_ccxt_fields_only_is_priced(tmp_path):
+    """Was exit 3 (KeyError), then MV605 'needs maxLev': each asset's maximum leverage now comes from the catalog."""
     snapshot = tmp_path / "hyperliquid-cross.json"
     snapshot.write_text(json.dumps({"marginMode": "cross", "walletBalance": "2000", "positions": [
         {"symbol": "ETH/USDC:USDC", "side": "short", "contracts": "10", "entryPrice": "3000", "markPrice": "3000"},
         {"symbol": "BTC/USDC:USDC", "side": "long", "contracts": "1", "entryPrice": "100000",
          "markPrice": "100000"}]}))
-    proc = run("evaluate", "hyperliquid/perpetual", snapshot)
-    assert proc.returncode == 2, proc.stderr
-    found = located(proc.stderr)
-    assert found["code"] == "MV605" and "maxLev" in found["message"] and "KeyError" not in proc.stderr
-    assert found["file"].endswith("rules/hyperliquid/perpetual.yaml") and "hint:" in proc.stderr
+    proc = run("evaluate", "hyperliquid/perpetual", snapshot, "--json", "--date", "2026-11-28")
+    assert proc.returncode == 0, proc.stderr
+    eth, btc = json.loads(proc.stdout)["positions"]
+    # the catalog's maximum leverage: ETH 25x (MMR 2 %), BTC 40x (its maintenance margin 100,000 / 80 = 1,250)
+    assert btc["maintenanceMargin"] == "1250" and eth["maintenanceMargin"] == "600"
+    # ETH short: 2,000 - 10 (P - 3,000) - 1,250 = 0.2 P at P = 30,750 / 10.2; Hyperliquid has no fixed tick
+    assert F(eth["liquidationPriceExact"]) == round(F(30750) / F("10.2"), 18) and eth["priceTick"] is None
 
 
 @pytest.mark.parametrize("text, code, message", [

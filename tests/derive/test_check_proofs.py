@@ -37,7 +37,7 @@ def test_wrong_published_formula_is_mv502_at_the_formula_with_a_counterexample()
     assert "the derivation gives" in d.message and "the formula gives" in d.message
     out = _cli("check", str(WRONG))
     assert out.returncode == 1
-    assert "error[MV502]" in out.stdout and "Traceback" not in out.stderr
+    assert "error[MV502]" in out.stderr and "Traceback" not in out.stderr  # diagnostics go to stderr
 
 
 def test_side_cases_prove_symbolically_without_sampling():

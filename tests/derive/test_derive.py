@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import subprocess
 import sys
@@ -28,6 +29,10 @@ def evaluate_snapshot(rule, snapshot, date=None) -> dict:
 
 HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
+BRACKETS_2024 = dt.date(2024, 10, 1)
+"""A day the 2024 BTCUSDT brackets (0-50,000 at 0.4 %, 50,000-600,000 at 0.5 %, ...) were in force."""
+DATA_DAY = dt.date(2026, 10, 1)
+"""A day with recorded ticks and brackets: results on it do not move when newer data is imported."""
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +59,21 @@ def test_official_cross_example_by_price_at(usdm):
 
 
 def test_official_cross_example_by_snapshot(usdm):
-    out = evaluate_snapshot(usdm, read_file(HERE / "snapshots" / "official-cross.json"))
+    out = evaluate_snapshot(usdm, read_file(HERE / "snapshots" / "official-cross.json"), date=DATA_DAY)
     btc, eth = out["positions"]
-    assert btc["liquidationPrice"] == "26316.89" and eth["liquidationPrice"] == "1153.26"
+    # at each market's own tick (BTCUSDT 0.1, ETHUSDT 0.01), the exact value beside: the page prints 26316.89
+    assert btc["liquidationPrice"] == "26316.9" and eth["liquidationPrice"] == "1153.26"
+    assert btc["priceTick"] == "0.1" and round(F(btc["liquidationPriceExact"]), 2) == F("26316.89")
     assert btc["maintenanceMargin"] == "71200.811444"
     assert btc["unrealizedPnl"] == "-56354.56848" and eth["unrealizedPnl"] == "-448192.88514"
     assert out["status"] == "normal"
     assert set(out) == {"positions", "marginLevel", "status"}
+
+
+def test_before_any_recorded_tick_prices_are_exact(usdm):
+    out = evaluate_snapshot(usdm, read_file(HERE / "snapshots" / "official-cross.json"), date=BRACKETS_2024)
+    btc = out["positions"][0]
+    assert btc["priceTick"] is None and btc["liquidationPrice"] == btc["liquidationPriceExact"]
 
 
 def test_no_liquidation_price_for_overcollateralised_long(usdm):
@@ -72,7 +85,7 @@ def test_tier_at_liquidation_differs_from_tier_at_entry(usdm):
     # 10 BTC long at 60,000: notional 600,000 is bracket 3 at entry; the liquidation price is lower,
     # so the notional there falls in bracket 2, whose MMR/cum must be used.
     values = {"WB": F(60000), "q": F(10), "EP": F(60000), "s": 1}
-    solution = solve_price(usdm, "isolated", "liquidation", values, market="BTC/USDT:USDT")
+    solution = solve_price(usdm, "isolated", "liquidation", values, market="BTC/USDT:USDT", date=BRACKETS_2024)
     assert solution.entry_tier == 3 and solution.tier == 2 and solution.tier_changed
     expected = (F(600000) - 60000 - 50) / (10 * (1 - F("0.005")))
     assert solution.price == expected
@@ -83,7 +96,7 @@ def test_tier_at_liquidation_differs_from_tier_at_entry(usdm):
 
 def test_short_crossing_up_a_bracket(usdm):
     values = {"WB": F(5000), "q": F(1), "EP": F(48000), "s": -1}
-    solution = solve_price(usdm, "isolated", "liquidation", values, market="BTC/USDT:USDT")
+    solution = solve_price(usdm, "isolated", "liquidation", values, market="BTC/USDT:USDT", date=BRACKETS_2024)
     assert solution.entry_tier == 1 and solution.tier == 2
     assert solution.price == (F(48000) + 5000 + 50) / (1 + F("0.005"))
 
@@ -126,10 +139,11 @@ def _run(*args):
 
 
 def test_cli_evaluate_json():
-    proc = _run("evaluate", "binance/usdm-perpetual", str(HERE / "snapshots" / "official-cross.json"), "--json")
+    proc = _run("evaluate", "binance/usdm-perpetual", str(HERE / "snapshots" / "official-cross.json"), "--json",
+                "--date", DATA_DAY.isoformat())
     assert proc.returncode == 0, proc.stderr
     out = json.loads(proc.stdout)
-    assert [p["liquidationPrice"] for p in out["positions"]] == ["26316.89", "1153.26"]
+    assert [p["liquidationPrice"] for p in out["positions"]] == ["26316.9", "1153.26"]
 
 
 def test_cli_derive_formats():
@@ -148,7 +162,7 @@ BASE = {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": "1", "entryPrice
     ({"contracts": None}, "missing 'contracts'"),
     ({"side": "up"}, "unknown side"),
     ({"contracts": "-1"}, "negative"),
-    ({"symbol": "DOGE/USDT:USDT"}, "no tier table"),
+    ({"symbol": "NOPE/USDT:USDT"}, "not in the market catalog"),
     ({"entryPrice": "abc"}, "decimal"),
 ])
 def test_bad_snapshots_exit_2(tmp_path, change, message):

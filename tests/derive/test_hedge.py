@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from fractions import Fraction as F
 
 import sympy
@@ -11,6 +12,7 @@ from verifier.derive.hedge import hedge_form, solve_hedged
 from verifier.read import Document, load_rule
 from verifier.read.account import account_from_data, account_from_document
 from verifier.report.evaluate import evaluation_data
+from verifier.report.numbers import fixed_text
 
 
 def evaluate_snapshot(rule, snapshot, date=None) -> dict:
@@ -20,6 +22,13 @@ def evaluate_snapshot(rule, snapshot, date=None) -> dict:
 
 
 RULE = load_rule("binance/usdm-perpetual")
+BRACKETS_2024 = dt.date(2024, 10, 1)
+"""The figures below use the 2024 BTCUSDT brackets; no tick is recorded that early, so prices are exact."""
+
+
+def cents(text: str) -> str:
+    """An exact decimal price rounded half-up to 0.01, as the worked figures are written."""
+    return fixed_text(F(text), 2)
 
 
 def _snapshot(position_mode="hedge", margin_mode="cross"):
@@ -43,18 +52,18 @@ def test_hedge_form_is_the_pages_long_short_formula():
 
 
 def test_hedged_legs_share_one_price_that_differs_from_holding_the_other_leg_at_mark():
-    hedged = evaluate_snapshot(RULE, _snapshot())
+    hedged = evaluate_snapshot(RULE, _snapshot(), date=BRACKETS_2024)
     long, short = hedged["positions"]
-    assert long["liquidationPrice"] == short["liquidationPrice"] == "53651.12"
-    naive = evaluate_snapshot(RULE, _snapshot("one-way"))
-    assert naive["positions"][0]["liquidationPrice"] == "56854.27"  # the short held at its mark
+    assert long["liquidationPrice"] == short["liquidationPrice"] and cents(long["liquidationPrice"]) == "53651.12"
+    naive = evaluate_snapshot(RULE, _snapshot("one-way"), date=BRACKETS_2024)
+    assert cents(naive["positions"][0]["liquidationPrice"]) == "56854.27"  # the short held at its mark
     assert naive["positions"][1]["liquidationPrice"] != naive["positions"][0]["liquidationPrice"]
 
 
 def test_hedged_price_satisfies_the_condition_with_both_legs_at_that_price_and_their_own_tiers():
     price, tier = solve_hedged(RULE, "cross", "liquidation",
                                {"WB": 3000, "q": 1, "EP": 60000, "s": 1, "TMM1": 0, "UPNL1": 0},
-                               [{"q": F(1, 2), "EP": 61000, "s": -1}], market="BTC/USDT:USDT")
+                               [{"q": F(1, 2), "EP": 61000, "s": -1}], market="BTC/USDT:USDT", date=BRACKETS_2024)
     long_mm = price * F(5, 1000) - 50           # notional ~53,651: bracket 2 (0.5 %, 50)
     short_mm = price / 2 * F(4, 1000)           # notional ~26,826: bracket 1 (0.4 %, 0)
     equity = 3000 + (price - 60000) + F(1, 2) * (61000 - price)

@@ -112,7 +112,7 @@ def test_rule_page_shows_verification_statuses(rule, options):
 def test_every_rule_with_a_liquidation_condition_has_a_chart_or_a_reason(options, build_errors):
     files, _ = expand_paths([ROOT / "rules"])
     for path in files:
-        if "tiers" in path.parts:
+        if "markets" in path.parts:
             continue
         other = load_rule(str(path))
         if not any("liquidation" in m.conditions for m in other.modes.values()):
@@ -145,3 +145,65 @@ def test_scenario_chart_has_threshold_lines(rule):
     svg = page.assets["assets/charts/scenario-binance-margin-cross-vs-isolated.svg"].decode()
     assert 'id="threshold-margin_call' in svg and 'id="threshold-liquidation' in svg
     assert "margin call at margin level 1.1" in page.markdown and "liquidation at margin level 1.05" in page.markdown
+
+
+# -- the four kinds of docs (issue 15) -------------------------------------------------------------------------
+def test_every_schema_has_a_format_page_and_prose_keeps_angle_brackets():
+    from importlib import resources
+
+    from verifier.docs.schema_reference import format_pages
+
+    pages = {page.path: page for page in format_pages()}
+    shipped = {entry.name.removesuffix(".schema.json") for entry in resources.files("verifier.schemas").iterdir()
+               if entry.name.endswith(".schema.json")}
+    assert {layout.format_page_path(name) for name in shipped} == set(pages)
+    assert list(pages)[:5] == [layout.RULE_FORMAT, layout.CATALOG_FORMAT, layout.MARKETS_FORMAT,
+                               "reference/scenario-format.md", layout.ACCOUNT_FORMAT]
+    rule_format = pages[layout.RULE_FORMAT].markdown
+    assert "keyed '&lt;condition&gt;_price'" in rule_format and "' _price'" not in rule_format
+
+
+def test_the_properties_page_lists_every_registered_property_and_where_it_applies(rule):
+    from verifier.docs.properties_reference import properties_page
+    from verifier.verify.properties import properties
+
+    page = properties_page([rule]).markdown
+    for prop in properties():
+        assert re.search(rf"^## {prop.name}$", page, re.M), prop.name
+    assert "| [binance/usdm-perpetual](../rules/binance/usdm-perpetual.md) | isolated, cross |" in page
+
+
+def test_the_navigation_holds_every_hand_written_page_in_four_kinds():
+    from verifier.docs.navigation import nav
+
+    docs = ROOT / "docs"
+    present = [str(p.relative_to(docs)) for p in docs.rglob("*.md")]
+    sections = nav([], present, [])
+
+    def paths(node):
+        if isinstance(node, str):
+            yield node
+        elif isinstance(node, dict):
+            for value in node.values():
+                yield from paths(value)
+        else:
+            for item in node:
+                yield from paths(item)
+
+    assert set(present) <= set(paths(sections)), set(present) - set(paths(sections))
+    assert [next(iter(s)) for s in sections] == ["Home", "Tutorial", "How-to guides", "Reference", "Explanation",
+                                                   "Rules"]
+    assert "::: verifier.api" in (docs / "reference" / "api.md").read_text()
+
+
+def test_rule_page_lists_its_markets_with_their_dates_and_letter_pages(rule):
+    from verifier.docs.markets_page import market_pages, markets_section
+
+    section = "\n".join(markets_section(rule, layout.rule_page_path(rule)))
+    assert "**920 markets**, 907 with tier tables" in section and "<td>2026-09-29 – 2026-09-29</td>" in section
+    assert "[0-9](usdm-perpetual/markets/0-9.md) (23)" in section and "freqtrade-2026.9" in section
+    pages = {page.path: page.markdown for page in market_pages(rule)}
+    assert len(pages) == 28 and max(len(text) for text in pages.values()) < 400_000
+    btc = pages["rules/binance/usdm-perpetual/markets/B.md"].split("## BTC/USDT:USDT", 1)[1].split("\n## ", 1)[0]
+    assert "<td>0.1</td>" in btc and "effective 2025-10-17" in btc  # its tick, dated
+    assert btc.count("<details>") == 10 and "Older tier table, effective 2024-05-30, seen 2024-10-03" in btc  # folded

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from fractions import Fraction as F
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +25,25 @@ def test_hyperliquid_answers_2023_with_the_2023_formula_and_today_with_todays():
     assert abs(new - F("171750.80")) < F(1, 100)  # today's factor moves it by almost 1 %
     assert rule.at(D("2023-03-27")) is rule.at(D("2023-01-01"))  # one view per regime
     assert rule.at(None) is rule and rule.at(D("2025-01-01")) is rule
+
+
+def test_each_regime_has_its_own_derivation_key_and_an_old_version_edited_changes_them_all(tmp_path):
+    """derive and proof caches are keyed by derivation_key: two regimes sharing one would answer 2023 with today's
+    formula; an edit to the 2023 version must not reuse the cached derivations either."""
+    rule = load_rule("hyperliquid/perpetual")
+    old = rule.at(D("2023-03-27"))
+    assert old.derivation_key != rule.derivation_key and old.derivation_key.startswith(rule.derivation_key)
+    text = Path(rule.file).read_text(encoding="utf-8")
+    folder = tmp_path / "hyperliquid"
+    folder.mkdir()
+    (folder / "markets").symlink_to(Path(rule.file).resolve().parent / "markets")
+    edited = folder / "perpetual.yaml"
+    example = text.index("\nexamples:\n")  # an example edited: derivations stay cached
+    edited.write_text(text[:example] + text[example:].replace("tolerance: 0.01", "tolerance: 0.02", 1), encoding="utf-8")
+    assert load_rule(edited).at(D("2023-03-27")).derivation_key == old.derivation_key
+    assert "until: 2023-03-28" in text
+    edited.write_text(text.replace("until: 2023-03-28", "until: 2023-03-29", 1), encoding="utf-8")  # the old version edited
+    assert load_rule(edited).at(D("2023-03-27")).derivation_key != old.derivation_key
 
 
 def test_a_date_in_the_gap_between_two_versions_is_an_error_not_a_guess():
@@ -71,3 +91,12 @@ def test_open_only_on_the_first_version_and_versions_increasing(tmp_path):
     path = _variant(tmp_path, "kucoin/linear-perpetual", "      - since: 2025-05-22\n        formula: q * P * MMR",
                     "      - since: open\n        formula: q * P * MMR")
     assert "MV403" in _codes(path)
+
+
+def test_a_rule_after_an_import_answers_old_dates_with_its_new_catalog():
+    """Rule.with_catalog (after `import`) must not share the old rule's dated views: they read the old catalog."""
+    rule = load_rule("hyperliquid/perpetual")
+    old_view = rule.at(D("2023-03-27"))
+    after = rule.with_catalog(rule.markets.with_markets({s: rule.markets.market(s) for s in rule.markets.symbols()}))
+    assert after.at(D("2023-03-27")) is not old_view and after.at(D("2023-03-27")).markets is after.markets
+    assert after.at(None) is after

@@ -10,7 +10,7 @@ import pytest
 from verifier.errors import SpecError
 from verifier.model.policies import Interest
 from verifier.read import load_rule
-from verifier.simulate import BindingError, SimRule, simulator_for
+from verifier.simulate import SimRule, simulator_for
 
 ROOT = Path(__file__).resolve().parents[2]
 SPOT = ROOT / "rules/binance/spot-margin.yaml"
@@ -29,8 +29,8 @@ def _variant(tmp_path, source: Path, old: str, new: str):
     assert text.count(old) == 1
     target = tmp_path / source.parent.name / source.name
     target.parent.mkdir(parents=True, exist_ok=True)
-    if (source.parent / "tiers").is_dir() and not (target.parent / "tiers").exists():
-        shutil.copytree(source.parent / "tiers", target.parent / "tiers")
+    if (source.parent / "markets").is_dir() and not (target.parent / "markets").exists():
+        shutil.copytree(source.parent / "markets", target.parent / "markets")  # the rule's market catalog
     target.write_text(text.replace(old, new), encoding="utf-8")
     return target
 
@@ -93,18 +93,22 @@ def test_no_interest_accrues_when_the_rule_says_none(tmp_path):
     assert sim.accounts["X"].interest["USDT"] == 0 and not [e for e in sim.events if e.kind == "interest"]
 
 
-def test_a_spot_rule_without_an_interest_policy_is_refused(tmp_path):
-    rule = load_rule(_variant(tmp_path, SPOT, POLICY, ""))
-    with pytest.raises(BindingError, match="does not say how loans accrue interest"):
-        simulator_for(SimRule(rule, dt.date(2026, 11, 21)))
+def test_a_spot_rule_without_an_interest_policy_is_refused_when_it_is_read(tmp_path):
+    """Refused by check, where the author reads it, not first by a simulation that needs the answer."""
+    with pytest.raises(SpecError) as caught:
+        load_rule(_variant(tmp_path, SPOT, POLICY, ""))
+    assert [d.code for d in caught.value.diagnostics] == ["MV483"]
+    assert "must say how its loans accrue interest" in caught.value.diagnostics[0].message
 
 
-def test_a_rule_without_a_fee_or_a_no_fee_statement_is_refused(tmp_path):
+def test_a_rule_without_a_fee_or_a_no_fee_statement_is_refused_when_it_is_read(tmp_path):
     path = _variant(tmp_path, FUTURES, "  liquidation_fee:\n    formula: liquidation_fee_rate * notional\n"
                     "    meaning: liquidation clearance fee of a liquidated position, paid to the insurance fund\n"
                     "    source: liquidation-old\n", "")
-    with pytest.raises(BindingError, match="does not say what a liquidation costs"):
-        SimRule(load_rule(path), dt.date(2026, 11, 21))
+    with pytest.raises(SpecError) as caught:
+        load_rule(path)
+    assert [d.code for d in caught.value.diagnostics] == ["MV482"]
+    assert "do not say what a liquidation costs" in caught.value.diagnostics[0].message
 
 
 @pytest.mark.parametrize("old, new, code", [

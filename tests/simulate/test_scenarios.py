@@ -102,7 +102,7 @@ def test_invalid_scenario_exits_2_with_location(tmp_path, name):
     assert "Traceback" not in out.stderr
     assert str(bad) in out.stderr and expected in out.stderr
     out = _cli("check", str(bad), cwd=ROOT)
-    assert out.returncode == 2 and expected in out.stdout
+    assert out.returncode == 2 and expected in out.stderr  # diagnostics: stderr
 
 
 def test_missing_rule_and_unreadable_file(tmp_path):

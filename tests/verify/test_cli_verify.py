@@ -1,6 +1,7 @@
 """End-to-end: ``margin-verifier verify`` exit codes and formats (subprocess)."""
 
 import json
+import shutil
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -36,9 +37,9 @@ def test_invalid_input_exits_2_without_traceback(tmp_path):
     bad.write_text("rule: x/y\nformat: 1\nsymbols: [\n", encoding="utf-8")
     out = verify(str(bad))
     assert out.returncode == 2 and "Traceback" not in out.stderr
-    assert "bad.yaml:" in out.stdout
+    assert "bad.yaml:" in out.stderr
     missing = verify("no/such/path.yaml")
-    assert missing.returncode == 2 and "MV100" in missing.stdout
+    assert missing.returncode == 2 and "MV100" in missing.stderr
 
 
 def test_unknown_property_and_profile_are_usage_errors():
@@ -72,11 +73,11 @@ def test_ci_profile_is_deterministic():
 def test_skip_with_unknown_property_is_invalid(tmp_path):
     text = (ROOT / "rules/okx/linear-swap.yaml").read_text(encoding="utf-8")
     target = tmp_path / "okx" / "linear-swap.yaml"
-    target.parent.mkdir()
+    shutil.copytree(ROOT / "rules/okx/markets", target.parent / "markets")  # the rule's market catalog, beside it
     target.write_text(text.replace("\nexamples:\n", "\nverify:\n  skip: {no_such_property: because}\n\nexamples:\n"),
                       encoding="utf-8")
     out = verify(str(target), *FAST)
-    assert out.returncode == 2 and "MV470" in out.stdout
+    assert out.returncode == 2 and "MV470" in out.stderr
 
 
 def test_pytest_plugin_collects_rule_files_as_items():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 from verifier.verify.check import check_file
@@ -17,9 +16,9 @@ def _variant(tmp_path, relative, old, new):
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / Path(relative).name
     path.write_text(text.replace(old, new), encoding="utf-8")
-    tiers = ROOT / "rules" / Path(relative).parent / "tiers"
-    if tiers.is_dir():
-        shutil.copytree(tiers, folder / "tiers", dirs_exist_ok=True)
+    markets = ROOT / "rules" / Path(relative).parent / "markets"
+    if markets.is_dir() and not (folder / "markets").exists():
+        (folder / "markets").symlink_to(markets)  # the shipped market catalogs, read where they are
     return path
 
 
@@ -56,6 +55,7 @@ def test_a_dated_regime_no_example_covers_is_a_warning(tmp_path):
         text = text.replace(day, "date: 2025-06-01")
     folder = tmp_path / "kucoin"
     folder.mkdir()
+    (folder / "markets").symlink_to(ROOT / "rules/kucoin/markets")  # the shipped market catalog, read where it is
     path = folder / "linear-perpetual.yaml"
     path.write_text(text, encoding="utf-8")
     report = check_file(path)

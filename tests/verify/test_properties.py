@@ -66,12 +66,13 @@ def test_counterexample_pasted_into_the_rule_reproduces_under_check(tmp_path):
     # keep only the pasted example, so check fails because of it alone
     head = text[: text.index("\nexamples:\n")]
     target = tmp_path / "okx" / "pasted.yaml"
-    target.parent.mkdir()
+    shutil.copytree(ROOT / "rules/okx/markets", target.parent / "markets")  # the rule's market catalog, beside it
+    head = head.replace("catalog: ../../../rules/okx/markets/", "catalog: markets/")
     target.write_text(head + "\nexamples:\n" + row.example_yaml + "\n", encoding="utf-8")
     out = subprocess.run([sys.executable, "-m", "verifier", "check", str(target)], capture_output=True, text=True,
                          cwd=ROOT)
     assert out.returncode == 1, out.stdout + out.stderr
-    assert "MV500" in out.stdout and "verify counterexample" in out.stdout
+    assert "MV500" in out.stderr and "verify counterexample" in out.stderr  # diagnostics: stderr
     # and on the correct rule the same example's inputs do not fail for this reason
     good = (ROOT / "rules/okx/linear-swap.yaml").read_text(encoding="utf-8")
     fixed = tmp_path / "okx" / "fixed.yaml"
@@ -96,8 +97,10 @@ def test_condition_counterexample_fails_the_wrong_rule_and_passes_the_corrected_
         text = source.read_text(encoding="utf-8")
         target = tmp_path / source.parent.name / source.name
         target.parent.mkdir(exist_ok=True)
-        shutil.copytree(ROOT / "rules" / shipped.split("/")[0] / "tiers", target.parent / "tiers", dirs_exist_ok=True) \
-            if (ROOT / "rules" / shipped.split("/")[0] / "tiers").is_dir() else None
+        exchange = shipped.split("/")[0]
+        if not (target.parent / "markets").exists():  # the shipped market catalogs, read where they are
+            (target.parent / "markets").symlink_to(ROOT / "rules" / exchange / "markets")
+        text = text.replace(f"catalog: ../../../rules/{exchange}/markets/", "catalog: markets/")
         target.write_text(text[: text.index("\nexamples:\n")] + "\nexamples:\n" + row.example_yaml + "\n",
                           encoding="utf-8")
         out = subprocess.run([sys.executable, "-m", "verifier", "check", str(target)], capture_output=True, text=True,

@@ -16,7 +16,7 @@ from verifier.read import load_rule, load_schema
 from verifier.verify.strategies import role
 
 RULES = Path(__file__).resolve().parents[2] / "rules"
-RULE_IDS = sorted(str(p.relative_to(RULES).with_suffix("")) for p in RULES.rglob("*.yaml") if "tiers" not in p.parts)
+RULE_IDS = sorted(str(p.relative_to(RULES).with_suffix("")) for p in RULES.rglob("*.yaml") if "markets" not in p.parts)
 
 OLD_ROLES = {
     'binance/coinm-perpetual': {

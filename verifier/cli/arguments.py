@@ -7,16 +7,33 @@
 from __future__ import annotations
 
 import datetime as dt
+from fractions import Fraction
 
 from verifier.errors import Diagnostic, UsageError
 
 
-def parse_date(text: str | None) -> dt.date | None:
-    """``--date YYYY-MM-DD`` as a date (None when not given)."""
+def parse_date(text: str | None, option: str = "--date") -> dt.date | None:
+    """``--date YYYY-MM-DD`` (or another date ``option``) as a date (None when not given)."""
     if text is None:
         return None
     try:
         return dt.date.fromisoformat(text)
     except ValueError:
-        raise UsageError("bad date", [Diagnostic("MV002", f"--date {text!r} is not YYYY-MM-DD",
-                                                 file="<command line>", hint="e.g. --date 2024-08-12")]) from None
+        raise UsageError("bad date", [Diagnostic("MV002", f"{option} {text!r} is not YYYY-MM-DD",
+                                                 file="<command line>", hint="e.g. 2024-08-12")]) from None
+
+
+def parse_decimal(text: str, option: str) -> Fraction:
+    """A positive decimal option value, exactly.
+
+    >>> parse_decimal("0.5", "--x")
+    Fraction(1, 2)
+    """
+    try:
+        value = Fraction(text)
+    except (ValueError, ZeroDivisionError):
+        value = None
+    if value is None or value <= 0:
+        raise UsageError("bad number", [Diagnostic("MV002", f"{option} {text!r} is not a positive number",
+                                                   file="<command line>", hint="e.g. 10000")])
+    return value

@@ -1,34 +1,72 @@
-"""``margin-verifier check [PATH...]``: validate rule, tier and scenario files and run their examples."""
+"""``margin-verifier check [PATH...]``: validate rule, market-catalog and scenario files and run their examples."""
 
 from __future__ import annotations
 
 import sys
 
-from verifier.cli.output import print_json
+from verifier.cli.output import print_json, write_diagnostics
+
+FORMATS = ("text", "json", "github", "junit")
 
 
 def add_parser(sub) -> None:
-    parser = sub.add_parser("check", help="validate rule, tier and scenario files and run their worked examples",
-                            description="Validate rule, tier and scenario files (schema, formulas, units, "
-                                        "references, tiers) and run their worked examples.")
+    parser = sub.add_parser("check", help="validate rule, market-catalog and scenario files and run their worked "
+                                          "examples",
+                            description="Validate rule, market-catalog and scenario files (schema, formulas, units, "
+                                        "references, tier tables) and run their worked examples.")
     parser.add_argument("paths", nargs="*", default=["rules"], metavar="PATH",
                         help="files or folders to check (default: rules/)")
-    parser.add_argument("--format", choices=["text", "json", "github"], default="text",
-                        help="output format (default: text)")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="output format (default: text): text writes diagnostics to stderr and a summary to "
+                             "stdout; json, github (workflow annotations) and junit (XML) write one document "
+                             "to stdout")
+    parser.add_argument("--dependents", action="store_true",
+                        help="also check every rule and scenario under rules/ and scenarios/ that reads one of the "
+                             "files given, directly or through another (a rule reads its market catalog, a "
+                             "scenario its rule): the pre-commit hook uses it, so that editing only a catalog's tier "
+                             "table checks the rules that use it")
+    parser.add_argument("--watch", action="store_true",
+                        help="check, then check again every time one of the files (or a file they read, such as a "
+                             "market catalog's shard) is saved; Ctrl-C stops")
     parser.set_defaults(run=run)
 
 
 def run(args) -> int:
-    from verifier.report import check as report
-    from verifier.verify.check import check_paths
+    from verifier.verify.check_cache import check_paths_cached  # unchanged files: no SymPy, no schema
 
-    reports, path_problems = check_paths(args.paths)
+    paths = list(args.paths) + (with_dependents(args.paths) if args.dependents else [])
+    if args.watch:
+        from verifier.cli.watch import watch
+
+        return watch(paths, args, report)
+    reports, path_problems = check_paths_cached(paths)
+    return report(reports, path_problems, args)
+
+
+def with_dependents(paths) -> list[str]:
+    """The rules and scenarios that read one of ``paths`` (files, or the files under folders)."""
+    from pathlib import Path
+
+    from verifier.read import expand_paths, rules_root
+    from verifier.read.dependencies import dependents
+
+    files, _ = expand_paths(paths)
+    return [str(p) for p in dependents(files, [rules_root(), Path("scenarios")])]
+
+
+def report(reports, path_problems, args) -> int:
+    """Write the run's result in ``args.format``; the exit code."""
+    from verifier.report import check as reporter
+
     if args.format == "json":
-        print_json(report.render_json(reports, path_problems))
+        print_json(reporter.render_json(reports, path_problems))
     elif args.format == "github":
-        sys.stdout.write(report.render_github(reports, path_problems))
+        sys.stdout.write(reporter.render_github(reports, path_problems))
+    elif args.format == "junit":
+        sys.stdout.write(reporter.render_junit(reports, path_problems))
     else:
-        sys.stdout.write(report.render_text(reports, path_problems))
+        write_diagnostics(reporter.diagnostics(reports, path_problems), args)
+        sys.stdout.write(reporter.render_summary(reports, path_problems))
     if not reports and not path_problems:
         print("margin-verifier: no rule files found", file=sys.stderr)
         return 2

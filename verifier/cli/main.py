@@ -1,6 +1,6 @@
 """The ``margin-verifier`` command: parses arguments, calls one stage, hands the result to a reporter.
 
-Exit codes (documented in docs/cli.md):
+Exit codes (docs/reference/cli.md):
   0  everything checked is good
   1  a verification, example or expectation failed
   2  invalid input (rule, tier, scenario or snapshot file) or bad usage
@@ -8,6 +8,14 @@ Exit codes (documented in docs/cli.md):
 
 Each verb is one module of this package with ``add_parser(subparsers)`` and ``run(args) -> int``; the verb modules
 import their stages inside ``run``, so ``margin-verifier --help`` loads no stage.
+
+The global options (``--debug``, ``--version``, ``--color``/``--no-color``) are accepted before or after the verb:
+
+>>> args = build_parser().parse_args(["check", "--debug", "--no-color"])
+>>> args.debug, args.color
+(True, 'never')
+>>> build_parser().parse_args(["--debug", "check"]).debug
+True
 """
 
 from __future__ import annotations
@@ -16,12 +24,12 @@ import argparse
 import sys
 
 from verifier import __version__
-from verifier.cli import check, derive, evaluate, simulate, verify
+from verifier.cli import check, derive, evaluate, importing, simulate, verify
 from verifier.errors import InternalError, VerifierError
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 
-VERBS = (check, derive, evaluate, simulate, verify)
+VERBS = (check, derive, evaluate, importing, simulate, verify)
 """The verb modules, in the order ``--help`` lists them."""
 
 
@@ -32,14 +40,38 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_INVALID)
 
 
+def add_global_options(parser: argparse.ArgumentParser, *, before_verb: bool) -> None:
+    """The options every verb accepts, before or after its name.
+
+    After the verb the defaults are ``SUPPRESS``, so a value given before the verb is not overwritten by the
+    sub-parser's default.
+    """
+    def default(value):
+        return value if before_verb else argparse.SUPPRESS
+
+    group = parser.add_argument_group("global options (before or after the verb)")
+    group.add_argument("--version", action="version", version=f"margin-verifier {__version__}",
+                       help="print the version and exit")
+    group.add_argument("--debug", action="store_true", default=default(False),
+                       help="show tracebacks of internal errors")
+    group.add_argument("--color", choices=["auto", "always", "never"], default=default("auto"),
+                       help="colour the text output: auto (only on a terminal, and not when NO_COLOR is set), "
+                            "always, never (default: auto)")
+    group.add_argument("--no-color", dest="color", action="store_const", const="never", default=default("auto"),
+                       help="the same as --color never")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="margin-verifier",
-                     description="Check, derive, simulate and verify crypto margin rules written as data.")
-    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    parser.add_argument("--debug", action="store_true", help="show tracebacks of internal errors")
+                     description="Check, derive, simulate and verify crypto margin rules written as data.",
+                     epilog="Results go to stdout, diagnostics and progress to stderr. Exit codes: 0 all good, "
+                            "1 a check or verification failed, 2 invalid input or usage, 3 internal error.")
+    add_global_options(parser, before_verb=True)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for verb in VERBS:
         verb.add_parser(sub)
+    for verb_parser in sub.choices.values():
+        add_global_options(verb_parser, before_verb=False)
     return parser
 
 
@@ -59,7 +91,9 @@ def main(argv=None) -> int:
               file=sys.stderr)
         return EXIT_INTERNAL
     except VerifierError as exc:
-        print(exc.render(), file=sys.stderr)
+        from verifier.cli.output import print_error
+
+        print_error(exc, args)
         return EXIT_INVALID
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)

@@ -12,8 +12,8 @@ def add_parser(sub) -> None:
                             description="Run a scenario file: every step side by side, one column per account "
                                         "(margin level and status); exit 1 if an expectation fails.")
     parser.add_argument("scenario", metavar="SCENARIO", help="a scenario file (scenarios/*.yaml)")
-    parser.add_argument("--format", choices=["table", "json", "markdown"], default="table",
-                        help="output format (default: table)")
+    parser.add_argument("--format", choices=["text", "table", "json", "markdown"], default="text",
+                        help="output format (default: text, the side-by-side table; 'table' is the same)")
     parser.add_argument("--events", action="store_true", help="also print the event log (table format)")
     parser.set_defaults(run=run)
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import sys
 import time
 
-from verifier.cli.output import print_json
+from verifier.cli.output import color_enabled, print_json, write_diagnostics
+
+FORMATS = ("text", "json", "github", "junit")
 
 
 def add_parser(sub) -> None:
@@ -21,8 +23,9 @@ def add_parser(sub) -> None:
                         help="rule files or folders (default: rules/)")
     parser.add_argument("--profile", choices=["dev", "ci", "thorough"], default="ci",
                         help="Hypothesis profile: dev (quick), ci (deterministic, the default), thorough (long)")
-    parser.add_argument("--format", choices=["text", "json", "github", "junit"], default="text",
-                        help="output format (default: text)")
+    parser.add_argument("--format", choices=FORMATS, default="text",
+                        help="output format (default: text): text writes diagnostics to stderr and the rule x "
+                             "property table to stdout; json, github and junit write one document to stdout")
     parser.add_argument("--property", action="append", dest="only", metavar="NAME",
                         help="run only this property (repeatable); checks, examples and proofs always run")
     parser.add_argument("--jobs", type=int, default=None, metavar="N",
@@ -39,8 +42,8 @@ def run(args) -> int:
     known = {p.name for p in properties()}
     unknown = sorted(set(args.only or ()) - known)
     if unknown:
-        print(f"margin-verifier verify: error[MV001]: unknown property {unknown[0]!r}; known: {', '.join(sorted(known))}",
-              file=sys.stderr)
+        print(f"margin-verifier verify: error[MV001]: unknown property {unknown[0]!r}; known: "
+              f"{', '.join(sorted(known))}", file=sys.stderr)
         return 2
     if args.jobs is not None and args.jobs < 1:
         print(f"margin-verifier verify: error[MV001]: --jobs must be at least 1, not {args.jobs}", file=sys.stderr)
@@ -57,13 +60,17 @@ def run(args) -> int:
     if tty:
         sys.stderr.write("\r\033[K")
     elapsed = time.perf_counter() - start
-    render = {"text": report.render_text, "json": report.render_json, "github": report.render_github,
-              "junit": report.render_junit}[args.format]
-    output = render(reports, problems, elapsed, args.profile)
-    if args.format == "json":
-        print_json(output)
+    if args.format == "text":
+        write_diagnostics(report.diagnostics(reports, problems), args)
+        sys.stdout.write(report.render_text(reports, problems, elapsed, args.profile, with_diagnostics=False,
+                                            color=color_enabled(sys.stdout, args)))
     else:
-        sys.stdout.write(output)
+        render = {"json": report.render_json, "github": report.render_github, "junit": report.render_junit}
+        output = render[args.format](reports, problems, elapsed, args.profile)
+        if args.format == "json":
+            print_json(output)
+        else:
+            sys.stdout.write(output)
     if not reports and not problems:
         print("margin-verifier: no rule files found", file=sys.stderr)
         return 2

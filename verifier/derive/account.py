@@ -11,30 +11,31 @@ The result is numbers (exact :class:`~fractions.Fraction`) and reasons; :mod:`ve
 Every problem is an :class:`~verifier.errors.EvaluationError` with a located diagnostic (the account's places;
 what the rule lacks is checked first, in :mod:`verifier.derive.account_mode`, and located in the rule file).
 
+>>> import datetime
 >>> from verifier.read import load_rule
 >>> from verifier.read.account import account_from_data
 >>> account = account_from_data({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT",
-...     "side": "long", "contracts": "1", "entryPrice": "60000", "markPrice": "60000", "collateral": "1000"}]})
->>> result = evaluate_account(load_rule("binance/usdm-perpetual"), account)
+...     "side": "long", "contracts": "1", "contractSize": "1", "entryPrice": "60000", "markPrice": "60000",
+...     "collateral": "1000"}]})
+>>> result = evaluate_account(load_rule("binance/usdm-perpetual"), account, date=datetime.date(2024, 10, 1))
 >>> result.positions[0].liquidation_price, result.positions[0].tier, result.status
 (Fraction(11790000, 199), 2, 'normal')
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from fractions import Fraction
 
 import sympy
 
-from verifier.derive.account_mode import check_date, check_readable, needed_symbols, rule_at, select_mode
+from verifier.derive.account_mode import check_date, check_readable, rule_at, select_mode
+from verifier.derive.account_read import Leg, read_leg
 from verifier.derive.hedge import solve_hedged
 from verifier.derive.tiers import solve_price
 from verifier.errors import DerivationError, EvaluationError
 from verifier.model.evaluate import substitutions, to_fraction
 from verifier.model.rule import Display
-from verifier.model.snapshot import evaluate_reading, fields_of
-from verifier.model.symbols import in_domain
 
 STATUSES = ("normal", "margin_call", "liquidation")
 """From best to worst; an account's status is the worst of its positions'."""
@@ -52,6 +53,8 @@ class PositionEvaluation:
     unrealized_pnl: Fraction | None
     tier: int | None  # the tier row at the mark (None: the position gives its tier values, or no tier table)
     status: str
+    display: Display = Display(None, None)  # the market's tick and the rule's rounding (a reporter rounds with it)
+    market_data: tuple = ()  # (part, Provenance) of the catalog versions used: 'market', 'tiers'
 
 
 @dataclass(frozen=True)
@@ -60,31 +63,27 @@ class AccountEvaluation:
 
     rule: str
     mode: str
-    display: Display  # how the rule displays prices (a reporter rounds with it, the exact value beside)
+    display: Display  # how the rule displays prices (each position's own display has its market's tick)
     positions: tuple
     margin_level: Fraction | None
     status: str
+    stale: tuple = ()  # (symbol, part, Provenance, days) of market data older than the rule's threshold
+    stale_after_days: int = 30
+    catalog: str | None = None  # the id of the rule's market catalog (what `import` takes)
+    exchange: str | None = None  # the catalog's ccxt exchange id
 
 
-@dataclass
-class _Leg:
-    """A position while it is evaluated: the rule's symbols read from it, then its definitions at the mark."""
+def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
+    """Evaluate ``account`` (:class:`verifier.model.account.Account`) under ``rule`` with values in force on ``date``.
 
-    position: object
-    market: str | None
-    values: dict  # rule symbol -> exact value (tier overrides included)
-    tier_values: dict  # tier symbol -> value (given by the position, or the table's row at the mark)
-    at_mark: dict = field(default_factory=dict)  # definition -> value at the mark
-    tier: int | None = None
-
-
-def evaluate_account(rule, account, date=None) -> AccountEvaluation:
-    """Evaluate ``account`` (:class:`verifier.model.account.Account`) under ``rule`` with values in force on ``date``."""
+    Market data last seen longer before ``date`` (else ``today``; neither: not checked) than the rule's threshold is
+    listed in the result's ``stale``.
+    """
     rule = rule_at(rule, date)
     mode = select_mode(rule, account)
     check_date(rule, mode, date)
-    check_readable(rule, mode, account)
-    legs = [_read_leg(rule, mode, account, position) for position in account.positions]
+    check_readable(rule, mode, account, date)
+    legs = [read_leg(rule, mode, account, position, date) for position in account.positions]
     for leg in legs:
         _at_mark(rule, mode, leg, date, account)
     partners = _hedge_partners(account, mode, legs)
@@ -96,72 +95,24 @@ def evaluate_account(rule, account, date=None) -> AccountEvaluation:
         first = next(leg for leg in legs if not leg.position.quote)
         level = _value(mode, mode.definitions["margin_level"].expr, first, date, account, "margin_level")
     status = max((p.status for p in out), key=STATUSES.index, default="normal")
-    return AccountEvaluation(rule.id, mode.name, rule.display, out, level, status)
+    catalog = rule.markets
+    return AccountEvaluation(rule.id, mode.name, rule.display, out, level, status, _stale(rule, legs, date or today),
+                             rule.stale_after_days, catalog.id if catalog else None,
+                             catalog.exchange if catalog else None)
 
 
-# --------------------------------------------------------------------------------------------- reading a position
-
-
-def _reading_fields(account, position) -> dict:
-    """The ccxt fields a symbol's reading may use: the position's, its side, and the account's wallet."""
-    fields = dict(position.fields)
-    if account.kind == "futures":
-        fields["side"] = Fraction(position.sign)
-        if account.wallet_balance is not None:
-            fields.setdefault("walletBalance", account.wallet_balance)
-    return fields
-
-
-def _read_leg(rule, mode, account, position) -> _Leg:
-    """The rule's symbols read from one position (tier columns it gives override the table)."""
-    fields, needed = _reading_fields(account, position), needed_symbols(mode)
-    values, tier_values = {}, {}
-    for name, spec in mode.symbols.items():
-        text = spec.snapshot_formula(account.margin_mode)
-        if not text or spec.others:
+def _stale(rule, legs, on) -> tuple:
+    """(symbol, part, provenance, days) of every catalog version used that was last seen too long before ``on``."""
+    if on is None:
+        return ()
+    found, seen = [], set()
+    for leg in legs:
+        if leg.position.symbol in seen:
             continue
-        try:
-            value = evaluate_reading(spec.reading(account.margin_mode), fields)
-        except EvaluationError as exc:
-            raise account.error("MV602", f"cannot read {name} ({spec.meaning}) as {text}: {exc}", position.at()) \
-                from None
-        if value is None and not spec.from_tiers and name in needed:
-            raise _missing_field(account, position, spec, name, fields)
-        if value is not None:
-            _check_domain(account, position, name, spec, value)
-            (tier_values if spec.from_tiers else values)[name] = value
-    tables = rule.tiers.tables if rule.tiers is not None else {}
-    if tables and account.kind == "futures" and any(n not in tier_values for n in mode.tier_symbols) \
-            and position.symbol not in tables:
-        raise account.error("MV603", f"rule {rule.id} has no tier table for market {position.symbol!r}",
-                            position.at("symbol"), hint="markets with tier tables: " + ", ".join(tables)
-                            + "; or give maintenanceMarginPercentage and maintenanceAmount")
-    market = position.symbol if position.symbol in tables else None
-    return _Leg(position, market, {**values, **tier_values}, tier_values)
-
-
-def _check_domain(account, position, name, spec, value) -> None:
-    """A value read from the account lies in the symbol's declared domain (an entry price of 0 is not a price)."""
-    allowed = in_domain(value, spec.domain) and (not spec.one_of or value in spec.one_of)
-    if allowed:
-        return
-    reading = spec.snapshot_formula(account.margin_mode)
-    names = sorted(fields_of(spec.reading(account.margin_mode)))
-    on_account = names == ["walletBalance"] and "walletBalance" not in position.fields
-    place = account.at(names[0]) if on_account else position.at(names[0] if len(names) == 1 else None)
-    # numbers in a message are exact fractions (str of a Fraction: 3, 1/3); reports format through verifier.report
-    wanted = " and ".join(f"{op} {Fraction(b)}" for op, b in spec.domain) or \
-        "one of " + ", ".join(str(Fraction(v)) for v in spec.one_of)
-    raise account.error("MV602", f"{name} ({spec.meaning}) must be {wanted}; {reading} gives {Fraction(value)}", place,
-                        hint=f"the rule reads {name} as {reading}; check the snapshot's fields")
-
-
-def _missing_field(account, position, spec, name, fields) -> EvaluationError:
-    missing = sorted(fields_of(spec.reading(account.margin_mode)) - set(fields))
-    on_account = missing[0] == "walletBalance" if missing else False
-    where = "snapshot" if on_account else "position"
-    return account.error("MV600", f"{where} is missing {', '.join(map(repr, missing))} (needed for {name}: "
-                                  f"{spec.meaning})", account.at() if on_account else position.at())
+        seen.add(leg.position.symbol)
+        for part, provenance in leg.lookup.stale(on, rule.stale_after_days):
+            found.append((leg.position.symbol, part, provenance, (on - provenance.seen).days))
+    return tuple(found)
 
 
 # --------------------------------------------------------------------------------------------- at the mark
@@ -179,7 +130,7 @@ def _at_mark(rule, mode, leg, date, account) -> None:
     if rule.tiers is not None and mode.tier_basis is not None and leg.market is not None and not overridden:
         basis = mode.tier_basis.expr.xreplace(subs)
         if not basis.free_symbols:
-            row = rule.tiers.table(leg.market).row_for(to_fraction(basis))
+            row = rule.tiers.table(leg.market, date).row_for(to_fraction(basis))
             leg.tier = row.number if row else None
     for name in mode.tier_symbols:
         symbol = mode.symbols[name].sympy
@@ -239,7 +190,8 @@ def _evaluate_leg(rule, mode, legs, index, partners, date, account) -> PositionE
                 if name in mode.conditions and _holds(mode, name, leg, date, account)]
     return PositionEvaluation(leg.position.symbol, leg.position.side, price, reason,
                               leg.at_mark.get("maintenance_margin"), leg.at_mark.get("upnl"), leg.tier,
-                              statuses[0] if statuses else "normal")
+                              statuses[0] if statuses else "normal", leg.lookup.display(rule.display),
+                              leg.lookup.provenance())
 
 
 def _liquidation(rule, mode, legs, index, partners, date, account) -> tuple:

@@ -13,10 +13,9 @@ What is missing is the rule's, not the account's: those errors are located in th
 
 from __future__ import annotations
 
-from fractions import Fraction
 
 from verifier.errors import Diagnostic, EvaluationError
-from verifier.model.evaluate import used_parameters
+from verifier.model.evaluate import to_rational, used_parameters
 
 
 def select_mode(rule, account):
@@ -72,22 +71,32 @@ def rule_at(rule, date):
         raise _rule_error(rule, "MV604", str(exc), ("definitions",), exc.hint) from None
 
 
-def check_readable(rule, mode, account) -> None:
-    """Every symbol the mode's conditions need can come from a snapshot (its reading), the tiers or the others."""
-    for name in sorted(needed_symbols(mode)):
+def check_readable(rule, mode, account, date=None) -> None:
+    """Every symbol the mode's conditions need can come from a snapshot (its reading), the market catalog (a
+    ``market:`` field), the tiers or the others."""
+    for name in sorted(needed_symbols(mode, date)):
         spec = mode.symbols[name]
-        if spec.others or spec.from_tiers or spec.snapshot_formula(account.margin_mode):
+        if spec.others or spec.from_tiers or spec.market or spec.snapshot_formula(account.margin_mode):
             continue
-        raise _rule_error(rule, "MV605", f"the {mode.name} mode needs {name}, {spec.meaning}, which no snapshot "
-                                         "field gives: the symbol has no 'snapshot:' reading",
+        raise _rule_error(rule, "MV605", f"the {mode.name} mode needs {name}, {spec.meaning}, which neither a "
+                                         "snapshot field nor the market catalog gives: the symbol has no 'snapshot:' "
+                                         "reading and no 'market:' field",
                           _symbol_path(rule, mode, name),
-                          f"give {name} a 'snapshot:' reading over ccxt fields in the rule, or evaluate with a rule "
-                          "that reads it; a snapshot cannot supply it")
+                          f"give {name} a 'snapshot:' reading over ccxt fields or a 'market:' field of the rule's "
+                          "catalog, or evaluate with a rule that reads it; a snapshot cannot supply it")
 
 
-def needed_symbols(mode) -> set:
-    """Names of the symbols the mode's conditions use (expanded): every input of the answer."""
-    used = set().union(*(c.relation.free_symbols for c in mode.conditions.values()))
+def needed_symbols(mode, date=None) -> set:
+    """Names of the symbols the mode's conditions use (expanded) with the parameters in force on ``date`` (the latest
+    when None): every input of the answer.  A symbol a parameter switches off on that date (multiplied by 0) is not
+    needed."""
+    values = {}
+    for parameter in used_parameters(mode):
+        try:
+            values[parameter.sympy] = to_rational(parameter.value_at(date))
+        except EvaluationError:
+            continue  # no value on that date: check_date reports it
+    used = set().union(*(c.relation.xreplace(values).free_symbols for c in mode.conditions.values()))
     return {name for name, spec in mode.symbols.items() if spec.sympy in used}
 
 

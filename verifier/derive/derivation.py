@@ -39,13 +39,14 @@ class RuleDerivation:
 
 
 def derive_rule(rule, *, use_cache: bool = True) -> RuleDerivation:
-    """Solve each condition of each mode of ``rule``; cached by ``rule.content_hash``."""
+    """Solve each condition of each mode of ``rule``; cached by ``rule.derivation_key`` (what a derivation reads:
+    not the worked examples, not the market data, so neither an edited example nor an import re-derives)."""
     if use_cache:
-        cached = cache.load(rule.content_hash)
+        cached = cache.load(rule.derivation_key)
         if cached is not None:
             cached.from_cache = True
             return cached
-    result = RuleDerivation(rule.id, rule.content_hash)
+    result = RuleDerivation(rule.id, rule.derivation_key)
     for name, mode in rule.modes.items():
         derived = ModeDerivation(name)
         for cname, condition in mode.conditions.items():
@@ -55,5 +56,5 @@ def derive_rule(rule, *, use_cache: bool = True) -> RuleDerivation:
                 derived.failures[cname] = str(exc)
         result.modes[name] = derived
     if use_cache:
-        cache.store(rule.content_hash, result)
+        cache.store(rule.derivation_key, result)
     return result

@@ -51,7 +51,7 @@ def per_position_symbols(mode, price_name: str) -> list[str]:
 
 def hedge_form(rule, mode_name: str, condition_name: str, partners: int) -> ClosedForm:
     """The closed form of ``condition_name`` for one leg with ``partners`` same-market legs moving with the price."""
-    key = (rule.content_hash, mode_name, condition_name, partners)
+    key = (rule.derivation_key, mode_name, condition_name, partners)
     if key in _FORMS:
         return _FORMS[key]
     mode = rule.mode(mode_name)
@@ -98,7 +98,7 @@ def solve_hedged(rule, mode_name: str, condition_name: str, own: dict, partners:
     form = hedge_form(rule, mode_name, condition_name, len(partners))
     legs = [(0, own)] + [(i, p) for i, p in enumerate(partners, start=1)]
     base = _base_substitutions(mode, form, legs, date)
-    table = rule.tiers.table(market) if rule.tiers is not None and market is not None else None
+    table = rule.tiers.table(market, date) if rule.tiers is not None and market is not None else None
     found = []
     for rows in itertools.product(*(_row_choices(mode, values, table) for _, values in legs)):
         subs = dict(base)

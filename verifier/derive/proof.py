@@ -42,11 +42,13 @@ class ProofResult:
 def prove_published(rule, *, points: int = RANDOM_POINTS, seed: int = 0, use_cache: bool = True) -> list[ProofResult]:
     """One :class:`ProofResult` per published formula (per entry, across its modes).
 
-    Results are cached by the rule's content hash (with the derivation), so an unchanged rule is not re-proved.
+    Results are cached by the rule's derivation key (with the derivation), so a rule whose formulas and symbols
+    are unchanged is not re-proved (editing an example or a source, or importing market data, proves nothing
+    again).
     """
     formulas = "|".join(f"{q}:{e.index}:{e.modes}:{e.formula.expr}:{sorted(e.where.items())}"
                         for q, entries in rule.published.items() for e in entries)
-    key = f"{rule.content_hash}-proofs-{points}-{seed}-{hashlib.sha256(formulas.encode()).hexdigest()[:16]}"
+    key = f"{rule.derivation_key}-proofs-{points}-{seed}-{hashlib.sha256(formulas.encode()).hexdigest()[:16]}"
     if use_cache:
         cached = cache.load(key)
         if cached is not None:
@@ -120,7 +122,7 @@ def _compare(mode, roots, published, quantity, entry, points, seed) -> ProofResu
             example = {s.name: Fraction(int(v.p), int(v.q)) for s, v in point.items()}
             example["derived"] = Fraction(int(values[0].p), int(values[0].q))
             example["published"] = Fraction(int(pub.p), int(pub.q))
-            return ProofResult(quantity, entry.index, entry.modes, "refuted", f"exact evaluation at random points",
+            return ProofResult(quantity, entry.index, entry.modes, "refuted", "exact evaluation at random points",
                                example)
     if tested == 0:
         return ProofResult(quantity, entry.index, entry.modes, "undecided", "exact evaluation at random points",

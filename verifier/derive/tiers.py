@@ -4,11 +4,12 @@ Each tier row's values are substituted into the general root; a root is kept onl
 in the price's domain and the tier basis evaluated *at that root* falls inside the same row
 (with the table's own bound convention).  The tier at entry is reported beside it.
 
+>>> import datetime
 >>> from fractions import Fraction as F
 >>> from verifier.read import load_rule
 >>> rule = load_rule("binance/usdm-perpetual")
 >>> s = solve_price(rule, "isolated", "liquidation", {"WB": F(1000), "q": F(1), "EP": F(60000), "s": F(1)},
-...                 market="BTC/USDT:USDT")
+...                 market="BTC/USDT:USDT", date=datetime.date(2024, 10, 1))  # the 2024 brackets
 >>> s.price, s.tier, s.entry_tier
 (Fraction(11790000, 199), 2, 2)
 >>> price_at(rule, "isolated", "liquidation", {"WB": F(10**6), "q": F(1), "EP": F(60000), "s": F(1)},
@@ -77,9 +78,7 @@ def solve_price(rule, mode_name, condition_name, values, *, market=None, date=No
         return TierSolution(_pick(found, current, given, mode, form.solve_for))
     if rule.tiers is None or mode.tier_basis is None:
         raise EvaluationError("give " + ", ".join(missing_tiers) + " (the rule has no tier table)")
-    table = rule.tiers.table(market)
-    if table is None:
-        raise EvaluationError(f"name a market to pick a tier table (one of {', '.join(rule.tiers.tables)})")
+    table = rule.tiers.lookup(market, date)
     candidates = []
     for row in table.rows:
         row_subs, row_exact = dict(subs), dict(exact)

@@ -10,7 +10,9 @@ NaN where no price exists; they agree with :func:`verifier.derive.price_at` to
 
 >>> import numpy as np
 >>> from verifier.read import load_rule
->>> f = compile_price(load_rule("binance/usdm-perpetual"), "isolated", "liquidation", market="BTC/USDT:USDT")
+>>> import datetime
+>>> f = compile_price(load_rule("binance/usdm-perpetual"), "isolated", "liquidation", market="BTC/USDT:USDT",
+...                   date=datetime.date(2024, 10, 1))  # the 2024 brackets
 >>> sorted(f.columns)
 ['collateral', 'contractSize', 'contracts', 'entryPrice', 'side']
 >>> cols = {"collateral": np.array([1000.0]), "contractSize": np.array([1.0]), "contracts": np.array([1.0]),
@@ -107,7 +109,7 @@ def compile_price(rule, mode_name: str, condition_name: str = "liquidation", *, 
     rows = []
     uses_tiers = any(mode.symbols[n].sympy in root.free_symbols for n in mode.tier_symbols)
     if uses_tiers:
-        table = rule.tiers.table(market) if rule.tiers is not None else None
+        table = rule.tiers.table(market, date) if rule.tiers is not None else None
         if table is None:
             raise UsageError("name a market with a tier table")
         basis = mode.tier_basis.expr

@@ -15,6 +15,25 @@ from verifier.docs.markup import md_cell, md_table
 EXIT_CODES = ("Exit codes: **0** all good; **1** a worked example or verification failed; **2** invalid input or "
               "usage; **3** internal error (a bug; `--debug` shows the traceback).")
 
+CONVENTIONS = [
+    "## Conventions every verb follows", "",
+    "- **`--format`** on every verb: `text` (the default, for people) and `json` everywhere; `check` and `verify` "
+    "also write `github` (workflow annotations) and `junit` (JUnit XML); `derive` writes `latex`, `simulate` "
+    "`markdown`. `evaluate --json` is kept as another spelling of `--format json`.",
+    "- **stdout is the result, and only the result**: the summary or table in text, or one whole document in a "
+    "machine format, so it can be redirected to a file and parsed. In a machine format the diagnostics are inside "
+    "that document (for `check` they are the result).",
+    "- **stderr is for the person at the terminal**: in text, every `file:line:col: error[CODE]: ...` diagnostic; "
+    "progress; usage errors; internal errors.",
+    "- **Global options** go before or after the verb: `--version`, `--debug` (tracebacks of internal errors), "
+    "`--color auto|always|never` and `--no-color`.",
+    "- **Colour** only in text written to a terminal: never in a file or a pipe, never when the `NO_COLOR` "
+    "environment variable is set (to anything) or `TERM=dumb`, unless `--color always`.",
+    "- `check` keeps the result of each file it checked; checking an unchanged file again (nor anything it reads "
+    "changed) answers from that result without loading SymPy. `check --watch` checks again on every save; "
+    "`check --dependents` also checks the rules and scenarios that read the files given. "
+    "`MARGIN_VERIFIER_NO_CACHE=1` turns every cache off; `MARGIN_VERIFIER_CACHE` moves it.", ""]
+
 
 def _help(parser) -> str:
     """The parser's help at a fixed width (100 columns), whatever the terminal building the site."""
@@ -52,7 +71,7 @@ def _verbs(parser) -> dict:
 def cli_page(parser) -> Page:
     lines = ["# Command-line reference", "",
              "Generated from the `margin-verifier` command's own argument parser when this site is built.", "",
-             EXIT_CODES, "", "## margin-verifier", "", "```text", _help(parser), "```", ""]
+             EXIT_CODES, ""] + CONVENTIONS + ["## margin-verifier", "", "```text", _help(parser), "```", ""]
     for name, sub in _verbs(parser).items():
         lines += [f"## margin-verifier {name}", "", md_cell(sub.description or ""), "", "```text", _help(sub), "```",
                   ""] + _arguments_table(sub)

@@ -10,7 +10,7 @@ No fallback: what the derivation cannot compute raises (:class:`~verifier.errors
 >>> rule = load_rule("binance/usdm-perpetual")
 >>> point = liquidation_point(rule, "isolated", {"contracts": 1, "entryPrice": 60000}, "long", 10, "BTC/USDT:USDT")
 >>> round(point.price), point.reason
-(54221, None)
+(54217, None)
 """
 
 from __future__ import annotations

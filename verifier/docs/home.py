@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from verifier.docs import compute, verification
-from verifier.docs.layout import (ACCOUNT_FORMAT, CLI, COMPARISON, CROSS_VS_ISOLATED, HOME, RULE_FORMAT, TIER_FORMAT,
-                                  Page, rule_page_path)
+from verifier.docs.layout import (ACCOUNT_FORMAT, CATALOG_FORMAT, CLI, COMPARISON, CROSS_VS_ISOLATED, HOME,
+                                  PROPERTIES, RULE_FORMAT, Page, rule_page_path)
 from verifier.docs.markup import anchor, md_cell, md_table, rel
 
 INTRO = ("Crypto exchanges each define margin level, maintenance-margin tiers and liquidation price their own way, on "
@@ -85,9 +85,10 @@ def _coverage_rows(rule) -> list:
 
 
 def _more(guides: dict) -> list:
-    lines = [f"- [Cross vs isolated, explained]({rel(HOME, CROSS_VS_ISOLATED)})",
+    lines = [f"- [Cross vs isolated, rule by rule]({rel(HOME, CROSS_VS_ISOLATED)})",
              f"- [Exchange comparison]({rel(HOME, COMPARISON)})",
-             f"- [Rule-file format]({rel(HOME, RULE_FORMAT)}), [tier-table format]({rel(HOME, TIER_FORMAT)}) and "
+             f"- [Rule-file format]({rel(HOME, RULE_FORMAT)}), [market-catalog format]({rel(HOME, CATALOG_FORMAT)}) "
+             "and "
              f"[account-snapshot format]({rel(HOME, ACCOUNT_FORMAT)})",
-             f"- [Command-line reference]({rel(HOME, CLI)})"]
+             f"- [Command-line reference]({rel(HOME, CLI)}) and [verify properties]({rel(HOME, PROPERTIES)})"]
     return lines + [f"- [{title}]({rel(HOME, path)})" for path, title in guides.items()]

@@ -3,8 +3,8 @@
 >>> from types import SimpleNamespace
 >>> rule_page_path(SimpleNamespace(id="binance/usdm-perpetual"))
 'rules/binance/usdm-perpetual.md'
->>> site_copy_path("/x/rules/binance/tiers/BTCUSDT.yaml", "/x/rules")
-'rules/binance/tiers/BTCUSDT.yaml'
+>>> site_copy_path("/x/rules/binance/markets/usdm-perpetual/catalog.yaml", "/x/rules")
+'rules/binance/markets/usdm-perpetual/catalog.yaml'
 """
 
 from __future__ import annotations
@@ -16,9 +16,26 @@ HOME = "index.md"
 COMPARISON = "comparison.md"
 CROSS_VS_ISOLATED = "cross-vs-isolated.md"
 RULE_FORMAT = "reference/rule-format.md"
-TIER_FORMAT = "reference/tier-format.md"
+CATALOG_FORMAT = "reference/catalog-format.md"
+MARKETS_FORMAT = "reference/markets-format.md"
 ACCOUNT_FORMAT = "reference/account-format.md"
-CLI = "cli.md"
+CLI = "reference/cli.md"
+PROPERTIES = "reference/properties.md"
+TUTORIAL = "tutorial/index.md"
+
+FORMAT_TITLES = {"rule": "Rule-file format", "catalog": "Market catalog: catalog.yaml",
+                 "markets": "Market catalog: shard files", "scenario": "Scenario format",
+                 "account": "Account-snapshot format"}
+"""Titles of the format pages of the schemas we know; any other schema is titled from its own ``title``."""
+
+
+def format_page_path(schema_name: str) -> str:
+    """Where the format page generated from ``verifier/schemas/<name>.schema.json`` lives.
+
+    >>> format_page_path("catalog") == CATALOG_FORMAT, format_page_path("scenario")
+    (True, 'reference/scenario-format.md')
+    """
+    return f"reference/{schema_name}-format.md"
 
 
 @dataclass

@@ -2,11 +2,13 @@
 
 Registered in pyproject.toml under ``[project.entry-points."mkdocs.plugins"]``. Pages are created
 in memory with :meth:`mkdocs.structure.files.File.generated` (nothing is written into docs/), and
-the navigation is assembled here so that hand-written pages appear when they exist.  One module per page
-(home, rule_page, comparison, cross_vs_isolated, schema_reference, cli_reference); a problem met while building
-one (a derivation or chart input that fails, a rule that does not load) is logged as an error, so
-``mkdocs build --strict`` fails (:mod:`verifier.docs.problems`).  The CLI reference is the one page that reads
-:mod:`verifier.cli` (its argument parser).
+the navigation (:mod:`verifier.docs.navigation`: tutorial, how-to guides, reference, explanation) lists the
+hand-written pages that exist; a rule's market pages are linked from its page, not listed (``not_in_nav``).  One
+module per page (home, rule_page, markets_page, comparison, cross_vs_isolated, schema_reference: one page per
+schema in verifier/schemas, cli_reference, properties_reference); a problem met while building one (a derivation
+or chart input that fails, a rule that does not load) is logged as an error, so ``mkdocs build --strict`` fails
+(:mod:`verifier.docs.problems`).  The CLI reference is the one page that reads :mod:`verifier.cli` (its argument
+parser).
 """
 
 from __future__ import annotations
@@ -22,20 +24,18 @@ from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
 
 from verifier.cli.main import build_parser
-from verifier.docs import layout, verification
+from verifier.docs import layout, navigation, verification
 from verifier.docs.cli_reference import cli_page
 from verifier.docs.comparison import comparison_page
 from verifier.docs.cross_vs_isolated import cross_vs_isolated_page
 from verifier.docs.home import home_page
+from verifier.docs.markets_page import market_pages
+from verifier.docs.properties_reference import properties_page
 from verifier.docs.rule_page import rule_page
-from verifier.docs.schema_reference import schema_page
-from verifier.read import check_file, expand_paths, load_schema
+from verifier.docs.schema_reference import format_pages
+from verifier.read import check_file, expand_paths
 
 log = logging.getLogger("mkdocs.plugins.margin-verifier")
-
-FORMATS = ((layout.RULE_FORMAT, "Rule-file format", "rule"), (layout.TIER_FORMAT, "Tier-table format", "tiers"),
-           (layout.ACCOUNT_FORMAT, "Account-snapshot format", "account"))
-"""The format reference pages: (docs path, title, schema name under verifier/schemas/)."""
 
 CSS_PATH = "assets/margin-verifier.css"
 CSS = """
@@ -47,11 +47,6 @@ CSS = """
   padding: .3em .5em; vertical-align: top; }
 .md-typeset img[src$=".svg"] { max-width: 100%; background: white; }
 """
-
-# Hand-written pages written by rule authors' guides; shown in the navigation when present in docs/.
-GUIDES = {"writing-rules.md": "Writing rules", "formula-language.md": "Formula language",
-          "error-codes.md": "Error codes"}
-
 
 class PluginConfig(Config):
     rules = c.Type(str, default="rules")
@@ -76,7 +71,8 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
         # MARGIN_VERIFIER_DOCS_RULES builds the site from another rules folder (the browser test uses a subset).
         rules_dir = root / os.environ.get("MARGIN_VERIFIER_DOCS_RULES", self.config.rules)
         rules, shipped = self._load_rules(rules_dir)
-        guides = {p: t for p, t in GUIDES.items() if files.get_file_from_path(p) is not None}
+        present = [f.src_uri for f in files.documentation_pages()]
+        guides = navigation.written_pages(present)
         self._prepare_verification(rules)
         generated = self._pages(rules, guides, self._options(rules_dir), root / self.config.scenarios)
         for page in generated:
@@ -91,7 +87,8 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
             if files.get_file_from_path(site_path) is None:
                 files.append(File.generated(config, site_path, abs_src_path=str(path)))
         files.append(File.generated(config, CSS_PATH, content=CSS))
-        config.nav = self._nav(rules, guides)
+        formats = [(page.markdown.split("\n", 1)[0].removeprefix("# "), page.path) for page in format_pages()]
+        config.nav = navigation.nav(rules, present, formats)
         log.info("margin-verifier: %d pages generated from %d rule(s) in %.1fs", len(generated), len(rules),
                  time.perf_counter() - started)
         return files
@@ -112,9 +109,9 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
     @staticmethod
     def _pages(rules, guides, options, scenarios_dir) -> list:
         generated = [home_page(rules, guides)] + [rule_page(rule, options) for rule in rules]
+        generated += [page for rule in rules for page in market_pages(rule)]
         generated += [cross_vs_isolated_page(rules, scenarios_dir), comparison_page(rules, options)]
-        generated += [schema_page(load_schema(name), path, title, f"verifier/schemas/{name}.schema.json")
-                      for path, title, name in FORMATS]
+        generated += format_pages() + [properties_page(rules)]
         return generated + [cli_page(build_parser())]
 
     @staticmethod
@@ -135,15 +132,3 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
                 rules.append(result.rule)
         rules.sort(key=lambda r: r.id)
         return rules, shipped
-
-    @staticmethod
-    def _nav(rules, guides):
-        reference = [{title: path} for path, title, _ in FORMATS] + [{"Command line": layout.CLI}]
-        reference += [{title: path} for path, title in guides.items()]
-        return [
-            {"Home": layout.HOME},
-            {"Rules": [{rule.title: layout.rule_page_path(rule)} for rule in rules]},
-            {"Cross vs isolated, explained": layout.CROSS_VS_ISOLATED},
-            {"Exchange comparison": layout.COMPARISON},
-            {"Reference": reference},
-        ]

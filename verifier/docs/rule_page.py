@@ -1,5 +1,6 @@
 """The page of one rule, following the rule file top to bottom: sources, symbols, parameters, definitions, margin
-modes (:mod:`verifier.docs.rule_modes`), tier tables, worked examples, the leverage chart, verification, the file.
+modes (:mod:`verifier.docs.rule_modes`), tier tables, the markets covered (:mod:`verifier.docs.markets_page`), worked
+examples, the leverage chart, verification, the file.
 
 Nothing here knows an exchange: every number and formula comes from the rule file.
 """
@@ -8,6 +9,7 @@ from __future__ import annotations
 
 from verifier.docs import charts, compute, prices, problems, verification
 from verifier.docs.layout import Options, Page, chart_position, rule_page_path, site_copy_path
+from verifier.docs.markets_page import markets_section, tier_layout_lines
 from verifier.docs.markup import (STATUS, anchor, esc, html_table, math_html, number, passed_mark, rel,
                                   source_link)
 from verifier.docs.rule_modes import modes_section, symbols_table
@@ -18,7 +20,8 @@ def rule_page(rule, options: Options) -> Page:
     chart_path = f"assets/charts/{rule.id.replace('/', '-')}-leverage.svg"
     chart_lines, svg = leverage_section(rule, options, path, chart_path)
     lines = (_header(rule, options, path) + _sources(rule) + _symbols_and_parameters(rule)
-             + modes_section(rule) + _tiers(rule, options, path) + _examples(rule) + chart_lines
+             + modes_section(rule) + _tiers(rule, options, path) + markets_section(rule, path) + _examples(rule)
+             + chart_lines
              + verification_section(rule) + _rule_file(rule, options, path))
     return Page(path, "\n".join(lines), {chart_path: svg} if svg is not None else {})
 
@@ -61,28 +64,22 @@ def _symbols_and_parameters(rule) -> list:
         lines += [html_table(["parameter", "unit", "meaning", "values (effective dates)", "source", "note"], rows), ""]
     else:
         lines += ["This rule has no dated parameters.", ""]
-    if rule.display.price_tick is not None:
-        lines += [f"Prices are displayed to a tick of {number(rule.display.price_tick)}, rounded "
-                  f"{rule.display.price_rounding or 'as published'}.", ""]
+    if rule.display.price_rounding is not None:
+        tick = (f"a tick of {number(rule.display.price_tick)}" if rule.display.price_tick is not None
+                else "each market's own tick (from the market catalog)")
+        lines += [f"Liquidation prices are shown at {tick}, rounded {rule.display.price_rounding}, with the exact "
+                  "value beside.", ""]
     return lines
 
 
 def _tiers(rule, options: Options, path: str) -> list:
     lines = ["## Tier tables", ""]
     if rule.tiers is None:
-        return lines + ["This rule has no tier table.", ""]
+        return lines + ["This rule reads no tier table.", ""]
     lines += [f"The bracket is chosen by the basis `{rule.tiers.basis_text}` "
-              f"(source [{rule.tiers.source}](#source-{rule.tiers.source})).", ""]
-    for market, table in rule.tiers.tables.items():
-        columns = [c for c in table.columns if c != "<basis>"]
-        link = rel(path, site_copy_path(table.file, options.rules_dir))
-        effective = f", effective {table.effective}" if table.effective else ""
-        rows = [[str(r.number), number(r.floor), "∞" if r.cap is None else number(r.cap)]
-                + [esc(number(r.values[c])) if c in r.values else "" for c in columns] for r in table.rows]
-        headers = ["tier", "floor", "cap"] + [f"<code>{esc(c)}</code> ({esc(table.columns[c])})" for c in columns]
-        lines += [f"### {market}", "", f"Bounds `{table.bounds}`{effective}; file [`{link}`]({link}).", "",
-                  html_table(headers, rows), ""]
-    return lines
+              f"(source [{rule.tiers.source}](#source-{rule.tiers.source})), evaluated at the price being tested, "
+              "in the market's table in force on the date asked for.", ""]
+    return lines + tier_layout_lines(rule)
 
 
 def _shown(value) -> str:

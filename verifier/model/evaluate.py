@@ -7,9 +7,14 @@ same inputs produce, so a maintenance margin uses the bracket of its own notiona
 >>> from verifier.read import load_rule
 >>> rule = load_rule("binance/usdm-perpetual")
 >>> mode = rule.mode("isolated")
->>> evaluate(mode, "maintenance_margin", {"q": Fraction(1), "P": Fraction(60000)}, tiers=rule.tiers,
-...          market="BTC/USDT:USDT")
+>>> import datetime
+>>> values = {"q": Fraction(1), "P": Fraction(60000)}
+>>> evaluate(mode, "maintenance_margin", values, tiers=rule.tiers, market="BTC/USDT:USDT",
+...          date=datetime.date(2024, 10, 1))  # bracket 50,000-600,000: 0.5 % less 50
 Fraction(250, 1)
+>>> evaluate(mode, "maintenance_margin", values, tiers=rule.tiers, market="BTC/USDT:USDT",
+...          date=datetime.date(2026, 10, 1))  # bracket 0-300,000: 0.4 %
+Fraction(240, 1)
 """
 
 from __future__ import annotations
@@ -82,9 +87,7 @@ def substitutions(mode, values: dict, *, date=None, tiers=None, market=None, nee
     missing_tiers = {name: column for name, column in mode.tier_symbols.items()
                      if name not in values and (needed is None or name in needed)}
     if missing_tiers and tiers is not None and mode.tier_basis is not None:
-        table = tiers.table(market)
-        if table is None:
-            raise EvaluationError(f"name a market to pick a tier table (one of {', '.join(tiers.tables)})")
+        table = tiers.lookup(market, date)
         basis = mode.tier_basis.expr.xreplace(subs)
         if basis.free_symbols:
             raise EvaluationError("the tier basis needs " + ", ".join(sorted(s.name for s in basis.free_symbols)))

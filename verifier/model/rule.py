@@ -238,8 +238,16 @@ class Rule:
     document: object = field(repr=False, default=None)  # the located Document, for error positions
     verify_skip: dict = field(default_factory=dict)  # property name -> why it does not hold for this rule by design
     policies: Policies = field(default_factory=Policies)  # interest and liquidation-fee policies (model.policies)
+    markets: object = None  # verifier.model.market.Catalog: the product's markets, dated (None: no catalog)
+    stale_after_days: int = 30  # evaluate warns about market data last seen longer ago than this
+    derivation_hash: str = ""  # hash of what derivations read (no examples, prose, market data); "" = content_hash
     regimes: tuple = ()  # model.regimes.Regime, oldest first, the last one in force now; () when nothing is dated
     views: dict = field(default_factory=dict, repr=False, compare=False)  # regime index -> Rule (shared by views)
+
+    @property
+    def derivation_key(self) -> str:
+        """What derive's caches are keyed by: unchanged when only examples, sources, prose or market data change."""
+        return self.derivation_hash or self.content_hash
 
     def at(self, date: _dt.date | None) -> "Rule":
         """The rule as of ``date``: its modes and published formulas are the versions in force then (the rule
@@ -260,8 +268,9 @@ class Rule:
         if view is None:
             regime = self.regimes[index]
             since = regime.since.isoformat() if regime.since else "open"
-            view = replace(self, modes=regime.modes, published=regime.published,
-                           content_hash=f"{self.content_hash}@{since}")
+            view = replace(self, modes=regime.modes, published=regime.published,  # caches keyed per regime
+                           content_hash=f"{self.content_hash}@{since}",
+                           derivation_hash=f"{self.derivation_key}@{since}")
             self.views[index] = view
         return view
 
@@ -285,6 +294,14 @@ class Rule:
             return self.modes[name]
         except KeyError:
             raise UnknownModeError(f"rule {self.id!r} has no mode {name!r}; it has {', '.join(self.modes)}") from None
+
+    def with_catalog(self, catalog) -> "Rule":
+        """The same rule reading its markets (and tier tables) from ``catalog``: a rule after an import."""
+        tiers = replace(self.tiers, catalog=catalog) if self.tiers is not None else None
+        rule = replace(self, markets=catalog, tiers=tiers, views={})  # views read the old catalog: not shared
+        if rule.regimes:
+            rule.views[len(rule.regimes) - 1] = rule
+        return rule
 
     def locate(self, *path) -> tuple[int, int]:
         """(line, col) of a value in the rule file, for error messages."""

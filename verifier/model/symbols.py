@@ -112,6 +112,7 @@ class SymbolSpec:
     sympy: object = None
     readings: dict = field(default_factory=dict)  # account kind -> the reading parsed over model.snapshot fields
     role: str | None = None  # one of SYMBOL_ROLES, when the rule declares it
+    market: str | None = None  # the market-catalog field that supplies it when the position does not
 
     def snapshot_formula(self, account: str) -> str | None:
         """The snapshot reading for this account kind ('cross' or 'isolated'), as written, if any."""

@@ -95,8 +95,17 @@ def _convert(doc: Document, error) -> list[Diagnostic]:
         return [doc.diagnostic("MV205", f"key {key!r} is not in the expected form", path + ((key,) if key else ()),
                                hint=sub or schema.get("propertyNames", {}).get("description"), at_key=True)]
     if kind in ("oneOf", "anyOf") and error.context:
-        best = jsonschema.exceptions.best_match(error.context)
-        return _convert(doc, best)
+        # The branch the author meant is the one their text misses least (a typo in one key of the branch they
+        # wrote must not be reported as the other branch's missing and unknown keys).
+        branches: dict = {}
+        for child in error.context:
+            branches.setdefault(child.relative_schema_path[0], []).append(child)
+        converted = [[d for child in children for d in _convert(doc, child)] for children in branches.values()]
+        fewest = min(len(found) for found in converted)
+        closest = [found for found in converted if len(found) == fewest]
+        if len(closest) == 1:
+            return closest[0]
+        return _convert(doc, jsonschema.exceptions.best_match(error.context))
     if kind in ("minProperties", "minItems"):
         return [doc.diagnostic("MV206", f"must not be empty ({error.message})", path)]
     return [doc.diagnostic("MV209", error.message, path, hint=schema.get("description"))]

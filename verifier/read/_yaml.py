@@ -22,7 +22,9 @@ get the same locations and the same refusals.
 
 from __future__ import annotations
 
+import os
 import re
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -107,6 +109,38 @@ class DocumentError(SpecError):
                          code=diagnostics[0].code if diagnostics else None)
 
 
+_RECORDERS: list = []
+
+
+@contextmanager
+def recorded_reads():
+    """Collect the real path of every file :func:`read_file` reads meanwhile (a set, filled as they are read).
+
+    ``check``'s result cache keeps them as the result's dependencies (:mod:`verifier.verify.check_cache`): every
+    user file a check reads goes through :func:`read_file`, or is named by :func:`note_read` where it is read
+    another way (a market catalog's shard known to be valid is read with :mod:`json`; a catalog read before in the
+    process is not read again; a catalog folder's listing says which shards it has).
+
+    >>> with recorded_reads() as files:
+    ...     _ = read_file("rules/binance/markets/usdm-perpetual/catalog.yaml")
+    >>> [os.path.basename(f) for f in files]
+    ['catalog.yaml']
+    """
+    files: set = set()
+    _RECORDERS.append(files)
+    try:
+        yield files
+    finally:
+        _RECORDERS.remove(files)
+
+
+def note_read(path) -> None:
+    """Record that the check in progress depends on ``path`` (a file, or a folder's list of names), for
+    :func:`recorded_reads`."""
+    for files in _RECORDERS:
+        files.add(os.path.realpath(path))
+
+
 def read_file(path) -> Document:
     """Read a YAML or JSON file from disk (size-checked before parsing)."""
     name = str(path)
@@ -115,6 +149,7 @@ def read_file(path) -> Document:
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as exc:
         raise DocumentError([Diagnostic("MV100", f"cannot read file: {exc.strerror or exc}", file=name)]) from None
+    note_read(path)
     if len(raw) > MAX_FILE_BYTES:
         raise DocumentError([Diagnostic(
             "MV104", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", file=name, line=1, col=1,
@@ -151,6 +186,11 @@ def read_document(text: str, file: str = "<input>") -> Document:
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        tab = _tab_in_indentation(text, line)
+        if tab:
+            raise DocumentError([Diagnostic("MV100", "tabs are not allowed for indentation; use spaces", file=file,
+                                            line=line, col=tab, hint="replace the tab with spaces (YAML counts "
+                                            "spaces only); editors can be set to insert spaces for Tab")]) from None
         problem = exc.problem or exc.context or "invalid YAML"
         if exc.context and exc.problem:
             problem = f"{exc.context}, {exc.problem}"
@@ -168,6 +208,23 @@ def read_document(text: str, file: str = "<input>") -> Document:
     if builder.errors:
         raise DocumentError(builder.errors)
     return Document(file, data, builder.positions, builder.key_positions, text)
+
+
+def _tab_in_indentation(text: str, line: int) -> int:
+    """The 1-based column of a tab in the indentation of ``line`` (or of the line above, where YAML's scanner
+    sometimes stops), else 0.
+
+    >>> _tab_in_indentation("a:\\n  \\tb: 1\\n", 2)
+    3
+    """
+    lines = text.splitlines()
+    for number in (line, line - 1):
+        if 0 < number <= len(lines):
+            content = lines[number - 1]
+            indentation = content[:len(content) - len(content.lstrip(" \t"))]
+            if "\t" in indentation:
+                return indentation.index("\t") + 1
+    return 0
 
 
 def _syntax_hint(problem: str) -> str | None:

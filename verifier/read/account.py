@@ -7,8 +7,8 @@ located diagnostic (MV600 shape, MV601 unknown value, MV602 number) and the whol
 >>> account = account_from_data({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT",
 ...     "side": "long", "contracts": "0.5", "entryPrice": 60000, "markPrice": "59000.5", "collateral": "1000"}]})
 >>> position = account.positions[0]
->>> position.side, position.fields["contracts"], position.fields["contractSize"], position.fields["markPrice"]
-('long', Fraction(1, 2), Fraction(1, 1), Fraction(118001, 2))
+>>> position.side, position.fields["contracts"], "contractSize" in position.fields, position.fields["markPrice"]
+('long', Fraction(1, 2), False, Fraction(118001, 2))
 >>> account_from_data({"marginMode": "cross", "positions": [{"symbol": "X", "side": "up"}]})
 Traceback (most recent call last):
 ...
@@ -28,6 +28,7 @@ from verifier.errors import Diagnostic, SpecError
 from verifier.model.account import Account, Place, Position
 from verifier.read._jsonpath import json_path
 from verifier.read._schema import load_schema
+from verifier.read.kinds import wrong_kind
 from verifier.read._yaml import Document, DocumentError, read_file
 
 READ_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "collateral", "notional", "leverage",
@@ -63,7 +64,9 @@ def account_from_data(data, file: str = "<snapshot>") -> Account:
 
 def account_from_document(document: Document) -> Account:
     """The :class:`Account` a read document describes; raise :class:`SpecError` with every problem."""
-    problems = _schema_problems(document) or _semantic_problems(document)
+    other = wrong_kind(document, "account", "MV600", "an account snapshot has 'marginMode' and 'positions' (or "
+                                                     "'balances'), in ccxt's field names")
+    problems = [other] if other else _schema_problems(document) or _semantic_problems(document)
     if problems:
         raise SpecError(f"{document.file}: {len(problems)} problem(s) in the account snapshot", problems,
                         code=problems[0].code)
@@ -108,7 +111,6 @@ def _positions(raw: list) -> list[Position]:
     for index, item in enumerate(raw):
         path = ("positions", index)
         fields = {name: _number(item[name]) for name in READ_FIELDS if item.get(name) is not None}
-        fields.setdefault("contractSize", Fraction(1))  # the format's default (schema: '1 when absent')
         places = {name: Place(path + (name,)) for name in item}
         out.append(Position(item["symbol"], item["side"], fields, Place(path), places))
     return out

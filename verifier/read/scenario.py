@@ -26,6 +26,7 @@ from verifier.model.scenario import VERBS, AccountSpec, Action, Expectation, Ove
 from verifier.read import loader  # the module, not its names: loader imports this module back (check_file)
 from verifier.read._schema import schema_diagnostics
 from verifier.read._yaml import DocumentError, read_file
+from verifier.read.kinds import wrong_kind
 
 MONEY = ("amount", "price") + ("leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
 """Action arguments that are numbers."""
@@ -47,6 +48,10 @@ def check_scenario(doc) -> tuple[Scenario | None, list]:
     """The scenario of a read document and its problems (schema first; the scenario is None if there are any)."""
     if not isinstance(doc.data, dict):
         return None, [doc.diagnostic("MV203", "a scenario file must be a mapping of keys to values", ())]
+    other = wrong_kind(doc, "scenario", "MV202", "a scenario file has 'scenario:', 'rule:', 'accounts:' and "
+                                                "'steps:' (see scenarios/); `check` reads files of any kind")
+    if other is not None:
+        return None, [other]
     problems = schema_diagnostics(doc, "scenario")
     if problems:
         return None, problems

@@ -1,14 +1,38 @@
-"""Diagnostics for people (one line each), programs (JSON) and GitHub Actions (workflow annotations).
+"""Diagnostics for people (one line each, optionally coloured), programs (JSON) and GitHub Actions (annotations).
 
 >>> from verifier.errors import Diagnostic
 >>> d = Diagnostic("MV201", "unknown key 'titel'", file="r.yaml", line=3, col=1, json_path="$.titel")
 >>> github_annotation(d)
 "::error file=r.yaml,line=3,col=1,title=MV201::unknown key 'titel' (at $.titel)"
+>>> diagnostic_text(d) == d.render()
+True
+>>> diagnostic_text(d, color=True)
+"\\x1b[1mr.yaml:3:1:\\x1b[0m \\x1b[1;31merror[MV201]\\x1b[0m: unknown key 'titel' \\x1b[2m(at $.titel)\\x1b[0m"
 """
 
 from __future__ import annotations
 
 import json
+
+SEVERITY_COLORS = {"error": "1;31", "warning": "1;33"}
+"""ANSI SGR codes: bold red errors, bold yellow warnings."""
+
+
+def paint(text: str, sgr: str, color: bool) -> str:
+    """``text`` wrapped in the ANSI colour ``sgr`` when ``color`` is on."""
+    return f"\033[{sgr}m{text}\033[0m" if color else text
+
+
+def diagnostic_text(d, color: bool = False) -> str:
+    """The one-line form of :meth:`~verifier.errors.Diagnostic.render`, coloured for a terminal when asked."""
+    if not color:
+        return d.render()
+    text = (f"{paint(f'{d.file}:{d.line}:{d.col}:', '1', True)} "
+            f"{paint(f'{d.severity}[{d.code}]', SEVERITY_COLORS.get(d.severity, '1'), True)}: {d.message} "
+            f"{paint(f'(at {d.json_path})', '2', True)}")
+    if d.hint:
+        text += f"; {paint('hint:', '36', True)} {d.hint}"
+    return text
 
 
 def github_annotation(d) -> str:

@@ -1,24 +1,29 @@
-"""The ``evaluate`` job's reports: the JSON object of design.md section 4, and its text table.
+"""The ``evaluate`` job's reports: the JSON object of design.md section 4, its text table, and its warnings.
 
-Decimals are strings, exact (:func:`verifier.report.numbers.decimal_text`); a liquidation price is shown at the
-rule's display tick, rounded as the rule says (:meth:`verifier.model.Display.round_price`), and exact when the
-rule has no tick.  Where no liquidation price exists it is ``null`` and ``liquidationPriceReason`` says why.
+Decimals are strings, exact (:func:`verifier.report.numbers.decimal_text`).  A liquidation price is given twice:
+``liquidationPrice`` at its market's tick (from the market catalog), rounded as the rule says
+(:meth:`verifier.model.Display.round_price`), and ``liquidationPriceExact``, the exact value (to 18 decimal places
+where its decimal does not terminate); ``priceTick`` is the tick used (null: none known, and both are exact).
+Where no liquidation price exists both are ``null`` and ``liquidationPriceReason`` says why.
 
->>> from fractions import Fraction
 >>> from verifier.derive.account import AccountEvaluation, PositionEvaluation
 >>> from verifier.model.rule import Display
+>>> tick = Display(Fraction(1, 10), "half-up")
 >>> btc = PositionEvaluation("BTC/USDT:USDT", "long", Fraction(11790000, 199), None, Fraction(250), Fraction(0), 2,
-...                          "normal")
->>> evaluation = AccountEvaluation("binance/usdm-perpetual", "isolated", Display(Fraction(1, 100), "half-up"),
-...                                (btc,), None, "normal")
->>> evaluation_data(evaluation)["positions"][0]["liquidationPrice"]
-'59246.23'
+...                          "normal", tick)
+>>> evaluation = AccountEvaluation("binance/usdm-perpetual", "isolated", Display(None, "half-up"), (btc,), None,
+...                                "normal")
+>>> data = evaluation_data(evaluation)["positions"][0]
+>>> data["liquidationPrice"], data["liquidationPriceExact"], data["priceTick"]
+('59246.2', '59246.231155778894472362', '0.1')
 >>> print(evaluation_text(evaluation), end="")
-BTC/USDT:USDT long: liquidation price 59246.23, maintenance margin 250, unrealised PnL 0, tier 2
+BTC/USDT:USDT long: liquidation price 59246.2 (exact 59246.231155778894472362), maintenance margin 250, unrealised PnL 0, tier 2
 margin level None; status normal
 """
 
 from __future__ import annotations
+
+from fractions import Fraction
 
 from verifier.report.diagnostics import json_text
 from verifier.report.numbers import decimal_text, fixed_text
@@ -27,7 +32,7 @@ FORMATS = ("text", "json")
 
 
 def price_text(display, price) -> str | None:
-    """A price at the display tick (rounded as the rule says), else exact; None stays None."""
+    """A price at the display's tick (rounded as the rule says), else exact; None stays None."""
     if price is None:
         return None
     if display.price_tick is None:
@@ -36,9 +41,12 @@ def price_text(display, price) -> str | None:
 
 
 def position_data(display, position) -> dict:
-    """One position in ccxt's field names."""
+    """One position in ccxt's field names (``display``: the rule's, used when the position carries none)."""
+    shown = position.display if position.display.price_tick is not None else display
     data = {"symbol": position.symbol, "side": position.side,
-            "liquidationPrice": price_text(display, position.liquidation_price),
+            "liquidationPrice": price_text(shown, position.liquidation_price),
+            "liquidationPriceExact": decimal_text(position.liquidation_price),
+            "priceTick": decimal_text(shown.price_tick),
             "maintenanceMargin": decimal_text(position.maintenance_margin),
             "unrealizedPnl": decimal_text(position.unrealized_pnl), "tier": position.tier}
     if position.liquidation_price is None:
@@ -57,10 +65,34 @@ def evaluation_text(evaluation) -> str:
     lines = []
     for p in evaluation_data(evaluation)["positions"]:
         price = p["liquidationPrice"] or f"none ({p['liquidationPriceReason']})"
+        if p["liquidationPrice"] is not None and Fraction(p["liquidationPrice"]) != Fraction(p["liquidationPriceExact"]):
+            price += f" (exact {p['liquidationPriceExact']})"
         lines.append(f"{p['symbol']} {p['side']}: liquidation price {price}, maintenance margin "
                      f"{p['maintenanceMargin']}, unrealised PnL {p['unrealizedPnl']}, tier {p['tier']}")
     lines.append(f"margin level {decimal_text(evaluation.margin_level)}; status {evaluation.status}")
     return "\n".join(lines) + "\n"
+
+
+def stale_warnings(evaluation, on) -> list[str]:
+    """One warning line per market part whose data is older than the rule's threshold on date ``on``.
+
+    >>> import datetime as dt
+    >>> from verifier.model.market import Provenance
+    >>> from verifier.derive.account import AccountEvaluation
+    >>> seen = Provenance("ft", dt.date(2026, 9, 29), dt.date(2026, 9, 29), dt.date(2026, 11, 28))
+    >>> e = AccountEvaluation("binance/usdm-perpetual", "isolated", None, (), None, "normal",
+    ...                       (("BTC/USDT:USDT", "tiers", seen, 60),), 30, "binance/usdm-perpetual", "binanceusdm")
+    >>> print(stale_warnings(e, dt.date(2026, 11, 28))[0])
+    warning[MV609]: the tiers of BTC/USDT:USDT were last seen on 2026-09-29 (source ft), 60 days before 2026-11-28 (the rule warns after 30); refresh them: margin-verifier import binance/usdm-perpetual --live binanceusdm, or --markets/--tiers with ccxt dumps
+    """
+    lines = []
+    for symbol, part, provenance, days in evaluation.stale:
+        what = "tiers" if part == "tiers" else "market data"
+        lines.append(f"warning[MV609]: the {what} of {symbol} were last seen on {provenance.seen.isoformat()} "
+                     f"(source {provenance.source}), {days} days before {on.isoformat()} (the rule warns after "
+                     f"{evaluation.stale_after_days}); refresh them: margin-verifier import {evaluation.catalog} "
+                     f"--live {evaluation.exchange}, or --markets/--tiers with ccxt dumps")
+    return lines
 
 
 def render(evaluation, fmt: str = "text") -> str:

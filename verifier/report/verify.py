@@ -8,10 +8,16 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from verifier.report.diagnostics import github_annotation
 from verifier.errors import Diagnostic
+from verifier.report.diagnostics import github_annotation, paint
 
 _MARK = {"pass": "ok", "fail": "FAIL", "error": "ERROR", "skip": "skip", "n/a": "n/a"}
+_COLOR = {"pass": "32", "fail": "1;31", "error": "1;31", "skip": "33"}
+
+
+def diagnostics(reports, problems) -> list:
+    """The invalid input of the run (paths that do not exist, files that do not check)."""
+    return problems + [d for r in reports for d in r.diagnostics]
 
 
 def _failures(reports):
@@ -21,10 +27,10 @@ def _failures(reports):
                 yield report, row
 
 
-def render_text(reports, problems, elapsed, profile) -> str:
-    out = []
-    for d in problems + [d for r in reports for d in r.diagnostics]:
-        out.append(d.render())
+def render_text(reports, problems, elapsed, profile, *, with_diagnostics: bool = True, color: bool = False) -> str:
+    """The rule x property table, the failures with their counterexamples, a summary line; the diagnostics first
+    unless ``with_diagnostics`` is off (the CLI writes them to stderr)."""
+    out = [d.render() for d in diagnostics(reports, problems)] if with_diagnostics else []
     for report in reports:
         if not report.rows:
             continue
@@ -34,7 +40,8 @@ def render_text(reports, problems, elapsed, profile) -> str:
             if row.status == "n/a":
                 continue
             note = f"  {row.message}" if row.status in ("skip",) and row.message else ""
-            out.append(f"  {row.name:<{width}}  {_MARK[row.status]:<5} {row.tried:>5} tried {row.seconds:7.2f}s{note}")
+            mark = paint(f"{_MARK[row.status]:<5}", _COLOR.get(row.status, "0"), color)
+            out.append(f"  {row.name:<{width}}  {mark} {row.tried:>5} tried {row.seconds:7.2f}s{note}")
         hidden = sum(1 for r in report.rows if r.status == "n/a")
         if hidden:
             out.append(f"  ({hidden} property/mode pairs not applicable to this rule)")

@@ -13,7 +13,10 @@ that state *means*.  Each rule symbol gets its value from one of:
   its fields, overrides the tier table (as in a snapshot).  A cross position with no
   ``collateral`` field takes the mode's ``initial_margin`` definition, when it has one;
 * a parameter in force on the scenario's date (a scenario may override one, and says why);
-* the tier table row chosen by the tier basis (``from: tiers``);
+* the tier table row chosen by the tier basis (``from: tiers``), in the market's table in force on the scenario's
+  date in the rule's market catalog;
+* a field of the market in the rule's catalog on that date (``market: maxLeverage``), when neither the position nor
+  the scenario gives the symbol;
 * the sum of a definition over the account's *other* positions (``others:``);
 * a value the scenario supplies (``inputs``), for symbols the account state does not hold.
 
@@ -47,7 +50,7 @@ import datetime as _dt
 from dataclasses import dataclass
 from fractions import Fraction
 
-from verifier.errors import VerifierError
+from verifier.errors import EvaluationError, VerifierError
 from verifier.model.snapshot import FIELD_SYMBOLS, SNAPSHOT_FIELDS
 from verifier.simulate.compiled import OPERATORS, compile_expr, compile_relation, relation_sides
 
@@ -77,7 +80,9 @@ class SimMode:
 
     def __init__(self, rule, view, date, overrides: dict, inputs: dict):
         self.rule, self.view, self.name, self.account = rule, view, view.name, view.account
-        self.inputs = inputs
+        self.inputs, self.date = inputs, date
+        # symbols the rule's market catalog supplies when neither the position nor the scenario gives them
+        self.market_fields = {name: spec.market for name, spec in view.symbols.items() if spec.market}
         self.params = {}
         for name, p in view.parameters.items():
             value, modes = overrides.get(name, (None, None))
@@ -89,10 +94,6 @@ class SimMode:
         self.conditions = {name: compile_relation(c.relation) for name, c in view.conditions.items()}
         if "liquidation" not in self.conditions:
             raise BindingError(f"mode {view.name!r} has no 'liquidation' condition to decide liquidation by")
-        if "liquidation_fee" not in self.definitions and rule.policies.liquidation_fee is None:
-            raise BindingError(f"mode {view.name!r} of rule {rule.id} does not say what a liquidation costs: define "
-                               "'liquidation_fee' (the fee of a liquidated position, with its source), or state "
-                               "'policies: {liquidation_fee: {none: <why>}}' (docs/writing-rules.md)")
         self.liquidation_sides = relation_sides(view.conditions["liquidation"].relation)
         self.liquidation_holds = OPERATORS[view.conditions["liquidation"].operator]  # (lhs, rhs) -> bool
         # what a check evaluates more than once is evaluated once: a margin-call condition or a margin level whose
@@ -118,6 +119,11 @@ class SimMode:
             if reading is None:
                 if not spec.from_tiers:
                     self.from_inputs.append((spec.sympy, name))
+                    if spec.market:
+                        self.reasons[name] = (
+                            f"symbol {name!r} ({spec.meaning or 'no meaning given'}) comes from the market field "
+                            f"{spec.market!r} of the rule's market catalog, which has no value for this market on "
+                            f"the scenario's date: give {name!r} under the scenario's 'inputs', or import the market")
                 continue
             needs = frozenset(str(f) for f in expr.free_symbols)
             entry = (spec.sympy, name, compile_expr(expr), needs)
@@ -165,9 +171,7 @@ class SimMode:
                 values[symbol] = reading(state)
                 overridden.add(symbol)
         if self.tier_symbols and len(overridden) < len(self.tier_symbols):
-            table = self.rule.tiers.table(market) if self.rule.tiers is not None else None
-            if table is None:
-                raise BindingError(f"no tier table for market {market!r}")
+            table = self._tier_table(market)
             basis = _need(self.tier_basis, values, self.reasons)
             row = table.row_for(basis)
             if row is None:
@@ -177,10 +181,26 @@ class SimMode:
                     values[symbol] = row.values[column]
         return values
 
+    def _tier_table(self, market):
+        """The market's tier table in force on the scenario's date: coded errors (MV606 / MV607) say what is
+        missing and how to import it."""
+        if self.rule.tiers is None:
+            raise BindingError(f"rule {self.rule.id} reads tier columns but has no 'tiers' section")
+        try:
+            return self.rule.tiers.lookup(market, self.date)
+        except EvaluationError as exc:
+            raise BindingError(str(exc), code=exc.code, hint=exc.hint) from None
+
     def _input(self, name, market, instrument):
+        """The scenario's value for a symbol (one, or one per asset or market), else its market field's in the
+        rule's catalog on the scenario's date (``market:``), else None."""
         given = self.inputs.get(name)
         if isinstance(given, dict):
             given = given.get(instrument, given.get(market))
+        if given is None and name in self.market_fields and market is not None and self.rule.markets is not None:
+            found = self.rule.markets.market(market)
+            spec = found.spec_at(self.date) if found is not None else None
+            given = spec.fields.get(self.market_fields[name]) if spec is not None else None
         return None if given is None else Fraction(given)
 
     def _bind(self, values, state, fields, symbol, name, reading, needs, market, instrument):
@@ -255,7 +275,9 @@ class SimMode:
         """The rule's fee of a liquidated position (zero when the rule states it charges none)."""
         if "liquidation_fee" in self.definitions:
             return self.definition("liquidation_fee", values)
-        return Fraction(0)  # policies.liquidation_fee says none (checked when this mode was compiled)
+        if self.rule.policies.liquidation_fee is None:  # the reading stage refuses such a rule (MV482)
+            raise BindingError(f"mode {self.name!r} of rule {self.rule.id} does not say what a liquidation costs")
+        return Fraction(0)  # policies.liquidation_fee says none is charged
 
 
 def _need(function, values, reasons=None):

@@ -13,6 +13,8 @@ writes them (:mod:`verifier.report.simulate`).
 
 from __future__ import annotations
 
+import contextlib
+
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -126,6 +128,19 @@ def bind(scenario: Scenario) -> SimRule:
     return sim_rule
 
 
+@contextlib.contextmanager
+def _located(scenario: Scenario, path: tuple):
+    """A :class:`BindingError` met while running (a market the rule's catalog lacks, a symbol with no value) is
+    located at the step or action that needed it, with its own code and hint."""
+    try:
+        yield
+    except BindingError as exc:
+        if exc.diagnostics:
+            raise
+        raise _binding_error([scenario.diagnostic(exc.code, f"cannot run this with rule {scenario.rule.id}: {exc}",
+                                                  path, hint=exc.hint)]) from None
+
+
 def _binding_error(problems) -> BindingError:
     return BindingError(f"{problems[0].file}: {len(problems)} problem(s)", problems, code=problems[0].code)
 
@@ -141,17 +156,19 @@ def run_scenario(scenario: Scenario, *, debug: bool = True) -> Run:
         first_event = len(sim.events)
         evaluated = False
         try:
-            if step.at is not None:
-                sim.advance(step.at)
-            if step.prices:
-                sim.set_prices(step.prices)  # evaluates every account at the new prices
-                evaluated = True
+            with _located(scenario, ("steps", s, "prices") if step.prices else ("steps", s)):
+                if step.at is not None:
+                    sim.advance(step.at)
+                if step.prices:
+                    sim.set_prices(step.prices)  # evaluates every account at the new prices
+                    evaluated = True
         except Refused as exc:
             run.failures.append(Failure(step.label, "-", "step", "to run", f"refused: {exc}",
                                         scenario.locate("steps", s)[0]))
         outcomes = [_act(run, s, a, action) for a, action in enumerate(step.actions)]
         if outcomes or not evaluated:  # judging the same state twice changes nothing
-            sim.evaluate_all()
+            with _located(scenario, ("steps", s)):
+                sim.evaluate_all()
             sim.check_conservation()
         events = sim.events[first_event:]
         accounts = [_account_state(sim, account, events) for account in sim.accounts.values()]
@@ -170,7 +187,8 @@ def _act(run: Run, s: int, a: int, action) -> Outcome:
     line = run.scenario.locate("steps", s, "actions", a)[0]
     label = run.scenario.steps[s].label
     try:
-        _apply(sim, action.verb, action.args)
+        with _located(run.scenario, ("steps", s, "actions", a)):
+            _apply(sim, action.verb, action.args)
     except Refused as exc:
         sim.log_refusal(action.who, action.verb, exc)
         if not expected or (isinstance(expected, str) and expected.lower() not in str(exc).lower()):

@@ -1,20 +1,26 @@
 """pytest plugin: ``pytest rules/`` collects each rule file as test items.
 
 Items per rule file: ``check`` (schema, formulas, units, tiers), one per worked example, ``published_proofs``,
-and one per applicable property and mode.  Only files under a folder named ``rules`` (or passed explicitly on
-the command line) are collected, so the project's own suite (``pytest tests verifier``) is undisturbed.
+and one per applicable property and mode.  Only *rule files* are collected: a ``.yaml``/``.yml``/``.json`` file
+with the top-level keys ``format:`` and ``rule:``, or our schema modeline (``# yaml-language-server:
+$schema=.../rule.schema.json``), under a folder named ``rules`` (or passed explicitly on the command line).  So
+another project's ``rules/alerts.yaml`` (Prometheus, say) is left alone, and this project's own suite
+(``pytest tests verifier``) is undisturbed.
 The Hypothesis profile comes from ``--mv-profile`` (default: $HYPOTHESIS_PROFILE, else ci).
 JUnit XML comes from pytest's own ``--junitxml``.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import re
 from pathlib import Path
 
 import pytest
 
 from verifier.errors import Disagreement
+from verifier.read.paths import is_catalog_file
 
 RULE_SUFFIXES = {".yaml", ".yml", ".json"}
 
@@ -25,13 +31,37 @@ def pytest_addoption(parser):
                     help="Hypothesis profile for rule properties (default: $HYPOTHESIS_PROFILE or ci)")
 
 
-def _is_rule_file(file_path: Path, config) -> bool:
-    if file_path.suffix not in RULE_SUFFIXES or "tiers" in file_path.parts:
+_MODELINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=\S*rule\.schema\.json", re.M)
+_FORMAT_KEY = re.compile(r"^format\s*:", re.M)
+_RULE_KEY = re.compile(r"^rule\s*:", re.M)
+
+
+def looks_like_rule_file(path: Path) -> bool:
+    """Whether ``path`` is one of our rule files: the schema modeline, or top-level ``format:`` and ``rule:``.
+
+    A cheap look at the text (the plugin is loaded in every pytest run where margin-verifier is installed)."""
+    try:
+        text = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
         return False
-    explicit = {Path(a.split("::")[0]).resolve() for a in config.args}
-    if file_path.resolve() in explicit:
+    if _MODELINE.search(text):
         return True
-    return "rules" in file_path.parts[:-1] and "tests" not in file_path.parts
+    if path.suffix == ".json":
+        try:
+            data = json.loads(text)
+        except ValueError:
+            return False
+        return isinstance(data, dict) and "format" in data and "rule" in data
+    return bool(_FORMAT_KEY.search(text) and _RULE_KEY.search(text))
+
+
+def _is_rule_file(file_path: Path, config) -> bool:
+    if file_path.suffix not in RULE_SUFFIXES or is_catalog_file(file_path):
+        return False  # a market catalog's header and shards are data a rule reads, not rules
+    explicit = {Path(a.split("::")[0]).resolve() for a in config.args}
+    if file_path.resolve() not in explicit and ("rules" not in file_path.parts[:-1] or "tests" in file_path.parts):
+        return False
+    return looks_like_rule_file(file_path)
 
 
 def pytest_collect_file(parent, file_path):

@@ -163,11 +163,13 @@ def _case(draw, rule, mode, names, markets, dates):
                 value = _scale(spec.unit, scales)
         values[name] = value
     values = {n: v for n, v in values.items() if _in_domain(mode.symbols[n], v)}
-    market = draw(st.sampled_from(markets)) if markets else None
     date = draw(st.sampled_from(dates))
+    in_force = [m for m in markets if rule.tiers.table(m, date) is not None] if markets and date is not None \
+        else markets  # a market's brackets are dated too: draw one whose table is in force on the case's date
+    market = draw(st.sampled_from(in_force or markets)) if markets else None
     notes = ()
-    if markets and rule.tiers is not None and mode.tier_basis is not None and draw(st.integers(0, 2)) == 0:
-        values, notes = _on_tier_floor(draw, rule, mode, values, market)
+    if in_force and rule.tiers is not None and mode.tier_basis is not None and draw(st.integers(0, 2)) == 0:
+        values, notes = _on_tier_floor(draw, rule, mode, values, market, date)
     return Case(rule.id, mode.name, values, market, date, notes)
 
 
@@ -177,11 +179,11 @@ def _in_domain(spec, value) -> bool:
     return in_domain(value, spec.domain)
 
 
-def _on_tier_floor(draw, rule, mode, values, market):
+def _on_tier_floor(draw, rule, mode, values, market, date):
     """Scale the size symbols so the tier basis at the entry price lands on (or a hair off) a bracket floor."""
     from verifier.model.evaluate import EvaluationError, to_fraction, to_rational
 
-    table = rule.tiers.table(market)
+    table = rule.tiers.table(market, date)
     floors = [row.floor for row in table.rows if row.floor > 0]
     sizes = [n for n in values if role(rule, mode, n) == "size"]
     entry = next((n for n in values if role(rule, mode, n) == "entry"), None)

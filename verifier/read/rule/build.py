@@ -14,6 +14,7 @@ not raised one at a time.
 from __future__ import annotations
 
 import hashlib
+import json
 from fractions import Fraction
 from pathlib import Path
 
@@ -32,11 +33,18 @@ from verifier.read.rule.policies import read_policies
 from verifier.read.rule.published import read_published
 from verifier.read.rule.sources import read_sources, read_units
 from verifier.read.rule.symbols import check_symbol_parameter_clash, read_symbols
-from verifier.read.rule.tiers import read_tiers
+from verifier.read.rule.markets import check_market_symbols, read_markets, read_tiers
 from verifier.read.rule.versions import regimes
 
 FORMAT_SALT = b"margin-verifier rule format 1\n"
 """Goes into every content hash, so a change of format invalidates caches keyed by it."""
+
+NOT_DERIVED = ("title", "description", "sources", "display", "examples", "disagreements", "verify", "markets")
+"""Top-level parts of a rule file the derivation and the proofs never read: editing them (a worked example, a
+source, the display tick, the catalog's staleness threshold) keeps the derive cache
+(:attr:`~verifier.model.Rule.derivation_hash`), so a re-check after such an edit proves nothing again.  Market data
+(the catalog's files) is not hashed in either: a derivation is symbolic in every market field and tier column, so
+an import does not re-derive."""
 
 
 def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
@@ -44,19 +52,24 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
     ctx = RuleContext(doc)
     data = doc.data
     digest = hashlib.sha256(FORMAT_SALT + doc.text.encode("utf-8"))
+    derived = hashlib.sha256(FORMAT_SALT + _derived_parts(data))
     ctx.sources = read_sources(ctx, data)
     ctx.units = read_units(data)
     symbols = read_symbols(ctx, data["symbols"], ("symbols",))
     parameters = read_parameters(ctx, data.get("parameters", {}), ("parameters",))
     check_symbol_parameter_clash(ctx, parameters, symbols, ("parameters",))
     product = Product(data["product"])
+    ctx.product = product
     collateral_unit = _check_header(ctx, data, symbols, product)
-    tiers = read_tiers(ctx, data, symbols, Path(doc.file).parent, digest)
+    catalog, stale_after_days = read_markets(ctx, data, symbols, Path(doc.file).parent, digest)
+    tiers = read_tiers(ctx, data, symbols, catalog)
     consistent = collateral_unit if collateral_unit == parse_unit(product.collateral_unit) else None  # else MV462
     regimes = _regimes(ctx, data, RuleParts(data, symbols, parameters, tiers, product, consistent))
     modes, published = regimes[-1].modes or {}, regimes[-1].published
     if regimes[-1].modes is None and not ctx.problems:  # a version structure problem leaves today unknown
         ctx.error("MV403", f"the rule's formulas in force today are unknown: {regimes[-1].why}", ("definitions",))
+    for regime in regimes:
+        check_market_symbols(ctx, data, regime.modes or {}, catalog)
     examples = read_examples(ctx, data, lambda date: _modes_at(regimes, date), tiers)
     display = _display(ctx, data)
     policies = read_policies(ctx, data.get("policies", {}), modes)
@@ -71,7 +84,8 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
         parameters=parameters, tiers=tiers, modes=modes, published=published, examples=examples,
         display=display, disagreements=list(data.get("disagreements", [])), file=doc.file,
         content_hash=digest.hexdigest(), document=doc, verify_skip=_verify_skip(data),
-        policies=policies, regimes=tuple(regimes) if len(regimes) > 1 else ())
+        policies=policies, markets=catalog, stale_after_days=stale_after_days,
+        derivation_hash=derived.hexdigest(), regimes=tuple(regimes) if len(regimes) > 1 else ())
     if rule.regimes:
         rule.views[len(regimes) - 1] = rule
     return rule, []
@@ -93,6 +107,16 @@ def _modes_at(regimes: list, date):
     if date is None:
         return regimes[-1].modes
     return next((r.modes for r in regimes if r.holds(date)), None)
+
+
+def _derived_parts(data: dict) -> bytes:
+    """The rule's data that derivations depend on, written canonically (key order and layout do not matter).
+
+    >>> _derived_parts({"title": "x", "price": "P", "symbols": {"P": {"unit": "quote"}}})
+    b'{"price": "P", "symbols": {"P": {"unit": "quote"}}}'
+    """
+    kept = {key: value for key, value in data.items() if key not in NOT_DERIVED}
+    return json.dumps(kept, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8")
 
 
 def _check_header(ctx: RuleContext, data: dict, symbols: dict, product: Product) -> Unit | None:
@@ -128,7 +152,7 @@ def _display(ctx: RuleContext, data: dict) -> Display:
     if not price:
         return Display(None, None)
     ctx.check_source(price.get("source"), ("display", "price", "source"))
-    return Display(Fraction(price["tick"]), price["rounding"])
+    return Display(Fraction(price["tick"]) if "tick" in price else None, price["rounding"])
 
 
 def _verify_skip(data: dict) -> dict:

@@ -22,10 +22,20 @@ from verifier.read._jsonpath import json_path
 from verifier.read._yaml import Document
 
 
+TIER_BASIS = "<tier basis>"
+"""The name :attr:`RuleContext.broken` holds when the tier basis could not be read (its rows cannot be picked)."""
+
+MARKET_CATALOG = "<market catalog>"
+"""The name :attr:`RuleContext.broken` holds when the rule's market catalog could not be read (its problems are
+reported in the catalog's files, or at ``markets.catalog`` when the folder is missing)."""
+
+
 class RuleContext:
     """Collects diagnostics while a rule is read, and knows how to place a path of the document in the file.
 
-    ``sources`` and ``units`` are filled in as soon as they are read (every later part checks against them).
+    ``sources``, ``units`` and ``product`` are filled in as soon as they are read (later parts check against them).
+    ``broken`` holds the names of definitions and conditions whose own problem was reported: what uses them says
+    nothing more about them (one root diagnostic per mistake).
     """
 
     def __init__(self, doc: Document):
@@ -33,7 +43,9 @@ class RuleContext:
         self.problems: list[Diagnostic] = []
         self.sources: dict = {}
         self.units: dict = {}
+        self.product = None  # the rule's Product, once read
         self._reported: set = set()
+        self.broken: set = set()
 
     def error(self, code: str, message: str, path, hint: str | None = None, at_key: bool = False) -> None:
         """Record a problem at ``path`` (at its key with ``at_key``, e.g. for a name declared twice)."""

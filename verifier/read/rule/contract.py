@@ -74,7 +74,7 @@ def _unit_of(entry: ContractName, view: ModeView, path: tuple):
 
 def _missing(ctx: RuleContext, entry: ContractName, view: ModeView, product: Product) -> None:
     path = ("modes", view.name)
-    if ctx.once(("contract-missing", entry.name, path)):
+    if entry.name not in ctx.broken and ctx.once(("contract-missing", entry.name, path)):
         which = "every mode" if entry.required == "all" else f"every mode of a {product} rule"
         ctx.error("MV425", f"mode {view.name!r} has no {entry.kind} {entry.name!r}, which {which} needs: "
                            f"{entry.meaning} ({_readers(entry)} it)", path, at_key=True,

@@ -23,6 +23,7 @@ def read_definitions(ctx: RuleContext, raw: dict, env: dict) -> dict:
             ctx.error("MV420", f"definition {name!r} has the name of a symbol or parameter", path, at_key=True)
     definitions = {}
     order, broken = definition_order(ctx, raw)
+    ctx.broken.update(broken)
     for name in broken:
         env[name] = Term(sympy.Dummy(name), ANY)
     for name in order:
@@ -43,10 +44,12 @@ def _definition(ctx: RuleContext, name: str, spec: dict, path: tuple, env: dict)
         if ctx.once(("formula", path, str(exc))):
             ctx.formula_error(exc, path + ("formula",))
         env[name] = Term(sympy.Dummy(name), ANY)
+        ctx.broken.add(name)
         return None
     if formula.unit == BOOLEAN:
         if ctx.once(("bool", path)):
             ctx.error("MV431", f"definition {name!r} is a condition; put it under 'conditions'", path + ("formula",))
+        ctx.broken.add(name)
         return None
     if "unit" in spec:
         declared = ctx.unit_of(spec["unit"], path + ("unit",))

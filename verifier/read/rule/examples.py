@@ -7,7 +7,7 @@ from fractions import Fraction
 
 from verifier.model.rule import Example, ModeView
 from verifier.model.symbols import in_domain
-from verifier.read.rule.context import RuleContext
+from verifier.read.rule.context import MARKET_CATALOG, TIER_BASIS, RuleContext
 
 
 def read_examples(ctx: RuleContext, data: dict, modes_at, tiers) -> list:
@@ -40,29 +40,37 @@ def _example(ctx: RuleContext, raw: dict, index: int, path: tuple, modes: dict, 
         ctx.error("MV450", f"example {raw['name']!r} uses unknown mode {raw['mode']!r}", path + ("mode",),
                   hint=ctx.suggest(raw["mode"], modes))
         return None
-    date = _dt.date.fromisoformat(raw["date"]) if "date" in raw else None  # read by read_examples
-    given = _given(ctx, raw, path, mode)
+    date = _dt.date.fromisoformat(raw["date"]) if "date" in raw else None  # read (and reported) by read_examples
+    given, misspelt = _given(ctx, raw, path, mode)
     market = raw.get("market")
-    if market is not None and (tiers is None or market not in tiers.tables):
-        ctx.error("MV455", f"example names market {market!r}, which has no tier table",
-                  path + ("market",), hint=ctx.suggest(market, tiers.tables if tiers else {}))
+    if market is not None and (MARKET_CATALOG in ctx.broken or (tiers is None and "markets" in ctx.doc.data)):
+        return None  # the catalog could not be read: its problems are reported in its files (or at 'markets')
+    if market is not None and (tiers is None or tiers.table(market, date) is None):
+        known = tiers.catalog.symbols() if tiers else []
+        when = f" in force on {date}" if date is not None and market in known else ""
+        ctx.error("MV455", f"example names market {market!r}, which has no tier table{when}",
+                  path + ("market",), hint=ctx.suggest(market, known))
         return None
-    expect = {}
+    expect, missing = {}, {}
     for key, value in raw["expect"].items():
-        if _expectation_ok(ctx, raw, path, mode, tiers, given, market, key, value):
+        if _expectation_ok(ctx, raw, path, mode, tiers, given, market, key, value, missing):
             expect[key] = value if isinstance(value, bool) else Fraction(value)
+    _report_missing(ctx, path, missing, misspelt)
     return Example(raw["name"], raw["source"], raw["mode"], given, expect, Fraction(raw.get("tolerance", 0)),
                    date, market, raw.get("note"), index, raw.get("tolerance_reason"))
 
 
-def _given(ctx: RuleContext, raw: dict, path: tuple, mode: ModeView) -> dict:
-    """The example's inputs: symbols or parameters of its mode, each inside its domain."""
+def _given(ctx: RuleContext, raw: dict, path: tuple, mode: ModeView) -> tuple[dict, set]:
+    """The example's inputs: symbols or parameters of its mode, each inside its domain; and the names its
+    misspelt inputs stand for (their absence is that one mistake, not another)."""
     known_inputs = {**mode.symbols, **mode.parameters}
-    given = {}
+    given, misspelt = {}, set()
     for key, value in raw["given"].items():
         spec = known_inputs.get(key)
         if spec is None:
-            hint = ctx.suggest(key, known_inputs)
+            hint = ctx.suggest(key, [name for name in known_inputs if name not in raw["given"]])
+            if hint:
+                misspelt.update(n for n in known_inputs if hint == f"did you mean {n!r}?")
             if key in mode.definitions:
                 hint = f"{key!r} is a definition (computed); give the symbols it uses, or put it under 'expect'"
             ctx.error("MV451", f"example gives {key!r}, which is not a symbol or parameter of mode {raw['mode']!r}",
@@ -75,11 +83,16 @@ def _given(ctx: RuleContext, raw: dict, path: tuple, mode: ModeView) -> dict:
             allowed = f"one of {[str(v) for v in one_of]}" if one_of else repr(" and ".join(f"{o} {b}" for o, b in domain))
             ctx.error("MV452", f"example gives {key} = {value}, outside its domain {allowed}", path + ("given", key))
         given[key] = value
-    return given
+    return given, misspelt
 
 
-def _expectation_ok(ctx: RuleContext, raw, path, mode: ModeView, tiers, given, market, key, value) -> bool:
-    """An expectation names a definition, condition or ``<condition>_price`` and the example gives its inputs."""
+def _expectation_ok(ctx: RuleContext, raw, path, mode: ModeView, tiers, given, market, key, value,
+                    missing_by_name: dict) -> bool:
+    """An expectation names a definition, condition or ``<condition>_price`` and the example gives its inputs
+    (inputs not given are gathered in ``missing_by_name``: name -> expectations that need it).  An expectation
+    of a definition or condition whose own problem was reported is left out silently."""
+    if key in ctx.broken or key.removesuffix("_price") in ctx.broken:
+        return False
     if (key in mode.conditions) != isinstance(value, bool):
         want = "true or false (does the condition hold?)" if key in mode.conditions else "a number"
         ctx.error("MV456", f"example expects {key!r} = {str(value).lower()}, but {key!r} needs {want}",
@@ -94,20 +107,33 @@ def _expectation_ok(ctx: RuleContext, raw, path, mode: ModeView, tiers, given, m
         return False
     missing = set(needs) - set(given) - set(mode.parameters)
     tier_missing = {name for name in missing if name in mode.tier_symbols}
-    if tier_missing and tiers is not None and (market or len(tiers.tables) == 1) and mode.tier_basis is not None:
+    if tier_missing and tiers is not None and (market or len(tiers.catalog.entries) == 1) and mode.tier_basis is not None:
         # the tier table supplies those, from the row its basis picks: the basis's own inputs are needed instead
         missing -= tier_missing
         missing |= {s.name for s in mode.tier_basis.expr.free_symbols if s.name in mode.symbols} - set(given)
         if key.endswith("_price"):
             missing.discard(mode.conditions[key[: -len("_price")]].solve_for)
-    if missing:
-        hint = "add them under 'given'"
-        if tier_missing & missing:
-            hint += ", or name a 'market' whose tier table supplies " + ", ".join(sorted(tier_missing & missing))
-        ctx.error("MV454", f"example does not give {', '.join(sorted(missing))}, which {key!r} needs",
-                  path + ("given",), hint=hint)
-        return False
-    return True
+    for name in missing:
+        missing_by_name.setdefault(name, []).append((key, name in tier_missing))
+    return not missing
+
+
+def _report_missing(ctx: RuleContext, path: tuple, missing_by_name: dict, misspelt: set) -> None:
+    """One MV454 per example for the inputs it does not give (an input given under a misspelt name is reported
+    as that misspelling only)."""
+    missing = {name: needs for name, needs in missing_by_name.items()
+               if name not in misspelt and name not in ctx.broken
+               and not (TIER_BASIS in ctx.broken and any(tier for _, tier in needs))}
+    if not missing:
+        return
+    names = sorted(missing)
+    keys = list(dict.fromkeys(key for name in names for key, _ in missing[name]))
+    tiered = sorted(name for name in names if any(tier for _, tier in missing[name]))
+    hint = "add them under 'given'"
+    if tiered:
+        hint += ", or name a 'market' whose tier table supplies " + ", ".join(tiered)
+    needs = " and ".join(repr(k) for k in keys) + (" need" if len(keys) > 1 else " needs")
+    ctx.error("MV454", f"example does not give {', '.join(names)}, which {needs}", path + ("given",), hint=hint)
 
 
 def inputs_needed(mode: ModeView, key: str) -> set | None:

@@ -15,7 +15,7 @@ from verifier.errors import FormulaError
 from verifier.formula import ANY, BOOLEAN, Term, Unit, parse_formula
 from verifier.model.products import Product
 from verifier.model.rule import Condition, ModeView
-from verifier.read.rule.context import RuleContext
+from verifier.read.rule.context import TIER_BASIS, RuleContext
 from verifier.read.rule.contract import Declared, check_contract
 from verifier.read.rule.definitions import read_definitions
 from verifier.read.rule.parameters import read_parameters
@@ -155,6 +155,8 @@ def _conditions(ctx: RuleContext, raw: dict, env: dict, symbols: dict, price: st
         condition = _condition(ctx, name, spec, path, env, symbols, price)
         if condition is not None:
             conditions[name] = condition
+        else:
+            ctx.broken.add(name)
     return conditions
 
 
@@ -172,7 +174,7 @@ def _condition(ctx: RuleContext, name, spec, path, env, symbols, price) -> Condi
         return None
     solve_for = spec.get("solve_for", price)
     if solve_for not in symbols:
-        if ctx.once(("solve", path)):
+        if "solve_for" in spec and ctx.once(("solve", path)):  # else the undeclared price symbol is the root
             ctx.error("MV432", f"condition {name!r} solves for {solve_for!r}, which is not a symbol",
                       path + ("solve_for",), hint=ctx.suggest(solve_for, symbols))
         return None
@@ -180,7 +182,7 @@ def _condition(ctx: RuleContext, name, spec, path, env, symbols, price) -> Condi
 
 
 def _tier_basis(ctx: RuleContext, tiers, env: dict):
-    """The tier basis in this mode's names, in the unit every table's basis is in."""
+    """The tier basis in this mode's names, in the unit the catalog's tier basis is in."""
     if tiers is None:
         return None
     try:
@@ -188,10 +190,10 @@ def _tier_basis(ctx: RuleContext, tiers, env: dict):
     except FormulaError as exc:
         if ctx.once(("basis", str(exc))):
             ctx.formula_error(exc, ("tiers", "basis"))
+        ctx.broken.add(TIER_BASIS)
         return None
-    for market, table in tiers.tables.items():
-        want = table.columns.get("<basis>")
-        if want is not None and basis.unit not in (want, ANY) and ctx.once(("bu", market)):
-            ctx.error("MV416", f"tier basis {tiers.basis_text!r} is in {basis.unit} but the {market} "
-                               f"table's basis is in {want}", ("tiers", "basis"))
+    want = tiers.catalog.layout.basis_unit
+    if want is not None and basis.unit not in (want, ANY) and ctx.once(("bu", tiers.catalog.id)):
+        ctx.error("MV416", f"tier basis {tiers.basis_text!r} is in {basis.unit} but the market catalog "
+                           f"{tiers.catalog.id}'s tier basis is in {want}", ("tiers", "basis"))
     return basis

@@ -86,8 +86,8 @@ def _tier_domains(ctx: RuleContext, modes: dict, tiers) -> None:
                         ctx.error("MV407", f"the {market} table's row {row.number} gives {column} = "
                                            f"{exact_text(value)}, outside the domain of symbol {name!r} "
                                            f"({' and '.join(f'{o} {exact_text(b)}' for o, b in spec.domain)})",
-                                  ("tiers", "tables", market),
-                                  hint=f"check row {row.number} of {table.file}: a rate is a fraction")
+                                  ("markets", "catalog"),
+                                  hint=f"check {market}'s row {row.number} in {table.file}: a rate is a fraction")
 
 
 def _where_in_force(ctx: RuleContext, modes: dict, published: list) -> None:

@@ -46,6 +46,8 @@ def _entry(ctx: RuleContext, quantity: str, entry: dict, index: int, path: tuple
             continue
         condition = mode.conditions.get(condition_name)
         if condition is None:
+            if condition_name in ctx.broken:  # its own problem is reported where it is declared
+                return None
             ctx.error("MV440", f"'{quantity}' needs a condition named {condition_name!r} in mode {mode_name!r}",
                       ("published", quantity), at_key=True, hint=ctx.suggest(condition_name, mode.conditions))
             return None

@@ -39,7 +39,8 @@ def _symbol(ctx: RuleContext, name: str, spec: dict, path: tuple) -> SymbolSpec:
         name=name, unit=unit, meaning=spec["meaning"], domain=domain, one_of=one_of,
         from_tiers=(spec.get("column", name) if spec.get("from") == "tiers" else None),
         others=spec.get("others"), snapshot=readings, source=spec.get("source"),
-        sympy=make_sympy_symbol(name, domain, one_of), readings=parsed, role=spec.get("role"))
+        sympy=make_sympy_symbol(name, domain, one_of), readings=parsed, role=spec.get("role"),
+        market=spec.get("market"))
 
 
 _DIMENSIONLESS_ROLES = ("leverage", "max_leverage", "rate", "ratio")

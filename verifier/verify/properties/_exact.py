@@ -52,7 +52,7 @@ def point(rule, case, price: Fraction) -> dict:
     values[view.symbols[rule.price].sympy] = Fraction(price)
     missing = [(s, c) for s, c in sim.tier_symbols if s not in values]
     if missing:
-        table = rule.tiers.table(case.market) if rule.tiers is not None else None
+        table = rule.tiers.table(case.market, case.date) if rule.tiers is not None else None
         if table is None:
             raise EvaluationError(f"no tier table for market {case.market!r}")
         row = table.row_for(sim.tier_basis(values))

@@ -18,8 +18,9 @@ def _applies(rule, view):
         return "the rule has no tier table"
     if "maintenance_margin" not in view.definitions:
         return "the mode defines no maintenance_margin"
-    if not any(t.continuity for t in rule.tiers.tables.values()):
-        return "its tier tables are exempt from continuity (the exchange's amounts jump)"
+    layout = rule.tiers.catalog.layout
+    if layout is None or not (layout.rate and layout.amount):
+        return "its catalog's tier tables are exempt from continuity (the exchange's amounts jump)"
     return None
 
 
@@ -35,7 +36,7 @@ def maintenance_margin_continuous_across_brackets(rule, case):
     """The maintenance margin is continuous across every bracket floor, whichever input (the price, the size, or
     the entry price a wrong basis reads) carries the position there: the brackets' amounts exist to make it so."""
     table = rule.tiers.table(case.market)
-    assume(table is not None and table.continuity is not None)
+    assume(table is not None)
     sim = sim_mode(rule, case)
     entry = role_of(rule, case, "entry")
     anchor = case.values[entry] if entry else Fraction(1)

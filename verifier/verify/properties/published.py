@@ -52,7 +52,7 @@ def published_formula_equals_derivation(rule, case):
             spec = view.symbols.get(name) or view.parameters.get(name)
             subs[spec.sympy] = to_rational(value)
         if solution.tier is not None:
-            row = next(r for r in rule.tiers.table(case.market).rows if r.number == solution.tier)
+            row = next(r for r in rule.tiers.table(case.market, case.date).rows if r.number == solution.tier)
             for name, column in view.tier_symbols.items():
                 subs.setdefault(view.symbols[name].sympy, to_rational(row.values[column]))
         anchor = case.values.get(role_of(rule, case, "entry") or "", Fraction(1))

@@ -26,7 +26,7 @@ def chosen_tier_holds_notional_at_liquidation(rule, case):
     values = point(rule, case, solution.price)
     sim = sim_mode(rule, case)
     notional = sim.definitions["notional"](values)
-    table = rule.tiers.table(case.market)
+    table = rule.tiers.table(case.market, case.date)
     row = table.row_for(notional)
     assume(row is not None)
     if row.number != solution.tier:

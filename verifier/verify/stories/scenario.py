@@ -202,11 +202,15 @@ def _prices(rule, story, move, move2) -> dict:
 
 
 def _date(rule, story) -> _dt.date:
-    """The story's date, or (for 'the latest values') the last date any parameter changes."""
+    """The story's date, or (for 'the latest values') the last date any parameter, formula regime or the story's
+    markets' tier tables change."""
     if story.date is not None:
         return story.date
     changes = [since for view in rule.modes.values() for p in view.parameters.values() for since, _ in p.values
                if since is not None] + [r.since for r in rule.regimes if r.since is not None]
+    if rule.tiers is not None:
+        tables = [rule.tiers.table(m, None) for m in (story.market, story.other_market)]
+        changes += [table.effective for table in tables if table is not None]
     return max(changes, default=START.date())
 
 

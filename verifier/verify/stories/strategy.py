@@ -138,10 +138,19 @@ def _inputs(rule) -> dict:
 
 
 def markets(rule) -> list:
+    """The markets a story trades: the majors when the rule's catalog has their tier tables (the longest
+    histories), else the catalog's tiered markets, else the majors."""
     tables = sorted(rule.tiers.tables) if rule.tiers is not None else []
     default = (["BTC/USDT", "ETH/USDT"] if is_spot(rule) else ["BTC/USD:BTC", "ETH/USD:ETH"] if is_inverse(rule)
                else ["BTC/USDT:USDT", "ETH/USDT:USDT"])
-    return tables + [m for m in default if m not in tables and not tables]
+    return [m for m in default if m in tables] or tables or default
+
+
+def _with_tables(rule, where, dates) -> list:
+    """The dates on which the story's markets have tier tables in force (None, the latest, always does)."""
+    if rule.tiers is None:
+        return dates
+    return [d for d in dates if d is None or all(rule.tiers.table(m, d) is not None for m in (where[0], where[-1]))]
 
 
 def settle(rule, market) -> str:
@@ -189,7 +198,7 @@ def carried(rule, story) -> dict:
 def stories(draw, rule) -> Story:
     """A strategy of :class:`Story` for ``rule``."""
     where = markets(rule)
-    dates = effective_dates(rule, rule.mode(modes(rule)[0] or next(iter(rule.modes))))
+    dates = _with_tables(rule, where, effective_dates(rule, rule.mode(modes(rule)[0] or next(iter(rule.modes)))))
     price = draw(st.sampled_from(PRICE_LEVELS[4:])) * Fraction(draw(st.integers(1000, 9999)), 1000)
     base = Fraction(draw(st.integers(1, 5000)), 100) / (price if price > 1000 else 1)
     # linear and spot: size in base units, notional in quote; inverse: size in quote (USD), notional in coin

@@ -1,0 +1,44 @@
+#!/bin/sh
+# Rebuild the shipped market catalogs from the recorded ccxt dumps, in date order (each import adds only the versions
+# that changed; running it again changes nothing).  DATA is the folder of recorded inputs
+# (ccxt-shaped load_markets()/fetch_leverage_tiers() dumps); RETRIEVED is when they were read.
+# How those dumps were assembled from public recordings, source by source: tools/recorded-data-PROVENANCE.md.
+set -eu
+DATA=${DATA:?set DATA to the folder of recorded ccxt dumps (load_markets/fetch_leverage_tiers JSON and their PROVENANCE.md)}
+RETRIEVED=${RETRIEVED:-2026-11-28}
+MV=${MV:-margin-verifier}
+imp() { $MV import "$@" --retrieved "$RETRIEVED" --format text | sed -n '1,2p'; }
+
+# Binance USDⓈ-M: bracket history (freqtrade git, 8 majors), exchangeInfo versions, then the freqtrade 2026.9 brackets.
+for f in "$DATA"/versions/binance-usdm-perpetual.tiers.*.json; do
+  d=$(basename "$f" .json | sed 's/.*tiers\.//')
+  imp binance/usdm-perpetual --tiers "$f" --source "freqtrade-git-$d" --effective "$d"
+done
+for f in "$DATA"/versions/binance-usdm-perpetual.markets.*.json; do
+  d=$(basename "$f" .json | sed 's/.*markets\.//')
+  imp binance/usdm-perpetual --markets "$f" --source "binance-exchangeinfo-$d" --effective "$d"
+done
+imp binance/usdm-perpetual --tiers "$DATA/binance-usdm-perpetual.tiers.json" --source freqtrade-2026.9 --effective 2026-09-29
+
+# Bybit: the ccxt static markets, and the BTCUSDT risk-limit tiers transcribed from the margin-parameters page.
+imp bybit/linear-perpetual --markets "$DATA/bybit-linear-perpetual.markets.json" --source ccxt-static-bybit
+MVROOT=$(dirname "$0")/..
+$MV import bybit/linear-perpetual --tiers "$MVROOT/tests/fixtures/ccxt/bybit-linear-btcusdt-tiers-2026-11-21.json" \
+  --source margin-parameters --retrieved 2026-11-21 | sed -n '1,2p'
+imp bybit/inverse-perpetual --markets "$DATA/bybit-inverse-perpetual.markets.json" --source ccxt-static-bybit
+
+# OKX, KuCoin, Binance COIN-M and spot margin: ccxt static markets (undated recordings).
+imp okx/linear-swap --markets "$DATA/okx-linear-swap.markets.json"
+imp okx/inverse-swap --markets "$DATA/okx-inverse-swap.markets.json"
+imp okx/spot-margin --markets "$DATA/okx-spot-margin.markets.json"
+imp kucoin/linear-perpetual --markets "$DATA/kucoin-linear-perpetual.markets.json"
+imp kucoin/inverse-perpetual --markets "$DATA/kucoin-inverse-perpetual.markets.json"
+imp kucoin/spot-margin --markets "$DATA/kucoin-spot-margin.markets.json"
+imp binance/coinm-perpetual --markets "$DATA/binance-coinm-perpetual.markets.json"
+imp binance/spot-margin --markets "$DATA/binance-spot-margin.markets.json"
+
+# Hyperliquid: meta of 2023-07-17 (SDK cassette), then the undated current meta.
+imp hyperliquid/perpetual --markets "$DATA/versions/hyperliquid-perpetual.markets.2023-07-17.json" \
+  --tiers "$DATA/versions/hyperliquid-perpetual.tiers.2023-07-17.json" --source hyperliquid-meta-2023-07-17 --effective 2023-07-17
+imp hyperliquid/perpetual --markets "$DATA/hyperliquid-perpetual.markets.json" --tiers "$DATA/hyperliquid-perpetual.tiers.json" \
+  --source hyperliquid-meta-vj0246

@@ -1,0 +1,253 @@
+"""The Python API: load a rule, compute a liquidation price, evaluate an account -- exactly.
+
+Numbers go in as :class:`~decimal.Decimal`, ``str``, ``int`` or :class:`~fractions.Fraction`, read exactly; a
+``float`` is read as its shortest decimal (``0.1`` is one tenth, not the binary float nearest to it).  Numbers
+come out as :class:`ExactDecimal`: a ``Decimal`` (exact when the value has a finite decimal expansion, else
+rounded to 28 significant digits) whose ``fraction`` attribute holds the exact value.  Every error is a
+:class:`~verifier.errors.VerifierError` carrying a stable ``code`` (and, for a file, located diagnostics).
+
+>>> import verifier
+>>> rule = verifier.load_rule("binance/usdm-perpetual")
+>>> price = verifier.liquidation_price(rule, "isolated", market="BTC/USDT:USDT", date="2024-08-12",
+...                                    WB="1000", q=1, EP=60000, s=1)
+>>> price
+Decimal('59246.23115577889447236180905')
+>>> price.fraction, price.is_exact
+(Fraction(11790000, 199), False)
+>>> verifier.liquidation_price(rule, "isolated", market="BTC/USDT:USDT", date="2024-08-12",
+...                            WB=0.1, q=1, EP=60000, s=1).fraction
+Fraction(11989980, 199)
+>>> verifier.liquidation_price(rule, "isolated", WB=1000, q=1, EP=60000, s=1, qq=2)
+Traceback (most recent call last):
+...
+verifier.errors.UsageError: rule binance/usdm-perpetual, mode 'isolated' has no symbol 'qq'; did you mean 'q'?
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation, localcontext
+from fractions import Fraction
+
+from verifier.errors import UsageError
+
+__all__ = ["AccountResult", "ExactDecimal", "PositionResult", "evaluate", "liquidation_price", "load_rule"]
+
+SIGNIFICANT_DIGITS = 28
+"""Digits an :class:`ExactDecimal` keeps when its value has no finite decimal expansion (Decimal's default)."""
+
+
+class ExactDecimal(Decimal):
+    """A ``Decimal`` with the exact value beside it: ``fraction`` (a Fraction) and ``is_exact``.
+
+    >>> third = ExactDecimal.of(Fraction(1, 3))
+    >>> third, third.fraction, third.is_exact
+    (Decimal('0.3333333333333333333333333333'), Fraction(1, 3), False)
+    >>> ExactDecimal.of(Fraction(5, 4)).is_exact
+    True
+    """
+
+    fraction: Fraction
+
+    @classmethod
+    def of(cls, value: Fraction) -> ExactDecimal:
+        value = Fraction(value)
+        with localcontext() as context:
+            context.prec = SIGNIFICANT_DIGITS
+            rounded = Decimal(value.numerator) / Decimal(value.denominator)
+        number = cls(rounded)
+        number.fraction = value
+        return number
+
+    @property
+    def is_exact(self) -> bool:
+        """Whether the decimal equals the exact value (it has a finite decimal expansion within the digits)."""
+        return Fraction(self) == self.fraction
+
+
+def load_rule(rule: str | os.PathLike):
+    """The rule in a file, or by id (``binance/usdm-perpetual``, looked up under ``rules/``), loaded and checked.
+
+    Raises :class:`~verifier.errors.SpecError` carrying every located problem when the file is not valid.
+
+    >>> load_rule("okx/linear-swap").title
+    'OKX USDT-margined perpetual swaps (linear)'
+    """
+    from verifier.read import load_rule as read_rule
+
+    return read_rule(rule)
+
+
+def liquidation_price(rule, mode: str, values: Mapping | None = None, /, *, market: str | None = None,
+                      date: dt.date | str | None = None, condition: str = "liquidation",
+                      **more) -> ExactDecimal | None:
+    """The price at which ``condition`` (the liquidation, by default) starts to hold in ``mode``, for the values
+    of the rule's symbols given as a mapping or as keywords; None when no such price exists.
+
+    ``rule`` is a loaded rule, a rule file or a rule id.  Tier symbols (``MMR``, ``cum``) come from the tier table
+    of ``market`` at the price (give them to override the table); parameters are those in force on ``date``
+    (default: the latest).  ``condition`` may name any condition of the mode (``bankruptcy``, ``margin_call``).
+
+    >>> liquidation_price("binance/usdm-perpetual", "isolated", {"WB": "1000", "q": "1", "EP": "60000", "s": -1},
+    ...                   market="BTC/USDT:USDT", date="2024-08-12")
+    Decimal('60746.26865671641791044776119')
+    >>> liquidation_price("binance/usdm-perpetual", "isolated", WB=10**6, q=1, EP=60000, s=1,
+    ...                   market="BTC/USDT:USDT") is None
+    True
+    """
+    from verifier.derive.tiers import solve_price
+
+    rule = rule if hasattr(rule, "modes") else load_rule(rule)
+    view = rule.mode(mode)
+    if condition not in view.conditions:
+        raise UsageError(f"rule {rule.id}, mode {mode!r} has no condition {condition!r}"
+                         + _did_you_mean(condition, view.conditions), code="MV002")
+    given = {**(values or {}), **more}
+    known = {**view.symbols, **view.parameters}
+    for name in given:
+        if name not in known:
+            raise UsageError(f"rule {rule.id}, mode {mode!r} has no symbol {name!r}" + _did_you_mean(name, known),
+                             code="MV002")
+    exact = {name: exact_number(value, name) for name, value in given.items()}
+    for name, value in exact.items():
+        _check_domain(name, value, known[name])
+    solution = solve_price(rule, mode, condition, exact, market=market, date=_date(date))
+    return None if solution.price is None else ExactDecimal.of(solution.price)
+
+
+@dataclass(frozen=True)
+class PositionResult:
+    """One position of an evaluated account: its liquidation price (None, with ``reason``, when none exists),
+    maintenance margin and unrealised PnL at the mark, tier row at the mark and status."""
+
+    symbol: str
+    side: str
+    liquidation_price: ExactDecimal | None
+    reason: str | None
+    maintenance_margin: ExactDecimal | None
+    unrealized_pnl: ExactDecimal | None
+    tier: int | None
+    status: str
+
+
+@dataclass(frozen=True)
+class AccountResult:
+    """An evaluated account: each position, the account's margin level (None where the rule defines none) and
+    status (``normal``, ``margin_call`` or ``liquidation``).  :meth:`to_json` is what
+    ``margin-verifier evaluate --format json`` prints."""
+
+    rule: str
+    mode: str
+    positions: tuple
+    margin_level: ExactDecimal | None
+    status: str
+    evaluation: object  # the derive stage's AccountEvaluation, exact
+
+    def to_json(self) -> dict:
+        from verifier.report.evaluate import evaluation_data
+
+        return evaluation_data(self.evaluation)
+
+
+def evaluate(rule, account, *, date: dt.date | str | None = None) -> AccountResult:
+    """Evaluate an account snapshot (ccxt's unified field names, as ``margin-verifier evaluate`` reads them):
+    a snapshot file, the snapshot as a mapping (floats read as their shortest decimal), or a read account.
+
+    The market's data (contract size, tick, tier table) is the rule's catalog's, in force on ``date`` (default:
+    the latest); the JSON gives the price rounded to the market's tick beside the exact one.
+
+    >>> result = evaluate("binance/usdm-perpetual", {"marginMode": "isolated", "positions": [
+    ...     {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": 1, "entryPrice": 60000,
+    ...      "markPrice": 60000, "collateral": 1000}]}, date="2026-10-01")
+    >>> result.status, result.positions[0].liquidation_price, result.positions[0].maintenance_margin
+    ('normal', Decimal('59236.94779116465863453815261'), Decimal('240'))
+    >>> {k: result.to_json()["positions"][0][k] for k in ("liquidationPrice", "priceTick")}
+    {'liquidationPrice': '59236.9', 'priceTick': '0.1'}
+    """
+    from verifier.derive.account import evaluate_account
+    from verifier.read.account import account_from_data, read_account
+
+    rule = rule if hasattr(rule, "modes") else load_rule(rule)
+    if isinstance(account, Mapping):
+        account = account_from_data(_plain(account))
+    elif isinstance(account, (str, os.PathLike)):
+        account = read_account(account)
+    elif not hasattr(account, "positions"):
+        raise UsageError(f"an account is a snapshot file, a mapping or a read account, not {type(account).__name__}",
+                         code="MV002")
+    evaluation = evaluate_account(rule, account, date=_date(date))
+    positions = tuple(PositionResult(p.symbol, p.side, _optional(p.liquidation_price), p.reason,
+                                     _optional(p.maintenance_margin), _optional(p.unrealized_pnl), p.tier, p.status)
+                      for p in evaluation.positions)
+    return AccountResult(evaluation.rule, evaluation.mode, positions, _optional(evaluation.margin_level),
+                         evaluation.status, evaluation)
+
+
+# compare(rule, account, ...) -- cross against isolated for the same positions -- joins this module with the
+# `compare` verb (issue 14), in the same shape: exact inputs, ExactDecimal outputs, project errors only.
+
+
+def exact_number(value, name: str = "value") -> Fraction:
+    """``value`` as an exact Fraction: Decimal, str, int and Fraction exactly, a float as its shortest decimal.
+
+    >>> exact_number("0.1"), exact_number(0.1), exact_number(Decimal("2.50")), exact_number(3)
+    (Fraction(1, 10), Fraction(1, 10), Fraction(5, 2), Fraction(3, 1))
+    >>> exact_number(float("nan"), "WB")
+    Traceback (most recent call last):
+    ...
+    verifier.errors.UsageError: WB is nan, not a finite number
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, str, Decimal, Fraction)):
+        raise UsageError(f"{name} is {value!r}; give a Decimal, a str, an int or a Fraction", code="MV002")
+    if isinstance(value, (int, Fraction)):
+        return Fraction(value)
+    try:
+        number = Decimal(repr(value) if isinstance(value, float) else value.strip() if isinstance(value, str)
+                         else value)
+    except InvalidOperation:
+        raise UsageError(f"{name} is {value!r}, not a decimal number", code="MV002") from None
+    if not number.is_finite():
+        raise UsageError(f"{name} is {value!r}, not a finite number", code="MV002")
+    return Fraction(number)
+
+
+def _check_domain(name: str, value: Fraction, spec) -> None:
+    """A value outside its symbol's declared domain (``> 0``, ``one_of: [1, -1]``) is the caller's mistake."""
+    from verifier.model.symbols import in_domain
+
+    domain, one_of = getattr(spec, "domain", ()), getattr(spec, "one_of", None)
+    if (domain and not in_domain(value, domain)) or (one_of and value not in one_of):
+        allowed = (f"one of {', '.join(str(v) for v in one_of)}" if one_of
+                   else " and ".join(f"{op} {bound}" for op, bound in domain))
+        raise UsageError(f"{name} = {value} is outside its domain ({allowed})", code="MV002")
+
+
+def _optional(value) -> ExactDecimal | None:
+    return None if value is None or isinstance(value, float) else ExactDecimal.of(value)
+
+
+def _date(value) -> dt.date | None:
+    if value is None or isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError:
+        raise UsageError(f"date {value!r} is not YYYY-MM-DD", code="MV002") from None
+
+
+def _plain(node):
+    """Snapshot data with Decimals as text (read exactly, as the reading stage reads JSON strings)."""
+    if isinstance(node, Mapping):
+        return {key: _plain(value) for key, value in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [_plain(item) for item in node]
+    return str(node) if isinstance(node, Decimal) else node
+
+
+def _did_you_mean(name: str, known) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f"; did you mean {close[0]!r}?" if close else f"; it has {', '.join(known)}"

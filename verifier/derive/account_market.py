@@ -1,0 +1,109 @@
+"""What a position's market contributes to its evaluation: catalog values, the tier table, the tick, staleness.
+
+The position's own fields come first; the rule's market catalog (:mod:`verifier.model.market`), in the version in
+force on the evaluation date, fills what the position lacks: ccxt Position fields it shares with ccxt's Market
+(``contractSize``), the symbols a rule reads from a market field (``market: maxLeverage``), the tier table, and
+the tick prices are rounded to.  A market the catalog does not list is an error only where the position needs
+something from it, and says how to import it.
+
+>>> from verifier.read import load_rule
+>>> rule = load_rule("hyperliquid/perpetual")
+>>> lookup = MarketLookup.of(rule, "BTC/USDC:USDC", None)
+>>> lookup.field("maxLeverage") > 1, lookup.tick
+(True, None)
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+
+from verifier.errors import EvaluationError
+from verifier.model.market import POSITION_FIELDS
+from verifier.model.rule import Display
+
+PRODUCT_TYPES = {True: "inverse", False: "linear"}
+
+
+@dataclass(frozen=True)
+class MarketLookup:
+    """One market of a rule's catalog as of an evaluation date (``market`` None: the catalog does not list it)."""
+
+    rule_id: str
+    catalog: object  # Catalog | None
+    symbol: str
+    market: object  # Market | None
+    date: _dt.date | None
+
+    @classmethod
+    def of(cls, rule, symbol: str, date) -> "MarketLookup":
+        catalog = rule.markets
+        return cls(rule.id, catalog, symbol, catalog.market(symbol) if catalog is not None else None, date)
+
+    @property
+    def spec(self):
+        """The market's specification in force on the date, or None."""
+        return self.market.spec_at(self.date) if self.market is not None else None
+
+    @property
+    def tick(self):
+        spec = self.spec
+        return spec.price_tick if spec is not None else None
+
+    def field(self, name: str):
+        """The catalog's value of field ``name`` on the date; None when the catalog has none."""
+        spec = self.spec
+        return spec.fields.get(name) if spec is not None else None
+
+    def fill(self, fields: dict) -> dict:
+        """ccxt Position fields the position lacks, from the market (``contractSize``), added to ``fields``."""
+        out = dict(fields)
+        for position_field, market_field in POSITION_FIELDS.items():
+            if out.get(position_field) is None:
+                value = self.field(market_field)
+                if value is not None:
+                    out[position_field] = value
+        return out
+
+    def missing(self, what: str) -> EvaluationError:
+        """Why the catalog cannot give ``what``: no catalog, no such market, or nothing in force on the date."""
+        if self.catalog is None:
+            return EvaluationError(f"{what}: the position does not give it and rule {self.rule_id} has no market "
+                                   "catalog", code="MV606")
+        if self.market is None:
+            return EvaluationError(f"{what}: the position does not give it and market {self.symbol!r} is not in the "
+                                   f"market catalog of {self.rule_id}", code="MV606",
+                                   hint=self.catalog.import_hint(self.symbol))
+        if self.spec is None and self.market.specs:
+            first = self.market.specs[0].provenance.effective.isoformat()
+            return EvaluationError(f"{what}: the catalog knows {self.symbol} from {first} only, not on "
+                                   f"{self.date.isoformat()}", code="MV607",
+                                   hint=f"evaluate on or after {first} (--date), or import older market data")
+        return EvaluationError(f"{what}: the position does not give it and the catalog's entry for {self.symbol} "
+                               "has no such value", code="MV606", hint=self.catalog.import_hint(self.symbol))
+
+    def check_type(self, inverse: bool) -> None:
+        """The market is of the rule's kind (an inverse market under a linear rule would be priced wrongly)."""
+        spec = self.spec
+        want = PRODUCT_TYPES[inverse]
+        if spec is not None and spec.type in PRODUCT_TYPES.values() and spec.type != want:
+            raise EvaluationError(f"{self.symbol} is an {spec.type} market, but rule {self.rule_id} is for {want} "
+                                  "contracts", code="MV608", hint="evaluate it with the exchange's rule for "
+                                                                  f"{spec.type} contracts")
+
+    def display(self, rule_display: Display) -> Display:
+        """How this market's prices are shown: its own tick (else the rule's single-market tick), rounded as the
+        rule says."""
+        tick = self.tick if self.tick is not None else rule_display.price_tick
+        return Display(tick, rule_display.price_rounding) if rule_display.price_rounding else Display(None, None)
+
+    def provenance(self) -> tuple:
+        """[(part, Provenance)] of the versions used on the date: what the answer depends on."""
+        if self.market is None:
+            return ()
+        used = [("market", self.spec), ("tiers", self.market.tiers_at(self.date))]
+        return tuple((part, version.provenance) for part, version in used if version is not None)
+
+    def stale(self, on: _dt.date, threshold_days: int) -> list:
+        """[(part, Provenance)] of the versions in force on ``on`` last seen more than ``threshold_days`` before."""
+        return self.market.stale(on, threshold_days) if self.market is not None else []

@@ -1,0 +1,118 @@
+"""Reading one position for an evaluation: the rule's symbols from its ccxt fields, what its market in the catalog
+gives where the position lacks it, each value checked against its symbol's domain, every problem located.
+
+The position's own fields come first; the market in force on the date fills ccxt Position fields it lacks
+(``contractSize``) and the symbols declared with ``market:``; tier symbols it does not give need the market's tier
+table on that date (MV606 / MV607 at the position's symbol when the catalog has none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from verifier.derive.account_market import MarketLookup
+from verifier.derive.account_mode import needed_symbols
+from verifier.errors import EvaluationError
+from verifier.model.market import POSITION_FIELDS
+from verifier.model.snapshot import evaluate_reading, fields_of
+from verifier.model.symbols import in_domain
+
+
+@dataclass
+class Leg:
+    """A position while it is evaluated: the rule's symbols read from it, then its definitions at the mark."""
+
+    position: object
+    market: str | None
+    lookup: MarketLookup
+    values: dict  # rule symbol -> exact value (tier overrides included)
+    tier_values: dict  # tier symbol -> value (given by the position, or the table's row at the mark)
+    at_mark: dict = field(default_factory=dict)  # definition -> value at the mark
+    tier: int | None = None
+
+
+def _reading_fields(account, position, lookup) -> dict:
+    """The ccxt fields a symbol's reading may use: the position's, its side, the account's wallet, and the fields
+    the position lacks that its market in the catalog gives (``contractSize``)."""
+    fields = dict(position.fields)
+    if account.kind == "futures":
+        fields["side"] = Fraction(position.sign)
+        if account.wallet_balance is not None:
+            fields.setdefault("walletBalance", account.wallet_balance)
+        fields = lookup.fill(fields)
+    return fields
+
+
+def read_leg(rule, mode, account, position, date) -> Leg:
+    """The rule's symbols read from one position, the catalog filling what it lacks (tier columns and market
+    fields the position gives override the catalog)."""
+    lookup = MarketLookup.of(rule, position.symbol, date)
+    if account.kind == "futures":
+        _catalog_call(account, position, lambda: lookup.check_type(rule.is_inverse))
+    fields, needed = _reading_fields(account, position, lookup), needed_symbols(mode, date)
+    values, tier_values = {}, {}
+    for name, spec in mode.symbols.items():
+        if spec.others:
+            continue
+        text = spec.snapshot_formula(account.margin_mode)
+        value = _read_symbol(account, position, name, spec, text, fields) if text else None
+        if value is None and spec.market and name in needed:
+            value = lookup.field(spec.market)
+            if value is None:
+                error = lookup.missing(f"{name} ({spec.meaning}) comes from the market field {spec.market}")
+                raise account.error(error.code, str(error), position.at("symbol"), hint=error.hint)
+        if value is None and text and not spec.from_tiers and name in needed:
+            raise _missing_field(account, position, spec, name, fields, lookup)
+        if value is not None:
+            _check_domain(account, position, name, spec, value)
+            (tier_values if spec.from_tiers else values)[name] = value
+    market = None
+    if rule.tiers is not None and account.kind == "futures" and any(n not in tier_values for n in mode.tier_symbols):
+        _catalog_call(account, position, lambda: rule.tiers.lookup(position.symbol, date))
+        market = position.symbol
+    return Leg(position, market, lookup, {**values, **tier_values}, tier_values)
+
+
+def _read_symbol(account, position, name, spec, text, fields):
+    try:
+        return evaluate_reading(spec.reading(account.margin_mode), fields)
+    except EvaluationError as exc:
+        raise account.error("MV602", f"cannot read {name} ({spec.meaning}) as {text}: {exc}", position.at()) \
+            from None
+
+
+def _catalog_call(account, position, call):
+    """``call()``, its coded error (a market the catalog lacks, no version on the date) located at the symbol."""
+    try:
+        return call()
+    except EvaluationError as exc:
+        raise account.error(exc.code, str(exc), position.at("symbol"), hint=exc.hint) from None
+
+
+def _check_domain(account, position, name, spec, value) -> None:
+    """A value read from the account lies in the symbol's declared domain (an entry price of 0 is not a price)."""
+    allowed = in_domain(value, spec.domain) and (not spec.one_of or value in spec.one_of)
+    if allowed:
+        return
+    reading = spec.snapshot_formula(account.margin_mode)
+    names = sorted(fields_of(spec.reading(account.margin_mode)))
+    on_account = names == ["walletBalance"] and "walletBalance" not in position.fields
+    place = account.at(names[0]) if on_account else position.at(names[0] if len(names) == 1 else None)
+    # numbers in a message are exact fractions (str of a Fraction: 3, 1/3); reports format through verifier.report
+    wanted = " and ".join(f"{op} {Fraction(b)}" for op, b in spec.domain) or \
+        "one of " + ", ".join(str(Fraction(v)) for v in spec.one_of)
+    raise account.error("MV602", f"{name} ({spec.meaning}) must be {wanted}; {reading} gives {Fraction(value)}", place,
+                        hint=f"the rule reads {name} as {reading}; check the snapshot's fields")
+
+
+def _missing_field(account, position, spec, name, fields, lookup) -> EvaluationError:
+    missing = sorted(fields_of(spec.reading(account.margin_mode)) - set(fields))
+    on_account = missing[0] == "walletBalance" if missing else False
+    where = "snapshot" if on_account else "position"
+    from_market = [f for f in missing if f in POSITION_FIELDS]
+    if from_market and lookup.catalog is not None:  # the catalog could have given it: say why it did not
+        error = lookup.missing(f"{from_market[0]} (needed for {name}: {spec.meaning})")
+        return account.error(error.code, str(error), position.at("symbol"), hint=error.hint)
+    return account.error("MV600", f"{where} is missing {', '.join(map(repr, missing))} (needed for {name}: "
+                                  f"{spec.meaning})", account.at() if on_account else position.at())

@@ -1,0 +1,76 @@
+"""An import's input: ccxt dumps (or the same data fetched live) read into dated catalog versions.
+
+Effective dates: a dump is a snapshot taken on its retrieval date, the first date its data is known to be in force;
+``effective`` says otherwise when the data is known to be older (a dated file from a package or a git history).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+
+from verifier.errors import SpecError
+from verifier.model.market import Provenance
+from verifier.read.catalog.ccxt import markets_from_dump, read_dump, tiers_from_dump
+
+
+@dataclass(frozen=True)
+class ImportBatch:
+    """What one import brings: per symbol a specification and/or a tier table, all with one provenance."""
+
+    provenance: Provenance
+    specs: dict = field(default_factory=dict)
+    tiers: dict = field(default_factory=dict)
+    skipped: tuple = ()  # load_markets() symbols the catalog's select leaves out
+    ignored: tuple = ()  # (symbol, field, value, why) of values out of their field's range, left out
+    files: dict = field(default_factory=dict)  # 'markets' / 'tiers' -> the file (or 'ccxt <exchange>') read
+
+
+def provenance_of(catalog, source: str | None, retrieved: _dt.date, effective: _dt.date | None) -> Provenance:
+    """The provenance of an import: ``source`` must be one of the catalog's (the only one when not given)."""
+    if source is None:
+        if len(catalog.sources) != 1:
+            raise SpecError(f"name the source of this data (--source): the catalog {catalog.id} cites "
+                            f"{', '.join(catalog.sources)}", code="MV824",
+                            hint=f"sources are listed in {catalog.file}")
+        source = next(iter(catalog.sources))
+    if source not in catalog.sources:
+        raise SpecError(f"unknown source {source!r}: the catalog {catalog.id} cites {', '.join(catalog.sources)}",
+                        code="MV824", hint=f"add it under 'sources' in {catalog.file} (title, url, provenance) first")
+    effective = effective or retrieved
+    if effective > retrieved:
+        raise SpecError(f"effective {effective} is after retrieved {retrieved}: data cannot be in force before it "
+                        "is read", code="MV824", hint="--effective is the date the data was observed, at the latest "
+                                                      "the retrieval date")
+    return Provenance(source, effective, effective, retrieved)
+
+
+def read_import(catalog, provenance: Provenance, *, markets=None, tiers=None) -> ImportBatch:
+    """Read ``markets`` and/or ``tiers``: each a file path, or (name, data) already in memory (a live fetch).
+
+    Raises :class:`SpecError` with every problem of both inputs (file and JSON path each).
+    """
+    problems, specs, tables, skipped, ignored, files = [], {}, {}, [], [], {}
+    if markets is not None:
+        name, data = _load(markets, problems)
+        files["markets"] = name
+        if data is not None:
+            specs, skipped, ignored, found = markets_from_dump(catalog, data, name, provenance)
+            problems += found
+    if tiers is not None:
+        name, data = _load(tiers, problems)
+        files["tiers"] = name
+        if data is not None:
+            tables, found = tiers_from_dump(catalog, data, name, provenance)
+            problems += found
+    if problems:
+        raise SpecError(f"{len(problems)} problem(s) in the data to import", problems, code=problems[0].code)
+    return ImportBatch(provenance, specs, tables, tuple(skipped), tuple(ignored), files)
+
+
+def _load(source, problems) -> tuple:
+    if isinstance(source, tuple):
+        return source
+    data, found = read_dump(source)
+    problems += found
+    return str(source), data

@@ -1,0 +1,69 @@
+"""Which files a path names, and where rule ids are looked up: plain file-system work, no parsing.
+
+Kept apart from the loader so that ``check`` of a file whose result is cached (:mod:`verifier.verify.check_cache`)
+finds its files without loading the formula language (and SymPy with it).
+
+>>> files, problems = expand_paths(["rules/okx", "no/such/path"])
+>>> [f.name for f in files if not is_catalog_file(f)]
+['inverse-swap.yaml', 'linear-swap.yaml', 'spot-margin.yaml']
+>>> problems[0].code, problems[0].file
+('MV100', 'no/such/path')
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from verifier.errors import Diagnostic
+
+RULE_SUFFIXES = (".yaml", ".yml", ".json")
+
+
+def rules_root() -> Path:
+    """Where rule ids are looked up: $MARGIN_VERIFIER_RULES, else ./rules, else the checkout's rules/."""
+    env = os.environ.get("MARGIN_VERIFIER_RULES")
+    if env:
+        return Path(env)
+    local = Path("rules")
+    if local.is_dir():
+        return local
+    return Path(__file__).resolve().parents[2] / "rules"
+
+
+CATALOG_HEADER = "catalog.yaml"
+"""A market catalog folder's header; its shards are ``markets*.json`` beside it (:mod:`verifier.read.catalog`)."""
+
+
+def is_catalog_file(path) -> bool:
+    """Whether ``path`` is a market catalog's header or one of its shards (data a rule reads, not a rule).
+
+    >>> is_catalog_file("rules/binance/markets/usdm-perpetual/markets-B.json"), is_catalog_file("rules/x.yaml")
+    (True, False)
+    """
+    path = Path(path)
+    if path.name == CATALOG_HEADER:
+        return True
+    return path.suffix == ".json" and path.name.startswith("markets") and (path.parent / CATALOG_HEADER).is_file()
+
+
+def rule_files(root: Path) -> list[Path]:
+    """Every .yaml/.yml/.json file under ``root`` (hidden folders skipped), in path order."""
+    if not root.is_dir():
+        return []
+    return sorted(p for p in root.rglob("*") if p.suffix in RULE_SUFFIXES and p.is_file()
+                  and not any(part.startswith(".") for part in p.relative_to(root).parts))
+
+
+def expand_paths(paths) -> tuple[list[Path], list[Diagnostic]]:
+    """Files to check: files as given, folders searched for .yaml/.yml/.json; missing paths reported."""
+    files, problems = [], []
+    for raw in paths:
+        path = Path(raw)
+        if path.is_dir():
+            files.extend(rule_files(path))
+        elif path.is_file():
+            files.append(path)
+        else:
+            problems.append(Diagnostic("MV100", "no such file or folder", file=str(raw), hint="check the path"))
+    return files, problems

@@ -1,0 +1,201 @@
+"""``check``'s result for an unchanged file, kept between runs: a warm check loads neither SymPy nor the schema.
+
+A rule author runs ``check`` on every save; most saves change one file, and most runs check files that did not
+change.  The result of checking a file depends on the file's bytes, the bytes of every file the check read
+besides it (a rule's market catalog: its header, its shards and the folder's list of them; a scenario's rule), the
+toolkit's code, and where rule ids are looked up.  So:
+
+* the **key** is a SHA-256 of :data:`CACHE_FORMAT`, the code's fingerprint (name, size and modification time of
+  every file of the installed ``verifier`` package, and of SymPy's ``release.py``), the working directory,
+  ``$MARGIN_VERIFIER_RULES``, the path as given, today's date (:func:`verifier.read.today.today`: a date after it
+  is an error), and the file's bytes;
+* the **entry** (JSON) holds the files the check read (each with its SHA-256; a folder by its sorted names) and
+  the report; it is used only when every one of those files still has the same bytes.
+
+Only a report without invalid input is stored: every file such a check needed existed and was read (and so
+recorded by :func:`verifier.read._yaml.recorded_reads`; catalog files through :func:`verifier.read._yaml.note_read`).
+Entries live beside the derive cache (the same folder as :func:`verifier.derive.cache.cache_dir`, found here without
+loading derive); ``MARGIN_VERIFIER_NO_CACHE`` turns the cache off.  A corrupt or unreadable entry is a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from verifier import __version__
+from verifier.errors import Diagnostic
+from verifier.read.paths import expand_paths
+from verifier.read.today import today
+
+CACHE_FORMAT = 1
+_FINGERPRINT: list = []
+
+
+def cache_dir() -> Path:
+    """$MARGIN_VERIFIER_CACHE, else $XDG_CACHE_HOME/margin-verifier, else ~/.cache/margin-verifier."""
+    explicit = os.environ.get("MARGIN_VERIFIER_CACHE")
+    if explicit:
+        return Path(explicit)
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "margin-verifier"
+
+
+@dataclass(frozen=True)
+class RuleRef:
+    """What a reporter reads of a cached report's rule: its id."""
+
+    id: str
+
+
+@dataclass
+class CachedReport:
+    """A :class:`~verifier.verify.check.CheckReport` read back from the cache (the same fields and properties)."""
+
+    file: str
+    kind: str
+    rule: RuleRef | None = None
+    invalid: list = field(default_factory=list)
+    findings: list = field(default_factory=list)
+    examples_checked: int = 0
+    examples_pending: int = 0
+    published_proved: int = 0
+    published_total: int = 0
+
+    @property
+    def failures(self) -> list:
+        return [d for d in self.findings if d.severity == "error"]
+
+    @property
+    def warnings(self) -> list:
+        return [d for d in self.invalid + self.findings if d.severity == "warning"]
+
+    @property
+    def diagnostics(self) -> list:
+        return self.invalid + self.findings
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.severity == "error" for d in self.diagnostics)
+
+
+def check_paths_cached(paths) -> tuple[list, list[Diagnostic]]:
+    """What :func:`verifier.verify.check.check_paths` returns, each unchanged file's report from the cache."""
+    files, problems = expand_paths(paths)
+    return [check_file_cached(path) for path in files], problems
+
+
+def check_file_cached(path):
+    """The report of checking ``path``: from the cache when nothing it depends on changed, else checked (and
+    stored when its input is valid)."""
+    if os.environ.get("MARGIN_VERIFIER_NO_CACHE"):
+        from verifier.verify.check import check_file
+
+        return check_file(path)
+    key = _key(path)
+    report = _load(key) if key else None
+    if report is not None:
+        return report
+    from verifier.read._yaml import recorded_reads
+    from verifier.verify.check import check_file  # a miss: now the reading stage, SymPy and the rest are needed
+
+    with recorded_reads() as read:
+        report = check_file(path)
+    if key and not report.invalid:
+        _store(key, report, read - {os.path.realpath(path)})
+    return report
+
+
+def _key(path) -> str | None:
+    try:
+        content = Path(path).read_bytes()
+    except OSError:
+        return None
+    digest = hashlib.sha256()
+    for part in (f"check-cache {CACHE_FORMAT} {__version__}", _fingerprint(), os.getcwd(),
+                 os.environ.get("MARGIN_VERIFIER_RULES", ""), str(path), os.path.realpath(path),
+                 today().isoformat()):  # dates after today are errors (MV405/MV406): a new day checks again
+        digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
+    digest.update(content)
+    return digest.hexdigest()
+
+
+def _fingerprint() -> str:
+    """Name, size and modification time of every file of the ``verifier`` package (and SymPy's version file)."""
+    if not _FINGERPRINT:
+        package = Path(__file__).resolve().parents[1]
+        stats = []
+        for folder, dirs, names in os.walk(package):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            for name in sorted(names):
+                if name.endswith((".py", ".json")):
+                    info = os.stat(os.path.join(folder, name))
+                    stats.append(f"{os.path.relpath(os.path.join(folder, name), package)}:{info.st_size}:"
+                                 f"{info.st_mtime_ns}")
+        for entry in sys.path:  # SymPy's version decides proofs; its file is found without importing SymPy
+            release = os.path.join(entry or ".", "sympy", "release.py")
+            if os.path.isfile(release):
+                info = os.stat(release)
+                stats.append(f"sympy:{info.st_size}:{info.st_mtime_ns}")
+                break
+        _FINGERPRINT.append(hashlib.sha256("\n".join(stats).encode()).hexdigest())
+    return _FINGERPRINT[0]
+
+
+def _path(key: str) -> Path:
+    return cache_dir() / "check" / f"{key}.json"
+
+
+def _load(key: str) -> CachedReport | None:
+    try:
+        entry = json.loads(_path(key).read_text(encoding="utf-8"))
+        for dependency, digest in entry["reads"]:
+            if _sha256(dependency) != digest:
+                return None
+        data = entry["report"]
+        return CachedReport(data["file"], data["kind"], RuleRef(data["rule"]) if data["rule"] else None, [],
+                            [_diagnostic(d) for d in data["findings"]], data["examples_checked"],
+                            data["examples_pending"], data["published_proved"], data["published_total"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _store(key: str, report, read: set) -> None:
+    reads = [[path, _sha256(path)] for path in sorted(read)]
+    if any(digest is None for _, digest in reads):
+        return
+    rule = getattr(report.rule, "id", None)
+    entry = {"reads": reads, "report": {
+        "file": report.file, "kind": report.kind, "rule": rule, "findings": [d.to_json() for d in report.findings],
+        "examples_checked": report.examples_checked, "examples_pending": report.examples_pending,
+        "published_proved": report.published_proved, "published_total": report.published_total}}
+    target = _path(key)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            json.dump(entry, out)
+        os.replace(temporary, target)
+    except OSError:
+        pass  # a cache that cannot be written is no cache, not an error
+
+
+def _sha256(path: str) -> str | None:
+    """The SHA-256 of a file's bytes, or of a folder's sorted names (a catalog folder: a shard added or removed
+    changes the catalog); None when it cannot be read."""
+    try:
+        if os.path.isdir(path):
+            return hashlib.sha256("\0".join(sorted(os.listdir(path))).encode("utf-8", "surrogateescape")).hexdigest()
+        return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def _diagnostic(data: dict) -> Diagnostic:
+    return Diagnostic(data["code"], data["message"], data["file"], data["line"], data["col"], data["jsonPath"],
+                      data["hint"], data["severity"])
