@@ -69,18 +69,30 @@ def test_date_before_the_rule_says_anything_is_exit_2_at_the_parameter():
     assert "2000-01-01" in found["message"] and "2019-09-01" in found["message"] and "hint:" in proc.stderr
 
 
-def test_kucoin_before_2024_is_exit_2_naming_the_cross_parameter(tmp_path):
-    """Was exit 3: a cross-only parameter from 2024-01-01 was looked up for every evaluation."""
+def test_kucoin_cross_before_2024_is_answered_now_its_placeholder_date_is_open(tmp_path):
+    """Was exit 2 (and before that exit 3): the cross thresholds carried a placeholder date, 2024-01-01, that
+    crashed any evaluation dated before it; the page is undated, and the rule now says so with an open interval."""
     snapshot = tmp_path / "kucoin-cross.json"
     snapshot.write_text(json.dumps({"marginMode": "cross", "walletBalance": "1000", "positions": [
         {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": "1", "contractSize": "0.001", "entryPrice": "60000",
          "markPrice": "60000", "leverage": "10", "maintenanceMarginPercentage": "0.004", "takerFeeRate": "0.0006"}]}))
     proc = run("evaluate", "kucoin/linear-perpetual", snapshot, "--date", "2023-06-01")
+    found = located(proc.stderr)
+    # what stops it now is the cross mode's order inputs, which no snapshot gives, not the date
+    assert found["code"] == "MV605" and "OCF" in found["message"] and "2024-01-01" not in proc.stderr
+
+
+def test_a_date_between_two_formula_versions_is_exit_2_located_in_the_rule(tmp_path):
+    """Hyperliquid's cross liquidation formula changed between the 2023-03-27 and 2024-10-10 recordings; the
+    rule does not guess which one was in force in between."""
+    snapshot = tmp_path / "hyperliquid-cross.json"
+    snapshot.write_text(json.dumps({"marginMode": "cross", "walletBalance": "2000", "positions": [
+        {"symbol": "ETH/USDC:USDC", "side": "short", "contracts": "10", "entryPrice": "3000", "markPrice": "3000"}]}))
+    proc = run("evaluate", "hyperliquid/perpetual", snapshot, "--date", "2024-01-01")
     assert proc.returncode == 2, proc.stderr
     found = located(proc.stderr)
-    assert found["code"] == "MV604" and found["file"].endswith("rules/kucoin/linear-perpetual.yaml")
-    assert "2023-06-01" in found["message"] and "2024-01-01" in found["message"]
-    assert "risk_rate" in found["message"]  # a cross threshold: the cross mode does need it
+    assert found["code"] == "MV604" and found["file"].endswith("rules/hyperliquid/perpetual.yaml")
+    assert "2024-01-01" in found["message"] and "2024-10-10" in proc.stderr
 
 
 def _kucoin_isolated(tmp_path):
@@ -92,12 +104,12 @@ def _kucoin_isolated(tmp_path):
 
 
 def test_kucoin_isolated_before_2024_does_not_look_up_cross_parameters(tmp_path):
-    """Before the 2025-05-22 formula the liquidation fee rate is multiplied by 0 (liq_fee_in_mm): not needed."""
-    proc = run("evaluate", "kucoin/linear-perpetual", _kucoin_isolated(tmp_path), "--date", "2023-06-01", "--json")
-    assert proc.returncode == 0, proc.stderr
-    [position] = json.loads(proc.stdout)["positions"]
-    # IM 6, MM on entry 0.24: 6 + 0.001 (P - 60,000) = 0.24 at P = 54,240
-    assert position["liquidationPriceExact"] == "54240" and "risk_rate" not in proc.stderr
+    proc = run("evaluate", "kucoin/linear-perpetual", _kucoin_isolated(tmp_path), "--date", "2023-06-01")
+    assert proc.returncode == 2, proc.stderr
+    found = located(proc.stderr)
+    # the isolated mode's own gap (before 2025-05-22 its maintenance margin adds the funding rate, which no
+    # snapshot field gives), not a cross parameter
+    assert found["code"] == "MV605" and "needs FR" in found["message"] and "risk_rate" not in proc.stderr
 
 
 def test_kucoin_isolated_after_2025_needs_the_liquidation_fee_rate_no_recording_gives(tmp_path):

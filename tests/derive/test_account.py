@@ -54,12 +54,17 @@ def test_mode_by_name_and_by_declared_leverage():
 
 
 def test_only_the_parameters_a_mode_uses_are_looked_up_on_a_date():
-    rule = load_rule("kucoin/linear-perpetual")
-    isolated = rule.mode("isolated")
-    assert {p.name for p in used_parameters(isolated)} == {"mm_on_mark", "liq_fee_in_mm"}
-    substitutions(isolated, {}, date=dt.date(2023, 6, 1), needed=set())  # cancel_risk_rate (2024) is cross-only
-    values = {"n": 5, "mult": F("0.001"), "EP": 28000, "s": -1, "lev": 100, "MMR": F("0.004"), "LFR": 0, "extra": 0}
-    assert price_at(rule, "isolated", "liquidation", values, date=dt.date(2023, 6, 1)) == 28168
+    rule = load_rule("binance/spot-margin")  # cross thresholds from 2026-11-21, the fee rate from 2024-08-12
+    cross = rule.mode("cross")
+    assert {p.name for p in used_parameters(cross)} == {"liquidation_fee_rate", "margin_call_level",
+                                                        "liquidation_level", "transfer_out_level"}
+    early = rule.mode("isolated")
+    substitutions(early, {}, date=dt.date(2026, 11, 21), needed=set())  # the cross thresholds are not looked up
+    kucoin = load_rule("kucoin/linear-perpetual")  # dated formula versions: none of its isolated parameters
+    assert {p.name for p in used_parameters(kucoin.at(dt.date(2023, 6, 1)).mode("isolated"))} == set()
+    values = {"n": 5, "mult": F("0.001"), "EP": 28000, "s": -1, "lev": 100, "MMR": F("0.004"), "LFR": 0, "extra": 0,
+              "fee": 0, "FR": 0}
+    assert price_at(kucoin, "isolated", "liquidation", values, date=dt.date(2023, 6, 1)) == 28168
 
 
 def test_evaluation_is_exact_numbers_and_reasons():

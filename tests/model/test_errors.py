@@ -67,14 +67,14 @@ def test_domain_and_document_errors_carry_their_codes():
 
 
 def test_evaluation_looks_up_only_the_parameters_its_formula_uses():
-    """kucoin/linear-perpetual's order-cancel thresholds start in 2024; a maintenance margin of 2023 needs none."""
+    """binance/spot-margin's thresholds start on 2026-11-21; a holding's value on 2025-01-01 needs none of them."""
     from verifier.model.evaluate import evaluate, substitutions
 
-    rule = load_rule("kucoin/linear-perpetual")
+    rule = load_rule("binance/spot-margin")
     mode = rule.mode("cross")
-    early = dt.date(2023, 1, 1)
-    values = {"n": Fraction(10), "mult": Fraction(1, 1000), "P": Fraction(30000), "MMR": Fraction(1, 200)}
-    assert evaluate(mode, "maintenance_margin", values, date=early) > 0
+    early = dt.date(2025, 1, 1)
+    values = {"A": Fraction(2), "P": Fraction(30000)}
+    assert evaluate(mode, "asset_value", values, date=early) == 60000
     with pytest.raises(EvaluationError) as info:
         substitutions(mode, values, date=early)  # every parameter, as before: one has no value then
     assert info.value.code == "MV404"

@@ -1,4 +1,5 @@
-"""Run ``verify`` on every mutant and print the mutation score (rejected / total), naming what rejected each.
+"""Run ``verify`` on every mutant and print the mutation score (rejected / total), naming what rejected each, then
+per check and property the mutants it kills (a property that kills none is listed too: it is untested).
 
     .venv/bin/python tests/mutants/score.py [--profile ci]
 """
@@ -27,6 +28,7 @@ def rejected_by(report) -> set:
 
 
 def main(argv=None) -> int:
+    from verifier.verify.properties import properties
     from verifier.verify.runner import verify_file
 
     parser = argparse.ArgumentParser(description=__doc__)
@@ -35,14 +37,21 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     caught = expected = 0
     all_mutants = mutants()
+    kills: dict = {}
     for m in all_mutants:
         report = verify_file(path_of(m), profile=args.profile)
         names = rejected_by(report)
+        for name in names:
+            kills.setdefault(name, []).append(m["id"])
         caught += bool(names)
         expected += m["catch"] in names
         mark = "caught " if names else "MISSED "
         print(f"{mark} {m['id']:<45} expected {m['catch']:<45} rejected by: {', '.join(sorted(names)) or '-'}")
     total = len(all_mutants)
+    print("\nkills per check and property:")
+    for name in sorted({p.name for p in properties()} | {"check", "examples", "published_proofs"} | set(kills)):
+        killed = kills.get(name, [])
+        print(f"  {name:<55} {len(killed):>3}  {', '.join(killed) or '-'}")
     print(f"\nmutation score: {caught}/{total} mutants rejected ({100 * caught / total:.0f} %); "
           f"{expected}/{total} by the expected check; {time.perf_counter() - start:.0f}s")
     return 0 if caught == total else 1

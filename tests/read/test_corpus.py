@@ -39,14 +39,15 @@ def test_the_corpus_has_at_least_thirty_distinct_mistakes():
 def test_valid_file_checks_clean(path):
     results, problems = check_paths([path])
     assert problems == []
-    assert [d.render() for r in results for d in r.diagnostics] == []
+    # warnings (what the examples leave unpinned, verify.coverage) do not make a file unclean
+    assert [d.render() for r in results for d in r.diagnostics if d.severity == "error"] == []
 
 
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.parent.name if p.name == "catalog.yaml" else p.stem)
 def test_invalid_file_reports_its_mistake_first(path):
     code, line, message = expectation(path)
     results, _ = check_paths([path])
-    diagnostics = [d for r in results for d in r.diagnostics]
+    diagnostics = [d for r in results for d in r.diagnostics if d.severity == "error"]
     assert diagnostics, f"{path.name} was accepted"
     first = diagnostics[0]
     assert (first.code, first.line) == (code, line), first.render()
@@ -59,9 +60,11 @@ def test_invalid_file_reports_its_mistake_first(path):
 @pytest.mark.parametrize("path", INVALID, ids=lambda p: p.stem)
 def test_one_mistake_is_one_diagnostic(path):
     """No cascades: what follows from the mistake (every use of a misspelt name, examples of a broken definition,
-    rules of a broken tier table) is not reported again."""
+    rules of a broken tier table) is not reported again.  Warnings (what the examples leave unpinned, MV408/MV458)
+    are about the file's coverage, not its mistake, and are not counted."""
     results, _ = check_paths([path])
-    assert len([d for r in results for d in r.diagnostics]) == 1, [d.render() for r in results for d in r.diagnostics]
+    errors = [d for r in results for d in r.diagnostics if d.severity == "error"]
+    assert len(errors) == 1, [d.render() for r in results for d in r.diagnostics]
 
 
 def test_a_broken_tier_table_is_reported_once_with_the_rules_that_use_it():

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from verifier.errors import SpecError
-from verifier.model.policies import Interest, NotCharged
+from verifier.model.policies import Interest
 from verifier.read import load_rule
 from verifier.simulate import SimRule, simulator_for
 
@@ -47,7 +47,9 @@ def _spot(rule):
 def test_shipped_rules_state_their_policies():
     spot = load_rule("binance/spot-margin")
     assert spot.policies.interest == Interest("hourly_interest", "at-borrow", "interest-first", "cross-guide")
-    assert isinstance(load_rule("kucoin/spot-margin").policies.interest, NotCharged)
+    assert load_rule("kucoin/spot-margin").policies.interest == Interest("hourly_interest", "at-borrow",
+                                                                          "interest-first", "interest")
+    assert load_rule("okx/spot-margin").policies.interest.first_hour == "at-next-hour"
     assert "liquidation_fee" in load_rule("binance/usdm-perpetual").modes["cross"].definitions
     assert load_rule("bybit/linear-perpetual").policies.liquidation_fee.why.startswith("No separate liquidation fee")
 

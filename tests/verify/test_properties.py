@@ -5,6 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 
 from verifier.read import load_rule
 from verifier.verify.properties import properties
@@ -18,6 +19,10 @@ REQUIRED = {
     "added_margin_moves_liquidation_away", "bankruptcy_liquidation_entry_ordered",
     "cross_liquidates_no_earlier_than_isolated", "mode_switch_refused_with_open_position_or_order",
     "chosen_tier_holds_notional_at_liquidation",
+    # issue 13: what the verifier missed
+    "other_positions_move_cross_liquidation_the_right_way", "cross_account_is_its_positions_pooled",
+    "isolated_account_ignores_owner_other_funds", "margin_call_comes_before_liquidation",
+    "maintenance_margin_continuous_across_brackets",
 }
 
 
@@ -75,3 +80,29 @@ def test_counterexample_pasted_into_the_rule_reproduces_under_check(tmp_path):
     out = subprocess.run([sys.executable, "-m", "verifier", "check", str(fixed)], capture_output=True, text=True,
                          cwd=ROOT)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+@pytest.mark.parametrize("mutant, prop, shipped", [
+    ("binance/binance-short-sign-flipped", "bankruptcy_liquidation_entry_ordered", "binance/usdm-perpetual"),
+    ("kucoin/kucoin-linear-cross-others-pnl-as-loss", "other_positions_move_cross_liquidation_the_right_way",
+     "kucoin/linear-perpetual"),
+])
+def test_condition_counterexample_fails_the_wrong_rule_and_passes_the_corrected_one(tmp_path, mutant, prop, shipped):
+    """The entry states the truth the property guards (no placeholder): pasted into the corrected rule it passes."""
+    path = ROOT / "tests/mutants" / f"{mutant}.yaml"
+    report = verify_file(path, profile="ci", only=[prop], proofs=False)
+    row = next(r for r in report.rows if r.prop == prop and r.status == "fail")
+    assert row.example and "expect: {" in row.example_yaml, row.message
+    for source, want in ((path, 1), (ROOT / "rules" / f"{shipped}.yaml", 0)):
+        text = source.read_text(encoding="utf-8")
+        target = tmp_path / source.parent.name / source.name
+        target.parent.mkdir(exist_ok=True)
+        exchange = shipped.split("/")[0]
+        if not (target.parent / "markets").exists():  # the shipped market catalogs, read where they are
+            (target.parent / "markets").symlink_to(ROOT / "rules" / exchange / "markets")
+        text = text.replace(f"catalog: ../../../rules/{exchange}/markets/", "catalog: markets/")
+        target.write_text(text[: text.index("\nexamples:\n")] + "\nexamples:\n" + row.example_yaml + "\n",
+                          encoding="utf-8")
+        out = subprocess.run([sys.executable, "-m", "verifier", "check", str(target)], capture_output=True, text=True,
+                             cwd=ROOT)
+        assert out.returncode == want, (source, out.stdout + out.stderr)

@@ -41,7 +41,8 @@ OLD_ROLES = {
     },
     'hyperliquid/perpetual': {
         'EP': 'entry', 'M': 'money', 'P': 'price', 'TMM1': 'money', 'UPNL1': 'signed_money', 'WB': 'money',
-        'lev': 'leverage', 'maxLev': 'max_leverage', 'q': 'size', 's': 'side'
+        'lev': 'leverage', 'maxLev': 'max_leverage', 'q': 'size', 's': 'side',
+        'P0': 'price',  # issue 13: the mark the 2023 liquidation price held the requirement at
     },
     'kucoin/inverse-perpetual': {
         'EP': 'entry', 'LFR': 'rate', 'MMR': 'rate', 'P': 'price', 'TREQ1': 'money', 'UPNL1': 'signed_money',
@@ -50,9 +51,11 @@ OLD_ROLES = {
     'kucoin/linear-perpetual': {
         'EP': 'entry', 'LFR': 'rate', 'MMR': 'rate', 'OCF': 'money', 'OMM': 'money', 'OOF': 'money', 'P': 'price',
         'TCF1': 'money', 'TMM1': 'money', 'UPNL1': 'signed_money', 'WB': 'money', 'extra': 'money', 'fee': 'rate',
-        'lev': 'leverage', 'mult': 'money', 'n': 'size', 's': 'side'
+        'lev': 'leverage', 'mult': 'money', 'n': 'size', 's': 'side',
+        'FR': 'rate',  # issue 13: the funding rate of the pre-2025-05-22 maintenance margin
     },
-    'kucoin/spot-margin': {'Ab': 'money', 'Aq': 'money', 'Db': 'money', 'Dq': 'money', 'P': 'price'},
+    'kucoin/spot-margin': {'Ab': 'money', 'Aq': 'money', 'Db': 'money', 'Dq': 'money', 'P': 'price',
+                           'D': 'money', 'r': 'rate'},  # issue 13: the loan and its hourly rate
     'okx/inverse-swap': {
         'EP': 'entry', 'M': 'money', 'MMR': 'rate', 'P': 'price', 'Q': 'size', 'TREQ1': 'money',
         'UPNL1': 'signed_money', 'WB': 'money', 'f': 'rate', 's': 'side'
@@ -62,7 +65,8 @@ OLD_ROLES = {
         'WB': 'money', 'f': 'rate', 'q': 'size', 's': 'side'
     },
     'okx/spot-margin': {
-        'Ab': 'money', 'Aq': 'money', 'Db': 'money', 'Dq': 'money', 'MMR': 'rate', 'P': 'price', 'f': 'rate'
+        'Ab': 'money', 'Aq': 'money', 'Db': 'money', 'Dq': 'money', 'MMR': 'rate', 'P': 'price', 'f': 'rate',
+        'D': 'money', 'r': 'rate',  # issue 13: the loan and its hourly rate
     },
 }
 

@@ -61,10 +61,11 @@ def test_refused_switches_are_expectations_and_nothing_is_written_into_the_simul
                   0, Fraction(1), (Fraction(9, 10), Fraction(1, 2)))
     from verifier.verify.stories import Story
 
-    scenario, plan = story_scenario(rule, Story(*story_args))
+    story = Story(*story_args, funds2=Fraction(20))  # xavier pays in enough for his position X
+    scenario, plan = story_scenario(rule, story)
     switches = [a for a in scenario.steps[0].actions if a.verb == "set_margin_mode"]
     assert len(switches) == 6 and all(a.refused is True for a in switches)
-    trace = run_story(rule, Story(*story_args))
+    trace = run_story(rule, story)
     assert trace.refused_switches == {"A": True, "D": True, "B-iso": True}
     assert run_scenario(scenario).failures == []  # every expected refusal happened
 

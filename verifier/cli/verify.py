@@ -1,4 +1,4 @@
-"""``margin-verifier verify [PATH...] [--profile dev|ci|thorough] [--format text|json|github|junit]``.
+"""``margin-verifier verify [PATH...] [--profile dev|ci|thorough] [--format text|json|github|junit] [--jobs N]``.
 
 Runs, for every rule file: check, the worked examples, the published-formula proofs and every applicable
 property of :mod:`verifier.verify.properties`; prints a rule x property summary.  Exit 0 all good, 1 a failure,
@@ -28,6 +28,9 @@ def add_parser(sub) -> None:
                              "property table to stdout; json, github and junit write one document to stdout")
     parser.add_argument("--property", action="append", dest="only", metavar="NAME",
                         help="run only this property (repeatable); checks, examples and proofs always run")
+    parser.add_argument("--jobs", type=int, default=None, metavar="N",
+                        help="rule files verified at once, in worker processes (default: the number of CPUs); "
+                             "the output is the same for any N")
     parser.set_defaults(run=run)
 
 
@@ -42,6 +45,9 @@ def run(args) -> int:
         print(f"margin-verifier verify: error[MV001]: unknown property {unknown[0]!r}; known: "
               f"{', '.join(sorted(known))}", file=sys.stderr)
         return 2
+    if args.jobs is not None and args.jobs < 1:
+        print(f"margin-verifier verify: error[MV001]: --jobs must be at least 1, not {args.jobs}", file=sys.stderr)
+        return 2
     tty = sys.stderr.isatty()
 
     def progress(text):
@@ -50,7 +56,7 @@ def run(args) -> int:
 
     start = time.perf_counter()
     reports, problems = verify_paths(args.paths, profile=args.profile, only=args.only,
-                                     progress=progress if tty else None)
+                                     progress=progress if tty else None, jobs=args.jobs)
     if tty:
         sys.stderr.write("\r\033[K")
     elapsed = time.perf_counter() - start

@@ -30,7 +30,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from verifier.derive.account_compiled import Undecidable, compiled_mode, parameter_values
-from verifier.derive.account_mode import check_date, check_readable, select_mode
+from verifier.derive.account_mode import check_date, check_readable, rule_at, select_mode
 from verifier.derive.account_price import liquidation
 from verifier.derive.account_read import read_legs
 from verifier.model.rule import Display
@@ -101,6 +101,7 @@ def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
     Market data last seen longer before ``date`` (else ``today``; neither: not checked) than the rule's threshold is
     listed in the result's ``stale``.
     """
+    rule = rule_at(rule, date)
     mode = select_mode(rule, account)
     check_date(rule, mode, date)
     check_readable(rule, mode, account, date)

@@ -45,13 +45,14 @@ def check_date(rule, mode, date) -> None:
         return
     for parameter in used_parameters(mode):
         since = parameter.values[0][0]
-        if since > date:
+        if since is not None and since > date:
             raise _rule_error(rule, "MV604", f"parameter {parameter.name!r} has no value on {date.isoformat()}: its "
                                              f"first value is from {since.isoformat()}",
                               _parameter_path(rule, mode, parameter.name),
                               f"evaluate on or after {since.isoformat()} (--date), or add the earlier value to the "
                               "rule with its source")
-    dated = [(p.values[0][0], p.name, m) for m in rule.modes.values() for p in m.parameters.values()]
+    dated = [(p.values[0][0], p.name, m) for m in rule.modes.values() for p in m.parameters.values()
+             if p.values[0][0] is not None]
     if dated and min(dated, key=lambda item: item[:2])[0] > date:
         since, name, owner = min(dated, key=lambda item: item[:2])
         raise _rule_error(rule, "MV604", f"rule {rule.id} has no values before {since.isoformat()} (its earliest, "
@@ -59,6 +60,15 @@ def check_date(rule, mode, date) -> None:
                           _parameter_path(rule, owner, name),
                           f"evaluate on or after {since.isoformat()} (--date), or add the earlier values to the rule "
                           "with their sources")
+
+
+def rule_at(rule, date):
+    """The rule as of ``date`` (its dated formulas in force then); a date the rule's formulas do not cover is an
+    error located at the rule's definitions (MV604, like a date before its parameters)."""
+    try:
+        return rule.at(date)
+    except EvaluationError as exc:
+        raise _rule_error(rule, "MV604", str(exc), ("definitions",), exc.hint) from None
 
 
 def check_readable(rule, mode, account, date=None) -> None:

@@ -96,6 +96,7 @@ def solve_hedged(rule, mode_name: str, condition_name: str, own: dict, partners:
     hold the rest of the account at its marks).  Tier symbols missing from a leg are taken from every row
     of the market's table in turn; a root is kept when each leg's basis at the root lies in its own row.
     """
+    rule = rule.at(date)  # the formulas in force on that date
     mode = rule.mode(mode_name)
     form = hedge_form(rule, mode_name, condition_name, len(partners))
     legs = [(0, own)] + [(i, p) for i, p in enumerate(partners, start=1)]

@@ -7,7 +7,7 @@ probability (Schwartz-Zippel), reported as ``proved`` with that method named.
 
 >>> from verifier.read import load_rule
 >>> [(r.quantity, r.status, r.method) for r in prove_published(load_rule("binance/usdm-perpetual"))]
-[('liquidation_price', 'proved', 'symbolic'), ('liquidation_price', 'proved', 'symbolic')]
+[('liquidation_price', 'proved', 'symbolic'), ('liquidation_price', 'proved', 'symbolic'), ('liquidation_price', 'proved', 'symbolic')]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import sympy
 
 from verifier.derive import cache
 from verifier.derive.derivation import derive_rule
+from verifier.derive.hedge import hedge_form
 from verifier.errors import DerivationError
 from verifier.model.evaluate import to_rational
 
@@ -68,13 +69,17 @@ def _prove_entry(rule, derivation, quantity, condition, entry, points, seed) -> 
     for mode_name in entry.modes:
         mode = rule.mode(mode_name)
         try:
-            form = derivation.closed_form(mode_name, condition)
+            if entry.position_mode == "hedge":  # the leg's same-market opposite leg moves with the price too
+                form = hedge_form(rule, mode_name, condition, 1)
+            else:
+                form = derivation.closed_form(mode_name, condition)
         except (DerivationError, KeyError) as exc:
             return ProofResult(quantity, entry.index, entry.modes, "undecided", "none", reason=str(exc))
+        named = {sym.name: sym for sym in entry.formula.expr.free_symbols.union(*(r.free_symbols for r in form.roots))}
         where = {}
         for name, value in entry.where.items():
             symbol = (mode.symbols.get(name) or mode.parameters.get(name))
-            sym = symbol.sympy if symbol is not None else sympy.Symbol(name)
+            sym = symbol.sympy if symbol is not None else named.get(name, sympy.Symbol(name))
             where[sym] = to_rational(value)
         published = entry.formula.expr.subs(where)
         roots = [r.subs(where) for r in form.roots]
@@ -95,7 +100,10 @@ def _compare(mode, roots, published, quantity, entry, points, seed) -> ProofResu
         if method is not None:
             return ProofResult(quantity, entry.index, entry.modes, "proved", method)
     symbols = sorted(set().union(published.free_symbols, *(r.free_symbols for r in roots)), key=lambda s: s.name)
-    by_name = {**{s.sympy.name: s for s in mode.symbols.values()}, **{p.sympy.name: p for p in mode.parameters.values()}}
+    by_name = {**{s.sympy.name: s for s in mode.symbols.values()}, **{p.sympy.name: p for p in mode.parameters.values()},
+               **{name: spec for name, spec in entry.symbols.items()}}
+    by_name.update({s.name: by_name[s.name.partition("__")[0]] for s in symbols
+                    if "__" in s.name and s.name.partition("__")[0] in by_name})  # a hedge partner leg's symbol
     rng = random.Random(seed)
     tested = 0
     for _ in range(points * 5):
@@ -159,19 +167,32 @@ def _symbolic(mode, root, published) -> str | None:
 
 
 def _sample(spec, rng) -> sympy.Rational:
-    """A random exact value inside the symbol's domain (or one of its allowed values)."""
+    """A random exact value strictly inside the symbol's domain (or one of its allowed values).
+
+    Every bound narrows the interval (a lower bound is never reset by an upper one: '>= 0 and < 1' samples
+    (0, 1)); an open side extends 1000 beyond the other, and a symbol with no domain samples (-1000, 1000).
+
+    >>> import random
+    >>> from verifier.model import parse_domain
+    >>> class Spec: domain = parse_domain(">= 0 and < 1")
+    >>> all(0 < _sample(Spec, random.Random(seed)) < 1 for seed in range(50))
+    True
+    """
     one_of = getattr(spec, "one_of", None)
     if one_of:
         return to_rational(rng.choice(one_of))
     domain = getattr(spec, "domain", ()) or ()
-    low, high = Fraction(-1000), Fraction(1000)
-    for op, bound in domain:
-        if op in (">", ">="):
-            low = max(low, bound)
-            high = max(high, bound + 1000)
-        elif op in ("<", "<="):
-            high = min(high, bound)
-            low = min(low, bound - 1000)
-    if getattr(spec, "from_tiers", None):
-        low, high = max(low, Fraction(0)), min(high, Fraction(1) if str(getattr(spec, "unit", "")) == "1" else high)
+    lows = [bound for op, bound in domain if op in (">", ">=")]
+    highs = [bound for op, bound in domain if op in ("<", "<=")]
+    low, high = (max(lows) if lows else None), (min(highs) if highs else None)
+    if getattr(spec, "from_tiers", None):  # a tier column: an amount or a rate, never negative
+        low = max(low if low is not None else Fraction(0), Fraction(0))
+        if str(getattr(spec, "unit", "")) == "1":
+            high = min(high if high is not None else Fraction(1), Fraction(1))
+    if low is None and high is None:
+        low, high = Fraction(-1000), Fraction(1000)
+    elif low is None:
+        low = high - 1000
+    elif high is None:
+        high = low + 1000
     return to_rational(low + (high - low) * Fraction(rng.randint(1, 999_999), 1_000_000))

@@ -61,6 +61,7 @@ def entry_symbol(mode, solve_for: str) -> str | None:
 
 
 def solve_price(rule, mode_name, condition_name, values, *, market=None, date=None) -> TierSolution:
+    rule = rule.at(date)  # the formulas in force on that date
     mode = rule.mode(mode_name)
     form = derive_rule(rule).closed_form(mode_name, condition_name)
     target = mode.symbols[form.solve_for].sympy

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from verifier.docs import compute, problems
 from verifier.docs.markup import esc, formula_block, html_table, math_html, number, source_link
+from verifier.model.regimes import interval_text
 
 
 def _domain_text(spec) -> str:
@@ -31,8 +32,17 @@ def symbols_table(rule, symbols) -> str:
     return html_table(["symbol", "unit", "meaning", "domain", "value from", "source"], rows)
 
 
+def _as_written(d) -> str:
+    """The formula as written; for a dated definition, every version with the dates it is in force."""
+    text = f"<code>{esc(d.text)}</code>"
+    if d.versions:
+        text += "".join(f"<br><small>{esc(interval_text(v.since, v.until))}: <code>{esc(v.text)}</code></small>"
+                        for v in d.versions)
+    return text
+
+
 def definitions_table(rule, definitions) -> str:
-    rows = [[f"<code>{esc(d.name)}</code>", f"<code>{esc(d.text)}</code>", math_html(d.expr),
+    rows = [[f"<code>{esc(d.name)}</code>", _as_written(d), math_html(d.expr),
              f"<code>{esc(d.unit)}</code>", esc(d.meaning or ""), source_link(rule, d.source)]
             for d in definitions.values()]
     return html_table(["name", "as written", "expanded", "unit", "meaning", "source"], rows)
@@ -104,7 +114,9 @@ def _proof_status(entry, proofs) -> str:
 def _published(mode, entry, proofs) -> list:
     """The exchange's own closed form, with its proof status."""
     position_mode = f", position mode {entry.position_mode}" if entry.position_mode else ""
-    lines = [f"#### {mode.name}: published {entry.quantity.replace('_', ' ')}", "",
+    which = " (hedge mode)" if entry.position_mode == "hedge" else ""
+    when = f" ({interval_text(entry.since, entry.until)})" if entry.since or entry.until else ""
+    lines = [f"#### {mode.name}: published {entry.quantity.replace('_', ' ')}{which}{when}", "",
              f"The exchange's own closed form (source [{entry.source}](#source-{entry.source}){position_mode}):", "",
              formula_block(entry.formula.expr), "", f"As written: `{entry.formula.text}`", "",
              f"**Proof status:** {_proof_status(entry, proofs)}.", ""]

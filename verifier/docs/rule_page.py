@@ -60,7 +60,8 @@ def _symbols_and_parameters(rule) -> list:
              symbols_table(rule, rule.symbols), "", "## Parameters", ""]
     if rule.parameters:
         rows = [[math_html(p.sympy), f"<code>{esc(p.unit)}</code>", esc(p.meaning),
-                 "<br>".join(f"from {esc(d.isoformat())}: <b>{esc(number(v))}</b>" for d, v in p.values),
+                 "<br>".join(f"{'open' if d is None else 'from ' + esc(d.isoformat())}: <b>{esc(number(v))}</b>"
+                           for d, v in p.values),
                  source_link(rule, p.source), esc(p.note or "")] for p in rule.parameters.values()]
         lines += [html_table(["parameter", "unit", "meaning", "values (effective dates)", "source", "note"], rows), ""]
     else:

@@ -8,12 +8,11 @@ is expanded down to symbols and parameters.
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as _dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
-from verifier.errors import SpecError, UsageError
+from verifier.errors import EvaluationError, SpecError, UsageError
 from verifier.formula import Formula, Term, Unit
 from verifier.model.products import Product
 
@@ -40,14 +39,30 @@ class Source:
 
 
 @dataclass(frozen=True)
+class DefinitionVersion:
+    """One dated version of a definition, as written: in force from ``since`` (None: open) until ``until``."""
+
+    since: _dt.date | None
+    until: _dt.date | None
+    text: str
+    source: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class Definition:
-    """A named formula; ``formula.expr`` is fully expanded, ``text`` is what the author wrote."""
+    """A named formula; ``formula.expr`` is fully expanded, ``text`` is what the author wrote.
+
+    A definition with dated versions is, in each regime's mode view, the version in force there; ``versions``
+    lists them all (empty for an undated definition).
+    """
 
     name: str
     text: str
     formula: Formula
     source: str
     meaning: str | None = None
+    versions: tuple = ()
 
     @property
     def expr(self):
@@ -91,6 +106,9 @@ class Published:
     source: str
     note: str | None
     index: int
+    since: _dt.date | None = None  # in force from (None: open)
+    until: _dt.date | None = None  # until (exclusive; None: for good)
+    symbols: dict = field(default_factory=dict)  # symbols only the published form uses (e.g. a reading price)
 
 
 @dataclass(frozen=True)
@@ -107,6 +125,7 @@ class Example:
     market: str | None
     note: str | None
     index: int
+    tolerance_reason: str | None = None  # why the tolerance is wider than the expected value's last decimal
 
 
 @dataclass(frozen=True)
@@ -224,11 +243,43 @@ class Rule:
     ccxt: object = None  # verifier.model.ccxt_mapping.CcxtMapping: how ccxt exports feed it (None: it reads none)
     derivation_hash: str = ""  # hash of what derivations read (no examples, prose, market data); "" = content_hash
     conformance: object = None  # verifier.model.conformance.Conformance: recorded exchange responses (None: no section)
+    regimes: tuple = ()  # model.regimes.Regime, oldest first, the last one in force now; () when nothing is dated
+    views: dict = field(default_factory=dict, repr=False, compare=False)  # regime index -> Rule (shared by views)
 
     @property
     def derivation_key(self) -> str:
         """What derive's caches are keyed by: unchanged when only examples, sources, prose or market data change."""
         return self.derivation_hash or self.content_hash
+
+    def at(self, date: _dt.date | None) -> "Rule":
+        """The rule as of ``date``: its modes and published formulas are the versions in force then (the rule
+        itself when nothing is dated, or for ``date`` None, or when ``date`` is in the latest regime).
+
+        Raises :class:`~verifier.errors.EvaluationError` (``MV404``) for a date the rule does not know the
+        formulas of: before its first version, or between two versions the file leaves a gap between.
+        """
+        if date is None or not self.regimes:
+            return self.views.get(len(self.regimes) - 1, self) if self.regimes else self
+        index = next((i for i, r in enumerate(self.regimes) if r.holds(date)), None)
+        if index is None or self.regimes[index].modes is None:
+            why = self.regimes[index].why if index is not None else "it is before the rule's first version"
+            known = ", ".join(r.label for r in self.regimes if r.modes is not None)
+            raise EvaluationError(f"rule {self.id} does not say which formulas were in force on {date.isoformat()}: "
+                                  f"{why}", code="MV404", hint=f"choose a date the rule covers ({known})")
+        view = self.views.get(index)
+        if view is None:
+            regime = self.regimes[index]
+            since = regime.since.isoformat() if regime.since else "open"
+            view = replace(self, modes=regime.modes, published=regime.published,  # caches keyed per regime
+                           content_hash=f"{self.content_hash}@{since}",
+                           derivation_hash=f"{self.derivation_key}@{since}")
+            self.views[index] = view
+        return view
+
+    def dated_views(self) -> list:
+        """The rule as of each regime whose formulas it knows, oldest first (just the rule when nothing is dated)."""
+        return [self.at(r.since or r.until - _dt.timedelta(days=1)) for r in self.regimes if r.modes is not None] \
+            if self.regimes else [self]
 
     @property
     def price_symbol(self):
@@ -248,8 +299,11 @@ class Rule:
 
     def with_catalog(self, catalog) -> "Rule":
         """The same rule reading its markets (and tier tables) from ``catalog``: a rule after an import."""
-        tiers = dataclasses.replace(self.tiers, catalog=catalog) if self.tiers is not None else None
-        return dataclasses.replace(self, markets=catalog, tiers=tiers)
+        tiers = replace(self.tiers, catalog=catalog) if self.tiers is not None else None
+        rule = replace(self, markets=catalog, tiers=tiers, views={})  # views read the old catalog: not shared
+        if rule.regimes:
+            rule.views[len(rule.regimes) - 1] = rule
+        return rule
 
     def locate(self, *path) -> tuple[int, int]:
         """(line, col) of a value in the rule file, for error messages."""

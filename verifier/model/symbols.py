@@ -9,6 +9,9 @@ Fraction(11, 10)
 Traceback (most recent call last):
 ...
 verifier.errors.EvaluationError: parameter 'theta' has no value on 2000-01-01: its first effective date is 2019-01-01
+>>> Parameter("x", None, "a switch", "src", ((None, Fraction(0)), (_d("2025-05-22"), Fraction(1))), None,
+...           None).value_at(_d("2000-01-01"))
+Fraction(0, 1)
 """
 
 from __future__ import annotations
@@ -122,7 +125,12 @@ class SymbolSpec:
 
 @dataclass(frozen=True)
 class Parameter:
-    """A constant with effective dates: ``values`` is ``((date, value), ...)`` in increasing date order."""
+    """A constant with effective dates: ``values`` is ``((date, value), ...)`` in increasing date order.
+
+    The first date may be None: the rule file wrote ``open`` (the first value held as far back as the rule
+    answers, because the change is dated but the start of the earlier regime is not).  ``domain`` is what the
+    value can plausibly be (parsed like a symbol's); every value is checked against it when the rule is read.
+    """
 
     name: str
     unit: Unit | None
@@ -131,6 +139,7 @@ class Parameter:
     values: tuple
     note: str | None
     sympy: object
+    domain: tuple = ()
 
     def value_at(self, date: _dt.date | None = None) -> Fraction:
         """The value in force on ``date`` (the latest value when ``date`` is None).
@@ -142,7 +151,7 @@ class Parameter:
             return self.values[-1][1]
         current = None
         for since, value in self.values:
-            if since <= date:
+            if since is None or since <= date:
                 current = value
         if current is None:
             first = self.values[0][0].isoformat()

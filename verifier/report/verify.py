@@ -52,7 +52,7 @@ def render_text(reports, problems, elapsed, profile, *, with_diagnostics: bool =
         if row.example:
             out.append("  counterexample, ready to paste under 'examples:' (check then reproduces the failure):")
             out.append(row.example_yaml)
-        if row.scenario is not None:
+        if row.scenario_yaml is not None:
             out.append("  the story as a scenario file (margin-verifier simulate FILE runs it again):")
             out.append(_indented(row.scenario_yaml))
     rows = [row for r in reports for row in r.rows]
@@ -91,7 +91,7 @@ def render_github(reports, problems, elapsed, profile) -> str:
     lines = [github_annotation(d) for d in problems + [d for r in reports for d in r.diagnostics]]
     for report, row in _failures(reports):
         message = row.message + (f"\ncounterexample:\n{row.example_yaml}" if row.example else "") + (
-            f"\nscenario:\n{row.scenario_yaml}" if row.scenario is not None else "")
+            f"\nscenario:\n{row.scenario_yaml}" if row.scenario_yaml is not None else "")
         lines.append(github_annotation(Diagnostic("MV510", f"{row.name}: {message}", report.file, row.line, 1)))
     return "".join(line + "\n" for line in lines)
 
@@ -121,7 +121,7 @@ def render_junit(reports, problems, elapsed, profile) -> str:
                 tag = "failure" if row.status == "fail" else "error"
                 ET.SubElement(case, tag, message=row.message).text = (
                     f"{report.file}:{row.line}: {row.message}" + (f"\n{row.example_yaml}" if row.example else "")
-                    + (f"\n{row.scenario_yaml}" if row.scenario is not None else ""))
+                    + (f"\n{row.scenario_yaml}" if row.scenario_yaml is not None else ""))
             elif row.status == "skip":
                 ET.SubElement(case, "skipped", message=row.message)
     ET.indent(suites)

@@ -57,6 +57,16 @@ class Account:
     liquidations: int = 0
     liquidated_step: int | None = None
 
+    def clone(self) -> "Account":
+        """A copy that shares nothing mutable with this one (Fractions are immutable; positions are copied)."""
+        copy = Account(self.id, self.user, self.kind, self.mode, self.market, self.position_side,
+                       defaultdict(Fraction, self.cash), defaultdict(Fraction, self.debt),
+                       defaultdict(Fraction, self.interest),
+                       {key: Position(p.market, p.side, p.size, p.entry, p.position_side, dict(p.fields))
+                        for key, p in self.positions.items()},
+                       self.allocated, self.status, self.margin_level, self.liquidations, self.liquidated_step)
+        return copy
+
     def is_empty(self) -> bool:
         return not (any(self.cash.values()) or any(self.debt.values()) or any(self.interest.values())
                     or self.positions)

@@ -52,7 +52,7 @@ from fractions import Fraction
 
 from verifier.errors import EvaluationError, VerifierError
 from verifier.model.snapshot import FIELD_SYMBOLS, SNAPSHOT_FIELDS
-from verifier.simulate.compiled import compile_expr, compile_relation, relation_sides
+from verifier.simulate.compiled import OPERATORS, compile_expr, compile_relation, relation_sides
 
 FIELDS = SNAPSHOT_FIELDS
 """State fields a position snapshot may carry: the snapshot contract's ccxt names (model.snapshot)."""
@@ -95,6 +95,16 @@ class SimMode:
         if "liquidation" not in self.conditions:
             raise BindingError(f"mode {view.name!r} has no 'liquidation' condition to decide liquidation by")
         self.liquidation_sides = relation_sides(view.conditions["liquidation"].relation)
+        self.liquidation_holds = OPERATORS[view.conditions["liquidation"].operator]  # (lhs, rhs) -> bool
+        # what a check evaluates more than once is evaluated once: a margin-call condition or a margin level whose
+        # left side is the liquidation condition's (a spot rule's margin level) reuses that value
+        liquidation = view.conditions["liquidation"].relation
+        call = view.conditions.get("margin_call")
+        self.call_on_liquidation_lhs = None
+        if call is not None and getattr(call.relation, "lhs", None) == liquidation.lhs:
+            self.call_on_liquidation_lhs = (OPERATORS[call.operator], compile_expr(call.relation.rhs))
+        level = view.definitions.get("margin_level")
+        self.level_is_liquidation_lhs = level is not None and level.expr == liquidation.lhs
         self.others = [(view.symbols[s].sympy, self.definitions[d]) for s, d in view.others.items()]
         self.tier_symbols = [(view.symbols[s].sympy, column) for s, column in view.tier_symbols.items()]
         self.tier_basis = compile_expr(view.tier_basis.expr) if view.tier_basis is not None else None
@@ -224,26 +234,33 @@ class SimMode:
         if not positions:
             return Check("normal", None, [])
         values = self.account_values(positions)
-        liquidation = self.conditions["liquidation"]
-        call = self.conditions.get("margin_call")
-        if any(_need(liquidation, v, self.reasons) for v in values):
+        lhs, rhs = self.liquidation_sides
+        sides = [(_need(lhs, v, self.reasons), _need(rhs, v, self.reasons)) for v in values]  # each side once
+        if any(self.liquidation_holds(a, b) for a, b in sides):
             status = "liquidation"
-        elif call is not None and any(_need(call, v, self.reasons) for v in values):
+        elif self._margin_call(values, sides):
             status = "margin_call"
         else:
             status = "normal"
-        return Check(status, self.margin_level(values), values)
+        return Check(status, self.margin_level(values, sides), values)
 
-    def margin_level(self, values):
+    def _margin_call(self, values, sides) -> bool:
+        if self.call_on_liquidation_lhs is not None:
+            holds, rhs = self.call_on_liquidation_lhs
+            return any(holds(a, _need(rhs, v, self.reasons)) for (a, _), v in zip(sides, values))
+        call = self.conditions.get("margin_call")
+        return call is not None and any(_need(call, v, self.reasons) for v in values)
+
+    def margin_level(self, values, sides=None):
         level = self.definitions.get("margin_level")
+        if level is not None and sides is not None and self.level_is_liquidation_lhs:
+            return min(a for a, _ in sides)
         if level is not None:
             return min(_need(level, v, self.reasons) for v in values)
-        lhs, rhs = self.liquidation_sides
-        ratios = []
-        for v in values:
-            a, b = _need(lhs, v, self.reasons), _need(rhs, v, self.reasons)
-            if b > 0:
-                ratios.append(a / b if not isinstance(a, float) else a)
+        if sides is None:
+            lhs, rhs = self.liquidation_sides
+            sides = [(_need(lhs, v, self.reasons), _need(rhs, v, self.reasons)) for v in values]
+        ratios = [a / b if not isinstance(a, float) else a for a, b in sides if b > 0]
         return min(ratios) if ratios else None
 
     def definition(self, name: str, values: dict):
@@ -282,6 +299,7 @@ class SimRule:
     """
 
     def __init__(self, rule, date: _dt.date | None, overrides: dict | None = None, inputs: dict | None = None):
+        rule = rule.at(date)  # the formulas in force on the date (an EvaluationError where the rule has none)
         self.rule = rule
         self.date = date
         overrides = {k: (v if isinstance(v, tuple) else (v, None)) for k, v in (overrides or {}).items()}

@@ -58,47 +58,86 @@ def _product(values):
 
 
 def compile_expr(expr):
-    """A function ``values -> Fraction`` (values: SymPy symbol -> Fraction) for ``expr``."""
-    if isinstance(expr, sympy.Symbol):
-        def symbol(values, _s=expr):
-            try:
-                return values[_s]
-            except KeyError:
-                raise KeyError(_s.name) from None
-        return symbol
-    if isinstance(expr, sympy.Rational):
-        constant = Fraction(int(expr.p), int(expr.q))
-        return lambda values: constant
-    if isinstance(expr, sympy.Add):
-        parts = [compile_expr(a) for a in expr.args]
-        return lambda values: sum((p(values) for p in parts), Fraction(0))
-    if isinstance(expr, sympy.Mul):
-        parts = [compile_expr(a) for a in expr.args]
-        return lambda values: _product([p(values) for p in parts])
-    if isinstance(expr, sympy.Pow):
-        if not (isinstance(expr.exp, sympy.Integer)):
-            raise CompileError(f"only integer powers are evaluated exactly, not {expr}")
-        base, n = compile_expr(expr.base), int(expr.exp)
+    """A function ``values -> Fraction`` (values: SymPy symbol -> Fraction) for ``expr``.
 
-        def power(values):
-            b = base(values)
-            if isinstance(b, float):
-                return 0 * b if n < 0 else b ** n  # noqa: exponent of an infinity
-            if b == 0 and n < 0:
-                return INFINITY
-            return b ** n
-        return power
-    if isinstance(expr, (sympy.Min, sympy.Max)):
-        parts = [compile_expr(a) for a in expr.args]
-        pick = min if isinstance(expr, sympy.Min) else max
-        return lambda values: pick(p(values) for p in parts)
-    if isinstance(expr, sympy.Abs):
-        inner = compile_expr(expr.args[0])
-        return lambda values: abs(inner(values))
-    raise CompileError(f"cannot evaluate {type(expr).__name__} exactly: {expr}")
+    The expression is flattened into a list of steps, one per distinct subexpression (SymPy's canonical form
+    makes repeated subtrees equal): a subexpression the expanded definitions repeat, such as a notional, is
+    computed once per evaluation.
+    """
+    steps, index = [], {}
+
+    def visit(node) -> int:
+        if node in index:
+            return index[node]
+        if isinstance(node, sympy.Symbol):
+            step = (_SYMBOL, node, node.name)
+        elif isinstance(node, sympy.Rational):
+            step = (_CONSTANT, Fraction(int(node.p), int(node.q)))
+        elif isinstance(node, sympy.Add):
+            step = (_ADD, tuple(visit(a) for a in node.args))
+        elif isinstance(node, sympy.Mul):
+            step = (_MUL, tuple(visit(a) for a in node.args))
+        elif isinstance(node, sympy.Pow):
+            if not isinstance(node.exp, sympy.Integer):
+                raise CompileError(f"only integer powers are evaluated exactly, not {node}")
+            step = (_POW, visit(node.base), int(node.exp))
+        elif isinstance(node, (sympy.Min, sympy.Max)):
+            step = (_MIN if isinstance(node, sympy.Min) else _MAX, tuple(visit(a) for a in node.args))
+        elif isinstance(node, sympy.Abs):
+            step = (_ABS, visit(node.args[0]))
+        else:
+            raise CompileError(f"cannot evaluate {type(node).__name__} exactly: {node}")
+        index[node] = len(steps)
+        steps.append(step)
+        return index[node]
+
+    visit(expr)
+    program = tuple(steps)
+
+    def evaluate(values):
+        out = []
+        append = out.append
+        for step in program:
+            kind = step[0]
+            if kind is _SYMBOL:
+                try:
+                    append(values[step[1]])
+                except KeyError:
+                    raise KeyError(step[2]) from None
+            elif kind is _CONSTANT:
+                append(step[1])
+            elif kind is _ADD:
+                total = Fraction(0)
+                for i in step[1]:
+                    total += out[i]
+                append(total)
+            elif kind is _MUL:
+                append(_product([out[i] for i in step[1]]))
+            elif kind is _POW:
+                append(_power(out[step[1]], step[2]))
+            elif kind is _MIN:
+                append(min(out[i] for i in step[1]))
+            elif kind is _MAX:
+                append(max(out[i] for i in step[1]))
+            else:
+                append(abs(out[step[1]]))
+        return out[-1]
+
+    return evaluate
 
 
-_OPERATORS = {
+_SYMBOL, _CONSTANT, _ADD, _MUL, _POW, _MIN, _MAX, _ABS = (object() for _ in range(8))
+
+
+def _power(b, n: int):
+    if isinstance(b, float):
+        return 0 * b if n < 0 else b ** n  # noqa: exponent of an infinity
+    if b == 0 and n < 0:
+        return INFINITY
+    return b ** n
+
+
+OPERATORS = {
     "<=": lambda a, b: a <= b, "<": lambda a, b: a < b, ">=": lambda a, b: a >= b, ">": lambda a, b: a > b,
     "==": lambda a, b: a == b, "!=": lambda a, b: a != b,
 }
@@ -114,7 +153,7 @@ def compile_relation(relation):
         return lambda values: any(p(values) for p in parts)
     if relation is sympy.true or relation is sympy.false:
         return lambda values, _v=bool(relation): _v
-    op = _OPERATORS.get(getattr(relation, "rel_op", None))
+    op = OPERATORS.get(getattr(relation, "rel_op", None))
     if op is None:
         raise CompileError(f"cannot evaluate condition {relation}")
     lhs, rhs = compile_expr(relation.lhs), compile_expr(relation.rhs)

@@ -14,7 +14,6 @@ module holds only mechanisms.
 
 from __future__ import annotations
 
-import copy
 import datetime as _dt
 from fractions import Fraction
 
@@ -116,8 +115,8 @@ class Simulator:
 
     def _atomic(self, action, *args):
         """Run ``action``; on refusal restore the state as it was."""
-        saved = (copy.deepcopy(self.accounts), copy.deepcopy(self.users), copy.deepcopy(self.orders),
-                 copy.deepcopy(self.ledger), len(self.events))
+        saved = ({k: a.clone() for k, a in self.accounts.items()}, {k: u.clone() for k, u in self.users.items()},
+                 dict(self.orders), self.ledger.clone(), len(self.events))  # orders are never changed in place
         try:
             action(*args)
         except Refused:

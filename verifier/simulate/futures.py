@@ -64,26 +64,31 @@ class FuturesSimulator(Simulator):
     def _fields(self, account: Account, pos: Position, size: Fraction) -> dict:
         """A position's snapshot fields: the simulator's state plus what the position carries.
 
-        An isolated position's ``collateral`` is its account's wallet; a cross position has none of its own
-        (the rule's ``initial_margin`` stands for it, see :class:`~verifier.simulate.binding.SimMode`).
+        An isolated position's ``collateral`` is its account's wallet, and its ``walletBalance`` the owner's cross
+        wallet (what a snapshot of the user's account says): a rule that reads the wallet where it means the
+        collateral sees the owner's other funds.  A cross position has no collateral of its own (the rule's
+        ``initial_margin`` stands for it, see :class:`~verifier.simulate.binding.SimMode`).
         """
         price = self.price_of(pos.market)
-        wallet = account.cash[split_market(pos.market)[2]]
+        settle = split_market(pos.market)[2]
+        wallet = account.cash[settle]
         fields = dict(pos.fields)
         fields.update({"contracts": size, "contractSize": Fraction(1), "entryPrice": pos.entry, "markPrice": price,
                        "price": price, "side": Fraction(pos.side), "walletBalance": wallet,
                        "notional": size * price})
         if account.kind == "isolated":
             fields["collateral"] = wallet
+            owner = self.users[account.user].cross
+            fields["walletBalance"] = self.accounts[owner].cash[settle] if owner is not None else ZERO
         return fields
 
     def equity(self, account: Account) -> Fraction:
         """The wallet plus the rule's unrealised PnL of every position."""
         total = sum(account.cash.values(), ZERO)
         mode = self.rule.mode(account.mode)
-        if "upnl" in mode.definitions:
-            for values in mode.account_values(self.position_fields(account)):
-                total += mode.definition("upnl", values)
+        if "upnl" in mode.definitions:  # a position's own PnL: the others-sums are not needed
+            for fields, market, instrument in self.position_fields(account):
+                total += mode.definition("upnl", mode.position_values(fields, market, instrument))
         return total
 
     def value_of(self, asset: str, amount: Fraction) -> Fraction:

@@ -30,6 +30,12 @@ class Ledger:
         self.balances = {holder: defaultdict(Fraction) for holder in HOLDERS}
         self.external = defaultdict(Fraction)
 
+    def clone(self) -> "Ledger":
+        copy = Ledger()
+        copy.balances = {holder: defaultdict(Fraction, values) for holder, values in self.balances.items()}
+        copy.external = defaultdict(Fraction, self.external)
+        return copy
+
     def deposit(self, asset: str, amount: Fraction) -> None:
         self.external[asset] += amount
 

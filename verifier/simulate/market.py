@@ -38,3 +38,8 @@ class User:
         self.cross: str | None = None
         self.margin_modes: dict = {}  # market -> 'cross' | 'isolated'
         self.position_mode = "one-way"
+
+    def clone(self) -> "User":
+        copy = User(self.id)
+        copy.cross, copy.margin_modes, copy.position_mode = self.cross, dict(self.margin_modes), self.position_mode
+        return copy

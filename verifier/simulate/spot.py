@@ -162,12 +162,16 @@ class SpotMarginSimulator(Simulator):
         if self._interest is None:
             return
         hour = start.replace(minute=0, second=0, microsecond=0) + _dt.timedelta(hours=1)
+        charges: dict = {}  # no price moves while the clock runs: one hour's charge on a principal is computed once
         while hour <= end:
             self.time = hour
             for account in self.accounts.values():
                 for asset, principal in list(account.debt.items()):
                     if principal:
-                        charge = self._hourly_interest(account, asset, principal)
+                        key = (account.id, asset, principal)
+                        if key not in charges:
+                            charges[key] = self._hourly_interest(account, asset, principal)
+                        charge = charges[key]
                         account.interest[asset] += charge
                         self._log(account.id, "interest", f"hourly interest on {exact_text(principal)} {asset}",
                                   interest=charge)

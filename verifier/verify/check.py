@@ -21,6 +21,7 @@ from verifier.model.numbers import approx_text
 from verifier.read import check_file as read_file_checked
 from verifier.read import expand_paths
 from verifier.verify.conformance import run_conformance
+from verifier.verify.coverage import coverage_warnings
 from verifier.verify.findings import Findings
 from verifier.verify.scenarios import binding_problems
 
@@ -57,6 +58,7 @@ def check_file(path, *, proofs: bool = True) -> CheckReport:
         run_conformance(report)
         if proofs and report.ok:
             run_proofs(report)
+        report.findings += coverage_warnings(result.rule)  # last: a failure is read first
     return report
 
 
@@ -71,10 +73,10 @@ def run_proofs(report: CheckReport) -> None:
     from verifier.derive import prove_published  # derive loads SymPy's solvers: only when a rule is proved
 
     rule = report.rule
-    if not rule.published:
+    if not any(view.published for view in rule.dated_views()):
         return
     try:
-        proofs = prove_published(rule)
+        proofs = [p for view in rule.dated_views() for p in prove_published(view)]
     except (VerifierError, ArithmeticError, TypeError, ValueError, NotImplementedError) as exc:
         report.findings.append(dataclasses.replace(rule.document.diagnostic(
             "MV503", f"the published formulas could not be proved: {exc}", ("published",)), severity="warning"))
@@ -120,7 +122,7 @@ def run_examples(report: CheckReport, examples=None) -> None:
 
 
 def _run_example(rule, example, key, expected, report) -> Diagnostic | None:
-    mode = rule.mode(example.mode)
+    mode = rule.at(example.date).mode(example.mode)  # the read stage checked the date has formulas
     path = ("examples", example.index, "expect", key)
     try:
         if key in mode.conditions:

@@ -7,7 +7,8 @@ toolkit's code, and where rule ids are looked up.  So:
 
 * the **key** is a SHA-256 of :data:`CACHE_FORMAT`, the code's fingerprint (name, size and modification time of
   every file of the installed ``verifier`` package, and of SymPy's ``release.py``), the working directory,
-  ``$MARGIN_VERIFIER_RULES``, the path as given, and the file's bytes;
+  ``$MARGIN_VERIFIER_RULES``, the path as given, today's date (:func:`verifier.read.today.today`: a date after it
+  is an error), and the file's bytes;
 * the **entry** (JSON) holds the files the check read (each with its SHA-256; a folder by its sorted names) and
   the report; it is used only when every one of those files still has the same bytes.
 
@@ -31,6 +32,7 @@ from verifier import __version__
 from verifier.errors import Diagnostic
 from verifier.verify.findings import Findings
 from verifier.read.paths import expand_paths
+from verifier.read.today import today
 
 CACHE_FORMAT = 2  # 2: conformance cases counted
 _FINGERPRINT: list = []
@@ -103,7 +105,8 @@ def _key(path) -> str | None:
         return None
     digest = hashlib.sha256()
     for part in (f"check-cache {CACHE_FORMAT} {__version__}", _fingerprint(), os.getcwd(),
-                 os.environ.get("MARGIN_VERIFIER_RULES", ""), str(path), os.path.realpath(path)):
+                 os.environ.get("MARGIN_VERIFIER_RULES", ""), str(path), os.path.realpath(path),
+                 today().isoformat()):  # dates after today are errors (MV405/MV406): a new day checks again
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     digest.update(content)
     return digest.hexdigest()

@@ -7,13 +7,17 @@
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis.errors import Unsatisfiable
 
 from verifier.errors import Diagnostic
+from verifier.read import check_file as read_checked
 from verifier.read import expand_paths
 from verifier.verify import profiles as _profiles  # noqa: F401 - registers dev/ci/thorough
 from verifier.verify import results
@@ -39,6 +43,7 @@ class Row:
     prop: str = ""
     mode: str | None = None
     scenario: object = None  # the failing story as a model Scenario (world properties)
+    scenario_text: str | None = None  # the same as a scenario file, when it was written in a worker process
 
     @property
     def failed(self) -> bool:
@@ -51,7 +56,7 @@ class Row:
     @property
     def scenario_yaml(self) -> str | None:
         """The failing story as a scenario file: ``margin-verifier simulate`` runs it again."""
-        return scenario_yaml(self.scenario) if self.scenario is not None else None
+        return scenario_yaml(self.scenario) if self.scenario is not None else self.scenario_text
 
 
 @dataclass
@@ -141,7 +146,7 @@ def _proofs_row(rule) -> Row:
 
     start = time.perf_counter()
     try:
-        results = prove_published(rule)
+        results = [r for view in rule.dated_views() for r in prove_published(view)]
     except Exception as exc:  # noqa: BLE001
         return Row("published_proofs", "error", 0, time.perf_counter() - start, f"{type(exc).__name__}: {exc}",
                    rule.locate("published")[0], prop="published_proofs")
@@ -206,12 +211,48 @@ def verify_file(path, *, profile: str = "ci", only=None, progress=None, proofs: 
     return report
 
 
-def verify_paths(paths, *, profile: str = "ci", only=None, progress=None) -> tuple[list, list[Diagnostic]]:
+def verify_paths(paths, *, profile: str = "ci", only=None, progress=None, jobs: int | None = None
+                 ) -> tuple[list, list[Diagnostic]]:
+    """Verify every rule file under ``paths``, in ``jobs`` worker processes (default: one per CPU); the reports
+    come back in file order whatever order the workers finish in, so the output is the same for any ``jobs``."""
     files, problems = expand_paths(paths)
-    reports = []
-    for path in files:
-        report = verify_file(path, profile=profile, only=only, progress=progress)
-        if report.rule_id is None and not report.diagnostics:
-            continue  # a tier table or scenario file: checked through the rule that uses it
-        reports.append(report)
-    return reports, problems
+    jobs = jobs or os.cpu_count() or 1
+    if jobs > 1 and len(files) > 1:
+        reports = _verify_parallel(files, profile, only, progress, jobs)
+    else:
+        reports = [verify_file(path, profile=profile, only=only, progress=progress) for path in files]
+    # a tier table or scenario file is checked through the rule that uses it
+    return [r for r in reports if r.rule_id is not None or r.diagnostics], problems
+
+
+def _verify_one(path, profile, only) -> FileReport:
+    """One file in a worker process; a failed story's scenario travels as text (the model objects stay here)."""
+    report = verify_file(path, profile=profile, only=only)
+    for row in report.rows:
+        if row.scenario is not None:
+            row.scenario_text, row.scenario = scenario_yaml(row.scenario), None
+    return report
+
+
+def _verify_parallel(files, profile, only, progress, jobs) -> list:
+    """The files' reports in file order, computed by a pool of ``jobs`` processes, the slowest files first."""
+    order = sorted(range(len(files)), key=lambda i: -_expected_seconds(files[i], profile))
+    context = multiprocessing.get_context("fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn")
+    reports = [None] * len(files)
+    with ProcessPoolExecutor(min(jobs, len(files)), mp_context=context) as pool:
+        futures = {pool.submit(_verify_one, files[i], profile, only): i for i in order}
+        for future in as_completed(futures):
+            reports[futures[future]] = future.result()
+            if progress:
+                progress(f"{files[futures[future]]}: done")
+    return reports
+
+
+def _expected_seconds(path, profile) -> float:
+    """How long the file took when last verified (stored results), else its size: to start the slow ones first."""
+    size = float(os.path.getsize(path)) / 1e6
+    checked = read_checked(path)
+    if checked.rule is None:
+        return size
+    data = results.load(checked.rule, profile)
+    return float(data.get("seconds", size)) if data else size

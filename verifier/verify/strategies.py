@@ -60,7 +60,7 @@ def inputs_of(rule, mode, extra: tuple = ("bankruptcy",)) -> list:
     names = relation_names(mode)
     for condition in extra:
         names |= relation_names(mode, condition)
-    for entries in rule.published.values():
+    for entries in [e for view in rule.dated_views() for e in view.published.values()]:
         for entry in entries:
             if mode.name in entry.modes:
                 names |= {s.name for s in entry.formula.expr.free_symbols if s.name in mode.symbols}
@@ -207,11 +207,29 @@ def _on_tier_floor(draw, rule, mode, values, market, date):
 
 
 def effective_dates(rule, mode) -> list:
-    """None (today's values) and each parameter's effective dates: every regime gets tested."""
+    """None (today's values) and each date a parameter or a formula changes: every regime gets tested.
+
+    An open first value or formula version (in force as far back as the rule answers) is tested on the day before
+    the first change; dates before a parameter's first value, or in a gap between formula versions, are left out.
+    """
     params = list(mode.parameters.values())
-    start = max((p.values[0][0] for p in params), default=None)
-    dates = {since for p in params for since, _ in p.values if since >= start}
-    return [None] + sorted(dates)
+    starts = [p.values[0][0] for p in params if p.values[0][0] is not None]
+    start = max(starts, default=None)
+    dates = {since for p in params for since, _ in p.values if since is not None and (start is None or since >= start)}
+    dates |= {view_start for view_start in _formula_starts(rule) if start is None or view_start >= start}
+    if start is None and dates:  # everything open: the day before the first change stands for the open regime
+        dates.add(min(dates) - _dt.timedelta(days=1))
+    return [None] + sorted(d for d in dates if _known(rule, d))
+
+
+def _formula_starts(rule) -> set:
+    return {r.since if r.since is not None else r.until - _dt.timedelta(days=1)
+            for r in rule.regimes if r.modes is not None}
+
+
+def _known(rule, date) -> bool:
+    """Whether the rule knows its formulas on ``date`` (not in a gap between versions)."""
+    return not rule.regimes or any(r.holds(date) and r.modes is not None for r in rule.regimes)
 
 
 def from_rule(rule, mode) -> st.SearchStrategy:

@@ -21,6 +21,7 @@ from pathlib import Path
 from verifier.errors import Diagnostic
 from verifier.formula import Unit, parse_unit
 from verifier.model.products import Product
+from verifier.model.regimes import Regime
 from verifier.model.rule import Display, Rule
 from verifier.read._yaml import Document
 from verifier.read.rule.ccxt import read_ccxt
@@ -29,11 +30,13 @@ from verifier.read.rule.context import RuleContext
 from verifier.read.rule.examples import read_examples
 from verifier.read.rule.modes import RuleParts, read_modes
 from verifier.read.rule.parameters import read_parameters
+from verifier.read.rule.plausible import check_plausible
 from verifier.read.rule.policies import read_policies
 from verifier.read.rule.published import read_published
 from verifier.read.rule.sources import read_sources, read_units
 from verifier.read.rule.symbols import check_symbol_parameter_clash, read_symbols
 from verifier.read.rule.markets import check_market_symbols, read_markets, read_tiers
+from verifier.read.rule.versions import regimes
 
 FORMAT_SALT = b"margin-verifier rule format 1\n"
 """Goes into every content hash, so a change of format invalidates caches keyed by it."""
@@ -64,17 +67,22 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
     catalog, stale_after_days = read_markets(ctx, data, symbols, Path(doc.file).parent, digest)
     tiers = read_tiers(ctx, data, symbols, catalog)
     consistent = collateral_unit if collateral_unit == parse_unit(product.collateral_unit) else None  # else MV462
-    modes = read_modes(ctx, RuleParts(data, symbols, parameters, tiers, product, consistent))
-    check_market_symbols(ctx, data, modes, catalog)
-    published = read_published(ctx, data, modes)
-    examples = read_examples(ctx, data, modes, tiers)
+    regimes = _regimes(ctx, data, RuleParts(data, symbols, parameters, tiers, product, consistent))
+    modes, published = regimes[-1].modes or {}, regimes[-1].published
+    if regimes[-1].modes is None and not ctx.problems:  # a version structure problem leaves today unknown
+        ctx.error("MV403", f"the rule's formulas in force today are unknown: {regimes[-1].why}", ("definitions",))
+    for regime in regimes:
+        check_market_symbols(ctx, data, regime.modes or {}, catalog)
+    examples = read_examples(ctx, data, lambda date: _modes_at(regimes, date), tiers)
     display = _display(ctx, data)
     policies = read_policies(ctx, data.get("policies", {}), modes)
     ccxt = read_ccxt(ctx, data)
     conformance = read_conformance(ctx, data, Path(doc.file).parent)
+    check_plausible(ctx, data, parameters, modes, tiers,
+                    [e for r in regimes for entries in r.published.values() for e in entries])
     if ctx.problems:
         return None, ctx.problems
-    return Rule(
+    rule = Rule(
         id=data["rule"], title=data["title"], exchange=data["exchange"], product=product,
         description=data.get("description"), price=data["price"], collateral_unit=collateral_unit,
         position_modes=tuple(data.get("position_modes", ())), sources=ctx.sources, symbols=symbols,
@@ -82,7 +90,29 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
         display=display, disagreements=list(data.get("disagreements", [])), file=doc.file,
         content_hash=digest.hexdigest(), document=doc, verify_skip=_verify_skip(data),
         policies=policies, markets=catalog, stale_after_days=stale_after_days,
-        ccxt=ccxt, derivation_hash=derived.hexdigest(), conformance=conformance), []
+        ccxt=ccxt, derivation_hash=derived.hexdigest(), conformance=conformance,
+        regimes=tuple(regimes) if len(regimes) > 1 else ())
+    if rule.regimes:
+        rule.views[len(regimes) - 1] = rule
+    return rule, []
+
+
+def _regimes(ctx: RuleContext, data: dict, parts: RuleParts) -> list:
+    """The rule's formula regimes, oldest first, each with the modes and published formulas in force (one regime,
+    on every date, when nothing is dated); the last one is in force today."""
+    out = []
+    for start, end in regimes(ctx, data):
+        modes, why = read_modes(ctx, parts, start)
+        published = read_published(ctx, data, modes, start, end) if modes is not None else {}
+        out.append(Regime(start, end, modes, published, why))
+    return out
+
+
+def _modes_at(regimes: list, date):
+    """The modes in force on ``date`` (the latest for None); None where the rule does not know them."""
+    if date is None:
+        return regimes[-1].modes
+    return next((r.modes for r in regimes if r.holds(date)), None)
 
 
 def _derived_parts(data: dict) -> bytes:
@@ -93,7 +123,6 @@ def _derived_parts(data: dict) -> bytes:
     """
     kept = {key: value for key, value in data.items() if key not in NOT_DERIVED}
     return json.dumps(kept, sort_keys=True, default=str, ensure_ascii=False).encode("utf-8")
-
 
 
 def _check_header(ctx: RuleContext, data: dict, symbols: dict, product: Product) -> Unit | None:

@@ -57,7 +57,7 @@ def _definition(ctx: RuleContext, name: str, spec: dict, path: tuple, env: dict)
             ctx.error("MV303", f"definition {name!r} is in {formula.unit}, but its declared unit is {declared}",
                       path + ("formula",))
     env[name] = Term(formula.expr, formula.unit)
-    return Definition(name, spec["formula"], formula, spec["source"], spec.get("meaning"))
+    return Definition(name, spec["formula"], formula, spec["source"], spec.get("meaning"), spec.get("_versions", ()))
 
 
 def definition_order(ctx: RuleContext, raw: dict) -> tuple[list[str], set]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from fractions import Fraction
 
 from verifier.model.rule import Example, ModeView
@@ -9,12 +10,24 @@ from verifier.model.symbols import in_domain
 from verifier.read.rule.context import MARKET_CATALOG, TIER_BASIS, RuleContext
 
 
-def read_examples(ctx: RuleContext, data: dict, modes: dict, tiers) -> list:
-    """Every example under ``examples`` that reads cleanly, in order."""
+def read_examples(ctx: RuleContext, data: dict, modes_at, tiers) -> list:
+    """Every example under ``examples`` that reads cleanly, in order; ``modes_at(date)``: the modes in force on
+    the example's date (its expectations are checked against the formulas of that date)."""
     examples = []
     for index, raw in enumerate(data.get("examples", [])):
         path = ("examples", index)
         ctx.check_source(raw["source"], path + ("source",))
+        date = ctx.date(raw["date"], path + ("date",)) if "date" in raw else None
+        if "date" in raw and date is None:
+            continue
+        modes = modes_at(date)
+        if modes is None and date is None:
+            continue  # today's formulas could not be read: reported where they are written
+        if modes is None:
+            ctx.error("MV404", f"example {raw['name']!r} is dated {raw['date']}, when the rule does not say which "
+                               "formulas were in force", path + ("date",),
+                      hint="date it inside a version of the rule's dated definitions")
+            continue
         example = _example(ctx, raw, index, path, modes, tiers)
         if example is not None:
             examples.append(example)
@@ -27,7 +40,7 @@ def _example(ctx: RuleContext, raw: dict, index: int, path: tuple, modes: dict, 
         ctx.error("MV450", f"example {raw['name']!r} uses unknown mode {raw['mode']!r}", path + ("mode",),
                   hint=ctx.suggest(raw["mode"], modes))
         return None
-    date = ctx.date(raw["date"], path + ("date",)) if "date" in raw else None
+    date = _dt.date.fromisoformat(raw["date"]) if "date" in raw else None  # read (and reported) by read_examples
     given, misspelt = _given(ctx, raw, path, mode)
     market = raw.get("market")
     if market is not None and (MARKET_CATALOG in ctx.broken or (tiers is None and "markets" in ctx.doc.data)):
@@ -44,7 +57,7 @@ def _example(ctx: RuleContext, raw: dict, index: int, path: tuple, modes: dict, 
             expect[key] = value if isinstance(value, bool) else Fraction(value)
     _report_missing(ctx, path, missing, misspelt)
     return Example(raw["name"], raw["source"], raw["mode"], given, expect, Fraction(raw.get("tolerance", 0)),
-                   date, market, raw.get("note"), index)
+                   date, market, raw.get("note"), index, raw.get("tolerance_reason"))
 
 
 def _given(ctx: RuleContext, raw: dict, path: tuple, mode: ModeView) -> tuple[dict, set]:

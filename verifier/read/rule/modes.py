@@ -20,6 +20,7 @@ from verifier.read.rule.contract import Declared, check_contract
 from verifier.read.rule.definitions import read_definitions
 from verifier.read.rule.parameters import read_parameters
 from verifier.read.rule.symbols import check_symbol_parameter_clash, read_symbols
+from verifier.read.rule.versions import pick
 
 
 @dataclass(frozen=True)
@@ -34,11 +35,19 @@ class RuleParts:
     collateral_unit: Unit | None
 
 
-def read_modes(ctx: RuleContext, parts: RuleParts) -> dict:
-    """name -> :class:`ModeView` for every mode under ``modes``, each checked against the names code reads."""
-    modes = {name: _mode(ctx, parts, name, mode) for name, mode in parts.data["modes"].items()}
+def read_modes(ctx: RuleContext, parts: RuleParts, start=None) -> tuple[dict | None, str | None]:
+    """name -> :class:`ModeView` for every mode under ``modes`` with the definition versions in force from the
+    regime start ``start`` (None: the open start), each checked against the names code reads; (None, why) when
+    a definition has no version in force there."""
+    modes, gaps = {}, []
+    for name, mode in parts.data["modes"].items():
+        view = _mode(ctx, parts, name, mode, start, gaps)
+        if view is not None:
+            modes[name] = view
+    if gaps:
+        return None, f"definition {gaps[0]!r} has no version in force then"
     _check_leverages(ctx, modes)
-    return modes
+    return modes, None
 
 
 def _check_leverages(ctx: RuleContext, modes: dict) -> None:
@@ -54,7 +63,7 @@ def _check_leverages(ctx: RuleContext, modes: dict) -> None:
                       ("modes", view.name, "leverage"), hint="each mode states the maximum leverage of its own pairs")
 
 
-def _mode(ctx: RuleContext, parts: RuleParts, name: str, mode: dict) -> ModeView:
+def _mode(ctx: RuleContext, parts: RuleParts, name: str, mode: dict, start, gaps: list) -> ModeView | None:
     data, symbols, parameters = parts.data, parts.symbols, parts.parameters
     path = ("modes", name)
     ctx.check_source(mode.get("source"), path + ("source",))
@@ -65,6 +74,9 @@ def _mode(ctx: RuleContext, parts: RuleParts, name: str, mode: dict) -> ModeView
     env.update({n: Term(p.sympy, p.unit or ANY) for n, p in mode_parameters.items()})
     raw_definitions = _merged(data["definitions"], mode.get("definitions", {}), path + ("definitions",),
                               ("definitions",))
+    raw_definitions = _in_force(ctx, raw_definitions, start, gaps)
+    if raw_definitions is None:
+        return None
     definitions = read_definitions(ctx, raw_definitions, env)
     _check_others(ctx, name, mode, mode_symbols, definitions, raw_definitions)
     raw_conditions = _merged(data["conditions"], mode.get("conditions", {}), path + ("conditions",), ("conditions",))
@@ -103,6 +115,18 @@ def _merged(global_items: dict, mode_items: dict, mode_path: tuple, global_path:
     out = {name: (spec, global_path + (name,)) for name, spec in global_items.items()}
     out.update({name: (spec, mode_path + (name,)) for name, spec in mode_items.items()})
     return out
+
+
+def _in_force(ctx: RuleContext, raw: dict, start, gaps: list) -> dict | None:
+    """name -> (spec, path) with each versioned definition replaced by its version in force from ``start``."""
+    out = {}
+    for name, (spec, path) in raw.items():
+        chosen = pick(ctx, spec, path, start)
+        if chosen is None:
+            gaps.append(name)
+            continue
+        out[name] = chosen
+    return None if gaps else out
 
 
 def _check_others(ctx: RuleContext, mode_name: str, mode: dict, symbols: dict, definitions: dict,

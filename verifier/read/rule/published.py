@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
+
+import sympy
 
 from verifier.errors import FormulaError
 from verifier.formula import ANY, Term, parse_formula
 from verifier.model.rule import Published
 from verifier.read.rule.context import RuleContext
 from verifier.read.rule.symbols import read_symbols
+from verifier.read.rule.versions import published_in_force, read_interval
 
 
-def read_published(ctx: RuleContext, data: dict, modes: dict) -> dict:
-    """quantity -> [Published] for every entry under ``published`` that reads cleanly."""
+def read_published(ctx: RuleContext, data: dict, modes: dict, start=None, end=None) -> dict:
+    """quantity -> [Published] for every entry under ``published`` in force in the regime [start, end) that reads
+    cleanly (read against that regime's ``modes``)."""
     published = {}
     for quantity, entries in data.get("published", {}).items():
         published[quantity] = []
         for index, entry in enumerate(entries):
             path = ("published", quantity, index)
             ctx.check_source(entry["source"], path + ("source",))
+            interval = read_interval(ctx, entry, path, first=True)
+            if interval is None or not published_in_force(entry, start, end):
+                continue
             item = _entry(ctx, quantity, entry, index, path, modes)
             if item is not None:
-                published[quantity].append(item)
+                published[quantity].append(replace(item, since=interval[0], until=interval[1]))
     return published
 
 
@@ -51,6 +59,9 @@ def _entry(ctx: RuleContext, quantity: str, entry: dict, index: int, path: tuple
 
 def _in_mode(ctx: RuleContext, quantity, entry, index, path, mode, condition, extra) -> Published | None:
     env = {n: Term(s.sympy, s.unit or ANY) for n, s in mode.symbols.items()}
+    if entry.get("position_mode") == "hedge":  # NAME__1: the same-market opposite leg's NAME (derive.hedge)
+        env.update({f"{n}__1": Term(sympy.Symbol(f"{n}__1", **s.sympy.assumptions0), s.unit or ANY)
+                    for n, s in mode.symbols.items() if not s.others and n != condition.solve_for})
     env.update({n: Term(p.sympy, p.unit or ANY) for n, p in mode.parameters.items()})
     env.update({n: Term(s.sympy, s.unit or ANY) for n, s in extra.items()})
     where = {}
@@ -71,4 +82,4 @@ def _in_mode(ctx: RuleContext, quantity, entry, index, path, mode, condition, ex
                   path + ("formula",))
         return None
     return Published(quantity, formula, tuple(entry["modes"]), entry.get("position_mode"), where, entry["source"],
-                     entry.get("note"), index)
+                     entry.get("note"), index, symbols=extra)

@@ -42,7 +42,8 @@ def register(kind: str, applies, path=("conditions", "liquidation")):
 
 
 def _load_all():
-    from verifier.verify.properties import boundary, economics, published, tiers, world  # noqa: F401
+    from verifier.verify.properties import (boundary, continuity, economics, margin_call, others,  # noqa: F401
+                                            pooling, published, tiers, world)
 
 
 def properties() -> list:

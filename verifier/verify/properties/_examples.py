@@ -17,7 +17,7 @@ def example_entry(rule, case, property_name: str, expect: dict, tolerance=Fracti
         entry["date"] = case.date.isoformat()
     entry["given"] = dict(case.values if given is None else given)
     entry["expect"] = dict(expect)
-    if any(not is_exact(v) for v in expect.values()):
+    if any(not isinstance(v, bool) and not is_exact(v) for v in expect.values()):
         tolerance = max(Fraction(tolerance), Fraction(1, 10**25))  # the printed value is rounded at 30 places
     entry["tolerance"] = tolerance
     if note:
@@ -25,8 +25,20 @@ def example_entry(rule, case, property_name: str, expect: dict, tolerance=Fracti
     return entry
 
 
+def condition_entry(rule, case, property_name: str, price, holds: bool, note: str, condition: str = "liquidation",
+                    values: dict | None = None) -> dict:
+    """An entry stating the truth a property guards at its counterexample: at ``price`` the ``condition`` holds
+    (or not).  The rule under test disagrees, so ``check`` reproduces the failure; a corrected rule agrees, so the
+    entry can stay in the file as a regression example (no placeholder value to fill in)."""
+    given = dict(case.values if values is None else values)
+    given[rule.price] = Fraction(price)
+    return example_entry(rule, case, property_name, {condition: holds}, note=note, given=given)
+
+
 def _number(value) -> str:
     """Exact when the decimal terminates; else 30 decimals, well inside any tolerance the entry prints."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
     value = Fraction(value)
     return exact_text(value) if is_exact(value) else decimal_text(value, 30)
 

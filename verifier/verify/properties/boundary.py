@@ -51,7 +51,7 @@ def closed_form_agrees_with_simulator(rule, case):
     below, above = neighbours(price)
     assume(below > 0)
     low, high = simulated(rule, case, below), simulated(rule, case, above)
-    relation = rule.mode(case.mode).conditions["liquidation"].relation
+    relation = rule.at(case.date).mode(case.mode).conditions["liquidation"].relation
     problem = None
     if low == high:
         problem = (f"the simulator {'liquidates' if low else 'does not liquidate'} on both sides of the derived "

@@ -8,7 +8,7 @@ from hypothesis import assume
 
 from verifier.verify.properties import register
 from verifier.verify.properties._exact import Violation, derived, role_of, simulated, simulated_definition
-from verifier.verify.properties._examples import example_entry
+from verifier.verify.properties._examples import condition_entry
 from verifier.verify.strategies import inputs_of, role
 
 
@@ -42,16 +42,18 @@ def bankruptcy_liquidation_entry_ordered(rule, case):
     s, ep, lp = case.values[side], case.values[entry], liq.price
     bank = derived(rule, case, "bankruptcy")
     bp = bank.price if bank is not None else None
-    problem = bound = None
+    problem = at = None
     if s > 0 and lp > ep or s < 0 and lp < ep:
-        problem, bound = f"the liquidation price {lp} is on the winning side of the entry price {ep}", ep
+        problem, at, holds = f"the liquidation price {lp} is on the winning side of the entry price {ep}", lp, False
+        truth = f"at {lp}, on the winning side of the entry {ep}, the position is not liquidated"
     elif bp is not None and (s > 0 and bp > lp or s < 0 and bp < lp):
-        problem, bound = f"the bankruptcy price {bp} comes before the liquidation price {lp}", bp
+        problem, at, holds = f"the bankruptcy price {bp} comes before the liquidation price {lp}", bp, True
+        truth = f"at the bankruptcy price {bp} the position is liquidated (the derivation's price is {lp})"
     if problem:
         kind = "long" if s > 0 else "short"
-        raise Violation(f"{kind}: {problem}", example_entry(
-            rule, case, "bankruptcy_liquidation_entry_ordered", {"liquidation_price": bound}, Fraction(0),
-            f"a {kind}'s liquidation price must lie between its bankruptcy and entry prices; the derivation gives {lp}"))
+        raise Violation(f"{kind}: {problem}", condition_entry(
+            rule, case, "bankruptcy_liquidation_entry_ordered", at, holds,
+            f"a {kind}'s liquidation price lies between its bankruptcy and entry prices: {truth}"))
 
 
 def _leverage_applies(rule, view):
@@ -79,12 +81,13 @@ def liquidation_nears_entry_as_leverage_rises(rule, case):
     assume(_safe_at_entry(rule, case, entry) and _safe_at_entry(rule, riskier, entry))
     ep = case.values[entry]
     if abs(b.price - ep) > abs(a.price - ep):
+        past = (a.price + b.price) / 2  # beyond a: a riskier position is liquidated there
         raise Violation(
             f"leverage {case.values[lev]} -> {high} moves the liquidation price away from the entry {ep}: "
             f"{a.price} -> {b.price}",
-            example_entry(rule, riskier, "liquidation_nears_entry_as_leverage_rises", {"liquidation_price": a.price},
-                          Fraction(0), f"at leverage {case.values[lev]} the liquidation price is {a.price}; "
-                                       "more leverage must not move it further from the entry"))
+            condition_entry(rule, riskier, "liquidation_nears_entry_as_leverage_rises", past, True,
+                            f"at leverage {case.values[lev]} the liquidation price is {a.price}; with more leverage "
+                            f"the position is liquidated at {past}, beyond it"))
 
 
 def collateral_symbol(rule, view):
@@ -124,6 +127,6 @@ def added_margin_moves_liquidation_away(rule, case):
         raise Violation(
             f"adding {added} of margin does not move the liquidation price away from the entry {ep}: "
             f"{a.price} -> {b.price}",
-            example_entry(rule, more, "added_margin_moves_liquidation_away", {"liquidation_price": a.price},
-                          Fraction(0), "with less margin the liquidation price is this; more margin must not "
-                                       "bring it closer"))
+            condition_entry(rule, more, "added_margin_moves_liquidation_away", a.price, False,
+                            f"with {added} less margin the liquidation price is {a.price}; with the margin added "
+                            "the position is not liquidated there"))

@@ -13,18 +13,23 @@ from verifier.verify.properties._examples import example_entry
 from verifier.model.evaluate import to_rational
 
 
-def entries(rule, mode_name):
+def entries(rule, mode_name, date=None):
+    """(quantity, condition, entry) of every published price formula of the mode in force on ``date``."""
+    rule = rule.at(date)
     for quantity, items in rule.published.items():
         if not quantity.endswith("_price"):
             continue
         condition = quantity[: -len("_price")]
         for entry in items:
+            if entry.position_mode == "hedge":  # needs the partner leg: proved symbolically (published_proofs)
+                continue
             if mode_name in entry.modes and condition in rule.mode(mode_name).conditions:
                 yield quantity, condition, entry
 
 
 def _applies(rule, view):
-    return None if any(True for _ in entries(rule, view.name)) else "no published price formula for this mode"
+    found = any(True for view_rule in rule.dated_views() for _ in entries(view_rule, view.name))
+    return None if found else "no published price formula for this mode"
 
 
 
@@ -36,7 +41,7 @@ def published_formula_equals_derivation(rule, case):
     view = rule.mode(case.mode)
     sim = sim_mode(rule, case)
     checked = 0
-    for quantity, condition, entry in entries(rule, case.mode):
+    for quantity, condition, entry in entries(rule, case.mode, case.date):
         values = dict(case.values)
         values.update({k: Fraction(v) for k, v in entry.where.items()})
         solution = derived(rule, case, condition, values)

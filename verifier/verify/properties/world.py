@@ -1,8 +1,10 @@
 """Account-level truths, checked on generated stories run by the reference simulator (``verifier.simulate``).
 
-A story (:mod:`verifier.verify.stories`): four users on one rule and date; alice holds a position in her cross
+A story (:mod:`verifier.verify.stories`): users on one rule and date; alice holds a position in her cross
 account, bob the same position in an isolated account with part of the same funds, carol two positions in her
-cross account, dave only an open order; then the mark price walks a generated path.  Each story is a scenario run
+cross account, dave only an open order, xavier another position X, erin alice's and xavier's positions pooled in
+one cross account, frank bob's isolated account beside a cross wallet holding X; then the mark prices walk
+generated paths (X's market its own).  Each story is a scenario run
 by the one scenario runner; the story is also run without bob, so that "bob's liquidation changes nobody else" is
 a comparison, not a reading of the simulator's own bookkeeping.  A failure carries the story's scenario file.
 """
@@ -103,7 +105,7 @@ def isolated_liquidation_changes_no_other_account(rule, story):
     assume(any(state["B-iso"][3] for state in with_bob.states))  # bob's isolated account was liquidated
     without = trace_of(rule, story, with_bob=False)
     for step, (a, b) in enumerate(zip(with_bob.states, without.states)):
-        for acc in ("A", "C", "D"):
+        for acc in ("A", "C", "D", "E", "X", "F", "F-iso"):
             if a[acc] != b[acc]:
                 _fail(f"step {step}: account {acc} differs when bob's isolated account exists: {a[acc]} vs {b[acc]}",
                       story, with_bob)
@@ -114,7 +116,7 @@ def cross_liquidation_closes_every_position(rule, story):
     """A cross liquidation liquidates every position (and debt) of the cross account, not just the losing one."""
     trace = trace_of(rule, story)
     for step, state in enumerate(trace.states):
-        for acc in ("A", "C"):
+        for acc in ("A", "C", "E", "X", "F"):
             cash, debt, positions, liquidations, _ = state[acc]
             before = trace.states[step - 1][acc][3] if step else 0
             if liquidations > before and (positions or debt):

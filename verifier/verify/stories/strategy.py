@@ -44,10 +44,23 @@ class Story:
     leverage: Fraction = Fraction(2)  # the positions' ccxt 'leverage' (bob's margin is the notional / leverage)
     fee: Fraction = Fraction(1, 1000)  # their 'takerFeeRate', where the rule reads one
     mmr: Fraction = Fraction(1, 100)  # their 'maintenanceMarginPercentage', where no tier table gives it
+    cross_mode: str | None = None  # the rule's mode for the cross accounts (None: its first cross mode)
+    isolated_mode: str | None = None  # the rule's mode for the isolated accounts (None: its first isolated mode)
+    side2: int = 0  # the other position X (xavier's, erin's and frank's): its side (0: opposite to the first)
+    funds2: Fraction = Fraction(0)  # what xavier pays in for X (erin and frank pay it in on top of the rest)
+    path2: tuple = ()  # the other market's price at each step, as a multiple of its opening price (): as path
+
+    @property
+    def other_side(self) -> int:
+        """X's side: its own, or (stories written before X had one) opposite to the first position."""
+        return self.side2 or -self.side
 
     def describe(self) -> str:
         moves = ", ".join(exact_text(m) for m in self.path)
-        return (f"date {self.date or 'latest'}; {self.market} at {exact_text(self.price)}; "
+        modes = f"modes {self.cross_mode}/{self.isolated_mode}; " if self.cross_mode or self.isolated_mode else ""
+        other = (f"X {'long' if self.other_side > 0 else 'short'} with {exact_text(self.funds2)} paid in, "
+                 f"{self.other_market} x [{', '.join(exact_text(m) for m in self.path2)}]; " if self.path2 else "")
+        return (f"{modes}{other}date {self.date or 'latest'}; {self.market} at {exact_text(self.price)}; "
                 f"{'long' if self.side > 0 else 'short'} {exact_text(self.size)}; isolated margin "
                 f"{exact_text(self.margin)}, spare {exact_text(self.spare)}; add {exact_text(self.add)} at step "
                 f"{self.add_at}; {self.hours} h of interest; {'carol hedged; ' if self.hedge else ''}leverage "
@@ -72,11 +85,20 @@ def round_significant(value: Fraction, *, up: bool = False, down: bool = False) 
     return Fraction(n) / scale
 
 
-def modes(rule) -> tuple:
-    """(the rule's first cross mode, its first isolated mode); None where it has none."""
-    cross = [n for n, m in rule.modes.items() if m.account == "cross"]
-    isolated = [n for n, m in rule.modes.items() if m.account == "isolated"]
-    return (cross[0] if cross else None), (isolated[0] if isolated else None)
+def modes(rule, story=None) -> tuple:
+    """(the story's cross mode, its isolated mode): the ones it names, else the rule's first of each kind; None
+    where the rule has none."""
+    cross, isolated = all_modes(rule)
+    first = (cross[0] if cross else None), (isolated[0] if isolated else None)
+    if story is None:
+        return first
+    return story.cross_mode or first[0], story.isolated_mode or first[1]
+
+
+def all_modes(rule) -> tuple:
+    """([cross modes], [isolated modes]) of the rule, in file order: stories run every one of them."""
+    return ([n for n, m in rule.modes.items() if m.account == "cross"],
+            [n for n, m in rule.modes.items() if m.account == "isolated"])
 
 
 def is_spot(rule) -> bool:
@@ -201,9 +223,19 @@ def stories(draw, rule) -> Story:
         steps = draw(st.integers(12, 36))
         step = Fraction(3, 2 * leverage * steps)
         path = tuple(round_significant(max(1 - side * step * k, Fraction(1, 10**6))) for k in range(1, steps + 1))
+    cross_modes, isolated_modes = all_modes(rule)
+    cross_mode = draw(st.sampled_from(cross_modes)) if len(cross_modes) > 1 else None
+    isolated_mode = draw(st.sampled_from(isolated_modes)) if len(isolated_modes) > 1 else None
+    side2 = draw(st.sampled_from([1, -1]))
+    # X's funds: from far below to well above its initial margin, so that alone it is liquidated early or late
+    funds2 = round_significant(notional * 2 / leverage * draw(st.sampled_from(
+        [Fraction(1, 2), Fraction(3, 4), Fraction(1), Fraction(3, 2), Fraction(3)])), up=True)
+    path2 = tuple(round_significant(max(1 + draw(st.integers(-40, 40)) * Fraction(3, 200 * leverage),
+                                        Fraction(1, 10**6)))
+                  for _ in path)  # X's own walk: it gains as often as it loses
     return Story(draw(st.sampled_from(dates)), where[0], where[-1], price, size,
                  side, margin, spare, draw(st.integers(0, len(path))),
                  round_significant(spare * Fraction(draw(st.integers(0, 100)), 100), down=True), path,
                  draw(st.sampled_from([0, 0, 24, 200])) if is_spot(rule) else 0,
                  draw(st.booleans()) if "hedge" in rule.position_modes and not is_spot(rule) else False,
-                 Fraction(leverage), fee, mmr)
+                 Fraction(leverage), fee, mmr, cross_mode, isolated_mode, side2, funds2, path2)
