@@ -1,4 +1,4 @@
-"""A cache of derived closed forms keyed by the rule's content hash (and the SymPy version).
+"""A cache of derived closed forms keyed by the rule's content hash, the SymPy version and the code's fingerprint.
 
 Files live under ``$MARGIN_VERIFIER_CACHE``, else ``$XDG_CACHE_HOME/margin-verifier``, else
 ``~/.cache/margin-verifier`` -- never inside ``rules/``.  Entries are pickles of our own
@@ -19,6 +19,8 @@ from pathlib import Path
 
 import sympy
 
+from verifier.code_version import fingerprint
+
 CACHE_FORMAT = 2
 _MEMORY: dict = {}
 
@@ -32,7 +34,9 @@ def cache_dir() -> Path:
 
 
 def cache_path(content_hash: str) -> Path:
-    return cache_dir() / f"{content_hash}-f{CACHE_FORMAT}-sympy{sympy.__version__}.pickle"
+    # the code's fingerprint too: a derivation pickled by other code (another checkout sharing this folder, an older
+    # version) is never read as this code's
+    return cache_dir() / f"{content_hash}-f{CACHE_FORMAT}-sympy{sympy.__version__}-{fingerprint()[:16]}.pickle"
 
 
 def load(content_hash: str):

@@ -5,10 +5,9 @@ change.  The result of checking a file depends on the file's bytes, the bytes of
 besides it (a rule's market catalog: its header, its shards and the folder's list of them; a scenario's rule), the
 toolkit's code, and where rule ids are looked up.  So:
 
-* the **key** is a SHA-256 of :data:`CACHE_FORMAT`, the code's fingerprint (name, size and modification time of
-  every file of the installed ``verifier`` package, and of SymPy's ``release.py``), the working directory,
-  ``$MARGIN_VERIFIER_RULES``, the path as given, today's date (:func:`verifier.read.today.today`: a date after it
-  is an error), and the file's bytes;
+* the **key** is a SHA-256 of :data:`CACHE_FORMAT`, the code's fingerprint
+  (:func:`verifier.code_version.fingerprint`), the working directory, ``$MARGIN_VERIFIER_RULES``, the path as
+  given, today's date (:func:`verifier.read.today.today`: a date after it is an error), and the file's bytes;
 * the **entry** (JSON) holds the files the check read (each with its SHA-256; a folder by its sorted names) and
   the report; it is used only when every one of those files still has the same bytes.
 
@@ -23,19 +22,18 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from verifier import __version__
+from verifier.code_version import fingerprint
 from verifier.errors import Diagnostic
 from verifier.verify.findings import Findings
 from verifier.read.paths import expand_paths
 from verifier.read.today import today
 
 CACHE_FORMAT = 2  # 2: conformance cases counted
-_FINGERPRINT: list = []
 
 
 def cache_dir() -> Path:
@@ -104,34 +102,12 @@ def _key(path) -> str | None:
     except OSError:
         return None
     digest = hashlib.sha256()
-    for part in (f"check-cache {CACHE_FORMAT} {__version__}", _fingerprint(), os.getcwd(),
+    for part in (f"check-cache {CACHE_FORMAT} {__version__}", fingerprint(), os.getcwd(),
                  os.environ.get("MARGIN_VERIFIER_RULES", ""), str(path), os.path.realpath(path),
                  today().isoformat()):  # dates after today are errors (MV405/MV406): a new day checks again
         digest.update(part.encode("utf-8", "surrogateescape") + b"\0")
     digest.update(content)
     return digest.hexdigest()
-
-
-def _fingerprint() -> str:
-    """Name, size and modification time of every file of the ``verifier`` package (and SymPy's version file)."""
-    if not _FINGERPRINT:
-        package = Path(__file__).resolve().parents[1]
-        stats = []
-        for folder, dirs, names in os.walk(package):
-            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-            for name in sorted(names):
-                if name.endswith((".py", ".json")):
-                    info = os.stat(os.path.join(folder, name))
-                    stats.append(f"{os.path.relpath(os.path.join(folder, name), package)}:{info.st_size}:"
-                                 f"{info.st_mtime_ns}")
-        for entry in sys.path:  # SymPy's version decides proofs; its file is found without importing SymPy
-            release = os.path.join(entry or ".", "sympy", "release.py")
-            if os.path.isfile(release):
-                info = os.stat(release)
-                stats.append(f"sympy:{info.st_size}:{info.st_mtime_ns}")
-                break
-        _FINGERPRINT.append(hashlib.sha256("\n".join(stats).encode()).hexdigest())
-    return _FINGERPRINT[0]
 
 
 def _path(key: str) -> Path:

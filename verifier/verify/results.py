@@ -2,9 +2,9 @@
 
 A complete run of one rule file (every property, proofs included) is stored as plain JSON beside the derive
 cache (:func:`verifier.derive.cache.cache_dir`), keyed by the rule's content hash, the profile, the
-margin-verifier and Hypothesis versions and :data:`FORMAT`. ``verify`` always runs and then writes; readers
-(the MkDocs plugin) only read, and compute on a miss. A change to the property library must bump
-:data:`FORMAT` (or the package version) to invalidate stored results.
+margin-verifier and Hypothesis versions, :data:`FORMAT` and the code's fingerprint
+(:func:`verifier.code_version.fingerprint`: any change of the code invalidates stored results). ``verify`` always
+runs and then writes; readers (the MkDocs plugin) only read, and compute on a miss.
 
 >>> data = {"format": FORMAT, "rows": []}
 >>> valid(data), valid({"format": FORMAT - 1, "rows": []})
@@ -31,9 +31,10 @@ def _versions() -> str:
 
 def results_path(rule, profile: str) -> Path:
     """Where the stored result of ``rule`` under ``profile`` lives."""
+    from verifier.code_version import fingerprint
     from verifier.derive.cache import cache_dir
 
-    return cache_dir() / f"{rule.content_hash}-verify-{profile}-v{_versions()}-f{FORMAT}.json"
+    return cache_dir() / f"{rule.content_hash}-verify-{profile}-v{_versions()}-f{FORMAT}-{fingerprint()[:16]}.json"
 
 
 def report_data(report, profile: str, seconds: float) -> dict:
