@@ -26,6 +26,7 @@ def workspace(tmp_path):
     (tmp_path / SHARDS).mkdir(parents=True)
     shutil.copy(ROOT / "rules" / "binance" / "usdm-perpetual.yaml", tmp_path / "rules" / "binance")
     shutil.copy(ROOT / SHARDS / "catalog.yaml", tmp_path / SHARDS)
+    shutil.copytree(ROOT / "rules" / "binance" / "conformance", tmp_path / "rules" / "binance" / "conformance")
     shutil.copytree(FIXTURES, tmp_path / "fixtures")
     return tmp_path
 
