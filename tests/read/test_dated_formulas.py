@@ -36,7 +36,8 @@ def test_each_regime_has_its_own_derivation_key_and_an_old_version_edited_change
     text = Path(rule.file).read_text(encoding="utf-8")
     folder = tmp_path / "hyperliquid"
     folder.mkdir()
-    (folder / "markets").symlink_to(Path(rule.file).resolve().parent / "markets")
+    for data in ("markets", "conformance"):  # the rule's market catalog and recorded responses, read where they are
+        (folder / data).symlink_to(Path(rule.file).resolve().parent / data)
     edited = folder / "perpetual.yaml"
     example = text.index("\nexamples:\n")  # an example edited: derivations stay cached
     edited.write_text(text[:example] + text[example:].replace("tolerance: 0.01", "tolerance: 0.02", 1), encoding="utf-8")

@@ -29,8 +29,9 @@ def _variant(tmp_path, source: Path, old: str, new: str):
     assert text.count(old) == 1
     target = tmp_path / source.parent.name / source.name
     target.parent.mkdir(parents=True, exist_ok=True)
-    if (source.parent / "markets").is_dir() and not (target.parent / "markets").exists():
-        shutil.copytree(source.parent / "markets", target.parent / "markets")  # the rule's market catalog
+    for data in ("markets", "conformance"):  # the rule's market catalog and recorded responses
+        if (source.parent / data).is_dir() and not (target.parent / data).exists():
+            shutil.copytree(source.parent / data, target.parent / data)
     target.write_text(text.replace(old, new), encoding="utf-8")
     return target
 

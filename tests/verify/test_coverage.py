@@ -16,9 +16,10 @@ def _variant(tmp_path, relative, old, new):
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / Path(relative).name
     path.write_text(text.replace(old, new), encoding="utf-8")
-    markets = ROOT / "rules" / Path(relative).parent / "markets"
-    if markets.is_dir() and not (folder / "markets").exists():
-        (folder / "markets").symlink_to(markets)  # the shipped market catalogs, read where they are
+    for data in ("markets", "conformance"):  # the shipped market catalogs and recorded responses, read where they are
+        shipped = ROOT / "rules" / Path(relative).parent / data
+        if shipped.is_dir() and not (folder / data).exists():
+            (folder / data).symlink_to(shipped)
     return path
 
 
