@@ -84,12 +84,7 @@ def main(argv=None) -> int:
     try:
         return args.run(args)
     except InternalError as exc:
-        if getattr(args, "debug", False):
-            raise
-        print(f"margin-verifier: internal error[{exc.code}]: {exc}\n"
-              "This is a bug in margin-verifier; run again with --debug for the traceback and report it.",
-              file=sys.stderr)
-        return EXIT_INTERNAL
+        return _internal_error(args, f"internal error[{exc.code}]: {exc}")
     except VerifierError as exc:
         from verifier.cli.output import print_error
 
@@ -101,12 +96,16 @@ def main(argv=None) -> int:
     except BrokenPipeError:
         return EXIT_OK
     except Exception as exc:  # noqa: BLE001 - the last line of defence against tracebacks
-        if getattr(args, "debug", False):
-            raise
-        print(f"margin-verifier: internal error: {type(exc).__name__}: {exc}\n"
-              "This is a bug in margin-verifier; run again with --debug for the traceback and report it.",
-              file=sys.stderr)
-        return EXIT_INTERNAL
+        return _internal_error(args, f"internal error: {type(exc).__name__}: {exc}")
+
+
+def _internal_error(args, what: str) -> int:
+    """Exit 3 with a bug report's first line; with --debug, the traceback instead (re-raised from the handler)."""
+    if getattr(args, "debug", False):
+        raise  # noqa: PLE0704 - called only from an except block of main, where the exception is being handled
+    print(f"margin-verifier: {what}\n"
+          "This is a bug in margin-verifier; run again with --debug for the traceback and report it.", file=sys.stderr)
+    return EXIT_INTERNAL
 
 
 def entry_point() -> None:

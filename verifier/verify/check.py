@@ -13,7 +13,7 @@ undecided proof).  A scenario file is also asked of the simulator: can it drive 
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from verifier.errors import Diagnostic, VerifierError
 from verifier.model.evaluate import EvaluationError, evaluate, holds
@@ -37,14 +37,6 @@ class CheckReport(Findings):
     file: str
     kind: str  # 'rule', 'tiers', 'scenario' or 'unknown'
     rule: object = None
-    invalid: list = field(default_factory=list)
-    findings: list = field(default_factory=list)
-    examples_checked: int = 0
-    examples_pending: int = 0
-    published_proved: int = 0
-    published_total: int = 0
-    conformance_checked: int = 0  # recorded exchange responses run (verifier.verify.conformance)
-    conformance_agreed: int = 0
 
 
 def check_file(path, *, proofs: bool = True) -> CheckReport:

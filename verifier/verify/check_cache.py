@@ -23,13 +23,13 @@ import hashlib
 import json
 import os
 import tempfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from verifier import __version__
 from verifier.code_version import fingerprint
 from verifier.errors import Diagnostic
-from verifier.verify.findings import Findings
+from verifier.verify.findings import COUNTS, Findings
 from verifier.read.paths import expand_paths
 from verifier.read.today import today
 
@@ -59,14 +59,6 @@ class CachedReport(Findings):
     file: str
     kind: str
     rule: RuleRef | None = None
-    invalid: list = field(default_factory=list)
-    findings: list = field(default_factory=list)
-    examples_checked: int = 0
-    examples_pending: int = 0
-    published_proved: int = 0
-    published_total: int = 0
-    conformance_checked: int = 0
-    conformance_agreed: int = 0
 
 
 def check_paths_cached(paths) -> tuple[list, list[Diagnostic]]:
@@ -121,10 +113,9 @@ def _load(key: str) -> CachedReport | None:
             if _sha256(dependency) != digest:
                 return None
         data = entry["report"]
-        return CachedReport(data["file"], data["kind"], RuleRef(data["rule"]) if data["rule"] else None, [],
-                            [_diagnostic(d) for d in data["findings"]], data["examples_checked"],
-                            data["examples_pending"], data["published_proved"], data["published_total"],
-                            data["conformance_checked"], data["conformance_agreed"])
+        return CachedReport(data["file"], data["kind"], RuleRef(data["rule"]) if data["rule"] else None,
+                            findings=[_diagnostic(d) for d in data["findings"]],
+                            **{name: data[name] for name in COUNTS})
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
@@ -136,9 +127,7 @@ def _store(key: str, report, read: set) -> None:
     rule = getattr(report.rule, "id", None)
     entry = {"reads": reads, "report": {
         "file": report.file, "kind": report.kind, "rule": rule, "findings": [d.to_json() for d in report.findings],
-        "examples_checked": report.examples_checked, "examples_pending": report.examples_pending,
-        "published_proved": report.published_proved, "published_total": report.published_total,
-        "conformance_checked": report.conformance_checked, "conformance_agreed": report.conformance_agreed}}
+        **report.counts()}}
     target = _path(key)
     try:
         target.parent.mkdir(parents=True, exist_ok=True)

@@ -2,25 +2,37 @@
 that stands in for it (:mod:`verifier.verify.check_cache`): one definition, in a module light enough for a cached
 ``check`` (it loads nothing).
 
->>> from dataclasses import dataclass, field
 >>> from verifier.errors import Diagnostic
->>> @dataclass
-... class Report(Findings):
-...     invalid: list = field(default_factory=list)
-...     findings: list = field(default_factory=list)
->>> r = Report(findings=[Diagnostic("MV457", "wide", severity="warning")])
->>> r.ok, len(r.warnings), r.failures
-(True, 1, [])
+>>> r = Findings(findings=[Diagnostic("MV457", "wide", severity="warning")], examples_checked=3)
+>>> r.ok, len(r.warnings), r.failures, r.counts()["examples_checked"]
+(True, 1, [], 3)
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 
+COUNTS = ("examples_checked", "examples_pending", "published_proved", "published_total", "conformance_checked",
+          "conformance_agreed")
+"""The numbers a check report carries besides its diagnostics (the cache stores them by these names)."""
+
+
+@dataclass(kw_only=True)
 class Findings:
-    """Properties over ``invalid`` (the input is wrong: exit 2) and ``findings`` (what examples and proofs found)."""
+    """``invalid`` (the input is wrong: exit 2), ``findings`` (what examples, proofs and conformance cases found)
+    and the counts of what was checked; keyword-only, so a report's own positional fields come first."""
 
-    invalid: list
-    findings: list
+    invalid: list = field(default_factory=list)
+    findings: list = field(default_factory=list)
+    examples_checked: int = 0
+    examples_pending: int = 0
+    published_proved: int = 0
+    published_total: int = 0
+    conformance_checked: int = 0  # recorded exchange responses run (verifier.verify.conformance)
+    conformance_agreed: int = 0
+
+    def counts(self) -> dict:
+        return {name: getattr(self, name) for name in COUNTS}
 
     @property
     def failures(self) -> list:
