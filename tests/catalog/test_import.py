@@ -136,3 +136,20 @@ def test_different_data_on_a_day_already_imported_is_a_conflict_not_an_overwrite
 def test_bad_import_usage_is_exit_2_with_a_clear_message(workspace, args, message):
     proc = run(workspace, "import", RULE, *args)
     assert proc.returncode == 2 and message in proc.stderr and "Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("dates, codes", [
+    (("--retrieved", "2026-11-30"), ["MV405"]),
+    (("--effective", "2026-12-01", "--retrieved", "2026-12-02"), ["MV405", "MV406"]),
+])
+def test_an_import_dated_after_today_is_refused_before_anything_is_written(workspace, dates, codes):
+    """check would refuse the catalog (MV405/MV406), so import refuses the dates first (today: tests/conftest.py)."""
+    first = history(workspace)[0]
+    assert run(workspace, "import", RULE, *first).returncode == 0
+    before = shards(workspace)
+    proc = run(workspace, "import", RULE, "--tiers", "fixtures/binance-usdm-tiers-2026-09-29.json",
+               "--source", "freqtrade-2026.9", *dates, "--format", "text")
+    assert proc.returncode == 2 and proc.stdout == "" and "Traceback" not in proc.stderr
+    assert [code for code in ("MV405", "MV406") if f"[{code}]" in proc.stderr] == codes, proc.stderr
+    assert f"--retrieved {dates[-1]} is after today (2026-11-29)" in proc.stderr
+    assert shards(workspace) == before

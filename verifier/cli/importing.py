@@ -5,7 +5,6 @@ import would change the catalog."""
 
 from __future__ import annotations
 
-import datetime
 import sys
 from pathlib import Path
 
@@ -28,7 +27,8 @@ def add_parser(sub) -> None:
                                                            "exchange id instead of reading files")
     parser.add_argument("--source", metavar="ID", help="the catalog source the data comes from (default: the "
                                                        "catalog's only source)")
-    parser.add_argument("--retrieved", metavar="YYYY-MM-DD", help="when the data was read (default: today)")
+    parser.add_argument("--retrieved", metavar="YYYY-MM-DD",
+                        help="when the data was read (default: today; not after it)")
     parser.add_argument("--effective", metavar="YYYY-MM-DD",
                         help="the first date the data is known to be in force (default: the retrieval date)")
     parser.add_argument("--check", "--dry-run", dest="check", action="store_true",
@@ -50,6 +50,7 @@ def run(args) -> int:
     from verifier.read import load_rule
     from verifier.read.catalog import catalog_folder_of, read_catalog
     from verifier.read.catalog.imports import provenance_of, read_import
+    from verifier.read.today import today
     from verifier.report.importing import import_data, render
 
     if not (args.markets or args.tiers or args.live):
@@ -58,7 +59,7 @@ def run(args) -> int:
     if problems:
         raise SpecError(f"the market catalog of {args.rule} has {len(problems)} problem(s)", problems,
                         code=problems[0].code)
-    retrieved = parse_date(args.retrieved, "--retrieved") or datetime.date.today()
+    retrieved = parse_date(args.retrieved, "--retrieved") or today()  # check's today: $MARGIN_VERIFIER_TODAY
     provenance = provenance_of(catalog, args.source, retrieved, parse_date(args.effective, "--effective"))
     markets, tiers = args.markets, args.tiers
     if args.live:

@@ -5,7 +5,14 @@ machine's date (UTC).
 
 >>> import os; os.environ["MARGIN_VERIFIER_TODAY"] = "2026-11-29"; today()
 datetime.date(2026, 11, 29)
+>>> after_today(_dt.date(2027, 1, 1), "effective date")
+'effective date 2027-01-01 is after today (2026-11-29)'
+>>> after_today(_dt.date(2026, 11, 29), "effective date") is None
+True
 >>> del os.environ["MARGIN_VERIFIER_TODAY"]
+
+:func:`after_today` and :data:`FUTURE_HINTS` are the one wording of these errors, for rules
+(:mod:`verifier.read.rule.plausible`) and market catalogs (:mod:`verifier.read.catalog.shards`, ``import``).
 """
 
 from __future__ import annotations
@@ -25,3 +32,19 @@ def today() -> _dt.date:
         except ValueError:
             pass
     return _dt.datetime.now(_dt.timezone.utc).date()
+
+
+FUTURE_HINTS = {
+    "MV405": "a page cannot have been read on a later day than today: check the year",
+    "MV406": "undated evaluations use the latest value, so one not yet in force would answer for today; check the "
+             "year",
+}
+"""The hint of a date after today, by code: MV405 a date something was read, MV406 a date something takes effect."""
+
+
+def after_today(day: _dt.date, what: str) -> str | None:
+    """The message for ``day`` (``what``: "retrieved date", "effective date", ...) when it lies after today."""
+    now = today()
+    if day <= now:
+        return None
+    return f"{what} {day.isoformat()} is after today ({now.isoformat()})"

@@ -2,7 +2,8 @@
 
 :func:`read_catalog` reads a folder into a :class:`~verifier.model.market.Catalog` and every problem found;
 :func:`check_catalog_file` checks one file of a catalog for ``margin-verifier check``.  A catalog read once in a
-process is kept (keyed by its files' bytes), so loading several rules, or one rule many times, reads it once.
+process is kept (keyed by its files' names, sizes and times, and by today: a date after today is an error), so
+loading several rules, or one rule many times, reads it once.
 
 >>> catalog, problems = read_catalog("rules/binance/markets/usdm-perpetual")
 >>> problems, catalog.market("BTC/USDT:USDT").spec_at().price_tick
@@ -18,6 +19,7 @@ from verifier.errors import Diagnostic
 from verifier.read._yaml import note_read
 from verifier.read.catalog.header import HEADER_NAME, read_header
 from verifier.read.catalog.shards import build_market, read_shard
+from verifier.read.today import today
 
 SHARD_GLOB = "markets*.json"
 """Shard files in a catalog folder (``markets.json``, ``markets-A.json``, ``markets-BTC-USDT-USDT.json``, ...)."""
@@ -65,8 +67,9 @@ def read_catalog(folder) -> tuple[object, list[Diagnostic]]:
 
 
 def _fingerprint(header: Path, files: list) -> tuple:
-    """What identifies the folder's content cheaply: every file's name, size and modification time."""
-    return tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in [header, *files])
+    """What identifies the folder's content cheaply: every file's name, size and modification time; and today,
+    since a date after today is an error (a catalog read on an earlier "today" is judged again)."""
+    return (today(),) + tuple((str(p), p.stat().st_size, p.stat().st_mtime_ns) for p in [header, *files])
 
 
 def check_catalog_file(path) -> list[Diagnostic]:

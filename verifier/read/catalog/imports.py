@@ -2,6 +2,8 @@
 
 Effective dates: a dump is a snapshot taken on its retrieval date, the first date its data is known to be in force;
 ``effective`` says otherwise when the data is known to be older (a dated file from a package or a git history).
+Neither may lie after today (MV405, MV406, as ``check`` would then refuse the catalog): refused before any input is
+read or anything written.
 """
 
 from __future__ import annotations
@@ -9,9 +11,10 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 
-from verifier.errors import SpecError
+from verifier.errors import Diagnostic, SpecError
 from verifier.model.market import Provenance
 from verifier.read.catalog.ccxt import markets_from_dump, read_dump, tiers_from_dump
+from verifier.read.today import FUTURE_HINTS, after_today
 
 
 @dataclass(frozen=True)
@@ -37,12 +40,26 @@ def provenance_of(catalog, source: str | None, retrieved: _dt.date, effective: _
     if source not in catalog.sources:
         raise SpecError(f"unknown source {source!r}: the catalog {catalog.id} cites {', '.join(catalog.sources)}",
                         code="MV824", hint=f"add it under 'sources' in {catalog.file} (title, url, provenance) first")
+    given = effective
     effective = effective or retrieved
     if effective > retrieved:
         raise SpecError(f"effective {effective} is after retrieved {retrieved}: data cannot be in force before it "
                         "is read", code="MV824", hint="--effective is the date the data was observed, at the latest "
                                                       "the retrieval date")
+    _not_after_today(retrieved, given)
     return Provenance(source, effective, effective, retrieved)
+
+
+def _not_after_today(retrieved: _dt.date, effective: _dt.date | None) -> None:
+    """Refuse dates after today, as ``check`` refuses them in the catalog (MV405, MV406), before anything is read
+    (``effective``: as given, None when it defaults to ``retrieved``)."""
+    problems = []
+    for option, day, code in (("--retrieved", retrieved, "MV405"), ("--effective", effective, "MV406")):
+        message = after_today(day, option) if day is not None else None
+        if message:
+            problems.append(Diagnostic(code, message, file="<command line>", hint=FUTURE_HINTS[code]))
+    if problems:
+        raise SpecError(problems[0].message, problems, code=problems[0].code)
 
 
 def read_import(catalog, provenance: Provenance, *, markets=None, tiers=None) -> ImportBatch:

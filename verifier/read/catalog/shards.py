@@ -5,6 +5,12 @@ and every tier invariant (:func:`verifier.model.tiers.table_problems`), each pro
 it passed (:mod:`verifier.read.catalog.validated`), it is read with :mod:`json` only, which is ~100x faster than the
 located reader; :func:`build_market` turns one market's data into a :class:`~verifier.model.market.Market` when
 a stage first asks for it.
+
+Dates after today (:mod:`verifier.read.today`) are errors, as in rules: a version's ``effective`` (MV406: undated
+evaluations would use a version not yet in force), its ``retrieved`` or ``seen`` (MV405: data cannot have been read,
+or seen in force, on a later day).  Whether a date is after today changes with today, not with the file, so a shard
+known checked is still scanned (:func:`latest_date`, a string comparison per date: milliseconds for every shipped
+catalog); only when its latest date is after today is it read located again, to say where.
 """
 
 from __future__ import annotations
@@ -19,8 +25,11 @@ from verifier.model.tiers import TierRow, TierTable, table_problems
 from verifier.read._schema import schema_diagnostics
 from verifier.read._yaml import Document, DocumentError, read_file
 from verifier.read.catalog.validated import content_key, mark_checked, was_checked
+from verifier.read.today import FUTURE_HINTS, after_today, today
 
 VERSION_KEYS = ("effective", "seen", "retrieved", "source")
+DATE_KEYS = ("effective", "seen", "retrieved")
+SEEN_HINT = "a version cannot have been seen in force on a later day than today: check the year"
 
 
 def read_shard(catalog, header_raw: bytes, path, entries: bool = True) -> tuple[dict, list[Diagnostic]]:
@@ -34,10 +43,10 @@ def read_shard(catalog, header_raw: bytes, path, entries: bool = True) -> tuple[
         return {}, [Diagnostic("MV100", f"cannot read file: {exc.strerror or exc}", file=name)]
     key = content_key(header_raw, raw)
     if was_checked(key):
-        if not entries:
-            return {}, []
-        data = json.loads(raw, parse_float=Fraction)
-        return {symbol: (name, entry) for symbol, entry in data["markets"].items()}, []
+        data = json.loads(raw, parse_float=Fraction if entries else None)
+        if latest_date(data["markets"]) <= today().isoformat():
+            return {symbol: (name, entry) for symbol, entry in data["markets"].items()} if entries else {}, []
+        # checked on an earlier "today" (or with $MARGIN_VERIFIER_TODAY later): read it located to say where
     try:
         doc = read_file(path)
     except DocumentError as exc:
@@ -74,18 +83,33 @@ def check_shard(catalog, doc: Document) -> list[Diagnostic]:
     return problems
 
 
+def latest_date(markets: dict) -> str:
+    """The latest ``effective``, ``seen`` or ``retrieved`` of a checked shard's markets, as written (ISO dates, so
+    text order is date order); '' when it has none.
+
+    >>> latest_date({"X/Y": {"market": [{"effective": "2024-01-01", "seen": "2024-02-01", "retrieved": "2026-01-01"}],
+    ...                      "tiers": [{"effective": "2025-01-01", "seen": "2025-01-01", "retrieved": "2025-03-01"}]}})
+    '2026-01-01'
+    """
+    return max((version[key] for entry in markets.values() for what in ("market", "tiers")
+                for version in entry.get(what, ()) for key in DATE_KEYS), default="")
+
+
 def _check_versions(catalog, doc, versions, path, problems) -> None:
-    """Dates are real, each version seen on or after its effective date, effective dates strictly increasing."""
+    """Dates are real and not after today, each version seen on or after its effective date, effective dates
+    strictly increasing."""
     previous = None
     for index, version in enumerate(versions):
         here = path + (index,)
         dates = {}
-        for key in ("effective", "seen", "retrieved"):
+        for key in DATE_KEYS:
             dates[key] = _date(doc, version[key], here + (key,), problems)
         if version["source"] not in catalog.sources:
             problems.append(doc.diagnostic("MV400", f"unknown source {version['source']!r}", here + ("source",),
                                            hint="add it under 'sources' in catalog.yaml"))
-        if dates["effective"] and dates["seen"] and dates["seen"] < dates["effective"]:
+        effective_future = _future(doc, dates, here, problems)
+        # a seen date before a future effective date is that date's consequence, not a second mistake
+        if not effective_future and dates["effective"] and dates["seen"] and dates["seen"] < dates["effective"]:
             problems.append(doc.diagnostic("MV802", f"seen {dates['seen']} is before effective "
                                                     f"{dates['effective']}", here + ("seen",)))
         if previous and dates["effective"] and dates["effective"] <= previous:
@@ -93,6 +117,24 @@ def _check_versions(catalog, doc, versions, path, problems) -> None:
                                                     f"version's {previous}", here + ("effective",),
                                            hint="versions are listed oldest first, one per effective date"))
         previous = dates["effective"] or previous
+
+
+def _future(doc, dates: dict, here: tuple, problems: list) -> bool:
+    """Report a version's dates after today; whether its effective date is (its seen date is then not judged).
+
+    ``here`` is ("markets", symbol, "market" or "tiers", index): the message names the market and the version."""
+    symbol, what, index = here[1], "market" if here[2] == "market" else "tier table", here[3]
+    effective_future = False
+    for key, code, hint in (("effective", "MV406", FUTURE_HINTS["MV406"]), ("seen", "MV405", SEEN_HINT),
+                            ("retrieved", "MV405", FUTURE_HINTS["MV405"])):
+        if dates[key] is None or (key == "seen" and effective_future):
+            continue
+        message = after_today(dates[key], f"{key} date")
+        if message:
+            effective_future = effective_future or key == "effective"
+            problems.append(doc.diagnostic(code, f"{symbol} {what} version {index + 1}: {message}", here + (key,),
+                                           hint=hint))
+    return effective_future
 
 
 def _check_spec(catalog, doc, symbol, spec, path, problems) -> None:

@@ -3,7 +3,8 @@ their symbols' domains, a published formula's ``where`` in force on some date.
 
 * MV405: a source ``retrieved`` after today (:func:`verifier.read.today.today`; ``$MARGIN_VERIFIER_TODAY`` fixes it);
 * MV406: an effective date after today (a parameter value, a definition version, a published formula): undated
-  evaluations use the latest value, so a value not yet in force would answer for today;
+  evaluations use the latest value, so a value not yet in force would answer for today (market catalogs' dated
+  versions get both checks, in the same words: :mod:`verifier.read.catalog.shards`);
 * MV407: a tier-table value outside the domain of the symbol that reads its column (parameters: see
   :mod:`~verifier.read.rule.parameters`);
 * MV409: a published formula whose ``where`` fixes parameters to values they never take together while it is in
@@ -18,7 +19,7 @@ from verifier.model.numbers import exact_text
 from verifier.model.regimes import in_force, interval_text
 from verifier.model.symbols import in_domain
 from verifier.read.rule.context import RuleContext
-from verifier.read.today import today
+from verifier.read.today import FUTURE_HINTS, after_today
 
 
 def check_plausible(ctx: RuleContext, data: dict, parameters: dict, modes: dict, tiers, published: list) -> None:
@@ -34,12 +35,9 @@ def _future(ctx: RuleContext, text, path, code: str, what: str, at_key: bool = F
         day = _dt.date.fromisoformat(str(text))
     except ValueError:
         return  # reported where the date is read
-    if day > today():
-        hint = ("a page cannot have been read on a later day than today: check the year" if code == "MV405" else
-                "undated evaluations use the latest value, so one not yet in force would answer for today; check "
-                "the year")
-        ctx.error(code, f"{what} {day.isoformat()} is after today ({today().isoformat()})", path, hint=hint,
-                  at_key=at_key)
+    message = after_today(day, what)
+    if message:
+        ctx.error(code, message, path, hint=FUTURE_HINTS[code], at_key=at_key)
 
 
 def _retrieved(ctx: RuleContext, data: dict) -> None:
