@@ -1,17 +1,19 @@
 """Exact evaluation of a rule's SymPy expressions without SymPy in the loop.
 
-A definition's expression is walked once and turned into a tree of small Python
-closures over :class:`fractions.Fraction`; evaluating it is then plain Fraction
-arithmetic, an order of magnitude faster than ``expr.subs(...)``.  Nothing here
-reads text: the input is the SymPy tree the safe formula parser already built.
+A definition's expression is walked once and turned into a flat program of steps;
+evaluating it is then plain exact rational arithmetic, an order of magnitude faster
+than ``expr.subs(...)``.  Nothing here reads text: the input is the SymPy tree the
+safe formula parser already built.
+
+Inputs and results are :class:`fractions.Fraction`; in between, the arithmetic runs
+on GMP rationals (``gmpy2.mpq``), which are exact too and about ten times faster than
+Fraction's pure-Python arithmetic: the simulator spends most of its time here.
 
 A quotient whose denominator is zero is a *ratio with nothing at risk* (a margin
 level with no liability): it evaluates to ``INFINITY`` (``+inf``, or ``-inf`` for a
 negative numerator), which compares correctly with any Fraction.
 
 >>> import sympy
-
-from verifier.errors import VerifierError
 >>> a, b = sympy.symbols("a b")
 >>> f = compile_expr((a + 1) / b)
 >>> f({a: Fraction(1, 2), b: Fraction(3)})
@@ -29,6 +31,7 @@ import math
 from fractions import Fraction
 
 import sympy
+from gmpy2 import mpq
 
 from verifier.errors import VerifierError
 
@@ -42,7 +45,7 @@ class CompileError(VerifierError, ValueError):
 
 
 def _product(values):
-    finite = Fraction(1)
+    finite = _ONE
     sign, infinite = 1, False
     for v in values:
         if isinstance(v, float):  # +-inf from a zero denominator
@@ -72,7 +75,7 @@ def compile_expr(expr):
         if isinstance(node, sympy.Symbol):
             step = (_SYMBOL, node, node.name)
         elif isinstance(node, sympy.Rational):
-            step = (_CONSTANT, Fraction(int(node.p), int(node.q)))
+            step = (_CONSTANT, mpq(int(node.p), int(node.q)))
         elif isinstance(node, sympy.Add):
             step = (_ADD, tuple(visit(a) for a in node.args))
         elif isinstance(node, sympy.Mul):
@@ -107,7 +110,7 @@ def compile_expr(expr):
             elif kind is _CONSTANT:
                 append(step[1])
             elif kind is _ADD:
-                total = Fraction(0)
+                total = _ZERO  # an mpq: every sum is computed by GMP, whatever its terms' types
                 for i in step[1]:
                     total += out[i]
                 append(total)
@@ -121,9 +124,22 @@ def compile_expr(expr):
                 append(max(out[i] for i in step[1]))
             else:
                 append(abs(out[step[1]]))
-        return out[-1]
+        return _fraction(out[-1])
 
     return evaluate
+
+
+_ZERO, _ONE = mpq(0), mpq(1)
+
+
+def _fraction(value):
+    """A GMP rational as the Fraction the rest of the code works with (infinities and Fractions unchanged)."""
+    if type(value) is _MPQ:
+        return Fraction(int(value.numerator), int(value.denominator))
+    return value
+
+
+_MPQ = type(_ZERO)
 
 
 _SYMBOL, _CONSTANT, _ADD, _MUL, _POW, _MIN, _MAX, _ABS = (object() for _ in range(8))
