@@ -75,12 +75,25 @@ class Check:
     values: list  # per position: SymPy symbol -> Fraction
 
 
+_REMEMBERED = 4096
+"""Judged states a mode keeps (the cache is emptied when full: states of one scenario rarely recur far apart)."""
+
+
+def _state_key(fields: dict) -> tuple:
+    """A position's fields as a key: a Fraction as its numerator and denominator (hashing those two ints is much
+    cheaper than hashing the Fraction, and equal Fractions have equal ones)."""
+    return tuple((name, value.numerator, value.denominator) if type(value) is Fraction else (name, value)
+                 for name, value in fields.items())
+
+
 class SimMode:
     """One rule mode compiled for simulation."""
 
     def __init__(self, rule, view, date, overrides: dict, inputs: dict):
         self.rule, self.view, self.name, self.account = rule, view, view.name, view.account
         self.inputs, self.date = inputs, date
+        self._checks: dict = {}  # positions -> Check: a mode's judgement depends on nothing else
+        self._values: dict = {}  # one position's state -> its symbols' values
         # symbols the rule's market catalog supplies when neither the position nor the scenario gives them
         self.market_fields = {name: spec.market for name, spec in view.symbols.items() if spec.market}
         self.params = {}
@@ -140,7 +153,18 @@ class SimMode:
         self.reads_collateral = any("collateral" in needs for *_, needs in self.bound)
 
     def position_values(self, fields: dict, market: str | None, instrument: str | None = None) -> dict:
-        """Every symbol's value for one position (others-sums excluded)."""
+        """Every symbol's value for one position (others-sums excluded); a new dict the caller may change.
+
+        Remembered per position state: a state is read several times (judged, then its equity taken)."""
+        key = (_state_key(fields), market, instrument)
+        known = self._values.get(key)
+        if known is None:
+            if len(self._values) >= _REMEMBERED:
+                self._values.clear()
+            known = self._values[key] = self._position_values(fields, market, instrument)
+        return dict(known)
+
+    def _position_values(self, fields: dict, market: str | None, instrument: str | None) -> dict:
         unknown = sorted(set(fields) - set(FIELDS))
         if unknown:
             raise BindingError(f"position field {unknown[0]!r} is not one the simulator knows; fields: "
@@ -230,9 +254,19 @@ class SimMode:
         return values
 
     def check(self, positions) -> Check:
-        """Status and margin level of an account holding ``positions``."""
+        """Status and margin level of an account holding ``positions`` (remembered: a state is judged often, e.g.
+        before and after an action that changed another account, and a copied account judges the same state)."""
         if not positions:
             return Check("normal", None, [])
+        key = tuple((_state_key(fields), *where) for fields, *where in positions)
+        known = self._checks.get(key)
+        if known is None:
+            if len(self._checks) >= _REMEMBERED:
+                self._checks.clear()
+            known = self._checks[key] = self._check(positions)
+        return known
+
+    def _check(self, positions) -> Check:
         values = self.account_values(positions)
         lhs, rhs = self.liquidation_sides
         sides = [(_need(lhs, v, self.reasons), _need(rhs, v, self.reasons)) for v in values]  # each side once

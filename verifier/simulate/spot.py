@@ -170,11 +170,11 @@ class SpotMarginSimulator(Simulator):
                     if principal:
                         key = (account.id, asset, principal)
                         if key not in charges:
-                            charges[key] = self._hourly_interest(account, asset, principal)
-                        charge = charges[key]
+                            charges[key] = (self._hourly_interest(account, asset, principal),
+                                            f"hourly interest on {exact_text(principal)} {asset}")
+                        charge, why = charges[key]
                         account.interest[asset] += charge
-                        self._log(account.id, "interest", f"hourly interest on {exact_text(principal)} {asset}",
-                                  interest=charge)
+                        self._log(account.id, "interest", why, interest=charge)
             hour += _dt.timedelta(hours=1)
 
     # -- trades -----------------------------------------------------------------------------------------------
