@@ -13,7 +13,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis.errors import Unsatisfiable
 
 from verifier.errors import Diagnostic
@@ -23,40 +23,10 @@ from verifier.verify import profiles as _profiles  # noqa: F401 - registers dev/
 from verifier.verify import results
 from verifier.verify.check import check_file
 from verifier.verify.properties import Violation, properties
-from verifier.verify.properties._examples import to_yaml
-from verifier.verify.stories.document import scenario_yaml
+from verifier.verify.rows import Row, hypothesis_settings
+from verifier.verify.story_runs import run_world_properties
 from verifier.verify.stories.strategy import stories
 from verifier.verify.strategies import from_rule
-
-
-@dataclass
-class Row:
-    """One line of the summary: a check or a property (per mode) on one rule."""
-
-    name: str
-    status: str  # 'pass' | 'fail' | 'skip' | 'error' | 'n/a'
-    tried: int = 0
-    seconds: float = 0.0
-    message: str = ""
-    line: int = 0
-    example: dict | None = None  # the counterexample as an examples: entry
-    prop: str = ""
-    mode: str | None = None
-    scenario: object = None  # the failing story as a model Scenario (world properties)
-    scenario_text: str | None = None  # the same as a scenario file, when it was written in a worker process
-
-    @property
-    def failed(self) -> bool:
-        return self.status in ("fail", "error")
-
-    @property
-    def example_yaml(self) -> str | None:
-        return to_yaml(self.example) if self.example else None
-
-    @property
-    def scenario_yaml(self) -> str | None:
-        """The failing story as a scenario file: ``margin-verifier simulate`` runs it again."""
-        return scenario_yaml(self.scenario) if self.scenario is not None else self.scenario_text
 
 
 @dataclass
@@ -78,12 +48,6 @@ class FileReport:
         return any(r.failed for r in self.rows)
 
 
-def _settings(profile: str):
-    base = settings.get_profile(profile)
-    return settings(base, suppress_health_check=list(HealthCheck), deadline=None, print_blob=False,
-                    report_multiple_bugs=False)
-
-
 def run_property(prop, rule, mode_name, profile: str) -> Row:
     """Run one property with Hypothesis; the shrunk counterexample (if any) comes back as an examples: entry
     (case properties) or as the failing story's scenario (world properties)."""
@@ -91,7 +55,7 @@ def run_property(prop, rule, mode_name, profile: str) -> Row:
     strategy = from_rule(rule, mode_name) if prop.kind == "case" else stories(rule)
     seen = {"tried": 0, "last": None}
 
-    @_settings(profile)
+    @hypothesis_settings(profile)
     @given(strategy)
     def check(value):
         from hypothesis.errors import UnsatisfiedAssumption
@@ -189,6 +153,7 @@ def verify_file(path, *, profile: str = "ci", only=None, progress=None, proofs: 
                 hint="one of: " + ", ".join(sorted(known))))
     if report.invalid:
         return report
+    world = []  # (row index, property): world properties run together, on stories they share
     for prop in properties():
         if only is not None and prop.name not in only:
             continue
@@ -203,9 +168,18 @@ def verify_file(path, *, profile: str = "ci", only=None, progress=None, proofs: 
             if reason:
                 report.rows.append(Row(label, "n/a", message=reason, prop=prop.name, mode=mode_name))
                 continue
+            if prop.kind == "world":
+                world.append((len(report.rows), prop))
+                report.rows.append(None)  # its row, once the shared stories have run
+                continue
             if progress:
                 progress(f"{rule.id}: {label}")
             report.rows.append(run_property(prop, rule, mode_name, profile))
+    if world:
+        if progress:
+            progress(f"{rule.id}: {len(world)} world properties on shared stories")
+        for (at, _), row in zip(world, run_world_properties([prop for _, prop in world], rule, profile)):
+            report.rows[at] = row
     if only is None and proofs:  # a complete run: keep it for readers such as the site
         results.store(rule, profile, results.report_data(report, profile, time.perf_counter() - start))
     return report
@@ -230,7 +204,7 @@ def _verify_one(path, profile, only) -> FileReport:
     report = verify_file(path, profile=profile, only=only)
     for row in report.rows:
         if row.scenario is not None:
-            row.scenario_text, row.scenario = scenario_yaml(row.scenario), None
+            row.scenario_text, row.scenario = row.scenario_yaml, None
     return report
 
 

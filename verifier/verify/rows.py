@@ -1,0 +1,48 @@
+"""One line of a ``verify`` report (:class:`Row`) and the Hypothesis settings every property runs under."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from hypothesis import HealthCheck, settings
+
+from verifier.verify import profiles as _profiles  # noqa: F401 - registers dev/ci/thorough
+from verifier.verify.properties._examples import to_yaml
+from verifier.verify.stories.document import scenario_yaml
+
+
+@dataclass
+class Row:
+    """One line of the summary: a check or a property (per mode) on one rule."""
+
+    name: str
+    status: str  # 'pass' | 'fail' | 'skip' | 'error' | 'n/a'
+    tried: int = 0
+    seconds: float = 0.0
+    message: str = ""
+    line: int = 0
+    example: dict | None = None  # the counterexample as an examples: entry
+    prop: str = ""
+    mode: str | None = None
+    scenario: object = None  # the failing story as a model Scenario (world properties)
+    scenario_text: str | None = None  # the same as a scenario file, when it was written in a worker process
+
+    @property
+    def failed(self) -> bool:
+        return self.status in ("fail", "error")
+
+    @property
+    def example_yaml(self) -> str | None:
+        return to_yaml(self.example) if self.example else None
+
+    @property
+    def scenario_yaml(self) -> str | None:
+        """The failing story as a scenario file: ``margin-verifier simulate`` runs it again."""
+        return scenario_yaml(self.scenario) if self.scenario is not None else self.scenario_text
+
+
+def hypothesis_settings(profile: str):
+    """The profile's settings (:mod:`verifier.verify.profiles`) as ``verify`` runs them: no health checks, no
+    deadline, one bug reported (the shrunk one), no blob to reproduce it (the report prints the input itself)."""
+    return settings(settings.get_profile(profile), suppress_health_check=list(HealthCheck), deadline=None,
+                    print_blob=False, report_multiple_bugs=False)
