@@ -11,6 +11,7 @@ import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from hypothesis import HealthCheck, given, settings
@@ -84,6 +85,26 @@ def _settings(profile: str):
                     report_multiple_bugs=False)
 
 
+@contextmanager
+def no_source_constants():
+    """Hypothesis (6.131 on) now and then draws a literal found in the source of the *local* modules loaded so far
+    (``sys.modules``, outside site-packages and tests), even derandomised: what the process imported before (the CLI,
+    a test run, a stage imported lazily or not, a cached check) changed which stories ran, so a mutant was caught in
+    one process and not in another.  While a property runs the pool is empty: verify's outcome is a function of the
+    rule file, the code and the profile.  (A private hook; tests/verify/test_determinism.py notices if it moves.)"""
+    from hypothesis.internal.conjecture import providers
+    from hypothesis.internal.constants_ast import Constants
+
+    saved = providers._get_local_constants
+    providers._get_local_constants = Constants  # an empty pool
+    providers.CONSTANTS_CACHE.cache.clear()  # it holds the pool's members allowed per kind of draw
+    try:
+        yield
+    finally:
+        providers._get_local_constants = saved
+        providers.CONSTANTS_CACHE.cache.clear()
+
+
 def run_property(prop, rule, mode_name, profile: str) -> Row:
     """Run one property with Hypothesis; the shrunk counterexample (if any) comes back as an examples: entry
     (case properties) or as the failing story's scenario (world properties)."""
@@ -108,7 +129,8 @@ def run_property(prop, rule, mode_name, profile: str) -> Row:
     line = rule.locate(*prop.path)[0] if rule.document is not None else 0
     start = time.perf_counter()
     try:
-        check()
+        with no_source_constants():
+            check()
     except Violation:
         exc, value = seen["last"]
         if exc.path:
