@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from hypothesis import HealthCheck, settings
@@ -46,3 +47,26 @@ def hypothesis_settings(profile: str):
     deadline, one bug reported (the shrunk one), no blob to reproduce it (the report prints the input itself)."""
     return settings(settings.get_profile(profile), suppress_health_check=list(HealthCheck), deadline=None,
                     print_blob=False, report_multiple_bugs=False)
+
+
+@contextmanager
+def no_source_constants():
+    """Hypothesis (6.131 on) now and then draws a literal found in the source of the *local* modules loaded so far
+    (``sys.modules``, outside site-packages and tests), even derandomised: what the process imported before (the CLI,
+    a test run, a stage imported lazily or not, a cached check) changed which stories ran, so a mutant was caught in
+    one process and not in another.  While a property runs the pool is empty: verify's outcome is a function of the
+    rule file, the code and the profile.  (A private hook; tests/verify/test_determinism.py notices if it moves.)"""
+    try:
+        from hypothesis.internal.conjecture import providers
+        from hypothesis.internal.constants_ast import Constants
+    except ImportError:  # a Hypothesis from before the pool: nothing to empty
+        yield
+        return
+    saved = providers._get_local_constants
+    providers._get_local_constants = Constants  # an empty pool
+    providers.CONSTANTS_CACHE.cache.clear()  # it holds the pool's members allowed per kind of draw
+    try:
+        yield
+    finally:
+        providers._get_local_constants = saved
+        providers.CONSTANTS_CACHE.cache.clear()

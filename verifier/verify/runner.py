@@ -23,7 +23,7 @@ from verifier.verify import profiles as _profiles  # noqa: F401 - registers dev/
 from verifier.verify import results
 from verifier.verify.check import check_file
 from verifier.verify.properties import Violation, properties
-from verifier.verify.rows import Row, hypothesis_settings
+from verifier.verify.rows import Row, hypothesis_settings, no_source_constants
 from verifier.verify.story_runs import run_world_properties
 from verifier.verify.stories.strategy import stories
 from verifier.verify.strategies import from_rule
@@ -72,7 +72,8 @@ def run_property(prop, rule, mode_name, profile: str) -> Row:
     line = rule.locate(*prop.path)[0] if rule.document is not None else 0
     start = time.perf_counter()
     try:
-        check()
+        with no_source_constants():
+            check()
     except Violation:
         exc, value = seen["last"]
         if exc.path:

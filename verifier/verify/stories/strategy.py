@@ -17,11 +17,22 @@ from fractions import Fraction
 
 from hypothesis import strategies as st
 
+from verifier.errors import EvaluationError
 from verifier.model.numbers import exact_text
+from verifier.model.policies import Interest
+from verifier.simulate import BindingError, SimRule
 from verifier.verify.strategies import PRICE_LEVELS, effective_dates, role
 
 SIGNIFICANT = 12
 """Significant digits a story's derived amounts keep (a margin of 1/3 becomes 0.333333333334, rounded up)."""
+
+INTEREST_SHARES = (Fraction(0), Fraction(0), Fraction(1, 40), Fraction(1, 5), Fraction(1, 2))
+"""How much interest a spot story's loans accrue before the prices move, as a share of their principal: none, a
+little, and as much as lies between a liquidation level and insolvency (margin levels 1.05 to 1.5, debt ratios
+0.67 to 0.97 leave 3 to 50 %), so that whether a rule counts the interest decides whether it liquidates in time."""
+
+MAX_INTEREST_HOURS = 2000
+"""The most hours a story's clock runs (the simulator charges hour by hour): a tiny rate accrues less than asked."""
 
 CARRIED_FIELDS = ("leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
 
@@ -137,6 +148,36 @@ def _inputs(rule) -> dict:
     return out
 
 
+def interest_hours(rule, share: Fraction) -> int:
+    """Hours a loan is held until its interest reaches ``share`` of its principal, at the rule's own interest (its
+    per-hour definition at the stories' inputs); 0 when the rule charges none (capped at MAX_INTEREST_HOURS).
+
+    >>> from verifier.read import load_rule
+    >>> rule = load_rule("binance/spot-margin")
+    >>> [interest_hours(rule, s) for s in (Fraction(0), Fraction(1, 5))], inputs(rule)["r"]
+    ([0, 200], Fraction(1, 1000))
+    """
+    hourly = memo(rule, "hourly interest", _hourly_interest_share)
+    if share == 0 or hourly <= 0:
+        return 0
+    return min(-(-share // hourly), MAX_INTEREST_HOURS)
+
+
+def _hourly_interest_share(rule) -> Fraction:
+    """One hour's interest on a principal of 1 in the first market's base asset, as the simulator charges it."""
+    policy = rule.policies.interest
+    if not isinstance(policy, Interest):
+        return Fraction(0)
+    where = markets(rule)[0]
+    try:
+        mode = SimRule(rule, None, inputs=inputs(rule)).mode(modes(rule)[0] or next(iter(rule.modes)))
+        values = mode.position_values({"total": Fraction(0), "debt": Fraction(1), "interest": Fraction(0),
+                                       "markPrice": Fraction(1), "price": Fraction(1)}, where, instrument(rule, where))
+        return Fraction(mode.definition(policy.per_hour, values))
+    except (BindingError, EvaluationError):  # the stories cannot run this rule: support() says why
+        return Fraction(0)
+
+
 def markets(rule) -> list:
     """The markets a story trades: the majors when the rule's catalog has their tier tables (the longest
     histories), else the catalog's tiered markets, else the majors."""
@@ -236,6 +277,6 @@ def stories(draw, rule) -> Story:
     return Story(draw(st.sampled_from(dates)), where[0], where[-1], price, size,
                  side, margin, spare, draw(st.integers(0, len(path))),
                  round_significant(spare * Fraction(draw(st.integers(0, 100)), 100), down=True), path,
-                 draw(st.sampled_from([0, 0, 24, 200])) if is_spot(rule) else 0,
+                 interest_hours(rule, draw(st.sampled_from(INTEREST_SHARES))) if is_spot(rule) else 0,
                  draw(st.booleans()) if "hedge" in rule.position_modes and not is_spot(rule) else False,
                  Fraction(leverage), fee, mmr, cross_mode, isolated_mode, side2, funds2, path2)
