@@ -158,24 +158,24 @@ class SpotMarginSimulator(Simulator):
                   f"({'principal' if principal_first else 'interest'} first)", amount=amount, interest=to_interest)
 
     def _elapse(self, start: _dt.datetime, end: _dt.datetime) -> None:
-        """The rule's interest on every loan at each full hour passed (nothing when it charges none)."""
+        """The rule's interest on every loan at each full hour passed (nothing when it charges none).
+
+        No price moves and no loan changes while the clock runs, so every hour charges the same on a principal:
+        the hours are charged at once, one event a loan (the sum is exactly the hours' charges added one by one)."""
         if self._interest is None:
             return
-        hour = start.replace(minute=0, second=0, microsecond=0) + _dt.timedelta(hours=1)
-        charges: dict = {}  # no price moves while the clock runs: one hour's charge on a principal is computed once
-        while hour <= end:
-            self.time = hour
-            for account in self.accounts.values():
-                for asset, principal in list(account.debt.items()):
-                    if principal:
-                        key = (account.id, asset, principal)
-                        if key not in charges:
-                            charges[key] = (self._hourly_interest(account, asset, principal),
-                                            f"hourly interest on {exact_text(principal)} {asset}")
-                        charge, why = charges[key]
-                        account.interest[asset] += charge
-                        self._log(account.id, "interest", why, interest=charge)
-            hour += _dt.timedelta(hours=1)
+        first = start.replace(minute=0, second=0, microsecond=0) + _dt.timedelta(hours=1)
+        if first > end:
+            return
+        hours = (end - first) // _dt.timedelta(hours=1) + 1
+        self.time = first + (hours - 1) * _dt.timedelta(hours=1)  # the last full hour charged
+        for account in self.accounts.values():
+            for asset, principal in list(account.debt.items()):
+                if principal:
+                    charge = self._hourly_interest(account, asset, principal)
+                    account.interest[asset] += charge * hours
+                    self._log(account.id, "interest", f"{hours} hour(s) of interest on {exact_text(principal)} {asset}"
+                              f" at {exact_text(charge)} an hour", interest=charge * hours, hours=Fraction(hours))
 
     # -- trades -----------------------------------------------------------------------------------------------
     def buy(self, account: str, market: str, amount) -> None:
