@@ -20,6 +20,7 @@ lot count; a symbol of unit ``quote`` is scaled by ``b0 * p0``, ``base`` by ``b0
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass, field
 from fractions import Fraction
 
@@ -104,10 +105,24 @@ def _fraction(numerators, denominator: int):
     return numerators.map(lambda n: Fraction(n, denominator))
 
 
-def _rates():
-    return st.one_of(st.sampled_from([Fraction(0), Fraction(1, 10000), Fraction(5, 10000), Fraction(4, 1000),
-                                      Fraction(1, 100), Fraction(5, 100), Fraction(1, 10)]),
-                     _fraction(st.integers(0, 2000), 10000))
+# The strategies a case draws from, built once: a strategy built inside a draw is built (and validated by
+# Hypothesis) again at every draw, which cost more than the property itself.
+_RATES = st.one_of(st.sampled_from((Fraction(0), Fraction(1, 10000), Fraction(5, 10000), Fraction(4, 1000),
+                                    Fraction(1, 100), Fraction(5, 100), Fraction(1, 10))),
+                   _fraction(st.integers(0, 2000), 10000))
+_PRICE_LEVEL = st.sampled_from(tuple(PRICE_LEVELS))
+_MANTISSA = _fraction(st.integers(1000, 9999), 1000)
+_BASE_LEVEL = st.sampled_from((Fraction(1, 1000), Fraction(1, 10), Fraction(1), Fraction(25), Fraction(1000)))
+_BASE_MANTISSA = _fraction(st.integers(1, 999), 100)
+_LOTS = st.sampled_from((1, 10, 100, 10000))
+_PRICE_MOVE = _fraction(st.integers(500, 2000), 1000)
+_MAX_LEVERAGE = st.sampled_from((3, 5, 10, 20, 25, 40, 50, 100, 125))
+_RATIO = _fraction(st.integers(1, 10000), 1000)
+_LEVERAGE_FOR_MONEY = st.integers(1, 125)
+_MONEY_RATIO = _fraction(st.integers(0, 3000), 1000)
+_SIGN = st.sampled_from((1, -1))
+_ONE_IN_THREE = st.integers(0, 2)
+_OFF_FLOOR = st.sampled_from((Fraction(0), TINY, -TINY))
 
 
 def _scale(unit, scales: dict) -> Fraction:
@@ -117,17 +132,17 @@ def _scale(unit, scales: dict) -> Fraction:
     return out
 
 
-@st.composite
-def _leverage(draw, high: int):
-    return Fraction(draw(st.one_of(st.just(1), st.just(high), st.integers(1, high))))
+@functools.lru_cache(maxsize=None)
+def _leverage(high: int):
+    return st.one_of(st.just(1), st.just(high), st.integers(1, high)).map(Fraction)
 
 
 @st.composite
 def _case(draw, rule, mode, names, markets, dates):
-    p0 = draw(st.sampled_from(PRICE_LEVELS)) * draw(_fraction(st.integers(1000, 9999), 1000))
-    b0 = draw(st.sampled_from([Fraction(1, 1000), Fraction(1, 10), Fraction(1), Fraction(25), Fraction(1000)]))
-    b0 *= draw(_fraction(st.integers(1, 999), 100))
-    lots = Fraction(draw(st.sampled_from([1, 10, 100, 10000])))
+    p0 = draw(_PRICE_LEVEL) * draw(_MANTISSA)
+    b0 = draw(_BASE_LEVEL)
+    b0 *= draw(_BASE_MANTISSA)
+    lots = Fraction(draw(_LOTS))
     scales = {"base": b0, "quote": b0 * p0, "lot": lots}
     values = {}
     max_leverage = None
@@ -136,41 +151,53 @@ def _case(draw, rule, mode, names, markets, dates):
         spec = mode.symbols[name]
         kind = role(rule, mode, name)
         if kind in ("side", "choice"):
-            value = Fraction(draw(st.sampled_from(list(spec.one_of))))
+            value = Fraction(draw(st.sampled_from(tuple(spec.one_of))))
         elif kind == "entry":
             value = p0
         elif kind == "price":
-            value = p0 * draw(_fraction(st.integers(500, 2000), 1000))
+            value = p0 * draw(_PRICE_MOVE)
         elif kind == "size":
             value = _scale(spec.unit, scales)
         elif kind == "max_leverage":
-            max_leverage = draw(st.sampled_from([3, 5, 10, 20, 25, 40, 50, 100, 125]))
+            max_leverage = draw(_MAX_LEVERAGE)
             value = Fraction(max_leverage)
         elif kind == "leverage":
             value = draw(_leverage(max_leverage or 125))
         elif kind == "rate":
-            value = draw(_rates())
+            value = draw(_RATES)
         elif kind == "ratio":
-            value = draw(_fraction(st.integers(1, 10000), 1000))
+            value = draw(_RATIO)
         else:
-            lev = draw(st.integers(1, 125))
-            ratio = draw(st.one_of(st.just(Fraction(0)), st.just(Fraction(1, lev)),
-                                   _fraction(st.integers(0, 3000), 1000)))
+            lev = draw(_LEVERAGE_FOR_MONEY)
+            ratio = draw(st.one_of(st.just(Fraction(0)), st.just(Fraction(1, lev)), _MONEY_RATIO))
             if kind == "signed_money":
-                ratio *= draw(st.sampled_from([1, -1]))
+                ratio *= draw(_SIGN)
             value = _scale(spec.unit, scales) * ratio
             if not _in_domain(spec, value):  # e.g. a zero draw for a '> 0' amount: take the unit's scale
                 value = _scale(spec.unit, scales)
         values[name] = value
     values = {n: v for n, v in values.items() if _in_domain(mode.symbols[n], v)}
     date = draw(st.sampled_from(dates))
-    in_force = [m for m in markets if rule.tiers.table(m, date) is not None] if markets and date is not None \
-        else markets  # a market's brackets are dated too: draw one whose table is in force on the case's date
+    in_force = _in_force(rule, markets, date)  # a market's brackets are dated too: one in force on the date
     market = draw(st.sampled_from(in_force or markets)) if markets else None
     notes = ()
-    if in_force and rule.tiers is not None and mode.tier_basis is not None and draw(st.integers(0, 2)) == 0:
+    if in_force and rule.tiers is not None and mode.tier_basis is not None and draw(_ONE_IN_THREE) == 0:
         values, notes = _on_tier_floor(draw, rule, mode, values, market, date)
     return Case(rule.id, mode.name, values, market, date, notes)
+
+
+_IN_FORCE: dict = {}
+
+
+def _in_force(rule, markets: tuple, date) -> tuple:
+    """The markets whose tier table is in force on ``date`` (all of them for today's values), worked out once."""
+    if not markets or date is None:
+        return markets
+    key = (id(rule), markets, date)
+    entry = _IN_FORCE.get(key)
+    if entry is None or entry[0] is not rule:
+        entry = _IN_FORCE[key] = (rule, tuple(m for m in markets if rule.tiers.table(m, date) is not None))
+    return entry[1]
 
 
 def _in_domain(spec, value) -> bool:
@@ -197,8 +224,8 @@ def _on_tier_floor(draw, rule, mode, values, market, date):
         return values, ()
     if basis <= 0:
         return values, ()
-    floor = draw(st.sampled_from(floors))
-    target = floor * (1 + draw(st.sampled_from([Fraction(0), TINY, -TINY])))
+    floor = draw(st.sampled_from(tuple(floors)))
+    target = floor * (1 + draw(_OFF_FLOOR))
     factor = target / basis
     scaled = dict(values)
     for name in sizes[:1]:
@@ -241,5 +268,5 @@ def from_rule(rule, mode) -> st.SearchStrategy:
     if "liquidation" not in view.conditions:
         raise ValueError(f"mode {view.name!r} of {rule.id} has no 'liquidation' condition")
     names = inputs_of(rule, view)
-    markets = sorted(rule.tiers.tables) if rule.tiers is not None else []
-    return _case(rule, view, names, markets, effective_dates(rule, view))
+    markets = tuple(sorted(rule.tiers.tables)) if rule.tiers is not None else ()
+    return _case(rule, view, names, markets, tuple(effective_dates(rule, view)))

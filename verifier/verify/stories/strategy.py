@@ -235,48 +235,66 @@ def carried(rule, story) -> dict:
     return {k: v for k, v in given.items() if k in wanted}
 
 
-@st.composite
-def stories(draw, rule) -> Story:
-    """A strategy of :class:`Story` for ``rule``."""
+# What a story draws from, built once (a strategy built inside a draw is built and validated again each draw).
+_PRICE_LEVEL = st.sampled_from(PRICE_LEVELS[4:])
+_MANTISSA = st.integers(1000, 9999)
+_BASE = st.integers(1, 5000)
+_FEE = st.sampled_from((Fraction(0), Fraction(2, 10000), Fraction(5, 10000), Fraction(6, 10000), Fraction(1, 1000)))
+_MMR = st.sampled_from((Fraction(4, 1000), Fraction(5, 1000), Fraction(1, 100), Fraction(2, 100)))
+_SPARE = st.one_of(st.just(Fraction(0)), st.just(Fraction(1, 1000)),
+                   st.integers(0, 200).map(lambda n: Fraction(n, 100)))
+_MOVES = st.lists(st.one_of(st.sampled_from((Fraction(1, 2), Fraction(9, 10), Fraction(99, 100), Fraction(101, 100),
+                                             Fraction(11, 10), Fraction(2), Fraction(1, 10**6), Fraction(10**3))),
+                            st.integers(1, 3000).map(lambda n: Fraction(n, 1000))), min_size=1, max_size=6)
+_SIDE = st.sampled_from((1, -1))
+_WALK_STEPS = st.integers(12, 36)
+_FUNDS2 = st.sampled_from((Fraction(1, 2), Fraction(3, 4), Fraction(1), Fraction(3, 2), Fraction(3)))
+_X_MOVE = st.integers(-40, 40)
+_ADD_SHARE = st.integers(0, 100)
+_INTEREST = st.sampled_from(INTEREST_SHARES)
+
+
+def stories(rule) -> st.SearchStrategy:
+    """A strategy of :class:`Story` for ``rule`` (what depends on the rule alone is worked out once, here)."""
     where = markets(rule)
-    dates = _with_tables(rule, where, effective_dates(rule, rule.mode(modes(rule)[0] or next(iter(rule.modes)))))
-    price = draw(st.sampled_from(PRICE_LEVELS[4:])) * Fraction(draw(st.integers(1000, 9999)), 1000)
-    base = Fraction(draw(st.integers(1, 5000)), 100) / (price if price > 1000 else 1)
+    dates = tuple(_with_tables(rule, where, effective_dates(rule, rule.mode(modes(rule)[0]
+                                                                             or next(iter(rule.modes))))))
+    cap = max_leverage(rule)
+    cross_modes, isolated_modes = all_modes(rule)
+    return _stories(rule, where, dates, st.one_of(st.just(1), st.just(cap), st.integers(1, cap)),
+                    tuple(cross_modes), tuple(isolated_modes))
+
+
+@st.composite
+def _stories(draw, rule, where, dates, leverages, cross_modes, isolated_modes) -> Story:
+    price = draw(_PRICE_LEVEL) * Fraction(draw(_MANTISSA), 1000)
+    base = Fraction(draw(_BASE), 100) / (price if price > 1000 else 1)
     # linear and spot: size in base units, notional in quote; inverse: size in quote (USD), notional in coin
     size = round_significant(base * price if is_inverse(rule) else base)
     notional = size / price if is_inverse(rule) else size * price
-    cap = max_leverage(rule)
-    leverage = draw(st.one_of(st.just(1), st.just(cap), st.integers(1, cap)))
-    fee = draw(st.sampled_from([Fraction(0), Fraction(2, 10000), Fraction(5, 10000), Fraction(6, 10000),
-                                Fraction(1, 1000)]))
-    mmr = draw(st.sampled_from([Fraction(4, 1000), Fraction(5, 1000), Fraction(1, 100), Fraction(2, 100)]))
+    leverage = draw(leverages)
+    fee = draw(_FEE)
+    mmr = draw(_MMR)
     mmr = round_significant(min(mmr, Fraction(1, 2 * leverage)), down=True)  # below initial margin, as exchanges set
     margin = round_significant(notional / leverage, up=True)  # never below the leverage's initial margin
-    spare = round_significant(notional * draw(st.one_of(st.just(Fraction(0)), st.just(Fraction(1, 1000)),
-                                                        st.integers(0, 200).map(lambda n: Fraction(n, 100)))))
-    moves = st.one_of(st.sampled_from([Fraction(1, 2), Fraction(9, 10), Fraction(99, 100), Fraction(101, 100),
-                                       Fraction(11, 10), Fraction(2), Fraction(1, 10**6), Fraction(10**3)]),
-                      st.integers(1, 3000).map(lambda n: Fraction(n, 1000)))
-    side = draw(st.sampled_from([1, -1]))
+    spare = round_significant(notional * draw(_SPARE))
+    side = draw(_SIDE)
     if draw(st.booleans()):
-        path = tuple(draw(st.lists(moves, min_size=1, max_size=6)))
+        path = tuple(draw(_MOVES))
     else:  # a walk against the position over 1.5x its margin: the boundaries are met, not jumped over
-        steps = draw(st.integers(12, 36))
+        steps = draw(_WALK_STEPS)
         step = Fraction(3, 2 * leverage * steps)
         path = tuple(round_significant(max(1 - side * step * k, Fraction(1, 10**6))) for k in range(1, steps + 1))
-    cross_modes, isolated_modes = all_modes(rule)
     cross_mode = draw(st.sampled_from(cross_modes)) if len(cross_modes) > 1 else None
     isolated_mode = draw(st.sampled_from(isolated_modes)) if len(isolated_modes) > 1 else None
-    side2 = draw(st.sampled_from([1, -1]))
+    side2 = draw(_SIDE)
     # X's funds: from far below to well above its initial margin, so that alone it is liquidated early or late
-    funds2 = round_significant(notional * 2 / leverage * draw(st.sampled_from(
-        [Fraction(1, 2), Fraction(3, 4), Fraction(1), Fraction(3, 2), Fraction(3)])), up=True)
-    path2 = tuple(round_significant(max(1 + draw(st.integers(-40, 40)) * Fraction(3, 200 * leverage),
-                                        Fraction(1, 10**6)))
+    funds2 = round_significant(notional * 2 / leverage * draw(_FUNDS2), up=True)
+    path2 = tuple(round_significant(max(1 + draw(_X_MOVE) * Fraction(3, 200 * leverage), Fraction(1, 10**6)))
                   for _ in path)  # X's own walk: it gains as often as it loses
     return Story(draw(st.sampled_from(dates)), where[0], where[-1], price, size,
                  side, margin, spare, draw(st.integers(0, len(path))),
-                 round_significant(spare * Fraction(draw(st.integers(0, 100)), 100), down=True), path,
-                 interest_hours(rule, draw(st.sampled_from(INTEREST_SHARES))) if is_spot(rule) else 0,
+                 round_significant(spare * Fraction(draw(_ADD_SHARE), 100), down=True), path,
+                 interest_hours(rule, draw(_INTEREST)) if is_spot(rule) else 0,
                  draw(st.booleans()) if "hedge" in rule.position_modes and not is_spot(rule) else False,
                  Fraction(leverage), fee, mmr, cross_mode, isolated_mode, side2, funds2, path2)
