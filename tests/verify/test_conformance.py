@@ -191,3 +191,12 @@ def test_dependents_of_an_export_are_the_rules_that_run_it(capsys, okx, monkeypa
     code, out, err = check(capsys, "--dependents", export)
     assert code == 0, err
     assert "1 recorded export, 1 rule" in out and out.rstrip().endswith("1 of 1 conformance case agree")
+
+
+def test_a_recorded_position_the_rule_cannot_price_is_a_finding_not_invalid_input(capsys, okx):
+    # the inverse PnL written as if linear: the liquidation price becomes a square root, not an exact number
+    edit(okx / "inverse-swap.yaml", "formula: s * Q * (1 / EP - 1 / P)", "formula: s * Q / EP * (P - EP) / EP")
+    code, _, err = check(capsys, okx / "inverse-swap.yaml")
+    [problem] = [p for p in problems(err) if p["code"] == "MV530"]
+    assert code == 1 and "cannot price a recorded position" in problem["message"]
+    assert "MV531" not in err and problem["path"] == "$.conformance.cases[0]"

@@ -4,8 +4,10 @@ does (:func:`~verifier.read.positions_file.read_positions` -> :func:`~verifier.d
 exchange returned, within the case's tolerance.
 
 A case outside its tolerance is an ``MV530`` finding (exit 1), at the case in the rule file, with ours, theirs and
-the difference; a case that cannot be run (its export unreadable, the rule unable to evaluate it) is ``MV531``
-invalid input (exit 2), at the case, followed by the reader's own diagnostics in the export file.  Every position
+the difference; a case that cannot be run (its export unreadable, a market or date the catalog lacks) is ``MV531``
+invalid input (exit 2), at the case, followed by the reader's own diagnostics in the export file; a recorded
+position the rule cannot price (``MV603``: e.g. a wrong formula whose price is no longer an exact number) is an
+``MV530`` finding, like a worked example the rule cannot compute.  Every position
 of the export is judged: one the exchange gives no price for must have none of ours either.
 
 >>> from verifier.read import load_rule
@@ -23,6 +25,10 @@ from verifier.errors import VerifierError
 from verifier.model.numbers import approx_text
 from verifier.read._yaml import note_read
 from verifier.read.positions_file import read_positions
+
+UNPRICED = "MV603"
+"""The evaluation's code for a position the rule cannot price (a value it cannot compute exactly, a condition it
+cannot decide)."""
 
 AGREEING = ("agree", "both none")
 """Verdicts of :func:`~verifier.derive.reconcile.reconcile` that pass a case."""
@@ -75,6 +81,12 @@ def run_conformance(report, cases=None) -> None:
         try:
             result = run_case(report.rule, case)
         except VerifierError as exc:
+            if exc.code == UNPRICED:  # the rule cannot price a recorded position: a verdict on the rule, as for
+                report.conformance_checked += 1  # an example it cannot compute (MV501), not unreadable input
+                report.findings.append(document.diagnostic(
+                    "MV530", f"conformance case {case.name!r}: the rule cannot price a recorded position: "
+                             f"{_first_line(exc)}", where, hint="check the rule against the recording"))
+                continue
             report.invalid.append(document.diagnostic(
                 "MV531", f"conformance case {case.name!r} cannot be run: {_first_line(exc)}", where + ("file",),
                 hint="the diagnostics that follow are in the export; fix the file or the case's date and margin mode"))
