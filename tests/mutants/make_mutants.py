@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from pathlib import Path
 
@@ -34,6 +35,8 @@ def mutated_text(mutant) -> str:
     # the shipped rule's market catalog, read where it is (a mutant changes the rule, not its market data)
     exchange = mutant["rule"].split("/")[0]
     text = text.replace("\n  catalog: markets/", f"\n  catalog: ../../../rules/{exchange}/markets/")
+    # and its recorded exchange responses, where they are (conformance cases name files beside the rule)
+    text = re.sub(r"(:\s*)conformance/", rf"\1../../../rules/{exchange}/conformance/", text)
     return header + text
 
 

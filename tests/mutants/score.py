@@ -1,7 +1,7 @@
 """Run ``verify`` on every mutant and print the mutation score (rejected / total), naming what rejected each, then
 per check and property the mutants it kills (a property that kills none is listed too: it is untested).
 
-    .venv/bin/python tests/mutants/score.py [--profile ci]
+    .venv/bin/python tests/mutants/score.py [--profile ci] [--jobs N]
 """
 
 from __future__ import annotations
@@ -29,17 +29,20 @@ def rejected_by(report) -> set:
 
 def main(argv=None) -> int:
     from verifier.verify.properties import properties
-    from verifier.verify.runner import verify_file
+    from verifier.verify.runner import verify_paths
 
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--profile", default="ci", choices=["dev", "ci", "thorough"])
+    parser.add_argument("--jobs", type=int, default=None, help="worker processes (default: one per CPU)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     caught = expected = 0
     all_mutants = mutants()
     kills: dict = {}
+    reports, _ = verify_paths([path_of(m) for m in all_mutants], profile=args.profile, jobs=args.jobs)
+    by_file = {Path(r.file).resolve(): r for r in reports}
     for m in all_mutants:
-        report = verify_file(path_of(m), profile=args.profile)
+        report = by_file[Path(path_of(m)).resolve()]
         names = rejected_by(report)
         for name in names:
             kills.setdefault(name, []).append(m["id"])

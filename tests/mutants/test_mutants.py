@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from make_mutants import mutants, path_of  # noqa: E402
+from make_mutants import mutants, mutated_text, path_of  # noqa: E402
 from score import rejected_by  # noqa: E402
 
 from verifier.verify.properties import properties  # noqa: E402
@@ -37,6 +37,8 @@ def test_mutant_file_carries_its_one_mistake_and_can_be_regenerated(mutant):
     for old, new in mutant["replace"]:
         assert shipped.count(old) == 1, f"the shipped rule changed: update {mutant['id']} in manifest.yaml"
         assert new in committed
+    # the committed copy is today's shipped rule with the mistake: a stale copy would test a rule we no longer ship
+    assert committed == mutated_text(mutant), f"run tests/mutants/make_mutants.py: {mutant['id']} is stale"
 
 
 @pytest.mark.parametrize("mutant", MUTANTS, ids=[m["id"] for m in MUTANTS])
