@@ -75,11 +75,26 @@ class RuleFailure(Disagreement):
 
 
 class RuleFile(pytest.File):
+    def world_rows(self, profile: str) -> dict:
+        """Property name -> row of every world property the rule runs (not skipped, applicable), run together on
+        shared stories (:mod:`verifier.verify.story_runs`) the first time one of their items runs."""
+        from verifier.verify.properties import properties
+        from verifier.verify.story_runs import run_world_properties
+
+        rows = getattr(self, "_world_rows", {})
+        if profile not in rows:
+            rule = self._result.rule
+            world = [p for p in properties() if p.kind == "world" and p.name not in rule.verify_skip
+                     and not p.applies(rule, None)]
+            rows[profile] = {row.prop: row for row in run_world_properties(world, rule, profile)}
+            self._world_rows = rows
+        return rows[profile]
+
     def collect(self):
         from verifier.read import check_file
         from verifier.verify.properties import properties
 
-        result = check_file(self.path)
+        result = self._result = check_file(self.path)
         if result.kind != "rule":
             return
         yield RuleItem.from_parent(self, name="check", kind="check", result=result)
@@ -130,7 +145,10 @@ class RuleItem(pytest.Item):
 
             prop, mode = self.target
             profile = self.config.getoption("--mv-profile") or os.environ.get("HYPOTHESIS_PROFILE") or "ci"
-            row = run_property(prop, self.result.rule, mode, profile)
+            if prop.kind == "world":  # the rule's world properties run once, together, on shared stories
+                row = self.parent.world_rows(profile)[prop.name]
+            else:
+                row = run_property(prop, self.result.rule, mode, profile)
             if row.status == "skip":
                 pytest.skip(row.message)
             if row.status in ("fail", "error"):
