@@ -28,9 +28,11 @@ COINS = ["BTC", "ETH", "BNB", "SOL", "XRP", "ADA", "DOGE", "TRX", "LTC"]
 
 
 def price_path(n: int) -> list[dict]:
+    """Prices inside 100..111 that never repeat a state (the simulator remembers states it has judged: a path
+    that came back to the same prices would measure its memory, not its arithmetic)."""
     path = []
     for i in range(n):
-        path.append({c: F(100 + (i * 7 + k * 13) % 11, 1) for k, c in enumerate(COINS)})
+        path.append({c: F(100 + (i * 7 + k * 13) % 11, 1) + F(i, 10**6) for k, c in enumerate(COINS)})
     return path
 
 
