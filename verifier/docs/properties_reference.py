@@ -18,7 +18,10 @@ INTRO = ["# Verify properties", "",
          "property that applies to a rule (with Hypothesis, profile `ci` by default); `--property NAME` runs only "
          "the ones named; a rule that does not meet a property by design says so in its file with the reason: "
          "`verify: {skip: {NAME: why}}`. A failure names the rule file and line it concerns (the *points at* "
-         "column) and prints the shrunk counterexample as an `examples:` entry to paste into the rule.", ""]
+         "column) and prints the shrunk counterexample as an `examples:` entry to paste into the rule. A rule's world "
+         "properties run together on shared stories: each round of the profile's examples is judged by every world "
+         "property still running, and rounds repeat (at most six) until each has met that many stories it applies "
+         "to; a row's count is the stories its property was tried on.", ""]
 
 
 def applicability(prop, rule) -> str:
