@@ -20,15 +20,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from verifier.read import resolve_rule_path  # noqa: E402
 from verifier.verify.check import check_file  # noqa: E402
-from verifier.verify.properties import properties  # noqa: E402
 from verifier.verify.runner import run_property, verify_paths  # noqa: E402
 from verifier.verify.stories import scenario as stories_scenario  # noqa: E402
-from verifier.verify.story_runs import run_world_properties  # noqa: E402
-
-
-def world_properties(rule) -> list:
-    return [p for p in properties() if p.kind == "world" and p.name not in rule.verify_skip
-            and not p.applies(rule, None)]
+from verifier.verify.story_runs import run_world_properties, world_properties  # noqa: E402
 
 
 def measured(run) -> tuple:

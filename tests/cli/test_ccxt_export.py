@@ -14,18 +14,17 @@ from __future__ import annotations
 
 import copy
 import json
-import re
 from fractions import Fraction as F
 from pathlib import Path
 
 import pytest
 
+from diagnostic_lines import errors
+
 from verifier.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPORTS = ROOT / "tests" / "fixtures" / "ccxt_exports"
-LOCATED = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): error\[(?P<code>MV\d{3})\]: (?P<message>.*?)"
-                     r"(?: \(at (?P<path>[^)]*)\))?(?:; hint: .*)?$", re.M)
 
 
 def evaluate(capsys, *args):
@@ -144,7 +143,7 @@ def test_contract_size_none_comes_from_the_catalog(capsys, tmp_path):
 
 
 def located(err):
-    found = [m.groupdict() for m in LOCATED.finditer(err)]
+    found = errors(err)
     assert found, err
     return found
 

@@ -9,12 +9,13 @@ copy of rules/okx, each edit said where it is made.
 from __future__ import annotations
 
 import json
-import re
 import shutil
 from fractions import Fraction as F
 from pathlib import Path
 
 import pytest
+
+from diagnostic_lines import errors as problems
 
 from verifier.cli.main import main
 from verifier.read import load_rule
@@ -23,18 +24,12 @@ from verifier.verify.conformance import run_case
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPORT = "okx-inverse-isolated-2026-01-20.json"
-LOCATED = re.compile(r"^(?P<file>[^:\n]+):(?P<line>\d+):(?P<col>\d+): error\[(?P<code>MV\d{3})\]: (?P<message>.*?)"
-                     r"(?: \(at (?P<path>[^)]*)\))?(?:; hint: .*)?$", re.M)
 
 
 def check(capsys, *args):
     code = main(["check", *map(str, args)])
     out = capsys.readouterr()
     return code, out.out, out.err
-
-
-def problems(err):
-    return [m.groupdict() for m in LOCATED.finditer(err)]
 
 
 @pytest.fixture

@@ -25,12 +25,12 @@ Modules, one concept each:
 []
 """
 
-from verifier.simulate.binding import BindingError, SimRule
+from verifier.simulate.binding import BindingError, SimRule, compiled_rule
 from verifier.simulate.core import ConservationError, Refused, Simulator
 from verifier.simulate.engine import FuturesSimulator, SpotMarginSimulator, simulator_for
 from verifier.simulate.events import Event
 from verifier.simulate.runner import AccountState, Failure, Outcome, Run, StepResult, bind, run_scenario
 
 __all__ = ["AccountState", "BindingError", "ConservationError", "Event", "Failure", "FuturesSimulator", "Outcome",
-           "Refused", "Run", "SimRule", "Simulator", "SpotMarginSimulator", "StepResult", "bind", "run_scenario",
-           "simulator_for"]
+           "Refused", "Run", "SimRule", "Simulator", "SpotMarginSimulator", "StepResult", "bind", "compiled_rule",
+           "run_scenario", "simulator_for"]

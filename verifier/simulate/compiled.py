@@ -134,12 +134,10 @@ _ZERO, _ONE = mpq(0), mpq(1)
 
 def _fraction(value):
     """A GMP rational as the Fraction the rest of the code works with (infinities and Fractions unchanged)."""
-    if type(value) is _MPQ:
+    if type(value) is mpq:
         return Fraction(int(value.numerator), int(value.denominator))
     return value
 
-
-_MPQ = type(_ZERO)
 
 
 _SYMBOL, _CONSTANT, _ADD, _MUL, _POW, _MIN, _MAX, _ABS = (object() for _ in range(8))

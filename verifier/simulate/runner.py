@@ -20,7 +20,7 @@ from fractions import Fraction
 
 from verifier.errors import EvaluationError
 from verifier.model.scenario import Scenario
-from verifier.simulate.binding import BindingError, SimRule
+from verifier.simulate.binding import BindingError, SimRule, compiled_rule
 from verifier.simulate.compiled import CompileError
 from verifier.simulate.core import Refused, Simulator
 from verifier.simulate.engine import engine_for, simulator_for
@@ -101,7 +101,7 @@ def bind(scenario: Scenario) -> SimRule:
     problems = []
     overrides = {name: (o.value, o.modes) for name, o in scenario.overrides.items()}
     try:
-        sim_rule = _compiled(scenario.rule, scenario.date, overrides, scenario.inputs)
+        sim_rule = compiled_rule(scenario.rule, scenario.date, overrides, scenario.inputs)
     except EvaluationError as exc:
         raise _binding_error([scenario.diagnostic(
             "MV712", f"{exc} (the scenario's date is {scenario.date})", ("date",),
@@ -126,32 +126,6 @@ def bind(scenario: Scenario) -> SimRule:
     if problems:
         raise _binding_error(problems)
     return sim_rule
-
-
-_COMPILED: dict = {}
-
-
-def _compiled(rule, date, overrides: dict, inputs: dict) -> SimRule:
-    """The rule compiled for a date, overrides and inputs: once for all the scenarios that share them (verify runs
-    hundreds of stories of one rule; compiling it took a twentieth of each)."""
-    key = (id(rule), date, _frozen(overrides), _frozen(inputs))
-    entry = _COMPILED.get(key)
-    if entry is None or entry[0] is not rule:
-        if len(_COMPILED) >= 64:
-            _COMPILED.clear()
-        entry = _COMPILED[key] = (rule, SimRule(rule, date, overrides, inputs))
-    return entry[1]
-
-
-def _frozen(value):
-    """A hashable copy of nested dicts, lists and tuples (for :func:`_compiled`'s key)."""
-    if isinstance(value, dict):
-        return tuple(sorted((str(k), _frozen(v)) for k, v in value.items()))
-    if isinstance(value, (set, frozenset)):
-        return tuple(sorted((_frozen(v) for v in value), key=repr))
-    if isinstance(value, (list, tuple)):
-        return tuple(_frozen(v) for v in value)
-    return value
 
 
 @contextlib.contextmanager

@@ -78,15 +78,12 @@ class RuleFile(pytest.File):
     def world_rows(self, profile: str) -> dict:
         """Property name -> row of every world property the rule runs (not skipped, applicable), run together on
         shared stories (:mod:`verifier.verify.story_runs`) the first time one of their items runs."""
-        from verifier.verify.properties import properties
-        from verifier.verify.story_runs import run_world_properties
+        from verifier.verify.story_runs import run_world_properties, world_properties
 
         rows = getattr(self, "_world_rows", {})
         if profile not in rows:
             rule = self._result.rule
-            world = [p for p in properties() if p.kind == "world" and p.name not in rule.verify_skip
-                     and not p.applies(rule, None)]
-            rows[profile] = {row.prop: row for row in run_world_properties(world, rule, profile)}
+            rows[profile] = {row.prop: row for row in run_world_properties(world_properties(rule), rule, profile)}
             self._world_rows = rows
         return rows[profile]
 

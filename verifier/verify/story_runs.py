@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from hypothesis import given, seed, settings
 from hypothesis.errors import UnsatisfiedAssumption
 
-from verifier.verify.properties import Violation
+from verifier.verify.properties import Violation, properties
 from verifier.verify.rows import Row, hypothesis_settings, no_source_constants
 from verifier.verify.stories.strategy import stories
 
@@ -67,12 +67,14 @@ def _done(tally: _Tally, wanted: int) -> bool:
 def _round(rule, running, tallies, profile: str, number: int) -> None:
     """One Hypothesis run of stories judged by every property in ``running``; the first to fail is shrunk."""
     focus = {"prop": None}  # once a property fails, only its verdict counts (so Hypothesis shrinks its failure)
+    now = {"prop": running[0]}  # the property being judged (the culprit when one crashes)
 
     def judge(story):
         for prop in running:
             if focus["prop"] is not None and prop is not focus["prop"]:
                 continue
             tally = tallies[prop.name]
+            now["prop"] = prop
             start = time.perf_counter()
             try:
                 prop.func(rule, story)
@@ -96,20 +98,13 @@ def _round(rule, running, tallies, profile: str, number: int) -> None:
     except Violation:
         pass  # kept in the focused property's tally
     except Exception as exc:  # noqa: BLE001 - a property that crashes is reported as an error row, never a traceback
-        culprit = focus["prop"] or _crashed(running, rule, exc)
-        tallies[culprit.name].error = f"{type(exc).__name__}: {exc}"
+        tallies[(focus["prop"] or now["prop"]).name].error = f"{type(exc).__name__}: {exc}"
 
 
-def _crashed(running, rule, exc):
-    """The property that raised ``exc`` (the first running one when Hypothesis gives no way to tell)."""
-    where = {frame.f_code.co_name for frame in _frames(exc.__traceback__)}
-    return next((p for p in running if p.func.__name__ in where), running[0])
-
-
-def _frames(traceback):
-    while traceback is not None:
-        yield traceback.tb_frame
-        traceback = traceback.tb_next
+def world_properties(rule) -> list:
+    """The world properties ``rule`` runs: those that apply to it and that its file does not skip."""
+    return [p for p in properties() if p.kind == "world" and p.name not in rule.verify_skip
+            and not p.applies(rule, None)]
 
 
 def _row(prop, rule, tally: _Tally) -> Row:

@@ -132,7 +132,7 @@ def _scale(unit, scales: dict) -> Fraction:
     return out
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _leverage(high: int):
     return st.one_of(st.just(1), st.just(high), st.integers(1, high)).map(Fraction)
 
@@ -186,18 +186,23 @@ def _case(draw, rule, mode, names, markets, dates):
     return Case(rule.id, mode.name, values, market, date, notes)
 
 
-_IN_FORCE: dict = {}
+_MEMO: dict = {}
+
+
+def memo(rule, what, compute):
+    """What ``compute(rule)`` gives, kept per rule object (a rule's cases and stories ask the same questions often)."""
+    key = (id(rule), what)
+    if key not in _MEMO or _MEMO[key][0] is not rule:
+        _MEMO[key] = (rule, compute(rule))
+    return _MEMO[key][1]
 
 
 def _in_force(rule, markets: tuple, date) -> tuple:
     """The markets whose tier table is in force on ``date`` (all of them for today's values), worked out once."""
     if not markets or date is None:
         return markets
-    key = (id(rule), markets, date)
-    entry = _IN_FORCE.get(key)
-    if entry is None or entry[0] is not rule:
-        entry = _IN_FORCE[key] = (rule, tuple(m for m in markets if rule.tiers.table(m, date) is not None))
-    return entry[1]
+    return memo(rule, ("in force", markets, date),
+                lambda r: tuple(m for m in markets if r.tiers.table(m, date) is not None))
 
 
 def _in_domain(spec, value) -> bool:

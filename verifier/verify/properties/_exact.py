@@ -13,7 +13,7 @@ from fractions import Fraction
 
 from verifier.derive import solve_price
 from verifier.errors import Disagreement, EvaluationError
-from verifier.simulate import SimRule
+from verifier.simulate import compiled_rule
 
 
 class Violation(Disagreement, AssertionError):
@@ -28,17 +28,9 @@ class Violation(Disagreement, AssertionError):
         self.scenario = scenario
 
 
-_SIM_RULES: dict = {}
-
-
 def sim_mode(rule, case):
-    """The simulator's compiled mode for the case's date (compiled once per rule and date)."""
-    key = (id(rule), case.date)
-    entry = _SIM_RULES.get(key)
-    if entry is None or entry[0] is not rule:
-        entry = (rule, SimRule(rule, case.date))
-        _SIM_RULES[key] = entry
-    return entry[1].mode(case.mode)
+    """The simulator's compiled mode for the case's date (the rule compiled once per date)."""
+    return compiled_rule(rule, case.date).mode(case.mode)
 
 
 def point(rule, case, price: Fraction) -> dict:

@@ -21,7 +21,7 @@ from verifier.errors import EvaluationError
 from verifier.model.numbers import exact_text
 from verifier.model.policies import Interest
 from verifier.simulate import BindingError, SimRule
-from verifier.verify.strategies import PRICE_LEVELS, effective_dates, role
+from verifier.verify.strategies import PRICE_LEVELS, effective_dates, memo, role
 
 SIGNIFICANT = 12
 """Significant digits a story's derived amounts keep (a margin of 1/3 becomes 0.333333333334, rounded up)."""
@@ -118,17 +118,6 @@ def is_spot(rule) -> bool:
 
 def is_inverse(rule) -> bool:
     return rule.product.startswith("inverse")
-
-
-_MEMO: dict = {}
-
-
-def memo(rule, what, compute):
-    """What ``compute(rule)`` gives, kept per rule object (stories of one rule ask the same questions often)."""
-    key = (id(rule), what)
-    if key not in _MEMO or _MEMO[key][0] is not rule:
-        _MEMO[key] = (rule, compute(rule))
-    return _MEMO[key][1]
 
 
 def inputs(rule) -> dict:
