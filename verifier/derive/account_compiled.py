@@ -21,7 +21,7 @@ from fractions import Fraction
 
 import sympy
 
-from verifier.derive.exact import NotCompilable, compile_condition, compile_fraction
+from verifier.derive.exact import compile_condition, compile_fraction, compiled_or_none
 from verifier.errors import EvaluationError
 from verifier.model.evaluate import to_fraction, to_rational, used_parameters
 
@@ -90,13 +90,6 @@ def _rationals(values: dict) -> dict:
     return {symbol: to_rational(value) for symbol, value in values.items()}
 
 
-def _try(compiler, expr):
-    try:
-        return compiler(expr)
-    except NotCompilable:
-        return None
-
-
 _CACHE: dict = {}
 
 
@@ -104,9 +97,9 @@ def compiled_mode(mode) -> CompiledMode:
     """The compiled form of ``mode``, built once (keyed by identity: modes live as long as their rule)."""
     entry = _CACHE.get(id(mode))
     if entry is None or entry[0] is not mode:
-        basis = _try(compile_fraction, mode.tier_basis.expr) if mode.tier_basis is not None else None
-        entry = (mode, CompiledMode({n: _try(compile_fraction, d.expr) for n, d in mode.definitions.items()},
-                                    {n: _try(compile_condition, c.relation) for n, c in mode.conditions.items()},
+        basis = compiled_or_none(compile_fraction, mode.tier_basis.expr) if mode.tier_basis is not None else None
+        entry = (mode, CompiledMode({n: compiled_or_none(compile_fraction, d.expr) for n, d in mode.definitions.items()},
+                                    {n: compiled_or_none(compile_condition, c.relation) for n, c in mode.conditions.items()},
                                     basis))
         _CACHE[id(mode)] = entry
     return entry[1]

@@ -101,3 +101,12 @@ def compile_condition(relation):
         inner = compile_condition(relation.args[0])
         return lambda values: not inner(values)
     raise NotCompilable(f"cannot compile {type(relation).__name__}")
+
+
+def compiled_or_none(compiler, expr):
+    """``compiler(expr)``, or None when the expression has a form the compiler does not take (the callers then
+    keep the exact SymPy path for it)."""
+    try:
+        return compiler(expr)
+    except NotCompilable:
+        return None

@@ -26,7 +26,7 @@ import numpy
 import sympy
 
 from verifier.derive.derivation import derive_rule
-from verifier.derive.exact import NotCompilable, compile_condition, compile_fraction
+from verifier.derive.exact import compile_condition, compile_fraction, compiled_or_none
 from verifier.model.evaluate import EvaluationError, substitutions, to_fraction, to_rational
 
 
@@ -211,26 +211,19 @@ class _FastForm:
     """
 
     def __init__(self, form, mode):
-        self.roots = tuple(_try(compile_fraction, root) for root in form.roots)
-        excluded = [_try(compile_fraction, e) for e in form.excluded]
-        conditions = [_try(compile_condition, c) for c in form.conditions]
+        self.roots = tuple(compiled_or_none(compile_fraction, root) for root in form.roots)
+        excluded = [compiled_or_none(compile_fraction, e) for e in form.excluded]
+        conditions = [compiled_or_none(compile_condition, c) for c in form.conditions]
         self.excluded = None if None in excluded else excluded
         self.conditions = None if None in conditions else conditions
-        self.basis = _try(compile_fraction, mode.tier_basis.expr) if mode.tier_basis is not None else None
-        rough = [_try(_compile_float, root) for root in form.roots]  # float estimates for the row pre-filter
-        basis = _try(_compile_float, mode.tier_basis.expr) if mode.tier_basis is not None else None
+        self.basis = compiled_or_none(compile_fraction, mode.tier_basis.expr) if mode.tier_basis is not None else None
+        rough = [compiled_or_none(_compile_float, root) for root in form.roots]  # float estimates for the row pre-filter
+        basis = compiled_or_none(_compile_float, mode.tier_basis.expr) if mode.tier_basis is not None else None
         self.rough = None if None in rough or basis is None else (tuple(rough), basis)
 
 
 def _compile_float(expr):
     return compile_fraction(expr, float)
-
-
-def _try(compiler, expr):
-    try:
-        return compiler(expr)
-    except NotCompilable:
-        return None
 
 
 _FAST: dict = {}
