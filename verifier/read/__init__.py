@@ -8,7 +8,7 @@ The names are loaded when first used (PEP 562): the loader brings in the formula
 ``check`` of a file whose result is cached never needs (:mod:`verifier.verify.check_cache`).
 """
 
-from verifier.read.paths import expand_paths, rules_root
+from verifier.read.paths import expand_paths, resolve_rule_path, rules_root
 
 __all__ = [
     "CheckResult",
@@ -25,7 +25,8 @@ __all__ = [
     "rules_root",
 ]
 
-_LOADER = ("CheckResult", "check_file", "load_rule", "resolve_rule_path")
+_LOADER = ("load_rule",)
+_FILES = ("CheckResult", "check_file")
 _YAML = ("Document", "DocumentError", "read_document", "read_file")
 
 
@@ -34,6 +35,10 @@ def __getattr__(name: str):
         from verifier.read import loader
 
         return getattr(loader, name)
+    if name in _FILES:
+        from verifier.read import files
+
+        return getattr(files, name)
     if name in _YAML:
         from verifier.read import _yaml
 
