@@ -154,8 +154,9 @@ class AccountResult:
 
 
 def evaluate(rule, account, *, date: dt.date | str | None = None) -> AccountResult:
-    """Evaluate an account snapshot (ccxt's unified field names, as ``margin-verifier evaluate`` reads them):
-    a snapshot file, the snapshot as a mapping (floats read as their shortest decimal), or a read account.
+    """Evaluate an account by the evaluate job, as ``margin-verifier evaluate`` does: an account file (a snapshot
+    in ccxt's unified field names, or a ccxt export of one margin pool), the snapshot as a mapping (floats read as
+    their shortest decimal), or a read account.
 
     The market's data (contract size, tick, tier table) is the rule's catalog's, in force on ``date`` (default:
     the latest); the JSON gives the price rounded to the market's tick beside the exact one.
@@ -165,21 +166,30 @@ def evaluate(rule, account, *, date: dt.date | str | None = None) -> AccountResu
     ...      "markPrice": 60000, "collateral": 1000}]}, date="2026-10-01")
     >>> result.status, result.positions[0].liquidation_price, result.positions[0].maintenance_margin
     ('normal', Decimal('59236.94779116465863453815261'), Decimal('240'))
-    >>> {k: result.to_json()["positions"][0][k] for k in ("liquidationPrice", "priceTick")}
-    {'liquidationPrice': '59236.9', 'priceTick': '0.1'}
+    >>> first = result.to_json()["positions"].pop(0)
+    >>> first["liquidationPrice"], first["priceTick"]
+    ('59236.9', '0.1')
     """
-    from verifier.derive.account import evaluate_account
-    from verifier.read.account import account_from_data, read_account
+    from verifier.jobs.evaluate import evaluate_accounts, evaluate_file
+    from verifier.model.account import AccountSet
+    from verifier.read.account import account_from_data
 
     rule = rule if hasattr(rule, "modes") else load_rule(rule)
     if isinstance(account, Mapping):
-        account = account_from_data(_plain(account))
+        result = evaluate_accounts(rule, AccountSet("snapshot", (account_from_data(_plain(account)),)),
+                                   date=_date(date))
     elif isinstance(account, (str, os.PathLike)):
-        account = read_account(account)
-    elif not hasattr(account, "positions"):
+        result = evaluate_file(rule, account, date=_date(date))
+    elif hasattr(account, "positions"):
+        result = evaluate_accounts(rule, AccountSet("snapshot", (account,)), date=_date(date))
+    else:
         raise UsageError(f"an account is a snapshot file, a mapping or a read account, not {type(account).__name__}",
                          code="MV002")
-    evaluation = evaluate_account(rule, account, date=_date(date))
+    if len(result.evaluations) != 1:
+        raise UsageError(f"the file holds {len(result.evaluations)} margin pools (a ccxt export: cross per settlement "
+                         "currency, each isolated position alone); evaluate gives one account's result",
+                         code="MV002", hint="use verifier.jobs.evaluate.evaluate_file for every pool")
+    [evaluation] = result.evaluations
     positions = tuple(PositionResult(p.symbol, p.side, _optional(p.liquidation_price), p.reason,
                                      _optional(p.maintenance_margin), _optional(p.unrealized_pnl), p.tier, p.status)
                       for p in evaluation.positions)

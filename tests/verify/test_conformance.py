@@ -20,7 +20,7 @@ from diagnostic_lines import errors as problems
 from verifier.cli.main import main
 from verifier.read import load_rule
 from verifier.read.dependencies import dependents
-from verifier.verify.conformance import run_case
+from verifier.jobs.conformance import run_case
 
 ROOT = Path(__file__).resolve().parents[2]
 EXPORT = "okx-inverse-isolated-2026-01-20.json"

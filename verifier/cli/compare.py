@@ -1,14 +1,12 @@
 """``margin-verifier compare RULE ACCOUNT... [--allocate A] [--shock S] [--path FILE] [--format F] [--chart SVG]``:
 the same positions in cross and in isolated margin, side by side, with shocks run by the reference simulator.
 
-Parse -> read (rule, accounts, price paths) -> compare -> report.  The accounts are read by the same entry point
-as ``evaluate`` (:func:`verifier.read.positions_file.read_positions`: our snapshot or a ccxt export): whatever it reads, compare compares.  Exit 1 when
-the simulator and the liquidation prices disagree (a bug to report).
+Parse -> the compare job (:mod:`verifier.jobs.compare`; the accounts read as ``evaluate`` reads them) -> report.
+Exit 1 when the simulator and the liquidation prices disagree (a bug to report).
 """
 
 from __future__ import annotations
 
-import datetime
 import re
 import sys
 
@@ -53,46 +51,25 @@ def add_parser(sub) -> None:
     parser.set_defaults(run=run)
 
 
-def comparison(args, chart: bool = False):
-    """(the rule, the :class:`~verifier.compare.Comparison`) the parsed ``args`` ask for: the whole pipeline but
-    the output, shared with the site's pages (:mod:`verifier.docs.compare_examples`) so that they cannot differ."""
+def run(args) -> int:
     from verifier.cli.arguments import parse_date
-    from verifier.compare import compare
-    from verifier.errors import UsageError
-    from verifier.read import load_rule
-    from verifier.read.positions_file import read_positions
-    from verifier.read.whatif import parse_allocations, parse_shocks, read_price_path
+    from verifier.jobs.compare import chart_title, compare_files
+    from verifier.read.whatif import parse_allocations, parse_shocks
+    from verifier.report.compare import render, stale_warnings
+    from verifier.report.compare_chart import equity_chart
 
     date = parse_date(args.date)
     allocations = parse_allocations(args.allocate)
     shocks = tuple(s for text in args.shock for s in parse_shocks(text))
-    shocks += tuple(read_price_path(path) for path in args.path)
-    rule = load_rule(args.rule)
-    if args.balance is not None and len(args.accounts) != 1:
-        raise UsageError("--balance goes with one ACCOUNT file (a ccxt export); give the others' wallets in them")
-    # the read boundary: evaluate's reader, so a ccxt export (its pools: cross per settlement currency, each isolated
-    # position on its own) is compared as it is evaluated
-    accounts = [account for path in args.accounts
-                for account in read_positions(rule, path, args.balance, args.margin_mode).accounts]
-    return rule, compare(rule, accounts, allocations=allocations, shocks=shocks, date=date,
-                         today=datetime.date.today(), chart=chart)
-
-
-def chart_title(rule) -> str:
-    return f"{rule.id}: equity left, cross vs isolated"
-
-
-def run(args) -> int:
-    from verifier.report.compare import render, stale_warnings
-    from verifier.report.compare_chart import equity_chart
-
-    rule, result = comparison(args, chart=args.chart is not None)
-    for line in stale_warnings(result, result.date or datetime.date.today()):
+    result = compare_files(args.rule, args.accounts, balance=args.balance, margin_mode=args.margin_mode,
+                           allocations=allocations, shocks=shocks, price_paths=args.path, date=date,
+                           chart=args.chart is not None)
+    for line in stale_warnings(result, result.date or result.today):
         print(line, file=sys.stderr)
     sys.stdout.write(render(result, args.format))
     if args.chart is not None:
         with open(args.chart, "wb") as out:
-            out.write(equity_chart(result.chart, chart_title(rule)))
+            out.write(equity_chart(result.chart, chart_title(result.rule)))
         print(f"wrote {args.chart}", file=sys.stderr)
     for check in result.disagreements:
         print(f"error[MV656]: {check.shock}, {check.mode} {', '.join(check.positions)}: the liquidation prices say "

@@ -1,5 +1,5 @@
 """``margin-verifier derive RULE [--mode M] [--format text|latex|json]``: closed forms with validity conditions.
-Parse -> read (rule) -> derive (closed forms, proofs) -> report; exit 1 when a published formula is refuted."""
+Parse -> the derive job (:mod:`verifier.jobs.derive`) -> report; exit 1 when a published formula is refuted."""
 
 from __future__ import annotations
 
@@ -22,16 +22,10 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from verifier.derive import derive_rule, prove_published
-    from verifier.errors import Diagnostic, UsageError
-    from verifier.read import load_rule
+    from verifier.jobs.derive import derive
     from verifier.report.derive import derivation_data, render
 
-    rule = load_rule(args.rule)
-    if args.mode is not None and args.mode not in rule.modes:
-        raise UsageError(f"unknown mode {args.mode!r}", [Diagnostic(
-            "MV002", f"rule {rule.id} has no mode {args.mode!r}", file="<command line>",
-            hint="one of " + ", ".join(rule.modes))])
-    data = derivation_data(rule, derive_rule(rule), prove_published(rule), mode=args.mode)
-    sys.stdout.write(render(data, args.format))
-    return 1 if any(p["status"] == "refuted" for p in data["published"]) else 0
+    result = derive(args.rule, mode=args.mode)
+    sys.stdout.write(render(derivation_data(result.rule, result.derivation, result.proofs, mode=result.mode),
+                            args.format))
+    return 1 if result.refuted else 0

@@ -1,12 +1,11 @@
 """``margin-verifier evaluate RULE FILE [--balance FILE] [--format text|json] [--date D] [--tolerance TICKS]
-[--rtol R]``: an account's liquidation prices, margin level and status.  FILE is a snapshot (design.md section 4)
-or a ccxt ``fetch_positions()`` dump as it is.  Parse -> read (rule, file) -> derive (each margin pool, then the
-exchange's own prices reconciled) -> report."""
+[--rtol R]``: an account's liquidation prices, margin level and status.  FILE is a snapshot (docs: the account
+snapshot format) or a ccxt ``fetch_positions()`` dump as it is.  Parse -> the evaluate job
+(:mod:`verifier.jobs.evaluate`) -> report."""
 
 from __future__ import annotations
 
 import argparse
-import datetime
 import sys
 
 FORMATS = ("text", "json")
@@ -51,10 +50,9 @@ def _non_negative(text):
 
 def run(args) -> int:
     from verifier.cli.arguments import parse_date
-    from verifier.derive.account import evaluate_account
-    from verifier.derive.reconcile import reconcile_position
+    from verifier.jobs.evaluate import evaluate_file
     from verifier.read import load_rule
-    from verifier.read.positions_file import is_lines_file, read_positions
+    from verifier.read.positions_file import is_lines_file
     from verifier.report.accounts import render_set
     from verifier.report.evaluate import render, stale_warnings
 
@@ -62,47 +60,38 @@ def run(args) -> int:
     rule = load_rule(args.rule)
     if is_lines_file(args.snapshot):
         return _run_lines(rule, args, date)
-    accounts = read_positions(rule, args.snapshot, args.balance, args.margin_mode)
-    today = datetime.date.today()
-    evaluations = [evaluate_account(rule, account, date=date, today=today) for account in accounts.accounts]
-    for evaluation in evaluations:
-        for line in stale_warnings(evaluation, date or today):
+    result = evaluate_file(rule, args.snapshot, balance=args.balance, margin_mode=args.margin_mode, date=date,
+                           tolerance=args.tolerance, rtol=args.rtol)
+    for evaluation in result.evaluations:
+        for line in stale_warnings(evaluation, result.on):
             print(line, file=sys.stderr)
-    if accounts.format == "snapshot":
-        sys.stdout.write(render(evaluations[0], args.format))
+    if result.format == "snapshot":
+        sys.stdout.write(render(result.evaluations[0], args.format))
         return 0
-    checks = {id(p): reconcile_position(p, args.tolerance, args.rtol) for e in evaluations for p in e.positions}
-    sys.stdout.write(render_set(evaluations, checks, accounts.skipped, args.format))
-    return 1 if any(check is not None and check.failed for check in checks.values()) and \
-        (args.tolerance is not None or args.rtol is not None) else 0
+    sys.stdout.write(render_set(result.evaluations, result.checks, result.skipped, args.format))
+    return 1 if result.failed else 0
 
 
 def _run_lines(rule, args, date) -> int:
     """A JSON-lines file: one account a line in, one JSON line out; a bad line is reported and the rest go on."""
-    from verifier.derive.account import evaluate_account
-    from verifier.derive.reconcile import reconcile_position
-    from verifier.errors import UsageError, VerifierError
-    from verifier.read.positions_file import read_lines
+    from verifier.errors import UsageError
+    from verifier.jobs.evaluate import evaluate_lines
     from verifier.report.accounts import line_record, progress_text
 
     if args.balance is not None:
         raise UsageError("--balance goes with one account; in a JSON-lines file each line holds its own balance")
-    today, done, invalid, failed = datetime.date.today(), 0, 0, False
+    done, invalid, failed = 0, 0, False
     show = sys.stderr.isatty()
-    for number, accounts in read_lines(rule, args.snapshot, args.margin_mode):
-        try:
-            if isinstance(accounts, VerifierError):
-                raise accounts
-            evaluations = [evaluate_account(rule, a, date=date, today=today) for a in accounts.accounts]
-        except VerifierError as exc:
+    for line in evaluate_lines(rule, args.snapshot, margin_mode=args.margin_mode, date=date,
+                               tolerance=args.tolerance, rtol=args.rtol):
+        if line.error is not None:
             invalid += 1
-            print(exc.render(), file=sys.stderr)
-            sys.stdout.write(line_record(number, error=exc.diagnostics))
+            print(line.error.render(), file=sys.stderr)
+            sys.stdout.write(line_record(line.number, error=line.error.diagnostics))
         else:
-            checks = {id(p): reconcile_position(p, args.tolerance, args.rtol) for e in evaluations
-                      for p in e.positions}
-            failed = failed or any(c is not None and c.failed for c in checks.values())
-            sys.stdout.write(line_record(number, evaluations, checks, accounts.skipped))
+            failed = failed or line.result.failed
+            sys.stdout.write(line_record(line.number, line.result.evaluations, line.result.checks,
+                                         line.result.skipped))
         done += 1
         if show:
             sys.stderr.write(progress_text(done, invalid))
@@ -110,4 +99,4 @@ def _run_lines(rule, args, date) -> int:
         sys.stderr.write("\n")
     if invalid:
         return 2
-    return 1 if failed and (args.tolerance is not None or args.rtol is not None) else 0
+    return 1 if failed else 0

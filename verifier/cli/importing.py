@@ -1,12 +1,10 @@
 """``margin-verifier import RULE [--markets FILE] [--tiers FILE] [--live EXCHANGE]``: add market data to a rule's
-catalog and print a semantic diff.  Parse -> read (rule, ccxt dumps) -> merge (model) -> reference moves (derive)
--> write the shards that changed -> report.  ``--check`` (alias ``--dry-run``) writes nothing and exits 1 when the
-import would change the catalog."""
+catalog and print a semantic diff.  Parse -> the import job (:mod:`verifier.jobs.importing`) -> report.
+``--check`` (alias ``--dry-run``) writes nothing and exits 1 when the import would change the catalog."""
 
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 FORMATS = ("text", "json")
 """The formats of :mod:`verifier.report.importing` (named here so that ``--help`` and a cached ``check`` load no
@@ -43,83 +41,15 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from verifier.cli.arguments import parse_date, parse_decimal
-    from verifier.cli.live import fetch
-    from verifier.derive.catalog_diff import Reference, liquidation_moves
-    from verifier.errors import SpecError, UsageError
-    from verifier.model.catalog_merge import merge_catalog
-    from verifier.read import load_rule
-    from verifier.read.catalog import catalog_folder_of, read_catalog
-    from verifier.read.catalog.imports import provenance_of, read_import
-    from verifier.read.today import today
+    from verifier.jobs.importing import import_market_data
     from verifier.report.importing import import_data, render
 
-    if not (args.markets or args.tiers or args.live):
-        raise UsageError("give --markets FILE, --tiers FILE (or both), or --live EXCHANGE", code="MV001")
-    catalog, problems = read_catalog(catalog_folder_of(args.rule))
-    if problems:
-        raise SpecError(f"the market catalog of {args.rule} has {len(problems)} problem(s)", problems,
-                        code=problems[0].code)
-    retrieved = parse_date(args.retrieved, "--retrieved") or today()  # check's today: $MARGIN_VERIFIER_TODAY
-    provenance = provenance_of(catalog, args.source, retrieved, parse_date(args.effective, "--effective"))
-    markets, tiers = args.markets, args.tiers
-    if args.live:
-        markets, tiers = fetch(args.live, catalog)
-    batch = read_import(catalog, provenance, markets=markets, tiers=tiers)
-    merge = merge_catalog(catalog, batch.specs, batch.tiers)
     notional = parse_decimal(args.reference_notional, "--reference-notional") if args.reference_notional else None
-    reference = Reference(notional, parse_decimal(args.reference_leverage, "--reference-leverage"))
-    changed = [c.symbol for c in merge.changes if c.kind == "changed" and _moves_prices(c)]
-    moves, why_not = {}, None
-    try:  # the rule may need this very import to load (an example naming a market not imported yet)
-        rule = load_rule(args.rule)
-    except SpecError as exc:
-        why_not = f"the rule does not load ({len(exc.diagnostics)} problem(s); run margin-verifier check)"
-    else:
-        after = rule.with_catalog(catalog.with_markets(merge.markets))
-        moves = liquidation_moves(rule, after, changed, provenance.effective, reference)
-    files = _write(catalog, merge, dry_run=args.check)
-    summary = {"rule": args.rule, "catalog": str(Path(catalog.file).parent), "inputs": batch.files,
-               "source": provenance.source, "effective": provenance.effective, "retrieved": provenance.retrieved,
-               "skipped": len(batch.skipped), "dryRun": args.check,
-               "ignored": [f"{symbol} {name} {value} ({why})" for symbol, name, value, why in batch.ignored],
-               "reference": {"notional": args.reference_notional, "leverage": args.reference_leverage,
-                             "notComputed": why_not}}
-    sys.stdout.write(render(import_data(summary, merge, moves, files), args.format))
-    return 1 if args.check and (files["written"] or files["removed"]) else 0
-
-
-def _moves_prices(change) -> bool:
-    """Whether a change can move a liquidation price: a new tier table, or market fields (a tick alone cannot)."""
-    if change.parts.get("tiers") in ("added", "changed"):
-        return True
-    if change.parts.get("market") not in ("added", "changed") or change.before is None:
-        return False
-    old, new = change.before.spec_at(None), change.after.spec_at(None)
-    return old is None or {k: v for k, v in old.fields.items() if k != "tick"} != \
-        {k: v for k, v in new.fields.items() if k != "tick"}
-
-
-def _write(catalog, merge, dry_run: bool) -> dict:
-    """Write the shards whose text changed and remove the ones no market belongs in; what was (or would be) done."""
-    from verifier.errors import SpecError
-    from verifier.read.catalog import check_shard_texts, forget_read, shard_files
-    from verifier.report.catalog import shards
-
-    folder = Path(catalog.file).parent
-    row_keys = catalog.layout.row_keys if catalog.layout is not None else ("floor", "cap")
-    texts = shards(catalog.id, merge.markets.values(), catalog.shard_layout, row_keys)
-    existing = {path.name: path for path in shard_files(folder)}
-    written = [name for name, text in texts.items()
-               if name not in existing or existing[name].read_text(encoding="utf-8") != text]
-    removed = sorted(name for name in existing if name not in texts)
-    problems = check_shard_texts(folder, {name: texts[name] for name in written})
-    if problems:  # nothing is written unless all of it passes check
-        raise SpecError(f"the catalog this import would write to {folder} does not pass check", problems,
-                        code=problems[0].code)
-    if not dry_run and (written or removed):
-        for name in written:
-            (folder / name).write_text(texts[name], encoding="utf-8")
-        for name in removed:
-            existing[name].unlink()
-        forget_read()
-    return {"written": written, "removed": removed, "unchanged": len(texts) - len(written)}
+    imported = import_market_data(
+        args.rule, markets=args.markets, tiers=args.tiers, live=args.live, source=args.source,
+        retrieved=parse_date(args.retrieved, "--retrieved"), effective=parse_date(args.effective, "--effective"),
+        dry_run=args.check, reference_notional=notional,
+        reference_leverage=parse_decimal(args.reference_leverage, "--reference-leverage"),
+        reference_text=(args.reference_notional, args.reference_leverage))
+    sys.stdout.write(render(import_data(imported), args.format))
+    return 1 if args.check and imported.changes_catalog else 0

@@ -51,6 +51,7 @@ class Comparison:
     setup: str  # how the simulator rebuilt the account: 'plain' or 'buffered'
     checks: tuple  # of crosscheck.Check
     chart: ChartData | None
+    today: datetime.date | None = None  # the day staleness of market data is judged on, when no date is asked
 
     @property
     def disagreements(self) -> tuple:
@@ -68,9 +69,9 @@ def compare(rule, accounts, *, allocations=(), shocks=(), date=None, today=None,
     equity chart.  Raises located :class:`~verifier.errors.VerifierError`\\ s for inputs that cannot be compared.
     """
     book = book_of(rule, accounts, date)
-    allocated, wallets = allocate(rule, book, tuple(allocations))
+    allocated, wallets = allocate(rule, book, tuple(allocations), date)
     closed = closed_forms(rule, book, allocated, wallets, date, today)
     outcomes, setup = simulate_shocks(rule, book, allocated, wallets, tuple(shocks), date) if shocks else ((), "plain")
     checks = cross_check(rule, book, allocated, wallets, closed, outcomes, date)
     drawn = chart_data(rule, book, allocated, wallets, closed, tuple(shocks), date) if chart else None
-    return Comparison(rule, date, book, allocated, wallets, closed, outcomes, setup, checks, drawn)
+    return Comparison(rule, date, book, allocated, wallets, closed, outcomes, setup, checks, drawn, today)

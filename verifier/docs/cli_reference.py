@@ -1,7 +1,7 @@
 """The command-line reference, generated from the ``margin-verifier`` argument parser.
 
-The plugin passes the parser in (:func:`verifier.cli.main.build_parser`): this page is the one place the docs stage
-reads the CLI, and nothing imports docs.
+The command line's own MkDocs plugin (:mod:`verifier.cli.reference`) passes its parser in: the docs stage renders
+the page and never imports the command line.
 """
 
 from __future__ import annotations

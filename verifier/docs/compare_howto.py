@@ -1,5 +1,5 @@
 """How-to: cross or isolated for my positions?  The commands to run, with their real output (run at build time
-by the CLI's pipeline, :mod:`verifier.docs.compare_examples`)."""
+by the compare job, :mod:`verifier.docs.compare_examples`)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,9 @@ from verifier.errors import VerifierError
 
 HEDGED_ALLOCATED = Example(
     "hedged-allocated", HEDGED.title, HEDGED.about, HEDGED.account,
-    ("--allocate", "1000,ETH/USDT:USDT=20%", "--shock", "-20%,+20%"))
+    shocks=("-20%,+20%",), allocate=("1000,ETH/USDT:USDT=20%",))
 FUTURES_PATH = Example("futures-path", FUTURES.title, FUTURES.about, FUTURES.account,
-                       ("--path", f"{EXAMPLES_DIR}/crash-path.yaml"))
+                       paths=(f"{EXAMPLES_DIR}/crash-path.yaml",))
 
 
 def compare_howto_page(root: Path) -> Page:

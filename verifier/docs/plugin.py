@@ -7,8 +7,8 @@ hand-written pages that exist; a rule's market pages are linked from its page, n
 module per page (home, rule_page, markets_page, comparison, cross_vs_isolated, schema_reference: one page per
 schema in verifier/schemas, cli_reference, properties_reference); a problem met while building one (a derivation
 or chart input that fails, a rule that does not load) is logged as an error, so ``mkdocs build --strict`` fails
-(:mod:`verifier.docs.problems`).  The CLI reference is the one page that reads :mod:`verifier.cli` (its argument
-parser).
+(:mod:`verifier.docs.problems`).  The CLI reference page comes from the command line's own plugin
+(:mod:`verifier.cli.reference`, ``margin-verifier-cli``): the docs stage never imports the command line.
 """
 
 from __future__ import annotations
@@ -23,9 +23,7 @@ from mkdocs.config.base import Config
 from mkdocs.plugins import BasePlugin
 from mkdocs.structure.files import File
 
-from verifier.cli.main import build_parser
 from verifier.docs import layout, navigation, verification
-from verifier.docs.cli_reference import cli_page
 from verifier.docs.comparison import comparison_page
 from verifier.docs.compare_howto import compare_howto_page
 from verifier.docs.cross_vs_isolated import cross_vs_isolated_page
@@ -114,7 +112,7 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
         generated += [cross_vs_isolated_page(rules, scenarios_dir, root), compare_howto_page(root),
                       comparison_page(rules, options)]
         generated += format_pages() + [properties_page(rules)]
-        return generated + [cli_page(build_parser())]
+        return generated
 
     @staticmethod
     def _load_rules(rules_dir: Path):

@@ -11,7 +11,7 @@ from verifier.docs import problems
 from verifier.docs.markup import esc, html_table, number, passed_mark, source_link
 from verifier.errors import VerifierError
 from verifier.report.numbers import approx_text
-from verifier.verify.conformance import AGREEING, run_case
+from verifier.jobs.conformance import AGREEING, run_case
 
 HEADERS = ["case", "position", "recorded / evaluated on", "ours", "the exchange's", "difference", "tolerance",
            "result", "source"]

@@ -89,13 +89,23 @@ def market_data(change, moves: dict, date) -> dict:
     return data
 
 
-def import_data(summary: dict, merge, moves: dict, files: dict) -> dict:
-    """The whole report: ``summary`` (rule, catalog, inputs, provenance, reference), counts, markets, files."""
-    date = summary["effective"]
-    return {**{k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in summary.items()},
+def import_data(imported) -> dict:
+    """The whole report of an :class:`~verifier.jobs.importing.Imported`: rule, catalog, inputs, provenance,
+    reference, counts, markets, files."""
+    provenance, merge = imported.provenance, imported.merge
+    notional, leverage = imported.reference_given
+    summary = {"rule": imported.rule, "catalog": imported.catalog, "inputs": imported.inputs,
+               "source": provenance.source, "effective": provenance.effective.isoformat(),
+               "retrieved": provenance.retrieved.isoformat(), "skipped": imported.skipped,
+               "dryRun": imported.dry_run,
+               "ignored": [f"{symbol} {name} {value} ({why})" for symbol, name, value, why in imported.ignored],
+               "reference": {"notional": notional, "leverage": leverage, "notComputed": imported.not_computed}}
+    files = {"written": list(imported.written), "removed": list(imported.removed), "unchanged": imported.unchanged}
+    return {**summary,
             "counts": {kind: merge.count(kind) for kind in ("added", "changed", "confirmed", "unchanged")}
-            | {"absent": len(merge.absent), "skipped": summary.get("skipped", 0)},
-            "markets": [market_data(c, moves, date) for c in merge.changes if c.kind in ("added", "changed")],
+            | {"absent": len(merge.absent), "skipped": imported.skipped},
+            "markets": [market_data(c, imported.moves, provenance.effective) for c in merge.changes
+                        if c.kind in ("added", "changed")],
             "confirmed": [c.symbol for c in merge.changes if c.kind == "confirmed"],
             "absent": list(merge.absent), "files": files}
 

@@ -1,7 +1,6 @@
-"""Run a rule's conformance cases: each recorded export is read, evaluated and reconciled exactly as ``evaluate``
-does (:func:`~verifier.read.positions_file.read_positions` -> :func:`~verifier.derive.account.evaluate_account`
--> :func:`~verifier.derive.reconcile.reconcile_position`), and our liquidation price is judged against the one the
-exchange returned, within the case's tolerance.
+"""A rule's conformance cases in ``check``: each recorded export run by the conformance job
+(:func:`verifier.jobs.conformance.run_case`, which is the evaluate job), and what it found put in the check's
+report.
 
 A case outside its tolerance is an ``MV530`` finding (exit 1), at the case in the rule file, with ours, theirs and
 the difference; a case that cannot be run (its export unreadable, a market or date the catalog lacks) is ``MV531``
@@ -9,64 +8,17 @@ invalid input (exit 2), at the case, followed by the reader's own diagnostics in
 position the rule cannot price (``MV603``: e.g. a wrong formula whose price is no longer an exact number) is an
 ``MV530`` finding, like a worked example the rule cannot compute.  Every position
 of the export is judged: one the exchange gives no price for must have none of ours either.
-
->>> from verifier.read import load_rule
->>> rule = load_rule("okx/inverse-swap")
->>> [result] = [run_case(rule, case) for case in rule.conformance.cases]
->>> result.agrees, [c.verdict for _, c in result.checks]
-(True, ['agree'])
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from verifier.errors import VerifierError
+from verifier.jobs.conformance import AGREEING, run_case
 from verifier.model.numbers import approx_text
-from verifier.read._yaml import note_read
-from verifier.read.positions_file import read_positions
 
 UNPRICED = "MV603"
 """The evaluation's code for a position the rule cannot price (a value it cannot compute exactly, a condition it
 cannot decide)."""
-
-AGREEING = ("agree", "both none")
-"""Verdicts of :func:`~verifier.derive.reconcile.reconcile` that pass a case."""
-
-
-@dataclass(frozen=True)
-class CaseResult:
-    """One case run: each position of the export with its reconciliation (ours beside the exchange's)."""
-
-    case: object  # verifier.model.conformance.ConformanceCase
-    checks: tuple  # (PositionEvaluation, Reconciliation) per position, in the export's order
-
-    @property
-    def agrees(self) -> bool:
-        return bool(self.checks) and all(check.verdict in AGREEING for _, check in self.checks)
-
-
-def run_case(rule, case) -> CaseResult:
-    """Evaluate one case the way ``evaluate`` does; raises the reader's or the evaluation's
-    :class:`~verifier.errors.VerifierError` when it cannot be run."""
-    from verifier.derive.account import evaluate_account  # derive loads SymPy's solvers: only when a case runs
-    from verifier.derive.reconcile import reconcile_position
-
-    note_read(case.file)  # the check's result depends on the export's bytes (the check cache re-checks on a change)
-    if case.balance is not None:
-        note_read(case.balance)
-    accounts = read_positions(rule, case.file, case.balance, case.margin_mode)
-    tolerance = case.tolerance
-    rtol = 0 if tolerance.exact else tolerance.relative  # exact: no difference at all, with or without a tick
-    checks = []
-    for account in accounts.accounts:
-        evaluation = evaluate_account(rule, account, date=case.date)
-        for position in evaluation.positions:
-            check = reconcile_position(position, tolerance.ticks, rtol)
-            if check is not None:
-                checks.append((position, check))
-    checks.sort(key=lambda item: (item[0].index is None, item[0].index or 0))
-    return CaseResult(case, tuple(checks))
 
 
 def run_conformance(report, cases=None) -> None:
@@ -105,7 +57,7 @@ def run_conformance(report, cases=None) -> None:
                 hint="check the rule against the recording, or the case's tolerance and its reason"))
 
 
-def disagreement_text(result: CaseResult) -> str:
+def disagreement_text(result) -> str:
     """What disagrees, per position: ours, theirs, the difference and why it fails."""
     parts = []
     for position, check in result.checks:
