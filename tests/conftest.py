@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("MARGIN_VERIFIER_TODAY", "2026-11-29")  # the date checks judge "in the future" by it
+os.environ.setdefault("MARGIN_VERIFIER_TODAY", "2026-12-07")  # the date checks judge "in the future" by it
 
 from verifier.verify.profiles import load_profile_from_environment
 

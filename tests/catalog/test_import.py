@@ -139,8 +139,8 @@ def test_bad_import_usage_is_exit_2_with_a_clear_message(workspace, args, messag
 
 
 @pytest.mark.parametrize("dates, codes", [
-    (("--retrieved", "2026-11-30"), ["MV405"]),
-    (("--effective", "2026-12-01", "--retrieved", "2026-12-02"), ["MV405", "MV406"]),
+    (("--retrieved", "2026-12-08"), ["MV405"]),
+    (("--effective", "2026-12-09", "--retrieved", "2026-12-10"), ["MV405", "MV406"]),
 ])
 def test_an_import_dated_after_today_is_refused_before_anything_is_written(workspace, dates, codes):
     """check would refuse the catalog (MV405/MV406), so import refuses the dates first (today: tests/conftest.py)."""
@@ -151,5 +151,5 @@ def test_an_import_dated_after_today_is_refused_before_anything_is_written(works
                "--source", "freqtrade-2026.9", *dates, "--format", "text")
     assert proc.returncode == 2 and proc.stdout == "" and "Traceback" not in proc.stderr
     assert [code for code in ("MV405", "MV406") if f"[{code}]" in proc.stderr] == codes, proc.stderr
-    assert f"--retrieved {dates[-1]} is after today (2026-11-29)" in proc.stderr
+    assert f"--retrieved {dates[-1]} is after today (2026-12-07)" in proc.stderr
     assert shards(workspace) == before

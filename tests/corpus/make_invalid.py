@@ -97,9 +97,9 @@ SHARD_MISTAKES = {
     "shard-of-another-catalog": ("pasted a shard of another catalog", "\"catalog\": \"example/linear-perpetual\"", "\"catalog\": \"example/inverse-perpetual\"", "MV801", "is for catalog 'example/inverse-perpetual'", "example/inverse-perpetual"),
     "market-type-typo": ("misspelt a market's type", "\"type\": \"linear\", \"base\": \"BTC\", \"quote\": \"USDT\", \"settle\": \"USDT\", \"contractSize\": 1, \"tick\": 0.1", "\"type\": \"lineal\", \"base\": \"BTC\", \"quote\": \"USDT\", \"settle\": \"USDT\", \"contractSize\": 1, \"tick\": 0.1", "MV204", "is not one of", "\"lineal\""),
     "bad-version-date": ("wrote 31 June", "\"effective\": \"2024-07-01\"", "\"effective\": \"2024-06-31\"", "MV402", "'2024-06-31' is not a calendar date", "2024-06-31"),
-    # dates after today (MV405/MV406, as in rules; tests fix today at 2026-11-29, tests/conftest.py): a future
+    # dates after today (MV405/MV406, as in rules; tests fix today at 2026-12-07, tests/conftest.py): a future
     # effective date is the one root, its seen date before it is not reported again
-    "future-effective-date": ("typed 2027 for 2024 in a version's effective date", "\"effective\": \"2024-07-01\"", "\"effective\": \"2027-07-01\"", "MV406", "BTC/USDT:USDT market version 2: effective date 2027-07-01 is after today (2026-11-29)", "\"effective\": \"2027-07-01\""),
+    "future-effective-date": ("typed 2027 for 2024 in a version's effective date", "\"effective\": \"2024-07-01\"", "\"effective\": \"2027-07-01\"", "MV406", "BTC/USDT:USDT market version 2: effective date 2027-07-01 is after today (2026-12-07)", "\"effective\": \"2027-07-01\""),
     "future-seen-date": ("typed 2027 for 2026 in a version's last sighting", "\"effective\": \"2024-07-01\", \"seen\": \"2026-11-21\"", "\"effective\": \"2024-07-01\", \"seen\": \"2027-11-21\"", "MV405", "market version 2: seen date 2027-11-21 is after today", "\"seen\": \"2027-11-21\""),
     "future-retrieved-date": ("typed 2062 for 2026 in a tier table's retrieval date", "\"retrieved\": \"2026-11-21\", \"source\": \"brackets\", \"rows\"", "\"retrieved\": \"2062-11-21\", \"source\": \"brackets\", \"rows\"", "MV405", "tier table version 1: retrieved date 2062-11-21 is after today", "\"retrieved\": \"2062-11-21\""),
     # one root per mistake: the rows after a mistyped amount are judged from the right amount (issue 15)

@@ -6,14 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from shipped import SHIPPED_RULES
 from verifier.model import Product
 from verifier.model.contract import CONTRACT
 from verifier.read import check_file, load_rule
 
 ROOT = Path(__file__).resolve().parents[2]
 CORPUS = ROOT / "tests" / "corpus" / "valid"
-RULE_IDS = sorted(str(p.relative_to(ROOT / "rules").with_suffix("")) for p in (ROOT / "rules").rglob("*.yaml")
-                  if "markets" not in p.parts)
 _SECTIONS = {"definitions", "conditions", "parameters", "symbols"}
 _BY_NAME = {"definition", "holds", "liquidation_fee"}  # the simulator's accessors that take a rule name
 
@@ -66,11 +65,11 @@ def test_each_contract_name_is_read_where_the_contract_says():
     assert {name: stages for name, stages in stale.items() if stages} == {}
 
 
-@pytest.mark.parametrize("rule_id", RULE_IDS)
+@pytest.mark.parametrize("rule_id", SHIPPED_RULES)
 def test_shipped_rules_keep_the_contract_and_one_meaning_of_inverse(rule_id):
     rule = load_rule(rule_id)
     assert isinstance(rule.product, Product) and rule.product == str(rule.product)
-    assert rule.is_inverse == (str(rule.collateral_unit) == "base") == rule.product.inverse
+    assert (str(rule.collateral_unit) == "base") == rule.product.inverse
     for mode in rule.modes.values():
         assert "liquidation" in mode.conditions
         if rule.product.futures:
@@ -109,20 +108,20 @@ def test_a_margin_level_with_a_unit_is_refused_at_its_formula(tmp_path):
                      "  upnl: {formula: s * q * (P - EP), source: doc}\n  margin_level: {formula: WB / 2, source: doc}\n")
     assert len(found) == 1
     code, line, message = found[0]
-    assert (code, line) == ("MV424", 36)
+    assert (code, line) == ("MV424", 37)
     assert message.startswith("definition 'margin_level' is in quote, but simulate, derive and docs read it in 1")
 
 
 def test_a_contract_name_of_the_wrong_kind_is_refused_at_its_key(tmp_path):
     found = _variant(tmp_path, "  fee_rate:\n", "  margin_call:\n")
-    assert found == [("MV424", 24, "'margin_call' is declared as a parameter, but simulate, derive and docs read it "
+    assert found == [("MV424", 25, "'margin_call' is declared as a parameter, but simulate, derive and docs read it "
                                     "as a condition: a margin call is sent when it holds (and liquidation does not)")]
 
 
 
 def test_a_rule_without_the_liquidation_condition_is_refused_by_the_schema_already(tmp_path):
     found = _variant(tmp_path, "  liquidation: {when:", "  liquidated: {when:")
-    assert [(c, line) for c, line, _ in found] == [("MV202", 51)]
+    assert [(c, line) for c, line, _ in found] == [("MV202", 53)]
     assert "missing required key 'liquidation'" in found[0][2]
 
 
@@ -130,7 +129,7 @@ def test_a_futures_mode_without_upnl_is_refused_at_the_mode_but_a_spot_one_is_no
     # 'upnl' renamed 'pnl' everywhere (renamed at its declaration only, it is a misspelling: MV401, one root)
     (tmp_path / "base.yaml").write_text((CORPUS / "minimal-linear.yaml").read_text().replace("upnl", "pnl"))
     found = _variant(tmp_path, "x", "x", base=tmp_path / "base.yaml")
-    assert [(c, line) for c, line, _ in found] == [("MV425", 38), ("MV425", 43)]
+    assert [(c, line) for c, line, _ in found] == [("MV425", 40), ("MV425", 45)]
     assert found[0][2].startswith("mode 'isolated' has no definition 'upnl', which every mode of a linear-perpetual "
                                   "rule needs")
     assert check_file(CORPUS / "spot-margin.json").diagnostics == []

@@ -15,20 +15,19 @@ from verifier.model import SYMBOL_ROLES
 from verifier.read import load_rule, load_schema
 from verifier.verify.strategies import role
 
-RULES = Path(__file__).resolve().parents[2] / "rules"
-RULE_IDS = sorted(str(p.relative_to(RULES).with_suffix("")) for p in RULES.rglob("*.yaml") if "markets" not in p.parts)
+from shipped import SHIPPED_RULES as RULE_IDS  # noqa: E402 - found in rules/
 
 OLD_ROLES = {
     'binance/coinm-perpetual': {
         'CM': 'money', 'EP': 'entry', 'MMR': 'rate', 'P': 'price', 'Q': 'size', 'TMM1': 'money',
-        'UPNL1': 'signed_money', 'WB': 'money', 'cum': 'money', 's': 'side'
+        'UPNL1': 'signed_money', 'WB': 'money', 'cum': 'money', 'lev': 'leverage', 's': 'side'
     },
     'binance/spot-margin': {
         'A': 'money', 'AV1': 'money', 'D': 'money', 'I': 'money', 'L1': 'money', 'P': 'price', 'r': 'rate'
     },
     'binance/usdm-perpetual': {
         'EP': 'entry', 'MMR': 'rate', 'P': 'price', 'TMM1': 'money', 'UPNL1': 'signed_money', 'WB': 'money',
-        'cum': 'signed_money', 'q': 'size', 's': 'side'
+        'cum': 'signed_money', 'lev': 'leverage', 'q': 'size', 's': 'side'
     },
     'bybit/inverse-perpetual': {
         'B': 'money', 'EP': 'entry', 'MMR': 'rate', 'OM': 'money', 'P': 'price', 'Q': 'size', 'extra': 'money',
@@ -58,11 +57,11 @@ OLD_ROLES = {
                            'D': 'money', 'r': 'rate'},  # issue 13: the loan and its hourly rate
     'okx/inverse-swap': {
         'EP': 'entry', 'M': 'money', 'MMR': 'rate', 'P': 'price', 'Q': 'size', 'TREQ1': 'money',
-        'UPNL1': 'signed_money', 'WB': 'money', 'f': 'rate', 's': 'side'
+        'UPNL1': 'signed_money', 'WB': 'money', 'f': 'rate', 'lev': 'leverage', 's': 'side'
     },
     'okx/linear-swap': {
         'EP': 'entry', 'M': 'money', 'MMR': 'rate', 'P': 'price', 'TREQ1': 'money', 'UPNL1': 'signed_money',
-        'WB': 'money', 'f': 'rate', 'q': 'size', 's': 'side'
+        'WB': 'money', 'f': 'rate', 'lev': 'leverage', 'q': 'size', 's': 'side'
     },
     'okx/spot-margin': {
         'Ab': 'money', 'Aq': 'money', 'Db': 'money', 'Dq': 'money', 'MMR': 'rate', 'P': 'price', 'f': 'rate',

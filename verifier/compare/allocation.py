@@ -3,9 +3,8 @@
 A position the account holds isolated keeps its ``collateral``; one it holds in cross gets what ``--allocate``
 says (its own entry, else the default, else ``initial``):
 
-* ``initial``: the initial margin at the position's ``leverage`` (which it must then give): its notional at entry
-  over the leverage, ccxt's ``initialMargin`` (``contracts x contractSize x entryPrice / leverage``; for an inverse
-  contract, margined in the base coin, ``contracts x contractSize / entryPrice / leverage``);
+* ``initial``: the initial margin at the position's ``leverage`` (which it must then give): the rule's
+  ``initial_margin`` at the entry price (the margin the position would have opened with, isolated);
 * an amount, in the position's settlement currency;
 * a percentage: that share of its settlement currency's cross wallet.
 
@@ -22,10 +21,10 @@ side keeps the rest of each wallet outside the positions (``free``); allocations
 ...     "symbol": "BTC/USDT:USDT", "side": "long", "contracts": "0.25", "entryPrice": "60000",
 ...     "markPrice": "60000", "leverage": "5"}]})
 >>> book = book_of(rule, [account], datetime.date(2026, 11, 28))
->>> allocated, wallets = allocate(rule, book, ())
+>>> allocated, wallets = allocate(rule, book, (), datetime.date(2026, 11, 28))
 >>> allocated[0], wallets["USDT"].free
 (Allocated(amount=Fraction(3000, 1), how='initial', value=Fraction(5, 1)), Fraction(2000, 1))
->>> allocate(rule, book, (Allocation("percent", Fraction(1, 5)),))[0][0].amount
+>>> allocate(rule, book, (Allocation("percent", Fraction(1, 5)),), None)[0][0].amount
 Fraction(1000, 1)
 """
 
@@ -68,9 +67,9 @@ class Wallet:
         return self.cross_wallet - self.allocated
 
 
-def allocate(rule, book, requests) -> tuple[dict, dict]:
+def allocate(rule, book, requests, date) -> tuple[dict, dict]:
     """(holding index -> :class:`Allocated`, settlement currency -> :class:`Wallet`) for ``requests`` (model
-    :class:`~verifier.model.whatif.Allocation`s)."""
+    :class:`~verifier.model.whatif.Allocation`s), with the rule's values in force on ``date``."""
     symbols = {h.symbol for h in book.holdings}
     default, by_symbol = None, {}
     for request in requests:
@@ -87,7 +86,7 @@ def allocate(rule, book, requests) -> tuple[dict, dict]:
         if request is None and h.given_mode == "isolated":
             out[h.index] = Allocated(h.collateral, "account")
             continue
-        out[h.index] = _allocated(rule, book, h, request or default)
+        out[h.index] = _allocated(rule, book, h, request or default, date)
     wallets = {}
     for settle, funds in book.funds.items():
         held = [h for h in book.holdings if h.settle == settle]
@@ -102,7 +101,7 @@ def allocate(rule, book, requests) -> tuple[dict, dict]:
     return out, wallets
 
 
-def _allocated(rule, book, holding, request) -> Allocated:
+def _allocated(rule, book, holding, request, date) -> Allocated:
     if request is None or request.kind == "initial":
         leverage = holding.leverage
         if leverage is None or leverage <= 0:
@@ -110,24 +109,15 @@ def _allocated(rule, book, holding, request) -> Allocated:
                                                "its initial margin, and the position gives none",
                              hint=f"add leverage to the position, or allocate explicitly: --allocate 1000, --allocate "
                                   f"20%, or for this position --allocate {holding.symbol}=1000")
-        return Allocated(initial_margin(rule, holding.size, holding.entry, leverage), "initial", leverage)
+        amount = book.at_entry(rule, holding, ("initial_margin",), date).get("initial_margin")
+        if amount is None:
+            raise book.error(holding, "MV651", f"the rule's initial_margin of {holding.label} cannot be computed from "
+                                               "the position's fields", hint="allocate explicitly: --allocate 1000")
+        return Allocated(amount, "initial", leverage)
     if request.kind == "amount":
         return Allocated(request.value, "amount")
     cross_wallet = book.funds[holding.settle].cross_wallet
     return Allocated(cross_wallet * request.value, "percent", request.value)
-
-
-def initial_margin(rule, size: Fraction, entry: Fraction, leverage: Fraction) -> Fraction:
-    """The initial margin at ``leverage``: the notional at entry over the leverage, in the collateral currency.
-
-    >>> from types import SimpleNamespace
-    >>> initial_margin(SimpleNamespace(is_inverse=False), Fraction(1, 4), Fraction(60000), Fraction(3))
-    Fraction(5000, 1)
-    >>> initial_margin(SimpleNamespace(is_inverse=True), Fraction(600), Fraction(60000), Fraction(10))
-    Fraction(1, 1000)
-    """
-    notional = size / entry if rule.is_inverse else size * entry
-    return notional / leverage
 
 
 def _usage(code: str, message: str, hint: str) -> UsageError:

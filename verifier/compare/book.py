@@ -30,6 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
+from verifier.derive.account.definitions import position_definitions
 from verifier.derive.account.market import MarketData
 from verifier.errors import EvaluationError
 from verifier.model.account import Account, Place, Position
@@ -134,6 +135,14 @@ class Book:
                        mode=self.modes.get(kind), leverage=source.leverage, file=source.file,
                        places={name: _wrap(first, place) for name, place in source.places.items()},
                        locator=_Composite(self.accounts))
+
+
+    def at_entry(self, rule, holding, names, date) -> dict:
+        """{name: value} of the rule's definitions ``names`` for ``holding`` alone at its entry price, in the
+        rule's isolated mode (only their inputs are read: the position needs no collateral for them)."""
+        view = self.view("isolated", [holding], collateral={holding.index: Fraction(0)},
+                         marks={holding.symbol: holding.entry})
+        return position_definitions(rule, view, tuple(names), date)[0]
 
 
 def _wrap(account: int, place: Place) -> Place:

@@ -14,7 +14,7 @@ condition at other prices: the cross-check's answer where no single liquidation 
 >>> book = book_of(rule, [account_from_data({"marginMode": "isolated", "walletBalance": "4000", "positions": [{
 ...     "symbol": "BTC/USDT:USDT", "side": "long", "contracts": "0.25", "entryPrice": "60000",
 ...     "markPrice": "60000", "collateral": "1000"}]})], day)
->>> allocated, wallets = allocate(rule, book, ())
+>>> allocated, wallets = allocate(rule, book, (), day)
 >>> prices = closed_forms(rule, book, allocated, wallets, day)
 >>> prices.cross[0].liquidation_price, prices.isolated[0].liquidation_price, prices.isolated[0].distance
 (Fraction(10000000, 249), Fraction(14000000, 249), Fraction(-47, 747))

@@ -21,7 +21,7 @@ of the positions' entry notional beside each wallet, opens, moves to the marks, 
 >>> book = book_of(rule, [account_from_data({"marginMode": "isolated", "walletBalance": "4000", "positions": [{
 ...     "symbol": "BTC/USDT:USDT", "side": "long", "contracts": "0.25", "entryPrice": "60000",
 ...     "markPrice": "60000", "collateral": "1000"}]})], day)
->>> allocated, wallets = allocate(rule, book, ())
+>>> allocated, wallets = allocate(rule, book, (), day)
 >>> outcome = simulate_shocks(rule, book, allocated, wallets, parse_shocks("-10%"), day)[0][0]
 >>> outcome.last.isolated.liquidated, outcome.last.cross.equity, outcome.liquidated_at
 (('BTC/USDT:USDT',), {'USDT': Fraction(3500, 1)}, {('cross', 'USDT'): None, ('isolated', 0): 1})
@@ -96,7 +96,7 @@ def shock_scenario(rule, book, allocated, wallets, shock, date, buffered=False) 
         plan.isolated[h.index] = f"isolated-{h.index + 1}"
         accounts.append(AccountSpec(plan.isolated[h.index], ISOLATED_USER, "isolated", market=h.symbol,
                                     position_side=h.side if book.position_mode == "hedge" else None))
-    buffers = _buffers(rule, book) if buffered else {}
+    buffers = _buffers(rule, book, date) if buffered else {}
     entry_steps = _entry_steps(book, plan, _funding(book, allocated, wallets, plan, buffers))
     plan.mark_step = len(entry_steps)
     marks = {h.symbol: h.mark for h in book.holdings}
@@ -107,11 +107,12 @@ def shock_scenario(rule, book, allocated, wallets, shock, date, buffered=False) 
     return Scenario("compare", title, rule, date, tuple(accounts), tuple(steps), file="<compare>"), plan
 
 
-def _buffers(rule, book) -> dict:
-    """Account id -> (currency, buffer): the entry notional of what it holds, beside its wallet while opening."""
+def _buffers(rule, book, date) -> dict:
+    """Account id -> (currency, buffer): the entry notional of what it holds (the rule's ``notional`` at the entry
+    price), beside its wallet while opening."""
     out: dict = {}
     for h in book.holdings:
-        notional = h.size / h.entry if rule.is_inverse else h.size * h.entry
+        notional = book.at_entry(rule, h, ("notional",), date)["notional"]
         for account in (f"cross-{h.settle}", f"isolated-{h.index + 1}"):
             currency, amount = out.get(account, (h.settle, ZERO))
             out[account] = (currency, amount + notional)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from verifier.derive.account import evaluate_account
+from verifier.derive.account.definitions import position_definitions
 from verifier.errors import DerivationError, EvaluationError
 from verifier.model.account import Account, Position
 
@@ -98,7 +99,10 @@ def _move(before_rule, after_rule, mode, symbol, date, reference) -> Move:
     leverage = reference.leverage
     if spec is not None and spec.max_leverage is not None:
         leverage = min(leverage, spec.max_leverage)
-    account = _account(after_rule, mode, symbol, spec, notional, leverage)
+    try:
+        account = _account(after_rule, mode, symbol, spec, notional, leverage, date)
+    except (EvaluationError, DerivationError) as exc:
+        return Move(symbol, notional, leverage, None, None, f"not computed: {exc}", f"not computed: {exc}")
     before, before_reason = _price(before_rule, account, date)
     after, after_reason = _price(after_rule, account, date)
     return Move(symbol, notional, leverage, before, after, before_reason, after_reason)
@@ -112,18 +116,20 @@ def _auto_notional(before_rule, market, symbol, date, columns) -> Fraction | Non
     return changed_notional(old.table, new.table, columns) if old is not None and new is not None else None
 
 
-def _account(rule, mode, symbol, spec, notional, leverage) -> Account:
+def _account(rule, mode, symbol, spec, notional, leverage, date) -> Account:
+    """The reference position: a long of ``notional`` (quote currency) entered at :data:`ENTRY`, isolated with its
+    initial margin at ``leverage`` (the rule's ``initial_margin``), or cross with that as its whole wallet."""
     fields = {"entryPrice": ENTRY, "markPrice": ENTRY, "leverage": leverage}
     size = spec.contract_size if spec is not None and spec.contract_size is not None else None
     if size is not None:
         fields["contractSize"] = size
     per_contract = size if size is not None else Fraction(1)
-    if rule.is_inverse:
-        fields["contracts"] = notional / per_contract
-        collateral = notional / ENTRY / leverage
-    else:
-        fields["contracts"] = notional / (ENTRY * per_contract)
-        collateral = notional / leverage
+    # contracts of an inverse market are quoted in the quote currency, of a linear one in the base asset
+    fields["contracts"] = notional / per_contract if rule.product.inverse else notional / (ENTRY * per_contract)
+    opening = Account("futures", "isolated", (Position(symbol, "long", fields),), file="<reference position>")
+    collateral = position_definitions(rule, opening, ("initial_margin",), date)[0].get("initial_margin")
+    if collateral is None:
+        raise EvaluationError("the rule's initial_margin cannot be computed for the reference position")
     fields["collateral"] = collateral
     wallet = collateral if mode.account == "cross" else None
     return Account("futures", mode.account, (Position(symbol, "long", fields),), wallet_balance=wallet,

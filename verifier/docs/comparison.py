@@ -17,10 +17,10 @@ def comparison_page(rules, options: Options) -> Page:
              f"(leverage **{options.comparison_leverage}** in the table), one position alone in its account, prices "
              "computed exactly by the derivation. The reference position is set in `mkdocs.yml` (plugin "
              "`margin-verifier`, option `position`).", ""]
-    futures = [rule for rule in rules if not prices.is_spot(rule)]
+    futures = [rule for rule in rules if not rule.product.spot]
     lines += md_table(["rule", "mode", "long: liquidation price", "short: liquidation price"],
                       [row for rule in futures for row in _rows(rule, options)])
-    spot = [f"[{md_cell(rule.title)}]({rel(COMPARISON, rule_page_path(rule))})" for rule in rules if prices.is_spot(rule)]
+    spot = [f"[{md_cell(rule.title)}]({rel(COMPARISON, rule_page_path(rule))})" for rule in rules if rule.product.spot]
     if spot:
         lines += ["", "Not in the table, being spot margin (a position's notional / margin does not describe such an "
                       "account; see their pages): " + ", ".join(spot) + "."]

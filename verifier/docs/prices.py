@@ -17,13 +17,9 @@ SPOT_NO_CHART = ("`{id}` is spot margin. Its leverage is borrowed / own funds, n
                  "such an account, so a price against leverage would be invented, not read from the rule.")
 
 
-def is_spot(rule) -> bool:
-    return bool(rule.product) and "spot" in str(rule.product)
-
-
 def no_reference_price(rule, mode=None) -> str | None:
     """Why the reference position has no liquidation price under this rule (or mode), or None when it has one."""
-    if is_spot(rule):
+    if rule.product.spot:
         return SPOT_NO_CHART.format(id=rule.id)
     modes = [mode] if mode is not None else list(rule.modes.values())
     if not any("liquidation" in m.conditions for m in modes):

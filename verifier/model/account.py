@@ -1,4 +1,4 @@
-"""An account to evaluate: positions with exact ccxt fields (design.md section 4), read by the reading stage.
+"""An account to evaluate: positions with exact ccxt fields (verifier/schemas/account.schema.json), read by the reading stage.
 
 A reader (:mod:`verifier.read.account` for the snapshot format of section 4; a ccxt ``fetch_positions()``
 reader later) turns a user's file into an :class:`Account`; :func:`verifier.derive.account.evaluate_account`
@@ -127,7 +127,7 @@ class Reported:
 class AccountSet:
     """Every margin pool one file describes, in the format it was written in.
 
-    ``format``: ``snapshot`` (design.md section 4) or ``ccxt`` (a ``fetch_positions()`` dump); ``skipped``:
+    ``format``: ``snapshot`` (verifier/schemas/account.schema.json) or ``ccxt`` (a ``fetch_positions()`` dump); ``skipped``:
     (index, symbol, why) of the positions not evaluated (flat ones: ccxt lists closed positions with 0 contracts).
     """
 

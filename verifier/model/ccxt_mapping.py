@@ -37,7 +37,7 @@ are.  ccxt writes them as floats or None."""
 
 TARGET_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "collateral", "notional", "leverage",
                  "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
-"""The snapshot fields (design.md section 4) a mapping may fill for a position; the rule's symbols read these."""
+"""The snapshot fields (verifier/schemas/account.schema.json) a mapping may fill for a position; the rule's symbols read these."""
 
 BALANCE_TARGETS = ("walletBalance",)
 """The snapshot fields a mapping may fill from a ``fetch_balance()`` dump (per settlement currency)."""

@@ -74,12 +74,13 @@ _NAMES = (
     ContractName("margin_level", "definition", "the ratio the margin-call and liquidation thresholds compare "
                  "(spot margin: assets over liabilities)", "1", ("simulate", "derive", "docs")),
     ContractName("initial_margin", "definition",
-                 "the margin a cross position commits of the wallet (stands in for its collateral)",
-                 "collateral", ("simulate",)),
+                 "the margin a position commits at its leverage: a cross position's share of the wallet (the "
+                 "simulator), an isolated position's margin at entry (compare's default allocation)",
+                 "collateral", ("simulate", "compare"), required="futures"),
     ContractName("liquidation_fee", "definition", "the fee charged when the position is liquidated",
                  "collateral", ("simulate",)),
     ContractName("notional", "definition", "the position's value at the price tested",
-                 "collateral", ("simulate", "verify")),
+                 "collateral", ("simulate", "verify", "compare"), required="futures"),
 )
 
 CONTRACT: dict[str, ContractName] = {entry.name: entry for entry in _NAMES}

@@ -285,11 +285,6 @@ class Rule:
     def price_symbol(self):
         return self.symbols[self.price].sympy
 
-    @property
-    def is_inverse(self) -> bool:
-        """Margined in the base asset (the product kind says so; read checks the collateral unit agrees)."""
-        return self.product.inverse
-
     def mode(self, name: str) -> ModeView:
         """The mode called ``name``; raises :class:`UnknownModeError` (a ``KeyError`` too) naming the modes there are."""
         try:

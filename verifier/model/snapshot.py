@@ -1,4 +1,4 @@
-"""The account-snapshot contract (design.md section 4): the ccxt field names a symbol's reading may use.
+"""The account-snapshot contract (verifier/schemas/account.schema.json): the ccxt field names a symbol's reading may use.
 
 A rule symbol says how to read its value from a snapshot position (``snapshot: contracts * contractSize``).
 The reading stage parses that reading once, over :data:`FIELD_SYMBOLS`, and stores the SymPy expression on the

@@ -15,13 +15,10 @@ from verifier.simulate.core import ConservationError, Refused, Simulator, split_
 from verifier.simulate.futures import FuturesSimulator
 from verifier.simulate.spot import SpotMarginSimulator
 
-ENGINES = {"spot-margin": SpotMarginSimulator}
-"""Product -> engine; every other product (linear and inverse perpetuals and futures) is a futures engine."""
-
-
 def engine_for(rule) -> type:
-    """The engine class for a loaded rule's product."""
-    return ENGINES.get(rule.product, FuturesSimulator)
+    """The engine class for a loaded rule's product: spot margin, or futures (linear and inverse perpetuals and
+    futures)."""
+    return SpotMarginSimulator if rule.product.spot else FuturesSimulator
 
 
 def simulator_for(rule: SimRule, **options) -> Simulator:

@@ -1,4 +1,4 @@
-"""Evaluating an account under a rule (design.md section 4): :func:`evaluate_account`, read top-down.
+"""Evaluating an account under a rule (an account snapshot or a ccxt export's margin pool): :func:`evaluate_account`, read top-down.
 
 1. :mod:`~verifier.derive.account.setting`: the rule as of the date, the mode for the account, the parameters in
    force, the symbols the answer needs, the mode compiled -- decided once;

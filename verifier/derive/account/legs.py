@@ -66,7 +66,7 @@ def read_leg(setting, account, position, market: MarketData) -> Leg:
     fields = _reading_fields(account, position, market)
     values, tier_values = {}, {}
     for name, spec in mode.symbols.items():
-        if spec.others:
+        if spec.others or (setting.reads is not None and name not in setting.reads):
             continue
         text = spec.snapshot_formula(account.margin_mode)
         value = _read_symbol(account, position, name, spec, text, fields) if text else None
@@ -80,8 +80,8 @@ def read_leg(setting, account, position, market: MarketData) -> Leg:
         if value is not None:
             _check_domain(account, position, name, spec, value)
             (tier_values if spec.from_tiers else values)[name] = value
-    tiered = rule.tiers is not None and account.kind == "futures" and any(n not in tier_values
-                                                                         for n in mode.tier_symbols)
+    tiered = rule.tiers is not None and account.kind == "futures" and any(
+        n not in tier_values for n in mode.tier_symbols if setting.reads is None or n in setting.reads)
     if tiered:
         _catalog_call(account, position, market.tier_table)
     return Leg(position, market, {**values, **tier_values}, tier_values, tiered)

@@ -37,17 +37,22 @@ class Setting:
     parameters: dict
     needed: frozenset
     compiled: CompiledMode
+    reads: frozenset | None = None  # the symbols read from a position (None: every one that has a reading)
 
 
-def setting_for(rule, account, date) -> Setting:
-    """Choose the rule's version for ``date`` and the mode for ``account``; check the rule can evaluate it."""
+def setting_for(rule, account, date, definitions=None) -> Setting:
+    """Choose the rule's version for ``date`` and the mode for ``account``; check the rule can evaluate it: its
+    conditions, or only the ``definitions`` named (then only their inputs are read from a position)."""
     rule = rule_at(rule, date)
     mode = select_mode(rule, account)
     check_date(rule, mode, date)
     parameters = parameter_values(mode, date)
-    needed = needed_symbols(mode, parameters)
+    exprs = [mode.definitions[name].expr for name in definitions] if definitions is not None else \
+        [c.relation for c in mode.conditions.values()]
+    needed = needed_symbols(mode, parameters, exprs)
     check_readable(rule, mode, account, needed)
-    return Setting(rule, mode, date, parameters, needed, compiled_mode(mode))
+    return Setting(rule, mode, date, parameters, needed, compiled_mode(mode),
+                   reads=needed if definitions is not None else None)
 
 
 def rule_at(rule, date):
@@ -114,11 +119,12 @@ def parameter_values(mode, date) -> dict:
     return out
 
 
-def needed_symbols(mode, parameters: dict) -> frozenset:
-    """Names of the symbols the mode's conditions use (expanded) with ``parameters`` (those in force): every
-    input of the answer.  A symbol a parameter switches off on that date (multiplied by 0) is not needed."""
+def needed_symbols(mode, parameters: dict, exprs) -> frozenset:
+    """Names of the symbols ``exprs`` (the mode's conditions, expanded, or some definitions) use with
+    ``parameters`` (those in force): every input of the answer.  A symbol a parameter switches off on that date
+    (multiplied by 0) is not needed."""
     values = {symbol: to_rational(value) for symbol, value in parameters.items()}
-    used = set().union(*(c.relation.xreplace(values).free_symbols for c in mode.conditions.values()))
+    used = set().union(*(expr.xreplace(values).free_symbols for expr in exprs))
     return frozenset(name for name, spec in mode.symbols.items() if spec.sympy in used)
 
 

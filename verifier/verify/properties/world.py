@@ -20,7 +20,7 @@ from verifier.simulate import BindingError, ConservationError
 from verifier.verify.properties._registry import register
 from verifier.verify.properties._exact import Violation
 from verifier.verify.stories.scenario import run_story, trace_of
-from verifier.verify.stories.strategy import Story, is_inverse, markets, modes, settle
+from verifier.verify.stories.strategy import Story, markets, modes, settle
 
 _SUPPORT: dict = {}
 
@@ -39,7 +39,7 @@ def support(rule) -> str | None:
     else:
         try:
             base = Fraction(1, 10)
-            size, notional = (base * 100, base) if is_inverse(rule) else (base, base * 100)
+            size, notional = (base * 100, base) if rule.product.inverse else (base, base * 100)
             where = markets(rule)
             story = Story(None, where[0], where[-1], Fraction(100), size, 1, notional / 2, notional / 2, 0,
                           notional / 100, (Fraction(1),))

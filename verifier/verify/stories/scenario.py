@@ -31,7 +31,7 @@ from verifier.errors import EvaluationError, SpecError
 from verifier.model.scenario import AccountSpec, Action, Scenario, Step
 from verifier.read import resolve_rule_path
 from verifier.simulate import BindingError, ConservationError, run_scenario
-from verifier.verify.stories.strategy import Story, memo, carried, inputs, instrument, is_spot, modes, settle
+from verifier.verify.stories.strategy import Story, memo, carried, inputs, instrument, modes, settle
 
 START = _dt.datetime(2026, 1, 1)
 """When a story's clock starts (interest accrues from here)."""
@@ -154,7 +154,7 @@ def _openings(rule, story, with_bob) -> list:
 def _opening(rule, story, acc, market, direction, position_side, cash) -> list:
     """One position's opening actions for ``acc``, tagged."""
     price = _prices(rule, story, 1, 1)[instrument(rule, market)]
-    if not is_spot(rule):
+    if not rule.product.spot:
         args = {"account": acc, "market": market, "side": "buy" if direction > 0 else "sell",
                 "amount": story.size, **carried(rule, story)}
         if position_side:

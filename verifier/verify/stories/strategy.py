@@ -112,14 +112,6 @@ def all_modes(rule) -> tuple:
             [n for n, m in rule.modes.items() if m.account == "isolated"])
 
 
-def is_spot(rule) -> bool:
-    return rule.product == "spot-margin"
-
-
-def is_inverse(rule) -> bool:
-    return rule.product.startswith("inverse")
-
-
 def inputs(rule) -> dict:
     """Values for symbols the account state does not hold (no snapshot reading), by what they are."""
     return dict(memo(rule, "inputs", _inputs))
@@ -171,7 +163,7 @@ def markets(rule) -> list:
     """The markets a story trades: the majors when the rule's catalog has their tier tables (the longest
     histories), else the catalog's tiered markets, else the majors."""
     tables = sorted(rule.tiers.tables) if rule.tiers is not None else []
-    default = (["BTC/USDT", "ETH/USDT"] if is_spot(rule) else ["BTC/USD:BTC", "ETH/USD:ETH"] if is_inverse(rule)
+    default = (["BTC/USDT", "ETH/USDT"] if rule.product.spot else ["BTC/USD:BTC", "ETH/USD:ETH"] if rule.product.inverse
                else ["BTC/USDT:USDT", "ETH/USDT:USDT"])
     return [m for m in default if m in tables] or tables or default
 
@@ -185,12 +177,12 @@ def _with_tables(rule, where, dates) -> list:
 
 def settle(rule, market) -> str:
     """The asset a market's positions are funded in: its settlement asset (futures), the quote (spot)."""
-    return (market.partition(":")[2] or "USDT") if not is_spot(rule) else "USDT"
+    return (market.partition(":")[2] or "USDT") if not rule.product.spot else "USDT"
 
 
 def instrument(rule, market) -> str:
     """What a price is set for: the market (futures), its base asset (spot)."""
-    return market.split("/")[0] if is_spot(rule) else market
+    return market.split("/")[0] if rule.product.spot else market
 
 
 def read_fields(rule) -> set:
@@ -259,8 +251,8 @@ def _stories(draw, rule, where, dates, leverages, cross_modes, isolated_modes) -
     price = draw(_PRICE_LEVEL) * Fraction(draw(_MANTISSA), 1000)
     base = Fraction(draw(_BASE), 100) / (price if price > 1000 else 1)
     # linear and spot: size in base units, notional in quote; inverse: size in quote (USD), notional in coin
-    size = round_significant(base * price if is_inverse(rule) else base)
-    notional = size / price if is_inverse(rule) else size * price
+    size = round_significant(base * price if rule.product.inverse else base)
+    notional = size / price if rule.product.inverse else size * price
     leverage = draw(leverages)
     fee = draw(_FEE)
     mmr = draw(_MMR)
@@ -284,6 +276,6 @@ def _stories(draw, rule, where, dates, leverages, cross_modes, isolated_modes) -
     return Story(draw(st.sampled_from(dates)), where[0], where[-1], price, size,
                  side, margin, spare, draw(st.integers(0, len(path))),
                  round_significant(spare * Fraction(draw(_ADD_SHARE), 100), down=True), path,
-                 interest_hours(rule, draw(_INTEREST)) if is_spot(rule) else 0,
-                 draw(st.booleans()) if "hedge" in rule.position_modes and not is_spot(rule) else False,
+                 interest_hours(rule, draw(_INTEREST)) if rule.product.spot else 0,
+                 draw(st.booleans()) if "hedge" in rule.position_modes and not rule.product.spot else False,
                  Fraction(leverage), fee, mmr, cross_mode, isolated_mode, side2, funds2, path2)
