@@ -6,15 +6,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from shipped import SHIPPED_RULES
 from verifier.model import in_domain
 from verifier.read import load_rule
 from verifier.verify.strategies import Case, from_rule, inputs_of
 
-RULES = ["binance/usdm-perpetual", "bybit/inverse-perpetual", "kucoin/linear-perpetual", "okx/spot-margin",
-         "hyperliquid/perpetual", "binance/spot-margin"]
-
-
-@pytest.mark.parametrize("rule_id", RULES)
+@pytest.mark.parametrize("rule_id", SHIPPED_RULES)
 def test_from_rule_gives_exact_values_in_every_domain(rule_id):
     rule = load_rule(rule_id)
     for mode in rule.modes:
