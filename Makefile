@@ -11,7 +11,7 @@ STAMP  := $(VENV)/.installed
 all: $(STAMP)
 	$(BIN)/margin-verifier check rules
 	$(BIN)/margin-verifier verify rules --profile ci
-	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --quiet --site-dir site
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 	@echo "site built: open site/index.html (or run: $(BIN)/mkdocs serve)"
 
 # The test suite: unit, corpus, security, property and end-to-end CLI tests, plus doctests, in one worker

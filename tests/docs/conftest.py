@@ -44,7 +44,7 @@ def built_site(tmp_path_factory) -> Path:
         shutil.copytree(ROOT / "rules" / name, rules / name)
     out = work / "site"
     env = dict(os.environ, MARGIN_VERIFIER_DOCS_RULES=str(rules), NO_MKDOCS_2_WARNING="1")
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "--quiet", "-f",
+    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f",
                            str(ROOT / "mkdocs.yml"), "-d", str(out)], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
