@@ -36,7 +36,7 @@ def test_futures_example_liquidation_prices_and_max_loss(futures_json):
     btc = futures_json["positions"][0]
     assert btc["isolated"]["liquidationPrice"] == "56224.9"
     assert btc["cross"]["liquidationPrice"] == "40160.6"
-    # design.md by hand: 0.25 (P - 60,000) + backing = 0.4 % x 0.25 P, backing 1,000 isolated, 5,000 cross
+    # docs/explanation/cross-vs-isolated.md's futures example by hand: 0.25 (P - 60,000) + backing = 0.4 % x 0.25 P, backing 1,000 isolated, 5,000 cross
     assert abs(F(btc["isolated"]["liquidationPriceExact"]) - F(15000 - 1000) / F("0.249")) < F(1, 10**17)
     assert abs(F(btc["cross"]["liquidationPriceExact"]) - F(15000 - 5000) / F("0.249")) < F(1, 10**17)
     assert btc["isolated"]["maxLoss"] == "1000" and btc["isolated"]["allocatedFrom"] == "account"

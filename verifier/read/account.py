@@ -1,4 +1,4 @@
-"""Account snapshots (design.md section 4) read strictly into :class:`verifier.model.account.Account`.
+"""Account snapshots (verifier/schemas/account.schema.json) read strictly into :class:`verifier.model.account.Account`.
 
 The file is checked against ``verifier/schemas/account.schema.json`` (shape, ccxt field names, decimals as numbers
 or strings) and then for what a schema cannot say (a negative size, an asset with no price).  Every problem is a

@@ -1,6 +1,6 @@
 """What ``evaluate`` reads: an account file in either format, into an :class:`~verifier.model.account.AccountSet`.
 
-- our snapshot (design.md section 4): an object ``{marginMode, positions: [...]}`` or ``{..., balances: [...]}``,
+- our snapshot (verifier/schemas/account.schema.json): an object ``{marginMode, positions: [...]}`` or ``{..., balances: [...]}``,
   read strictly by :mod:`verifier.read.account`;
 - a ccxt export: the list ``fetch_positions()`` returns, dumped unchanged, or an object ``{positions, balance,
   walletBalance, marginMode}`` (``balance``: what ``fetch_balance()`` returns), read by

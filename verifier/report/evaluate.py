@@ -1,4 +1,4 @@
-"""The ``evaluate`` job's reports: the JSON object of design.md section 4, its text table, and its warnings.
+"""The ``evaluate`` job's reports: the JSON object docs/how-to/check-my-positions.md shows, its text table, and its warnings.
 
 Decimals are strings, exact (:func:`verifier.report.numbers.decimal_text`).  A liquidation price is given twice:
 ``liquidationPrice`` at its market's tick (from the market catalog), rounded as the rule says
