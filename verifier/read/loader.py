@@ -18,24 +18,23 @@ from verifier.read._schema import schema_diagnostics
 from verifier.read.catalog import check_catalog_file
 from verifier.read._yaml import Document, DocumentError, read_file
 from verifier.read.kinds import kind_of
-from verifier.read.paths import (RULE_SUFFIXES, expand_paths, is_catalog_file, is_conformance_file, rule_files,
-                                 rules_root)
+from verifier.read.paths import RULE_SUFFIXES, is_catalog_file, is_conformance_file
+from verifier.read.rule_sources import find_rule, known_ids, shadow_problems, shadowed
 from verifier.read.roots import group_repeats, misspelt_declarations
 
 
 def resolve_rule_path(rule: str | os.PathLike) -> Path:
-    """A path as given, or a rule id such as ``binance/usdm-perpetual`` found under :func:`rules_root`."""
+    """A path as given, or a rule id such as ``binance/usdm-perpetual``: the user's rule folders first, then the
+    shipped rules (:func:`verifier.read.rule_sources.find_rule`)."""
     path = Path(rule)
     if path.is_file():
         return path
     text = str(rule)
     if "/" in text and not text.endswith(RULE_SUFFIXES):
-        for suffix in RULE_SUFFIXES:
-            candidate = rules_root() / (text + suffix)
-            if candidate.is_file():
-                return candidate
-    ids = sorted(str(p.relative_to(rules_root()).with_suffix("")) for p in rule_files(rules_root())
-                 if not is_catalog_file(p) and not is_conformance_file(p))
+        found = find_rule(text)
+        if found is not None:
+            return found
+    ids = known_ids()
     close = difflib.get_close_matches(text, ids, n=1, cutoff=0.8)
     hint = f"did you mean {close[0]!r}?" if close else f"known rule ids: {', '.join(ids)}" if ids else None
     raise SpecError(f"no rule file or rule id {text!r}", [Diagnostic(
@@ -129,6 +128,8 @@ def check_file(path: str | os.PathLike) -> CheckResult:
     if not isinstance(doc.data, dict):
         return CheckResult(name, kind, [doc.diagnostic("MV203", "a rule file must be a mapping of keys to values", ())])
     problems = schema_diagnostics(doc, "rule")
+    replaced = shadowed(path)  # a user's rule in place of a shipped one: same exchange and product (MV004)
+    problems += shadow_problems(path, replaced) if replaced is not None else []
     if problems:
         return CheckResult(name, kind, _sorted(problems))
     rule, problems = build_rule(doc)

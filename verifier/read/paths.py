@@ -1,4 +1,5 @@
-"""Which files a path names, and where rule ids are looked up: plain file-system work, no parsing.
+"""Which files a path names: plain file-system work, no parsing (where rule ids are looked up:
+:mod:`verifier.read.rule_sources`).
 
 Kept apart from the loader so that ``check`` of a file whose result is cached (:mod:`verifier.verify.check_cache`)
 finds its files without loading the formula language (and SymPy with it).
@@ -12,23 +13,11 @@ finds its files without loading the formula language (and SymPy with it).
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from verifier.errors import Diagnostic
 
 RULE_SUFFIXES = (".yaml", ".yml", ".json")
-
-
-def rules_root() -> Path:
-    """Where rule ids are looked up: $MARGIN_VERIFIER_RULES, else ./rules, else the checkout's rules/."""
-    env = os.environ.get("MARGIN_VERIFIER_RULES")
-    if env:
-        return Path(env)
-    local = Path("rules")
-    if local.is_dir():
-        return local
-    return Path(__file__).resolve().parents[2] / "rules"
 
 
 CATALOG_HEADER = "catalog.yaml"
