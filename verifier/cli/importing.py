@@ -1,12 +1,17 @@
 """``margin-verifier import RULE [--markets FILE] [--tiers FILE] [--live EXCHANGE]``: add market data to a rule's
 catalog and print a semantic diff.  Parse -> read (rule, ccxt dumps) -> merge (model) -> reference moves (derive)
 -> write the shards that changed -> report.  ``--check`` (alias ``--dry-run``) writes nothing and exits 1 when the
-import would change the catalog."""
+import would change the catalog.  It writes beside the rule in force: in the user's ``--rules`` folder or a
+checkout's ``rules/``, never into the installed package (a shipped rule is copied into the user's folder first;
+without one, MV005 names ``--rules``)."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
+
+from verifier.errors import Diagnostic
 
 FORMATS = ("text", "json")
 """The formats of :mod:`verifier.report.importing` (named here so that ``--help`` and a cached ``check`` load no
@@ -55,6 +60,8 @@ def run(args) -> int:
 
     if not (args.markets or args.tiers or args.live):
         raise UsageError("give --markets FILE, --tiers FILE (or both), or --live EXCHANGE", code="MV001")
+    if not args.check:
+        writable_rule(args.rule)  # never into the installed package: the user's folder (a copy), or a checkout
     catalog, problems = read_catalog(catalog_folder_of(args.rule))
     if problems:
         raise SpecError(f"the market catalog of {args.rule} has {len(problems)} problem(s)", problems,
@@ -99,13 +106,55 @@ def _moves_prices(change) -> bool:
         {k: v for k, v in new.fields.items() if k != "tick"}
 
 
+def writable_rule(rule) -> Path:
+    """The file of ``rule`` whose market catalog import may write: the rule in force when its folder is the user's
+    or a checkout's; a shipped rule installed in site-packages is first copied, with every file it reads, into the
+    user's first rule folder (where the copy then takes the shipped rule's place).  Without a user's folder:
+    :class:`UsageError` MV005, naming ``--rules``."""
+    import shutil
+
+    from verifier.errors import SpecError, UsageError
+    from verifier.read import resolve_rule_path
+    from verifier.read.catalog import catalog_folder_of
+    from verifier.read.dependencies import direct_references
+    from verifier.read.rule_sources import mark_noted, shipped_root, shown, user_folders, write_problem
+
+    path = resolve_rule_path(rule)
+    problem = write_problem(catalog_folder_of(path))
+    if problem is None:
+        return path
+    if not user_folders():
+        raise UsageError(problem.message, [problem], code="MV005")
+    root, target = shipped_root(), user_folders()[0]
+    copies = {source: target / os.path.relpath(os.path.abspath(source), root)
+              for source in [path, *direct_references(path)]}
+    existing = [str(shown(dest)) for dest in copies.values() if dest.exists()]
+    if existing:
+        raise SpecError(f"{existing[0]} exists", [Diagnostic(
+            "MV005", f"copying the shipped rule {rule} into {shown(target)} would replace {existing[0]}",
+            file=existing[0], hint="move it away, or put the rule file beside it so that import updates your copy")],
+            code="MV005")
+    for source, dest in copies.items():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, dest)
+    rule_id = os.path.relpath(os.path.abspath(path), root).rsplit(".", 1)[0].replace(os.sep, "/")
+    mark_noted(rule_id)
+    print(f"margin-verifier: note: copied the shipped rule {rule_id} and the {len(copies) - 1} files it reads into "
+          f"{shown(target)}; the import updates that copy, which takes the shipped rule's place", file=sys.stderr)
+    return copies[path]
+
+
 def _write(catalog, merge, dry_run: bool) -> dict:
     """Write the shards whose text changed and remove the ones no market belongs in; what was (or would be) done."""
-    from verifier.errors import SpecError
+    from verifier.errors import SpecError, UsageError
     from verifier.read.catalog import check_shard_texts, forget_read, shard_files
+    from verifier.read.rule_sources import write_problem
     from verifier.report.catalog import shards
 
     folder = Path(catalog.file).parent
+    problem = None if dry_run else write_problem(folder)
+    if problem is not None:  # the last guard: nothing is ever written into the installed package
+        raise UsageError(problem.message, [problem], code="MV005")
     row_keys = catalog.layout.row_keys if catalog.layout is not None else ("floor", "cap")
     texts = shards(catalog.id, merge.markets.values(), catalog.shard_layout, row_keys)
     existing = {path.name: path for path in shard_files(folder)}

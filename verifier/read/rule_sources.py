@@ -97,7 +97,7 @@ def user_folders() -> list[Path]:
     folder itself (a checkout's ``rules/`` given as a user folder is the shipped rules, not a layer over them)."""
     found = []
     for text in os.environ.get(ENV, "").split(os.pathsep):
-        if text and not _same(Path(text), _shipped_absolute()) and not any(_same(Path(text), f) for f in found):
+        if text and not same_folder(text, _shipped_absolute()) and not any(same_folder(text, f) for f in found):
             found.append(Path(text))
     return found
 
@@ -124,10 +124,20 @@ def origin(path) -> str:
     return str(path.parent)
 
 
-def folder_problems(folders, where: str) -> list[Diagnostic]:
+def in_user_folder(path) -> bool:
+    """Whether ``path`` lies in one of the user's rule folders."""
+    return any(_inside(Path(path), folder) for folder in user_folders())
+
+
+def folder_problems(folders, where: str, file: str | None = None) -> list[Diagnostic]:
     """A user's rule folder that does not exist, is not a folder, or holds no rule file: one MV003 each.
 
-    ``where`` names where the folder was given (``--rules`` or ``$MARGIN_VERIFIER_RULES``)."""
+    ``where`` names how the folder was given (``--rules``, ``$MARGIN_VERIFIER_RULES``, a plugin option), ``file``
+    the file that gave it (default: the command line, or the environment for the variable).
+
+    >>> [d.render() for d in folder_problems(["no/such/folder"], "--rules")]
+    ["<command line>:0:0: error[MV003]: --rules 'no/such/folder': no such folder (at $); hint: give the folder that holds your rule files"]
+    """
     problems = []
     for text in folders:
         path = Path(text)
@@ -141,7 +151,7 @@ def folder_problems(folders, where: str) -> list[Diagnostic]:
                              "keys, under <exchange>/<product>.yaml in the folder")
         else:
             continue
-        problems.append(Diagnostic("MV003", message, file="<command line>" if where == "--rules" else ENV,
+        problems.append(Diagnostic("MV003", message, file=file or (ENV if where == ENV else "<command line>"),
                                    hint=hint))
     return problems
 
@@ -218,6 +228,36 @@ def find_rule(rule_id: str) -> Path | None:
     return shipped
 
 
+def paths_or_ids(given) -> list[str]:
+    """What ``check`` and ``verify`` read: each path as given, a rule id that is not a path as its file (so
+    ``verify okx/linear-swap`` works from any folder); nothing given: the folders in force.
+
+    >>> paths_or_ids(["okx/linear-swap", "no/such-thing"]) == [str(rules_root() / "okx/linear-swap.yaml"), "no/such-thing"]
+    True
+    """
+    if not given:
+        return [str(f) for f in folders_in_force()]
+    found = []
+    for text in given:
+        path = None if Path(text).exists() or text.endswith(RULE_SUFFIXES) else find_rule(text)
+        found.append(str(path) if path is not None else text)  # a missing path is reported by expand_paths
+    return found
+
+
+def dependent_roots(changed) -> list[Path]:
+    """Where ``check --dependents`` looks for the rules and scenarios that read a changed file: the user's rule
+    folders, ``rules/`` and ``scenarios/`` in the working directory, and the shipped rules when a changed file is
+    one of them (nothing shipped reads a user's file)."""
+    roots = list(user_folders()) + [Path(p) for p in ("rules", "scenarios") if Path(p).is_dir()]
+    if any(_inside(Path(p), _shipped_absolute()) for p in changed):
+        roots.append(rules_root())
+    unique = []
+    for root in roots:
+        if not any(same_folder(root, seen) for seen in unique):
+            unique.append(root)
+    return unique
+
+
 def known_ids() -> list[str]:
     """Every rule id in force (for "did you mean" hints), in order."""
     return sorted({rule_id for _, rule_id, _ in rule_files_in_force()})
@@ -240,6 +280,11 @@ def rule_files_in_force(folders=None) -> list[tuple[Path, str, Path]]:
 
 
 _NOTED: set = set()
+
+
+def mark_noted(rule_id: str) -> None:
+    """Say nothing more about ``rule_id`` taking a shipped rule's place (its caller has said so)."""
+    _NOTED.add(rule_id)
 
 
 def _note_once(rule_id: str, text: str) -> None:
@@ -353,7 +398,8 @@ def _inside(path: Path, folder: Path) -> bool:
     return True
 
 
-def _same(a: Path, b: Path) -> bool:
+def same_folder(a, b) -> bool:
+    """Whether ``a`` and ``b`` name the same folder."""
     try:
         return os.path.samefile(a, b)
     except OSError:

@@ -46,6 +46,18 @@ def github_annotation(d) -> str:
             f"title={escape(d.code, True)}::{escape(message)}")
 
 
+def with_versions(payload):
+    """A JSON document with what produced it: ``versions`` (the toolkit's version and the rules' data dates,
+    :func:`verifier.read.rule_sources.versions`), so that a result can be traced to its rules.
+
+    >>> with_versions({"ok": True})["versions"]["marginVerifier"] == __import__("verifier").__version__
+    True
+    """
+    from verifier.read.rule_sources import versions
+
+    return {**payload, "versions": versions()} if isinstance(payload, dict) else payload
+
+
 def json_text(payload) -> str:
-    """JSON as every verb prints it: indented, UTF-8 kept, one trailing newline."""
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    """JSON as every verb prints it: indented, UTF-8 kept, one trailing newline, with :func:`with_versions`."""
+    return json.dumps(with_versions(payload), indent=2, ensure_ascii=False) + "\n"
