@@ -43,7 +43,7 @@ def add_parser(sub) -> None:
                              "smallest notional whose bracket changed, else 10000)")
     parser.add_argument("--reference-leverage", default="10", metavar="X", help="its leverage (default 10)")
     parser.add_argument("--format", choices=list(FORMATS), default="text", help="output format (default: text)")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, writes_rules=True)  # a --rules folder with no rule yet is where a copy goes
 
 
 def run(args) -> int:

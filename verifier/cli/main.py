@@ -116,7 +116,8 @@ def main(argv=None) -> int:
     try:
         from verifier.read.rule_sources import checked_user_folders
 
-        checked_user_folders(rule_folders(args))  # a missing or empty folder: MV003, exit 2
+        # a missing folder, or one with no rule (import may start one): MV003, exit 2
+        checked_user_folders(rule_folders(args), empty_ok=getattr(args, "writes_rules", False))
         return args.run(args)
     except InternalError as exc:
         return _internal_error(args, f"internal error[{exc.code}]: {exc}")

@@ -129,7 +129,7 @@ def in_user_folder(path) -> bool:
     return any(_inside(Path(path), folder) for folder in user_folders())
 
 
-def folder_problems(folders, where: str, file: str | None = None) -> list[Diagnostic]:
+def folder_problems(folders, where: str, file: str | None = None, *, empty_ok: bool = False) -> list[Diagnostic]:
     """A user's rule folder that does not exist, is not a folder, or holds no rule file: one MV003 each.
 
     ``where`` names how the folder was given (``--rules``, ``$MARGIN_VERIFIER_RULES``, a plugin option), ``file``
@@ -145,7 +145,7 @@ def folder_problems(folders, where: str, file: str | None = None) -> list[Diagno
             message, hint = f"{where} {text!r}: no such folder", "give the folder that holds your rule files"
         elif not path.is_dir():
             message, hint = f"{where} {text!r} is a file, not a folder", "give the folder that holds it"
-        elif not any(looks_like_rule_file(p) for p in rule_files(path) if not is_catalog_file(p)):
+        elif not empty_ok and not any(looks_like_rule_file(p) for p in rule_files(path) if not is_catalog_file(p)):
             message, hint = (f"{where} {text!r} holds no rule file",
                              "a rule file is a .yaml, .yml or .json file with top-level 'format:' and 'rule:' "
                              "keys, under <exchange>/<product>.yaml in the folder")
@@ -156,14 +156,15 @@ def folder_problems(folders, where: str, file: str | None = None) -> list[Diagno
     return problems
 
 
-def checked_user_folders(given=None) -> None:
+def checked_user_folders(given=None, *, empty_ok: bool = False) -> None:
     """Make the ``--rules`` folders (``given``), else ``$MARGIN_VERIFIER_RULES``'s, the user's folders; raise
-    :class:`UsageError` (MV003, exit 2) when one does not exist or holds no rule."""
+    :class:`UsageError` (MV003, exit 2) when one does not exist or holds no rule (``empty_ok``: a folder with no rule
+    yet is fine, for ``import``, which copies one there)."""
     if given:
         where, folders = "--rules", list(given)
     else:
         where, folders = ENV, [t for t in os.environ.get(ENV, "").split(os.pathsep) if t]
-    problems = folder_problems(folders, where)
+    problems = folder_problems(folders, where, empty_ok=empty_ok)
     if problems:
         raise UsageError(f"{where}: {problems[0].message}", problems, code="MV003")
     if given:
@@ -379,15 +380,21 @@ def installed(path) -> bool:
 
 
 def write_problem(folder) -> Diagnostic | None:
-    """Why nothing may be written into ``folder`` (MV005): it lies inside an installed package.  None when it
-    may be written (the user's folder, a checkout's ``rules/``)."""
-    if not installed(folder):
-        return None
-    return Diagnostic("MV005", f"{folder} is inside the installed margin-verifier package: nothing is written there "
-                               "(an upgrade would replace it)", file=str(folder),
-                      hint="give your own rules folder: --rules DIR (or $MARGIN_VERIFIER_RULES); import copies the "
-                           "shipped rule and its market data there and updates that copy, which then takes the "
-                           "shipped rule's place")
+    """Why nothing may be written into ``folder`` (MV005): it lies inside an installed package, or it holds shipped
+    rules of a checkout the working directory is not in (a rule author updates them from the checkout; a command
+    run elsewhere that resolved a rule id there must not change them).  None when it may be written: the user's
+    folder, or the checkout's ``rules/`` from inside the checkout."""
+    hint = ("give your own rules folder: --rules DIR (or $MARGIN_VERIFIER_RULES); import copies the shipped rule "
+            "and its market data there and updates that copy, which then takes the shipped rule's place")
+    if installed(folder):
+        return Diagnostic("MV005", f"{folder} is inside the installed margin-verifier package: nothing is written "
+                                   "there (an upgrade would replace it)", file=str(folder), hint=hint)
+    checkout = _shipped_absolute().parent
+    if _inside(Path(folder), _shipped_absolute()) and not _inside(Path.cwd(), checkout):
+        return Diagnostic("MV005", f"{folder} holds the shipped rules of the checkout {checkout}, and this command "
+                                   "runs outside it: they are updated from inside the checkout", file=str(folder),
+                          hint=f"run it from {checkout} to update the shipped rules; or {hint}")
+    return None
 
 
 def _inside(path: Path, folder: Path) -> bool:
