@@ -27,6 +27,7 @@ from verifier.cli.main import build_parser
 from verifier.docs import layout, navigation, verification
 from verifier.docs.cli_reference import cli_page
 from verifier.docs.comparison import comparison_page
+from verifier.docs.compare_examples import bundled
 from verifier.docs.compare_howto import compare_howto_page
 from verifier.docs.cross_vs_isolated import cross_vs_isolated_page
 from verifier.docs.home import home_page
@@ -95,7 +96,7 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
                 files.append(File.generated(config, site_path, abs_src_path=str(path)))
         files.append(File.generated(config, CSS_PATH, content=CSS))
         formats = [(page.markdown.split("\n", 1)[0].removeprefix("# "), page.path) for page in format_pages()]
-        config.nav = navigation.nav(rules, present, formats)
+        config.nav = navigation.nav(rules, present, formats, compare_howto=bundled(root))
         log.info("margin-verifier: %d pages generated from %d rule(s) in %.1fs", len(generated), len(rules),
                  time.perf_counter() - started)
         return files
@@ -131,8 +132,9 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
     def _pages(rules, guides, options, scenarios_dir, root) -> list:
         generated = [home_page(rules, guides)] + [rule_page(rule, options) for rule in rules]
         generated += [page for rule in rules for page in market_pages(rule)]
-        generated += [cross_vs_isolated_page(rules, scenarios_dir, root), compare_howto_page(root),
-                      comparison_page(rules, options)]
+        examples = bundled(root)  # the compare examples and their how-to: this repository's, not every project's
+        generated += [cross_vs_isolated_page(rules, scenarios_dir, root if examples else None),
+                      *([compare_howto_page(root)] if examples else []), comparison_page(rules, options)]
         generated += format_pages() + [properties_page(rules)]
         return generated + [cli_page(build_parser())]
 
