@@ -42,7 +42,7 @@ def one_mib_rule(folder: Path) -> Path:
 
 
 def _empty_check_cache() -> None:
-    from verifier.verify.check_cache import cache_dir
+    from verifier.disk_cache import cache_dir
 
     shutil.rmtree(cache_dir() / "check", ignore_errors=True)
 

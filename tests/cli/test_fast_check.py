@@ -154,15 +154,19 @@ def test_watch_checks_again_on_every_save_of_the_file_or_of_what_it_reads(env, t
     assert "error[MV500]" in errors and "checked again in" in errors and "Traceback" not in errors
 
 
-def test_the_check_cache_lives_beside_the_derive_cache(env, monkeypatch):
-    from verifier.derive.cache import cache_dir as derive_dir
-    from verifier.verify.check_cache import cache_dir
+def test_every_cache_lives_in_the_one_cache_folder(env, monkeypatch):
+    from verifier.derive import cache as derive_cache
+    from verifier.disk_cache import cache_dir
+    from verifier.read.catalog import validated
+    from verifier.verify import check_cache, results
 
     for variable in ("MARGIN_VERIFIER_CACHE", "XDG_CACHE_HOME"):
         monkeypatch.delenv(variable, raising=False)
-    assert cache_dir() == derive_dir()
     monkeypatch.setenv("XDG_CACHE_HOME", "/somewhere")
-    assert cache_dir() == derive_dir()
+    assert cache_dir() == Path("/somewhere/margin-verifier")
+    folders = {cache.folder.parent for cache in (derive_cache._DISK, check_cache._DISK, results._DISK,
+                                                 validated._DISK)}
+    assert folders == {cache_dir()}
 
 
 def test_the_cli_names_the_formats_its_reporters_write():

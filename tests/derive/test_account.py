@@ -9,7 +9,7 @@ import pytest
 
 from verifier.derive import price_at
 from verifier.derive.account import evaluate_account
-from verifier.derive.account_mode import select_mode
+from verifier.derive.account.setting import select_mode
 from verifier.errors import EvaluationError, SpecError
 from verifier.model.evaluate import substitutions, used_parameters
 from verifier.read import load_rule

@@ -30,7 +30,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from verifier.derive.account_market import MarketLookup
+from verifier.derive.account.market import MarketData
 from verifier.errors import EvaluationError
 from verifier.model.account import Account, Place, Position
 
@@ -199,9 +199,9 @@ def _holding(rule, date, index, a, account, position) -> Holding:
     if not settle or "/" not in position.symbol:
         raise account.error("MV653", f"{position.symbol!r} is not a futures market symbol", position.at("symbol"),
                             hint="ccxt writes futures markets as BASE/QUOTE:SETTLE, e.g. BTC/USDT:USDT")
-    fields = MarketLookup.of(rule, position.symbol, date).fill(dict(position.fields))
+    fields = MarketData.of(rule, position.symbol, date).fill(dict(position.fields))
     if fields.get("contractSize") is None:
-        error = MarketLookup.of(rule, position.symbol, date).missing("contractSize (the size of one contract)")
+        error = MarketData.of(rule, position.symbol, date).missing("contractSize (the size of one contract)")
         raise account.error(error.code, str(error), position.at("symbol"), hint=error.hint)
     mode = margin_mode_of(account, position)
     collateral = position.fields.get("collateral")

@@ -1,7 +1,7 @@
 """A cache of derived closed forms keyed by the rule's content hash, the SymPy version and the code's fingerprint.
 
-Files live under ``$MARGIN_VERIFIER_CACHE``, else ``$XDG_CACHE_HOME/margin-verifier``, else
-``~/.cache/margin-verifier`` -- never inside ``rules/``.  Entries are pickles of our own
+Files live in the ``derive`` folder of the toolkit's cache (:mod:`verifier.disk_cache`: never inside ``rules/``).
+Entries are pickles of our own
 :class:`~verifier.derive.derivation.RuleDerivation` objects, written by us into our own cache
 directory; that directory is trusted like the installed code (pickle is never used on rule
 text or on anything a user hands us).  A corrupt or unreadable entry is ignored and rebuilt.
@@ -12,44 +12,39 @@ True
 
 from __future__ import annotations
 
-import os
 import pickle
-import tempfile
 from pathlib import Path
 
 import sympy
 
 from verifier.code_version import fingerprint
+from verifier.disk_cache import DiskCache
 
 CACHE_FORMAT = 2
 _MEMORY: dict = {}
+_DISK = DiskCache("derive", suffix=".pickle")
 
 
-def cache_dir() -> Path:
-    explicit = os.environ.get("MARGIN_VERIFIER_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "margin-verifier"
+def _key(content_hash: str) -> str:
+    # the code's fingerprint too: a derivation pickled by other code (another checkout sharing this folder, an older
+    # version) is never read as this code's
+    return f"{content_hash}-f{CACHE_FORMAT}-sympy{sympy.__version__}-{fingerprint()[:16]}"
 
 
 def cache_path(content_hash: str) -> Path:
-    # the code's fingerprint too: a derivation pickled by other code (another checkout sharing this folder, an older
-    # version) is never read as this code's
-    return cache_dir() / f"{content_hash}-f{CACHE_FORMAT}-sympy{sympy.__version__}-{fingerprint()[:16]}.pickle"
+    return _DISK.path(_key(content_hash))
 
 
 def load(content_hash: str):
     """The cached derivation for ``content_hash``, or None."""
     if content_hash in _MEMORY:
         return _MEMORY[content_hash]
-    if os.environ.get("MARGIN_VERIFIER_NO_CACHE"):
+    data = _DISK.read(_key(content_hash))
+    if data is None:
         return None
-    path = cache_path(content_hash)
     try:
-        with open(path, "rb") as handle:
-            value = pickle.load(handle)  # our own file in our own cache dir: see the module docstring
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError):
+        value = pickle.loads(data)  # our own file in our own cache dir: see the module docstring
+    except (pickle.UnpicklingError, EOFError, AttributeError, ImportError, TypeError, ValueError, IndexError):
         return None
     _MEMORY[content_hash] = value
     return value
@@ -58,17 +53,7 @@ def load(content_hash: str):
 def store(content_hash: str, value) -> None:
     """Remember ``value`` in memory and on disk (silently skipped when the disk is not writable)."""
     _MEMORY[content_hash] = value
-    if os.environ.get("MARGIN_VERIFIER_NO_CACHE"):
-        return
-    path = cache_path(content_hash)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    _DISK.write(_key(content_hash), pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
 
 
 def clear_memory() -> None:

@@ -61,25 +61,42 @@ def entry_symbol(mode, solve_for: str) -> str | None:
 
 
 def solve_price(rule, mode_name, condition_name, values, *, market=None, date=None) -> TierSolution:
+    """The exact, tier-consistent ``condition_name`` price: the rule's formulas and parameters in force on
+    ``date``, the tier table of ``market`` on that date (looked up only when a root needs it)."""
     rule = rule.at(date)  # the formulas in force on that date
     mode = rule.mode(mode_name)
     form = derive_rule(rule).closed_form(mode_name, condition_name)
+    parameters = {symbol: to_fraction(value) for symbol, value in
+                  substitutions(mode, {}, date=date, needed=set()).items()}
+    table = (lambda: rule.tiers.lookup(market, date)) if rule.tiers is not None else None
+    return solve_form(form, mode, values, parameters, table)
+
+
+def solve_form(form, mode, values, parameters: dict, table) -> TierSolution:
+    """:func:`solve_price` with its inputs prepared: ``form`` the closed form, ``values`` name -> number (tier
+    symbols given override the table), ``parameters`` SymPy symbol -> Fraction in force, ``table`` a callable
+    giving the tier table (raising a coded error when there is none), or None when the rule has no tiers."""
     target = mode.symbols[form.solve_for].sympy
     given = {k: Fraction(v) for k, v in values.items()}
     current = given.pop(form.solve_for, None)  # the price now (e.g. the mark): not an input of the root
-    subs = substitutions(mode, given, date=date, needed=set())
+    exact = dict(parameters)
+    for name, value in given.items():
+        spec = mode.symbols.get(name) or mode.parameters.get(name)
+        if spec is None:
+            raise EvaluationError(f"mode {mode.name!r} has no symbol {name!r}")
+        exact[spec.sympy] = value
+    subs = {symbol: to_rational(value) for symbol, value in exact.items()}
     fast = _fast_form(form, target, mode)
-    exact = {symbol: to_fraction(value) for symbol, value in subs.items()}
     missing_tiers = [name for name in mode.tier_symbols if name not in given]
     uses_tiers = _uses(form, tuple(mode.symbols[n].sympy for n in missing_tiers))
-    uses_tiers = uses_tiers or (not form.roots and missing_tiers and rule.tiers is not None)
+    uses_tiers = uses_tiers or (not form.roots and missing_tiers and table is not None)
     if not uses_tiers:
         found = [p for p in (_root(fast, form, i, subs, exact, target) for i in range(len(form.roots)))
                  if p is not None]
         return TierSolution(_pick(found, current, given, mode, form.solve_for))
-    if rule.tiers is None or mode.tier_basis is None:
+    if table is None or mode.tier_basis is None:
         raise EvaluationError("give " + ", ".join(missing_tiers) + " (the rule has no tier table)")
-    table = rule.tiers.lookup(market, date)
+    table = table()
     candidates = []
     try:
         rough = {symbol: float(value) for symbol, value in exact.items()}

@@ -39,6 +39,16 @@ class Product(enum.StrEnum):
         return not self.spot
 
     @property
+    def market_type(self) -> str:
+        """The kind of market the product trades, as ccxt and the market catalog name it: ``linear``, ``inverse``
+        or ``spot`` (:data:`verifier.model.market.MARKET_TYPES`).
+
+        >>> Product("inverse-future").market_type, Product("spot-margin").market_type
+        ('inverse', 'spot')
+        """
+        return "spot" if self.spot else "inverse" if self.inverse else "linear"
+
+    @property
     def collateral_unit(self) -> str:
         """The unit margin is counted in: the base asset for inverse products, the quote currency otherwise."""
         return "base" if self.inverse else "quote"

@@ -10,7 +10,7 @@ The names are loaded when first used (PEP 562): the loader brings in the formula
 """
 
 from verifier.read.paths import expand_paths
-from verifier.read.rule_sources import rules_root
+from verifier.read.rule_sources import resolve_rule_path, rules_root
 
 __all__ = [
     "CheckResult",
@@ -27,7 +27,8 @@ __all__ = [
     "rules_root",
 ]
 
-_LOADER = ("CheckResult", "check_file", "load_rule", "resolve_rule_path")
+_LOADER = ("load_rule",)
+_FILES = ("CheckResult", "check_file")
 _YAML = ("Document", "DocumentError", "read_document", "read_file")
 
 
@@ -36,6 +37,10 @@ def __getattr__(name: str):
         from verifier.read import loader
 
         return getattr(loader, name)
+    if name in _FILES:
+        from verifier.read import files
+
+        return getattr(files, name)
     if name in _YAML:
         from verifier.read import _yaml
 

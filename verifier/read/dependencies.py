@@ -21,7 +21,8 @@ from pathlib import Path
 
 from verifier.errors import SpecError
 from verifier.read._yaml import DocumentError, read_file
-from verifier.read.loader import file_kind, resolve_rule_path
+from verifier.read.kinds import file_kind
+from verifier.read.rule_sources import resolve_rule_path
 from verifier.read.catalog import SHARD_GLOB
 from verifier.read.paths import CATALOG_HEADER, RULE_SUFFIXES, expand_paths
 
@@ -39,7 +40,7 @@ def direct_references(path: Path) -> list[Path]:
         folder = path.parent / markets["catalog"]
         if (folder / CATALOG_HEADER).is_file():
             found += [folder / CATALOG_HEADER, *folder.glob(SHARD_GLOB)]
-    if file_kind(doc) == "scenario" and isinstance(doc.data.get("rule"), str):
+    if file_kind(doc.data) == "scenario" and isinstance(doc.data.get("rule"), str):
         try:
             found.append(resolve_rule_path(doc.data["rule"]))
         except SpecError:

@@ -35,6 +35,26 @@ def kind_of(data) -> str | None:
     return None
 
 
+OUR_KEYS = frozenset({"format", "rule", "scenario", "catalog", "markets", "symbols", "modes", "conditions",
+                      "definitions", "marginMode", "positions", "balances"})
+"""Top-level keys of our file kinds: a file with none of them is not one of ours (one diagnostic, not a dozen)."""
+
+
+def file_kind(data) -> str:
+    """'rule', 'catalog' (a market catalog's header), 'markets' (a catalog shard) or 'scenario', from a document's
+    top-level keys; anything else is read as a rule (whose schema then says what is wrong).
+
+    >>> file_kind({"scenario": "x"}), file_kind({"catalog": "x", "markets": {}}), file_kind([])
+    ('scenario', 'markets', 'rule')
+    """
+    data = data if isinstance(data, dict) else {}
+    if "catalog" in data and "rule" not in data:
+        return "markets" if "markets" in data else "catalog"
+    if "scenario" in data:
+        return "scenario"
+    return "rule"
+
+
 def wrong_kind(doc, expected: str, code: str, hint: str) -> Diagnostic | None:
     """The diagnostic for ``doc`` being clearly a file of another kind than ``expected`` (else None)."""
     found = kind_of(doc.data)

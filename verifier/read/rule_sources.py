@@ -31,6 +31,7 @@ True
 
 from __future__ import annotations
 
+import difflib
 import functools
 import json
 import os
@@ -227,6 +228,28 @@ def find_rule(rule_id: str) -> Path | None:
                                     f"not the shipped one")
             return mine
     return shipped
+
+
+def resolve_rule_path(rule) -> Path:
+    """A path as given, or a rule id such as ``binance/usdm-perpetual``: the user's rule folders first, then the
+    shipped rules (:func:`find_rule`); :class:`SpecError` MV100 (with the closest id) when neither.
+
+    >>> resolve_rule_path("okx/linear-swap").name
+    'linear-swap.yaml'
+    """
+    path = Path(rule)
+    if path.is_file():
+        return path
+    text = str(rule)
+    if "/" in text and not text.endswith(RULE_SUFFIXES):
+        found = find_rule(text)
+        if found is not None:
+            return found
+    ids = known_ids()
+    close = difflib.get_close_matches(text, ids, n=1, cutoff=0.8)
+    hint = f"did you mean {close[0]!r}?" if close else f"known rule ids: {', '.join(ids)}" if ids else None
+    raise SpecError(f"no rule file or rule id {text!r}", [Diagnostic(
+        "MV100", f"no rule file or rule id {text!r}", file=text, hint=hint)], code="MV100")
 
 
 def paths_or_ids(given) -> list[str]:

@@ -23,7 +23,7 @@ from pathlib import Path
 from verifier.errors import SpecError
 from verifier.model.rule import Source
 from verifier.model.scenario import VERBS, AccountSpec, Action, Expectation, Override, Scenario, Step
-from verifier.read import loader  # the module, not its names: loader imports this module back (check_file)
+from verifier.read.loader import load_rule
 from verifier.read._schema import schema_diagnostics
 from verifier.read._yaml import DocumentError, read_file
 from verifier.read.kinds import wrong_kind
@@ -71,7 +71,7 @@ def _build(doc) -> tuple[Scenario | None, list]:
         problems.append(doc.diagnostic(code, message, path, hint=hint))
 
     try:
-        rule = loader.load_rule(_rule_reference(doc))
+        rule = load_rule(_rule_reference(doc))
     except SpecError as exc:
         first = exc.diagnostics[0].render() if exc.diagnostics else str(exc)
         error("MV700", f"the rule {data['rule']!r} cannot be loaded", ("rule",), hint=first)

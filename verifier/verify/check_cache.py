@@ -13,8 +13,8 @@ toolkit's code, and where rule ids are looked up.  So:
 
 Only a report without invalid input is stored: every file such a check needed existed and was read (and so
 recorded by :func:`verifier.read._yaml.recorded_reads`; catalog files through :func:`verifier.read._yaml.note_read`).
-Entries live beside the derive cache (the same folder as :func:`verifier.derive.cache.cache_dir`, found here without
-loading derive); ``MARGIN_VERIFIER_NO_CACHE`` turns the cache off.  A corrupt or unreadable entry is a miss.
+Entries live in the ``check`` folder of the toolkit's cache (:mod:`verifier.disk_cache`);
+``MARGIN_VERIFIER_NO_CACHE`` turns the cache off.  A corrupt or unreadable entry is a miss.
 """
 
 from __future__ import annotations
@@ -22,12 +22,12 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from verifier import __version__
 from verifier.code_version import fingerprint
+from verifier.disk_cache import DiskCache, enabled
 from verifier.errors import Diagnostic
 from verifier.verify.findings import COUNTS, Findings
 from verifier.read.paths import expand_paths
@@ -36,13 +36,7 @@ from verifier.read.today import today
 CACHE_FORMAT = 2  # 2: conformance cases counted
 
 
-def cache_dir() -> Path:
-    """$MARGIN_VERIFIER_CACHE, else $XDG_CACHE_HOME/margin-verifier, else ~/.cache/margin-verifier."""
-    explicit = os.environ.get("MARGIN_VERIFIER_CACHE")
-    if explicit:
-        return Path(explicit)
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "margin-verifier"
+_DISK = DiskCache("check", suffix=".json")
 
 
 @dataclass(frozen=True)
@@ -70,7 +64,7 @@ def check_paths_cached(paths) -> tuple[list, list[Diagnostic]]:
 def check_file_cached(path):
     """The report of checking ``path``: from the cache when nothing it depends on changed, else checked (and
     stored when its input is valid)."""
-    if os.environ.get("MARGIN_VERIFIER_NO_CACHE"):
+    if not enabled():
         from verifier.verify.check import check_file
 
         return check_file(path)
@@ -102,13 +96,12 @@ def _key(path) -> str | None:
     return digest.hexdigest()
 
 
-def _path(key: str) -> Path:
-    return cache_dir() / "check" / f"{key}.json"
-
-
 def _load(key: str) -> CachedReport | None:
+    raw = _DISK.read(key)
+    if raw is None:
+        return None
     try:
-        entry = json.loads(_path(key).read_text(encoding="utf-8"))
+        entry = json.loads(raw)
         for dependency, digest in entry["reads"]:
             if _sha256(dependency) != digest:
                 return None
@@ -128,15 +121,7 @@ def _store(key: str, report, read: set) -> None:
     entry = {"reads": reads, "report": {
         "file": report.file, "kind": report.kind, "rule": rule, "findings": [d.to_json() for d in report.findings],
         **report.counts()}}
-    target = _path(key)
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        handle, temporary = tempfile.mkstemp(dir=target.parent, suffix=".tmp")
-        with os.fdopen(handle, "w", encoding="utf-8") as out:
-            json.dump(entry, out)
-        os.replace(temporary, target)
-    except OSError:
-        pass  # a cache that cannot be written is no cache, not an error
+    _DISK.write(key, json.dumps(entry).encode("utf-8"))
 
 
 def _sha256(path: str) -> str | None:

@@ -1,7 +1,7 @@
 """Verify results kept between runs, so the site shows what ``verify`` found without running it again.
 
-A complete run of one rule file (every property, proofs included) is stored as plain JSON beside the derive
-cache (:func:`verifier.derive.cache.cache_dir`), keyed by the rule's content hash, the profile, the
+A complete run of one rule file (every property, proofs included) is stored as plain JSON in the ``verify``
+folder of the toolkit's cache (:mod:`verifier.disk_cache`), keyed by the rule's content hash, the profile, the
 margin-verifier and Hypothesis versions, :data:`FORMAT` and the code's fingerprint
 (:func:`verifier.code_version.fingerprint`: any change of the code invalidates stored results). ``verify`` always
 runs and then writes; readers (the MkDocs plugin) only read, and compute on a miss.
@@ -14,9 +14,9 @@ runs and then writes; readers (the MkDocs plugin) only read, and compute on a mi
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
+
+from verifier.disk_cache import DiskCache
 
 FORMAT = 2
 
@@ -29,12 +29,18 @@ def _versions() -> str:
     return f"{__version__}-hypothesis{hypothesis.__version__}"
 
 
+_DISK = DiskCache("verify", suffix=".json")
+
+
+def _key(rule, profile: str) -> str:
+    from verifier.code_version import fingerprint
+
+    return f"{rule.content_hash}-{profile}-v{_versions()}-f{FORMAT}-{fingerprint()[:16]}"
+
+
 def results_path(rule, profile: str) -> Path:
     """Where the stored result of ``rule`` under ``profile`` lives."""
-    from verifier.code_version import fingerprint
-    from verifier.derive.cache import cache_dir
-
-    return cache_dir() / f"{rule.content_hash}-verify-{profile}-v{_versions()}-f{FORMAT}-{fingerprint()[:16]}.json"
+    return _DISK.path(_key(rule, profile))
 
 
 def report_data(report, profile: str, seconds: float) -> dict:
@@ -54,25 +60,14 @@ def valid(data) -> bool:
 
 def load(rule, profile: str) -> dict | None:
     """The stored result, or None (missing, unreadable, another format, or MARGIN_VERIFIER_NO_CACHE set)."""
-    if os.environ.get("MARGIN_VERIFIER_NO_CACHE"):
-        return None
+    raw = _DISK.read(_key(rule, profile))
     try:
-        data = json.loads(results_path(rule, profile).read_text("utf-8"))
-    except (OSError, ValueError):
+        data = json.loads(raw) if raw is not None else None
+    except ValueError:
         return None
     return data if valid(data) else None
 
 
 def store(rule, profile: str, data: dict) -> None:
     """Write atomically; a cache that cannot be written is not an error."""
-    if os.environ.get("MARGIN_VERIFIER_NO_CACHE"):
-        return
-    path = results_path(rule, profile)
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(data, handle, indent=1)
-        os.replace(tmp, path)
-    except OSError:
-        pass
+    _DISK.write(_key(rule, profile), json.dumps(data, indent=1).encode("utf-8"))

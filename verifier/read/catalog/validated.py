@@ -2,9 +2,8 @@
 
 A market catalog holds thousands of tier rows; checking every row against the schema and the tier invariants
 takes about a second per thousand markets, reading it with :mod:`json` a few milliseconds.  Once a file's exact
-bytes (with its catalog header's) pass, a marker named by their hash is kept in memory and under the cache folder
-(``$MARGIN_VERIFIER_CACHE``, else ``$XDG_CACHE_HOME/margin-verifier``, else ``~/.cache/margin-verifier``; never
-inside ``rules/``); a file whose bytes change has another hash and is checked again.  The marker is an empty file:
+bytes (with its catalog header's) pass, a marker named by their hash is kept in memory and in the ``checked-catalogs`` folder
+of the toolkit's cache (:mod:`verifier.disk_cache`; never inside ``rules/``); a file whose bytes change has another hash and is checked again.  The marker is an empty file:
 nothing is ever loaded from the cache.  ``MARGIN_VERIFIER_NO_CACHE`` keeps the markers in memory only.
 
 >>> key = content_key(b"header", b"shard")
@@ -16,8 +15,8 @@ nothing is ever loaded from the cache.  ``MARGIN_VERIFIER_NO_CACHE`` keeps the m
 from __future__ import annotations
 
 import hashlib
-import os
-from pathlib import Path
+
+from verifier.disk_cache import DiskCache
 
 FORMAT = b"margin-verifier market catalog format 1\n"
 _MEMORY: set = set()
@@ -31,22 +30,13 @@ def content_key(*parts: bytes) -> str:
     return digest.hexdigest()
 
 
-def _marker(key: str) -> Path:
-    explicit = os.environ.get("MARGIN_VERIFIER_CACHE")
-    if explicit:
-        base = Path(explicit)
-    else:
-        home = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-        base = Path(home) / "margin-verifier"
-    return base / "checked-catalogs" / key
+_DISK = DiskCache("checked-catalogs")
 
 
 def was_checked(key: str) -> bool:
     if key in _MEMORY:
         return True
-    if os.environ.get("MARGIN_VERIFIER_NO_CACHE"):
-        return False
-    if _marker(key).is_file():
+    if _DISK.exists(key):
         _MEMORY.add(key)
         return True
     return False
@@ -55,23 +45,13 @@ def was_checked(key: str) -> bool:
 def mark_checked(key: str) -> None:
     """Remember that the bytes named by ``key`` passed every check (on disk when it is writable)."""
     _MEMORY.add(key)
-    if os.environ.get("MARGIN_VERIFIER_NO_CACHE"):
-        return
-    marker = _marker(key)
-    try:
-        marker.parent.mkdir(parents=True, exist_ok=True)
-        marker.touch()
-    except OSError:
-        pass
+    _DISK.write(key, b"")
 
 
 def forget(key: str) -> None:
     """Forget ``key`` (tests and benchmarks use it to measure a first check)."""
     _MEMORY.discard(key)
-    try:
-        _marker(key).unlink()
-    except OSError:
-        pass
+    _DISK.remove(key)
 
 
 def forget_memory() -> None:

@@ -13,32 +13,8 @@ A property signals a counterexample by raising :class:`Violation` and rejects an
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from verifier.verify.properties._exact import Violation
-
-
-@dataclass(frozen=True)
-class Property:
-    name: str
-    kind: str  # 'case' or 'world'
-    func: object
-    applies: object  # (rule, mode view or None) -> None when it applies, else the reason it does not
-    path: tuple  # where in a rule file a failure points, e.g. ('conditions', 'liquidation')
-
-    @property
-    def doc(self) -> str:
-        return " ".join((self.func.__doc__ or "").split()).split(". ")[0].rstrip(".") + "."
-
-
-REGISTRY: dict = {}
-
-
-def register(kind: str, applies, path=("conditions", "liquidation")):
-    def wrap(func):
-        REGISTRY[func.__name__] = Property(func.__name__, kind, func, applies, tuple(path))
-        return func
-    return wrap
+from verifier.verify.properties._registry import REGISTRY, Property, register
 
 
 def _load_all():

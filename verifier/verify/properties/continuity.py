@@ -8,7 +8,7 @@ from hypothesis import assume, reject
 
 from verifier.errors import EvaluationError
 
-from verifier.verify.properties import register
+from verifier.verify.properties._registry import register
 from verifier.verify.properties._exact import Violation, point, role_of, sim_mode
 from verifier.verify.properties._examples import example_entry
 

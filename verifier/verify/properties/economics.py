@@ -6,7 +6,7 @@ from fractions import Fraction
 
 from hypothesis import assume
 
-from verifier.verify.properties import register
+from verifier.verify.properties._registry import register
 from verifier.verify.properties._exact import Violation, derived, role_of, simulated, simulated_definition
 from verifier.verify.properties._examples import condition_entry
 from verifier.verify.strategies import inputs_of, role

@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from hypothesis import assume
 
-from verifier.verify.properties import register
+from verifier.verify.properties._registry import register
 from verifier.verify.properties._exact import Violation, derived, simulated
 from verifier.verify.properties._examples import condition_entry
 

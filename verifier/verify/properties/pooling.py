@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from hypothesis import assume
 
-from verifier.verify.properties import register
+from verifier.verify.properties._registry import register
 from verifier.verify.properties.world import _applies, _fail
 from verifier.verify.stories.scenario import trace_of
 

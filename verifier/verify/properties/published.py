@@ -7,7 +7,7 @@ from fractions import Fraction
 import sympy
 from hypothesis import assume
 
-from verifier.verify.properties import register
+from verifier.verify.properties._registry import register
 from verifier.verify.properties._exact import Violation, derived, role_of, sim_mode
 from verifier.verify.properties._examples import example_entry
 from verifier.model.evaluate import to_rational

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from hypothesis import assume
 
-from verifier.verify.properties import register
+from verifier.verify.properties._registry import register
 from verifier.verify.properties._exact import Violation, derived, point, sim_mode
 from verifier.verify.properties._examples import example_entry
 

@@ -17,7 +17,7 @@ from hypothesis import assume
 
 from verifier.errors import EvaluationError
 from verifier.simulate import BindingError, ConservationError
-from verifier.verify.properties import register
+from verifier.verify.properties._registry import register
 from verifier.verify.properties._exact import Violation
 from verifier.verify.stories.scenario import run_story, trace_of
 from verifier.verify.stories.strategy import Story, is_inverse, markets, modes, settle

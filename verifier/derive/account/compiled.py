@@ -23,7 +23,7 @@ import sympy
 
 from verifier.derive.exact import compile_condition, compile_fraction, compiled_or_none
 from verifier.errors import EvaluationError
-from verifier.model.evaluate import to_fraction, to_rational, used_parameters
+from verifier.model.evaluate import to_fraction, to_rational
 
 
 class Undecidable(EvaluationError):
@@ -103,14 +103,3 @@ def compiled_mode(mode) -> CompiledMode:
                                     basis))
         _CACHE[id(mode)] = entry
     return entry[1]
-
-
-def parameter_values(mode, date) -> dict:
-    """Symbol -> exact value of every parameter the mode uses that has a value in force on ``date``."""
-    out = {}
-    for parameter in used_parameters(mode):
-        try:
-            out[parameter.sympy] = Fraction(parameter.value_at(date))
-        except EvaluationError:
-            continue  # no value on that date: check_date said whether the mode needs it
-    return out

@@ -1,21 +1,62 @@
-"""Which of a rule's modes evaluates an account, and whether the rule can evaluate it at all: every parameter the
-mode uses is in force on the date, and every symbol its conditions need can be read from a snapshot.
+"""Step 1 of evaluating an account: what the evaluation uses, decided once from the rule, the account and the date.
 
-What is missing is the rule's, not the account's: those errors are located in the rule file.
+The rule as of the date (its dated formulas in force then), the mode that evaluates the account (named by the
+file, else its margin mode, by leverage when several), every parameter in force on that date, the symbols the
+answer needs, and the mode compiled.  What is missing is the rule's, not the account's: those errors are located
+in the rule file (MV604 a date the rule does not cover, MV605 a symbol nothing can supply).
 
 >>> from verifier.read import load_rule
->>> rule = load_rule("binance/spot-margin")
 >>> from verifier.read.account import account_from_data
+>>> rule = load_rule("binance/spot-margin")
 >>> spot = {"marginMode": "isolated", "quote": "USDT", "prices": {"BTC": "1"}, "balances": {"BTC": {"total": "1"}}}
 >>> select_mode(rule, account_from_data({**spot, "leverage": 5})).name
 'isolated-5x'
+>>> setting_for(rule, account_from_data(spot), None).mode.name
+'isolated'
 """
 
 from __future__ import annotations
 
+import datetime as _dt
+from dataclasses import dataclass
+from fractions import Fraction
 
+from verifier.derive.account.compiled import CompiledMode, compiled_mode
 from verifier.errors import Diagnostic, EvaluationError
 from verifier.model.evaluate import to_rational, used_parameters
+
+
+@dataclass(frozen=True)
+class Setting:
+    """An evaluation's fixed inputs: the rule version and mode, the date, the parameters in force (SymPy symbol ->
+    Fraction), the names of the symbols the mode's conditions need, and the compiled mode."""
+
+    rule: object  # verifier.model.rule.Rule, as of ``date``
+    mode: object  # its ModeView
+    date: _dt.date | None
+    parameters: dict
+    needed: frozenset
+    compiled: CompiledMode
+
+
+def setting_for(rule, account, date) -> Setting:
+    """Choose the rule's version for ``date`` and the mode for ``account``; check the rule can evaluate it."""
+    rule = rule_at(rule, date)
+    mode = select_mode(rule, account)
+    check_date(rule, mode, date)
+    parameters = parameter_values(mode, date)
+    needed = needed_symbols(mode, parameters)
+    check_readable(rule, mode, account, needed)
+    return Setting(rule, mode, date, parameters, needed, compiled_mode(mode))
+
+
+def rule_at(rule, date):
+    """The rule as of ``date`` (its dated formulas in force then); a date the rule's formulas do not cover is an
+    error located at the rule's definitions (MV604, like a date before its parameters)."""
+    try:
+        return rule.at(date)
+    except EvaluationError as exc:
+        raise _rule_error(rule, "MV604", str(exc), ("definitions",), exc.hint) from None
 
 
 def select_mode(rule, account):
@@ -62,19 +103,29 @@ def check_date(rule, mode, date) -> None:
                           "with their sources")
 
 
-def rule_at(rule, date):
-    """The rule as of ``date`` (its dated formulas in force then); a date the rule's formulas do not cover is an
-    error located at the rule's definitions (MV604, like a date before its parameters)."""
-    try:
-        return rule.at(date)
-    except EvaluationError as exc:
-        raise _rule_error(rule, "MV604", str(exc), ("definitions",), exc.hint) from None
+def parameter_values(mode, date) -> dict:
+    """Symbol -> exact value of every parameter the mode uses that has a value in force on ``date``."""
+    out = {}
+    for parameter in used_parameters(mode):
+        try:
+            out[parameter.sympy] = Fraction(parameter.value_at(date))
+        except EvaluationError:
+            continue  # no value on that date: check_date said whether the mode needs it
+    return out
 
 
-def check_readable(rule, mode, account, date=None) -> None:
+def needed_symbols(mode, parameters: dict) -> frozenset:
+    """Names of the symbols the mode's conditions use (expanded) with ``parameters`` (those in force): every
+    input of the answer.  A symbol a parameter switches off on that date (multiplied by 0) is not needed."""
+    values = {symbol: to_rational(value) for symbol, value in parameters.items()}
+    used = set().union(*(c.relation.xreplace(values).free_symbols for c in mode.conditions.values()))
+    return frozenset(name for name, spec in mode.symbols.items() if spec.sympy in used)
+
+
+def check_readable(rule, mode, account, needed) -> None:
     """Every symbol the mode's conditions need can come from a snapshot (its reading), the market catalog (a
     ``market:`` field), the tiers or the others."""
-    for name in sorted(needed_symbols(mode, date)):
+    for name in sorted(needed):
         spec = mode.symbols[name]
         if spec.others or spec.from_tiers or spec.market or spec.snapshot_formula(account.margin_mode):
             continue
@@ -84,20 +135,6 @@ def check_readable(rule, mode, account, date=None) -> None:
                           _symbol_path(rule, mode, name),
                           f"give {name} a 'snapshot:' reading over ccxt fields or a 'market:' field of the rule's "
                           "catalog, or evaluate with a rule that reads it; a snapshot cannot supply it")
-
-
-def needed_symbols(mode, date=None) -> set:
-    """Names of the symbols the mode's conditions use (expanded) with the parameters in force on ``date`` (the latest
-    when None): every input of the answer.  A symbol a parameter switches off on that date (multiplied by 0) is not
-    needed."""
-    values = {}
-    for parameter in used_parameters(mode):
-        try:
-            values[parameter.sympy] = to_rational(parameter.value_at(date))
-        except EvaluationError:
-            continue  # no value on that date: check_date reports it
-    used = set().union(*(c.relation.xreplace(values).free_symbols for c in mode.conditions.values()))
-    return {name for name, spec in mode.symbols.items() if spec.sympy in used}
 
 
 def _parameter_path(rule, mode, name) -> tuple:

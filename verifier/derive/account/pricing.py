@@ -1,19 +1,21 @@
-"""A position's liquidation price, or why it has none.
+"""Step 4 of evaluating an account: a position's liquidation price, or why it has none.
 
-The price is solved exactly and tier-consistently (:func:`verifier.derive.tiers.solve_price`; legs of one market in
-a cross hedge account move with the price, :mod:`verifier.derive.hedge`).  Where no price exists the reason is
-found by testing the rule's own liquidation condition at the mark and far along the losing side (a price a
-trillion times smaller for a long, larger for a short): an over-collateralised position is not liquidated even
-there; one liquidated at the mark and everywhere beyond has no price separating safe from liquidated.
+The price is solved exactly and tier-consistently from the mode's closed form (:func:`verifier.derive.tiers.
+solve_form`, with the evaluation's parameters and the leg's own tier table; legs of one market in a cross hedge
+account move with the price, :mod:`verifier.derive.hedge`).  Where no price exists the reason is found by testing
+the rule's own liquidation condition at the mark and far along the losing side (a price a trillion times smaller
+for a long, larger for a short): an over-collateralised position is not liquidated even there; one liquidated at
+the mark and everywhere beyond has no price separating safe from liquidated.
 """
 
 from __future__ import annotations
 
 from fractions import Fraction
 
-from verifier.derive.account_compiled import Undecidable
+from verifier.derive.account.compiled import Undecidable
+from verifier.derive.derivation import derive_rule
 from verifier.derive.hedge import solve_hedged
-from verifier.derive.tiers import solve_price
+from verifier.derive.tiers import solve_form
 from verifier.errors import DerivationError, EvaluationError
 
 FAR = Fraction(10) ** 12
@@ -23,35 +25,39 @@ FAR = Fraction(10) ** 12
 NO_ROOT = "no price reaches the liquidation condition inside its own tier row"
 
 
-def liquidation(rule, mode, compiled, parameters, legs, index, partners, date, account) -> tuple:
-    """(exact liquidation price or None, the reason when None)."""
-    leg = legs[index]
+def liquidation(setting, legs, index, partners, account) -> tuple:
+    """(exact liquidation price or None, the reason when None) of leg ``index``."""
+    rule, mode, leg = setting.rule, setting.mode, legs[index]
     if "liquidation" not in mode.conditions:
         return None, f"the {mode.name} mode has no liquidation condition"
     try:
         if partners:
             own = [{k: v for k, v in legs[j].values.items() if k not in mode.others} for j in partners]
-            price, _ = solve_hedged(rule, mode.name, "liquidation", leg.values, own, market=leg.market, date=date,
+            price, _ = solve_hedged(rule, mode.name, "liquidation", leg.values, own,
+                                    market=leg.market.symbol if leg.tiered else None, date=setting.date,
                                     current=leg.values.get(rule.price))
         else:
-            price = solve_price(rule, mode.name, "liquidation", leg.values, market=leg.market, date=date).price
+            form = derive_rule(rule).closed_form(mode.name, "liquidation")
+            table = leg.market.tier_table if rule.tiers is not None else None
+            price = solve_form(form, mode, leg.values, setting.parameters, table).price
     except (EvaluationError, DerivationError) as exc:
         raise account.error("MV603", f"cannot compute the liquidation price: {exc}", leg.position.at()) from None
     if price is not None:
         return price, None
-    return None, (NO_ROOT if partners else no_price_reason(rule, mode, compiled, parameters, leg, date))
+    return None, (NO_ROOT if partners else no_price_reason(setting, leg))
 
 
-def no_price_reason(rule, mode, compiled, parameters, leg, date) -> str:
+def no_price_reason(setting, leg) -> str:
     """Why the rule's liquidation condition gives this position no price, in the trader's words."""
+    rule, mode, compiled = setting.rule, setting.mode, setting.compiled
     mark = leg.values.get(rule.price)
     if mark is None or mark <= 0:
         return NO_ROOT
     long = leg.position.sign > 0
     far = mark / FAR if long else mark * FAR
     try:
-        at_mark = compiled.holds(mode, "liquidation", leg.exact(mode, parameters))
-        at_far = compiled.holds(mode, "liquidation", _at_price(rule, mode, compiled, parameters, leg, far, date))
+        at_mark = compiled.holds(mode, "liquidation", leg.exact(mode, setting.parameters))
+        at_far = compiled.holds(mode, "liquidation", _at_price(setting, leg, far))
     except (Undecidable, EvaluationError):
         return NO_ROOT
     side, direction = ("long", "falls toward 0") if long else ("short", "rises without bound")
@@ -64,14 +70,15 @@ def no_price_reason(rule, mode, compiled, parameters, leg, date) -> str:
     return NO_ROOT
 
 
-def _at_price(rule, mode, compiled, parameters, leg, price, date) -> dict:
+def _at_price(setting, leg, price) -> dict:
     """The leg's exact values with the price moved to ``price``, its tier row (if from the table) at that price."""
-    values = leg.exact(mode, parameters)
+    rule, mode, compiled = setting.rule, setting.mode, setting.compiled
+    values = leg.exact(mode, setting.parameters)
     values[mode.symbols[rule.price].sympy] = price
     if leg.bracket_source != "catalog":
         return values
     basis = compiled.tier_basis(mode, values)
-    row = rule.tiers.table(leg.market, date).row_for(basis) if basis is not None else None
+    row = leg.market.tier_table().row_for(basis) if basis is not None else None
     if row is None:
         raise EvaluationError("no tier row at that price")
     for name, column in mode.tier_symbols.items():

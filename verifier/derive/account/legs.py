@@ -1,10 +1,10 @@
-"""Reading one position for an evaluation: the rule's symbols from its ccxt fields, what its market in the catalog
-gives where the position lacks it, each value checked against its symbol's domain, every problem located.
+"""Step 3 of evaluating an account: each position read into a :class:`Leg` with its market's data.
 
-The position's own fields come first; the market in force on the date fills ccxt Position fields it lacks
-(``contractSize``) and the symbols declared with ``market:``; tier symbols it does not give need the market's tier
-table on that date (MV606 / MV607 at the position's symbol when the catalog has none).  Then the position's
-definitions at its mark (:meth:`Leg.at_mark_values`), with the tier row the mark's basis falls in.
+The rule's symbols are read from the position's ccxt fields (each symbol's ``snapshot:`` reading); what the
+position lacks comes from its market (:class:`~verifier.derive.account.market.MarketData`: ``contractSize``, the
+symbols declared with ``market:``, the tier table); every value is checked against its symbol's domain, every
+problem located in the account's file.  Then the leg's definitions at its mark, with the tier row the mark's
+basis falls in (MV606 / MV607 at the position's symbol when the catalog has no table for it).
 """
 
 from __future__ import annotations
@@ -12,8 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from fractions import Fraction
 
-from verifier.derive.account_market import MarketLookup
-from verifier.derive.account_mode import needed_symbols
+from verifier.derive.account.market import MarketData
 from verifier.errors import EvaluationError
 from verifier.model.market import POSITION_FIELDS
 from verifier.model.snapshot import evaluate_reading, fields_of
@@ -25,10 +24,10 @@ class Leg:
     """A position while it is evaluated: the rule's symbols read from it, then its definitions at the mark."""
 
     position: object
-    market: str | None
-    lookup: MarketLookup
+    market: MarketData
     values: dict  # rule symbol -> exact value (tier overrides included)
     tier_values: dict  # tier symbol -> value (given by the position, or the table's row at the mark)
+    tiered: bool = False  # whether the tier symbols it lacks come from its market's tier table
     at_mark: dict = field(default_factory=dict)  # definition -> value at the mark
     tier: int | None = None
     bracket_source: str | None = None  # 'position' (it gives its tier values) or 'catalog' (the table at the mark)
@@ -42,69 +41,29 @@ class Leg:
             out[mode.symbols[name].sympy] = value
         return out
 
-    def at_mark_values(self, rule, mode, compiled, parameters, date, account) -> None:
-        """Every definition of the mode at the leg's own values (tiers at the mark), except ones needing the others."""
-        values = dict(parameters)
-        for name, value in self.values.items():
-            if name not in mode.others:
-                values[mode.symbols[name].sympy] = value
-        missing = [name for name in mode.tier_symbols if name not in self.tier_values]
-        if mode.tier_symbols and not missing:
-            self.bracket_source = "position"
-        if rule.tiers is not None and mode.tier_basis is not None and self.market is not None and missing:
-            basis = compiled.tier_basis(mode, values)
-            if basis is None:
-                raise account.error("MV603", "cannot evaluate the position: the tier basis needs " + ", ".join(
-                    sorted(s.name for s in mode.tier_basis.expr.free_symbols if s not in values)),
-                                    self.position.at())
-            table = rule.tiers.table(self.market, date)
-            row = table.row_for(basis)
-            if row is None:
-                raise account.error("MV603", f"cannot evaluate the position: no tier row of {self.market} holds "
-                                             f"basis {basis}", self.position.at())
-            self.tier, self.bracket_source = row.number, "catalog"
-            for name in missing:
-                self.tier_values[name] = Fraction(row.values[mode.tier_symbols[name]])
-                values[mode.symbols[name].sympy] = self.tier_values[name]
-        others = {mode.symbols[n].sympy for n in mode.others}
-        for name, definition in mode.definitions.items():
-            if definition.expr.free_symbols & others:
-                continue
-            value = compiled.value(mode, name, values)
-            if value is not None:
-                self.at_mark[name] = value
+
+def read_legs(setting, account) -> list:
+    """Every position of ``account`` read as a :class:`Leg`, its definitions at its mark computed (the market data
+    resolved once per market)."""
+    markets: dict = {}
+    legs = []
+    for position in account.positions:
+        market = markets.get(position.symbol)
+        if market is None:
+            market = markets[position.symbol] = MarketData.of(setting.rule, position.symbol, setting.date)
+            if account.kind == "futures":
+                _catalog_call(account, position, lambda: market.check_type(setting.rule.product))
+        leg = read_leg(setting, account, position, market)
+        at_mark_values(setting, account, leg)
+        legs.append(leg)
+    return legs
 
 
-def read_legs(rule, mode, account, date) -> list:
-    """Every position of ``account`` read as a :class:`Leg` (market lookups shared by positions of one market)."""
-    lookups: dict = {}
-    needed = needed_symbols(mode, date)
-    return [read_leg(rule, mode, account, position, date, lookups, needed) for position in account.positions]
-
-
-def _reading_fields(account, position, lookup) -> dict:
-    """The ccxt fields a symbol's reading may use: the position's, its side, the account's wallet, and the fields
-    the position lacks that its market in the catalog gives (``contractSize``)."""
-    fields = dict(position.fields)
-    if account.kind == "futures":
-        fields["side"] = Fraction(position.sign)
-        if account.wallet_balance is not None:
-            fields.setdefault("walletBalance", account.wallet_balance)
-        fields = lookup.fill(fields)
-    return fields
-
-
-def read_leg(rule, mode, account, position, date, lookups=None, needed=None) -> Leg:
-    """The rule's symbols read from one position, the catalog filling what it lacks (tier columns and market
+def read_leg(setting, account, position, market: MarketData) -> Leg:
+    """The rule's symbols read from one position, its market filling what it lacks (tier columns and market
     fields the position gives override the catalog)."""
-    lookups = {} if lookups is None else lookups
-    lookup = lookups.get(position.symbol)
-    if lookup is None:
-        lookup = lookups[position.symbol] = MarketLookup.of(rule, position.symbol, date)
-        if account.kind == "futures":
-            _catalog_call(account, position, lambda: lookup.check_type(rule.is_inverse))
-    fields = _reading_fields(account, position, lookup)
-    needed = needed_symbols(mode, date) if needed is None else needed
+    rule, mode, needed = setting.rule, setting.mode, setting.needed
+    fields = _reading_fields(account, position, market)
     values, tier_values = {}, {}
     for name, spec in mode.symbols.items():
         if spec.others:
@@ -112,20 +71,66 @@ def read_leg(rule, mode, account, position, date, lookups=None, needed=None) -> 
         text = spec.snapshot_formula(account.margin_mode)
         value = _read_symbol(account, position, name, spec, text, fields) if text else None
         if value is None and spec.market and name in needed:
-            value = lookup.field(spec.market)
+            value = market.field(spec.market)
             if value is None:
-                error = lookup.missing(f"{name} ({spec.meaning}) comes from the market field {spec.market}")
+                error = market.missing(f"{name} ({spec.meaning}) comes from the market field {spec.market}")
                 raise account.error(error.code, str(error), position.at("symbol"), hint=error.hint)
         if value is None and text and not spec.from_tiers and name in needed:
-            raise _missing_field(account, position, spec, name, fields, lookup)
+            raise _missing_field(account, position, spec, name, fields, market)
         if value is not None:
             _check_domain(account, position, name, spec, value)
             (tier_values if spec.from_tiers else values)[name] = value
-    market = None
-    if rule.tiers is not None and account.kind == "futures" and any(n not in tier_values for n in mode.tier_symbols):
-        _catalog_call(account, position, lambda: rule.tiers.lookup(position.symbol, date))
-        market = position.symbol
-    return Leg(position, market, lookup, {**values, **tier_values}, tier_values)
+    tiered = rule.tiers is not None and account.kind == "futures" and any(n not in tier_values
+                                                                         for n in mode.tier_symbols)
+    if tiered:
+        _catalog_call(account, position, market.tier_table)
+    return Leg(position, market, {**values, **tier_values}, tier_values, tiered)
+
+
+def at_mark_values(setting, account, leg: Leg) -> None:
+    """Every definition of the mode at the leg's own values (tiers at the mark), except ones needing the others."""
+    mode, compiled = setting.mode, setting.compiled
+    values = dict(setting.parameters)
+    for name, value in leg.values.items():
+        if name not in mode.others:
+            values[mode.symbols[name].sympy] = value
+    missing = [name for name in mode.tier_symbols if name not in leg.tier_values]
+    if mode.tier_symbols and not missing:
+        leg.bracket_source = "position"
+    if leg.tiered and mode.tier_basis is not None and missing:
+        basis = compiled.tier_basis(mode, values)
+        if basis is None:
+            raise account.error("MV603", "cannot evaluate the position: the tier basis needs " + ", ".join(
+                sorted(s.name for s in mode.tier_basis.expr.free_symbols if s not in values)),
+                                leg.position.at())
+        table = leg.market.tier_table()
+        row = table.row_for(basis)
+        if row is None:
+            raise account.error("MV603", f"cannot evaluate the position: no tier row of {leg.market.symbol} holds "
+                                         f"basis {basis}", leg.position.at())
+        leg.tier, leg.bracket_source = row.number, "catalog"
+        for name in missing:
+            leg.tier_values[name] = Fraction(row.values[mode.tier_symbols[name]])
+            values[mode.symbols[name].sympy] = leg.tier_values[name]
+    others = {mode.symbols[n].sympy for n in mode.others}
+    for name, definition in mode.definitions.items():
+        if definition.expr.free_symbols & others:
+            continue
+        value = compiled.value(mode, name, values)
+        if value is not None:
+            leg.at_mark[name] = value
+
+
+def _reading_fields(account, position, market) -> dict:
+    """The ccxt fields a symbol's reading may use: the position's, its side, the account's wallet, and the fields
+    the position lacks that its market in the catalog gives (``contractSize``)."""
+    fields = dict(position.fields)
+    if account.kind == "futures":
+        fields["side"] = Fraction(position.sign)
+        if account.wallet_balance is not None:
+            fields.setdefault("walletBalance", account.wallet_balance)
+        fields = market.fill(fields)
+    return fields
 
 
 def _read_symbol(account, position, name, spec, text, fields):
@@ -162,13 +167,13 @@ def _check_domain(account, position, name, spec, value) -> None:
                         hint=hint)
 
 
-def _missing_field(account, position, spec, name, fields, lookup) -> EvaluationError:
+def _missing_field(account, position, spec, name, fields, market) -> EvaluationError:
     missing = sorted(fields_of(spec.reading(account.margin_mode)) - set(fields))
     on_account = missing[0] == "walletBalance" if missing else False
     where = "snapshot" if on_account else "position"
     from_market = [f for f in missing if f in POSITION_FIELDS]
-    if from_market and lookup.catalog is not None:  # the catalog could have given it: say why it did not
-        error = lookup.missing(f"{from_market[0]} (needed for {name}: {spec.meaning})")
+    if from_market and market.catalog is not None:  # the catalog could have given it: say why it did not
+        error = market.missing(f"{from_market[0]} (needed for {name}: {spec.meaning})")
         return account.error(error.code, str(error), position.at("symbol"), hint=error.hint)
     hint = account.hints.get(missing[0]) if on_account else _origin_hint(position, missing)
     if on_account and account.settle:

@@ -1,17 +1,19 @@
-"""Evaluating an account under a rule (design.md section 4): :func:`evaluate_account`.
+"""Evaluating an account under a rule (design.md section 4): :func:`evaluate_account`, read top-down.
 
-Each rule symbol says how it is read from a position (``SymbolSpec.reading``, a formula over ccxt field names
-parsed by the reading stage).  Per position: the rule's definitions at the mark (tier row of the mark), then the
-mode's ``others:`` symbols (each a total over the account computed once, less the position's own share), then the
-liquidation price solved exactly and tier-consistently (:func:`verifier.derive.tiers.solve_price`; same-market legs
-of a cross hedge account move with the price, :mod:`verifier.derive.hedge`), the status from the rule's own
-conditions, and the rule's ``margin_ratio`` (``margin_level`` for spot margin).  A spot-margin account's quote
-balance counts in the others sums and has no price of its own.  Definitions and conditions are compiled once per
-mode (:mod:`verifier.derive.account_compiled`), so an account of thousands of positions evaluates in seconds.
+1. :mod:`~verifier.derive.account.setting`: the rule as of the date, the mode for the account, the parameters in
+   force, the symbols the answer needs, the mode compiled -- decided once;
+2. :mod:`~verifier.derive.account.market` and :mod:`~verifier.derive.account.legs`: each position read into a leg
+   with its market's data on that date (catalog fields it lacks, its tier table), its definitions at its mark;
+3. here: the mode's ``others:`` symbols (each a total over the account computed once, less the leg's own share)
+   and the hedge partners of a cross hedge account;
+4. :mod:`~verifier.derive.account.pricing`: each leg's liquidation price solved exactly and tier-consistently, or
+   the reason it has none; then its status from the rule's own conditions and the rule's ``margin_ratio``
+   (``margin_level`` for spot margin).
 
-The result is numbers (exact :class:`~fractions.Fraction`) and reasons; :mod:`verifier.report.evaluate` writes it.
-Every problem is an :class:`~verifier.errors.EvaluationError` with a located diagnostic (the account's places;
-what the rule lacks is checked first, in :mod:`verifier.derive.account_mode`, and located in the rule file).
+A spot-margin account's quote balance counts in the others sums and has no price of its own.  The result is
+numbers (exact :class:`~fractions.Fraction`) and reasons; :mod:`verifier.report.evaluate` writes it.  Every
+problem is an :class:`~verifier.errors.EvaluationError` with a located diagnostic (the account's places; what the
+rule lacks is located in the rule file).
 
 >>> import datetime
 >>> from verifier.read import load_rule
@@ -29,10 +31,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from verifier.derive.account_compiled import Undecidable, compiled_mode, parameter_values
-from verifier.derive.account_mode import check_date, check_readable, rule_at, select_mode
-from verifier.derive.account_price import liquidation
-from verifier.derive.account_read import read_legs
+from verifier.derive.account.compiled import Undecidable
+from verifier.derive.account.legs import read_legs
+from verifier.derive.account.pricing import liquidation
+from verifier.derive.account.setting import setting_for
 from verifier.model.rule import Display
 
 STATUSES = ("normal", "margin_call", "liquidation")
@@ -101,18 +103,12 @@ def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
     Market data last seen longer before ``date`` (else ``today``; neither: not checked) than the rule's threshold is
     listed in the result's ``stale``.
     """
-    rule = rule_at(rule, date)
-    mode = select_mode(rule, account)
-    check_date(rule, mode, date)
-    check_readable(rule, mode, account, date)
-    compiled, parameters = compiled_mode(mode), parameter_values(mode, date)
-    legs = read_legs(rule, mode, account, date)
-    for leg in legs:
-        leg.at_mark_values(rule, mode, compiled, parameters, date, account)
+    setting = setting_for(rule, account, date)
+    rule, mode = setting.rule, setting.mode
+    legs = read_legs(setting, account)
     partners = _hedge_partners(account, mode, legs)
     summed = _sum_others(mode, legs, partners, account)
-    out = tuple(_evaluate_leg(rule, mode, compiled, parameters, legs, index, partners.get(index, ()), date, account,
-                              summed)
+    out = tuple(_evaluate_leg(setting, legs, index, partners.get(index, ()), account, summed)
                 for index, leg in enumerate(legs) if not leg.position.quote)
     pool_ratio = out[0].margin_ratio if out and mode.account == "cross" and mode.others else None
     level = None
@@ -145,7 +141,7 @@ def _stale(rule, legs, on) -> tuple:
         if leg.position.symbol in seen:
             continue
         seen.add(leg.position.symbol)
-        for part, provenance in leg.lookup.stale(on, rule.stale_after_days):
+        for part, provenance in leg.market.stale(on, rule.stale_after_days):
             found.append((leg.position.symbol, part, provenance, (on - provenance.seen).days))
     return tuple(found)
 
@@ -204,11 +200,11 @@ def _with_partners(mode, legs, index, partners, summed, values) -> dict:
     return values
 
 
-def _evaluate_leg(rule, mode, compiled, parameters, legs, index, partners, date, account,
-                  summed) -> PositionEvaluation:
+def _evaluate_leg(setting, legs, index, partners, account, summed) -> PositionEvaluation:
+    rule, mode, compiled = setting.rule, setting.mode, setting.compiled
     leg = legs[index]
-    values = leg.exact(mode, parameters)
-    price, reason = liquidation(rule, mode, compiled, parameters, legs, index, partners, date, account)
+    values = leg.exact(mode, setting.parameters)
+    price, reason = liquidation(setting, legs, index, partners, account)
     whole = _with_partners(mode, legs, index, partners, summed, values)
     statuses = [name for name in ("liquidation", "margin_call")
                 if name in mode.conditions and _holds(compiled, mode, name, whole, leg, account)]
@@ -216,8 +212,8 @@ def _evaluate_leg(rule, mode, compiled, parameters, legs, index, partners, date,
     position = leg.position
     return PositionEvaluation(
         position.symbol, position.side, price, reason, leg.at_mark.get("maintenance_margin"),
-        leg.at_mark.get("upnl"), leg.tier, statuses[0] if statuses else "normal", leg.lookup.display(rule.display),
-        leg.lookup.provenance(), index=position.index, margin_mode=account.margin_mode, mode=mode.name,
+        leg.at_mark.get("upnl"), leg.tier, statuses[0] if statuses else "normal", leg.market.display(rule.display),
+        leg.market.provenance(), index=position.index, margin_mode=account.margin_mode, mode=mode.name,
         mark_price=leg.values.get(rule.price), bracket=tuple(sorted(leg.tier_values.items())),
         bracket_source=leg.bracket_source, margin_ratio=ratio, reported=position.reported, settle=account.settle)
 

@@ -1,4 +1,4 @@
-"""What a position's market contributes to its evaluation: catalog values, the tier table, the tick, staleness.
+"""Step 2 of evaluating an account: what a position's market gives on the evaluation date, resolved once per market.
 
 The position's own fields come first; the rule's market catalog (:mod:`verifier.model.market`), in the version in
 force on the evaluation date, fills what the position lacks: ccxt Position fields it shares with ccxt's Market
@@ -7,38 +7,37 @@ the tick prices are rounded to.  A market the catalog does not list is an error 
 something from it, and says how to import it.
 
 >>> from verifier.read import load_rule
->>> rule = load_rule("hyperliquid/perpetual")
->>> lookup = MarketLookup.of(rule, "BTC/USDC:USDC", None)
->>> lookup.field("maxLeverage") > 1, lookup.tick
+>>> market = MarketData.of(load_rule("hyperliquid/perpetual"), "BTC/USDC:USDC", None)
+>>> market.field("maxLeverage") > 1, market.tick
 (True, None)
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from verifier.errors import EvaluationError
 from verifier.model.market import POSITION_FIELDS
 from verifier.model.rule import Display
 
-PRODUCT_TYPES = {True: "inverse", False: "linear"}
 
-
-@dataclass(frozen=True)
-class MarketLookup:
+@dataclass
+class MarketData:
     """One market of a rule's catalog as of an evaluation date (``market`` None: the catalog does not list it)."""
 
     rule_id: str
     catalog: object  # Catalog | None
+    tiers: object  # the rule's TierSet | None
     symbol: str
     market: object  # Market | None
     date: _dt.date | None
+    _table: object = field(default=None, repr=False)
 
     @classmethod
-    def of(cls, rule, symbol: str, date) -> "MarketLookup":
+    def of(cls, rule, symbol: str, date) -> "MarketData":
         catalog = rule.markets
-        return cls(rule.id, catalog, symbol, catalog.market(symbol) if catalog is not None else None, date)
+        return cls(rule.id, catalog, rule.tiers, symbol, catalog.market(symbol) if catalog is not None else None, date)
 
     @property
     def spec(self):
@@ -54,6 +53,15 @@ class MarketLookup:
         """The catalog's value of field ``name`` on the date; None when the catalog has none."""
         spec = self.spec
         return spec.fields.get(name) if spec is not None else None
+
+    def tier_table(self):
+        """The market's tier table in force on the date; a coded :class:`EvaluationError` (MV606 / MV607) saying
+        why when there is none."""
+        if self._table is None:
+            if self.tiers is None:
+                raise EvaluationError(f"rule {self.rule_id} has no tier table", code="MV606")
+            self._table = self.tiers.lookup(self.symbol, self.date)
+        return self._table
 
     def fill(self, fields: dict) -> dict:
         """ccxt Position fields the position lacks, from the market (``contractSize``), added to ``fields``."""
@@ -82,11 +90,11 @@ class MarketLookup:
         return EvaluationError(f"{what}: the position does not give it and the catalog's entry for {self.symbol} "
                                "has no such value", code="MV606", hint=self.catalog.import_hint(self.symbol))
 
-    def check_type(self, inverse: bool) -> None:
+    def check_type(self, product) -> None:
         """The market is of the rule's kind (an inverse market under a linear rule would be priced wrongly)."""
         spec = self.spec
-        want = PRODUCT_TYPES[inverse]
-        if spec is not None and spec.type in PRODUCT_TYPES.values() and spec.type != want:
+        want = product.market_type
+        if spec is not None and spec.type in ("linear", "inverse") and spec.type != want:
             raise EvaluationError(f"{self.symbol} is an {spec.type} market, but rule {self.rule_id} is for {want} "
                                   "contracts", code="MV608", hint="evaluate it with the exchange's rule for "
                                                                   f"{spec.type} contracts")
