@@ -17,13 +17,15 @@ from pathlib import Path
 PACKAGE = Path(__file__).resolve().parents[1] / "verifier"
 ARCHITECTURE = PACKAGE.parent / "ARCHITECTURE.md"
 
-BASE = {"errors", "code_version", "disk_cache"}
-"""Modules at the package's top that every stage may use: the error types, the code's fingerprint, the cache."""
+BASE = {"errors", "code_version", "disk_cache", "version"}
+"""Modules at the package's top that every stage may use: the error types, the code's fingerprint, the cache, the
+version."""
 
 ALLOWED = {
     "errors": set(),
     "code_version": set(),
     "disk_cache": set(),
+    "version": set(),
     "formula": BASE,
     "model": BASE | {"formula"},
     "read": BASE | {"formula", "model"},
@@ -32,11 +34,10 @@ ALLOWED = {
     "compare": BASE | {"model", "derive", "simulate"},
     "report": BASE | {"formula", "model"},
     "jobs": BASE | {"formula", "model", "read", "derive", "simulate", "compare", "report"},
-    "verify": BASE | {"formula", "model", "read", "derive", "simulate", "jobs", "package"},
+    "verify": BASE | {"formula", "model", "read", "derive", "simulate", "jobs"},
     "docs": BASE | {"formula", "model", "read", "derive", "simulate", "compare", "report", "jobs", "verify"},
     "api": BASE | {"formula", "model", "read", "derive", "report", "jobs"},
-    "cli": BASE | {"formula", "model", "read", "derive", "simulate", "compare", "report", "jobs", "verify", "docs",
-                   "package"},
+    "cli": BASE | {"formula", "model", "read", "derive", "simulate", "compare", "report", "jobs", "verify", "docs"},
     "package": BASE | {"api", "read"},  # verifier/__init__.py: the lazy public names
     "__main__": {"cli"},
 }

@@ -7,6 +7,9 @@ set -eu
 DATA=${DATA:?set DATA to the folder of recorded ccxt dumps (load_markets/fetch_leverage_tiers JSON and their PROVENANCE.md)}
 RETRIEVED=${RETRIEVED:-2026-11-28}
 MV=${MV:-margin-verifier}
+DATA=$(cd "$DATA" && pwd)
+MVROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$MVROOT"  # import updates the shipped rules (the checkout's rules/) only when run inside the checkout
 imp() { $MV import "$@" --retrieved "$RETRIEVED" --format text | sed -n '1,2p'; }
 
 # Binance USDⓈ-M: bracket history (freqtrade git, 8 majors), exchangeInfo versions, then the freqtrade 2026.9 brackets.
@@ -22,7 +25,6 @@ imp binance/usdm-perpetual --tiers "$DATA/binance-usdm-perpetual.tiers.json" --s
 
 # Bybit: the ccxt static markets, and the BTCUSDT risk-limit tiers transcribed from the margin-parameters page.
 imp bybit/linear-perpetual --markets "$DATA/bybit-linear-perpetual.markets.json" --source ccxt-static-bybit
-MVROOT=$(dirname "$0")/..
 $MV import bybit/linear-perpetual --tiers "$MVROOT/tests/fixtures/ccxt/bybit-linear-btcusdt-tiers-2026-11-21.json" \
   --source margin-parameters --retrieved 2026-11-21 | sed -n '1,2p'
 imp bybit/inverse-perpetual --markets "$DATA/bybit-inverse-perpetual.markets.json" --source ccxt-static-bybit

@@ -13,7 +13,7 @@ The API's names are loaded when first used (PEP 562): ``margin-verifier check`` 
 imports this package without loading SymPy.
 """
 
-__version__ = "0.1.0"
+from verifier.version import __version__
 
 from verifier.errors import (DerivationError, Diagnostic, Disagreement, EvaluationError, FormulaError, SpecError,
                              UsageError, VerifierError)

@@ -22,7 +22,8 @@ SHARDS = Path("rules/binance/markets/usdm-perpetual")
 
 @pytest.fixture
 def workspace(tmp_path):
-    """A rules/ folder with the Binance USDⓈ-M rule and its catalog header but no markets, and the fixtures."""
+    """A rules/ folder with the Binance USDⓈ-M rule and its catalog header but no markets, and the fixtures; commands
+    run in it take that folder as the user's rules ($MARGIN_VERIFIER_RULES), so the rule id names the copy."""
     (tmp_path / SHARDS).mkdir(parents=True)
     text = (ROOT / "rules" / "binance" / "usdm-perpetual.yaml").read_text(encoding="utf-8")
     # its conformance cases need the brackets of 2024-07-28, which these imports do not bring: not this test's subject
@@ -34,7 +35,7 @@ def workspace(tmp_path):
 
 
 def run(workspace, *args) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MARGIN_VERIFIER_CACHE": str(workspace / ".cache")}
+    env = {**os.environ, "MARGIN_VERIFIER_CACHE": str(workspace / ".cache"), "MARGIN_VERIFIER_RULES": "rules"}
     return subprocess.run([sys.executable, "-m", "verifier", *map(str, args)], capture_output=True, text=True,
                           cwd=workspace, env=env, timeout=300)
 

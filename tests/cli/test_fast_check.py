@@ -53,6 +53,17 @@ def test_a_warm_check_loads_no_sympy_and_says_the_same(env):
     assert warm.stdout == cold.stdout
 
 
+def test_a_warm_json_check_and_version_load_nothing_heavy_either(env):
+    """JSON carries the versions (the rules' data date, read by a text scan) and --version prints them: still no
+    YAML, schema or SymPy."""
+    rule = "rules/okx/linear-swap.yaml"
+    run(env, "check", rule)
+    for args in (["check", rule, "--format", "json"], ["--version"]):
+        proc = run(env, *args, importtime=True)
+        heavy = set(HEAVY) & imported(proc.stderr)
+        assert proc.returncode == 0 and not heavy, (args, heavy)
+
+
 @pytest.mark.parametrize("fmt", ["text", "json", "github", "junit"])
 def test_cached_results_print_exactly_what_a_fresh_check_prints(env, fmt):
     files = [CORPUS / "invalid" / "example-wrong-value.yaml", "scenarios/binance-margin-cross-vs-isolated.yaml",

@@ -124,3 +124,24 @@ def test_editing_only_a_catalog_header_checks_the_rules_that_use_it(tmp_path):
     result = _run_hook(root, ["rules/example/markets/example/catalog.yaml"])
     assert result.returncode == 2, result.stdout + result.stderr
     assert "rules/example/linear-perpetual.yaml" in result.stderr and "error[MV416]" in result.stderr
+
+
+def test_the_pytest_plugin_runs_a_projects_own_rule_folder_by_option_or_ini(tmp_path):
+    """A project depending on margin-verifier keeps its rules in a folder of any name: --mv-rules (or the mv_rules
+    ini option) collects it, as --rules names it to the command line."""
+    shutil.copytree(ROOT / "examples" / "my-rules", tmp_path / "team-rules")
+    (tmp_path / "test_app.py").write_text("def test_app():\n    assert True\n")
+    plain = pytest_in(tmp_path, "-q", "--collect-only")
+    assert "usdt-perpetual-classic.yaml" not in plain.stdout  # not a folder named rules, not given: left alone
+    given = pytest_in(tmp_path, "-q", "--mv-rules", "team-rules")
+    assert given.returncode == 0, given.stdout + given.stderr
+    assert re.search(r"^10 passed", given.stdout, re.M), given.stdout  # the app's test and the rule's nine items
+    (tmp_path / "pytest.ini").write_text("[pytest]\nmv_rules = team-rules\n")
+    by_ini = pytest_in(tmp_path, "-q", "--collect-only")
+    assert "team-rules/bybit/usdt-perpetual-classic.yaml::check" in by_ini.stdout, by_ini.stdout
+
+
+def test_the_pytest_plugin_refuses_a_rule_folder_that_is_not_there(tmp_path):
+    result = pytest_in(tmp_path, "-q", "--mv-rules", "nowhere")
+    assert result.returncode == 4  # pytest's usage error
+    assert "error[MV003]: --mv-rules 'nowhere': no such folder" in result.stderr

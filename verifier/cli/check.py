@@ -14,8 +14,9 @@ def add_parser(sub) -> None:
                                           "examples",
                             description="Validate rule, market-catalog and scenario files (schema, formulas, units, "
                                         "references, tier tables) and run their worked examples.")
-    parser.add_argument("paths", nargs="*", default=["rules"], metavar="PATH",
-                        help="files or folders to check (default: rules/)")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="files, folders or rule ids to check (default: the rules in force: your --rules "
+                             "folders, then the shipped rules)")
     parser.add_argument("--format", choices=FORMATS, default="text",
                         help="output format (default: text): text writes diagnostics to stderr and a summary to "
                              "stdout; json, github (workflow annotations) and junit (XML) write one document "
@@ -34,7 +35,10 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     from verifier.verify.check_cache import check_paths_cached  # unchanged files: no SymPy, no schema
 
-    paths = list(args.paths) + (with_dependents(args.paths) if args.dependents else [])
+    from verifier.read.rule_sources import paths_or_ids
+
+    given = paths_or_ids(args.paths)
+    paths = given + (with_dependents(given) if args.dependents else [])
     if args.watch:
         from verifier.cli.watch import watch
 
@@ -44,14 +48,14 @@ def run(args) -> int:
 
 
 def with_dependents(paths) -> list[str]:
-    """The rules and scenarios that read one of ``paths`` (files, or the files under folders)."""
-    from pathlib import Path
-
-    from verifier.read import expand_paths, rules_root
+    """The rules and scenarios that read one of ``paths`` (files, or the files under folders): in the user's rule
+    folders, ``rules/`` and ``scenarios/`` here, and the shipped rules when a shipped file is among ``paths``."""
+    from verifier.read import expand_paths
     from verifier.read.dependencies import dependents
+    from verifier.read.rule_sources import dependent_roots
 
     files, _ = expand_paths(paths)
-    return [str(p) for p in dependents(files, [rules_root(), Path("scenarios")])]
+    return [str(p) for p in dependents(files, dependent_roots(files))]
 
 
 def report(reports, path_problems, args) -> int:

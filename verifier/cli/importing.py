@@ -1,6 +1,8 @@
 """``margin-verifier import RULE [--markets FILE] [--tiers FILE] [--live EXCHANGE]``: add market data to a rule's
 catalog and print a semantic diff.  Parse -> the import job (:mod:`verifier.jobs.importing`) -> report.
-``--check`` (alias ``--dry-run``) writes nothing and exits 1 when the import would change the catalog."""
+``--check`` (alias ``--dry-run``) writes nothing and exits 1 when the import would change the catalog.  It writes
+beside the rule in force: in the user's ``--rules`` folder or a checkout's ``rules/``, never into the installed
+package (a shipped rule is copied into the user's folder first; without one, MV005 names ``--rules``)."""
 
 from __future__ import annotations
 
@@ -36,7 +38,7 @@ def add_parser(sub) -> None:
                              "smallest notional whose bracket changed, else 10000)")
     parser.add_argument("--reference-leverage", default="10", metavar="X", help="its leverage (default 10)")
     parser.add_argument("--format", choices=list(FORMATS), default="text", help="output format (default: text)")
-    parser.set_defaults(run=run)
+    parser.set_defaults(run=run, writes_rules=True)  # a --rules folder with no rule yet is where a copy goes
 
 
 def run(args) -> int:
@@ -51,5 +53,7 @@ def run(args) -> int:
         dry_run=args.check, reference_notional=notional,
         reference_leverage=parse_decimal(args.reference_leverage, "--reference-leverage"),
         reference_text=(args.reference_notional, args.reference_leverage))
+    for note in imported.notes:
+        print(f"margin-verifier: note: {note}", file=sys.stderr)
     sys.stdout.write(render(import_data(imported), args.format))
     return 1 if args.check and imported.changes_catalog else 0

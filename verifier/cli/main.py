@@ -9,13 +9,16 @@ Exit codes (docs/reference/cli.md):
 Each verb is one module of this package with ``add_parser(subparsers)`` and ``run(args) -> int``; the verb modules
 import their stages inside ``run``, so ``margin-verifier --help`` loads no stage.
 
-The global options (``--debug``, ``--version``, ``--color``/``--no-color``) are accepted before or after the verb:
+The global options (``--debug``, ``--version``, ``--color``/``--no-color``, ``--rules DIR``) are accepted before or
+after the verb:
 
 >>> args = build_parser().parse_args(["check", "--debug", "--no-color"])
 >>> args.debug, args.color
 (True, 'never')
 >>> build_parser().parse_args(["--debug", "check"]).debug
 True
+>>> rule_folders(build_parser().parse_args(["--rules", "a", "check", "--rules", "b"]))
+['a', 'b']
 """
 
 from __future__ import annotations
@@ -23,13 +26,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from verifier import __version__
-from verifier.cli import check, compare, derive, evaluate, importing, simulate, verify
+from verifier.version import __version__
+from verifier.cli import check, compare, derive, evaluate, importing, rules, simulate, verify
 from verifier.errors import InternalError, VerifierError
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 
-VERBS = (check, compare, derive, evaluate, importing, simulate, verify)
+VERBS = (check, compare, derive, evaluate, importing, rules, simulate, verify)
 """The verb modules, in the order ``--help`` lists them."""
 
 
@@ -40,18 +43,36 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_INVALID)
 
 
+class _Version(argparse.Action):
+    """``--version``: the toolkit's version and the shipped rules' data date (read only when asked: a scan of the
+    rules' text, which ``--help`` and every other run skip)."""
+
+    def __init__(self, option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, help=None):
+        super().__init__(option_strings, dest=dest, default=default, nargs=0, help=help)
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from verifier.read.rule_sources import rules_root, versions
+
+        found = versions()
+        sys.stdout.write(f"margin-verifier {found['marginVerifier']}\n"
+                         f"rules {found['rules'] or 'undated'} (shipped: {rules_root()})\n")
+        parser.exit()
+
+
 def add_global_options(parser: argparse.ArgumentParser, *, before_verb: bool) -> None:
     """The options every verb accepts, before or after its name.
 
     After the verb the defaults are ``SUPPRESS``, so a value given before the verb is not overwritten by the
-    sub-parser's default.
+    sub-parser's default (``--rules`` after the verb is kept apart and added to those before it:
+    :func:`rule_folders`).
     """
     def default(value):
         return value if before_verb else argparse.SUPPRESS
 
     group = parser.add_argument_group("global options (before or after the verb)")
-    group.add_argument("--version", action="version", version=f"margin-verifier {__version__}",
-                       help="print the version and exit")
+    group.add_argument("--version", action=_Version,
+                       help="print the version and the shipped rules' data date (the latest date their data was "
+                            "retrieved), and exit")
     group.add_argument("--debug", action="store_true", default=default(False),
                        help="show tracebacks of internal errors")
     group.add_argument("--color", choices=["auto", "always", "never"], default=default("auto"),
@@ -59,6 +80,17 @@ def add_global_options(parser: argparse.ArgumentParser, *, before_verb: bool) ->
                             "always, never (default: auto)")
     group.add_argument("--no-color", dest="color", action="store_const", const="never", default=default("auto"),
                        help="the same as --color never")
+    group.add_argument("--rules", dest="rules" if before_verb else "rules_after", action="append",
+                       default=default(None), metavar="DIR",
+                       help="a folder of your own rules (<exchange>/<product>.yaml, with their market data), "
+                            "layered over the shipped rules: a rule id found there wins, the other shipped rules "
+                            "stay reachable; repeatable (the first folder wins); default: $MARGIN_VERIFIER_RULES "
+                            "(folders separated by ':')")
+
+
+def rule_folders(args) -> list[str]:
+    """The ``--rules`` folders given before and after the verb, in order."""
+    return list(getattr(args, "rules", None) or []) + list(getattr(args, "rules_after", None) or [])
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -82,6 +114,12 @@ def main(argv=None) -> int:
         parser.print_help(sys.stderr)
         return EXIT_INVALID
     try:
+        from verifier.read.rule_sources import checked_user_folders, versions
+        from verifier.report.diagnostics import set_versions
+
+        # a missing folder, or one with no rule (import may start one): MV003, exit 2
+        checked_user_folders(rule_folders(args), empty_ok=getattr(args, "writes_rules", False))
+        set_versions(versions)  # every JSON output says which toolkit and rules produced it
         return args.run(args)
     except InternalError as exc:
         return _internal_error(args, f"internal error[{exc.code}]: {exc}")

@@ -19,8 +19,9 @@ def add_parser(sub) -> None:
     parser = sub.add_parser("verify", help="check, prove and property-test rules (the full verification)",
                             description="Check rule files, run their worked examples, prove their published "
                                         "formulas and test every applicable property with Hypothesis.")
-    parser.add_argument("paths", nargs="*", default=["rules"], metavar="PATH",
-                        help="rule files or folders (default: rules/)")
+    parser.add_argument("paths", nargs="*", metavar="PATH",
+                        help="rule files, folders or rule ids (default: the rules in force: your --rules folders, "
+                             "then the shipped rules)")
     parser.add_argument("--profile", choices=["dev", "ci", "thorough"], default="ci",
                         help="Hypothesis profile: dev (quick), ci (deterministic, the default), thorough (long)")
     parser.add_argument("--format", choices=FORMATS, default="text",
@@ -35,6 +36,7 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from verifier.read.rule_sources import paths_or_ids
     from verifier.report import verify as report
     from verifier.verify.properties import properties
     from verifier.verify.runner import verify_paths
@@ -55,7 +57,7 @@ def run(args) -> int:
         sys.stderr.flush()
 
     start = time.perf_counter()
-    reports, problems = verify_paths(args.paths, profile=args.profile, only=args.only,
+    reports, problems = verify_paths(paths_or_ids(args.paths), profile=args.profile, only=args.only,
                                      progress=progress if tty else None, jobs=args.jobs)
     if tty:
         sys.stderr.write("\r\033[K")

@@ -71,6 +71,12 @@ def run_example(example: Example, root: Path, fmt: str = "markdown", chart: bool
     return render(result, fmt), equity_chart(result.chart, chart_title(result.rule)) if chart else None
 
 
+def bundled(root: Path) -> bool:
+    """Whether the site's project bundles the examples (this repository does; a project building a site of its own
+    rules does not, and its site has no compare how-to)."""
+    return all((root / EXAMPLES_DIR / example.account).is_file() for example in EXAMPLES)
+
+
 def _shown(path: Path) -> str:
     """The account path as a user in the repository types it (relative when under the working directory)."""
     try:

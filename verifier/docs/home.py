@@ -29,7 +29,8 @@ HOW_TO_READ = [
 ]
 
 
-def home_page(rules, guides: dict) -> Page:
+def home_page(rules, guides: dict, cli: bool = True) -> Page:
+    """The home page; ``cli``: whether the site has the command-line reference (the ``margin-verifier-cli`` plugin)."""
     lines = ["# margin-verifier", "", INTRO, "", "## The rules", ""]
     lines += [_rule_item(rule) for rule in rules]
     lines += ["", "## Coverage", "",
@@ -39,7 +40,7 @@ def home_page(rules, guides: dict) -> Page:
     lines += md_table(["exchange", "product", "mode", "rule", "published formula", "verified", "worked examples"],
                       [row for rule in rules for row in _coverage_rows(rule)])
     lines += ["", "## How to read a rule page", "", "Each rule page follows the rule file, top to bottom:", ""]
-    lines += HOW_TO_READ + ["", "## More", ""] + _more(guides)
+    lines += HOW_TO_READ + ["", "## More", ""] + _more(guides, cli)
     return Page(HOME, "\n".join(lines) + "\n")
 
 
@@ -84,11 +85,12 @@ def _coverage_rows(rule) -> list:
             for mode in rule.modes.values()]
 
 
-def _more(guides: dict) -> list:
+def _more(guides: dict, cli: bool) -> list:
     lines = [f"- [Cross vs isolated, rule by rule]({rel(HOME, CROSS_VS_ISOLATED)})",
              f"- [Exchange comparison]({rel(HOME, COMPARISON)})",
              f"- [Rule-file format]({rel(HOME, RULE_FORMAT)}), [market-catalog format]({rel(HOME, CATALOG_FORMAT)}) "
              "and "
              f"[account-snapshot format]({rel(HOME, ACCOUNT_FORMAT)})",
-             f"- [Command-line reference]({rel(HOME, CLI)}) and [verify properties]({rel(HOME, PROPERTIES)})"]
+             (f"- [Command-line reference]({rel(HOME, CLI)}) and [verify properties]({rel(HOME, PROPERTIES)})" if cli
+              else f"- [Verify properties]({rel(HOME, PROPERTIES)})")]
     return lines + [f"- [{title}]({rel(HOME, path)})" for path, title in guides.items()]

@@ -49,7 +49,7 @@ class Options:
     inverse_position: dict | None = None  # for rules whose collateral is the base coin
     comparison_leverage: float = 10
     chart_mode: str = "isolated"
-    rules_dir: str = "rules"
+    rules_dirs: tuple = ("rules",)  # the rule folders the site's rules come from (their files' site paths)
 
 
 @dataclass
@@ -65,9 +65,15 @@ def rule_page_path(rule) -> str:
     return f"rules/{rule.id}.md"
 
 
-def site_copy_path(file: str, rules_dir: str) -> str:
-    """Where a file under rules/ is shipped inside the site (same relative place, under rules/)."""
-    return "rules/" + os.path.relpath(os.path.abspath(file), os.path.abspath(rules_dir)).replace(os.sep, "/")
+def site_copy_path(file: str, rules_dirs) -> str:
+    """Where a file of a rule folder is shipped inside the site (same relative place, under rules/); ``rules_dirs``
+    is one folder or several (the first that holds the file counts)."""
+    dirs = [rules_dirs] if isinstance(rules_dirs, (str, os.PathLike)) else list(rules_dirs)
+    for folder in dirs:
+        relative = os.path.relpath(os.path.abspath(file), os.path.abspath(folder))
+        if not relative.startswith(os.pardir):
+            break
+    return "rules/" + relative.replace(os.sep, "/")
 
 
 def chart_position(rule, options: Options) -> dict:

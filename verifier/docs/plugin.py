@@ -25,6 +25,7 @@ from mkdocs.structure.files import File
 
 from verifier.docs import layout, navigation, verification
 from verifier.docs.comparison import comparison_page
+from verifier.docs.compare_examples import bundled
 from verifier.docs.compare_howto import compare_howto_page
 from verifier.docs.cross_vs_isolated import cross_vs_isolated_page
 from verifier.docs.home import home_page
@@ -33,10 +34,17 @@ from verifier.docs.properties_reference import properties_page
 from verifier.docs.rule_page import rule_page
 from verifier.docs.schema_reference import format_pages
 from verifier.read import check_file, expand_paths
+from verifier.read.rule_sources import folder_problems, rules_root, same_folder as _same, shipped_root, \
+    use_folders, user_folders
 
 log = logging.getLogger("mkdocs.plugins.margin-verifier")
 
+SUBSET = "MARGIN_VERIFIER_DOCS_RULES"
+"""Builds the site from this one rule folder alone (the browser test's subset), instead of the ``rules`` option."""
+
 CSS_PATH = "assets/margin-verifier.css"
+CLI_PLUGIN = "margin-verifier-cli"
+"""The command line's MkDocs plugin (:mod:`verifier.cli.reference`), which adds the command-line reference page."""
 CSS = """
 .mv-formula { overflow-x: auto; margin: .6em 0; }
 .mv-formula math { font-size: 1.15em; }
@@ -48,7 +56,8 @@ CSS = """
 """
 
 class PluginConfig(Config):
-    rules = c.Type(str, default="rules")
+    rules = c.Type((str, list), default=[])  # your rule folders (relative to mkdocs.yml), over the shipped rules
+    shipped = c.Type(bool, default=True)  # pages for the shipped rules too (false: a site of your own rules)
     scenarios = c.Type(str, default="scenarios")
     position = c.Type(dict, default={"contracts": 1, "contractSize": 1, "entryPrice": 100})
     inverse_position = c.Optional(c.Type(dict))
@@ -67,13 +76,14 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
     def on_files(self, files, config):
         started = time.perf_counter()
         root = Path(config.config_file_path).parent if config.config_file_path else Path.cwd()
-        # MARGIN_VERIFIER_DOCS_RULES builds the site from another rules folder (the browser test uses a subset).
-        rules_dir = root / os.environ.get("MARGIN_VERIFIER_DOCS_RULES", self.config.rules)
-        rules, shipped = self._load_rules(rules_dir)
+        folders = self._folders(root)
+        rules, copies = self._load_rules(folders, self.config.shipped and not os.environ.get(SUBSET))
         present = [f.src_uri for f in files.documentation_pages()]
         guides = navigation.written_pages(present)
         self._prepare_verification(rules)
-        generated = self._pages(rules, guides, self._options(rules_dir), root / self.config.scenarios, root)
+        roots = tuple(dict.fromkeys(str(folder) for _, folder in copies))
+        cli = CLI_PLUGIN in config.plugins  # the command line's own plugin adds its reference page
+        generated = self._pages(rules, guides, self._options(roots), root / self.config.scenarios, root, cli)
         for page in generated:
             if files.get_file_from_path(page.path) is not None:
                 log.info("docs/%s is hand-written; not generating it", page.path)
@@ -81,22 +91,36 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
                 files.append(File.generated(config, page.path, content=page.markdown))
             for asset, data in page.assets.items():
                 files.append(File.generated(config, asset, content=data))
-        for path in shipped:
-            site_path = layout.site_copy_path(str(path), str(rules_dir))
+        for path, folder in copies:
+            site_path = layout.site_copy_path(str(path), str(folder))
             if files.get_file_from_path(site_path) is None:
                 files.append(File.generated(config, site_path, abs_src_path=str(path)))
         files.append(File.generated(config, CSS_PATH, content=CSS))
         formats = [(page.markdown.split("\n", 1)[0].removeprefix("# "), page.path) for page in format_pages()]
-        config.nav = navigation.nav(rules, present, formats)
+        config.nav = navigation.nav(rules, present, formats, compare_howto=bundled(root), cli=cli)
         log.info("margin-verifier: %d pages generated from %d rule(s) in %.1fs", len(generated), len(rules),
                  time.perf_counter() - started)
         return files
 
-    def _options(self, rules_dir: Path) -> layout.Options:
+    def _folders(self, root: Path) -> list[Path]:
+        """The user's rule folders: $MARGIN_VERIFIER_DOCS_RULES (one folder, alone: the browser test builds a subset),
+        else the ``rules`` option, relative to mkdocs.yml.  They become the rule folders of the whole build, as
+        ``--rules`` does for a command (:mod:`verifier.read.rule_sources`), so scenarios' rule ids resolve there
+        first; a missing or empty folder is an error (``--strict`` fails)."""
+        given = os.environ.get(SUBSET) or self.config.rules
+        if not given:
+            return list(user_folders())  # $MARGIN_VERIFIER_RULES, as for a command
+        folders = [root / f for f in ([given] if isinstance(given, str) else given)]
+        for problem in folder_problems(folders, "the margin-verifier plugin's 'rules'", file=str(root / "mkdocs.yml")):
+            log.error("margin-verifier: %s", problem.render())
+        use_folders([f for f in folders if f.is_dir()])
+        return folders
+
+    def _options(self, rules_dirs: tuple) -> layout.Options:
         return layout.Options(position=dict(self.config.position), market=self.config.market,
                               inverse_position=dict(self.config.inverse_position or {}) or None,
                               leverage=list(self.config.leverage), comparison_leverage=self.config.comparison_leverage,
-                              chart_mode=self.config.chart_mode, rules_dir=str(rules_dir))
+                              chart_mode=self.config.chart_mode, rules_dirs=rules_dirs)
 
     @staticmethod
     def _prepare_verification(rules) -> None:
@@ -106,29 +130,40 @@ class MarginVerifierPlugin(BasePlugin[PluginConfig]):
                  sum(1 for _, cached in reports.values() if cached), time.perf_counter() - started)
 
     @staticmethod
-    def _pages(rules, guides, options, scenarios_dir, root) -> list:
-        generated = [home_page(rules, guides)] + [rule_page(rule, options) for rule in rules]
+    def _pages(rules, guides, options, scenarios_dir, root, cli=True) -> list:
+        generated = [home_page(rules, guides, cli)] + [rule_page(rule, options) for rule in rules]
         generated += [page for rule in rules for page in market_pages(rule)]
-        generated += [cross_vs_isolated_page(rules, scenarios_dir, root), compare_howto_page(root),
-                      comparison_page(rules, options)]
+        examples = bundled(root)  # the compare examples and their how-to: this repository's, not every project's
+        generated += [cross_vs_isolated_page(rules, scenarios_dir, root if examples else None),
+                      *([compare_howto_page(root)] if examples else []), comparison_page(rules, options)]
         generated += format_pages() + [properties_page(rules)]
         return generated
 
     @staticmethod
-    def _load_rules(rules_dir: Path):
-        """Every valid rule under rules_dir (an invalid one is a warning: --strict fails the build)."""
-        found, problems = expand_paths([rules_dir])
-        rules, shipped = [], []
-        for problem in problems:
-            log.warning("margin-verifier: %s", problem.render())
-        for path in found:
-            result = check_file(path)
-            if result.diagnostics:
-                log.warning("margin-verifier: %s has %d problem(s); run `margin-verifier check %s`",
-                            path, len(result.diagnostics), path)
-                continue
-            shipped.append(path)
-            if result.rule is not None:
-                rules.append(result.rule)
+    def _load_rules(folders, shipped: bool):
+        """Every valid rule in force under the user's ``folders`` and (with ``shipped``) the shipped rules, a user's
+        rule in place of the shipped one of the same id; and every valid file to copy into the site, with its
+        folder.  An invalid file is a warning (``--strict`` fails the build)."""
+        roots = list(user_folders())  # the folders given that exist, less the shipped one
+        if shipped or any(_same(f, shipped_root()) for f in folders):
+            roots.append(rules_root())
+        rules, copies, ids = [], [], set()
+        for folder in roots:
+            found, problems = expand_paths([folder])
+            for problem in problems:
+                log.warning("margin-verifier: %s", problem.render())
+            for path in found:
+                rule_id = path.relative_to(folder).with_suffix("").as_posix()
+                if rule_id in ids:
+                    continue  # a rule of the user's takes this shipped one's place
+                result = check_file(path)
+                if result.diagnostics:
+                    log.warning("margin-verifier: %s has %d problem(s); run `margin-verifier check %s`",
+                                path, len(result.diagnostics), path)
+                    continue
+                copies.append((path, folder))
+                if result.rule is not None:
+                    ids.add(rule_id)
+                    rules.append(result.rule)
         rules.sort(key=lambda r: r.id)
-        return rules, shipped
+        return rules, copies

@@ -30,7 +30,7 @@ def rule_page(rule, options: Options) -> Page:
 
 def _file_link(rule, options: Options, path: str) -> tuple[str, str]:
     """(the rule file's site path, the link to it from ``path``)."""
-    site = site_copy_path(rule.file, options.rules_dir)
+    site = site_copy_path(rule.file, options.rules_dirs)
     return site, rel(path, site)
 
 

@@ -10,16 +10,20 @@ is written.
 from __future__ import annotations
 
 import datetime as _dt
+import os
+import shutil
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
 from verifier.derive.catalog_diff import Reference, liquidation_moves
-from verifier.errors import SpecError, UsageError
+from verifier.errors import Diagnostic, SpecError, UsageError
 from verifier.model.catalog_merge import merge_catalog
 from verifier.read import load_rule
 from verifier.read.catalog import catalog_folder_of, check_shard_texts, forget_read, read_catalog, shard_files
 from verifier.read.catalog.imports import provenance_of, read_import
+from verifier.read.dependencies import direct_references
+from verifier.read.rule_sources import mark_noted, resolve_rule_path, shipped_root, shown, user_folders, write_problem
 from verifier.read.today import today as today_of_check
 from verifier.report.catalog import shards
 
@@ -43,6 +47,7 @@ class Imported:
     removed: tuple  # shard file names removed (or that would be)
     unchanged: int  # shards left as they were
     dry_run: bool
+    notes: tuple = ()  # what the person running it should know (a shipped rule copied into their folder)
 
     @property
     def changes_catalog(self) -> bool:
@@ -57,6 +62,9 @@ def import_market_data(rule, *, markets=None, tiers=None, live: str | None = Non
     catalog of ``rule`` (a rule file or id)."""
     if not (markets or tiers or live):
         raise UsageError("give --markets FILE, --tiers FILE (or both), or --live EXCHANGE", code="MV001")
+    notes = ()
+    if not dry_run:  # never into the installed package: the user's folder (a copy), or a checkout
+        _, notes = writable_rule(rule)
     catalog, problems = read_catalog(catalog_folder_of(rule))
     if problems:
         raise SpecError(f"the market catalog of {rule} has {len(problems)} problem(s)", problems,
@@ -81,7 +89,7 @@ def import_market_data(rule, *, markets=None, tiers=None, live: str | None = Non
     written, removed, unchanged = _write(catalog, merge, dry_run)
     return Imported(str(rule), str(Path(catalog.file).parent), dict(batch.files), provenance, len(batch.skipped),
                     tuple(batch.ignored), merge, moves, reference, tuple(reference_text), why_not, tuple(written),
-                    tuple(removed), unchanged, dry_run)
+                    tuple(removed), unchanged, dry_run, tuple(notes))
 
 
 def _moves_prices(change) -> bool:
@@ -95,10 +103,42 @@ def _moves_prices(change) -> bool:
         {k: v for k, v in new.fields.items() if k != "tick"}
 
 
+def writable_rule(rule) -> tuple:
+    """(the file of ``rule`` whose market catalog import may write, notes): the rule in force when its folder is
+    the user's or a checkout's; a shipped rule installed in site-packages is first copied, with every file it reads,
+    into the user's first rule folder (where the copy then takes the shipped rule's place).  Without a user's
+    folder: :class:`UsageError` MV005, naming ``--rules``."""
+    path = resolve_rule_path(rule)
+    problem = write_problem(catalog_folder_of(path))
+    if problem is None:
+        return path, ()
+    if not user_folders():
+        raise UsageError(problem.message, [problem], code="MV005")
+    root, target = shipped_root(), user_folders()[0]
+    copies = {source: target / os.path.relpath(os.path.abspath(source), root)
+              for source in [path, *direct_references(path)]}
+    existing = [str(shown(dest)) for dest in copies.values() if dest.exists()]
+    if existing:
+        raise SpecError(f"{existing[0]} exists", [Diagnostic(
+            "MV005", f"copying the shipped rule {rule} into {shown(target)} would replace {existing[0]}",
+            file=existing[0], hint="move it away, or put the rule file beside it so that import updates your copy")],
+            code="MV005")
+    for source, dest in copies.items():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, dest)
+    rule_id = os.path.relpath(os.path.abspath(path), root).rsplit(".", 1)[0].replace(os.sep, "/")
+    mark_noted(rule_id)
+    return copies[path], (f"copied the shipped rule {rule_id} and the {len(copies) - 1} files it reads into "
+                          f"{shown(target)}; the import updates that copy, which takes the shipped rule's place",)
+
+
 def _write(catalog, merge, dry_run: bool) -> tuple:
     """Write the shards whose text changed and remove the ones no market belongs in; (written, removed, unchanged
     count), done or, with ``dry_run``, to be done."""
     folder = Path(catalog.file).parent
+    problem = None if dry_run else write_problem(folder)
+    if problem is not None:  # the last guard: nothing is ever written into the installed package
+        raise UsageError(problem.message, [problem], code="MV005")
     row_keys = catalog.layout.row_keys if catalog.layout is not None else ("floor", "cap")
     texts = shards(catalog.id, merge.markets.values(), catalog.shard_layout, row_keys)
     existing = {path.name: path for path in shard_files(folder)}

@@ -1,14 +1,16 @@
 """Stage 1 of the pipeline: read rule, tier and scenario files strictly, with located errors.
 
 Public surface: :func:`load_rule`, :func:`load_scenario`, :func:`check_file`, :func:`expand_paths`,
-:func:`resolve_rule_path`, :func:`rules_root`, :class:`CheckResult`,
+:func:`resolve_rule_path`, :func:`rules_root` (where rule ids are looked up: :mod:`verifier.read.rule_sources`),
+:class:`CheckResult`,
 :func:`read_file`, :func:`read_document`, :func:`load_schema`.
 
 The names are loaded when first used (PEP 562): the loader brings in the formula language and SymPy, which
 ``check`` of a file whose result is cached never needs (:mod:`verifier.verify.check_cache`).
 """
 
-from verifier.read.paths import expand_paths, resolve_rule_path, rules_root
+from verifier.read.paths import expand_paths
+from verifier.read.rule_sources import resolve_rule_path, rules_root
 
 __all__ = [
     "CheckResult",

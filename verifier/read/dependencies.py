@@ -22,7 +22,7 @@ from pathlib import Path
 from verifier.errors import SpecError
 from verifier.read._yaml import DocumentError, read_file
 from verifier.read.kinds import file_kind
-from verifier.read.paths import resolve_rule_path
+from verifier.read.rule_sources import resolve_rule_path
 from verifier.read.catalog import SHARD_GLOB
 from verifier.read.paths import CATALOG_HEADER, RULE_SUFFIXES, expand_paths
 

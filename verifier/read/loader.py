@@ -13,7 +13,7 @@ from verifier.errors import Diagnostic, SpecError
 from verifier.read._schema import schema_diagnostics
 from verifier.read._yaml import Document, DocumentError, read_file
 from verifier.read.kinds import LABELS, OUR_KEYS, file_kind, kind_of
-from verifier.read.paths import resolve_rule_path
+from verifier.read.rule_sources import resolve_rule_path, shadow_problems, shadowed
 from verifier.read.roots import group_repeats, misspelt_declarations
 from verifier.read.rule import build_rule
 
@@ -53,6 +53,8 @@ def rule_from_document(doc: Document) -> tuple:
     if not isinstance(doc.data, dict):
         return None, [doc.diagnostic("MV203", "a rule file must be a mapping of keys to values", ())]
     problems = schema_diagnostics(doc, "rule")
+    replaced = shadowed(doc.file)  # a user's rule in place of a shipped one: same exchange and product (MV004)
+    problems += shadow_problems(doc.file, replaced) if replaced is not None else []
     if problems:
         return None, sorted_diagnostics(problems)
     rule, problems = build_rule(doc)

@@ -1,4 +1,5 @@
-"""Which files a path names, and where rule ids are looked up: plain file-system work, no parsing.
+"""Which files a path names: plain file-system work, no parsing (where rule ids are looked up:
+:mod:`verifier.read.rule_sources`).
 
 Kept apart from the loader so that ``check`` of a file whose result is cached (:mod:`verifier.verify.check_cache`)
 finds its files without loading the formula language (and SymPy with it).
@@ -12,47 +13,11 @@ finds its files without loading the formula language (and SymPy with it).
 
 from __future__ import annotations
 
-import difflib
-import os
 from pathlib import Path
 
-from verifier.errors import Diagnostic, SpecError
+from verifier.errors import Diagnostic
 
 RULE_SUFFIXES = (".yaml", ".yml", ".json")
-
-
-def rules_root() -> Path:
-    """Where rule ids are looked up: $MARGIN_VERIFIER_RULES, else ./rules, else the checkout's rules/."""
-    env = os.environ.get("MARGIN_VERIFIER_RULES")
-    if env:
-        return Path(env)
-    local = Path("rules")
-    if local.is_dir():
-        return local
-    return Path(__file__).resolve().parents[2] / "rules"
-
-
-def resolve_rule_path(rule: str | os.PathLike) -> Path:
-    """A path as given, or a rule id such as ``binance/usdm-perpetual`` found under :func:`rules_root`.
-
-    >>> resolve_rule_path("okx/linear-swap").name
-    'linear-swap.yaml'
-    """
-    path = Path(rule)
-    if path.is_file():
-        return path
-    text = str(rule)
-    if "/" in text and not text.endswith(RULE_SUFFIXES):
-        for suffix in RULE_SUFFIXES:
-            candidate = rules_root() / (text + suffix)
-            if candidate.is_file():
-                return candidate
-    ids = sorted(str(p.relative_to(rules_root()).with_suffix("")) for p in rule_files(rules_root())
-                 if not is_catalog_file(p) and not is_conformance_file(p))
-    close = difflib.get_close_matches(text, ids, n=1, cutoff=0.8)
-    hint = f"did you mean {close[0]!r}?" if close else f"known rule ids: {', '.join(ids)}" if ids else None
-    raise SpecError(f"no rule file or rule id {text!r}", [Diagnostic(
-        "MV100", f"no rule file or rule id {text!r}", file=text, hint=hint)], code="MV100")
 
 
 CATALOG_HEADER = "catalog.yaml"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 
-from verifier.report.diagnostics import json_text
+from verifier.report.diagnostics import json_text, with_versions
 from verifier.report.evaluate import position_data, price_text
 from verifier.report.numbers import approx_text, decimal_text, fixed_text
 
@@ -140,14 +140,18 @@ def render_set(evaluations, checks, skipped=(), fmt: str = "text") -> str:
 
 
 def line_record(number: int, evaluations=None, checks=None, skipped=(), error=None) -> str:
-    """One output line of a JSON-lines run: the account of input line ``number``, or the problems that stopped it.
+    """One output line of a JSON-lines run: the account of input line ``number``, or the problems that stopped it;
+    each line is a whole document, with its ``versions``.
 
-    >>> line_record(3, error=[])
-    '{"line": 3, "errors": []}\\n'
+    >>> record = json.loads(line_record(3, error=[]))
+    >>> record["line"], record["errors"], sorted(record["versions"])
+    (3, [], ['marginVerifier', 'rules'])
     """
     if error is not None:
-        return json.dumps({"line": number, "errors": [d.to_json() for d in error]}, ensure_ascii=False) + "\n"
-    return json.dumps({"line": number, **set_data(evaluations, checks, skipped)}, ensure_ascii=False) + "\n"
+        record = {"line": number, "errors": [d.to_json() for d in error]}
+    else:
+        record = {"line": number, **set_data(evaluations, checks, skipped)}
+    return json.dumps(with_versions(record), ensure_ascii=False) + "\n"
 
 
 def progress_text(done: int, failed: int) -> str:

@@ -46,6 +46,31 @@ def github_annotation(d) -> str:
             f"title={escape(d.code, True)}::{escape(message)}")
 
 
+_VERSIONS = None
+"""Where the versions every JSON output carries come from (a callable giving a dict), set by the command line."""
+
+
+def set_versions(source) -> None:
+    """Say what produced this process's results: ``source()`` gives the toolkit's version and the rules' data dates
+    (the command line passes :func:`verifier.read.rule_sources.versions`; asked only when JSON is written)."""
+    global _VERSIONS
+    _VERSIONS = source
+
+
+def with_versions(payload):
+    """A JSON document with what produced it, ``versions``, when a source of them is set (:func:`set_versions`),
+    so that a result can be traced to its rules.
+
+    >>> set_versions(lambda: {"marginVerifier": "0.1.0", "rules": "2026-12-07"})
+    >>> with_versions({"ok": True})["versions"]["rules"]
+    '2026-12-07'
+    >>> set_versions(None)
+    """
+    if _VERSIONS is None or not isinstance(payload, dict):
+        return payload
+    return {**payload, "versions": _VERSIONS()}
+
+
 def json_text(payload) -> str:
-    """JSON as every verb prints it: indented, UTF-8 kept, one trailing newline."""
-    return json.dumps(payload, indent=2, ensure_ascii=False) + "\n"
+    """JSON as every verb prints it: indented, UTF-8 kept, one trailing newline, with :func:`with_versions`."""
+    return json.dumps(with_versions(payload), indent=2, ensure_ascii=False) + "\n"

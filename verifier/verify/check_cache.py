@@ -25,7 +25,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from verifier import __version__
+from verifier.version import __version__
 from verifier.code_version import fingerprint
 from verifier.disk_cache import DiskCache, enabled
 from verifier.errors import Diagnostic

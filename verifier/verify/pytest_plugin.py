@@ -3,63 +3,61 @@
 Items per rule file: ``check`` (schema, formulas, units, tiers), one per worked example, one per conformance
 case (a recorded exchange response), ``published_proofs``, and one per applicable property and mode.  Only *rule
 files* are collected: a ``.yaml``/``.yml``/``.json`` file with the top-level keys ``format:`` and ``rule:``, or our
-schema modeline (``# yaml-language-server: $schema=.../rule.schema.json``), under a folder named ``rules`` (or
-passed explicitly on the command line).  So another project's ``rules/alerts.yaml`` (Prometheus, say) is left
-alone, and this project's own suite (``pytest tests verifier``) is undisturbed.
+schema modeline (``# yaml-language-server: $schema=.../rule.schema.json``), that lies in one of your rule folders,
+under a folder named ``rules``, or is passed explicitly on the command line.  So another project's
+``rules/alerts.yaml`` (Prometheus, say) is left alone, and this project's own suite (``pytest tests verifier``) is
+undisturbed.
+
+Your rule folders are found as the command line finds them (:mod:`verifier.read.rule_sources`): ``--mv-rules DIR``
+(repeatable), else the ``mv_rules`` ini option (paths relative to the ini file), else ``$MARGIN_VERIFIER_RULES``;
+rule ids resolve there before the shipped rules.  A project that depends on margin-verifier runs its own rules with
+``pytest --mv-rules my-rules`` (or ``mv_rules = ["my-rules"]`` under ``[tool.pytest.ini_options]``, then ``pytest``).
 The Hypothesis profile comes from ``--mv-profile`` (default: $HYPOTHESIS_PROFILE, else ci).
 JUnit XML comes from pytest's own ``--junitxml``.
 """
 
 from __future__ import annotations
 
-import json
 import os
-import re
 from pathlib import Path
 
 import pytest
 
 from verifier.errors import Disagreement
-from verifier.read.paths import is_catalog_file
+from verifier.read.paths import RULE_SUFFIXES, is_catalog_file
+from verifier.read.rule_sources import folder_problems, in_user_folder, looks_like_rule_file, use_folders
 
-RULE_SUFFIXES = {".yaml", ".yml", ".json"}
+__all__ = ["looks_like_rule_file"]
 
 
 def pytest_addoption(parser):
     group = parser.getgroup("margin-verifier")
     group.addoption("--mv-profile", default=None, choices=["dev", "ci", "thorough"],
                     help="Hypothesis profile for rule properties (default: $HYPOTHESIS_PROFILE or ci)")
+    group.addoption("--mv-rules", action="append", default=None, metavar="DIR",
+                    help="a folder of your own rules: its rule files are collected, and rule ids resolve there "
+                         "before the shipped rules (repeatable; default: the mv_rules ini option, else "
+                         "$MARGIN_VERIFIER_RULES)")
+    parser.addini("mv_rules", type="paths", default=[],
+                  help="margin-verifier: folders of your own rules (as --mv-rules), relative to this file")
 
 
-_MODELINE = re.compile(r"^#\s*yaml-language-server:\s*\$schema=\S*rule\.schema\.json", re.M)
-_FORMAT_KEY = re.compile(r"^format\s*:", re.M)
-_RULE_KEY = re.compile(r"^rule\s*:", re.M)
-
-
-def looks_like_rule_file(path: Path) -> bool:
-    """Whether ``path`` is one of our rule files: the schema modeline, or top-level ``format:`` and ``rule:``.
-
-    A cheap look at the text (the plugin is loaded in every pytest run where margin-verifier is installed)."""
-    try:
-        text = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
-    if _MODELINE.search(text):
-        return True
-    if path.suffix == ".json":
-        try:
-            data = json.loads(text)
-        except ValueError:
-            return False
-        return isinstance(data, dict) and "format" in data and "rule" in data
-    return bool(_FORMAT_KEY.search(text) and _RULE_KEY.search(text))
+def pytest_configure(config):
+    folders = config.getoption("--mv-rules") or [str(p) for p in config.getini("mv_rules")]
+    if not folders:
+        return
+    problems = folder_problems(folders, "--mv-rules")
+    if problems:
+        raise pytest.UsageError("\n".join(d.render() for d in problems))
+    use_folders(folders)
 
 
 def _is_rule_file(file_path: Path, config) -> bool:
     if file_path.suffix not in RULE_SUFFIXES or is_catalog_file(file_path):
         return False  # a market catalog's header and shards are data a rule reads, not rules
     explicit = {Path(a.split("::")[0]).resolve() for a in config.args}
-    if file_path.resolve() not in explicit and ("rules" not in file_path.parts[:-1] or "tests" in file_path.parts):
+    if file_path.resolve() not in explicit and not in_user_folder(file_path) \
+            and ("rules" not in file_path.parts[:-1] or "tests" in file_path.parts):
         return False
     return looks_like_rule_file(file_path)
 

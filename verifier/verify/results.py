@@ -24,7 +24,7 @@ FORMAT = 2
 def _versions() -> str:
     import hypothesis
 
-    from verifier import __version__
+    from verifier.version import __version__
 
     return f"{__version__}-hypothesis{hypothesis.__version__}"
 

@@ -121,7 +121,7 @@ def catalog_folder_of(rule) -> Path:
     whose examples need markets not imported yet can still be imported into).  Raises :class:`SpecError`."""
     from verifier.errors import SpecError
     from verifier.read._yaml import DocumentError, read_file
-    from verifier.read.paths import resolve_rule_path
+    from verifier.read.rule_sources import resolve_rule_path
 
     path = resolve_rule_path(rule)
     try:
