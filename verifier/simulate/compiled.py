@@ -20,6 +20,8 @@ negative numerator), which compares correctly with any Fraction.
 Fraction(1, 2)
 >>> f({a: Fraction(1), b: Fraction(0)})
 inf
+>>> compile_expr(1 / b + a)({a: Fraction(1), b: Fraction(0)})  # an infinity in a sum: the same infinity
+inf
 >>> rel = compile_relation(sympy.Le(a, b))
 >>> rel({a: Fraction(1), b: Fraction(1)})
 True
@@ -113,6 +115,8 @@ def compile_expr(expr):
                 total = _ZERO  # an mpq: every sum is computed by GMP, whatever its terms' types
                 for i in step[1]:
                     total += out[i]
+                if type(total) is not mpq:  # an infinite term (GMP would make it a binary float): the infinity
+                    total = _infinite_sum([out[i] for i in step[1]])
                 append(total)
             elif kind is _MUL:
                 append(_product([out[i] for i in step[1]]))
@@ -130,6 +134,11 @@ def compile_expr(expr):
 
 
 _ZERO, _ONE = mpq(0), mpq(1)
+
+
+def _infinite_sum(terms):
+    """A sum with an infinite term (from a zero denominator) is that infinity (both signs: not a number)."""
+    return sum(t for t in terms if isinstance(t, float))
 
 
 def _fraction(value):
