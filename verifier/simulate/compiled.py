@@ -30,6 +30,8 @@ True
 from __future__ import annotations
 
 import math
+import operator
+from itertools import repeat
 from fractions import Fraction
 
 import sympy
@@ -62,42 +64,19 @@ def _product(values):
     return sign * (1 if finite > 0 else -1) * INFINITY
 
 
-def compile_expr(expr):
+def compile_expr(expr, key=None, raw: bool = False):
     """A function ``values -> Fraction`` (values: SymPy symbol -> Fraction) for ``expr``.
 
     The expression is flattened into a list of steps, one per distinct subexpression (SymPy's canonical form
     makes repeated subtrees equal): a subexpression the expanded definitions repeat, such as a notional, is
-    computed once per evaluation.
+    computed once per evaluation.  ``key(symbol)``, when given, is what ``values`` is indexed by instead of the
+    symbol (a field name, a position in a list).  The function's ``symbols`` are the symbols it reads, in the
+    order it reads them (the first one ``values`` lacks is the KeyError it raises).  ``raw=True`` leaves the
+    result a GMP rational (for a caller that computes on with it).
     """
-    steps, index = [], {}
-
-    def visit(node) -> int:
-        if node in index:
-            return index[node]
-        if isinstance(node, sympy.Symbol):
-            step = (_SYMBOL, node, node.name)
-        elif isinstance(node, sympy.Rational):
-            step = (_CONSTANT, mpq(int(node.p), int(node.q)))
-        elif isinstance(node, sympy.Add):
-            step = (_ADD, tuple(visit(a) for a in node.args))
-        elif isinstance(node, sympy.Mul):
-            step = (_MUL, tuple(visit(a) for a in node.args))
-        elif isinstance(node, sympy.Pow):
-            if not isinstance(node.exp, sympy.Integer):
-                raise CompileError(f"only integer powers are evaluated exactly, not {node}")
-            step = (_POW, visit(node.base), int(node.exp))
-        elif isinstance(node, (sympy.Min, sympy.Max)):
-            step = (_MIN if isinstance(node, sympy.Min) else _MAX, tuple(visit(a) for a in node.args))
-        elif isinstance(node, sympy.Abs):
-            step = (_ABS, visit(node.args[0]))
-        else:
-            raise CompileError(f"cannot evaluate {type(node).__name__} exactly: {node}")
-        index[node] = len(steps)
-        steps.append(step)
-        return index[node]
-
-    visit(expr)
-    program = tuple(steps)
+    builder = _Builder(lambda node: (_SYMBOL, node if key is None else key(node), node.name))
+    builder.visit(expr)
+    program = tuple(builder.steps)
 
     def evaluate(values):
         out = []
@@ -128,9 +107,47 @@ def compile_expr(expr):
                 append(max(out[i] for i in step[1]))
             else:
                 append(abs(out[step[1]]))
-        return _fraction(out[-1])
+        return out[-1] if raw else as_fraction(out[-1])
 
+    evaluate.symbols = tuple(node for node, i in builder.index.items() if program[i][0] is _SYMBOL)
     return evaluate
+
+
+class _Builder:
+    """Flattens SymPy expressions into steps, one per distinct subexpression; ``leaf(symbol)`` is a symbol's step.
+
+    A step is a tuple: its kind, then its operands (indices of earlier steps) or its constant."""
+
+    def __init__(self, leaf):
+        self.steps, self.index, self.leaf = [], {}, leaf
+
+    def add(self, node, step) -> int:
+        self.index[node] = len(self.steps)
+        self.steps.append(step)
+        return self.index[node]
+
+    def visit(self, node) -> int:
+        if node in self.index:
+            return self.index[node]
+        if isinstance(node, sympy.Symbol):
+            return self.add(node, self.leaf(node))
+        if isinstance(node, sympy.Rational):
+            step = (_CONSTANT, mpq(int(node.p), int(node.q)))
+        elif isinstance(node, sympy.Add):
+            step = (_ADD, tuple(self.visit(a) for a in node.args))
+        elif isinstance(node, sympy.Mul):
+            step = (_MUL, tuple(self.visit(a) for a in node.args))
+        elif isinstance(node, sympy.Pow):
+            if not isinstance(node.exp, sympy.Integer):
+                raise CompileError(f"only integer powers are evaluated exactly, not {node}")
+            step = (_POW, self.visit(node.base), int(node.exp))
+        elif isinstance(node, (sympy.Min, sympy.Max)):
+            step = (_MIN if isinstance(node, sympy.Min) else _MAX, tuple(self.visit(a) for a in node.args))
+        elif isinstance(node, sympy.Abs):
+            step = (_ABS, self.visit(node.args[0]))
+        else:
+            raise CompileError(f"cannot evaluate {type(node).__name__} exactly: {node}")
+        return self.add(node, step)
 
 
 _ZERO, _ONE = mpq(0), mpq(1)
@@ -141,7 +158,7 @@ def _infinite_sum(terms):
     return sum(t for t in terms if isinstance(t, float))
 
 
-def _fraction(value):
+def as_fraction(value):
     """A GMP rational as the Fraction the rest of the code works with (infinities and Fractions unchanged)."""
     if type(value) is mpq:
         return Fraction(int(value.numerator), int(value.denominator))
@@ -186,3 +203,149 @@ def compile_relation(relation):
 def relation_sides(relation):
     """``(lhs, rhs)`` compiled, for showing how close a condition is (lhs / rhs)."""
     return compile_expr(relation.lhs), compile_expr(relation.rhs)
+
+
+class ColumnProgram:
+    """Expressions and relations evaluated for every position of an account at once, exactly.
+
+    The values come as *rows*, one list of GMP rationals per position indexed by ``slots`` (symbol -> index;
+    see :func:`exact`); each step computes its subexpression for every position in one pass, on GMP
+    rationals, so the cost of walking the program is paid once per account rather than once per position, and
+    an account's definitions, conditions and margin level share their subexpressions.  ``constants`` are symbols
+    with one value for every position (the mode's parameters).  ``others`` lists ``(symbol, definition)`` pairs: the
+    symbol is the sum of the definition over the *other* positions of the same pool (an account's positions
+    settled in one asset), each others-symbol seeing only the ones listed before it.
+
+    Calling it with ``rows`` and ``pools`` (one pool key per position, or None when they share one) gives the
+    outputs' columns: mpq values for expressions, bools for relations.  It takes rows that have every value it
+    reads (:attr:`inputs`), all finite; it gives None where a denominator is zero (the caller then evaluates
+    position by position, which says what that means for the account).
+
+    >>> a, b, s = sympy.symbols("a b s")
+    >>> program = ColumnProgram([a / b + s, sympy.Le(s, a)], {a: 0, b: 1}, others=[(s, a)])
+    >>> lhs, holds = program([[mpq(1), mpq(2)], [mpq(3), mpq(4)]], None)
+    >>> [as_fraction(v) for v in lhs], holds
+    ([Fraction(7, 2), Fraction(7, 4)], [False, True])
+    >>> program([[mpq(1), mpq(0)], [mpq(3), mpq(4)]], None) is None
+    True
+    """
+
+    def __init__(self, outputs, slots: dict, constants: dict | None = None, others=()):
+        constants = constants or {}
+
+        def leaf(node):
+            if node in constants:
+                return (_CONSTANT, mpq(Fraction(constants[node])))
+            if node in others_of:
+                raise CompileError(f"{node.name} is summed over the other positions after the definitions it is "
+                                   "read by")
+            if node in slots:
+                return (_INPUT, slots[node], node.name)
+            return (_MISSING, node.name)
+
+        others_of = {symbol for symbol, _ in others}
+        builder = _Builder(leaf)
+        for symbol, definition in others:  # in order: each sees the ones before it
+            builder.add(symbol, (_OTHERS, builder.visit(definition)))
+            others_of.discard(symbol)
+        self.outputs = [self._relation(builder, o) if isinstance(o, _RELATIONS) else builder.visit(o) for o in outputs]
+        self.steps = tuple(builder.steps)
+        self.inputs = frozenset(step[1] for step in self.steps if step[0] is _INPUT)
+        """The slots the program reads: a row must have a value in each."""
+
+    @staticmethod
+    def _relation(builder, relation) -> int:
+        if relation is sympy.true or relation is sympy.false:
+            return builder.add(relation, (_TRUTH, bool(relation)))
+        if isinstance(relation, (sympy.And, sympy.Or)):
+            parts = tuple(ColumnProgram._relation(builder, a) for a in relation.args)
+            return builder.add(relation, (_ALL if isinstance(relation, sympy.And) else _ANY, parts))
+        compare = COMPARE.get(getattr(relation, "rel_op", None))
+        if compare is None:
+            raise CompileError(f"cannot evaluate condition {relation}")
+        return builder.add(relation, (_COMPARE, compare, builder.visit(relation.lhs), builder.visit(relation.rhs)))
+
+    def __call__(self, rows, pools):
+        n = len(rows)
+        columns = list(zip(*rows))
+        out = []
+        append = out.append
+        try:
+            for step in self.steps:
+                kind = step[0]
+                if kind is _INPUT:
+                    append(columns[step[1]])
+                elif kind is _MUL or kind is _ADD:
+                    combine, operands = mul if kind is _MUL else add, step[1]
+                    column = list(map(combine, out[operands[0]], out[operands[1]]))
+                    for i in operands[2:]:
+                        column = list(map(combine, column, out[i]))
+                    append(column)
+                elif kind is _CONSTANT:
+                    append([step[1]] * n)
+                elif kind is _POW:
+                    exponent = step[2]
+                    append([b ** exponent for b in out[step[1]]])  # a zero denominator: ZeroDivisionError
+                elif kind is _OTHERS:
+                    append(_others(out[step[1]], pools))
+                elif kind is _COMPARE:
+                    append(list(map(step[1], out[step[2]], out[step[3]])))
+                elif kind is _MIN or kind is _MAX:
+                    append(list(map(min if kind is _MIN else max, *(out[i] for i in step[1]))))
+                elif kind is _ABS:
+                    append(list(map(abs, out[step[1]])))
+                elif kind is _ALL or kind is _ANY:
+                    append(list(map(all if kind is _ALL else any, zip(*(out[i] for i in step[1])))))
+                elif kind is _TRUTH:
+                    append([step[1]] * n)
+                else:
+                    raise KeyError(step[1])
+        except (KeyError, ZeroDivisionError):
+            return None
+        return [out[i] for i in self.outputs]
+
+
+def _others(column, pools):
+    """Each position's sum over the other positions of its pool."""
+    if pools is None:
+        return list(map(sub, repeat(sum(column, _ZERO)), column))
+    totals: dict = {}
+    for pool, v in zip(pools, column):
+        totals[pool] = totals.get(pool, _ZERO) + v
+    return [totals[pool] - v for pool, v in zip(pools, column)]
+
+
+_EXACT: dict = {}
+_EXACT_SIZE = 16384
+
+
+def exact(value):
+    """A number of the simulator's state (a Fraction, an int) as a GMP rational; an infinity stays one.
+
+    Remembered by identity: each Fraction of the state (an amount, a price) is converted once while it lives, not
+    at every update.  The memory holds the Fraction, so its id cannot be reused while it is remembered.
+
+    >>> exact(Fraction(3, 4)), exact(2), exact(math.inf)
+    (mpq(3,4), mpq(2,1), inf)
+    """
+    known = _EXACT.get(id(value))
+    if known is not None and known[0] is value:
+        return known[1]
+    if isinstance(value, float) or type(value) is mpq:
+        return value
+    converted = mpq(value.numerator, value.denominator)
+    if len(_EXACT) >= _EXACT_SIZE:
+        _EXACT.clear()
+    _EXACT[id(value)] = (value, converted)
+    return converted
+
+
+COMPARE = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt, "==": operator.eq,
+           "!=": operator.ne}
+"""A relation's operator as the function a column of comparisons maps (the same comparisons as OPERATORS)."""
+
+_RELATIONS = (sympy.core.relational.Relational, sympy.And, sympy.Or, sympy.logic.boolalg.BooleanAtom)
+_INPUT, _OTHERS, _COMPARE, _ALL, _ANY, _TRUTH, _MISSING = (object() for _ in range(7))
+add, mul, sub = operator.add, operator.mul, operator.sub
+known_exact = _EXACT.get
+"""id -> (a Fraction, its mpq) as :func:`exact` remembers them, for a loop that looks them up itself."""
