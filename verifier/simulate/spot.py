@@ -30,6 +30,9 @@ from verifier.simulate.binding import BindingError, SimRule
 from verifier.simulate.core import ZERO, Refused, Simulator, split_market
 
 
+_ONE = Fraction(1)
+
+
 class SpotMarginSimulator(Simulator):
     """Cross and isolated spot margin: balances, loans, interest."""
 
@@ -55,18 +58,21 @@ class SpotMarginSimulator(Simulator):
 
     # -- what a position is -----------------------------------------------------------------------------------
     def price_of(self, instrument: str) -> Fraction:
-        return Fraction(1) if instrument == self.quote else super().price_of(instrument)
+        return _ONE if instrument == self.quote else super().price_of(instrument)
 
     def _assets(self, account: Account) -> list:
         return sorted({a for d in (account.cash, account.debt, account.interest) for a, v in d.items() if v})
 
     def position_fields(self, account: Account) -> list:
         out = []
+        cash, debt, interest, prices, quote = account.cash, account.debt, account.interest, self.prices, self.quote
         for asset in self._assets(account):
-            price = self.price_of(asset)
-            market = account.market or f"{asset}/{self.quote}"
-            out.append(({"total": account.cash[asset], "debt": account.debt[asset],
-                         "interest": account.interest[asset], "markPrice": price, "price": price}, market, asset))
+            price = _ONE if asset == quote else prices.get(asset)
+            if price is None:
+                price = self.price_of(asset)  # refused: no price
+            market = account.market or f"{asset}/{quote}"
+            out.append(({"total": cash[asset], "debt": debt[asset], "interest": interest[asset], "markPrice": price,
+                         "price": price}, market, asset))
         return out
 
     def equity(self, account: Account) -> Fraction:
