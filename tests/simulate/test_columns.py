@@ -101,7 +101,7 @@ def test_columns_judge_as_position_by_position(case):
         return
     got = mode.check(positions)
     plans, rows, _ = mode.rows(positions)
-    in_columns = all(p.in_columns for p in plans) and all(r.finite for r in rows) and \
+    in_columns = all(r.columnar for r in rows) and \
         mode.program([r.exact for r in rows], [p.pool for p in plans]) is not None
     event("columns" if in_columns else "by position (the columns cannot answer)")
     assert (got.status, type(got.margin_level), got.margin_level) == \

@@ -48,13 +48,14 @@ from __future__ import annotations
 
 import datetime as _dt
 from fractions import Fraction
+from operator import attrgetter, is_
 
 import sympy
 
 from verifier.errors import EvaluationError, VerifierError
 from verifier.model.snapshot import FIELD_SYMBOLS, SNAPSHOT_FIELDS
 from verifier.simulate.compiled import (COMPARE, OPERATORS, ColumnProgram, CompileError, as_fraction, compile_expr,
-                                        compile_relation, exact, known_exact, relation_sides)
+                                        compile_relation, exact, relation_sides)
 
 FIELDS = SNAPSHOT_FIELDS
 """State fields a position snapshot may carry: the snapshot contract's ccxt names (model.snapshot)."""
@@ -91,9 +92,54 @@ class Check:
         return f"Check(status={self.status!r}, margin_level={self.margin_level!r})"
 
 
+_COLUMNAR, _EXACT, _POOL = attrgetter("columnar"), attrgetter("exact"), attrgetter("pool")
+
 _REMEMBERED = 4096
 """Plans, rows and judged states a mode keeps (each memory is emptied when full: states of one scenario rarely
 recur far apart, and a run meets few distinct markets and field sets)."""
+
+
+class _Memory(dict):
+    """Results remembered under keys, at most :data:`_REMEMBERED`, consulted only while it pays.
+
+    Verify's stories judge the same states again and again; a replay of prices that never repeat never does, and
+    would pay for every lookup and every entry (and for the garbage collector walking them).  So the memory counts
+    what it finds: when fewer than one lookup in :data:`_PAYS` of a window of :data:`_WINDOW` finds something, it
+    is emptied and rests for :data:`_REST` calls (neither looked in nor added to), then tries again.  It only ever
+    returns what was computed for an equal key: resting changes no result, only the time taken.
+    """
+
+    __slots__ = ("tried", "found", "resting")
+
+    def __init__(self):
+        super().__init__()
+        self.tried = self.found = self.resting = 0
+
+    def awake(self) -> bool:
+        """Whether to use the memory for this call."""
+        if self.resting:
+            self.resting -= 1
+            return False
+        return True
+
+    def keep(self, key, value):
+        if len(self) >= _REMEMBERED:
+            self.clear()
+        self[key] = value
+        return value
+
+    def count(self, tried: int, found: int) -> None:
+        """Count a call's lookups and what they found; rest when the last window found too little."""
+        self.tried += tried
+        self.found += found
+        if self.tried >= _WINDOW:
+            if self.found * _PAYS < self.tried:
+                self.clear()
+                self.resting = _REST
+            self.tried = self.found = 0
+
+
+_WINDOW, _PAYS, _REST = 512, 4, 1024
 
 
 class SimMode:
@@ -110,8 +156,8 @@ class SimMode:
         self.rule, self.view, self.name, self.account = rule, view, view.name, view.account
         self.inputs, self.date = inputs, date
         self._plans: dict = {}  # (field names, market, instrument) -> _Plan
-        self._rows: dict = {}  # (plan number, exact values of the fields it reads) -> _Row
-        self._checks: dict = {}  # the rows' keys -> Check
+        self._rows = _Memory()  # (plan number, exact values of the fields it reads) -> _Row
+        self._checks = _Memory()  # the rows' keys -> Check
         # symbols the rule's market catalog supplies when neither the position nor the scenario gives them
         self.market_fields = {name: spec.market for name, spec in view.symbols.items() if spec.market}
         self.params = {}
@@ -205,34 +251,41 @@ class SimMode:
     # -- one position -----------------------------------------------------------------------------------------
     def rows(self, positions) -> tuple:
         """(plans, rows, key) of ``positions`` = [(fields, market[, instrument])]: each position's plan and its
-        :class:`_Row`, and a key equal for equal plans and field values (None when a row was not remembered: the
-        account's state is new, no judgement of it can be remembered either).
+        :class:`_Row`, and a key equal for equal plans and field values (None unless every row was remembered: a
+        state with a new row is new, no judgement of it can be remembered either).
 
         A row is remembered under its plan and the exact values of the fields the plan reads: stories judge the
         same states again and again (after every action, for equity, for copied accounts, in story after story
         of one rule), mostly with new but equal Fractions, so the key is made of the values, as GMP rationals
         (which hash in C; each Fraction of the state is converted once while it lives, see
-        :func:`~verifier.simulate.compiled.exact`)."""
+        :func:`~verifier.simulate.compiled.exact`).  A replay of prices that never repeat finds nothing there:
+        the memory then rests (:class:`_Memory`)."""
         plans, rows, key = [], [], []
-        memory, plans_known, known, new = self._rows, self._plans, known_exact, False
-        for fields, market, *instrument in positions:
-            plan = plans_known.get((tuple(fields), market, *instrument)) or self.plan(fields, market, *instrument)
-            where = (plan.number, *[hit[1] if (hit := known(id(v))) is not None and hit[0] is v else exact(v)
-                                    for v in map(fields.__getitem__, plan.reads)])
+        memory, plans_known = self._rows, self._plans
+        if not memory.awake():  # nothing recurs lately: bind each position afresh, no keys
+            for position in positions:
+                plan = plans_known.get((tuple(position[0]), *position[1:])) or self.plan(*position)
+                plans.append(plan)
+                rows.append(plan.fresh(position[0]))
+            return plans, rows, None
+        found = 0
+        for position in positions:
+            plan = plans_known.get((tuple(position[0]), *position[1:])) or self.plan(*position)
+            where = plan.exact(position[0])
             row = memory.get(where)
             if row is None:
-                if len(memory) >= _REMEMBERED:
-                    memory.clear()
-                row = memory[where] = plan.row(where)
-                new = True
+                row = memory.keep(where, plan.row(where))
+            else:
+                found += 1
             plans.append(plan)
             rows.append(row)
             key.append(where)
-        return plans, rows, None if new else tuple(key)
+        memory.count(len(key), found)
+        return plans, rows, tuple(key) if found == len(key) else None
 
     def plan(self, fields: dict, market: str | None, instrument: str | None = None) -> "_Plan":
         """How a position with these fields, in this market, gets its symbols' values (worked out once)."""
-        key = (tuple(fields), market, instrument)
+        key = (tuple(fields), market, instrument) if instrument is not None else (tuple(fields), market)
         plan = self._plans.get(key)  # (rows() looks it up itself first: this is its hot path)
         if plan is None:
             if len(self._plans) >= _REMEMBERED:  # (rows and judgements are keyed by plan numbers: forget them too)
@@ -292,22 +345,20 @@ class SimMode:
         if not positions:
             return Check("normal", None, [])
         plans, rows, key = self.rows(positions)
-        if key is None:  # a state never seen: judge it, and remember it when it comes back
+        if key is None:  # a state not seen lately: judge it, and remember it when it comes back
             return self._check(positions, plans, rows)
         known = self._checks.get(key)
         if known is None:
-            if len(self._checks) >= _REMEMBERED:
-                self._checks.clear()
-            known = self._checks[key] = self._check(positions, plans, rows)
+            known = self._checks.keep(key, self._check(positions, plans, rows))
         return known
 
     def _check(self, positions, plans, rows) -> Check:
-        if self.program is None or not all(plan.in_columns for plan in plans) or not all(r.finite for r in rows):
+        if not all(map(_COLUMNAR, rows)):
             return self._check_by_position(positions)
-        pools = [plan.pool for plan in plans]
+        pools = list(map(_POOL, plans))
         if pools.count(pools[0]) == len(pools):
             pools = None  # one settlement asset: one sum
-        columns = self.program([row.exact for row in rows], pools)
+        columns = self.program(list(map(_EXACT, rows)), pools)
         if columns is None:  # a zero denominator: position by position says where and what it means
             return self._check_by_position(positions)
         lhs, rhs = columns[len(self.others)], columns[len(self.others) + 1]
@@ -390,14 +441,13 @@ class SimMode:
 
 class _Row:
     """One position's values: ``exact`` has one per ``SimMode.slots``, GMP rationals (None where the position has
-    no value; an infinity where a reading divides by zero, then ``finite`` is False)."""
+    no value; an infinity where a reading divides by zero); ``columnar`` when the mode's column program can take
+    them (it has every value the program reads, all finite)."""
 
-    __slots__ = ("exact", "finite", "_values")
+    __slots__ = ("exact", "columnar", "_values")
 
-    def __init__(self, exact: list):
-        self.exact = exact
-        self.finite = float not in map(type, exact)
-        self._values = None
+    def __init__(self, exact: list, columnar: bool):
+        self.exact, self.columnar, self._values = exact, columnar, None
 
     def values(self, symbols) -> dict:
         """SymPy symbol -> Fraction (made once; callers copy it)."""
@@ -465,13 +515,50 @@ class _Plan:
         # the fields the row reads, in this order after the plan's number (a computed collateral comes last)
         self.reads = tuple(sorted({s.name for _, expr in readings + after + overrides for s in expr.free_symbols}
                                   - ({"collateral"} if self.collateral is not None else set())))
+        self.last_values, self.last_where = (None,) * len(self.reads), (number,) + (None,) * len(self.reads)
+        self.last_row = None  # (where, row) of the last row made
         place = {name: 1 + i for i, name in enumerate(self.reads)}
         place["collateral"] = place.get("collateral", 1 + len(self.reads))
         self.readings, self.later, self.overrides = (
             [(slots[symbol], place[expr.name] if isinstance(expr, sympy.Symbol) else None,
               compile_expr(expr, lambda s: place[s.name], raw=True)) for symbol, expr in group]
             for group in (readings, after, overrides))
+        self.copies = [(slot, at) for slot, at, _ in self.readings]
+        self.copied = [(slot, self.reads[at - 1]) for slot, at in self.copies if at is not None]
+        self.last_fresh = [(None, None)] * len(self.copied)  # (the field's last value, its mpq): see fresh()
+        self.simple = (all(at is not None for _, at, _ in self.readings) and not self.later and not self.overrides
+                       and self.collateral is None and self.table is None)
+        """Whether every value is a field read as is (or a constant): the row is the state's exact values, all
+        finite, placed."""
         self.in_columns = mode.program is not None and mode.program.inputs <= {slots[s] for s in present}
+
+    def exact(self, fields: dict) -> tuple:
+        """The plan's number and the exact values of the fields it reads: what its row is a function of.
+
+        The plan keeps the last values it read (the state's Fractions) and their mpqs: an amount that did not
+        change since the last update is the same object, and is not converted again."""
+        values = tuple(map(fields.__getitem__, self.reads))
+        last = self.last_values
+        if all(map(is_, values, last)):
+            return self.last_where
+        self.last_values, self.last_where = values, (self.number, *[
+            known if value is seen else exact(value) for value, seen, known in zip(values, last, self.last_where[1:])])
+        return self.last_where
+
+    def fresh(self, fields: dict) -> _Row:
+        """The position's row made from its fields without a key: a plan whose values are all fields read as is
+        places them (converting only the ones that changed since it last did); any other goes through
+        :meth:`exact` and :meth:`row`."""
+        if not self.simple:
+            return self.row(self.exact(fields))
+        row, last = self.base.copy(), self.last_fresh
+        for i, (slot, name) in enumerate(self.copied):
+            value = fields[name]
+            seen = last[i]
+            if seen[0] is not value:
+                seen = last[i] = (value, exact(value))
+            row[slot] = seen[1]
+        return _Row(row, self.in_columns)
 
     def _bind(self, mode, entry, have, readings, present, market, instrument) -> None:
         symbol, name, expr, needs = entry
@@ -487,7 +574,14 @@ class _Plan:
 
     def row(self, where: tuple) -> _Row:
         """The position's values from ``where``: the plan's number, then the exact values of its ``reads``."""
+        if self.last_row is not None and self.last_row[0] is where:
+            return self.last_row[1]
         row = self.base.copy()
+        if self.simple:
+            for slot, at in self.copies:
+                row[slot] = where[at]
+            self.last_row = (where, _Row(row, self.in_columns))
+            return self.last_row[1]
         for slot, at, reading in self.readings:
             row[slot] = where[at] if at is not None else reading(where)
         if self.collateral is not None:
@@ -506,7 +600,8 @@ class _Plan:
                 values = self._tier_rows[id(tier)] = [(slot, exact(tier.values[column])) for slot, column in self.tiers]
             for slot, value in values:
                 row[slot] = value
-        return _Row(row)
+        self.last_row = (where, _Row(row, self.in_columns and float not in map(type, row)))
+        return self.last_row[1]
 
 
 def _missing(name: str, reasons=None) -> BindingError:

@@ -244,7 +244,7 @@ class ColumnProgram:
             return (_MISSING, node.name)
 
         others_of = {symbol for symbol, _ in others}
-        builder = _Builder(leaf)
+        builder = _ColumnBuilder(leaf)
         for symbol, definition in others:  # in order: each sees the ones before it
             builder.add(symbol, (_OTHERS, builder.visit(definition)))
             others_of.discard(symbol)
@@ -283,9 +283,10 @@ class ColumnProgram:
                     append(column)
                 elif kind is _CONSTANT:
                     append([step[1]] * n)
+                elif kind is _DIV:
+                    append(list(map(truediv, out[step[1]], out[step[2]])))  # a zero denominator: ZeroDivisionError
                 elif kind is _POW:
-                    exponent = step[2]
-                    append([b ** exponent for b in out[step[1]]])  # a zero denominator: ZeroDivisionError
+                    append(list(map(pow, out[step[1]], repeat(step[2], n))))  # (as here)
                 elif kind is _OTHERS:
                     append(_others(out[step[1]], pools))
                 elif kind is _COMPARE:
@@ -305,6 +306,19 @@ class ColumnProgram:
         return [out[i] for i in self.outputs]
 
 
+class _ColumnBuilder(_Builder):
+    """A product with one reciprocal factor is a division: one operation per position instead of two."""
+
+    def visit(self, node) -> int:
+        if node in self.index or not isinstance(node, sympy.Mul):
+            return super().visit(node)
+        denominators = [a for a in node.args if isinstance(a, sympy.Pow) and a.exp == -1]
+        if len(denominators) != 1:
+            return super().visit(node)
+        numerator = sympy.Mul(*(a for a in node.args if a is not denominators[0]), evaluate=False)
+        return self.add(node, (_DIV, self.visit(numerator), self.visit(denominators[0].base)))
+
+
 def _others(column, pools):
     """Each position's sum over the other positions of its pool."""
     if pools is None:
@@ -315,29 +329,16 @@ def _others(column, pools):
     return [totals[pool] - v for pool, v in zip(pools, column)]
 
 
-_EXACT: dict = {}
-_EXACT_SIZE = 16384
-
-
 def exact(value):
-    """A number of the simulator's state (a Fraction, an int) as a GMP rational; an infinity stays one.
+    """A number of the simulator's state (a Fraction, an int) as a GMP rational; the state holds exact numbers
+    only: a float is refused.
 
-    Remembered by identity: each Fraction of the state (an amount, a price) is converted once while it lives, not
-    at every update.  The memory holds the Fraction, so its id cannot be reused while it is remembered.
-
-    >>> exact(Fraction(3, 4)), exact(2), exact(math.inf)
-    (mpq(3,4), mpq(2,1), inf)
+    >>> exact(Fraction(3, 4)), exact(2)
+    (mpq(3,4), mpq(2,1))
     """
-    known = _EXACT.get(id(value))
-    if known is not None and known[0] is value:
-        return known[1]
-    if isinstance(value, float) or type(value) is mpq:
-        return value
-    converted = mpq(value.numerator, value.denominator)
-    if len(_EXACT) >= _EXACT_SIZE:
-        _EXACT.clear()
-    _EXACT[id(value)] = (value, converted)
-    return converted
+    if isinstance(value, float):
+        raise TypeError(f"the simulator's numbers are exact, not {value!r}")
+    return mpq(value)
 
 
 COMPARE = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator.gt, "==": operator.eq,
@@ -345,7 +346,5 @@ COMPARE = {"<=": operator.le, "<": operator.lt, ">=": operator.ge, ">": operator
 """A relation's operator as the function a column of comparisons maps (the same comparisons as OPERATORS)."""
 
 _RELATIONS = (sympy.core.relational.Relational, sympy.And, sympy.Or, sympy.logic.boolalg.BooleanAtom)
-_INPUT, _OTHERS, _COMPARE, _ALL, _ANY, _TRUTH, _MISSING = (object() for _ in range(7))
-add, mul, sub = operator.add, operator.mul, operator.sub
-known_exact = _EXACT.get
-"""id -> (a Fraction, its mpq) as :func:`exact` remembers them, for a loop that looks them up itself."""
+_INPUT, _OTHERS, _COMPARE, _ALL, _ANY, _TRUTH, _MISSING, _DIV = (object() for _ in range(8))
+add, mul, sub, truediv = operator.add, operator.mul, operator.sub, operator.truediv
