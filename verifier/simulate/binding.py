@@ -51,6 +51,7 @@ from fractions import Fraction
 from operator import attrgetter, is_
 
 import sympy
+from gmpy2 import mpq
 
 from verifier.errors import EvaluationError, VerifierError
 from verifier.model.snapshot import FIELD_SYMBOLS, SNAPSHOT_FIELDS
@@ -93,6 +94,7 @@ class Check:
 
 
 _COLUMNAR, _EXACT, _POOL = attrgetter("columnar"), attrgetter("exact"), attrgetter("pool")
+_WHERE = object()  # in a plan's key, between the field names and the market
 
 _REMEMBERED = 4096
 """Plans, rows and judged states a mode keeps (each memory is emptied when full: states of one scenario rarely
@@ -155,7 +157,7 @@ class SimMode:
     def __init__(self, rule, view, date, overrides: dict, inputs: dict):
         self.rule, self.view, self.name, self.account = rule, view, view.name, view.account
         self.inputs, self.date = inputs, date
-        self._plans: dict = {}  # (field names, market, instrument) -> _Plan
+        self._plans: dict = {}  # (*field names, _WHERE, market[, instrument]) -> _Plan
         self._rows = _Memory()  # (plan number, exact values of the fields it reads) -> _Row
         self._checks = _Memory()  # the rows' keys -> Check
         # symbols the rule's market catalog supplies when neither the position nor the scenario gives them
@@ -264,13 +266,13 @@ class SimMode:
         memory, plans_known = self._rows, self._plans
         if not memory.awake():  # nothing recurs lately: bind each position afresh, no keys
             for position in positions:
-                plan = plans_known.get((tuple(position[0]), *position[1:])) or self.plan(*position)
+                plan = plans_known.get((*position[0], _WHERE, *position[1:])) or self.plan(*position)
                 plans.append(plan)
                 rows.append(plan.fresh(position[0]))
             return plans, rows, None
         found = 0
         for position in positions:
-            plan = plans_known.get((tuple(position[0]), *position[1:])) or self.plan(*position)
+            plan = plans_known.get((*position[0], _WHERE, *position[1:])) or self.plan(*position)
             where = plan.exact(position[0])
             row = memory.get(where)
             if row is None:
@@ -285,7 +287,7 @@ class SimMode:
 
     def plan(self, fields: dict, market: str | None, instrument: str | None = None) -> "_Plan":
         """How a position with these fields, in this market, gets its symbols' values (worked out once)."""
-        key = (tuple(fields), market, instrument) if instrument is not None else (tuple(fields), market)
+        key = (*fields, _WHERE, market, instrument) if instrument is not None else (*fields, _WHERE, market)
         plan = self._plans.get(key)  # (rows() looks it up itself first: this is its hot path)
         if plan is None:
             if len(self._plans) >= _REMEMBERED:  # (rows and judgements are keyed by plan numbers: forget them too)
@@ -556,7 +558,7 @@ class _Plan:
             value = fields[name]
             seen = last[i]
             if seen[0] is not value:
-                seen = last[i] = (value, exact(value))
+                seen = last[i] = (value, mpq(value) if type(value) is Fraction else exact(value))
             row[slot] = seen[1]
         return _Row(row, self.in_columns)
 

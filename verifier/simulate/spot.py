@@ -38,6 +38,10 @@ class SpotMarginSimulator(Simulator):
 
     PRODUCT = "spot margin"
     VERBS = Simulator.VERBS + ("borrow", "repay", "buy", "sell")
+
+    def __init__(self, rule: SimRule, **options):
+        super().__init__(rule, **options)
+        self._held: dict = {}  # account id -> (its balances, the assets it holds or owes): see _assets
     def foreign(self, what: str) -> str:
         return f"{what} is a futures operation; rule {self.rule.rule.id} is spot margin"
 
@@ -61,7 +65,13 @@ class SpotMarginSimulator(Simulator):
         return _ONE if instrument == self.quote else super().price_of(instrument)
 
     def _assets(self, account: Account) -> list:
-        return sorted({a for d in (account.cash, account.debt, account.interest) for a, v in d.items() if v})
+        """The assets ``account`` holds or owes, in order (found again only when its balances changed: a price
+        update changes none, and testing thirty Fractions for zero cost as much as judging them)."""
+        state = (tuple(account.cash.items()), tuple(account.debt.items()), tuple(account.interest.items()))
+        known = self._held.get(account.id)
+        if known is None or known[0] != state:
+            known = self._held[account.id] = (state, sorted({a for d in state for a, v in d if v}))
+        return known[1]
 
     def position_fields(self, account: Account) -> list:
         out = []
