@@ -107,6 +107,33 @@ def test_columns_judge_as_position_by_position(case):
     assert (got.status, type(got.margin_level), got.margin_level) == \
         (expected.status, type(expected.margin_level), expected.margin_level), rule_id
     assert got.values == expected.values, rule_id
+    mode._rows.resting = 1  # the next judgement binds afresh, as while a replay repeats nothing
+    fresh = mode.check(positions)
+    assert (fresh.status, type(fresh.margin_level), fresh.margin_level, fresh.values) == \
+        (expected.status, type(expected.margin_level), expected.margin_level, expected.values), rule_id
+
+
+def test_a_replay_rests_the_memory_and_judges_every_update_as_position_by_position():
+    """Prices that never repeat, then a stretch that repeats: the rows' memory rests and wakes, and every
+    judgement is the position-by-position one."""
+    _, sim_rule = _rule("binance/spot-margin")
+    sim = simulator_for(sim_rule, debug=True)
+    sim.add_account("A", "a", "cross")
+    coins = ["BTC", "ETH", "SOL", "XRP", "ADA"]  # and the USDT loan: one row in six unchanged
+    sim.set_prices({c: F(100) for c in coins})
+    sim.deposit("A", "USDT", F(500))
+    sim.borrow("A", "USDT", F(1000))
+    for c in coins:
+        sim.buy("A", f"{c}/USDT", F(3))
+    mode, account, rested = sim_rule.mode("cross"), sim.accounts["A"], False
+    reference = _rule("binance/spot-margin")[1].mode("cross")  # its own memories: judging does not feed ours
+    steps = list(range(1200)) + [i % 7 for i in range(3000)]
+    for i in steps:
+        sim.set_prices({c: F(100 + (i * 7 + k * 13) % 11) + F(i, 10**6) for k, c in enumerate(coins)})
+        rested = rested or mode._rows.resting > 0
+        expected = reference._check_by_position(sim.position_fields(account))
+        assert (account.status, account.margin_level) == (expected.status, expected.margin_level), i
+    assert rested and mode._rows.resting == 0 and mode._checks  # rested on new prices, woke on repeated ones
 
 
 def test_nothing_owed_is_an_infinite_margin_level_either_way():
