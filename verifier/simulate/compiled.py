@@ -9,6 +9,11 @@ Inputs and results are :class:`fractions.Fraction`; in between, the arithmetic r
 on GMP rationals (``gmpy2.mpq``), which are exact too and about ten times faster than
 Fraction's pure-Python arithmetic: the simulator spends most of its time here.
 
+An account is judged by a :class:`ColumnProgram`: the liquidation and margin-call
+conditions, the margin level and the others-sums of every position at once, each step
+one pass over the positions' GMP rationals (walking a program per position cost more
+than its arithmetic).
+
 A quotient whose denominator is zero is a *ratio with nothing at risk* (a margin
 level with no liability): it evaluates to ``INFINITY`` (``+inf``, or ``-inf`` for a
 negative numerator), which compares correctly with any Fraction.
