@@ -273,7 +273,7 @@ class SimMode:
         found = 0
         for position in positions:
             plan = plans_known.get((*position[0], _WHERE, *position[1:])) or self.plan(*position)
-            where = plan.exact(position[0])
+            where = plan.where(position[0])
             row = memory.get(where)
             if row is None:
                 row = memory.keep(where, plan.row(where))
@@ -517,8 +517,8 @@ class _Plan:
         # the fields the row reads, in this order after the plan's number (a computed collateral comes last)
         self.reads = tuple(sorted({s.name for _, expr in readings + after + overrides for s in expr.free_symbols}
                                   - ({"collateral"} if self.collateral is not None else set())))
-        self.last_values, self.last_where = (None,) * len(self.reads), (number,) + (None,) * len(self.reads)
-        self.last_row = None  # (where, row) of the last row made
+        self.last_values, self.last_where = (None,) * len(self.reads), (number,) + (None,) * len(self.reads)  # where()
+        self.last_row = None  # (where, row) of the last row made: see row()
         place = {name: 1 + i for i, name in enumerate(self.reads)}
         place["collateral"] = place.get("collateral", 1 + len(self.reads))
         self.readings, self.later, self.overrides = (
@@ -528,13 +528,12 @@ class _Plan:
         self.copies = [(slot, at) for slot, at, _ in self.readings]
         self.copied = [(slot, self.reads[at - 1]) for slot, at in self.copies if at is not None]
         self.last_fresh = [(None, None)] * len(self.copied)  # (the field's last value, its mpq): see fresh()
+        # every value a field read as is, or a constant: the row is the state's exact values, all finite, placed
         self.simple = (all(at is not None for _, at, _ in self.readings) and not self.later and not self.overrides
                        and self.collateral is None and self.table is None)
-        """Whether every value is a field read as is (or a constant): the row is the state's exact values, all
-        finite, placed."""
         self.in_columns = mode.program is not None and mode.program.inputs <= {slots[s] for s in present}
 
-    def exact(self, fields: dict) -> tuple:
+    def where(self, fields: dict) -> tuple:
         """The plan's number and the exact values of the fields it reads: what its row is a function of.
 
         The plan keeps the last values it read (the state's Fractions) and their mpqs: an amount that did not
@@ -550,9 +549,9 @@ class _Plan:
     def fresh(self, fields: dict) -> _Row:
         """The position's row made from its fields without a key: a plan whose values are all fields read as is
         places them (converting only the ones that changed since it last did); any other goes through
-        :meth:`exact` and :meth:`row`."""
+        :meth:`where` and :meth:`row`."""
         if not self.simple:
-            return self.row(self.exact(fields))
+            return self.row(self.where(fields))
         row, last = self.base.copy(), self.last_fresh
         for i, (slot, name) in enumerate(self.copied):
             value = fields[name]
@@ -575,14 +574,14 @@ class _Plan:
         # else: left without a value; a formula that needs it fails with the symbol's reason
 
     def row(self, where: tuple) -> _Row:
-        """The position's values from ``where``: the plan's number, then the exact values of its ``reads``."""
+        """The position's values from ``where`` (:meth:`where`); the last one made is kept for the same ``where``."""
         if self.last_row is not None and self.last_row[0] is where:
             return self.last_row[1]
-        row = self.base.copy()
+        key, row = where, self.base.copy()
         if self.simple:
             for slot, at in self.copies:
                 row[slot] = where[at]
-            self.last_row = (where, _Row(row, self.in_columns))
+            self.last_row = (key, _Row(row, self.in_columns))
             return self.last_row[1]
         for slot, at, reading in self.readings:
             row[slot] = where[at] if at is not None else reading(where)
@@ -602,7 +601,7 @@ class _Plan:
                 values = self._tier_rows[id(tier)] = [(slot, exact(tier.values[column])) for slot, column in self.tiers]
             for slot, value in values:
                 row[slot] = value
-        self.last_row = (where, _Row(row, self.in_columns and float not in map(type, row)))
+        self.last_row = (key, _Row(row, self.in_columns and float not in map(type, row)))
         return self.last_row[1]
 
 
