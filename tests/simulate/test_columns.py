@@ -16,6 +16,7 @@ from hypothesis import assume, event, given, strategies as st
 from verifier.read import load_rule
 from verifier.simulate import SimRule, simulator_for
 from verifier.simulate.accounts import Position
+from verifier.simulate.binding import _REST
 from verifier.verify.stories.strategy import carried, inputs, is_spot, markets, max_leverage
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -127,7 +128,7 @@ def test_a_replay_rests_the_memory_and_judges_every_update_as_position_by_positi
         sim.buy("A", f"{c}/USDT", F(3))
     mode, account, rested = sim_rule.mode("cross"), sim.accounts["A"], False
     reference = _rule("binance/spot-margin")[1].mode("cross")  # its own memories: judging does not feed ours
-    steps = list(range(1200)) + [i % 7 for i in range(3000)]
+    steps = list(range(300)) + [i % 7 for i in range(_REST + 600)]  # new prices; then repeated, past the rest
     for i in steps:
         sim.set_prices({c: F(100 + (i * 7 + k * 13) % 11) + F(i, 10**6) for k, c in enumerate(coins)})
         rested = rested or mode._rows.resting > 0

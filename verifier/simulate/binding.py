@@ -141,7 +141,7 @@ class _Memory(dict):
             self.tried = self.found = 0
 
 
-_WINDOW, _PAYS, _REST = 512, 4, 1024
+_WINDOW, _PAYS, _REST = 256, 4, 4096
 
 
 class SimMode:
@@ -269,6 +269,8 @@ class SimMode:
                 plan = plans_known.get((*position[0], _WHERE, *position[1:])) or self.plan(*position)
                 plans.append(plan)
                 rows.append(plan.fresh(position[0]))
+            if len(set(plans)) < len(plans):  # a plan's kept row serves one position: the others get copies
+                rows = [plan.row(plan.where(position[0])) for plan, position in zip(plans, positions)]
             return plans, rows, None
         found = 0
         for position in positions:
@@ -379,17 +381,8 @@ class SimMode:
         else:
             ratios = [a / b for a, b in zip(lhs, rhs) if b > 0]
             level = min(ratios) if ratios else None
-        others = columns[:len(self.others)]
         return Check(status, as_fraction(level) if level is not None else None,
-                     make_values=lambda: self._row_values(rows, others))
-
-    def _row_values(self, rows, others) -> list:
-        """The per-position dicts (SymPy symbol -> Fraction) of rows and their others-sums."""
-        values = [dict(row.values(self.slot_symbols)) for row in rows]
-        for (symbol, _), column in zip(self.others, others):
-            for v, sum_ in zip(values, column):
-                v[symbol] = as_fraction(sum_)
-        return values
+                     make_values=lambda: self.account_values(positions))
 
     def _check_by_position(self, positions) -> Check:
         """The account judged position by position, lazily as the rule reads: what :meth:`check` falls back to
@@ -527,11 +520,12 @@ class _Plan:
             for group in (readings, after, overrides))
         self.copies = [(slot, at) for slot, at, _ in self.readings]
         self.copied = [(slot, self.reads[at - 1]) for slot, at in self.copies if at is not None]
-        self.last_fresh = [(None, None)] * len(self.copied)  # (the field's last value, its mpq): see fresh()
+        self.last_fresh = [None] * len(self.copied)  # the fields' last values: see fresh()
         # every value a field read as is, or a constant: the row is the state's exact values, all finite, placed
         self.simple = (all(at is not None for _, at, _ in self.readings) and not self.later and not self.overrides
                        and self.collateral is None and self.table is None)
         self.in_columns = mode.program is not None and mode.program.inputs <= {slots[s] for s in present}
+        self.fresh_row = _Row(self.base.copy(), self.in_columns)  # see fresh()
 
     def where(self, fields: dict) -> tuple:
         """The plan's number and the exact values of the fields it reads: what its row is a function of.
@@ -548,18 +542,19 @@ class _Plan:
 
     def fresh(self, fields: dict) -> _Row:
         """The position's row made from its fields without a key: a plan whose values are all fields read as is
-        places them (converting only the ones that changed since it last did); any other goes through
-        :meth:`where` and :meth:`row`."""
+        keeps one row and places in it the values that changed since it last did (converted once); any other goes
+        through :meth:`where` and :meth:`row`.  The kept row is the plan's: it is good until the next call (two
+        positions of one plan in one account each get their own copy, see :meth:`SimMode.rows`)."""
         if not self.simple:
             return self.row(self.where(fields))
-        row, last = self.base.copy(), self.last_fresh
+        row, last = self.fresh_row.exact, self.last_fresh
         for i, (slot, name) in enumerate(self.copied):
             value = fields[name]
-            seen = last[i]
-            if seen[0] is not value:
-                seen = last[i] = (value, mpq(value) if type(value) is Fraction else exact(value))
-            row[slot] = seen[1]
-        return _Row(row, self.in_columns)
+            if last[i] is not value:
+                last[i] = value
+                row[slot] = mpq(value) if type(value) is Fraction else exact(value)
+                self.fresh_row._values = None  # its dict of Fractions is made again when asked for
+        return self.fresh_row
 
     def _bind(self, mode, entry, have, readings, present, market, instrument) -> None:
         symbol, name, expr, needs = entry

@@ -350,9 +350,8 @@ class Simulator:
 
     def funds(self) -> tuple:
         """Every balance the conservation check reads: each account's cash, the ledger's holders, net deposits."""
-        return (tuple((id, tuple(a.cash.items())) for id, a in self.accounts.items()),
-                tuple(tuple(holder.items()) for holder in self.ledger.balances.values()),
-                tuple(self.ledger.external.items()))
+        return (tuple(self.accounts), *map(tuple, map(dict.items, [a.cash for a in self.accounts.values()])),
+                *map(tuple, map(dict.items, self.ledger.balances.values())), tuple(self.ledger.external.items()))
 
     def check_conservation(self) -> None:
         """In debug mode: every asset balances (user + market + lender + insurance + fees = net deposits), and no
