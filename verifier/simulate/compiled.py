@@ -291,7 +291,7 @@ class ColumnProgram:
                 elif kind is _DIV:
                     append(list(map(truediv, out[step[1]], out[step[2]])))  # a zero denominator: ZeroDivisionError
                 elif kind is _POW:
-                    append(list(map(pow, out[step[1]], repeat(step[2], n))))  # (as here)
+                    append(list(map(pow, out[step[1]], repeat(step[2], n))))  # 0 ** -n: ZeroDivisionError
                 elif kind is _OTHERS:
                     append(_others(out[step[1]], pools))
                 elif kind is _COMPARE:
