@@ -14,10 +14,10 @@ import pytest
 from hypothesis import assume, event, given, strategies as st
 
 from verifier.read import load_rule
-from verifier.simulate import SimRule, simulator_for
+from verifier.simulate import SimRule, SpotMarginSimulator, simulator_for
 from verifier.simulate.accounts import Position
 from verifier.simulate.binding import _REST
-from verifier.verify.stories.strategy import carried, inputs, is_spot, markets, max_leverage
+from verifier.verify.stories.strategy import carried, inputs, markets, max_leverage
 
 ROOT = Path(__file__).resolve().parents[2]
 RULES = sorted(str(p.relative_to(ROOT / "rules").with_suffix("")) for p in (ROOT / "rules").glob("*/*.yaml"))
@@ -60,7 +60,7 @@ def _account(rule, sim, draw, kind: str, mode: str):
     for market in chosen:
         base, _, rest = market.partition("/")
         quote, _, settle = rest.partition(":")
-        if is_spot(rule):
+        if isinstance(sim, SpotMarginSimulator):
             sim.prices[base] = draw(prices)
             for asset in (base, quote):
                 account.cash[asset], account.debt[asset], account.interest[asset] = draw(amounts), draw(amounts), \
