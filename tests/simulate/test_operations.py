@@ -5,7 +5,7 @@ from fractions import Fraction as F
 
 import pytest
 
-from verifier.simulate import Refused, SimRule, simulator_for
+from verifier.simulate import ConservationError, Refused, SimRule, simulator_for
 from verifier.read import load_rule
 
 BTC = "BTC/USDT:USDT"
@@ -182,3 +182,16 @@ def test_unknown_account_and_missing_price(spot):
     spot.deposit("X", "USDT", F(10))
     with pytest.raises(Refused, match="no mark price"):
         spot.buy("X", "SOL/USDT", F(1))
+
+
+def test_conservation_is_still_checked_after_a_price_update_that_moved_nothing():
+    """The check compares the funds with the ones last found conserved; a balance changed behind the ledger's
+    back since then is caught at the next update."""
+    sim = simulator_for(SimRule(load_rule("binance/usdm-perpetual"), dt.date(2026, 11, 21)), debug=True)
+    sim.add_account("A", "a", "cross")
+    sim.set_prices({"BTC/USDT:USDT": F(60000)})
+    sim.deposit("A", "USDT", F(1000))
+    sim.set_prices({"BTC/USDT:USDT": F(60001)})  # nothing moved: the same funds as after the deposit
+    sim.accounts["A"].cash["USDT"] += F(1, 10**9)
+    with pytest.raises(ConservationError, match="not conserved"):
+        sim.set_prices({"BTC/USDT:USDT": F(60002)})

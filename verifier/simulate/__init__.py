@@ -8,7 +8,8 @@ stage's.
 
 Modules, one concept each:
 
-* :mod:`~verifier.simulate.compiled` -- exact evaluation of the rule's SymPy trees (Fractions, no text);
+* :mod:`~verifier.simulate.compiled` -- exact evaluation of the rule's SymPy trees (Fractions, no text), one
+  expression at a time or every position of an account at once;
 * :mod:`~verifier.simulate.binding` -- which account state feeds which rule symbol; status of an account;
 * :mod:`~verifier.simulate.accounts` -- account, position and order state;
 * :mod:`~verifier.simulate.ledger` -- the other side of every movement of funds; conservation;

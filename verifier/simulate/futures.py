@@ -27,6 +27,10 @@ from verifier.simulate.binding import SimRule  # noqa: F401 - for the doctest
 from verifier.simulate.core import ZERO, Refused, Simulator, split_market
 
 
+_ONE = Fraction(1)
+_SIDES = {1: _ONE, -1: Fraction(-1)}  # the same objects every time: each is converted to GMP once (compiled.exact)
+
+
 class FuturesSimulator(Simulator):
     """Linear and inverse perpetuals: wallets, positions, one-way or hedge mode."""
 
@@ -73,9 +77,8 @@ class FuturesSimulator(Simulator):
         settle = split_market(pos.market)[2]
         wallet = account.cash[settle]
         fields = dict(pos.fields)
-        fields.update({"contracts": size, "contractSize": Fraction(1), "entryPrice": pos.entry, "markPrice": price,
-                       "price": price, "side": Fraction(pos.side), "walletBalance": wallet,
-                       "notional": size * price})
+        fields.update({"contracts": size, "contractSize": _ONE, "entryPrice": pos.entry, "markPrice": price,
+                       "price": price, "side": _SIDES[pos.side], "walletBalance": wallet, "notional": size * price})
         if account.kind == "isolated":
             fields["collateral"] = wallet
             owner = self.users[account.user].cross
@@ -136,7 +139,7 @@ class FuturesSimulator(Simulator):
             if name not in CARRIED:
                 raise Refused(f"a position cannot be opened with field {name!r}; it may carry "
                               + ", ".join(CARRIED))
-            carried[name] = Fraction(value)
+            carried[name] = value if type(value) is Fraction else Fraction(value)
         if side not in ("buy", "sell"):
             raise Refused(f"side must be 'buy' or 'sell', not {side!r}")
         self._check_market_mode(account, market)

@@ -30,11 +30,18 @@ from verifier.simulate.binding import BindingError, SimRule
 from verifier.simulate.core import ZERO, Refused, Simulator, split_market
 
 
+_ONE = Fraction(1)
+
+
 class SpotMarginSimulator(Simulator):
     """Cross and isolated spot margin: balances, loans, interest."""
 
     PRODUCT = "spot margin"
     VERBS = Simulator.VERBS + ("borrow", "repay", "buy", "sell")
+
+    def __init__(self, rule: SimRule, **options):
+        super().__init__(rule, **options)
+        self._held: dict = {}  # account id -> (its balances, the assets it holds or owes): see _assets
     def foreign(self, what: str) -> str:
         return f"{what} is a futures operation; rule {self.rule.rule.id} is spot margin"
 
@@ -55,18 +62,27 @@ class SpotMarginSimulator(Simulator):
 
     # -- what a position is -----------------------------------------------------------------------------------
     def price_of(self, instrument: str) -> Fraction:
-        return Fraction(1) if instrument == self.quote else super().price_of(instrument)
+        return _ONE if instrument == self.quote else super().price_of(instrument)
 
     def _assets(self, account: Account) -> list:
-        return sorted({a for d in (account.cash, account.debt, account.interest) for a, v in d.items() if v})
+        """The assets ``account`` holds or owes, in order (found again only when its balances changed: a price
+        update changes none, and testing thirty Fractions for zero cost as much as judging them)."""
+        state = (tuple(account.cash.items()), tuple(account.debt.items()), tuple(account.interest.items()))
+        known = self._held.get(account.id)
+        if known is None or known[0] != state:
+            known = self._held[account.id] = (state, sorted({a for d in state for a, v in d if v}))
+        return known[1]
 
     def position_fields(self, account: Account) -> list:
         out = []
+        cash, debt, interest, prices, quote = account.cash, account.debt, account.interest, self.prices, self.quote
         for asset in self._assets(account):
-            price = self.price_of(asset)
-            market = account.market or f"{asset}/{self.quote}"
-            out.append(({"total": account.cash[asset], "debt": account.debt[asset],
-                         "interest": account.interest[asset], "markPrice": price, "price": price}, market, asset))
+            price = _ONE if asset == quote else prices.get(asset)
+            if price is None:
+                price = self.price_of(asset)  # refused: no price
+            market = account.market or f"{asset}/{quote}"
+            out.append(({"total": cash[asset], "debt": debt[asset], "interest": interest[asset], "markPrice": price,
+                         "price": price}, market, asset))
         return out
 
     def equity(self, account: Account) -> Fraction:
