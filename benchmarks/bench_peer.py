@@ -29,9 +29,10 @@ Agreement: a float price agrees with the exact one when their relative differenc
 with the exact reference (``evaluate``) when they are equal; no price on both sides agrees.  Every difference
 between freqtrade and us is classified by computing it apart, freqtrade's formula recomputed with our bracket (the
 row holding the notional at our liquidation price; in cross also the other positions' rows at their marks) and
-with signed PnL: 'bracket' (our bracket alone gives our price), 'cross PnL sign' (signed PnL alone), 'bracket and
-PnL sign' (both needed), 'no price' (we find none, freqtrade prints 0: it returns max(price, 0)), 'other' (none of
-these; it is listed).
+with signed PnL: 'bracket' (our brackets alone give our price), 'cross PnL sign' (signed PnL alone), 'bracket and
+PnL sign' (both needed), 'no price' (we find none, freqtrade prints 0: it returns max(price, 0)), 'past the last
+bracket' (we find none because the notional at the price, computed with the last bracket, lies past that bracket's
+cap, where the catalog's table ends; freqtrade's lookup has no cap), 'other' (none of these; each is listed).
 
 Cold start: wall-clock times of new processes -- ``margin-verifier evaluate`` of one position with the disk cache
 filled and with an empty one (``MARGIN_VERIFIER_CACHE`` set to a new folder), of every isolated position from a
@@ -42,8 +43,10 @@ Nothing is asserted about speed.  To add a row (the new exact path, say): write 
 :class:`Workload` and returning its prices in order (Fractions for an exact path), decorated with
 ``@isolated_path("label", exact=True)`` or ``@cross_path(...)``; see ``NEW EXACT PATH`` below.
 
-Run:  .venv/bin/python benchmarks/bench_peer.py [--quick] [--isolated 10000] [--accounts 300] [--rounds 3]
-      [--cold-rounds 1] [--no-cold] [--seed 26]
+Run:  .venv/bin/pip install -e '.[peers]'   (freqtrade; optional)
+      .venv/bin/python benchmarks/bench_peer.py [--quick] [--isolated 10000] [--accounts 300] [--rounds 3]
+      [--cold-rounds 3] [--cold-big-rounds 1] [--no-cold] [--no-peer] [--seed 26]
+(the default run takes some 2 minutes on 2 idle cores; --quick some 20 s)
 """
 
 from __future__ import annotations
@@ -557,9 +560,7 @@ def _past_last(p: Pos, price: float, cap) -> bool:
 
 
 CLASSES = ("agree", "bracket", "cross PnL sign", "bracket and PnL sign", "no price", "past the last bracket", "other")
-"""How freqtrade's price relates to ours: see the module docstring; 'past the last bracket': we find no price
-because the notional at the price, computed with the last bracket, lies past that bracket's cap (the catalog's table
-ends there; freqtrade's lookup has no cap and keeps the last bracket)."""
+"""How freqtrade's price relates to ours (the module docstring says what each class means)."""
 
 
 def classify(work: Workload, p: Pos, theirs, ours, recompute) -> str:
@@ -657,59 +658,64 @@ def _print_others(others) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 # cold processes
 
-def cold_start(work: Workload, rounds: int, peer: bool) -> None:
+GUARD = """import socket
+def _refuse(self, *args, **kwargs):
+    raise OSError("bench_peer: no network (an offline benchmark tried to connect)")
+socket.socket.connect = socket.socket.connect_ex = _refuse
+"""
+"""A sitecustomize.py on the cold processes' PYTHONPATH: they cannot open a connection either."""
+
+
+def cold_start(work: Workload, rounds: int, big_rounds: int, peer: bool) -> None:
+    """New processes, timed from start to exit: ``rounds`` rounds of the one-position runs and of freqtrade,
+    ``big_rounds`` of ours on every position; a ratio pairs a run with freqtrade's of the same round."""
     script = Path(sys.executable).parent / "margin-verifier"
     if not script.exists():
         print(f"\ncold start: skipped ({script} is not there; install the project into this Python)")
         return
-    env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    guard = Path(tempfile.mkdtemp(prefix="bench-peer-guard-"))
-    (guard / "sitecustomize.py").write_text(
-        "import socket\n"
-        "def _refuse(self, *a, **k):\n"
-        "    raise OSError('bench_peer: no network')\n"
-        "socket.socket.connect = _refuse\nsocket.socket.connect_ex = _refuse\n")
-    env["PYTHONPATH"] = str(guard) + os.pathsep + env["PYTHONPATH"]
     with tempfile.TemporaryDirectory(prefix="bench-peer-") as folder:
         folder = Path(folder)
+        (folder / "guard").mkdir()
+        (folder / "guard" / "sitecustomize.py").write_text(GUARD)
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, (str(folder / "guard"),
+                                                                          os.environ.get("PYTHONPATH"))))}
         one = folder / "one.json"
         one.write_text(json.dumps({"marginMode": "isolated", "positions": [work.isolated[0].snapshot(True)]}))
         snapshot = folder / "positions.json"
-        snapshot.write_text(json.dumps({"marginMode": "isolated",
-                                        "positions": [p.snapshot(True) for p in work.isolated]}))
+        snapshot.write_text(json.dumps(work.inputs["isolated snapshot"]))
         lines = folder / "positions.jsonl"
         lines.write_text("".join(json.dumps([p.ccxt()]) + "\n" for p in work.isolated))
         peer_input = folder / "peer.json"
-        peer_input.write_text(json.dumps([[p.symbol, p.floats[1], p.sign < 0, p.floats[0], p.floats[3], p.leverage]
-                                          for p in work.isolated]))
+        peer_input.write_text(json.dumps(work.inputs["peer isolated"]))
 
         def ours(path, cache=None):
             command = [str(script), "evaluate", RULE, str(path), "--date", DATE.isoformat()]
-            extra = {"MARGIN_VERIFIER_CACHE": cache} if cache else {}
-            return _wall(command, {**env, **extra})
+            return _wall(command, {**env, "MARGIN_VERIFIER_CACHE": cache} if cache else env)
 
-        _wall([str(script), "evaluate", RULE, str(one), "--date", DATE.isoformat()], env)  # fills the disk cache
+        ours(one)  # the disk cache filled, as after any first run
         n = len(work.isolated)
-        rows = [("`margin-verifier evaluate`, 1 position, disk cache filled", lambda: ours(one)),
-                ("`margin-verifier evaluate`, 1 position, empty cache",
+        rows = [("`margin-verifier evaluate`, 1 position, disk cache filled", rounds, lambda: ours(one)),
+                ("`margin-verifier evaluate`, 1 position, empty cache (first run after install)", rounds,
                  lambda: ours(one, tempfile.mkdtemp(dir=folder, prefix="cache-"))),
-                (f"`margin-verifier evaluate`, {n:,} positions, snapshot file", lambda: ours(snapshot)),
-                (f"`margin-verifier evaluate`, {n:,} positions, ccxt JSON lines", lambda: ours(lines))]
+                (f"`margin-verifier evaluate`, {n:,} positions, snapshot file", big_rounds, lambda: ours(snapshot)),
+                (f"`margin-verifier evaluate`, {n:,} positions, ccxt JSON lines (a position a line)", big_rounds,
+                 lambda: ours(lines))]
         if peer:
-            rows.append((f"freqtrade: import, load its tiers, price {n:,} positions",
+            rows.append((f"freqtrade: import, build its exchange with its tiers, price {n:,} positions", rounds,
                          lambda: _wall([sys.executable, __file__, "--cold-peer", str(peer_input)], env)))
-        times = {label: [] for label, _ in rows}
-        for _ in range(rounds):
-            for label, run in rows:
-                times[label].append(run())
-    peer_label = rows[-1][0] if peer else None
-    print(f"\ncold processes (wall clock from start to exit; median of {rounds} round(s)):\n")
-    print("| cold process | seconds | vs freqtrade cold (same round) |" if peer else "| cold process | seconds |")
-    print("|---|---:|---:|" if peer else "|---|---:|")
+        times = {label: [] for label, _, _ in rows}
+        for i in range(max(rounds, big_rounds)):
+            for label, count, run in rows:
+                if i < count:
+                    times[label].append(run())
+    print("\ncold processes, wall clock from start to exit (median of the rounds shown)\n")
+    print("| cold process | rounds | seconds |" + (" vs freqtrade cold (same round) |" if peer else ""))
+    print("|---|---:|---:|" + ("---:|" if peer else ""))
+    base = times[rows[-1][0]] if peer else None
     for label, values in times.items():
-        line = f"| {label} | {statistics.median(values):.2f} s |"
+        line = f"| {label} | {len(values)} | {statistics.median(values):.2f} s |"
         if peer:
-            line += f" {statistics.median(v / b for v, b in zip(values, times[peer_label])):.2f}x |"
+            line += f" {statistics.median(v / b for v, b in zip(values, base)):.2f}x |"
         print(line)
 
 
@@ -731,7 +737,7 @@ def cold_peer(path: str) -> None:
     priced = 0
     for symbol, entry, short, amount, margin, leverage in json.loads(Path(path).read_text()):
         priced += exchange.get_liquidation_price(pair=symbol, open_rate=entry, is_short=short, amount=amount,
-                                                 stake_amount=margin, leverage=float(leverage),
+                                                 stake_amount=margin, leverage=leverage,
                                                  wallet_balance=margin) is not None
     print(priced)
 
@@ -744,7 +750,10 @@ def main() -> None:
     parser.add_argument("--accounts", type=int, default=300, help="cross accounts (default 300)")
     parser.add_argument("--markets", type=int, default=20)
     parser.add_argument("--rounds", type=int, default=3, help="timed rounds of the in-process paths (default 3)")
-    parser.add_argument("--cold-rounds", type=int, default=1, help="rounds of the cold processes (default 1)")
+    parser.add_argument("--cold-rounds", type=int, default=3,
+                        help="rounds of the cold one-position runs and of freqtrade's (default 3)")
+    parser.add_argument("--cold-big-rounds", type=int, default=1,
+                        help="rounds of the cold runs of every position (default 1: some 40 s a round)")
     parser.add_argument("--no-cold", action="store_true", help="skip the cold processes")
     parser.add_argument("--quick", action="store_true", help="1,000 positions, 30 accounts, 2 rounds")
     parser.add_argument("--seed", type=int, default=26)
@@ -756,7 +765,7 @@ def main() -> None:
         cold_peer(args.cold_peer)
         return
     if args.quick:
-        args.isolated, args.accounts, args.rounds = 1_000, 30, 2
+        args.isolated, args.accounts, args.rounds, args.cold_rounds = 1_000, 30, 2, 1
     import verifier
 
     started = time.perf_counter()
@@ -766,6 +775,7 @@ def main() -> None:
     print(f"{args.isolated:,} isolated positions over {len(work.markets)} markets and {args.accounts} cross accounts "
           f"({len(work.cross_positions):,} positions), rule {RULE}, market data in force on {DATE}, seed {args.seed}")
     print("markets: " + ", ".join(s.split(":")[0] for s in work.markets))
+    print(f"{sys.version.split()[0]}, {os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.1f} at the start")
     if work.peer is not None:
         same, differ = work.peer.tiers_equal(work)
         work.peer.use_our_tiers(work, differ)
@@ -794,8 +804,8 @@ def main() -> None:
     print_table("cross", results, baselines[1], work.exact_cross)
     print_differences(work, results, peer_name)
     if not args.no_cold:
-        cold_start(work, args.cold_rounds, work.peer is not None)
-    print(f"\n(total {time.perf_counter() - started:.0f} s)")
+        cold_start(work, args.cold_rounds, args.cold_big_rounds, work.peer is not None)
+    print(f"\n(total {time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.1f} at the end)")
 
 
 if __name__ == "__main__":
