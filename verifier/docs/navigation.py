@@ -5,7 +5,7 @@
   positions, run in CI, use it installed with rules of one's own).
 * **Reference**: the facts, generated where they can be (file formats from the schemas, the command line from its
   parser, the properties from their registry, the Python API from its docstrings) and hand-written where not.
-* **Explanation**: why things are as they are (cross against isolated margin).
+* **Explanation**: why things are as they are (cross against isolated margin, what differs from freqtrade).
 
 Hand-written pages are listed when they exist in ``docs/``; generated pages always.
 
@@ -27,7 +27,8 @@ REFERENCE_WRITTEN = (("Rule files, section by section", "writing-rules.md"),
                      ("Market data and import", "market-data.md"),
                      ("Formula language", "formula-language.md"))
 REFERENCE_AFTER = (("Python API", "reference/api.md"), ("Error codes", "error-codes.md"))
-EXPLANATION = (("Cross or isolated margin?", "explanation/cross-vs-isolated.md"),)
+EXPLANATION = (("Cross or isolated margin?", "explanation/cross-vs-isolated.md"),
+               ("Coming from freqtrade", "explanation/coming-from-freqtrade.md"))
 
 
 def nav(rules, present, formats, compare_howto: bool = True, cli: bool = True) -> list:
