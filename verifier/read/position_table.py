@@ -1,0 +1,563 @@
+"""A Parquet table of positions (one row per position, with an account id) in :class:`Chunk`\\ s of columns.
+
+The columns are named as ccxt's unified Position fields (``symbol``, ``side``, ``contracts``, ``entryPrice``,
+``markPrice``, ``marginMode`` ...), the raw fields a rule's ``ccxt:`` mapping reads as their paths
+(``info.isolatedWallet``; a struct column ``info`` is flattened to those names), plus:
+
+- the account id (``id``, or the column ``id_field`` names): the rows of one account are consecutive;
+- ``walletBalance``: the cross wallet of the position's settlement currency (the same on every cross row of an
+  account in that currency), what a ``fetch_balance()`` dump gives ``evaluate``.
+
+The rule's mapping is applied to whole columns (its formulas compiled to NumPy), as
+:mod:`verifier.read.ccxt_export` applies it to one export.  What floats cannot read faithfully (a value that is not
+a number, a side that disagrees with the exchange's own, a hedge pair, a missing margin mode...) flags the row:
+its account is then read by the exact reader from the row's values (:meth:`Chunk.exact`), which says what is wrong,
+located by row (0-based, in its file) and account id.  A folder is read as its ``*.parquet`` files in name order
+(an account must not continue from one file into the next); ``rows`` reads part of one file (a Dask partition).
+
+>>> import tempfile, pathlib, pyarrow as pa, pyarrow.parquet as pq
+>>> from verifier.read import load_rule
+>>> path = pathlib.Path(tempfile.mkdtemp()) / "positions.parquet"
+>>> pq.write_table(pa.table({"id": ["a", "a", "b"], "symbol": ["BTC/USDC:USDC", "ETH/USDC:USDC", "BTC/USDC:USDC"],
+...     "side": ["long", "short", "long"], "contracts": [1.0, 2.0, 0.5], "entryPrice": [60000.0, 3000.0, 61000.0],
+...     "info.position.positionValue": ["61000", "5800", "30500"], "info.position.szi": ["1", "-2", "0.5"],
+...     "marginMode": ["cross", "cross", "cross"], "walletBalance": [10000.0, 10000.0, 2000.0]}), path)
+>>> chunk, = table_chunks(load_rule("hyperliquid/perpetual"), path)
+>>> chunk.ids, chunk.where, chunk.columns.pool.tolist(), chunk.columns.fields["markPrice"].tolist()
+(['a', 'b'], [0, 2], [0, 0, 1], [61000.0, 2900.0, 61000.0])
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from verifier.errors import Diagnostic, SpecError, VerifierError
+from verifier.model.ccxt_mapping import CCXT_POSITION_NUMBERS
+from verifier.model.column_formula import compile_columns
+from verifier.model.position_columns import MARGIN_MODES, PositionColumns
+from verifier.model.snapshot import fields_of
+from verifier.read._jsonpath import json_path
+from verifier.read.batch_input import Chunk
+from verifier.read.positions_file import export_from_data
+
+REQUIRED = ("symbol", "side", "contracts")
+"""Columns every positions table has (besides the account id)."""
+
+STATED = ("marginMode", "isolated", "hedged", "walletBalance", "liquidationPrice")
+"""Columns read when present."""
+
+BATCH_ROWS = 65_536
+"""Rows read from a file at a time (a chunk gathers them up to its size)."""
+
+
+def table_files(path) -> list:
+    """The Parquet files of ``path``: itself, or a folder's ``*.parquet`` files (nested too) in name order."""
+    path = Path(path)
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*") if p.suffix.lower() in (".parquet", ".pq") and p.is_file()
+                       and not any(part.startswith((".", "_")) for part in p.relative_to(path).parts))
+        if not files:
+            raise _file_error(path, "MV621", "the folder holds no .parquet file", "a Parquet dataset folder")
+        return files
+    return [path]
+
+
+def open_file(path) -> pq.ParquetFile:
+    try:
+        return pq.ParquetFile(path)
+    except (OSError, pa.ArrowException) as exc:
+        raise _file_error(path, "MV621", f"cannot read the Parquet file: {exc}", None) from None
+
+
+def wanted_columns(rule, id_field: str, available) -> list:
+    """The (flattened) columns the rule's mapping, the account id and the batch read, of those ``available``."""
+    mapping = _mapping(rule, available)
+    wanted = {id_field, *REQUIRED, *STATED}
+    for reading in mapping.position.values():
+        for _, expr in reading.formulas.values():
+            wanted |= fields_of(expr) & set(CCXT_POSITION_NUMBERS)
+    wanted |= {spec.path.text for spec in mapping.inputs.values()}
+    wanted |= {check.path.text for check in mapping.side_checks}
+    wanted |= {check.when[0].text for check in mapping.side_checks if check.when is not None}
+    if mapping.reported is not None:
+        wanted.add(mapping.reported.path.text)
+    return [name for name in available if name in wanted]
+
+
+def flat_names(schema) -> list:
+    """The column names of ``schema`` with struct columns flattened (``info`` -> ``info.isolatedWallet``)."""
+    out = []
+    for field in schema:
+        if pa.types.is_struct(field.type):
+            out.extend(f"{field.name}.{name}" for name in flat_names(pa.schema(list(field.type))))
+        else:
+            out.append(field.name)
+    return out
+
+
+def table_chunks(rule, path, *, chunk_rows: int = 100_000, id_field: str = "id", margin_mode=None, files=None,
+                 rows=None, first: int = 0):
+    """The table's accounts in chunks of about ``chunk_rows`` positions (accounts whole).  ``files``: the files to
+    read (default: :func:`table_files`); ``rows``: (start, end) rows of the single file given (a partition);
+    ``first``: the ordinal of the first account."""
+    return TableChunks(rule, files if files is not None else table_files(path), chunk_rows, id_field, margin_mode,
+                       rows, first)
+
+
+class TableChunks:
+    """An iterator of chunks that knows how far it has read (:attr:`fraction`, for a progress bar)."""
+
+    def __init__(self, rule, files, chunk_rows, id_field, margin_mode, rows, first):
+        self.files, self.rows = files, rows
+        self.reader = _Reader(rule, id_field, margin_mode, chunk_rows, first)
+        self.total = sum(open_file(f).metadata.num_rows for f in files) if rows is None else rows[1] - rows[0]
+
+    @property
+    def fraction(self) -> float:
+        return min(self.reader.rows_read / self.total, 1.0) if self.total else 1.0
+
+    def __iter__(self):
+        for file in self.files:
+            yield from self.reader.file(file, self.rows)
+
+
+def _mapping(rule, where):
+    if rule.ccxt is None:
+        raise SpecError(f"rule {rule.id} does not say how to read ccxt fields (it has no 'ccxt:' section)", [
+            Diagnostic("MV615", f"rule {rule.id} has no 'ccxt:' section: it cannot read a table of ccxt positions",
+                       hint="evaluate with a rule that maps ccxt's fields")], code="MV615")
+    return rule.ccxt
+
+
+class _Reader:
+    """Reads files in order, carrying the last account of a batch into the next chunk."""
+
+    def __init__(self, rule, id_field, margin_mode, chunk_rows, first):
+        self.rule, self.id_field, self.margin_mode, self.chunk_rows = rule, id_field, margin_mode, chunk_rows
+        self.ordinal = first
+        self.seen: set = set()
+        self.rows_read = 0
+        self.fraction = 0.0
+
+    def file(self, file, rows=None):
+        handle = open_file(file)
+        names = flat_names(handle.schema_arrow)
+        for name in (self.id_field, *REQUIRED):
+            if name not in names:
+                raise _file_error(file, "MV621", f"the table has no column {name!r}" + (
+                    " (the account id: give --id-field NAME)" if name == self.id_field else ""),
+                                  "one row per position: an account id and ccxt's unified fields")
+        wanted = wanted_columns(self.rule, self.id_field, names)
+        top = sorted({name.split(".")[0] if name not in handle.schema_arrow.names else name for name in wanted})
+        pending, start_row = [], rows[0] if rows else 0
+        held = 0
+        for batch in _batches(handle, top, rows):
+            table = _flatten(pa.Table.from_batches([batch])).select([n for n in wanted])
+            pending.append(table)
+            held += table.num_rows
+            self.rows_read += table.num_rows
+            if held < self.chunk_rows:
+                continue
+            whole = pa.concat_tables(pending)
+            cut = _last_start(whole.column(self.id_field))
+            if cut == 0:
+                continue  # one account larger than a chunk: keep reading it
+            yield self._chunk(file, whole.slice(0, cut), start_row, table_type=whole.schema)
+            pending, start_row, held = [whole.slice(cut)], start_row + cut, whole.num_rows - cut
+        if held:
+            whole = pa.concat_tables(pending)
+            yield self._chunk(file, whole, start_row, table_type=whole.schema)
+
+    def _chunk(self, file, table, start_row, table_type) -> Chunk:
+        chunk = build_chunk(self.rule, table, str(file), start_row, self.ordinal, self.id_field, self.margin_mode,
+                            self.seen)
+        self.ordinal += chunk.accounts
+        return chunk
+
+
+def _batches(handle, columns, rows):
+    """The file's record batches (of the row range ``rows``, sliced to it)."""
+    if rows is None:
+        yield from handle.iter_batches(batch_size=BATCH_ROWS, columns=columns)
+        return
+    start, end = rows
+    offset = 0
+    for group in range(handle.metadata.num_row_groups):
+        size = handle.metadata.row_group(group).num_rows
+        if offset + size > start and offset < end:
+            at = offset
+            for batch in handle.iter_batches(batch_size=BATCH_ROWS, columns=columns, row_groups=[group]):
+                low, high = max(start - at, 0), min(end - at, batch.num_rows)
+                if high > low:
+                    yield batch.slice(low, high - low)
+                at += batch.num_rows
+        offset += size
+
+
+def _flatten(table: pa.Table) -> pa.Table:
+    while any(pa.types.is_struct(f.type) for f in table.schema):
+        table = table.flatten()
+    return table
+
+
+def _codes(ids) -> np.ndarray:
+    """An integer per row, equal where the account id is equal (-1: null)."""
+    encoded = pc.dictionary_encode(ids.combine_chunks() if isinstance(ids, pa.ChunkedArray) else ids)
+    return np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _last_start(ids) -> int:
+    """The first row of the last account of ``ids``."""
+    codes = _codes(ids)
+    changes = np.flatnonzero(codes[1:] != codes[:-1])
+    return int(changes[-1] + 1) if len(changes) else 0
+
+
+# -- one chunk -----------------------------------------------------------------------------------------------------
+
+
+def build_chunk(rule, table: pa.Table, file: str, start_row: int, first: int, id_field: str, margin_mode,
+                seen: set) -> Chunk:
+    """The chunk of ``table`` (whole accounts; ``start_row``: its first row in ``file``)."""
+    mapping = _mapping(rule, file)
+    n = table.num_rows
+    codes = _codes(table.column(id_field))
+    starts = np.concatenate([[0], np.flatnonzero(codes[1:] != codes[:-1]) + 1]).astype(np.int64)
+    account = np.cumsum(np.concatenate([[0], (codes[1:] != codes[:-1]).astype(np.int64)])) if n else \
+        np.zeros(0, dtype=np.int64)
+    ids = table.column(id_field).take(pa.array(starts)).to_pylist() if n else []
+    errors = {}
+    for a, account_id in enumerate(ids):
+        row = start_row + int(starts[a])
+        if account_id is None:
+            errors[a] = _row_error(file, row, None, "MV621", f"{id_field} is null: every row names its account",
+                                   id_field)
+        elif account_id in seen:
+            errors[a] = _row_error(file, row, account_id, "MV622", "the account's rows are not together: it "
+                                   "appeared before this row", id_field, "sort the table by account id")
+        else:
+            seen.add(account_id)
+    flags = np.zeros(n, dtype=bool)
+    numbers = {}
+    for name in table.column_names:
+        if name in CCXT_POSITION_NUMBERS or name in {s.path.text for s in mapping.inputs.values()} or \
+                name == "walletBalance":
+            numbers[name], bad = _numbers(table.column(name))
+            flags |= bad
+    contracts = numbers["contracts"]
+    flat = contracts == 0
+    side_text = _strings(table.column("side"))
+    side = np.where(side_text == "long", 1.0, np.where(side_text == "short", -1.0, np.nan))
+    flags |= ~flat & (np.isnan(contracts) | (contracts < 0) | np.isnan(side))
+    symbols = table.column("symbol")
+    symbol_codes, markets = _encode(symbols)
+    flags |= symbol_codes < 0
+    mode = _margin_modes(table, margin_mode, flags)
+    flags |= _side_checks(mapping, table, side, numbers)
+    fields = _mapped(mapping, table, numbers, mode, markets, symbol_codes, flags)
+    reported = _reported(mapping, table, flags)
+    if "hedged" in table.column_names:
+        flags |= _bools(table.column("hedged"))  # a hedge pair: the exact path
+    account_flag = np.zeros(len(ids), dtype=bool)
+    np.logical_or.at(account_flag, account, flags)
+    keep = ~flat
+    # duplicates: one position a market and margin mode in an account, unless a hedge pair (flagged already)
+    key = (account * (len(markets) + 1) + symbol_codes + 1) * 2 + np.maximum(mode, 0)
+    kept_keys = key[keep]
+    unique, counts = np.unique(kept_keys, return_counts=True)
+    dup = np.isin(key, unique[counts > 1]) & keep
+    np.logical_or.at(account_flag, account[dup], True)
+    settle_of = np.array([_settle(m) for m in markets] + [None], dtype=object)
+    settles = sorted({s for s in settle_of[:-1] if s})
+    settle_code = {s: i for i, s in enumerate(settles)}
+    settle = np.array([settle_code.get(s, -1) if s else -1 for s in settle_of], dtype=np.int32)[symbol_codes]
+    cross = mode == 0
+    pool_key = (account * 2 + np.maximum(mode, 0)) * (len(settles) + 1) + np.where(cross, settle + 1, 0)
+    rows = np.flatnonzero(keep)
+    unique_keys, first_at, inverse = np.unique(pool_key[rows], return_index=True, return_inverse=True)
+    order = np.argsort(first_at, kind="stable")
+    renumber = np.empty(len(order), dtype=np.int64)
+    renumber[order] = np.arange(len(order))
+    pool = renumber[inverse.reshape(-1)]
+    pool_rows = rows[first_at[order]]
+    wallet = numbers.get("walletBalance")
+    pool_wallet = np.full(len(order), np.nan)
+    if wallet is not None:
+        low = np.full(len(order), np.inf)
+        high = np.full(len(order), -np.inf)
+        w = wallet[rows]
+        present = ~np.isnan(w)
+        np.minimum.at(low, pool[present], w[present])
+        np.maximum.at(high, pool[present], w[present])
+        pool_wallet = np.where(np.isfinite(low), low, np.nan)
+        for p in np.flatnonzero(np.isfinite(low) & (low != high) & cross[pool_rows]):
+            a = int(account[pool_rows[p]])
+            errors.setdefault(a, _row_error(
+                file, start_row + int(pool_rows[p]), ids[a], "MV623", f"walletBalance differs between the rows of "
+                f"the account's {settles[settle[pool_rows[p]]]} cross positions ({low[p]:g} and {high[p]:g})",
+                "walletBalance", "the cross wallet of a settlement currency is one number: give it on every row"))
+        pool_wallet = np.where(cross[pool_rows], pool_wallet, np.nan)
+    position_flags = flags[rows] | account_flag[account[rows]]
+    columns = PositionColumns(
+        {name: values[rows] for name, values in fields.items()}, np.nan_to_num(side[rows]),
+        np.maximum(symbol_codes[rows], 0).astype(np.int32), tuple(markets), (rows - starts[account[rows]]),
+        pool, position_flags, None if reported is None else reported[rows], account[pool_rows],
+        np.maximum(mode[pool_rows], 0).astype(np.int8), np.where(cross[pool_rows], settle[pool_rows], -1),
+        tuple(settles), pool_wallet)
+    chunk = Chunk(columns, list(range(first, first + len(ids))), ids, (start_row + starts).tolist(),
+                  [file] * len(ids), errors, int(flat.sum()), kind="rows")
+    chunk.flagged = account_flag
+    chunk.id_type = table.schema.field(id_field).type
+    chunk.reader = _ExactReader(rule, table, file, start_row, starts, id_field, margin_mode, errors)
+    return chunk
+
+
+def _numbers(column) -> tuple:
+    """(float64 values, NaN where null or "", rows whose value is not a finite number)."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    kind = array.type
+    if pa.types.is_integer(kind) or pa.types.is_floating(kind) or pa.types.is_decimal(kind):
+        values = np.asarray(array.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+        present = np.asarray(array.is_valid().to_numpy(zero_copy_only=False))
+        values = np.where(present, values, np.nan)
+        return values, present & ~np.isfinite(values)
+    if pa.types.is_null(kind):
+        return np.full(len(array), np.nan), np.zeros(len(array), dtype=bool)
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind):
+        trimmed = pc.utf8_trim_whitespace(array)
+        blank = pc.equal(trimmed, "")
+        cleaned = pc.if_else(blank, pa.scalar(None, type=trimmed.type), trimmed)
+        try:
+            values = np.asarray(cleaned.cast(pa.float64()).to_numpy(zero_copy_only=False), dtype=np.float64)
+            present = np.asarray(cleaned.is_valid().to_numpy(zero_copy_only=False))
+            values = np.where(present, values, np.nan)
+            return values, present & ~np.isfinite(values)
+        except pa.ArrowInvalid:
+            return _parsed(cleaned.to_pylist())
+    present = np.asarray(array.is_valid().to_numpy(zero_copy_only=False))
+    return np.full(len(array), np.nan), present  # a bool, a list...: not a number
+
+
+def _parsed(values) -> tuple:
+    out, bad = np.full(len(values), np.nan), np.zeros(len(values), dtype=bool)
+    for i, text in enumerate(values):
+        if text is None:
+            continue
+        try:
+            out[i] = float(Fraction(text))
+        except (ValueError, ZeroDivisionError, OverflowError):
+            bad[i] = True
+    return out, bad
+
+
+def _strings(column) -> np.ndarray:
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return np.full(len(array), None, dtype=object)
+    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
+
+
+def _bools(column) -> np.ndarray:
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if pa.types.is_boolean(array.type):
+        return np.asarray(array.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+    return np.asarray(array.is_valid().to_numpy(zero_copy_only=False), dtype=bool)  # not a bool: let exact say
+
+
+def _encode(column) -> tuple:
+    """(code per row, -1 where null or not text; the distinct values)."""
+    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
+        return np.full(len(array), -1, dtype=np.int64), []
+    encoded = pc.dictionary_encode(array)
+    return (np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64),
+            encoded.dictionary.to_pylist())
+
+
+def _settle(symbol: str) -> str | None:
+    """The settlement currency of ``BASE/QUOTE:SETTLE[-EXPIRY...]`` (as the ccxt export reader finds it)."""
+    _, _, rest = symbol.partition(":")
+    return rest.split("-")[0] or None
+
+
+def _margin_modes(table, default, flags) -> np.ndarray:
+    """Per row: 0 cross, 1 isolated, -1 unknown (flagged: the exact reader says why)."""
+    n = table.num_rows
+    stated = _strings(table.column("marginMode")) if "marginMode" in table.column_names else np.full(n, None, object)
+    if "isolated" in table.column_names:
+        column = table.column("isolated").combine_chunks()
+        known = np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        if pa.types.is_boolean(column.type):
+            value = np.asarray(column.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
+            from_flag = np.where(known, np.where(value, "isolated", "cross"), None)
+        else:
+            from_flag = np.full(n, None, object)
+            flags |= known
+    else:
+        from_flag = np.full(n, None, object)
+    given = np.array([s is not None for s in stated])
+    flags |= given & ~np.isin(stated, ["cross", "isolated"])
+    both = given & np.array([f is not None for f in from_flag])
+    flags |= both & (stated != from_flag)
+    mode = np.where(given, stated, np.where(np.array([f is not None for f in from_flag]), from_flag, default))
+    code = np.where(mode == "cross", 0, np.where(mode == "isolated", 1, -1)).astype(np.int64)
+    flags |= code < 0
+    return code
+
+
+def _side_checks(mapping, table, side, numbers) -> np.ndarray:
+    """Rows whose exchange fields disagree with the unified side (the exact reader explains, MV611)."""
+    n = table.num_rows
+    bad = np.zeros(n, dtype=bool)
+    for check in mapping.side_checks:
+        applies = np.ones(n, dtype=bool)
+        if check.when is not None:
+            path, value = check.when
+            if path.text not in table.column_names:
+                continue
+            applies &= _texts(table.column(path.text)) == value
+        if check.path.text not in table.column_names:
+            continue
+        if check.signed:
+            size = numbers.get(check.path.text)
+            if size is None:
+                size, unreadable = _numbers(table.column(check.path.text))
+                bad |= applies & unreadable
+            says = np.sign(size)
+            bad |= applies & ~np.isnan(size) & (says != 0) & (says != side)
+        else:
+            raw = _texts(table.column(check.path.text))
+            present = np.array([v is not None for v in raw])
+            neither = np.isin(raw, list(check.neither))
+            says = np.where(np.isin(raw, list(check.long)), 1.0, np.where(np.isin(raw, list(check.short)), -1.0,
+                                                                           np.nan))
+            bad |= applies & present & ~neither & (says != side)
+    return bad
+
+
+def _texts(column) -> np.ndarray:
+    """Each value as ``str()`` writes it (None: null), as the exact reader compares raw values."""
+    return np.array([None if v is None else str(v) for v in column.to_pylist()], dtype=object)
+
+
+def _mapped(mapping, table, numbers, mode, markets, symbol_codes, flags) -> dict:
+    """The snapshot fields the rule's mapping reads from each row (NaN where a field it uses is absent)."""
+    n = table.num_rows
+    env = {name: numbers[name] for name in CCXT_POSITION_NUMBERS if name in numbers}
+    for name, spec in mapping.inputs.items():
+        if spec.path.text in numbers:
+            env[name] = numbers[spec.path.text]
+    settle_of = np.array([_settle(m) for m in markets] + [None], dtype=object)[symbol_codes]
+    out = {}
+    with np.errstate(all="ignore"):
+        for target, reading in mapping.position.items():
+            value = np.full(n, np.nan)
+            for code, margin_mode in enumerate(MARGIN_MODES):
+                for settle in (set(settle_of) if reading.settle else {None}):
+                    formula = reading.formula(margin_mode, settle)
+                    if formula is None:
+                        continue
+                    rows = mode == code
+                    if reading.settle:
+                        rows &= settle_of == settle
+                    used = fields_of(formula[1])
+                    if not rows.any() or not used <= set(env):
+                        continue
+                    present = np.logical_and.reduce([~np.isnan(env[f]) for f in used]) if used else np.ones(n, bool)
+                    result = np.broadcast_to(np.asarray(compile_columns(formula[1])(env), dtype=np.float64), (n,))
+                    flags |= rows & present & ~np.isfinite(result)
+                    value = np.where(rows & present, result, value)
+            out[target] = value
+    return out
+
+
+def _reported(mapping, table, flags):
+    """The exchange's liquidation price (NaN: none; 0 and "" say none), or None when the table has no such column."""
+    name = mapping.reported.path.text if mapping.reported is not None else "liquidationPrice"
+    if name not in table.column_names:
+        return None
+    values, bad = _numbers(table.column(name))
+    flags |= bad
+    return np.where(values > 0, values, np.nan)
+
+
+# -- the exact reading of one account -----------------------------------------------------------------------------
+
+
+class _ExactReader:
+    """An account's rows as the ccxt export the exact reader reads (each row a Position dict, nested by its dotted
+    names), problems located by row and account id."""
+
+    def __init__(self, rule, table, file, start_row, starts, id_field, margin_mode, errors):
+        self.rule, self.table, self.file, self.start_row = rule, table, file, start_row
+        self.starts, self.id_field, self.margin_mode, self.errors = starts, id_field, margin_mode, errors
+
+    def __call__(self, account: int):
+        start = int(self.starts[account])
+        end = int(self.starts[account + 1]) if account + 1 < len(self.starts) else self.table.num_rows
+        rows = self.table.slice(start, end - start).to_pylist()
+        account_id = rows[0][self.id_field]
+        first = self.start_row + start
+        positions, wallets = [], {}
+        for offset, row in enumerate(rows):
+            item = {}
+            for name, value in row.items():
+                if name == self.id_field:
+                    continue
+                if isinstance(value, float) and value != value or value in (float("inf"), float("-inf")):
+                    raise _row_error(self.file, first + offset, account_id, "MV602",
+                                     f"{name} is {value}: not a number", name)
+                if name == "walletBalance":
+                    if value is not None and row.get("symbol"):
+                        wallets.setdefault(_settle(row["symbol"]), value)
+                    continue
+                _put(item, name.split("."), value)
+            positions.append(item)
+        data = {"positions": positions}
+        if wallets:
+            data["walletBalance"] = {currency: value for currency, value in wallets.items() if currency}
+        located = _RowsLocated(self.file, first, account_id)
+        try:
+            return export_from_data(self.rule, data, {"positions": located}, margin_mode=self.margin_mode)
+        except VerifierError as exc:
+            raise exc from None
+
+
+def _put(item: dict, path: list, value) -> None:
+    for key in path[:-1]:
+        item = item.setdefault(key, {})
+    item[path[-1]] = value
+
+
+class _RowsLocated:
+    """Places in an account read from rows -> diagnostics naming the row (0-based, in its file) and account."""
+
+    def __init__(self, file, first_row, account_id):
+        self.file, self.first_row, self.account_id = file, first_row, account_id
+        self.text, self.line, self.prefix = None, None, ()
+
+    def diagnostic(self, code, message, path=(), hint=None) -> Diagnostic:
+        path = tuple(path)
+        if len(path) >= 2 and path[0] == "positions" and isinstance(path[1], int):
+            row, rest = self.first_row + path[1], path[2:]
+        else:
+            row, rest = self.first_row, path[1:] if path[:1] == ("positions",) else path
+        return Diagnostic(code, f"row {row}, account {self.account_id!r}: {message}", file=self.file,
+                          json_path=json_path((row, *rest)), hint=hint)
+
+
+def _row_error(file, row, account_id, code, message, column=None, hint=None) -> SpecError:
+    who = f"row {row}" + (f", account {account_id!r}" if account_id is not None else "")
+    return SpecError(f"{who}: {message}", [Diagnostic(code, f"{who}: {message}", file=str(file),
+                                                      json_path=json_path((row, column) if column else (row,)),
+                                                      hint=hint)], code=code)
+
+
+def _file_error(path, code, message, hint) -> SpecError:
+    return SpecError(message, [Diagnostic(code, message, file=str(path), hint=hint)], code=code)
