@@ -172,6 +172,7 @@ class ModeColumns:
         setting = setting_for(rule, Account("futures", margin_mode, ()), date)
         self.setting, self.rule, self.mode, self.date = setting, setting.rule, setting.mode, date
         self.margin_mode, self._markets = margin_mode, markets
+        self._index, self._records, self._arrays = {}, [], None
         mode = self.mode
         values = {symbol: sympy.Rational(v.numerator, v.denominator) for symbol, v in setting.parameters.items()}
         self.price_symbol = self.rule.price
@@ -218,25 +219,40 @@ class ModeColumns:
         return out
 
     # -- the markets of a chunk ---------------------------------------------------------------------------------
-    def market_arrays(self, symbols) -> dict:
-        """Per market of ``symbols`` (arrays indexed by the chunk's market code): what fills a position's missing
-        fields, the ``market:`` fields, the tick, whether floats may price it, and its tier table padded."""
-        records = [self._market(symbol) for symbol in symbols]
+    def market_arrays(self, symbols) -> tuple:
+        """(per market of ``symbols``: its index in the arrays; the arrays, indexed by that): what fills a
+        position's missing fields, the ``market:`` fields, the tick, whether floats may price it, and its tier
+        table padded to the widest (floors and caps +inf, values NaN past a market's last row).  Markets are
+        looked up once and the arrays rebuilt only when a chunk brings new ones."""
+        codes = np.empty(len(symbols), dtype=np.int64)
+        grown = False
+        for i, symbol in enumerate(symbols):
+            at = self._index.get(symbol)
+            if at is None:
+                at = self._index[symbol] = len(self._records)
+                self._records.append(self._market(symbol))
+                grown = True
+            codes[i] = at
+        if grown or self._arrays is None:
+            self._arrays = self._build(self._records)
+        return codes, self._arrays
+
+    def _build(self, records) -> dict:
         out = {"fill": {f: np.array([r["fill"][f] for r in records]) for f in POSITION_FIELDS},
                "fields": {n: np.array([r["fields"].get(n, np.nan) for r in records]) for n in self._market_names()},
                "tick": np.array([r["tick"] for r in records]), "ok": np.array([r["ok"] for r in records], dtype=bool)}
         if self.tiered:
             width = max([len(r["floors"]) for r in records] + [1])
-            pad = lambda key, fill: np.array([np.concatenate([r[key], np.full(width - len(r[key]), fill)])
-                                              for r in records]).reshape(len(records), width)
-            out["floors"], out["caps"] = pad("floors", np.inf), pad("caps", np.inf)
-            out["numbers"] = pad("numbers", -1.0)
+
+            def pad(values, fill):
+                return np.array([np.concatenate([v, np.full(width - len(v), fill)]) for v in values]).reshape(
+                    len(records), width)
+
+            out["floors"] = pad([r["floors"] for r in records], np.inf)
+            out["caps"] = pad([r["caps"] for r in records], np.inf)
+            out["numbers"] = pad([r["numbers"] for r in records], -1.0)
             out["inclusive"] = np.array([r["inclusive"] for r in records], dtype=bool)
-            out["tiers"] = {}
-            for name in self.tier_symbols:
-                out["tiers"][name] = np.array([np.concatenate([r["tiers"][name], np.full(width - len(r["tiers"][name]),
-                                                                                          np.nan)])
-                                               for r in records]).reshape(len(records), width)
+            out["tiers"] = {name: pad([r["tiers"][name] for r in records], np.nan) for name in self.tier_symbols}
         return out
 
     def _market_names(self) -> list:
@@ -271,10 +287,10 @@ class ModeColumns:
         return record
 
     # -- evaluating --------------------------------------------------------------------------------------------
-    def state(self, columns, markets) -> tuple:
+    def state(self, columns, codes, markets) -> tuple:
         """(symbol environment, definitions at the mark, tier row at the mark, positions floats cannot answer):
-        steps 2 and 3 of the module."""
-        n, code = columns.n, columns.market
+        steps 2 and 3 of the module; ``codes`` maps the chunk's market codes to the arrays'."""
+        n, code = columns.n, codes[columns.market]
         exact = columns.flagged.copy() | ~markets["ok"][code]
         fields = dict(columns.fields)
         fields["side"] = columns.side
@@ -335,12 +351,12 @@ class ModeColumns:
         return whole
 
     def price(self, columns) -> Priced:
-        markets = self.market_arrays(columns.markets)
-        env, at_mark, tier, exact = self.state(columns, markets)
+        codes, markets = self.market_arrays(columns.markets)
+        env, at_mark, tier, exact = self.state(columns, codes, markets)
         whole = self.sums(columns, env, at_mark, exact)
         n = columns.n
         with np.errstate(all="ignore"):
-            price, price_tier = self._liquidation(columns, markets, whole)
+            price, price_tier = self._liquidation(columns, codes[columns.market], markets, whole)
             status, gap, undecided = self._status(columns, whole, at_mark)
             exact |= undecided
             ratio = _column(self.definitions[self.ratio](whole), n) if self.ratio else np.full(n, np.nan)
@@ -367,13 +383,13 @@ class ModeColumns:
         np.logical_or.at(pool_exact, columns.pool, exact)
         gap = gap / np.maximum(gross[columns.pool], 1e-300)
         return Priced(price, whole[self.price_symbol], price_tier, tier, mm, upnl, ratio, status, gap, parts, exact,
-                      markets["tick"][columns.market], pool_status, pool_equity, pool_mm, pool_ratio, gross,
+                      markets["tick"][codes[columns.market]], pool_status, pool_equity, pool_mm, pool_ratio, gross,
                       pool_exact)
 
     def liquidated(self, columns) -> tuple:
         """Per pool: (status is liquidation, floats cannot judge it): the replay of a price path."""
-        markets = self.market_arrays(columns.markets)
-        env, at_mark, _, exact = self.state(columns, markets)
+        codes, markets = self.market_arrays(columns.markets)
+        env, at_mark, _, exact = self.state(columns, codes, markets)
         whole = self.sums(columns, env, at_mark, exact)
         with np.errstate(all="ignore"):
             status, _, undecided = self._status(columns, whole, at_mark)
@@ -400,9 +416,9 @@ class ModeColumns:
             gap = np.minimum(gap, np.abs(lhs - rhs))
         return status, gap, undecided
 
-    def _liquidation(self, columns, markets, whole) -> tuple:
+    def _liquidation(self, columns, code, markets, whole) -> tuple:
         """Step 5: the tier-consistent root nearest to the mark, and the row it lies in."""
-        n, code = columns.n, columns.market
+        n = columns.n
         best = np.full(n, np.nan)
         best_tier = np.full(n, -1, dtype=np.int64)
         distance = np.full(n, np.inf)
@@ -455,13 +471,18 @@ def _in_domain(value, spec) -> np.ndarray:
 
 
 def _row(markets, code, basis) -> np.ndarray:
-    """The tier row (index into the padded table, -1: none) holding ``basis``, per position."""
-    floors, caps = markets["floors"][code], markets["caps"][code]
+    """The tier row (index into the padded table, -1: none) holding ``basis``, per position: searchsorted's
+    answer (the floors at or below the basis, less one), counted one row at a time across every market at once
+    (a chunk spans hundreds of markets of a dozen rows each: 5 ms for 125,000 positions where a searchsorted per
+    market took 16, plus 13 to sort the positions by market)."""
+    floors, caps = markets["floors"], markets["caps"]
     inclusive = markets["inclusive"][code]
-    below = np.where(inclusive[:, None], floors <= basis[:, None], floors < basis[:, None])
-    row = below.sum(axis=1) - 1
+    row = np.full(len(code), -1, dtype=np.int64)
+    for k in range(floors.shape[1]):
+        floor = floors[code, k]
+        row += np.where(inclusive, floor <= basis, floor < basis)
     safe = np.maximum(row, 0)
-    cap = caps[np.arange(len(code)), safe]
+    cap = caps[code, safe]
     inside = np.where(inclusive, basis < cap, basis <= cap) & np.isfinite(basis) & (row >= 0)
     return np.where(inside, row, -1)
 

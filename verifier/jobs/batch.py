@@ -23,9 +23,12 @@ from fractions import Fraction
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from verifier.derive.account.definitions import position_definitions
 from verifier.derive.columns import STATUSES, RuleColumns
+from verifier.derive.reconcile import VERDICTS
 from verifier.errors import Diagnostic, SpecError, UsageError, VerifierError
 from verifier.jobs.batch_output import open_output, output_format
 from verifier.jobs.batch_sample import Sample, SampleCheck, sample_chunk
@@ -34,7 +37,8 @@ from verifier.model.position_columns import MARGIN_MODES
 from verifier.read import load_rule
 from verifier.read.batch_input import input_kind, with_account
 from verifier.read.today import today as today_of_check
-from verifier.report.batch import pools_table, positions_table
+from verifier.report.batch import (POOL_SCHEMA, POSITION_SCHEMA, RECONCILED_SCHEMA, REPLAY_SCHEMA, pools_table,
+                                   positions_table)
 
 BAD_LISTED = 100
 """How many bad accounts a result lists one by one (every one is counted by its code)."""
@@ -100,6 +104,7 @@ class BatchResult:
     stale: set = field(default_factory=set)
     partitions: int = 0
     workers: int = 0
+    worker_names: list = field(default_factory=list)
     seconds: float = 0.0
 
     @property
@@ -196,10 +201,31 @@ def run_batch(rule, input_path, output_path, options: BatchOptions = BatchOption
             if progress is not None:
                 progress(result.accounts, result.positions, len(result.bad) + result.bad_unlisted,
                          getattr(chunks, "fraction", None))
+        if not result.accounts:
+            sink.write(*empty_tables(rule, input_path, options))
         result.sample = sample
         sink.commit()
     result.seconds = time.perf_counter() - started
     return result
+
+
+def empty_tables(rule, input_path, options) -> tuple:
+    """The two tables with no rows but their columns (an input with no account still gives them)."""
+    id_type, where, reconciled = pa.string(), "line", True
+    if input_kind(input_path) == "parquet":
+        from verifier.read.position_table import flat_names, open_file, table_files
+
+        schema = open_file(table_files(input_path)[0]).schema_arrow
+        names = flat_names(schema)
+        if options.id_field in schema.names:
+            id_type = schema.field(options.id_field).type
+        reported = rule.ccxt.reported.path.text if rule.ccxt and rule.ccxt.reported else "liquidationPrice"
+        where, reconciled = "row", reported in names
+    replayed = options.price_path is not None
+    empty = {name: [] for name, _, _ in POSITION_SCHEMA + RECONCILED_SCHEMA + POOL_SCHEMA + REPLAY_SCHEMA}
+    empty["id"] = []
+    return (positions_table(empty, id_type, reconciled=reconciled, where=where),
+            pools_table(empty, id_type, replayed=replayed, where=where))
 
 
 def new_result(rule, input_path, output_path, options, today, engine) -> BatchResult:
@@ -253,28 +279,42 @@ def evaluate_chunk(rule, rule_columns: RuleColumns, chunk, options: BatchOptions
             bad.append(_bad(chunk, int(account), exc))
     skip = np.zeros(chunk.accounts, dtype=bool)
     skip[_accounts_of(chunk, bad)] = True
-    skip[list(chunk.errors)] = True
     fast = ~needs_exact & ~skip
-    rows = _fast_rows(chunk, priced, fast, options)
     replayed = options.price_path is not None
+    rows = _fast_rows(chunk, priced, fast, options)
     liquidated = 0
     if replayed:
         from verifier.jobs.batch_replay import replay_chunk
 
         liquidated = replay_chunk(rule, rule_columns, chunk, rows, fast, exact, options, today)
-    exact_rows = _exact_rows(rule, chunk, exact, options, replayed)
-    positions, pools = _merge_rows(rows, exact_rows)
-    reconciled = cols.reported is not None or any(r["reconciled"] for r in exact.values())
     where = "line" if chunk.kind == "lines" else "row"
-    id_type = _id_type(chunk)
-    pos_table = positions_table(_positions_with_where(positions, chunk), id_type, reconciled=reconciled, where=where)
-    pool_table = pools_table(pools, id_type, replayed=replayed, where=where)
+    id_type = chunk.id_type or pa.string()
+    reconciled = chunk.kind == "lines" or cols.reported is not None
+    exact_rows = _exact_rows(chunk, exact)
+    pos_table = _together(positions_table(rows["positions"], id_type, reconciled=reconciled, where=where),
+                          positions_table(exact_rows["positions"], id_type, reconciled=reconciled, where=where))
+    pool_table = _together(pools_table(rows["pools"], id_type, replayed=replayed, where=where),
+                           pools_table(exact_rows["pools"], id_type, replayed=replayed, where=where))
     checks = sample_chunk(sample, rule, chunk, priced, fast, rows, options, today) if sample is not None else []
-    statuses = Counter(pools["status"])
-    verdicts = Counter(v for v in positions.get("verdict", []) if v is not None)
+    statuses = Counter(dict(zip(*np.unique(pool_table.column("status").to_numpy(zero_copy_only=False),
+                                           return_counts=True)))) if pool_table.num_rows else Counter()
+    verdicts = Counter()
+    if reconciled and pos_table.num_rows:
+        found = pc.value_counts(pos_table.column("verdict").drop_null()).to_pylist() if pos_table.num_rows else []
+        verdicts = Counter({item["values"]: item["counts"] for item in found})
     stale = rule_columns.stale(cols.markets, options.date or today)
-    return ChunkOutcome(pos_table, pool_table, chunk.accounts, len(positions["account"]), len(pools["account"]),
-                        chunk.flat, len(exact), statuses, verdicts, bad, stale, liquidated, checks)
+    return ChunkOutcome(pos_table, pool_table, chunk.accounts, pos_table.num_rows, pool_table.num_rows,
+                        chunk.flat, len(exact), Counter({str(k): int(v) for k, v in statuses.items()}), verdicts,
+                        bad, stale, liquidated, checks)
+
+
+def _together(fast, exact):
+    """The fast and exact rows in the input's order: by account (each account is wholly one or the other, and
+    each part is in order already; Arrow's sort is stable)."""
+    if not exact.num_rows:
+        return fast
+    both = pa.concat_tables([fast, exact])
+    return both.take(pc.sort_indices(both, sort_keys=[("account", "ascending")]))
 
 
 def _accounts_of(chunk, bad) -> list:
@@ -325,53 +365,54 @@ def _equity(rule, pool, evaluation, date):
 
 
 def _fast_rows(chunk, priced, fast, options) -> dict:
-    """The float rows of the accounts ``fast`` (by account index): positions and pools, as columns."""
+    """The float rows of the accounts ``fast`` (by account index): positions and pools, as columns (Arrow arrays
+    for text: dictionary-coded, no Python string per row)."""
     cols = chunk.columns
     keep = fast[cols.pool_account[cols.pool]]
     pool_keep = fast[cols.pool_account]
     ordinals = np.asarray(chunk.ordinals, dtype=np.int64)
     where = np.asarray(chunk.where, dtype=np.int64)
-    pos_account = cols.pool_account[cols.pool][keep]
-    order = np.lexsort((cols.index[keep], pos_account))
-    positions_idx = np.flatnonzero(keep)[order]
-    account = cols.pool_account[cols.pool[positions_idx]]
-    pool_of = cols.pool[positions_idx]
-    settles = np.array(list(cols.settles) + [None], dtype=object)
-    markets = np.array(cols.markets, dtype=object)
-    status_names = np.array(STATUSES, dtype=object)
-    modes = np.array(MARGIN_MODES, dtype=object)
-    price = priced.liquidation_price[positions_idx]
-    mark = priced.mark[positions_idx]
+    ids = pa.array(chunk.ids, type=chunk.id_type or pa.string())
+    idx = np.flatnonzero(keep)
+    idx = idx[np.lexsort((cols.index[idx], cols.pool_account[cols.pool[idx]]))]
+    account = cols.pool_account[cols.pool[idx]]
+    pool_of = cols.pool[idx]
+    settles = pa.array(list(cols.settles), type=pa.string())
+    price = priced.liquidation_price[idx]
+    own_row = where[account] + (cols.index[idx] if chunk.kind == "rows" else 0)
     positions = {
-        "id": [chunk.ids[a] for a in account], "account": ordinals[account], "line": where[account],
-        "position": cols.index[positions_idx], "symbol": markets[cols.market[positions_idx]].tolist(),
-        "side": np.where(cols.side[positions_idx] > 0, "long", "short").tolist(),
-        "margin_mode": modes[cols.pool_mode[pool_of]].tolist(), "settle": settles[cols.pool_settle[pool_of]].tolist(),
-        "mark_price": mark, "liquidation_price": price,
-        "tier": np.where(priced.tier[positions_idx] >= 0, priced.tier[positions_idx], np.nan),
-        "maintenance_margin": priced.maintenance_margin[positions_idx],
-        "margin_ratio": priced.margin_ratio[positions_idx],
-        "status": status_names[priced.status[positions_idx]].tolist(), "exact": np.zeros(len(positions_idx), bool),
-        "_sort": (ordinals[account], cols.index[positions_idx]),
-    }
-    if cols.reported is not None:
-        theirs = cols.reported[positions_idx]
-        relative, verdict = reconcile_columns(price, theirs, priced.tick[positions_idx], options)
-        positions.update({"exchange_price": theirs, "relative_difference": relative, "verdict": verdict})
+        "id": ids.take(pa.array(account)), "account": ordinals[account], "line": own_row, "position": cols.index[idx],
+        "symbol": _coded(cols.market[idx], cols.markets), "side": _coded((cols.side[idx] > 0).astype(np.int8),
+                                                                        ("short", "long")),
+        "margin_mode": _coded(cols.pool_mode[pool_of], MARGIN_MODES),
+        "settle": _coded(cols.pool_settle[pool_of], settles), "mark_price": priced.mark[idx], "liquidation_price": price,
+        "tier": np.where(priced.tier[idx] >= 0, priced.tier[idx], np.nan),
+        "maintenance_margin": priced.maintenance_margin[idx], "margin_ratio": priced.margin_ratio[idx],
+        "status": _coded(priced.status[idx], STATUSES), "exact": np.zeros(len(idx), bool)}
+    theirs = cols.reported[idx] if cols.reported is not None else np.full(len(idx), np.nan)
+    relative, verdict = reconcile_columns(price, theirs, priced.tick[idx], options)
+    positions.update({"exchange_price": theirs, "relative_difference": relative,
+                      "verdict": verdict if cols.reported is not None or chunk.kind == "lines" else
+                      pa.nulls(len(idx), pa.string())})
     pools_idx = np.flatnonzero(pool_keep)
     pool_account = cols.pool_account[pools_idx]
-    counts = np.bincount(cols.pool, minlength=cols.pools)[pools_idx]
     pools = {
-        "id": [chunk.ids[a] for a in pool_account], "account": ordinals[pool_account], "line": where[pool_account],
-        "margin_mode": modes[cols.pool_mode[pools_idx]].tolist(), "settle": settles[cols.pool_settle[pools_idx]].tolist(),
-        "wallet_balance": cols.pool_wallet[pools_idx], "equity": priced.pool_equity[pools_idx],
-        "maintenance_margin": priced.pool_maintenance_margin[pools_idx],
-        "margin_ratio": priced.pool_margin_ratio[pools_idx],
-        "status": status_names[priced.pool_status[pools_idx]].tolist(), "positions": counts,
-        "exact": np.zeros(len(pools_idx), bool), "_sort": (ordinals[pool_account], np.arange(len(pools_idx))),
-        "_pools": pools_idx,
-    }
-    return {"positions": positions, "pools": pools, "positions_idx": positions_idx}
+        "id": ids.take(pa.array(pool_account)), "account": ordinals[pool_account], "line": where[pool_account],
+        "margin_mode": _coded(cols.pool_mode[pools_idx], MARGIN_MODES),
+        "settle": _coded(cols.pool_settle[pools_idx], settles), "wallet_balance": cols.pool_wallet[pools_idx],
+        "equity": priced.pool_equity[pools_idx], "maintenance_margin": priced.pool_maintenance_margin[pools_idx],
+        "margin_ratio": priced.pool_margin_ratio[pools_idx], "status": _coded(priced.pool_status[pools_idx], STATUSES),
+        "positions": np.bincount(cols.pool, minlength=cols.pools)[pools_idx], "exact": np.zeros(len(pools_idx), bool),
+        "first_liquidation_step": np.full(len(pools_idx), np.nan), "first_liquidation": pa.nulls(len(pools_idx),
+                                                                                                pa.string())}
+    return {"positions": positions, "pools": pools, "positions_idx": idx, "pools_idx": pools_idx}
+
+
+def _coded(codes, values) -> pa.Array:
+    """Text as a dictionary-coded Arrow array (a negative code: null)."""
+    codes = np.asarray(codes)
+    dictionary = values if isinstance(values, pa.Array) else pa.array(list(values), type=pa.string())
+    return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32), mask=codes < 0), dictionary)
 
 
 def reconcile_columns(ours, theirs, tick, options) -> tuple:
@@ -384,7 +425,7 @@ def reconcile_columns(ours, theirs, tick, options) -> tuple:
         relative = difference / theirs
         ticks = difference / tick
     have_ours, have_theirs = ~np.isnan(ours), ~np.isnan(theirs)
-    verdict = np.full(len(ours), "agree", dtype=object)
+    code = {name: i for i, name in enumerate(VERDICTS)}
     one_only = have_ours ^ have_theirs
     if judged:
         problem = np.zeros(len(ours), dtype=bool)
@@ -396,17 +437,17 @@ def reconcile_columns(ours, theirs, tick, options) -> tuple:
         if rtol is not None:
             checked[:] = True
             problem |= np.abs(relative) > rtol
-        verdict = np.where(problem, "disagree", np.where(checked, "agree", "unchecked")).astype(object)
-        verdict[one_only] = "disagree"
+        verdict = np.where(problem, code["disagree"], np.where(checked, code["agree"], code["unchecked"]))
+        verdict[one_only] = code["disagree"]
     else:
-        verdict[:] = "not judged"
-        verdict[one_only & ~have_theirs] = "no price from the exchange"
-        verdict[one_only & have_theirs] = "disagree"
-    verdict[~have_ours & ~have_theirs] = "both none"
-    return np.where(have_ours & have_theirs, relative, np.nan), verdict.tolist()
+        verdict = np.full(len(ours), code["not judged"])
+        verdict[one_only & ~have_theirs] = code["no price from the exchange"]
+        verdict[one_only & have_theirs] = code["disagree"]
+    verdict[~have_ours & ~have_theirs] = code["both none"]
+    return np.where(have_ours & have_theirs, relative, np.nan), _coded(verdict, VERDICTS)
 
 
-def _exact_rows(rule, chunk, exact: dict, options, replayed) -> dict:
+def _exact_rows(chunk, exact: dict) -> dict:
     """The rows of the accounts the exact path evaluated (exact numbers as floats)."""
     positions = {name: [] for name in ("id", "account", "line", "position", "symbol", "side", "margin_mode", "settle",
                                        "mark_price", "liquidation_price", "tier", "maintenance_margin",
@@ -420,71 +461,43 @@ def _exact_rows(rule, chunk, exact: dict, options, replayed) -> dict:
         ordinal, account_id, where = chunk.ordinals[account], chunk.ids[account], chunk.where[account]
         checks = found["evaluated"].checks
         rows = []
-        for pool, evaluation, equity in found["pools"]:
+        for number, (pool, evaluation, equity) in enumerate(found["pools"]):
             for p in evaluation.positions:
                 check = checks.get(id(p))
-                rows.append((p.index if p.index is not None else len(rows), {
-                    "id": account_id, "account": ordinal, "line": where, "symbol": p.symbol, "side": p.side,
-                    "margin_mode": evaluation.margin_mode, "settle": evaluation.settle,
-                    "mark_price": _f(p.mark_price), "liquidation_price": _f(p.liquidation_price),
-                    "tier": p.tier if p.tier is not None else np.nan, "maintenance_margin": _f(p.maintenance_margin),
-                    "margin_ratio": _f(p.margin_ratio), "status": p.status, "exact": True,
+                index = p.index if p.index is not None else len(rows)
+                rows.append((index, {
+                    "id": account_id, "account": ordinal, "line": where + (index if chunk.kind == "rows" else 0),
+                    "position": index, "symbol": p.symbol, "side": p.side, "margin_mode": evaluation.margin_mode,
+                    "settle": evaluation.settle, "mark_price": _f(p.mark_price),
+                    "liquidation_price": _f(p.liquidation_price), "tier": p.tier if p.tier is not None else np.nan,
+                    "maintenance_margin": _f(p.maintenance_margin), "margin_ratio": _f(p.margin_ratio),
+                    "status": p.status, "exact": True,
                     "exchange_price": _f(check.theirs) if check is not None else np.nan,
                     "relative_difference": _f(check.relative) if check is not None else np.nan,
                     "verdict": check.verdict if check is not None else None}))
             mms = [p.maintenance_margin for p in evaluation.positions]
             ratio = evaluation.margin_ratio if evaluation.margin_ratio is not None else evaluation.margin_level
+            step, label = found["first"][number] if "first" in found else (np.nan, None)
             for name, value in (("id", account_id), ("account", ordinal), ("line", where),
                                 ("margin_mode", evaluation.margin_mode), ("settle", evaluation.settle),
                                 ("wallet_balance", _f(pool.wallet_balance)), ("equity", _f(equity)),
                                 ("maintenance_margin", np.nan if None in mms else _f(sum(mms, Fraction(0)))),
                                 ("margin_ratio", _f(ratio)), ("status", evaluation.status),
                                 ("positions", len(evaluation.positions)), ("exact", True),
-                                ("first_liquidation_step", found.get("first", (np.nan, None))[0]),
-                                ("first_liquidation", found.get("first", (np.nan, None))[1])):
+                                ("first_liquidation_step", step), ("first_liquidation", label)):
                 pools[name].append(value)
-        for index, row in sorted(rows, key=lambda r: r[0]):
-            row["position"] = index
+        for _, row in sorted(rows, key=lambda r: r[0]):
             for name, value in row.items():
                 positions[name].append(value)
+    for table in (positions, pools):
+        for name in _NUMBERS & set(table):
+            table[name] = np.asarray(table[name], dtype=np.float64)
     return {"positions": positions, "pools": pools}
+
+
+_NUMBERS = {"mark_price", "liquidation_price", "tier", "maintenance_margin", "margin_ratio", "exchange_price",
+            "relative_difference", "wallet_balance", "equity", "first_liquidation_step"}
 
 
 def _f(value) -> float:
     return np.nan if value is None else float(value)
-
-
-def _merge_rows(fast: dict, exact: dict) -> tuple:
-    """The fast and exact rows together, in the input's order (account, then position)."""
-    positions, pools = {}, {}
-    for out, a, b, key in ((positions, fast["positions"], exact["positions"], "position"),
-                           (pools, fast["pools"], exact["pools"], None)):
-        n_exact = len(b["account"])
-        if key is not None:
-            order = np.lexsort((np.concatenate([a["_sort"][1], np.asarray(b[key], dtype=np.int64)]),
-                                np.concatenate([a["_sort"][0], np.asarray(b["account"], dtype=np.int64)])))
-        else:
-            exact_order = np.arange(n_exact)
-            order = np.lexsort((np.concatenate([a["_sort"][1], exact_order]),
-                                np.concatenate([a["_sort"][0], np.asarray(b["account"], dtype=np.int64)])))
-        for name, values in a.items():
-            if name.startswith("_"):
-                continue
-            theirs = b.get(name, [np.nan] * n_exact)
-            if isinstance(values, np.ndarray):
-                merged = np.concatenate([values, np.asarray(theirs, dtype=values.dtype if values.dtype != bool
-                                                            else bool) if n_exact else values[:0]])
-                out[name] = merged[order]
-            else:
-                merged = list(values) + list(theirs)
-                out[name] = [merged[i] for i in order]
-    return positions, pools
-
-
-def _positions_with_where(positions: dict, chunk) -> dict:
-    """For Parquet input, a position's own row: its account's first row plus its place."""
-    if chunk.kind == "rows":
-        positions = dict(positions)
-        positions["line"] = np.asarray(positions["line"], dtype=np.int64) + np.asarray(positions["position"],
-                                                                                       dtype=np.int64)
-    return positions

@@ -252,8 +252,9 @@ def build_chunk(rule, table: pa.Table, file: str, start_row: int, first: int, id
             flags |= bad
     contracts = numbers["contracts"]
     flat = contracts == 0
-    side_text = _strings(table.column("side"))
-    side = np.where(side_text == "long", 1.0, np.where(side_text == "short", -1.0, np.nan))
+    side_code = _index_in(_array(table.column("side")), ("long", "short")) if _is_text(table.column("side")) else \
+        np.full(n, -1)
+    side = np.where(side_code == 0, 1.0, np.where(side_code == 1, -1.0, np.nan))
     flags |= ~flat & (np.isnan(contracts) | (contracts < 0) | np.isnan(side))
     symbols = table.column("symbol")
     symbol_codes, markets = _encode(symbols)
@@ -356,11 +357,8 @@ def _parsed(values) -> tuple:
     return out, bad
 
 
-def _strings(column) -> np.ndarray:
-    array = column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
-    if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
-        return np.full(len(array), None, dtype=object)
-    return np.asarray(array.to_numpy(zero_copy_only=False), dtype=object)
+def _is_text(column) -> bool:
+    return pa.types.is_string(column.type) or pa.types.is_large_string(column.type)
 
 
 def _bools(column) -> np.ndarray:
@@ -387,26 +385,28 @@ def _settle(symbol: str) -> str | None:
 
 
 def _margin_modes(table, default, flags) -> np.ndarray:
-    """Per row: 0 cross, 1 isolated, -1 unknown (flagged: the exact reader says why)."""
+    """Per row: 0 cross, 1 isolated, -1 unknown (flagged: the exact reader says why: MV601, MV611, MV612)."""
     n = table.num_rows
-    stated = _strings(table.column("marginMode")) if "marginMode" in table.column_names else np.full(n, None, object)
+    default_code = MARGIN_MODES.index(default) if default in MARGIN_MODES else -1
+    stated = np.full(n, -1, dtype=np.int64)
+    given = np.zeros(n, dtype=bool)
+    if "marginMode" in table.column_names:
+        column = _array(table.column("marginMode"))
+        given = _valid(column)
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            stated = _index_in(column, MARGIN_MODES)
+        flags |= given & (stated < 0)
+    from_flag = np.full(n, -1, dtype=np.int64)
     if "isolated" in table.column_names:
-        column = table.column("isolated").combine_chunks()
-        known = np.asarray(column.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+        column = _array(table.column("isolated"))
+        known = _valid(column)
         if pa.types.is_boolean(column.type):
             value = np.asarray(column.fill_null(False).to_numpy(zero_copy_only=False), dtype=bool)
-            from_flag = np.where(known, np.where(value, "isolated", "cross"), None)
+            from_flag = np.where(known, value.astype(np.int64), -1)
         else:
-            from_flag = np.full(n, None, object)
             flags |= known
-    else:
-        from_flag = np.full(n, None, object)
-    given = np.array([s is not None for s in stated])
-    flags |= given & ~np.isin(stated, ["cross", "isolated"])
-    both = given & np.array([f is not None for f in from_flag])
-    flags |= both & (stated != from_flag)
-    mode = np.where(given, stated, np.where(np.array([f is not None for f in from_flag]), from_flag, default))
-    code = np.where(mode == "cross", 0, np.where(mode == "isolated", 1, -1)).astype(np.int64)
+    flags |= given & (from_flag >= 0) & (stated != from_flag)
+    code = np.where(given, stated, np.where(from_flag >= 0, from_flag, default_code))
     flags |= code < 0
     return code
 
@@ -421,7 +421,7 @@ def _side_checks(mapping, table, side, numbers) -> np.ndarray:
             path, value = check.when
             if path.text not in table.column_names:
                 continue
-            applies &= _texts(table.column(path.text)) == value
+            applies &= _index_in(_as_text(table.column(path.text)), (value,)) == 0
         if check.path.text not in table.column_names:
             continue
         if check.signed:
@@ -432,18 +432,37 @@ def _side_checks(mapping, table, side, numbers) -> np.ndarray:
             says = np.sign(size)
             bad |= applies & ~np.isnan(size) & (says != 0) & (says != side)
         else:
-            raw = _texts(table.column(check.path.text))
-            present = np.array([v is not None for v in raw])
-            neither = np.isin(raw, list(check.neither))
-            says = np.where(np.isin(raw, list(check.long)), 1.0, np.where(np.isin(raw, list(check.short)), -1.0,
-                                                                           np.nan))
+            raw = _as_text(table.column(check.path.text))
+            present = _valid(raw)
+            neither = _index_in(raw, check.neither) >= 0
+            says = np.where(_index_in(raw, check.long) >= 0, 1.0,
+                            np.where(_index_in(raw, check.short) >= 0, -1.0, np.nan))
             bad |= applies & present & ~neither & (says != side)
     return bad
 
 
-def _texts(column) -> np.ndarray:
-    """Each value as ``str()`` writes it (None: null), as the exact reader compares raw values."""
-    return np.array([None if v is None else str(v) for v in column.to_pylist()], dtype=object)
+def _array(column) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column
+
+
+def _valid(array) -> np.ndarray:
+    return np.asarray(array.is_valid().to_numpy(zero_copy_only=False), dtype=bool)
+
+
+def _index_in(array, values) -> np.ndarray:
+    """Per row: the index of its value in ``values`` (-1: none of them, or null)."""
+    if not values:
+        return np.full(len(array), -1, dtype=np.int64)
+    found = pc.index_in(array, value_set=pa.array(list(values), type=array.type))
+    return np.asarray(found.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
+
+
+def _as_text(column) -> pa.Array:
+    """A column as text, each value as ``str()`` writes it (the exact reader compares raw values so)."""
+    array = _array(column)
+    if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
+        return array
+    return pa.array([None if v is None else str(v) for v in array.to_pylist()], type=pa.string())
 
 
 def _mapped(mapping, table, numbers, mode, markets, symbol_codes, flags) -> dict:

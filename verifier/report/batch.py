@@ -101,7 +101,7 @@ def _table(columns, spec, id_type, where) -> pa.Table:
 
 def _array(values, kind) -> pa.Array:
     if isinstance(values, (pa.Array, pa.ChunkedArray)):
-        return values.cast(kind) if values.type != kind else values
+        return values.cast(kind) if values.type != kind else values  # dictionary-coded text decoded here
     if isinstance(values, np.ndarray) and values.dtype.kind == "f":
         mask = np.isnan(values)
         if pa.types.is_integer(kind):
