@@ -49,9 +49,12 @@ def accounts_table(markets, accounts: int, positions: int = 10, seed: int = 1, i
     ``caps``: per market, a notional its positions stay well under (:func:`notional_caps`)."""
     rng = np.random.default_rng(seed)
     n = accounts * positions
-    markets = np.array(markets, dtype=object)
-    picks = np.concatenate([rng.choice(len(markets), positions, replace=False) for _ in range(accounts)])
-    symbol = markets[picks]
+    count = len(markets)
+    base = rng.integers(0, count, accounts)
+    gaps = rng.integers(1, max(2, count // positions), (accounts, positions))
+    gaps[:, 0] = 0
+    picks = ((base[:, None] + np.cumsum(gaps, axis=1)) % count).ravel()  # distinct markets within an account
+    symbol = pa.DictionaryArray.from_arrays(pa.array(picks.astype(np.int32)), pa.array(list(markets)))
     reference = 10 ** rng.uniform(-2, 5, len(markets))  # a price level per market
     mark = np.round(reference[picks] * rng.uniform(0.97, 1.03, n), 4)
     entry = np.round(mark * rng.uniform(0.9, 1.1, n), 4)
@@ -68,14 +71,15 @@ def accounts_table(markets, accounts: int, positions: int = 10, seed: int = 1, i
     account = np.repeat(np.arange(accounts), positions)
     gross = np.bincount(account, weights=contracts * mark)
     wallet = np.round(gross * rng.uniform(0.02, 0.6, accounts), 2)
-    ids = np.array([f"acct-{i}" for i in range(accounts)], dtype=object)
+    ids = pa.array([f"acct-{i}" for i in range(accounts)])
     signed = np.where(long, contracts, -contracts)
+    isolated_wallet = np.where(mode == "isolated", margin, 0.0)
     return pa.table({
-        "id": ids[account], "symbol": symbol, "side": side, "contracts": contracts,
+        "id": ids.take(pa.array(account)), "symbol": symbol.cast(pa.string()), "side": side, "contracts": contracts,
         "contractSize": pa.array(np.ones(n), mask=rng.random(n) < 0.5), "entryPrice": entry, "markPrice": mark,
         "leverage": leverage, "marginMode": mode, "hedged": np.zeros(n, dtype=bool),
-        "info.positionAmt": [f"{v:.3f}" for v in signed], "info.positionSide": ["BOTH"] * n,
-        "info.isolatedWallet": [f"{m:.2f}" if md == "isolated" else "0" for m, md in zip(margin, mode)],
+        "info.positionAmt": pa.array(signed).cast(pa.string()), "info.positionSide": pa.array(["BOTH"] * n),
+        "info.isolatedWallet": pa.array(isolated_wallet).cast(pa.string()),
         "walletBalance": wallet[account],
     })
 

@@ -238,11 +238,32 @@ class ModeColumns:
         return codes, self._arrays
 
     def _build(self, records) -> dict:
+        """The arrays of ``records``: those built before extended by the records added since (built whole again
+        only when a new market has more tier rows than any before)."""
+        old = self._arrays
+        if old is None:
+            return self._arrays_of(records)
+        built = len(old["tick"])
+        width = old["floors"].shape[1] if self.tiered else None
+        if self.tiered and max(len(r["floors"]) for r in records[built:]) > width:
+            return self._arrays_of(records)
+        fresh = self._arrays_of(records[built:], width)
+        out = {"fill": {f: np.concatenate([old["fill"][f], fresh["fill"][f]]) for f in old["fill"]},
+               "fields": {n: np.concatenate([old["fields"][n], fresh["fields"][n]]) for n in old["fields"]}}
+        for key in ("tick", "ok", "inclusive", "floors", "caps", "numbers"):
+            if key in old:
+                out[key] = np.concatenate([old[key], fresh[key]])
+        if self.tiered:
+            out["tiers"] = {n: np.concatenate([old["tiers"][n], fresh["tiers"][n]]) for n in old["tiers"]}
+            _transposed(out)
+        return out
+
+    def _arrays_of(self, records, width=None) -> dict:
         out = {"fill": {f: np.array([r["fill"][f] for r in records]) for f in POSITION_FIELDS},
                "fields": {n: np.array([r["fields"].get(n, np.nan) for r in records]) for n in self._market_names()},
                "tick": np.array([r["tick"] for r in records]), "ok": np.array([r["ok"] for r in records], dtype=bool)}
         if self.tiered:
-            width = max([len(r["floors"]) for r in records] + [1])
+            width = width or max([len(r["floors"]) for r in records] + [1])
 
             def pad(values, fill):
                 return np.array([np.concatenate([v, np.full(width - len(v), fill)]) for v in values]).reshape(
@@ -253,37 +274,26 @@ class ModeColumns:
             out["numbers"] = pad([r["numbers"] for r in records], -1.0)
             out["inclusive"] = np.array([r["inclusive"] for r in records], dtype=bool)
             out["tiers"] = {name: pad([r["tiers"][name] for r in records], np.nan) for name in self.tier_symbols}
+            _transposed(out)
         return out
 
     def _market_names(self) -> list:
         return sorted({spec.market for _, _, spec in self.symbols.values() if spec.market})
 
     def _market(self, symbol: str) -> dict:
-        """One market's data on the date (remembered across chunks)."""
-        key = (self.margin_mode, symbol)
-        if key in self._markets:
-            return self._markets[key]
-        market = MarketData.of(self.rule, symbol, self.date)
-        record = {"fill": {f: _float(market.field(m)) for f, m in POSITION_FIELDS.items()},
-                  "fields": {n: _float(market.field(n)) for n in self._market_names()},
-                  "tick": _float(market.tick), "ok": True}
-        try:
-            market.check_type(self.rule.product)
-        except VerifierError:
-            record["ok"] = False  # the exact path says why (MV608)
+        """One market's data for this mode (its catalog record shared by every mode of the rule)."""
+        shared = _catalog_record(self._markets, self.rule, symbol, self.date)
+        table = shared["table"]
+        record = {"fill": shared["fill"], "fields": {n: _field(shared, n) for n in self._market_names()},
+                  "tick": shared["tick"], "ok": shared["type_ok"]}
         if self.tiered:
-            try:
-                table = market.tier_table()
-                rows = table.rows
-                record["inclusive"] = table.bounds == "[floor, cap)"
-            except VerifierError:
-                rows, record["ok"], record["inclusive"] = (), False, True  # MV606 / MV607, from the exact path
-            record["floors"] = np.array([float(r.floor) for r in rows])
-            record["caps"] = np.array([np.inf if r.cap is None else float(r.cap) for r in rows])
-            record["numbers"] = np.array([float(r.number) for r in rows])
-            record["tiers"] = {name: np.array([float(r.values[column]) for r in rows])
+            if table is None:
+                record["ok"] = False  # MV606 / MV607: the exact path says which
+                table = {"inclusive": True, "floors": np.zeros(0), "caps": np.zeros(0), "numbers": np.zeros(0),
+                         "values": {}}
+            record.update({key: table[key] for key in ("inclusive", "floors", "caps", "numbers")})
+            record["tiers"] = {name: table["values"].get(column, np.full(len(table["floors"]), np.nan))
                                for name, column in self.tier_symbols.items()}
-        self._markets[key] = record
         return record
 
     # -- evaluating --------------------------------------------------------------------------------------------
@@ -431,7 +441,7 @@ class ModeColumns:
             for k in range(rows):
                 if self.tiered:
                     for name in self.tier_symbols:
-                        env[name] = markets["tiers"][name][code, k]
+                        env[name] = markets["tiersT"][name][k][code]
                 value = _column(root(env), n)
                 ok = np.isfinite(value)
                 at_root = dict(env)
@@ -442,10 +452,9 @@ class ModeColumns:
                     ok &= value != excluded(at_root)
                 if self.tiered:
                     basis = self.basis(at_root)
-                    floor, cap = markets["floors"][code, k], markets["caps"][code, k]
-                    inclusive = markets["inclusive"][code]
-                    ok &= np.where(inclusive, (basis >= floor) & (basis < cap), (basis > floor) & (basis <= cap))
-                    number = markets["numbers"][code, k]
+                    floor, cap = markets["floorsT"][k][code], markets["capsT"][k][code]
+                    ok &= _inside(markets, code, basis, floor, cap)
+                    number = markets["numbersT"][k][code]
                 else:
                     number = -1
                 closer = ok & (np.abs(value - mark) < distance)
@@ -476,15 +485,74 @@ def _row(markets, code, basis) -> np.ndarray:
     (a chunk spans hundreds of markets of a dozen rows each: 5 ms for 125,000 positions where a searchsorted per
     market took 16, plus 13 to sort the positions by market)."""
     floors, caps = markets["floors"], markets["caps"]
-    inclusive = markets["inclusive"][code]
+    bounds = markets["inclusive"]
     row = np.full(len(code), -1, dtype=np.int64)
     for k in range(floors.shape[1]):
-        floor = floors[code, k]
-        row += np.where(inclusive, floor <= basis, floor < basis)
+        floor = markets["floorsT"][k][code]
+        if bounds.all():
+            row += floor <= basis
+        elif not bounds.any():
+            row += floor < basis
+        else:
+            row += np.where(bounds[code], floor <= basis, floor < basis)
     safe = np.maximum(row, 0)
-    cap = caps[code, safe]
-    inside = np.where(inclusive, basis < cap, basis <= cap) & np.isfinite(basis) & (row >= 0)
+    inside = _inside(markets, code, basis, floors[code, safe], caps[code, safe]) & (row >= 0)
     return np.where(inside, row, -1)
+
+
+def _inside(markets, code, basis, floor, cap) -> np.ndarray:
+    """Whether ``basis`` lies in [floor, cap) (or (floor, cap], by each market's table's bounds)."""
+    bounds = markets["inclusive"]
+    if bounds.all():
+        return (basis >= floor) & (basis < cap)
+    if not bounds.any():
+        return (basis > floor) & (basis <= cap)
+    return np.where(bounds[code], (basis >= floor) & (basis < cap), (basis > floor) & (basis <= cap))
+
+
+def _transposed(arrays: dict) -> None:
+    """Row k of every market's table as one contiguous array (``floorsT[k]``...): a position's value in row k is
+    then a 1-D take, several times faster than indexing the 2-D table by (market, k)."""
+    for key in ("floors", "caps", "numbers"):
+        arrays[key + "T"] = np.ascontiguousarray(arrays[key].T)
+    arrays["tiersT"] = {name: np.ascontiguousarray(values.T) for name, values in arrays["tiers"].items()}
+
+
+def _catalog_record(cache: dict, rule, symbol: str, date) -> dict:
+    """What the catalog says of one market on the date, in floats, read once for every mode: what fills a
+    position's missing fields, the tick, whether its kind is the rule's, its tier table (None: none)."""
+    key = ("catalog", symbol)
+    found = cache.get(key)
+    if found is not None:
+        return found
+    market = MarketData.of(rule, symbol, date)
+    found = {"market": market, "fill": {f: _float(market.field(m)) for f, m in POSITION_FIELDS.items()},
+             "tick": _float(market.tick), "type_ok": True, "fields": {}, "table": None}
+    try:
+        market.check_type(rule.product)
+    except VerifierError:
+        found["type_ok"] = False  # the exact path says why (MV608)
+    if rule.tiers is not None:
+        try:
+            table = market.tier_table()
+        except VerifierError:
+            table = None
+        if table is not None:
+            rows = table.rows
+            columns = sorted({column for row in rows for column in row.values})
+            found["table"] = {
+                "inclusive": table.bounds == "[floor, cap)", "floors": np.array([float(r.floor) for r in rows]),
+                "caps": np.array([np.inf if r.cap is None else float(r.cap) for r in rows]),
+                "numbers": np.array([float(r.number) for r in rows]),
+                "values": {c: np.array([_float(r.values.get(c)) for r in rows]) for c in columns}}
+    cache[key] = found
+    return found
+
+
+def _field(record: dict, name: str) -> float:
+    if name not in record["fields"]:
+        record["fields"][name] = _float(record["market"].field(name))
+    return record["fields"][name]
 
 
 def _first_of(pool, pools) -> np.ndarray:

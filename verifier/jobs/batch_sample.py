@@ -115,6 +115,8 @@ def sample_chunk(sample: Sample, rule, chunk, priced, fast, rows, options, today
             check.worst = float("inf")
         else:
             compare_account(check, chunk, priced, account, found)
+            if options.price_path is not None:
+                compare_replay(check, rule, chunk, rows, account, found, options, today)
         sample.offer(check)
         made.append(check)
     return made
@@ -160,6 +162,20 @@ def compare_account(check: SampleCheck, chunk, priced, account: int, found: dict
         floats = STATUSES[priced.pool_status[pool]]
         if floats != evaluation.status and np.min(priced.gap[members], initial=np.inf) > tolerance:
             _disagree(check, "pool status", floats, evaluation.status)
+
+
+def compare_replay(check: SampleCheck, rule, chunk, rows, account: int, found: dict, options, today) -> None:
+    """Each pool's first liquidation step along the price path: floats against the exact path, step by step."""
+    from verifier.jobs.batch_replay import exact_first
+
+    mine = rows["pools_idx"]
+    at = np.flatnonzero(chunk.columns.pool_account[mine] == account)
+    floats = rows["pools"]["first_liquidation_step"][at]
+    for number, (step, exact) in enumerate(zip(floats, exact_first(rule, found["accounts"], options.price_path,
+                                                                    options, today))):
+        value = None if step != step else int(step)
+        if value != exact:
+            _disagree(check, f"pool {number} first liquidation step", value, exact)
 
 
 def _number(check, what, value, exact, scale) -> None:

@@ -232,17 +232,7 @@ def build_chunk(rule, table: pa.Table, file: str, start_row: int, first: int, id
     account = np.cumsum(np.concatenate([[0], (codes[1:] != codes[:-1]).astype(np.int64)])) if n else \
         np.zeros(0, dtype=np.int64)
     ids = table.column(id_field).take(pa.array(starts)).to_pylist() if n else []
-    errors = {}
-    for a, account_id in enumerate(ids):
-        row = start_row + int(starts[a])
-        if account_id is None:
-            errors[a] = _row_error(file, row, None, "MV621", f"{id_field} is null: every row names its account",
-                                   id_field)
-        elif account_id in seen:
-            errors[a] = _row_error(file, row, account_id, "MV622", "the account's rows are not together: it "
-                                   "appeared before this row", id_field, "sort the table by account id")
-        else:
-            seen.add(account_id)
+    errors = _id_errors(ids, starts, start_row, file, id_field, seen)
     flags = np.zeros(n, dtype=bool)
     numbers = {}
     for name in table.column_names:
@@ -270,9 +260,8 @@ def build_chunk(rule, table: pa.Table, file: str, start_row: int, first: int, id
     keep = ~flat
     # duplicates: one position a market and margin mode in an account, unless a hedge pair (flagged already)
     key = (account * (len(markets) + 1) + symbol_codes + 1) * 2 + np.maximum(mode, 0)
-    kept_keys = key[keep]
-    unique, counts = np.unique(kept_keys, return_counts=True)
-    dup = np.isin(key, unique[counts > 1]) & keep
+    ordered = np.sort(key[keep])
+    dup = np.isin(key, ordered[1:][ordered[1:] == ordered[:-1]]) & keep
     np.logical_or.at(account_flag, account[dup], True)
     settle_of = np.array([_settle(m) for m in markets] + [None], dtype=object)
     settles = sorted({s for s in settle_of[:-1] if s})
@@ -281,12 +270,9 @@ def build_chunk(rule, table: pa.Table, file: str, start_row: int, first: int, id
     cross = mode == 0
     pool_key = (account * 2 + np.maximum(mode, 0)) * (len(settles) + 1) + np.where(cross, settle + 1, 0)
     rows = np.flatnonzero(keep)
-    unique_keys, first_at, inverse = np.unique(pool_key[rows], return_index=True, return_inverse=True)
-    order = np.argsort(first_at, kind="stable")
-    renumber = np.empty(len(order), dtype=np.int64)
-    renumber[order] = np.arange(len(order))
-    pool = renumber[inverse.reshape(-1)]
-    pool_rows = rows[first_at[order]]
+    pool, first_at = first_seen(pool_key[rows])
+    pool_rows = rows[first_at]
+    order = first_at
     wallet = numbers.get("walletBalance")
     pool_wallet = np.full(len(order), np.nan)
     if wallet is not None:
@@ -317,6 +303,51 @@ def build_chunk(rule, table: pa.Table, file: str, start_row: int, first: int, id
     chunk.id_type = table.schema.field(id_field).type
     chunk.reader = _ExactReader(rule, table, file, start_row, starts, id_field, margin_mode, errors)
     return chunk
+
+
+def _id_errors(ids, starts, start_row, file, id_field, seen: set) -> dict:
+    """Account index -> error, for a null id or an account whose rows are not together (its id met before, in
+    this chunk or an earlier one); every good id joins ``seen``."""
+    errors = {}
+    fresh = set(ids)
+    repeated = seen.intersection(fresh) if seen else set()
+    if None in fresh or repeated or len(fresh) < len(ids):
+        met = set(seen)
+        for a, account_id in enumerate(ids):
+            row = start_row + int(starts[a])
+            if account_id is None:
+                errors[a] = _row_error(file, row, None, "MV621", f"{id_field} is null: every row names its account",
+                                       id_field)
+            elif account_id in met:
+                errors[a] = _row_error(file, row, account_id, "MV622", "the account's rows are not together: it "
+                                       "appeared before this row", id_field, "sort the table by account id")
+            met.add(account_id)
+    fresh.discard(None)
+    seen.update(fresh)
+    return errors
+
+
+def first_seen(keys) -> tuple:
+    """(group per row, numbered in order of first appearance; the first row of each group) of equal ``keys``.
+    A stable sort: the keys of a chunk are nearly sorted already (by account), which it finds quickly.
+
+    >>> group, first = first_seen(np.array([7, 3, 7, 5, 3]))
+    >>> group.tolist(), first.tolist()
+    ([0, 1, 0, 2, 1], [0, 1, 3])
+    """
+    n = len(keys)
+    if not n:
+        return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    new = np.concatenate([[True], ordered[1:] != ordered[:-1]])
+    group_sorted = np.cumsum(new) - 1
+    first = order[new]  # the first row of each group (stable: the earliest)
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[np.argsort(first, kind="stable")] = np.arange(len(first))
+    group = np.empty(n, dtype=np.int64)
+    group[order] = rank[group_sorted]
+    return group, np.sort(first)
 
 
 def _numbers(column) -> tuple:

@@ -146,7 +146,7 @@ def summary_data(result) -> dict:
         "checkSample": None if sample is None else {
             "asked": sample.asked, "checked": sample.checked, "relativeTolerance": sample.tolerance,
             "worstRelativeDifference": sample.worst, "disagreements": [
-                {"account": d.ordinal, "id": d.id, "what": d.what, "float": d.value, "exact": decimal_text(d.exact)}
+                {"account": d.ordinal, "id": d.id, "what": d.what, "float": d.value, "exact": _exact_text(d.exact)}
                 for d in sample.disagreements]},
         "replay": None if result.replay is None else {
             "path": result.replay.label, "steps": result.replay.steps, "liquidatedPools": result.replay.liquidated},
@@ -154,6 +154,13 @@ def summary_data(result) -> dict:
         "partitions": result.partitions, "workers": result.workers,
         "seconds": round(result.seconds, 3),
     }
+
+
+def _exact_text(value):
+    """An exact value as a decimal (a Fraction), else as it is (a status, a step, None)."""
+    from fractions import Fraction
+
+    return decimal_text(value, 12) if isinstance(value, Fraction) else value
 
 
 def render_summary(result, fmt: str) -> str:
