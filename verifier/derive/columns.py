@@ -125,6 +125,8 @@ class RuleColumns:
             positions = np.flatnonzero(keep[columns.pool])
             if isinstance(mode, ModeColumns):
                 _merge(out, mode.price(_subset(columns, positions, pools)), positions, pools)
+            elif _of_rule(mode, self.rule):
+                raise mode  # the rule cannot evaluate any such pool on this date: one error, not one an account
             else:
                 out.exact[positions] = True
                 out.pool_exact[pools] = True
@@ -508,6 +510,11 @@ def _inside(markets, code, basis, floor, cap) -> np.ndarray:
     if not bounds.any():
         return (basis > floor) & (basis <= cap)
     return np.where(bounds[code], (basis >= floor) & (basis < cap), (basis > floor) & (basis <= cap))
+
+
+def _of_rule(error, rule) -> bool:
+    """Whether ``error`` is the rule's (located in its file: a date it does not cover, a symbol nothing reads)."""
+    return isinstance(error, VerifierError) and any(d.file == rule.file for d in error.diagnostics)
 
 
 def _transposed(arrays: dict) -> None:

@@ -157,19 +157,18 @@ class _Reader:
         top = sorted({name.split(".")[0] if name not in handle.schema_arrow.names else name for name in wanted})
         pending, start_row = [], rows[0] if rows else 0
         held = 0
-        for batch in _batches(handle, top, rows):
+        for batch in _batches(handle, top, rows, max(1, min(BATCH_ROWS, self.chunk_rows))):
             table = _flatten(pa.Table.from_batches([batch])).select([n for n in wanted])
             pending.append(table)
             held += table.num_rows
             self.rows_read += table.num_rows
-            if held < self.chunk_rows:
-                continue
-            whole = pa.concat_tables(pending)
-            cut = _last_start(whole.column(self.id_field))
-            if cut == 0:
-                continue  # one account larger than a chunk: keep reading it
-            yield self._chunk(file, whole.slice(0, cut), start_row, table_type=whole.schema)
-            pending, start_row, held = [whole.slice(cut)], start_row + cut, whole.num_rows - cut
+            while held >= self.chunk_rows:
+                whole = pa.concat_tables(pending)
+                cut = _cut(whole.column(self.id_field), self.chunk_rows)
+                if cut == 0:
+                    break  # one account larger than a chunk: keep reading it
+                yield self._chunk(file, whole.slice(0, cut), start_row, table_type=whole.schema)
+                pending, start_row, held = [whole.slice(cut)], start_row + cut, whole.num_rows - cut
         if held:
             whole = pa.concat_tables(pending)
             yield self._chunk(file, whole, start_row, table_type=whole.schema)
@@ -181,10 +180,10 @@ class _Reader:
         return chunk
 
 
-def _batches(handle, columns, rows):
-    """The file's record batches (of the row range ``rows``, sliced to it)."""
+def _batches(handle, columns, rows, size=BATCH_ROWS):
+    """The file's record batches of ``size`` rows at most (of the row range ``rows``, sliced to it)."""
     if rows is None:
-        yield from handle.iter_batches(batch_size=BATCH_ROWS, columns=columns)
+        yield from handle.iter_batches(batch_size=size, columns=columns)
         return
     start, end = rows
     offset = 0
@@ -192,7 +191,7 @@ def _batches(handle, columns, rows):
         size = handle.metadata.row_group(group).num_rows
         if offset + size > start and offset < end:
             at = offset
-            for batch in handle.iter_batches(batch_size=BATCH_ROWS, columns=columns, row_groups=[group]):
+            for batch in handle.iter_batches(batch_size=size, columns=columns, row_groups=[group]):
                 low, high = max(start - at, 0), min(end - at, batch.num_rows)
                 if high > low:
                     yield batch.slice(low, high - low)
@@ -212,11 +211,15 @@ def _codes(ids) -> np.ndarray:
     return np.asarray(encoded.indices.fill_null(-1).to_numpy(zero_copy_only=False), dtype=np.int64)
 
 
-def _last_start(ids) -> int:
-    """The first row of the last account of ``ids``."""
+def _cut(ids, rows: int) -> int:
+    """Where a chunk of about ``rows`` rows of ``ids`` ends: the last account start at or before ``rows`` (the
+    first one after it when a single account is longer; 0 when no account ends in ``ids``)."""
     codes = _codes(ids)
-    changes = np.flatnonzero(codes[1:] != codes[:-1])
-    return int(changes[-1] + 1) if len(changes) else 0
+    starts = np.flatnonzero(codes[1:] != codes[:-1]) + 1
+    if not len(starts):
+        return 0
+    before = starts[starts <= rows]
+    return int(before[-1]) if len(before) else int(starts[0])
 
 
 # -- one chunk -----------------------------------------------------------------------------------------------------
