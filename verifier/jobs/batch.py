@@ -250,11 +250,15 @@ def open_chunks(rule, kind, input_path, options, **where):
 
 
 def refuse_if_bad(bad: list, options) -> None:
+    """Stop the run at bad accounts unless they are to be skipped: their diagnostics, then one saying so (MV620)."""
     if bad and not options.skip_bad:
         diagnostics = [d for b in bad for d in (b.error.diagnostics or [Diagnostic(b.error.code, str(b.error),
                                                                                     file=b.file)])]
-        raise BatchRefused(f"{len(bad)} bad account(s); nothing was written", diagnostics,
-                           hint="fix them, or give --skip-bad to leave them out (they are counted in the summary)")
+        message = f"{len(bad)} bad account(s) (above): nothing was written"
+        diagnostics.append(Diagnostic("MV620", message, file=bad[0].file,
+                                      hint="fix them, or give --skip-bad to leave them out (each is counted in the "
+                                           "summary)"))
+        raise BatchRefused(message, diagnostics)
 
 
 # -- one chunk ----------------------------------------------------------------------------------------------------

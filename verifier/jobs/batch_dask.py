@@ -166,7 +166,9 @@ def _client(scheduler, workers):
                      "for a local cluster")]) from None
     cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
                            silence_logs=logging.ERROR)
-    return Client(cluster), cluster
+    client = Client(cluster)
+    client.wait_for_workers(workers)
+    return client, cluster
 
 
 def evaluate_partition(partition: Partition, *, rule_file: str, options, folder: str) -> PartitionResult:
