@@ -24,7 +24,6 @@ Run:  .venv/bin/python benchmarks/bench_batch.py [--accounts 100000] [--rounds 3
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import subprocess
 import sys

@@ -18,7 +18,8 @@ from hypothesis import strategies as st
 
 from verifier.derive.columns import RuleColumns, agrees
 from verifier.errors import VerifierError
-from verifier.jobs.batch import BatchOptions, _exact
+from verifier.jobs.batch import BatchOptions
+from verifier.jobs.batch_exact import exact_account
 from verifier.jobs.batch_sample import SampleCheck, compare_account
 from verifier.read import load_rule
 from verifier.read.batch_input import Chunk
@@ -75,7 +76,7 @@ def both_paths(rule, columns_of_rule, data, date):
     chunk: Chunk = builder.chunk()
     priced = columns_of_rule.price(chunk.columns)
     try:
-        found = _exact(rule, accounts, BatchOptions(date=date), DATE)
+        found = exact_account(rule, accounts, BatchOptions(date=date), DATE)
     except VerifierError:
         found = None
     return chunk, priced, found

@@ -81,7 +81,23 @@ def _count(text):
     return value
 
 
+def _needs(modules, what: str) -> None:
+    """The ``batch`` extra is installed (pyarrow; dask.distributed for the Dask engine), or a usage error (MV625)."""
+    import importlib.util
+
+    missing = [name for name in modules if importlib.util.find_spec(name) is None]
+    if missing:
+        from verifier.errors import Diagnostic, UsageError
+
+        raise UsageError(f"{what} needs {', '.join(missing)}", [Diagnostic(
+            "MV625", f"{what} needs {', '.join(missing)}, which is not installed", file="<command line>",
+            hint="pip install 'margin-verifier[batch]' (pyarrow and dask[distributed])")])
+
+
 def run(args) -> int:
+    _needs(("pyarrow",), "margin-verifier batch")
+    if args.engine == "dask":
+        _needs(("distributed",), "--engine dask")
     from verifier.cli.arguments import parse_date
     from verifier.jobs.batch import BatchOptions, run_batch
     from verifier.read import load_rule

@@ -99,7 +99,7 @@ def plan(files, id_field: str, partition_rows: int) -> list:
 def run_dask(rule, input_path, output_path, options, *, scheduler=None, workers: int = 2, partition_rows: int,
              progress=None):
     """Run the batch job on Dask (see the module); returns the :class:`~verifier.jobs.batch.BatchResult`."""
-    from verifier.jobs.batch import new_result, refuse_if_bad
+    from verifier.jobs.batch_result import new_result, refuse_if_bad
     from verifier.jobs.batch_output import open_output, output_format
     from verifier.jobs.batch_sample import Sample
     from verifier.read.batch_input import input_kind
@@ -175,7 +175,7 @@ def evaluate_partition(partition: Partition, *, rule_file: str, options, folder:
     """On a worker: one partition read, evaluated chunk by chunk and written as part files."""
     import pyarrow.parquet as pq
 
-    from verifier.jobs.batch import evaluate_chunk
+    from verifier.jobs.batch_chunk import evaluate_chunk
     from verifier.jobs.batch_sample import Sample
     from verifier.read.position_table import table_chunks
 
@@ -229,7 +229,7 @@ def _add(tally, outcome):
 def _nothing():
     from collections import Counter
 
-    from verifier.jobs.batch import ChunkOutcome
+    from verifier.jobs.batch_chunk import ChunkOutcome
 
     return ChunkOutcome(None, None, 0, 0, 0, 0, 0, Counter(), Counter(), [], set(), 0, [])
 
@@ -245,7 +245,7 @@ def _worker_name() -> str:
 
 def _write_empty(folder, rule, input_path, options) -> None:
     """An input with no rows still gives two (empty) tables with their columns."""
-    from verifier.jobs.batch import empty_tables
+    from verifier.jobs.batch_output import empty_tables
 
     positions, pools = empty_tables(rule, input_path, options)
     import pyarrow.parquet as pq

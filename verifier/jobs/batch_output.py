@@ -19,9 +19,9 @@ appears.  An existing output is replaced only when it is a previous batch result
 '{"record": "position", "id": "a"}'
 >>> with open_output(folder / "broken.jsonl", "lines") as sink:
 ...     sink.write(table, table)
-...     raise KeyboardInterrupt
+...     raise RuntimeError("interrupted")
 Traceback (most recent call last):
-KeyboardInterrupt
+RuntimeError: interrupted
 >>> sorted(p.name for p in folder.iterdir())
 ['out.jsonl']
 """
@@ -164,3 +164,28 @@ def _is_batch_lines(path: Path) -> bool:
 
 def _refused(path, message, hint) -> UsageError:
     return UsageError(message, [Diagnostic("MV002", message, file="<command line>", hint=hint)])
+
+
+def empty_tables(rule, input_path, options) -> tuple:
+    """The two tables with no rows but their columns (an input with no account still gives them)."""
+    import pyarrow as pa
+
+    from verifier.read.batch_input import input_kind
+    from verifier.report.batch import POOL_SCHEMA, POSITION_SCHEMA, RECONCILED_SCHEMA, REPLAY_SCHEMA, pools_table, \
+        positions_table
+
+    id_type, where, reconciled = pa.string(), "line", True
+    if input_kind(input_path) == "parquet":
+        from verifier.read.position_table import flat_names, open_file, table_files
+
+        schema = open_file(table_files(input_path)[0]).schema_arrow
+        names = flat_names(schema)
+        if options.id_field in schema.names:
+            id_type = schema.field(options.id_field).type
+        reported = rule.ccxt.reported.path.text if rule.ccxt and rule.ccxt.reported else "liquidationPrice"
+        where, reconciled = "row", reported in names
+    replayed = options.price_path is not None
+    empty = {name: [] for name, _, _ in POSITION_SCHEMA + RECONCILED_SCHEMA + POOL_SCHEMA + REPLAY_SCHEMA}
+    empty["id"] = []
+    return (positions_table(empty, id_type, reconciled=reconciled, where=where),
+            pools_table(empty, id_type, replayed=replayed, where=where))

@@ -20,6 +20,8 @@ from fractions import Fraction
 import numpy as np
 
 from verifier.errors import VerifierError
+from verifier.jobs.batch_exact import exact_account
+from verifier.jobs.evaluate import evaluate_accounts
 from verifier.model.account import AccountSet
 
 
@@ -39,8 +41,6 @@ def step_prices(shock, symbols) -> tuple:
 def replay_chunk(rule, rule_columns, chunk, rows, fast, exact, options, today) -> int:
     """Fill the pools' first liquidation (step and label) in ``rows`` and in each exact account's record; the
     number of pools liquidated on the way."""
-    from verifier.jobs.batch import _exact
-
     shock = options.price_path
     labels = [step.label for step in shock.steps]
     cols = chunk.columns
@@ -59,7 +59,7 @@ def replay_chunk(rule, rule_columns, chunk, rows, fast, exact, options, today) -
             if ((first >= 0) | unsure | ~pools_of_fast).all():
                 break
     for account in np.unique(cols.pool_account[unsure & pools_of_fast]):
-        found = _exact(rule, chunk.exact(int(account)), options, today)
+        found = exact_account(rule, chunk.exact(int(account)), options, today)
         steps = exact_first(rule, found["accounts"], shock, options, today)
         pools = np.flatnonzero(cols.pool_account == account)
         for pool, step in zip(pools, steps):
@@ -80,8 +80,6 @@ def replay_chunk(rule, rule_columns, chunk, rows, fast, exact, options, today) -
 
 def exact_first(rule, accounts: AccountSet, shock, options, today) -> list:
     """Per pool of ``accounts``: the first step at which the exact path says liquidation (None: never)."""
-    from verifier.jobs.evaluate import evaluate_accounts
-
     first = [None] * len(accounts.accounts)
     for t, step in enumerate(shock.steps):
         moved = AccountSet(accounts.format, tuple(_moved(pool, step) for pool in accounts.accounts),

@@ -11,7 +11,7 @@ within the tolerance of flipping.
 
 >>> [int(k) for k in sample_keys(7, [0, 1, 2])] == [int(k) for k in sample_keys(7, [0, 1, 2])]
 True
->>> sample_keys(7, [5])[0] != sample_keys(8, [5])[0]
+>>> bool(sample_keys(7, [5])[0] != sample_keys(8, [5])[0])
 True
 """
 
@@ -24,6 +24,7 @@ import numpy as np
 
 from verifier.derive.columns import RELATIVE_TOLERANCE, STATUSES
 from verifier.errors import VerifierError
+from verifier.jobs.batch_exact import exact_account
 
 
 @dataclass
@@ -93,8 +94,6 @@ def sample_keys(seed: int, ordinals) -> np.ndarray:
 def sample_chunk(sample: Sample, rule, chunk, priced, fast, rows, options, today) -> list:
     """Offer the chunk's float-priced accounts whose key is small enough; each is re-priced exactly and checked.
     Returns the checks made (a Dask partition sends them to the client)."""
-    from verifier.jobs.batch import _exact
-
     accounts = np.flatnonzero(fast)
     if not len(accounts):
         return []
@@ -108,7 +107,7 @@ def sample_chunk(sample: Sample, rule, chunk, priced, fast, rows, options, today
         account = int(accounts[at])
         check = SampleCheck(key, chunk.ordinals[account], chunk.ids[account])
         try:
-            found = _exact(rule, chunk.exact(account), options, today)
+            found = exact_account(rule, chunk.exact(account), options, today)
         except VerifierError as exc:  # floats priced what the exact path refuses: that is a disagreement
             check.disagreements.append(Disagreement(check.ordinal, check.id, f"the exact path refuses it: {exc}",
                                                     float("nan"), None))
