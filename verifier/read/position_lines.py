@@ -3,14 +3,15 @@
 Each line is read exactly by :func:`verifier.read.positions_file.export_from_data` (the rule's ``ccxt:`` mapping,
 every problem located at the line); the pools it gives are then put in float columns.  A line that is not an
 account is that account's error, with its line number and, when the line gives one, its id (the export object's
-``id`` key, or the key ``id_field`` names; a bare ``fetch_positions()`` list has none).  Ids are kept as text.
+``id`` key, or the key ``id_field`` names; a bare ``fetch_positions()`` list, or a line that is not JSON, has
+none).  Ids are kept as text.
 
 >>> from verifier.read import load_rule
 >>> chunks = list(line_chunks(load_rule("hyperliquid/perpetual"), "tests/fixtures/batch/accounts.jsonl"))
 >>> [(c.accounts, c.columns.n, sorted(c.errors)) for c in chunks]
 [(3, 3, [1])]
 >>> chunks[0].ids, chunks[0].where
-(['a1', 'a2', 'a3'], [1, 2, 3])
+(['a1', None, 'a3'], [1, 2, 3])
 """
 
 from __future__ import annotations
