@@ -5,7 +5,8 @@ Parquet dataset of four files.  For 1 and 2 workers: a LocalCluster of that many
 is started and warmed (each worker loads and compiles the rule once, as it does on its first partition of any run),
 then the batch runs on it, partitioned by account (``--chunk-size`` rows a partition).  The figure is wall-clock
 time (the workers are other processes), median of the rounds; the ratio is the median of each round's 1-worker over
-2-worker time.  The local engine (one process, in this one) is timed in the same rounds.  The machine's load
+2-worker time.  The CPU time the workers spent on the partitions is printed beside: it is the same with one worker
+or two, so the ratio is how much of a second core the machine gave.  The local engine (one process, in this one) is timed in the same rounds.  The machine's load
 average is printed beside: the 2-core machine is shared, and a second worker only helps when a second core is free.
 
 Run:  .venv/bin/python benchmarks/bench_batch_dask.py [--accounts 100000] [--rounds 3] [--partition 50000]
@@ -57,9 +58,9 @@ def timed_on(workers: int, rule, dataset, out, options, partition: int) -> float
         client.wait_for_workers(workers)
         client.run(_compiled, str(rule.file), options.date)  # what each worker's first partition does
         start = time.perf_counter()
-        run_batch(rule, dataset, out, options, engine="dask", scheduler=cluster.scheduler_address,
-                  partition_rows=partition)
-        return time.perf_counter() - start
+        result = run_batch(rule, dataset, out, options, engine="dask", scheduler=cluster.scheduler_address,
+                           partition_rows=partition)
+        return time.perf_counter() - start, result.worker_cpu
 
 
 def main() -> None:
@@ -74,14 +75,19 @@ def main() -> None:
         folder = Path(tmp)
         dataset = make_dataset(folder, args.accounts)
         run_batch(rule, dataset, folder / "local", options)  # warm this process too
-        one, two, local, ratios, loads = [], [], [], [], []
+        one, two, local, ratios, loads, cpu_one, cpu_two, cpu_local = [], [], [], [], [], [], [], []
         for _ in range(args.rounds):
             loads.append(os.getloadavg()[0])
-            start = time.perf_counter()
+            start, cpu = time.perf_counter(), time.process_time()
             run_batch(rule, dataset, folder / "local", options)
             local.append(time.perf_counter() - start)
-            one.append(timed_on(1, rule, dataset, folder / "one", options, args.partition))
-            two.append(timed_on(2, rule, dataset, folder / "two", options, args.partition))
+            cpu_local.append(time.process_time() - cpu)
+            wall, cpu = timed_on(1, rule, dataset, folder / "one", options, args.partition)
+            one.append(wall)
+            cpu_one.append(cpu)
+            wall, cpu = timed_on(2, rule, dataset, folder / "two", options, args.partition)
+            two.append(wall)
+            cpu_two.append(cpu)
             ratios.append(one[-1] / two[-1])
         for name in ("positions", "pools"):
             assert pq.read_table(folder / "one" / name).equals(pq.read_table(folder / "local" / name))
@@ -90,9 +96,11 @@ def main() -> None:
     print(f"{n:,} accounts x 10 positions, 4 Parquet files, partitions of {args.partition:,} rows; wall-clock, "
           f"median of {args.rounds} rounds; {os.cpu_count()} CPUs, load average at each round's start: "
           + ", ".join(f"{x:.1f}" for x in loads))
-    for label, times in (("local engine (1 process)", local), ("dask, 1 worker", one), ("dask, 2 workers", two)):
+    for label, times, cpus in (("local engine (1 process)", local, cpu_local), ("dask, 1 worker", one, cpu_one),
+                               ("dask, 2 workers", two, cpu_two)):
         median = statistics.median(times)
-        print(f"  {label:26s} {median:7.2f} s   {n / median:>9,.0f} accounts/s")
+        print(f"  {label:26s} {median:7.2f} s   {n / median:>9,.0f} accounts/s   (CPU of the evaluating "
+              f"processes {statistics.median(cpus):6.2f} s)")
     print(f"  2 workers vs 1: {statistics.median(ratios):.2f}x (rounds: " + ", ".join(f"{r:.2f}" for r in ratios)
           + "); the outputs of all three are identical")
 

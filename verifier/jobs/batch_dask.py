@@ -51,7 +51,8 @@ class PartitionResult:
     outcome: object  # a ChunkOutcome-like tally (tables dropped)
     checks: list = field(default_factory=list)
     worker: str = ""
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall-clock time on the worker
+    cpu: float = 0.0  # the worker process's CPU time for it
 
 
 def plan(files, id_field: str, partition_rows: int) -> list:
@@ -128,6 +129,7 @@ def run_dask(rule, input_path, output_path, options, *, scheduler=None, workers:
                 found = future.result()
                 results.append(found)
                 seen_workers.add(found.worker)
+                result.worker_cpu += found.cpu
                 result.add(found.outcome)
                 if found.outcome.bad and not options.skip_bad:
                     client.cancel(futures)
@@ -179,7 +181,7 @@ def evaluate_partition(partition: Partition, *, rule_file: str, options, folder:
     from verifier.jobs.batch_sample import Sample
     from verifier.read.position_table import table_chunks
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     rule, columns = _compiled(rule_file, options.date)
     sample = Sample(options.check_sample, options.seed) if options.check_sample else None
     tally, writers, checks = None, {}, []
@@ -202,7 +204,7 @@ def evaluate_partition(partition: Partition, *, rule_file: str, options, folder:
         for writer in writers.values():
             writer.close()
     return PartitionResult(partition.number, tally or _nothing(), checks, _worker_name(),
-                           time.perf_counter() - started)
+                           time.perf_counter() - started, time.process_time() - cpu)
 
 
 def _compiled(rule_file: str, date):

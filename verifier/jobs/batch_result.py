@@ -76,6 +76,7 @@ class BatchResult:
     partitions: int = 0
     workers: int = 0
     worker_names: list = field(default_factory=list)
+    worker_cpu: float = 0.0  # the Dask workers' CPU time, summed over partitions
     seconds: float = 0.0
 
     @property
