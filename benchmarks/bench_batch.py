@@ -74,7 +74,7 @@ def hand_numpy(path, out_folder, rule, symbols, chunk_rows: int) -> int:
     """The batch for this one rule, by hand (its market tables built from the catalog first, as any run must);
     returns the accounts it wrote."""
     markets = Markets(rule, symbols)
-    handle = pq.ParquetFile(path)
+    handle = pq.ParquetFile(path, pre_buffer=False)  # as the job reads (pre-buffering keeps what it read)
     writers, done = {}, 0
     for table in _chunks(handle, chunk_rows):
         positions, pools = _hand_chunk(table, markets)
