@@ -299,3 +299,25 @@ def test_a_date_the_rule_does_not_cover_is_one_error_of_the_rule(rule, inputs, t
         run_batch(rule, parquet, tmp_path / "out", BatchOptions(date=dt.date(1999, 1, 1)))
     assert refused.value.code == "MV604" and refused.value.diagnostics[0].file == rule.file
     assert not (tmp_path / "out").exists()
+
+
+def test_a_hedge_pair_is_answered_by_the_exact_path(rule, table, tmp_path):
+    data = table.slice(0, 12).to_pylist()  # acct-0 and acct-1
+    pair = [dict(data[0], symbol="BTC/USDT:USDT", marginMode="cross", hedged=True, side=side, contracts=0.5,
+                 **{"info.positionAmt": amount, "info.positionSide": position_side})
+            for side, amount, position_side in (("long", "0.5", "LONG"), ("short", "-0.5", "SHORT"))]
+    data[0:2] = pair
+    path = tmp_path / "in.parquet"
+    pq.write_table(pa.Table.from_pylist(data, schema=table.schema), path)
+    result = run_batch(rule, path, tmp_path / "out", OPTIONS)
+    assert (result.accounts, result.exact_accounts, result.bad) == (2, 1, [])
+    positions, pools = read_rows(tmp_path / "out")
+    assert [r["exact"] for r in positions] == [True] * 6 + [False] * 6
+    assert [r["exact"] for r in pools if r["id"] == "acct-0"] == [True] * len([r for r in pools if r["id"] == "acct-0"])
+    from verifier.read.position_table import table_chunks
+
+    [chunk] = list(table_chunks(rule, path))
+    evaluated = evaluate_accounts(rule, chunk.exact(0), date=DATE, today=DATE)
+    prices = sorted((p.index, p.liquidation_price) for e in evaluated.evaluations for p in e.positions)
+    assert [(r["position"], r["liquidation_price"]) for r in positions[:6]] == \
+        [(i, None if x is None else float(x)) for i, x in prices]

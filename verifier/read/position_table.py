@@ -29,6 +29,7 @@ located by row (0-based, in its file) and account id.  A folder is read as its `
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -155,6 +156,10 @@ class _Reader:
                 raise _file_error(file, "MV621", f"the table has no column {name!r}" + (
                     " (the account id: give --id-field NAME)" if name == self.id_field else ""),
                                   "one row per position: an account id and ccxt's unified fields")
+        kind = handle.schema_arrow.field(self.id_field).type if self.id_field in handle.schema_arrow.names else None
+        if kind is None or pa.types.is_nested(kind):
+            raise _file_error(file, "MV621", f"the account id {self.id_field!r} must be a column of text or numbers"
+                                             f"{'' if kind is None else f', not {kind}'}", None)
         wanted = wanted_columns(self.rule, self.id_field, names)
         top = sorted({name.split(".")[0] if name not in handle.schema_arrow.names else name for name in wanted})
         pending, start_row = [], rows[0] if rows else 0
@@ -231,18 +236,58 @@ def build_chunk(rule, table: pa.Table, file: str, start_row: int, first: int, id
                 seen: set) -> Chunk:
     """The chunk of ``table`` (whole accounts; ``start_row``: its first row in ``file``)."""
     mapping = _mapping(rule, file)
-    n = table.num_rows
-    codes = _codes(table.column(id_field))
-    starts = np.concatenate([[0], np.flatnonzero(codes[1:] != codes[:-1]) + 1]).astype(np.int64)
-    account = np.cumsum(np.concatenate([[0], (codes[1:] != codes[:-1]).astype(np.int64)])) if n else \
-        np.zeros(0, dtype=np.int64)
-    ids = table.column(id_field).take(pa.array(starts)).to_pylist() if n else []
+    starts, account, ids = _accounts(table.column(id_field))
     errors = _id_errors(ids, starts, start_row, file, id_field, seen)
+    rows = _read_rows(mapping, table, margin_mode)
+    flagged = np.zeros(len(ids), dtype=bool)
+    np.logical_or.at(flagged, account, rows.flags | _duplicates(rows, account))
+    kept = np.flatnonzero(~rows.flat)
+    pools = _pools(rows, account, kept, ids, file, start_row, errors)
+    columns = PositionColumns(
+        {name: values[kept] for name, values in rows.fields.items()}, np.nan_to_num(rows.side[kept]),
+        np.maximum(rows.symbol[kept], 0).astype(np.int32), tuple(rows.markets), kept - starts[account[kept]],
+        pools.pool, rows.flags[kept] | flagged[account[kept]], None if rows.reported is None else rows.reported[kept],
+        account[pools.first], np.maximum(rows.mode[pools.first], 0).astype(np.int8),
+        np.where(rows.mode[pools.first] == 0, pools.settle[pools.first], -1), tuple(pools.settles), pools.wallet)
+    chunk = Chunk(columns, list(range(first, first + len(ids))), ids, (start_row + starts).tolist(),
+                  [file] * len(ids), errors, int(rows.flat.sum()), kind="rows", flagged=flagged,
+                  id_type=table.schema.field(id_field).type)
+    chunk.reader = _ExactReader(rule, table, file, start_row, starts, id_field, margin_mode, errors)
+    return chunk
+
+
+def _accounts(ids) -> tuple:
+    """(first row of each account, the account of each row, each account's id): accounts are runs of one id."""
+    codes = _codes(ids)
+    change = codes[1:] != codes[:-1]
+    starts = np.concatenate([[0], np.flatnonzero(change) + 1]).astype(np.int64) if len(codes) else \
+        np.zeros(0, dtype=np.int64)
+    account = np.concatenate([[0], np.cumsum(change)]).astype(np.int64) if len(codes) else np.zeros(0, np.int64)
+    return starts, account, ids.take(pa.array(starts)).to_pylist() if len(codes) else []
+
+
+@dataclass
+class _Rows:
+    """What the rows of a chunk say, in columns (the rule's mapping applied)."""
+
+    fields: dict  # snapshot field -> float64 (NaN: absent)
+    side: np.ndarray  # 1, -1, NaN (not long or short)
+    flat: np.ndarray  # bool: 0 contracts, skipped as evaluate skips them
+    symbol: np.ndarray  # code into markets (-1: null)
+    markets: list
+    mode: np.ndarray  # 0 cross, 1 isolated, -1 unknown
+    reported: np.ndarray | None
+    numbers: dict  # the numeric columns read
+    flags: np.ndarray  # bool: the exact reader must read the row
+
+
+def _read_rows(mapping, table, margin_mode) -> _Rows:
+    n = table.num_rows
     flags = np.zeros(n, dtype=bool)
     numbers = {}
+    inputs = {s.path.text for s in mapping.inputs.values()}
     for name in table.column_names:
-        if name in CCXT_POSITION_NUMBERS or name in {s.path.text for s in mapping.inputs.values()} or \
-                name == "walletBalance":
+        if name in CCXT_POSITION_NUMBERS or name in inputs or name == "walletBalance":
             numbers[name], bad = _numbers(table.column(name))
             flags |= bad
     contracts = numbers["contracts"]
@@ -251,63 +296,62 @@ def build_chunk(rule, table: pa.Table, file: str, start_row: int, first: int, id
         np.full(n, -1)
     side = np.where(side_code == 0, 1.0, np.where(side_code == 1, -1.0, np.nan))
     flags |= ~flat & (np.isnan(contracts) | (contracts < 0) | np.isnan(side))
-    symbols = table.column("symbol")
-    symbol_codes, markets = _encode(symbols)
-    flags |= symbol_codes < 0
+    symbol, markets = _encode(table.column("symbol"))
+    flags |= symbol < 0
     mode = _margin_modes(table, margin_mode, flags)
     flags |= _side_checks(mapping, table, side, numbers)
-    fields = _mapped(mapping, table, numbers, mode, markets, symbol_codes, flags)
+    fields = _mapped(mapping, table, numbers, mode, markets, symbol, flags)
     reported = _reported(mapping, table, flags)
     if "hedged" in table.column_names:
         flags |= _bools(table.column("hedged"))  # a hedge pair: the exact path
-    account_flag = np.zeros(len(ids), dtype=bool)
-    np.logical_or.at(account_flag, account, flags)
-    keep = ~flat
-    # duplicates: one position a market and margin mode in an account, unless a hedge pair (flagged already)
-    key = (account * (len(markets) + 1) + symbol_codes + 1) * 2 + np.maximum(mode, 0)
+    return _Rows(fields, side, flat, symbol, markets, mode, reported, numbers, flags)
+
+
+def _duplicates(rows: _Rows, account) -> np.ndarray:
+    """Rows of two positions in one market and margin mode of one account (not a hedge pair: flagged already),
+    which the exact reader refuses (MV613)."""
+    keep = ~rows.flat
+    key = (account * (len(rows.markets) + 1) + rows.symbol + 1) * 2 + np.maximum(rows.mode, 0)
     ordered = np.sort(key[keep])
-    dup = np.isin(key, ordered[1:][ordered[1:] == ordered[:-1]]) & keep
-    np.logical_or.at(account_flag, account[dup], True)
-    settle_of = np.array([_settle(m) for m in markets] + [None], dtype=object)
-    settles = sorted({s for s in settle_of[:-1] if s})
-    settle_code = {s: i for i, s in enumerate(settles)}
-    settle = np.array([settle_code.get(s, -1) if s else -1 for s in settle_of], dtype=np.int32)[symbol_codes]
-    cross = mode == 0
-    pool_key = (account * 2 + np.maximum(mode, 0)) * (len(settles) + 1) + np.where(cross, settle + 1, 0)
-    rows = np.flatnonzero(keep)
-    pool, first_at = first_seen(pool_key[rows])
-    pool_rows = rows[first_at]
-    order = first_at
-    wallet = numbers.get("walletBalance")
-    pool_wallet = np.full(len(order), np.nan)
-    if wallet is not None:
-        low = np.full(len(order), np.inf)
-        high = np.full(len(order), -np.inf)
-        w = wallet[rows]
-        present = ~np.isnan(w)
-        np.minimum.at(low, pool[present], w[present])
-        np.maximum.at(high, pool[present], w[present])
-        pool_wallet = np.where(np.isfinite(low), low, np.nan)
-        for p in np.flatnonzero(np.isfinite(low) & (low != high) & cross[pool_rows]):
-            a = int(account[pool_rows[p]])
+    return np.isin(key, ordered[1:][ordered[1:] == ordered[:-1]]) & keep
+
+
+@dataclass
+class _Pools:
+    pool: np.ndarray  # per kept row
+    first: np.ndarray  # per pool: its first row
+    settle: np.ndarray  # per row: code into settles (-1: none)
+    settles: list
+    wallet: np.ndarray  # per pool (NaN: none, or isolated)
+
+
+def _pools(rows: _Rows, account, kept, ids, file, start_row, errors) -> _Pools:
+    """The margin pools of the kept rows, as the ccxt reader splits an export: an account's cross positions of one
+    settlement currency, and its isolated positions; a cross pool's wallet, one number on all its rows (MV623)."""
+    settle_of = [_settle(m) for m in rows.markets]
+    settles = sorted({s for s in settle_of if s})
+    code = {s: i for i, s in enumerate(settles)}
+    settle = np.array([code.get(s, -1) if s else -1 for s in settle_of] + [-1], dtype=np.int32)[rows.symbol]
+    cross = rows.mode == 0
+    key = (account * 2 + np.maximum(rows.mode, 0)) * (len(settles) + 1) + np.where(cross, settle + 1, 0)
+    pool, first_at = first_seen(key[kept])
+    first = kept[first_at]
+    wallet = np.full(len(first), np.nan)
+    given = rows.numbers.get("walletBalance")
+    if given is not None:
+        low, high = np.full(len(first), np.inf), np.full(len(first), -np.inf)
+        values = given[kept]
+        present = ~np.isnan(values)
+        np.minimum.at(low, pool[present], values[present])
+        np.maximum.at(high, pool[present], values[present])
+        for p in np.flatnonzero(np.isfinite(low) & (low != high) & cross[first]):
+            a = int(account[first[p]])
             errors.setdefault(a, _row_error(
-                file, start_row + int(pool_rows[p]), ids[a], "MV623", f"walletBalance differs between the rows of "
-                f"the account's {settles[settle[pool_rows[p]]]} cross positions ({low[p]:g} and {high[p]:g})",
+                file, start_row + int(first[p]), ids[a], "MV623", f"walletBalance differs between the rows of the "
+                f"account's {settles[settle[first[p]]]} cross positions ({low[p]:g} and {high[p]:g})",
                 "walletBalance", "the cross wallet of a settlement currency is one number: give it on every row"))
-        pool_wallet = np.where(cross[pool_rows], pool_wallet, np.nan)
-    position_flags = flags[rows] | account_flag[account[rows]]
-    columns = PositionColumns(
-        {name: values[rows] for name, values in fields.items()}, np.nan_to_num(side[rows]),
-        np.maximum(symbol_codes[rows], 0).astype(np.int32), tuple(markets), (rows - starts[account[rows]]),
-        pool, position_flags, None if reported is None else reported[rows], account[pool_rows],
-        np.maximum(mode[pool_rows], 0).astype(np.int8), np.where(cross[pool_rows], settle[pool_rows], -1),
-        tuple(settles), pool_wallet)
-    chunk = Chunk(columns, list(range(first, first + len(ids))), ids, (start_row + starts).tolist(),
-                  [file] * len(ids), errors, int(flat.sum()), kind="rows")
-    chunk.flagged = account_flag
-    chunk.id_type = table.schema.field(id_field).type
-    chunk.reader = _ExactReader(rule, table, file, start_row, starts, id_field, margin_mode, errors)
-    return chunk
+        wallet = np.where(np.isfinite(low) & cross[first], low, np.nan)
+    return _Pools(pool, first, settle, settles, wallet)
 
 
 def _id_errors(ids, starts, start_row, file, id_field, seen: set) -> dict:
