@@ -67,3 +67,10 @@ def test_usage_mistakes_exit_2_on_the_command_line(tmp_path, capsys):
 
 def test_the_verb_lists_its_reporters_formats():
     assert cli_batch.FORMATS == report_batch.FORMATS
+
+
+def test_the_progress_bar_is_drawn_on_a_terminal(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)  # capsys's stream, seen as a terminal
+    code, _, stderr = run_here(capsys, RULE, FIXTURE, "--out", tmp_path / "out.jsonl", "--skip-bad")
+    assert code == 0 and stderr.startswith("\r") and "3 accounts, 3 positions, 1 bad" in stderr
+    assert stderr.endswith("\n")

@@ -28,6 +28,10 @@ import numpy as np
 
 from verifier.errors import Diagnostic, SpecError, UsageError
 
+QUIET_WORKERS = {"distributed.worker.profile.enabled": False, "distributed.admin.system-monitor.gil.enabled": False}
+"""Dask settings of the local cluster's workers: no statistical profiler (it samples every worker's stack every
+10 ms) and no GIL monitor.  Both cost CPU the partitions need, measured at twice the local engine's time."""
+
 _CACHE: dict = {}
 """Per worker process: (rule file, date) -> (rule, its RuleColumns): a rule is loaded and compiled once."""
 
@@ -100,7 +104,7 @@ def plan(files, id_field: str, partition_rows: int) -> list:
 def run_dask(rule, input_path, output_path, options, *, scheduler=None, workers: int = 2, partition_rows: int,
              progress=None):
     """Run the batch job on Dask (see the module); returns the :class:`~verifier.jobs.batch.BatchResult`."""
-    from verifier.jobs.batch_result import new_result, refuse_if_bad
+    from verifier.jobs.batch_result import new_result
     from verifier.jobs.batch_output import open_output, output_format
     from verifier.jobs.batch_sample import Sample
     from verifier.read.batch_input import input_kind
@@ -117,40 +121,46 @@ def run_dask(rule, input_path, output_path, options, *, scheduler=None, workers:
     partitions = plan(table_files(input_path), options.id_field, partition_rows)
     sample = Sample(options.check_sample, options.seed) if options.check_sample else None
     client, cluster = _client(scheduler, workers)
-    try:
-        with open_output(output_path, "parquet", parts=True) as sink:
-            futures = client.map(evaluate_partition, partitions, rule_file=str(rule.file), options=options,
-                                 folder=str(sink.temporary), pure=False)
-            from distributed import as_completed
-
-            seen_workers = set()
-            results = []
-            for future in as_completed(futures):
-                found = future.result()
-                results.append(found)
-                seen_workers.add(found.worker)
-                result.worker_cpu += found.cpu
-                result.add(found.outcome)
-                if found.outcome.bad and not options.skip_bad:
-                    client.cancel(futures)
-                    refuse_if_bad(found.outcome.bad, options)
-                if sample is not None:
-                    for check in found.checks:
-                        sample.offer(check)
-                if progress is not None:
-                    progress(result.accounts, result.positions, len(result.bad) + result.bad_unlisted,
-                             len(results) / max(len(partitions), 1))
+    with open_output(output_path, "parquet", parts=True) as sink:  # removed after the cluster stops, on failure
+        try:
+            _gather(client, partitions, rule, options, sink, result, sample, progress)
             if not partitions:
                 _write_empty(sink.temporary, rule, input_path, options)
-            result.sample = sample
-            result.partitions, result.workers = len(partitions), len(seen_workers)
-            result.worker_names = sorted(seen_workers)
-            sink.commit()
-    finally:
-        client.close()
-        if cluster is not None:
-            cluster.close()
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()  # a LocalCluster's workers stop before the temporary folder is removed
+        sink.commit()
     return result
+
+
+def _gather(client, partitions, rule, options, sink, result, sample, progress) -> None:
+    """Every partition run on the cluster, its tally added to ``result`` as it completes; stop at bad accounts
+    unless they are skipped."""
+    from distributed import as_completed
+
+    from verifier.jobs.batch_result import refuse_if_bad
+
+    futures = client.map(evaluate_partition, partitions, rule_file=str(rule.file), options=options,
+                         folder=str(sink.temporary), pure=False)
+    seen, done = set(), 0
+    for future in as_completed(futures):
+        found = future.result()
+        done += 1
+        seen.add(found.worker)
+        result.worker_cpu += found.cpu
+        result.add(found.outcome)
+        if found.outcome.bad and not options.skip_bad:
+            client.cancel(futures)
+            refuse_if_bad(found.outcome.bad, options)
+        if sample is not None:
+            for check in found.checks:
+                sample.offer(check)
+        if progress is not None:
+            progress(result.accounts, result.positions, len(result.bad) + result.bad_unlisted,
+                     done / max(len(partitions), 1))
+    result.sample = sample
+    result.partitions, result.workers, result.worker_names = len(partitions), len(seen), sorted(seen)
 
 
 def _client(scheduler, workers):
@@ -166,8 +176,11 @@ def _client(scheduler, workers):
                 "MV624", f"cannot reach the Dask scheduler at {scheduler}: {exc}", file="<command line>",
                 hint="start one (dask scheduler) and its workers (dask worker ADDRESS), or leave out --scheduler "
                      "for a local cluster")]) from None
-    cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                           silence_logs=logging.ERROR)
+    import dask
+
+    with dask.config.set(QUIET_WORKERS):
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
     client = Client(cluster)
     client.wait_for_workers(workers)
     return client, cluster
