@@ -83,16 +83,21 @@ def chart_title(rule) -> str:
 
 
 def run(args) -> int:
+    from verifier.read.inputs import recorded_reads
     from verifier.report.compare import render, stale_warnings
     from verifier.report.compare_chart import equity_chart
+    from verifier.report.outputs import check_output, write_output
 
-    rule, result = comparison(args, chart=args.chart is not None)
+    inputs = [args.rule, *args.accounts, args.balance, *args.path]
+    if args.chart is not None:
+        check_output(args.chart, "--chart", inputs)  # before the work: a bad path costs nothing
+    with recorded_reads() as read:
+        rule, result = comparison(args, chart=args.chart is not None)
     for line in stale_warnings(result, result.date or datetime.date.today()):
         print(line, file=sys.stderr)
     sys.stdout.write(render(result, args.format))
     if args.chart is not None:
-        with open(args.chart, "wb") as out:
-            out.write(equity_chart(result.chart, chart_title(rule)))
+        write_output(args.chart, equity_chart(result.chart, chart_title(rule)), "--chart", [*inputs, *read])
         print(f"wrote {args.chart}", file=sys.stderr)
     for check in result.disagreements:
         print(f"error[MV656]: {check.shock}, {check.mode} {', '.join(check.positions)}: the liquidation prices say "

@@ -45,7 +45,7 @@ def run(args) -> int:
     from verifier.cli.arguments import parse_date, parse_decimal
     from verifier.cli.live import fetch
     from verifier.derive.catalog_diff import Reference, liquidation_moves
-    from verifier.errors import SpecError, UsageError
+    from verifier.errors import Diagnostic, SpecError, UsageError
     from verifier.model.catalog_merge import merge_catalog
     from verifier.read import load_rule
     from verifier.read.catalog import catalog_folder_of, read_catalog
@@ -54,7 +54,9 @@ def run(args) -> int:
     from verifier.report.importing import import_data, render
 
     if not (args.markets or args.tiers or args.live):
-        raise UsageError("give --markets FILE, --tiers FILE (or both), or --live EXCHANGE", code="MV001")
+        raise UsageError("give --markets FILE, --tiers FILE (or both), or --live EXCHANGE", [Diagnostic(
+            "MV001", "give --markets FILE, --tiers FILE (or both), or --live EXCHANGE", file="<command line>")],
+            code="MV001")
     catalog, problems = read_catalog(catalog_folder_of(args.rule))
     if problems:
         raise SpecError(f"the market catalog of {args.rule} has {len(problems)} problem(s)", problems,
@@ -77,7 +79,7 @@ def run(args) -> int:
     else:
         after = rule.with_catalog(catalog.with_markets(merge.markets))
         moves = liquidation_moves(rule, after, changed, provenance.effective, reference)
-    files = _write(catalog, merge, dry_run=args.check)
+    files = _write(catalog, merge, dry_run=args.check, inputs=(args.markets, args.tiers))
     summary = {"rule": args.rule, "catalog": str(Path(catalog.file).parent), "inputs": batch.files,
                "source": provenance.source, "effective": provenance.effective, "retrieved": provenance.retrieved,
                "skipped": len(batch.skipped), "dryRun": args.check,
@@ -99,11 +101,12 @@ def _moves_prices(change) -> bool:
         {k: v for k, v in new.fields.items() if k != "tick"}
 
 
-def _write(catalog, merge, dry_run: bool) -> dict:
+def _write(catalog, merge, dry_run: bool, inputs=()) -> dict:
     """Write the shards whose text changed and remove the ones no market belongs in; what was (or would be) done."""
     from verifier.errors import SpecError
     from verifier.read.catalog import check_shard_texts, forget_read, shard_files
     from verifier.report.catalog import shards
+    from verifier.report.outputs import write_output
 
     folder = Path(catalog.file).parent
     row_keys = catalog.layout.row_keys if catalog.layout is not None else ("floor", "cap")
@@ -118,7 +121,7 @@ def _write(catalog, merge, dry_run: bool) -> dict:
                         code=problems[0].code)
     if not dry_run and (written or removed):
         for name in written:
-            (folder / name).write_text(texts[name], encoding="utf-8")
+            write_output(folder / name, texts[name], "import", inputs)
         for name in removed:
             existing[name].unlink()
         forget_read()

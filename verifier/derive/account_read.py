@@ -102,6 +102,7 @@ def read_leg(rule, mode, account, position, date, lookups=None, needed=None) -> 
     if lookup is None:
         lookup = lookups[position.symbol] = MarketLookup.of(rule, position.symbol, date)
         if account.kind == "futures":
+            _catalog_call(account, position, lookup.check_listed)
             _catalog_call(account, position, lambda: lookup.check_type(rule.is_inverse))
     fields = _reading_fields(account, position, lookup)
     needed = needed_symbols(mode, date) if needed is None else needed
