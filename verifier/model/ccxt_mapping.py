@@ -65,8 +65,11 @@ class PathSyntaxError(SpecError):
         self.col = col
 
 
-class AmbiguousPath(ValueError):
-    """A ``[key=value]`` step that matches more than one element; ``where``: the concrete path to the second."""
+class AmbiguousPath(SpecError):
+    """A ``[key=value]`` step that matches more than one element; ``where``: the concrete path to the second.  The
+    reader locates it (MV611 in a position, MV614 in a balance)."""
+
+    code = "MV611"
 
     def __init__(self, message: str, where: tuple):
         super().__init__(message)

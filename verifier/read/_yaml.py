@@ -32,7 +32,7 @@ import yaml
 from verifier.errors import Diagnostic
 from verifier.read._jsonpath import json_path
 from verifier.read.inputs import (MAX_DEPTH, MAX_FILE_BYTES, Document, DocumentError, decode, format_of,  # noqa: F401
-                                  json_document, json_layout, note_read, numeral_problem, read_bytes,
+                                  json_document, note_read, numeral_problem, read_bytes,
                                   recorded_reads, shown)
 
 try:  # libyaml is an order of magnitude faster on large files; PyYAML wheels ship it.
@@ -84,16 +84,20 @@ def read_document(text: str, file: str = "<input>") -> Document:
                                             line=line, col=tab, hint="replace the tab with spaces (YAML counts "
                                             "spaces only); editors can be set to insert spaces for Tab")]) from None
         problem = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in problem:  # libyaml's own limit (1000 flow levels): the reading layer's is lower
+            line, col = _too_deep_flow(text)
+            raise DocumentError([Diagnostic("MV103", f"nested deeper than {MAX_DEPTH} levels", file=file, line=line,
+                                            col=col)]) from None
         if exc.context and exc.problem:
             problem = f"{exc.context}, {exc.problem}"
         raise DocumentError([Diagnostic("MV100", f"YAML syntax error: {problem}", file=file, line=line, col=col,
                                         hint=_syntax_hint(problem))]) from None
     except yaml.YAMLError as exc:  # reader errors (control characters, ...) carry no mark object
         raise DocumentError([Diagnostic("MV100", f"YAML syntax error: {exc}", file=file, line=1, col=1)]) from None
-    except RecursionError:  # flow style nested thousands deep: JSON's layout finds where, if it is JSON-like
-        deep = [d for d in json_layout(text, file)[2] if d.code == "MV103"]
-        raise DocumentError(deep or [Diagnostic("MV103", f"nested deeper than {MAX_DEPTH} levels", file=file,
-                                                line=1, col=1)]) from None
+    except RecursionError:  # flow style nested thousands deep: found by counting brackets, without recursion
+        line, col = _too_deep_flow(text)
+        raise DocumentError([Diagnostic("MV103", f"nested deeper than {MAX_DEPTH} levels", file=file, line=line,
+                                        col=col)]) from None
     if root is None:
         raise DocumentError([Diagnostic("MV100", "file is empty", file=file, line=1, col=1,
                                         hint="a rule file is a mapping starting with 'format: 1'")])
@@ -102,6 +106,29 @@ def read_document(text: str, file: str = "<input>") -> Document:
     if builder.errors:
         raise DocumentError(builder.errors)
     return Document(file, data, builder.positions, builder.key_positions, text)
+
+
+_FLOW = re.compile(r'"(?:[^"\\]|\\.)*"' + r"|'(?:[^']|'')*'|#[^\n]*|[\[\]{}]")
+
+
+def _too_deep_flow(text: str) -> tuple[int, int]:
+    """(line, col) of the first bracket nested more than :data:`MAX_DEPTH` deep in flow style (quoted scalars and
+    comments skipped), else (1, 1): where a document too deep for the YAML parser's recursion goes too deep.
+
+    >>> _too_deep_flow("a: " + "[" * 70 + "]" * 70)
+    (1, 68)
+    """
+    depth = 0
+    for found in _FLOW.finditer(text):
+        token = found.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                offset = found.start()
+                return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+        elif token in "]}":
+            depth -= 1
+    return 1, 1
 
 
 def _tab_in_indentation(text: str, line: int) -> int:

@@ -142,7 +142,7 @@ def _semantic_problems(document: Document) -> list[Diagnostic]:
         try:
             return exact(raw)
         except NumberError as exc:
-            out.append(locate(exc.code or "MV602", f"{path[-1]} is {shown(raw)}: {exc.reason}", path))
+            out.append(locate(exc.limit or "MV602", f"{path[-1]} is {shown(raw)}: {exc.reason}", path))
             return None
 
     for key in ("walletBalance", "leverage"):

@@ -78,7 +78,7 @@ class _Reading:
         try:
             return number(value)
         except NumberError as exc:
-            self.error(exc.code or "MV602", f"{what} is {shown(value)}: {exc.reason}" if exc.code else
+            self.error(exc.limit or "MV602", f"{what} is {shown(value)}: {exc.reason}" if exc.limit else
                        f"{what} is {shown(value)}, not a number", place, hint)
             return bad
 

@@ -274,13 +274,15 @@ def read_input(path, number=Decimal) -> Document:
 # --------------------------------------------------------------------------------------------- numbers
 
 
-class NumberError(ValueError):
-    """A value that is not a number within the limits: ``code`` MV105 / MV107 for a limit, None for not a number
-    (the reader of the field says which code that is)."""
+class NumberError(SpecError):
+    """A value that is not a number within the limits.  ``limit``: MV105 / MV107 when it is a number beyond a limit,
+    None when it is no number at all (the reader of the field says which code that is: MV602 in an account, MV822 in
+    an import dump, MV002 on the command line); ``reason`` completes "<field> ...".  Readers catch it and locate it;
+    one that escaped would still be a refusal (exit 2), never an internal error."""
 
-    def __init__(self, reason: str, code: str | None = None):
-        super().__init__(reason)
-        self.reason, self.code = reason, code
+    def __init__(self, reason: str, limit: str | None = None):
+        super().__init__(reason, code=limit or "MV602")
+        self.reason, self.limit = reason, limit
 
 
 def numeral_problem(text: str) -> tuple[str, str] | None:
@@ -357,9 +359,9 @@ def command_line_number(text: str, option: str, hint: str | None = None) -> Frac
     try:
         return exact(text)
     except NumberError as exc:
-        raise UsageError(f"bad {option}", [Diagnostic(exc.code or "MV002", f"{option} {shown(text)} {exc.reason}",
+        raise UsageError(f"bad {option}", [Diagnostic(exc.limit or "MV002", f"{option} {shown(text)} {exc.reason}",
                                                       file="<command line>", hint=hint)],
-                         code=exc.code or "MV002") from None
+                         code=exc.limit or "MV002") from None
 
 
 # --------------------------------------------------------------------------------------------- JSON

@@ -95,8 +95,8 @@ def _wallet(raw, locator):
         return number(raw)
     except NumberError as exc:
         raise SpecError("walletBalance is not a number", [locator.diagnostic(
-            exc.code or "MV602", f"walletBalance {exc.reason}", _place(key), "write it as a decimal string")],
-            code=exc.code or "MV602") from None
+            exc.limit or "MV602", f"walletBalance {exc.reason}", _place(key), "write it as a decimal string")],
+            code=exc.limit or "MV602") from None
 
 
 LINES_SUFFIXES = (".jsonl", ".ndjson")

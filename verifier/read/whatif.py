@@ -83,7 +83,8 @@ def _move(value: str, option: str, text: str) -> Fraction:
     try:
         fraction = percent(value)
     except NumberError as exc:
-        raise _usage(option, f"{option} {shown(text)}: the move {exc.reason}", SHOCK_HINT, exc.code) from None
+        raise _usage(option, f"{option} {shown(text)}: the move {exc.reason}", SHOCK_HINT,
+                     exc.limit or "MV002") from None
     if fraction is None:
         raise _usage(option, f"{option} {shown(text)}: {shown(value)} is not a percentage", SHOCK_HINT)
     if fraction <= -1:
@@ -131,7 +132,7 @@ def _allocation(value: str, symbol: str | None, text: str) -> Allocation:
         amount = exact(value) if share is None and _AMOUNT.match(value) else None
     except NumberError as exc:
         raise _usage("--allocate", f"--allocate {shown(text)}: the number {exc.reason}", ALLOCATE_HINT,
-                     exc.code) from None
+                     exc.limit or "MV002") from None
     if share is not None:
         if not 0 < share <= 1:
             raise _usage("--allocate", f"--allocate {shown(text)}: a share of the cross wallet must be above 0% and at "
@@ -206,7 +207,7 @@ def _value_problems(document: Document) -> list:
         try:
             return how(value)
         except NumberError as exc:
-            out.append(document.diagnostic(exc.code or "MV602", f"{shown(value)}: the number {exc.reason}", path))
+            out.append(document.diagnostic(exc.limit or "MV602", f"{shown(value)}: the number {exc.reason}", path))
             return None
 
     for i, item in enumerate(document.data["steps"]):

@@ -65,7 +65,7 @@ def _number(value, dump, path, problems, what) -> Fraction | None:
     try:
         return exact(value)
     except NumberError as exc:
-        problems.append(_at(dump, exc.code or "MV822", f"{what} is {shown(value)}: {exc.reason}" if exc.code else
+        problems.append(_at(dump, exc.limit or "MV822", f"{what} is {shown(value)}: {exc.reason}" if exc.limit else
                             f"{what} is {shown(value)}, not a number", path))
         return None
 
