@@ -92,8 +92,15 @@ def read_document(text: str, file: str = "<input>") -> Document:
             problem = f"{exc.context}, {exc.problem}"
         raise DocumentError([Diagnostic("MV100", f"YAML syntax error: {problem}", file=file, line=line, col=col,
                                         hint=_syntax_hint(problem))]) from None
-    except yaml.YAMLError as exc:  # reader errors (control characters, ...) carry no mark object
-        raise DocumentError([Diagnostic("MV100", f"YAML syntax error: {exc}", file=file, line=1, col=1)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: no mark, but its offset
+        offset = max(exc.position, 0)
+        line, col = text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+        problem = str(exc).splitlines()[0]
+        raise DocumentError([Diagnostic("MV100", f"YAML syntax error: {problem}", file=file, line=line,
+                                        col=col)]) from None
+    except yaml.YAMLError as exc:  # any other error without a mark: its first line, at the start
+        problem = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+        raise DocumentError([Diagnostic("MV100", f"YAML syntax error: {problem}", file=file, line=1, col=1)]) from None
     except RecursionError:  # flow style nested thousands deep: found by counting brackets, without recursion
         line, col = _too_deep_flow(text)
         raise DocumentError([Diagnostic("MV103", f"nested deeper than {MAX_DEPTH} levels", file=file, line=line,
