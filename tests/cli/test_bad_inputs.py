@@ -242,6 +242,18 @@ CASES = {
         {"positions.json": _dump(BINANCE_LIST), "balance.json": "[\n 1\n]"},
         ["evaluate", RULE, "{positions.json}", "--balance", "{balance.json}"], "MV610", "balance.json", None, "$",
         "expected a JSON object", at=(1, 1)),
+    # ---------------------------------------------------------------- found by the fuzz test (test_fuzz_inputs.py)
+    "compare of a file with no open position": Case(
+        {"export.json": "[]"}, ["compare", RULE, "{export.json}"], "MV653", "export.json", None, "$",
+        "holds no open position to compare", at=(1, 1)),
+    "compare of a position whose mark the rule reads from fields it lacks": Case(
+        {"export.json": _dump(changed(HYPERLIQUID, lambda e: e["positions"][0].pop("info")))},
+        ["compare", "hyperliquid/perpetual", "{export.json}", "--date", "2024-10-10"], "MV600", "export.json", None,
+        "$.positions[0]", "the position gives no markPrice"),
+    "a scenario's rule named longer than the system allows": Case(
+        {"scenario.yaml": (ROOT / "scenarios" / "binance-futures-cross-vs-isolated.yaml").read_text().replace(
+            "rule: binance/usdm-perpetual", "rule: " + "x" * 300)},
+        ["simulate", "{scenario.yaml}"], "MV700", "scenario.yaml", "x" * 300, "$.rule", "cannot be loaded"),
     # ---------------------------------------------------------------- outputs
     "compare --chart to a folder": Case(
         {"account.yaml": ISOLATED_YAML}, ["compare", RULE, "{account.yaml}", "--shock", "-10%", "--chart", "{.}"],

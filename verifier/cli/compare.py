@@ -73,7 +73,7 @@ def comparison(args, chart: bool = False):
     # the read boundary: evaluate's reader, so a ccxt export (its pools: cross per settlement currency, each isolated
     # position on its own) is compared as it is evaluated
     accounts = [account for path in args.accounts
-                for account in read_positions(rule, path, args.balance, args.margin_mode).accounts]
+                for account in read_positions(rule, path, args.balance, args.margin_mode, need_positions=True).accounts]
     return rule, compare(rule, accounts, allocations=allocations, shocks=shocks, date=date,
                          today=datetime.date.today(), chart=chart)
 

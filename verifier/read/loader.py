@@ -18,21 +18,21 @@ from verifier.read._schema import schema_diagnostics
 from verifier.read.catalog import check_catalog_file
 from verifier.read._yaml import Document, DocumentError, read_file
 from verifier.read.kinds import kind_of
-from verifier.read.paths import (RULE_SUFFIXES, expand_paths, is_catalog_file, is_conformance_file, rule_files,
-                                 rules_root)
+from verifier.read.paths import (RULE_SUFFIXES, expand_paths, is_catalog_file, is_conformance_file, is_file,
+                                 rule_files, rules_root)
 from verifier.read.roots import group_repeats, misspelt_declarations
 
 
 def resolve_rule_path(rule: str | os.PathLike) -> Path:
     """A path as given, or a rule id such as ``binance/usdm-perpetual`` found under :func:`rules_root`."""
     path = Path(rule)
-    if path.is_file():
+    if is_file(path):
         return path
     text = str(rule)
     if "/" in text and not text.endswith(RULE_SUFFIXES):
         for suffix in RULE_SUFFIXES:
             candidate = rules_root() / (text + suffix)
-            if candidate.is_file():
+            if is_file(candidate):
                 return candidate
     ids = sorted(str(p.relative_to(rules_root()).with_suffix("")) for p in rule_files(rules_root())
                  if not is_catalog_file(p) and not is_conformance_file(p))

@@ -27,15 +27,29 @@ from verifier.read.inputs import (MAX_FILE_BYTES, NumberError, DocumentError, de
 from verifier.read.located import FilesLocator, Located
 
 
-def read_positions(rule, path, balance_path=None, margin_mode=None) -> AccountSet:
-    """The pools the file at ``path`` describes (with a ``fetch_balance()`` dump at ``balance_path``)."""
+def read_positions(rule, path, balance_path=None, margin_mode=None, need_positions=False) -> AccountSet:
+    """The pools the file at ``path`` describes (with a ``fetch_balance()`` dump at ``balance_path``).
+
+    ``need_positions``: a file with no open position (an empty ``fetch_positions()``, or only closed ones) is refused
+    (MV653: ``compare`` has nothing to compare), located at the file."""
     document = read_input(path)
+    found = _read_positions(rule, document, balance_path, margin_mode)
+    if need_positions and not any(account.positions for account in found.accounts):
+        raise SpecError("no open position", [document.diagnostic(
+            "MV653", "the file holds no open position to compare" + (
+                f" ({len(found.skipped)} closed, with 0 contracts)" if found.skipped else ""),
+            ("positions",) if isinstance(document.data, dict) and "positions" in document.data else (),
+            hint="give the positions you hold (ccxt lists closed positions with 0 contracts)")], code="MV653")
+    return found
+
+
+def _read_positions(rule, document, balance_path, margin_mode) -> AccountSet:
     if not _is_ccxt(document.data):
         if balance_path is not None:
             raise SpecError("--balance goes with a ccxt export", [document.diagnostic(
                 "MV614", "--balance reads a fetch_balance() dump for a ccxt export; this file is a snapshot",
                 hint="give the wallet as walletBalance in the snapshot")], code="MV614")
-        return AccountSet("snapshot", (account_from_document(document),), file=str(path))
+        return AccountSet("snapshot", (account_from_document(document),), file=document.file)
     files = {"positions": Located(document)}
     balance = None
     if balance_path is not None:
