@@ -365,3 +365,16 @@ def test_a_chart_to_a_good_path_is_written_whole(tmp_path):
     assert code == 0, err
     assert chart.read_text().startswith("<?xml") and chart.read_text().rstrip().endswith("</svg>")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["account.yaml", "equity.svg"]  # no temporary file left
+
+
+def test_the_exchanges_own_price_written_as_a_json_number_is_echoed_as_one(tmp_path):
+    """Found by the fuzz test: a JSON number is read exactly (a Decimal), and the report echoes the exchange's raw
+    value; it crashed the JSON report (exit 3) where the recording has a string."""
+    export = changed(HYPERLIQUID, _set(("positions", 0, "info", "position", "liquidationPx"), 22881.19788911))
+    paths = written(tmp_path, {"export.json": _dump(export)})
+    code, out, err = run(["evaluate", "hyperliquid/perpetual", paths["export.json"], "--date", "2024-10-10",
+                          "--format", "json"])
+    assert code == 0, err
+    [sol] = [p for a in json.loads(out)["accounts"] for p in a["positions"] if p["symbol"] == "SOL/USDC:USDC"]
+    assert sol["reconciliation"]["exchangeRaw"] == 22881.19788911
+    assert sol["reconciliation"]["exchange"] == "22881.19788911"

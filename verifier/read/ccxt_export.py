@@ -20,6 +20,7 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 
 import jsonschema
@@ -359,6 +360,8 @@ def _reported(index, item, mapping, reading) -> Reported:
     else:
         raw, where, text = item.get("liquidationPrice"), reading.place(index, "liquidationPrice"), "liquidationPrice"
     value = reading.number(raw, text, where, bad=_BAD) if not isinstance(raw, (dict, list)) else _BAD
+    if isinstance(raw, Decimal):  # a JSON number, shown as one (the exact value is read above)
+        raw = float(raw)
     if value is _BAD:
         if isinstance(raw, (dict, list)):
             reading.error("MV602", f"{text} is not a number", where)
