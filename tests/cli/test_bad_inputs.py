@@ -89,24 +89,24 @@ CASES = {
     "10,000-digit integer in an export field nothing reads": Case(
         {"export.json": _dump(changed(BINANCE, _set(("positions", 0, "id"), 0))).replace('"id": 0', f'"id": {BIG}')},
         ["evaluate", RULE, "{export.json}"], "MV107", "export.json", BIG[:30], "$.positions[0].id",
-        "has 10000 digits; a number has at most 100"),
+        "has 10000 significant digits; a number has at most 100"),
     "10,000-digit integer in a JSON snapshot": Case(
         {"snapshot.json": _dump(SNAPSHOT).replace('"1535443.01"', BIG)},
-        ["evaluate", RULE, "{snapshot.json}"], "MV107", "snapshot.json", BIG[:30], "$.walletBalance", "10000 digits"),
+        ["evaluate", RULE, "{snapshot.json}"], "MV107", "snapshot.json", BIG[:30], "$.walletBalance", "10000 significant digits"),
     "10,000-digit integer in a YAML snapshot": Case(
         {"snapshot.yaml": SNAP_YAML_BIG}, ["compare", RULE, "{snapshot.yaml}"], "MV107", "snapshot.yaml", BIG[:30],
-        "$.positions[0].leverage", "10000 digits"),
+        "$.positions[0].leverage", "10000 significant digits"),
     "10,000-digit --allocate": Case(
         {"account.yaml": ISOLATED_YAML}, ["compare", RULE, "{account.yaml}", "--allocate", BIG], "MV107",
-        "<command line>", None, "$", "10000 digits"),
+        "<command line>", None, "$", "10000 significant digits"),
     "10,000-digit --shock": Case(
         {"account.yaml": ISOLATED_YAML}, ["compare", RULE, "{account.yaml}", "--shock", f"-{BIG}%"], "MV107",
-        "<command line>", None, "$", "10000 digits"),
+        "<command line>", None, "$", "10000 significant digits"),
     "10,000-digit --reference-notional": Case(
         {"tiers.json": (ROOT / "tests/fixtures/ccxt/bybit-linear-btcusdt-tiers-2026-11-21.json").read_text()},
         ["import", "bybit/linear-perpetual", "--tiers", "{tiers.json}", "--source", "margin-parameters",
          "--retrieved", "2026-11-21", "--check", "--reference-notional", BIG], "MV107", "<command line>", None, "$",
-        "10000 digits"),
+        "10000 significant digits"),
     "10,000-digit string in a numeric field": Case(
         {"export.json": _export_with(_set(("positions", 0, "contracts"), BIG))},
         ["evaluate", RULE, "{export.json}"], "MV107", "export.json", f'"{BIG[:30]}', "$.positions[0].contracts",
@@ -129,21 +129,21 @@ CASES = {
     "an exponent 1e308 in an export": Case(
         {"export.json": _export_with(_set(("positions", 0, "markPrice"), 424242.5)).replace("424242.5", "1e308")},
         ["evaluate", RULE, "{export.json}"], "MV105", "export.json", "1e308", "$.positions[0].markPrice",
-        "exponent 308"),
+        "is 10 to the power 308"),
     "an exponent \"1e400\" in an export's walletBalance": Case(
         {"export.json": _export_with(_set(("walletBalance",), "1e400"))},
-        ["evaluate", RULE, "{export.json}"], "MV105", "export.json", '"1e400"', "$.walletBalance", "exponent 400"),
+        ["evaluate", RULE, "{export.json}"], "MV105", "export.json", '"1e400"', "$.walletBalance", "is 10 to the power 400"),
     "an exponent \"1e400\" in a balance dump": Case(
         {"positions.json": _dump(BINANCE_LIST),
          "balance.json": _dump(changed(BALANCE, lambda b: b["info"]["assets"][next(
              i for i, a in enumerate(b["info"]["assets"]) if a["asset"] == "USDT")].update(
              crossWalletBalance="1e400")))},
         ["evaluate", RULE, "{positions.json}", "--balance", "{balance.json}"], "MV105", "balance.json", '"1e400"',
-        f"$.info.assets[{USDT}].crossWalletBalance", "exponent 400"),
+        f"$.info.assets[{USDT}].crossWalletBalance", "is 10 to the power 400"),
     "an exponent 1e308 in a YAML snapshot (the same limit)": Case(
         {"snapshot.yaml": ISOLATED_YAML.replace('markPrice: "60000"', "markPrice: 1e308")},
         ["evaluate", RULE, "{snapshot.yaml}"], "MV105", "snapshot.yaml", "1e308", "$.positions[0].markPrice",
-        "exponent 308"),
+        "is 10 to the power 308"),
     "a raw NaN in an export (not read as a snapshot)": Case(
         {"export.json": _export_with(_set(("positions", 0, "markPrice"), 424242.5)).replace("424242.5", "NaN")},
         ["evaluate", RULE, "{export.json}"], "MV105", "export.json", "NaN", "$.positions[0].markPrice",

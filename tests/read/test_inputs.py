@@ -23,8 +23,10 @@ from verifier.read.inputs import (MAX_DIGITS, MAX_FILE_BYTES, DocumentError, Num
 NUMBERS = {
     "1e100": None, "1e-100": None, "9" * MAX_DIGITS: None, "0.5": None, "-12.25": None,
     "1e308": "MV105", "1e-101": "MV105", "1E400": "MV105", "1e99999999999999999999": "MV105",
-    "9" * (MAX_DIGITS + 1): "MV107", "-" + "9" * 10_000: "MV107", "0." + "0" * MAX_DIGITS + "1": "MV107",
-    "1." + "1" * 10_000: "MV107",
+    "9" * (MAX_DIGITS + 1): "MV107", "-" + "9" * 10_000: "MV107", "0." + "0" * MAX_DIGITS + "1": "MV105",
+    "1." + "1" * 10_000: "MV107", "0." + "0" * 98 + "1": None, "1.5e100": None, "15e100": "MV105",
+    "0.5e-100": "MV105", "0e500": None, "1" + "0" * 100: "MV107",  # trailing zeros are significant
+    "0." + "0" * 1000 + "1": "MV107",  # written with more than ten times the digits
 }
 """A number as written -> the code that refuses it (None: read)."""
 

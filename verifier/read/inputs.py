@@ -9,8 +9,8 @@ MV100   the file cannot be read, is empty, or is not valid JSON / YAML (line and
 MV101   a key twice in one object (JSON as YAML: neither keeps "the last" silently)
 MV103   nested deeper than :data:`MAX_DEPTH` levels
 MV104   larger than :data:`MAX_FILE_BYTES` (a JSON-lines file: a line larger than that)
-MV105   a non-finite number (``NaN``, ``Infinity``, ``.inf``) or an exponent beyond ±\\ :data:`MAX_EXPONENT`
-MV107   a number written with more than :data:`MAX_DIGITS` digits
+MV105   a non-finite number (``NaN``, ``Infinity``, ``.inf``) or one beyond 10 to the power ±\\ :data:`MAX_EXPONENT`
+MV107   a number with more than :data:`MAX_DIGITS` significant digits
 MV108   a byte-order mark at the start of the file
 MV109   bytes that are not UTF-8 (line and column of the first)
 ======  ==========================================================================================
@@ -34,7 +34,7 @@ verifier.read.inputs.DocumentError: duplicate key 'a' (first on line 1)
 >>> exact("9" * 101)
 Traceback (most recent call last):
 ...
-verifier.read.inputs.NumberError: has 101 digits; a number has at most 100
+verifier.read.inputs.NumberError: has 101 significant digits; a number has at most 100
 """
 
 from __future__ import annotations
@@ -60,11 +60,12 @@ MAX_DEPTH = 64
 """Values nested in more containers than this are refused (ccxt's deepest structure is about 5)."""
 
 MAX_DIGITS = 100
-"""Digits a number may be written with (money and prices have fewer than 40): 10,000 digits would run Python into
-its integer-string limit and every computation into the ground."""
+"""Significant digits a number may have (money and prices have fewer than 40): 10,000 digits would run Python into
+its integer-string limit and every computation into the ground (:func:`numeral_problem` says exactly what counts)."""
 
 MAX_EXPONENT = 100
-"""The largest exponent a number may be written with (``1e100``): ``1e400`` would make a 400-digit exact value."""
+"""The largest power of ten a number may be within (``1e100``, ``1e-100``): ``1e400`` would be a 401-digit exact
+value."""
 
 MAX_REPORTED = 100
 """Problems reported from one file at most (a file of 100,000 NaNs is one mistake, said a hundred times)."""
@@ -288,19 +289,35 @@ class NumberError(SpecError):
 def numeral_problem(text: str) -> tuple[str, str] | None:
     """(code, reason) when the decimal numeral ``text`` is beyond the limits, else None (also for non-numerals).
 
-    >>> numeral_problem("1e308"), numeral_problem("12.5"), numeral_problem("abc")
-    (('MV105', 'has the exponent 308; a number is written with an exponent within ±100'), None, None)
+    The limits are on the number's value as written: at most :data:`MAX_DIGITS` significant digits (from the first
+    digit that is not 0 to the last written; MV107), a decimal exponent (the power of ten of the first significant
+    digit: 2 for 123.4, -3 for 0.005) within ± :data:`MAX_EXPONENT` (MV105); and, so that no text costs more to
+    read than a number is worth, at most ten times as many digits written in all and an exponent of at most four
+    digits.
+
+    >>> numeral_problem("1e308"), numeral_problem("12.5"), numeral_problem("abc"), numeral_problem("0.5e-100")
+    (('MV105', 'is 10 to the power 308; a number is within 10 to the power ±100'), None, None, \
+('MV105', 'is 10 to the power -101; a number is within 10 to the power ±100'))
     """
     found = _NUMERAL.fullmatch(text)
     if found is None or not (found["int"] or found["frac"]):
         return None
-    digits = len(found["int"]) + len(found["frac"] or "")
-    if digits > MAX_DIGITS:
-        return "MV107", f"has {digits} digits; a number has at most {MAX_DIGITS}"
-    exponent = found["exp"]
-    if exponent and (len(exponent.lstrip("+-")) > 4 or abs(int(exponent)) > MAX_EXPONENT):
-        shown = exponent if len(exponent) <= 12 else f"{exponent[:8]}... ({len(exponent)} digits)"
-        return "MV105", f"has the exponent {shown}; a number is written with an exponent within ±{MAX_EXPONENT}"
+    whole, fraction, exponent = found["int"], found["frac"] or "", found["exp"]
+    written = len(whole) + len(fraction)
+    significant = len((whole + fraction).lstrip("0"))
+    if significant > MAX_DIGITS or written > 10 * MAX_DIGITS:
+        count = significant if significant > MAX_DIGITS else written
+        return "MV107", (f"has {count} significant digits" if significant > MAX_DIGITS else f"is written with {count}"
+                         f" digits") + f"; a number has at most {MAX_DIGITS}"
+    if exponent and len(exponent.lstrip("+-")) > 4:
+        return "MV105", f"has an exponent of {len(exponent.lstrip('+-'))} digits; a number is within 10 to the " \
+                        f"power ±{MAX_EXPONENT}"
+    if not significant:
+        return None  # zero, however it is written
+    stripped = whole.lstrip("0")
+    power = int(exponent or 0) + (len(stripped) - 1 if stripped else -(len(fraction) - len(fraction.lstrip("0"))) - 1)
+    if abs(power) > MAX_EXPONENT:
+        return "MV105", f"is 10 to the power {power}; a number is within 10 to the power ±{MAX_EXPONENT}"
     return None
 
 
@@ -308,31 +325,34 @@ def exact(value) -> Fraction:
     """The exact value of a number or of a string holding a decimal, under the limits; :class:`NumberError` else.
 
     Every numeric field of every input is read by this function (through the field's reader, which adds where).
-    A float (from Python callers) is read as its shortest decimal.
+    A float (from Python callers) is read as its shortest decimal; a Decimal (as the JSON reader gives numbers) by
+    its significant digits and exponent, the same limits as its text.
     """
     if isinstance(value, Fraction):
         return value
-    if isinstance(value, bool) or value is None:
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise NumberError(f"is {value}, not a finite number", "MV105")
+        digits = value.as_tuple().digits
+        if len(digits) <= MAX_DIGITS and (not any(digits) or abs(value.adjusted()) <= MAX_EXPONENT):
+            return Fraction(value)
+        value = str(value)  # beyond a limit: say which, as for its text
+    elif isinstance(value, bool) or value is None:
         raise NumberError("is not a number")
-    if isinstance(value, int):
+    elif isinstance(value, int):
         if abs(value) >= _TOO_MANY_DIGITS:
             raise NumberError(f"has more than {MAX_DIGITS} digits; a number has at most {MAX_DIGITS}", "MV107")
         return Fraction(value)
-    if isinstance(value, float):
+    elif isinstance(value, float):
         if not math.isfinite(value):
             raise NumberError(f"is {value}, not a finite number", "MV105")
         value = repr(value)
-    elif isinstance(value, Decimal):
-        if not value.is_finite():
-            raise NumberError(f"is {value}, not a finite number", "MV105")
-        value = str(value)
     if not isinstance(value, str):
         raise NumberError("is not a number")
     problem = numeral_problem(value)
     if problem is not None:
         raise NumberError(problem[1], problem[0])
-    found = _NUMERAL.fullmatch(value)
-    if found is None or not (found["int"] or found["frac"]):
+    if not _NUMERAL.fullmatch(value) or not any(ch.isdigit() for ch in value):
         raise NumberError("is not a number")
     return Fraction(value.strip())
 
