@@ -146,7 +146,7 @@ def _schema_problems(positions, reading) -> None:
             elif error.schema.get("title") == "number":
                 reading.error("MV602", f"expected a number or null, got {shown(error.instance)}", reading.place(*path))
             else:
-                reading.error("MV601", f"unexpected value {shown(error.instance)}: {error.validator} "
+                reading.error("MV601", f"unexpected value {shown(error.instance)}: expected {error.validator} "
                                        f"{shown(error.validator_value)}", reading.place(*path))
 
 
