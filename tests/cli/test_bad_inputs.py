@@ -378,3 +378,33 @@ def test_the_exchanges_own_price_written_as_a_json_number_is_echoed_as_one(tmp_p
     [sol] = [p for a in json.loads(out)["accounts"] for p in a["positions"] if p["symbol"] == "SOL/USDC:USDC"]
     assert sol["reconciliation"]["exchangeRaw"] == 22881.19788911
     assert sol["reconciliation"]["exchange"] == "22881.19788911"
+
+
+def test_a_rate_out_of_range_is_refused_in_a_ccxt_export_too():
+    """The ranges of a position's fields hold in every format: a rule whose ccxt mapping reads ccxt's
+    maintenanceMarginPercentage refuses 1.5 (150 %) as the snapshot reader does (no shipped rule reads it: ccxt's
+    value carries no maintenance amount, so the rule is changed here)."""
+    import dataclasses
+
+    import sympy
+
+    from verifier.errors import SpecError
+    from verifier.model.ccxt_mapping import Reading
+    from verifier.read import load_rule
+    from verifier.read.inputs import json_document
+    from verifier.read.located import Located
+    from verifier.read.positions_file import export_from_data
+
+    rule = load_rule(RULE)
+    rate = Reading("maintenanceMarginPercentage", {"*": ("maintenanceMarginPercentage",
+                                                         sympy.Symbol("maintenanceMarginPercentage"))}, (), "x")
+    rule = dataclasses.replace(rule, ccxt=dataclasses.replace(rule.ccxt, position={
+        **rule.ccxt.position, "maintenanceMarginPercentage": rate}))
+    text = _export_with(_set(("positions", 0, "maintenanceMarginPercentage"), 1.5))
+    document = json_document(text, "export.json")
+    with pytest.raises(SpecError) as info:
+        export_from_data(rule, document.data, {"positions": Located(document)})
+    [problem] = info.value.diagnostics
+    assert (problem.code, problem.json_path) == ("MV602", "$.positions[0].maintenanceMarginPercentage")
+    assert (problem.line, problem.col) == where(text, '"maintenanceMarginPercentage": |1.5')
+    assert "must be above 0 and below 1" in problem.message
