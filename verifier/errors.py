@@ -32,13 +32,6 @@ class Diagnostic:
     hint: str | None = None
     severity: str = "error"
 
-    def __post_init__(self):
-        # one line whatever a message is built from (a rule's folded `meaning:` ends in a newline)
-        for name in ("message", "hint"):
-            text = getattr(self, name)
-            if isinstance(text, str) and "\n" in text:
-                object.__setattr__(self, name, " ".join(part.strip() for part in text.splitlines() if part.strip()))
-
     def render(self) -> str:
         """The one-line text form: ``path:line:col: error[CODE]: message (at $.path)``."""
         text = f"{self.file}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"
