@@ -38,7 +38,7 @@ def test_a_bad_line_exits_2_located_and_writes_nothing(tmp_path):
     done = run(RULE, FIXTURE, "--out", out)
     assert done.returncode == 2 and done.stdout == "" and "Traceback" not in done.stderr
     first, last = done.stderr.splitlines()
-    assert first.startswith(f"{FIXTURE}:2:1: error[MV610]: ")
+    assert first.startswith(f"{FIXTURE}:2:28: error[MV100]: JSON syntax error")  # where the line stops short
     assert "error[MV620]: 1 bad account(s) (above): nothing was written" in last and "--skip-bad" in last
     assert not out.exists()
 
@@ -48,18 +48,18 @@ def test_skipped_bad_lines_are_counted_in_the_summary(tmp_path, capsys):
     code, stdout, stderr = run_here(capsys, RULE, FIXTURE, "--out", out, "--skip-bad", "--format", "json")
     assert code == 0 and stderr == "", stderr  # no progress bar off a terminal
     summary = json.loads(stdout)
-    assert (summary["accounts"], summary["positions"], summary["badAccounts"]["byCode"]) == (3, 3, {"MV610": 1})
+    assert (summary["accounts"], summary["positions"], summary["badAccounts"]["byCode"]) == (3, 3, {"MV100": 1})
     assert summary["badAccounts"]["first"][0]["where"] == "line 2" and "versions" in summary
     records = [json.loads(line)["record"] for line in out.read_text(encoding="utf-8").splitlines()]
     assert records == ["position"] * 3 + ["pool"] * 2  # a chunk's positions, then its pools
     text = run_here(capsys, RULE, FIXTURE, "--out", out, "--skip-bad")[1]
-    assert "bad accounts skipped: 1 (MV610 1)" in text and "3 accounts, 3 positions in 2 margin pools" in text
+    assert "bad accounts skipped: 1 (MV100 1)" in text and "3 accounts, 3 positions in 2 margin pools" in text
 
 
 def test_usage_mistakes_exit_2_on_the_command_line(tmp_path, capsys):
     for args, code in (([FIXTURE, "--out", tmp_path / "o.jsonl", "--engine", "dask"], "MV624"),
                        ([FIXTURE, "--out", tmp_path / "o.jsonl", "--scheduler", "tcp://x:1"], "MV002"),
-                       ([FIXTURE, "--out", FIXTURE], "MV002"),
+                       ([FIXTURE, "--out", FIXTURE], "MV006"),
                        ([tmp_path / "accounts.csv", "--out", tmp_path / "o.jsonl"], "MV002")):
         exit_code, _, stderr = run_here(capsys, RULE, *args)
         assert exit_code == 2 and f"error[{code}]" in stderr and "Traceback" not in stderr, (args, stderr)

@@ -116,17 +116,17 @@ def test_a_malformed_line_stops_the_run_unless_skipped(tmp_path):
     with pytest.raises(BatchRefused) as refused:
         run_batch(rule, FIXTURE, out, BatchOptions())
     [diagnostic] = _accounts(refused.value)
-    assert (diagnostic.line, diagnostic.code) == (2, "MV610") and not out.exists()
+    assert (diagnostic.line, diagnostic.col, diagnostic.code) == (2, 28, "MV100") and not out.exists()  # its end
     assert list(tmp_path.iterdir()) == []  # no temporary copy left behind
     result = run_batch(rule, FIXTURE, out, BatchOptions(skip_bad=True))
-    assert (result.accounts, len(result.bad), dict(result.bad_codes)) == (3, 1, {"MV610": 1})
+    assert (result.accounts, len(result.bad), dict(result.bad_codes)) == (3, 1, {"MV100": 1})
     positions, pools = read_rows(out)
     assert [r["id"] for r in positions] == ["a1", "a1", "a3"] and [r["line"] for r in pools] == [1, 3]
 
 
 BAD_ROWS = {
     # name: (change to row 3 of account acct-1, rows 6..11, the expected code, words of the message)
-    "side": ({"side": "up"}, "MV601", "'up' is not one of"),
+    "side": ({"side": "up"}, "MV601", "unexpected value 'up'"),
     "negative size": ({"contracts": -1.0}, "MV611", "contracts is negative"),
     "margin mode": ({"marginMode": "portfolio"}, "MV601", "unknown marginMode 'portfolio'"),
     "signed size": ({"info.positionAmt": "-0.5", "side": "long"}, "MV611", "info.positionAmt"),
@@ -222,7 +222,7 @@ def test_nothing_is_written_over_an_input_or_a_file_not_ours(rule, inputs, tmp_p
     for out in (parquet, jsonl, tmp_path):  # the input itself, or a folder holding it
         with pytest.raises(UsageError) as refused:
             run_batch(rule, parquet, out, OPTIONS)
-        assert refused.value.diagnostics[0].code == "MV002"
+        assert refused.value.diagnostics[0].code == "MV006"
     other = tmp_path / "notes.jsonl"
     other.write_text("my notes\n", encoding="utf-8")
     with pytest.raises(UsageError, match="not a previous batch result"):

@@ -23,6 +23,7 @@ from verifier.jobs.batch_exact import exact_account
 from verifier.jobs.batch_sample import SampleCheck, compare_account
 from verifier.read import load_rule
 from verifier.read.batch_input import Chunk
+from verifier.read.inputs import Document
 from verifier.read.located import Located
 from verifier.read.position_lines import _Builder
 from verifier.read.positions_file import export_from_data
@@ -70,7 +71,7 @@ def hyperliquid_accounts(draw):
 
 
 def both_paths(rule, columns_of_rule, data, date):
-    accounts = export_from_data(rule, data, {"positions": Located("<drawn>", None, line=1)})
+    accounts = export_from_data(rule, data, {"positions": Located(Document("<drawn>", data))})
     builder = _Builder("<drawn>")
     builder.add(0, "drawn", 1, accounts)
     chunk: Chunk = builder.chunk()

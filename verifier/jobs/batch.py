@@ -35,11 +35,11 @@ __all__ = ["BatchOptions", "BatchRefused", "BatchResult", "check_paths", "evalua
 
 def check_paths(input_path, output_path) -> None:
     """Refuse an output that is the input, holds it or lies inside it: nothing the tool does may overwrite an
-    input (MV002)."""
+    input (MV006, as for every command's outputs)."""
     source, target = Path(input_path).resolve(), Path(output_path).resolve()
     if source == target or source.is_relative_to(target) or target.is_relative_to(source):
-        raise UsageError("the output would overwrite the input", [Diagnostic(
-            "MV002", f"--out {output_path} is (or holds, or lies inside) the input {input_path}", file="<command line>",
+        raise UsageError("the output would overwrite the input", code="MV006", diagnostics=[Diagnostic(
+            "MV006", f"--out {output_path} is (or holds, or lies inside) the input {input_path}", file="<command line>",
             hint="write the results somewhere else")])
 
 

@@ -7,7 +7,7 @@
 Everything is written under a temporary name beside the output and renamed into place by :meth:`Output.commit`;
 a failure or an interrupt removes the temporary copy (:meth:`Output.abort`), so a half-written table never
 appears.  An existing output is replaced only when it is a previous batch result (a Parquet folder with our
-``_batch`` marker, or a JSON-lines file we wrote): anything else is refused (MV002).
+``_batch`` marker, or a JSON-lines file we wrote): anything else is refused (MV006).
 
 >>> import tempfile, pathlib, pyarrow as pa
 >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -163,7 +163,7 @@ def _is_batch_lines(path: Path) -> bool:
 
 
 def _refused(path, message, hint) -> UsageError:
-    return UsageError(message, [Diagnostic("MV002", message, file="<command line>", hint=hint)])
+    return UsageError(message, [Diagnostic("MV006", message, file="<command line>", hint=hint)], code="MV006")
 
 
 def empty_tables(rule, input_path, options) -> tuple:

@@ -1,7 +1,7 @@
 """A JSON-lines file of ccxt exports (one account a line, as ``evaluate`` reads it) in :class:`Chunk`\\ s of columns.
 
-Each line is read exactly by :func:`verifier.read.positions_file.export_from_data` (the rule's ``ccxt:`` mapping,
-every problem located at the line); the pools it gives are then put in float columns.  A line that is not an
+Each line is read exactly, as ``evaluate`` reads it (:func:`verifier.read.positions_file.line_documents` under the
+reading layer's limits, then the rule's ``ccxt:`` mapping; every problem located at the line); the pools it gives are then put in float columns.  A line that is not an
 account is that account's error, with its line number and, when the line gives one, its id (the export object's
 ``id`` key, or the key ``id_field`` names; a bare ``fetch_positions()`` list, or a line that is not JSON, has
 none).  Ids are kept as text.
@@ -16,64 +16,41 @@ none).  Ids are kept as text.
 
 from __future__ import annotations
 
-import json
 from fractions import Fraction
 
 import numpy as np
 
-from verifier.errors import Diagnostic, SpecError, VerifierError
+from verifier.errors import VerifierError
 from verifier.model.position_columns import MARGIN_MODES, PositionColumns
 from verifier.read.batch_input import Chunk, with_account
-from verifier.read.located import Located
-from verifier.read.positions_file import export_from_data
+from verifier.read.positions_file import account_of_line, line_documents
 
 
 def line_chunks(rule, path, *, chunk_rows: int = 100_000, id_field: str = "id", margin_mode=None, first: int = 0):
     """The file's accounts in chunks of about ``chunk_rows`` positions (accounts whole); ``first``: the ordinal
     of its first account."""
     file = str(path)
-    try:
-        handle = open(path, encoding="utf-8")
-    except OSError as exc:
-        raise SpecError(f"cannot read {path}: {exc}", [Diagnostic("MV600", f"cannot read the file: {exc}",
-                                                                  file=file)], code="MV600") from None
     builder = _Builder(file)
     ordinal = first
-    with handle:
-        for number, text in enumerate(handle, start=1):
-            if not text.strip():
-                continue
-            account_id, read = _line(rule, file, number, text, id_field, margin_mode)
-            builder.add(ordinal, account_id, number, read)
-            ordinal += 1
-            if builder.rows >= chunk_rows:
-                yield builder.chunk()
-                builder = _Builder(file)
+    for number, document in line_documents(path):
+        account_id = _account_id(document, id_field)
+        read = account_of_line(rule, document, margin_mode)
+        if isinstance(read, VerifierError):
+            read = with_account(read, account_id)
+        builder.add(ordinal, account_id, number, read)
+        ordinal += 1
+        if builder.rows >= chunk_rows:
+            yield builder.chunk()
+            builder = _Builder(file)
     if builder.ordinals:
         yield builder.chunk()
 
 
-def _line(rule, file, number, text, id_field, margin_mode) -> tuple:
-    """(the account's id, its AccountSet or the VerifierError that refuses it)."""
-    try:
-        data = json.loads(text, parse_constant=_reject)
-    except ValueError:
-        data = None
-    if not isinstance(data, (list, dict)):
-        return None, SpecError("not JSON", [Diagnostic(
-            "MV610", "each line holds one account: a fetch_positions() list or an export object, as JSON",
-            file=file, line=number, col=1)], code="MV610")
-    raw_id = data.get(id_field) if isinstance(data, dict) else None
-    account_id = None if raw_id is None else str(raw_id)
-    try:
-        return account_id, export_from_data(rule, data, {"positions": Located(file, None, line=number)},
-                                            margin_mode=margin_mode)
-    except VerifierError as exc:
-        return account_id, with_account(exc, account_id)
-
-
-def _reject(name):
-    raise ValueError(f"{name} is not a number")
+def _account_id(document, id_field: str):
+    """The line's account id as text (numbers as written: they are read exactly), or None."""
+    data = getattr(document, "data", None)
+    raw = data.get(id_field) if isinstance(data, dict) else None
+    return None if raw is None else str(raw)
 
 
 class _Builder:
