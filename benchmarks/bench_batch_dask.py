@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 from batch_accounts import DATE, RULE, accounts_table, notional_caps, priced_markets  # noqa: E402
 
 from verifier.jobs.batch import BatchOptions, run_batch  # noqa: E402
-from verifier.jobs.batch_dask import _compiled  # noqa: E402
+from verifier.jobs.batch_dask import QUIET_WORKERS, _compiled  # noqa: E402
 from verifier.read import load_rule  # noqa: E402
 
 
@@ -50,11 +50,14 @@ def make_dataset(folder: Path, accounts: int) -> Path:
     return dataset
 
 
-def timed_on(workers: int, rule, dataset, out, options, partition: int) -> float:
+def timed_on(workers: int, rule, dataset, out, options, partition: int) -> tuple:
+    import dask
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
-                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+    with dask.config.set(QUIET_WORKERS):  # the workers `--engine dask` starts: no profiler, no GIL monitor
+        cluster = LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None,
+                               silence_logs=logging.ERROR)
+    with cluster, Client(cluster) as client:
         client.wait_for_workers(workers)
         client.run(_compiled, str(rule.file), options.date)  # what each worker's first partition does
         start = time.perf_counter()
