@@ -27,9 +27,12 @@ from functools import reduce
 import numpy as np
 import sympy
 
+from verifier.errors import FormulaError
 
-class ColumnFormulaError(ValueError):
-    """An expression the column compiler cannot evaluate (a function outside the formula language)."""
+
+class ColumnFormulaError(FormulaError):
+    """An expression the column compiler cannot evaluate (a function outside the formula language); a project
+    error like every other (MV300), which the fast paths catch to fall back to the exact path."""
 
 
 def compile_columns(expr, key=None):
