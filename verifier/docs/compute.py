@@ -125,7 +125,7 @@ def _position_fields(rule, position: dict, leverage, market=None) -> dict:
     ``contractSize``, from ``market`` in the rule's catalog)."""
     fields = {k: _fraction(v) for k, v in position.items() if isinstance(v, (int, float, str)) and k != "side"}
     fields.update(leverage=_fraction(leverage), markPrice=fields["entryPrice"])
-    opening = Account("futures", "isolated", (Position(market or REFERENCE_MARKET, "long", fields),),
+    opening = Account("futures", "isolated", (Position(reference_market(rule, market), "long", fields),),
                       file="<the site's reference position>")
     margin = position_definitions(rule, opening, ("initial_margin",))[0].get("initial_margin")
     if margin is None:
@@ -135,7 +135,24 @@ def _position_fields(rule, position: dict, leverage, market=None) -> dict:
 
 
 REFERENCE_MARKET = "<reference>"
-"""The reference position's market when the plugin's options name none: none of the catalog's."""
+"""The reference position's market when the rule has no market catalog."""
+
+
+def reference_market(rule, market) -> str:
+    """The market the reference position is held in: the plugin's ``market`` when the rule's catalog lists it, else
+    the catalog's first market of the rule's kind (an inverse rule's catalog does not list a linear market): the
+    position's own fields are the plugin's; the market only says which catalog entry fills what they lack."""
+    catalog = rule.markets
+    if catalog is None:
+        return market or REFERENCE_MARKET
+    if market is not None and catalog.market(market) is not None:
+        return market
+    kind = rule.product.market_type
+    for symbol in sorted(catalog.symbols()):
+        spec = catalog.market(symbol).spec_at(None)
+        if spec is not None and spec.type == kind:
+            return symbol
+    return market or REFERENCE_MARKET
 
 
 def chart_inputs(rule, mode_name: str, position: dict, side: str, leverage, market=None) -> tuple[dict, dict]:
