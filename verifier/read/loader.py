@@ -7,7 +7,6 @@
 
 from __future__ import annotations
 
-import dataclasses
 import os
 
 from verifier.errors import Diagnostic, SpecError
@@ -65,7 +64,7 @@ def rule_from_document(doc: Document) -> tuple:
     if problems and previous and all(d in previous for d in problems):
         # only the old format stands in the way: the rest of the rule is read too, so that every other mistake is
         # said now (not after migrating), but nothing that only follows from its tier tables not being in a catalog
-        _, rest = build_rule(dataclasses.replace(doc, data=_without_tables(doc.data)))
+        _, rest = build_rule(_without_tables(doc))
         problems += [d for d in rest if d.code not in TABLES_CONSEQUENCES]
         return None, group_repeats(sorted_diagnostics(problems))
     if problems:
@@ -81,8 +80,10 @@ TABLES_CONSEQUENCES = frozenset({"MV410", "MV416", "MV417", "MV455", "MV811", "M
 'markets', tier columns nowhere declared, a rule-wide tick): said once, as MV210 (and MV812) with their fix."""
 
 
-def _without_tables(data: dict) -> dict:
-    return {**data, "tiers": {k: v for k, v in data["tiers"].items() if k != "tables"}}
+def _without_tables(doc: Document) -> Document:
+    """The same document (its text and positions) without ``tiers.tables``."""
+    data = {**doc.data, "tiers": {k: v for k, v in doc.data["tiers"].items() if k != "tables"}}
+    return Document(doc.file, data, doc.positions, doc.key_positions, doc.text)
 
 
 def _read_again(doc: Document) -> list[Diagnostic] | None:
