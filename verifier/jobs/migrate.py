@@ -34,6 +34,7 @@ from verifier.read.kinds import kind_of
 from verifier.read.previous_format import listed_tables, previous_format_problems, read_old_table, tier_file_problem
 from verifier.read.rule_sources import resolve_rule_path, rules_root, shown, write_problem
 from verifier.report.catalog import header_text, shards
+from verifier.report.outputs import write_output
 
 PRICE_PRECISIONS = ("tick", "decimals", "significant")
 UNIFIED = {"rate": "maintenanceMarginRate", "max_leverage": "maxLeverage"}
@@ -287,7 +288,7 @@ def _write(path, doc, folder: Path, header, header_from, olds, cited, dry_run) -
         saved.setdefault(file, file.read_bytes() if file.exists() else None)
         if not dry_run:
             file.parent.mkdir(parents=True, exist_ok=True)
-            file.write_text(text, encoding="utf-8")
+            write_output(file, text, "migrate")  # atomically, as import writes its shards
 
     comment = (f"Market catalog of {doc.data.get('rule')} ({path.name}), written by margin-verifier migrate from the\n"
                "previous format's tier files. The markets-*.json files beside it are written by margin-verifier "
