@@ -6,10 +6,15 @@ installed with apt-get; otherwise the browser test is skipped with the reason.
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -18,6 +23,8 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 # The subset of rules the test site is built from: enough for every page kind, fast to prove.
 SUBSET = ["binance"]
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def ensure_chromium() -> str | None:
@@ -49,3 +56,48 @@ def built_site(tmp_path_factory) -> Path:
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
     return out
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(built_site):
+    handler = functools.partial(_Quiet, directory=str(built_site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    reason = ensure_chromium()
+    if reason:
+        pytest.skip(reason)
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
+    with tempfile.TemporaryDirectory(prefix="mv-chromium-") as profile:
+        with sync_api.sync_playwright() as pw:
+            context = pw.chromium.launch_persistent_context(
+                profile, executable_path=str(CHROMIUM), headless=True, args=FLAGS,
+                viewport={"width": 1280, "height": 900})
+            yield context
+            context.close()
+
+
+def open_page(browser, url):
+    """Open url; returns (page, console errors, requests to other hosts)."""
+    page = browser.new_page()
+    errors, foreign = [], []
+    host = urllib.parse.urlsplit(url).netloc
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: foreign.append(r.url)
+            if urllib.parse.urlsplit(r.url).scheme in ("http", "https")
+            and urllib.parse.urlsplit(r.url).netloc != host else None)
+    page.goto(url, wait_until="networkidle")
+    return page, errors, foreign
