@@ -407,7 +407,9 @@ def _form(rule, spec, options: Options) -> str:
                     f'{esc(name)}</code>{required}</label><input id="mv-calc-{esc(name)}" name="{esc(name)}" '
                     f'inputmode="decimal" spellcheck="false" value="{esc(defaults.get(name, ""))}">'
                     f'<small class="mv-calc-note" title="{esc(meta["description"])}"></small></div>')
-    results = "".join(f'<tr><th>{label}</th><td><output data-key="{key}"></output></td></tr>' for key, label in (
+    results = "".join(f'<tr><th>{label}</th><td><output data-key="{key}"></output>'
+                      + ('<br><small class="mv-calc-exact"></small>' if key == "liquidationPrice" else "")
+                      + "</td></tr>" for key, label in (
         ("liquidationPrice", "liquidation price"), ("maintenanceMargin", "maintenance margin"),
         ("marginRatio", "margin ratio"), ("tier", "tier at the mark"), ("unrealizedPnl", "unrealised PnL"),
         ("status", "status")))

@@ -69,7 +69,7 @@ def html_table(headers, rows) -> str:
     """An HTML table (cells are HTML already) in a horizontally scrolling box (a last resort: prose wraps)."""
     head = "".join(f"<th>{h}</th>" for h in headers)
     body = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in rows)
-    return f'<div class="mv-table"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody></table></div>'
+    return f'<div class="mv-table"><table class="mv">\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody></table></div>'
 
 
 def md_table(headers, rows) -> list[str]:

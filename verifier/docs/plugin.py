@@ -52,14 +52,20 @@ CLI_PLUGIN = "margin-verifier-cli"
 CSS = """
 .mv-formula { overflow-x: auto; margin: .6em 0; }
 .mv-formula math { font-size: 1.15em; }
-.md-typeset .mv-table { overflow-x: auto; }
-.md-typeset .mv-table table { border-collapse: collapse; font-size: .72rem; width: 100%; }
-.md-typeset .mv-table th, .md-typeset .mv-table td { border: 1px solid var(--md-default-fg-color--lightest);
-  padding: .3em .5em; vertical-align: top; overflow-wrap: normal; word-break: normal; }
+/* The generated tables (class "mv": the theme neither restyles nor wraps them) fill the content column; their prose
+   wraps, so they fit; scrolling sideways is a last resort. */
+.md-typeset .mv-table { overflow-x: auto; margin: 0 0 1em; }
+.md-typeset table.mv { border-collapse: collapse; font-size: .68rem; width: 100%; margin: 0; }
+.md-typeset table.mv th, .md-typeset table.mv td { border: 1px solid var(--md-default-fg-color--lightest);
+  padding: .3em .45em; vertical-align: top; text-align: left; overflow-wrap: normal; word-break: normal; }
+.md-typeset table.mv th { font-weight: 700; background: var(--md-default-fg-color--lightest); }
 /* Prose wraps; an id, a market symbol or a number is one word and never breaks (markup.html_table marks them). */
 .md-typeset .mv-table code { word-break: normal; overflow-wrap: normal; }
 .md-typeset .mv-table .mv-id, .md-typeset .mv-table td.mv-num, .md-typeset .mv-table td.mv-num code { white-space: nowrap; }
 .md-typeset img[src$=".svg"] { max-width: 100%; background: white; }
+/* Markdown tables (the theme's): no minimum column width, so that wide ones (compare's) wrap to the column. */
+.md-typeset table:not([class]) th { min-width: 0; }
+.md-typeset table:not([class]) th, .md-typeset table:not([class]) td { padding: .6em .8em; }
 .md-typeset .mv-calculator { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: .4rem 1.2rem;
   border: 1px solid var(--md-default-fg-color--lightest); border-radius: .2rem; padding: .6rem .8rem; margin: .6em 0 1.2em; }
 @media screen and (max-width: 60em) { .md-typeset .mv-calculator { grid-template-columns: minmax(0, 1fr); } }
@@ -74,7 +80,8 @@ CSS = """
 .md-typeset .mv-calc-results th { text-align: left; font-weight: 600; padding: .25rem .6rem .25rem 0; white-space: nowrap;
   vertical-align: top; }
 .md-typeset .mv-calc-results td { padding: .25rem 0; font-variant-numeric: tabular-nums; }
-.md-typeset .mv-calc-results output { font-size: .85rem; }
+.md-typeset .mv-calc-results output { font-size: .85rem; white-space: nowrap; }
+.md-typeset .mv-calc-exact { color: var(--md-default-fg-color--light); font-size: .62rem; }
 .md-typeset .mv-calc-errors { color: #c62828; font-size: .72rem; }
 .md-typeset .mv-calc-mode-note, .md-typeset .mv-calc-market { font-size: .65rem; color: var(--md-default-fg-color--light); }
 """

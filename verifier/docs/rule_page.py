@@ -104,11 +104,14 @@ def _examples(rule) -> list:
             problems.report(rule.file, f"worked example {ex.name!r}, {r['quantity']}", r["error"])
         given = "<br>".join(f"<code>{esc(k)}</code> = {esc(number(v))}" for k, v in ex.given.items())
         computed = esc(_shown(r["computed"])) if r["computed"] is not None else esc(r["error"] or "none")
-        rows.append([esc(ex.name), esc(ex.mode), given, f"<code>{esc(r['quantity'])}</code>", esc(_shown(r["expected"])),
-                     computed, esc(number(ex.tolerance)), esc(r["method"] or ""), passed_mark(r["passed"]),
-                     source_link(rule, ex.source)])
-    headers = ["example", "mode", "given", "quantity", "expected", "computed", "tolerance", "computed by", "result",
-               "source"]
+        expected = esc(_shown(r["expected"]))
+        if not isinstance(r["expected"], bool):
+            expected += f"<br><small>± {esc(number(ex.tolerance))}</small>"
+        if r["method"]:
+            computed += f"<br><small>by {esc(r['method'])}</small>"
+        name = f"{esc(ex.name)}<br><small>{esc(ex.mode)} mode · source {source_link(rule, ex.source)}</small>"
+        rows.append([name, given, f"<code>{esc(r['quantity'])}</code>", expected, computed, passed_mark(r["passed"])])
+    headers = ["example", "given", "quantity", "expected (± tolerance)", "computed", "result"]
     return ["## Worked examples", "",
             "Each expectation comes from the example's source; *computed* is evaluated exactly here.", "",
             html_table(headers, rows) if rows else "No worked examples yet.", ""]

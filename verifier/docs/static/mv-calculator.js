@@ -341,15 +341,19 @@
         errors.appendChild(li);
       }
       keys.forEach((key) => show(el, key, null));
+      const exact = el.querySelector(".mv-calc-exact");
+      if (exact) text(exact, "");
       el.dataset.outcome = "error";
       return;
     }
     el.dataset.outcome = "ok";
+    const exact = el.querySelector(".mv-calc-exact");
     if (result.price !== null) {
-      const exactText = Q.terminatingPlaces(result.price) === null ? `${Q.str(result.price)} ≈ ${Q.decimal(result.price)}` : Q.decimal(result.price);
-      show(el, "liquidationPrice", result.price, priceText(result), "exact: " + exactText);
+      show(el, "liquidationPrice", result.price, priceText(result), "exact: " + Q.str(result.price));
+      if (exact) text(exact, "exact " + Q.grouped(result.price, 18) + (result.tick ? ` (shown at the market's tick, ${Q.decimal(result.tick)})` : ""));
     } else {
-      show(el, "liquidationPrice", null, "none: " + result.reason);
+      show(el, "liquidationPrice", null, "none");
+      if (exact) text(exact, result.reason);
     }
     const out = el.querySelector('output[data-key="liquidationPrice"]');
     if (result.reason) out.dataset.reason = result.reason;
@@ -358,7 +362,7 @@
     show(el, "maintenanceMargin", result.maintenanceMargin, number(result.maintenanceMargin));
     show(el, "unrealizedPnl", result.unrealizedPnl, number(result.unrealizedPnl));
     show(el, "marginRatio", result.marginRatio, result.marginRatio === null ? "—"
-      : `${Q.grouped(result.marginRatio)} (${Q.grouped(Q.mul(result.marginRatio, Q.n(100n)), 4)} %)`);
+      : `${Q.grouped(result.marginRatio)} (${Q.grouped(Q.mul(result.marginRatio, Q.n(100n)), 4)}\u00a0%)`);
     show(el, "tier", result.tier, result.tier === null ? "— (no tier table)" : String(result.tier)
       + (result.priceTier !== null && result.priceTier !== result.tier ? ` (tier ${result.priceTier} at the liquidation price)` : ""));
     show(el, "status", result.status, result.status.replace("_", " "));
