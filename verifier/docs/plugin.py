@@ -66,10 +66,10 @@ CSS = """
 /* Markdown tables (the theme's): no minimum column width, so that wide ones (compare's) wrap to the column. */
 .md-typeset table:not([class]) th { min-width: 0; }
 .md-typeset table:not([class]) th, .md-typeset table:not([class]) td { padding: .6em .8em; }
-.md-typeset .mv-calculator { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1fr); gap: .4rem 1.2rem;
+.md-typeset .mv-calculator { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 1.1fr); gap: .4rem 1.2rem;
   border: 1px solid var(--md-default-fg-color--lightest); border-radius: .2rem; padding: .6rem .8rem; margin: .6em 0 1.2em; }
 @media screen and (max-width: 60em) { .md-typeset .mv-calculator { grid-template-columns: minmax(0, 1fr); } }
-.md-typeset .mv-calc-row { display: grid; grid-template-columns: 10.5em minmax(0, 1fr); align-items: baseline;
+.md-typeset .mv-calc-row { display: grid; grid-template-columns: 8em minmax(0, 1fr); align-items: baseline;
   gap: .1rem .6rem; margin: .3rem 0; }
 .md-typeset .mv-calc-row[hidden] { display: none; }
 .md-typeset .mv-calc-row input, .md-typeset .mv-calc-row select { font: inherit; font-size: .75rem; min-width: 0;
@@ -77,10 +77,10 @@ CSS = """
   background: var(--md-default-bg-color); color: var(--md-default-fg-color); }
 .md-typeset .mv-calc-note { grid-column: 2; color: var(--md-default-fg-color--light); font-size: .62rem; line-height: 1.4; }
 .md-typeset .mv-calc-results { font-size: .75rem; border-collapse: collapse; width: 100%; }
-.md-typeset .mv-calc-results th { text-align: left; font-weight: 600; padding: .25rem .6rem .25rem 0; white-space: nowrap;
+.md-typeset .mv-calc-results th { text-align: left; font-weight: 600; padding: .25rem .6rem .25rem 0; width: 35%;
   vertical-align: top; }
 .md-typeset .mv-calc-results td { padding: .25rem 0; font-variant-numeric: tabular-nums; }
-.md-typeset .mv-calc-results output { font-size: .85rem; white-space: nowrap; }
+.md-typeset .mv-calc-results output { font-size: .8rem; white-space: nowrap; }
 .md-typeset .mv-calc-exact { color: var(--md-default-fg-color--light); font-size: .62rem; }
 .md-typeset .mv-calc-errors { color: #c62828; font-size: .72rem; }
 .md-typeset .mv-calc-mode-note, .md-typeset .mv-calc-market { font-size: .65rem; color: var(--md-default-fg-color--light); }

@@ -362,7 +362,8 @@
     show(el, "maintenanceMargin", result.maintenanceMargin, number(result.maintenanceMargin));
     show(el, "unrealizedPnl", result.unrealizedPnl, number(result.unrealizedPnl));
     show(el, "marginRatio", result.marginRatio, result.marginRatio === null ? "—"
-      : `${Q.grouped(result.marginRatio)} (${Q.grouped(Q.mul(result.marginRatio, Q.n(100n)), 4)}\u00a0%)`);
+      : `${Q.grouped(Q.mul(result.marginRatio, Q.n(100n)), 4)}\u00a0%`,
+    result.marginRatio === null ? null : "exact: " + Q.str(result.marginRatio));
     show(el, "tier", result.tier, result.tier === null ? "— (no tier table)" : String(result.tier)
       + (result.priceTier !== null && result.priceTier !== result.tier ? ` (tier ${result.priceTier} at the liquidation price)` : ""));
     show(el, "status", result.status, result.status.replace("_", " "));
