@@ -1,7 +1,7 @@
 """The page of one rule: a calculator of one position (:mod:`verifier.docs.calculator`), then the rule file top to
-bottom: sources, symbols, parameters, definitions, margin
-modes (:mod:`verifier.docs.rule_modes`), tier tables, the markets covered (:mod:`verifier.docs.markets_page`), worked
-examples, the recorded exchange responses (:mod:`verifier.docs.rule_conformance`), the leverage chart, verification, the file.
+bottom: sources, symbols, parameters, definitions, margin modes (:mod:`verifier.docs.rule_modes`), tier tables, the
+markets covered (:mod:`verifier.docs.markets_page`), worked examples, the recorded exchange responses
+(:mod:`verifier.docs.rule_conformance`), the leverage chart, verification, the file.
 
 Nothing here knows an exchange: every number and formula comes from the rule file.
 """
