@@ -283,7 +283,17 @@ def _messages(rule) -> dict:
             "noTierRow": _legs.NO_TIER_ROW, "noRoot": _pricing.NO_ROOT,
             "overCollateralised": _pricing.OVER_COLLATERALISED, "liquidatedEverywhere": _pricing.LIQUIDATED_EVERYWHERE,
             "directions": _pricing.DIRECTIONS, "far": str(_pricing.FAR),
-            "notOffered": "{symbol} is in the catalog, but the calculator does not offer it: it has {reason}"}
+            "notOffered": "{symbol} is in the catalog, but the calculator does not offer it: it has {reason}",
+            "notListed": _not_listed(unknown)}
+
+
+def _not_listed(unknown: MarketData) -> str | None:
+    """evaluate's refusal of a market its rule's catalog does not list (None: the rule has no catalog)."""
+    try:
+        unknown.check_listed()
+    except VerifierError as exc:
+        return str(exc)
+    return None
 
 
 def _read_problem(change: dict) -> str:

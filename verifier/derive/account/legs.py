@@ -84,7 +84,8 @@ def read_leg(setting, account, position, market: MarketData) -> Leg:
         if value is not None:
             _check_domain(account, position, name, spec, value)
             (tier_values if spec.from_tiers else values)[name] = value
-    _check_leverage(account, position, market)
+    if setting.reads is None:  # a whole evaluation of a held position; not one definition of a hypothetical one
+        _check_leverage(account, position, market)  # (the site's reference position swept over leverages, import's diff)
     tiered = rule.tiers is not None and account.kind == "futures" and any(
         n not in tier_values for n in mode.tier_symbols if setting.reads is None or n in setting.reads)
     if tiered:

@@ -112,6 +112,8 @@
     if (fields.contracts && Q.lt(fields.contracts, Q.ZERO)) {
       return failure("MV602", fill(spec.messages.negativeContracts, { text: raw.contracts }));
     }
+    // A market the catalog does not list is refused before anything is read from it (MarketData.check_listed).
+    if (md.unknown && spec.catalog) return failure("MV606", fill(spec.messages.notListed, { symbol: pyRepr(symbol) }));
 
     // Each symbol read from the position and its market (legs.read_leg), in the rule's order.
     const f = Object.assign({}, fields, { side: raw.side === "short" ? Q.n(-1n) : Q.ONE });
