@@ -1,7 +1,9 @@
 """Docs tests: build the site once per session (from a small rule subset, to stay fast) and provide Chromium.
 
-Chromium is Debian's ``chromium`` package: when /usr/bin/chromium is missing and we run as root, it is
-installed with apt-get; otherwise the browser test is skipped with the reason.
+Chromium is Debian's ``chromium`` package. Every test that uses the ``browser`` fixture is marked ``browser``
+(deselect them with ``-m "not browser"``). When /usr/bin/chromium is missing they are skipped with the reason,
+unless ``MV_INSTALL_CHROMIUM=1`` (and root): then it is installed with apt-get first, which takes minutes, so the
+suite never does it unasked.
 """
 
 from __future__ import annotations
@@ -31,6 +33,9 @@ def ensure_chromium() -> str | None:
     """None when Chromium is ready, else the reason it is not."""
     if CHROMIUM.exists():
         return None
+    if os.environ.get("MV_INSTALL_CHROMIUM") != "1":
+        return ("Chromium is not installed (apt-get install -y chromium), or set MV_INSTALL_CHROMIUM=1 to let the "
+                "suite install it")
     if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("apt-get") is None:
         return "Chromium is not installed; run as root (or: apt-get install -y chromium chromium-driver)"
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
@@ -40,6 +45,13 @@ def ensure_chromium() -> str | None:
         if command[1] == "install" and CHROMIUM.exists():
             return None
     return "apt-get could not install Debian's chromium package"
+
+
+def pytest_collection_modifyitems(items):
+    """A test that drives Chromium is marked ``browser`` (pyproject.toml), so it can be deselected."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
