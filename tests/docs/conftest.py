@@ -1,15 +1,22 @@
 """Docs tests: build the site once per session (from a small rule subset, to stay fast) and provide Chromium.
 
-Chromium is Debian's ``chromium`` package: when /usr/bin/chromium is missing and we run as root, it is
-installed with apt-get; otherwise the browser test is skipped with the reason.
+Chromium is Debian's ``chromium`` package. Every test that uses the ``browser`` fixture is marked ``browser``
+(deselect them with ``-m "not browser"``). When /usr/bin/chromium is missing they are skipped with the reason,
+unless ``MV_INSTALL_CHROMIUM=1`` (and root): then it is installed with apt-get first, which takes minutes, so the
+suite never does it unasked.
 """
 
 from __future__ import annotations
 
+import functools
+import http.server
 import os
 import shutil
 import subprocess
 import sys
+import tempfile
+import threading
+import urllib.parse
 from pathlib import Path
 
 import pytest
@@ -18,12 +25,17 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = Path("/usr/bin/chromium")
 # The subset of rules the test site is built from: enough for every page kind, fast to prove.
 SUBSET = ["binance"]
+FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
 
 def ensure_chromium() -> str | None:
     """None when Chromium is ready, else the reason it is not."""
     if CHROMIUM.exists():
         return None
+    if os.environ.get("MV_INSTALL_CHROMIUM") != "1":
+        return ("Chromium is not installed (apt-get install -y chromium), or set MV_INSTALL_CHROMIUM=1 to let the "
+                "suite install it")
     if not hasattr(os, "geteuid") or os.geteuid() != 0 or shutil.which("apt-get") is None:
         return "Chromium is not installed; run as root (or: apt-get install -y chromium chromium-driver)"
     env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
@@ -33,6 +45,13 @@ def ensure_chromium() -> str | None:
         if command[1] == "install" and CHROMIUM.exists():
             return None
     return "apt-get could not install Debian's chromium package"
+
+
+def pytest_collection_modifyitems(items):
+    """A test that drives Chromium is marked ``browser`` (pyproject.toml), so it can be deselected."""
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")
@@ -49,3 +68,48 @@ def built_site(tmp_path_factory) -> Path:
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
     return out
+
+
+class _Quiet(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture(scope="session")
+def server(built_site):
+    handler = functools.partial(_Quiet, directory=str(built_site))
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
+    httpd.shutdown()
+    httpd.server_close()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    reason = ensure_chromium()
+    if reason:
+        pytest.skip(reason)
+    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
+    with tempfile.TemporaryDirectory(prefix="mv-chromium-") as profile:
+        with sync_api.sync_playwright() as pw:
+            context = pw.chromium.launch_persistent_context(
+                profile, executable_path=str(CHROMIUM), headless=True, args=FLAGS,
+                viewport={"width": 1280, "height": 900})
+            yield context
+            context.close()
+
+
+def open_page(browser, url):
+    """Open url; returns (page, console errors, requests to other hosts)."""
+    page = browser.new_page()
+    errors, foreign = [], []
+    host = urllib.parse.urlsplit(url).netloc
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.on("request", lambda r: foreign.append(r.url)
+            if urllib.parse.urlsplit(r.url).scheme in ("http", "https")
+            and urllib.parse.urlsplit(r.url).netloc != host else None)
+    page.goto(url, wait_until="networkidle")
+    return page, errors, foreign
