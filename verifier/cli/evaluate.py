@@ -54,7 +54,7 @@ def run(args) -> int:
     from verifier.read import load_rule
     from verifier.read.positions_file import is_lines_file
     from verifier.report.accounts import render_set
-    from verifier.report.evaluate import render, stale_warnings
+    from verifier.report.evaluate import difference_warnings, render, stale_warnings
 
     date = parse_date(args.date)
     rule = load_rule(args.rule)
@@ -63,12 +63,12 @@ def run(args) -> int:
     result = evaluate_file(rule, args.snapshot, balance=args.balance, margin_mode=args.margin_mode, date=date,
                            tolerance=args.tolerance, rtol=args.rtol)
     for evaluation in result.evaluations:
-        for line in stale_warnings(evaluation, result.on):
+        for line in stale_warnings(evaluation, result.on) + difference_warnings(evaluation):
             print(line, file=sys.stderr)
     if result.format == "snapshot":
         sys.stdout.write(render(result.evaluations[0], args.format))
         return 0
-    sys.stdout.write(render_set(result.evaluations, result.checks, result.skipped, args.format))
+    sys.stdout.write(render_set(result.evaluations, result.checks, result.skipped, args.format, result.unread))
     return 1 if result.failed else 0
 
 
@@ -91,7 +91,7 @@ def _run_lines(rule, args, date) -> int:
         else:
             failed = failed or line.result.failed
             sys.stdout.write(line_record(line.number, line.result.evaluations, line.result.checks,
-                                         line.result.skipped))
+                                         line.result.skipped, unread=line.result.unread))
         done += 1
         if show:
             sys.stderr.write(progress_text(done, invalid))

@@ -121,9 +121,11 @@ def _balances(data: dict) -> list[Position]:
     out = []
     for asset, balance in data["balances"].items():
         quote = asset == data["quote"]
-        price = Fraction(1) if quote else _number(data["prices"][asset])
+        raw = data.get("prices", {}).get(asset)
+        price = Fraction(1) if quote else (None if raw is None else _number(raw))
         fields = {name: _number(balance.get(name, 0)) for name in BALANCE_FIELDS}
-        fields.update(price=price, markPrice=price)
+        if price is not None:  # an asset without a price: only what needs it says so (its margin level, status)
+            fields.update(price=price, markPrice=price)
         net = fields["total"] - fields["debt"] - fields["interest"]
         places = {name: Place(("balances", asset, name)) for name in balance}
         places.update(price=Place(("prices", asset)), markPrice=Place(("prices", asset)))
@@ -136,7 +138,8 @@ def _balances(data: dict) -> list[Position]:
 
 
 def _semantic_problems(document: Document) -> list[Diagnostic]:
-    """What the schema cannot say: sizes and balances are not negative; every asset but the quote has a price."""
+    """What the schema cannot say: sizes and balances are not negative (an asset without a price is not an error
+    here: what needs its price says so)."""
     data, out, locate = document.data, [], _Locator(document).at
     for index, item in enumerate(data.get("positions", [])):
         if _number(item["contracts"]) < 0:
@@ -147,9 +150,6 @@ def _semantic_problems(document: Document) -> list[Diagnostic]:
             if name in balance and _number(balance[name]) < 0:
                 out.append(locate("MV602", f"balances cannot be negative ({asset} {name} {balance[name]})",
                                   ("balances", asset, name)))
-        if asset != data.get("quote") and asset not in data.get("prices", {}):
-            out.append(locate("MV600", f"no price for {asset}", ("prices",) if "prices" in data else (),
-                              f"add prices.{asset} (its price in {data.get('quote')})"))
     return out
 
 

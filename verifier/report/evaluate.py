@@ -51,7 +51,49 @@ def position_data(display, position) -> dict:
             "unrealizedPnl": decimal_text(position.unrealized_pnl), "tier": position.tier}
     if position.liquidation_price is None:
         data["liquidationPriceReason"] = position.reason
+    if position.lacks:
+        data["lacks"] = [{"symbol": symbol, "why": why} for symbol, why in position.lacks]
+    if position.differences:
+        data["ownValues"] = [difference_data(d) for d in position.differences]
     return data
+
+
+def difference_data(difference) -> dict:
+    """A value the position gives itself beside the catalog's (``used``: whether the position's was used)."""
+    provenance = difference.provenance
+    return {"symbol": difference.symbol, "field": difference.field, "position": decimal_text(difference.own),
+            "catalog": decimal_text(difference.catalog), "used": difference.used,
+            "catalogSource": provenance.source if provenance else None,
+            "catalogEffective": provenance.effective.isoformat() if provenance else None}
+
+
+def difference_warnings(evaluation) -> list[str]:
+    """One warning line (MV617) per value a position gives itself that the catalog version in force contradicts.
+
+    >>> import datetime as dt
+    >>> from verifier.derive.account import AccountEvaluation, PositionEvaluation
+    >>> from verifier.derive.account.legs import CatalogDifference
+    >>> from verifier.model.market import Provenance
+    >>> seen = Provenance("meta", dt.date(2026, 11, 28), dt.date(2026, 11, 28), dt.date(2026, 11, 28))
+    >>> btc = PositionEvaluation("BTC/USDC:USDC", "long", None, "r", None, None, None, "normal", index=3,
+    ...                          differences=(CatalogDifference("maxLev", "maxLeverage", Fraction(40), Fraction(50),
+    ...                                                         seen),))
+    >>> e = AccountEvaluation("hyperliquid/perpetual", "cross", None, (btc,), None, "normal")
+    >>> print(difference_warnings(e)[0])
+    warning[MV617]: #3 BTC/USDC:USDC: maxLev is 40 in the position, 50 in the catalog (maxLeverage, source meta, effective 2026-11-28): the position's value is used
+    """
+    lines = []
+    for position in evaluation.positions:
+        where = (f"#{position.index} " if position.index is not None else "") + position.symbol
+        for d in position.differences:
+            provenance = d.provenance
+            catalog = f"{d.field}" + (f", source {provenance.source}, effective {provenance.effective.isoformat()}"
+                                      if provenance else "")
+            outcome = "the position's value is used" if d.used else \
+                "the catalog's bracket is used (the position gives the bracket only in part)"
+            lines.append(f"warning[MV617]: {where}: {d.symbol} is {decimal_text(d.own)} in the position, "
+                         f"{decimal_text(d.catalog)} in the catalog ({catalog}): {outcome}")
+    return lines
 
 
 def evaluation_data(evaluation) -> dict:
@@ -85,6 +127,10 @@ def evaluation_text(evaluation) -> str:
         parts = [f"liquidation price {price}"] + [f"{label} {p[key]}" for label, key in (
             ("maintenance margin", "maintenanceMargin"), ("unrealised PnL", "unrealizedPnl"), ("tier", "tier"))
             if p[key] is not None]  # a value the rule does not define for this product is left out, never 'None'
+        if "lacks" in p:
+            parts.append("no " + ", ".join(n for n, k in (("maintenance margin", "maintenanceMargin"), (
+                "unrealised PnL", "unrealizedPnl")) if p[k] is None) + " or status: it lacks " + "; ".join(
+                f"{item['symbol']} ({item['why']})" for item in p["lacks"]))
         lines.append(f"{p['symbol']} {p['side']}: " + ", ".join(parts))
     lines.append(f"{_account_ratio_text(evaluation)}; status {evaluation.status}")
     return "\n".join(lines) + "\n"
@@ -103,12 +149,20 @@ def stale_warnings(evaluation, on) -> list[str]:
     warning[MV609]: the tiers of BTC/USDT:USDT were last seen on 2026-09-29 (source ft), 60 days before 2026-11-28 (the rule warns after 30); refresh them: margin-verifier import binance/usdm-perpetual --live binanceusdm, or --markets/--tiers with ccxt dumps
     """
     lines = []
-    for symbol, part, provenance, days in evaluation.stale:
+    for symbol, part, provenance, days, *rest in evaluation.stale:
         what = "tiers" if part == "tiers" else "market data"
-        lines.append(f"warning[MV609]: the {what} of {symbol} were last seen on {provenance.seen.isoformat()} "
-                     f"(source {provenance.source}), {days} days before {on.isoformat()} (the rule warns after "
-                     f"{evaluation.stale_after_days}); refresh them: margin-verifier import {evaluation.catalog} "
-                     f"--live {evaluation.exchange}, or --markets/--tiers with ccxt dumps")
+        following = rest[0] if rest else None
+        text = (f"warning[MV609]: the {what} of {symbol} were last seen on {provenance.seen.isoformat()} "
+                f"(source {provenance.source}), {days} days before {on.isoformat()} (the rule warns after "
+                f"{evaluation.stale_after_days}); ")
+        if following is not None:  # an older version carried across a gap in the record
+            text += (f"the record has nothing between then and the next version ({following.isoformat()}): import "
+                     f"a recording of that time: margin-verifier import {evaluation.catalog} --markets/--tiers "
+                     "DUMP --effective DATE")
+        else:
+            text += (f"refresh them: margin-verifier import {evaluation.catalog} --live {evaluation.exchange}, or "
+                     "--markets/--tiers with ccxt dumps")
+        lines.append(text)
     return lines
 
 

@@ -38,7 +38,11 @@ from verifier.derive.account.setting import setting_for
 from verifier.model.rule import Display
 
 STATUSES = ("normal", "margin_call", "liquidation")
-"""From best to worst; an account's status is the worst of its positions'."""
+"""From best to worst; an account's status is the worst of its positions'.  A position that lacks an input its
+conditions need (not its price: see :mod:`~verifier.derive.account.legs`) has status ``unknown``, and so has the
+account unless another position is liquidated."""
+
+UNKNOWN = "unknown"
 
 RATIOS = ("margin_ratio", "margin_level")
 """The account-level ratio a rule defines (futures: margin_ratio, spot margin: margin_level), first found."""
@@ -67,6 +71,8 @@ class PositionEvaluation:
     margin_ratio: Fraction | None = None  # the rule's margin_ratio of the position (isolated) or its pool (cross)
     reported: object = None  # verifier.model.account.Reported: the exchange's own price, when the file has one
     settle: str | None = None  # the settlement currency of its cross pool
+    differences: tuple = ()  # legs.CatalogDifference: its own values against the catalog's in force
+    lacks: tuple = ()  # (symbol, why) of inputs it does not give that only other quantities need (status 'unknown')
 
     @property
     def distance(self) -> Fraction | None:
@@ -86,7 +92,7 @@ class AccountEvaluation:
     positions: tuple
     margin_level: Fraction | None  # spot margin: the rule's margin_level (assets over liabilities)
     status: str
-    stale: tuple = ()  # (symbol, part, Provenance, days) of market data older than the rule's threshold
+    stale: tuple = ()  # (symbol, part, Provenance, days, next version's date or None) of market data seen too long ago
     stale_after_days: int = 30
     catalog: str | None = None  # the id of the rule's market catalog (what `import` takes)
     exchange: str | None = None  # the catalog's ccxt exchange id
@@ -115,7 +121,9 @@ def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
     if "margin_level" in mode.definitions and legs:
         level = next((p.margin_ratio for p in out), None)
         pool_ratio = None
-    status = max((p.status for p in out), key=STATUSES.index, default="normal")
+    status = max((p.status for p in out if p.status != UNKNOWN), key=STATUSES.index, default="normal")
+    if status != "liquidation" and any(p.status == UNKNOWN for p in out):
+        status = UNKNOWN
     catalog = rule.markets
     return AccountEvaluation(rule.id, mode.name, rule.display, out, level, status, _stale(rule, legs, date or today),
                              rule.stale_after_days, catalog.id if catalog else None,
@@ -127,13 +135,18 @@ def _ratio_reason(mode, positions, ratio) -> str | None:
     """Why the account (or a position) has no margin ratio or level: the rule defines none, or it is no number."""
     if not any(name in mode.definitions for name in RATIOS):
         return f"the {mode.name} mode defines no margin_ratio"
+    lacking = next((p for p in positions if p.lacks and p.margin_ratio is None), None)
+    if ratio is None and lacking is not None:
+        symbol, why = lacking.lacks[0]
+        return f"it needs {symbol}, which {lacking.symbol} lacks: {why}"
     if ratio is None and (mode.account == "cross" or any(p.margin_ratio is None for p in positions)):
         return "the margin ratio is not a finite number here (nothing in its denominator)"
     return None
 
 
 def _stale(rule, legs, on) -> tuple:
-    """(symbol, part, provenance, days) of every catalog version used that was last seen too long before ``on``."""
+    """(symbol, part, provenance, days, next) of every catalog version used that was last seen too long before
+    ``on`` (``next``: the effective date of the version after it, when it is used across a gap in the record)."""
     if on is None:
         return ()
     found, seen = [], set()
@@ -141,8 +154,8 @@ def _stale(rule, legs, on) -> tuple:
         if leg.position.symbol in seen:
             continue
         seen.add(leg.position.symbol)
-        for part, provenance in leg.market.stale(on, rule.stale_after_days):
-            found.append((leg.position.symbol, part, provenance, (on - provenance.seen).days))
+        for part, provenance, following in leg.market.stale(on, rule.stale_after_days):
+            found.append((leg.position.symbol, part, provenance, (on - provenance.seen).days, following))
     return tuple(found)
 
 
@@ -173,6 +186,11 @@ def _sum_others(mode, legs, partners, account) -> set:
             continue
         for other in legs:
             if definition not in other.at_mark and len(legs) > 1:
+                if other.lacks:
+                    symbol, why = next(iter(other.lacks.items()))
+                    raise account.error("MV600", f"cannot compute {definition} of this position at its mark, which "
+                                                 f"{name} sums for the other positions: it lacks {symbol} ({why})",
+                                        other.position.at(), hint="give it: the other positions' prices need it")
                 raise account.error("MV603", f"cannot compute {definition} of this position at its mark, which "
                                              f"{name} sums for the other positions", other.position.at(),
                                     hint="every input of " + definition + " must come from the position")
@@ -206,16 +224,21 @@ def _evaluate_leg(setting, legs, index, partners, account, summed) -> PositionEv
     values = leg.exact(mode, setting.parameters)
     price, reason = liquidation(setting, legs, index, partners, account)
     whole = _with_partners(mode, legs, index, partners, summed, values)
-    statuses = [name for name in ("liquidation", "margin_call")
-                if name in mode.conditions and _holds(compiled, mode, name, whole, leg, account)]
+    if leg.lacks:  # its conditions at the mark need what it does not give: said, not guessed
+        status = UNKNOWN
+    else:
+        statuses = [name for name in ("liquidation", "margin_call")
+                    if name in mode.conditions and _holds(compiled, mode, name, whole, leg, account)]
+        status = statuses[0] if statuses else "normal"
     ratio = next((compiled.value(mode, name, values) for name in RATIOS if name in mode.definitions), None)
     position = leg.position
     return PositionEvaluation(
         position.symbol, position.side, price, reason, leg.at_mark.get("maintenance_margin"),
-        leg.at_mark.get("upnl"), leg.tier, statuses[0] if statuses else "normal", leg.market.display(rule.display),
+        leg.at_mark.get("upnl"), leg.tier, status, leg.market.display(rule.display),
         leg.market.provenance(), index=position.index, margin_mode=account.margin_mode, mode=mode.name,
         mark_price=leg.values.get(rule.price), bracket=tuple(sorted(leg.tier_values.items())),
-        bracket_source=leg.bracket_source, margin_ratio=ratio, reported=position.reported, settle=account.settle)
+        bracket_source=leg.bracket_source, margin_ratio=ratio, reported=position.reported, settle=account.settle,
+        differences=tuple(leg.differences), lacks=tuple(leg.lacks.items()))
 
 
 def _holds(compiled, mode, name, values, leg, account) -> bool:

@@ -39,10 +39,19 @@ class MarketData:
         catalog = rule.markets
         return cls(rule.id, catalog, rule.tiers, symbol, catalog.market(symbol) if catalog is not None else None, date)
 
+    _spec: object = field(default=False, repr=False)
+
     @property
     def spec(self):
-        """The market's specification in force on the date, or None."""
-        return self.market.spec_at(self.date) if self.market is not None else None
+        """The market's specification in force on the date, or None (found once)."""
+        if self._spec is False:
+            self._spec = self.market.spec_at(self.date) if self.market is not None else None
+        return self._spec
+
+    def tiers_provenance(self):
+        """The provenance of the tier-table version in force on the date (None: none)."""
+        version = self.market.tiers_at(self.date) if self.market is not None else None
+        return version.provenance if version is not None else None
 
     @property
     def tick(self):
@@ -113,5 +122,6 @@ class MarketData:
         return tuple((part, version.provenance) for part, version in used if version is not None)
 
     def stale(self, on: _dt.date, threshold_days: int) -> list:
-        """[(part, Provenance)] of the versions in force on ``on`` last seen more than ``threshold_days`` before."""
+        """[(part, Provenance, next version's date or None)] of the versions in force on ``on`` last seen more than
+        ``threshold_days`` before."""
         return self.market.stale(on, threshold_days) if self.market is not None else []
