@@ -199,19 +199,21 @@ def test_json_lines_one_account_a_line_a_bad_line_reported_and_the_rest_evaluate
 
 
 def test_hyperliquid_isolated_margin_is_raw_usd_plus_szi_times_entry_not_ccxt_collateral(capsys):
-    # The catalog knows HYPE from 2026-11-28 (maxLeverage 10, as the recorded position's maxLeverage says); on the
-    # recording's own date it is MV607, never a guessed leverage.
+    # The catalog knows HYPE from 2026-11-28 only; on the recording's own date the position's own maxLeverage (10,
+    # info.position.maxLeverage) gives the maintenance rate: the same price, no catalog needed.
     export = EXPORTS / "hyperliquid-isolated-hype-2025-10-30.json"
-    code, data = evaluate_json(capsys, "hyperliquid/perpetual", export, "--date", "2026-11-28", "--rtol", "1e-12")
-    [hype] = positions_of(data)
-    assert code == 0 and hype["reconciliation"]["verdict"] == "agree"
-    assert abs(F(hype["liquidationPriceExact"]) - F("50.2724802381")) < F(1, 10**9)
-    status, _, err = evaluate(capsys, "hyperliquid/perpetual", export, "--date", "2025-10-30")
-    assert status == 2 and "error[MV607]" in err
+    for date in ("2026-11-28", "2025-10-30"):
+        code, data = evaluate_json(capsys, "hyperliquid/perpetual", export, "--date", date, "--rtol", "1e-12")
+        [hype] = positions_of(data)
+        assert code == 0 and hype["reconciliation"]["verdict"] == "agree"
+        assert abs(F(hype["liquidationPriceExact"]) - F("50.2724802381")) < F(1, 10**9)
+        assert "ownValues" not in hype  # 10 in the position and in the catalog
 
 
-def test_a_market_the_catalog_lacks_is_located(capsys):
+def test_a_market_the_catalog_lacks_is_priced_by_the_positions_own_max_leverage(capsys):
+    # HIP-3 flx:CRCL: the catalog lists no HIP-3 market; the position's own maxLeverage 3 is all the price needs
     export = EXPORTS / "hyperliquid-isolated-hip3-2025-11-28.json"
-    status, out, err = evaluate(capsys, "hyperliquid/perpetual", export, "--date", "2026-11-28")
-    [problem] = located(err)
-    assert status == 2 and problem["code"] == "MV606" and "FLX-CRCL/USDH:USDH" in problem["message"]
+    code, data = evaluate_json(capsys, "hyperliquid/perpetual", export, "--date", "2025-11-28", "--rtol", "1e-12")
+    [crcl] = positions_of(data)
+    assert code == 0 and crcl["symbol"] == "FLX-CRCL/USDH:USDH" and crcl["reconciliation"]["verdict"] == "agree"
+    assert crcl["priceTick"] is None  # no catalog entry: the price is given exact

@@ -38,6 +38,7 @@ class Evaluated:
     skipped: tuple  # flat positions of a ccxt export, listed
     gated: bool  # whether a tolerance was given: a disagreement beyond it fails the run
     on: datetime.date  # the date staleness is judged on (the evaluation date, else today)
+    unread: tuple = ()  # the export's fields the rule does not read (verifier.read.ccxt_unread.Unread), listed once
 
     @property
     def failed(self) -> bool:
@@ -53,7 +54,7 @@ def evaluate_accounts(rule, accounts: AccountSet, *, date=None, today=None, tole
     checks = {} if accounts.format == "snapshot" else {
         id(p): reconcile_position(p, tolerance, rtol) for e in evaluations for p in e.positions}
     return Evaluated(accounts.format, evaluations, checks, tuple(accounts.skipped),
-                     tolerance is not None or rtol is not None, date or today)
+                     tolerance is not None or rtol is not None, date or today, tuple(accounts.unread))
 
 
 def evaluate_file(rule, path, *, balance=None, margin_mode=None, date=None, today=None, tolerance=None,

@@ -177,3 +177,13 @@ class CcxtMapping:
     balance: Mapping[str, Reading] = field(default_factory=dict)
     margin_mode_missing: str | None = None  # why a position may lack its margin mode, and what to do
     note: str | None = None
+    market: Mapping[str, Reading] = field(default_factory=dict)  # catalog field -> the position's own value of it
+    unread: Mapping[str, str] = field(default_factory=dict)  # an export field the rule does not read -> why
+    identify: tuple = ()  # FieldPaths every position (or balance, for spot margin) of the exchange's export has
+
+    def identifies(self, item) -> bool | None:
+        """Whether ``item`` (a position or a balance dump) carries every identifying path (None: the rule names
+        none, or ``item`` has no raw ``info`` to tell by)."""
+        if not self.identify or not isinstance(item, dict) or not isinstance(item.get("info"), (dict, list)):
+            return None
+        return all(len(path.resolve(item)[1]) == len(path.steps) for path in self.identify)

@@ -24,8 +24,9 @@ from verifier.model.ccxt_mapping import (BALANCE_TARGETS, CCXT_POSITION_NUMBERS,
 from verifier.read.rule.context import RuleContext
 
 
-def read_ccxt(ctx: RuleContext, data: dict) -> CcxtMapping | None:
-    """The mapping of the rule's ``ccxt:`` section (None when the rule has none)."""
+def read_ccxt(ctx: RuleContext, data: dict, catalog=None) -> CcxtMapping | None:
+    """The mapping of the rule's ``ccxt:`` section (None when the rule has none); ``catalog``: the rule's market
+    catalog, whose fields a position may give itself (``market:``)."""
     section = data.get("ccxt")
     if section is None:
         return None
@@ -34,6 +35,9 @@ def read_ccxt(ctx: RuleContext, data: dict) -> CcxtMapping | None:
     env = _env(CCXT_POSITION_NUMBERS, inputs)
     position = {name: _reading(ctx, name, raw, env, where + ("position", name), TARGET_FIELDS)
                 for name, raw in section["position"].items()}
+    fields = tuple(catalog.fields) if catalog is not None else ()
+    own = {name: _reading(ctx, name, raw, env, where + ("market", name), fields, what="catalog field")
+           for name, raw in section.get("market", {}).items()}
     balance = section.get("balance", {})
     balance_inputs = _inputs(ctx, balance.get("inputs", {}), where + ("balance", "inputs"), balance=True,
                              known=(*CCXT_POSITION_NUMBERS, *inputs))
@@ -56,7 +60,11 @@ def read_ccxt(ctx: RuleContext, data: dict) -> CcxtMapping | None:
                                       enumerate(section.get("side", []))) if c is not None),
         reported=reported, balance_inputs=balance_inputs,
         balance={k: v for k, v in balance_readings.items() if v is not None},
-        margin_mode_missing=_words(missing["missing"]) if missing else None, note=_words(section.get("note")))
+        margin_mode_missing=_words(missing["missing"]) if missing else None, note=_words(section.get("note")),
+        market={k: v for k, v in own.items() if v is not None},
+        unread={name: _words(why) for name, why in section.get("unread", {}).items()},
+        identify=tuple(p for p in (_path(ctx, text, where + ("identify", i))
+                                   for i, text in enumerate(section.get("identify", ()))) if p is not None))
 
 
 def _words(text):
@@ -100,11 +108,14 @@ def _inputs(ctx, raw: dict, where, balance: bool, known) -> dict:
     return out
 
 
-def _reading(ctx, name, raw, env, where, targets) -> Reading | None:
+def _reading(ctx, name, raw, env, where, targets, what="snapshot field") -> Reading | None:
     ctx.check_source(raw["source"], where + ("source",))
     if name not in targets:
-        ctx.error("MV491", f"{name!r} is not a snapshot field a ccxt export can fill", where, at_key=True,
-                  hint=ctx.suggest(name, targets) or "fields: " + ", ".join(targets))
+        message = f"{name!r} is not a snapshot field a ccxt export can fill" if what == "snapshot field" else \
+            f"{name!r} is not a field of the rule's market catalog"
+        ctx.error("MV491", message, where, at_key=True,
+                  hint=ctx.suggest(name, targets) or ("fields: " + ", ".join(targets) if targets else
+                                                      "the rule has no market catalog"))
         return None
     formulas = {}
     for key in ("read", *MARGIN_MODES):
