@@ -46,6 +46,8 @@ def _rows(rule, case) -> list:
                                                   if case.tolerance.reason else "")
     source = f"{source_link(rule, case.source)}<br><small>{esc(case.entry)}</small>"
     name = esc(case.name) + (f"<br><small>{esc(case.note)}</small>" if case.note else "")
+    if case.refused is not None:
+        return [_refused_row(rule, case, name, when, source)]
     try:
         result = run_case(rule, case)
     except VerifierError as exc:
@@ -60,6 +62,21 @@ def _rows(rule, case) -> list:
         rows.append([name, held, when, ours, theirs, _difference(check), tolerance,
                      passed_mark(check.verdict in AGREEING), source])
     return rows
+
+
+def _refused_row(rule, case, name, when, source) -> list:
+    """A case the record cannot price: refused as recorded (the missing input named), or a finding when not."""
+    refusal = case.refused
+    try:
+        run_case(rule, case)
+        held = False
+    except VerifierError as exc:
+        held = refusal.matches(exc)
+    if not held:
+        problems.report(rule.file, f"conformance case {case.name!r}", VerifierError(
+            f"recorded as refused for want of {refusal.missing} ({refusal.code}), which evaluate no longer says"))
+    ours = f"refused ({esc(refusal.code)}): needs {esc(refusal.missing)}"
+    return [name, "", when, ours, "", "", f"<small>{esc(refusal.reason)}</small>", passed_mark(held), source]
 
 
 def _difference(check) -> str:

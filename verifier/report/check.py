@@ -61,7 +61,10 @@ def render_summary(reports, problems) -> str:
     cases = sum(getattr(r, "conformance_checked", 0) for r in reports)
     if cases:
         agreed = sum(r.conformance_agreed for r in reports)
+        refused = sum(getattr(r, "conformance_refused", 0) for r in reports)
         line += f"; {agreed} of {_plural(cases, 'conformance case')} agree"
+        if refused:
+            line += f", {refused} refused as recorded (an input the record lacks)"
     return line + "\n"
 
 
@@ -73,7 +76,8 @@ def render_json(reports, problems) -> dict:
                    "examples": {"checked": r.examples_checked, "pending": r.examples_pending},
                    "published": {"proved": r.published_proved, "total": r.published_total},
                    "conformance": {"checked": getattr(r, "conformance_checked", 0),
-                                   "agreed": getattr(r, "conformance_agreed", 0)},
+                                   "agreed": getattr(r, "conformance_agreed", 0),
+                                   "refused": getattr(r, "conformance_refused", 0)},
                    "diagnostics": [d.to_json() for d in r.diagnostics]} for r in reports],
         "pathErrors": [d.to_json() for d in problems],
         "summary": {"files": len(reports), "problems": errors,  # as the text summary: warnings apart
@@ -84,7 +88,8 @@ def render_json(reports, problems) -> dict:
                     "publishedProved": sum(r.published_proved for r in reports),
                     "publishedFormulas": sum(r.published_total for r in reports),
                     "conformanceChecked": sum(getattr(r, "conformance_checked", 0) for r in reports),
-                    "conformanceAgreed": sum(getattr(r, "conformance_agreed", 0) for r in reports)},
+                    "conformanceAgreed": sum(getattr(r, "conformance_agreed", 0) for r in reports),
+                    "conformanceRefused": sum(getattr(r, "conformance_refused", 0) for r in reports)},
     }
 
 
