@@ -96,8 +96,17 @@ class MarketData:
             return EvaluationError(f"{what}: the catalog knows {self.symbol} from {first} only, not on "
                                    f"{self.date.isoformat()}", code="MV607",
                                    hint=f"evaluate on or after {first} (--date), or import older market data")
+        if self.spec is not None:  # a version in force that lacks the value: say which
+            provenance = self.spec.provenance
+            return EvaluationError(f"{what}: the position does not give it and the catalog's version of "
+                                   f"{self.symbol} in force on {self._on()} (effective "
+                                   f"{provenance.effective.isoformat()}, source {provenance.source}) has no such "
+                                   "value", code="MV606", hint=self.catalog.import_hint(self.symbol))
         return EvaluationError(f"{what}: the position does not give it and the catalog's entry for {self.symbol} "
                                "has no such value", code="MV606", hint=self.catalog.import_hint(self.symbol))
+
+    def _on(self) -> str:
+        return self.date.isoformat() if self.date is not None else "the latest date"
 
     def check_type(self, product) -> None:
         """The market is of the rule's kind (an inverse market under a linear rule would be priced wrongly)."""
