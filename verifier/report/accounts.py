@@ -91,6 +91,7 @@ def set_data(evaluations, checks, skipped=(), unread=()) -> dict:
                       "marginRatio": decimal_text(evaluation.margin_ratio, 12),
                       "marginLevel": decimal_text(evaluation.margin_level, 12),
                       "marginRatioReason": evaluation.ratio_reason, "status": evaluation.status,
+                      "quote": evaluation.quote, "symbol": evaluation.symbol,
                       "positions": [account_position_data(evaluation, p, checks.get(id(p)))
                                     for p in evaluation.positions]})
     verdicts: dict = {}
@@ -131,6 +132,8 @@ def set_text(evaluations, checks, skipped=(), unread=()) -> str:
                      "-" if check is None else check.verdict))
         if p.liquidation_price is None:
             reasons.append(f"#{index} {p.symbol}: no liquidation price: {p.reason}")
+        if p.status_reason:
+            reasons.append(f"#{index} {p.symbol}: status unknown: {p.status_reason}")
         if p.lacks:
             reasons.append(f"#{index} {p.symbol}: status unknown, no maintenance margin or PnL at the mark: it lacks "
                            + "; ".join(f"{symbol} ({why})" for symbol, why in p.lacks))
@@ -147,6 +150,11 @@ def set_text(evaluations, checks, skipped=(), unread=()) -> str:
 
 
 def _pool_line(evaluation) -> str:
+    if evaluation.quote is not None:  # a spot-margin account: valued in its quote asset, judged by its margin level
+        what = f"{evaluation.margin_mode} margin account" + (f" {evaluation.symbol}" if evaluation.symbol else "")
+        level = (f"margin level {ratio_text(evaluation.margin_level)}" if evaluation.margin_level is not None
+                 else f"no margin level: {evaluation.ratio_reason}")
+        return f"{what} (valued in {evaluation.quote}, {evaluation.mode}): {level}; status {evaluation.status}"
     if evaluation.margin_mode == "cross" and evaluation.ratio_reason:
         return (f"cross {evaluation.settle or ''} pool ({evaluation.mode}): wallet "
                 f"{decimal_text(evaluation.wallet_balance) or '-'}, no margin ratio: {evaluation.ratio_reason}; "

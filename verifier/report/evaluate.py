@@ -53,6 +53,8 @@ def position_data(display, position) -> dict:
         data["liquidationPriceReason"] = position.reason
     if position.lacks:
         data["lacks"] = [{"symbol": symbol, "why": why} for symbol, why in position.lacks]
+    if position.status_reason:
+        data["statusReason"] = position.status_reason
     if position.differences:
         data["ownValues"] = [difference_data(d) for d in position.differences]
     return data

@@ -73,6 +73,7 @@ class PositionEvaluation:
     settle: str | None = None  # the settlement currency of its cross pool
     differences: tuple = ()  # legs.CatalogDifference: its own values against the catalog's in force
     lacks: tuple = ()  # (symbol, why) of inputs it does not give that only other quantities need (status 'unknown')
+    status_reason: str | None = None  # why its status is 'unknown' when it lacks nothing (a condition without a value)
 
     @property
     def distance(self) -> Fraction | None:
@@ -101,6 +102,8 @@ class AccountEvaluation:
     settle: str | None = None  # a cross pool's settlement currency (ccxt exports)
     wallet_balance: Fraction | None = None  # a cross pool's wallet
     ratio_reason: str | None = None  # why margin_ratio / margin_level is None
+    quote: str | None = None  # spot margin: the asset the account is valued in
+    symbol: str | None = None  # spot margin, isolated: the pair
 
 
 def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
@@ -128,7 +131,8 @@ def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
     return AccountEvaluation(rule.id, mode.name, rule.display, out, level, status, _stale(rule, legs, date or today),
                              rule.stale_after_days, catalog.id if catalog else None,
                              catalog.exchange if catalog else None, pool_ratio, account.margin_mode, account.settle,
-                             account.wallet_balance, _ratio_reason(mode, out, pool_ratio if level is None else level))
+                             account.wallet_balance, _ratio_reason(mode, out, pool_ratio if level is None else level),
+                             account.quote, account.symbol)
 
 
 def _ratio_reason(mode, positions, ratio) -> str | None:
@@ -140,7 +144,8 @@ def _ratio_reason(mode, positions, ratio) -> str | None:
         symbol, why = lacking.lacks[0]
         return f"it needs {symbol}, which {lacking.symbol} lacks: {why}"
     if ratio is None and (mode.account == "cross" or any(p.margin_ratio is None for p in positions)):
-        return "the margin ratio is not a finite number here (nothing in its denominator)"
+        what = "margin level" if "margin_level" in mode.definitions else "margin ratio"
+        return f"the {what} is not a finite number here (nothing in its denominator)"
     return None
 
 
@@ -224,12 +229,16 @@ def _evaluate_leg(setting, legs, index, partners, account, summed) -> PositionEv
     values = leg.exact(mode, setting.parameters)
     price, reason = liquidation(setting, legs, index, partners, account)
     whole = _with_partners(mode, legs, index, partners, summed, values)
+    status_reason = None
     if leg.lacks:  # its conditions at the mark need what it does not give: said, not guessed
         status = UNKNOWN
     else:
-        statuses = [name for name in ("liquidation", "margin_call")
-                    if name in mode.conditions and _holds(compiled, mode, name, whole, leg, account)]
-        status = statuses[0] if statuses else "normal"
+        try:
+            statuses = [name for name in ("liquidation", "margin_call")
+                        if name in mode.conditions and _holds(compiled, mode, name, whole, leg, account)]
+            status = statuses[0] if statuses else "normal"
+        except Undecided as exc:  # a ratio with nothing in its denominator (nothing owed): no status, said why
+            status, status_reason = UNKNOWN, exc.why
     ratio = next((compiled.value(mode, name, values) for name in RATIOS if name in mode.definitions), None)
     position = leg.position
     return PositionEvaluation(
@@ -238,18 +247,26 @@ def _evaluate_leg(setting, legs, index, partners, account, summed) -> PositionEv
         leg.market.provenance(), index=position.index, margin_mode=account.margin_mode, mode=mode.name,
         mark_price=leg.values.get(rule.price), bracket=tuple(sorted(leg.tier_values.items())),
         bracket_source=leg.bracket_source, margin_ratio=ratio, reported=position.reported, settle=account.settle,
-        differences=tuple(leg.differences), lacks=tuple(leg.lacks.items()))
+        differences=tuple(leg.differences), lacks=tuple(leg.lacks.items()), status_reason=status_reason)
+
+
+class Undecided(Exception):
+    """A condition with no value at the leg's values (it divides by zero there): the status is unknown, ``why``."""
+
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
 
 
 def _holds(compiled, mode, name, values, leg, account) -> bool:
-    """Whether condition ``name`` holds at the leg's values, exactly; undecidable is an error, never 'normal'."""
+    """Whether condition ``name`` holds at the leg's values, exactly; undecidable is never 'normal': a condition
+    that divides by zero there makes the status unknown (:class:`Undecided`), one that lacks a value is an error."""
     try:
         return compiled.holds(mode, name, values)
     except Undecidable as exc:
         if exc.zero:
-            raise account.error("MV603", f"cannot decide the {name} condition ({mode.conditions[name].text}): it "
-                                         "divides by zero at these values", leg.position.at(),
-                                hint="a ratio with nothing in its denominator (a margin level with nothing owed) "
-                                     "has no value; the rule does not say what it means") from None
+            raise Undecided(f"the {name} condition ({mode.conditions[name].text}) divides by zero at these values: "
+                            "a ratio with nothing in its denominator (a margin level with nothing owed) has no "
+                            "value, and the rule does not say what it means") from None
         raise account.error("MV603", f"cannot decide the {name} condition: it still needs " + ", ".join(exc.needs),
                             leg.position.at()) from None

@@ -19,8 +19,9 @@ import sympy
 
 from verifier.errors import FormulaError
 from verifier.formula import DIMENSIONLESS, Term, parse_formula
-from verifier.model.ccxt_mapping import (BALANCE_TARGETS, CCXT_POSITION_NUMBERS, MARGIN_MODES, TARGET_FIELDS,
-                                         CcxtMapping, FieldPath, Input, PathSyntaxError, Reading, SideCheck)
+from verifier.model.ccxt_mapping import (BALANCE_TARGETS, CCXT_POSITION_NUMBERS, MARGIN_MODES, SPOT_BALANCE_FIELDS,
+                                         TARGET_FIELDS, BalanceList, CcxtMapping, FieldPath, Input, PathSyntaxError,
+                                         Reading, SideCheck, SpotBalances)
 from verifier.read.rule.context import RuleContext
 
 
@@ -34,7 +35,7 @@ def read_ccxt(ctx: RuleContext, data: dict, catalog=None) -> CcxtMapping | None:
     inputs = _inputs(ctx, section.get("inputs", {}), where + ("inputs",), balance=False, known=CCXT_POSITION_NUMBERS)
     env = _env(CCXT_POSITION_NUMBERS, inputs)
     position = {name: _reading(ctx, name, raw, env, where + ("position", name), TARGET_FIELDS)
-                for name, raw in section["position"].items()}
+                for name, raw in section.get("position", {}).items()}
     fields = tuple(catalog.fields) if catalog is not None else ()
     own = {name: _reading(ctx, name, raw, env, where + ("market", name), fields, what="catalog field")
            for name, raw in section.get("market", {}).items()}
@@ -64,7 +65,34 @@ def read_ccxt(ctx: RuleContext, data: dict, catalog=None) -> CcxtMapping | None:
         market={k: v for k, v in own.items() if v is not None},
         unread={name: _words(why) for name, why in section.get("unread", {}).items()},
         identify=tuple(p for p in (_path(ctx, text, where + ("identify", i))
-                                   for i, text in enumerate(section.get("identify", ()))) if p is not None))
+                                   for i, text in enumerate(section.get("identify", ()))) if p is not None),
+        balances=_balances(ctx, section["balances"], where + ("balances",)) if "balances" in section else None)
+
+
+def _balances(ctx, raw: dict, where) -> SpotBalances:
+    """The section's ``balances:``: a spot-margin rule's reading of ``fetch_balance()``."""
+    inputs = _inputs(ctx, raw.get("inputs", {}), where + ("inputs",), balance=False, known=())
+    env = _env((), inputs)
+    readings = {name: _reading(ctx, name, raw[name], env, where + (name,), SPOT_BALANCE_FIELDS, what="balance field")
+                for name in SPOT_BALANCE_FIELDS if name in raw}
+    lists = {}
+    for mode in MARGIN_MODES:
+        if mode not in raw:
+            continue
+        item, at = raw[mode], where + (mode,)
+        ctx.check_source(item["source"], at + ("source",))
+        paths = {key: _path(ctx, item[key], at + (key,)) for key in ("list", "asset", "pair", "price", "level",
+                                                                     "liquidation_price") if key in item}
+        legs = tuple(_path(ctx, text, at + ("legs", i)) for i, text in enumerate(item.get("legs", ())))
+        if mode == "isolated" and ("pair" not in item or len(legs) != 2):
+            ctx.error("MV491", "an isolated balance list names its pair ('pair') and its two balances ('legs': base, "
+                               "quote)", at, at_key=True)
+            continue
+        if paths.get("list") is None or paths.get("asset") is None or None in legs:
+            continue
+        lists[mode] = BalanceList(mode, paths["list"], paths["asset"], item["source"], paths.get("pair"), legs,
+                                  paths.get("price"), paths.get("level"), paths.get("liquidation_price"))
+    return SpotBalances(lists, inputs, {k: v for k, v in readings.items() if v is not None})
 
 
 def _words(text):
@@ -111,8 +139,9 @@ def _inputs(ctx, raw: dict, where, balance: bool, known) -> dict:
 def _reading(ctx, name, raw, env, where, targets, what="snapshot field") -> Reading | None:
     ctx.check_source(raw["source"], where + ("source",))
     if name not in targets:
-        message = f"{name!r} is not a snapshot field a ccxt export can fill" if what == "snapshot field" else \
-            f"{name!r} is not a field of the rule's market catalog"
+        message = {"snapshot field": f"{name!r} is not a snapshot field a ccxt export can fill",
+                   "balance field": f"{name!r} is not a balance field of a spot-margin snapshot"}.get(
+            what, f"{name!r} is not a field of the rule's market catalog")
         ctx.error("MV491", message, where, at_key=True,
                   hint=ctx.suggest(name, targets) or ("fields: " + ", ".join(targets) if targets else
                                                       "the rule has no market catalog"))
