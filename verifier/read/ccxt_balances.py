@@ -23,6 +23,7 @@ from fractions import Fraction
 
 from verifier.errors import SpecError
 from verifier.model.account import Account, AccountSet, Place, Position, Reported
+from verifier.model.numbers import decimal_text
 from verifier.model.snapshot import evaluate_reading, fields_of
 from verifier.read.ccxt_fit import fitting_rules
 from verifier.read.ccxt_unread import balance_unread, normalised
@@ -134,7 +135,7 @@ class _Reader:
                 continue
             price = self._number(spec.price, element, where) if spec.price is not None else None
             if price is not None and price <= 0:
-                self.error("MV602", f"{spec.price.text} is {price}, not a price", Place(("balance", *where,
+                self.error("MV602", f"{spec.price.text} is {decimal_text(price)}, not a price", Place(("balance", *where,
                                                                                         *_keys(spec.price))))
                 continue
             if price is not None and base in (self.extra.get("prices") or {}):
@@ -162,7 +163,8 @@ class _Reader:
                     and any(Fraction(v) == level for _, v in m.parameters["liquidation_level"].values)]
         if len(matching) == 1:
             return matching[0]
-        said = f"its {spec.level.text} is {level}" if level is not None else "it does not say its liquidation level"
+        said = f"its {spec.level.text} is {decimal_text(level)}" if level is not None else \
+            "it does not say its liquidation level"
         self.error("MV612", f"pair {pair}: the rule has {len(modes)} isolated modes ({', '.join(m.name for m in modes)}) "
                             f"and {said}, which is the liquidation level of "
                             f"{'none' if not matching else ' and '.join(matching)} of them",
@@ -204,7 +206,8 @@ class _Reader:
                                                        f"has them ({reading.source})")
                 return None
             if value < 0:
-                self.error("MV602", f"{asset}: {name} is {value} ({text}), below 0", Place(("balance", *where)))
+                self.error("MV602", f"{asset}: {name} is {decimal_text(value)} ({text}), below 0",
+                           Place(("balance", *where)))
                 return None
             fields[name] = value
         return asset, fields, Place(("balance", *where))
@@ -218,7 +221,7 @@ class _Reader:
                 price = self._value(raw, ("prices", asset), f"prices.{asset}", tag="positions")
                 price = None if price is False else price
                 if price is not None and price <= 0:
-                    self.error("MV602", f"prices.{asset} is {price}, not a price", Place(("positions", "prices",
+                    self.error("MV602", f"prices.{asset} is {decimal_text(price)}, not a price", Place(("positions", "prices",
                                                                                            asset)))
                     price = None
         elif is_quote:

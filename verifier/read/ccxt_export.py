@@ -181,8 +181,8 @@ def _fit_problems(rule, positions, reading) -> None:
                           f"{'/'.join(mapping.exchanges)} exports)")
         elif kind is not None and kind != want and kind != "spot":
             names = same_exchange_rules(rule.exchange, kind, exclude=rule.id)
-            reading.error("MV618", f"{item['symbol']} is a {kind} market, but rule {rule.id} is for {want} "
-                                   "contracts", reading.place(index, "symbol"),
+            reading.error("MV618", f"{item['symbol']} is {'an' if kind[0] in 'aeiou' else 'a'} {kind} market, but "
+                                   f"rule {rule.id} is for {want} contracts", reading.place(index, "symbol"),
                           f"evaluate it with {' or '.join(names)}" if names else
                           f"no rule in force reads {rule.exchange} {kind} contracts")
 

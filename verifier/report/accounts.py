@@ -135,7 +135,7 @@ def set_text(evaluations, checks, skipped=(), unread=()) -> str:
         if p.status_reason:
             reasons.append(f"#{index} {p.symbol}: status unknown: {p.status_reason}")
         if p.lacks:
-            reasons.append(f"#{index} {p.symbol}: status unknown, no maintenance margin or PnL at the mark: it lacks "
+            reasons.append(f"#{index} {p.symbol}: status unknown (and what is shown '-' at the mark): it lacks "
                            + "; ".join(f"{symbol} ({why})" for symbol, why in p.lacks))
         if check is not None and check.why:
             reasons.append(f"#{index} {p.symbol}: {check.verdict}: {check.why}")

@@ -189,8 +189,17 @@ def _sum_others(mode, legs, partners, account) -> set:
     for name, definition in mode.others.items():
         if all(name in leg.values for leg in legs):
             continue
-        for other in legs:
-            if definition not in other.at_mark and len(legs) > 1:
+        unknown = [j for j, leg in enumerate(legs) if definition not in leg.at_mark]
+        total = sum((leg.at_mark.get(definition, Fraction(0)) for leg in legs), Fraction(0))
+        for i, leg in enumerate(legs):
+            if name in leg.values:
+                continue
+            excluded = [i, *partners.get(i, ())]
+            lacking = [j for j in unknown if j not in excluded]
+            if lacking:
+                if leg.position.quote:  # a quote balance has no price of its own: nothing needs its sum
+                    continue
+                other = legs[lacking[0]]
                 if other.lacks:
                     symbol, why = next(iter(other.lacks.items()))
                     raise account.error("MV600", f"cannot compute {definition} of this position at its mark, which "
@@ -199,11 +208,6 @@ def _sum_others(mode, legs, partners, account) -> set:
                 raise account.error("MV603", f"cannot compute {definition} of this position at its mark, which "
                                              f"{name} sums for the other positions", other.position.at(),
                                     hint="every input of " + definition + " must come from the position")
-        total = sum((leg.at_mark.get(definition, Fraction(0)) for leg in legs), Fraction(0))
-        for i, leg in enumerate(legs):
-            if name in leg.values:
-                continue
-            excluded = [i, *partners.get(i, ())]
             leg.values[name] = total - sum((legs[j].at_mark.get(definition, Fraction(0)) for j in excluded),
                                            Fraction(0))
             summed.add((i, name))

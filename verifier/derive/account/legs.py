@@ -265,13 +265,18 @@ def _check_domain(account, position, name, spec, value) -> None:
     allowed = in_domain(value, spec.domain) and (not spec.one_of or value in spec.one_of)
     if allowed:
         return
+    wanted = " and ".join(f"{op} {Fraction(b)}" for op, b in spec.domain) or \
+        "one of " + ", ".join(str(Fraction(v)) for v in spec.one_of)
     reading = spec.snapshot_formula(account.margin_mode)
+    if reading is None:  # the position's own value of a market field (a ccxt export's market:), or the catalog's
+        own = spec.market in position.market_fields
+        where = f"the position's {spec.market}" if own else f"the catalog's {spec.market}"
+        raise account.error("MV602", f"{name} ({spec.meaning}) must be {wanted}; {where} gives {Fraction(value)}",
+                            position.at(spec.market) if own else position.at("symbol"))
     names = sorted(fields_of(spec.reading(account.margin_mode)))
     on_account = names == ["walletBalance"] and "walletBalance" not in position.fields
     place = account.at(names[0]) if on_account else position.at(names[0] if len(names) == 1 else None)
     # numbers in a message are exact fractions (str of a Fraction: 3, 1/3); reports format through verifier.report
-    wanted = " and ".join(f"{op} {Fraction(b)}" for op, b in spec.domain) or \
-        "one of " + ", ".join(str(Fraction(v)) for v in spec.one_of)
     origins = "; ".join(f"{n} is {position.origins[n]}" for n in names if n in position.origins)
     hint = f"the rule reads {name} as {reading}" + (f" ({origins})" if origins else "") + "; check the snapshot's fields"
     raise account.error("MV602", f"{name} ({spec.meaning}) must be {wanted}; {reading} gives {Fraction(value)}", place,
