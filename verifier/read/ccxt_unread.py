@@ -46,13 +46,20 @@ class Tally:
     unified: frozenset
     raw: frozenset
     counts: Counter = field(default_factory=Counter)
+    _skip: frozenset = field(default=frozenset(), repr=False)
+
+    def __post_init__(self):
+        self._skip = self.unified | STRUCTURE
 
     def position(self, item: dict) -> None:
-        skip = self.unified | STRUCTURE
+        skip, raw = self._skip, self.raw
         found = [key for key, value in item.items() if key not in skip and value is not None and value != ""]
         info = item.get("info")
-        if isinstance(info, (dict, list)):
-            found += [path for path in leaves(info, "info") if path not in self.raw]
+        if isinstance(info, dict) and not any(isinstance(v, (dict, list)) for v in info.values()):
+            found += [path for path in (f"info.{key}" for key, value in info.items()
+                                        if value is not None and value != "") if path not in raw]
+        elif isinstance(info, (dict, list)):
+            found += [path for path in leaves(info, "info") if path not in raw]
         self.counts.update(found)
 
     def result(self, reasons: dict, part: str = "positions") -> tuple:
