@@ -202,3 +202,15 @@ def test_an_isolated_pair_takes_the_exchanges_price_and_the_mode_of_its_liquidat
         assert pool["marginLevel"] == "2"  # 1 BTC at its index price 10,000 over 5,000 owed
         assert F(btc["liquidationPrice"]) == F(level) * 5000  # A P = level x D
         assert btc["reconciliation"]["exchange"] == "1000"  # the documentation's own (placeholder) price
+
+
+def test_a_snapshot_field_the_rule_does_not_read_is_said(capsys, tmp_path):
+    # Hyperliquid's maintenance rate comes from the maximum leverage: a snapshot's rate is not read, and says so
+    snapshot = write(tmp_path, {"marginMode": "isolated", "positions": [
+        {"symbol": "BTC/USDC:USDC", "side": "long", "contracts": "1", "entryPrice": "100000", "markPrice": "100000",
+         "collateral": "5000", "maintenanceMarginPercentage": "0.02"}]})
+    code, out, err = run(capsys, "hyperliquid/perpetual", snapshot, "--date", "2026-11-28")
+    assert code == 0, err
+    assert "not read: maintenanceMarginPercentage (1 position): rule hyperliquid/perpetual reads no such field" in out
+    _, data, _ = run_json(capsys, "hyperliquid/perpetual", snapshot, "--date", "2026-11-28")
+    assert [u["path"] for u in data["unread"]] == ["maintenanceMarginPercentage"]

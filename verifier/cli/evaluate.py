@@ -66,7 +66,7 @@ def run(args) -> int:
         for line in stale_warnings(evaluation, result.on) + difference_warnings(evaluation):
             print(line, file=sys.stderr)
     if result.format == "snapshot":
-        sys.stdout.write(render(result.evaluations[0], args.format))
+        sys.stdout.write(render(result.evaluations[0], args.format, result.unread))
         return 0
     sys.stdout.write(render_set(result.evaluations, result.checks, result.skipped, args.format, result.unread))
     return 1 if result.failed else 0

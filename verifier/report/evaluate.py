@@ -168,6 +168,14 @@ def stale_warnings(evaluation, on) -> list[str]:
     return lines
 
 
-def render(evaluation, fmt: str = "text") -> str:
-    """The report in ``fmt`` (one of :data:`FORMATS`)."""
-    return json_text(evaluation_data(evaluation)) if fmt == "json" else evaluation_text(evaluation)
+def render(evaluation, fmt: str = "text", unread=()) -> str:
+    """The report in ``fmt`` (one of :data:`FORMATS`); ``unread``: the snapshot's fields the rule does not read
+    (:class:`verifier.read.ccxt_unread.Unread`), said after the positions (JSON: ``unread``, only when some are)."""
+    if fmt == "json":
+        data = evaluation_data(evaluation)
+        if unread:
+            data["unread"] = [{"path": u.path, "count": u.count, "why": u.why} for u in unread]
+        return json_text(data)
+    text = evaluation_text(evaluation)
+    return text + "".join(f"not read: {u.path} ({u.count} position{'s' if u.count != 1 else ''}): {u.why}\n"
+                          for u in unread)
