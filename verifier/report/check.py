@@ -62,9 +62,11 @@ def render_summary(reports, problems) -> str:
     if cases:
         agreed = sum(r.conformance_agreed for r in reports)
         refused = sum(getattr(r, "conformance_refused", 0) for r in reports)
-        line += f"; {agreed} of {_plural(cases, 'conformance case')} agree"
+        priced = cases - refused  # a case refused as recorded is not priced: counted apart
+        line += f"; {agreed} of {_plural(priced, 'conformance case')} agree" if priced else ""
         if refused:
-            line += f", {refused} refused as recorded (an input the record lacks)"
+            line += (", " if priced else "; ") + f"{_plural(refused, 'conformance case')} refused as recorded (an " \
+                "input the record lacks)"
     return line + "\n"
 
 
