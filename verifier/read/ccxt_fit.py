@@ -33,15 +33,24 @@ def symbol_kind(symbol) -> str | None:
     return "inverse" if settle == base and settle != quote else "linear"
 
 
-@functools.cache
 def _catalogue() -> tuple:
-    """(rule id, exchange, market type, identifying paths) of every rule in force with a ``ccxt:`` section."""
+    """(rule id, exchange, market type, identifying paths) of every rule in force with a ``ccxt:`` section (read
+    once per set of user rule folders: a test or a caller that changes ``--rules`` sees its own rules)."""
+    from verifier.read.rule_sources import user_folders
+
+    return _catalogue_of(tuple(str(folder) for folder in user_folders()))
+
+
+@functools.lru_cache(maxsize=8)
+def _catalogue_of(folders: tuple) -> tuple:
+    from pathlib import Path
+
     from verifier.model.products import Product
     from verifier.read._yaml import DocumentError, read_file
     from verifier.read.rule_sources import rule_files_in_force
 
     found = []
-    for path, rule_id, _ in rule_files_in_force():
+    for path, rule_id, _ in rule_files_in_force([Path(folder) for folder in folders]):
         try:
             data = read_file(path).data
         except DocumentError:
