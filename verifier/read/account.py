@@ -1,8 +1,11 @@
 """Account snapshots (verifier/schemas/account.schema.json) read strictly into :class:`verifier.model.account.Account`.
 
 The file is checked against ``verifier/schemas/account.schema.json`` (shape, ccxt field names, decimals as numbers
-or strings) and then for what a schema cannot say (a negative size, an asset with no price).  Every problem is a
-located diagnostic (MV600 shape, MV601 unknown value, MV602 number) and the whole file is reported at once.
+or strings) and then for what a schema cannot say: every number within the reading layer's limits (a string too,
+:func:`verifier.read.inputs.exact`), a negative size, a rate or amount outside what it can be
+(:data:`verifier.model.snapshot.FIELD_RANGES`), two positions in one market in one-way mode (or on one side in
+hedge mode), an asset with no price.  Every problem is a located diagnostic (MV600 shape, MV601 unknown value, MV602
+number, MV613 two positions) and the whole file is reported at once.
 
 >>> account = account_from_data({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT",
 ...     "side": "long", "contracts": "0.5", "entryPrice": 60000, "markPrice": "59000.5", "collateral": "1000"}]})
@@ -26,10 +29,11 @@ import jsonschema
 
 from verifier.errors import Diagnostic, SpecError
 from verifier.model.account import Account, Place, Position
-from verifier.read._jsonpath import json_path
+from verifier.model.snapshot import FIELD_RANGES, range_problem
 from verifier.read._schema import load_schema
+from verifier.read._yaml import read_file
+from verifier.read.inputs import Document, NumberError, exact, shown
 from verifier.read.kinds import wrong_kind
-from verifier.read._yaml import Document, DocumentError, read_file
 
 READ_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "collateral", "notional", "leverage",
                "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
@@ -50,11 +54,7 @@ _HINTS = {
 
 def read_account(path) -> Account:
     """Read and check an account snapshot file (JSON or YAML); raise :class:`SpecError` with every problem."""
-    try:
-        document = read_file(path)
-    except DocumentError as exc:
-        raise SpecError(str(exc), exc.diagnostics) from None
-    return account_from_document(document)
+    return account_from_document(read_file(path))
 
 
 def account_from_data(data, file: str = "<snapshot>") -> Account:
@@ -90,16 +90,12 @@ class _Locator:
         return self.at(code, message, place.key, hint)
 
     def at(self, code, message, path, hint=None, at_key=False) -> Diagnostic:
-        if self.document.positions:
-            return self.document.diagnostic(code, message, path, hint=hint, at_key=at_key)
-        return Diagnostic(code, message, file=self.document.file, json_path=json_path(tuple(path)), hint=hint)
+        return self.document.diagnostic(code, message, path, hint=hint, at_key=at_key)
 
 
 def _number(value) -> Fraction:
-    """A decimal the schema accepted, exactly (a float is read as its shortest decimal)."""
-    if isinstance(value, float):
-        return Fraction(repr(value))
-    return Fraction(value.strip()) if isinstance(value, str) else Fraction(value)
+    """A decimal the checks accepted, exactly (:func:`verifier.read.inputs.exact`)."""
+    return exact(value)
 
 
 def _optional_number(value) -> Fraction | None:
@@ -138,19 +134,70 @@ def _balances(data: dict) -> list[Position]:
 
 
 def _semantic_problems(document: Document) -> list[Diagnostic]:
-    """What the schema cannot say: sizes and balances are not negative (an asset without a price is not an error
-    here: what needs its price says so)."""
+    """What the schema cannot say: numbers within the limits, sizes and balances not negative, rates and amounts in
+    their ranges, one position a market (a side in hedge mode); an asset without a price is not an error here: what
+    needs its price says so."""
     data, out, locate = document.data, [], _Locator(document).at
+
+    def value(path, raw):
+        """``raw`` exactly, or None after a located problem (a number beyond the limits: a string is not checked by
+        the parser)."""
+        try:
+            return exact(raw)
+        except NumberError as exc:
+            out.append(locate(exc.limit or "MV602", f"{path[-1]} is {shown(raw)}: {exc.reason}", path))
+            return None
+
+    for key in ("walletBalance", "leverage"):
+        if data.get(key) is not None:
+            value((key,), data[key])
+    held: dict = {}
     for index, item in enumerate(data.get("positions", [])):
-        if _number(item["contracts"]) < 0:
-            out.append(locate("MV602", f"contracts is negative ({item['contracts']})", ("positions", index, "contracts"),
+        path = ("positions", index)
+        numbers = {name: value(path + (name,), item[name]) for name in _decimal_fields() if item.get(name) is not None}
+        if numbers.get("contracts") is not None and numbers["contracts"] < 0:
+            out.append(locate("MV602", f"contracts is negative ({item['contracts']})", path + ("contracts",),
                               "contracts is an absolute size; the side says long or short"))
+        for name in FIELD_RANGES:
+            problem = range_problem(name, numbers[name]) if numbers.get(name) is not None else None
+            if problem:
+                out.append(locate("MV602", f"{name} {problem}, not {item[name]}", path + (name,), _RANGE_HINTS[name]))
+        hedge = data.get("positionMode") == "hedge"
+        key = (item["symbol"], item["side"]) if hedge else item["symbol"]
+        if key in held:
+            out.append(locate("MV613", f"two positions in {item['symbol']}" + (f" on the {item['side']} side" if hedge
+                                                                              else "") +
+                              f" (positions {held[key]} and {index}): "
+                              + ("hedge mode holds one long and one short a market" if hedge else
+                                 "one-way mode holds one position a market"), path + ("symbol",),
+                              "merge them into one position" + ("" if hedge else ", or set positionMode: hedge for "
+                                                                                 "a long and a short")))
+        held.setdefault(key, index)
     for asset, balance in data.get("balances", {}).items():
         for name in BALANCE_FIELDS:
-            if name in balance and _number(balance[name]) < 0:
-                out.append(locate("MV602", f"balances cannot be negative ({asset} {name} {balance[name]})",
-                                  ("balances", asset, name)))
+            if name in balance:
+                amount = value(("balances", asset, name), balance[name])
+                if amount is not None and amount < 0:
+                    out.append(locate("MV602", f"balances cannot be negative ({asset} {name} {balance[name]})",
+                                      ("balances", asset, name)))
+    for asset, price in data.get("prices", {}).items():
+        value(("prices", asset), price)
     return out
+
+
+_RANGE_HINTS = {
+    "maintenanceMarginPercentage": "ccxt's rates are fractions: 0.004 for 0.4 %",
+    "takerFeeRate": "ccxt's rates are fractions: 0.0005 for 0.05 %",
+    "maintenanceAmount": "the bracket's maintenance amount (Binance's cum) is what the margin is reduced by: never "
+                         "negative",
+}
+
+
+@functools.cache
+def _decimal_fields() -> tuple:
+    """The position fields the schema types as decimals (read or not: each must be a number)."""
+    properties = load_schema("account")["$defs"]["position"]["properties"]
+    return tuple(name for name, spec in properties.items() if spec.get("$ref", "").lower().endswith("decimal"))
 
 
 @functools.cache

@@ -255,15 +255,20 @@ class _Reader:
         return None if value is False else value
 
     def _value(self, raw, where, text, tag="balance"):
-        """The exact number at ``where`` (None for null or ""), False after an error."""
+        """The exact number at ``where`` (None for null or ""), False after an error (not a number: MV602; beyond
+        the reading layer's limits: its code)."""
         from verifier.read.ccxt_export import number
+        from verifier.read.inputs import NumberError, shown
 
+        if isinstance(raw, (dict, list)):
+            self.error("MV602", f"{text} is {'an object' if isinstance(raw, dict) else 'a list'}, not a number",
+                       Place((tag, *where)))
+            return False
         try:
-            if isinstance(raw, (dict, list)):
-                raise ValueError(raw)
             return number(raw)
-        except ValueError:
-            self.error("MV602", f"{text} is {raw!r}, not a number", Place((tag, *where)))
+        except NumberError as exc:
+            self.error(exc.limit or "MV602", f"{text} is {shown(raw)}: {exc.reason}" if exc.limit else
+                       f"{text} is {shown(raw)}, not a number", Place((tag, *where)))
             return False
 
     def _file(self):

@@ -20,8 +20,8 @@ import sympy
 from verifier.errors import FormulaError
 from verifier.formula import DIMENSIONLESS, Term, parse_formula
 from verifier.model.ccxt_mapping import (BALANCE_TARGETS, CCXT_POSITION_NUMBERS, MARGIN_MODES, SPOT_BALANCE_FIELDS,
-                                         TARGET_FIELDS, BalanceList, CcxtMapping, FieldPath, Input, PathSyntaxError,
-                                         Reading, SideCheck, SpotBalances)
+                                         TARGET_FIELDS, Agreement, BalanceList, CcxtMapping, FieldPath, Input,
+                                         PathSyntaxError, Reading, SideCheck, SpotBalances)
 from verifier.read.rule.context import RuleContext
 
 
@@ -66,7 +66,9 @@ def read_ccxt(ctx: RuleContext, data: dict, catalog=None) -> CcxtMapping | None:
         unread={name: _words(why) for name, why in section.get("unread", {}).items()},
         identify=tuple(p for p in (_path(ctx, text, where + ("identify", i))
                                    for i, text in enumerate(section.get("identify", ()))) if p is not None),
-        balances=_balances(ctx, section["balances"], where + ("balances",)) if "balances" in section else None)
+        balances=_balances(ctx, section["balances"], where + ("balances",)) if "balances" in section else None,
+        agreements=tuple(a for a in (_agreement(ctx, raw, env, where + ("agree", i)) for i, raw in
+                                     enumerate(section.get("agree", []))) if a is not None))
 
 
 def _balances(ctx, raw: dict, where) -> SpotBalances:
@@ -173,3 +175,18 @@ def _side(ctx, raw, where) -> SideCheck | None:
         return None
     return SideCheck(path, signed, tuple(raw.get("long", ())), tuple(raw.get("short", ())),
                      tuple(raw.get("neither", ())), when, raw["source"])
+
+
+def _agreement(ctx, raw, env, where) -> Agreement | None:
+    """One ``agree:`` entry: a unified numeric field and the formula over the exchange's own fields it must equal."""
+    ctx.check_source(raw["source"], where + ("source",))
+    if raw["field"] not in CCXT_POSITION_NUMBERS:
+        ctx.error("MV491", f"{raw['field']!r} is not one of ccxt's unified numeric Position fields", where + ("field",),
+                  hint=ctx.suggest(raw["field"], CCXT_POSITION_NUMBERS))
+        return None
+    try:
+        formula = parse_formula(raw["equals"], env, what=f"value {raw['field']} must equal")
+    except FormulaError as exc:
+        ctx.formula_error(exc, where + ("equals",))
+        return None
+    return Agreement(raw["field"], (raw["equals"], formula.expr), raw["source"], _words(raw.get("note")))
