@@ -211,10 +211,12 @@ def test_hyperliquid_isolated_margin_is_raw_usd_plus_szi_times_entry_not_ccxt_co
         assert "ownValues" not in hype  # 10 in the position and in the catalog
 
 
-def test_a_market_the_catalog_lacks_is_priced_by_the_positions_own_max_leverage(capsys):
-    # HIP-3 flx:CRCL: the catalog lists no HIP-3 market; the position's own maxLeverage 3 is all the price needs
+def test_a_market_the_catalog_lacks_is_refused_even_with_the_positions_own_max_leverage(capsys):
+    # HIP-3 flx:CRCL: the catalog lists no HIP-3 market; the position's own maxLeverage would price it, but a market
+    # the exchange's data does not list is not judged (a typo would be priced otherwise): refused, naming the import
     export = EXPORTS / "hyperliquid-isolated-hip3-2025-11-28.json"
-    code, data = evaluate_json(capsys, "hyperliquid/perpetual", export, "--date", "2025-11-28", "--rtol", "1e-12")
-    [crcl] = positions_of(data)
-    assert code == 0 and crcl["symbol"] == "FLX-CRCL/USDH:USDH" and crcl["reconciliation"]["verdict"] == "agree"
-    assert crcl["priceTick"] is None  # no catalog entry: the price is given exact
+    code, out, err = evaluate(capsys, "hyperliquid/perpetual", export, "--date", "2025-11-28")
+    assert code == 2 and "error[MV606]" in err and "'FLX-CRCL/USDH:USDH' is not in the market catalog" in err
+    assert "margin-verifier import hyperliquid/perpetual" in err and "Traceback" not in err
+
+

@@ -252,7 +252,8 @@ class CcxtMapping:
 
     def identifies(self, item) -> bool | None:
         """Whether ``item`` (a position or a balance dump) carries every identifying path (None: the rule names
-        none, or ``item`` has no raw ``info`` to tell by)."""
-        if not self.identify or not isinstance(item, dict) or not isinstance(item.get("info"), (dict, list)):
+        none, or ``item`` has no raw ``info`` to tell by: absent or empty)."""
+        if not self.identify or not isinstance(item, dict) or not isinstance(item.get("info"), (dict, list)) \
+                or not item["info"]:
             return None
         return all(len(path.resolve(item)[1]) == len(path.steps) for path in self.identify)

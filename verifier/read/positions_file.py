@@ -125,10 +125,10 @@ def _spot_export(rule, data, files, locator, balance, margin_mode) -> AccountSet
         if problem is not None:
             raise SpecError(problem.message, [problem], code=problem.code)
         balance = data["balance"]
-        files["balance"] = Located(main, files["positions"].text, line=files["positions"].line, prefix=("balance",))
+        files["balance"] = Located(files["positions"].document, prefix=("balance",))
     elif isinstance(data, dict) and isinstance(data.get("info"), (dict, list)) and balance is None:
         balance = data  # the dump as it is
-        files["balance"] = Located(main, files["positions"].text, line=files["positions"].line)
+        files["balance"] = Located(files["positions"].document)
     if not isinstance(balance, dict):
         raise SpecError("not a fetch_balance() dump", [locator.diagnostic(
             "MV610", f"rule {rule.id} is for spot margin: it reads a fetch_balance() dump (with its raw 'info'), "
