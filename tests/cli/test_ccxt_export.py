@@ -96,6 +96,32 @@ def test_okx_inverse_isolated_within_two_ticks(capsys):
     assert code == 1
 
 
+OKX_LINEAR = ROOT / "examples" / "ccxt" / "okx-linear-swap.json"  # ccxt's parse of okx.json @ 02140ad0, 2024-04-06
+
+
+def test_okx_linear_export_is_read_and_its_cross_wallet_asked_for(capsys, tmp_path):
+    # an LTC-USDT-SWAP cross long in hedge mode (posSide long), as ccxt 4.5.90 parsed it; no USDT cash balance of
+    # that moment is recorded, so the price is refused naming the wallet; given one, it is priced by the rule
+    code, out, err = evaluate(capsys, "okx/linear-swap", OKX_LINEAR, "--date", "2026-11-28")
+    assert code == 2 and "error[MV600]" in err and "walletBalance" in err and "MV615" not in err
+    positions = json.loads(OKX_LINEAR.read_text())
+    code, data = evaluate_json(capsys, "okx/linear-swap", write(tmp_path, {"positions": positions,
+                                                                           "walletBalance": "10"}),
+                               "--date", "2026-11-28")
+    [ltc] = positions_of(data)
+    assert code == 0 and ltc["side"] == "long" and ltc["marginMode"] == "cross"
+    # WB + q (P - EP) = q P (MMR + f): q 2 LTC, EP 82.675, the position's own MMR 0.0065, the catalog's taker 0.0005
+    expected = (2 * F("82.675") - 10) / (2 * (1 - F("0.0065") - F("0.0005")))
+    assert abs(F(ltc["liquidationPriceExact"]) - expected) < F(1, 10**15)  # 77675 / 993, written to 18 places
+
+
+def test_okx_linear_hedge_side_disagreeing_with_pos_side_is_refused(capsys, tmp_path):
+    [position] = json.loads(OKX_LINEAR.read_text())
+    position["side"] = "short"
+    code, _, err = evaluate(capsys, "okx/linear-swap", write(tmp_path, [position]), "--date", "2026-11-28")
+    assert code == 2 and "error[MV611]" in err and "info.posSide" in err
+
+
 def test_text_output_never_says_none(capsys):
     for args in (("hyperliquid/perpetual", EXPORTS / "hyperliquid-cross-2024-10-10.json", "--date", "2024-10-10"),
                  ("okx/inverse-swap", EXPORTS / "okx-inverse-isolated-2026-01-20.json", "--date", "2026-11-28")):

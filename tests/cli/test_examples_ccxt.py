@@ -22,6 +22,8 @@ OUTCOMES = {
     "binance-spot-margin-isolated.json": ("binance/spot-margin", None, 0, "holds and owes nothing"),
     "hyperliquid-perpetual.json": ("hyperliquid/perpetual", "2024-10-10", 0, "SOL/USDC:USDC"),
     "hyperliquid-perpetual-hip3.json": ("hyperliquid/perpetual", "2025-11-28", 2, "not in the market catalog"),
+    "okx-inverse-swap.json": ("okx/inverse-swap", "2026-11-28", 0, "69536.6125000014"),
+    "okx-linear-swap.json": ("okx/linear-swap", "2026-11-28", 2, "walletBalance"),
 }
 
 
