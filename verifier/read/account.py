@@ -4,7 +4,7 @@ The file is checked against ``verifier/schemas/account.schema.json`` (shape, ccx
 or strings) and then for what a schema cannot say: every number within the reading layer's limits (a string too,
 :func:`verifier.read.inputs.exact`), a negative size, a rate or amount outside what it can be
 (:data:`verifier.model.snapshot.FIELD_RANGES`), two positions in one market in one-way mode (or on one side in
-hedge mode), an asset with no price.  Every problem is a located diagnostic (MV600 shape, MV601 unknown value, MV602
+hedge mode).  Every problem is a located diagnostic (MV600 shape, MV601 unknown value, MV602
 number, MV613 two positions) and the whole file is reported at once.
 
 >>> account = account_from_data({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT",
@@ -15,7 +15,7 @@ number, MV613 two positions) and the whole file is reported at once.
 >>> account_from_data({"marginMode": "cross", "positions": [{"symbol": "X", "side": "up"}]})
 Traceback (most recent call last):
 ...
-verifier.errors.SpecError: <snapshot>: 4 problem(s) in the account snapshot
+verifier.errors.SpecError: <snapshot>: 3 problem(s) in the account snapshot
 """
 
 from __future__ import annotations

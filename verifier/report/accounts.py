@@ -65,7 +65,7 @@ def unread_text(unread) -> list:
     """One line listing the fields of the export the rule does not read (then one per field the rule says why).
 
     >>> from verifier.read.ccxt_unread import Unread
-    >>> print("\n".join(unread_text((Unread("info.adl", 2), Unread("maintenanceMarginPercentage", 2, "no cum")))))
+    >>> print("\\n".join(unread_text((Unread("info.adl", 2), Unread("maintenanceMarginPercentage", 2, "no cum")))))
     not read from the positions (the rule does not use them): info.adl
     not read: maintenanceMarginPercentage (2 positions): no cum
     """
