@@ -43,10 +43,23 @@ def notional_caps(rule, markets, date=DATE) -> np.ndarray:
     return np.array(caps)
 
 
+def leverage_limits(rule, markets, date=DATE) -> np.ndarray:
+    """Per market: the highest leverage it allows on the date (evaluate refuses more, MV602), infinity when the
+    catalog does not say."""
+    from verifier.derive.account.market import MarketData
+
+    limits = []
+    for symbol in markets:
+        limit = MarketData.of(rule, symbol, date).leverage_limit()
+        limits.append(float(limit[0]) if limit is not None else np.inf)
+    return np.array(limits)
+
+
 def accounts_table(markets, accounts: int, positions: int = 10, seed: int = 1, isolated: float = 0.2,
-                   caps=None) -> pa.Table:
+                   caps=None, leverage_caps=None) -> pa.Table:
     """``accounts`` accounts of ``positions`` positions each, one row per position (account ids ``acct-N``);
-    ``caps``: per market, a notional its positions stay well under (:func:`notional_caps`)."""
+    ``caps``: per market, a notional its positions stay well under (:func:`notional_caps`); ``leverage_caps``: per
+    market, the leverage its positions stay at or under (:func:`leverage_limits`)."""
     rng = np.random.default_rng(seed)
     n = accounts * positions
     count = len(markets)
@@ -67,6 +80,8 @@ def accounts_table(markets, accounts: int, positions: int = 10, seed: int = 1, i
     side = np.where(long, "long", "short")
     mode = np.where(rng.random(n) < isolated, "isolated", "cross")
     leverage = rng.integers(1, 50, n).astype(float)
+    if leverage_caps is not None:
+        leverage = np.minimum(leverage, np.floor(leverage_caps[picks]))
     margin = np.round(contracts * entry / leverage, 2)
     account = np.repeat(np.arange(accounts), positions)
     gross = np.bincount(account, weights=contracts * mark)

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from batch_accounts import DATE, RULE, accounts_table, lines, notional_caps, priced_markets
+from batch_accounts import DATE, RULE, accounts_table, lines, leverage_limits, notional_caps, priced_markets
 from verifier.derive.columns import RELATIVE_TOLERANCE, agrees
 from verifier.errors import UsageError
 from verifier.jobs import batch as batch_job
@@ -34,7 +34,8 @@ def rule():
 @pytest.fixture(scope="module")
 def table(rule):
     markets = priced_markets(rule)
-    return accounts_table(markets, 40, 6, seed=11, caps=notional_caps(rule, markets))
+    return accounts_table(markets, 40, 6, seed=11, caps=notional_caps(rule, markets),
+                         leverage_caps=leverage_limits(rule, markets))
 
 
 @pytest.fixture
@@ -134,6 +135,7 @@ BAD_ROWS = {
     "not a number": ({"info.isolatedWallet": "lots", "marginMode": "isolated"}, "MV602", "'lots'"),
     "no mark": ({"markPrice": None}, "MV600", "markPrice"),
     "NaN": ({"entryPrice": float("nan")}, "MV602", "entryPrice is nan"),
+    "leverage above the market's": ({"leverage": 10000.0}, "MV602", "leverage 10000 is above the highest"),
     "two wallets": ({"walletBalance": 1.0, "marginMode": "cross", "symbol": "BTC/USDT:USDT"}, "MV623",
                     "walletBalance differs"),
 }

@@ -68,7 +68,7 @@ class MarketTables:
         fresh = self._arrays_of(records[built:], width)
         out = {"fill": {f: np.concatenate([old["fill"][f], fresh["fill"][f]]) for f in old["fill"]},
                "fields": {n: np.concatenate([old["fields"][n], fresh["fields"][n]]) for n in old["fields"]}}
-        for key in ("tick", "ok", "inclusive", "floors", "caps", "numbers"):
+        for key in ("tick", "ok", "leverage_limit", "inclusive", "floors", "caps", "numbers"):
             if key in old:
                 out[key] = np.concatenate([old[key], fresh[key]])
         if self.tiered:
@@ -79,7 +79,8 @@ class MarketTables:
     def _arrays_of(self, records, width=None) -> dict:
         out = {"fill": {f: np.array([r["fill"][f] for r in records]) for f in POSITION_FIELDS},
                "fields": {n: np.array([r["fields"].get(n, np.nan) for r in records]) for n in self.market_names},
-               "tick": np.array([r["tick"] for r in records]), "ok": np.array([r["ok"] for r in records], dtype=bool)}
+               "tick": np.array([r["tick"] for r in records]), "ok": np.array([r["ok"] for r in records], dtype=bool),
+               "leverage_limit": np.array([r["leverage_limit"] for r in records])}
         if self.tiered:
             width = width or max([len(r["floors"]) for r in records] + [1])
 
@@ -100,7 +101,7 @@ class MarketTables:
         shared = _catalog_record(self._shared, self.rule, symbol, self.date)
         table = shared["table"]
         record = {"fill": shared["fill"], "fields": {n: _field(shared, n) for n in self.market_names},
-                  "tick": shared["tick"], "ok": shared["type_ok"]}
+                  "tick": shared["tick"], "ok": shared["type_ok"], "leverage_limit": shared["leverage_limit"]}
         if self.tiered:
             if table is None:
                 record["ok"] = False  # MV606 / MV607: the exact path says which
@@ -164,6 +165,11 @@ def _catalog_record(cache: dict, rule, symbol: str, date) -> dict:
         market.check_type(rule.product)
     except VerifierError:
         found["type_ok"] = False  # the exact path says why (MV608)
+    try:
+        limit = market.leverage_limit()
+    except VerifierError:
+        limit = None
+    found["leverage_limit"] = np.inf if limit is None else float(limit[0])  # above it: the exact path refuses (MV602)
     if rule.tiers is not None:
         try:
             table = market.tier_table()

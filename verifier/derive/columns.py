@@ -141,7 +141,7 @@ class RuleColumns:
             if key not in self._markets:
                 market = MarketData.of(self.rule, symbol, self.date)
                 self._markets[key] = {(symbol, part, (on - provenance.seen).days)
-                                      for part, provenance in market.stale(on, self.rule.stale_after_days)}
+                                      for part, provenance, *_gap in market.stale(on, self.rule.stale_after_days)}
             out |= self._markets[key]
         return out
 
@@ -231,6 +231,9 @@ class ModeColumns:
         steps 2 and 3 of the module; ``codes`` maps the chunk's market codes to the arrays'."""
         n, code = columns.n, codes[columns.market]
         exact = columns.flagged.copy() | ~markets["ok"][code]
+        leverage = columns.fields.get("leverage")
+        if leverage is not None:  # above the market's limit: the exact path refuses it (legs._check_leverage)
+            exact |= leverage > markets["leverage_limit"][code]
         fields = dict(columns.fields)
         fields["side"] = columns.side
         wallet = columns.pool_wallet[columns.pool]

@@ -63,7 +63,7 @@ SPOT_REASON = ("`{id}` is spot margin: its account is balances of several assets
                "the account itself (balances and prices, see the account-snapshot format).")
 
 ACCOUNT_FIELDS = ("walletBalance",)
-REQUIRED = ("contracts", "entryPrice", "markPrice")
+REQUIRED = ("contracts", "entryPrice")
 """The position fields the snapshot requires beside symbol and side (a test keeps them equal to the schema's)."""
 """Fields of the snapshot itself, not of its position."""
 
@@ -210,7 +210,17 @@ def _usable(rule, mode, setting, form, data) -> tuple[dict, dict]:
     statuses = [name for name in ("liquidation", "margin_call") if name in mode.conditions]
     for name in dict.fromkeys(statuses + ["liquidation"]):
         code["conditions"][name] = js_function(js_condition(mode.conditions[name].relation))
+    # the symbols the liquidation price uses (legs._price_inputs): one the position lacks outside them is not
+    # refused; the quantities that need it are left out and the status is unknown, as evaluate says
+    fixed = {symbol: Fraction(value) for symbol, value in setting.parameters.items()}
+    used = set().union(*(root.xreplace(fixed).free_symbols for root in form.roots))
+    if mode.tier_basis is not None:
+        used |= mode.tier_basis.expr.free_symbols
+    by_symbol = {spec.sympy: name for name, spec in mode.symbols.items()}
+    price_inputs = sorted(({by_symbol[s] for s in used if s in by_symbol} - {form.solve_for})
+                          | {name for name, spec in mode.symbols.items() if spec.others})
     data.update(symbols=symbols, parameters=parameters, tierSymbols=tier_symbols, definitions=definitions,
+                priceInputs=price_inputs,
                 ratio=ratio, statuses=statuses,
                 undecidable={name: undecidable_message(name, mode.conditions[name].text) for name in statuses},
                 rootsUseTiers=any(s in root.free_symbols for s in missing_tiers for root in form.roots),

@@ -123,6 +123,7 @@
     const marketMissing = (what) => fill(spec.messages.marketMissing, { what, symbol: pyRepr(symbol) });
     const values = {};
     const tierValues = {};
+    const lacks = [];
     for (const s of mode.symbols) {
       if (s.others) continue;
       let value = null;
@@ -137,6 +138,10 @@
       if (value === null && s.market && s.needed) {
         value = md.fields[s.market] === undefined ? null : md.fields[s.market];
         if (value === null) return failure("MV606", marketMissing(`${s.name} (${s.meaning}) comes from the market field ${s.market}`));
+      }
+      if (value === null && s.text && !s.fromTiers && s.needed && !mode.priceInputs.includes(s.name)) {
+        lacks.push(s.name);  // only other quantities need it (legs.read_leg's lacks): said, not refused
+        continue;
       }
       if (value === null && s.text && !s.fromTiers && s.needed) {
         const missing = s.fields.filter((name) => f[name] === undefined).sort();
@@ -166,12 +171,17 @@
     const bracket = Object.assign({}, tierValues);
     if (tiered && fn.basis) {
       const basis = attempt(fn.basis, atMark);
-      if (basis === null) return failure("MV603", "cannot evaluate the position: the tier basis cannot be computed");
+      if (basis === null && lacks.length) {
+        // no mark: no bracket at the mark either (the price has its own), as legs.at_mark_values
+      } else if (basis === null) {
+        return failure("MV603", "cannot evaluate the position: the tier basis cannot be computed");
+      } else {
       const row = rowFor(md.tiers, basis);
       if (!row) return failure("MV603", fill(spec.messages.noTierRow, { symbol, basis: Q.str(basis) }));
       tier = row.number;
       for (const name of tierNames) {
         if (!(name in tierValues)) bracket[name] = atMark[name] = row.values[mode.tierSymbols[name]];
+      }
       }
     }
     const definition = (name, at) => (fn.definitions[name] ? attempt(fn.definitions[name], at) : null);
@@ -228,11 +238,15 @@
 
     // Status by the rule's own conditions (evaluation._holds), then its margin ratio.
     const statuses = [];
-    for (const name of mode.statuses) {
+    let unknown = lacks.length > 0;  // its conditions at the mark need what it does not give (evaluation._evaluate_leg)
+    for (const name of unknown ? [] : mode.statuses) {
       try {
         if (fn.conditions[name](whole)) statuses.push(name);
       } catch (e) {
-        if (e instanceof Q.ZeroDivision) return failure("MV603", mode.undecidable[name]);
+        if (e instanceof Q.ZeroDivision) {  // a ratio with nothing in its denominator: no status (Undecided)
+          unknown = true;
+          break;
+        }
         if (e instanceof Q.Missing) return failure("MV603", `cannot decide the ${name} condition: it still needs ${e.missing}`);
         throw e;
       }
@@ -240,7 +254,7 @@
     const ratio = mode.ratio ? definition(mode.ratio, whole) : null;
     return {
       price, reason, tier, priceTier, maintenanceMargin: maintenance, unrealizedPnl: upnl, marginRatio: ratio,
-      status: statuses.length ? statuses[0] : "normal", tick: md.tick, rounding: spec.rounding,
+      status: unknown ? "unknown" : statuses.length ? statuses[0] : "normal", tick: md.tick, rounding: spec.rounding,
     };
   }
 
