@@ -81,8 +81,11 @@ def read_leg(setting, account, position, market: MarketData) -> Leg:
         if value is not None:
             _check_domain(account, position, name, spec, value)
             (tier_values if spec.from_tiers else values)[name] = value
+    # only the tier symbols the evaluation uses on its date: a rule whose maintenance margin read no deduction until
+    # a date (Gate's fixed level) prices a position that gives its rate without a tier table
+    used = setting.reads if setting.reads is not None else needed
     tiered = rule.tiers is not None and account.kind == "futures" and any(
-        n not in tier_values for n in mode.tier_symbols if setting.reads is None or n in setting.reads)
+        n not in tier_values for n in mode.tier_symbols if n in used)
     if tiered:
         _catalog_call(account, position, market.tier_table)
     return Leg(position, market, {**values, **tier_values}, tier_values, tiered)
@@ -95,7 +98,8 @@ def at_mark_values(setting, account, leg: Leg) -> None:
     for name, value in leg.values.items():
         if name not in mode.others:
             values[mode.symbols[name].sympy] = value
-    missing = [name for name in mode.tier_symbols if name not in leg.tier_values]
+    used = setting.reads if setting.reads is not None else setting.needed
+    missing = [name for name in mode.tier_symbols if name not in leg.tier_values and name in used]
     if mode.tier_symbols and not missing:
         leg.bracket_source = "position"
     if leg.tiered and mode.tier_basis is not None and missing:
