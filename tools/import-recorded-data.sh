@@ -44,3 +44,14 @@ imp hyperliquid/perpetual --markets "$DATA/versions/hyperliquid-perpetual.market
   --tiers "$DATA/versions/hyperliquid-perpetual.tiers.2023-07-17.json" --source hyperliquid-meta-2023-07-17 --effective 2023-07-17
 imp hyperliquid/perpetual --markets "$DATA/hyperliquid-perpetual.markets.json" --tiers "$DATA/hyperliquid-perpetual.tiers.json" \
   --source hyperliquid-meta-vj0246
+
+# Issue 30: Gate and Bitget USDT perpetuals, from DATA30 (the research folder /work/research/i30/market-data: ccxt
+# 4.5.90's conversions of ccxt's static test catalogs and of the recorded tier answers; its NOTES.md and MANIFEST.json
+# say where each came from), read on 2026-12-07.  Their tiers give rates only: the catalogs derive the amounts.
+DATA30=${DATA30:?set DATA30 to the folder of the issue-30 recorded dumps (research/i30/market-data)}
+DATA30=$(cd "$DATA30" && pwd)
+imp30() { $MV import "$@" --retrieved 2026-12-07 --format text | sed -n '1,2p'; }
+imp30 gate/usdt-perpetual --tiers "$DATA30/gate-usdt-perpetual.tiers.json" --source ccxt-pr-20879 --effective 2024-01-19
+imp30 gate/usdt-perpetual --markets "$DATA30/gate-usdt-perpetual.markets.json" --source ccxt-static-gate --effective 2026-05-31
+imp30 bitget/usdt-perpetual --tiers "$DATA30/bitget-usdt-perpetual.tiers.json" --source bitget-docs-position-tier --effective 2023-09-27
+imp30 bitget/usdt-perpetual --markets "$DATA30/bitget-usdt-perpetual.markets.json" --source ccxt-static-bitget
