@@ -100,7 +100,7 @@ def at_mark_values(setting, account, leg: Leg) -> None:
             values[mode.symbols[name].sympy] = value
     used = setting.reads if setting.reads is not None else setting.needed
     missing = [name for name in mode.tier_symbols if name not in leg.tier_values and name in used]
-    if mode.tier_symbols and not missing:
+    if any(name in used for name in mode.tier_symbols) and not missing:
         leg.bracket_source = "position"
     if leg.tiered and mode.tier_basis is not None and missing:
         basis = compiled.tier_basis(mode, values)
