@@ -21,10 +21,12 @@ all: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest tests verifier -q -n auto --dist loadgroup
 
+# The install: the project editable, with the test tools and the `batch` extra (pyarrow, dask[distributed]: the
+# batch verb's Parquet and Dask engine, which the suite tests); a plain `pip install margin-verifier` stays light.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,batch]'
 	touch $(STAMP)
 
 clean:

@@ -27,12 +27,12 @@ import argparse
 import sys
 
 from verifier.version import __version__
-from verifier.cli import check, compare, derive, evaluate, importing, rules, simulate, verify
+from verifier.cli import batch, check, compare, derive, evaluate, importing, rules, simulate, verify
 from verifier.errors import InternalError, VerifierError
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 
-VERBS = (check, compare, derive, evaluate, importing, rules, simulate, verify)
+VERBS = (batch, check, compare, derive, evaluate, importing, rules, simulate, verify)
 """The verb modules, in the order ``--help`` lists them."""
 
 
