@@ -59,3 +59,14 @@ imp23 binance/spot-margin --markets "$DATA23/versions/binance-spot-margin.market
 imp23 binance/spot-margin --markets "$DATA23/binance-spot-margin.markets.json" --source gct-binance-2025-08-07 --effective 2025-08-07
 imp23 binance/usdm-perpetual --markets "$DATA23/versions/binance-usdm-perpetual.markets.2025-08-07.json" --source gct-binance-2025-08-07 --effective 2025-08-07
 imp23 hyperliquid/perpetual --markets "$DATA23/versions/hyperliquid-perpetual.markets.2023-03-27.json" --source hyperliquid-meta-2023-03-27 --effective 2023-03-27
+
+# Issue 30: Gate and Bitget USDT perpetuals, from DATA30 (the research folder /work/research/i30/market-data: ccxt
+# 4.5.90's conversions of ccxt's static test catalogs and of the recorded tier answers; its NOTES.md and MANIFEST.json
+# say where each came from), read on 2026-12-07.  Their tiers give rates only: the catalogs derive the amounts.
+DATA30=${DATA30:?set DATA30 to the folder of the issue-30 recorded dumps (research/i30/market-data)}
+DATA30=$(cd "$DATA30" && pwd)
+imp30() { $MV import "$@" --retrieved 2026-12-07 --format text | sed -n '1,2p'; }
+imp30 gate/usdt-perpetual --tiers "$DATA30/gate-usdt-perpetual.tiers.json" --source ccxt-pr-20879 --effective 2024-01-19
+imp30 gate/usdt-perpetual --markets "$DATA30/gate-usdt-perpetual.markets.json" --source ccxt-static-gate --effective 2026-05-31
+imp30 bitget/usdt-perpetual --tiers "$DATA30/bitget-usdt-perpetual.tiers.json" --source bitget-docs-position-tier --effective 2023-09-27
+imp30 bitget/usdt-perpetual --markets "$DATA30/bitget-usdt-perpetual.markets.json" --source ccxt-static-bitget

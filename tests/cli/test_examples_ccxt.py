@@ -20,6 +20,8 @@ OUTCOMES = {
     "binance-coinm-perpetual.json": ("binance/coinm-perpetual", "2024-07-27", 2, "walletBalance"),
     "binance-spot-margin-cross.json": ("binance/spot-margin", None, 0, "status unknown"),
     "binance-spot-margin-isolated.json": ("binance/spot-margin", None, 0, "holds and owes nothing"),
+    "gate-usdt-perpetual.json": ("gate/usdt-perpetual", "2024-01-12", 0, "LTC/USDT:USDT"),
+    "bitget-usdt-perpetual.json": ("bitget/usdt-perpetual", "2026-12-07", 0, "31724.970702417"),
     "hyperliquid-perpetual.json": ("hyperliquid/perpetual", "2024-10-10", 0, "SOL/USDC:USDC"),
     "hyperliquid-perpetual-hip3.json": ("hyperliquid/perpetual", "2025-11-28", 2, "not in the market catalog"),
     "okx-inverse-swap.json": ("okx/inverse-swap", "2026-11-28", 0, "69536.6125000014"),

@@ -112,6 +112,8 @@ HEADER_MISTAKES = {
     "header-continuity-column": ("named an undeclared column for continuity", "continuity: {rate: MMR, amount: cum}", "continuity: {rate: MMR, amount: cums}", "MV417", "names column 'cums'", "continuity:"),
     "header-standard-field-unit": ("gave a standard field a unit", "fields:\n", "fields:\n  tick: {unit: quote, meaning: tick, ccxt: info.tickSize}\n", "MV804", "'tick' is a standard market field", "tick: {unit"),
     "header-unit-syntax": ("wrote a unit as a sum", "cum: {unit: quote,", "cum: {unit: quote+base,", "MV301", "cannot read unit", "quote+base"),
+    "header-derived-not-the-amount": ("derived a column that is not the continuity amount", "max_leverage: {unit: \"1\", meaning: highest leverage of the bracket, ccxt: maxLeverage}", "max_leverage: {unit: \"1\", meaning: highest leverage of the bracket, derived: continuity}", "MV417", "'max_leverage' is derived by continuity but is not the continuity amount", "derived: continuity"),
+    "header-derived-and-read": ("gave a column both a ccxt path and 'derived'", "cum: {unit: quote, meaning: maintenance amount, ccxt: info.cum}", "cum: {unit: quote, meaning: maintenance amount, ccxt: info.cum, derived: continuity}", "MV209", "gives both 'ccxt' and 'derived': give only one of them", "cum: {unit: quote, meaning: maintenance amount, ccxt"),
     "header-precision-typo": ("misspelt the price precision", "price_precision: tick", "price_precision: ticks", "MV204", "'ticks' is not one of", "price_precision"),
 }
 

@@ -29,6 +29,10 @@ OLD_ROLES = {
         'EP': 'entry', 'MMR': 'rate', 'P': 'price', 'TMM1': 'money', 'UPNL1': 'signed_money', 'WB': 'money',
         'cum': 'signed_money', 'lev': 'leverage', 'q': 'size', 's': 'side'
     },
+    'bitget/usdt-perpetual': {  # issue 30: a new rule, its derived roles as first computed
+        'EP': 'entry', 'M': 'money', 'MMR': 'rate', 'P': 'price', 'TMM1': 'money', 'UPNL1': 'signed_money',
+        'WB': 'money', 'cum': 'signed_money', 'f': 'rate', 'lev': 'leverage', 'q': 'size', 's': 'side'
+    },
     'bybit/inverse-perpetual': {
         'B': 'money', 'EP': 'entry', 'MMR': 'rate', 'OM': 'money', 'P': 'price', 'Q': 'size', 'extra': 'money',
         'fee': 'rate', 'lev': 'leverage', 'mmd': 'money', 's': 'side'
@@ -37,6 +41,10 @@ OLD_ROLES = {
         'AB': 'money', 'EP': 'entry', 'MMR': 'rate', 'P': 'price', 'TMM1': 'money', 'UPNL1': 'signed_money',
         'WB': 'money', 'extra': 'money', 'fee': 'rate', 'lev': 'leverage', 'mmd': 'signed_money', 'q': 'size',
         's': 'side'
+    },
+    'gate/usdt-perpetual': {  # issue 30: a new rule, its derived roles as first computed
+        'EP': 'entry', 'M': 'money', 'MMR': 'rate', 'P': 'price', 'TREQ1': 'money', 'UPNL1': 'signed_money',
+        'WB': 'money', 'cum': 'signed_money', 'lev': 'leverage', 'q': 'size', 's': 'side'
     },
     'hyperliquid/perpetual': {
         'EP': 'entry', 'M': 'money', 'P': 'price', 'TMM1': 'money', 'UPNL1': 'signed_money', 'WB': 'money',

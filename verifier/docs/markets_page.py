@@ -146,8 +146,10 @@ def tier_layout_lines(rule) -> list:
     layout = rule.markets.layout if rule.markets is not None else None
     if layout is None:
         return []
-    rows = [[f"<code>{esc(c.name)}</code>", f"<code>{esc(c.unit)}</code>", esc(c.meaning), f"<code>{esc(c.ccxt)}"
-             "</code>"] for c in layout.columns.values()]
+    rows = [[f"<code>{esc(c.name)}</code>", f"<code>{esc(c.unit)}</code>", esc(c.meaning),
+             f"<code>{esc(c.ccxt)}</code>" if c.ccxt else f"computed by import ({esc(c.derived)}: 0 in the first row, "
+             "then each row's floor times its rate step plus the amount of the row before)"]
+            for c in layout.columns.values()]
     return [f"Bounds `{layout.bounds}`, basis in `{layout.basis_unit}` ({esc(layout.basis_meaning)}). Each market's "
             f"table, dated, is on its [market page](#markets).", "",
             html_table(["column", "unit", "meaning", "read by import from ccxt"], rows), ""]

@@ -176,12 +176,14 @@ class Market:
 
 @dataclass(frozen=True)
 class ColumnSpec:
-    """A tier-table column: unit, meaning, and where ``import`` reads it in a ccxt leverage tier."""
+    """A tier-table column: unit, meaning, and where ``import`` reads it in a ccxt leverage tier, or how import
+    computes it (``derived``: ``'continuity'``, the amount column of an exchange that publishes only the rates)."""
 
     name: str
     unit: object  # Unit
     meaning: str
-    ccxt: str
+    ccxt: str | None
+    derived: str | None = None
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,26 @@ def table_problems(rows, *, rate: str | None = None, amount: str | None = None,
     return out
 
 
+def continuous_amounts(rows, rate: str) -> list[Fraction]:
+    """The maintenance amount of each row that makes ``notional * rate - amount`` continuous: 0 in the first row,
+    then ``amount_n = floor_n * (rate_n - rate_(n-1)) + amount_(n-1)``.  It equals charging each row's rate on the
+    part of the notional inside that row (a gradient maintenance margin), for exchanges that publish the rates of
+    their brackets but not the amounts (``derived: continuity`` in a catalog header).
+
+    >>> rows = [TierRow(1, Fraction(0), Fraction(1000000), {"MMR": Fraction(4, 1000)}),
+    ...         TierRow(2, Fraction(1000000), Fraction(2000000), {"MMR": Fraction(8, 1000)})]
+    >>> continuous_amounts(rows, "MMR")
+    [Fraction(0, 1), Fraction(4000, 1)]
+    >>> Fraction(1200000) * Fraction(8, 1000) - 4000 == 1000000 * Fraction(4, 1000) + 200000 * Fraction(8, 1000)
+    True
+    """
+    amounts: list[Fraction] = []
+    for before, row in zip((None, *rows), rows):
+        amounts.append(Fraction(0) if before is None else
+                       row.floor * (row.values[rate] - before.values[rate]) + amounts[-1])
+    return amounts
+
+
 def _bound_problems(rows) -> tuple[list[TierProblem], set]:
     """The rows' bounds: caps above floors, no gaps, no overlaps, increasing; also the numbers of the rows whose
     floor is in question (continuity says nothing more about them: one root per mistake)."""

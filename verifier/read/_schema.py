@@ -106,6 +106,12 @@ def _convert(doc: Document, error) -> list[Diagnostic]:
         if len(closest) == 1:
             return closest[0]
         return _convert(doc, jsonschema.exceptions.best_match(error.context))
+    if kind == "oneOf" and not error.context and all(set(b) == {"required"} for b in error.validator_value):
+        # valid under several branches, each requiring its own key: the author gave keys that exclude each other
+        keys = [key for branch in error.validator_value for key in branch["required"]
+                if isinstance(error.instance, dict) and key in error.instance]
+        return [doc.diagnostic("MV209", f"gives both {' and '.join(map(repr, keys))}: give only one of them", path,
+                               hint=schema.get("description"))]
     if kind in ("minProperties", "minItems"):
         return [doc.diagnostic("MV206", f"must not be empty ({error.message})", path)]
     return [doc.diagnostic("MV209", error.message, path, hint=schema.get("description"))]

@@ -185,7 +185,13 @@ class SimMode:
         level = view.definitions.get("margin_level")
         self.level_is_liquidation_lhs = level is not None and level.expr == liquidation.lhs
         self.others = [(view.symbols[s].sympy, self.definitions[d]) for s, d in view.others.items()]
-        self.tier_symbols = [(view.symbols[s].sympy, column) for s, column in view.tier_symbols.items()]
+        # a tier column no definition or condition of this version uses (Gate's cum before its tiered maintenance
+        # margin) is not looked up: a position that gives the columns in use needs no tier table
+        used = set().union(*(d.expr.free_symbols for d in view.definitions.values()),
+                           *(c.relation.free_symbols for c in view.conditions.values()))
+        unused = {s for s in view.tier_symbols if view.symbols[s].sympy not in used}
+        self.tier_symbols = [(view.symbols[s].sympy, column) for s, column in view.tier_symbols.items()
+                             if s not in unused]
         self.tier_basis = compile_expr(view.tier_basis.expr) if view.tier_basis is not None else None
         self.bound, self.from_inputs, self.tier_overrides = [], [], []
         self.reasons = {}  # symbol name -> why it may have no value (the fields its reading needs)
@@ -207,7 +213,8 @@ class SimMode:
             needs = frozenset(str(f) for f in expr.free_symbols)
             entry = (spec.sympy, name, expr, needs)
             if spec.from_tiers:
-                self.tier_overrides.append(entry)
+                if name not in unused:
+                    self.tier_overrides.append(entry)
                 continue
             self.bound.append(entry)
             carried = sorted(needs - _STATE) or sorted(needs)

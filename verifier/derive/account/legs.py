@@ -131,7 +131,10 @@ def read_leg(setting, account, position, market: MarketData, price_inputs=None) 
     if setting.reads is None:  # a whole evaluation of a held position; not one definition of a hypothetical one
         _check_leverage(account, position, market)  # (the site's reference position swept over leverages, import's diff)
     partial = {}
-    wanted = [n for n in mode.tier_symbols if setting.reads is None or n in setting.reads]
+    # only the tier symbols the evaluation uses on its date: a rule whose maintenance margin read no deduction until
+    # a date (Gate's fixed level) prices a position that gives its rate without a tier table
+    used = setting.reads if setting.reads is not None else needed
+    wanted = [n for n in mode.tier_symbols if n in used]
     if rule.tiers is not None and account.kind == "futures" and 0 < sum(n in tier_values for n in wanted) < len(wanted):
         partial = {n: tier_values.pop(n) for n in wanted if n in tier_values}  # a bracket is used whole
         for name in partial:
@@ -181,8 +184,9 @@ def at_mark_values(setting, account, leg: Leg) -> None:
     for name, value in leg.values.items():
         if name not in mode.others:
             values[mode.symbols[name].sympy] = value
-    missing = [name for name in mode.tier_symbols if name not in leg.tier_values]
-    if mode.tier_symbols and not missing:
+    used = setting.reads if setting.reads is not None else setting.needed
+    missing = [name for name in mode.tier_symbols if name not in leg.tier_values and name in used]
+    if any(name in used for name in mode.tier_symbols) and not missing:
         leg.bracket_source = "position"
         if setting.rule.tiers is not None and account.kind == "futures":
             _compare_bracket(setting, leg, values)
@@ -231,6 +235,8 @@ def _compare_bracket(setting, leg, values) -> None:
     if row is None:
         return
     for name, column in mode.tier_symbols.items():
+        if name not in leg.tier_values:
+            continue  # a column the version in force does not use (Gate's cum before its tiered form)
         catalog = Fraction(row.values[column])
         if leg.tier_values[name] != catalog:
             leg.differences.append(CatalogDifference(name, column, leg.tier_values[name], catalog,

@@ -21,7 +21,7 @@ from fractions import Fraction
 
 from verifier.errors import Diagnostic
 from verifier.model.market import MarketSpec, TierVersion, field_problem
-from verifier.model.tiers import TierRow, TierTable, table_problems
+from verifier.model.tiers import TierRow, TierTable, continuous_amounts, table_problems
 from verifier.read.inputs import Document, DocumentError, NumberError, exact, json_document, read_text, shown
 
 _MISSING = object()
@@ -216,6 +216,8 @@ def _table(catalog, symbol, items, dump, provenance, problems, prefix=None) -> T
                       f"{symbol} tier {number} cap")
         values = {}
         for name, column in layout.columns.items():
+            if column.derived:
+                continue  # computed below from the rows read
             value = _number(value_at(tier, column.ccxt), dump, (*prefix, column.ccxt), found,
                             f"{symbol} tier {number} {name}")
             if value is None:
@@ -227,9 +229,15 @@ def _table(catalog, symbol, items, dump, provenance, problems, prefix=None) -> T
                              (*prefix, layout.floor_ccxt)))
         rows.append(TierRow(number, floor, cap, values))
         places.append(prefix)
+    derived = [name for name, column in layout.columns.items() if column.derived == "continuity"]
+    if derived and not found:  # the header allows it only for the continuity amount, whose rate was read above
+        for row, amount in zip(rows, continuous_amounts(rows, layout.rate)):
+            row.values[derived[0]] = amount
+        rows = [TierRow(row.number, row.floor, row.cap, {name: row.values[name] for name in layout.columns})
+                for row in rows]
     if not found:
         paths = {"floor": layout.floor_ccxt, "cap": layout.cap_ccxt,
-                 **{name: c.ccxt for name, c in layout.columns.items()}}
+                 **{name: c.ccxt or f"<derived: {c.derived}>" for name, c in layout.columns.items()}}
         for problem in table_problems(rows, rate=layout.rate, amount=layout.amount, max_leverage=layout.max_leverage):
             found.append(_at(dump, problem.code, f"{symbol}: {problem.message}",
                              (*places[problem.row], paths.get(problem.column, problem.column)), hint=problem.hint))

@@ -94,8 +94,14 @@ def _layout(doc: Document, tiers: dict, problems: list) -> TierLayout | None:
     columns = {}
     for name, spec in tiers["columns"].items():
         unit = _unit(doc, spec["unit"], ("tiers", "columns", name, "unit"), problems)
-        columns[name] = ColumnSpec(name, unit, spec["meaning"], spec["ccxt"])
+        columns[name] = ColumnSpec(name, unit, spec["meaning"], spec.get("ccxt"), spec.get("derived"))
     continuity = tiers.get("continuity", {})
+    for name, column in columns.items():
+        if column.derived == "continuity" and name != continuity.get("amount"):
+            problems.append(doc.diagnostic(
+                "MV417", f"column {name!r} is derived by continuity but is not the continuity amount",
+                ("tiers", "columns", name, "derived"),
+                hint="name it under continuity: {rate: <rate column>, amount: " + name + "}, or read it with 'ccxt'"))
     rate = continuity.get("rate", tiers.get("rate"))
     for key, name in (("continuity", continuity.get("rate")), ("continuity", continuity.get("amount")),
                       ("rate", tiers.get("rate")), ("max_leverage", tiers.get("max_leverage"))):
