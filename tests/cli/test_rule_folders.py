@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from diagnostic_lines import errors
+from shipped import SHIPPED_RULES
 from verifier.read.paths import rule_files
 from json_versions import expected_versions
 
@@ -114,10 +115,11 @@ def test_rules_lists_where_each_rule_comes_from(tmp_path, mine):
     assert listed["bybit/usdt-perpetual-classic"]["origin"] == "mine"  # as shown: under the working folder
     assert listed["bybit/usdt-perpetual-classic"]["marketData"] is None
     assert listed["binance/usdm-perpetual"]["origin"] == "shipped"
-    assert len([r for r in data["rules"] if r["origin"] == "shipped"]) == 11  # 12 shipped, one replaced
+    shipped = len(SHIPPED_RULES) - 1  # every shipped rule but the one replaced
+    assert len([r for r in data["rules"] if r["origin"] == "shipped"]) == shipped
     assert data["versions"] == {**expected_versions(), "userRules": {"mine": "2026-12-07"}}
     text = run(tmp_path, "--rules", mine, "rules")
-    assert text.returncode == 0 and text.stdout.endswith("13 rules in force (11 shipped, 2 yours)\n")
+    assert text.returncode == 0 and text.stdout.endswith(f"{shipped + 2} rules in force ({shipped} shipped, 2 yours)\n")
     assert "mine (replaces shipped)" in text.stdout
 
 
