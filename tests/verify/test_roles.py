@@ -38,6 +38,11 @@ OLD_ROLES = {
         'WB': 'money', 'extra': 'money', 'fee': 'rate', 'lev': 'leverage', 'mmd': 'signed_money', 'q': 'size',
         's': 'side'
     },
+    'dydx/v4-perpetual': {  # issue 30: added with the rule (no former role() to compare with)
+        'EP': 'entry', 'F': 'price', 'IMF': 'rate', 'M': 'money', 'MF': 'rate', 'MMF': 'rate', 'OIL': 'money',
+        'OIU': 'money', 'ON': 'money', 'P': 'price', 'TMM1': 'money', 'UPNL1': 'signed_money', 'WB': 'signed_money',
+        'q': 'size', 's': 'side'
+    },
     'hyperliquid/perpetual': {
         'EP': 'entry', 'M': 'money', 'P': 'price', 'TMM1': 'money', 'UPNL1': 'signed_money', 'WB': 'money',
         'lev': 'leverage', 'maxLev': 'max_leverage', 'q': 'size', 's': 'side',
