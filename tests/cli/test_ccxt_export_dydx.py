@@ -94,3 +94,11 @@ def test_compare_needs_no_leverage_where_the_rules_initial_margin_is_a_fraction_
     assert abs(F(eth["isolated"]["allocated"]) - initial) < F(1, 10**12)  # the report's decimal is rounded
     assert eth["isolated"]["allocatedFrom"] == "initial" and eth["isolated"]["allocatedValue"] is None
     assert report["crossCheck"]["agrees"]
+
+
+def test_an_isolated_reading_is_refused_naming_the_margin_ccxt_does_not_give(capsys):
+    # ccxt's dydx Position has no collateral: an isolated-market subaccount is evaluated as one cross account
+    code, _, err = run(capsys, "evaluate", "dydx/v4-perpetual", ETH, "--date", "2024-08-22", "--margin-mode", "isolated")
+    assert code == 2
+    [error] = errors(err)
+    assert error["code"] == "MV600" and "'collateral'" in error["message"] and error["path"] == "$.positions[0]"
