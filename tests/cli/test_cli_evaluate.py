@@ -183,3 +183,21 @@ def test_a_condition_that_divides_by_zero_is_exit_2_not_a_crash(tmp_path):
     proc = run("evaluate", "binance/spot-margin", snapshot)
     assert proc.returncode == 2, proc.stderr
     assert located(proc.stderr)["code"] == "MV603" and "divides by zero" in proc.stderr
+
+
+@pytest.mark.parametrize("rule_id, symbol, limit, where", [
+    ("binance/usdm-perpetual", "BTC/USDT:USDT", "150", "the largest max_leverage of its tier table"),
+    ("hyperliquid/perpetual", "BTC/USDC:USDC", "40", "the market catalog's maxLeverage")])
+def test_a_leverage_above_the_markets_limit_is_exit_2_at_the_field(tmp_path, rule_id, symbol, limit, where):
+    """The exchange refuses a leverage above its market's; so does evaluate (and the site's calculator, in these
+    words). The limit is the catalog's: maxLeverage, else the largest maximum leverage of the market's tier table."""
+    snapshot = tmp_path / "leverage.json"
+    position = {"symbol": symbol, "side": "long", "contracts": "1", "entryPrice": "60000", "markPrice": "60000",
+                "collateral": "1000"}
+    for leverage, code in ((limit, 0), (str(int(limit) + 1), 2)):
+        snapshot.write_text(json.dumps({"marginMode": "isolated", "positions": [{**position, "leverage": leverage}]}))
+        proc = run("evaluate", rule_id, snapshot, "--date", "2026-12-01")
+        assert proc.returncode == code, proc.stderr
+    found = located(proc.stderr)
+    assert found["code"] == "MV602" and "$.positions[0].leverage" in proc.stderr
+    assert found["message"].startswith(f"leverage {int(limit) + 1} is above the highest {symbol} allows, {limit} ({where})")

@@ -50,6 +50,7 @@ def _non_negative(text):
 
 def run(args) -> int:
     from verifier.cli.arguments import parse_date
+    from verifier.cli.output import write_diagnostics
     from verifier.jobs.evaluate import evaluate_file
     from verifier.read import load_rule
     from verifier.read.positions_file import is_lines_file
@@ -62,9 +63,8 @@ def run(args) -> int:
         return _run_lines(rule, args, date)
     result = evaluate_file(rule, args.snapshot, balance=args.balance, margin_mode=args.margin_mode, date=date,
                            tolerance=args.tolerance, rtol=args.rtol)
-    for evaluation in result.evaluations:
-        for line in stale_warnings(evaluation, result.on):
-            print(line, file=sys.stderr)
+    warnings = [w for evaluation in result.evaluations for w in stale_warnings(evaluation, result.on)]
+    write_diagnostics(list(dict.fromkeys(warnings)), args)  # a market in two pools is said once
     if result.format == "snapshot":
         sys.stdout.write(render(result.evaluations[0], args.format))
         return 0

@@ -41,6 +41,14 @@ READ_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "collater
 
 BALANCE_FIELDS = ("total", "debt", "interest")
 
+NOT_DECIMAL = "expected a decimal number (or a string holding one), got {shown}"
+NEGATIVE_CONTRACTS = "contracts is negative ({text})"
+MISSING_KEY = "{where} is missing {key!r}"
+"""Messages the site's calculator (:mod:`verifier.docs.calculator`) writes too, for the same inputs."""
+
+DECIMAL_PATTERN = r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?\s*$"
+"""What a decimal written as a string looks like (the account schema's ``decimal``; a test keeps the two equal)."""
+
 _HINTS = {
     "marginMode": "use 'cross' or 'isolated'",
     "positionMode": "use 'one-way' or 'hedge'",
@@ -153,7 +161,7 @@ def _semantic_problems(document: Document) -> list[Diagnostic]:
         path = ("positions", index)
         numbers = {name: value(path + (name,), item[name]) for name in _decimal_fields() if item.get(name) is not None}
         if numbers.get("contracts") is not None and numbers["contracts"] < 0:
-            out.append(locate("MV602", f"contracts is negative ({item['contracts']})", path + ("contracts",),
+            out.append(locate("MV602", NEGATIVE_CONTRACTS.format(text=item['contracts']), path + ("contracts",),
                               "contracts is an absolute size; the side says long or short"))
         for name in FIELD_RANGES:
             problem = range_problem(name, numbers[name]) if numbers.get(name) is not None else None
@@ -230,10 +238,10 @@ def _convert(document: Document, error, typos: set) -> list[Diagnostic]:
     locate = _Locator(document).at
     name = path[-1] if path else ""
     if schema.get("title") == "decimal":
-        return [locate("MV602", f"expected a decimal number (or a string holding one), got {_shown(error.instance)}",
+        return [locate("MV602", NOT_DECIMAL.format(shown=_shown(error.instance)),
                        path, _HINTS["decimal"])]
     if kind == "required":  # one diagnostic per missing key (duplicates are dropped by the caller)
-        return [locate("MV600", f"{where} is missing {key!r}", path,
+        return [locate("MV600", MISSING_KEY.format(where=where, key=key), path,
                        _HINTS.get(key) or (_HINTS["position"] if where == "position" else None))
                 for key in error.validator_value if key not in error.instance and (path, key) not in typos]
     if kind == "additionalProperties":

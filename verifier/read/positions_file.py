@@ -126,8 +126,16 @@ def is_lines_file(path) -> bool:
 
 def read_lines(rule, path, margin_mode=None):
     """Each account of a JSON-lines file: ``(line number, AccountSet or the VerifierError of that line)``, lazily,
-    so a file of many accounts is read and evaluated one line at a time.  Blank lines are skipped; each line is read
-    under the reading layer's limits (:mod:`verifier.read.inputs`), a line larger than a file may be included."""
+    so a file of many accounts is read and evaluated one line at a time (:func:`line_documents`, then
+    :func:`account_of_line`)."""
+    for number, document in line_documents(path):
+        yield number, account_of_line(rule, document, margin_mode)
+
+
+def line_documents(path):
+    """Each non-blank line of a JSON-lines file: ``(line number, its Document or the DocumentError refusing it)``,
+    lazily.  Each line is read under the reading layer's limits (:mod:`verifier.read.inputs`); a line larger than a
+    file may be is refused without being held; a file that cannot be opened raises :class:`DocumentError`."""
     file = str(path)
     try:
         handle = open(path, "rb")
@@ -146,14 +154,18 @@ def read_lines(rule, path, margin_mode=None):
                 yield number, DocumentError([too_large(file, number, "line")])
                 continue
             if raw.strip():
-                yield number, _line(rule, file, number, raw, margin_mode)
+                text = raw.rstrip(b"\r\n")  # a line ending is not the account's: an error at the end is on its line
+                try:
+                    yield number, json_document(decode(text, file, line=number), file, line=number)
+                except DocumentError as exc:
+                    yield number, exc
 
 
-def _line(rule, file, number, raw: bytes, margin_mode):
-    try:
-        document = json_document(decode(raw, file, line=number), file, line=number)
-    except DocumentError as exc:
-        return exc
+def account_of_line(rule, document, margin_mode=None):
+    """The AccountSet of one line's Document, or the VerifierError that refuses it (returned, not raised: one bad
+    line is that account's error)."""
+    if isinstance(document, DocumentError):
+        return document
     if not isinstance(document.data, (list, dict)):
         return SpecError("not JSON", [document.diagnostic("MV610", "each line holds one account: a fetch_positions() "
                                                                    "list or an export object, as JSON")], code="MV610")

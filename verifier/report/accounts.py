@@ -143,9 +143,12 @@ def line_record(number: int, evaluations=None, checks=None, skipped=(), error=No
     """One output line of a JSON-lines run: the account of input line ``number``, or the problems that stopped it;
     each line is a whole document, with its ``versions``.
 
+    >>> from verifier.report.diagnostics import set_versions
+    >>> set_versions(lambda: {"marginVerifier": "0.1.0", "rules": "2026-12-07"})  # as the command line does
     >>> record = json.loads(line_record(3, error=[]))
     >>> record["line"], record["errors"], sorted(record["versions"])
     (3, [], ['marginVerifier', 'rules'])
+    >>> set_versions(None)
     """
     if error is not None:
         record = {"line": number, "errors": [d.to_json() for d in error]}

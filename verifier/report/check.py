@@ -17,7 +17,8 @@ from verifier.report.diagnostics import github_annotation
 
 LABELS = {"rule": "rule", "catalog": "catalog header", "markets": "catalog shard", "scenario": "scenario",
           "account": "account snapshot",
-          "conformance": "recorded export", "other": "file of another kind", "unknown": "unreadable file"}
+          "conformance": "recorded export", "other": "file of another kind", "unknown": "unreadable file",
+          "tiers": "old tier file"}
 
 
 def diagnostics(reports, problems) -> list:

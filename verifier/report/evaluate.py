@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from verifier.errors import Diagnostic
 from verifier.report.diagnostics import json_text
 from verifier.report.numbers import decimal_text, fixed_text
 
@@ -90,8 +91,9 @@ def evaluation_text(evaluation) -> str:
     return "\n".join(lines) + "\n"
 
 
-def stale_warnings(evaluation, on) -> list[str]:
-    """One warning line per market part whose data is older than the rule's threshold on date ``on``.
+def stale_warnings(evaluation, on) -> list:
+    """The MV609 warnings (:class:`~verifier.errors.Diagnostic`, for stderr): one per market whose data in force
+    on date ``on`` was last seen more than the rule's threshold before it (its specification, its tiers or both).
 
     >>> import datetime as dt
     >>> from verifier.model.market import Provenance
@@ -99,17 +101,29 @@ def stale_warnings(evaluation, on) -> list[str]:
     >>> seen = Provenance("ft", dt.date(2026, 9, 29), dt.date(2026, 9, 29), dt.date(2026, 11, 28))
     >>> e = AccountEvaluation("binance/usdm-perpetual", "isolated", None, (), None, "normal",
     ...                       (("BTC/USDT:USDT", "tiers", seen, 60),), 30, "binance/usdm-perpetual", "binanceusdm")
-    >>> print(stale_warnings(e, dt.date(2026, 11, 28))[0])
-    warning[MV609]: the tiers of BTC/USDT:USDT were last seen on 2026-09-29 (source ft), 60 days before 2026-11-28 (the rule warns after 30); refresh them: margin-verifier import binance/usdm-perpetual --live binanceusdm, or --markets/--tiers with ccxt dumps
+    >>> [warning] = stale_warnings(e, dt.date(2026, 11, 28))
+    >>> print(warning.render())
+    warning[MV609]: the tiers of BTC/USDT:USDT were last seen on 2026-09-29 (source ft), 60 days before 2026-11-28 (the rule warns after 30); hint: refresh them: margin-verifier import binance/usdm-perpetual --live binanceusdm, or --markets/--tiers with ccxt dumps
+    >>> warning.subject
+    'BTC/USDT:USDT (tiers 60 days old)'
     """
-    lines = []
+    parts: dict = {}
     for symbol, part, provenance, days in evaluation.stale:
-        what = "tiers" if part == "tiers" else "market data"
-        lines.append(f"warning[MV609]: the {what} of {symbol} were last seen on {provenance.seen.isoformat()} "
-                     f"(source {provenance.source}), {days} days before {on.isoformat()} (the rule warns after "
-                     f"{evaluation.stale_after_days}); refresh them: margin-verifier import {evaluation.catalog} "
-                     f"--live {evaluation.exchange}, or --markets/--tiers with ccxt dumps")
-    return lines
+        parts.setdefault(symbol, []).append(("tiers" if part == "tiers" else "market data", provenance, days))
+    summary = (f"markets whose data were last seen more than {evaluation.stale_after_days} days before "
+               f"{on.isoformat()} (the rule's stale_after_days)")
+    hint = (f"refresh them: margin-verifier import {evaluation.catalog} --live {evaluation.exchange}, or "
+            "--markets/--tiers with ccxt dumps")
+    out = []
+    for symbol, found in parts.items():
+        said = [f"{'the' if n == 0 else 'its'} {what}{f' of {symbol}' if n == 0 else ''}"
+                f"{' were last seen' if n == 0 else ''} on {p.seen.isoformat()} (source {p.source}), {days} days "
+                f"before{f' {on.isoformat()}' if n == 0 else ''}" for n, (what, p, days) in enumerate(found)]
+        message = ", and ".join(said) + f" (the rule warns after {evaluation.stale_after_days})"
+        subject = f"{symbol} (" + ", ".join(f"{what} {days} days old" for what, _, days in found) + ")"
+        out.append(Diagnostic("MV609", message, file=None, hint=hint, severity="warning", subject=subject,
+                              summary=summary))
+    return out
 
 
 def render(evaluation, fmt: str = "text") -> str:

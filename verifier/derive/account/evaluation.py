@@ -224,9 +224,13 @@ def _holds(compiled, mode, name, values, leg, account) -> bool:
         return compiled.holds(mode, name, values)
     except Undecidable as exc:
         if exc.zero:
-            raise account.error("MV603", f"cannot decide the {name} condition ({mode.conditions[name].text}): it "
-                                         "divides by zero at these values", leg.position.at(),
+            raise account.error("MV603", undecidable_message(name, mode.conditions[name].text), leg.position.at(),
                                 hint="a ratio with nothing in its denominator (a margin level with nothing owed) "
                                      "has no value; the rule does not say what it means") from None
         raise account.error("MV603", f"cannot decide the {name} condition: it still needs " + ", ".join(exc.needs),
                             leg.position.at()) from None
+
+
+def undecidable_message(name, text) -> str:
+    """A condition that divides by zero at a position's values (the site's calculator says the same)."""
+    return f"cannot decide the {name} condition ({text}): it divides by zero at these values"

@@ -19,6 +19,9 @@ from verifier.model.snapshot import evaluate_reading, fields_of
 from verifier.model.symbols import in_domain
 
 
+NO_TIER_ROW = "cannot evaluate the position: no tier row of {symbol} holds basis {basis}"
+
+
 @dataclass
 class Leg:
     """A position while it is evaluated: the rule's symbols read from it, then its definitions at the mark."""
@@ -81,6 +84,8 @@ def read_leg(setting, account, position, market: MarketData) -> Leg:
         if value is not None:
             _check_domain(account, position, name, spec, value)
             (tier_values if spec.from_tiers else values)[name] = value
+    if setting.reads is None:  # a whole evaluation of a held position; not one definition of a hypothetical one
+        _check_leverage(account, position, market)  # (the site's reference position swept over leverages, import's diff)
     tiered = rule.tiers is not None and account.kind == "futures" and any(
         n not in tier_values for n in mode.tier_symbols if setting.reads is None or n in setting.reads)
     if tiered:
@@ -107,8 +112,7 @@ def at_mark_values(setting, account, leg: Leg) -> None:
         table = leg.market.tier_table()
         row = table.row_for(basis)
         if row is None:
-            raise account.error("MV603", f"cannot evaluate the position: no tier row of {leg.market.symbol} holds "
-                                         f"basis {basis}", leg.position.at())
+            raise account.error("MV603", NO_TIER_ROW.format(symbol=leg.market.symbol, basis=basis), leg.position.at())
         leg.tier, leg.bracket_source = row.number, "catalog"
         for name in missing:
             leg.tier_values[name] = Fraction(row.values[mode.tier_symbols[name]])
@@ -138,8 +142,44 @@ def _read_symbol(account, position, name, spec, text, fields):
     try:
         return evaluate_reading(spec.reading(account.margin_mode), fields)
     except EvaluationError as exc:
-        raise account.error("MV602", f"cannot read {name} ({spec.meaning}) as {text}: {exc}", position.at()) \
-            from None
+        raise account.error("MV602", unreadable_message(name, spec, text, str(exc)), position.at()) from None
+
+
+def unreadable_message(name, spec, text, reason) -> str:
+    """A symbol whose reading cannot be computed (a division by zero in it).  The messages of this module are
+    functions so that the site's calculator (:mod:`verifier.docs.calculator`) writes the very same words."""
+    return f"cannot read {name} ({spec.meaning}) as {text}: {reason}"
+
+
+def domain_message(name, spec, reading, value_text) -> str:
+    """A value outside its symbol's declared domain; ``value_text`` is the value as a Fraction prints it."""
+    # numbers in a message are exact fractions (str of a Fraction: 3, 1/3); reports format through verifier.report
+    wanted = " and ".join(f"{op} {Fraction(b)}" for op, b in spec.domain) or \
+        "one of " + ", ".join(str(Fraction(v)) for v in spec.one_of)
+    return f"{name} ({spec.meaning}) must be {wanted}; {reading} gives {value_text}"
+
+
+def missing_message(where, missing, name, meaning) -> str:
+    """A field the rule reads for a symbol the answer needs, absent from the position or the snapshot."""
+    return f"{where} is missing {', '.join(map(repr, missing))} (needed for {name}: {meaning.strip()})"
+
+
+def leverage_message(symbol, value_text, limit, where) -> str:
+    """A position's leverage above the highest its market allows (``where``: what in the catalog says so)."""
+    return f"leverage {value_text} is above the highest {symbol} allows, {Fraction(limit)} ({where})"
+
+
+LEVERAGE_HINT = ("the exchange refuses such a leverage: check the position's leverage, or evaluate on the date the "
+                 "position was opened (--date) if the market's limit has changed since")
+
+
+def _check_leverage(account, position, market: MarketData) -> None:
+    """A position's leverage is at most its market's limit on the date, when the catalog gives one."""
+    leverage = position.fields.get("leverage")
+    limit = market.leverage_limit() if leverage is not None else None
+    if limit is not None and leverage > limit[0]:
+        raise account.error("MV602", leverage_message(position.symbol, str(Fraction(leverage)), *limit),
+                            position.at("leverage"), hint=LEVERAGE_HINT)
 
 
 def _catalog_call(account, position, call):
@@ -159,13 +199,9 @@ def _check_domain(account, position, name, spec, value) -> None:
     names = sorted(fields_of(spec.reading(account.margin_mode)))
     on_account = names == ["walletBalance"] and "walletBalance" not in position.fields
     place = account.at(names[0]) if on_account else position.at(names[0] if len(names) == 1 else None)
-    # numbers in a message are exact fractions (str of a Fraction: 3, 1/3); reports format through verifier.report
-    wanted = " and ".join(f"{op} {Fraction(b)}" for op, b in spec.domain) or \
-        "one of " + ", ".join(str(Fraction(v)) for v in spec.one_of)
     origins = "; ".join(f"{n} is {position.origins[n]}" for n in names if n in position.origins)
     hint = f"the rule reads {name} as {reading}" + (f" ({origins})" if origins else "") + "; check the snapshot's fields"
-    raise account.error("MV602", f"{name} ({spec.meaning}) must be {wanted}; {reading} gives {Fraction(value)}", place,
-                        hint=hint)
+    raise account.error("MV602", domain_message(name, spec, reading, str(Fraction(value))), place, hint=hint)
 
 
 def _missing_field(account, position, spec, name, fields, market) -> EvaluationError:
@@ -180,9 +216,8 @@ def _missing_field(account, position, spec, name, fields, market) -> EvaluationE
     if on_account and account.settle:
         where = f"the {account.settle} cross pool"
     place = account.at("walletBalance") if on_account else position.at(missing[0] if len(missing) == 1 else None)
-    return account.error("MV600", f"{where} is missing {', '.join(map(repr, missing))} (needed for {name}: "
-                                  f"{spec.meaning.strip()})", place if place.key else (account.at() if on_account else
-                                                                                 position.at()), hint=hint)
+    return account.error("MV600", missing_message(where, missing, name, spec.meaning),
+                         place if place.key else (account.at() if on_account else position.at()), hint=hint)
 
 
 def _origin_hint(position, missing) -> str | None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from verifier.errors import EvaluationError
 from verifier.model.market import POSITION_FIELDS
@@ -64,6 +65,21 @@ class MarketData:
                 raise EvaluationError(f"rule {self.rule_id} has no tier table", code="MV606")
             self._table = self.tiers.lookup(self.symbol, self.date)
         return self._table
+
+    def leverage_limit(self) -> tuple | None:
+        """(the highest leverage the market allows on the date, where the catalog says so), or None when it does
+        not say: its ``maxLeverage`` field, else the largest value of its tier table's maximum-leverage column (the
+        first bracket's, for the smallest positions)."""
+        value = self.field("maxLeverage")
+        if value is not None:
+            return Fraction(value), "the market catalog's maxLeverage"
+        layout = self.catalog.layout if self.catalog is not None else None
+        version = self.market.tiers_at(self.date) if self.market is not None else None
+        if layout is None or layout.max_leverage is None or version is None:
+            return None
+        values = [row.values[layout.max_leverage] for row in version.table.rows
+                  if row.values.get(layout.max_leverage) is not None]
+        return (Fraction(max(values)), f"the largest {layout.max_leverage} of its tier table") if values else None
 
     def fill(self, fields: dict) -> dict:
         """ccxt Position fields the position lacks, from the market (``contractSize``), added to ``fields``."""
