@@ -39,8 +39,8 @@ BAD_SNAPSHOTS = {
     "negative-contracts.json": '{"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT", "side": "long", '
                                '"contracts": "-1", "contractSize": "1", "entryPrice": "60000", "markPrice": "60000", '
                                '"collateral": "100"}]}',
-    "missing-mark.json": '{"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT", "side": "long", '
-                         '"contracts": "1", "contractSize": "1", "entryPrice": "60000", "collateral": "100"}]}',
+    "missing-entry.json": '{"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT", "side": "long", '
+                          '"contracts": "1", "contractSize": "1", "markPrice": "60000", "collateral": "100"}]}',
     "text-as-number.json": '{"marginMode": "cross", "walletBalance": "lots", "positions": [{"symbol": '
                            '"BTC/USDT:USDT", "side": "long", "contracts": "1", "contractSize": "1", '
                            '"entryPrice": "60000", "markPrice": "60000"}]}',

@@ -146,7 +146,8 @@ def test_hyperliquid_cross_snapshot_with_ccxt_fields_only_is_priced(tmp_path):
     ('{"walletBalance": "1", "positions": []}', "MV600", "snapshot is missing 'marginMode'"),
     ('{"marginMode": "cross", "positionMode": "hedged", "positions": [{"symbol": "BTC/USDT:USDT", "side": "long", '
      '"contracts": "1", "entryPrice": "1", "markPrice": "1"}]}', "MV601", "unknown positionMode 'hedged'"),
-    ('{"marginMode": "cross", "quote": "USDT", "balances": {"BTC": {"total": "1"}}}', "MV600", "no price for BTC"),
+    ('{"marginMode": "cross", "quote": "USDT", "balances": {"BTC": {"total": "-1"}}}', "MV602",
+     "balances cannot be negative"),
     ('{"marginMode": "cross", "walletBalance": "1", "mode": "portfolio", "positions": [{"symbol": "BTC/USDT:USDT", '
      '"side": "long", "contracts": "1", "entryPrice": "1", "markPrice": "1"}]}', "MV601", "no mode 'portfolio'"),
     ("[1, 2]", "MV600", "must be a mapping"),
@@ -175,14 +176,18 @@ def test_a_value_outside_its_symbols_domain_is_exit_2_at_the_field(tmp_path):
     assert found["code"] == "MV602" and "must be > 0" in found["message"] and "$.positions[0].entryPrice" in proc.stderr
 
 
-def test_a_condition_that_divides_by_zero_is_exit_2_not_a_crash(tmp_path):
-    """A spot account that owes nothing has no margin level: was exit 3 ('Invalid comparison of non-real zoo')."""
+def test_a_condition_that_divides_by_zero_leaves_the_status_unknown_and_says_why(tmp_path):
+    """A spot account that owes nothing has no margin level: was exit 3 ('Invalid comparison of non-real zoo'),
+    then the whole account refused (MV603); now its status is unknown, with the reason, and the rest is answered."""
     snapshot = tmp_path / "no-debt.json"
     snapshot.write_text(json.dumps({"marginMode": "cross", "quote": "USDT", "prices": {"BTC": "30000"},
                                     "balances": {"USDT": {"total": "10"}, "BTC": {"total": "1"}}}))
-    proc = run("evaluate", "binance/spot-margin", snapshot)
-    assert proc.returncode == 2, proc.stderr
-    assert located(proc.stderr)["code"] == "MV603" and "divides by zero" in proc.stderr
+    proc = run("evaluate", "binance/spot-margin", snapshot, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    [btc] = data["positions"]
+    assert data["status"] == "unknown" and data["marginLevel"] is None and btc["liquidationPrice"] is None
+    assert "divides by zero" in btc["statusReason"] and "nothing owed" in btc["statusReason"]
 
 
 @pytest.mark.parametrize("rule_id, symbol, limit, where", [

@@ -207,7 +207,8 @@ def test_rule_page_lists_its_markets_with_their_dates_and_letter_pages(rule):
     assert len(pages) == 28 and max(len(text) for text in pages.values()) < 400_000
     btc = pages["rules/binance/usdm-perpetual/markets/B.md"].split("## BTC/USDT:USDT", 1)[1].split("\n## ", 1)[0]
     assert '<td class="mv-num">0.1</td>' in btc and "effective 2025-10-17" in btc  # its tick, dated
-    assert btc.count("<details>") == 10 and "Older tier table, effective 2024-05-30, seen 2024-10-03" in btc  # folded
+    assert btc.count("<details>") == 11 and "Older tier table, effective 2024-05-30, seen 2024-10-03" in btc  # folded
+    assert "1 older specification version(s)" in btc  # the 2025-08-07 version of GoCryptoTrader's recording
 
 
 def test_rule_page_shows_each_conformance_case_with_both_prices(options, build_errors):

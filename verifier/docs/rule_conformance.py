@@ -50,6 +50,8 @@ def _rows(rule, case) -> list:
     def described(held="") -> str:
         return name + f"<br><small>{held}{when}; {source}</small>"
 
+    if case.refused is not None:
+        return [_refused_row(rule, case, name, when, source)]
     try:
         result = run_case(rule, case)
     except VerifierError as exc:
@@ -64,6 +66,23 @@ def _rows(rule, case) -> list:
         rows.append([described(held), ours, theirs, _difference(check), tolerance,
                      passed_mark(check.verdict in AGREEING)])
     return rows
+
+
+def _refused_row(rule, case, name, when, source) -> list:
+    """A case the record cannot price: refused as recorded (the missing input named), or a finding when not."""
+    refusal = case.refused
+    try:
+        run_case(rule, case)
+        held = False
+    except VerifierError as exc:
+        held = refusal.matches(exc)
+    if not held:
+        problems.report(rule.file, f"conformance case {case.name!r}", VerifierError(
+            f"recorded as refused for want of {refusal.missing} ({refusal.code}), which evaluate no longer says"))
+    ours = f"refused ({esc(refusal.code)}): needs {esc(refusal.missing)}"
+    # the columns of _rows: the case (with when and where it was recorded), ours, theirs, difference, tolerance, mark
+    return [name + f"<br><small>{when}; {source}</small>", ours, "", "", f"<small>{esc(refusal.reason)}</small>",
+            passed_mark(held)]
 
 
 def _difference(check) -> str:

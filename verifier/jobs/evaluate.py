@@ -38,6 +38,7 @@ class Evaluated:
     skipped: tuple  # flat positions of a ccxt export, listed
     gated: bool  # whether a tolerance was given: a disagreement beyond it fails the run
     on: datetime.date  # the date staleness is judged on (the evaluation date, else today)
+    unread: tuple = ()  # the export's fields the rule does not read (verifier.read.ccxt_unread.Unread), listed once
 
     @property
     def failed(self) -> bool:
@@ -52,8 +53,44 @@ def evaluate_accounts(rule, accounts: AccountSet, *, date=None, today=None, tole
     evaluations = tuple(evaluate_account(rule, account, date=date, today=today) for account in accounts.accounts)
     checks = {} if accounts.format == "snapshot" else {
         id(p): reconcile_position(p, tolerance, rtol) for e in evaluations for p in e.positions}
+    unread = tuple(accounts.unread) if accounts.format != "snapshot" else \
+        snapshot_unread(rule, accounts.accounts, evaluations)
     return Evaluated(accounts.format, evaluations, checks, tuple(accounts.skipped),
-                     tolerance is not None or rtol is not None, date or today)
+                     tolerance is not None or rtol is not None, date or today, unread)
+
+
+def snapshot_unread(rule, accounts, evaluations) -> tuple:
+    """The fields a snapshot's positions give that the mode evaluating them reads nowhere (a
+    ``maintenanceMarginPercentage`` under a rule whose rate comes from the maximum leverage), each once with how many
+    positions give it: said, never dropped silently.
+
+    >>> from verifier.read.account import account_from_data
+    >>> account = account_from_data({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDC:USDC",
+    ...     "side": "long", "contracts": "1", "entryPrice": "100", "markPrice": "100", "collateral": "10",
+    ...     "maintenanceMarginPercentage": "0.02"}]})
+    >>> rule = load_rule("hyperliquid/perpetual")
+    >>> [(u.path, u.count) for u in snapshot_unread(rule, [account], [evaluate_account(rule, account)])]
+    [('maintenanceMarginPercentage', 1)]
+    """
+    from collections import Counter
+
+    from verifier.model.market import POSITION_FIELDS
+    from verifier.model.snapshot import fields_of
+    from verifier.read.ccxt_unread import Unread
+
+    counts: Counter = Counter()
+    for account, evaluation in zip(accounts, evaluations):
+        mode = rule.modes.get(evaluation.mode)
+        if mode is None:
+            continue
+        read = set(POSITION_FIELDS)
+        for spec in mode.symbols.values():
+            if spec.snapshot_formula(account.margin_mode):
+                read |= fields_of(spec.reading(account.margin_mode))
+        for position in account.positions:
+            counts.update(name for name in position.fields if name not in read and name not in ("price",))
+    why = f"rule {rule.id} reads no such field in this mode"
+    return tuple(Unread(path, count, why) for path, count in sorted(counts.items()))
 
 
 def evaluate_file(rule, path, *, balance=None, margin_mode=None, date=None, today=None, tolerance=None,

@@ -4,7 +4,7 @@ The file is checked against ``verifier/schemas/account.schema.json`` (shape, ccx
 or strings) and then for what a schema cannot say: every number within the reading layer's limits (a string too,
 :func:`verifier.read.inputs.exact`), a negative size, a rate or amount outside what it can be
 (:data:`verifier.model.snapshot.FIELD_RANGES`), two positions in one market in one-way mode (or on one side in
-hedge mode), an asset with no price.  Every problem is a located diagnostic (MV600 shape, MV601 unknown value, MV602
+hedge mode).  Every problem is a located diagnostic (MV600 shape, MV601 unknown value, MV602
 number, MV613 two positions) and the whole file is reported at once.
 
 >>> account = account_from_data({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT",
@@ -15,7 +15,7 @@ number, MV613 two positions) and the whole file is reported at once.
 >>> account_from_data({"marginMode": "cross", "positions": [{"symbol": "X", "side": "up"}]})
 Traceback (most recent call last):
 ...
-verifier.errors.SpecError: <snapshot>: 4 problem(s) in the account snapshot
+verifier.errors.SpecError: <snapshot>: 3 problem(s) in the account snapshot
 """
 
 from __future__ import annotations
@@ -125,9 +125,11 @@ def _balances(data: dict) -> list[Position]:
     out = []
     for asset, balance in data["balances"].items():
         quote = asset == data["quote"]
-        price = Fraction(1) if quote else _number(data["prices"][asset])
+        raw = data.get("prices", {}).get(asset)
+        price = Fraction(1) if quote else (None if raw is None else _number(raw))
         fields = {name: _number(balance.get(name, 0)) for name in BALANCE_FIELDS}
-        fields.update(price=price, markPrice=price)
+        if price is not None:  # an asset without a price: only what needs it says so (its margin level, status)
+            fields.update(price=price, markPrice=price)
         net = fields["total"] - fields["debt"] - fields["interest"]
         places = {name: Place(("balances", asset, name)) for name in balance}
         places.update(price=Place(("prices", asset)), markPrice=Place(("prices", asset)))
@@ -141,7 +143,8 @@ def _balances(data: dict) -> list[Position]:
 
 def _semantic_problems(document: Document) -> list[Diagnostic]:
     """What the schema cannot say: numbers within the limits, sizes and balances not negative, rates and amounts in
-    their ranges, one position a market (a side in hedge mode), every asset but the quote with a price."""
+    their ranges, one position a market (a side in hedge mode); an asset without a price is not an error here: what
+    needs its price says so."""
     data, out, locate = document.data, [], _Locator(document).at
 
     def value(path, raw):
@@ -185,9 +188,6 @@ def _semantic_problems(document: Document) -> list[Diagnostic]:
                 if amount is not None and amount < 0:
                     out.append(locate("MV602", f"balances cannot be negative ({asset} {name} {balance[name]})",
                                       ("balances", asset, name)))
-        if asset != data.get("quote") and asset not in data.get("prices", {}):
-            out.append(locate("MV600", f"no price for {asset}", ("prices",) if "prices" in data else (),
-                              f"add prices.{asset} (its price in {data.get('quote')})"))
     for asset, price in data.get("prices", {}).items():
         value(("prices", asset), price)
     return out
