@@ -102,3 +102,21 @@ def test_an_isolated_reading_is_refused_naming_the_margin_ccxt_does_not_give(cap
     assert code == 2
     [error] = errors(err)
     assert error["code"] == "MV600" and "'collateral'" in error["message"] and error["path"] == "$.positions[0]"
+
+
+def test_another_exchanges_export_is_refused_naming_the_rule_that_fits(capsys):
+    # identify: every dYdX indexer position carries info.createdAtHeight (a block height); Hyperliquid's do not
+    code, _, err = run(capsys, "evaluate", "dydx/v4-perpetual", EXPORTS / "hyperliquid-cross-2024-10-10.json",
+                       "--date", "2024-10-10")
+    assert code == 2
+    found = errors(err)
+    assert {e["code"] for e in found} == {"MV618"} and "evaluate it with hyperliquid/perpetual" in err
+    code, _, err = run(capsys, "evaluate", "hyperliquid/perpetual", ETH, "--date", "2024-10-10", "--margin-mode", "cross")
+    assert code == 2 and errors(err)[0]["code"] == "MV618" and "evaluate it with dydx/v4-perpetual" in err
+
+
+def test_every_field_left_unread_is_said_with_the_rules_reason(capsys):
+    code, out, _ = run(capsys, "evaluate", "dydx/v4-perpetual", ETH, "--date", "2024-08-22", "--margin-mode", "cross")
+    assert code == 0
+    assert "not read: info.freeCollateral (balance): the equity less the initial margin" in out
+    assert "not read: unrealizedPnl (1 position): ccxt's float of info.unrealizedPnl" in out
