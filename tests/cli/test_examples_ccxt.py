@@ -20,6 +20,7 @@ OUTCOMES = {
     "binance-coinm-perpetual.json": ("binance/coinm-perpetual", "2024-07-27", 2, "walletBalance"),
     "binance-spot-margin-cross.json": ("binance/spot-margin", None, 0, "status unknown"),
     "binance-spot-margin-isolated.json": ("binance/spot-margin", None, 0, "holds and owes nothing"),
+    "dydx-v4-perpetual.json": ("dydx/v4-perpetual", "2024-08-22", 0, "over-collateralised long"),
     "hyperliquid-perpetual.json": ("hyperliquid/perpetual", "2024-10-10", 0, "SOL/USDC:USDC"),
     "hyperliquid-perpetual-hip3.json": ("hyperliquid/perpetual", "2025-11-28", 2, "not in the market catalog"),
     "okx-inverse-swap.json": ("okx/inverse-swap", "2026-11-28", 0, "69536.6125000014"),
