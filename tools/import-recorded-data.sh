@@ -70,3 +70,14 @@ imp30 gate/usdt-perpetual --tiers "$DATA30/gate-usdt-perpetual.tiers.json" --sou
 imp30 gate/usdt-perpetual --markets "$DATA30/gate-usdt-perpetual.markets.json" --source ccxt-static-gate --effective 2026-05-31
 imp30 bitget/usdt-perpetual --tiers "$DATA30/bitget-usdt-perpetual.tiers.json" --source bitget-docs-position-tier --effective 2023-09-27
 imp30 bitget/usdt-perpetual --markets "$DATA30/bitget-usdt-perpetual.markets.json" --source ccxt-static-bitget
+# dYdX v4 (issue 30): the indexer's /v4/perpetualMarkets as ccxt's dydx parse_market writes it, in date order
+# (DATA30: the issue-30 research folder's market-data/, whose NOTES.md and MANIFEST.json say where each came from).
+if [ -n "${DATA30:-}" ]; then
+  DATA30=$(cd "$DATA30" && pwd)
+  $MV import dydx/v4-perpetual --markets "$DATA30/dydx-v4-perpetual.markets.json" --source nautilus-indexer-2024-08-22 \
+    --effective 2024-08-22 --retrieved 2026-12-07 --format text | sed -n '1,2p'
+  $MV import dydx/v4-perpetual --markets "$DATA30/versions/dydx-v4-perpetual.markets.2025-07-29.json" \
+    --source ccxt-static-dydx-2025-07-29 --effective 2025-07-29 --retrieved 2026-12-07 --format text | sed -n '1,2p'
+  $MV import dydx/v4-perpetual --markets "$DATA30/versions/dydx-v4-perpetual.markets.2025-12-08.json" \
+    --source nautilus-indexer-2025-12-08 --effective 2025-12-08 --retrieved 2026-12-07 --format text | sed -n '1,2p'
+fi

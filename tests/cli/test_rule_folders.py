@@ -115,11 +115,11 @@ def test_rules_lists_where_each_rule_comes_from(tmp_path, mine):
     assert listed["bybit/usdt-perpetual-classic"]["origin"] == "mine"  # as shown: under the working folder
     assert listed["bybit/usdt-perpetual-classic"]["marketData"] is None
     assert listed["binance/usdm-perpetual"]["origin"] == "shipped"
-    assert len([r for r in data["rules"] if r["origin"] == "shipped"]) == len(SHIPPED_RULES) - 1  # one replaced
+    shipped = len(SHIPPED_RULES) - 1  # every shipped rule but the one replaced
+    assert len([r for r in data["rules"] if r["origin"] == "shipped"]) == shipped
     assert data["versions"] == {**expected_versions(), "userRules": {"mine": "2026-12-07"}}
     text = run(tmp_path, "--rules", mine, "rules")
-    assert text.returncode == 0 and text.stdout.endswith(
-        f"{len(SHIPPED_RULES) + 1} rules in force ({len(SHIPPED_RULES) - 1} shipped, 2 yours)\n")
+    assert text.returncode == 0 and text.stdout.endswith(f"{shipped + 2} rules in force ({shipped} shipped, 2 yours)\n")
     assert "mine (replaces shipped)" in text.stdout
 
 

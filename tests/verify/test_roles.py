@@ -42,6 +42,11 @@ OLD_ROLES = {
         'WB': 'money', 'extra': 'money', 'fee': 'rate', 'lev': 'leverage', 'mmd': 'signed_money', 'q': 'size',
         's': 'side'
     },
+    'dydx/v4-perpetual': {  # issue 30: added with the rule (no former role() to compare with)
+        'EP': 'entry', 'F': 'price', 'IMF': 'rate', 'M': 'money', 'MF': 'rate', 'MMF': 'rate', 'OIL': 'money',
+        'OIU': 'money', 'ON': 'money', 'P': 'price', 'TMM1': 'money', 'UPNL1': 'signed_money', 'WB': 'signed_money',
+        'q': 'size', 's': 'side'
+    },
     'gate/usdt-perpetual': {  # issue 30: a new rule, its derived roles as first computed
         'EP': 'entry', 'M': 'money', 'MMR': 'rate', 'P': 'price', 'TREQ1': 'money', 'UPNL1': 'signed_money',
         'WB': 'money', 'cum': 'signed_money', 'lev': 'leverage', 'q': 'size', 's': 'side'

@@ -30,6 +30,23 @@ def test_from_rule_gives_exact_values_in_every_domain(rule_id):
         check()
 
 
+@pytest.mark.parametrize("rule_id", SHIPPED_RULES)
+def test_every_input_is_drawn_inside_its_domain_never_left_out(rule_id):
+    """A drawn value outside its symbol's domain is not dropped from the case (the properties would then evaluate
+    the rule without it): a rate is drawn inside the domain, e.g. dYdX's MMF, which must be above 0."""
+    rule = load_rule(rule_id)
+    for mode in rule.modes:
+        view = rule.mode(mode)
+        names = set(inputs_of(rule, view))
+
+        @settings(max_examples=30, derandomize=True, database=None, deadline=None)
+        @given(from_rule(rule, mode))
+        def check(case):
+            assert set(case.values) == names, (mode, sorted(names - set(case.values)))
+
+        check()
+
+
 def test_tier_symbols_are_left_to_the_table_and_price_is_never_an_input():
     rule = load_rule("binance/usdm-perpetual")
     names = inputs_of(rule, rule.mode("isolated"))

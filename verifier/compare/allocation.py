@@ -3,8 +3,8 @@
 A position the account holds isolated keeps its ``collateral``; one it holds in cross gets what ``--allocate``
 says (its own entry, else the default, else ``initial``):
 
-* ``initial``: the initial margin at the position's ``leverage`` (which it must then give): the rule's
-  ``initial_margin`` at the entry price (the margin the position would have opened with, isolated);
+* ``initial``: the rule's ``initial_margin`` at the entry price (the margin the position would have opened with,
+  isolated), at the position's ``leverage`` where the rule's initial margin needs one;
 * an amount, in the position's settlement currency;
 * a percentage: that share of its settlement currency's cross wallet.
 
@@ -33,7 +33,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from verifier.errors import Diagnostic, UsageError
+from verifier.errors import Diagnostic, UsageError, VerifierError
 from verifier.model.numbers import grouped_text
 
 ZERO = Fraction(0)
@@ -103,13 +103,20 @@ def allocate(rule, book, requests, date) -> tuple[dict, dict]:
 
 def _allocated(rule, book, holding, request, date) -> Allocated:
     if request is None or request.kind == "initial":
-        leverage = holding.leverage
-        if leverage is None or leverage <= 0:
+        # the rule's own initial_margin decides what it needs: a leverage for most exchanges, none where the
+        # requirement is a fraction of the notional (dYdX's IMF); a missing leverage is named only where it was needed
+        leverage = holding.leverage if holding.leverage is not None and holding.leverage > 0 else None
+        try:
+            amount = book.at_entry(rule, holding, ("initial_margin",), date).get("initial_margin")
+        except VerifierError:
+            if leverage is not None:
+                raise
+            amount = None  # the position lacks what the rule's initial margin reads: said as the missing leverage
+        if amount is None and leverage is None:
             raise book.error(holding, "MV651", f"--allocate initial needs the leverage of {holding.label} to compute "
                                                "its initial margin, and the position gives none",
                              hint=f"add leverage to the position, or allocate explicitly: --allocate 1000, --allocate "
                                   f"20%, or for this position --allocate {holding.symbol}=1000")
-        amount = book.at_entry(rule, holding, ("initial_margin",), date).get("initial_margin")
         if amount is None:
             raise book.error(holding, "MV651", f"the rule's initial_margin of {holding.label} cannot be computed from "
                                                "the position's fields", hint="allocate explicitly: --allocate 1000")

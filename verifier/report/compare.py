@@ -268,7 +268,8 @@ def position_rows(comparison) -> tuple[list, list]:
     for h in comparison.book.holdings:
         cross, isolated = comparison.closed.cross[h.index], comparison.closed.isolated[h.index]
         allocated = comparison.allocated[h.index]
-        how = {"account": "its collateral", "initial": f"initial at {decimal_text(allocated.value)}x",
+        how = {"account": "its collateral",
+               "initial": f"initial at {decimal_text(allocated.value)}x" if allocated.value is not None else "initial",
                "amount": "--allocate", "percent": f"{percent_text(allocated.value)} of the cross wallet"}[allocated.how]
         rows.append([h.label, h.given_mode, decimal_text(h.mark),
                      price_text(cross.display, cross.liquidation_price) or "none",

@@ -30,6 +30,13 @@ inf
 >>> rel = compile_relation(sympy.Le(a, b))
 >>> rel({a: Fraction(1), b: Fraction(1)})
 True
+
+A conditional expression (the formula language's ``x if c else y``, a SymPy ``Piecewise``) evaluates only the branch
+its condition picks, so a branch that would divide by zero where it does not apply is never computed:
+
+>>> g = compile_expr(sympy.Piecewise((a, sympy.Eq(b, 0)), (a / b, True)))
+>>> g({a: Fraction(3), b: Fraction(0)}), g({a: Fraction(3), b: Fraction(2)})
+(Fraction(3, 1), Fraction(3, 2))
 """
 
 from __future__ import annotations
@@ -79,7 +86,7 @@ def compile_expr(expr, key=None, raw: bool = False):
     order it reads them (the first one ``values`` lacks is the KeyError it raises).  ``raw=True`` leaves the
     result a GMP rational (for a caller that computes on with it).
     """
-    builder = _Builder(lambda node: (_SYMBOL, node if key is None else key(node), node.name))
+    builder = _Builder(lambda node: (_SYMBOL, node if key is None else key(node), node.name), key)
     builder.visit(expr)
     program = tuple(builder.steps)
 
@@ -110,6 +117,13 @@ def compile_expr(expr, key=None, raw: bool = False):
                 append(min(out[i] for i in step[1]))
             elif kind is _MAX:
                 append(max(out[i] for i in step[1]))
+            elif kind is _PIECE:
+                for holds, value in step[1]:
+                    if holds(values):
+                        append(value(values))
+                        break
+                else:
+                    raise ZeroDivisionError("no branch of a conditional expression applies")
             else:
                 append(abs(out[step[1]]))
         return out[-1] if raw else as_fraction(out[-1])
@@ -123,8 +137,8 @@ class _Builder:
 
     A step is a tuple: its kind, then its operands (indices of earlier steps) or its constant."""
 
-    def __init__(self, leaf):
-        self.steps, self.index, self.leaf = [], {}, leaf
+    def __init__(self, leaf, key=None):
+        self.steps, self.index, self.leaf, self.key = [], {}, leaf, key
 
     def add(self, node, step) -> int:
         self.index[node] = len(self.steps)
@@ -150,6 +164,11 @@ class _Builder:
             step = (_MIN if isinstance(node, sympy.Min) else _MAX, tuple(self.visit(a) for a in node.args))
         elif isinstance(node, sympy.Abs):
             step = (_ABS, self.visit(node.args[0]))
+        elif isinstance(node, sympy.Piecewise) and type(self) is _Builder:
+            # each branch its own program, run only when its condition holds (a branch may divide by zero where
+            # its condition excludes it); the column program has no branches and refuses it below
+            step = (_PIECE, tuple((compile_relation(cond, self.key), compile_expr(value, self.key, raw=True))
+                                  for value, cond in node.args))
         else:
             raise CompileError(f"cannot evaluate {type(node).__name__} exactly: {node}")
         return self.add(node, step)
@@ -171,7 +190,7 @@ def as_fraction(value):
 
 
 
-_SYMBOL, _CONSTANT, _ADD, _MUL, _POW, _MIN, _MAX, _ABS = (object() for _ in range(8))
+_SYMBOL, _CONSTANT, _ADD, _MUL, _POW, _MIN, _MAX, _ABS, _PIECE = (object() for _ in range(9))
 
 
 def _power(b, n: int):
@@ -188,20 +207,21 @@ OPERATORS = {
 }
 
 
-def compile_relation(relation):
-    """A function ``values -> bool`` for a SymPy relational (or And/Or of them)."""
+def compile_relation(relation, key=None):
+    """A function ``values -> bool`` for a SymPy relational (or And/Or of them); ``key`` as for
+    :func:`compile_expr`."""
     if isinstance(relation, sympy.And):
-        parts = [compile_relation(a) for a in relation.args]
+        parts = [compile_relation(a, key) for a in relation.args]
         return lambda values: all(p(values) for p in parts)
     if isinstance(relation, sympy.Or):
-        parts = [compile_relation(a) for a in relation.args]
+        parts = [compile_relation(a, key) for a in relation.args]
         return lambda values: any(p(values) for p in parts)
     if relation is sympy.true or relation is sympy.false:
         return lambda values, _v=bool(relation): _v
     op = OPERATORS.get(getattr(relation, "rel_op", None))
     if op is None:
         raise CompileError(f"cannot evaluate condition {relation}")
-    lhs, rhs = compile_expr(relation.lhs), compile_expr(relation.rhs)
+    lhs, rhs = compile_expr(relation.lhs, key), compile_expr(relation.rhs, key)
     return lambda values: op(lhs(values), rhs(values))
 
 

@@ -163,8 +163,8 @@ def _case(draw, rule, mode, names, markets, dates):
             value = Fraction(max_leverage)
         elif kind == "leverage":
             value = draw(_leverage(max_leverage or 125))
-        elif kind == "rate":
-            value = draw(_RATES)
+        elif kind == "rate":  # within the symbol's domain: a rate the rule excludes (a '> 0' MMF) is not an input
+            value = draw(_RATES.filter(functools.partial(_in_domain, spec)))
         elif kind == "ratio":
             value = draw(_RATIO)
         else:
