@@ -19,17 +19,22 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
+import math
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
-import jsonschema
+from gmpy2 import mpq
 
 from verifier.errors import Diagnostic, SpecError
 from verifier.model.account import Account, Place, Position
 from verifier.read._jsonpath import json_path
-from verifier.read._schema import load_schema
 from verifier.read.kinds import wrong_kind
-from verifier.read._yaml import Document, DocumentError, read_file
+
+# The schema validator (jsonschema) and the located reader (PyYAML) are imported where they are used: a snapshot
+# that passes the compiled check below (fast_snapshot) needs neither.
 
 READ_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "collateral", "notional", "leverage",
                "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
@@ -50,6 +55,8 @@ _HINTS = {
 
 def read_account(path) -> Account:
     """Read and check an account snapshot file (JSON or YAML); raise :class:`SpecError` with every problem."""
+    from verifier.read._yaml import DocumentError, read_file
+
     try:
         document = read_file(path)
     except DocumentError as exc:
@@ -59,6 +66,8 @@ def read_account(path) -> Account:
 
 def account_from_data(data, file: str = "<snapshot>") -> Account:
     """An account from data already in memory (diagnostics then carry the JSON path, no line)."""
+    from verifier.read._yaml import Document
+
     return account_from_document(Document(file, data))
 
 
@@ -155,6 +164,10 @@ def _semantic_problems(document: Document) -> list[Diagnostic]:
 
 @functools.cache
 def _validator():
+    import jsonschema
+
+    from verifier.read._schema import load_schema
+
     return jsonschema.Draft202012Validator(load_schema("account"))
 
 
@@ -217,3 +230,230 @@ def _close(key: str, known: list) -> str | None:
 def _did_you_mean(key: str, known: list) -> str:
     close = _close(key, known)
     return f"did you mean {close!r}?" if close else "fields of this format: " + ", ".join(known)
+
+
+# --------------------------------------------------------------------------------------------- the compiled check
+
+_TOP_KEYS = frozenset({"$schema", "marginMode", "mode", "leverage", "positionMode", "walletBalance", "positions"})
+_DECIMALS = frozenset({"contracts", "contractSize", "entryPrice", "markPrice"})  # the schema's decimal fields
+_OPTIONAL = frozenset(READ_FIELDS) - _DECIMALS  # its optionalDecimal ones (null: absent)
+_UNREAD = frozenset({"info", "id", "timestamp", "datetime", "isolated", "hedged", "lastPrice", "initialMargin",
+                     "initialMarginPercentage", "maintenanceMargin", "unrealizedPnl", "realizedPnl",
+                     "liquidationPrice", "marginMode", "marginRatio", "percentage", "stopLossPrice",
+                     "takeProfitPrice", "lastUpdateTimestamp"})
+_DECIMAL_TEXT = re.compile(r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?\s*$")  # the schema's
+MAX_EXPONENT = 100  # the located reader refuses a number with a larger exponent,
+MAX_FILE_BYTES = 4 * 1024 * 1024  # a larger file,
+MAX_NODES = 200_000  # and a document of more values (verifier.read._yaml's limits: a test keeps them equal)
+
+
+class _Unsure(Exception):
+    """Not certainly a valid futures snapshot: the schema and the located reader decide (and say where)."""
+
+
+@dataclass(frozen=True, slots=True)
+class ExactPosition:
+    """A position of a snapshot that passed the compiled check: its fields already GMP rationals, for the compiled
+    evaluation (:mod:`verifier.derive.account.run`).  It has no places: a problem found later sends the file back
+    to :func:`read_account`, which locates it."""
+
+    symbol: str
+    side: str
+    fields: dict
+    quote: bool = False
+    index: None = None
+    reported: None = None
+    exact_mpq: bool = True
+
+    @property
+    def sign(self) -> int:
+        return 1 if self.side == "long" else -1
+
+
+def fast_snapshot(data, file: str = "<snapshot>", text_decimals: bool = True) -> Account | None:
+    """The futures account ``data`` describes when it is certainly what :func:`account_from_data` reads without a
+    problem, with its numbers as GMP rationals (:class:`ExactPosition`); None for anything else (a spot account, a
+    doubt, a mistake), which the schema and the located reader then read and report.
+
+    The schema (``verifier/schemas/account.schema.json``, its futures branch) is compiled by hand into one pass
+    over the data, checked once per file instead of by a validator walking every position (its equality with the
+    schema is a property: tests/read/test_fast_snapshot.py); what the schema cannot say is this module's own
+    :func:`_semantic_problems`, run on the same data (any problem: None).  ``text_decimals``: a Decimal stands for
+    its text (the API hands one over as a string); False: for a JSON number (the JSON reader's).
+
+    >>> account = fast_snapshot({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT",
+    ...     "side": "long", "contracts": "0.5", "entryPrice": 60000, "markPrice": 59000.5, "collateral": None}]})
+    >>> account.positions[0].fields
+    {'contracts': mpq(1,2), 'entryPrice': mpq(60000,1), 'markPrice': mpq(118001,2)}
+    >>> fast_snapshot({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT", "side": "up"}]}) is None
+    True
+    """
+    try:
+        if not _schema_holds(data, text_decimals):
+            return None
+        probe = _Probe(file, data)
+        if wrong_kind(probe, "account", "MV600", "") is not None or _semantic_problems(probe):
+            return None
+        return _fast_account(data, file)
+    except _Unsure:
+        return None
+
+
+class _Probe:
+    """A document for the checks beyond the schema, with nowhere to locate a problem: finding one is enough (the
+    located reader reads the file again and says where)."""
+
+    positions: dict = {}
+
+    def __init__(self, file, data):
+        self.file, self.data = file, data
+
+    def diagnostic(self, *args, **kwargs):
+        raise _Unsure
+
+
+def _schema_holds(data, text_decimals: bool) -> bool:
+    """Whether the account schema's futures branch holds for ``data`` (False: it fails, or ``data`` is not
+    certainly of that branch)."""
+    if type(data) is not dict or "balances" in data or not _TOP_KEYS.issuperset(data):
+        return False
+    if data.get("marginMode") not in ("cross", "isolated") or "marginMode" not in data:
+        return False
+    for key in ("$schema", "mode"):
+        if key in data and (type(data[key]) is not str or (key == "mode" and not data[key])):
+            return False
+    if "positionMode" in data and data["positionMode"] not in ("one-way", "hedge"):
+        return False
+    for key in ("leverage", "walletBalance"):
+        if key in data and not _is_decimal(data[key], text_decimals):
+            return False
+    raw = data.get("positions")
+    if type(raw) is not list or not raw:
+        return False
+    for item in raw:
+        if type(item) is not dict:
+            return False
+        symbol = item.get("symbol")
+        if type(symbol) is not str or not symbol or item.get("side") not in ("long", "short"):
+            return False
+        for key, value in item.items():
+            if key in _DECIMALS:
+                if not _is_decimal(value, text_decimals):
+                    return False
+            elif key in _OPTIONAL:
+                if value is not None and not _is_decimal(value, text_decimals):
+                    return False
+            elif key not in _UNREAD and key != "symbol" and key != "side":
+                return False
+        if "contracts" not in item or "entryPrice" not in item or "markPrice" not in item:
+            return False
+    return True
+
+
+_NUMBERS = (int, float, Fraction)
+
+
+def _is_decimal(value, text_decimals: bool) -> bool:
+    """The schema's ``decimal``: a number (not a boolean), or a string matching its pattern."""
+    kind = type(value)
+    if kind in _NUMBERS or (kind is Decimal and not text_decimals):
+        return kind is not float or math.isfinite(value)  # jsonschema takes nan; reading it would then fail
+    if kind is Decimal:
+        value, kind = str(value), str
+    return kind is str and _DECIMAL_TEXT.search(value) is not None
+
+
+def _fast_account(data, file) -> Account:
+    positions = []
+    for item in data["positions"]:
+        fields = {}
+        for key, value in item.items():
+            if key in _READ and value is not None:
+                fields[key] = _exact(value)
+        positions.append(ExactPosition(item["symbol"], item["side"], fields))
+    leverage, wallet = data.get("leverage"), data.get("walletBalance")
+    return Account(kind="futures", margin_mode=data["marginMode"], positions=tuple(positions),
+                   position_mode=data.get("positionMode", "one-way"),
+                   wallet_balance=None if wallet is None else _fraction(_exact(wallet)), mode=data.get("mode"),
+                   leverage=None if leverage is None else _fraction(_exact(leverage)), file=file)
+
+
+_READ = frozenset(READ_FIELDS)
+
+
+def _exact(value) -> mpq:
+    """A decimal the checks accepted, exactly, as :func:`_number` reads it (a float as its shortest decimal)."""
+    kind = type(value)
+    if kind is float:
+        return mpq(repr(value))
+    if kind is Decimal:
+        return mpq(*value.as_integer_ratio())
+    if kind is str:
+        return _decimal_text(value.strip())
+    return mpq(value)
+
+
+def _decimal_text(text: str) -> mpq:
+    """A decimal the schema's pattern accepts (stripped), exactly."""
+    negative = text[0] == "-"
+    text = text.lstrip("+-")
+    mantissa, _, exponent = text.lower().partition("e")
+    whole, _, decimals = mantissa.partition(".")
+    value = mpq(int(whole + decimals or "0"), 10 ** len(decimals))
+    if exponent:
+        value *= mpq(10) ** int(exponent)
+    return -value if negative else value
+
+
+def _fraction(value: mpq) -> Fraction:
+    return Fraction(int(value.numerator), int(value.denominator))
+
+
+_RAW_REFUSED = re.compile(
+    r"[^\n\r\x20-\x5b\x5d-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+"""Characters a snapshot text may not hold for the compiled check to read it: controls, tabs, escapes (a
+backslash), line separators, byte-order marks -- where a JSON reader and the located (YAML) reader could read the
+text differently, or the located one refuse it.  Any such text is read by the located reader alone."""
+
+
+def read_snapshot_text(raw: bytes, file: str) -> Account | None:
+    """:func:`fast_snapshot` of a snapshot file's bytes, when the located reader (:func:`read_account`) would read
+    the same data from them without a problem; None when in doubt.  Numbers are read exactly from their text."""
+    if len(raw) > MAX_FILE_BYTES:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _RAW_REFUSED.search(text):
+        return None
+    try:
+        data = json.loads(text, parse_float=_json_number, parse_constant=_refuse, object_pairs_hook=_unique)
+    except (ValueError, RecursionError, _Unsure):
+        return None
+    if type(data) is dict and type(data.get("positions")) is list:
+        values = 1 + len(data) + sum(1 + len(p) if type(p) is dict else 1 for p in data["positions"])
+        if values > MAX_NODES or any(type(v) in (dict, list) or k == "info" for p in data["positions"]
+                                     if type(p) is dict for k, v in p.items() if k in _UNREAD):
+            return None  # the located reader counts (and bounds) every value and nests at most so deep; a position
+            # with ccxt's raw 'info' makes the file a ccxt export (verifier.read.positions_file)
+    return fast_snapshot(data, file, text_decimals=False)
+
+
+def _json_number(text: str) -> Decimal:
+    """A JSON number with a fraction or exponent, exactly (as a Decimal: what the reading stage's checks read)."""
+    mantissa, _, exponent = text.lower().partition("e")
+    if exponent and abs(int(exponent)) > MAX_EXPONENT:
+        raise _Unsure  # the located reader refuses it (MV105)
+    return Decimal(text)
+
+
+def _refuse(name):
+    raise _Unsure
+
+
+def _unique(pairs) -> dict:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Unsure  # a duplicate key: the located reader reports it (MV101)
+    return out
