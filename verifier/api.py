@@ -28,9 +28,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Context, Decimal, InvalidOperation
 from fractions import Fraction
 
 from verifier.errors import UsageError
@@ -39,6 +39,8 @@ __all__ = ["AccountResult", "ExactDecimal", "PositionResult", "evaluate", "liqui
 
 SIGNIFICANT_DIGITS = 28
 """Digits an :class:`ExactDecimal` keeps when its value has no finite decimal expansion (Decimal's default)."""
+
+_CONTEXT = Context(prec=SIGNIFICANT_DIGITS)
 
 
 class ExactDecimal(Decimal):
@@ -55,11 +57,8 @@ class ExactDecimal(Decimal):
 
     @classmethod
     def of(cls, value: Fraction) -> ExactDecimal:
-        value = Fraction(value)
-        with localcontext() as context:
-            context.prec = SIGNIFICANT_DIGITS
-            rounded = Decimal(value.numerator) / Decimal(value.denominator)
-        number = cls(rounded)
+        value = value if type(value) is Fraction else Fraction(value)
+        number = cls(_CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator)))
         number.fraction = value
         return number
 
@@ -142,7 +141,7 @@ class AccountResult:
 
     rule: str
     mode: str
-    positions: tuple
+    positions: Sequence  # of PositionResult (made when read)
     margin_level: ExactDecimal | None
     status: str
     evaluation: object  # the derive stage's AccountEvaluation, exact
@@ -170,14 +169,13 @@ def evaluate(rule, account, *, date: dt.date | str | None = None) -> AccountResu
     >>> first["liquidationPrice"], first["priceTick"]
     ('59236.9', '0.1')
     """
-    from verifier.jobs.evaluate import evaluate_accounts, evaluate_file
+    from verifier.jobs.evaluate import evaluate_accounts, evaluate_data, evaluate_file
+    from verifier.jobs.programs import RuleHandle
     from verifier.model.account import AccountSet
-    from verifier.read.account import account_from_data
 
-    rule = rule if hasattr(rule, "modes") else load_rule(rule)
+    rule = rule if hasattr(rule, "modes") else RuleHandle(rule)  # a rule id: its compiled program, if it suffices
     if isinstance(account, Mapping):
-        result = evaluate_accounts(rule, AccountSet("snapshot", (account_from_data(_plain(account)),)),
-                                   date=_date(date))
+        result = evaluate_data(rule, account, date=_date(date))
     elif isinstance(account, (str, os.PathLike)):
         result = evaluate_file(rule, account, date=_date(date))
     elif hasattr(account, "positions"):
@@ -190,11 +188,39 @@ def evaluate(rule, account, *, date: dt.date | str | None = None) -> AccountResu
                          "currency, each isolated position alone); evaluate gives one account's result",
                          code="MV002", hint="use verifier.jobs.evaluate.evaluate_file for every pool")
     [evaluation] = result.evaluations
-    positions = tuple(PositionResult(p.symbol, p.side, _optional(p.liquidation_price), p.reason,
-                                     _optional(p.maintenance_margin), _optional(p.unrealized_pnl), p.tier, p.status)
-                      for p in evaluation.positions)
-    return AccountResult(evaluation.rule, evaluation.mode, positions, _optional(evaluation.margin_level),
-                         evaluation.status, evaluation)
+    return AccountResult(evaluation.rule, evaluation.mode, _Positions(evaluation.positions),
+                         _optional(evaluation.margin_level), evaluation.status, evaluation)
+
+
+class _Positions(Sequence):
+    """An evaluated account's positions (a sequence of :class:`PositionResult`), each made when first read: an
+    account of thousands of positions renders only what is asked for."""
+
+    def __init__(self, evaluations: tuple):
+        self._evaluations, self._made = evaluations, [None] * len(evaluations)
+
+    def __len__(self) -> int:
+        return len(self._evaluations)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            return tuple(self[i] for i in range(*index.indices(len(self))))
+        found = self._made[index]
+        if found is None:
+            p = self._evaluations[index]
+            found = self._made[index] = PositionResult(p.symbol, p.side, _optional(p.liquidation_price), p.reason,
+                                                       _optional(p.maintenance_margin), _optional(p.unrealized_pnl),
+                                                       p.tier, p.status)
+        return found
+
+    def __eq__(self, other):
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    def __hash__(self):
+        return hash(tuple(self))
+
+    def __repr__(self):
+        return repr(tuple(self))
 
 
 # compare(rule, account, ...) -- cross against isolated for the same positions -- joins this module with the
