@@ -13,10 +13,12 @@ median of each round's ratio to the baseline of the same round):
 - isolated, the baseline: freqtrade's ``Exchange.get_liquidation_price`` (its Binance ``dry_run_liquidation_price``)
   when freqtrade is installed (``pip install -e '.[peers]'``); else, and always beside it, a hand-written float
   formula with freqtrade's tier lookup (the bracket whose floor is at most the position's margin);
-- isolated, ours: ``verifier.evaluate`` on one account holding every position; ``verifier.liquidation_price`` one
-  call a position; the vectorised float path (``verifier.derive.compile_price``, one compiled function a market);
+- isolated, ours: ``verifier.evaluate`` on one account holding every position, by the rule's compiled program
+  (issue 26) and by the reference evaluation (``reference=True``: what it ran before, the reference every exact row
+  is compared with); ``verifier.liquidation_price`` one call a position; the vectorised float path
+  (``verifier.derive.compile_price``, one compiled function a market);
 - cross: freqtrade's cross calculation (``get_liquidation_price`` of every trade of an account, the account's trades
-  as ``open_trades``) and the same float formula, against ``verifier.evaluate`` once an account.
+  as ``open_trades``) and the same float formula, against ``verifier.evaluate`` once an account, both ways.
 
 The freqtrade Exchange is built offline: ``Binance(config, validate=False, load_leverage_tiers=True)`` in dry-run
 futures mode loads its bundled ``binance_leverage_tiers.json`` (the file our catalog's 2026-09-29 brackets were
@@ -332,10 +334,12 @@ def replica_cross(work: Workload, account: CrossAccount, index: int, own_row=Non
 
 FT_ISOLATED = "freqtrade `get_liquidation_price`"
 FORMULA_ISOLATED = "float formula, freqtrade's bracket lookup"
-EVALUATE_ISOLATED = "`verifier.evaluate`, one account of every position, exact"
+EVALUATE_ISOLATED = "`verifier.evaluate(reference=True)`, one account of every position, exact (before issue 26)"
+COMPILED_ISOLATED = "`verifier.evaluate`, one account of every position, exact (compiled program)"
 FT_CROSS = "freqtrade cross (`get_liquidation_price`, the account's trades open)"
 FORMULA_CROSS = "float formula, freqtrade's brackets and PnL"
-EVALUATE_CROSS = "`verifier.evaluate`, once an account, exact"
+EVALUATE_CROSS = "`verifier.evaluate(reference=True)`, once an account, exact (before issue 26)"
+COMPILED_CROSS = "`verifier.evaluate`, once an account, exact (compiled program)"
 
 
 @dataclass(frozen=True)
@@ -414,6 +418,18 @@ def formula_isolated(work: Workload) -> list:
 
 @isolated_path(EVALUATE_ISOLATED, exact=True)
 def evaluate_isolated(work: Workload) -> list:
+    """The reference evaluation (what ``verifier.evaluate`` ran before issue 26): the reference of every other
+    exact row."""
+    import verifier
+
+    result = verifier.evaluate(work.rule, work.inputs["isolated snapshot"], date=DATE, reference=True)
+    return [_exact(r.liquidation_price) for r in result.positions]
+
+
+@isolated_path(COMPILED_ISOLATED, exact=True)
+def compiled_isolated(work: Workload) -> list:
+    """``verifier.evaluate`` as a user calls it: the snapshot mapping read by the compiled check, the account
+    evaluated by the rule's compiled program, every price read from the result (an ExactDecimal made for each)."""
     import verifier
 
     result = verifier.evaluate(work.rule, work.inputs["isolated snapshot"], date=DATE)
@@ -440,18 +456,10 @@ def vectorised_isolated(work: Workload) -> list:
     return out
 
 
-# NEW EXACT PATH (issue 26, item 1).  When the fast exact evaluation exists, its rows are one function each, e.g.:
-#
-#     @isolated_path("new exact path, one account of every position", exact=True)
-#     def new_exact_isolated(work: Workload) -> list:
-#         result = <the fast evaluation>(work.rule, work.inputs["isolated snapshot"], date=DATE)
-#         return [its exact Fraction or None for each position, in order]
-#
-#     @cross_path("new exact path, once an account", exact=True)
-#     def new_exact_cross(work: Workload) -> list: ...      # over work.inputs["cross snapshots"]
-#
-# The tables then show its time per position, its ratio to freqtrade in the same rounds, and on how many positions
-# its price is identical to evaluate's (an exact row must show all of them).
+# NEW EXACT PATH (issue 26, item 1): the compiled program's rows are compiled_isolated above and compiled_cross
+# below; another exact path is one function each, registered the same way.  The tables show its time per position,
+# its ratio to freqtrade in the same rounds, and on how many positions its price is identical to the reference
+# evaluation's (an exact row must show all of them).
 
 
 @cross_path(FT_CROSS, needs_peer=True)
@@ -474,6 +482,17 @@ def formula_cross(work: Workload) -> list:
 
 @cross_path(EVALUATE_CROSS, exact=True)
 def evaluate_cross(work: Workload) -> list:
+    import verifier
+
+    out = []
+    for snapshot in work.inputs["cross snapshots"]:
+        out.extend(_exact(r.liquidation_price) for r in verifier.evaluate(work.rule, snapshot, date=DATE,
+                                                                          reference=True).positions)
+    return out
+
+
+@cross_path(COMPILED_CROSS, exact=True)
+def compiled_cross(work: Workload) -> list:
     import verifier
 
     out = []
@@ -789,7 +808,7 @@ def main() -> None:
         peer_name, baselines = "the float formula (freqtrade's conventions)", (FORMULA_ISOLATED, FORMULA_CROSS)
     prepare(work)
     results = run_rounds(work, args.rounds)
-    work.exact_isolated = results[EVALUATE_ISOLATED]["prices"]  # the exact reference: today's evaluate
+    work.exact_isolated = results[EVALUATE_ISOLATED]["prices"]  # the exact reference: the reference evaluation
     work.exact_cross = results[EVALUATE_CROSS]["prices"]
     if work.peer is not None:
         for kind, peer_label, formula_label in (("isolated", FT_ISOLATED, FORMULA_ISOLATED),

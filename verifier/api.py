@@ -152,10 +152,14 @@ class AccountResult:
         return evaluation_data(self.evaluation)
 
 
-def evaluate(rule, account, *, date: dt.date | str | None = None) -> AccountResult:
+def evaluate(rule, account, *, date: dt.date | str | None = None, reference: bool = False) -> AccountResult:
     """Evaluate an account by the evaluate job, as ``margin-verifier evaluate`` does: an account file (a snapshot
     in ccxt's unified field names, or a ccxt export of one margin pool), the snapshot as a mapping (floats read as
     their shortest decimal), or a read account.
+
+    The rule's compiled program answers (exact rational code, :mod:`verifier.derive.account.run`); ``reference``
+    asks the reference evaluation instead (the rule's closed forms substituted step by step: the same numbers,
+    some ten times slower), as the compiled program itself does wherever it cannot answer.
 
     The market's data (contract size, tick, tier table) is the rule's catalog's, in force on ``date`` (default:
     the latest); the JSON gives the price rounded to the market's tick beside the exact one.
@@ -175,11 +179,11 @@ def evaluate(rule, account, *, date: dt.date | str | None = None) -> AccountResu
 
     rule = rule if hasattr(rule, "modes") else RuleHandle(rule)  # a rule id: its compiled program, if it suffices
     if isinstance(account, Mapping):
-        result = evaluate_data(rule, account, date=_date(date))
+        result = evaluate_data(rule, account, date=_date(date), reference=reference)
     elif isinstance(account, (str, os.PathLike)):
-        result = evaluate_file(rule, account, date=_date(date))
+        result = evaluate_file(rule, account, date=_date(date), reference=reference)
     elif hasattr(account, "positions"):
-        result = evaluate_accounts(rule, AccountSet("snapshot", (account,)), date=_date(date))
+        result = evaluate_accounts(rule, AccountSet("snapshot", (account,)), date=_date(date), reference=reference)
     else:
         raise UsageError(f"an account is a snapshot file, a mapping or a read account, not {type(account).__name__}",
                          code="MV002")

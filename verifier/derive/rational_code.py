@@ -135,16 +135,30 @@ class _Builder:
         self.constants: list = []
         self.names: list = []
         self.count = 0
-        self.scope = {}  # stage -> the memo key of its current scope (a price stage is per root)
+        self.scope = {}  # stage -> its chain of scopes, outermost first (a price stage is per root; a row's check
+        # of one root nests inside the row): a value is emitted into the innermost, found in any of them
 
     def fresh(self) -> str:
         self.count += 1
         return f"t{self.count - 1}"
 
+    def chain(self, stage) -> tuple:
+        return self.scope.get(stage, (stage,))
+
     def emit(self, stage, text) -> str:
         name = self.fresh()
-        self.blocks.setdefault(self.scope.get(stage, stage), []).append(f"{name} = {text}")
+        self.blocks.setdefault(self.chain(stage)[-1], []).append(f"{name} = {text}")
         return name
+
+    def remembered(self, stage, key):
+        for scope in reversed(self.chain(stage)):
+            if (scope, key) in self.memo:
+                return self.memo[scope, key]
+        return None
+
+    def remember(self, stage, key, found):
+        self.memo[self.chain(stage)[-1], key] = found
+        return found
 
     def constant(self, value: Fraction) -> str:
         pair = (value.numerator, value.denominator)
@@ -158,26 +172,23 @@ class _Builder:
 
         if isinstance(expr, sympy.Symbol):
             stage = self.stage_of(expr.name)
-            key = (self.scope.get(stage, stage), expr.name)
-            if key in self.memo:
-                return self.memo[key]
+            found = self.remembered(stage, expr.name)
+            if found is not None:
+                return found
             if stage == 0:
                 if expr.name not in self.names:
                     self.names.append(expr.name)
                 found = (self.emit(0, f"v[n{self.names.index(expr.name)}]"), 0)
             else:
                 found = (self.bound[expr.name], stage)
-            self.memo[key] = found
-            return found
+            return self.remember(stage, expr.name, found)
         if isinstance(expr, sympy.Rational):
             return self.constant(Fraction(int(expr.p), int(expr.q))), -1
         text, stage = self._node(expr)
-        key = (self.scope.get(stage, stage), expr)
-        if key in self.memo:
-            return self.memo[key]
-        found = (self.emit(stage, text), stage)
-        self.memo[key] = found
-        return found
+        found = self.remembered(stage, expr)
+        if found is not None:
+            return found
+        return self.remember(stage, expr, (self.emit(stage, text), stage))
 
     def _node(self, expr) -> tuple:
         """(the text computing ``expr`` from its children's names, its stage); the children are emitted first."""
@@ -301,7 +312,10 @@ def compile_solver(roots, excluded, conditions, basis, target: str, tiers: tuple
 
     A root is valid as in :func:`verifier.derive.tiers._root`: not one of ``excluded`` (each evaluated with the
     row's values), and every one of ``conditions`` holds at the root (``target`` set to it).  Whatever does not
-    depend on the row is computed once, before the rows; ``conditions`` must be relationals.
+    depend on the row is computed once, before the rows.  A row is first tested by the basis at the root as one
+    rational function of the row (``cancel(basis(root))``: where the root is defined, the same value, often without
+    its divisions), and the root solved only in a row that holds it; the root's own basis is then tested again.
+    ``conditions`` must be relationals.
     """
     import sympy
 
@@ -314,11 +328,16 @@ def compile_solver(roots, excluded, conditions, basis, target: str, tiers: tuple
     for index, root in enumerate(roots):
         if any(symbol.name == target for symbol in root.free_symbols):
             raise NotCompilable(f"a root that still holds {target}")
+        screen = None
+        if tiers:  # the basis at the root, as a function of the row only: a row it is not in holds no candidate
+            at_root = basis.xreplace({s: root for s in basis.free_symbols if s.name == target})
+            screen = builder.visit(sympy.cancel(at_root))[0]
+            builder.scope[1] = (1, ("root", index))
         price, _ = builder.visit(root)
-        builder.scope[2] = ("price", index)
+        builder.scope[2] = (("price", index),)
         price_var = f"p{index}"
         builder.bound[target] = price_var
-        builder.memo[(builder.scope[2], target)] = (price_var, 2)
+        builder.remember(2, target, (price_var, 2))
         excluded_names = [builder.visit(e)[0] for e in excluded]
         checks = []
         for condition in conditions:
@@ -326,28 +345,35 @@ def compile_solver(roots, excluded, conditions, basis, target: str, tiers: tuple
             right, _ = builder.visit(condition.rhs)
             checks.append(f"{left} {_COMPARE[type(condition).__name__]} {right}")
         level = builder.visit(basis)[0] if tiers else None
-        found.append((price, price_var, excluded_names, checks, level, builder.scope[2]))
+        found.append((price, price_var, excluded_names, checks, level, screen, index))
+        builder.scope.pop(1, None)
     if not tiers:
         body = list(builder.blocks.get(0, [])) + ["out = []"]
-        body += builder.blocks.get(1, [])
-        for price, price_var, excluded_names, checks, _, scope in found:
-            body += _root_block(price, price_var, excluded_names, checks, builder.blocks.get(scope, []),
-                                f"out.append({price_var})", 0)
+        for price, price_var, excluded_names, checks, _, _, index in found:
+            body += _root_block(price, price_var, excluded_names, checks, builder.blocks.get(("price", index), []),
+                                f"out.append({price_var})")
         return Code(builder.source("v", body, "out"), builder.constants, builder.names)
     body = list(builder.blocks.get(0, [])) + ["out = []",
                                               f"for number, floor, cap{''.join(', ' + r for r in row_names.values())}"
                                               " in rows:"]
     inner = list(builder.blocks.get(1, []))
-    for price, price_var, excluded_names, checks, level, scope in found:
-        contains = (f"(floor <= {level} if closed else floor < {level}) and "
-                    f"(cap is None or ({level} < cap if closed else {level} <= cap))")
-        inner += _root_block(price, price_var, excluded_names, checks + [contains], builder.blocks.get(scope, []),
-                             f"out.append((number, {price_var}))", 0)
-    body += [f"    {line}" for line in inner] or ["    pass"]
+    for price, price_var, excluded_names, checks, level, screen, index in found:
+        inner.append(f"if {_contains(screen)}:")
+        lines = list(builder.blocks.get(("root", index), []))
+        lines += _root_block(price, price_var, excluded_names, checks + [_contains(level)],
+                             builder.blocks.get(("price", index), []), f"out.append((number, {price_var}))")
+        inner += [f"    {line}" for line in lines]
+    body += [f"    {line}" for line in inner]
     return Code(builder.source("v, rows, closed", body, "out"), builder.constants, builder.names)
 
 
-def _root_block(price, price_var, excluded_names, checks, price_lines, action, depth) -> list:
+def _contains(level: str) -> str:
+    """Whether the row holds ``level``, by its bound convention."""
+    return (f"(floor <= {level} if closed else floor < {level}) and "
+            f"(cap is None or ({level} < cap if closed else {level} <= cap))")
+
+
+def _root_block(price, price_var, excluded_names, checks, price_lines, action) -> list:
     """The lines judging one root: bound to its name, not excluded, its conditions hold -> ``action``."""
     lines = [f"{price_var} = {price}"]
     guard = " or ".join(f"{price_var} == {e}" for e in excluded_names)

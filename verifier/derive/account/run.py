@@ -133,14 +133,17 @@ class _Markets:
         cache = program.__dict__.setdefault("_resolved", {})
         if len(cache) > 10_000:
             cache.clear()
-        self.cache = cache
+        self.cache, self.local = cache, {}
         self.checked: set = set()
 
     def get(self, symbol):
-        key = (symbol, self.date)
-        found = self.cache.get(key)
+        found = self.local.get(symbol)
         if found is None:
-            found = self.cache[key] = _Market(self.program, symbol, self.date)
+            key = (symbol, self.date)
+            found = self.cache.get(key)
+            if found is None:
+                found = self.cache[key] = _Market(self.program, symbol, self.date)
+            self.local[symbol] = found
         return found
 
 
@@ -233,15 +236,18 @@ class _Prepared:
                     field = reading.names[0]
                 else:
                     function = reading.function
-            checks = tuple((_CHECKS[op], bound) for op, bound in symbol.domain)
-            self.steps.append((symbol.name, reading is not None, field, function, symbol.market if symbol.needed
-                               else None, symbol.from_tiers, symbol.needed, checks, symbol.one_of))
+            market = symbol.market if symbol.needed and symbol.market else None
+            fails = reading is not None and symbol.needed and not symbol.from_tiers  # a missing field: MV600
+            self.steps.append((symbol.name, field, function, market, fails, _acceptor(symbol), symbol.from_tiers))
         self.tier_names = tuple(name for name, _ in plan.tier_symbols)
+        self.tier_set = frozenset(self.tier_names)
         self.columns = tuple(column for _, column in plan.tier_symbols)
         self.basis = plan.basis.function if plan.basis is not None else None
         self.at_mark = tuple((name, code.function) for name, code, uses_others in plan.definitions if not uses_others)
         ratio = plan.ratio
         self.ratio = next(code.function for name, code, _ in plan.definitions if name == ratio) if ratio else None
+        # a ratio that reads no others sum has the value it had at the mark: the same inputs
+        self.ratio_at_mark = ratio if ratio and not next(u for name, _, u in plan.definitions if name == ratio) else None
         self.status = tuple((name, _condition(plan.status[name], holds)) for name in STATUS_CONDITIONS
                             if name in plan.status)
         self.liquidation = _condition(plan.status["liquidation"], holds) if "liquidation" in plan.status else None
@@ -249,6 +255,28 @@ class _Prepared:
         form = plan.form
         self.flat = form.flat.function if form is not None else None
         self.tiered = form.tiered.function if form is not None and form.tiered is not None else None
+        self.uses = {}  # missing tier symbols -> whether a root reads one (solve_form's uses_tiers)
+        self.basis_need = frozenset(plan.basis_names) - {form.solve_for if form else None} - set(plan.parameters)
+
+    def uses_tiers(self, plan, program, missing: tuple) -> bool:
+        found = self.uses.get(missing)
+        if found is None:
+            form = plan.form
+            found = self.uses[missing] = bool(any(name in used for used in form.roots for name in missing) or (
+                not form.roots and missing and program.has_tiers))
+        return found
+
+
+def _acceptor(symbol):
+    """``value -> bool``: whether a value lies in the symbol's domain (and among its ``one_of``); None: any does."""
+    checks = tuple((_CHECKS[op], bound) for op, bound in symbol.domain)
+    one_of = symbol.one_of
+    if not checks and not one_of:
+        return None
+    if len(checks) == 1 and not one_of:
+        check, bound = checks[0]
+        return lambda value: check(value, bound)
+    return lambda value: all(check(value, bound) for check, bound in checks) and (not one_of or value in one_of)
 
 
 def _is_field(code) -> bool:
@@ -310,7 +338,7 @@ def _leg(program, plan, prepared, account, position, markets, futures) -> _Leg:
                 fields[name] = value
     values = dict(plan.parameters)
     given, tier_values = set(), {}
-    for name, has_reading, field, function, market_field, from_tiers, needed, checks, one_of in prepared.steps:
+    for name, field, function, market_field, fails, accept, from_tiers in prepared.steps:
         if field is not None:
             value = fields.get(field)
         elif function is not None:
@@ -323,24 +351,22 @@ def _leg(program, plan, prepared, account, position, markets, futures) -> _Leg:
         else:
             value = None
         if value is None:
-            if market_field:
+            if market_field is not None:
                 value = market.fields.get(market_field)
                 if value is None:
                     raise Fallback("a market field the catalog lacks")
-            if value is None:
-                if has_reading and needed and not from_tiers:
-                    raise Fallback("a missing field")
+            elif fails:
+                raise Fallback("a missing field")
+            else:
                 continue
-        for check, bound in checks:
-            if not check(value, bound):
-                raise Fallback("a value outside its domain")
-        if one_of and value not in one_of:
+        if accept is not None and not accept(value):
             raise Fallback("a value outside its domain")
         values[name] = value
         given.add(name)
         if from_tiers:
             tier_values[name] = value
-    tiered = program.has_tiers and futures and any(n not in tier_values for n in prepared.tier_names)
+    tiered = program.has_tiers and futures and bool(prepared.tier_names) and (
+        not tier_values or any(n not in tier_values for n in prepared.tier_names))
     if tiered and market.table is None:
         raise Fallback("no tier table")
     leg = _Leg(position, market, values, given, tier_values, tiered)
@@ -355,8 +381,11 @@ def _at_mark(plan, prepared, leg) -> None:
     """Every definition of the mode at the leg's own values, its tier row at its mark (``at_mark_values``)."""
     values = leg.values
     tier_values = leg.tier_values
-    missing = tuple((name, column) for name, column in plan.tier_symbols if name not in tier_values)
-    leg.missing = tuple(name for name, _ in missing)
+    if not tier_values:
+        missing, leg.missing = plan.tier_symbols, prepared.tier_names
+    else:
+        missing = tuple((name, column) for name, column in plan.tier_symbols if name not in tier_values)
+        leg.missing = tuple(name for name, _ in missing)
     if plan.tier_symbols and not missing:
         leg.bracket_source = "position"
     if leg.tiered and prepared.basis is not None and missing:
@@ -409,14 +438,16 @@ def _evaluate(program, plan, prepared, account, leg) -> PositionEvaluation:
         except (KeyError, ZeroDivisionError):
             raise Fallback("an undecidable condition") from None
     ratio = None
-    if prepared.ratio is not None:
+    if prepared.ratio_at_mark is not None:
+        ratio = leg.at_mark.get(prepared.ratio_at_mark)
+    elif prepared.ratio is not None:
         try:
             ratio = prepared.ratio(values)
         except (KeyError, ZeroDivisionError):
             ratio = None
     position, at_mark, market = leg.position, leg.at_mark, leg.market
-    if leg.bracket_source == "catalog" and len(leg.tier_values) == len(prepared.tier_names) and not (
-            leg.given & set(prepared.tier_names)):
+    if leg.bracket_source == "catalog" and len(leg.tier_values) == len(prepared.tier_names) and \
+            prepared.tier_set.isdisjoint(leg.given):
         bracket = market.bracket(leg.tier, prepared.tier_names, prepared.columns)
     else:
         bracket = tuple((name, _fraction(value)) for name, value in sorted(leg.tier_values.items()))
@@ -437,8 +468,7 @@ def _liquidation(program, plan, prepared, leg) -> tuple:
     values, given = leg.values, leg.given
     current = values.get(form.solve_for) if form.solve_for in given else None
     missing = leg.missing
-    uses = any(name in used for used in form.roots for name in missing) or (
-        not form.roots and missing and program.has_tiers)
+    uses = prepared.uses_tiers(plan, program, missing)
     try:
         if not uses:
             # exactly the position's own inputs (a table's tier value must not answer for a missing one)
@@ -457,11 +487,8 @@ def _liquidation(program, plan, prepared, leg) -> tuple:
                 # table's tier values in ``values`` are bound by the solver itself
                 found = prepared.tiered(values, leg.market.rows(prepared.columns), leg.market.closed)
                 prices = [price for _, price in found]
-            reference = current if current is not None else (
-                values.get(form.entry) if form.entry in given else None)
-            if reference is not None and not all(
-                    n == form.solve_for or (n in given or n in plan.parameters) for n in plan.basis_names):
-                raise Fallback("a tier basis that needs more than the position gives")
+            if not prepared.basis_need <= given and (current is not None or form.entry in given):
+                raise Fallback("a tier basis that needs more than the position gives")  # solve_form's entry tier
     except (KeyError, ZeroDivisionError):
         raise Fallback("a root the compiled code cannot compute") from None
     if prices:
