@@ -8,7 +8,10 @@ times the positions' margins.  Numbers are decimals of at most 9 significant dig
 same floats (we read a float as its shortest decimal, which is that decimal).
 
 What is timed, per position, in rounds (each round times every path once; the table shows the median time and the
-median of each round's ratio to the baseline of the same round):
+median of each round's ratio to the baseline of the same round).  The time is this process's CPU time
+(``time.process_time``), not the wall clock: on a shared machine the wall clock charges a path for the other
+processes' turns on the CPU, and more so the longer it runs (a path done within one scheduler slice is not
+preempted), which no ratio from the same round would undo:
 
 - isolated, the baseline: freqtrade's ``Exchange.get_liquidation_price`` (its Binance ``dry_run_liquidation_price``)
   when freqtrade is installed (``pip install -e '.[peers]'``); else, and always beside it, a hand-written float
@@ -36,10 +39,12 @@ PnL sign' (both needed), 'no price' (we find none, freqtrade prints 0: it return
 bracket' (we find none because the notional at the price, computed with the last bracket, lies past that bracket's
 cap, where the catalog's table ends; freqtrade's lookup has no cap), 'other' (none of these; each is listed).
 
-Cold start: wall-clock times of new processes -- ``margin-verifier evaluate`` of one position with the disk cache
-filled and with an empty one (``MARGIN_VERIFIER_CACHE`` set to a new folder), of every isolated position from a
-snapshot file and from ccxt JSON lines (one ``fetch_positions()`` list of one position a line), and a Python process
-importing freqtrade, building its Exchange with its tiers and pricing the same positions.
+Cold start: new processes from start to exit, their wall-clock time (what a user waits) and their CPU time (user
+and system, from ``getrusage``: what they cost, whatever else the machine runs) -- ``margin-verifier evaluate`` of
+one position with the disk cache filled and with an empty one (``MARGIN_VERIFIER_CACHE`` set to a new folder: the
+first run after install, which finds the shipped compiled program), of every isolated position from a snapshot file
+and from ccxt JSON lines (one ``fetch_positions()`` list of one position a line), and a Python process importing
+freqtrade, building its Exchange with its tiers and pricing the same positions.
 
 Nothing is asserted about speed.  To add a row (the new exact path, say): write one function taking the
 :class:`Workload` and returning its prices in order (Fractions for an exact path), decorated with
@@ -58,6 +63,7 @@ import datetime as dt
 import json
 import os
 import random
+import resource
 import socket
 import statistics
 import subprocess
@@ -520,9 +526,9 @@ def run_rounds(work: Workload, rounds: int) -> dict:
     out = {spec.label: {"spec": spec, "times": [], "prices": None} for spec in active}
     for _ in range(rounds):
         for spec in active:
-            start = time.perf_counter()
+            start = time.process_time()
             prices = spec.fn(work)
-            out[spec.label]["times"].append(time.perf_counter() - start)
+            out[spec.label]["times"].append(time.process_time() - start)
             out[spec.label]["prices"] = prices
     return out
 
@@ -727,24 +733,30 @@ def cold_start(work: Workload, rounds: int, big_rounds: int, peer: bool) -> None
             for label, count, run in rows:
                 if i < count:
                     times[label].append(run())
-    print("\ncold processes, wall clock from start to exit (median of the rounds shown)\n")
-    print("| cold process | rounds | seconds |" + (" vs freqtrade cold (same round) |" if peer else ""))
-    print("|---|---:|---:|" + ("---:|" if peer else ""))
+    print(f"\ncold processes, from start to exit: wall clock and CPU time (median of the rounds shown; load average "
+          f"{os.getloadavg()[0]:.1f})\n")
+    print("| cold process | rounds | wall | CPU |" + (" vs freqtrade cold, wall / CPU (same round) |" if peer else ""))
+    print("|---|---:|---:|---:|" + ("---:|" if peer else ""))
     base = times[rows[-1][0]] if peer else None
     for label, values in times.items():
-        line = f"| {label} | {len(values)} | {statistics.median(values):.2f} s |"
+        walls, cpus = [w for w, _ in values], [c for _, c in values]
+        line = f"| {label} | {len(values)} | {statistics.median(walls):.2f} s | {statistics.median(cpus):.2f} s |"
         if peer:
-            line += f" {statistics.median(v / b for v, b in zip(values, base)):.2f}x |"
+            line += (f" {statistics.median(w / b[0] for (w, _), b in zip(values, base)):.2f}x / "
+                     f"{statistics.median(c / b[1] for (_, c), b in zip(values, base)):.2f}x |")
         print(line)
 
 
-def _wall(command, env) -> float:
+def _wall(command, env) -> tuple:
+    """(wall-clock seconds, CPU seconds: user and system) of running ``command`` to its end."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited {done.returncode}: {done.stderr[-2000:]}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def cold_peer(path: str) -> None:
@@ -816,8 +828,8 @@ def main() -> None:
             theirs, formula = results[peer_label]["prices"], results[formula_label]["prices"]
             same = sum(a == b for a, b in zip(theirs, formula))
             print(f"{kind}: the float formula gives freqtrade's price bit for bit on {same:,} of {len(theirs):,}")
-    print(f"\nin process, warm, median of {args.rounds} rounds; a ratio is the path's time over the first row's in the "
-          "same round (median over the rounds)\n")
+    print(f"\nin process, warm, CPU time, median of {args.rounds} rounds; a ratio is the path's time over the first "
+          "row's in the same round (median over the rounds)\n")
     print_table("isolated", results, baselines[0], work.exact_isolated)
     print()
     print_table("cross", results, baselines[1], work.exact_cross)

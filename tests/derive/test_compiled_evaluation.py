@@ -252,3 +252,16 @@ def test_exact_values_are_fractions_as_the_reference_gives_them():
     position = result.evaluations[0].positions[0]
     assert type(position.liquidation_price) is Fraction and type(position.mark_price) is Fraction
     assert all(type(value) is Fraction for _, value in position.bracket)
+
+
+def test_a_result_made_without_init_is_one_made_with_it():
+    """run.py makes its PositionEvaluations without the dataclass's __init__ (for speed): its field names are the
+    dataclass's, in order, and the object the same."""
+    import dataclasses
+
+    from verifier.derive.account import run
+    from verifier.derive.account.evaluation import PositionEvaluation
+
+    assert run._FIELDS == tuple(f.name for f in dataclasses.fields(PositionEvaluation))
+    values = [f"v{i}" for i in range(len(run._FIELDS))]
+    assert run._result(*values) == PositionEvaluation(*values)

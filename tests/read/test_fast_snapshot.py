@@ -166,3 +166,16 @@ def test_the_limits_and_fields_are_the_readers_and_the_schemas():
                                 if spec.get("$ref") == "#/$defs/optionalDecimal"} & set(reader.READ_FIELDS)
     assert set(SCHEMA["$defs"]["futures"]["properties"]) == reader._TOP_KEYS
     assert reader._DECIMAL_TEXT.pattern == SCHEMA["$defs"]["decimal"]["anyOf"][1]["pattern"]
+
+
+SEMANTIC_CHECKS = "86f3e6c6"  # the digest of read/account.py's _semantic_problems the compiled check mirrors
+
+
+def test_the_checks_beyond_the_schema_are_the_ones_the_compiled_check_mirrors():
+    """The compiled check refuses what _semantic_problems refuses in a futures snapshot (today: a negative
+    contracts).  When those checks change, make fast_snapshot refuse what they now refuse, then update the digest."""
+    import hashlib
+    import inspect
+
+    digest = hashlib.sha256(inspect.getsource(reader._semantic_problems).encode()).hexdigest()[:8]
+    assert digest == SEMANTIC_CHECKS, "read/account.py's _semantic_problems changed: mirror it in fast_snapshot"

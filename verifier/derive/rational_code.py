@@ -51,11 +51,13 @@ class NotCompilable(DerivationError):
     """The expression has a form this compiler does not take: the caller keeps the reference path for it."""
 
 
-_SAFE_TEXT = re.compile(r"^[A-Za-z0-9_ \n()\[\]+\-*/<>=!:,.]*$")
+_SAFE_TEXT = re.compile(r"^[A-Za-z0-9_ \n()\[\]{}+\-*/<>=!:,.]*$")
 _SAFE_WORDS = {"def", "f", "v", "rows", "return", "for", "in", "if", "not", "and", "or", "is", "None", "out",
-               "append", "number", "floor", "cap", "closed", "min", "max", "abs", "else", "pass", "True"}
+               "append", "number", "floor", "cap", "closed", "min", "max", "abs", "else", "pass", "True", "try",
+               "except", "ZeroDivisionError", "len", "key", "lambda", "M", "F", "S", "W", "L", "H", "z",
+               "fields", "get", "row_for", "row_values", "table", "elif"}
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-_GENERATED = re.compile(r"^[tcnrpebk][0-9]+$")
+_GENERATED = re.compile(r"^[a-z][0-9]+$")
 
 
 def checked_source(source: str) -> str:
@@ -105,7 +107,8 @@ class Code:
     def function(self):
         """The compiled function (built on first use)."""
         if self._function is None:
-            namespace = {"__builtins__": {}, "min": min, "max": max, "abs": abs}
+            namespace = {"__builtins__": {}, "min": min, "max": max, "abs": abs, "len": len,
+                         "ZeroDivisionError": ZeroDivisionError}
             namespace.update((f"c{i}", mpq(p, q)) for i, (p, q) in enumerate(self.constants))
             namespace.update((f"n{i}", name) for i, name in enumerate(self.names))
             exec(compile(checked_source(self.source), "<rational code>", "exec"), namespace)  # noqa: S102 - see the module docstring
@@ -114,6 +117,45 @@ class Code:
 
     def __call__(self, *args):
         return self.function(*args)
+
+
+_TOKEN = re.compile(r"v\[n(\d+)\]|\b([tcrp])(\d+)\b|\b(out|number|floor|cap|rows|closed)\b")
+
+
+def inline(code: Code, inputs: dict, fresh, constant) -> tuple:
+    """The body of ``code`` as lines of another generated function, and the expression of its result.
+
+    ``inputs`` maps each name the code reads (and, for a solver, ``rows`` and ``closed``) to the expression that
+    holds it there; ``fresh()`` gives an unused local name; ``constant((p, q))`` the name of a constant there.  Only
+    this module's own text is rewritten (its temporaries, constants, loop variables), so the lines are as safe as
+    the code they come from (the composed function's text is checked again when it is compiled)."""
+    names: dict = {}
+
+    def rename(match):
+        if match.group(1) is not None:
+            return inputs[code.names[int(match.group(1))]]
+        if match.group(2) == "c":
+            return constant(code.constants[int(match.group(3))])
+        word = match.group(0)
+        if word in ("rows", "closed"):
+            return inputs[word]
+        if word not in names:
+            names[word] = fresh()
+        return names[word]
+
+    lines = code.source.splitlines()
+    body = []
+    for line in lines[1:-1]:
+        read = _READ.match(line)
+        if read and _NAME.match(inputs[code.names[int(read.group(2))]]):  # an input in a local: used as it is
+            names[read.group(1)] = inputs[code.names[int(read.group(2))]]
+            continue
+        body.append(_TOKEN.sub(rename, line[4:]))
+    return body, _TOKEN.sub(rename, lines[-1].strip()[len("return "):])
+
+
+_READ = re.compile(r"^    (t\d+) = v\[n(\d+)\]$")
+_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 # ------------------------------------------------------------------------------------------------ compiling (SymPy)
@@ -242,6 +284,38 @@ def compile_code(expr) -> Code:
     result, _ = builder.visit(expr)
     body = builder.blocks.get(0, [])
     return Code(builder.source("v", body, result), builder.constants, builder.names)
+
+
+def compile_many(exprs) -> Code:
+    """``v -> (value, ...)`` for several expressions at once, every subexpression they share computed once."""
+    builder = _Builder()
+    results = [builder.visit(expr)[0] for expr in exprs]
+    body = builder.blocks.get(0, [])
+    return Code(builder.source("v", body, "(" + "".join(r + ", " for r in results) + ")"), builder.constants,
+                builder.names)
+
+
+def inline_available(code: Code, inputs: dict, fresh, constant) -> tuple:
+    """:func:`inline` of a straight-line code whose inputs may be missing (``inputs`` has the ones there): the
+    lines that can be computed, and the expression of each of its results (None: it needs a missing input) -- what
+    evaluating each result alone would give, a missing input being its KeyError."""
+    missing = {f"v[n{i}]" for i, name in enumerate(code.names) if name not in inputs}
+    lines = code.source.splitlines()
+    kept, lost = [], set()
+    for line in lines[1:-1]:
+        target, _, expression = line.strip().partition(" = ")
+        refs = set(re.findall(r"v\[n\d+\]|\bt\d+\b", expression))
+        if refs & missing or refs & lost:
+            lost.add(target)
+        else:
+            kept.append(line)
+    results = [item.strip() for item in lines[-1].strip()[len("return ("):-1].split(",") if item.strip()]
+    present = {n: e for n, e in inputs.items()}
+    partial = Code("\n".join([lines[0], *kept, "    return (" + "".join(
+        (r if r not in lost else "None") + ", " for r in results) + ")"]), code.constants, code.names)
+    body, result = inline(partial, {**{n: "None" for n in code.names}, **present}, fresh, constant)
+    outputs = [None if item.strip() == "None" else item.strip() for item in result[1:-1].split(",") if item.strip()]
+    return body, outputs
 
 
 _COMPARE = {"StrictLessThan": "<", "LessThan": "<=", "StrictGreaterThan": ">", "GreaterThan": ">=",

@@ -113,7 +113,7 @@ def evaluate_file(rule, path, *, balance=None, margin_mode=None, date=None, toda
 def _compiled_snapshot(handle, path, date, today) -> tuple:
     """(the evaluation of a snapshot file read by the compiled check and evaluated by the compiled program, None)
     or (None, why the program handed it to the reference: None when the check did not read it)."""
-    from verifier.derive.account.run import Fallback, run_account
+    from verifier.derive.account.run import Fallback, collector_held, run_account
     from verifier.read.account import read_snapshot_text
 
     try:
@@ -121,7 +121,8 @@ def _compiled_snapshot(handle, path, date, today) -> tuple:
             raw = file.read()
     except OSError:
         return None, None
-    account = read_snapshot_text(raw, str(path))
+    with collector_held():
+        account = read_snapshot_text(raw, str(path))
     if account is None:
         return None, None
     try:
@@ -137,10 +138,11 @@ def evaluate_data(rule, data, *, date=None, today=None, reference: bool = False)
     handle = _handle(rule)
     today = today or today_of_check()
     if not reference:
-        from verifier.derive.account.run import Fallback, run_account
+        from verifier.derive.account.run import Fallback, collector_held, run_account
         from verifier.read.account import fast_snapshot
 
-        account = fast_snapshot(data)
+        with collector_held():
+            account = fast_snapshot(data)
         why = None
         if account is not None:
             try:

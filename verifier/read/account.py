@@ -251,19 +251,19 @@ class _Unsure(Exception):
     """Not certainly a valid futures snapshot: the schema and the located reader decide (and say where)."""
 
 
-@dataclass(frozen=True, slots=True)
 class ExactPosition:
     """A position of a snapshot that passed the compiled check: its fields already GMP rationals, for the compiled
     evaluation (:mod:`verifier.derive.account.run`).  It has no places: a problem found later sends the file back
     to :func:`read_account`, which locates it."""
 
-    symbol: str
-    side: str
-    fields: dict
-    quote: bool = False
-    index: None = None
-    reported: None = None
-    exact_mpq: bool = True
+    __slots__ = ("symbol", "side", "fields")
+    quote = False
+    index = None
+    reported = None
+    exact_mpq = True
+
+    def __init__(self, symbol: str, side: str, fields: dict):
+        self.symbol, self.side, self.fields = symbol, side, fields
 
     @property
     def sign(self) -> int:
@@ -278,8 +278,9 @@ def fast_snapshot(data, file: str = "<snapshot>", text_decimals: bool = True) ->
     The schema (``verifier/schemas/account.schema.json``, its futures branch) is compiled by hand into one pass
     over the data, checked once per file instead of by a validator walking every position (its equality with the
     schema is a property: tests/read/test_fast_snapshot.py); what the schema cannot say is this module's own
-    :func:`_semantic_problems`, run on the same data (any problem: None).  ``text_decimals``: a Decimal stands for
-    its text (the API hands one over as a string); False: for a JSON number (the JSON reader's).
+    :func:`_semantic_problems` is mirrored on the exact values (:func:`_checked`: any problem, None; a test
+    fails when those checks change and the mirror does not).  ``text_decimals``: a Decimal stands for its text (the
+    API hands one over as a string); False: for a JSON number (the JSON reader's).
 
     >>> account = fast_snapshot({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT",
     ...     "side": "long", "contracts": "0.5", "entryPrice": 60000, "markPrice": 59000.5, "collateral": None}]})
@@ -289,65 +290,61 @@ def fast_snapshot(data, file: str = "<snapshot>", text_decimals: bool = True) ->
     True
     """
     try:
-        if not _schema_holds(data, text_decimals):
-            return None
-        probe = _Probe(file, data)
-        if wrong_kind(probe, "account", "MV600", "") is not None or _semantic_problems(probe):
-            return None
-        return _fast_account(data, file)
+        return _checked(data, text_decimals, file)
     except _Unsure:
         return None
 
 
-class _Probe:
-    """A document for the checks beyond the schema, with nowhere to locate a problem: finding one is enough (the
-    located reader reads the file again and says where)."""
-
-    positions: dict = {}
-
-    def __init__(self, file, data):
-        self.file, self.data = file, data
-
-    def diagnostic(self, *args, **kwargs):
-        raise _Unsure
-
-
-def _schema_holds(data, text_decimals: bool) -> bool:
-    """Whether the account schema's futures branch holds for ``data`` (False: it fails, or ``data`` is not
-    certainly of that branch)."""
+def _checked(data, text_decimals: bool, file: str) -> Account | None:
+    """The account when the account schema's futures branch holds for ``data`` and no check beyond it refuses it,
+    else None (or :class:`_Unsure`); one pass, each value checked and read."""
     if type(data) is not dict or "balances" in data or not _TOP_KEYS.issuperset(data):
-        return False
-    if data.get("marginMode") not in ("cross", "isolated") or "marginMode" not in data:
-        return False
+        return None
+    margin_mode = data.get("marginMode")
+    if margin_mode not in ("cross", "isolated"):
+        return None
     for key in ("$schema", "mode"):
         if key in data and (type(data[key]) is not str or (key == "mode" and not data[key])):
-            return False
+            return None
     if "positionMode" in data and data["positionMode"] not in ("one-way", "hedge"):
-        return False
+        return None
+    numbers = {}
     for key in ("leverage", "walletBalance"):
-        if key in data and not _is_decimal(data[key], text_decimals):
-            return False
+        if key in data:
+            if not _is_decimal(data[key], text_decimals):
+                return None
+            numbers[key] = _fraction(_exact(data[key]))
     raw = data.get("positions")
     if type(raw) is not list or not raw:
-        return False
+        return None
+    positions = []
     for item in raw:
         if type(item) is not dict:
-            return False
-        symbol = item.get("symbol")
-        if type(symbol) is not str or not symbol or item.get("side") not in ("long", "short"):
-            return False
+            return None
+        symbol, side = item.get("symbol"), item.get("side")
+        if type(symbol) is not str or not symbol or (side != "long" and side != "short"):
+            return None
+        fields = {}
         for key, value in item.items():
             if key in _DECIMALS:
                 if not _is_decimal(value, text_decimals):
-                    return False
+                    return None
+                fields[key] = _exact(value)
             elif key in _OPTIONAL:
-                if value is not None and not _is_decimal(value, text_decimals):
-                    return False
+                if value is not None:
+                    if not _is_decimal(value, text_decimals):
+                        return None
+                    fields[key] = _exact(value)
             elif key not in _UNREAD and key != "symbol" and key != "side":
-                return False
-        if "contracts" not in item or "entryPrice" not in item or "markPrice" not in item:
-            return False
-    return True
+                return None
+        if "contracts" not in fields or "entryPrice" not in fields or "markPrice" not in fields:
+            return None
+        if fields["contracts"] < 0:
+            return None  # what _semantic_problems refuses in a futures snapshot: a negative size
+        positions.append(ExactPosition(symbol, side, fields))
+    return Account(kind="futures", margin_mode=margin_mode, positions=tuple(positions),
+                   position_mode=data.get("positionMode", "one-way"), wallet_balance=numbers.get("walletBalance"),
+                   mode=data.get("mode"), leverage=numbers.get("leverage"), file=file)
 
 
 _NUMBERS = (int, float, Fraction)
@@ -361,24 +358,6 @@ def _is_decimal(value, text_decimals: bool) -> bool:
     if kind is Decimal:
         value, kind = str(value), str
     return kind is str and _DECIMAL_TEXT.search(value) is not None
-
-
-def _fast_account(data, file) -> Account:
-    positions = []
-    for item in data["positions"]:
-        fields = {}
-        for key, value in item.items():
-            if key in _READ and value is not None:
-                fields[key] = _exact(value)
-        positions.append(ExactPosition(item["symbol"], item["side"], fields))
-    leverage, wallet = data.get("leverage"), data.get("walletBalance")
-    return Account(kind="futures", margin_mode=data["marginMode"], positions=tuple(positions),
-                   position_mode=data.get("positionMode", "one-way"),
-                   wallet_balance=None if wallet is None else _fraction(_exact(wallet)), mode=data.get("mode"),
-                   leverage=None if leverage is None else _fraction(_exact(leverage)), file=file)
-
-
-_READ = frozenset(READ_FIELDS)
 
 
 def _exact(value) -> mpq:

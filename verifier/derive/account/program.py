@@ -35,11 +35,13 @@ from types import SimpleNamespace
 
 from gmpy2 import mpq
 
-PROGRAM_FORMAT = 1
+PROGRAM_FORMAT = 2
 """Bumped whenever what a program holds, or what its run reads from it, changes: a stored program of another
 format is never loaded."""
 
 RATIOS = ("margin_ratio", "margin_level")  # the same as verifier.derive.account.evaluation.RATIOS
+_COMPARISONS = {"StrictLessThan": "<", "LessThan": "<=", "StrictGreaterThan": ">", "GreaterThan": ">=",
+                "Equality": "==", "Unequality": "!="}
 STATUS_CONDITIONS = ("liquidation", "margin_call")
 
 
@@ -94,6 +96,9 @@ class ModePlan:
     others: tuple = ()  # (symbol, definition)
     form: FormPlan | None = None  # None: the mode has no liquidation condition
     form_failure: str | None = None  # the derivation found no closed form (the reference says so: MV603)
+    mark: object = None  # Code: every definition without an others sum, then both sides of each status relation
+    mark_definitions: tuple = ()  # the definitions ``mark`` gives first, in order
+    mark_status: tuple = ()  # (condition, comparison) whose sides ``mark`` gives next, two values each
 
     @property
     def ratio(self) -> str | None:
@@ -253,7 +258,8 @@ def _plan(rule, mode, date) -> ModePlan:
 def _compiled(rule, mode, needed) -> dict:
     """The mode's SymPy trees compiled (:class:`NotCompilable` when one cannot be)."""
     from verifier.derive.derivation import derive_rule
-    from verifier.derive.rational_code import NotCompilable, compile_code, compile_condition, compile_solver
+    from verifier.derive.rational_code import (NotCompilable, compile_code, compile_condition, compile_many,
+                                               compile_solver)
     from verifier.derive.tiers import entry_symbol
     from verifier.errors import DerivationError
 
@@ -277,6 +283,12 @@ def _compiled(rule, mode, needed) -> dict:
                status={name: compile_condition(mode.conditions[name].relation) for name in STATUS_CONDITIONS
                        if name in mode.conditions},
                others=tuple(mode.others.items()))
+    alone = [(name, d.expr) for name, d in mode.definitions.items() if not d.expr.free_symbols & others]
+    sides = [(name, mode.conditions[name].relation) for name in STATUS_CONDITIONS if name in mode.conditions]
+    sides = [(name, relation) for name, relation in sides if type(relation).__name__ in _COMPARISONS]
+    out.update(mark=compile_many([expr for _, expr in alone] + [side for _, r in sides for side in (r.lhs, r.rhs)]),
+               mark_definitions=tuple(name for name, _ in alone),
+               mark_status=tuple((name, _COMPARISONS[type(relation).__name__]) for name, relation in sides))
     if "liquidation" in mode.conditions:
         try:
             form = derive_rule(rule).closed_form(mode.name, "liquidation")

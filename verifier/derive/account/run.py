@@ -28,6 +28,8 @@ price (no float pre-filter), rows in order, so the consistent roots, and the one
 from __future__ import annotations
 
 import bisect
+import contextlib
+import gc
 from fractions import Fraction
 
 from gmpy2 import mpq
@@ -52,7 +54,29 @@ class Fallback(Exception):
 
 def run_account(program, account, date=None, today=None) -> AccountEvaluation:
     """:func:`verifier.derive.account.evaluate_account` of ``account`` under the rule ``program`` was built from;
-    :class:`Fallback` where the reference must answer."""
+    :class:`Fallback` where the reference must answer.
+
+    The garbage collector is held off meanwhile: the evaluation makes no reference cycle, and each collection its
+    many small results would set off walks the whole heap of the caller again (a process holding a large library
+    spends more time there than here).  It is on again as before when the evaluation ends."""
+    with collector_held():
+        return _run(program, account, date, today)
+
+
+@contextlib.contextmanager
+def collector_held():
+    """The garbage collector off meanwhile, and on again afterwards if it was on: for work that makes many small
+    objects and no reference cycle (collections it would set off walk the caller's whole heap again and again)."""
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if collecting:
+            gc.enable()
+
+
+def _run(program, account, date, today) -> AccountEvaluation:
     view = program.view(date)
     if view.refused:
         raise Fallback("the rule does not know its formulas on that date")
@@ -70,10 +94,13 @@ def run_account(program, account, date=None, today=None) -> AccountEvaluation:
     markets = _Markets(program, date)
     futures = account.kind == "futures"
     prepared = _prepared(plan, account.margin_mode)
-    legs = [_leg(program, plan, prepared, account, position, markets, futures) for position in account.positions]
-    if plan.others:
+    if plan.others:  # each position's sums over the others: the steps, all positions read first
+        legs = [_leg(program, plan, prepared, account, position, markets, futures) for position in account.positions]
         _sum_others(plan, legs)
-    out = tuple(_evaluate(program, plan, prepared, account, leg) for leg in legs if not leg.position.quote)
+        out = tuple(_evaluate(program, plan, prepared, account, leg) for leg in legs if not leg.position.quote)
+    else:
+        out = _alone(program, plan, prepared, account, markets, futures)
+    legs = [_Seen(position.symbol, markets.get(position.symbol)) for position in account.positions]
     pool_ratio = out[0].margin_ratio if out and plan.account == "cross" and plan.others else None
     level = None
     if prepared.margin_level and legs:
@@ -95,6 +122,97 @@ def run_account(program, account, date=None, today=None) -> AccountEvaluation:
                              program.stale_after_days, program.catalog_id, program.exchange, pool_ratio,
                              account.margin_mode, account.settle, _fraction(account.wallet_balance),
                              _ratio_reason(ratio_mode, out, pool_ratio if level is None else level))
+
+
+class _Seen:
+    """What the staleness check reads of a leg."""
+
+    __slots__ = ("position", "market")
+
+    def __init__(self, symbol, market):
+        self.position, self.market = _Symbol(symbol), market
+
+
+class _Symbol:
+    __slots__ = ("symbol",)
+
+    def __init__(self, symbol):
+        self.symbol = symbol
+
+
+def _alone(program, plan, prepared, account, markets, futures) -> tuple:
+    """The evaluations of an account whose positions stand alone (no others sums): each by its shape's fused
+    function (:mod:`~verifier.derive.account.fused`), else by the steps."""
+    wallet = None if account.wallet_balance is None else mpq(account.wallet_balance)
+    fused = prepared.fused
+    out = []
+    for position in account.positions:
+        market = markets.get(position.symbol)
+        if futures and position.symbol not in markets.checked:
+            if not market.type_ok:
+                raise Fallback("a market of another kind")
+            markets.checked.add(position.symbol)
+        fields = position.fields
+        if not getattr(position, "exact_mpq", False):
+            fields = {name: mpq(value) for name, value in fields.items()}
+        key = (tuple(fields), wallet is not None, market.fill_names)
+        function = fused.get(key, _UNSET)
+        if function is _UNSET:
+            function = fused[key] = _fuse(program, plan, prepared, account.margin_mode, key, futures)
+        found = None
+        if function is not None:
+            try:
+                found = function(fields, _SIGNS[position.side], wallet, market.fill_map, market)
+            except ZeroDivisionError:
+                found = None
+        if found is None:
+            leg = _leg(program, plan, prepared, account, position, markets, futures)
+            evaluation = _evaluate(program, plan, prepared, account, leg)
+        else:
+            evaluation = _evaluation(program, plan, prepared, account, position, market, found)
+        if not position.quote:
+            out.append(evaluation)
+    return tuple(out)
+
+
+_UNSET = object()
+
+
+def _fuse(program, plan, prepared, margin_mode, key, futures):
+    from verifier.derive.account.fused import fuse
+
+    fields, wallet, fills = key
+
+    def reason(values, market, side, catalog):
+        return _reason(program, plan, prepared, values, market, side > 0, catalog)
+
+    return fuse(program, plan, prepared, margin_mode, fields, wallet, fills, futures, reason)
+
+
+def _evaluation(program, plan, prepared, account, position, market, found) -> PositionEvaluation:
+    price, reason, mm, upnl, tier, status, mark, bracket, source, ratio = found
+    if source == "catalog":
+        bracket = market.bracket(tier, prepared.tier_names, prepared.columns)
+    else:
+        bracket = tuple(sorted((name, _fraction(value)) for name, value in zip(prepared.tier_names, bracket)))
+    return _result(
+        position.symbol, position.side, _fraction(price), reason, _fraction(mm), _fraction(upnl), tier, status,
+        market.display, market.provenance, position.index, account.margin_mode, plan.name, _fraction(mark), bracket,
+        source, _fraction(ratio), position.reported, account.settle)
+
+
+_FIELDS = ("symbol", "side", "liquidation_price", "reason", "maintenance_margin", "unrealized_pnl", "tier", "status",
+           "display", "market_data", "index", "margin_mode", "mode", "mark_price", "bracket", "bracket_source",
+           "margin_ratio", "reported", "settle")
+
+
+def _result(*values) -> PositionEvaluation:
+    """``PositionEvaluation(*values)`` made without its generated ``__init__`` (which sets each of its nineteen
+    fields through ``object.__setattr__``: a third of the time of a fused evaluation): the same object, equal to
+    one made the usual way (a field not given keeps its default, a class attribute of the dataclass)."""
+    made = _new(PositionEvaluation)
+    made.__dict__.update(zip(_FIELDS, values))
+    return made
 
 
 class _RatioMode:
@@ -158,6 +276,8 @@ class _Market:
         self.fill = tuple((position_field, self.fields[market_field]) for position_field, market_field
                           in POSITION_FIELDS.items() if market_field in self.fields and spec.fields[market_field]
                           is not None)
+        self.fill_names = tuple(name for name, _ in self.fill)
+        self.fill_map = dict(self.fill)
         self.type_ok = spec is None or spec.type not in ("linear", "inverse") or spec.type == program.market_type
         tick = spec.price_tick if spec is not None else None
         rule_display = program.display
@@ -256,6 +376,7 @@ class _Prepared:
         self.flat = form.flat.function if form is not None else None
         self.tiered = form.tiered.function if form is not None and form.tiered is not None else None
         self.uses = {}  # missing tier symbols -> whether a root reads one (solve_form's uses_tiers)
+        self.fused = {}  # shape -> its fused function (None: the steps)
         self.basis_need = frozenset(plan.basis_names) - {form.solve_for if form else None} - set(plan.parameters)
 
     def uses_tiers(self, plan, program, missing: tuple) -> bool:
@@ -503,29 +624,38 @@ def _liquidation(program, plan, prepared, leg) -> tuple:
 
 def _no_price_reason(program, plan, prepared, leg) -> str:
     """:func:`verifier.derive.account.pricing.no_price_reason`."""
-    mark = leg.values.get(program.price) if program.price in leg.given else None
+    found = _reason(program, plan, prepared, leg.values if program.price in leg.given else {}, leg.market,
+                    leg.position.side == "long", leg.bracket_source == "catalog")
+    if found is None:
+        raise Fallback("a condition missing a symbol")
+    return found
+
+
+def _reason(program, plan, prepared, values, market, long: bool, catalog: bool) -> str | None:
+    """Why no price, from the leg's ``values`` (None: the reference must say, SymPy deciding what the compiled
+    condition cannot: a symbol missing)."""
+    mark = values.get(program.price)
     if mark is None or mark <= 0:
         return NO_ROOT
-    long = leg.position.side == "long"
     far = mark / FAR if long else mark * FAR
     condition = prepared.liquidation
-    values = dict(leg.values)
+    values = dict(values)
     try:
         at_mark = condition(values)
         values[program.price] = far
-        if leg.bracket_source == "catalog":
+        if catalog:
             try:
-                row = leg.market.row_for(prepared.basis(values))
+                row = market.row_for(prepared.basis(values))
             except (KeyError, ZeroDivisionError):
                 row = None
             if row is None:
                 return NO_ROOT
-            values.update(zip(prepared.tier_names, leg.market.row_values(row, prepared.columns)))
+            values.update(zip(prepared.tier_names, market.row_values(row, prepared.columns)))
         at_far = condition(values)
     except ZeroDivisionError:  # the reference: undecidable, dividing by zero
         return NO_ROOT
     except KeyError:  # the reference asks SymPy, which may still decide (a symbol a parameter switches off)
-        raise Fallback("a condition missing a symbol") from None
+        return None
     side, direction = ("long", "falls toward 0") if long else ("short", "rises without bound")
     if not at_far:
         return _LONG_REASON.format(side=side, direction=direction)
