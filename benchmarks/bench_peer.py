@@ -16,7 +16,8 @@ preempted), which no ratio from the same round would undo:
 - isolated, the baseline: freqtrade's ``Exchange.get_liquidation_price`` (its Binance ``dry_run_liquidation_price``)
   when freqtrade is installed (``pip install -e '.[peers]'``); else, and always beside it, a hand-written float
   formula with freqtrade's tier lookup (the bracket whose floor is at most the position's margin);
-- isolated, ours: ``verifier.evaluate`` on one account holding every position, by the rule's compiled program
+- isolated, ours: ``verifier.evaluate`` on accounts of one position a market (one-way mode holds no more: the
+  k-th position of every market together), by the rule's compiled program
   (issue 26) and by the reference evaluation (``reference=True``: what it ran before, the reference every exact row
   is compared with); ``verifier.liquidation_price`` one call a position; the vectorised float path
   (``verifier.derive.compile_price``, one compiled function a market);
@@ -42,9 +43,9 @@ cap, where the catalog's table ends; freqtrade's lookup has no cap), 'other' (no
 Cold start: new processes from start to exit, their wall-clock time (what a user waits) and their CPU time (user
 and system, from ``getrusage``: what they cost, whatever else the machine runs) -- ``margin-verifier evaluate`` of
 one position with the disk cache filled and with an empty one (``MARGIN_VERIFIER_CACHE`` set to a new folder: the
-first run after install, which finds the shipped compiled program), of every isolated position from a snapshot file
-and from ccxt JSON lines (one ``fetch_positions()`` list of one position a line), and a Python process importing
-freqtrade, building its Exchange with its tiers and pricing the same positions.
+first run after install, which finds the shipped compiled program), of every isolated position from ccxt JSON lines
+(one ``fetch_positions()`` list a line: an account of one position a market, or one position), and a Python process
+importing freqtrade, building its Exchange with its tiers and pricing the same positions.
 
 Nothing is asserted about speed.  To add a row (the new exact path, say): write one function taking the
 :class:`Workload` and returning its prices in order (Fractions for an exact path), decorated with
@@ -340,8 +341,8 @@ def replica_cross(work: Workload, account: CrossAccount, index: int, own_row=Non
 
 FT_ISOLATED = "freqtrade `get_liquidation_price`"
 FORMULA_ISOLATED = "float formula, freqtrade's bracket lookup"
-EVALUATE_ISOLATED = "`verifier.evaluate(reference=True)`, one account of every position, exact (before issue 26)"
-COMPILED_ISOLATED = "`verifier.evaluate`, one account of every position, exact (compiled program)"
+EVALUATE_ISOLATED = "`verifier.evaluate(reference=True)`, accounts of one position a market, exact (before issue 26)"
+COMPILED_ISOLATED = "`verifier.evaluate`, accounts of one position a market, exact (compiled program)"
 FT_CROSS = "freqtrade cross (`get_liquidation_price`, the account's trades open)"
 FORMULA_CROSS = "float formula, freqtrade's brackets and PnL"
 EVALUATE_CROSS = "`verifier.evaluate(reference=True)`, once an account, exact (before issue 26)"
@@ -382,8 +383,11 @@ def prepare(work: Workload) -> None:
 
     from verifier.derive import compile_price
 
-    work.inputs["isolated snapshot"] = {"marginMode": "isolated",
-                                        "positions": [p.snapshot(isolated=True) for p in work.isolated]}
+    # one position a market in an account (one-way mode holds no more): the k-th position of every market together
+    work.inputs["isolated accounts"] = _one_per_market(work.isolated)
+    work.inputs["isolated snapshots"] = [{"marginMode": "isolated",
+                                          "positions": [work.isolated[i].snapshot(isolated=True) for i in group]}
+                                         for group in work.inputs["isolated accounts"]]
     work.inputs["cross snapshots"] = [account.snapshot() for account in work.accounts]
     work.inputs["peer isolated"] = [(p.symbol, p.floats[1], p.sign < 0, p.floats[0], p.floats[3], float(p.leverage))
                                     for p in work.isolated]
@@ -424,22 +428,42 @@ def formula_isolated(work: Workload) -> list:
 
 @isolated_path(EVALUATE_ISOLATED, exact=True)
 def evaluate_isolated(work: Workload) -> list:
-    """The reference evaluation (what ``verifier.evaluate`` ran before issue 26): the reference of every other
-    exact row."""
-    import verifier
-
-    result = verifier.evaluate(work.rule, work.inputs["isolated snapshot"], date=DATE, reference=True)
-    return [_exact(r.liquidation_price) for r in result.positions]
+    """The reference evaluation (what ``verifier.evaluate`` ran before issue 26), over the accounts of one position
+    a market: the reference of every other exact row."""
+    return _grouped(work, reference=True)
 
 
 @isolated_path(COMPILED_ISOLATED, exact=True)
 def compiled_isolated(work: Workload) -> list:
-    """``verifier.evaluate`` as a user calls it: the snapshot mapping read by the compiled check, the account
+    """``verifier.evaluate`` as a user calls it: each snapshot mapping read by the compiled check, the account
     evaluated by the rule's compiled program, every price read from the result (an ExactDecimal made for each)."""
+    return _grouped(work, reference=False)
+
+
+def _grouped(work: Workload, reference: bool) -> list:
+    """Every isolated position's exact price, in order, from ``verifier.evaluate`` of the accounts of at most one
+    position a market (the reader refuses two positions of one market in one-way mode)."""
     import verifier
 
-    result = verifier.evaluate(work.rule, work.inputs["isolated snapshot"], date=DATE)
-    return [_exact(r.liquidation_price) for r in result.positions]
+    out = [None] * len(work.isolated)
+    for group, snapshot in zip(work.inputs["isolated accounts"], work.inputs["isolated snapshots"]):
+        result = verifier.evaluate(work.rule, snapshot, date=DATE, reference=reference)
+        for i, r in zip(group, result.positions):
+            out[i] = _exact(r.liquidation_price)
+    return out
+
+
+def _one_per_market(positions) -> list:
+    """Position indices grouped into accounts holding at most one position of each market, in order."""
+    seen: dict = {}
+    groups: list = []
+    for i, p in enumerate(positions):
+        rank = seen.get(p.symbol, 0)
+        seen[p.symbol] = rank + 1
+        if rank == len(groups):
+            groups.append([])
+        groups[rank].append(i)
+    return groups
 
 
 @isolated_path("`verifier.liquidation_price`, one call a position, exact", exact=True)
@@ -706,8 +730,9 @@ def cold_start(work: Workload, rounds: int, big_rounds: int, peer: bool) -> None
                                                                           os.environ.get("PYTHONPATH"))))}
         one = folder / "one.json"
         one.write_text(json.dumps({"marginMode": "isolated", "positions": [work.isolated[0].snapshot(True)]}))
-        snapshot = folder / "positions.json"
-        snapshot.write_text(json.dumps(work.inputs["isolated snapshot"]))
+        accounts = folder / "accounts.jsonl"  # an account a line, one position a market in each
+        accounts.write_text("".join(json.dumps([work.isolated[i].ccxt() for i in group]) + "\n"
+                                    for group in work.inputs["isolated accounts"]))
         lines = folder / "positions.jsonl"
         lines.write_text("".join(json.dumps([p.ccxt()]) + "\n" for p in work.isolated))
         peer_input = folder / "peer.json"
@@ -722,7 +747,8 @@ def cold_start(work: Workload, rounds: int, big_rounds: int, peer: bool) -> None
         rows = [("`margin-verifier evaluate`, 1 position, disk cache filled", rounds, lambda: ours(one)),
                 ("`margin-verifier evaluate`, 1 position, empty cache (first run after install)", rounds,
                  lambda: ours(one, tempfile.mkdtemp(dir=folder, prefix="cache-"))),
-                (f"`margin-verifier evaluate`, {n:,} positions, snapshot file", big_rounds, lambda: ours(snapshot)),
+                (f"`margin-verifier evaluate`, {n:,} positions, ccxt JSON lines (an account of one position a market "
+                 "a line)", big_rounds, lambda: ours(accounts)),
                 (f"`margin-verifier evaluate`, {n:,} positions, ccxt JSON lines (a position a line)", big_rounds,
                  lambda: ours(lines))]
         if peer:

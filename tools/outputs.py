@@ -54,7 +54,7 @@ def commands(skip_verify: bool) -> dict:
                                           "--shock", "-10%,-35%"],
         "compare hedged-two-markets": ["compare", "binance/usdm-perpetual", "examples/compare/hedged-two-markets.yaml",
                                        "--shock", "-10%,-20%,-30%", "--shock", "BTC=-20%,ETH=+20%"],
-        "compare crash-path": ["compare", "binance/usdm-perpetual", "examples/compare/futures-isolated-1000.yaml",
+        "compare crash-path": ["compare", "binance/usdm-perpetual", "examples/compare/hedged-two-markets.yaml",
                                "--path", "examples/compare/crash-path.yaml"],
         "compare hyperliquid export": ["compare", "hyperliquid/perpetual", f"{exports}/hyperliquid-cross-2024-10-10.json",
                                        "--shock", "-5%,-20%"],

@@ -60,8 +60,10 @@ class VerifierError(Exception):
     raiser that knows better passes its own.  Codes are never inferred from message text.  ``hint`` says how to
     fix it, for errors that carry no located diagnostics.
 
+    An error that carries no diagnostics still renders with its code (every refusal has one):
+
     >>> EvaluationError("no value on 2000-01-01", code="MV404", hint="choose a later date").render()
-    'no value on 2000-01-01; hint: choose a later date'
+    'margin-verifier: error[MV404]: no value on 2000-01-01; hint: choose a later date'
     """
 
     code = "MV000"
@@ -76,7 +78,7 @@ class VerifierError(Exception):
 
     def render(self) -> str:
         if not self.diagnostics:
-            return str(self) + (f"; hint: {self.hint}" if self.hint else "")
+            return f"margin-verifier: error[{self.code}]: {self}" + (f"; hint: {self.hint}" if self.hint else "")
         return "\n".join(d.render() for d in self.diagnostics)
 
 

@@ -111,7 +111,8 @@ def test_a_broken_bracket_in_the_dump_is_refused_at_its_json_path(workspace):
     proc = run(workspace, "import", RULE, "--tiers", "bad.json", "--source", "freqtrade-git-2024-10-03",
                "--effective", "2024-10-03", "--retrieved", "2026-11-28")
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert 'bad.json:0:0: error[MV414]: BTC/USDT:USDT: row 3: cum is 951 but continuity gives' in proc.stderr
+    column = json.dumps(data).index("951.0") + 1  # located in the dump (one line), not 0:0
+    assert f'bad.json:1:{column}: error[MV414]: BTC/USDT:USDT: row 3: cum is 951 but continuity gives' in proc.stderr
     assert '(at $["BTC/USDT:USDT"][2].info.cum)' in proc.stderr and shards(workspace) == {}
 
 
@@ -131,7 +132,7 @@ def test_different_data_on_a_day_already_imported_is_a_conflict_not_an_overwrite
     (("--tiers", "fixtures/binance-usdm-tiers-2024-10-03.json", "--source", "freqtrade-2026.9",
       "--effective", "2026-12-01", "--retrieved", "2026-11-28"), "is after retrieved"),
     (("--tiers", "fixtures/binance-usdm-tiers-2024-10-03.json"), "name the source of this data"),
-    (("--tiers", "fixtures/README.md", "--source", "freqtrade-2026.9"), "not JSON"),
+    (("--tiers", "fixtures/README.md", "--source", "freqtrade-2026.9"), "error[MV100]: JSON syntax error"),
     ((), "give --markets FILE, --tiers FILE"),
 ])
 def test_bad_import_usage_is_exit_2_with_a_clear_message(workspace, args, message):

@@ -83,13 +83,15 @@ def test_a_market_the_catalog_lacks_is_located_and_says_how_to_import_it(tmp_pat
     assert "margin-verifier import binance/usdm-perpetual --markets MARKETS.json --tiers TIERS.json" in proc.stderr
 
 
-def test_a_position_giving_everything_needs_no_catalog_entry(tmp_path):
+def test_a_position_giving_everything_is_still_refused_in_a_market_the_catalog_lacks(tmp_path):
+    """A symbol the exchange's data does not list (a typo, another exchange's, an inverse one under a linear rule)
+    cannot be judged by the rule, even where the position gives every value (issue 24: it was priced, exit 0)."""
     proc = evaluate(tmp_path, "binance/usdm-perpetual", isolated(
         "NOPE/USDT:USDT", contracts="1", contractSize="1", entryPrice="100", markPrice="100", collateral="10",
         maintenanceMarginPercentage="0.01", maintenanceAmount="0"))
-    assert proc.returncode == 0, proc.stderr
-    position = json.loads(proc.stdout)["positions"][0]
-    assert position["priceTick"] is None and position["liquidationPrice"] == position["liquidationPriceExact"]
+    assert proc.returncode == 2 and proc.stdout == "" and "Traceback" not in proc.stderr
+    assert "error[MV606]: market 'NOPE/USDT:USDT' is not in the market catalog" in proc.stderr
+    assert "(at $.positions[0].symbol)" in proc.stderr
 
 
 def test_a_date_before_the_catalogs_first_version_is_located(tmp_path):

@@ -16,6 +16,8 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_bad_input_every_verb import BAD_SNAPSHOTS, CORPUS
+from tests.cli.test_bad_inputs import CASES as BAD_INPUTS
+from tests.cli.test_bad_inputs import command, written
 from tests.security.test_hostile_inputs import HOSTILE_FILES
 from verifier.errors import VerifierError
 from verifier.jobs.evaluate import evaluate_file, evaluate_lines
@@ -104,6 +106,25 @@ def test_the_invalid_corpus_as_account_files_is_refused_alike():
     for path in CORPUS:
         compiled, reference = both(path)
         assert compiled == reference, path
+
+
+EVALUATE_BAD_INPUTS = sorted(name for name, case in BAD_INPUTS.items() if case.argv[0] == "evaluate")
+
+
+@pytest.mark.parametrize("name", EVALUATE_BAD_INPUTS)
+def test_every_bad_input_of_the_reading_layer_is_refused_alike(name, tmp_path):
+    """The reading layer's bad-input corpus (tests/cli/test_bad_inputs.py: digits, exponents, depth, NaN, byte-order
+    mark, UTF-8, duplicate keys, ranges, two positions in a market...), each ``evaluate`` case through both paths:
+    refused, and the refusal the same, diagnostic for diagnostic."""
+    case = BAD_INPUTS[name]
+    rule, path, *rest = command(case, written(tmp_path, case.files), tmp_path)[1:]
+    options = dict(zip(rest[::2], rest[1::2]))
+    assert set(options) <= {"--balance", "--date"}, options
+    kwargs = {"balance": options.get("--balance"),
+              "date": dt.date.fromisoformat(options["--date"]) if "--date" in options else None}
+    compiled = outcome(lambda: evaluate_file(rule, path, **kwargs))
+    reference = outcome(lambda: evaluate_file(rule, path, reference=True, **kwargs))
+    assert compiled == reference and isinstance(compiled[0], str) and compiled[1] == case.code, (name, compiled)
 
 
 @pytest.mark.parametrize("path", GOOD, ids=lambda p: p.name)

@@ -234,7 +234,7 @@ def test_the_program_hands_over_what_it_does_not_compute():
                                                         "contractSize": "1"}]}
     early = dt.date(2019, 1, 1)  # before the rule's parameters
     for snapshot, on, why in ((hedge, date, "hedge partners"), (missing, date, "a missing field"),
-                              (unknown, date, "no tier table"), (VALID, early, "no value on that date")):
+                              (unknown, date, "a market the catalog lacks"), (VALID, early, "no value on that date")):
         account = account_from_data(snapshot)
         with pytest.raises(Fallback, match=why):
             run_account(PROGRAMS[rule.id], account, date=on)

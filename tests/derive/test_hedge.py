@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from fractions import Fraction as F
 
@@ -15,9 +16,15 @@ from verifier.report.evaluate import evaluation_data
 from verifier.report.numbers import fixed_text
 
 
-def evaluate_snapshot(rule, snapshot, date=None) -> dict:
-    """A snapshot (dict or read Document) through the three stages: read, derive, report (section-4 JSON)."""
+def evaluate_snapshot(rule, snapshot, date=None, as_one_way=False) -> dict:
+    """A snapshot (dict or read Document) through the three stages: read, derive, report (section-4 JSON).
+
+    ``as_one_way``: evaluate the hedge account's legs as if each were alone in its market (each holds the others at
+    their marks), the naive answer the hedge price is compared with.  A one-way snapshot with two positions in one
+    market is refused by the reader (the exchange cannot hold it), so the account is changed after reading."""
     account = account_from_document(snapshot) if isinstance(snapshot, Document) else account_from_data(snapshot)
+    if as_one_way:
+        account = dataclasses.replace(account, position_mode="one-way")
     return evaluation_data(evaluate_account(rule, account, date=date))
 
 
@@ -55,7 +62,7 @@ def test_hedged_legs_share_one_price_that_differs_from_holding_the_other_leg_at_
     hedged = evaluate_snapshot(RULE, _snapshot(), date=BRACKETS_2024)
     long, short = hedged["positions"]
     assert long["liquidationPrice"] == short["liquidationPrice"] and cents(long["liquidationPrice"]) == "53651.12"
-    naive = evaluate_snapshot(RULE, _snapshot("one-way"), date=BRACKETS_2024)
+    naive = evaluate_snapshot(RULE, _snapshot(), date=BRACKETS_2024, as_one_way=True)
     assert cents(naive["positions"][0]["liquidationPrice"]) == "56854.27"  # the short held at its mark
     assert naive["positions"][1]["liquidationPrice"] != naive["positions"][0]["liquidationPrice"]
 
@@ -101,10 +108,9 @@ def test_cli_evaluate_hedge_snapshot_with_another_market():
     assert btc_long["liquidationPrice"] == btc_short["liquidationPrice"] is not None
     assert eth["liquidationPrice"] not in (None, btc_long["liquidationPrice"])
     # the ETH leg holds both BTC legs at their marks (a different market): its price is the one-way answer
-    one_way = json.loads((here / "snapshots" / "hedge-cross.json").read_text())
-    one_way["positionMode"] = "one-way"
+    hedge = json.loads((here / "snapshots" / "hedge-cross.json").read_text())
     from verifier.read import load_rule
-    assert evaluate_snapshot(load_rule("binance/usdm-perpetual"), one_way)["positions"][2] == eth
+    assert evaluate_snapshot(load_rule("binance/usdm-perpetual"), hedge, as_one_way=True)["positions"][2] == eth
 
 
 def test_a_hedged_legs_status_counts_its_partner_at_the_mark():

@@ -128,7 +128,8 @@ def test_every_rule_with_a_liquidation_condition_has_a_chart_or_a_reason(options
 
 def test_a_point_that_cannot_be_computed_fails_the_build_and_is_shown(rule, build_errors):
     """No silent gap: a derivation failure (here: no market named, so no tier table) is a logged error."""
-    lines, _ = leverage_section(rule, layout.Options(position={"contracts": 1, "entryPrice": 60000}, leverage=[10]),
+    lines, _ = leverage_section(rule, layout.Options(position={"contracts": 1, "contractSize": 1, "entryPrice": 60000},
+                                                     leverage=[10]),
                                 layout.rule_page_path(rule), "assets/x.svg")
     assert any("name a market to pick a tier table" in e for e in build_errors())
     assert "not computed: " in "\n".join(lines) and rule.file in build_errors()[0]

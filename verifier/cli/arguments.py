@@ -24,16 +24,15 @@ def parse_date(text: str | None, option: str = "--date") -> dt.date | None:
 
 
 def parse_decimal(text: str, option: str) -> Fraction:
-    """A positive decimal option value, exactly.
+    """A positive decimal option value, exactly, under the reading layer's limits (as a number in a file).
 
     >>> parse_decimal("0.5", "--x")
     Fraction(1, 2)
     """
-    try:
-        value = Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        value = None
-    if value is None or value <= 0:
+    from verifier.read.inputs import command_line_number
+
+    value = command_line_number(text, option, "e.g. 10000")
+    if value <= 0:
         raise UsageError("bad number", [Diagnostic("MV002", f"{option} {text!r} is not a positive number",
                                                    file="<command line>", hint="e.g. 10000")])
     return value

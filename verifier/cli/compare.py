@@ -55,21 +55,26 @@ def run(args) -> int:
     from verifier.cli.arguments import parse_date
     from verifier.jobs.compare import chart_title, compare_files
     from verifier.read.whatif import parse_allocations, parse_shocks
+    from verifier.read.inputs import recorded_reads
     from verifier.report.compare import render, stale_warnings
     from verifier.report.compare_chart import equity_chart
+    from verifier.report.outputs import check_output, write_output
 
+    inputs = [args.rule, *args.accounts, args.balance, *args.path]
+    if args.chart is not None:
+        check_output(args.chart, "--chart", inputs)  # before the work: a bad path costs nothing
     date = parse_date(args.date)
     allocations = parse_allocations(args.allocate)
     shocks = tuple(s for text in args.shock for s in parse_shocks(text))
-    result = compare_files(args.rule, args.accounts, balance=args.balance, margin_mode=args.margin_mode,
-                           allocations=allocations, shocks=shocks, price_paths=args.path, date=date,
-                           chart=args.chart is not None)
+    with recorded_reads() as read:  # every file the run reads: none may be the chart
+        result = compare_files(args.rule, args.accounts, balance=args.balance, margin_mode=args.margin_mode,
+                               allocations=allocations, shocks=shocks, price_paths=args.path, date=date,
+                               chart=args.chart is not None)
     for line in stale_warnings(result, result.date or result.today):
         print(line, file=sys.stderr)
     sys.stdout.write(render(result, args.format))
     if args.chart is not None:
-        with open(args.chart, "wb") as out:
-            out.write(equity_chart(result.chart, chart_title(result.rule)))
+        write_output(args.chart, equity_chart(result.chart, chart_title(result.rule)), "--chart", [*inputs, *read])
         print(f"wrote {args.chart}", file=sys.stderr)
     for check in result.disagreements:
         print(f"error[MV656]: {check.shock}, {check.mode} {', '.join(check.positions)}: the liquidation prices say "

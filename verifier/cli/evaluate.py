@@ -37,12 +37,12 @@ def add_parser(sub) -> None:
 
 
 def _non_negative(text):
-    from fractions import Fraction
+    from verifier.read.inputs import NumberError, exact, shown
 
     try:
-        value = Fraction(text)
-    except (ValueError, ZeroDivisionError):
-        raise argparse.ArgumentTypeError(f"{text!r} is not a decimal number") from None
+        value = exact(text)
+    except NumberError as exc:
+        raise argparse.ArgumentTypeError(f"{shown(text)} {exc.reason}") from None
     if value < 0:
         raise argparse.ArgumentTypeError(f"{text} is negative")
     return value

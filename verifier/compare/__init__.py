@@ -34,7 +34,7 @@ from verifier.compare.book import Book, book_of
 from verifier.compare.chart import ChartData, chart_data
 from verifier.compare.closed_form import ClosedForms, closed_forms
 from verifier.compare.crosscheck import cross_check
-from verifier.compare.simulation import simulate_shocks
+from verifier.compare.simulation import check_held, simulate_shocks
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,7 @@ def compare(rule, accounts, *, allocations=(), shocks=(), date=None, today=None,
     equity chart.  Raises located :class:`~verifier.errors.VerifierError`\\ s for inputs that cannot be compared.
     """
     book = book_of(rule, accounts, date)
+    check_held(book, tuple(shocks))
     allocated, wallets = allocate(rule, book, tuple(allocations), date)
     closed = closed_forms(rule, book, allocated, wallets, date, today)
     outcomes, setup = simulate_shocks(rule, book, allocated, wallets, tuple(shocks), date) if shocks else ((), "plain")

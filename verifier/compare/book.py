@@ -208,6 +208,11 @@ def _holding(rule, date, index, a, account, position) -> Holding:
     if not settle or "/" not in position.symbol:
         raise account.error("MV653", f"{position.symbol!r} is not a futures market symbol", position.at("symbol"),
                             hint="ccxt writes futures markets as BASE/QUOTE:SETTLE, e.g. BTC/USDT:USDT")
+    missing = [name for name in ("contracts", "entryPrice", "markPrice") if position.fields.get(name) is None]
+    if missing:  # a ccxt export's position whose rule reads a field from something the position lacks
+        origins = "; ".join(f"{name} is {position.origins[name]}" for name in missing if name in position.origins)
+        raise account.error("MV600", f"the position gives no {', '.join(missing)}: compare needs its size, entry "
+                                     "and mark prices", position.at(missing[0]), hint=origins or None)
     fields = MarketData.of(rule, position.symbol, date).fill(dict(position.fields))
     if fields.get("contractSize") is None:
         error = MarketData.of(rule, position.symbol, date).missing("contractSize (the size of one contract)")

@@ -33,9 +33,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from verifier.compare.outcome import ModeOutcome, ShockOutcome, StepOutcome
+from verifier.errors import SpecError, UsageError
 from verifier.model.account import Place
 from verifier.model.scenario import CARRIED, AccountSpec, Action, Scenario, Step
-from verifier.model.whatif import Shock
+from verifier.model.whatif import Shock, base_of
 from verifier.simulate import run_scenario
 
 ZERO = Fraction(0)
@@ -50,6 +51,26 @@ class _Plan:
     cross: dict = field(default_factory=dict)  # currency -> cross account id
     isolated: dict = field(default_factory=dict)  # holding index -> isolated account id
     mark_step: int = 0  # index of the step that moves to the marks
+
+
+def check_held(book, shocks) -> None:
+    """Every market (or base asset) a shock or price path names is one a position holds: a move of a market no
+    position holds changes nothing (a typo, or another account's market), as ``--allocate`` refuses (MV650).
+    Raises MV657 at the command line (``--shock``) or at the step of the price-path file."""
+    symbols = {h.symbol for h in book.holdings}
+    bases = {base_of(symbol) for symbol in symbols}
+    for shock in shocks:
+        for step in shock.steps:
+            named = [("move", m.key) for m in step.moves if m.key is not None] + [("prices", s) for s in step.prices]
+            for part, key in named:
+                if key in symbols or part == "move" and key in bases:
+                    continue
+                what = "--shock" if shock.source == "--shock" else f"step {shock.steps.index(step) + 1} of the path"
+                message = f"{what} names {key}, which no position holds"
+                diagnostic = shock.locator.diagnostic("MV657", message, Place(step.place.key + (part, key)),
+                                                      "the positions: " + ", ".join(sorted(symbols)))
+                error = UsageError if shock.source == "--shock" else SpecError
+                raise error(message, [diagnostic], code="MV657")
 
 
 def simulate_shocks(rule, book, allocated, wallets, shocks, date) -> tuple[tuple, str]:

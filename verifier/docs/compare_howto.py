@@ -14,8 +14,10 @@ from verifier.errors import VerifierError
 HEDGED_ALLOCATED = Example(
     "hedged-allocated", HEDGED.title, HEDGED.about, HEDGED.account,
     shocks=("-20%,+20%",), allocate=("1000,ETH/USDT:USDT=20%",))
-FUTURES_PATH = Example("futures-path", FUTURES.title, FUTURES.about, FUTURES.account,
-                       paths=(f"{EXAMPLES_DIR}/crash-path.yaml",))
+# the path moves BTC and ETH: it runs on the account that holds both (a path naming a market no position holds is
+# refused, MV657)
+HEDGED_PATH = Example("hedged-path", HEDGED.title, HEDGED.about, HEDGED.account,
+                      paths=(f"{EXAMPLES_DIR}/crash-path.yaml",))
 
 
 def compare_howto_page(root: Path) -> Page:
@@ -55,7 +57,7 @@ def compare_howto_page(root: Path) -> Page:
               "- Exit code 1 means the simulator disagreed with a liquidation price: a bug to report.",
               "- `--path FILE` runs a sequence of steps (schema: `verifier/schemas/price-path.schema.json`). Each step "
               "moves the markets from their marks, or sets a price outright; the table has a row per step:", ""]
-    lines += _run(FUTURES_PATH, root)
+    lines += _run(HEDGED_PATH, root)
     lines += [f"More on what the two modes mean, with both examples and their charts: "
               f"[Cross vs isolated, explained]({rel(p, CROSS_VS_ISOLATED)}).", ""]
     return Page(COMPARE_HOWTO, "\n".join(lines))

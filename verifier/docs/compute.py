@@ -19,7 +19,9 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from verifier.derive import derive_rule, price_at, prove_published
+from verifier.derive.account.definitions import position_definitions
 from verifier.errors import DerivationError, EvaluationError
+from verifier.model.account import Account, Position
 from verifier.model.evaluate import evaluate, holds
 from verifier.model.snapshot import evaluate_reading
 
@@ -81,7 +83,7 @@ def proof_results(rule) -> dict:
 
 def liquidation_point(rule, mode_name: str, position: dict, side: str, leverage, market) -> Point:
     """The liquidation price of the reference ``position`` at ``leverage``, or why there is none."""
-    values, _ = chart_inputs(rule, mode_name, position, side, leverage)
+    values, _ = chart_inputs(rule, mode_name, position, side, leverage, market)
     price = price_at(rule, mode_name, "liquidation", values, market=market)
     if price is None:
         return Point(None, f"no liquidation price for a {side} at {leverage}x: the condition is not reached at any "
@@ -117,18 +119,43 @@ def _domain_floor(spec):
     return None
 
 
-def _position_fields(rule, position: dict, leverage) -> dict:
-    """The reference position's ccxt fields, with collateral and wallet = notional / leverage."""
+def _position_fields(rule, position: dict, leverage, market=None) -> dict:
+    """The reference position's ccxt fields at ``leverage``, with collateral and wallet its initial margin there (the
+    rule's own ``initial_margin`` at the entry price, in the rule's collateral unit; what the fields lack, such as
+    ``contractSize``, from ``market`` in the rule's catalog)."""
     fields = {k: _fraction(v) for k, v in position.items() if isinstance(v, (int, float, str)) and k != "side"}
-    contracts, size, entry = fields["contracts"], fields.get("contractSize", Fraction(1)), fields["entryPrice"]
-    lev = _fraction(leverage)
-    inverse = rule.collateral_unit is not None and str(rule.collateral_unit) == "base"
-    notional = contracts * size / entry if inverse else contracts * size * entry
-    fields.update(collateral=notional / lev, walletBalance=notional / lev, leverage=lev)
+    fields.update(leverage=_fraction(leverage), markPrice=fields["entryPrice"])
+    opening = Account("futures", "isolated", (Position(reference_market(rule, market), "long", fields),),
+                      file="<the site's reference position>")
+    margin = position_definitions(rule, opening, ("initial_margin",))[0].get("initial_margin")
+    if margin is None:
+        raise EvaluationError(f"rule {rule.id}: its initial_margin cannot be computed for the reference position")
+    fields.update(collateral=margin, walletBalance=margin)
     return fields
 
 
-def chart_inputs(rule, mode_name: str, position: dict, side: str, leverage) -> tuple[dict, dict]:
+REFERENCE_MARKET = "<reference>"
+"""The reference position's market when the rule has no market catalog."""
+
+
+def reference_market(rule, market) -> str:
+    """The market the reference position is held in: the plugin's ``market`` when the rule's catalog lists it, else
+    the catalog's first market of the rule's kind (an inverse rule's catalog does not list a linear market): the
+    position's own fields are the plugin's; the market only says which catalog entry fills what they lack."""
+    catalog = rule.markets
+    if catalog is None:
+        return market or REFERENCE_MARKET
+    if market is not None and catalog.market(market) is not None:
+        return market
+    kind = rule.product.market_type
+    for symbol in sorted(catalog.symbols()):
+        spec = catalog.market(symbol).spec_at(None)
+        if spec is not None and spec.type == kind:
+            return symbol
+    return market or REFERENCE_MARKET
+
+
+def chart_inputs(rule, mode_name: str, position: dict, side: str, leverage, market=None) -> tuple[dict, dict]:
     """(symbol values, where each came from) for one position of the reference ``position`` at ``leverage``.
 
     ``position`` holds ccxt's unified position fields (``contracts``, ``contractSize``, ``entryPrice``, and
@@ -139,7 +166,7 @@ def chart_inputs(rule, mode_name: str, position: dict, side: str, leverage) -> t
     takes the value the rule's worked examples give it, else its domain's inclusive lower bound. Tier symbols
     are left to the tier table; ``others`` sums are 0 (one position alone in its account).
     """
-    fields = _position_fields(rule, position, leverage)
+    fields = _position_fields(rule, position, leverage, market)
     mode = rule.mode(mode_name)
     values, origin = {}, {}
     for name, spec in mode.symbols.items():

@@ -132,7 +132,7 @@ def leverage_section(rule, options: Options, path: str, chart_path: str):
         return lines + [f"No chart: no liquidation price exists for the reference position ({mode_name} mode).",
                         ""] + prices.gaps(series), None
     position = chart_position(rule, options)
-    _, origins = compute.chart_inputs(rule, mode_name, position, "long", options.leverage[0])
+    _, origins = compute.chart_inputs(rule, mode_name, position, "long", options.leverage[0], options.market)
     fields = ", ".join(f"{k} {v}" for k, v in position.items())
     tiers = f", tiers of {options.market}" if options.market and rule.tiers is not None else ""
     lines += [f"A single {mode_name} position ({esc(fields)}; set in `mkdocs.yml`), its margin being notional / "

@@ -34,7 +34,8 @@ def compare_files(rule, paths, *, balance=None, margin_mode=None, allocations=()
     shocks = tuple(shocks) + tuple(read_price_path(path) for path in price_paths)
     # the read boundary: evaluate's reader, so a ccxt export (its pools: cross per settlement currency, each isolated
     # position on its own) is compared as it is evaluated
-    accounts = [account for path in paths for account in read_positions(rule, path, balance, margin_mode).accounts]
+    accounts = [account for path in paths
+                for account in read_positions(rule, path, balance, margin_mode, need_positions=True).accounts]
     return compare(rule, accounts, allocations=tuple(allocations), shocks=shocks, date=date,
                    today=today or today_of_check(), chart=chart)
 

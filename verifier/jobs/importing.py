@@ -26,6 +26,7 @@ from verifier.read.dependencies import direct_references
 from verifier.read.rule_sources import mark_noted, resolve_rule_path, shipped_root, shown, user_folders, write_problem
 from verifier.read.today import today as today_of_check
 from verifier.report.catalog import shards
+from verifier.report.outputs import write_output
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ def import_market_data(rule, *, markets=None, tiers=None, live: str | None = Non
     """Import ``markets`` and/or ``tiers`` (dump files), or both fetched by ccxt from exchange ``live``, into the
     catalog of ``rule`` (a rule file or id)."""
     if not (markets or tiers or live):
-        raise UsageError("give --markets FILE, --tiers FILE (or both), or --live EXCHANGE", code="MV001")
+        message = "give --markets FILE, --tiers FILE (or both), or --live EXCHANGE"
+        raise UsageError(message, [Diagnostic("MV001", message, file="<command line>")], code="MV001")
     notes = ()
     if not dry_run:  # never into the installed package: the user's folder (a copy), or a checkout
         _, notes = writable_rule(rule)
@@ -86,7 +88,7 @@ def import_market_data(rule, *, markets=None, tiers=None, live: str | None = Non
     else:
         after = loaded.with_catalog(catalog.with_markets(merge.markets))
         moves = liquidation_moves(loaded, after, changed, provenance.effective, reference)
-    written, removed, unchanged = _write(catalog, merge, dry_run)
+    written, removed, unchanged = _write(catalog, merge, dry_run, inputs=(markets, tiers))
     return Imported(str(rule), str(Path(catalog.file).parent), dict(batch.files), provenance, len(batch.skipped),
                     tuple(batch.ignored), merge, moves, reference, tuple(reference_text), why_not, tuple(written),
                     tuple(removed), unchanged, dry_run, tuple(notes))
@@ -132,7 +134,7 @@ def writable_rule(rule) -> tuple:
                           f"{shown(target)}; the import updates that copy, which takes the shipped rule's place",)
 
 
-def _write(catalog, merge, dry_run: bool) -> tuple:
+def _write(catalog, merge, dry_run: bool, inputs=()) -> tuple:
     """Write the shards whose text changed and remove the ones no market belongs in; (written, removed, unchanged
     count), done or, with ``dry_run``, to be done."""
     folder = Path(catalog.file).parent
@@ -150,8 +152,8 @@ def _write(catalog, merge, dry_run: bool) -> tuple:
         raise SpecError(f"the catalog this import would write to {folder} does not pass check", problems,
                         code=problems[0].code)
     if not dry_run and (written or removed):
-        for name in written:
-            (folder / name).write_text(texts[name], encoding="utf-8")
+        for name in written:  # atomically, never over one of the run's inputs
+            write_output(folder / name, texts[name], "import", [i for i in inputs if isinstance(i, (str, Path))])
         for name in removed:
             existing[name].unlink()
         forget_read()

@@ -38,18 +38,19 @@ def fetch(exchange_id: str, catalog) -> tuple:
     if mode is not None and mode != catalog.price_precision:
         raise UsageError(f"ccxt {exchange_id} writes precision as {mode}, the catalog {catalog.id} says "
                          f"{catalog.price_precision}", code="MV826", hint=f"fix price_precision in {catalog.file}")
+    name = f"ccxt {exchange_id} (ccxt {ccxt.__version__}, live)"
     try:
-        markets = _as_json(exchange.load_markets())
-        tiers = _as_json(exchange.fetch_leverage_tiers()) if exchange.has.get("fetchLeverageTiers") else None
+        markets = _as_json(exchange.load_markets(), name)
+        tiers = _as_json(exchange.fetch_leverage_tiers(), name) if exchange.has.get("fetchLeverageTiers") else None
     except ccxt.BaseError as exc:
         raise UsageError(f"ccxt {exchange_id} failed: {exc}", code="MV826") from None
-    name = f"ccxt {exchange_id} (ccxt {ccxt.__version__}, live)"
     return (name, markets), ((name, tiers) if tiers is not None else None)
 
 
-def _as_json(value):
-    """ccxt's result as a JSON dump reads back: floats as their shortest decimal, exact."""
-    from fractions import Fraction
+def _as_json(value, name: str):
+    """ccxt's result as a JSON dump reads back, through the reading layer (the same limits as a dump in a file):
+    floats as their shortest decimal, exact; ``Infinity`` no bound."""
+    from verifier.read.catalog.ccxt import CCXT_CONSTANTS
+    from verifier.read.inputs import parse_json
 
-    text = json.dumps(value, default=str)
-    return json.loads(text, parse_float=Fraction, parse_constant=lambda name: None if name == "Infinity" else name)
+    return parse_json(json.dumps(value, default=str, indent=1), name, constants=CCXT_CONSTANTS)

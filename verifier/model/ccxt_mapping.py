@@ -17,6 +17,13 @@ settlement currency of the positions the value is for).
 ('25.7', ('info', 'assets', 1, 'crossWalletBalance'))
 >>> path.resolve({"info": {"assets": []}}, settle="USDT")
 (None, ('info', 'assets'))
+
+Two elements that match (two balance entries for one coin) are not a choice to make: :class:`AmbiguousPath`.
+
+>>> path.resolve({"info": {"assets": [{"asset": "USDT"}, {"asset": "USDT"}]}}, settle="USDT")
+Traceback (most recent call last):
+...
+verifier.model.ccxt_mapping.AmbiguousPath: info.assets[asset=USDT] matches elements 0 and 1
 """
 
 from __future__ import annotations
@@ -56,6 +63,17 @@ class PathSyntaxError(SpecError):
     def __init__(self, message: str, col: int):
         super().__init__(message)
         self.col = col
+
+
+class AmbiguousPath(SpecError):
+    """A ``[key=value]`` step that matches more than one element; ``where``: the concrete path to the second.  The
+    reader locates it (MV611 in a position, MV614 in a balance)."""
+
+    code = "MV611"
+
+    def __init__(self, message: str, where: tuple):
+        super().__init__(message)
+        self.where = where
 
 
 @dataclass(frozen=True)
@@ -106,12 +124,15 @@ class FieldPath:
                 wanted = step[2].replace("{settle}", settle or "")
                 if not isinstance(data, list):
                     return None, tuple(where)
-                index = next((i for i, item in enumerate(data)
-                              if isinstance(item, dict) and str(item.get(step[1])) == wanted), None)
-                if index is None:
+                matches = [i for i, item in enumerate(data)
+                           if isinstance(item, dict) and str(item.get(step[1])) == wanted]
+                if not matches:
                     return None, tuple(where)
-                data = data[index]
-                where.append(index)
+                if len(matches) > 1:
+                    raise AmbiguousPath(f"{'.'.join(map(str, where))}[{step[1]}={wanted}] matches elements "
+                                        f"{matches[0]} and {matches[1]}", (*where, matches[1]))
+                data = data[matches[0]]
+                where.append(matches[0])
         return data, tuple(where)
 
 
@@ -164,6 +185,18 @@ class SideCheck:
 
 
 @dataclass(frozen=True)
+class Agreement:
+    """A unified field that must equal the exchange's own value where both are present: ``field`` (ccxt's unified
+    numeric Position field) against ``formula`` (text, parsed expression) over the section's inputs, e.g.
+    Hyperliquid's ``contracts`` against ``abs(szi)``."""
+
+    field: str
+    formula: tuple  # (text, SymPy expression)
+    source: str
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class CcxtMapping:
     """A rule's ``ccxt:`` section: the exchanges it reads, position and balance readings, side checks, and what it
     says when a position does not state its margin mode."""
@@ -177,3 +210,4 @@ class CcxtMapping:
     balance: Mapping[str, Reading] = field(default_factory=dict)
     margin_mode_missing: str | None = None  # why a position may lack its margin mode, and what to do
     note: str | None = None
+    agreements: tuple = ()  # of Agreement: unified fields the exchange's own fields must agree with

@@ -21,6 +21,8 @@ from fractions import Fraction
 
 import sympy
 
+from verifier.model.field_ranges import FIELD_RANGES, range_problem  # noqa: F401 - the snapshot contract's
+
 SNAPSHOT_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "side", "collateral", "walletBalance",
                    "leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount", "total", "debt",
                    "interest", "price", "notional")
@@ -28,7 +30,6 @@ SNAPSHOT_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "side
 
 FIELD_SYMBOLS = {name: sympy.Symbol(name) for name in SNAPSHOT_FIELDS}
 """The SymPy symbol standing for each field inside a parsed reading."""
-
 
 def fields_of(expr) -> set[str]:
     """The field names a parsed reading uses."""

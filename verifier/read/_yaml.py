@@ -7,11 +7,13 @@ line and column; we turn nodes into plain Python data ourselves so that:
 * plain scalars follow the YAML 1.2 core schema (``yes``/``on`` stay strings,
   dates stay strings, ``1e5`` is a number);
 * duplicate keys, non-scalar keys, explicit tags beyond the plain ones,
-  ``.inf``/``.nan``, alias expansion past a bound and over-large files are errors;
+  ``.inf``/``.nan``, alias expansion past a bound are errors, and so is whatever
+  breaks the reading layer's limits (:mod:`verifier.read.inputs`: file size,
+  nesting depth, digits and exponent of a number), the same limits as JSON's;
 * every error is collected (not just the first) with its location.
 
-JSON is read by the same path (JSON is YAML's flow style), so JSON rule files
-get the same locations and the same refusals.
+:func:`read_file` reads a ``.json`` file with the reading layer's JSON reader
+(numbers as Fractions, as here), so JSON and YAML files get the same refusals.
 
 >>> doc = read_document("a: 0.1\\nb: [1, x]\\n", "t.yaml")
 >>> doc.data
@@ -22,30 +24,26 @@ get the same locations and the same refusals.
 
 from __future__ import annotations
 
-import os
 import re
-from contextlib import contextmanager
-from dataclasses import dataclass, field
 from fractions import Fraction
 
 import yaml
 
-from verifier.errors import Diagnostic, SpecError
+from verifier.errors import Diagnostic
 from verifier.read._jsonpath import json_path
+from verifier.read.inputs import (MAX_DEPTH, MAX_FILE_BYTES, Document, DocumentError, decode, format_of,  # noqa: F401
+                                  json_document, note_read, numeral_problem, read_bytes,
+                                  recorded_reads, shown)
 
 try:  # libyaml is an order of magnitude faster on large files; PyYAML wheels ship it.
     _Loader = yaml.CSafeLoader
 except AttributeError:  # pragma: no cover - pure-Python fallback
     _Loader = yaml.SafeLoader
 
-MAX_FILE_BYTES = 4 * 1024 * 1024
-"""Files larger than this are refused before parsing (a rule file is a few KiB)."""
-
 MAX_NODES = 200_000
-"""Upper bound on values after alias expansion: stops 'billion laughs' documents."""
-
-MAX_DEPTH = 64
-"""Upper bound on nesting depth of mappings and sequences."""
+"""Upper bound on values after alias expansion: stops 'billion laughs' documents.  The other limits (file size,
+nesting depth, digits and exponent of a number) are the reading layer's, the same for every format
+(:mod:`verifier.read.inputs`)."""
 
 _CORE = "tag:yaml.org,2002:"
 _ALLOWED_TAGS = {
@@ -59,127 +57,22 @@ _FALSE = {"false", "False", "FALSE"}
 _INT = re.compile(r"^[-+]?[0-9](_?[0-9])*$")
 _DECIMAL = re.compile(r"^[-+]?(\.[0-9](_?[0-9])*|[0-9](_?[0-9])*(\.([0-9](_?[0-9])*)?)?)([eE][-+]?[0-9]+)?$")
 _NON_FINITE = re.compile(r"^[-+]?\.(inf|Inf|INF|nan|NaN|NAN)$")
-_MAX_EXPONENT = 100  # 1e100000000 would allocate a huge integer: refuse it
 
 
-@dataclass
-class Document:
-    """Data read from one file, with the position of every value and key."""
-
-    file: str
-    data: object
-    positions: dict = field(default_factory=dict)
-    key_positions: dict = field(default_factory=dict)
-    text: str = field(default="", repr=False)
-
-    def position(self, path) -> tuple[int, int]:
-        """(line, col) of the value at ``path``, or of its nearest located ancestor."""
-        path = tuple(path)
-        while path and path not in self.positions:
-            path = path[:-1]
-        return self.positions.get(path, (1, 1))
-
-    def key_position(self, path) -> tuple[int, int]:
-        """(line, col) of the key that introduces ``path`` (falls back to the value)."""
-        path = tuple(path)
-        return self.key_positions.get(path) or self.position(path)
-
-    def formula_position(self, path, offset: int) -> tuple[int, int]:
-        """(line, col) of character ``offset`` inside the one-line string value at ``path``."""
-        line, col = self.position(path)
-        lines = self.text.splitlines()
-        if 0 < line <= len(lines) and col - 1 < len(lines[line - 1]) and lines[line - 1][col - 1] in "'\"":
-            col += 1  # a quoted scalar: the formula starts after the quote
-        elif 0 < line <= len(lines) and lines[line - 1][col - 1:col] in (">", "|"):
-            return line + 1, 1  # a block scalar: point at its first line
-        return line, col + offset
-
-    def diagnostic(self, code, message, path=(), hint=None, at_key=False) -> Diagnostic:
-        line, col = self.key_position(path) if at_key else self.position(path)
-        return Diagnostic(code, message, file=self.file, line=line, col=col, json_path=json_path(tuple(path)), hint=hint)
-
-
-class DocumentError(SpecError):
-    """Raised when a file cannot be read into data at all; carries the diagnostics (its code is the first's)."""
-
-    code = "MV100"
-
-    def __init__(self, diagnostics: list[Diagnostic]):
-        super().__init__("; ".join(d.message for d in diagnostics), diagnostics,
-                         code=diagnostics[0].code if diagnostics else None)
-
-
-_RECORDERS: list = []
-
-
-@contextmanager
-def recorded_reads():
-    """Collect the real path of every file :func:`read_file` reads meanwhile (a set, filled as they are read).
-
-    ``check``'s result cache keeps them as the result's dependencies (:mod:`verifier.verify.check_cache`): every
-    user file a check reads goes through :func:`read_file`, or is named by :func:`note_read` where it is read
-    another way (a market catalog's shard known to be valid is read with :mod:`json`; a catalog read before in the
-    process is not read again; a catalog folder's listing says which shards it has).
-
-    >>> with recorded_reads() as files:
-    ...     _ = read_file("rules/binance/markets/usdm-perpetual/catalog.yaml")
-    >>> [os.path.basename(f) for f in files]
-    ['catalog.yaml']
-    """
-    files: set = set()
-    _RECORDERS.append(files)
-    try:
-        yield files
-    finally:
-        _RECORDERS.remove(files)
-
-
-def note_read(path) -> None:
-    """Record that the check in progress depends on ``path`` (a file, or a folder's list of names), for
-    :func:`recorded_reads`."""
-    for files in _RECORDERS:
-        files.add(os.path.realpath(path))
-
-
-def read_file(path) -> Document:
-    """Read a YAML or JSON file from disk (size-checked before parsing)."""
+def read_file(path, number=Fraction) -> Document:
+    """Read a YAML or JSON file from disk through the reading layer (:mod:`verifier.read.inputs`: size, byte-order
+    mark, UTF-8, and for JSON every limit), JSON or YAML by :func:`~verifier.read.inputs.format_of`; JSON numbers
+    as ``number`` (Fraction, as YAML's; Decimal: faster, and as exact, for exports of thousands of positions)."""
     name = str(path)
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise DocumentError([Diagnostic("MV100", f"cannot read file: {exc.strerror or exc}", file=name)]) from None
-    note_read(path)
-    if len(raw) > MAX_FILE_BYTES:
-        raise DocumentError([Diagnostic(
-            "MV104", f"file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB", file=name, line=1, col=1,
-            hint="rule files are a few KiB; split large tier tables into their own files")])
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise DocumentError([Diagnostic("MV100", f"file is not valid UTF-8 ({exc.reason} at byte {exc.start})",
-                                        file=name, line=1, col=1)]) from None
-    if name.endswith(".json"):
-        _check_json_syntax(text, name)
+    text = decode(read_bytes(path), name)
+    if format_of(name, text) == "json":
+        return json_document(text, name, number=number)
     return read_document(text, name)
-
-
-def _check_json_syntax(text: str, file: str) -> None:
-    """A .json file must be JSON, not merely YAML flow style (which accepts e.g. ``"a": }``)."""
-    import json
-
-    try:
-        json.loads(text, parse_constant=lambda name: None)
-    except json.JSONDecodeError as exc:
-        raise DocumentError([Diagnostic("MV100", f"JSON syntax error: {exc.msg}", file=file, line=exc.lineno,
-                                        col=exc.colno)]) from None
-    except RecursionError:
-        raise DocumentError([Diagnostic("MV103", "document is nested too deeply", file=file, line=1, col=1)]) from None
 
 
 def read_document(text: str, file: str = "<input>") -> Document:
     """Parse ``text`` into a :class:`Document`; raise :class:`DocumentError` with every problem found."""
-    if len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
+    if len(text) > MAX_FILE_BYTES and len(text.encode("utf-8", "surrogatepass")) > MAX_FILE_BYTES:
         raise DocumentError([Diagnostic("MV104", "document is too large", file=file, line=1, col=1)])
     try:
         root = yaml.compose(text, Loader=_Loader)
@@ -192,14 +85,27 @@ def read_document(text: str, file: str = "<input>") -> Document:
                                             line=line, col=tab, hint="replace the tab with spaces (YAML counts "
                                             "spaces only); editors can be set to insert spaces for Tab")]) from None
         problem = exc.problem or exc.context or "invalid YAML"
+        if "nesting depth" in problem:  # libyaml's own limit (1000 flow levels): the reading layer's is lower
+            line, col = _too_deep_flow(text)
+            raise DocumentError([Diagnostic("MV103", f"nested deeper than {MAX_DEPTH} levels", file=file, line=line,
+                                            col=col)]) from None
         if exc.context and exc.problem:
             problem = f"{exc.context}, {exc.problem}"
         raise DocumentError([Diagnostic("MV100", f"YAML syntax error: {problem}", file=file, line=line, col=col,
                                         hint=_syntax_hint(problem))]) from None
-    except yaml.YAMLError as exc:  # reader errors (control characters, ...) carry no mark object
-        raise DocumentError([Diagnostic("MV100", f"YAML syntax error: {exc}", file=file, line=1, col=1)]) from None
-    except RecursionError:
-        raise DocumentError([Diagnostic("MV103", "document is nested too deeply", file=file, line=1, col=1)]) from None
+    except yaml.reader.ReaderError as exc:  # a character YAML does not allow: no mark, but its offset
+        offset = max(exc.position, 0)
+        line, col = text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+        problem = str(exc).splitlines()[0]
+        raise DocumentError([Diagnostic("MV100", f"YAML syntax error: {problem}", file=file, line=line,
+                                        col=col)]) from None
+    except yaml.YAMLError as exc:  # any other error without a mark: its first line, at the start
+        problem = str(exc).splitlines()[0] if str(exc) else "invalid YAML"
+        raise DocumentError([Diagnostic("MV100", f"YAML syntax error: {problem}", file=file, line=1, col=1)]) from None
+    except RecursionError:  # flow style nested thousands deep: found by counting brackets, without recursion
+        line, col = _too_deep_flow(text)
+        raise DocumentError([Diagnostic("MV103", f"nested deeper than {MAX_DEPTH} levels", file=file, line=line,
+                                        col=col)]) from None
     if root is None:
         raise DocumentError([Diagnostic("MV100", "file is empty", file=file, line=1, col=1,
                                         hint="a rule file is a mapping starting with 'format: 1'")])
@@ -208,6 +114,29 @@ def read_document(text: str, file: str = "<input>") -> Document:
     if builder.errors:
         raise DocumentError(builder.errors)
     return Document(file, data, builder.positions, builder.key_positions, text)
+
+
+_FLOW = re.compile(r'"(?:[^"\\]|\\.)*"' + r"|'(?:[^']|'')*'|#[^\n]*|[\[\]{}]")
+
+
+def _too_deep_flow(text: str) -> tuple[int, int]:
+    """(line, col) of the first bracket nested more than :data:`MAX_DEPTH` deep in flow style (quoted scalars and
+    comments skipped), else (1, 1): where a document too deep for the YAML parser's recursion goes too deep.
+
+    >>> _too_deep_flow("a: " + "[" * 70 + "]" * 70)
+    (1, 68)
+    """
+    depth = 0
+    for found in _FLOW.finditer(text):
+        token = found.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH:
+                offset = found.start()
+                return text.count("\n", 0, offset) + 1, offset - text.rfind("\n", 0, offset)
+        elif token in "]}":
+            depth -= 1
+    return 1, 1
 
 
 def _tab_in_indentation(text: str, line: int) -> int:
@@ -308,13 +237,15 @@ class _Builder:
             self._error("MV105", f"non-finite number {text!r} is not allowed", node, path,
                         hint="money and prices are finite; use null for 'no bound'")
             return None
+        if _INT.match(text) or _DECIMAL.match(text):
+            problem = numeral_problem(text.replace("_", ""))
+            if problem is not None:
+                self._error(problem[0], f"the number {shown(text)} {problem[1]}", node, path)
+                return None
         if _INT.match(text):
             return int(text.replace("_", ""))
         if _DECIMAL.match(text):
             mantissa, _, exponent = text.replace("_", "").lower().partition("e")
-            if exponent and abs(int(exponent)) > _MAX_EXPONENT:
-                self._error("MV105", f"number {text!r} has an exponent beyond ±{_MAX_EXPONENT}", node, path)
-                return None
             value = Fraction(mantissa) * (Fraction(10) ** int(exponent or 0))
             return int(value) if value.denominator == 1 and "." not in mantissa and not exponent else value
         return text

@@ -1,8 +1,11 @@
 """Account snapshots (verifier/schemas/account.schema.json) read strictly into :class:`verifier.model.account.Account`.
 
 The file is checked against ``verifier/schemas/account.schema.json`` (shape, ccxt field names, decimals as numbers
-or strings) and then for what a schema cannot say (a negative size, an asset with no price).  Every problem is a
-located diagnostic (MV600 shape, MV601 unknown value, MV602 number) and the whole file is reported at once.
+or strings) and then for what a schema cannot say: every number within the reading layer's limits (a string too,
+:func:`verifier.read.inputs.exact`), a negative size, a rate or amount outside what it can be
+(:data:`verifier.model.snapshot.FIELD_RANGES`), two positions in one market in one-way mode (or on one side in
+hedge mode), an asset with no price.  Every problem is a located diagnostic (MV600 shape, MV601 unknown value, MV602
+number, MV613 two positions) and the whole file is reported at once.
 
 >>> account = account_from_data({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT",
 ...     "side": "long", "contracts": "0.5", "entryPrice": 60000, "markPrice": "59000.5", "collateral": "1000"}]})
@@ -30,11 +33,13 @@ from gmpy2 import mpq
 
 from verifier.errors import Diagnostic, SpecError
 from verifier.model.account import Account, Place, Position
-from verifier.read._jsonpath import json_path
+from verifier.model.field_ranges import FIELD_RANGES, range_problem
+from verifier.read.inputs import (MAX_DIGITS, MAX_FILE_BYTES, Document, NumberError, exact, numeral_problem,
+                                  shown)
 from verifier.read.kinds import wrong_kind
 
-# The schema validator (jsonschema) and the located reader (PyYAML) are imported where they are used: a snapshot
-# that passes the compiled check below (fast_snapshot) needs neither.
+# The schema (verifier.read._schema, which loads jsonschema) and the located reader (verifier.read._yaml, PyYAML)
+# are imported where they are used: a snapshot that passes the compiled check below (fast_snapshot) needs neither.
 
 READ_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "collateral", "notional", "leverage",
                "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
@@ -55,13 +60,9 @@ _HINTS = {
 
 def read_account(path) -> Account:
     """Read and check an account snapshot file (JSON or YAML); raise :class:`SpecError` with every problem."""
-    from verifier.read._yaml import DocumentError, read_file
+    from verifier.read._yaml import read_file
 
-    try:
-        document = read_file(path)
-    except DocumentError as exc:
-        raise SpecError(str(exc), exc.diagnostics) from None
-    return account_from_document(document)
+    return account_from_document(read_file(path))
 
 
 def account_from_data(data, file: str = "<snapshot>") -> Account:
@@ -99,16 +100,12 @@ class _Locator:
         return self.at(code, message, place.key, hint)
 
     def at(self, code, message, path, hint=None, at_key=False) -> Diagnostic:
-        if self.document.positions:
-            return self.document.diagnostic(code, message, path, hint=hint, at_key=at_key)
-        return Diagnostic(code, message, file=self.document.file, json_path=json_path(tuple(path)), hint=hint)
+        return self.document.diagnostic(code, message, path, hint=hint, at_key=at_key)
 
 
 def _number(value) -> Fraction:
-    """A decimal the schema accepted, exactly (a float is read as its shortest decimal)."""
-    if isinstance(value, float):
-        return Fraction(repr(value))
-    return Fraction(value.strip()) if isinstance(value, str) else Fraction(value)
+    """A decimal the checks accepted, exactly (:func:`verifier.read.inputs.exact`)."""
+    return exact(value)
 
 
 def _optional_number(value) -> Fraction | None:
@@ -145,21 +142,74 @@ def _balances(data: dict) -> list[Position]:
 
 
 def _semantic_problems(document: Document) -> list[Diagnostic]:
-    """What the schema cannot say: sizes and balances are not negative; every asset but the quote has a price."""
+    """What the schema cannot say: numbers within the limits, sizes and balances not negative, rates and amounts in
+    their ranges, one position a market (a side in hedge mode), every asset but the quote with a price."""
     data, out, locate = document.data, [], _Locator(document).at
+
+    def value(path, raw):
+        """``raw`` exactly, or None after a located problem (a number beyond the limits: a string is not checked by
+        the parser)."""
+        try:
+            return exact(raw)
+        except NumberError as exc:
+            out.append(locate(exc.limit or "MV602", f"{path[-1]} is {shown(raw)}: {exc.reason}", path))
+            return None
+
+    for key in ("walletBalance", "leverage"):
+        if data.get(key) is not None:
+            value((key,), data[key])
+    held: dict = {}
     for index, item in enumerate(data.get("positions", [])):
-        if _number(item["contracts"]) < 0:
-            out.append(locate("MV602", f"contracts is negative ({item['contracts']})", ("positions", index, "contracts"),
+        path = ("positions", index)
+        numbers = {name: value(path + (name,), item[name]) for name in _decimal_fields() if item.get(name) is not None}
+        if numbers.get("contracts") is not None and numbers["contracts"] < 0:
+            out.append(locate("MV602", f"contracts is negative ({item['contracts']})", path + ("contracts",),
                               "contracts is an absolute size; the side says long or short"))
+        for name in FIELD_RANGES:
+            problem = range_problem(name, numbers[name]) if numbers.get(name) is not None else None
+            if problem:
+                out.append(locate("MV602", f"{name} {problem}, not {item[name]}", path + (name,), _RANGE_HINTS[name]))
+        hedge = data.get("positionMode") == "hedge"
+        key = (item["symbol"], item["side"]) if hedge else item["symbol"]
+        if key in held:
+            out.append(locate("MV613", f"two positions in {item['symbol']}" + (f" on the {item['side']} side" if hedge
+                                                                              else "") +
+                              f" (positions {held[key]} and {index}): "
+                              + ("hedge mode holds one long and one short a market" if hedge else
+                                 "one-way mode holds one position a market"), path + ("symbol",),
+                              "merge them into one position" + ("" if hedge else ", or set positionMode: hedge for "
+                                                                                 "a long and a short")))
+        held.setdefault(key, index)
     for asset, balance in data.get("balances", {}).items():
         for name in BALANCE_FIELDS:
-            if name in balance and _number(balance[name]) < 0:
-                out.append(locate("MV602", f"balances cannot be negative ({asset} {name} {balance[name]})",
-                                  ("balances", asset, name)))
+            if name in balance:
+                amount = value(("balances", asset, name), balance[name])
+                if amount is not None and amount < 0:
+                    out.append(locate("MV602", f"balances cannot be negative ({asset} {name} {balance[name]})",
+                                      ("balances", asset, name)))
         if asset != data.get("quote") and asset not in data.get("prices", {}):
             out.append(locate("MV600", f"no price for {asset}", ("prices",) if "prices" in data else (),
                               f"add prices.{asset} (its price in {data.get('quote')})"))
+    for asset, price in data.get("prices", {}).items():
+        value(("prices", asset), price)
     return out
+
+
+_RANGE_HINTS = {
+    "maintenanceMarginPercentage": "ccxt's rates are fractions: 0.004 for 0.4 %",
+    "takerFeeRate": "ccxt's rates are fractions: 0.0005 for 0.05 %",
+    "maintenanceAmount": "the bracket's maintenance amount (Binance's cum) is what the margin is reduced by: never "
+                         "negative",
+}
+
+
+@functools.cache
+def _decimal_fields() -> tuple:
+    """The position fields the schema types as decimals (read or not: each must be a number)."""
+    from verifier.read._schema import load_schema
+
+    properties = load_schema("account")["$defs"]["position"]["properties"]
+    return tuple(name for name, spec in properties.items() if spec.get("$ref", "").lower().endswith("decimal"))
 
 
 @functools.cache
@@ -242,9 +292,12 @@ _UNREAD = frozenset({"info", "id", "timestamp", "datetime", "isolated", "hedged"
                      "liquidationPrice", "marginMode", "marginRatio", "percentage", "stopLossPrice",
                      "takeProfitPrice", "lastUpdateTimestamp"})
 _DECIMAL_TEXT = re.compile(r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?\s*$")  # the schema's
-MAX_EXPONENT = 100  # the located reader refuses a number with a larger exponent,
-MAX_FILE_BYTES = 4 * 1024 * 1024  # a larger file,
-MAX_NODES = 200_000  # and a document of more values (verifier.read._yaml's limits: a test keeps them equal)
+_UNREAD_DECIMALS = frozenset({"lastPrice", "initialMargin", "initialMarginPercentage", "maintenanceMargin",
+                              "unrealizedPnl", "realizedPnl", "liquidationPrice", "marginRatio", "percentage",
+                              "stopLossPrice", "takeProfitPrice"})  # the schema's optionalDecimal fields not read
+_RANGED = tuple(FIELD_RANGES)  # fields with a range whatever the exchange (all of them read)
+_BIG = 10 ** MAX_DIGITS  # an integer this large has more digits than the reading layer reads
+MAX_NODES = 200_000  # a YAML document of more values is refused (verifier.read._yaml's limit: a test keeps them equal)
 
 
 class _Unsure(Exception):
@@ -311,12 +364,14 @@ def _checked(data, text_decimals: bool, file: str) -> Account | None:
     numbers = {}
     for key in ("leverage", "walletBalance"):
         if key in data:
-            if not _is_decimal(data[key], text_decimals):
+            if not _is_decimal(data[key], text_decimals) or not _within(data[key], text_decimals):
                 return None
             numbers[key] = _fraction(_exact(data[key]))
     raw = data.get("positions")
     if type(raw) is not list or not raw:
         return None
+    hedge = data.get("positionMode") == "hedge"
+    held = set()
     positions = []
     for item in raw:
         if type(item) is not dict:
@@ -324,23 +379,33 @@ def _checked(data, text_decimals: bool, file: str) -> Account | None:
         symbol, side = item.get("symbol"), item.get("side")
         if type(symbol) is not str or not symbol or (side != "long" and side != "short"):
             return None
+        market = (symbol, side) if hedge else symbol
+        if market in held:
+            return None  # two positions in one market (one side in hedge mode): the reader's MV613
+        held.add(market)
         fields = {}
         for key, value in item.items():
             if key in _DECIMALS:
-                if not _is_decimal(value, text_decimals):
+                if not _is_decimal(value, text_decimals) or not _within(value, text_decimals):
                     return None
                 fields[key] = _exact(value)
             elif key in _OPTIONAL:
                 if value is not None:
-                    if not _is_decimal(value, text_decimals):
+                    if not _is_decimal(value, text_decimals) or not _within(value, text_decimals):
                         return None
                     fields[key] = _exact(value)
+            elif key in _UNREAD_DECIMALS:
+                if value is not None and not (_is_decimal(value, text_decimals) and _within(value, text_decimals)):
+                    return None  # not read, and still a number within the limits, or null
             elif key not in _UNREAD and key != "symbol" and key != "side":
                 return None
         if "contracts" not in fields or "entryPrice" not in fields or "markPrice" not in fields:
             return None
         if fields["contracts"] < 0:
-            return None  # what _semantic_problems refuses in a futures snapshot: a negative size
+            return None  # what _semantic_problems refuses: a negative size
+        for name in _RANGED:
+            if name in fields and range_problem(name, fields[name]) is not None:
+                return None  # and a rate or amount out of its range
         positions.append(ExactPosition(symbol, side, fields))
     return Account(kind="futures", margin_mode=margin_mode, positions=tuple(positions),
                    position_mode=data.get("positionMode", "one-way"), wallet_balance=numbers.get("walletBalance"),
@@ -358,6 +423,26 @@ def _is_decimal(value, text_decimals: bool) -> bool:
     if kind is Decimal:
         value, kind = str(value), str
     return kind is str and _DECIMAL_TEXT.search(value) is not None
+
+
+def _within(value, text_decimals: bool) -> bool:
+    """Whether the reading layer reads ``value`` (a decimal :func:`_is_decimal` accepts) within its limits, as
+    :func:`verifier.read.inputs.exact` decides for the value the located reader sees (a Decimal standing for its
+    text: that text; a JSON number's: its parser's hooks held it to the limits already).  A numeral of at most 20
+    characters and no exponent is within them (20 significant digits, 10 to the power -19 at the least)."""
+    kind = type(value)
+    if kind is int:
+        return -_BIG < value < _BIG
+    if kind is Decimal:
+        if not text_decimals:
+            return True
+        value, kind = str(value), str
+    if kind is str:
+        return (len(value) <= 20 and "e" not in value and "E" not in value) or numeral_problem(value) is None
+    if kind is float:
+        text = repr(value)
+        return "e" not in text or numeral_problem(text) is None
+    return True  # a Fraction: exact, no limit
 
 
 def _exact(value) -> mpq:
@@ -407,7 +492,8 @@ def read_snapshot_text(raw: bytes, file: str) -> Account | None:
     if _RAW_REFUSED.search(text):
         return None
     try:
-        data = json.loads(text, parse_float=_json_number, parse_constant=_refuse, object_pairs_hook=_unique)
+        data = json.loads(text, parse_float=_json_number, parse_int=_json_integer, parse_constant=_refuse,
+                          object_pairs_hook=_unique)
     except (ValueError, RecursionError, _Unsure):
         return None
     if type(data) is dict and type(data.get("positions")) is list:
@@ -421,10 +507,16 @@ def read_snapshot_text(raw: bytes, file: str) -> Account | None:
 
 def _json_number(text: str) -> Decimal:
     """A JSON number with a fraction or exponent, exactly (as a Decimal: what the reading stage's checks read)."""
-    mantissa, _, exponent = text.lower().partition("e")
-    if exponent and abs(int(exponent)) > MAX_EXPONENT:
-        raise _Unsure  # the located reader refuses it (MV105)
+    if (len(text) > 20 or "e" in text or "E" in text) and numeral_problem(text):
+        raise _Unsure  # the located reader refuses it (MV105, MV107)
     return Decimal(text)
+
+
+def _json_integer(text: str) -> int:
+    """A JSON integer (a longer one than the limits: the located reader refuses it, MV107)."""
+    if len(text) > MAX_DIGITS and numeral_problem(text):
+        raise _Unsure
+    return int(text)
 
 
 def _refuse(name):

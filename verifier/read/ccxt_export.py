@@ -7,9 +7,12 @@ rule's data (its ``ccxt:`` section, :mod:`verifier.model.ccxt_mapping`), never a
 map is not read (ccxt's ``collateral`` includes the unrealised PnL on several exchanges).
 
 Nothing is guessed: a position whose side disagrees with its size, whose ``marginMode`` and ``isolated`` disagree,
-or that states no margin mode; two one-way positions in one market; a wallet given twice: each is a located
-diagnostic (file, JSON path such as ``$[3].marginMode``), all of a file reported at once.  Flat positions (0
-contracts: ccxt lists closed ones) are skipped and listed.  Fields the rule does not read are ignored.
+whose unified size disagrees with the exchange's own (the rule's ``agree:``), or that states no margin mode; a
+symbol that is not a contract symbol; two one-way positions in one market; a wallet given twice or a balance dump
+with two entries for one coin: each is a located diagnostic (file, JSON path such as ``$[3].marginMode``), all of
+a file reported at once.  Every numeric field of ccxt's unified Position and Balance is read by :func:`number`,
+whether the rule uses it or not: a value that is not a number (or is beyond the reading layer's limits) is refused.
+Flat positions (0 contracts: ccxt lists closed ones) are skipped and listed.  Other fields are not read.
 """
 
 from __future__ import annotations
@@ -17,16 +20,23 @@ from __future__ import annotations
 import functools
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 
 import jsonschema
 
 from verifier.errors import EvaluationError, SpecError
 from verifier.model.account import Account, AccountSet, Place, Position, Reported
-from verifier.model.ccxt_mapping import CCXT_POSITION_NUMBERS
-from verifier.model.snapshot import evaluate_reading, fields_of
+from verifier.model.ccxt_mapping import CCXT_POSITION_NUMBERS, AmbiguousPath
+from verifier.model.numbers import exact_text
+from verifier.model.snapshot import evaluate_reading, fields_of, range_problem
 from verifier.read._schema import load_schema
+from verifier.read.inputs import NumberError, exact, shown
 from verifier.read.located import FilesLocator
+
+BALANCE_NUMBERS = ("free", "used", "total", "debt")
+"""ccxt's unified numeric Balance fields: maps of currency -> amount at the top, and the fields of each currency's
+entry (``{"USDT": {"free": ..., "used": ..., "total": ...}}``)."""
 
 MODE_HINT = "give the mode of positions that state none: --margin-mode cross|isolated, or an export object " \
             "{\"marginMode\": ..., \"positions\": [...]}"
@@ -64,6 +74,25 @@ class _Reading:
     def error(self, code, message, place: Place, hint=None) -> None:
         self.problems.append(self.locator.diagnostic(code, message, place, hint))
 
+    def number(self, value, what: str, place: Place, hint=None, bad=None):
+        """:func:`number` of ``value``, or ``bad`` after a located refusal (MV602, or the limit's code)."""
+        try:
+            return number(value)
+        except NumberError as exc:
+            self.error(exc.limit or "MV602", f"{what} is {shown(value)}: {exc.reason}" if exc.limit else
+                       f"{what} is {shown(value)}, not a number", place, hint)
+            return bad
+
+    def resolve(self, path, data, at: tuple, settle=None, code="MV611"):
+        """``path.resolve(data, settle)``; (None, found) after a refusal where a ``[key=value]`` step matches two
+        list elements (two entries for one coin: which one counts is not for us to choose)."""
+        try:
+            return path.resolve(data, settle)
+        except AmbiguousPath as exc:
+            self.error(code, f"{exc}: the rule reads {path.text} from one of them", Place((*at, *exc.where)),
+                       "remove the duplicate entry (re-export the data)")
+            return None, ()
+
 
 def accounts_from_ccxt(rule, positions: list, locator: FilesLocator, *, base=(), balance=None, wallet=None,
                        margin_mode=None, file="<export>", balance_file=None) -> AccountSet:
@@ -78,6 +107,8 @@ def accounts_from_ccxt(rule, positions: list, locator: FilesLocator, *, base=(),
                                             "write the positions in the snapshot format (docs: account files)")],
                         code="MV615")
     _schema_problems(positions, reading)
+    if balance is not None:
+        _balance_numbers(balance, reading)
     if reading.problems:
         raise SpecError(f"{file}: {len(reading.problems)} problem(s) in the ccxt export", reading.problems,
                         code=reading.problems[0].code)
@@ -113,27 +144,37 @@ def _schema_problems(positions, reading) -> None:
                 reading.error("MV610", "expected a ccxt Position (an object)", reading.place(index),
                               "dump fetch_positions() with json.dump(positions, file)")
             elif error.schema.get("title") == "number":
-                reading.error("MV602", f"expected a number or null, got {error.instance!r}", reading.place(*path))
+                reading.error("MV602", f"expected a number or null, got {shown(error.instance)}", reading.place(*path))
             else:
-                reading.error("MV601", f"unexpected value {error.instance!r}: {error.message}", reading.place(*path))
+                reading.error("MV601", f"unexpected value {shown(error.instance)}: expected {error.validator} "
+                                       f"{shown(error.validator_value)}", reading.place(*path))
+
+
+def _balance_numbers(balance: dict, reading) -> None:
+    """Every unified numeric field of a ``fetch_balance()`` dump is a number (whether the rule reads it or not)."""
+    for key, value in balance.items():
+        if not isinstance(value, dict) or key == "info":
+            continue
+        if key in BALANCE_NUMBERS:  # {"total": {"USDT": ...}}
+            for currency, amount in value.items():
+                reading.number(amount, f"{key} {currency}", Place(("balance", key, currency)))
+        else:  # {"USDT": {"total": ...}}
+            for name in BALANCE_NUMBERS:
+                if name in value:
+                    reading.number(value[name], f"{key} {name}", Place(("balance", key, name)))
 
 
 def number(value) -> Fraction | None:
-    """ccxt's number (a float read as its shortest decimal, an int), or a decimal string; None for null and "".
+    """The one reader of ccxt's numbers: a number (exact as the reading layer read it; a float as its shortest
+    decimal) or a decimal string, under the reading layer's limits; None for null and "".  Raises
+    :class:`~verifier.read.inputs.NumberError` for anything else.
 
     >>> number(Fraction("0.009")), number("67445.9"), number(""), number(None)
     (Fraction(9, 1000), Fraction(674459, 10), None, None)
     """
     if value is None or value == "":
         return None
-    if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a number")
-    if isinstance(value, float):
-        return Fraction(repr(value))
-    try:
-        return Fraction(value.strip() if isinstance(value, str) else value)
-    except (TypeError, ValueError, ZeroDivisionError):
-        raise ValueError(f"{value!r} is not a number") from None
+    return exact(value)
 
 
 # --------------------------------------------------------------------------------------------- one position
@@ -142,7 +183,11 @@ def number(value) -> Fraction | None:
 def _record(index, item, mapping, default_mode, reading):
     """A :class:`_Record`, the reason a flat position is skipped (a str), or None after a problem."""
     place = functools.partial(reading.place, index)
-    contracts = number(item.get("contracts"))
+    before = len(reading.problems)
+    numbers, number_places = _numbers(index, item, mapping, reading)
+    if len(reading.problems) > before:
+        return None
+    contracts = numbers.get("contracts")
     if contracts == 0:
         return "flat: 0 contracts (ccxt lists closed positions)"
     if contracts is None:
@@ -151,20 +196,25 @@ def _record(index, item, mapping, default_mode, reading):
         return None
     side = item.get("side")
     if contracts < 0:
-        reading.error("MV611", f"contracts is negative ({item['contracts']}) while side is {side!r}: ccxt's "
+        reading.error("MV611", f"contracts is negative ({exact_text(contracts)}) while side is {side!r}: ccxt's "
                                "contracts is an absolute size", place("contracts"),
                       "the side says long or short; a signed size belongs under info")
         return None
     if side not in ("long", "short"):
-        reading.error("MV611", f"side is {side!r} for an open position ({contracts} contracts)", place("side"))
+        reading.error("MV611", f"side is {shown(side)} for an open position ({exact_text(contracts)} contracts)",
+                      place("side"))
         return None
-    if not _side_agrees(index, item, side, mapping, reading):
+    settle = _settle(item["symbol"])
+    if settle is None:
+        reading.error("MV601", f"{shown(item['symbol'])} is not a ccxt contract symbol (BASE/QUOTE:SETTLE): the "
+                               "position's settlement currency is unknown", place("symbol"),
+                      "fetch_positions() names contracts as BTC/USDT:USDT; a spot pair has no margin position")
+        return None
+    if not _side_agrees(index, item, side, mapping, reading) or not _agrees(index, numbers, mapping, reading):
         return None
     mode = _margin_mode(index, item, mapping, default_mode, reading)
     if mode is None:
         return None
-    settle = _settle(item["symbol"])
-    numbers, number_places = _numbers(index, item, mapping, reading)
     record = _Record(index, item["symbol"], side, mode, item.get("hedged"), settle, {}, {}, {}, numbers,
                      number_places, _reported(index, item, mapping, reading))
     for name, target in mapping.position.items():
@@ -173,27 +223,46 @@ def _record(index, item, mapping, default_mode, reading):
 
 
 def _settle(symbol: str) -> str | None:
-    """The settlement currency of a ccxt contract symbol ``BASE/QUOTE:SETTLE[-EXPIRY...]``."""
-    _, _, rest = symbol.partition(":")
+    """The settlement currency of a ccxt contract symbol ``BASE/QUOTE:SETTLE[-EXPIRY...]`` (None: not one)."""
+    pair, _, rest = symbol.partition(":")
+    if "/" not in pair:
+        return None
     return rest.split("-")[0] or None
+
+
+def _agrees(index, numbers, mapping, reading) -> bool:
+    """Every unified field the rule checks equals the exchange's own value where both are present."""
+    for agreement in mapping.agreements:
+        unified = numbers.get(agreement.field)
+        text, expr = agreement.formula
+        try:
+            own = evaluate_reading(expr, numbers)
+        except EvaluationError as exc:
+            reading.error("MV602", f"cannot compute {text}: {exc}", reading.place(index))
+            return False
+        if unified is not None and own is not None and unified != own:
+            reading.error("MV611", f"{agreement.field} is {exact_text(unified)} but the exchange's own {text} is "
+                                   f"{exact_text(own)}", reading.place(index, agreement.field),
+                          f"ccxt writes {agreement.field} from it: the export was edited or mixed up; re-export it")
+            return False
+    return True
 
 
 def _side_agrees(index, item, side, mapping, reading) -> bool:
     """Every side check of the rule holds (the raw size's sign, the raw side's value)."""
+    at = reading.place(index).key
     for check in mapping.side_checks:
         if check.when is not None:
-            value, _ = check.when[0].resolve(item)
+            value, _ = reading.resolve(check.when[0], item, at)
             if str(value) != check.when[1]:
                 continue
-        value, found = check.path.resolve(item)
+        value, found = reading.resolve(check.path, item, at)
         if value is None:
             continue
         where = reading.place(index, *found)
         if check.signed:
-            try:
-                size = number(value)
-            except ValueError:
-                reading.error("MV602", f"{check.path.text} is {value!r}, not a number", where)
+            size = reading.number(value, check.path.text, where, bad=_BAD)
+            if size is _BAD:
                 return False
             says = "long" if size and size > 0 else "short" if size and size < 0 else None
         else:
@@ -201,7 +270,7 @@ def _side_agrees(index, item, side, mapping, reading) -> bool:
                 continue
             says = "long" if str(value) in check.long else "short" if str(value) in check.short else "?"
         if says is not None and says != side:
-            what = f"{check.path.text} is {value!r}" + ("" if says == "?" else f", which says {says}")
+            what = f"{check.path.text} is {shown(value)}" + ("" if says == "?" else f", which says {says}")
             reading.error("MV611", f"side is {side!r} but {what}", where,
                           "the unified side and the exchange's own position disagree: re-export the position")
             return False
@@ -211,10 +280,14 @@ def _side_agrees(index, item, side, mapping, reading) -> bool:
 def _margin_mode(index, item, mapping, default_mode, reading) -> str | None:
     stated, isolated = item.get("marginMode"), item.get("isolated")
     if stated is not None and stated not in ("cross", "isolated"):
-        reading.error("MV601", f"unknown marginMode {stated!r}", reading.place(index, "marginMode"),
+        reading.error("MV601", f"unknown marginMode {shown(stated)}", reading.place(index, "marginMode"),
                       "ccxt's margin modes are 'cross' and 'isolated'")
         return None
     from_flag = None if isolated is None else ("isolated" if isolated else "cross")
+    if isolated is not None and not isinstance(isolated, bool):
+        reading.error("MV601", f"isolated is {shown(isolated)}, not true, false or null",
+                      reading.place(index, "isolated"))
+        return None
     if stated is not None and from_flag is not None and stated != from_flag:
         reading.error("MV611", f"marginMode is {stated!r} but isolated is {str(isolated).lower()}",
                       reading.place(index, "marginMode"), "re-export the position: ccxt writes both from one field")
@@ -228,30 +301,29 @@ def _margin_mode(index, item, mapping, default_mode, reading) -> str | None:
 
 
 def _numbers(index, item, mapping, reading) -> tuple:
-    """(unified numeric fields and the rule's position inputs of one position, exact (absent when null or ""),
-    where each is)."""
+    """(every unified numeric field and the rule's position inputs of one position, exact (absent when null or ""),
+    where each is); a value that is not a number is refused whether the rule reads it or not."""
     out, places = {}, {}
     for name in CCXT_POSITION_NUMBERS:
         places[name] = reading.place(index, name)
-        value = number(item.get(name))  # the schema checked these
+        value = reading.number(item.get(name), name, places[name])
         if value is not None:
             out[name] = value
+    at = reading.place(index).key
     for name, spec in mapping.inputs.items():
-        value, found = spec.path.resolve(item)
+        value, found = reading.resolve(spec.path, item, at)
         places[name] = reading.place(index, *found)
-        try:
-            value = number(value) if not isinstance(value, (dict, list)) else _raise(value)
-        except ValueError:
-            reading.error("MV602", f"{spec.path.text} is {value!r}, not a number", reading.place(index, *found),
-                          f"the rule reads it as {name}: {spec.meaning}")
+        if isinstance(value, (dict, list)):
+            reading.error("MV602", f"{spec.path.text} is {'an object' if isinstance(value, dict) else 'a list'}, "
+                                   "not a number", places[name], f"the rule reads it as {name}: {spec.meaning}")
             continue
+        value = reading.number(value, spec.path.text, places[name], f"the rule reads it as {name}: {spec.meaning}")
         if value is not None:
             out[name] = value
     return out, places
 
 
-def _raise(value):
-    raise ValueError(value)
+_BAD = object()
 
 
 def _map_field(record, name, target, reading) -> None:
@@ -269,6 +341,11 @@ def _map_field(record, name, target, reading) -> None:
         reading.error("MV602", f"cannot read {name} as {text}: {exc}", reading.place(record.index))
         return
     if value is not None:
+        problem = range_problem(name, value)
+        if problem is not None:
+            reading.error("MV602", f"{name} {problem}; {text} gives {exact_text(value)}",
+                          record.places.get(name, reading.place(record.index)))
+            return
         record.fields[name] = value
     else:
         absent = [n for n in used if n not in record.numbers]
@@ -278,14 +355,16 @@ def _map_field(record, name, target, reading) -> None:
 def _reported(index, item, mapping, reading) -> Reported:
     """The exchange's liquidation price: the raw field the rule names, else ccxt's unified one."""
     if mapping.reported is not None:
-        raw, found = mapping.reported.path.resolve(item)
+        raw, found = reading.resolve(mapping.reported.path, item, reading.place(index).key)
         where, text = reading.place(index, *found), mapping.reported.path.text
     else:
         raw, where, text = item.get("liquidationPrice"), reading.place(index, "liquidationPrice"), "liquidationPrice"
-    try:
-        value = number(raw)
-    except ValueError:
-        reading.error("MV602", f"{text} is {raw!r}, not a number", where)
+    value = reading.number(raw, text, where, bad=_BAD) if not isinstance(raw, (dict, list)) else _BAD
+    if isinstance(raw, Decimal):  # a JSON number, shown as one (the exact value is read above)
+        raw = float(raw)
+    if value is _BAD:
+        if isinstance(raw, (dict, list)):
+            reading.error("MV602", f"{text} is not a number", where)
         return Reported(None, raw, text, where)
     return Reported(value if value is not None and value > 0 else None, raw, text, where)
 
@@ -367,13 +446,12 @@ def _wallet(rule, settle, group, balance, wallet, reading) -> tuple:
             if None not in parts:
                 values[name] = sum(parts, Fraction(0))
             continue
-        raw, found = spec.path.resolve(balance, settle)
+        raw, found = reading.resolve(spec.path, balance, ("balance",), settle, code="MV614")
         places[name] = Place(("balance", *found))
-        try:
-            value = number(raw) if not isinstance(raw, (dict, list)) else _raise(raw)
-        except ValueError:
-            reading.error("MV602", f"{spec.path.text} is {raw!r}, not a number", places[name])
+        if isinstance(raw, (dict, list)):
+            reading.error("MV602", f"{spec.path.text} is not a number", places[name])
             continue
+        value = reading.number(raw, spec.path.text, places[name])
         if value is not None:
             values[name] = value
     value = evaluate_reading(expr, values)

@@ -24,7 +24,7 @@ from verifier.read._yaml import DocumentError, read_file
 from verifier.read.kinds import file_kind
 from verifier.read.rule_sources import resolve_rule_path
 from verifier.read.catalog import SHARD_GLOB
-from verifier.read.paths import CATALOG_HEADER, RULE_SUFFIXES, expand_paths
+from verifier.read.paths import CATALOG_HEADER, RULE_SUFFIXES, expand_paths, is_file
 
 
 def direct_references(path: Path) -> list[Path]:
@@ -34,11 +34,11 @@ def direct_references(path: Path) -> list[Path]:
     except DocumentError:
         return []
     found = [path.parent / text for text in _strings(doc.data) if text.endswith(RULE_SUFFIXES)
-             and not os.path.isabs(text) and (path.parent / text).is_file()]
+             and not os.path.isabs(text) and is_file(path.parent / text)]
     markets = doc.data.get("markets") if isinstance(doc.data, dict) else None
     if isinstance(markets, dict) and isinstance(markets.get("catalog"), str):  # a rule's market catalog folder
         folder = path.parent / markets["catalog"]
-        if (folder / CATALOG_HEADER).is_file():
+        if is_file(folder / CATALOG_HEADER):
             found += [folder / CATALOG_HEADER, *folder.glob(SHARD_GLOB)]
     if file_kind(doc.data) == "scenario" and isinstance(doc.data.get("rule"), str):
         try:

@@ -2,55 +2,39 @@
 several files (a ``fetch_positions()`` dump and its ``fetch_balance()`` dump), lines found only when needed.
 
 A ccxt export of thousands of positions is read with Python's ``json`` (fast, no positions); only when a problem
-must be reported is the file parsed again for lines and columns.  A :class:`~verifier.model.account.Place` read
-this way is ``(tag, *path)``: the tag names the file (``positions``, ``balance``), the path is its JSON path.
+must be reported are its lines and columns found (:class:`~verifier.read.inputs.Document` lays the text out then).
+A :class:`~verifier.model.account.Place` read this way is ``(tag, *path)``: the tag names the file (``positions``,
+``balance``), the path is its JSON path.
 
->>> files = FilesLocator({"positions": Located("export.json", '[\\n {"side": "up"}\\n]')})
+>>> from verifier.read.inputs import json_document
+>>> files = FilesLocator({"positions": Located(json_document('[\\n {"side": "up"}\\n]', "export.json"))})
 >>> files.diagnostic("MV601", "unknown side", Place(("positions", 0, "side"))).render()
 'export.json:2:11: error[MV601]: unknown side (at $[0].side)'
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from verifier.errors import Diagnostic
 from verifier.model.account import Place
-from verifier.read._jsonpath import json_path
-from verifier.read._yaml import DocumentError, read_document
+from verifier.read.inputs import Document
 
 
-@dataclass
+@dataclass(frozen=True)
 class Located:
-    """One file's text (None: unknown), its lines parsed the first time a problem needs them.
+    """One part of a read file: its document and the path of the part inside it (``("balance",)`` for the balance
+    of a combined export).  A line of a JSON-lines file is a document of its own, its lines counted from that line."""
 
-    ``line``: for a JSON-lines file, the line this account is on (its JSON path is within that line); ``prefix``:
-    the path of this part inside the file (``("balance",)`` for a balance inside a combined export).
-    """
-
-    file: str
-    text: str | None = None
-    line: int | None = None
+    document: Document
     prefix: tuple = ()
-    _doc: object = field(default=None, repr=False)
+
+    @property
+    def file(self) -> str:
+        return self.document.file
 
     def diagnostic(self, code, message, path=(), hint=None) -> Diagnostic:
-        path = self.prefix + tuple(path)
-        if self.line is not None:
-            return Diagnostic(code, message, file=self.file, line=self.line, col=1, json_path=json_path(path),
-                              hint=hint)
-        doc = self._document()
-        if doc is not None:
-            return doc.diagnostic(code, message, path, hint=hint)
-        return Diagnostic(code, message, file=self.file, json_path=json_path(path), hint=hint)
-
-    def _document(self):
-        if self._doc is None and self.text is not None:
-            try:
-                self._doc = read_document(self.text, self.file)
-            except DocumentError:  # too large to position: the JSON path still says where
-                self._doc = False
-        return self._doc or None
+        return self.document.diagnostic(code, message, self.prefix + tuple(path), hint=hint)
 
 
 @dataclass(frozen=True)

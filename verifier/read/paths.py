@@ -28,6 +28,19 @@ def is_lines_file(path) -> bool:
     return Path(path).suffix.lower() in LINES_SUFFIXES
 
 
+def is_file(path) -> bool:
+    """Whether ``path`` names a file: False, not an error, for a name the system cannot even look up (longer than
+    the system allows, a NUL byte): a user's text, such as a scenario's ``rule:``, can be anything.
+
+    >>> is_file("rules/binance/usdm-perpetual.yaml"), is_file("x" * 5000), is_file("a" + chr(0) + "b")
+    (True, False, False)
+    """
+    try:
+        return Path(path).is_file()
+    except (OSError, ValueError):
+        return False
+
+
 CATALOG_HEADER = "catalog.yaml"
 """A market catalog folder's header; its shards are ``markets*.json`` beside it (:mod:`verifier.read.catalog`)."""
 

@@ -41,7 +41,7 @@ import sysconfig
 from pathlib import Path
 
 from verifier.errors import Diagnostic, InternalError, SpecError, UsageError
-from verifier.read.paths import RULE_SUFFIXES, is_catalog_file, rule_files
+from verifier.read.paths import RULE_SUFFIXES, is_catalog_file, is_file, rule_files
 
 ENV = "MARGIN_VERIFIER_RULES"
 """The user's rule folders, separated by ``os.pathsep`` (``--rules DIR`` sets it for the run)."""
@@ -204,7 +204,7 @@ def looks_like_rule_file(path: Path) -> bool:
 def _in_folder(folder: Path, rule_id: str) -> Path | None:
     for suffix in RULE_SUFFIXES:
         candidate = folder / (rule_id + suffix)
-        if candidate.is_file():
+        if is_file(candidate):
             return candidate
     return None
 
@@ -238,7 +238,7 @@ def resolve_rule_path(rule) -> Path:
     'linear-swap.yaml'
     """
     path = Path(rule)
-    if path.is_file():
+    if is_file(path):
         return path
     text = str(rule)
     if "/" in text and not text.endswith(RULE_SUFFIXES):

@@ -27,6 +27,7 @@ from verifier.read.loader import load_rule
 from verifier.read._schema import schema_diagnostics
 from verifier.read._yaml import DocumentError, read_file
 from verifier.read.kinds import wrong_kind
+from verifier.read.paths import is_file
 
 MONEY = ("amount", "price") + ("leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
 """Action arguments that are numbers."""
@@ -61,7 +62,7 @@ def check_scenario(doc) -> tuple[Scenario | None, list]:
 def _rule_reference(doc) -> str | Path:
     text = doc.data["rule"]
     beside = Path(doc.file).parent / text
-    return beside if beside.is_file() else text
+    return beside if is_file(beside) else text
 
 
 def _build(doc) -> tuple[Scenario | None, list]:

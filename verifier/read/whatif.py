@@ -26,9 +26,9 @@ from verifier.errors import Diagnostic, SpecError, UsageError
 from verifier.model.account import Place
 from verifier.model.numbers import exact_text
 from verifier.model.whatif import Allocation, Move, PriceStep, Shock
-from verifier.read._jsonpath import json_path
 from verifier.read._schema import schema_diagnostics
-from verifier.read._yaml import Document, DocumentError, read_file
+from verifier.read._yaml import read_file
+from verifier.read.inputs import Document, NumberError, exact, shown
 
 _PERCENT = re.compile(r"^\s*([-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+))\s*%\s*$")
 _AMOUNT = re.compile(r"^\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*$")
@@ -38,19 +38,19 @@ ALLOCATE_HINT = "initial (the initial margin at the position's leverage), an amo
                 "wallet (20%), each for every position or for one: BTC/USDT:USDT=1000"
 
 
-def _usage(option: str, message: str, hint: str) -> UsageError:
-    return UsageError(f"bad {option}", [Diagnostic("MV002", message, file="<command line>", hint=hint)],
-                      code="MV002")
+def _usage(option: str, message: str, hint: str, code: str = "MV002") -> UsageError:
+    return UsageError(f"bad {option}", [Diagnostic(code, message, file="<command line>", hint=hint)], code=code)
 
 
 def percent(text: str) -> Fraction | None:
-    """``"-2.5%"`` -> Fraction(-1, 40); None when ``text`` is not a percentage.
+    """``"-2.5%"`` -> Fraction(-1, 40); None when ``text`` is not a percentage; a
+    :class:`~verifier.read.inputs.NumberError` when its number is beyond the reading layer's limits.
 
     >>> percent("+5 %"), percent("5")
     (Fraction(1, 20), None)
     """
     found = _PERCENT.match(text)
-    return Fraction(found.group(1)) / 100 if found else None
+    return exact(found.group(1)) / 100 if found else None
 
 
 # --------------------------------------------------------------------------------------------- --shock
@@ -60,10 +60,10 @@ def parse_shocks(text: str, option: str = "--shock") -> tuple:
     """The shocks one ``--shock`` value asks for: one per uniform move, or one moving the markets it names."""
     parts = [part.strip() for part in text.split(",")]
     if not all(parts):
-        raise _usage(option, f"{option} {text!r} has an empty entry", SHOCK_HINT)
+        raise _usage(option, f"{option} {shown(text)} has an empty entry", SHOCK_HINT)
     keyed = ["=" in part for part in parts]
     if any(keyed) and not all(keyed):
-        raise _usage(option, f"{option} {text!r} mixes moves of every market with moves of named markets",
+        raise _usage(option, f"{option} {shown(text)} mixes moves of every market with moves of named markets",
                      SHOCK_HINT + "; give them as two --shock options")
     if not any(keyed):
         return tuple(Shock(part, (PriceStep(part, moves=(Move(_move(part, option, text)),)),)) for part in parts)
@@ -71,8 +71,8 @@ def parse_shocks(text: str, option: str = "--shock") -> tuple:
     for part in parts:
         key, _, value = (p.strip() for p in part.rpartition("="))
         if not key or key in seen:
-            raise _usage(option, f"{option} {text!r}: " + (f"{key!r} is named twice" if key else
-                                                           f"{part!r} names no market"), SHOCK_HINT)
+            raise _usage(option, f"{option} {shown(text)}: " + (f"{shown(key)} is named twice" if key else
+                                                           f"{shown(part)} names no market"), SHOCK_HINT)
         seen.add(key)
         moves.append(Move(_move(value, option, text), key))
     label = ", ".join(f"{m.key} {_signed(m.fraction)}" for m in moves)
@@ -80,11 +80,15 @@ def parse_shocks(text: str, option: str = "--shock") -> tuple:
 
 
 def _move(value: str, option: str, text: str) -> Fraction:
-    fraction = percent(value)
+    try:
+        fraction = percent(value)
+    except NumberError as exc:
+        raise _usage(option, f"{option} {shown(text)}: the move {exc.reason}", SHOCK_HINT,
+                     exc.limit or "MV002") from None
     if fraction is None:
-        raise _usage(option, f"{option} {text!r}: {value!r} is not a percentage", SHOCK_HINT)
+        raise _usage(option, f"{option} {shown(text)}: {shown(value)} is not a percentage", SHOCK_HINT)
     if fraction <= -1:
-        raise _usage(option, f"{option} {text!r}: a move of {value.strip()} leaves no price (prices stay above 0)",
+        raise _usage(option, f"{option} {shown(text)}: a move of {value.strip()} leaves no price (prices stay above 0)",
                      "a fall is less than -100%")
     return fraction
 
@@ -105,7 +109,7 @@ def parse_allocations(texts) -> tuple:
             symbol, _, value = part.rpartition("=")
             symbol = symbol.strip() or None
             if symbol is None and "=" in part:
-                raise _usage("--allocate", f"--allocate {part!r} names no market", ALLOCATE_HINT)
+                raise _usage("--allocate", f"--allocate {shown(part)} names no market", ALLOCATE_HINT)
             allocation = _allocation(value.strip(), symbol, text)
             if symbol is None:
                 defaults += 1
@@ -123,17 +127,21 @@ def parse_allocations(texts) -> tuple:
 def _allocation(value: str, symbol: str | None, text: str) -> Allocation:
     if value == "initial":
         return Allocation("initial", None, symbol)
-    share = percent(value)
+    try:
+        share = percent(value)
+        amount = exact(value) if share is None and _AMOUNT.match(value) else None
+    except NumberError as exc:
+        raise _usage("--allocate", f"--allocate {shown(text)}: the number {exc.reason}", ALLOCATE_HINT,
+                     exc.limit or "MV002") from None
     if share is not None:
         if not 0 < share <= 1:
-            raise _usage("--allocate", f"--allocate {text!r}: a share of the cross wallet must be above 0% and at "
+            raise _usage("--allocate", f"--allocate {shown(text)}: a share of the cross wallet must be above 0% and at "
                                        "most 100%", ALLOCATE_HINT)
         return Allocation("percent", share, symbol)
-    found = _AMOUNT.match(value)
-    if found is None or Fraction(found.group(1)) <= 0:
-        raise _usage("--allocate", f"--allocate {text!r}: {value!r} is not 'initial', an amount above 0 or a "
-                                   "percentage", ALLOCATE_HINT)
-    return Allocation("amount", Fraction(found.group(1)), symbol)
+    if amount is None or amount <= 0:
+        raise _usage("--allocate", f"--allocate {shown(text)}: {shown(value)} is not 'initial', an amount above 0 "
+                                   "or a percentage", ALLOCATE_HINT)
+    return Allocation("amount", amount, symbol)
 
 
 # --------------------------------------------------------------------------------------------- price paths
@@ -146,18 +154,12 @@ class _Locator:
     document: Document
 
     def diagnostic(self, code, message, place, hint=None) -> Diagnostic:
-        if self.document.positions:
-            return self.document.diagnostic(code, message, place.key, hint=hint)
-        return Diagnostic(code, message, file=self.document.file, json_path=json_path(place.key), hint=hint)
+        return self.document.diagnostic(code, message, place.key, hint=hint)
 
 
 def read_price_path(path) -> Shock:
     """Read and check a price-path file; raise :class:`SpecError` carrying every located problem."""
-    try:
-        document = read_file(path)
-    except DocumentError as exc:
-        raise SpecError(str(exc), exc.diagnostics) from None
-    return price_path_from_document(document, Path(str(path)).stem)
+    return price_path_from_document(read_file(path), Path(str(path)).stem)
 
 
 def price_path_from_document(document: Document, name: str = "path") -> Shock:
@@ -184,7 +186,7 @@ def _moves(item) -> tuple:
 
 
 def _price(value) -> Fraction:
-    return Fraction(value.strip()) if isinstance(value, str) else Fraction(value)
+    return exact(value)
 
 
 def _step(item: dict, path: tuple) -> PriceStep:
@@ -197,17 +199,28 @@ def _step(item: dict, path: tuple) -> PriceStep:
 
 
 def _value_problems(document: Document) -> list:
-    """Moves of -100 % or less and prices not above 0: they leave no price."""
+    """Numbers beyond the reading layer's limits, moves of -100 % or less and prices not above 0: they leave no
+    price."""
     out = []
+
+    def read(how, value, path):
+        try:
+            return how(value)
+        except NumberError as exc:
+            out.append(document.diagnostic(exc.limit or "MV602", f"{shown(value)}: the number {exc.reason}", path))
+            return None
+
     for i, item in enumerate(document.data["steps"]):
         move = item.get("move")
         entries = {(): move} if isinstance(move, str) else {(key,): value for key, value in (move or {}).items()}
         for key, value in entries.items():
-            if percent(value) <= -1:
+            fraction = read(percent, value, ("steps", i, "move") + key)
+            if fraction is not None and fraction <= -1:
                 out.append(document.diagnostic("MV654", f"a move of {value.strip()} leaves no price",
                                                ("steps", i, "move") + key, hint="a fall is less than -100%"))
         for symbol, value in item.get("prices", {}).items():
-            if _price(value) <= 0:
+            price = read(_price, value, ("steps", i, "prices", symbol))
+            if price is not None and price <= 0:
                 out.append(document.diagnostic("MV654", f"the price of {symbol} must be above 0",
                                                ("steps", i, "prices", symbol)))
     return out

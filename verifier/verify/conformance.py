@@ -76,4 +76,4 @@ def _first_line(exc: VerifierError) -> str:
     if exc.diagnostics:
         first = exc.diagnostics[0]
         return f"{first.message} ({first.file}:{first.line})"
-    return exc.render()
+    return str(exc) + (f"; hint: {exc.hint}" if exc.hint else "")

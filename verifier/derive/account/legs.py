@@ -52,6 +52,7 @@ def read_legs(setting, account) -> list:
         if market is None:
             market = markets[position.symbol] = MarketData.of(setting.rule, position.symbol, setting.date)
             if account.kind == "futures":
+                _catalog_call(account, position, market.check_listed)
                 _catalog_call(account, position, lambda: market.check_type(setting.rule.product))
         leg = read_leg(setting, account, position, market)
         at_mark_values(setting, account, leg)

@@ -3,8 +3,10 @@
 The position's own fields come first; the rule's market catalog (:mod:`verifier.model.market`), in the version in
 force on the evaluation date, fills what the position lacks: ccxt Position fields it shares with ccxt's Market
 (``contractSize``), the symbols a rule reads from a market field (``market: maxLeverage``), the tier table, and
-the tick prices are rounded to.  A market the catalog does not list is an error only where the position needs
-something from it, and says how to import it.
+the tick prices are rounded to.  A futures position's market must be in the catalog, and of the rule's product kind
+(MV606, MV608): a symbol the exchange's data does not list (a typo, another exchange's, an inverse one under a
+linear rule) cannot be judged by this rule even where the position gives every value; the error says how to import
+it.
 
 >>> from verifier.read import load_rule
 >>> market = MarketData.of(load_rule("hyperliquid/perpetual"), "BTC/USDC:USDC", None)
@@ -90,9 +92,17 @@ class MarketData:
         return EvaluationError(f"{what}: the position does not give it and the catalog's entry for {self.symbol} "
                                "has no such value", code="MV606", hint=self.catalog.import_hint(self.symbol))
 
+    def check_listed(self) -> None:
+        """The catalog lists the market (when the rule has a catalog)."""
+        if self.catalog is not None and self.market is None:
+            raise EvaluationError(f"market {self.symbol!r} is not in the market catalog of {self.rule_id}: the rule "
+                                  "judges the markets its exchange lists", code="MV606",
+                                  hint=self.catalog.import_hint(self.symbol))
+
     def check_type(self, product) -> None:
-        """The market is of the rule's kind (an inverse market under a linear rule would be priced wrongly)."""
-        spec = self.spec
+        """The market is of the rule's kind (an inverse market under a linear rule would be priced wrongly); a
+        market's kind does not change, so a version not yet in force on the date tells it too."""
+        spec = self.spec or (self.market.specs[-1] if self.market is not None and self.market.specs else None)
         want = product.market_type
         if spec is not None and spec.type in ("linear", "inverse") and spec.type != want:
             raise EvaluationError(f"{self.symbol} is an {spec.type} market, but rule {self.rule_id} is for {want} "

@@ -150,7 +150,7 @@ def _alone(program, plan, prepared, account, markets, futures) -> tuple:
         market = markets.get(position.symbol)
         if futures and position.symbol not in markets.checked:
             if not market.type_ok:
-                raise Fallback("a market of another kind")
+                raise Fallback("a market the catalog lacks, or of another kind")
             markets.checked.add(position.symbol)
         fields = position.fields
         if not getattr(position, "exact_mpq", False):
@@ -278,7 +278,12 @@ class _Market:
                           is not None)
         self.fill_names = tuple(name for name, _ in self.fill)
         self.fill_map = dict(self.fill)
-        self.type_ok = spec is None or spec.type not in ("linear", "inverse") or spec.type == program.market_type
+        # legs.read_legs' checks of a futures position's market (MarketData.check_listed, check_type): listed in the
+        # rule's catalog, and of the rule's kind (a version not yet in force tells the kind too); else the reference
+        # refuses it, located
+        kind = spec or (market.specs[-1] if market is not None and market.specs else None)
+        self.type_ok = (market is not None or not program.has_catalog) and (
+            kind is None or kind.type not in ("linear", "inverse") or kind.type == program.market_type)
         tick = spec.price_tick if spec is not None else None
         rule_display = program.display
         tick = tick if tick is not None else rule_display.price_tick

@@ -95,8 +95,10 @@ def forget_read() -> None:
 def check_shard_texts(folder, texts: dict) -> list[Diagnostic]:
     """The problems of shard files about to be written to ``folder`` (name -> text), checked against its header as
     if read from disk; the texts that pass are remembered as checked, so reading them back costs a JSON parse."""
-    from verifier.read._yaml import DocumentError, read_document
+    from fractions import Fraction
+
     from verifier.read.catalog.shards import check_shard
+    from verifier.read.inputs import DocumentError, json_document
     from verifier.read.catalog.validated import content_key, mark_checked
 
     catalog, problems, header_raw = read_header(Path(folder) / HEADER_NAME)
@@ -104,7 +106,7 @@ def check_shard_texts(folder, texts: dict) -> list[Diagnostic]:
         return problems
     for name, text in texts.items():
         try:
-            doc = read_document(text, str(Path(folder) / name))
+            doc = json_document(text, str(Path(folder) / name), number=Fraction)
         except DocumentError as exc:
             problems += exc.diagnostics
             continue

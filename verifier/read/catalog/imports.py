@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from verifier.errors import Diagnostic, SpecError
 from verifier.model.market import Provenance
 from verifier.read.catalog.ccxt import markets_from_dump, read_dump, tiers_from_dump
+from verifier.read.inputs import Document
 from verifier.read.today import FUTURE_HINTS, after_today
 
 
@@ -33,21 +34,26 @@ def provenance_of(catalog, source: str | None, retrieved: _dt.date, effective: _
     """The provenance of an import: ``source`` must be one of the catalog's (the only one when not given)."""
     if source is None:
         if len(catalog.sources) != 1:
-            raise SpecError(f"name the source of this data (--source): the catalog {catalog.id} cites "
-                            f"{', '.join(catalog.sources)}", code="MV824",
-                            hint=f"sources are listed in {catalog.file}")
+            raise _option_error(f"name the source of this data (--source): the catalog {catalog.id} cites "
+                                f"{', '.join(catalog.sources)}", f"sources are listed in {catalog.file}")
         source = next(iter(catalog.sources))
     if source not in catalog.sources:
-        raise SpecError(f"unknown source {source!r}: the catalog {catalog.id} cites {', '.join(catalog.sources)}",
-                        code="MV824", hint=f"add it under 'sources' in {catalog.file} (title, url, provenance) first")
+        raise _option_error(f"unknown source {source!r}: the catalog {catalog.id} cites "
+                            f"{', '.join(catalog.sources)}", f"add it under 'sources' in {catalog.file} (title, url, "
+                                                             "provenance) first")
     given = effective
     effective = effective or retrieved
     if effective > retrieved:
-        raise SpecError(f"effective {effective} is after retrieved {retrieved}: data cannot be in force before it "
-                        "is read", code="MV824", hint="--effective is the date the data was observed, at the latest "
-                                                      "the retrieval date")
+        raise _option_error(f"effective {effective} is after retrieved {retrieved}: data cannot be in force before "
+                            "it is read", "--effective is the date the data was observed, at the latest the "
+                                          "retrieval date")
     _not_after_today(retrieved, given)
     return Provenance(source, effective, effective, retrieved)
+
+
+def _option_error(message: str, hint: str) -> SpecError:
+    """MV824 about --source, --retrieved or --effective, located on the command line."""
+    return SpecError(message, [Diagnostic("MV824", message, file="<command line>", hint=hint)], code="MV824")
 
 
 def _not_after_today(retrieved: _dt.date, effective: _dt.date | None) -> None:
@@ -69,16 +75,16 @@ def read_import(catalog, provenance: Provenance, *, markets=None, tiers=None) ->
     """
     problems, specs, tables, skipped, ignored, files = [], {}, {}, [], [], {}
     if markets is not None:
-        name, data = _load(markets, problems)
+        name, dump = _load(markets, problems)
         files["markets"] = name
-        if data is not None:
-            specs, skipped, ignored, found = markets_from_dump(catalog, data, name, provenance)
+        if dump is not None:
+            specs, skipped, ignored, found = markets_from_dump(catalog, dump, provenance)
             problems += found
     if tiers is not None:
-        name, data = _load(tiers, problems)
+        name, dump = _load(tiers, problems)
         files["tiers"] = name
-        if data is not None:
-            tables, found = tiers_from_dump(catalog, data, name, provenance)
+        if dump is not None:
+            tables, found = tiers_from_dump(catalog, dump, provenance)
             problems += found
     if problems:
         raise SpecError(f"{len(problems)} problem(s) in the data to import", problems, code=problems[0].code)
@@ -86,8 +92,9 @@ def read_import(catalog, provenance: Provenance, *, markets=None, tiers=None) ->
 
 
 def _load(source, problems) -> tuple:
+    """(name, the dump as a :class:`Document` or None): a file read by the reading layer, or fetched data."""
     if isinstance(source, tuple):
-        return source
-    data, found = read_dump(source)
+        return source[0], Document(source[0], source[1])
+    dump, found = read_dump(source)
     problems += found
-    return str(source), data
+    return str(source), dump

@@ -24,6 +24,7 @@ from verifier.model.market import TEXT_FIELDS, Market, MarketSpec, Provenance, T
 from verifier.model.tiers import TierRow, TierTable, table_problems
 from verifier.read._schema import schema_diagnostics
 from verifier.read._yaml import Document, DocumentError, read_file
+from verifier.read.inputs import read_bytes
 from verifier.read.catalog.validated import content_key, mark_checked, was_checked
 from verifier.read.today import FUTURE_HINTS, after_today, today
 
@@ -37,10 +38,9 @@ def read_shard(catalog, header_raw: bytes, path, entries: bool = True) -> tuple[
     False only the problems (a shard known checked is then not even parsed)."""
     name = str(path)
     try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except OSError as exc:
-        return {}, [Diagnostic("MV100", f"cannot read file: {exc.strerror or exc}", file=name)]
+        raw = read_bytes(path)  # the reading layer: its size limit before anything is parsed
+    except DocumentError as exc:
+        return {}, exc.diagnostics
     key = content_key(header_raw, raw)
     if was_checked(key):
         data = json.loads(raw, parse_float=Fraction if entries else None)

@@ -20,7 +20,8 @@ import sympy
 from verifier.errors import FormulaError
 from verifier.formula import DIMENSIONLESS, Term, parse_formula
 from verifier.model.ccxt_mapping import (BALANCE_TARGETS, CCXT_POSITION_NUMBERS, MARGIN_MODES, TARGET_FIELDS,
-                                         CcxtMapping, FieldPath, Input, PathSyntaxError, Reading, SideCheck)
+                                         Agreement, CcxtMapping, FieldPath, Input, PathSyntaxError, Reading,
+                                         SideCheck)
 from verifier.read.rule.context import RuleContext
 
 
@@ -56,7 +57,9 @@ def read_ccxt(ctx: RuleContext, data: dict) -> CcxtMapping | None:
                                       enumerate(section.get("side", []))) if c is not None),
         reported=reported, balance_inputs=balance_inputs,
         balance={k: v for k, v in balance_readings.items() if v is not None},
-        margin_mode_missing=_words(missing["missing"]) if missing else None, note=_words(section.get("note")))
+        margin_mode_missing=_words(missing["missing"]) if missing else None, note=_words(section.get("note")),
+        agreements=tuple(a for a in (_agreement(ctx, raw, env, where + ("agree", i)) for i, raw in
+                                     enumerate(section.get("agree", []))) if a is not None))
 
 
 def _words(text):
@@ -133,3 +136,18 @@ def _side(ctx, raw, where) -> SideCheck | None:
         return None
     return SideCheck(path, signed, tuple(raw.get("long", ())), tuple(raw.get("short", ())),
                      tuple(raw.get("neither", ())), when, raw["source"])
+
+
+def _agreement(ctx, raw, env, where) -> Agreement | None:
+    """One ``agree:`` entry: a unified numeric field and the formula over the exchange's own fields it must equal."""
+    ctx.check_source(raw["source"], where + ("source",))
+    if raw["field"] not in CCXT_POSITION_NUMBERS:
+        ctx.error("MV491", f"{raw['field']!r} is not one of ccxt's unified numeric Position fields", where + ("field",),
+                  hint=ctx.suggest(raw["field"], CCXT_POSITION_NUMBERS))
+        return None
+    try:
+        formula = parse_formula(raw["equals"], env, what=f"value {raw['field']} must equal")
+    except FormulaError as exc:
+        ctx.formula_error(exc, where + ("equals",))
+        return None
+    return Agreement(raw["field"], (raw["equals"], formula.expr), raw["source"], _words(raw.get("note")))

@@ -19,6 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 
 from verifier.model.conformance import Conformance, ConformanceCase, Tolerance
+from verifier.read.paths import is_file
 from verifier.read.rule.context import RuleContext
 
 
@@ -62,7 +63,7 @@ def _case(ctx: RuleContext, raw: dict, index: int, folder: Path) -> ConformanceC
 def _file(ctx: RuleContext, folder: Path, text: str, where) -> str | None:
     """The path of a file the case names, relative to the rule's folder; it must exist."""
     path = folder / text
-    if Path(text).is_absolute() or not path.is_file():
+    if Path(text).is_absolute() or not is_file(path):
         ctx.error("MV495", f"conformance file {text!r} does not exist (paths are relative to the rule's folder)",
                   where, hint=f"put the recorded export in {folder / 'conformance'} and write conformance/<name>.json")
         return None

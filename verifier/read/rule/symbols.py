@@ -36,7 +36,7 @@ def _symbol(ctx: RuleContext, name: str, spec: dict, path: tuple) -> SymbolSpec:
     if "role" in spec and unit is not None:
         _check_role(ctx, name, spec["role"], unit, one_of, path + ("role",))
     return SymbolSpec(
-        name=name, unit=unit, meaning=spec["meaning"], domain=domain, one_of=one_of,
+        name=name, unit=unit, meaning=" ".join(str(spec["meaning"]).split()), domain=domain, one_of=one_of,
         from_tiers=(spec.get("column", name) if spec.get("from") == "tiers" else None),
         others=spec.get("others"), snapshot=readings, source=spec.get("source"),
         sympy=make_sympy_symbol(name, domain, one_of), readings=parsed, role=spec.get("role"),
