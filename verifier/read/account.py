@@ -300,8 +300,11 @@ _BIG = 10 ** MAX_DIGITS  # an integer this large has more digits than the readin
 MAX_NODES = 200_000  # a YAML document of more values is refused (verifier.read._yaml's limit: a test keeps them equal)
 
 
-class _Unsure(Exception):
+class _Unsure(SpecError):
     """Not certainly a valid futures snapshot: the schema and the located reader decide (and say where)."""
+
+    def __init__(self, message: str = "not certainly a valid futures snapshot"):
+        super().__init__(message)
 
 
 class ExactPosition:
