@@ -21,10 +21,15 @@ all: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest tests verifier -q -n auto --dist loadgroup
 
+# The install: the project editable, with the test tools and the `batch` extra (pyarrow, dask[distributed]: the
+# batch verb's Parquet and Dask engine, which the suite tests); a plain `pip install margin-verifier` stays light.
+# The editable install is quiet: setuptools says "Editable installation ... be careful with folders in your working
+# directory with the same name as your package" on every editable install of a flat layout (an InformationOnly
+# message, not a deprecation); here the working directory's verifier/ *is* the package, so it is filtered out.
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	PYTHONWARNINGS="ignore:Editable installation" $(BIN)/python -m pip install --quiet -e '.[test,batch]'
 	touch $(STAMP)
 
 clean:

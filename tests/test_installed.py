@@ -41,7 +41,15 @@ def dist(tmp_path_factory) -> Path:
     proc = subprocess.run([sys.executable, "-m", "build", "--outdir", str(out), str(ROOT)], capture_output=True,
                           text=True, timeout=1200)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    (out / "build.log").write_text(proc.stdout + proc.stderr, encoding="utf-8")
     return out
+
+
+def test_the_build_backend_warns_of_nothing(dist):
+    """What pip shows of a build are the backend's Python warnings: setuptools deprecated `license = {text = ...}`
+    (three blocks of warnings on every `pip install`); the SPDX string needs setuptools >= 77."""
+    log = (dist / "build.log").read_text(encoding="utf-8")
+    assert "deprecated" not in log.lower() and "SetuptoolsDeprecationWarning" not in log, log[-3000:]
 
 
 @pytest.fixture(scope="module")

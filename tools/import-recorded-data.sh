@@ -1,13 +1,19 @@
 #!/bin/sh
 # Rebuild the shipped market catalogs from the recorded ccxt dumps, in date order (each import adds only the versions
 # that changed; running it again changes nothing).  DATA is the folder of recorded inputs
-# (ccxt-shaped load_markets()/fetch_leverage_tiers() dumps); RETRIEVED is when they were read.
+# (ccxt-shaped load_markets()/fetch_leverage_tiers() dumps); RETRIEVED is when they were read.  DATA23 is the
+# folder of the later round's dumps (issue 23: GoCryptoTrader's recorded exchangeInfo answers, Hyperliquid's 2023-03-27
+# meta), read on RETRIEVED23; they come last, as they were imported (an earlier-dated version of data already in the
+# catalog moves that version's effective date back, so the order decides which source a version names).
 # How those dumps were assembled from public recordings, source by source: tools/recorded-data-PROVENANCE.md.
 set -eu
 DATA=${DATA:?set DATA to the folder of recorded ccxt dumps (load_markets/fetch_leverage_tiers JSON and their PROVENANCE.md)}
+DATA23=${DATA23:?set DATA23 to the folder of the issue-23 recorded dumps (its PROVENANCE.md: tools/recorded-data-PROVENANCE.md)}
 RETRIEVED=${RETRIEVED:-2026-11-28}
+RETRIEVED23=${RETRIEVED23:-2026-12-07}
 MV=${MV:-margin-verifier}
 DATA=$(cd "$DATA" && pwd)
+DATA23=$(cd "$DATA23" && pwd)
 MVROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$MVROOT"  # import updates the shipped rules (the checkout's rules/) only when run inside the checkout
 imp() { $MV import "$@" --retrieved "$RETRIEVED" --format text | sed -n '1,2p'; }
@@ -44,3 +50,12 @@ imp hyperliquid/perpetual --markets "$DATA/versions/hyperliquid-perpetual.market
   --tiers "$DATA/versions/hyperliquid-perpetual.tiers.2023-07-17.json" --source hyperliquid-meta-2023-07-17 --effective 2023-07-17
 imp hyperliquid/perpetual --markets "$DATA/hyperliquid-perpetual.markets.json" --tiers "$DATA/hyperliquid-perpetual.tiers.json" \
   --source hyperliquid-meta-vj0246
+
+# Issue 23: GoCryptoTrader's recorded Binance exchangeInfo answers (COIN-M 25 perpetuals, spot-margin pairs of 2020 and
+# 2025, USDⓈ-M history of 25 markets) and Hyperliquid's 2023-03-27 meta (no maxLeverage in that schema).
+imp23() { $MV import "$@" --retrieved "$RETRIEVED23" --format text | sed -n '1,2p'; }
+imp23 binance/coinm-perpetual --markets "$DATA23/binance-coinm-perpetual.markets.json" --source gct-binance-2025-08-07 --effective 2025-08-07
+imp23 binance/spot-margin --markets "$DATA23/versions/binance-spot-margin.markets.2020-04-15.json" --source gct-binance-2020-04-15 --effective 2020-04-15
+imp23 binance/spot-margin --markets "$DATA23/binance-spot-margin.markets.json" --source gct-binance-2025-08-07 --effective 2025-08-07
+imp23 binance/usdm-perpetual --markets "$DATA23/versions/binance-usdm-perpetual.markets.2025-08-07.json" --source gct-binance-2025-08-07 --effective 2025-08-07
+imp23 hyperliquid/perpetual --markets "$DATA23/versions/hyperliquid-perpetual.markets.2023-03-27.json" --source hyperliquid-meta-2023-03-27 --effective 2023-03-27

@@ -20,20 +20,32 @@ from dataclasses import dataclass, field
 class Diagnostic:
     """One located problem in a user's input.
 
-    ``line`` and ``col`` are 1-based, as editors show them; 0 means unknown.
+    ``line`` and ``col`` are 1-based, as editors show them; 0 means unknown.  ``file`` None: about no file (a
+    warning about market data, say): rendered without a location.
+
+    Warnings of one code are said in one line when there are several (:mod:`verifier.report.diagnostics`):
+    ``summary`` is what they have in common, said once, and ``subject`` what this one is about (a market, a
+    condition at its line), named in that line.
+
+    >>> Diagnostic("MV609", "the tiers of X are old", file=None, severity="warning").render()
+    'warning[MV609]: the tiers of X are old'
     """
 
     code: str
     message: str
-    file: str = "<input>"
+    file: str | None = "<input>"
     line: int = 0
     col: int = 0
     json_path: str = "$"
     hint: str | None = None
     severity: str = "error"
+    subject: str | None = None
+    summary: str | None = None
 
     def render(self) -> str:
         """The one-line text form: ``path:line:col: error[CODE]: message (at $.path)``."""
+        if self.file is None:
+            return f"{self.severity}[{self.code}]: {self.message}" + (f"; hint: {self.hint}" if self.hint else "")
         text = f"{self.file}:{self.line}:{self.col}: {self.severity}[{self.code}]: {self.message}"
         text += f" (at {self.json_path})"
         if self.hint:

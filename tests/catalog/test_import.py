@@ -125,6 +125,31 @@ def test_different_data_on_a_day_already_imported_is_a_conflict_not_an_overwrite
     proc = run(workspace, "import", RULE, "--tiers", "other.json", *first[2:])
     assert proc.returncode == 2 and proc.stdout == ""
     assert "BTC/USDT:USDT: a different version is already effective on 2024-10-03" in proc.stderr
+    assert "--replace" in proc.stderr  # the hint names the way to correct it
+
+
+def test_replace_corrects_a_version_of_the_same_date_and_shows_the_diff(workspace):
+    """A correction of a day's data (a transcription mistake, a dump read again) replaces that day's version, asked
+    explicitly; the other markets' versions and the other dates stay as they were."""
+    first = history(workspace)[0]
+    assert run(workspace, "import", RULE, *first).returncode == 0
+    before = shards(workspace)
+    data = json.loads((FIXTURES / "binance-usdm-tiers-2024-10-03.json").read_text())
+    last = data["BTC/USDT:USDT"][-1]
+    old_cap = last["maxNotional"]
+    last["maxNotional"] = old_cap + 1
+    (workspace / "corrected.json").write_text(json.dumps(data))
+    dry = run(workspace, "import", RULE, "--tiers", "corrected.json", *first[2:], "--replace", "--check")
+    assert dry.returncode == 1 and shards(workspace) == before, dry.stderr
+    proc = run(workspace, "import", RULE, "--tiers", "corrected.json", *first[2:], "--replace")
+    assert proc.returncode == 0, proc.stderr
+    bracket = len(data["BTC/USDT:USDT"])
+    assert "  BTC/USDT:USDT: (corrected: the tiers version of this date replaced)" in proc.stdout
+    assert f"    tiers: bracket {bracket}: cap {int(old_cap)} -> {int(old_cap) + 1}" in proc.stdout, proc.stdout
+    assert "1 changed" in proc.stdout and "ETH/USDT:USDT" not in proc.stdout.split("changed (")[1].split("files:")[0]
+    after = json.loads((workspace / SHARDS / "markets-B.json").read_text())["markets"]["BTC/USDT:USDT"]["tiers"]
+    assert len(after) == 1 and after[0]["rows"][-1][1] == old_cap + 1 and after[0]["effective"] == "2024-10-03"
+    assert (workspace / SHARDS / "markets-E.json").read_bytes() == before["markets-E.json"]
 
 
 @pytest.mark.parametrize("args, message", [

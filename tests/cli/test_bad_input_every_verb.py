@@ -39,8 +39,8 @@ BAD_SNAPSHOTS = {
     "negative-contracts.json": '{"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT", "side": "long", '
                                '"contracts": "-1", "contractSize": "1", "entryPrice": "60000", "markPrice": "60000", '
                                '"collateral": "100"}]}',
-    "missing-mark.json": '{"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT", "side": "long", '
-                         '"contracts": "1", "contractSize": "1", "entryPrice": "60000", "collateral": "100"}]}',
+    "missing-entry.json": '{"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT", "side": "long", '
+                          '"contracts": "1", "contractSize": "1", "markPrice": "60000", "collateral": "100"}]}',
     "text-as-number.json": '{"marginMode": "cross", "walletBalance": "lots", "positions": [{"symbol": '
                            '"BTC/USDT:USDT", "side": "long", "contracts": "1", "contractSize": "1", '
                            '"entryPrice": "60000", "markPrice": "60000"}]}',
@@ -111,6 +111,10 @@ def test_every_hostile_file_through_every_verb(name, tmp_path, capsys):
                  ["evaluate", path, SNAPSHOT], ["evaluate", RULE, path], ["compare", RULE, path],
                  ["compare", RULE, SNAPSHOT, "--path", path], ["simulate", path]):
         assert_bad_input(*run(argv, capsys), argv)
+    # migrate moves tier files: a rule listing none has nothing of the old format to move (exit 0, said so)
+    code, output = run(["migrate", path, "--check"], capsys)
+    if code != 0 or not output.startswith("nothing to migrate"):
+        assert_bad_input(code, output, ["migrate", path])
     assert not Path("pwned").exists()
 
 

@@ -96,6 +96,32 @@ def test_okx_inverse_isolated_within_two_ticks(capsys):
     assert code == 1
 
 
+OKX_LINEAR = ROOT / "examples" / "ccxt" / "okx-linear-swap.json"  # ccxt's parse of okx.json @ 02140ad0, 2024-04-06
+
+
+def test_okx_linear_export_is_read_and_its_cross_wallet_asked_for(capsys, tmp_path):
+    # an LTC-USDT-SWAP cross long in hedge mode (posSide long), as ccxt 4.5.90 parsed it; no USDT cash balance of
+    # that moment is recorded, so the price is refused naming the wallet; given one, it is priced by the rule
+    code, out, err = evaluate(capsys, "okx/linear-swap", OKX_LINEAR, "--date", "2026-11-28")
+    assert code == 2 and "error[MV600]" in err and "walletBalance" in err and "MV615" not in err
+    positions = json.loads(OKX_LINEAR.read_text())
+    code, data = evaluate_json(capsys, "okx/linear-swap", write(tmp_path, {"positions": positions,
+                                                                           "walletBalance": "10"}),
+                               "--date", "2026-11-28")
+    [ltc] = positions_of(data)
+    assert code == 0 and ltc["side"] == "long" and ltc["marginMode"] == "cross"
+    # WB + q (P - EP) = q P (MMR + f): q 2 LTC, EP 82.675, the position's own MMR 0.0065, the catalog's taker 0.0005
+    expected = (2 * F("82.675") - 10) / (2 * (1 - F("0.0065") - F("0.0005")))
+    assert abs(F(ltc["liquidationPriceExact"]) - expected) < F(1, 10**15)  # 77675 / 993, written to 18 places
+
+
+def test_okx_linear_hedge_side_disagreeing_with_pos_side_is_refused(capsys, tmp_path):
+    [position] = json.loads(OKX_LINEAR.read_text())
+    position["side"] = "short"
+    code, _, err = evaluate(capsys, "okx/linear-swap", write(tmp_path, [position]), "--date", "2026-11-28")
+    assert code == 2 and "error[MV611]" in err and "info.posSide" in err
+
+
 def test_text_output_never_says_none(capsys):
     for args in (("hyperliquid/perpetual", EXPORTS / "hyperliquid-cross-2024-10-10.json", "--date", "2024-10-10"),
                  ("okx/inverse-swap", EXPORTS / "okx-inverse-isolated-2026-01-20.json", "--date", "2026-11-28")):
@@ -200,19 +226,23 @@ def test_json_lines_one_account_a_line_a_bad_line_reported_and_the_rest_evaluate
 
 
 def test_hyperliquid_isolated_margin_is_raw_usd_plus_szi_times_entry_not_ccxt_collateral(capsys):
-    # The catalog knows HYPE from 2026-11-28 (maxLeverage 10, as the recorded position's maxLeverage says); on the
-    # recording's own date it is MV607, never a guessed leverage.
+    # The catalog knows HYPE from 2026-11-28 only; on the recording's own date the position's own maxLeverage (10,
+    # info.position.maxLeverage) gives the maintenance rate: the same price, no catalog needed.
     export = EXPORTS / "hyperliquid-isolated-hype-2025-10-30.json"
-    code, data = evaluate_json(capsys, "hyperliquid/perpetual", export, "--date", "2026-11-28", "--rtol", "1e-12")
-    [hype] = positions_of(data)
-    assert code == 0 and hype["reconciliation"]["verdict"] == "agree"
-    assert abs(F(hype["liquidationPriceExact"]) - F("50.2724802381")) < F(1, 10**9)
-    status, _, err = evaluate(capsys, "hyperliquid/perpetual", export, "--date", "2025-10-30")
-    assert status == 2 and "error[MV607]" in err
+    for date in ("2026-11-28", "2025-10-30"):
+        code, data = evaluate_json(capsys, "hyperliquid/perpetual", export, "--date", date, "--rtol", "1e-12")
+        [hype] = positions_of(data)
+        assert code == 0 and hype["reconciliation"]["verdict"] == "agree"
+        assert abs(F(hype["liquidationPriceExact"]) - F("50.2724802381")) < F(1, 10**9)
+        assert "ownValues" not in hype  # 10 in the position and in the catalog
 
 
-def test_a_market_the_catalog_lacks_is_located(capsys):
+def test_a_market_the_catalog_lacks_is_refused_even_with_the_positions_own_max_leverage(capsys):
+    # HIP-3 flx:CRCL: the catalog lists no HIP-3 market; the position's own maxLeverage would price it, but a market
+    # the exchange's data does not list is not judged (a typo would be priced otherwise): refused, naming the import
     export = EXPORTS / "hyperliquid-isolated-hip3-2025-11-28.json"
-    status, out, err = evaluate(capsys, "hyperliquid/perpetual", export, "--date", "2026-11-28")
-    [problem] = located(err)
-    assert status == 2 and problem["code"] == "MV606" and "FLX-CRCL/USDH:USDH" in problem["message"]
+    code, out, err = evaluate(capsys, "hyperliquid/perpetual", export, "--date", "2025-11-28")
+    assert code == 2 and "error[MV606]" in err and "'FLX-CRCL/USDH:USDH' is not in the market catalog" in err
+    assert "margin-verifier import hyperliquid/perpetual" in err and "Traceback" not in err
+
+

@@ -104,12 +104,11 @@ hint: check the inputs under 'given', the formula, or the tolerance
 tests/corpus/invalid/example-wrong-value.yaml:56:23: warning[MV458]: condition 'liquidation' \
 (equity <= maintenance_margin) has no example exactly on its boundary: nothing tells its '<=' from the other \
 comparison (at $.conditions.liquidation.when); hint: add an example whose inputs make both sides equal, expecting \
-liquidation: true or false, from a source that states the boundary (or note in 'disagreements' that none does)
-tests/corpus/invalid/example-wrong-value.yaml:31:13: warning[MV408]: parameter 'fee_rate' = 0.005 \
-(from 2020-01-01 until 2024-08-12) is pinned by no example: swapping its effective dates would pass \
-(at $.parameters.fee_rate.values); hint: add an example dated in that interval whose expectation uses it
-tests/corpus/invalid/example-wrong-value.yaml:31:13: warning[MV408]: parameter 'fee_rate' = 0.01 (from 2024-08-12) \
-is pinned by no example: swapping its effective dates would pass (at $.parameters.fee_rate.values); \
+the condition true or false (e.g. liquidation: true), from a source that states the boundary (or note in \
+'disagreements' that none does)
+warning[MV408]: 2 dated regimes no worked example pins (swapping their effective dates would pass): \
+tests/corpus/invalid/example-wrong-value.yaml:31:13 (fee_rate = 0.005 from 2020-01-01 until 2024-08-12), \
+tests/corpus/invalid/example-wrong-value.yaml:31:13 (fee_rate = 0.01 from 2024-08-12); \
 hint: add an example dated in that interval whose expectation uses it
 tests/corpus/invalid/unknown-unit.yaml:19:13: error[MV301]: unknown unit 'qoute' (at $.symbols.P.unit); \
 hint: did you mean 'quote'?

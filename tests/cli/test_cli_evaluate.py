@@ -146,7 +146,8 @@ def test_hyperliquid_cross_snapshot_with_ccxt_fields_only_is_priced(tmp_path):
     ('{"walletBalance": "1", "positions": []}', "MV600", "snapshot is missing 'marginMode'"),
     ('{"marginMode": "cross", "positionMode": "hedged", "positions": [{"symbol": "BTC/USDT:USDT", "side": "long", '
      '"contracts": "1", "entryPrice": "1", "markPrice": "1"}]}', "MV601", "unknown positionMode 'hedged'"),
-    ('{"marginMode": "cross", "quote": "USDT", "balances": {"BTC": {"total": "1"}}}', "MV600", "no price for BTC"),
+    ('{"marginMode": "cross", "quote": "USDT", "balances": {"BTC": {"total": "-1"}}}', "MV602",
+     "balances cannot be negative"),
     ('{"marginMode": "cross", "walletBalance": "1", "mode": "portfolio", "positions": [{"symbol": "BTC/USDT:USDT", '
      '"side": "long", "contracts": "1", "entryPrice": "1", "markPrice": "1"}]}', "MV601", "no mode 'portfolio'"),
     ("[1, 2]", "MV600", "must be a mapping"),
@@ -175,11 +176,33 @@ def test_a_value_outside_its_symbols_domain_is_exit_2_at_the_field(tmp_path):
     assert found["code"] == "MV602" and "must be > 0" in found["message"] and "$.positions[0].entryPrice" in proc.stderr
 
 
-def test_a_condition_that_divides_by_zero_is_exit_2_not_a_crash(tmp_path):
-    """A spot account that owes nothing has no margin level: was exit 3 ('Invalid comparison of non-real zoo')."""
+def test_a_condition_that_divides_by_zero_leaves_the_status_unknown_and_says_why(tmp_path):
+    """A spot account that owes nothing has no margin level: was exit 3 ('Invalid comparison of non-real zoo'),
+    then the whole account refused (MV603); now its status is unknown, with the reason, and the rest is answered."""
     snapshot = tmp_path / "no-debt.json"
     snapshot.write_text(json.dumps({"marginMode": "cross", "quote": "USDT", "prices": {"BTC": "30000"},
                                     "balances": {"USDT": {"total": "10"}, "BTC": {"total": "1"}}}))
-    proc = run("evaluate", "binance/spot-margin", snapshot)
-    assert proc.returncode == 2, proc.stderr
-    assert located(proc.stderr)["code"] == "MV603" and "divides by zero" in proc.stderr
+    proc = run("evaluate", "binance/spot-margin", snapshot, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    [btc] = data["positions"]
+    assert data["status"] == "unknown" and data["marginLevel"] is None and btc["liquidationPrice"] is None
+    assert "divides by zero" in btc["statusReason"] and "nothing owed" in btc["statusReason"]
+
+
+@pytest.mark.parametrize("rule_id, symbol, limit, where", [
+    ("binance/usdm-perpetual", "BTC/USDT:USDT", "150", "the largest max_leverage of its tier table"),
+    ("hyperliquid/perpetual", "BTC/USDC:USDC", "40", "the market catalog's maxLeverage")])
+def test_a_leverage_above_the_markets_limit_is_exit_2_at_the_field(tmp_path, rule_id, symbol, limit, where):
+    """The exchange refuses a leverage above its market's; so does evaluate (and the site's calculator, in these
+    words). The limit is the catalog's: maxLeverage, else the largest maximum leverage of the market's tier table."""
+    snapshot = tmp_path / "leverage.json"
+    position = {"symbol": symbol, "side": "long", "contracts": "1", "entryPrice": "60000", "markPrice": "60000",
+                "collateral": "1000"}
+    for leverage, code in ((limit, 0), (str(int(limit) + 1), 2)):
+        snapshot.write_text(json.dumps({"marginMode": "isolated", "positions": [{**position, "leverage": leverage}]}))
+        proc = run("evaluate", rule_id, snapshot, "--date", "2026-12-01")
+        assert proc.returncode == code, proc.stderr
+    found = located(proc.stderr)
+    assert found["code"] == "MV602" and "$.positions[0].leverage" in proc.stderr
+    assert found["message"].startswith(f"leverage {int(limit) + 1} is above the highest {symbol} allows, {limit} ({where})")

@@ -59,10 +59,57 @@ def test_text_is_the_default_and_markdown_has_tables(tmp_path):
     text = run(FUTURES, "--shock", "-10%,-35%")
     assert text.returncode == 0, text.stderr
     assert re.search(r"BTC/USDT:USDT\s+isolated\s+60000\s+40160\.6\s+~-33\.07%\s+56224\.9\s+~-6\.29%", text.stdout)
-    assert re.search(r"^-10%\s+-\s+0 USDT\s+3,500 USDT\s+BTC/USDT:USDT\s+1,000 USDT", text.stdout, re.M)
+    # shock, cross: liquidated, lost (since the marks), equity left; isolated: the same
+    assert re.search(r"^-10%\s+-\s+1,500 USDT\s+3,500 USDT\s+BTC/USDT:USDT\s+1,000 USDT\s+4,000 USDT$", text.stdout,
+                     re.M)
     assert "agrees with the liquidation prices on all 4" in text.stdout and "error" not in text.stderr
     markdown = run(FUTURES, "--shock", "-10%", "--format", "markdown")
     assert "| position | held |" in markdown.stdout and "| -10% |" in markdown.stdout
+    assert markdown.stdout.startswith("**Verdict: isolated loses less at -10%")
+
+
+def test_the_report_opens_with_the_verdict_which_json_carries_too(futures_json):
+    text = run(FUTURES, "--shock", "-10%,-35%").stdout
+    first = text.splitlines()[0]
+    # by hand: -10% costs cross 0.25 x 6,000 = 1,500 unrealised; isolated loses its 1,000 (liquidated at ~56,225)
+    assert first == ("Verdict: isolated loses less at both shocks: at -10% it loses 1,000 USDT and cross 1,500 "
+                     "(500 USDT better); at -35% it loses 1,000 USDT and cross 5,000 (4,000 USDT better); isolated is "
+                     "liquidated at -10% and -35%, cross is liquidated at -35%.")
+    verdict = futures_json["verdict"]
+    assert verdict["text"] == first
+    assert [(s["shock"], s["losesLess"], s["by"], s["lost"]) for s in verdict["shocks"]] == [
+        ("-10%", "isolated", {"USDT": "500"}, {"cross": {"USDT": "1500"}, "isolated": {"USDT": "1000"}}),
+        ("-35%", "isolated", {"USDT": "4000"}, {"cross": {"USDT": "5000"}, "isolated": {"USDT": "1000"}})]
+    assert verdict["liquidatedAt"] == {"cross": ["-35%"], "isolated": ["-10%", "-35%"]}
+    assert verdict["nearestLiquidation"]["isolated"]["position"] == "BTC/USDT:USDT"
+
+
+def test_the_verdict_without_shocks_says_where_each_mode_is_liquidated_and_the_most_each_loses():
+    first = run(FUTURES).stdout.splitlines()[0]
+    assert first == ("Verdict: isolated can lose at most 1,000 USDT (its isolated margins), cross 5,000 USDT (the whole "
+                     "cross wallet); isolated is liquidated sooner: BTC/USDT:USDT at 56224.9 (~-6.29% from the mark), "
+                     "cross at 40160.6 (~-33.07% from the mark); --shock shows what each loses.")
+
+
+def test_the_verdict_says_which_mode_does_better_shock_by_shock():
+    # the hedged account: moving together, isolated loses the BTC leg's margin but keeps the ETH short's gain; moving
+    # apart, both legs lose and cross loses the whole wallet
+    first = run(HEDGED, "--shock", "-10%,-20%", "--shock", "BTC=-20%,ETH=+20%").stdout.splitlines()[0]
+    assert first == ("Verdict: isolated does better at -20% (it gains 1,300 USDT and cross loses nothing: 1,300 USDT "
+                     "better) and 'BTC -20%, ETH +20%' (it loses 3,000 USDT and cross 4,000: 1,000 USDT better); both "
+                     "modes lose nothing at -10%; isolated is liquidated at -20% and 'BTC -20%, ETH +20%', cross is "
+                     "liquidated at 'BTC -20%, ETH +20%'."), first
+
+
+def test_the_header_names_the_rule_not_the_files_and_labels_say_what_figures_include(tmp_path):
+    text = run(FUTURES, "--shock", "-10%").stdout
+    assert "futures-isolated-1000.yaml" not in text
+    assert "positions under binance/usdm-perpetual, with the rule and market data in force on 2026-10-01" in text
+    # the cross wallet were the position cross: the wallet outside it plus its collateral, each said
+    assert ("USDT: cross wallet 5,000 = walletBalance 4,000 (outside the isolated positions) + 1,000 collateral of the "
+            "isolated positions (BTC/USDT:USDT); in isolated, 1,000 backs the positions and 4,000 stays outside them"
+            in text)
+    assert "lost: the equity at the marks minus the equity after the shock" in text
 
 
 def test_chart_marks_both_liquidations(tmp_path):
@@ -71,6 +118,36 @@ def test_chart_marks_both_liquidations(tmp_path):
     assert done.returncode == 0, done.stderr
     svg = chart.read_text(encoding="utf-8")
     assert svg.startswith("<?xml") and 'id="liquidation-cross' in svg and 'id="liquidation-isolated' in svg
+
+
+def test_chart_draws_shocks_per_market_and_price_paths(tmp_path):
+    """A shock that moves markets apart is drawn against the share of it applied, a path step by step (both were
+    refused with MV002 before); the liquidation points are where the liquidation prices say."""
+    import datetime
+
+    from verifier.jobs.compare import compare_files
+    from verifier.read.whatif import parse_shocks
+
+    result = compare_files(RULE, [str(HEDGED)], shocks=parse_shocks("BTC=-20%,ETH=+20%"),
+                           price_paths=[str(EXAMPLES / "crash-path.yaml")], date=datetime.date(2026, 10, 1),
+                           chart=True)
+    apart, path = result.chart.panels
+    assert (apart.axis, apart.title, apart.xs[0], apart.xs[-1]) == ("share", "BTC -20%, ETH +20%", 0, 1)
+    isolated_eth = next(m for m in apart.markers if m.mode == "isolated" and m.positions == ("ETH/USDT:USDT",))
+    eth = next(h for h in result.book.holdings if h.symbol == "ETH/USDT:USDT")
+    # ETH (short) reaches its isolated liquidation price at this share of its +20 % move
+    assert isolated_eth.x == (result.closed.isolated[eth.index].liquidation_price - eth.mark) / (eth.mark / 5)
+    assert any(m.mode == "cross" for m in apart.markers)  # the two-market cross group: where the sweep liquidated it
+    assert path.axis == "step" and path.labels[0] == "at the marks" and len(path.xs) == 4
+    assert path.cross[-1] == result.outcomes[-1].last.cross.equity
+    chart = tmp_path / "apart.svg"
+    done = run(HEDGED, "--shock", "BTC=-20%,ETH=+20%", "--chart", chart)
+    assert done.returncode == 0 and 'id="liquidation-isolated' in chart.read_text(encoding="utf-8"), done.stderr
+
+
+def test_chart_without_a_shock_is_a_usage_error(tmp_path):
+    done = run(FUTURES, "--chart", tmp_path / "none.svg")
+    assert done.returncode == 2 and "error[MV002]" in done.stderr and not (tmp_path / "none.svg").exists()
 
 
 def test_hedged_account_cross_holds_where_isolated_loses_a_leg():
@@ -182,3 +259,13 @@ def test_a_mixed_ccxt_export_is_compared_as_evaluate_reads_it():
     assert hype["isolated"]["maxLoss"] == hype["isolated"]["allocated"]
     assert set(hype["cross"]["liquidatedWith"]) == {"SOL/USDC:USDC", "ETH/USDC:USDC", "HYPE/USDC:USDC"}
     assert report["crossCheck"]["agrees"] and not report["crossCheck"]["disagreements"]
+    # the cross wallet of a mixed account holds the isolated collateral too, and the text says so
+    [wallet] = report["wallets"]
+    assert F(wallet["crossWallet"]) == F(wallet["walletBalance"]) + F(wallet["isolatedCollateral"]) > \
+        F(wallet["walletBalance"]) and wallet["walletBalanceFrom"] == "cross"
+    text = subprocess.run([sys.executable, "-m", "verifier", "compare", "hyperliquid/perpetual",
+                           str(fixtures / "hyperliquid-cross-2024-10-10.json"),
+                           str(fixtures / "hyperliquid-isolated-hype-2025-10-30.json"), "--date", "2026-11-28"],
+                          capture_output=True, text=True, cwd=ROOT, timeout=300).stdout
+    assert re.search(r"^USDC: cross wallet ~[\d,.]+ = walletBalance [~\d,.]+ of the cross snapshot \+ ~[\d,.]+ collateral "
+                     r"of the isolated positions \(HYPE/USDC:USDC\), were they cross too;", text, re.M), text

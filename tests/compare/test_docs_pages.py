@@ -37,7 +37,10 @@ def test_cross_vs_isolated_page_shows_what_compare_prints(monkeypatch):
         assert example.command() in page.markdown
         svg = page.assets[f"assets/charts/compare-{example.name}.svg"]
         assert b'id="liquidation-isolated' in svg
-    assert "| -10% | - | 0 USDT | 3,500 USDT | BTC/USDT:USDT | 1,000 USDT |" in page.markdown
+    # shock, cross liquidated, lost, equity left, isolated liquidated, lost, equity left
+    assert "| -10% | - | 1,500 USDT | 3,500 USDT | BTC/USDT:USDT | 1,000 USDT | 4,000 USDT |" in page.markdown
+    assert "**Verdict: isolated loses less at both shocks" in page.markdown
+    assert 'id="liquidation-cross' in page.assets["assets/charts/compare-hedged.svg"].decode()
 
 
 def test_howto_shows_the_command_and_its_real_output(monkeypatch):

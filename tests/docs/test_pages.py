@@ -42,7 +42,7 @@ def build_errors(caplog):
 
 def test_rule_page_has_every_section(rule, options, build_errors):
     page = rule_page(rule, options)
-    for heading in ["# Binance USDⓈ-M perpetual futures", "## Sources", "## Symbols", "## Parameters",
+    for heading in ["# Binance USDⓈ-M perpetual futures", "## Calculator", "## Sources", "## Symbols", "## Parameters",
                     "## Definitions", "## Margin modes", "### cross mode", "### isolated mode",
                     "#### cross: liquidation", "#### cross: published liquidation price", "## Tier tables",
                     "## Worked examples", "## Liquidation price against leverage", "## Rule file"]:
@@ -58,7 +58,7 @@ def test_rule_page_has_every_section(rule, options, build_errors):
     # proof status stated
     assert "**Proof status:** proved" in page.markdown
     # the chart and the shipped rule file
-    [(chart, svg)] = page.assets.items()
+    [(chart, svg)] = [(path, data) for path, data in page.assets.items() if path.endswith(".svg")]
     assert chart.endswith(".svg") and svg.lstrip().startswith(b"<?xml") and b"<svg" in svg
     assert "(usdm-perpetual.yaml)" in page.markdown
     assert build_errors() == []
@@ -104,7 +104,7 @@ def test_rule_page_shows_verification_statuses(rule, options):
     assert "placeholder" not in section and "will appear" not in section
     assert "<th>property</th>" in section and "<th>examples tried</th>" in section
     assert re.search(r"<td>(✅ pass|❌ fail|⏭ skip|➖ n/a)</td>", section)
-    assert "<code>examples</code>" in section and "Summary: **" in section
+    assert '<code class="mv-id">examples</code>' in section and "Summary: **" in section
     home = home_page([rule], {}).markdown
     assert "| verified |" in home and re.search(r"\| \d+ pass", home)
 
@@ -206,15 +206,16 @@ def test_rule_page_lists_its_markets_with_their_dates_and_letter_pages(rule):
     pages = {page.path: page.markdown for page in market_pages(rule)}
     assert len(pages) == 28 and max(len(text) for text in pages.values()) < 400_000
     btc = pages["rules/binance/usdm-perpetual/markets/B.md"].split("## BTC/USDT:USDT", 1)[1].split("\n## ", 1)[0]
-    assert "<td>0.1</td>" in btc and "effective 2025-10-17" in btc  # its tick, dated
-    assert btc.count("<details>") == 10 and "Older tier table, effective 2024-05-30, seen 2024-10-03" in btc  # folded
+    assert '<td class="mv-num">0.1</td>' in btc and "effective 2025-10-17" in btc  # its tick, dated
+    assert btc.count("<details>") == 11 and "Older tier table, effective 2024-05-30, seen 2024-10-03" in btc  # folded
+    assert "1 older specification version(s)" in btc  # the 2025-08-07 version of GoCryptoTrader's recording
 
 
 def test_rule_page_shows_each_conformance_case_with_both_prices(options, build_errors):
     # rules/okx/inverse-swap.yaml: OKX's recorded BTC-USD-SWAP isolated long (ccxt static tests @ 02140ad0)
     md = rule_page(load_rule("okx/inverse-swap"), options).markdown
     section = md[md.index("## Recorded exchange responses"):]
-    assert "~69536.5125000013838" in section and "<td>69536.6125000014</td>" in section
+    assert "~69536.5125000013838" in section and '<td class="mv-num">69536.6125000014</td>' in section
     assert "~-0.100000000016" in section and "2 ticks" in section and "✅ pass" in section
     assert '!!! warning "Known disagreement"' in section and "Recorded, not tuned away." in section
     bybit = rule_page(load_rule("bybit/linear-perpetual"), options).markdown

@@ -7,11 +7,7 @@ fetched from another host, and no page logs a console error. Screenshots go to t
 
 from __future__ import annotations
 
-import functools
-import http.server
 import re
-import tempfile
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -19,28 +15,12 @@ from html.parser import HTMLParser
 
 import pytest
 
-from .conftest import CHROMIUM, ROOT, ensure_chromium
+from .conftest import ROOT, open_page as _open
+
+pytestmark = pytest.mark.xdist_group("site")  # one worker builds the site once for every browser test
 
 ARTIFACTS = ROOT / "test-artifacts"
 RULE_PAGE = "rules/binance/usdm-perpetual/"
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
-
-
-class _Quiet(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args):
-        pass
-
-
-@pytest.fixture(scope="module")
-def server(built_site):
-    handler = functools.partial(_Quiet, directory=str(built_site))
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}/"
-    httpd.shutdown()
-    httpd.server_close()
 
 
 class _Links(HTMLParser):
@@ -79,35 +59,6 @@ def test_internal_links_resolve(server, built_site):
                 broken.append(f"{page} -> {link} ({status})")
     assert len(checked) > 20
     assert not broken, "broken internal links:\n" + "\n".join(broken)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    reason = ensure_chromium()
-    if reason:
-        pytest.skip(reason)
-    sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed (pip install '.[test]')")
-    with tempfile.TemporaryDirectory(prefix="mv-chromium-") as profile:
-        with sync_api.sync_playwright() as pw:
-            context = pw.chromium.launch_persistent_context(
-                profile, executable_path=str(CHROMIUM), headless=True, args=FLAGS,
-                viewport={"width": 1280, "height": 900})
-            yield context
-            context.close()
-
-
-def _open(browser, url):
-    """Open url; returns (page, console errors, requests to other hosts)."""
-    page = browser.new_page()
-    errors, foreign = [], []
-    host = urllib.parse.urlsplit(url).netloc
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.on("request", lambda r: foreign.append(r.url)
-            if urllib.parse.urlsplit(r.url).scheme in ("http", "https")
-            and urllib.parse.urlsplit(r.url).netloc != host else None)
-    page.goto(url, wait_until="networkidle")
-    return page, errors, foreign
 
 
 def _math_sizes(page):

@@ -60,10 +60,13 @@ def test_merging_the_same_data_twice_changes_nothing():
     assert first.kind == "added" and second.kind == "unchanged" and second.after == first.after
 
 
-def test_stale_only_when_the_version_in_force_is_the_last_and_old():
+def test_stale_when_the_version_in_force_was_last_seen_too_long_before_even_with_a_later_one():
     market = Market("BTC/USDT:USDT", (spec("0.1", 0, seen=5), spec("0.01", 100)), ())
-    assert market.stale(day(50), 30) == []  # the first version was in force until day 100
-    assert [part for part, _ in market.stale(day(131), 30)] == ["market"]
+    # the first version was last seen on day 5 and the next is from day 100: on day 50 it is carried across a gap
+    [(part, provenance, following)] = market.stale(day(50), 30)
+    assert (part, provenance.seen, following) == ("market", day(5), day(100))
+    assert market.stale(day(35), 30) == []  # 30 days after it was last seen: not yet
+    assert [(part, following) for part, _, following in market.stale(day(131), 30)] == [("market", None)]
     assert market.stale(day(130), 30) == []
 
 

@@ -181,3 +181,15 @@ def test_a_json_lines_file_is_read_line_by_line_under_the_same_limits(tmp_path):
     big, duplicate = results[1][1].diagnostics[0], results[3][1].diagnostics[0]
     assert (big.code, big.line, big.col, big.json_path) == ("MV107", 2, 9, "$[0].id")
     assert (duplicate.code, duplicate.line, duplicate.col) == ("MV101", 4, 10)
+
+
+def test_a_json_line_cut_short_is_located_on_its_own_line(tmp_path):
+    from verifier.read import load_rule
+    from verifier.read.positions_file import read_lines
+
+    path = tmp_path / "accounts.jsonl"
+    path.write_bytes(b'[]\r\n{"positions": [\r\n[]\n')  # the error is at the end of line 2, not on line 3
+    [(_, first), (number, cut), (_, last)] = read_lines(load_rule("binance/usdm-perpetual"), path)
+    diagnostic = cut.diagnostics[0]
+    assert (number, diagnostic.code, diagnostic.line, diagnostic.col) == (2, "MV100", 2, 16)
+    assert not isinstance(first, Exception) and not isinstance(last, Exception)

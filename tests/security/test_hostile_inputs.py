@@ -4,7 +4,8 @@ A canary file in the working directory must survive every input; nothing may be 
 read or written on the rule author's behalf.
 """
 
-import time
+import time  # CPU time (process_time) bounds the work a hostile input can cause; wall time would measure the
+#             machine's load (a shared CI runner), not the reader
 from pathlib import Path
 
 import pytest
@@ -67,10 +68,10 @@ def canary(tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("text", HOSTILE_FORMULAS, ids=lambda t: t[:30])
 def test_hostile_formula_is_refused_quickly(text):
-    start = time.perf_counter()
+    start = time.process_time()
     with pytest.raises(FormulaError) as info:
         parse_formula(text, ENV)
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0
     assert str(info.value)  # a message a person can read
     assert not Path("pwned").exists()
 
@@ -106,9 +107,9 @@ HOSTILE_FILES = {
 def test_hostile_file_is_refused_quickly_with_a_located_message(name, tmp_path):
     path = tmp_path / f"{name}.yaml"
     path.write_text(HOSTILE_FILES[name])
-    start = time.perf_counter()
+    start = time.process_time()
     result = check_file(path)
-    elapsed = time.perf_counter() - start
+    elapsed = time.process_time() - start
     path.unlink()
     assert result.diagnostics, f"{name} was accepted"
     assert elapsed < 5.0, f"{name} took {elapsed:.1f}s"
@@ -123,8 +124,8 @@ def test_huge_file_is_refused_without_reading_it_all(tmp_path):
         handle.write(b"a: 1\n")
         handle.seek(64 * 1024 * 1024)
         handle.write(b"\n")
-    start = time.perf_counter()
+    start = time.process_time()
     result = check_file(path)
     path.unlink()
     assert result.diagnostics[0].code == "MV104"
-    assert time.perf_counter() - start < 1.0
+    assert time.process_time() - start < 1.0

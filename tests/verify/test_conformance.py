@@ -1,9 +1,11 @@
 """Conformance cases: a rule's recorded exchange responses, run by ``check`` through ``evaluate``'s reading path.
 
 The shipped cases are ccxt's static test responses (rules/*/conformance/README.md): Hyperliquid clearinghouseState
-of 2024-10-10 and 2025-10-30 (ccxt @ 0117dcb9), Binance /fapi/v3/positionRisk of 2024-07-28 (ccxt @ 05776890), OKX
-/api/v5/account/positions of 2026-01-20 (ccxt @ 02140ad0).  The failing cases are those files or rules edited in a
-copy of rules/okx, each edit said where it is made.
+of 2024-10-10 and 2025-10-30 (ccxt @ 0117dcb9), of 2025-11-28 (refused as recorded: a HIP-3 market the catalog
+does not list) and the SDK's cassette of 2023-03-27 (refused as recorded: no maxLeverage), Binance /fapi/v3/positionRisk of 2024-07-28 and /dapi/v1/positionRisk of 2024-07-27
+(refused as recorded: no BTC wallet) (ccxt @ 05776890), OKX /api/v5/account/positions of 2026-01-20 (ccxt @
+02140ad0).  The failing cases are those files or rules edited in a copy of rules/okx, each edit said where it is
+made.
 """
 
 from __future__ import annotations
@@ -57,13 +59,14 @@ def line_of(path: Path, text: str) -> int:
 def test_the_shipped_cases_agree_and_are_counted(capsys, monkeypatch):
     monkeypatch.setenv("MARGIN_VERIFIER_NO_CACHE", "1")
     rules = [ROOT / "rules" / name for name in ("hyperliquid/perpetual.yaml", "binance/usdm-perpetual.yaml",
-                                                  "okx/inverse-swap.yaml")]
+                                                  "okx/inverse-swap.yaml", "binance/coinm-perpetual.yaml")]
     code, out, err = check(capsys, *rules)
     assert code == 0, err
-    assert out.rstrip().endswith("5 of 5 conformance cases agree")
+    assert out.rstrip().endswith("5 of 5 conformance cases agree, 3 conformance cases refused as recorded (an input "
+                                 "the record lacks)")
     code, out, _ = check(capsys, *rules, "--format", "json")
     summary = json.loads(out)["summary"]
-    assert (summary["conformanceChecked"], summary["conformanceAgreed"]) == (5, 5)
+    assert (summary["conformanceChecked"], summary["conformanceAgreed"], summary["conformanceRefused"]) == (8, 5, 3)
 
 
 def judged(rule_id):
@@ -71,15 +74,54 @@ def judged(rule_id):
     return {case.name: run_case(rule, case) for case in rule.conformance.cases}
 
 
-def test_hyperliquid_reproduces_both_recordings_to_the_printed_digits():
-    sol, hype = judged("hyperliquid/perpetual").values()
+def test_hyperliquid_reproduces_its_recordings_to_the_printed_digits_on_their_own_dates():
+    rule = load_rule("hyperliquid/perpetual")
+    sol, hype = (run_case(rule, case) for case in rule.conformance.cases if case.refused is None)
     [(sol_position, sol_check), (eth, eth_check)] = sol.checks
     assert sol_position.symbol == "SOL/USDC:USDC" and abs(sol_check.relative) < F(1, 10**13)
     assert eth.symbol == "ETH/USDC:USDC" and eth_check.verdict == "both none"  # over-collateralised long
-    [(position, check_)] = hype.checks
-    assert position.margin_mode == "isolated" and abs(check_.relative) < F(1, 10**12)
-    assert hype.case.date.isoformat() == "2026-11-28"  # the catalog's first HYPE data, said in the case's note
-    assert "first HYPE data" in hype.case.note
+    for result in (hype,):  # the position's own maxLeverage: no catalog value needed on the recorded day
+        [(position, check_)] = result.checks
+        assert position.margin_mode == "isolated" and abs(check_.relative) < F(2, 10**12)
+        assert result.case.date == result.case.recorded
+
+
+def test_a_case_recorded_as_refused_must_be_refused_naming_its_missing_input():
+    rule = load_rule("hyperliquid/perpetual")
+    crcl, cassette = [case for case in rule.conformance.cases if case.refused is not None]
+    with pytest.raises(Exception) as refused:
+        run_case(rule, cassette)
+    assert cassette.refused.matches(refused.value) and "maxLeverage" in str(refused.value)
+    with pytest.raises(Exception) as refused:  # a HIP-3 market: not in the catalog, its own maxLeverage not enough
+        run_case(rule, crcl)
+    assert crcl.refused.matches(refused.value) and refused.value.code == "MV606"
+    coinm = load_rule("binance/coinm-perpetual")
+    [case] = coinm.conformance.cases
+    with pytest.raises(Exception) as refused:
+        run_case(coinm, case)
+    assert case.refused.matches(refused.value) and refused.value.code == "MV600"
+
+
+def test_a_refused_case_that_now_prices_or_is_refused_otherwise_is_a_finding(tmp_path, monkeypatch, capsys):
+    monkeypatch.setenv("MARGIN_VERIFIER_NO_CACHE", "1")
+    folder = tmp_path / "rules" / "binance"
+    shutil.copytree(ROOT / "rules" / "binance", folder)
+    rule = folder / "coinm-perpetual.yaml"
+    edit(rule, "        missing: walletBalance\n", "        missing: maintenanceAmount\n")  # another input
+    code, out, err = check(capsys, rule)
+    [finding] = [p for p in problems(err) if p["code"] == "MV530"]
+    assert code == 1 and "refuses it otherwise" in finding["message"]
+    assert line_of(rule, "      refused:") <= int(finding["line"]) <= line_of(rule, "        code: MV600")
+    folder = tmp_path / "rules" / "hyperliquid"
+    shutil.copytree(ROOT / "rules" / "hyperliquid", folder)
+    export = folder / "conformance" / "hyperliquid-cross-2023-03-27.json"
+    data = json.loads(export.read_text())  # a maxLeverage in each position, as the later schema has: it prices now
+    for position in data["positions"]:
+        position["info"]["position"]["maxLeverage"] = 50
+    export.write_text(json.dumps(data))
+    code, out, err = check(capsys, folder / "perpetual.yaml")
+    [finding] = [p for p in problems(err) if p["code"] == "MV530"]
+    assert code == 1 and "now prices it" in finding["message"]
 
 
 def test_binance_multi_assets_wallet_is_within_its_stated_tolerance_only():

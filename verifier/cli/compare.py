@@ -53,6 +53,7 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from verifier.cli.arguments import parse_date
+    from verifier.cli.output import write_diagnostics
     from verifier.jobs.compare import chart_title, compare_files
     from verifier.read.whatif import parse_allocations, parse_shocks
     from verifier.read.inputs import recorded_reads
@@ -70,8 +71,7 @@ def run(args) -> int:
         result = compare_files(args.rule, args.accounts, balance=args.balance, margin_mode=args.margin_mode,
                                allocations=allocations, shocks=shocks, price_paths=args.path, date=date,
                                chart=args.chart is not None)
-    for line in stale_warnings(result, result.date or result.today):
-        print(line, file=sys.stderr)
+    write_diagnostics(stale_warnings(result, result.date or result.today), args)
     sys.stdout.write(render(result, args.format))
     if args.chart is not None:
         write_output(args.chart, equity_chart(result.chart, chart_title(result.rule)), "--chart", [*inputs, *read])

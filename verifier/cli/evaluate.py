@@ -50,10 +50,11 @@ def _non_negative(text):
 
 def run(args) -> int:
     from verifier.cli.arguments import parse_date
+    from verifier.cli.output import write_diagnostics
     from verifier.jobs.evaluate import evaluate_file
     from verifier.jobs.programs import RuleHandle
     from verifier.read.paths import is_lines_file
-    from verifier.report.evaluate import render, stale_warnings
+    from verifier.report.evaluate import difference_warnings, render, stale_warnings
 
     date = parse_date(args.date)
     rule = RuleHandle(args.rule)  # its compiled program (found without loading the rule when it can be)
@@ -62,15 +63,15 @@ def run(args) -> int:
         return _run_lines(rule, args, date)
     result = evaluate_file(rule, args.snapshot, balance=args.balance, margin_mode=args.margin_mode, date=date,
                            tolerance=args.tolerance, rtol=args.rtol)
-    for evaluation in result.evaluations:
-        for line in stale_warnings(evaluation, result.on):
-            print(line, file=sys.stderr)
+    warnings = [w for evaluation in result.evaluations
+                for w in stale_warnings(evaluation, result.on) + difference_warnings(evaluation)]
+    write_diagnostics(list(dict.fromkeys(warnings)), args)  # a market in two pools is said once
     if result.format == "snapshot":
-        sys.stdout.write(render(result.evaluations[0], args.format))
+        sys.stdout.write(render(result.evaluations[0], args.format, result.unread))
         return 0
     from verifier.report.accounts import render_set
 
-    sys.stdout.write(render_set(result.evaluations, result.checks, result.skipped, args.format))
+    sys.stdout.write(render_set(result.evaluations, result.checks, result.skipped, args.format, result.unread))
     return 1 if result.failed else 0
 
 
@@ -93,7 +94,7 @@ def _run_lines(rule, args, date) -> int:
         else:
             failed = failed or line.result.failed
             sys.stdout.write(line_record(line.number, line.result.evaluations, line.result.checks,
-                                         line.result.skipped))
+                                         line.result.skipped, unread=line.result.unread))
         done += 1
         if show:
             sys.stderr.write(progress_text(done, invalid))

@@ -33,6 +33,9 @@ def add_parser(sub) -> None:
                         help="the first date the data is known to be in force (default: the retrieval date)")
     parser.add_argument("--check", "--dry-run", dest="check", action="store_true",
                         help="write nothing; exit 1 if the import would change the catalog")
+    parser.add_argument("--replace", action="store_true",
+                        help="correct the catalog: data effective on a date that already has a different version "
+                             "replaces that version (without it: MV823); the diff shows what changes")
     parser.add_argument("--reference-notional", metavar="AMOUNT",
                         help="notional of the reference position, in the quote currency (default: per market, the "
                              "smallest notional whose bracket changed, else 10000)")
@@ -52,7 +55,7 @@ def run(args) -> int:
         retrieved=parse_date(args.retrieved, "--retrieved"), effective=parse_date(args.effective, "--effective"),
         dry_run=args.check, reference_notional=notional,
         reference_leverage=parse_decimal(args.reference_leverage, "--reference-leverage"),
-        reference_text=(args.reference_notional, args.reference_leverage))
+        reference_text=(args.reference_notional, args.reference_leverage), replace=args.replace)
     for note in imported.notes:
         print(f"margin-verifier: note: {note}", file=sys.stderr)
     sys.stdout.write(render(import_data(imported), args.format))

@@ -9,7 +9,7 @@ Exit codes (docs/reference/cli.md):
 Each verb is one module of this package with ``add_parser(subparsers)`` and ``run(args) -> int``; the verb modules
 import their stages inside ``run``, so ``margin-verifier --help`` loads no stage.
 
-The global options (``--debug``, ``--version``, ``--color``/``--no-color``, ``--rules DIR``) are accepted before or
+The global options (``--debug``, ``--verbose``, ``--version``, ``--color``/``--no-color``, ``--rules DIR``) are accepted before or
 after the verb:
 
 >>> args = build_parser().parse_args(["check", "--debug", "--no-color"])
@@ -27,12 +27,12 @@ import argparse
 import sys
 
 from verifier.version import __version__
-from verifier.cli import check, compare, derive, evaluate, importing, rules, simulate, verify
+from verifier.cli import batch, check, compare, derive, evaluate, importing, migrate, rules, simulate, verify
 from verifier.errors import InternalError, VerifierError
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
 
-VERBS = (check, compare, derive, evaluate, importing, rules, simulate, verify)
+VERBS = (batch, check, compare, derive, evaluate, importing, migrate, rules, simulate, verify)
 """The verb modules, in the order ``--help`` lists them."""
 
 
@@ -75,6 +75,9 @@ def add_global_options(parser: argparse.ArgumentParser, *, before_verb: bool) ->
                             "retrieved), and exit")
     group.add_argument("--debug", action="store_true", default=default(False),
                        help="show tracebacks of internal errors")
+    group.add_argument("--verbose", action="store_true", default=default(False),
+                       help="name every market or place a grouped warning is about (several warnings of one code "
+                            "are one line naming the first few)")
     group.add_argument("--color", choices=["auto", "always", "never"], default=default("auto"),
                        help="colour the text output: auto (only on a terminal, and not when NO_COLOR is set), "
                             "always, never (default: auto)")

@@ -7,7 +7,9 @@ The convention every verb follows (docs/reference/cli.md, "Output"):
   diagnostics are part of that document (they *are* the result of ``check``), so stdout can be redirected to a
   file and parsed.
 * **stderr** carries what is for the person at the terminal: in text format every ``file:line:col: error[CODE]``
-  diagnostic, progress, "no files found", usage and internal errors.
+  diagnostic, progress, "no files found", usage and internal errors.  Several warnings of one code are one line
+  with their count and what each is about (the first few; all of them with the global option ``--verbose``):
+  :func:`verifier.report.diagnostics.diagnostic_lines`, the one place every verb's diagnostics are written from.
 * Colour only in text written to a terminal: never in a file or a pipe, never when ``NO_COLOR`` is set (any
   non-empty value) or ``TERM=dumb``, unless ``--color always``; never with ``--no-color``.
 
@@ -22,7 +24,7 @@ from __future__ import annotations
 import os
 import sys
 
-from verifier.report.diagnostics import diagnostic_text, github_annotation, json_text
+from verifier.report.diagnostics import diagnostic_lines, github_annotation, json_text
 
 __all__ = ["color_enabled", "github_annotation", "print_error", "print_json", "write_diagnostics"]
 
@@ -39,9 +41,10 @@ def color_enabled(stream, args) -> bool:
 
 
 def write_diagnostics(diagnostics, args) -> None:
-    """People's diagnostics, one line each, on stderr."""
-    color = color_enabled(sys.stderr, args)
-    sys.stderr.write("".join(diagnostic_text(d, color) + "\n" for d in diagnostics))
+    """People's diagnostics on stderr: one line each, several warnings of one code as one line (``--verbose``: that
+    line names every one of them)."""
+    lines = diagnostic_lines(diagnostics, color_enabled(sys.stderr, args), getattr(args, "verbose", False))
+    sys.stderr.write("".join(line + "\n" for line in lines))
 
 
 def print_error(exc, args) -> None:

@@ -9,7 +9,8 @@ file.  Two independent answers meet here: the liquidation prices by the derive s
 Modules, one concept each: :mod:`~verifier.compare.book` (the accounts as holdings and funds; the only module that
 knows the Account's shape), :mod:`~verifier.compare.allocation` (what backs each position in each mode),
 :mod:`~verifier.compare.closed_form`, :mod:`~verifier.compare.simulation`, :mod:`~verifier.compare.outcome`,
-:mod:`~verifier.compare.crosscheck`, :mod:`~verifier.compare.chart` (the chart's data; drawing is the report's).
+:mod:`~verifier.compare.crosscheck`, :mod:`~verifier.compare.verdict` (the conclusion: which mode loses less, where
+each is liquidated), :mod:`~verifier.compare.chart` (the chart's data; drawing is the report's).
 
 >>> import datetime
 >>> from verifier.read import load_rule
@@ -35,6 +36,7 @@ from verifier.compare.chart import ChartData, chart_data
 from verifier.compare.closed_form import ClosedForms, closed_forms
 from verifier.compare.crosscheck import cross_check
 from verifier.compare.simulation import check_held, simulate_shocks
+from verifier.compare.verdict import Verdict, verdict_of
 
 
 @dataclass(frozen=True)
@@ -61,12 +63,18 @@ class Comparison:
     def agrees(self) -> bool:
         return not self.disagreements
 
+    @property
+    def verdict(self) -> Verdict:
+        """The conclusion: which mode loses less at each shock and by how much, where each is liquidated."""
+        return verdict_of(self)
+
 
 def compare(rule, accounts, *, allocations=(), shocks=(), date=None, today=None, chart=False) -> Comparison:
     """Compare ``accounts`` (one user's model Accounts) in both modes under ``shocks`` (model Shocks).
 
-    ``allocations``: model Allocations for positions held in cross; ``chart``: also sweep uniform moves for the
-    equity chart.  Raises located :class:`~verifier.errors.VerifierError`\\ s for inputs that cannot be compared.
+    ``allocations``: model Allocations for positions held in cross; ``chart``: also sweep the shocks for the
+    equity chart (a panel per kind of shock).  Raises located :class:`~verifier.errors.VerifierError`\\ s for
+    inputs that cannot be compared.
     """
     book = book_of(rule, accounts, date)
     check_held(book, tuple(shocks))
@@ -74,5 +82,5 @@ def compare(rule, accounts, *, allocations=(), shocks=(), date=None, today=None,
     closed = closed_forms(rule, book, allocated, wallets, date, today)
     outcomes, setup = simulate_shocks(rule, book, allocated, wallets, tuple(shocks), date) if shocks else ((), "plain")
     checks = cross_check(rule, book, allocated, wallets, closed, outcomes, date)
-    drawn = chart_data(rule, book, allocated, wallets, closed, tuple(shocks), date) if chart else None
+    drawn = chart_data(rule, book, allocated, wallets, closed, tuple(shocks), outcomes, date) if chart else None
     return Comparison(rule, date, book, allocated, wallets, closed, outcomes, setup, checks, drawn, today)

@@ -23,15 +23,14 @@ NaN where no price exists; they agree with :func:`verifier.derive.price_at` to
 
 from __future__ import annotations
 
-import operator
 from dataclasses import dataclass
-from functools import reduce
 
 import numpy as np
 import sympy
 
 from verifier.derive.derivation import derive_rule
 from verifier.errors import UsageError
+from verifier.model.column_formula import ColumnFormulaError, compile_columns
 from verifier.model.evaluate import to_rational
 
 RELATIVE_TOLERANCE = 1e-9
@@ -148,26 +147,9 @@ def _float(value):
 
 
 def _compile(expr, fields):
-    """A closure computing ``expr`` from an environment of NumPy arrays (column name or CSE name -> array)."""
-    if isinstance(expr, sympy.Symbol):
-        key = fields.get(expr, expr.name)
-        return lambda env: env[key]
-    if expr.is_Number:
-        value = float(expr)
-        return lambda env: value
-    args = [_compile(a, fields) for a in expr.args]
-    if isinstance(expr, sympy.Add):
-        return lambda env: reduce(operator.add, (a(env) for a in args))
-    if isinstance(expr, sympy.Mul):
-        return lambda env: reduce(operator.mul, (a(env) for a in args))
-    if isinstance(expr, sympy.Pow):
-        base, exponent = args
-        if expr.exp == -1:
-            return lambda env: 1.0 / base(env)
-        return lambda env: np.power(base(env), exponent(env))
-    if isinstance(expr, (sympy.Max, sympy.Min)):
-        fn = np.maximum if isinstance(expr, sympy.Max) else np.minimum
-        return lambda env: reduce(fn, (a(env) for a in args))
-    if isinstance(expr, sympy.Abs):
-        return lambda env: np.abs(args[0](env))
-    raise UsageError(f"the fast path cannot compile {type(expr).__name__}")
+    """A closure computing ``expr`` from an environment of NumPy arrays (column name or CSE name -> array), by the
+    project's one float compiler (:mod:`verifier.model.column_formula`)."""
+    try:
+        return compile_columns(expr, lambda symbol: fields.get(symbol, symbol.name))
+    except ColumnFormulaError as exc:
+        raise UsageError(f"the fast path cannot compile {exc}") from None

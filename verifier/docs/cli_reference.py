@@ -24,9 +24,10 @@ CONVENTIONS = [
     "machine format, so it can be redirected to a file and parsed. In a machine format the diagnostics are inside "
     "that document (for `check` they are the result).",
     "- **stderr is for the person at the terminal**: in text, every `file:line:col: error[CODE]: ...` diagnostic; "
-    "progress; usage errors; internal errors.",
+    "progress; usage errors; internal errors. Several warnings of one code are one line: their count, what they "
+    "say, and what each is about (a market, a place in a file), the first eight named (`--verbose`: all).",
     "- **Global options** go before or after the verb: `--version`, `--debug` (tracebacks of internal errors), "
-    "`--color auto|always|never` and `--no-color`.",
+    "`--verbose` (grouped warnings name everything they are about), `--color auto|always|never` and `--no-color`.",
     "- **Colour** only in text written to a terminal: never in a file or a pipe, never when the `NO_COLOR` "
     "environment variable is set (to anything) or `TERM=dumb`, unless `--color always`.",
     "- `check` keeps the result of each file it checked; checking an unchanged file again (nor anything it reads "

@@ -96,6 +96,6 @@ def example_section(example: Example, root: Path, page: str, assets: dict) -> li
     chart = f"assets/charts/compare-{example.name}.svg"
     assets[chart] = svg
     return lines + [report, "",
-                    f"![Equity left against a move of every market, cross and isolated ({esc(example.title)})]"
+                    f"![Equity left as the shocks play out, cross and isolated ({esc(example.title)})]"
                     f"({rel(page, chart)})", "",
                     "Crosses mark where a mode is liquidated (at the equity just before).", ""]

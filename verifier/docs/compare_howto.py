@@ -52,8 +52,10 @@ def compare_howto_page(root: Path) -> Page:
     lines += ["## 4. Shocks per market, price paths, other formats", "",
               "- `--shock BTC=-20%,ETH=+20%` moves each named market (or base asset) by its own fraction; the "
               "others stay at their marks.",
-              "- `--format json` or `--format markdown` for programs and issues; `--chart equity.svg` draws the "
-              "equity left against a move of every market, both modes, liquidations marked.",
+              "- `--format json` or `--format markdown` for programs and issues (the JSON's `verdict` holds the first "
+              "line's conclusion and its figures); `--chart equity.svg` draws the equity left in both modes as the "
+              "shocks play out, liquidations marked: against a move of every market, against the share applied of "
+              "a shock that moves markets apart, step by step along a price path.",
               "- Exit code 1 means the simulator disagreed with a liquidation price: a bug to report.",
               "- `--path FILE` runs a sequence of steps (schema: `verifier/schemas/price-path.schema.json`). Each step "
               "moves the markets from their marks, or sets a price outright; the table has a row per step:", ""]

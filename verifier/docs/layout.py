@@ -59,6 +59,7 @@ class Page:
     path: str
     markdown: str
     assets: dict = field(default_factory=dict)
+    scripts: tuple = ()  # site paths of the scripts the page loads, in order (added at the end of its body)
 
 
 def rule_page_path(rule) -> str:

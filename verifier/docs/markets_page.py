@@ -93,10 +93,11 @@ def _market(catalog, market) -> list:
     spec = market.spec_at(None)
     if spec is not None:
         fields = [name for name in catalog.fields if name in spec.fields]
-        headers = ["type", "base / quote / settle"] + [f"<code>{esc(n)}</code>" for n in fields] + ["dates", "source"]
+        headers = ["type", "base / quote / settle"] + [f"<code>{esc(n)}</code>" for n in fields]
         row = [esc(spec.type), esc(f"{spec.base} / {spec.quote} / {spec.settle or '-'}")]
-        row += [esc(number(spec.fields[n])) for n in fields] + [_dates(spec.provenance), _source(spec.provenance)]
-        lines += [html_table(headers, [row]), ""]
+        row += [esc(number(spec.fields[n])) for n in fields]
+        lines += [html_table(headers, [row]), "",
+                  f"Specification {_dates(spec.provenance)}, source {_source(spec.provenance)}.", ""]
         if len(market.specs) > 1:
             lines += _folded(f"{len(market.specs) - 1} older specification version(s)",
                              [html_table(["effective", "seen", "changed"], [_spec_row(a, b) for a, b in

@@ -2,8 +2,8 @@
 
 Numbers come from :mod:`verifier.report.numbers` (exact; ``~`` marks a value rounded for display).
 
->>> html_table(["a", "b"], [["1", "2"]]).count("<td>")
-2
+>>> html_table(["a", "b"], [["<code>liq-price-faq</code>", "26,316.89"]]).split("<tbody>")[1]
+'<tr><td><code class="mv-id">liq-price-faq</code></td><td class="mv-num">26,316.89</td></tr></tbody></table></div>'
 >>> anchor("cross mode"), rel("rules/binance/usdm.md", "index.md"), number(Fraction(1, 3)), number(26316)
 ('cross-mode', '../../index.md', '~0.33333333', '26,316')
 >>> math_html(__import__("sympy").Symbol("x") / 2).startswith('<math xmlns="http://www.w3.org/1998/Math/MathML"')
@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import html
 import posixpath
+import re
 from fractions import Fraction
 
 from verifier.report.numbers import grouped_text
@@ -52,11 +53,23 @@ def formula_block(expr) -> str:
     return f'<div class="mv-formula">{math_html(expr, block=True)}</div>'
 
 
+_ONE_WORD_CODE = re.compile(r"<code>([^<\s]+)</code>")
+_NUMBER = re.compile(r"[~≈]?[-+]?([0-9][0-9,]*(\.[0-9]*)?|\.[0-9]+)( ?%)?|∞|[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _cell(content) -> str:
+    """A table cell; an id in code (``liq-price-faq``, ``BTC/USDT:USDT``) is marked ``mv-id`` and a cell holding a
+    number alone ``mv-num``: the stylesheet keeps them on one line while prose around them wraps."""
+    content = _ONE_WORD_CODE.sub(r'<code class="mv-id">\1</code>', str(content))
+    text = html.unescape(re.sub(r"<[^>]+>", "", content)).strip()
+    return f'<td class="mv-num">{content}</td>' if _NUMBER.fullmatch(text) else f"<td>{content}</td>"
+
+
 def html_table(headers, rows) -> str:
-    """An HTML table (cells are HTML already) in a horizontally scrolling box."""
+    """An HTML table (cells are HTML already) in a horizontally scrolling box (a last resort: prose wraps)."""
     head = "".join(f"<th>{h}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
-    return f'<div class="mv-table"><table>\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody></table></div>'
+    body = "".join("<tr>" + "".join(_cell(c) for c in row) + "</tr>" for row in rows)
+    return f'<div class="mv-table"><table class="mv">\n<thead><tr>{head}</tr></thead>\n<tbody>{body}</tbody></table></div>'
 
 
 def md_table(headers, rows) -> list[str]:

@@ -2,7 +2,8 @@
 
 * **Tutorial**: learning by doing, start to end (write a first rule from an exchange's page).
 * **How-to guides**: a task for someone who knows what they want (add an exchange, write a scenario, check
-  positions, run in CI, use it installed with rules of one's own).
+  positions, evaluate millions of accounts, run in CI, use it installed with rules of one's own, move a rule
+  from the previous format).
 * **Reference**: the facts, generated where they can be (file formats from the schemas, the command line from its
   parser, the properties from their registry, the Python API from its docstrings) and hand-written where not.
 * **Explanation**: why things are as they are (cross against isolated margin, what differs from freqtrade).
@@ -21,8 +22,10 @@ TUTORIAL = (("Your first rule, in 15 minutes", layout.TUTORIAL),)
 HOW_TO = (("Add an exchange", "how-to/add-an-exchange.md"),
           ("Write a scenario", "how-to/write-a-scenario.md"),
           ("Check my positions", "how-to/check-my-positions.md"),
+          ("Evaluate millions of accounts, on Dask too", "how-to/batch.md"),
           ("Run in CI", "how-to/run-in-ci.md"),
-          ("Use it installed, with your own rules", "how-to/your-own-rules.md"))
+          ("Use it installed, with your own rules", "how-to/your-own-rules.md"),
+          ("Move a rule from the previous format", "how-to/migrate.md"))
 REFERENCE_WRITTEN = (("Rule files, section by section", "writing-rules.md"),
                      ("Market data and import", "market-data.md"),
                      ("Formula language", "formula-language.md"))

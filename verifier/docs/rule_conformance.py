@@ -13,8 +13,8 @@ from verifier.errors import VerifierError
 from verifier.report.numbers import approx_text
 from verifier.jobs.conformance import AGREEING, run_case
 
-HEADERS = ["case", "position", "recorded / evaluated on", "ours", "the exchange's", "difference", "tolerance",
-           "result", "source"]
+HEADERS = ["case (position; recorded / evaluated on; source)", "ours", "the exchange's", "difference", "tolerance",
+           "result"]
 
 
 def conformance_section(rule) -> list:
@@ -44,22 +44,45 @@ def _rows(rule, case) -> list:
     when = f"{esc(case.recorded.isoformat())} / {esc(case.date.isoformat())}"
     tolerance = esc(case.tolerance.describe()) + (f"<br><small>{esc(case.tolerance.reason)}</small>"
                                                   if case.tolerance.reason else "")
-    source = f"{source_link(rule, case.source)}<br><small>{esc(case.entry)}</small>"
+    source = f"{source_link(rule, case.source)}, {esc(case.entry).replace('/', '/<wbr>')}"  # a path may wrap at /
     name = esc(case.name) + (f"<br><small>{esc(case.note)}</small>" if case.note else "")
+
+    def described(held="") -> str:
+        return name + f"<br><small>{held}{when}; {source}</small>"
+
+    if case.refused is not None:
+        return [_refused_row(rule, case, name, when, source)]
     try:
         result = run_case(rule, case)
     except VerifierError as exc:
         reason = problems.report(rule.file, f"conformance case {case.name!r}", exc)
-        return [[name, "", when, esc(reason), "", "", tolerance, passed_mark(None), source]]
+        return [[described(), esc(reason), "", "", tolerance, passed_mark(None)]]
     rows = []
     for position, check in result.checks:
         theirs = esc(check.raw) if check.theirs is not None else "none" + (
             f" (<code>{esc(repr(check.raw))}</code>)" if check.raw is not None else " (null)")
         ours = esc(approx_text(check.ours, 13)) if check.ours is not None else esc(number(None))
-        held = esc(f"{position.symbol} {position.side}, {position.margin_mode}")
-        rows.append([name, held, when, ours, theirs, _difference(check), tolerance,
-                     passed_mark(check.verdict in AGREEING), source])
+        held = esc(f"{position.symbol} {position.side}, {position.margin_mode}; ")
+        rows.append([described(held), ours, theirs, _difference(check), tolerance,
+                     passed_mark(check.verdict in AGREEING)])
     return rows
+
+
+def _refused_row(rule, case, name, when, source) -> list:
+    """A case the record cannot price: refused as recorded (the missing input named), or a finding when not."""
+    refusal = case.refused
+    try:
+        run_case(rule, case)
+        held = False
+    except VerifierError as exc:
+        held = refusal.matches(exc)
+    if not held:
+        problems.report(rule.file, f"conformance case {case.name!r}", VerifierError(
+            f"recorded as refused for want of {refusal.missing} ({refusal.code}), which evaluate no longer says"))
+    ours = f"refused ({esc(refusal.code)}): needs {esc(refusal.missing)}"
+    # the columns of _rows: the case (with when and where it was recorded), ours, theirs, difference, tolerance, mark
+    return [name + f"<br><small>{when}; {source}</small>", ours, "", "", f"<small>{esc(refusal.reason)}</small>",
+            passed_mark(held)]
 
 
 def _difference(check) -> str:

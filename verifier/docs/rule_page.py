@@ -1,6 +1,7 @@
-"""The page of one rule, following the rule file top to bottom: sources, symbols, parameters, definitions, margin
-modes (:mod:`verifier.docs.rule_modes`), tier tables, the markets covered (:mod:`verifier.docs.markets_page`), worked
-examples, the recorded exchange responses (:mod:`verifier.docs.rule_conformance`), the leverage chart, verification, the file.
+"""The page of one rule: a calculator of one position (:mod:`verifier.docs.calculator`), then the rule file top to
+bottom: sources, symbols, parameters, definitions, margin modes (:mod:`verifier.docs.rule_modes`), tier tables, the
+markets covered (:mod:`verifier.docs.markets_page`), worked examples, the recorded exchange responses
+(:mod:`verifier.docs.rule_conformance`), the leverage chart, verification, the file.
 
 Nothing here knows an exchange: every number and formula comes from the rule file.
 """
@@ -8,6 +9,7 @@ Nothing here knows an exchange: every number and formula comes from the rule fil
 from __future__ import annotations
 
 from verifier.docs import charts, compute, prices, problems, verification
+from verifier.docs.calculator import calculator
 from verifier.docs.layout import Options, Page, chart_position, rule_page_path, site_copy_path
 from verifier.docs.markets_page import markets_section, tier_layout_lines
 from verifier.docs.markup import (STATUS, anchor, esc, html_table, math_html, number, passed_mark, rel,
@@ -20,12 +22,14 @@ def rule_page(rule, options: Options) -> Page:
     path = rule_page_path(rule)
     chart_path = f"assets/charts/{rule.id.replace('/', '-')}-leverage.svg"
     chart_lines, svg = leverage_section(rule, options, path, chart_path)
-    lines = (_header(rule, options, path) + _sources(rule) + _symbols_and_parameters(rule)
+    calc = calculator(rule, path, options)
+    lines = (_header(rule, options, path) + calc.lines + _sources(rule) + _symbols_and_parameters(rule)
              + modes_section(rule) + _tiers(rule, options, path) + markets_section(rule, path) + _examples(rule)
              + conformance_section(rule)
              + chart_lines
              + verification_section(rule) + _rule_file(rule, options, path))
-    return Page(path, "\n".join(lines), {chart_path: svg} if svg is not None else {})
+    assets = {chart_path: svg} if svg is not None else {}
+    return Page(path, "\n".join(lines), {**assets, **calc.assets}, calc.scripts)
 
 
 def _file_link(rule, options: Options, path: str) -> tuple[str, str]:
@@ -45,7 +49,8 @@ def _header(rule, options: Options, path: str) -> list:
     lines += ['!!! tip "Quick links"', ""]
     lines += [f"    - [{m.name} mode: liquidation formula, derived and published](#{anchor(m.name + ' mode')})"
               for m in rule.modes.values()]
-    return lines + ["    - [Worked examples: expected vs computed](#worked-examples)", "    - [Sources](#sources)", ""]
+    return lines + ["    - [Calculator: try a position](#calculator)",
+                    "    - [Worked examples: expected vs computed](#worked-examples)", "    - [Sources](#sources)", ""]
 
 
 def _sources(rule) -> list:
@@ -99,11 +104,14 @@ def _examples(rule) -> list:
             problems.report(rule.file, f"worked example {ex.name!r}, {r['quantity']}", r["error"])
         given = "<br>".join(f"<code>{esc(k)}</code> = {esc(number(v))}" for k, v in ex.given.items())
         computed = esc(_shown(r["computed"])) if r["computed"] is not None else esc(r["error"] or "none")
-        rows.append([esc(ex.name), esc(ex.mode), given, f"<code>{esc(r['quantity'])}</code>", esc(_shown(r["expected"])),
-                     computed, esc(number(ex.tolerance)), esc(r["method"] or ""), passed_mark(r["passed"]),
-                     source_link(rule, ex.source)])
-    headers = ["example", "mode", "given", "quantity", "expected", "computed", "tolerance", "computed by", "result",
-               "source"]
+        expected = esc(_shown(r["expected"]))
+        if not isinstance(r["expected"], bool):
+            expected += f"<br><small>± {esc(number(ex.tolerance))}</small>"
+        if r["method"]:
+            computed += f"<br><small>by {esc(r['method'])}</small>"
+        name = f"{esc(ex.name)}<br><small>{esc(ex.mode)} mode · source {source_link(rule, ex.source)}</small>"
+        rows.append([name, given, f"<code>{esc(r['quantity'])}</code>", expected, computed, passed_mark(r["passed"])])
+    headers = ["example", "given", "quantity", "expected (± tolerance)", "computed", "result"]
     return ["## Worked examples", "",
             "Each expectation comes from the example's source; *computed* is evaluated exactly here.", "",
             html_table(headers, rows) if rows else "No worked examples yet.", ""]

@@ -41,6 +41,7 @@ class Evaluated:
     skipped: tuple  # flat positions of a ccxt export, listed
     gated: bool  # whether a tolerance was given: a disagreement beyond it fails the run
     on: datetime.date  # the date staleness is judged on (the evaluation date, else today)
+    unread: tuple = ()  # the export's fields the rule does not read (verifier.read.ccxt_unread.Unread), listed once
     reference: tuple = ()  # why the compiled program handed a pool to the reference evaluation, one a pool it did
 
     @property
@@ -69,8 +70,10 @@ def _evaluated(handle, accounts, date, today, tolerance, rtol, reference: str | 
         from verifier.derive.reconcile import reconcile_position
 
         checks = {id(p): reconcile_position(p, tolerance, rtol) for e in evaluations for p in e.positions}
+    unread = tuple(accounts.unread) if accounts.format != "snapshot" else \
+        snapshot_unread(handle, accounts.accounts, evaluations)
     return Evaluated(accounts.format, tuple(evaluations), checks, tuple(accounts.skipped),
-                     tolerance is not None or rtol is not None, date or today, tuple(why))
+                     tolerance is not None or rtol is not None, date or today, unread=unread, reference=tuple(why))
 
 
 def _pool(handle, account, date, today, reference: str | None, why: list):
@@ -88,6 +91,45 @@ def _pool(handle, account, date, today, reference: str | None, why: list):
     return evaluate_account(handle.rule, account, date=date, today=today)
 
 
+def snapshot_unread(rule, accounts, evaluations) -> tuple:
+    """The fields a snapshot's positions give that the mode evaluating them reads nowhere (a
+    ``maintenanceMarginPercentage`` under a rule whose rate comes from the maximum leverage), each once with how many
+    positions give it: said, never dropped silently.  ``rule``: a loaded rule, or a
+    :class:`~verifier.jobs.programs.RuleHandle` (its compiled program lists the fields each mode reads: no SymPy).
+
+    >>> from verifier.derive.account import evaluate_account
+    >>> from verifier.read import load_rule
+    >>> from verifier.read.account import account_from_data
+    >>> account = account_from_data({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDC:USDC",
+    ...     "side": "long", "contracts": "1", "entryPrice": "100", "markPrice": "100", "collateral": "10",
+    ...     "maintenanceMarginPercentage": "0.02"}]})
+    >>> rule = load_rule("hyperliquid/perpetual")
+    >>> [(u.path, u.count) for u in snapshot_unread(rule, [account], [evaluate_account(rule, account)])]
+    [('maintenanceMarginPercentage', 1)]
+    >>> [(u.path, u.count) for u in snapshot_unread(RuleHandle(rule), [account], [evaluate_account(rule, account)])]
+    [('maintenanceMarginPercentage', 1)]
+    """
+    from collections import Counter
+
+    from verifier.read.ccxt_unread import Unread
+
+    if isinstance(rule, RuleHandle):
+        reads, rule_id = rule.fields_read(), rule.id
+    else:
+        from verifier.derive.account.program import fields_read
+
+        reads, rule_id = fields_read(rule), rule.id
+    counts: Counter = Counter()
+    for account, evaluation in zip(accounts, evaluations):
+        read = reads.get(evaluation.mode, {}).get(account.margin_mode)
+        if read is None:
+            continue
+        for position in account.positions:
+            counts.update(name for name in position.fields if name not in read and name not in ("price",))
+    why = f"rule {rule_id} reads no such field in this mode"
+    return tuple(Unread(path, count, why) for path, count in sorted(counts.items()))
+
+
 def evaluate_file(rule, path, *, balance=None, margin_mode=None, date=None, today=None, tolerance=None,
                   rtol=None, reference: bool = False) -> Evaluated:
     """Read the account file at ``path`` (with a ``fetch_balance()`` dump at ``balance``) and evaluate it.
@@ -103,7 +145,9 @@ def evaluate_file(rule, path, *, balance=None, margin_mode=None, date=None, toda
     if why is None and balance is None:
         found, why = _compiled_snapshot(handle, path, date, today)
         if found is not None:
-            return Evaluated("snapshot", (found,), {}, (), tolerance is not None or rtol is not None, date or today)
+            account, evaluation = found
+            return Evaluated("snapshot", (evaluation,), {}, (), tolerance is not None or rtol is not None,
+                             date or today, unread=snapshot_unread(handle, (account,), (evaluation,)))
     from verifier.read.positions_file import read_positions
 
     accounts = read_positions(_LazyRule(handle), path, balance, margin_mode)
@@ -111,8 +155,8 @@ def evaluate_file(rule, path, *, balance=None, margin_mode=None, date=None, toda
 
 
 def _compiled_snapshot(handle, path, date, today) -> tuple:
-    """(the evaluation of a snapshot file read by the compiled check and evaluated by the compiled program, None)
-    or (None, why the program handed it to the reference: None when the check did not read it)."""
+    """((account, its evaluation) of a snapshot file read by the compiled check and evaluated by the compiled
+    program, None) or (None, why the program handed it to the reference: None when the check did not read it)."""
     from verifier.derive.account.run import Fallback, collector_held, run_account
     from verifier.read.account import read_snapshot_text
 
@@ -126,7 +170,7 @@ def _compiled_snapshot(handle, path, date, today) -> tuple:
     if account is None:
         return None, None
     try:
-        return run_account(handle.program, account, date=date, today=today), None
+        return (account, run_account(handle.program, account, date=date, today=today)), None
     except Fallback as exc:
         return None, str(exc)  # the same account read again, located: the reference answers or says where
 
@@ -146,8 +190,9 @@ def evaluate_data(rule, data, *, date=None, today=None, reference: bool = False)
         why = None
         if account is not None:
             try:
-                return Evaluated("snapshot", (run_account(handle.program, account, date=date, today=today),), {}, (),
-                                 False, date or today)
+                evaluation = run_account(handle.program, account, date=date, today=today)
+                return Evaluated("snapshot", (evaluation,), {}, (), False, date or today,
+                                 unread=snapshot_unread(handle, (account,), (evaluation,)))
             except Fallback as exc:
                 why = str(exc)  # the same account again: the reference answers, from the located reading
     else:

@@ -58,9 +58,10 @@ class Imported:
 def import_market_data(rule, *, markets=None, tiers=None, live: str | None = None, source: str | None = None,
                        retrieved: _dt.date | None = None, effective: _dt.date | None = None, dry_run: bool = False,
                        reference_notional: Fraction | None = None, reference_leverage: Fraction = Fraction(10),
-                       reference_text: tuple = (None, "10")) -> Imported:
+                       reference_text: tuple = (None, "10"), replace: bool = False) -> Imported:
     """Import ``markets`` and/or ``tiers`` (dump files), or both fetched by ccxt from exchange ``live``, into the
-    catalog of ``rule`` (a rule file or id)."""
+    catalog of ``rule`` (a rule file or id); ``replace``: data effective on a day the catalog already has a
+    different version for corrects that version (else MV823)."""
     if not (markets or tiers or live):
         message = "give --markets FILE, --tiers FILE (or both), or --live EXCHANGE"
         raise UsageError(message, [Diagnostic("MV001", message, file="<command line>")], code="MV001")
@@ -77,7 +78,7 @@ def import_market_data(rule, *, markets=None, tiers=None, live: str | None = Non
 
         markets, tiers = fetch(live, catalog)
     batch = read_import(catalog, provenance, markets=markets, tiers=tiers)
-    merge = merge_catalog(catalog, batch.specs, batch.tiers)
+    merge = merge_catalog(catalog, batch.specs, batch.tiers, replace)
     reference = Reference(reference_notional, reference_leverage)
     changed = [c.symbol for c in merge.changes if c.kind == "changed" and _moves_prices(c)]
     moves, why_not = {}, None
@@ -96,9 +97,9 @@ def import_market_data(rule, *, markets=None, tiers=None, live: str | None = Non
 
 def _moves_prices(change) -> bool:
     """Whether a change can move a liquidation price: a new tier table, or market fields (a tick alone cannot)."""
-    if change.parts.get("tiers") in ("added", "changed"):
+    if change.parts.get("tiers") in ("added", "changed", "replaced"):
         return True
-    if change.parts.get("market") not in ("added", "changed") or change.before is None:
+    if change.parts.get("market") not in ("added", "changed", "replaced") or change.before is None:
         return False
     old, new = change.before.spec_at(None), change.after.spec_at(None)
     return old is None or {k: v for k, v in old.fields.items() if k != "tick"} != \

@@ -72,6 +72,15 @@ class RuleHandle:
             self._program = program_of(self._rule) if self._rule is not None else program_for(self.ref)
         return self._program
 
+    def fields_read(self) -> dict:
+        """``mode -> margin mode -> frozenset`` of the position fields each mode reads: the program's list when it
+        is at hand, else the loaded rule's (:func:`verifier.derive.account.program.fields_read`)."""
+        if self._program is None and self._rule is not None:
+            from verifier.derive.account.program import fields_read
+
+            return fields_read(self._rule)
+        return self.program.reads
+
     @property
     def id(self) -> str:
         return self._rule.id if self._rule is not None else self.program.rule_id

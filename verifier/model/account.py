@@ -70,6 +70,8 @@ class Position:
     index: int | None = None  # its place in the file's list of positions (reports keep the file's order)
     reported: "Reported | None" = None  # the exchange's own liquidation price, when the file carries one
     origins: Mapping[str, str] = field(default_factory=dict)  # field -> where a ccxt export gives it (for hints)
+    market_fields: Mapping[str, Fraction] = field(default_factory=dict)  # market-catalog fields the position gives
+    # itself (the exchange's own value reported with it, e.g. Hyperliquid's maxLeverage): used before the catalog's
 
     @property
     def sign(self) -> int:
@@ -136,6 +138,7 @@ class AccountSet:
     skipped: tuple = ()
     file: str = "<account>"
     balance_file: str | None = None
+    unread: tuple = ()  # verifier.read.ccxt_unread.Unread: the export's fields the rule does not read
 
     @property
     def positions(self) -> tuple:

@@ -185,6 +185,40 @@ class SideCheck:
 
 
 @dataclass(frozen=True)
+class BalanceList:
+    """Where a spot-margin ``fetch_balance()`` dump lists its accounts' asset balances, raw under ``info``, for one
+    margin mode: ``path`` to the list; cross: each element one asset balance (its code at ``asset``); isolated: each
+    element one pair account (its id at ``pair``, its balances at the ``legs`` paths, base first), with the
+    exchange's own price of the base (``price``), liquidation margin level (``level``) and liquidation price
+    (``reported``) where it gives them."""
+
+    mode: str
+    path: FieldPath
+    asset: FieldPath
+    source: str
+    pair: FieldPath | None = None
+    legs: tuple = ()
+    price: FieldPath | None = None
+    level: FieldPath | None = None
+    reported: FieldPath | None = None
+
+
+@dataclass(frozen=True)
+class SpotBalances:
+    """A spot-margin rule's reading of ``fetch_balance()``: the lists per margin mode, the inputs of one asset
+    balance (paths inside its element) and the readings of the snapshot's balance fields (``total``, ``debt``,
+    ``interest``) over them."""
+
+    lists: Mapping[str, BalanceList]
+    inputs: Mapping[str, Input]
+    readings: Mapping[str, Reading]
+
+
+SPOT_BALANCE_FIELDS = ("total", "debt", "interest")
+"""The snapshot balance fields (verifier/schemas/account.schema.json) a spot-margin reading fills."""
+
+
+@dataclass(frozen=True)
 class Agreement:
     """A unified field that must equal the exchange's own value where both are present: ``field`` (ccxt's unified
     numeric Position field) against ``formula`` (text, parsed expression) over the section's inputs, e.g.
@@ -210,4 +244,16 @@ class CcxtMapping:
     balance: Mapping[str, Reading] = field(default_factory=dict)
     margin_mode_missing: str | None = None  # why a position may lack its margin mode, and what to do
     note: str | None = None
+    market: Mapping[str, Reading] = field(default_factory=dict)  # catalog field -> the position's own value of it
+    unread: Mapping[str, str] = field(default_factory=dict)  # an export field the rule does not read -> why
+    balances: SpotBalances | None = None  # spot margin: asset balances from fetch_balance()
+    identify: tuple = ()  # FieldPaths every position (or balance, for spot margin) of the exchange's export has
     agreements: tuple = ()  # of Agreement: unified fields the exchange's own fields must agree with
+
+    def identifies(self, item) -> bool | None:
+        """Whether ``item`` (a position or a balance dump) carries every identifying path (None: the rule names
+        none, or ``item`` has no raw ``info`` to tell by: absent or empty)."""
+        if not self.identify or not isinstance(item, dict) or not isinstance(item.get("info"), (dict, list)) \
+                or not item["info"]:
+            return None
+        return all(len(path.resolve(item)[1]) == len(path.steps) for path in self.identify)

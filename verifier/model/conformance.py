@@ -43,6 +43,21 @@ class Tolerance:
 
 
 @dataclass(frozen=True)
+class Refusal:
+    """A recording the rule cannot price from the record alone: evaluate refuses it with ``code``, naming the
+    ``missing`` input; ``reason`` says why the record lacks it."""
+
+    code: str
+    missing: str
+    reason: str
+
+    def matches(self, error) -> bool:
+        """Whether ``error`` (a VerifierError) is this refusal: its code, and a diagnostic naming the input."""
+        texts = [f"{d.message} {d.hint or ''}" for d in getattr(error, "diagnostics", ())] or [str(error)]
+        return error.code == self.code and any(self.missing in text for text in texts)
+
+
+@dataclass(frozen=True)
 class ConformanceCase:
     """One recorded response: the export file (and balance dump), where it was recorded, how it is judged."""
 
@@ -59,6 +74,7 @@ class ConformanceCase:
     disagreement: str | None = None  # a known gap nobody has explained, recorded as such
     note: str | None = None
     index: int = 0  # the case's place under conformance.cases
+    refused: Refusal | None = None  # the recording is refused as recorded (a missing input named), not priced
 
 
 @dataclass(frozen=True)

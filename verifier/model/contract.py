@@ -81,6 +81,9 @@ _NAMES = (
                  "collateral", ("simulate",)),
     ContractName("notional", "definition", "the position's value at the price tested",
                  "collateral", ("simulate", "verify", "compare"), required="futures"),
+    ContractName("liquidation_level", "parameter",
+                 "the margin level a spot-margin mode liquidates at; an isolated pair of a ccxt balance whose own "
+                 "liquidation rate it is gets that mode", "1", ("read",)),
 )
 
 CONTRACT: dict[str, ContractName] = {entry.name: entry for entry in _NAMES}

@@ -154,14 +154,23 @@ class Market:
         return in_force(self.tiers, date)
 
     def stale(self, date: _dt.date, threshold_days: int) -> list:
-        """[(what, provenance)] of the versions in force on ``date`` that were last seen more than
-        ``threshold_days`` before it with no later version known ('market' or 'tiers')."""
+        """[(what, provenance, next)] of the versions in force on ``date`` ('market' or 'tiers') that were last
+        seen more than ``threshold_days`` before it: the newest version grown old, or an older one carried across
+        a gap in the record (``next``: the effective date of the version after it, None for the newest).
+
+        >>> p = lambda e, s: Provenance("s", _dt.date(2024, 1, e), _dt.date(2024, 1, s), _dt.date(2024, 1, s))
+        >>> spec = lambda e, s: MarketSpec("linear", "X", "USDT", "USDT", {}, p(e, s))
+        >>> m = Market("X/USDT:USDT", (spec(1, 2), spec(30, 30)), ())
+        >>> [(w, n) for w, _, n in m.stale(_dt.date(2024, 1, 20), 10)]  # day 2's data used on day 20
+        [('market', datetime.date(2024, 1, 30))]
+        """
         found = []
         for what, versions in (("market", self.specs), ("tiers", self.tiers)):
             version = in_force(versions, date)
-            if version is not None and version is versions[-1] \
-                    and (date - version.provenance.seen).days > threshold_days:
-                found.append((what, version.provenance))
+            if version is not None and (date - version.provenance.seen).days > threshold_days:
+                index = versions.index(version)
+                following = versions[index + 1].provenance.effective if index + 1 < len(versions) else None
+                found.append((what, version.provenance, following))
         return found
 
 

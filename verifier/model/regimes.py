@@ -16,7 +16,7 @@ guess.
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 def in_force(date: _dt.date, since: _dt.date | None, until: _dt.date | None) -> bool:
@@ -38,13 +38,21 @@ def interval_text(since: _dt.date | None, until: _dt.date | None) -> str:
 @dataclass(frozen=True)
 class Regime:
     """One interval of dates with its formulas: ``modes`` (name -> ModeView) and ``published`` in force there, or
-    ``modes`` None where the rule does not know them (``why`` says which definition has no version in force)."""
+    ``modes`` None where the rule does not know them all (``why`` says which definition has no version in force).
+
+    Formulas are dated per mode: where some modes' formulas are not known, the others' still are (``partial``,
+    with their ``partial_published``; ``missing``: mode name -> (its margin mode, why)), so that a position of a known mode is
+    evaluated on that date.  Verification and the docs treat such a regime as unknown (``modes`` None).
+    """
 
     since: _dt.date | None
     until: _dt.date | None
     modes: dict | None
     published: dict
     why: str | None = None
+    partial: dict = field(default_factory=dict)
+    partial_published: dict = field(default_factory=dict)
+    missing: dict = field(default_factory=dict)
 
     def holds(self, date: _dt.date) -> bool:
         return in_force(date, self.since, self.until)

@@ -205,30 +205,58 @@ class Rule:
         """What derive's caches are keyed by: unchanged when only examples, sources, prose or market data change."""
         return self.derivation_hash or self.content_hash
 
-    def at(self, date: _dt.date | None) -> "Rule":
+    def at(self, date: _dt.date | None, account: str | None = None, mode: str | None = None) -> "Rule":
         """The rule as of ``date``: its modes and published formulas are the versions in force then (the rule
         itself when nothing is dated, or for ``date`` None, or when ``date`` is in the latest regime).
 
+        Formulas are dated per mode: on a date where only some modes' formulas are known, the rule as of that
+        date for a position of margin mode ``account`` (or of the mode named ``mode``) holds the modes that are
+        known, when its own is among them.
+
         Raises :class:`~verifier.errors.EvaluationError` (``MV404``) for a date the rule does not know the
-        formulas of: before its first version, or between two versions the file leaves a gap between.
+        formulas of (of that mode, when one is asked for): before its first version, or between two versions the
+        file leaves a gap between.
         """
         if date is None or not self.regimes:
             return self.views.get(len(self.regimes) - 1, self) if self.regimes else self
         index = next((i for i, r in enumerate(self.regimes) if r.holds(date)), None)
-        if index is None or self.regimes[index].modes is None:
-            why = self.regimes[index].why if index is not None else "it is before the rule's first version"
+        regime = self.regimes[index] if index is not None else None
+        if regime is not None and regime.modes is None and self._asked_known(regime, account, mode):
+            return self._view(("partial", index), regime, regime.partial, regime.partial_published)
+        if regime is None or regime.modes is None:
+            why = "it is before the rule's first version" if regime is None else \
+                self._missing_why(regime, account, mode)
             known = ", ".join(r.label for r in self.regimes if r.modes is not None)
             raise EvaluationError(f"rule {self.id} does not say which formulas were in force on {date.isoformat()}: "
                                   f"{why}", code="MV404", hint=f"choose a date the rule covers ({known})")
-        view = self.views.get(index)
+        return self._view(index, regime, regime.modes, regime.published)
+
+    def _view(self, key, regime, modes: dict, published: dict) -> "Rule":
+        view = self.views.get(key)
         if view is None:
-            regime = self.regimes[index]
             since = regime.since.isoformat() if regime.since else "open"
-            view = replace(self, modes=regime.modes, published=regime.published,  # caches keyed per regime
-                           content_hash=f"{self.content_hash}@{since}",
-                           derivation_hash=f"{self.derivation_key}@{since}")
-            self.views[index] = view
+            tag = since if not isinstance(key, tuple) else f"{since}:{','.join(sorted(modes))}"
+            view = replace(self, modes=modes, published=published,  # caches keyed per regime (and modes known)
+                           content_hash=f"{self.content_hash}@{tag}",
+                           derivation_hash=f"{self.derivation_key}@{tag}")
+            self.views[key] = view
         return view
+
+    @staticmethod
+    def _asked_known(regime, account, mode) -> bool:
+        """Whether the mode asked for (by name, or every mode of margin mode ``account``) is known in ``regime``."""
+        if mode is not None:
+            return mode in regime.partial
+        return account is not None and any(m.account == account for m in regime.partial.values()) and \
+            not any(kind == account for kind, _ in regime.missing.values())
+
+    @staticmethod
+    def _missing_why(regime, account, mode) -> str:
+        """Why the formulas of the mode asked for are not known in ``regime`` (the first unknown mode's, else)."""
+        for name, (kind, why) in regime.missing.items():
+            if name == mode or (mode is None and kind == account):
+                return why
+        return regime.why
 
     def dated_views(self) -> list:
         """The rule as of each regime whose formulas it knows, oldest first (just the rule when nothing is dated)."""

@@ -4,7 +4,7 @@ The file is checked against ``verifier/schemas/account.schema.json`` (shape, ccx
 or strings) and then for what a schema cannot say: every number within the reading layer's limits (a string too,
 :func:`verifier.read.inputs.exact`), a negative size, a rate or amount outside what it can be
 (:data:`verifier.model.snapshot.FIELD_RANGES`), two positions in one market in one-way mode (or on one side in
-hedge mode), an asset with no price.  Every problem is a located diagnostic (MV600 shape, MV601 unknown value, MV602
+hedge mode).  Every problem is a located diagnostic (MV600 shape, MV601 unknown value, MV602
 number, MV613 two positions) and the whole file is reported at once.
 
 >>> account = account_from_data({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT",
@@ -15,7 +15,7 @@ number, MV613 two positions) and the whole file is reported at once.
 >>> account_from_data({"marginMode": "cross", "positions": [{"symbol": "X", "side": "up"}]})
 Traceback (most recent call last):
 ...
-verifier.errors.SpecError: <snapshot>: 4 problem(s) in the account snapshot
+verifier.errors.SpecError: <snapshot>: 3 problem(s) in the account snapshot
 """
 
 from __future__ import annotations
@@ -46,6 +46,14 @@ READ_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "collater
 """The position fields this format reads (the other ccxt Position fields are accepted and not read)."""
 
 BALANCE_FIELDS = ("total", "debt", "interest")
+
+NOT_DECIMAL = "expected a decimal number (or a string holding one), got {shown}"
+NEGATIVE_CONTRACTS = "contracts is negative ({text})"
+MISSING_KEY = "{where} is missing {key!r}"
+"""Messages the site's calculator (:mod:`verifier.docs.calculator`) writes too, for the same inputs."""
+
+DECIMAL_PATTERN = r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?\s*$"
+"""What a decimal written as a string looks like (the account schema's ``decimal``; a test keeps the two equal)."""
 
 _HINTS = {
     "marginMode": "use 'cross' or 'isolated'",
@@ -127,9 +135,11 @@ def _balances(data: dict) -> list[Position]:
     out = []
     for asset, balance in data["balances"].items():
         quote = asset == data["quote"]
-        price = Fraction(1) if quote else _number(data["prices"][asset])
+        raw = data.get("prices", {}).get(asset)
+        price = Fraction(1) if quote else (None if raw is None else _number(raw))
         fields = {name: _number(balance.get(name, 0)) for name in BALANCE_FIELDS}
-        fields.update(price=price, markPrice=price)
+        if price is not None:  # an asset without a price: only what needs it says so (its margin level, status)
+            fields.update(price=price, markPrice=price)
         net = fields["total"] - fields["debt"] - fields["interest"]
         places = {name: Place(("balances", asset, name)) for name in balance}
         places.update(price=Place(("prices", asset)), markPrice=Place(("prices", asset)))
@@ -143,7 +153,8 @@ def _balances(data: dict) -> list[Position]:
 
 def _semantic_problems(document: Document) -> list[Diagnostic]:
     """What the schema cannot say: numbers within the limits, sizes and balances not negative, rates and amounts in
-    their ranges, one position a market (a side in hedge mode), every asset but the quote with a price."""
+    their ranges, one position a market (a side in hedge mode); an asset without a price is not an error here: what
+    needs its price says so."""
     data, out, locate = document.data, [], _Locator(document).at
 
     def value(path, raw):
@@ -163,7 +174,7 @@ def _semantic_problems(document: Document) -> list[Diagnostic]:
         path = ("positions", index)
         numbers = {name: value(path + (name,), item[name]) for name in _decimal_fields() if item.get(name) is not None}
         if numbers.get("contracts") is not None and numbers["contracts"] < 0:
-            out.append(locate("MV602", f"contracts is negative ({item['contracts']})", path + ("contracts",),
+            out.append(locate("MV602", NEGATIVE_CONTRACTS.format(text=item['contracts']), path + ("contracts",),
                               "contracts is an absolute size; the side says long or short"))
         for name in FIELD_RANGES:
             problem = range_problem(name, numbers[name]) if numbers.get(name) is not None else None
@@ -187,9 +198,6 @@ def _semantic_problems(document: Document) -> list[Diagnostic]:
                 if amount is not None and amount < 0:
                     out.append(locate("MV602", f"balances cannot be negative ({asset} {name} {balance[name]})",
                                       ("balances", asset, name)))
-        if asset != data.get("quote") and asset not in data.get("prices", {}):
-            out.append(locate("MV600", f"no price for {asset}", ("prices",) if "prices" in data else (),
-                              f"add prices.{asset} (its price in {data.get('quote')})"))
     for asset, price in data.get("prices", {}).items():
         value(("prices", asset), price)
     return out
@@ -246,10 +254,10 @@ def _convert(document: Document, error, typos: set) -> list[Diagnostic]:
     locate = _Locator(document).at
     name = path[-1] if path else ""
     if schema.get("title") == "decimal":
-        return [locate("MV602", f"expected a decimal number (or a string holding one), got {_shown(error.instance)}",
+        return [locate("MV602", NOT_DECIMAL.format(shown=_shown(error.instance)),
                        path, _HINTS["decimal"])]
     if kind == "required":  # one diagnostic per missing key (duplicates are dropped by the caller)
-        return [locate("MV600", f"{where} is missing {key!r}", path,
+        return [locate("MV600", MISSING_KEY.format(where=where, key=key), path,
                        _HINTS.get(key) or (_HINTS["position"] if where == "position" else None))
                 for key in error.validator_value if key not in error.instance and (path, key) not in typos]
     if kind == "additionalProperties":

@@ -9,10 +9,15 @@ map is not read (ccxt's ``collateral`` includes the unrealised PnL on several ex
 Nothing is guessed: a position whose side disagrees with its size, whose ``marginMode`` and ``isolated`` disagree,
 whose unified size disagrees with the exchange's own (the rule's ``agree:``), or that states no margin mode; a
 symbol that is not a contract symbol; two one-way positions in one market; a wallet given twice or a balance dump
-with two entries for one coin: each is a located diagnostic (file, JSON path such as ``$[3].marginMode``), all of
-a file reported at once.  Every numeric field of ccxt's unified Position and Balance is read by :func:`number`,
-whether the rule uses it or not: a value that is not a number (or is beyond the reading layer's limits) is refused.
-Flat positions (0 contracts: ccxt lists closed ones) are skipped and listed.  Other fields are not read.
+with two entries for one coin; a position of another exchange or product than the rule's (MV618, naming the rules
+that fit: :mod:`verifier.read.ccxt_fit`): each is a located diagnostic (file, JSON path such as
+``$[3].marginMode``), all of a file reported at once.  Every numeric field of ccxt's unified Position and Balance is
+read by :func:`number`, whether the rule uses it or not: a value that is not a number (or is beyond the reading
+layer's limits) is refused.  Flat positions (0 contracts: ccxt lists closed ones) are skipped and listed.  The fields
+the rule does not read are listed once (:mod:`verifier.read.ccxt_unread`), never dropped silently.
+
+A position's own values of market-catalog fields (the section's ``market:``, e.g. Hyperliquid's ``maxLeverage``)
+go to :attr:`~verifier.model.account.Position.market_fields`; the evaluation uses them before the catalog's.
 """
 
 from __future__ import annotations
@@ -31,6 +36,8 @@ from verifier.model.ccxt_mapping import CCXT_POSITION_NUMBERS, AmbiguousPath
 from verifier.model.numbers import exact_text
 from verifier.model.snapshot import evaluate_reading, fields_of, range_problem
 from verifier.read._schema import load_schema
+from verifier.read.ccxt_fit import fitting_rules, same_exchange_rules, symbol_kind
+from verifier.read.ccxt_unread import Tally, balance_unread, normalised
 from verifier.read.inputs import NumberError, exact, shown
 from verifier.read.located import FilesLocator
 
@@ -58,6 +65,7 @@ class _Record:
     numbers: dict  # unified numeric field or position input -> Fraction (for balance sums)
     number_places: dict  # the same names -> where the position has them
     reported: Reported | None = None
+    market_fields: dict = field(default_factory=dict)  # catalog field -> the position's own value of it
 
 
 @dataclass
@@ -107,24 +115,107 @@ def accounts_from_ccxt(rule, positions: list, locator: FilesLocator, *, base=(),
                                             "write the positions in the snapshot format (docs: account files)")],
                         code="MV615")
     _schema_problems(positions, reading)
+    if not reading.problems:
+        _fit_problems(rule, positions, reading)
     if balance is not None:
         _balance_numbers(balance, reading)
     if reading.problems:
         raise SpecError(f"{file}: {len(reading.problems)} problem(s) in the ccxt export", reading.problems,
                         code=reading.problems[0].code)
     records, skipped = [], []
+    tally = Tally(*_read_paths(mapping))
     for index, item in enumerate(positions):
         record = _record(index, item, mapping, margin_mode, reading)
         if isinstance(record, str):
             skipped.append((index, item.get("symbol"), record))
         elif record is not None:
             records.append(record)
+            tally.position(item)
     _duplicates(records, reading)
     accounts = _pools(rule, records, balance, wallet, reading) if not reading.problems else ()
     if reading.problems:
         raise SpecError(f"{file}: {len(reading.problems)} problem(s) in the ccxt export", reading.problems,
                         code=reading.problems[0].code)
-    return AccountSet("ccxt", tuple(accounts), tuple(skipped), file, balance_file)
+    unread = tally.result(mapping.unread)
+    if balance is not None:
+        unread += balance_unread(balance, _balance_paths(mapping), mapping.unread)
+    return AccountSet("ccxt", tuple(accounts), tuple(skipped), file, balance_file, unread)
+
+
+_READ_PATHS: dict = {}
+
+
+def _read_paths(mapping) -> tuple:
+    """(the unified fields the mapping reads, the raw paths it reads, as :mod:`verifier.read.ccxt_unread` writes
+    them): what a position's fields are checked against to list the unread ones (found once per mapping)."""
+    entry = _READ_PATHS.get(id(mapping))
+    if entry is None or entry[0] is not mapping:
+        entry = _READ_PATHS[id(mapping)] = (mapping, _paths_read(mapping))
+    return entry[1]
+
+
+def _paths_read(mapping) -> tuple:
+    unified, raw = set(), set()
+    for reading in (*mapping.position.values(), *mapping.market.values()):
+        for _, expr in reading.formulas.values():
+            unified |= {name for name in fields_of(expr) if name in CCXT_POSITION_NUMBERS}
+    if mapping.reported is None:
+        unified.add("liquidationPrice")
+    paths = [spec.path for spec in mapping.inputs.values() if spec.path is not None]
+    paths += [check.path for check in mapping.side_checks] + [c.when[0] for c in mapping.side_checks if c.when]
+    paths += [mapping.reported.path] if mapping.reported is not None else []
+    paths += list(mapping.identify)
+    for path in paths:
+        raw |= _path_texts(path)
+    return frozenset(unified), frozenset(raw)
+
+
+def _balance_paths(mapping) -> frozenset:
+    raw = set()
+    for spec in mapping.balance_inputs.values():
+        if spec.path is not None:
+            raw |= _path_texts(spec.path)
+    return frozenset(raw)
+
+
+def _path_texts(path) -> set:
+    """The normalised texts a path reads: itself, and the key a ``[key=value]`` step matches on."""
+    out, steps = set(), []
+    for step in path.steps:
+        if step[0] == "key":
+            steps.append(step[1])
+        else:
+            if step[0] == "match":
+                out.add(normalised((*steps, 0, step[1])))
+            steps.append(0)
+    out.add(normalised(steps))
+    return out
+
+
+def _fit_problems(rule, positions, reading) -> None:
+    """A position of another exchange (its raw fields are not those the rule's ``identify`` names) or of another
+    product (its symbol's kind is not the rule's): MV618 at the position, naming the rules that fit."""
+    mapping, want = rule.ccxt, rule.product.market_type
+    fits: dict = {}
+    for index, item in enumerate(positions):
+        kind = symbol_kind(item.get("symbol"))
+        if mapping.identifies(item) is False:
+            key = ("exchange", kind, tuple(sorted(item["info"])) if isinstance(item.get("info"), dict) else ())
+            if key not in fits:
+                fits[key] = fitting_rules(item, kind, exclude=rule.id)
+            what = ", ".join(p.text for p in mapping.identify)
+            names = fits[key]
+            reading.error("MV618", f"this is not a {'/'.join(mapping.exchanges)} position: its info has no "
+                                   f"{what}", reading.place(index, "info"),
+                          (f"evaluate it with {' or '.join(names)}" if names else
+                           "no rule in force reads this exchange's export") + f" (rule {rule.id} reads "
+                          f"{'/'.join(mapping.exchanges)} exports)")
+        elif kind is not None and kind != want and kind != "spot":
+            names = same_exchange_rules(rule.exchange, kind, exclude=rule.id)
+            reading.error("MV618", f"{item['symbol']} is {'an' if kind[0] in 'aeiou' else 'a'} {kind} market, but "
+                                   f"rule {rule.id} is for {want} contracts", reading.place(index, "symbol"),
+                          f"evaluate it with {' or '.join(names)}" if names else
+                          f"no rule in force reads {rule.exchange} {kind} contracts")
 
 
 @functools.cache
@@ -219,6 +310,8 @@ def _record(index, item, mapping, default_mode, reading):
                      number_places, _reported(index, item, mapping, reading))
     for name, target in mapping.position.items():
         _map_field(record, name, target, reading)
+    for name, target in mapping.market.items():
+        _map_field(record, name, target, reading, into=record.market_fields)
     return record
 
 
@@ -326,7 +419,10 @@ def _numbers(index, item, mapping, reading) -> tuple:
 _BAD = object()
 
 
-def _map_field(record, name, target, reading) -> None:
+def _map_field(record, name, target, reading, into=None) -> None:
+    """Snapshot field ``name`` of the position read as its reading says (``into``: where to put the value; the
+    position's snapshot fields by default)."""
+    into = record.fields if into is None else into
     formula = target.formula(record.margin_mode, record.settle)
     if formula is None:
         return
@@ -346,7 +442,7 @@ def _map_field(record, name, target, reading) -> None:
             reading.error("MV602", f"{name} {problem}; {text} gives {exact_text(value)}",
                           record.places.get(name, reading.place(record.index)))
             return
-        record.fields[name] = value
+        into[name] = value
     else:
         absent = [n for n in used if n not in record.numbers]
         record.origins[name] = f"{text}, but {', '.join(absent)} is null or absent in this position"
@@ -410,7 +506,8 @@ def _pools(rule, records, balance, wallet, reading) -> list:
         if mode == "cross":
             account_wallet, place, hints = _wallet(rule, settle, group, balance, wallet or {}, reading)
         positions = tuple(Position(r.symbol, r.side, r.fields, reading.place(r.index), r.places, index=r.index,
-                                   reported=r.reported, origins=r.origins) for r in group)
+                                   reported=r.reported, origins=r.origins, market_fields=r.market_fields)
+                          for r in group)
         hedge = any(r.hedged for r in group)
         out.append(Account("futures", mode, positions, "hedge" if hedge else "one-way", account_wallet,
                            file=reading.locator.files["positions"].file, places={"walletBalance": place},

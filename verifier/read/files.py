@@ -18,6 +18,7 @@ from verifier.read.catalog import check_catalog_file
 from verifier.read.kinds import file_kind, kind_of
 from verifier.read.loader import not_ours, rule_from_document, sorted_diagnostics
 from verifier.read.paths import is_catalog_file, is_conformance_file
+from verifier.read.previous_format import tier_file_problem
 from verifier.read.scenario import check_scenario
 
 
@@ -51,6 +52,8 @@ def check_file(path: str | os.PathLike) -> CheckResult:
     kind = file_kind(doc.data)
     if isinstance(doc.data, dict) and kind_of(doc.data) == "account":
         return CheckResult(name, "account", _account_problems(doc))
+    if kind_of(doc.data) == "tiers":  # the previous format: one error naming the way to migrate it
+        return CheckResult(name, "tiers", [tier_file_problem(doc)])
     foreign = not_ours(doc)
     if foreign is not None:
         return CheckResult(name, "other", [foreign])

@@ -9,6 +9,8 @@ dozen unknown and missing keys the other kind's schema would find.
 ('account', None)
 >>> kind_of({"format": 1, "catalog": "binance/usdm-perpetual", "markets": {}})
 'markets'
+>>> kind_of({"format": 1, "market": "BTC/USDT:USDT", "bounds": "[floor, cap)", "rows": []})
+'tiers'
 """
 
 from __future__ import annotations
@@ -16,14 +18,17 @@ from __future__ import annotations
 from verifier.errors import Diagnostic
 
 LABELS = {"rule": "a rule file", "catalog": "a market catalog header", "markets": "a market catalog shard",
-          "scenario": "a scenario file", "account": "an account snapshot"}
+          "scenario": "a scenario file", "account": "an account snapshot",
+          "tiers": "a tier file of the previous rule format"}
 
 
 def kind_of(data) -> str | None:
-    """'rule', 'catalog', 'markets', 'scenario' or 'account' when the top-level keys say so unambiguously, else
-    None."""
+    """'rule', 'catalog', 'markets', 'scenario', 'account' or 'tiers' (a tier file of the previous format:
+    :mod:`verifier.read.previous_format`) when the top-level keys say so unambiguously, else None."""
     if not isinstance(data, dict):
         return None
+    if {"market", "rows"} <= set(data) and "rule" not in data and {"bounds", "columns", "basis"} & set(data):
+        return "tiers"
     if "scenario" in data and "steps" in data:
         return "scenario"
     if "catalog" in data and "rule" not in data and ("markets" in data or "exchange" in data):

@@ -5,7 +5,8 @@
 - a ccxt export: the list ``fetch_positions()`` returns, dumped unchanged, or an object ``{positions, balance,
   walletBalance, marginMode}`` (``balance``: what ``fetch_balance()`` returns), read by
   :mod:`verifier.read.ccxt_export` under the rule's ``ccxt:`` mapping.  A ``fetch_balance()`` dump can also come
-  from its own file (``--balance``).
+  from its own file (``--balance``).  For a spot-margin rule the export is the ``fetch_balance()`` dump itself
+  (as it is, or ``{balance, quote, prices, marginMode}``), read by :mod:`verifier.read.ccxt_balances`.
 
 Every file is read by the reading layer (:mod:`verifier.read.inputs`): JSON or YAML decided by the file's suffix or
 first character, every limit the same; a broken JSON file is refused as broken JSON, never read as a snapshot.
@@ -69,6 +70,8 @@ def export_from_data(rule, data, files: dict, balance=None, margin_mode=None) ->
     """A ccxt export already parsed (a list, or an export object), ``files`` the :class:`Located` of each part."""
     locator = FilesLocator(files)
     main = files["positions"].file
+    if rule.product.spot:
+        return _spot_export(rule, data, files, locator, balance, margin_mode)
     if isinstance(data, list):
         return accounts_from_ccxt(rule, data, locator, balance=balance, margin_mode=margin_mode, file=main,
                                   balance_file=files["balance"].file if "balance" in files else None)
@@ -90,6 +93,63 @@ def export_from_data(rule, data, files: dict, balance=None, margin_mode=None) ->
     return accounts_from_ccxt(rule, data.get("positions"), locator, base=("positions",), balance=balance,
                               wallet=wallet, margin_mode=data.get("marginMode") or margin_mode, file=main,
                               balance_file=files["balance"].file if "balance" in files else None)
+
+
+SPOT_KEYS = ("balance", "quote", "prices", "marginMode", "$schema")
+"""What a spot-margin export object holds: the fetch_balance() dump and what it does not say."""
+
+
+def _spot_export(rule, data, files, locator, balance, margin_mode) -> AccountSet:
+    """A spot-margin export: a ``fetch_balance()`` dump as it is, or an object ``{balance, quote, prices,
+    marginMode}`` (``--balance`` gives the dump from its own file)."""
+    from verifier.read.ccxt_balances import accounts_from_balance
+
+    main = files["positions"].file
+    if rule.ccxt is None or rule.ccxt.balances is None:
+        raise SpecError(f"rule {rule.id} does not say how to read a ccxt balance", [locator.diagnostic(
+            "MV615", f"rule {rule.id} has no 'ccxt: balances:' section: it cannot read a fetch_balance() dump",
+            _place(()), "write the account in the snapshot format (balances and prices)")], code="MV615")
+    extra = {}
+    if isinstance(data, dict) and "balance" in data:
+        unknown = sorted(set(data) - set(SPOT_KEYS))
+        if unknown:
+            raise SpecError("unknown keys", [locator.diagnostic(
+                "MV600", f"a spot-margin export object holds {', '.join(SPOT_KEYS[:4])}; not {unknown[0]!r}",
+                _place((unknown[0],)), "the fetch_balance() dump goes under 'balance'")], code="MV600")
+        if balance is not None:
+            raise SpecError("two balances", [locator.diagnostic(
+                "MV614", "the export holds a balance and --balance gives another", _place(("balance",)),
+                "give one of them")], code="MV614")
+        extra = {key: data[key] for key in ("quote", "prices", "marginMode") if key in data}
+        problem = _spot_extra_problem(extra, locator)
+        if problem is not None:
+            raise SpecError(problem.message, [problem], code=problem.code)
+        balance = data["balance"]
+        files["balance"] = Located(files["positions"].document, prefix=("balance",))
+    elif isinstance(data, dict) and isinstance(data.get("info"), (dict, list)) and balance is None:
+        balance = data  # the dump as it is
+        files["balance"] = Located(files["positions"].document)
+    if not isinstance(balance, dict):
+        raise SpecError("not a fetch_balance() dump", [locator.diagnostic(
+            "MV610", f"rule {rule.id} is for spot margin: it reads a fetch_balance() dump (with its raw 'info'), "
+                     "not positions", _place(()), "dump fetch_balance({'type': 'margin', 'marginMode': ...}), or "
+                                                  "an object {\"balance\": ..., \"quote\": ..., \"prices\": ...}")],
+                        code="MV610")
+    if margin_mode is not None:
+        extra.setdefault("marginMode", margin_mode)
+    return accounts_from_balance(rule, balance, FilesLocator(files), extra=extra, file=main)
+
+
+def _spot_extra_problem(extra, locator):
+    """A located problem with the export object's ``quote``, ``prices`` or ``marginMode``, or None."""
+    if "quote" in extra and (not isinstance(extra["quote"], str) or not extra["quote"]):
+        return locator.diagnostic("MV601", f"quote is {extra['quote']!r}: an asset's code", _place(("quote",)))
+    if "prices" in extra and not isinstance(extra["prices"], dict):
+        return locator.diagnostic("MV600", "prices is asset -> price in the quote asset", _place(("prices",)))
+    if extra.get("marginMode") not in (None, "cross", "isolated"):
+        return locator.diagnostic("MV601", f"unknown marginMode {extra['marginMode']!r}", _place(("marginMode",)),
+                                  "ccxt's margin modes are 'cross' and 'isolated'")
+    return None
 
 
 def _place(key):
@@ -121,8 +181,16 @@ from verifier.read.paths import LINES_SUFFIXES, is_lines_file  # noqa: E402,F401
 
 def read_lines(rule, path, margin_mode=None):
     """Each account of a JSON-lines file: ``(line number, AccountSet or the VerifierError of that line)``, lazily,
-    so a file of many accounts is read and evaluated one line at a time.  Blank lines are skipped; each line is read
-    under the reading layer's limits (:mod:`verifier.read.inputs`), a line larger than a file may be included."""
+    so a file of many accounts is read and evaluated one line at a time (:func:`line_documents`, then
+    :func:`account_of_line`)."""
+    for number, document in line_documents(path):
+        yield number, account_of_line(rule, document, margin_mode)
+
+
+def line_documents(path):
+    """Each non-blank line of a JSON-lines file: ``(line number, its Document or the DocumentError refusing it)``,
+    lazily.  Each line is read under the reading layer's limits (:mod:`verifier.read.inputs`); a line larger than a
+    file may be is refused without being held; a file that cannot be opened raises :class:`DocumentError`."""
     file = str(path)
     try:
         handle = open(path, "rb")
@@ -141,14 +209,18 @@ def read_lines(rule, path, margin_mode=None):
                 yield number, DocumentError([too_large(file, number, "line")])
                 continue
             if raw.strip():
-                yield number, _line(rule, file, number, raw, margin_mode)
+                text = raw.rstrip(b"\r\n")  # a line ending is not the account's: an error at the end is on its line
+                try:
+                    yield number, json_document(decode(text, file, line=number), file, line=number)
+                except DocumentError as exc:
+                    yield number, exc
 
 
-def _line(rule, file, number, raw: bytes, margin_mode):
-    try:
-        document = json_document(decode(raw, file, line=number), file, line=number)
-    except DocumentError as exc:
-        return exc
+def account_of_line(rule, document, margin_mode=None):
+    """The AccountSet of one line's Document, or the VerifierError that refuses it (returned, not raised: one bad
+    line is that account's error)."""
+    if isinstance(document, DocumentError):
+        return document
     if not isinstance(document.data, (list, dict)):
         return SpecError("not JSON", [document.diagnostic("MV610", "each line holds one account: a fetch_positions() "
                                                                    "list or an export object, as JSON")], code="MV610")
@@ -164,6 +236,8 @@ def _is_ccxt(data) -> bool:
     if not isinstance(data, dict):
         return False
     if "balance" in data:
+        return True
+    if "info" in data and ("total" in data or "free" in data):  # a fetch_balance() dump as it is
         return True
     positions = data.get("positions")
     return isinstance(positions, list) and any(isinstance(p, dict) and "info" in p for p in positions)

@@ -56,8 +56,34 @@ def account_position_data(evaluation, position, check) -> dict:
     return data
 
 
-def set_data(evaluations, checks, skipped=()) -> dict:
-    """JSON: one object per pool, the positions in the file's order inside each, and the skipped ones."""
+def unread_data(unread) -> list:
+    """The export's fields the rule does not read (``verifier.read.ccxt_unread.Unread``), as JSON."""
+    return [{"path": u.path, "part": u.part, "count": u.count, "why": u.why} for u in unread]
+
+
+def unread_text(unread) -> list:
+    """One line listing the fields of the export the rule does not read (then one per field the rule says why).
+
+    >>> from verifier.read.ccxt_unread import Unread
+    >>> print("\\n".join(unread_text((Unread("info.adl", 2), Unread("maintenanceMarginPercentage", 2, "no cum")))))
+    not read from the positions (the rule does not use them): info.adl
+    not read: maintenanceMarginPercentage (2 positions): no cum
+    """
+    lines = []
+    for part in ("positions", "balance"):
+        plain = [u.path for u in unread if u.why is None and u.part == part]
+        if plain:
+            lines.append(f"not read from the {part} (the rule does not use them): {', '.join(plain)}")
+    for u in unread:
+        if u.why is not None:
+            where = f"{u.count} position{'s' if u.count != 1 else ''}" if u.part == "positions" else "balance"
+            lines.append(f"not read: {u.path} ({where}): {u.why}")
+    return lines
+
+
+def set_data(evaluations, checks, skipped=(), unread=()) -> dict:
+    """JSON: one object per pool, the positions in the file's order inside each, the skipped ones, and the fields
+    of the export the rule does not read."""
     pools = []
     for evaluation in evaluations:
         pools.append({"marginMode": evaluation.margin_mode, "settle": evaluation.settle, "mode": evaluation.mode,
@@ -65,6 +91,7 @@ def set_data(evaluations, checks, skipped=()) -> dict:
                       "marginRatio": decimal_text(evaluation.margin_ratio, 12),
                       "marginLevel": decimal_text(evaluation.margin_level, 12),
                       "marginRatioReason": evaluation.ratio_reason, "status": evaluation.status,
+                      "quote": evaluation.quote, "symbol": evaluation.symbol,
                       "positions": [account_position_data(evaluation, p, checks.get(id(p)))
                                     for p in evaluation.positions]})
     verdicts: dict = {}
@@ -72,7 +99,7 @@ def set_data(evaluations, checks, skipped=()) -> dict:
         if check is not None:
             verdicts[check.verdict] = verdicts.get(check.verdict, 0) + 1
     return {"accounts": pools, "skipped": [{"index": i, "symbol": s, "why": w} for i, s, w in skipped],
-            "reconciliation": verdicts}
+            "reconciliation": verdicts, "unread": unread_data(unread)}
 
 
 def _shown_price(display, price) -> str:
@@ -83,7 +110,7 @@ def _shown_price(display, price) -> str:
     return price_text(display, price) if display.price_tick is not None else approx_text(price, 8)
 
 
-def set_text(evaluations, checks, skipped=()) -> str:
+def set_text(evaluations, checks, skipped=(), unread=()) -> str:
     """A table of every position (file order), then one line per pool."""
     rows = [("#", "market", "side", "mode", "bracket", "maint. margin", "liq. price", "exact", "distance",
              "exchange", "diff (ticks)", "diff (rel.)", "verdict")]
@@ -105,6 +132,11 @@ def set_text(evaluations, checks, skipped=()) -> str:
                      "-" if check is None else check.verdict))
         if p.liquidation_price is None:
             reasons.append(f"#{index} {p.symbol}: no liquidation price: {p.reason}")
+        if p.status_reason:
+            reasons.append(f"#{index} {p.symbol}: status unknown: {p.status_reason}")
+        if p.lacks:
+            reasons.append(f"#{index} {p.symbol}: status unknown (and what is shown '-' at the mark): it lacks "
+                           + "; ".join(f"{symbol} ({why})" for symbol, why in p.lacks))
         if check is not None and check.why:
             reasons.append(f"#{index} {p.symbol}: {check.verdict}: {check.why}")
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -113,10 +145,16 @@ def set_text(evaluations, checks, skipped=()) -> str:
     for evaluation in evaluations:
         lines.append(_pool_line(evaluation))
     lines += [f"skipped #{i} {s}: {w}" for i, s, w in skipped]
+    lines += unread_text(unread)
     return "\n".join(lines) + "\n"
 
 
 def _pool_line(evaluation) -> str:
+    if evaluation.quote is not None:  # a spot-margin account: valued in its quote asset, judged by its margin level
+        what = f"{evaluation.margin_mode} margin account" + (f" {evaluation.symbol}" if evaluation.symbol else "")
+        level = (f"margin level {ratio_text(evaluation.margin_level)}" if evaluation.margin_level is not None
+                 else f"no margin level: {evaluation.ratio_reason}")
+        return f"{what} (valued in {evaluation.quote}, {evaluation.mode}): {level}; status {evaluation.status}"
     if evaluation.margin_mode == "cross" and evaluation.ratio_reason:
         return (f"cross {evaluation.settle or ''} pool ({evaluation.mode}): wallet "
                 f"{decimal_text(evaluation.wallet_balance) or '-'}, no margin ratio: {evaluation.ratio_reason}; "
@@ -133,24 +171,27 @@ def _pool_line(evaluation) -> str:
     return f"isolated positions ({evaluation.mode}): margin ratio {ratios}; status {evaluation.status}"
 
 
-def render_set(evaluations, checks, skipped=(), fmt: str = "text") -> str:
+def render_set(evaluations, checks, skipped=(), fmt: str = "text", unread=()) -> str:
     if fmt == "json":
-        return json_text(set_data(evaluations, checks, skipped))
-    return set_text(evaluations, checks, skipped)
+        return json_text(set_data(evaluations, checks, skipped, unread))
+    return set_text(evaluations, checks, skipped, unread)
 
 
-def line_record(number: int, evaluations=None, checks=None, skipped=(), error=None) -> str:
+def line_record(number: int, evaluations=None, checks=None, skipped=(), error=None, unread=()) -> str:
     """One output line of a JSON-lines run: the account of input line ``number``, or the problems that stopped it;
     each line is a whole document, with its ``versions``.
 
+    >>> from verifier.report.diagnostics import set_versions
+    >>> set_versions(lambda: {"marginVerifier": "0.1.0", "rules": "2026-12-07"})  # as the command line does
     >>> record = json.loads(line_record(3, error=[]))
     >>> record["line"], record["errors"], sorted(record["versions"])
     (3, [], ['marginVerifier', 'rules'])
+    >>> set_versions(None)
     """
     if error is not None:
         record = {"line": number, "errors": [d.to_json() for d in error]}
     else:
-        record = {"line": number, **set_data(evaluations, checks, skipped)}
+        record = {"line": number, **set_data(evaluations, checks, skipped, unread)}
     return json.dumps(with_versions(record), ensure_ascii=False) + "\n"
 
 

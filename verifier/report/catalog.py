@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import json
 import re
+from fractions import Fraction
 
 from verifier.errors import SpecError
 from verifier.model.market import STANDARD_FIELDS
@@ -109,3 +110,52 @@ def _number(value) -> str:
 
 def _text(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
+
+
+def header_text(header: dict, comment: str) -> str:
+    """A catalog header (``catalog.yaml``) written out from plain data, with ``comment`` lines on top: mappings in
+    block style, a mapping of plain values on one line, every text quoted (JSON's quoting is YAML's).
+
+    >>> print(header_text({"format": 1, "tiers": {"bounds": "[floor, cap)", "columns": {"MMR": {"unit": "1"}}}},
+    ...                   "made by migrate"), end="")
+    # made by migrate
+    format: 1
+    tiers:
+      bounds: "[floor, cap)"
+      columns:
+        MMR: {unit: "1"}
+    """
+    lines = [f"# {line}" if line else "#" for line in comment.splitlines()]
+    _block(header, 0, lines)
+    return "\n".join(lines) + "\n"
+
+
+def _block(mapping: dict, indent: int, lines: list) -> None:
+    """Block style for a mapping that holds mappings or would not fit on a line; one line for the others."""
+    pad = " " * indent
+    for key, value in mapping.items():
+        flow = f"{pad}{key}: {_scalar(value)}"
+        if isinstance(value, dict) and value and (any(isinstance(v, dict) for v in value.values()) or len(flow) > 118):
+            lines.append(f"{pad}{key}:")
+            _block(value, indent + 2, lines)
+        else:
+            lines.append(flow)
+
+
+def _scalar(value) -> str:
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"{key}: {_scalar(v)}" for key, v in value.items()) + "}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_scalar(v) for v in value) + "]"
+    if isinstance(value, bool) or value is None:
+        return json.dumps(value)
+    if isinstance(value, (int, Fraction)):
+        return decimal_text(value)
+    text = str(value)
+    if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_./-]*", text) and text.lower() not in _YAML_WORDS:
+        return text  # a name: plain, as a person writes it
+    return json.dumps(text, ensure_ascii=False)
+
+
+_YAML_WORDS = {"true", "false", "null", "yes", "no", "on", "off", "y", "n", "~"}
+"""Plain words YAML 1.1 readers would not read as text: quoted."""

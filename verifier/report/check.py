@@ -17,7 +17,8 @@ from verifier.report.diagnostics import github_annotation
 
 LABELS = {"rule": "rule", "catalog": "catalog header", "markets": "catalog shard", "scenario": "scenario",
           "account": "account snapshot",
-          "conformance": "recorded export", "other": "file of another kind", "unknown": "unreadable file"}
+          "conformance": "recorded export", "other": "file of another kind", "unknown": "unreadable file",
+          "tiers": "old tier file"}
 
 
 def diagnostics(reports, problems) -> list:
@@ -61,7 +62,12 @@ def render_summary(reports, problems) -> str:
     cases = sum(getattr(r, "conformance_checked", 0) for r in reports)
     if cases:
         agreed = sum(r.conformance_agreed for r in reports)
-        line += f"; {agreed} of {_plural(cases, 'conformance case')} agree"
+        refused = sum(getattr(r, "conformance_refused", 0) for r in reports)
+        priced = cases - refused  # a case refused as recorded is not priced: counted apart
+        line += f"; {agreed} of {_plural(priced, 'conformance case')} agree" if priced else ""
+        if refused:
+            line += (", " if priced else "; ") + f"{_plural(refused, 'conformance case')} refused as recorded (an " \
+                "input the record lacks)"
     return line + "\n"
 
 
@@ -73,7 +79,8 @@ def render_json(reports, problems) -> dict:
                    "examples": {"checked": r.examples_checked, "pending": r.examples_pending},
                    "published": {"proved": r.published_proved, "total": r.published_total},
                    "conformance": {"checked": getattr(r, "conformance_checked", 0),
-                                   "agreed": getattr(r, "conformance_agreed", 0)},
+                                   "agreed": getattr(r, "conformance_agreed", 0),
+                                   "refused": getattr(r, "conformance_refused", 0)},
                    "diagnostics": [d.to_json() for d in r.diagnostics]} for r in reports],
         "pathErrors": [d.to_json() for d in problems],
         "summary": {"files": len(reports), "problems": errors,  # as the text summary: warnings apart
@@ -84,7 +91,8 @@ def render_json(reports, problems) -> dict:
                     "publishedProved": sum(r.published_proved for r in reports),
                     "publishedFormulas": sum(r.published_total for r in reports),
                     "conformanceChecked": sum(getattr(r, "conformance_checked", 0) for r in reports),
-                    "conformanceAgreed": sum(getattr(r, "conformance_agreed", 0) for r in reports)},
+                    "conformanceAgreed": sum(getattr(r, "conformance_agreed", 0) for r in reports),
+                    "conformanceRefused": sum(getattr(r, "conformance_refused", 0) for r in reports)},
     }
 
 

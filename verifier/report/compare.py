@@ -1,4 +1,5 @@
-"""The ``compare`` job's reports: cross and isolated side by side, as a JSON object, a text table or Markdown.
+"""The ``compare`` job's reports: cross and isolated side by side, as a JSON object, a text table or Markdown, opening
+with the verdict (:mod:`verifier.compare.verdict`) in one line of plain words (``verdict.text`` in JSON).
 
 Every number comes from :mod:`verifier.report.numbers`.  A liquidation price is shown at its market's tick,
 rounded as the rule says (:func:`verifier.report.evaluate.price_text`), and given exactly in JSON
@@ -35,6 +36,158 @@ def _money(amounts: dict) -> dict:
 
 def _money_text(amounts: dict) -> str:
     return ", ".join(f"{grouped_text(amount, 2)} {currency}" for currency, amount in amounts.items()) or "0"
+
+
+# --------------------------------------------------------------------------------------------- the verdict
+
+
+def _join(items) -> str:
+    """'a', 'a and b', 'a, b and c'."""
+    items = list(items)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+def _shock_name(label: str) -> str:
+    """A shock's label as the verdict names it: quoted when it holds a comma or a space."""
+    return f"'{label}'" if any(c in label for c in ", ") else label
+
+
+def _change(amounts: dict, verb: bool = True) -> str:
+    """What a mode's equity did: 'loses 1,000 USDT', 'gains 1,300 USDT', 'loses nothing' (``verb`` False: the
+    amount alone, for a second mode that did the same)."""
+    if all(a == 0 for a in amounts.values()):
+        return "loses nothing"
+    if all(a >= 0 for a in amounts.values()):
+        return ("loses " if verb else "") + _money_text(amounts)
+    if all(a <= 0 for a in amounts.values()):
+        return ("gains " if verb else "") + _money_text({c: -a for c, a in amounts.items()})
+    return "changes by " + _money_text({c: -a for c, a in amounts.items()})
+
+
+def _outcome(s, winner: str, inside: bool = False) -> str:
+    """'it loses 1,000 USDT and cross 1,500 (500 USDT better)': both modes' changes and the difference (``inside``
+    parentheses already: '...: 500 USDT better')."""
+    other = "cross" if winner == "isolated" else "isolated"
+    mine, theirs = _change(s.lost[winner]), _change(s.lost[other])
+    same_verb = mine.split()[0] == theirs.split()[0] and "nothing" not in mine + theirs
+    if same_verb and len(s.lost[other]) == 1:
+        theirs = grouped_text(next(iter(s.lost[other].values())), 2)
+        theirs = theirs.lstrip("-") if mine.startswith("gains") else theirs
+    better = f"{_money_text(s.by)} better"
+    return f"it {mine} and {other} {theirs}" + (f": {better}" if inside else f" ({better})")
+
+
+def _wins(shocks, winner: str) -> str:
+    """'loses less', or 'does better' where the mode that does better gains."""
+    return "loses less" if all(a >= 0 for s in shocks for a in s.lost[winner].values()) else "does better"
+
+
+def _losses(shocks) -> str:
+    """Which mode loses less at each shock, and by how much."""
+    winners = {s.less for s in shocks}
+    if len(winners) == 1 and None not in winners and "mixed" not in winners:
+        [winner] = winners
+        if len(shocks) == 1:
+            return (f"{winner} {_wins(shocks, winner)} at {_shock_name(shocks[0].shock)}: "
+                    f"{_outcome(shocks[0], winner)}")
+        where = "both shocks" if len(shocks) == 2 else f"all {len(shocks)} shocks"
+        return f"{winner} {_wins(shocks, winner)} at {where}: " + "; ".join(
+            f"at {_shock_name(s.shock)} {_outcome(s, winner)}" for s in shocks)
+    parts = []
+    for winner in ("isolated", "cross"):
+        mine = [s for s in shocks if s.less == winner]
+        if mine:
+            parts.append(f"{winner} {_wins(mine, winner)} at " + _join(
+                f"{_shock_name(s.shock)} ({_outcome(s, winner, inside=True)})" for s in mine))
+    same = [s for s in shocks if s.less is None]
+    if same:
+        plural = {"loses": "lose", "gains": "gain", "changes": "change"}
+        parts.append("both modes " + _join(
+            " ".join([plural[_change(s.lost["cross"]).split()[0]]] + _change(s.lost["cross"]).split()[1:])
+            + f" at {_shock_name(s.shock)}" for s in same))
+    mixed = [s for s in shocks if s.less == "mixed"]
+    if mixed:
+        parts.append("it depends on the currency at " + _join(
+            f"{_shock_name(s.shock)} (cross {_change(s.lost['cross'])}, isolated {_change(s.lost['isolated'])})"
+            for s in mixed))
+    return "; ".join(parts)
+
+
+def _liquidations(verdict) -> str:
+    """At which shocks (and steps of a path) each mode is liquidated."""
+    at = verdict.liquidated_at
+    if not at["cross"] and not at["isolated"]:
+        return "neither mode is liquidated by these shocks"
+
+    def where(mode) -> str:
+        named = [_shock_name(s.shock) + (f" (step {s.first_step[mode]})" if s.steps > 1 else "")
+                 for s in verdict.shocks if s.liquidated[mode]]
+        return f"{mode} is liquidated at {_join(named)}" if named else f"{mode} is not"
+
+    return f"{where('isolated')}, {where('cross')}"
+
+
+def _nearest_text(nearest, name: bool = True) -> str:
+    price = price_text(nearest.display, nearest.liquidation_price)
+    return (f"{nearest.position} at {price}" if name else price) + f" ({percent_text(nearest.distance)} from the mark)"
+
+
+def _without_shocks(verdict) -> str:
+    """Where each mode is first liquidated, and the most each can lose."""
+    most = verdict.most_lost
+    text = (f"isolated can lose at most {_money_text(most['isolated'])} (its isolated margins), cross "
+            f"{_money_text(most['cross'])} (the whole cross wallet)")
+    near = verdict.nearest
+    if near["isolated"] is None and near["cross"] is None:
+        return text + "; neither has a liquidation price"
+    ranked = sorted((m for m in ("isolated", "cross") if near[m] is not None), key=lambda m: abs(near[m].distance))
+    first = ranked[0]
+    text += f"; {first} is liquidated {'sooner' if len(ranked) == 2 else 'first'}: {_nearest_text(near[first])}"
+    if len(ranked) == 2:
+        second = near[ranked[1]]
+        same = second.position == near[first].position
+        text += f", {ranked[1]} at {_nearest_text(second, name=not same)}"
+    else:
+        text += f"; {'cross' if first == 'isolated' else 'isolated'} has no liquidation price"
+    return text + "; --shock shows what each loses"
+
+
+def verdict_text(comparison) -> str:
+    """The verdict in one line of plain words.
+
+    >>> import datetime
+    >>> from verifier.read.whatif import parse_shocks
+    >>> from verifier.jobs.compare import compare_files
+    >>> result = compare_files("binance/usdm-perpetual", ["examples/compare/futures-isolated-1000.yaml"],
+    ...                        shocks=parse_shocks("-10%,-35%"), date=datetime.date(2026, 10, 1))
+    >>> print(verdict_text(result))
+    Verdict: isolated loses less at both shocks: at -10% it loses 1,000 USDT and cross 1,500 (500 USDT better); at -35% it loses 1,000 USDT and cross 5,000 (4,000 USDT better); isolated is liquidated at -10% and -35%, cross is liquidated at -35%.
+    """
+    verdict = comparison.verdict
+    at_marks = [f"{mode} is already at its liquidation condition at the marks ({', '.join(verdict.at_marks[mode])})"
+                for mode in ("isolated", "cross") if verdict.at_marks[mode]]
+    if verdict.shocks:
+        said = [_losses(verdict.shocks), _liquidations(verdict)]
+    else:
+        said = [_without_shocks(verdict)]
+    return "Verdict: " + "; ".join(at_marks + said) + "."
+
+
+def verdict_data(comparison) -> dict:
+    """The verdict in JSON: its ``text`` (the line the text report opens with) and the figures it says."""
+    verdict = comparison.verdict
+
+    def nearest(n) -> dict | None:
+        return None if n is None else {"position": n.position, "liquidationPrice": decimal_text(n.liquidation_price),
+                                       "distanceFromMark": decimal_text(n.distance)}
+
+    return {"text": verdict_text(comparison),
+            "shocks": [{"shock": s.shock, "losesLess": s.less, "by": _money(s.by),
+                        "lost": {mode: _money(s.lost[mode]) for mode in MODES},
+                        "liquidated": {mode: list(s.liquidated[mode]) for mode in MODES}} for s in verdict.shocks],
+            "liquidatedAt": {mode: list(verdict.liquidated_at[mode]) for mode in MODES},
+            "nearestLiquidation": {mode: nearest(verdict.nearest[mode]) for mode in MODES},
+            "atLiquidationAtTheMarks": {mode: list(verdict.at_marks[mode]) for mode in MODES}}
 
 
 # --------------------------------------------------------------------------------------------- the data
@@ -87,6 +240,7 @@ def comparison_data(comparison) -> dict:
     """The JSON object: wallets, positions side by side, the most that can be lost, shocks, the cross-check."""
     c = comparison
     return {
+        "verdict": verdict_data(c),
         "rule": c.rule.id, "date": c.date.isoformat() if c.date else None, "accounts": list(c.book.files),
         "wallets": [{"settle": w.settle, "crossWallet": decimal_text(w.cross_wallet),
                      "walletBalance": decimal_text(w.given), "walletBalanceFrom": w.given_from,
@@ -107,14 +261,15 @@ def comparison_data(comparison) -> dict:
 
 
 def position_rows(comparison) -> tuple[list, list]:
-    """(header, rows) of the side-by-side table of liquidation prices, distances and maximum losses."""
-    header = ["position", "held", "mark", "cross liq.", "distance", "isolated liq.", "distance", "allocated"]
+    """(header, rows) of the side-by-side table: each position's liquidation price in each mode, its distance from
+    the mark, and the isolated margin backing it (and where that comes from)."""
+    header = ["position", "held", "mark", "cross liq.", "from mark", "isolated liq.", "from mark", "isolated margin"]
     rows = []
     for h in comparison.book.holdings:
         cross, isolated = comparison.closed.cross[h.index], comparison.closed.isolated[h.index]
         allocated = comparison.allocated[h.index]
-        how = {"account": "as held", "initial": f"initial at {decimal_text(allocated.value)}x",
-               "amount": "--allocate", "percent": f"{percent_text(allocated.value)} of wallet"}[allocated.how]
+        how = {"account": "its collateral", "initial": f"initial at {decimal_text(allocated.value)}x",
+               "amount": "--allocate", "percent": f"{percent_text(allocated.value)} of the cross wallet"}[allocated.how]
         rows.append([h.label, h.given_mode, decimal_text(h.mark),
                      price_text(cross.display, cross.liquidation_price) or "none",
                      percent_text(cross.distance) or "-",
@@ -124,20 +279,48 @@ def position_rows(comparison) -> tuple[list, list]:
 
 
 def shock_rows(comparison) -> tuple[list, list]:
-    """(header, rows): per shock (and step of a path), what each mode liquidates, its realised loss, equity left."""
-    header = ["shock", "cross liquidated", "cross loss", "cross equity", "isolated liquidated", "isolated loss",
-              "isolated equity"]
+    """(header, rows): per shock (and step of a path), what each mode has liquidated, the equity it has lost since
+    the marks, and the equity it has left (:data:`SHOCK_LEGEND` says what each includes)."""
+    header = ["shock", "cross liquidated", "cross lost", "cross equity left", "isolated liquidated", "isolated lost",
+              "isolated equity left"]
     rows = []
     for outcome in comparison.outcomes:
+        start = outcome.at_mark
+        reference = {c: max(start.cross.equity.get(c, 0), start.isolated.equity.get(c, 0))
+                     for c in list(start.cross.equity) + list(start.isolated.equity)}
         for number, step in enumerate(outcome.steps):
             label = outcome.shock.label if len(outcome.steps) == 1 else f"{outcome.shock.label} #{number + 1}: " \
                                                                         f"{step.label}"
             row = [label]
             for mode in MODES:
                 o = step.mode(mode)
-                row += [", ".join(o.liquidated) or "-", _money_text(o.realised_loss), _money_text(o.equity)]
+                lost = {c: amount - o.equity.get(c, 0) for c, amount in reference.items()}
+                row += [", ".join(o.liquidated) or "-", _money_text(lost), _money_text(o.equity)]
             rows.append(row)
     return header, rows
+
+
+SHOCK_LEGEND = ("lost: the equity at the marks minus the equity after the shock (losses realised by liquidations and "
+                "the unrealised losses of open positions); equity left: in cross, the cross wallet with the positions' "
+                "unrealised PnL; in isolated, the isolated margins with their positions' unrealised PnL, plus what "
+                "stays outside them")
+"""What the shock table's figures include (printed under it)."""
+
+
+def _wallet_line(comparison, w) -> str:
+    """A settlement currency's cross wallet, saying what it is made of, and how isolated splits it."""
+    isolated = [h.label for h in comparison.book.holdings if h.settle == w.settle and h.given_mode == "isolated"]
+    collateral = f"{grouped_text(w.collateral, 2)} collateral of the isolated positions ({', '.join(isolated)})"
+    given = grouped_text(w.given, 2)
+    if w.given_from == "cross":
+        made = f"walletBalance {given} of the cross snapshot" + (f" + {collateral}, were they cross too"
+                                                                   if w.collateral else "")
+    elif w.given_from == "isolated":
+        made = f"walletBalance {given} (outside the isolated positions) + {collateral}"
+    else:
+        made = f"{collateral} (no walletBalance given)"
+    return (f"{w.settle}: cross wallet {grouped_text(w.cross_wallet, 2)} = {made}; in isolated, "
+            f"{grouped_text(w.allocated, 2)} backs the positions and {grouped_text(w.free, 2)} stays outside them")
 
 
 def _summary(comparison) -> list:
@@ -147,14 +330,10 @@ def _summary(comparison) -> list:
             closed = getattr(comparison.closed, mode)[h.index]
             if closed.liquidation_price is None:
                 lines.append(f"{h.label}: no {mode} liquidation price: {closed.reason}")
-    for w in comparison.wallets.values():
-        source = {"cross": "the cross snapshot's walletBalance", "isolated": "walletBalance outside the isolated "
-                  "positions + their collateral", None: "the isolated positions' collateral"}[w.given_from]
-        lines.append(f"{w.settle}: cross wallet {grouped_text(w.cross_wallet, 2)} ({source}); isolated allocates "
-                     f"{grouped_text(w.allocated, 2)} and keeps {grouped_text(w.free, 2)} outside the positions")
+    lines += [_wallet_line(comparison, w) for w in comparison.wallets.values()]
     loss = max_loss(comparison)
     lines.append(f"most that can be lost: cross {_money_text(loss['cross'])} (the whole cross wallet), isolated "
-                 f"{_money_text(loss['isolated'])} (the sum of allocations)")
+                 f"{_money_text(loss['isolated'])} (the isolated margins)")
     for w in comparison.wallets.values():
         if len(w.positions) > 1:
             lines.append(f"in cross, {', '.join(w.positions)} are liquidated together ({w.settle} wallet); each cross "
@@ -190,19 +369,21 @@ def _md_table(header, rows) -> list:
 
 
 def comparison_text(comparison, markdown: bool = False) -> str:
-    """The readable report (``markdown``: the same as Markdown tables)."""
+    """The readable report (``markdown``: the same as Markdown tables): the verdict first, then the positions side
+    by side and what each figure is made of, then the shocks."""
     table = _md_table if markdown else _text_table
     c = comparison
-    title = f"compare under {c.rule.id}" + (f" on {c.date.isoformat()}" if c.date else "") + ": " + \
-        ", ".join(c.book.files)
+    title = f"positions under {c.rule.id}, " + (f"with the rule and market data in force on {c.date.isoformat()}"
+                                                if c.date else "with the latest rule and market data")
     # bold, not headings: Markdown output is pasted into pages (the site's, an issue's) under their own headings
     strong = (lambda text: f"**{text}**") if markdown else (lambda text: text)  # noqa: E731
-    lines = [strong(title), ""] + table(*position_rows(c)) + [""]
+    lines = [strong(verdict_text(c)), "", strong(title), ""] + table(*position_rows(c)) + [""]
     lines += [("- " if markdown else "") + line for line in _summary(c)]
     if c.outcomes:
         lines += ["", strong("shocks, run by the reference simulator (moves from the marks)"), ""]
         lines += table(*shock_rows(c))
-        lines += [""] + _check_lines(c)
+        lines += ["", ("- " if markdown else "") + SHOCK_LEGEND]
+        lines += [("- " if markdown else "") + line for line in _check_lines(c)]
     return "\n".join(lines) + "\n"
 
 

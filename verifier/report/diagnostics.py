@@ -27,11 +27,63 @@ def diagnostic_text(d, color: bool = False) -> str:
     """The one-line form of :meth:`~verifier.errors.Diagnostic.render`, coloured for a terminal when asked."""
     if not color:
         return d.render()
-    text = (f"{paint(f'{d.file}:{d.line}:{d.col}:', '1', True)} "
-            f"{paint(f'{d.severity}[{d.code}]', SEVERITY_COLORS.get(d.severity, '1'), True)}: {d.message} "
-            f"{paint(f'(at {d.json_path})', '2', True)}")
+    label = paint(f"{d.severity}[{d.code}]", SEVERITY_COLORS.get(d.severity, "1"), True)
+    if d.file is None:
+        text = f"{label}: {d.message}"
+    else:
+        text = (f"{paint(f'{d.file}:{d.line}:{d.col}:', '1', True)} {label}: {d.message} "
+                f"{paint(f'(at {d.json_path})', '2', True)}")
     if d.hint:
         text += f"; {paint('hint:', '36', True)} {d.hint}"
+    return text
+
+
+NAMED = 8
+"""How many subjects a grouped warning line names (``--verbose``: all of them)."""
+
+
+def diagnostic_lines(diagnostics, color: bool = False, verbose: bool = False) -> list[str]:
+    """Every diagnostic for a person, one line each, except warnings: several of one code (and summary) are one
+    line, where the first of them was: their count, their ``summary`` (a plural noun phrase: "markets whose data
+    ..."), and what each is about (the first :data:`NAMED` subjects; ``verbose``: every one).  Errors stay one line
+    each: each must be fixed where it is.
+
+    >>> from verifier.errors import Diagnostic
+    >>> stale = [Diagnostic("MV609", f"the tiers of {s} are old", file=None, severity="warning", subject=s,
+    ...                     summary="markets whose data are older than the rule allows", hint="import them again")
+    ...          for s in ("BTC", "ETH", "SOL")]
+    >>> for line in diagnostic_lines(stale + [Diagnostic("MV100", "no such file", file="x")]):
+    ...     print(line)
+    warning[MV609]: 3 markets whose data are older than the rule allows: BTC, ETH, SOL; hint: import them again
+    x:0:0: error[MV100]: no such file (at $)
+    >>> diagnostic_lines(stale[:1]) == [stale[0].render()]
+    True
+    """
+    groups: dict = {}
+    for d in diagnostics:
+        key = (d.code, d.summary) if d.severity == "warning" and d.summary and d.subject else id(d)
+        groups.setdefault(key, []).append(d)
+    lines = []
+    for members in groups.values():
+        if len(members) == 1:
+            lines.append(diagnostic_text(members[0], color))
+        else:
+            lines.append(_group_text(members, color, verbose))
+    return lines
+
+
+def _group_text(members, color: bool, verbose: bool) -> str:
+    first = members[0]
+    subjects = list(dict.fromkeys(d.subject for d in members))
+    shown = subjects if verbose or len(subjects) <= NAMED else subjects[:NAMED]
+    named = ", ".join(shown)
+    if len(shown) < len(subjects):
+        named += f" and {len(subjects) - len(shown)} more (--verbose names them all)"
+    label = f"{first.severity}[{first.code}]"
+    text = f"{paint(label, SEVERITY_COLORS.get(first.severity, '1'), color)}: {len(subjects)} {first.summary}: {named}"
+    hints = {d.hint for d in members}
+    if len(hints) == 1 and first.hint:
+        text += f"; {paint('hint:', '36', color)} {first.hint}"
     return text
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from verifier.errors import Diagnostic
 from verifier.report.diagnostics import json_text
 from verifier.report.numbers import decimal_text, fixed_text
 
@@ -51,7 +52,54 @@ def position_data(display, position) -> dict:
             "unrealizedPnl": decimal_text(position.unrealized_pnl), "tier": position.tier}
     if position.liquidation_price is None:
         data["liquidationPriceReason"] = position.reason
+    if position.lacks:
+        data["lacks"] = [{"symbol": symbol, "why": why} for symbol, why in position.lacks]
+    if position.status_reason:
+        data["statusReason"] = position.status_reason
+    if position.differences:
+        data["ownValues"] = [difference_data(d) for d in position.differences]
     return data
+
+
+def difference_data(difference) -> dict:
+    """A value the position gives itself beside the catalog's (``used``: whether the position's was used)."""
+    provenance = difference.provenance
+    return {"symbol": difference.symbol, "field": difference.field, "position": decimal_text(difference.own),
+            "catalog": decimal_text(difference.catalog), "used": difference.used,
+            "catalogSource": provenance.source if provenance else None,
+            "catalogEffective": provenance.effective.isoformat() if provenance else None}
+
+
+def difference_warnings(evaluation) -> list:
+    """One warning (MV617, a :class:`~verifier.errors.Diagnostic`) per value a position gives itself that the catalog version in force contradicts.
+
+    >>> import datetime as dt
+    >>> from verifier.derive.account import AccountEvaluation, PositionEvaluation
+    >>> from verifier.derive.account.legs import CatalogDifference
+    >>> from verifier.model.market import Provenance
+    >>> seen = Provenance("meta", dt.date(2026, 11, 28), dt.date(2026, 11, 28), dt.date(2026, 11, 28))
+    >>> btc = PositionEvaluation("BTC/USDC:USDC", "long", None, "r", None, None, None, "normal", index=3,
+    ...                          differences=(CatalogDifference("maxLev", "maxLeverage", Fraction(40), Fraction(50),
+    ...                                                         seen),))
+    >>> e = AccountEvaluation("hyperliquid/perpetual", "cross", None, (btc,), None, "normal")
+    >>> print(difference_warnings(e)[0].render())
+    warning[MV617]: #3 BTC/USDC:USDC: maxLev is 40 in the position, 50 in the catalog (maxLeverage, source meta, effective 2026-11-28): the position's value is used
+    """
+    lines = []
+    for position in evaluation.positions:
+        where = (f"#{position.index} " if position.index is not None else "") + position.symbol
+        for d in position.differences:
+            provenance = d.provenance
+            catalog = f"{d.field}" + (f", source {provenance.source}, effective {provenance.effective.isoformat()}"
+                                      if provenance else "")
+            outcome = "the position's value is used" if d.used else \
+                "the catalog's bracket is used (the position gives the bracket only in part)"
+            lines.append(Diagnostic("MV617", f"{where}: {d.symbol} is {decimal_text(d.own)} in the position, "
+                                    f"{decimal_text(d.catalog)} in the catalog ({catalog}): {outcome}", file=None,
+                                    severity="warning", subject=f"{where} {d.symbol}",
+                                    summary="values positions give themselves that the catalog version in force "
+                                            "contradicts"))
+    return lines
 
 
 def evaluation_data(evaluation) -> dict:
@@ -85,13 +133,18 @@ def evaluation_text(evaluation) -> str:
         parts = [f"liquidation price {price}"] + [f"{label} {p[key]}" for label, key in (
             ("maintenance margin", "maintenanceMargin"), ("unrealised PnL", "unrealizedPnl"), ("tier", "tier"))
             if p[key] is not None]  # a value the rule does not define for this product is left out, never 'None'
+        if "lacks" in p:
+            parts.append("no " + ", ".join(n for n, k in (("maintenance margin", "maintenanceMargin"), (
+                "unrealised PnL", "unrealizedPnl")) if p[k] is None) + " or status: it lacks " + "; ".join(
+                f"{item['symbol']} ({item['why']})" for item in p["lacks"]))
         lines.append(f"{p['symbol']} {p['side']}: " + ", ".join(parts))
     lines.append(f"{_account_ratio_text(evaluation)}; status {evaluation.status}")
     return "\n".join(lines) + "\n"
 
 
-def stale_warnings(evaluation, on) -> list[str]:
-    """One warning line per market part whose data is older than the rule's threshold on date ``on``.
+def stale_warnings(evaluation, on) -> list:
+    """The MV609 warnings (:class:`~verifier.errors.Diagnostic`, for stderr): one per market whose data in force
+    on date ``on`` was last seen more than the rule's threshold before it (its specification, its tiers or both).
 
     >>> import datetime as dt
     >>> from verifier.model.market import Provenance
@@ -99,19 +152,48 @@ def stale_warnings(evaluation, on) -> list[str]:
     >>> seen = Provenance("ft", dt.date(2026, 9, 29), dt.date(2026, 9, 29), dt.date(2026, 11, 28))
     >>> e = AccountEvaluation("binance/usdm-perpetual", "isolated", None, (), None, "normal",
     ...                       (("BTC/USDT:USDT", "tiers", seen, 60),), 30, "binance/usdm-perpetual", "binanceusdm")
-    >>> print(stale_warnings(e, dt.date(2026, 11, 28))[0])
-    warning[MV609]: the tiers of BTC/USDT:USDT were last seen on 2026-09-29 (source ft), 60 days before 2026-11-28 (the rule warns after 30); refresh them: margin-verifier import binance/usdm-perpetual --live binanceusdm, or --markets/--tiers with ccxt dumps
+    >>> [warning] = stale_warnings(e, dt.date(2026, 11, 28))
+    >>> print(warning.render())
+    warning[MV609]: the tiers of BTC/USDT:USDT were last seen on 2026-09-29 (source ft), 60 days before 2026-11-28 (the rule warns after 30); hint: refresh them: margin-verifier import binance/usdm-perpetual --live binanceusdm, or --markets/--tiers with ccxt dumps
+    >>> warning.subject
+    'BTC/USDT:USDT (tiers 60 days old)'
     """
-    lines = []
-    for symbol, part, provenance, days in evaluation.stale:
-        what = "tiers" if part == "tiers" else "market data"
-        lines.append(f"warning[MV609]: the {what} of {symbol} were last seen on {provenance.seen.isoformat()} "
-                     f"(source {provenance.source}), {days} days before {on.isoformat()} (the rule warns after "
-                     f"{evaluation.stale_after_days}); refresh them: margin-verifier import {evaluation.catalog} "
-                     f"--live {evaluation.exchange}, or --markets/--tiers with ccxt dumps")
-    return lines
+    parts: dict = {}
+    for symbol, part, provenance, days, *rest in evaluation.stale:
+        following = rest[0] if rest else None
+        parts.setdefault(symbol, []).append(("tiers" if part == "tiers" else "market data", provenance, days,
+                                             following))
+    summary = (f"markets whose data were last seen more than {evaluation.stale_after_days} days before "
+               f"{on.isoformat()} (the rule's stale_after_days)")
+    refresh = (f"refresh them: margin-verifier import {evaluation.catalog} --live {evaluation.exchange}, or "
+               "--markets/--tiers with ccxt dumps")
+    out = []
+    for symbol, found in parts.items():
+        said = [f"{'the' if n == 0 else 'its'} {what}{f' of {symbol}' if n == 0 else ''}"
+                f"{' were last seen' if n == 0 else ''} on {p.seen.isoformat()} (source {p.source}), {days} days "
+                f"before{f' {on.isoformat()}' if n == 0 else ''}" for n, (what, p, days, _) in enumerate(found)]
+        message = ", and ".join(said) + f" (the rule warns after {evaluation.stale_after_days})"
+        gaps = sorted({following for *_, following in found if following is not None})
+        hint = refresh
+        if gaps:  # an older version carried across a gap in the record: a newer import would not fill it
+            message += (f"; the record has nothing between then and the next version ({gaps[0].isoformat()})")
+            hint = (f"import a recording of that time: margin-verifier import {evaluation.catalog} --markets/--tiers "
+                    "DUMP --effective DATE")
+        subject = f"{symbol} (" + ", ".join(f"{what} {days} days old" for what, _, days, _ in found) + (
+            f"; nothing recorded until the next version, {gaps[0].isoformat()}" if gaps else "") + ")"
+        out.append(Diagnostic("MV609", message, file=None, hint=hint, severity="warning", subject=subject,
+                              summary=summary))
+    return out
 
 
-def render(evaluation, fmt: str = "text") -> str:
-    """The report in ``fmt`` (one of :data:`FORMATS`)."""
-    return json_text(evaluation_data(evaluation)) if fmt == "json" else evaluation_text(evaluation)
+def render(evaluation, fmt: str = "text", unread=()) -> str:
+    """The report in ``fmt`` (one of :data:`FORMATS`); ``unread``: the snapshot's fields the rule does not read
+    (:class:`verifier.read.ccxt_unread.Unread`), said after the positions (JSON: ``unread``, only when some are)."""
+    if fmt == "json":
+        data = evaluation_data(evaluation)
+        if unread:
+            data["unread"] = [{"path": u.path, "count": u.count, "why": u.why} for u in unread]
+        return json_text(data)
+    text = evaluation_text(evaluation)
+    return text + "".join(f"not read: {u.path} ({u.count} position{'s' if u.count != 1 else ''}): {u.why}\n"
+                          for u in unread)

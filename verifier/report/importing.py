@@ -73,9 +73,9 @@ def market_data(change, moves: dict, date) -> dict:
     """One imported market's entry in the report."""
     data = {"symbol": change.symbol, "change": change.kind, "parts": dict(change.parts)}
     before, after = change.before, change.after
-    if "market" in change.parts and change.parts["market"] in ("added", "changed"):
+    if "market" in change.parts and change.parts["market"] in ("added", "changed", "replaced"):
         data["market"] = spec_changes(before.spec_at(date) if before else None, after.spec_at(date))
-    if "tiers" in change.parts and change.parts["tiers"] in ("added", "changed"):
+    if "tiers" in change.parts and change.parts["tiers"] in ("added", "changed", "replaced"):
         old = before.tiers_at(date) if before else None
         new = after.tiers_at(date).table.rows
         data["tiers"] = bracket_changes(old.table.rows, new) if old else \
@@ -152,7 +152,9 @@ def import_text(data: dict) -> str:
 
 
 def _market_lines(market: dict) -> list:
-    lines = [f"  {market['symbol']}:"]
+    replaced = [part for part, what in market["parts"].items() if what == "replaced"]
+    lines = [f"  {market['symbol']}:" + (f" (corrected: the {' and '.join(replaced)} version of this date replaced)"
+                                          if replaced else "")]
     lines += [f"    market: {item}" for item in market.get("market", [])]
     lines += [f"    tiers: {item}" for item in market.get("tiers", [])]
     ref = market.get("reference")

@@ -85,9 +85,12 @@ def run_proofs(report: CheckReport) -> None:
                          f"{_counterexample(proof)}", path,
                 hint="check the transcription of the exchange's formula (signs, which symbols) and its 'where'"))
         else:
-            report.findings.append(dataclasses.replace(rule.document.diagnostic(
+            found = rule.document.diagnostic(
                 "MV503", f"published {proof.quantity} ({modes}) is neither proved nor refuted"
-                         f"{': ' + proof.reason if proof.reason else ''} ({proof.method})", path), severity="warning"))
+                         f"{': ' + proof.reason if proof.reason else ''} ({proof.method})", path)
+            report.findings.append(dataclasses.replace(
+                found, severity="warning", summary="published formulas neither proved nor refuted",
+                subject=f"{found.file}:{found.line}:{found.col} ({proof.quantity}, {modes})"))
 
 
 def _counterexample(proof) -> str:

@@ -118,9 +118,9 @@ def _store(key: str, report, read: set) -> None:
     if any(digest is None for _, digest in reads):
         return
     rule = getattr(report.rule, "id", None)
+    findings = [d.to_json() | {"subject": d.subject, "summary": d.summary} for d in report.findings]
     entry = {"reads": reads, "report": {
-        "file": report.file, "kind": report.kind, "rule": rule, "findings": [d.to_json() for d in report.findings],
-        **report.counts()}}
+        "file": report.file, "kind": report.kind, "rule": rule, "findings": findings, **report.counts()}}
     _DISK.write(key, json.dumps(entry).encode("utf-8"))
 
 
@@ -137,4 +137,4 @@ def _sha256(path: str) -> str | None:
 
 def _diagnostic(data: dict) -> Diagnostic:
     return Diagnostic(data["code"], data["message"], data["file"], data["line"], data["col"], data["jsonPath"],
-                      data["hint"], data["severity"])
+                      data["hint"], data["severity"], data.get("subject"), data.get("summary"))

@@ -7,7 +7,9 @@ the difference; a case that cannot be run (its export unreadable, a market or da
 invalid input (exit 2), at the case, followed by the reader's own diagnostics in the export file; a recorded
 position the rule cannot price (``MV603``: e.g. a wrong formula whose price is no longer an exact number) is an
 ``MV530`` finding, like a worked example the rule cannot compute.  Every position
-of the export is judged: one the exchange gives no price for must have none of ours either.
+of the export is judged: one the exchange gives no price for must have none of ours either.  A case recorded as
+refused (``refused:``, the record lacks an input) must be refused with its code, naming that input; it is a finding
+when it runs, or is refused for another reason.
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ def run_conformance(report, cases=None) -> None:
     document = report.rule.document
     for case in cases:
         where = ("conformance", "cases", case.index)
+        if case.refused is not None:
+            _run_refusal(report, document, case, where)
+            continue
         try:
             result = run_case(report.rule, case)
         except VerifierError as exc:
@@ -55,6 +60,27 @@ def run_conformance(report, cases=None) -> None:
             report.findings.append(document.diagnostic(
                 "MV530", f"conformance case {case.name!r}: {disagreement_text(result)}", where,
                 hint="check the rule against the recording, or the case's tolerance and its reason"))
+
+
+def _run_refusal(report, document, case, where) -> None:
+    """A case recorded as refused: evaluate must refuse it with its code, naming the missing input."""
+    refusal = case.refused
+    report.conformance_checked += 1
+    try:
+        run_case(report.rule, case)
+    except VerifierError as exc:
+        if refusal.matches(exc):
+            report.conformance_refused += 1
+            return
+        report.findings.append(document.diagnostic(
+            "MV530", f"conformance case {case.name!r} is recorded as refused for want of {refusal.missing} "
+                     f"({refusal.code}), but evaluate refuses it otherwise: {_first_line(exc)}", where + ("refused",),
+            hint="check the rule and the recording, or the refusal's code and missing input"))
+        return
+    report.findings.append(document.diagnostic(
+        "MV530", f"conformance case {case.name!r} is recorded as refused for want of {refusal.missing}, but "
+                 "evaluate now prices it", where + ("refused",),
+        hint="remove 'refused' and give the case the tolerance it reproduces within"))
 
 
 def disagreement_text(result) -> str:

@@ -22,6 +22,15 @@ from verifier.read.rule.examples import inputs_needed
 BOUNDARY_CONDITIONS = ("liquidation", "margin_call")
 
 
+SUMMARIES = {
+    "MV457": "worked examples whose tolerance is wider than their expected value is written (a wrong formula within "
+             "it would pass)",
+    "MV458": "conditions with no worked example exactly on their boundary (nothing tells '<' from '<=')",
+    "MV408": "dated regimes no worked example pins (swapping their effective dates would pass)",
+}
+"""What several warnings of one code say together (one line on stderr names each by its place: ``subject``)."""
+
+
 def coverage_warnings(rule) -> list:
     """Every MV457, MV458 and MV408 warning for ``rule``, located in its file."""
     out = [_warning(rule, *w) for w in _tolerances(rule)]
@@ -30,8 +39,10 @@ def coverage_warnings(rule) -> list:
     return out
 
 
-def _warning(rule, code, message, path, hint):
-    return dataclasses.replace(rule.document.diagnostic(code, message, path, hint=hint), severity="warning")
+def _warning(rule, code, message, path, hint, about):
+    found = rule.document.diagnostic(code, message, path, hint=hint)
+    return dataclasses.replace(found, severity="warning", subject=f"{found.file}:{found.line}:{found.col} {about}",
+                               summary=SUMMARIES[code])
 
 
 def decimals(value: Fraction) -> int | None:
@@ -59,7 +70,8 @@ def _tolerances(rule):
                 yield ("MV457", f"example {example.name!r}: tolerance {exact_text(example.tolerance)} is wider than "
                                 f"{key} = {exact_text(value)} is written ({exact_text(unit)}): a wrong formula within it "
                                 "would pass", ("examples", example.index, "tolerance"),
-                       "narrow it, or say why under 'tolerance_reason' (e.g. the source rounds its inputs)")
+                       "narrow it, or say why under 'tolerance_reason' (e.g. the source rounds its inputs)",
+                       f"({example.name})")
                 break
 
 
@@ -96,8 +108,9 @@ def _boundaries(rule):
             reported.add(path)
             yield ("MV458", f"condition {condition!r} ({found.text}) has no example exactly on its boundary: "
                             f"nothing tells its {found.operator!r} from the other comparison", path + ("when",),
-                   f"add an example whose inputs make both sides equal, expecting {condition}: true or false, "
-                   "from a source that states the boundary (or note in 'disagreements' that none does)")
+                   "add an example whose inputs make both sides equal, expecting the condition true or false (e.g. "
+                   "liquidation: true), from a source that states the boundary (or note in 'disagreements' that "
+                   "none does)", f"({condition}: {found.text})")
 
 
 def _regimes(rule):
@@ -109,13 +122,14 @@ def _regimes(rule):
                        if e.mode in modes):
                 yield ("MV408", f"parameter {name!r} = {exact_text(value)} ({interval_text(since, until)}) is "
                                 "pinned by no example: swapping its effective dates would pass",
-                       spec_path + ("values",), "add an example dated in that interval whose expectation uses it")
+                       spec_path + ("values",), "add an example dated in that interval whose expectation uses it",
+                       f"({name} = {exact_text(value)} {interval_text(since, until)})")
     for regime in rule.regimes:
         if regime.modes is None:
             continue
         if not any(_dated_in(e, regime.since, regime.until) for e in rule.examples):
             yield ("MV408", f"the formulas in force {regime.label} are pinned by no example", ("definitions",),
-                   "add an example dated in that interval")
+                   "add an example dated in that interval whose expectation uses it", f"(formulas {regime.label})")
 
 
 def _dated_parameters(rule):

@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 COUNTS = ("examples_checked", "examples_pending", "published_proved", "published_total", "conformance_checked",
-          "conformance_agreed")
+          "conformance_agreed", "conformance_refused")
 """The numbers a check report carries besides its diagnostics (the cache stores them by these names)."""
 
 
@@ -30,6 +30,7 @@ class Findings:
     published_total: int = 0
     conformance_checked: int = 0  # recorded exchange responses run (verifier.verify.conformance)
     conformance_agreed: int = 0
+    conformance_refused: int = 0  # cases refused as recorded (the missing input named)
 
     def counts(self) -> dict:
         return {name: getattr(self, name) for name in COUNTS}

@@ -37,7 +37,11 @@ from verifier.model.display import Display
 # below load without them: the compiled evaluation (verifier.derive.account.program) builds the same results.
 
 STATUSES = ("normal", "margin_call", "liquidation")
-"""From best to worst; an account's status is the worst of its positions'."""
+"""From best to worst; an account's status is the worst of its positions'.  A position that lacks an input its
+conditions need (not its price: see :mod:`~verifier.derive.account.legs`) has status ``unknown``, and so has the
+account unless another position is liquidated."""
+
+UNKNOWN = "unknown"
 
 RATIOS = ("margin_ratio", "margin_level")
 """The account-level ratio a rule defines (futures: margin_ratio, spot margin: margin_level), first found."""
@@ -66,6 +70,9 @@ class PositionEvaluation:
     margin_ratio: Fraction | None = None  # the rule's margin_ratio of the position (isolated) or its pool (cross)
     reported: object = None  # verifier.model.account.Reported: the exchange's own price, when the file has one
     settle: str | None = None  # the settlement currency of its cross pool
+    differences: tuple = ()  # legs.CatalogDifference: its own values against the catalog's in force
+    lacks: tuple = ()  # (symbol, why) of inputs it does not give that only other quantities need (status 'unknown')
+    status_reason: str | None = None  # why its status is 'unknown' when it lacks nothing (a condition without a value)
 
     @property
     def distance(self) -> Fraction | None:
@@ -85,7 +92,7 @@ class AccountEvaluation:
     positions: tuple
     margin_level: Fraction | None  # spot margin: the rule's margin_level (assets over liabilities)
     status: str
-    stale: tuple = ()  # (symbol, part, Provenance, days) of market data older than the rule's threshold
+    stale: tuple = ()  # (symbol, part, Provenance, days, next version's date or None) of market data seen too long ago
     stale_after_days: int = 30
     catalog: str | None = None  # the id of the rule's market catalog (what `import` takes)
     exchange: str | None = None  # the catalog's ccxt exchange id
@@ -94,6 +101,8 @@ class AccountEvaluation:
     settle: str | None = None  # a cross pool's settlement currency (ccxt exports)
     wallet_balance: Fraction | None = None  # a cross pool's wallet
     ratio_reason: str | None = None  # why margin_ratio / margin_level is None
+    quote: str | None = None  # spot margin: the asset the account is valued in
+    symbol: str | None = None  # spot margin, isolated: the pair
 
 
 def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
@@ -117,25 +126,34 @@ def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
     if "margin_level" in mode.definitions and legs:
         level = next((p.margin_ratio for p in out), None)
         pool_ratio = None
-    status = max((p.status for p in out), key=STATUSES.index, default="normal")
+    status = max((p.status for p in out if p.status != UNKNOWN), key=STATUSES.index, default="normal")
+    if status != "liquidation" and any(p.status == UNKNOWN for p in out):
+        status = UNKNOWN
     catalog = rule.markets
     return AccountEvaluation(rule.id, mode.name, rule.display, out, level, status, _stale(rule, legs, date or today),
                              rule.stale_after_days, catalog.id if catalog else None,
                              catalog.exchange if catalog else None, pool_ratio, account.margin_mode, account.settle,
-                             account.wallet_balance, _ratio_reason(mode, out, pool_ratio if level is None else level))
+                             account.wallet_balance, _ratio_reason(mode, out, pool_ratio if level is None else level),
+                             account.quote, account.symbol)
 
 
 def _ratio_reason(mode, positions, ratio) -> str | None:
     """Why the account (or a position) has no margin ratio or level: the rule defines none, or it is no number."""
     if not any(name in mode.definitions for name in RATIOS):
         return f"the {mode.name} mode defines no margin_ratio"
+    lacking = next((p for p in positions if p.lacks and p.margin_ratio is None), None)
+    if ratio is None and lacking is not None:
+        symbol, why = lacking.lacks[0]
+        return f"it needs {symbol}, which {lacking.symbol} lacks: {why}"
     if ratio is None and (mode.account == "cross" or any(p.margin_ratio is None for p in positions)):
-        return "the margin ratio is not a finite number here (nothing in its denominator)"
+        what = "margin level" if "margin_level" in mode.definitions else "margin ratio"
+        return f"the {what} is not a finite number here (nothing in its denominator)"
     return None
 
 
 def _stale(rule, legs, on) -> tuple:
-    """(symbol, part, provenance, days) of every catalog version used that was last seen too long before ``on``."""
+    """(symbol, part, provenance, days, next) of every catalog version used that was last seen too long before
+    ``on`` (``next``: the effective date of the version after it, when it is used across a gap in the record)."""
     if on is None:
         return ()
     found, seen = [], set()
@@ -143,8 +161,8 @@ def _stale(rule, legs, on) -> tuple:
         if leg.position.symbol in seen:
             continue
         seen.add(leg.position.symbol)
-        for part, provenance in leg.market.stale(on, rule.stale_after_days):
-            found.append((leg.position.symbol, part, provenance, (on - provenance.seen).days))
+        for part, provenance, following in leg.market.stale(on, rule.stale_after_days):
+            found.append((leg.position.symbol, part, provenance, (on - provenance.seen).days, following))
     return tuple(found)
 
 
@@ -173,16 +191,25 @@ def _sum_others(mode, legs, partners, account) -> set:
     for name, definition in mode.others.items():
         if all(name in leg.values for leg in legs):
             continue
-        for other in legs:
-            if definition not in other.at_mark and len(legs) > 1:
-                raise account.error("MV603", f"cannot compute {definition} of this position at its mark, which "
-                                             f"{name} sums for the other positions", other.position.at(),
-                                    hint="every input of " + definition + " must come from the position")
+        unknown = [j for j, leg in enumerate(legs) if definition not in leg.at_mark]
         total = sum((leg.at_mark.get(definition, Fraction(0)) for leg in legs), Fraction(0))
         for i, leg in enumerate(legs):
             if name in leg.values:
                 continue
             excluded = [i, *partners.get(i, ())]
+            lacking = [j for j in unknown if j not in excluded]
+            if lacking:
+                if leg.position.quote:  # a quote balance has no price of its own: nothing needs its sum
+                    continue
+                other = legs[lacking[0]]
+                if other.lacks:
+                    symbol, why = next(iter(other.lacks.items()))
+                    raise account.error("MV600", f"cannot compute {definition} of this position at its mark, which "
+                                                 f"{name} sums for the other positions: it lacks {symbol} ({why})",
+                                        other.position.at(), hint="give it: the other positions' prices need it")
+                raise account.error("MV603", f"cannot compute {definition} of this position at its mark, which "
+                                             f"{name} sums for the other positions", other.position.at(),
+                                    hint="every input of " + definition + " must come from the position")
             leg.values[name] = total - sum((legs[j].at_mark.get(definition, Fraction(0)) for j in excluded),
                                            Fraction(0))
             summed.add((i, name))
@@ -210,29 +237,51 @@ def _evaluate_leg(setting, legs, index, partners, account, summed) -> PositionEv
     values = leg.exact(mode, setting.parameters)
     price, reason = liquidation(setting, legs, index, partners, account)
     whole = _with_partners(mode, legs, index, partners, summed, values)
-    statuses = [name for name in ("liquidation", "margin_call")
-                if name in mode.conditions and _holds(compiled, mode, name, whole, leg, account)]
+    status_reason = None
+    if leg.lacks:  # its conditions at the mark need what it does not give: said, not guessed
+        status = UNKNOWN
+    else:
+        try:
+            statuses = [name for name in ("liquidation", "margin_call")
+                        if name in mode.conditions and _holds(compiled, mode, name, whole, leg, account)]
+            status = statuses[0] if statuses else "normal"
+        except Undecided as exc:  # a ratio with nothing in its denominator (nothing owed): no status, said why
+            status, status_reason = UNKNOWN, exc.why
     ratio = next((compiled.value(mode, name, values) for name in RATIOS if name in mode.definitions), None)
     position = leg.position
     return PositionEvaluation(
         position.symbol, position.side, price, reason, leg.at_mark.get("maintenance_margin"),
-        leg.at_mark.get("upnl"), leg.tier, statuses[0] if statuses else "normal", leg.market.display(rule.display),
+        leg.at_mark.get("upnl"), leg.tier, status, leg.market.display(rule.display),
         leg.market.provenance(), index=position.index, margin_mode=account.margin_mode, mode=mode.name,
         mark_price=leg.values.get(rule.price), bracket=tuple(sorted(leg.tier_values.items())),
-        bracket_source=leg.bracket_source, margin_ratio=ratio, reported=position.reported, settle=account.settle)
+        bracket_source=leg.bracket_source, margin_ratio=ratio, reported=position.reported, settle=account.settle,
+        differences=tuple(leg.differences), lacks=tuple(leg.lacks.items()), status_reason=status_reason)
+
+
+class Undecided(Exception):
+    """A condition with no value at the leg's values (it divides by zero there): the status is unknown, ``why``."""
+
+    def __init__(self, why: str):
+        super().__init__(why)
+        self.why = why
 
 
 def _holds(compiled, mode, name, values, leg, account) -> bool:
-    """Whether condition ``name`` holds at the leg's values, exactly; undecidable is an error, never 'normal'."""
+    """Whether condition ``name`` holds at the leg's values, exactly; undecidable is never 'normal': a condition
+    that divides by zero there makes the status unknown (:class:`Undecided`), one that lacks a value is an error."""
     from verifier.derive.account.compiled import Undecidable
 
     try:
         return compiled.holds(mode, name, values)
     except Undecidable as exc:
         if exc.zero:
-            raise account.error("MV603", f"cannot decide the {name} condition ({mode.conditions[name].text}): it "
-                                         "divides by zero at these values", leg.position.at(),
-                                hint="a ratio with nothing in its denominator (a margin level with nothing owed) "
-                                     "has no value; the rule does not say what it means") from None
+            raise Undecided(undecidable_message(name, mode.conditions[name].text) + ": a ratio with nothing in its "
+                            "denominator (a margin level with nothing owed) has no value, and the rule does not say "
+                            "what it means") from None
         raise account.error("MV603", f"cannot decide the {name} condition: it still needs " + ", ".join(exc.needs),
                             leg.position.at()) from None
+
+
+def undecidable_message(name, text) -> str:
+    """A condition that divides by zero at a position's values (the site's calculator says the same)."""
+    return f"cannot decide the {name} condition ({text}): it divides by zero at these values"

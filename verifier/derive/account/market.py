@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 from verifier.errors import EvaluationError
 from verifier.model.market import POSITION_FIELDS
@@ -41,10 +42,19 @@ class MarketData:
         catalog = rule.markets
         return cls(rule.id, catalog, rule.tiers, symbol, catalog.market(symbol) if catalog is not None else None, date)
 
+    _spec: object = field(default=False, repr=False)
+
     @property
     def spec(self):
-        """The market's specification in force on the date, or None."""
-        return self.market.spec_at(self.date) if self.market is not None else None
+        """The market's specification in force on the date, or None (found once)."""
+        if self._spec is False:
+            self._spec = self.market.spec_at(self.date) if self.market is not None else None
+        return self._spec
+
+    def tiers_provenance(self):
+        """The provenance of the tier-table version in force on the date (None: none)."""
+        version = self.market.tiers_at(self.date) if self.market is not None else None
+        return version.provenance if version is not None else None
 
     @property
     def tick(self):
@@ -64,6 +74,21 @@ class MarketData:
                 raise EvaluationError(f"rule {self.rule_id} has no tier table", code="MV606")
             self._table = self.tiers.lookup(self.symbol, self.date)
         return self._table
+
+    def leverage_limit(self) -> tuple | None:
+        """(the highest leverage the market allows on the date, where the catalog says so), or None when it does
+        not say: its ``maxLeverage`` field, else the largest value of its tier table's maximum-leverage column (the
+        first bracket's, for the smallest positions)."""
+        value = self.field("maxLeverage")
+        if value is not None:
+            return Fraction(value), "the market catalog's maxLeverage"
+        layout = self.catalog.layout if self.catalog is not None else None
+        version = self.market.tiers_at(self.date) if self.market is not None else None
+        if layout is None or layout.max_leverage is None or version is None:
+            return None
+        values = [row.values[layout.max_leverage] for row in version.table.rows
+                  if row.values.get(layout.max_leverage) is not None]
+        return (Fraction(max(values)), f"the largest {layout.max_leverage} of its tier table") if values else None
 
     def fill(self, fields: dict) -> dict:
         """ccxt Position fields the position lacks, from the market (``contractSize``), added to ``fields``."""
@@ -89,8 +114,17 @@ class MarketData:
             return EvaluationError(f"{what}: the catalog knows {self.symbol} from {first} only, not on "
                                    f"{self.date.isoformat()}", code="MV607",
                                    hint=f"evaluate on or after {first} (--date), or import older market data")
+        if self.spec is not None:  # a version in force that lacks the value: say which
+            provenance = self.spec.provenance
+            return EvaluationError(f"{what}: the position does not give it and the catalog's version of "
+                                   f"{self.symbol} in force on {self._on()} (effective "
+                                   f"{provenance.effective.isoformat()}, source {provenance.source}) has no such "
+                                   "value", code="MV606", hint=self.catalog.import_hint(self.symbol))
         return EvaluationError(f"{what}: the position does not give it and the catalog's entry for {self.symbol} "
                                "has no such value", code="MV606", hint=self.catalog.import_hint(self.symbol))
+
+    def _on(self) -> str:
+        return self.date.isoformat() if self.date is not None else "the latest date"
 
     def check_listed(self) -> None:
         """The catalog lists the market (when the rule has a catalog)."""
@@ -123,5 +157,6 @@ class MarketData:
         return tuple((part, version.provenance) for part, version in used if version is not None)
 
     def stale(self, on: _dt.date, threshold_days: int) -> list:
-        """[(part, Provenance)] of the versions in force on ``on`` last seen more than ``threshold_days`` before."""
+        """[(part, Provenance, next version's date or None)] of the versions in force on ``on`` last seen more than
+        ``threshold_days`` before."""
         return self.market.stale(on, threshold_days) if self.market is not None else []

@@ -24,6 +24,16 @@ FAR = Fraction(10) ** 12
 
 NO_ROOT = "no price reaches the liquidation condition inside its own tier row"
 
+DIRECTIONS = {"long": "falls toward 0", "short": "rises without bound"}
+"""Which way a side loses, as the reasons below say it."""
+
+OVER_COLLATERALISED = ("over-collateralised {side}: the margin stays above the maintenance requirement even as the "
+                       "price {direction}")
+LIQUIDATED_EVERYWHERE = ("liquidated at the mark already, and at every price as it {direction}: the requirement "
+                         "exceeds the margin at every such price (a maintenance rate at or above what the side can "
+                         "lose)")
+"""The reasons a position has no liquidation price, as templates: the site's calculator fills in the same ones."""
+
 
 def liquidation(setting, legs, index, partners, account) -> tuple:
     """(exact liquidation price or None, the reason when None) of leg ``index``."""
@@ -60,13 +70,11 @@ def no_price_reason(setting, leg) -> str:
         at_far = compiled.holds(mode, "liquidation", _at_price(setting, leg, far))
     except (Undecidable, EvaluationError):
         return NO_ROOT
-    side, direction = ("long", "falls toward 0") if long else ("short", "rises without bound")
+    side = "long" if long else "short"
     if not at_far:
-        return (f"over-collateralised {side}: the margin stays above the maintenance requirement even as the price "
-                f"{direction}")
+        return OVER_COLLATERALISED.format(side=side, direction=DIRECTIONS[side])
     if at_mark:
-        return (f"liquidated at the mark already, and at every price as it {direction}: the requirement exceeds "
-                "the margin at every such price (a maintenance rate at or above what the side can lose)")
+        return LIQUIDATED_EVERYWHERE.format(direction=DIRECTIONS[side])
     return NO_ROOT
 
 

@@ -35,7 +35,7 @@ from types import SimpleNamespace
 
 from gmpy2 import mpq
 
-PROGRAM_FORMAT = 2
+PROGRAM_FORMAT = 3
 """Bumped whenever what a program holds, or what its run reads from it, changes: a stored program of another
 format is never loaded."""
 
@@ -134,6 +134,8 @@ class Program:
     latest: View  # the rule on no date (its latest values)
     markets: dict = field(default_factory=dict, repr=False)  # symbol -> pickled Market (or the Market)
     source: str = ""  # what it was built from (the rule's derivation key), for a reader of a stored program
+    reads: dict = field(default_factory=dict)  # mode -> margin mode -> the position fields it reads (fields_read)
+    leverage_column: str | None = None  # the catalog's tier column of the maximum leverage (a market's limit)
     _catalog: object = field(default=None, repr=False, compare=False)  # the live catalog, in the building process
 
     def view(self, date: _dt.date | None) -> View:
@@ -195,7 +197,28 @@ def build_program(rule) -> Program:
     return Program(rule.id, rule.display, rule.price, rule.product.market_type, rule.stale_after_days,
                    catalog.id if catalog is not None else None, catalog.exchange if catalog is not None else None,
                    catalog is not None, rule.tiers is not None, boundaries, views, _view(rule, None),
-                   source=rule.derivation_key, _catalog=catalog)
+                   source=rule.derivation_key, reads=fields_read(rule),
+                   leverage_column=catalog.layout.max_leverage if catalog is not None and catalog.layout else None,
+                   _catalog=catalog)
+
+
+def fields_read(rule) -> dict:
+    """``mode -> margin mode -> frozenset``: the position fields each of the rule's modes reads in each margin mode
+    (its symbols' readings, and the fields a market fills: what a snapshot may give without being told it is not
+    read, :func:`verifier.jobs.evaluate.snapshot_unread`)."""
+    from verifier.model.market import POSITION_FIELDS
+    from verifier.model.snapshot import fields_of
+
+    out = {}
+    for name, mode in rule.modes.items():
+        out[name] = {}
+        for margin_mode in ("cross", "isolated"):
+            read = set(POSITION_FIELDS)
+            for spec in mode.symbols.values():
+                if spec.snapshot_formula(margin_mode):
+                    read |= fields_of(spec.reading(margin_mode))
+            out[name][margin_mode] = frozenset(read)
+    return out
 
 
 def change_dates(rule) -> tuple:

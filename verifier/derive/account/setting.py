@@ -43,7 +43,7 @@ class Setting:
 def setting_for(rule, account, date, definitions=None) -> Setting:
     """Choose the rule's version for ``date`` and the mode for ``account``; check the rule can evaluate it: its
     conditions, or only the ``definitions`` named (then only their inputs are read from a position)."""
-    rule = rule_at(rule, date)
+    rule = rule_at(rule, date, account)
     mode = select_mode(rule, account)
     check_date(rule, mode, date)
     parameters = parameter_values(mode, date)
@@ -55,11 +55,14 @@ def setting_for(rule, account, date, definitions=None) -> Setting:
                    reads=needed if definitions is not None else None)
 
 
-def rule_at(rule, date):
-    """The rule as of ``date`` (its dated formulas in force then); a date the rule's formulas do not cover is an
-    error located at the rule's definitions (MV604, like a date before its parameters)."""
+def rule_at(rule, date, account=None):
+    """The rule as of ``date`` (its dated formulas in force then, of the account's own mode: formulas are dated
+    per mode); a date the rule's formulas do not cover is an error located at the rule's definitions (MV604, like
+    a date before its parameters)."""
     try:
-        return rule.at(date)
+        if account is None:
+            return rule.at(date)
+        return rule.at(date, account=account.margin_mode, mode=account.mode)
     except EvaluationError as exc:
         raise _rule_error(rule, "MV604", str(exc), ("definitions",), exc.hint) from None
 

@@ -76,7 +76,7 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
     examples = read_examples(ctx, data, lambda date: _modes_at(regimes, date), tiers)
     display = _display(ctx, data)
     policies = read_policies(ctx, data.get("policies", {}), modes)
-    ccxt = read_ccxt(ctx, data)
+    ccxt = read_ccxt(ctx, data, catalog)
     conformance = read_conformance(ctx, data, Path(doc.file).parent)
     check_plausible(ctx, data, parameters, modes, tiers,
                     [e for r in regimes for entries in r.published.values() for e in entries])
@@ -102,9 +102,12 @@ def _regimes(ctx: RuleContext, data: dict, parts: RuleParts) -> list:
     on every date, when nothing is dated); the last one is in force today."""
     out = []
     for start, end in regimes(ctx, data):
-        modes, why = read_modes(ctx, parts, start)
+        modes, why, partial = read_modes(ctx, parts, start)
         published = read_published(ctx, data, modes, start, end) if modes is not None else {}
-        out.append(Regime(start, end, modes, published, why))
+        known = partial.get("partial") or {}
+        partial_published = read_published(ctx, data, known, start, end, only_known=True) if known else {}
+        out.append(Regime(start, end, modes, published, why, known if modes is None else {},
+                          partial_published, partial.get("missing", {})))
     return out
 
 

@@ -19,14 +19,15 @@ import sympy
 
 from verifier.errors import FormulaError
 from verifier.formula import DIMENSIONLESS, Term, parse_formula
-from verifier.model.ccxt_mapping import (BALANCE_TARGETS, CCXT_POSITION_NUMBERS, MARGIN_MODES, TARGET_FIELDS,
-                                         Agreement, CcxtMapping, FieldPath, Input, PathSyntaxError, Reading,
-                                         SideCheck)
+from verifier.model.ccxt_mapping import (BALANCE_TARGETS, CCXT_POSITION_NUMBERS, MARGIN_MODES, SPOT_BALANCE_FIELDS,
+                                         TARGET_FIELDS, Agreement, BalanceList, CcxtMapping, FieldPath, Input,
+                                         PathSyntaxError, Reading, SideCheck, SpotBalances)
 from verifier.read.rule.context import RuleContext
 
 
-def read_ccxt(ctx: RuleContext, data: dict) -> CcxtMapping | None:
-    """The mapping of the rule's ``ccxt:`` section (None when the rule has none)."""
+def read_ccxt(ctx: RuleContext, data: dict, catalog=None) -> CcxtMapping | None:
+    """The mapping of the rule's ``ccxt:`` section (None when the rule has none); ``catalog``: the rule's market
+    catalog, whose fields a position may give itself (``market:``)."""
     section = data.get("ccxt")
     if section is None:
         return None
@@ -34,7 +35,10 @@ def read_ccxt(ctx: RuleContext, data: dict) -> CcxtMapping | None:
     inputs = _inputs(ctx, section.get("inputs", {}), where + ("inputs",), balance=False, known=CCXT_POSITION_NUMBERS)
     env = _env(CCXT_POSITION_NUMBERS, inputs)
     position = {name: _reading(ctx, name, raw, env, where + ("position", name), TARGET_FIELDS)
-                for name, raw in section["position"].items()}
+                for name, raw in section.get("position", {}).items()}
+    fields = tuple(catalog.fields) if catalog is not None else ()
+    own = {name: _reading(ctx, name, raw, env, where + ("market", name), fields, what="catalog field")
+           for name, raw in section.get("market", {}).items()}
     balance = section.get("balance", {})
     balance_inputs = _inputs(ctx, balance.get("inputs", {}), where + ("balance", "inputs"), balance=True,
                              known=(*CCXT_POSITION_NUMBERS, *inputs))
@@ -58,8 +62,39 @@ def read_ccxt(ctx: RuleContext, data: dict) -> CcxtMapping | None:
         reported=reported, balance_inputs=balance_inputs,
         balance={k: v for k, v in balance_readings.items() if v is not None},
         margin_mode_missing=_words(missing["missing"]) if missing else None, note=_words(section.get("note")),
+        market={k: v for k, v in own.items() if v is not None},
+        unread={name: _words(why) for name, why in section.get("unread", {}).items()},
+        identify=tuple(p for p in (_path(ctx, text, where + ("identify", i))
+                                   for i, text in enumerate(section.get("identify", ()))) if p is not None),
+        balances=_balances(ctx, section["balances"], where + ("balances",)) if "balances" in section else None,
         agreements=tuple(a for a in (_agreement(ctx, raw, env, where + ("agree", i)) for i, raw in
                                      enumerate(section.get("agree", []))) if a is not None))
+
+
+def _balances(ctx, raw: dict, where) -> SpotBalances:
+    """The section's ``balances:``: a spot-margin rule's reading of ``fetch_balance()``."""
+    inputs = _inputs(ctx, raw.get("inputs", {}), where + ("inputs",), balance=False, known=())
+    env = _env((), inputs)
+    readings = {name: _reading(ctx, name, raw[name], env, where + (name,), SPOT_BALANCE_FIELDS, what="balance field")
+                for name in SPOT_BALANCE_FIELDS if name in raw}
+    lists = {}
+    for mode in MARGIN_MODES:
+        if mode not in raw:
+            continue
+        item, at = raw[mode], where + (mode,)
+        ctx.check_source(item["source"], at + ("source",))
+        paths = {key: _path(ctx, item[key], at + (key,)) for key in ("list", "asset", "pair", "price", "level",
+                                                                     "liquidation_price") if key in item}
+        legs = tuple(_path(ctx, text, at + ("legs", i)) for i, text in enumerate(item.get("legs", ())))
+        if mode == "isolated" and ("pair" not in item or len(legs) != 2):
+            ctx.error("MV491", "an isolated balance list names its pair ('pair') and its two balances ('legs': base, "
+                               "quote)", at, at_key=True)
+            continue
+        if paths.get("list") is None or paths.get("asset") is None or None in legs:
+            continue
+        lists[mode] = BalanceList(mode, paths["list"], paths["asset"], item["source"], paths.get("pair"), legs,
+                                  paths.get("price"), paths.get("level"), paths.get("liquidation_price"))
+    return SpotBalances(lists, inputs, {k: v for k, v in readings.items() if v is not None})
 
 
 def _words(text):
@@ -103,11 +138,15 @@ def _inputs(ctx, raw: dict, where, balance: bool, known) -> dict:
     return out
 
 
-def _reading(ctx, name, raw, env, where, targets) -> Reading | None:
+def _reading(ctx, name, raw, env, where, targets, what="snapshot field") -> Reading | None:
     ctx.check_source(raw["source"], where + ("source",))
     if name not in targets:
-        ctx.error("MV491", f"{name!r} is not a snapshot field a ccxt export can fill", where, at_key=True,
-                  hint=ctx.suggest(name, targets) or "fields: " + ", ".join(targets))
+        message = {"snapshot field": f"{name!r} is not a snapshot field a ccxt export can fill",
+                   "balance field": f"{name!r} is not a balance field of a spot-margin snapshot"}.get(
+            what, f"{name!r} is not a field of the rule's market catalog")
+        ctx.error("MV491", message, where, at_key=True,
+                  hint=ctx.suggest(name, targets) or ("fields: " + ", ".join(targets) if targets else
+                                                      "the rule has no market catalog"))
         return None
     formulas = {}
     for key in ("read", *MARGIN_MODES):

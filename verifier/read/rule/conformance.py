@@ -18,7 +18,7 @@ from __future__ import annotations
 from fractions import Fraction
 from pathlib import Path
 
-from verifier.model.conformance import Conformance, ConformanceCase, Tolerance
+from verifier.model.conformance import Conformance, ConformanceCase, Refusal, Tolerance
 from verifier.read.paths import is_file
 from verifier.read.rule.context import RuleContext
 
@@ -57,7 +57,9 @@ def _case(ctx: RuleContext, raw: dict, index: int, folder: Path) -> ConformanceC
     return ConformanceCase(
         name=raw["name"], source=raw["source"], entry=_words(raw["entry"]), recorded=recorded, date=date,
         file=file, file_text=raw["file"], balance=balance, margin_mode=raw.get("margin_mode"), tolerance=tolerance,
-        disagreement=_words(raw.get("disagreement")), note=_words(raw.get("note")), index=index)
+        disagreement=_words(raw.get("disagreement")), note=_words(raw.get("note")), index=index,
+        refused=Refusal(raw["refused"]["code"], raw["refused"]["missing"], _words(raw["refused"]["reason"]))
+        if "refused" in raw else None)
 
 
 def _file(ctx: RuleContext, folder: Path, text: str, where) -> str | None:

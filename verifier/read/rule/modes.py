@@ -35,19 +35,28 @@ class RuleParts:
     collateral_unit: Unit | None
 
 
-def read_modes(ctx: RuleContext, parts: RuleParts, start=None) -> tuple[dict | None, str | None]:
-    """name -> :class:`ModeView` for every mode under ``modes`` with the definition versions in force from the
-    regime start ``start`` (None: the open start), each checked against the names code reads; (None, why) when
-    a definition has no version in force there."""
-    modes, gaps = {}, []
+def read_modes(ctx: RuleContext, parts: RuleParts, start=None) -> tuple[dict | None, str | None, dict]:
+    """(name -> :class:`ModeView` for every mode under ``modes`` with the definition versions in force from the
+    regime start ``start`` (None: the open start), each checked against the names code reads; None when a
+    definition of some mode has no version in force there; why; ``partial``: the modes known there, ``missing``:
+    mode name -> (its margin mode, why) for each mode without one).
+
+    Formulas are dated per mode: a mode whose own definitions all have a version in force is read even where
+    another mode's are not (:meth:`verifier.model.rule.Rule.at` gives it to a position of that mode).
+    """
+    modes, missing = {}, {}
     for name, mode in parts.data["modes"].items():
+        gaps: list = []
         view = _mode(ctx, parts, name, mode, start, gaps)
-        if view is not None:
+        if gaps:
+            missing[name] = (mode["account"], f"definition {gaps[0]!r} of the {name} mode has no version in force "
+                                              "then")
+        elif view is not None:
             modes[name] = view
-    if gaps:
-        return None, f"definition {gaps[0]!r} has no version in force then"
     _check_leverages(ctx, modes)
-    return modes, None
+    if missing:
+        return None, next(iter(missing.values()))[1], {"partial": modes, "missing": missing}
+    return modes, None, {}
 
 
 def _check_leverages(ctx: RuleContext, modes: dict) -> None:

@@ -15,9 +15,10 @@ from verifier.read.rule.symbols import read_symbols
 from verifier.read.rule.versions import published_in_force, read_interval
 
 
-def read_published(ctx: RuleContext, data: dict, modes: dict, start=None, end=None) -> dict:
+def read_published(ctx: RuleContext, data: dict, modes: dict, start=None, end=None, only_known=False) -> dict:
     """quantity -> [Published] for every entry under ``published`` in force in the regime [start, end) that reads
-    cleanly (read against that regime's ``modes``)."""
+    cleanly (read against that regime's ``modes``; ``only_known``: the entries of those modes only, for a regime
+    where the other modes' formulas are not known)."""
     published = {}
     for quantity, entries in data.get("published", {}).items():
         published[quantity] = []
@@ -26,6 +27,8 @@ def read_published(ctx: RuleContext, data: dict, modes: dict, start=None, end=No
             ctx.check_source(entry["source"], path + ("source",))
             interval = read_interval(ctx, entry, path, first=True)
             if interval is None or not published_in_force(entry, start, end):
+                continue
+            if only_known and not set(entry["modes"]) <= set(modes):
                 continue
             item = _entry(ctx, quantity, entry, index, path, modes)
             if item is not None:

@@ -1,0 +1,138 @@
+"""Regenerate tests/corpus/ccxt/invalid/ from the recorded exports: one realistic mistake per file.
+
+Each export starts from a recorded one (examples/ccxt/, tests/fixtures/ccxt_exports/: ccxt's own output for
+recorded exchange responses) with one change a user's export could carry (a hand edit, another exchange's dump, a
+field of the wrong type, an impossible value).  Beside each ``<slug>.json`` a ``<slug>.json.expect`` says, one a
+line: the rule, the code ``evaluate`` must refuse it with (exit 2), the JSON path the diagnostic is at (a prefix),
+and a fragment of its message.  tests/read/test_ccxt_corpus.py runs them.
+Run: .venv/bin/python tests/corpus/make_invalid_exports.py
+"""
+
+import copy
+import json
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+OUT = Path(__file__).parent / "ccxt" / "invalid"
+EXAMPLES = ROOT / "examples" / "ccxt"
+FIXTURES = ROOT / "tests" / "fixtures" / "ccxt_exports"
+
+
+def load(path):
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+BINANCE = load(FIXTURES / "binance-usdm-cross-2024-07-28-1.json")  # {positions, walletBalance}
+HYPERLIQUID = load(FIXTURES / "hyperliquid-isolated-hype-2025-10-30.json")  # [position]
+COINM = load(EXAMPLES / "binance-coinm-perpetual.json")  # [position]
+SPOT_CROSS = load(EXAMPLES / "binance-spot-margin-cross.json")  # {balance, quote}
+SPOT_ISOLATED = load(EXAMPLES / "binance-spot-margin-isolated.json")  # the dump
+
+
+def binance(change):
+    data = copy.deepcopy(BINANCE)
+    change(data["positions"][0])
+    return data
+
+
+def hyperliquid(change):
+    data = copy.deepcopy(HYPERLIQUID)
+    change(data[0])
+    return data
+
+
+def spot_cross(change):
+    data = copy.deepcopy(SPOT_CROSS)
+    change(data)
+    return data
+
+
+def isolated_pair(base_free="1", borrowed="30000", rate="1.05", **extra):
+    """The documentation's isolated pair with a holding and a loan (its placeholder zeros replaced)."""
+    data = copy.deepcopy(SPOT_ISOLATED)
+    pair = data["info"]["assets"][0]
+    pair["baseAsset"]["free"] = base_free
+    pair["quoteAsset"]["borrowed"] = borrowed
+    pair["liquidateRate"] = rate
+    return {"balance": data, **extra} if extra else data
+
+
+def _set(path_value):
+    def change(position):
+        *keys, last, value = path_value
+        target = position
+        for key in keys:
+            target = target[key]
+        target[last] = value
+    return change
+
+
+# slug: (what a user did, rule, export, code, JSON path prefix, message fragment)
+MISTAKES = {
+    "contracts-as-text": ("wrote the size as words", "binance/usdm-perpetual",
+                          binance(_set(("contracts", "a lot"))), "MV602", "$.positions[0].contracts",
+                          "expected a number or null"),
+    "negative-contracts": ("signed ccxt's absolute size", "binance/usdm-perpetual",
+                           binance(_set(("contracts", -0.009))), "MV611", "$.positions[0].contracts",
+                           "contracts is negative"),
+    "unknown-side": ("misspelt the side", "binance/usdm-perpetual", binance(_set(("side", "buy"))), "MV601",
+                     "$.positions[0].side", "unexpected value 'buy'"),
+    "zero-mark": ("a mark price of 0 (a market not trading)", "binance/usdm-perpetual",
+                  binance(_set(("markPrice", 0.0))), "MV602", "$.positions[0].markPrice", "must be > 0"),
+    "negative-entry": ("an impossible entry price", "binance/usdm-perpetual", binance(_set(("entryPrice", -1.0))),
+                       "MV602", "$.positions[0].entryPrice", "must be > 0"),
+    "raw-size-not-a-number": ("a raw field of the wrong type", "binance/usdm-perpetual",
+                              binance(_set(("info", "positionAmt", "0.009 BTC"))), "MV602",
+                              "$.positions[0].info.positionAmt", "not a number"),
+    "raw-size-against-side": ("edited the side but not the exchange's signed size", "binance/usdm-perpetual",
+                              binance(_set(("side", "short"))), "MV611", "$.positions[0].info.positionAmt",
+                              "side is 'short'"),
+    "isolated-wallet-as-list": ("a raw margin of the wrong type", "binance/usdm-perpetual",
+                                binance(lambda p: (p.update(marginMode="isolated"),
+                                                   p["info"].update(isolatedWallet=["1"]))), "MV602",
+                                "$.positions[0].info.isolatedWallet", "not a number"),
+    "another-exchanges-export": ("evaluated a Hyperliquid dump with a Binance rule", "binance/usdm-perpetual",
+                                 HYPERLIQUID, "MV618", "$[0].info", "evaluate it with hyperliquid/perpetual"),
+    "inverse-under-linear": ("evaluated a COIN-M dump with the USDⓈ-M rule", "binance/usdm-perpetual", COINM,
+                             "MV618", "$[0].symbol", "evaluate it with binance/coinm-perpetual"),
+    "linear-under-inverse": ("evaluated a USDⓈ-M dump with the COIN-M rule", "binance/coinm-perpetual", BINANCE,
+                             "MV618", "$.positions[0].symbol", "evaluate it with binance/usdm-perpetual"),
+    "max-leverage-as-text": ("a raw maxLeverage that is not a number", "hyperliquid/perpetual",
+                             hyperliquid(_set(("info", "position", "maxLeverage", "ten"))), "MV602",
+                             "$[0].info.position.maxLeverage", "not a number"),
+    "max-leverage-zero": ("an impossible maxLeverage", "hyperliquid/perpetual",
+                          hyperliquid(_set(("info", "position", "maxLeverage", "0"))), "MV602",
+                          "$[0].info.position.maxLeverage", "must be >= 1"),
+    "spot-cross-without-quote": ("left out the asset a cross margin account is valued in", "binance/spot-margin",
+                                 spot_cross(lambda d: d.pop("quote")), "MV600", "$", "valued in one asset"),
+    "spot-negative-loan": ("a negative loan", "binance/spot-margin",
+                           spot_cross(lambda d: d["balance"]["info"]["userAssets"][0].update(borrowed="-1")),
+                           "MV602", "$.balance.info.userAssets[0]", "below 0"),
+    "spot-price-of-nothing": ("gave a price for an asset the account does not hold", "binance/spot-margin",
+                              spot_cross(lambda d: d.update(prices={"ETH": "3000"})), "MV614", "$.prices.ETH",
+                              "no account of the balance holds or owes"),
+    "spot-price-twice": ("gave a price the isolated pair already carries", "binance/spot-margin",
+                         isolated_pair(prices={"BTC": "60000"}), "MV614", "$.prices.BTC", "given twice"),
+    "spot-pair-level-unknown": ("an isolated pair whose liquidation rate is no mode's", "binance/spot-margin",
+                                isolated_pair(rate="1.3"), "MV612", "$.info.assets[0]", "isolated modes"),
+    "spot-positions-not-balance": ("gave fetch_positions() to the spot-margin rule", "binance/spot-margin", BINANCE,
+                                   "MV610", "$", "reads a fetch_balance() dump"),
+    "spot-another-exchanges-balance": ("gave a futures balance to the spot-margin rule", "binance/spot-margin",
+                                       {"balance": load(FIXTURES / "binance-usdm-balance-2024-07-28.json"),
+                                        "quote": "USDT"}, "MV618", "$.balance.info", "not a binance margin balance"),
+}
+
+
+def main() -> None:
+    OUT.mkdir(parents=True, exist_ok=True)
+    for old in OUT.glob("*"):
+        old.unlink()
+    for slug, (what, rule, export, code, path, message) in MISTAKES.items():
+        (OUT / f"{slug}.json").write_text(json.dumps(export, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+        (OUT / f"{slug}.json.expect").write_text(f"# {what}\n# rule: {rule}\n# expect: {code}\n# path: {path}\n"
+                                                 f"# message: {message}\n", encoding="utf-8")
+    print(f"wrote {len(MISTAKES)} invalid exports to {OUT.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,288 @@
+"""Spot-margin accounts from a ccxt ``fetch_balance()`` dump, read as the rule's ``ccxt: balances:`` says.
+
+A margin account is balances, not positions: per asset what it holds, owes and owes in interest.  ccxt's unified
+balance merges them (Binance's isolated pairs are summed per currency, its ``debt`` adds interest to the loan), so
+the rule reads the raw payload under ``info``: for cross margin one list of asset balances (Binance
+``info.userAssets``), for isolated margin one pair account per element (Binance ``info.assets``: base and quote
+balances, the exchange's index price, liquidation rate and liquidation price of the pair).
+
+What a balance dump does not carry comes from the export object beside it: ``quote`` (the asset a cross account is
+valued in) and ``prices`` (asset -> price in it).  Only what an answer needs is asked for: an asset without a price
+still gets its liquidation price where the others' prices suffice, and says what its margin level lacks.  The
+exchange's own price of an isolated pair is used where it gives one (a price given as well for that asset is an
+error, MV614).  Balances of nothing (all zero) are skipped and listed, as flat positions are.
+
+An isolated pair's mode is the rule's isolated mode whose ``liquidation_level`` is the pair's own liquidation rate,
+when the rule has several (Binance's 3x, 5x and 10x pairs liquidate at different margin levels); a pair that does
+not say is refused (MV612) rather than given the first mode.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from verifier.errors import SpecError
+from verifier.model.account import Account, AccountSet, Place, Position, Reported
+from verifier.model.numbers import decimal_text
+from verifier.model.snapshot import evaluate_reading, fields_of
+from verifier.read.ccxt_fit import fitting_rules
+from verifier.read.ccxt_unread import balance_unread, normalised
+
+SKIP = "no balance: it holds and owes nothing"
+
+
+def accounts_from_balance(rule, balance: dict, locator, *, extra=None, file="<export>") -> AccountSet:
+    """The margin pools of a spot-margin ``fetch_balance()`` dump under ``rule``'s ``ccxt: balances:``;
+    ``extra``: the export object's ``quote``, ``prices`` and ``marginMode``; raise :class:`SpecError` with every
+    problem."""
+    reader = _Reader(rule, balance, locator, extra or {})
+    reader.read()
+    if reader.problems:
+        raise SpecError(f"{file}: {len(reader.problems)} problem(s) in the ccxt balance", reader.problems,
+                        code=reader.problems[0].code)
+    unread = balance_unread(balance, frozenset(reader.read_paths), rule.ccxt.unread)
+    return AccountSet("ccxt", tuple(reader.accounts), tuple(reader.skipped), file, None, unread)
+
+
+class _Reader:
+    def __init__(self, rule, balance, locator, extra):
+        self.rule, self.balance, self.locator, self.extra = rule, balance, locator, extra
+        self.spec = rule.ccxt.balances
+        self.problems, self.accounts, self.skipped = [], [], []
+        self.read_paths: set = set()
+        self.prices_used: set = set()
+
+    def error(self, code, message, place, hint=None):
+        self.problems.append(self.locator.diagnostic(code, message, place, hint))
+
+    def read(self) -> None:
+        mapping = self.rule.ccxt
+        if mapping.identifies(self.balance) is False:
+            names = fitting_rules(self.balance, "spot", exclude=self.rule.id)
+            self.error("MV618", f"this is not a {'/'.join(mapping.exchanges)} margin balance: its info has no "
+                                + ", ".join(p.text for p in mapping.identify), Place(("balance", "info")),
+                       (f"evaluate it with {' or '.join(names)}" if names else
+                        "no rule in force reads this exchange's balance") + f" (rule {self.rule.id} reads "
+                       f"{'/'.join(mapping.exchanges)} exports)")
+            return
+        self.read_paths |= {normalised(_keys(p)) for p in mapping.identify}
+        found = {mode: spec for mode, spec in self.spec.lists.items()
+                 if isinstance(spec.path.resolve(self.balance)[0], list)}
+        wanted = self.extra.get("marginMode")
+        if wanted is not None:
+            found = {mode: spec for mode, spec in found.items() if mode == wanted}
+        if not found:
+            lists = ", ".join(f"{spec.path.text} ({mode})" for mode, spec in self.spec.lists.items())
+            self.error("MV610", f"this fetch_balance() dump holds no margin account the rule reads: no {lists}",
+                       Place(("balance",)), "dump fetch_balance({'type': 'margin', 'marginMode': 'cross'}) or "
+                                            "'isolated' with ccxt")
+            return
+        for mode, spec in found.items():
+            (self._cross if mode == "cross" else self._isolated)(spec)
+        given = set(self.extra.get("prices") or {})
+        for asset in sorted(given - self.prices_used):
+            self.error("MV614", f"a price is given for {asset}, which no account of the balance holds or owes",
+                       Place(("positions", "prices", asset)), "remove it, or check the asset's code")
+
+    # ------------------------------------------------------------------------------------------ cross
+
+    def _cross(self, spec) -> None:
+        elements, found = spec.path.resolve(self.balance)
+        self.read_paths.add(normalised(found))
+        quote = self.extra.get("quote")
+        balances = []
+        for index, element in enumerate(elements):
+            read = self._asset(spec, element, (*found, index))
+            if read is None:
+                continue
+            if read == SKIP or not any(read[1].values()):
+                self.skipped.append((index, _code(spec, element), SKIP))
+                continue
+            balances.append(read)
+        if not balances:
+            return
+        if quote is None:
+            self.error("MV600", "a cross margin account is valued in one asset: the export does not say which",
+                       Place(("positions",)), "give it in the export object: {\"balance\": ..., \"quote\": \"USDT\", "
+                                              "\"prices\": {\"BTC\": ...}} (prices of the other assets in it)")
+            return
+        positions = [self._position(asset, fields, place, index, quote) for index, (asset, fields, place)
+                     in enumerate(balances)]
+        self.accounts.append(Account("spot", "cross", tuple(positions), quote=quote, file=self._file(),
+                                     places={"quote": Place(("positions", "quote"))}, locator=self.locator))
+
+    # ------------------------------------------------------------------------------------------ isolated
+
+    def _isolated(self, spec) -> None:
+        elements, found = spec.path.resolve(self.balance)
+        self.read_paths.add(normalised(found))
+        for index, element in enumerate(elements):
+            where = (*found, index)
+            pair = spec.pair.resolve(element)[0] if isinstance(element, dict) else None
+            legs = []
+            for leg in spec.legs:
+                value, at = leg.resolve(element) if isinstance(element, dict) else (None, ())
+                legs.append(self._asset(spec, value, (*where, *at)) if isinstance(value, dict) else None)
+            if None in legs or not isinstance(pair, str):
+                self.error("MV610", "an isolated pair account has its id and its base and quote balances "
+                                    f"({spec.pair.text}, {', '.join(p.text for p in spec.legs)})",
+                           Place(("balance", *where)))
+                continue
+            self.read_paths |= {normalised((*found, 0, *_keys(p))) for p in (spec.pair, *spec.legs)}
+            (base, base_fields, base_place), (quote, quote_fields, quote_place) = legs
+            if not any(base_fields.values()) and not any(quote_fields.values()):
+                self.skipped.append((index, pair, SKIP))
+                continue
+            price = self._number(spec.price, element, where) if spec.price is not None else None
+            if price is not None and price <= 0:
+                self.error("MV602", f"{spec.price.text} is {decimal_text(price)}, not a price", Place(("balance", *where,
+                                                                                        *_keys(spec.price))))
+                continue
+            if price is not None and base in (self.extra.get("prices") or {}):
+                self.error("MV614", f"the price of {base} in pair {pair} is given twice: prices.{base} and the "
+                                    f"exchange's {spec.price.text}", Place(("positions", "prices", base)),
+                           "the exchange's own price of the pair is used: remove prices." + base)
+                continue
+            reported = self._reported(spec, element, where)
+            mode = self._mode(spec, element, where, pair)
+            if mode is False:
+                continue
+            positions = (self._position(base, base_fields, base_place, 0, quote, price, reported),
+                         self._position(quote, quote_fields, quote_place, 1, quote))
+            self.accounts.append(Account("spot", "isolated", positions, quote=quote, symbol=f"{base}/{quote}",
+                                         mode=mode, file=self._file(), locator=self.locator))
+
+    def _mode(self, spec, element, where, pair):
+        """The rule's isolated mode for the pair: its own liquidation rate picks among several; False after an
+        error; None when the rule has one isolated mode."""
+        modes = [m for m in self.rule.modes.values() if m.account == "isolated"]
+        if len(modes) < 2:
+            return None
+        level = self._number(spec.level, element, where) if spec.level is not None else None
+        matching = [m.name for m in modes if level is not None and "liquidation_level" in m.parameters
+                    and any(Fraction(v) == level for _, v in m.parameters["liquidation_level"].values)]
+        if len(matching) == 1:
+            return matching[0]
+        said = f"its {spec.level.text} is {decimal_text(level)}" if level is not None else \
+            "it does not say its liquidation level"
+        self.error("MV612", f"pair {pair}: the rule has {len(modes)} isolated modes ({', '.join(m.name for m in modes)}) "
+                            f"and {said}, which is the liquidation level of "
+                            f"{'none' if not matching else ' and '.join(matching)} of them",
+                   Place(("balance", *where)), "the pair's mode cannot be told: evaluate it as a snapshot naming "
+                                               "its mode (mode: ...)")
+        return False
+
+    # ------------------------------------------------------------------------------------------ one asset
+
+    def _asset(self, spec, element, where):
+        """(asset code, {total, debt, interest}, place) of one asset balance; SKIP for none; None after an error."""
+        if not isinstance(element, dict):
+            self.error("MV610", "expected an asset balance (an object)", Place(("balance", *where)))
+            return None
+        asset, at = spec.asset.resolve(element)
+        self.read_paths.add(normalised((*where[:-1], 0, *at)) if isinstance(where[-1], int) else
+                            normalised((*where, *at)))
+        if not isinstance(asset, str) or not asset:
+            self.error("MV610", f"an asset balance has its asset's code at {spec.asset.text}",
+                       Place(("balance", *where)))
+            return None
+        values = {}
+        for name, input_ in self.spec.inputs.items():
+            raw, found = input_.path.resolve(element)
+            self.read_paths.add(normalised(_pattern(where) + tuple(found)))
+            value = self._value(raw, (*where, *found), input_.path.text)
+            if value is False:
+                return None
+            if value is not None:
+                values[name] = value
+        fields = {}
+        for name, reading in self.spec.readings.items():
+            text, expr = reading.formulas["*"]
+            value = evaluate_reading(expr, values)
+            if value is None:
+                absent = sorted(n for n in fields_of(expr) if n not in values)
+                self.error("MV600", f"{asset}: {name} is read as {text} and {', '.join(absent)} is absent",
+                           Place(("balance", *where)), f"a {'/'.join(self.rule.ccxt.exchanges)} margin balance "
+                                                       f"has them ({reading.source})")
+                return None
+            if value < 0:
+                self.error("MV602", f"{asset}: {name} is {decimal_text(value)} ({text}), below 0",
+                           Place(("balance", *where)))
+                return None
+            fields[name] = value
+        return asset, fields, Place(("balance", *where))
+
+    def _position(self, asset, fields, place, index, quote, price=None, reported=None) -> Position:
+        is_quote = asset == quote
+        if price is None and not is_quote:
+            raw = (self.extra.get("prices") or {}).get(asset)
+            if raw is not None:
+                self.prices_used.add(asset)
+                price = self._value(raw, ("prices", asset), f"prices.{asset}", tag="positions")
+                price = None if price is False else price
+                if price is not None and price <= 0:
+                    self.error("MV602", f"prices.{asset} is {decimal_text(price)}, not a price", Place(("positions", "prices",
+                                                                                           asset)))
+                    price = None
+        elif is_quote:
+            price = Fraction(1)
+            self.prices_used.add(asset)
+        fields = dict(fields)
+        if price is not None:
+            fields.update(price=price, markPrice=price)
+        net = fields["total"] - fields.get("debt", 0) - fields.get("interest", 0)
+        places = {name: place for name in fields}
+        if not is_quote:
+            places.update(price=Place(("positions", "prices", asset)), markPrice=Place(("positions", "prices", asset)))
+        return Position(asset, "long" if net >= 0 else "short", fields, place, places, quote=is_quote, index=index,
+                        reported=reported)
+
+    def _reported(self, spec, element, where):
+        if spec.reported is None:
+            return None
+        raw, found = spec.reported.resolve(element)
+        self.read_paths.add(normalised(_pattern((*where, *_keys(spec.reported)))))
+        value = self._value(raw, (*where, *found), spec.reported.text)
+        if value is False:
+            return None
+        return Reported(value if value is not None and value > 0 else None, raw, spec.reported.text,
+                        Place(("balance", *where, *found)))
+
+    def _number(self, path, element, where):
+        raw, found = path.resolve(element)
+        self.read_paths.add(normalised(_pattern((*where, *_keys(path)))))
+        value = self._value(raw, (*where, *found), path.text)
+        return None if value is False else value
+
+    def _value(self, raw, where, text, tag="balance"):
+        """The exact number at ``where`` (None for null or ""), False after an error (not a number: MV602; beyond
+        the reading layer's limits: its code)."""
+        from verifier.read.ccxt_export import number
+        from verifier.read.inputs import NumberError, shown
+
+        if isinstance(raw, (dict, list)):
+            self.error("MV602", f"{text} is {'an object' if isinstance(raw, dict) else 'a list'}, not a number",
+                       Place((tag, *where)))
+            return False
+        try:
+            return number(raw)
+        except NumberError as exc:
+            self.error(exc.limit or "MV602", f"{text} is {shown(raw)}: {exc.reason}" if exc.limit else
+                       f"{text} is {shown(raw)}, not a number", Place((tag, *where)))
+            return False
+
+    def _file(self):
+        return self.locator.files["positions"].file
+
+
+def _keys(path) -> tuple:
+    return tuple(step[1] if step[0] == "key" else 0 for step in path.steps)
+
+
+def _pattern(where) -> tuple:
+    """A concrete path with its list indices made 0 (normalised alike)."""
+    return tuple(0 if isinstance(step, int) else step for step in where)
+
+
+def _code(spec, element):
+    return spec.asset.resolve(element)[0] if isinstance(element, dict) else None
