@@ -40,7 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from batch_accounts import DATE, RULE, accounts_table, notional_caps, priced_markets  # noqa: E402
+from batch_accounts import DATE, RULE, accounts_table, leverage_caps, notional_caps, priced_markets  # noqa: E402
 
 from verifier.jobs.batch import BatchOptions, run_batch  # noqa: E402
 from verifier.read import load_rule  # noqa: E402
@@ -172,7 +172,8 @@ def _hand_chunk(table, m: Markets):
 def make_input(folder: Path, accounts: int, seed: int = 7) -> Path:
     rule = load_rule(RULE)
     markets = priced_markets(rule)
-    table = accounts_table(markets, accounts, 10, seed=seed, caps=notional_caps(rule, markets))
+    table = accounts_table(markets, accounts, 10, seed=seed, caps=notional_caps(rule, markets),
+                           leverages=leverage_caps(rule, markets))
     path = folder / "accounts.parquet"
     pq.write_table(table, path, row_group_size=100_000)
     return path

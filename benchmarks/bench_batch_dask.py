@@ -29,7 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-from batch_accounts import DATE, RULE, accounts_table, notional_caps, priced_markets  # noqa: E402
+from batch_accounts import DATE, RULE, accounts_table, leverage_caps, notional_caps, priced_markets  # noqa: E402
 
 from verifier.jobs.batch import BatchOptions, run_batch  # noqa: E402
 from verifier.jobs.batch_dask import QUIET_WORKERS, _compiled  # noqa: E402
@@ -39,7 +39,8 @@ from verifier.read import load_rule  # noqa: E402
 def make_dataset(folder: Path, accounts: int) -> Path:
     rule = load_rule(RULE)
     markets = priced_markets(rule)
-    table = accounts_table(markets, accounts, 10, seed=3, caps=notional_caps(rule, markets))
+    table = accounts_table(markets, accounts, 10, seed=3, caps=notional_caps(rule, markets),
+                           leverages=leverage_caps(rule, markets))
     dataset = folder / "accounts"
     dataset.mkdir()
     quarter = (accounts // 4) * 10

@@ -43,10 +43,23 @@ def notional_caps(rule, markets, date=DATE) -> np.ndarray:
     return np.array(caps)
 
 
+def leverage_caps(rule, markets, date=DATE) -> np.ndarray:
+    """Per market: the highest leverage it allows on ``date`` (infinity when the catalog does not say), which a
+    position's leverage stays at or under (above it, evaluate refuses the position: MV602)."""
+    from verifier.derive.account.market import MarketData
+
+    caps = []
+    for symbol in markets:
+        limit = MarketData.of(rule, symbol, date).leverage_limit()
+        caps.append(float(limit[0]) if limit is not None else np.inf)
+    return np.array(caps)
+
+
 def accounts_table(markets, accounts: int, positions: int = 10, seed: int = 1, isolated: float = 0.2,
-                   caps=None) -> pa.Table:
+                   caps=None, leverages=None) -> pa.Table:
     """``accounts`` accounts of ``positions`` positions each, one row per position (account ids ``acct-N``);
-    ``caps``: per market, a notional its positions stay well under (:func:`notional_caps`)."""
+    ``caps``: per market, a notional its positions stay well under (:func:`notional_caps`); ``leverages``: per
+    market, the highest leverage it allows (:func:`leverage_caps`)."""
     rng = np.random.default_rng(seed)
     n = accounts * positions
     count = len(markets)
@@ -67,6 +80,8 @@ def accounts_table(markets, accounts: int, positions: int = 10, seed: int = 1, i
     side = np.where(long, "long", "short")
     mode = np.where(rng.random(n) < isolated, "isolated", "cross")
     leverage = rng.integers(1, 50, n).astype(float)
+    if leverages is not None:
+        leverage = np.minimum(leverage, np.floor(leverages[picks]))
     margin = np.round(contracts * entry / leverage, 2)
     account = np.repeat(np.arange(accounts), positions)
     gross = np.bincount(account, weights=contracts * mark)

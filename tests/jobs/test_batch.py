@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from batch_accounts import DATE, RULE, accounts_table, lines, notional_caps, priced_markets
+from batch_accounts import DATE, RULE, accounts_table, leverage_caps, lines, notional_caps, priced_markets
 from verifier.derive.columns import RELATIVE_TOLERANCE, agrees
 from verifier.errors import UsageError
 from verifier.jobs import batch as batch_job
@@ -34,7 +34,8 @@ def rule():
 @pytest.fixture(scope="module")
 def table(rule):
     markets = priced_markets(rule)
-    return accounts_table(markets, 40, 6, seed=11, caps=notional_caps(rule, markets))
+    return accounts_table(markets, 40, 6, seed=11, caps=notional_caps(rule, markets),
+                          leverages=leverage_caps(rule, markets))
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from batch_accounts import DATE, RULE, accounts_table, notional_caps, priced_markets
+from batch_accounts import DATE, RULE, accounts_table, leverage_caps, notional_caps, priced_markets
 from verifier.jobs.batch import BatchOptions, BatchRefused, run_batch
 from verifier.read import load_rule
 
@@ -42,7 +42,8 @@ def dataset(tmp_path_factory):
     """Two Parquet files (a partitioned dataset), 36 accounts of 5 positions."""
     rule = load_rule(RULE)
     markets = priced_markets(rule)
-    table = accounts_table(markets, 36, 5, seed=21, caps=notional_caps(rule, markets))
+    table = accounts_table(markets, 36, 5, seed=21, caps=notional_caps(rule, markets),
+                           leverages=leverage_caps(rule, markets))
     folder = tmp_path_factory.mktemp("dataset") / "accounts"
     folder.mkdir()
     pq.write_table(table.slice(0, 100), folder / "part-0.parquet")

@@ -141,7 +141,7 @@ class RuleColumns:
             if key not in self._markets:
                 market = MarketData.of(self.rule, symbol, self.date)
                 self._markets[key] = {(symbol, part, (on - provenance.seen).days)
-                                      for part, provenance in market.stale(on, self.rule.stale_after_days)}
+                                      for part, provenance, _ in market.stale(on, self.rule.stale_after_days)}
             out |= self._markets[key]
         return out
 

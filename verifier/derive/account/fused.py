@@ -82,6 +82,14 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
             if name not in available:
                 available[name] = f"L[{w.bind(name)}]"
     w.emit("def f(F, S, W, L, M):")
+    if futures:  # the position's own contractSize against the catalog's: a difference the steps hand over
+        for name in fields:
+            if name in fills:
+                w.emit(f"if F[{w.bind(name)}] != L[{w.bind(name)}]:", 1)
+                w.emit("return None", 2)
+    if "leverage" in fields:  # a leverage above the market's limit: the reference refuses it
+        w.emit(f"if M.leverage_limit is not None and F[{w.bind('leverage')}] > M.leverage_limit:", 1)
+        w.emit("return None", 2)
     values = {name: w.constant((v.numerator, v.denominator)) for name, v in plan.parameters.items()}
     given = set()
     tier_given = []
@@ -92,6 +100,11 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
         if reading is not None and all(n in available for n in reading.names):
             value = w.fresh()
             w.emit(f"{value} = " + w.code(reading, {n: available[n] for n in reading.names}, 1), 1)
+            if market_field is not None:  # its own value against the catalog's: a difference the steps hand over
+                catalog = w.fresh()
+                w.emit(f"{catalog} = M.fields.get({w.bind(market_field)})", 1)
+                w.emit(f"if {catalog} is not None and {catalog} != {value}:", 1)
+                w.emit("return None", 2)
         elif market_field is not None:
             value = w.fresh()
             w.emit(f"{value} = M.fields.get({w.bind(market_field)})", 1)
@@ -114,6 +127,8 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
     tier_names = prepared.tier_names
     if tier_given and len(tier_given) != len(tier_names):
         return None
+    if tier_given and program.has_tiers and futures:
+        return None  # a bracket the position gives, compared with the catalog's row: the steps
     tiered = program.has_tiers and futures and bool(tier_names) and not tier_given
     tier, source = "None", "None"
     if tier_names and tier_given:

@@ -114,14 +114,15 @@ def _run(program, account, date, today) -> AccountEvaluation:
         for leg in legs:
             if leg.position.symbol not in seen:
                 seen.add(leg.position.symbol)
-                found += [(leg.position.symbol, part, provenance, (on - provenance.seen).days)
-                          for part, provenance in leg.market.stale(on, program.stale_after_days)]
+                found += [(leg.position.symbol, part, provenance, (on - provenance.seen).days, following)
+                          for part, provenance, following in leg.market.stale(on, program.stale_after_days)]
         stale = tuple(found)
     ratio_mode = _RatioMode(plan)
     return AccountEvaluation(program.rule_id, plan.name, program.display, out, level, status, stale,
                              program.stale_after_days, program.catalog_id, program.exchange, pool_ratio,
                              account.margin_mode, account.settle, _fraction(account.wallet_balance),
-                             _ratio_reason(ratio_mode, out, pool_ratio if level is None else level))
+                             _ratio_reason(ratio_mode, out, pool_ratio if level is None else level),
+                             account.quote, account.symbol)
 
 
 class _Seen:
@@ -160,7 +161,7 @@ def _alone(program, plan, prepared, account, markets, futures) -> tuple:
         if function is _UNSET:
             function = fused[key] = _fuse(program, plan, prepared, account.margin_mode, key, futures)
         found = None
-        if function is not None:
+        if function is not None and not getattr(position, "market_fields", None):  # own catalog values: the steps
             try:
                 found = function(fields, _SIGNS[position.side], wallet, market.fill_map, market)
             except ZeroDivisionError:
@@ -198,16 +199,16 @@ def _evaluation(program, plan, prepared, account, position, market, found) -> Po
     return _result(
         position.symbol, position.side, _fraction(price), reason, _fraction(mm), _fraction(upnl), tier, status,
         market.display, market.provenance, position.index, account.margin_mode, plan.name, _fraction(mark), bracket,
-        source, _fraction(ratio), position.reported, account.settle)
+        source, _fraction(ratio), position.reported, account.settle, (), (), None)
 
 
 _FIELDS = ("symbol", "side", "liquidation_price", "reason", "maintenance_margin", "unrealized_pnl", "tier", "status",
            "display", "market_data", "index", "margin_mode", "mode", "mark_price", "bracket", "bracket_source",
-           "margin_ratio", "reported", "settle")
+           "margin_ratio", "reported", "settle", "differences", "lacks", "status_reason")
 
 
 def _result(*values) -> PositionEvaluation:
-    """``PositionEvaluation(*values)`` made without its generated ``__init__`` (which sets each of its nineteen
+    """``PositionEvaluation(*values)`` made without its generated ``__init__`` (which sets each of its twenty-two
     fields through ``object.__setattr__``: a third of the time of a fused evaluation): the same object, equal to
     one made the usual way (a field not given keeps its default, a class attribute of the dataclass)."""
     made = _new(PositionEvaluation)
@@ -292,6 +293,7 @@ class _Market:
         self.provenance = () if market is None else tuple(
             (part, version.provenance) for part, version in (("market", spec), ("tiers", market.tiers_at(date)))
             if version is not None)
+        self.leverage_limit = _leverage_limit(program, market, self.fields, date)
         version = market.tiers_at(date) if market is not None and program.has_tiers else None
         self.table = version.table if version is not None else None
         self._rows, self._values, self._brackets = {}, {}, {}
@@ -340,6 +342,19 @@ class _Market:
                 (row.number, floor, cap, *(mpq(row.values[c]) for c in columns))
                 for row, floor, cap in zip(self.table.rows, self.floors, self.caps))
         return found
+
+
+def _leverage_limit(program, market, fields, date):
+    """:meth:`verifier.derive.account.market.MarketData.leverage_limit`'s value (mpq), or None: the market's
+    ``maxLeverage``, else the largest of its tier table's maximum-leverage column."""
+    if fields.get("maxLeverage") is not None:
+        return fields["maxLeverage"]
+    version = market.tiers_at(date) if market is not None else None
+    column = program.leverage_column
+    if column is None or version is None:
+        return None
+    values = [row.values[column] for row in version.table.rows if row.values.get(column) is not None]
+    return mpq(max(values)) if values else None
 
 
 # ------------------------------------------------------------------------------------------------ legs
@@ -455,6 +470,11 @@ def _leg(program, plan, prepared, account, position, markets, futures) -> _Leg:
         fields = {name: mpq(value) for name, value in fields.items()}
     else:
         fields = dict(fields)
+    if futures and market.fill:
+        for name, value in market.fill:  # legs.read_leg: the position's own contractSize against the catalog's
+            if fields.get(name) is not None and fields[name] != value:
+                raise Fallback("the position's own market values differ from the catalog's")
+    own = getattr(position, "market_fields", None) or {}
     if futures:
         fields["side"] = _SIGNS[position.side]
         if account.wallet_balance is not None and "walletBalance" not in fields:
@@ -476,12 +496,18 @@ def _leg(program, plan, prepared, account, position, markets, futures) -> _Leg:
                 raise Fallback("a reading divides by zero") from None
         else:
             value = None
-        if value is None:
-            if market_field is not None:
-                value = market.fields.get(market_field)
+        if market_field is not None:  # the position's own value (read, or its exchange's) over the catalog's
+            if value is None and own.get(market_field) is not None:
+                value = mpq(own[market_field])
+            catalog = market.fields.get(market_field)
+            if value is None:
+                value = catalog
                 if value is None:
                     raise Fallback("a market field the catalog lacks")
-            elif fails:
+            elif catalog is not None and value != catalog:
+                raise Fallback("the position's own market value differs from the catalog's (a difference to say)")
+        if value is None:
+            if fails:
                 raise Fallback("a missing field")
             else:
                 continue
@@ -491,19 +517,24 @@ def _leg(program, plan, prepared, account, position, markets, futures) -> _Leg:
         given.add(name)
         if from_tiers:
             tier_values[name] = value
+    if program.has_tiers and futures and 0 < len(tier_values) < len(prepared.tier_names):
+        raise Fallback("a bracket given in part (compared with the catalog's, not used)")
+    leverage = fields.get("leverage")
+    if leverage is not None and market.leverage_limit is not None and leverage > market.leverage_limit:
+        raise Fallback("a leverage above the market's limit")
     tiered = program.has_tiers and futures and bool(prepared.tier_names) and (
         not tier_values or any(n not in tier_values for n in prepared.tier_names))
     if tiered and market.table is None:
         raise Fallback("no tier table")
     leg = _Leg(position, market, values, given, tier_values, tiered)
-    _at_mark(plan, prepared, leg)
+    _at_mark(program, plan, prepared, leg, futures)
     return leg
 
 
 _SIGNS = {"long": mpq(1), "short": mpq(-1)}
 
 
-def _at_mark(plan, prepared, leg) -> None:
+def _at_mark(program, plan, prepared, leg, futures) -> None:
     """Every definition of the mode at the leg's own values, its tier row at its mark (``at_mark_values``)."""
     values = leg.values
     tier_values = leg.tier_values
@@ -514,6 +545,8 @@ def _at_mark(plan, prepared, leg) -> None:
         leg.missing = tuple(name for name, _ in missing)
     if plan.tier_symbols and not missing:
         leg.bracket_source = "position"
+        if program.has_tiers and futures:
+            _compare_bracket(prepared, leg)
     if leg.tiered and prepared.basis is not None and missing:
         try:
             basis = prepared.basis(values)
@@ -533,6 +566,24 @@ def _at_mark(plan, prepared, leg) -> None:
             at_mark[name] = function(values)
         except (KeyError, ZeroDivisionError):
             pass
+
+
+def _compare_bracket(prepared, leg) -> None:
+    """legs._compare_bracket: a bracket the position gives whole, against the catalog's row at its mark; a value
+    that differs is a difference the reference reports (Fallback)."""
+    market = leg.market
+    if market.table is None or prepared.basis is None:
+        return
+    try:
+        basis = prepared.basis(leg.values)
+    except (KeyError, ZeroDivisionError):
+        return
+    row = market.row_for(basis)
+    if row is None:
+        return
+    own = tuple(leg.tier_values[name] for name in prepared.tier_names)
+    if own != market.row_values(row, prepared.columns):
+        raise Fallback("the position's bracket differs from the catalog's row at its mark (a difference to say)")
 
 
 def _sum_others(plan, legs) -> None:
