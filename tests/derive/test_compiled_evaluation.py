@@ -265,3 +265,46 @@ def test_a_result_made_without_init_is_one_made_with_it():
     assert run._FIELDS == tuple(f.name for f in dataclasses.fields(PositionEvaluation))
     values = [f"v{i}" for i in range(len(run._FIELDS))]
     assert run._result(*values) == PositionEvaluation(*values)
+
+
+def _decimal(value: Fraction) -> str:
+    return str(Decimal(value.numerator) / Decimal(value.denominator))
+
+
+def test_own_values_brackets_lacks_and_leverage_are_the_references():
+    """What the reference does beyond the program (a position's own values against the catalog's, reported as
+    differences; a bracket given in part; an input only the status needs, lacking; a leverage above the market's
+    limit): handed over, with the reference's result or refusal; a bracket the position gives that is the
+    catalog's row at its mark is answered by the program itself."""
+    rule = RULES["binance/usdm-perpetual"]
+    date = dt.date(2026, 10, 1)
+    plan = next(p for p in PROGRAMS[rule.id].view(date).plans.values() if p.account == "isolated")
+    tier_fields = {s.name: s.readings["isolated"].names[0] for s in plan.symbols if s.from_tiers}
+    base = {k: v for k, v in VALID["positions"][0].items()}
+    bracket = evaluate_data(rule, {**VALID, "positions": [base]}, date=date).evaluations[0].positions[0].bracket
+    catalog = {tier_fields[name]: _decimal(value) for name, value in bracket}
+    rate, amount = sorted(catalog)  # maintenanceAmount, maintenanceMarginPercentage
+    cases = [({"contractSize": "2"}, "own market values"),
+             ({amount: catalog[amount]}, "a bracket given in part"),
+             ({amount: catalog[amount], rate: "0.5"}, "bracket differs"),
+             ({"leverage": 100000}, "leverage above"),
+             ({"markPrice": None}, "a missing field"),
+             (catalog, None)]
+    for extra, why in cases:
+        position = {k: v for k, v in {**base, **extra}.items() if v is not None}
+        snapshot = {"marginMode": "isolated", "positions": [position]}
+        found = outcome(lambda: evaluate_data(rule, snapshot, date=date))
+        reference = outcome(lambda: evaluate_data(rule, snapshot, date=date, reference=True))
+        if isinstance(found, tuple):
+            assert found == reference and why is not None
+            continue
+        assert found.evaluations == reference.evaluations, extra
+        if why is None:
+            assert found.reference == () and found.evaluations[0].positions[0].bracket_source == "position"
+        else:
+            account = account_from_data(snapshot)
+            with pytest.raises(Fallback, match=why):
+                run_account(PROGRAMS[rule.id], account, date=date)
+    differing = evaluate_data(rule, {"marginMode": "isolated", "positions": [{**base, "contractSize": "2"}]},
+                              date=date).evaluations[0].positions[0]
+    assert [d.symbol for d in differing.differences] == ["contractSize"]  # not vacuous: the reference's answer
