@@ -5,7 +5,9 @@
 evaluation takes them (setting, legs, others sums, pricing), with the decisions taken once in the program and the
 arithmetic in GMP rationals.  It answers only where it computes the very same thing: wherever the reference would
 report a problem (a missing field, a value outside its domain, a market the catalog lacks, an undecidable
-condition ...), would take SymPy's path (a zero denominator a closed form may cancel, something not compiled) or
+condition, a leverage above the market's limit ...) or a difference (a position's own market values or bracket
+against the catalog's, a bracket given in part), would leave a status unknown (an input lacking, a condition
+dividing by zero), would take SymPy's path (a zero denominator a closed form may cancel, something not compiled) or
 works differently (hedge partners: :mod:`verifier.derive.hedge`), it raises :class:`Fallback` and the caller hands
 the account to the reference evaluation, which answers or reports exactly as it always does.
 
