@@ -8,15 +8,21 @@ times the positions' margins.  Numbers are decimals of at most 9 significant dig
 same floats (we read a float as its shortest decimal, which is that decimal).
 
 What is timed, per position, in rounds (each round times every path once; the table shows the median time and the
-median of each round's ratio to the baseline of the same round):
+median of each round's ratio to the baseline of the same round).  The time is this process's CPU time
+(``time.process_time``), not the wall clock: on a shared machine the wall clock charges a path for the other
+processes' turns on the CPU, and more so the longer it runs (a path done within one scheduler slice is not
+preempted), which no ratio from the same round would undo:
 
 - isolated, the baseline: freqtrade's ``Exchange.get_liquidation_price`` (its Binance ``dry_run_liquidation_price``)
   when freqtrade is installed (``pip install -e '.[peers]'``); else, and always beside it, a hand-written float
   formula with freqtrade's tier lookup (the bracket whose floor is at most the position's margin);
-- isolated, ours: ``verifier.evaluate`` on one account holding every position; ``verifier.liquidation_price`` one
-  call a position; the vectorised float path (``verifier.derive.compile_price``, one compiled function a market);
+- isolated, ours: ``verifier.evaluate`` on accounts of one position a market (one-way mode holds no more: the
+  k-th position of every market together), by the rule's compiled program
+  (issue 26) and by the reference evaluation (``reference=True``: what it ran before, the reference every exact row
+  is compared with); ``verifier.liquidation_price`` one call a position; the vectorised float path
+  (``verifier.derive.compile_price``, one compiled function a market);
 - cross: freqtrade's cross calculation (``get_liquidation_price`` of every trade of an account, the account's trades
-  as ``open_trades``) and the same float formula, against ``verifier.evaluate`` once an account.
+  as ``open_trades``) and the same float formula, against ``verifier.evaluate`` once an account, both ways.
 
 The freqtrade Exchange is built offline: ``Binance(config, validate=False, load_leverage_tiers=True)`` in dry-run
 futures mode loads its bundled ``binance_leverage_tiers.json`` (the file our catalog's 2026-09-29 brackets were
@@ -34,9 +40,11 @@ PnL sign' (both needed), 'no price' (we find none, freqtrade prints 0: it return
 bracket' (we find none because the notional at the price, computed with the last bracket, lies past that bracket's
 cap, where the catalog's table ends; freqtrade's lookup has no cap), 'other' (none of these; each is listed).
 
-Cold start: wall-clock times of new processes -- ``margin-verifier evaluate`` of one position with the disk cache
-filled and with an empty one (``MARGIN_VERIFIER_CACHE`` set to a new folder), of every isolated position from a
-snapshot file and from ccxt JSON lines (one ``fetch_positions()`` list of one position a line), and a Python process
+Cold start: new processes from start to exit, their wall-clock time (what a user waits) and their CPU time (user
+and system, from ``getrusage``: what they cost, whatever else the machine runs) -- ``margin-verifier evaluate`` of
+one position with the disk cache filled and with an empty one (``MARGIN_VERIFIER_CACHE`` set to a new folder: the
+first run after install, which finds the shipped compiled program), of every isolated position from ccxt JSON lines
+(one ``fetch_positions()`` list a line: an account of one position a market, or one position), and a Python process
 importing freqtrade, building its Exchange with its tiers and pricing the same positions.
 
 Nothing is asserted about speed.  To add a row (the new exact path, say): write one function taking the
@@ -56,6 +64,7 @@ import datetime as dt
 import json
 import os
 import random
+import resource
 import socket
 import statistics
 import subprocess
@@ -332,10 +341,12 @@ def replica_cross(work: Workload, account: CrossAccount, index: int, own_row=Non
 
 FT_ISOLATED = "freqtrade `get_liquidation_price`"
 FORMULA_ISOLATED = "float formula, freqtrade's bracket lookup"
-EVALUATE_ISOLATED = "`verifier.evaluate`, one account of every position, exact"
+EVALUATE_ISOLATED = "`verifier.evaluate(reference=True)`, accounts of one position a market, exact (before issue 26)"
+COMPILED_ISOLATED = "`verifier.evaluate`, accounts of one position a market, exact (compiled program)"
 FT_CROSS = "freqtrade cross (`get_liquidation_price`, the account's trades open)"
 FORMULA_CROSS = "float formula, freqtrade's brackets and PnL"
-EVALUATE_CROSS = "`verifier.evaluate`, once an account, exact"
+EVALUATE_CROSS = "`verifier.evaluate(reference=True)`, once an account, exact (before issue 26)"
+COMPILED_CROSS = "`verifier.evaluate`, once an account, exact (compiled program)"
 
 
 @dataclass(frozen=True)
@@ -417,11 +428,26 @@ def formula_isolated(work: Workload) -> list:
 
 @isolated_path(EVALUATE_ISOLATED, exact=True)
 def evaluate_isolated(work: Workload) -> list:
+    """The reference evaluation (what ``verifier.evaluate`` ran before issue 26), over the accounts of one position
+    a market: the reference of every other exact row."""
+    return _grouped(work, reference=True)
+
+
+@isolated_path(COMPILED_ISOLATED, exact=True)
+def compiled_isolated(work: Workload) -> list:
+    """``verifier.evaluate`` as a user calls it: each snapshot mapping read by the compiled check, the account
+    evaluated by the rule's compiled program, every price read from the result (an ExactDecimal made for each)."""
+    return _grouped(work, reference=False)
+
+
+def _grouped(work: Workload, reference: bool) -> list:
+    """Every isolated position's exact price, in order, from ``verifier.evaluate`` of the accounts of at most one
+    position a market (the reader refuses two positions of one market in one-way mode)."""
     import verifier
 
     out = [None] * len(work.isolated)
     for group, snapshot in zip(work.inputs["isolated accounts"], work.inputs["isolated snapshots"]):
-        result = verifier.evaluate(work.rule, snapshot, date=DATE)
+        result = verifier.evaluate(work.rule, snapshot, date=DATE, reference=reference)
         for i, r in zip(group, result.positions):
             out[i] = _exact(r.liquidation_price)
     return out
@@ -460,18 +486,10 @@ def vectorised_isolated(work: Workload) -> list:
     return out
 
 
-# NEW EXACT PATH (issue 26, item 1).  When the fast exact evaluation exists, its rows are one function each, e.g.:
-#
-#     @isolated_path("new exact path, one account of every position", exact=True)
-#     def new_exact_isolated(work: Workload) -> list:
-#         result = <the fast evaluation>(work.rule, work.inputs["isolated snapshots"], date=DATE)
-#         return [its exact Fraction or None for each position, in order]
-#
-#     @cross_path("new exact path, once an account", exact=True)
-#     def new_exact_cross(work: Workload) -> list: ...      # over work.inputs["cross snapshots"]
-#
-# The tables then show its time per position, its ratio to freqtrade in the same rounds, and on how many positions
-# its price is identical to evaluate's (an exact row must show all of them).
+# NEW EXACT PATH (issue 26, item 1): the compiled program's rows are compiled_isolated above and compiled_cross
+# below; another exact path is one function each, registered the same way.  The tables show its time per position,
+# its ratio to freqtrade in the same rounds, and on how many positions its price is identical to the reference
+# evaluation's (an exact row must show all of them).
 
 
 @cross_path(FT_CROSS, needs_peer=True)
@@ -494,6 +512,17 @@ def formula_cross(work: Workload) -> list:
 
 @cross_path(EVALUATE_CROSS, exact=True)
 def evaluate_cross(work: Workload) -> list:
+    import verifier
+
+    out = []
+    for snapshot in work.inputs["cross snapshots"]:
+        out.extend(_exact(r.liquidation_price) for r in verifier.evaluate(work.rule, snapshot, date=DATE,
+                                                                          reference=True).positions)
+    return out
+
+
+@cross_path(COMPILED_CROSS, exact=True)
+def compiled_cross(work: Workload) -> list:
     import verifier
 
     out = []
@@ -521,9 +550,9 @@ def run_rounds(work: Workload, rounds: int) -> dict:
     out = {spec.label: {"spec": spec, "times": [], "prices": None} for spec in active}
     for _ in range(rounds):
         for spec in active:
-            start = time.perf_counter()
+            start = time.process_time()
             prices = spec.fn(work)
-            out[spec.label]["times"].append(time.perf_counter() - start)
+            out[spec.label]["times"].append(time.process_time() - start)
             out[spec.label]["prices"] = prices
     return out
 
@@ -730,24 +759,30 @@ def cold_start(work: Workload, rounds: int, big_rounds: int, peer: bool) -> None
             for label, count, run in rows:
                 if i < count:
                     times[label].append(run())
-    print("\ncold processes, wall clock from start to exit (median of the rounds shown)\n")
-    print("| cold process | rounds | seconds |" + (" vs freqtrade cold (same round) |" if peer else ""))
-    print("|---|---:|---:|" + ("---:|" if peer else ""))
+    print(f"\ncold processes, from start to exit: wall clock and CPU time (median of the rounds shown; load average "
+          f"{os.getloadavg()[0]:.1f})\n")
+    print("| cold process | rounds | wall | CPU |" + (" vs freqtrade cold, wall / CPU (same round) |" if peer else ""))
+    print("|---|---:|---:|---:|" + ("---:|" if peer else ""))
     base = times[rows[-1][0]] if peer else None
     for label, values in times.items():
-        line = f"| {label} | {len(values)} | {statistics.median(values):.2f} s |"
+        walls, cpus = [w for w, _ in values], [c for _, c in values]
+        line = f"| {label} | {len(values)} | {statistics.median(walls):.2f} s | {statistics.median(cpus):.2f} s |"
         if peer:
-            line += f" {statistics.median(v / b for v, b in zip(values, base)):.2f}x |"
+            line += (f" {statistics.median(w / b[0] for (w, _), b in zip(values, base)):.2f}x / "
+                     f"{statistics.median(c / b[1] for (_, c), b in zip(values, base)):.2f}x |")
         print(line)
 
 
-def _wall(command, env) -> float:
+def _wall(command, env) -> tuple:
+    """(wall-clock seconds, CPU seconds: user and system) of running ``command`` to its end."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     done = subprocess.run(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if done.returncode != 0:
         raise SystemExit(f"{' '.join(command)} exited {done.returncode}: {done.stderr[-2000:]}")
-    return elapsed
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
 def cold_peer(path: str) -> None:
@@ -811,7 +846,7 @@ def main() -> None:
         peer_name, baselines = "the float formula (freqtrade's conventions)", (FORMULA_ISOLATED, FORMULA_CROSS)
     prepare(work)
     results = run_rounds(work, args.rounds)
-    work.exact_isolated = results[EVALUATE_ISOLATED]["prices"]  # the exact reference: today's evaluate
+    work.exact_isolated = results[EVALUATE_ISOLATED]["prices"]  # the exact reference: the reference evaluation
     work.exact_cross = results[EVALUATE_CROSS]["prices"]
     if work.peer is not None:
         for kind, peer_label, formula_label in (("isolated", FT_ISOLATED, FORMULA_ISOLATED),
@@ -819,8 +854,8 @@ def main() -> None:
             theirs, formula = results[peer_label]["prices"], results[formula_label]["prices"]
             same = sum(a == b for a, b in zip(theirs, formula))
             print(f"{kind}: the float formula gives freqtrade's price bit for bit on {same:,} of {len(theirs):,}")
-    print(f"\nin process, warm, median of {args.rounds} rounds; a ratio is the path's time over the first row's in the "
-          "same round (median over the rounds)\n")
+    print(f"\nin process, warm, CPU time, median of {args.rounds} rounds; a ratio is the path's time over the first "
+          "row's in the same round (median over the rounds)\n")
     print_table("isolated", results, baselines[0], work.exact_isolated)
     print()
     print_table("cross", results, baselines[1], work.exact_cross)

@@ -127,3 +127,17 @@ def test_evaluate_takes_a_file_or_a_mapping_and_says_what_the_cli_says():
     leg = from_file.positions[0]
     assert isinstance(leg.liquidation_price, Decimal) and isinstance(leg.liquidation_price.fraction, Fraction)
     assert from_file.status in ("normal", "margin_call", "liquidation")
+
+
+def test_an_evaluated_position_is_made_as_its_dataclass_makes_it():
+    """The API makes each PositionResult when it is read, without the frozen dataclass's __init__ (for speed):
+    every field set, and equal to one made the usual way."""
+    import dataclasses
+
+    result = verifier.evaluate("binance/usdm-perpetual", {"marginMode": "isolated", "positions": [
+        {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": 1, "entryPrice": 60000, "markPrice": 60000,
+         "collateral": 1000}]}, date="2026-10-01")
+    made = result.positions[0]
+    assert made == verifier.api.PositionResult(*(getattr(made, f.name) for f in dataclasses.fields(made)))
+    assert set(vars(made)) == {f.name for f in dataclasses.fields(verifier.api.PositionResult)}
+    assert result.positions == (made,) and len(result.positions) == 1 and result.positions[-1] is made

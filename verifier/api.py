@@ -28,9 +28,9 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal, InvalidOperation, localcontext
+from decimal import Context, Decimal, InvalidOperation
 from fractions import Fraction
 
 from verifier.errors import UsageError
@@ -39,6 +39,8 @@ __all__ = ["AccountResult", "ExactDecimal", "PositionResult", "evaluate", "liqui
 
 SIGNIFICANT_DIGITS = 28
 """Digits an :class:`ExactDecimal` keeps when its value has no finite decimal expansion (Decimal's default)."""
+
+_CONTEXT = Context(prec=SIGNIFICANT_DIGITS)
 
 
 class ExactDecimal(Decimal):
@@ -51,15 +53,13 @@ class ExactDecimal(Decimal):
     True
     """
 
+    __slots__ = ("fraction",)
     fraction: Fraction
 
     @classmethod
     def of(cls, value: Fraction) -> ExactDecimal:
-        value = Fraction(value)
-        with localcontext() as context:
-            context.prec = SIGNIFICANT_DIGITS
-            rounded = Decimal(value.numerator) / Decimal(value.denominator)
-        number = cls(rounded)
+        value = value if type(value) is Fraction else Fraction(value)
+        number = cls(_CONTEXT.divide(Decimal(value.numerator), Decimal(value.denominator)))
         number.fraction = value
         return number
 
@@ -142,7 +142,7 @@ class AccountResult:
 
     rule: str
     mode: str
-    positions: tuple
+    positions: Sequence  # of PositionResult (made when read)
     margin_level: ExactDecimal | None
     status: str
     evaluation: object  # the derive stage's AccountEvaluation, exact
@@ -153,10 +153,14 @@ class AccountResult:
         return evaluation_data(self.evaluation)
 
 
-def evaluate(rule, account, *, date: dt.date | str | None = None) -> AccountResult:
+def evaluate(rule, account, *, date: dt.date | str | None = None, reference: bool = False) -> AccountResult:
     """Evaluate an account by the evaluate job, as ``margin-verifier evaluate`` does: an account file (a snapshot
     in ccxt's unified field names, or a ccxt export of one margin pool), the snapshot as a mapping (floats read as
     their shortest decimal), or a read account.
+
+    The rule's compiled program answers (exact rational code, :mod:`verifier.derive.account.run`); ``reference``
+    asks the reference evaluation instead (the rule's closed forms substituted step by step: the same numbers,
+    some ten times slower), as the compiled program itself does wherever it cannot answer.
 
     The market's data (contract size, tick, tier table) is the rule's catalog's, in force on ``date`` (default:
     the latest); the JSON gives the price rounded to the market's tick beside the exact one.
@@ -170,18 +174,17 @@ def evaluate(rule, account, *, date: dt.date | str | None = None) -> AccountResu
     >>> first["liquidationPrice"], first["priceTick"]
     ('59236.9', '0.1')
     """
-    from verifier.jobs.evaluate import evaluate_accounts, evaluate_file
+    from verifier.jobs.evaluate import evaluate_accounts, evaluate_data, evaluate_file
+    from verifier.jobs.programs import RuleHandle
     from verifier.model.account import AccountSet
-    from verifier.read.account import account_from_data
 
-    rule = rule if hasattr(rule, "modes") else load_rule(rule)
+    rule = rule if hasattr(rule, "modes") else RuleHandle(rule)  # a rule id: its compiled program, if it suffices
     if isinstance(account, Mapping):
-        result = evaluate_accounts(rule, AccountSet("snapshot", (account_from_data(_plain(account)),)),
-                                   date=_date(date))
+        result = evaluate_data(rule, account, date=_date(date), reference=reference)
     elif isinstance(account, (str, os.PathLike)):
-        result = evaluate_file(rule, account, date=_date(date))
+        result = evaluate_file(rule, account, date=_date(date), reference=reference)
     elif hasattr(account, "positions"):
-        result = evaluate_accounts(rule, AccountSet("snapshot", (account,)), date=_date(date))
+        result = evaluate_accounts(rule, AccountSet("snapshot", (account,)), date=_date(date), reference=reference)
     else:
         raise UsageError(f"an account is a snapshot file, a mapping or a read account, not {type(account).__name__}",
                          code="MV002")
@@ -190,11 +193,50 @@ def evaluate(rule, account, *, date: dt.date | str | None = None) -> AccountResu
                          "currency, each isolated position alone); evaluate gives one account's result",
                          code="MV002", hint="use verifier.jobs.evaluate.evaluate_file for every pool")
     [evaluation] = result.evaluations
-    positions = tuple(PositionResult(p.symbol, p.side, _optional(p.liquidation_price), p.reason,
-                                     _optional(p.maintenance_margin), _optional(p.unrealized_pnl), p.tier, p.status)
-                      for p in evaluation.positions)
-    return AccountResult(evaluation.rule, evaluation.mode, positions, _optional(evaluation.margin_level),
-                         evaluation.status, evaluation)
+    return AccountResult(evaluation.rule, evaluation.mode, _Positions(evaluation.positions),
+                         _optional(evaluation.margin_level), evaluation.status, evaluation)
+
+
+_new = object.__new__
+
+
+class _Positions(Sequence):
+    """An evaluated account's positions (a sequence of :class:`PositionResult`), made when first read (an account
+    read only for its status renders none), all at once with the garbage collector held off (thousands of small
+    results would set off collections of the caller's whole heap)."""
+
+    def __init__(self, evaluations: tuple):
+        self._evaluations, self._made = evaluations, None
+
+    def __len__(self) -> int:
+        return len(self._evaluations)
+
+    def __getitem__(self, index):
+        if self._made is None:
+            from verifier.derive.account.run import collector_held
+
+            with collector_held():
+                self._made = tuple(_position_result(p) for p in self._evaluations)
+        return self._made[index]
+
+    def __eq__(self, other):
+        return isinstance(other, Sequence) and tuple(self) == tuple(other)
+
+    def __hash__(self):
+        return hash(tuple(self))
+
+    def __repr__(self):
+        return repr(tuple(self))
+
+
+def _position_result(p) -> PositionResult:
+    """The API's view of one evaluated position (made without the frozen dataclass's ``__init__``, which sets each
+    field through ``object.__setattr__``: as slow as the rest; the same object)."""
+    made = _new(PositionResult)
+    made.__dict__.update(symbol=p.symbol, side=p.side, liquidation_price=_optional(p.liquidation_price),
+                         reason=p.reason, maintenance_margin=_optional(p.maintenance_margin),
+                         unrealized_pnl=_optional(p.unrealized_pnl), tier=p.tier, status=p.status)
+    return made
 
 
 # compare(rule, account, ...) -- cross against isolated for the same positions -- joins this module with the

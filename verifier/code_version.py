@@ -39,3 +39,26 @@ def fingerprint() -> str:
                 break
         _FINGERPRINT.append(hashlib.sha256("\n".join(stats).encode()).hexdigest())
     return _FINGERPRINT[0]
+
+
+SOURCE_PARTS = ("derive", "model", "read", "formula", "schemas", "errors.py")
+"""The code whose every byte decides what a compiled rule program holds: reading a rule (and its schemas),
+deriving and compiling it."""
+
+_SOURCE: list = []
+
+
+def source_digest() -> str:
+    """A SHA-256 of the names and contents of the files of :data:`SOURCE_PARTS` (``.py`` and ``.json``): the same
+    on every installation of the same code, unlike :func:`fingerprint` (a shipped program is checked with it)."""
+    if not _SOURCE:
+        package = Path(__file__).resolve().parent
+        digest = hashlib.sha256()
+        for part in SOURCE_PARTS:
+            top = package / part
+            files = [top] if top.is_file() else sorted(p for p in top.rglob("*") if p.suffix in (".py", ".json")
+                                                       and "__pycache__" not in p.parts)
+            for path in files:
+                digest.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+        _SOURCE.append(digest.hexdigest())
+    return _SOURCE[0]

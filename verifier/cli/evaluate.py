@@ -52,13 +52,13 @@ def run(args) -> int:
     from verifier.cli.arguments import parse_date
     from verifier.cli.output import write_diagnostics
     from verifier.jobs.evaluate import evaluate_file
-    from verifier.read import load_rule
-    from verifier.read.positions_file import is_lines_file
-    from verifier.report.accounts import render_set
+    from verifier.jobs.programs import RuleHandle
+    from verifier.read.paths import is_lines_file
     from verifier.report.evaluate import difference_warnings, render, stale_warnings
 
     date = parse_date(args.date)
-    rule = load_rule(args.rule)
+    rule = RuleHandle(args.rule)  # its compiled program (found without loading the rule when it can be)
+    rule.program  # noqa: B018 - the rule's own problems first, before any file is read
     if is_lines_file(args.snapshot):
         return _run_lines(rule, args, date)
     result = evaluate_file(rule, args.snapshot, balance=args.balance, margin_mode=args.margin_mode, date=date,
@@ -69,6 +69,8 @@ def run(args) -> int:
     if result.format == "snapshot":
         sys.stdout.write(render(result.evaluations[0], args.format, result.unread))
         return 0
+    from verifier.report.accounts import render_set
+
     sys.stdout.write(render_set(result.evaluations, result.checks, result.skipped, args.format, result.unread))
     return 1 if result.failed else 0
 

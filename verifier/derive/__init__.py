@@ -11,17 +11,9 @@ Public API (others code against these names):
 * :func:`example_price` -- runs '<condition>_price' worked examples (used by ``check``)
 * :mod:`verifier.derive.hedge` -- cross hedge mode: same-market legs moving with one price
 
-This package never imports :mod:`verifier.verify` or :mod:`verifier.simulate`.
+This package never imports :mod:`verifier.verify` or :mod:`verifier.simulate`.  The names are loaded when first
+used (PEP 562): an evaluation from a compiled program (:mod:`verifier.derive.account.program`) loads no SymPy.
 """
-
-from verifier.derive.account import AccountEvaluation, PositionEvaluation, evaluate_account
-from verifier.derive.closed_form import ClosedForm, solve_condition
-from verifier.derive.derivation import ModeDerivation, RuleDerivation, derive_rule
-from verifier.derive.examples import example_price
-from verifier.derive.proof import ProofResult, prove_published
-from verifier.derive.tiers import TierSolution, price_at, solve_price
-from verifier.derive.vectorised import compile_price
-from verifier.errors import DerivationError
 
 __all__ = [
     "AccountEvaluation",
@@ -42,3 +34,39 @@ __all__ = [
     "solve_price",
 ]
 
+
+
+def __getattr__(name: str):
+    if name in ("AccountEvaluation", "PositionEvaluation", "evaluate_account"):
+        from verifier.derive.account import evaluation
+
+        return getattr(evaluation, name)
+    if name in ("ClosedForm", "solve_condition"):
+        from verifier.derive import closed_form
+
+        return getattr(closed_form, name)
+    if name in ("ModeDerivation", "RuleDerivation", "derive_rule"):
+        from verifier.derive import derivation
+
+        return getattr(derivation, name)
+    if name == "example_price":
+        from verifier.derive.examples import example_price
+
+        return example_price
+    if name in ("ProofResult", "prove_published"):
+        from verifier.derive import proof
+
+        return getattr(proof, name)
+    if name in ("TierSolution", "price_at", "solve_price"):
+        from verifier.derive import tiers
+
+        return getattr(tiers, name)
+    if name == "compile_price":
+        from verifier.derive.vectorised import compile_price
+
+        return compile_price
+    if name == "DerivationError":
+        from verifier.errors import DerivationError
+
+        return DerivationError
+    raise AttributeError(f"module 'verifier.derive' has no attribute {name!r}")

@@ -2,7 +2,10 @@
 one the exchange reported (when the file carries it).
 
 The file is our snapshot or a ccxt export as it is (:func:`verifier.read.positions_file.read_positions`); each pool
-is evaluated by :func:`verifier.derive.account.evaluate_account`; each position with the exchange's own price is
+is evaluated by the rule's compiled program (:mod:`verifier.derive.account.run`, found without loading the rule:
+:mod:`verifier.jobs.programs`), and where it does not answer by the reference,
+:func:`verifier.derive.account.evaluate_account` (``reference=True``: always); each position with the exchange's
+own price is
 judged by :func:`verifier.derive.reconcile.reconcile_position` under ``tolerance`` (ticks) and ``rtol``
 (relative).  A JSON-lines file (:func:`evaluate_lines`) gives one result per line, a bad line as its error.
 
@@ -19,13 +22,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 
-from verifier.derive.account import evaluate_account
-from verifier.derive.reconcile import reconcile_position
 from verifier.errors import VerifierError
+from verifier.jobs.programs import RuleHandle
 from verifier.model.account import AccountSet
-from verifier.read import load_rule
-from verifier.read.positions_file import read_lines, read_positions
 from verifier.read.today import today as today_of_check
+
+# The reading stage's located readers, the reference evaluation (SymPy) and the rule itself are imported and loaded
+# where a file needs them: a snapshot evaluated by the rule's compiled program needs none of them.
 
 
 @dataclass(frozen=True)
@@ -39,6 +42,7 @@ class Evaluated:
     gated: bool  # whether a tolerance was given: a disagreement beyond it fails the run
     on: datetime.date  # the date staleness is judged on (the evaluation date, else today)
     unread: tuple = ()  # the export's fields the rule does not read (verifier.read.ccxt_unread.Unread), listed once
+    reference: tuple = ()  # why the compiled program handed a pool to the reference evaluation, one a pool it did
 
     @property
     def failed(self) -> bool:
@@ -47,23 +51,54 @@ class Evaluated:
 
 
 def evaluate_accounts(rule, accounts: AccountSet, *, date=None, today=None, tolerance: Fraction | None = None,
-                      rtol: Fraction | None = None) -> Evaluated:
-    """Evaluate every pool of ``accounts`` (read already) under ``rule`` on ``date``."""
-    today = today or today_of_check()
-    evaluations = tuple(evaluate_account(rule, account, date=date, today=today) for account in accounts.accounts)
-    checks = {} if accounts.format == "snapshot" else {
-        id(p): reconcile_position(p, tolerance, rtol) for e in evaluations for p in e.positions}
+                      rtol: Fraction | None = None, reference: bool = False) -> Evaluated:
+    """Evaluate every pool of ``accounts`` (read already) under ``rule`` (a loaded rule, a rule file or id, or a
+    :class:`~verifier.jobs.programs.RuleHandle`) on ``date``: by the rule's compiled program, each pool it does not
+    answer (and every pool with ``reference``) by the reference evaluation."""
+    return _evaluated(_handle(rule), accounts, date, today or today_of_check(), tolerance, rtol,
+                      "asked for" if reference else None)
+
+
+def _evaluated(handle, accounts, date, today, tolerance, rtol, reference: str | None) -> Evaluated:
+    """:func:`evaluate_accounts`; ``reference``: why every pool goes to the reference evaluation (None: none
+    needs to)."""
+    evaluations, why = [], []
+    for account in accounts.accounts:
+        evaluations.append(_pool(handle, account, date, today, reference, why))
+    checks = {}
+    if accounts.format != "snapshot":
+        from verifier.derive.reconcile import reconcile_position
+
+        checks = {id(p): reconcile_position(p, tolerance, rtol) for e in evaluations for p in e.positions}
     unread = tuple(accounts.unread) if accounts.format != "snapshot" else \
-        snapshot_unread(rule, accounts.accounts, evaluations)
-    return Evaluated(accounts.format, evaluations, checks, tuple(accounts.skipped),
-                     tolerance is not None or rtol is not None, date or today, unread)
+        snapshot_unread(handle, accounts.accounts, evaluations)
+    return Evaluated(accounts.format, tuple(evaluations), checks, tuple(accounts.skipped),
+                     tolerance is not None or rtol is not None, date or today, unread=unread, reference=tuple(why))
+
+
+def _pool(handle, account, date, today, reference: str | None, why: list):
+    """One pool: its compiled evaluation, else (and when ``reference`` says why) the reference one."""
+    if reference is None:
+        from verifier.derive.account.run import Fallback, run_account
+
+        try:
+            return run_account(handle.program, account, date=date, today=today)
+        except Fallback as exc:
+            reference = str(exc)
+    why.append(reference)
+    from verifier.derive.account import evaluate_account
+
+    return evaluate_account(handle.rule, account, date=date, today=today)
 
 
 def snapshot_unread(rule, accounts, evaluations) -> tuple:
     """The fields a snapshot's positions give that the mode evaluating them reads nowhere (a
     ``maintenanceMarginPercentage`` under a rule whose rate comes from the maximum leverage), each once with how many
-    positions give it: said, never dropped silently.
+    positions give it: said, never dropped silently.  ``rule``: a loaded rule, or a
+    :class:`~verifier.jobs.programs.RuleHandle` (its compiled program lists the fields each mode reads: no SymPy).
 
+    >>> from verifier.derive.account import evaluate_account
+    >>> from verifier.read import load_rule
     >>> from verifier.read.account import account_from_data
     >>> account = account_from_data({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDC:USDC",
     ...     "side": "long", "contracts": "1", "entryPrice": "100", "markPrice": "100", "collateral": "10",
@@ -71,35 +106,127 @@ def snapshot_unread(rule, accounts, evaluations) -> tuple:
     >>> rule = load_rule("hyperliquid/perpetual")
     >>> [(u.path, u.count) for u in snapshot_unread(rule, [account], [evaluate_account(rule, account)])]
     [('maintenanceMarginPercentage', 1)]
+    >>> [(u.path, u.count) for u in snapshot_unread(RuleHandle(rule), [account], [evaluate_account(rule, account)])]
+    [('maintenanceMarginPercentage', 1)]
     """
     from collections import Counter
 
-    from verifier.model.market import POSITION_FIELDS
-    from verifier.model.snapshot import fields_of
     from verifier.read.ccxt_unread import Unread
 
+    if isinstance(rule, RuleHandle):
+        reads, rule_id = rule.fields_read(), rule.id
+    else:
+        from verifier.derive.account.program import fields_read
+
+        reads, rule_id = fields_read(rule), rule.id
     counts: Counter = Counter()
     for account, evaluation in zip(accounts, evaluations):
-        mode = rule.modes.get(evaluation.mode)
-        if mode is None:
+        read = reads.get(evaluation.mode, {}).get(account.margin_mode)
+        if read is None:
             continue
-        read = set(POSITION_FIELDS)
-        for spec in mode.symbols.values():
-            if spec.snapshot_formula(account.margin_mode):
-                read |= fields_of(spec.reading(account.margin_mode))
         for position in account.positions:
             counts.update(name for name in position.fields if name not in read and name not in ("price",))
-    why = f"rule {rule.id} reads no such field in this mode"
+    why = f"rule {rule_id} reads no such field in this mode"
     return tuple(Unread(path, count, why) for path, count in sorted(counts.items()))
 
 
 def evaluate_file(rule, path, *, balance=None, margin_mode=None, date=None, today=None, tolerance=None,
-                  rtol=None) -> Evaluated:
+                  rtol=None, reference: bool = False) -> Evaluated:
     """Read the account file at ``path`` (with a ``fetch_balance()`` dump at ``balance``) and evaluate it.
-    ``rule`` is a loaded rule, a rule file or a rule id."""
-    rule = rule if hasattr(rule, "modes") else load_rule(rule)
-    accounts = read_positions(rule, path, balance, margin_mode)
-    return evaluate_accounts(rule, accounts, date=date, today=today, tolerance=tolerance, rtol=rtol)
+    ``rule`` is a loaded rule, a rule file or a rule id (or a :class:`~verifier.jobs.programs.RuleHandle`).
+
+    A JSON snapshot that passes the compiled check (:func:`verifier.read.account.read_snapshot_text`) is read from
+    its bytes and evaluated by the compiled program; anything else, and anything the program does not answer, is
+    read by the located readers and evaluated as always (with ``reference``: always)."""
+    handle = _handle(rule)
+    handle.rule if reference else handle.program  # noqa: B018 - a rule's own problems first, as loading it says them
+    today = today or today_of_check()
+    why = "asked for" if reference else None
+    if why is None and balance is None:
+        found, why = _compiled_snapshot(handle, path, date, today)
+        if found is not None:
+            account, evaluation = found
+            return Evaluated("snapshot", (evaluation,), {}, (), tolerance is not None or rtol is not None,
+                             date or today, unread=snapshot_unread(handle, (account,), (evaluation,)))
+    from verifier.read.positions_file import read_positions
+
+    accounts = read_positions(_LazyRule(handle), path, balance, margin_mode)
+    return _evaluated(handle, accounts, date, today, tolerance, rtol, why)
+
+
+def _compiled_snapshot(handle, path, date, today) -> tuple:
+    """((account, its evaluation) of a snapshot file read by the compiled check and evaluated by the compiled
+    program, None) or (None, why the program handed it to the reference: None when the check did not read it)."""
+    from verifier.derive.account.run import Fallback, collector_held, run_account
+    from verifier.read.account import read_snapshot_text
+
+    try:
+        with open(path, "rb") as file:
+            raw = file.read()
+    except OSError:
+        return None, None
+    with collector_held():
+        account = read_snapshot_text(raw, str(path))
+    if account is None:
+        return None, None
+    try:
+        return (account, run_account(handle.program, account, date=date, today=today)), None
+    except Fallback as exc:
+        return None, str(exc)  # the same account read again, located: the reference answers or says where
+
+
+def evaluate_data(rule, data, *, date=None, today=None, reference: bool = False) -> Evaluated:
+    """Evaluate a snapshot given as data (a mapping: the API's ``evaluate``; floats are read as their shortest
+    decimal), by the compiled program when the data passes the compiled check (:func:`verifier.read.account.
+    fast_snapshot`), else read by the schema and evaluated as :func:`evaluate_accounts` does."""
+    handle = _handle(rule)
+    today = today or today_of_check()
+    if not reference:
+        from verifier.derive.account.run import Fallback, collector_held, run_account
+        from verifier.read.account import fast_snapshot
+
+        with collector_held():
+            account = fast_snapshot(data)
+        why = None
+        if account is not None:
+            try:
+                evaluation = run_account(handle.program, account, date=date, today=today)
+                return Evaluated("snapshot", (evaluation,), {}, (), False, date or today,
+                                 unread=snapshot_unread(handle, (account,), (evaluation,)))
+            except Fallback as exc:
+                why = str(exc)  # the same account again: the reference answers, from the located reading
+    else:
+        why = "asked for"
+    from verifier.read.account import account_from_data
+
+    return _evaluated(handle, AccountSet("snapshot", (account_from_data(_plain(data)),)), date, today, None, None,
+                      why)
+
+
+def _plain(node):
+    """Snapshot data with Decimals as text (read exactly, as the reading stage reads JSON strings)."""
+    from collections.abc import Mapping
+    from decimal import Decimal
+
+    if isinstance(node, Mapping):
+        return {key: _plain(value) for key, value in node.items()}
+    if isinstance(node, (list, tuple)):
+        return [_plain(item) for item in node]
+    return str(node) if isinstance(node, Decimal) else node
+
+
+def _handle(rule) -> RuleHandle:
+    return rule if isinstance(rule, RuleHandle) else RuleHandle(rule)
+
+
+class _LazyRule:
+    """The rule for a reader that may need it (a ccxt export's mapping), loaded on the first attribute asked."""
+
+    def __init__(self, handle):
+        self._handle = handle
+
+    def __getattr__(self, name):
+        return getattr(self._handle.rule, name)
 
 
 @dataclass(frozen=True)
@@ -112,15 +239,18 @@ class Line:
 
 
 def evaluate_lines(rule, path, *, margin_mode=None, date=None, today=None, tolerance=None,
-                   rtol=None) -> Iterator[Line]:
+                   rtol=None, reference: bool = False) -> Iterator[Line]:
     """Each account of a JSON-lines file evaluated, lazily (one line in memory at a time)."""
-    rule = rule if hasattr(rule, "modes") else load_rule(rule)
+    from verifier.read.positions_file import read_lines
+
+    handle = _handle(rule)
+    handle.rule if reference else handle.program  # noqa: B018 - a rule's own problems first
     today = today or today_of_check()
-    for number, accounts in read_lines(rule, path, margin_mode):
+    for number, accounts in read_lines(_LazyRule(handle), path, margin_mode):
         try:
             if isinstance(accounts, VerifierError):
                 raise accounts
-            yield Line(number, evaluate_accounts(rule, accounts, date=date, today=today, tolerance=tolerance,
-                                                 rtol=rtol), None)
+            yield Line(number, evaluate_accounts(handle, accounts, date=date, today=today, tolerance=tolerance,
+                                                 rtol=rtol, reference=reference), None)
         except VerifierError as exc:
             yield Line(number, None, exc)

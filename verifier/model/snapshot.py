@@ -21,6 +21,8 @@ from fractions import Fraction
 
 import sympy
 
+from verifier.model.field_ranges import FIELD_RANGES, range_problem  # noqa: F401 - the snapshot contract's
+
 SNAPSHOT_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "side", "collateral", "walletBalance",
                    "leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount", "total", "debt",
                    "interest", "price", "notional")
@@ -28,30 +30,6 @@ SNAPSHOT_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "side
 
 FIELD_SYMBOLS = {name: sympy.Symbol(name) for name in SNAPSHOT_FIELDS}
 """The SymPy symbol standing for each field inside a parsed reading."""
-
-FIELD_RANGES = {
-    "maintenanceMarginPercentage": ((">", 0), ("<", 1)),
-    "takerFeeRate": ((">=", 0), ("<", 1)),
-    "maintenanceAmount": ((">=", 0),),
-}
-"""What a position's field is whatever the exchange (``(operator, bound)`` each): a maintenance rate is a fraction of
-the notional between 0 and 1 (0 would never liquidate, 1 liquidates at once), a fee rate is below 1, a maintenance
-amount (the bracket's deduction) is not negative.  Both readers (snapshot and ccxt export) refuse a value outside."""
-
-
-def range_problem(name: str, value: Fraction) -> str | None:
-    """Why ``value`` cannot be field ``name`` (None when it can, or the field has no range).
-
-    >>> range_problem("maintenanceMarginPercentage", Fraction(1)), range_problem("contracts", Fraction(-1))
-    ('must be above 0 and below 1', None)
-    """
-    bounds = FIELD_RANGES.get(name, ())
-    checks = {">": value.__gt__, ">=": value.__ge__, "<": value.__lt__}
-    if all(checks[op](bound) for op, bound in bounds):
-        return None
-    words = {">": "above", ">=": "at least", "<": "below"}
-    return "must be " + " and ".join(f"{words[op]} {bound}" for op, bound in bounds)
-
 
 def fields_of(expr) -> set[str]:
     """The field names a parsed reading uses."""

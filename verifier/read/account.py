@@ -22,18 +22,24 @@ from __future__ import annotations
 
 import difflib
 import functools
+import json
+import math
+import re
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
-import jsonschema
+from gmpy2 import mpq
 
 from verifier.errors import Diagnostic, SpecError
 from verifier.model.account import Account, Place, Position
-from verifier.model.snapshot import FIELD_RANGES, range_problem
-from verifier.read._schema import load_schema
-from verifier.read._yaml import read_file
-from verifier.read.inputs import Document, NumberError, exact, shown
+from verifier.model.field_ranges import FIELD_RANGES, range_problem
+from verifier.read.inputs import (MAX_DIGITS, MAX_FILE_BYTES, Document, NumberError, exact, numeral_problem,
+                                  shown)
 from verifier.read.kinds import wrong_kind
+
+# The schema (verifier.read._schema, which loads jsonschema) and the located reader (verifier.read._yaml, PyYAML)
+# are imported where they are used: a snapshot that passes the compiled check below (fast_snapshot) needs neither.
 
 READ_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "collateral", "notional", "leverage",
                "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
@@ -62,11 +68,15 @@ _HINTS = {
 
 def read_account(path) -> Account:
     """Read and check an account snapshot file (JSON or YAML); raise :class:`SpecError` with every problem."""
+    from verifier.read._yaml import read_file
+
     return account_from_document(read_file(path))
 
 
 def account_from_data(data, file: str = "<snapshot>") -> Account:
     """An account from data already in memory (diagnostics then carry the JSON path, no line)."""
+    from verifier.read._yaml import Document
+
     return account_from_document(Document(file, data))
 
 
@@ -204,12 +214,18 @@ _RANGE_HINTS = {
 @functools.cache
 def _decimal_fields() -> tuple:
     """The position fields the schema types as decimals (read or not: each must be a number)."""
+    from verifier.read._schema import load_schema
+
     properties = load_schema("account")["$defs"]["position"]["properties"]
     return tuple(name for name, spec in properties.items() if spec.get("$ref", "").lower().endswith("decimal"))
 
 
 @functools.cache
 def _validator():
+    import jsonschema
+
+    from verifier.read._schema import load_schema
+
     return jsonschema.Draft202012Validator(load_schema("account"))
 
 
@@ -272,3 +288,254 @@ def _close(key: str, known: list) -> str | None:
 def _did_you_mean(key: str, known: list) -> str:
     close = _close(key, known)
     return f"did you mean {close!r}?" if close else "fields of this format: " + ", ".join(known)
+
+
+# --------------------------------------------------------------------------------------------- the compiled check
+
+_TOP_KEYS = frozenset({"$schema", "marginMode", "mode", "leverage", "positionMode", "walletBalance", "positions"})
+_DECIMALS = frozenset({"contracts", "contractSize", "entryPrice", "markPrice"})  # the schema's decimal fields
+_OPTIONAL = frozenset(READ_FIELDS) - _DECIMALS  # its optionalDecimal ones (null: absent)
+_UNREAD = frozenset({"info", "id", "timestamp", "datetime", "isolated", "hedged", "lastPrice", "initialMargin",
+                     "initialMarginPercentage", "maintenanceMargin", "unrealizedPnl", "realizedPnl",
+                     "liquidationPrice", "marginMode", "marginRatio", "percentage", "stopLossPrice",
+                     "takeProfitPrice", "lastUpdateTimestamp"})
+_DECIMAL_TEXT = re.compile(r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9]{1,3})?\s*$")  # the schema's
+_UNREAD_DECIMALS = frozenset({"lastPrice", "initialMargin", "initialMarginPercentage", "maintenanceMargin",
+                              "unrealizedPnl", "realizedPnl", "liquidationPrice", "marginRatio", "percentage",
+                              "stopLossPrice", "takeProfitPrice"})  # the schema's optionalDecimal fields not read
+_RANGED = tuple(FIELD_RANGES)  # fields with a range whatever the exchange (all of them read)
+_BIG = 10 ** MAX_DIGITS  # an integer this large has more digits than the reading layer reads
+MAX_NODES = 200_000  # a YAML document of more values is refused (verifier.read._yaml's limit: a test keeps them equal)
+
+
+class _Unsure(SpecError):
+    """Not certainly a valid futures snapshot: the schema and the located reader decide (and say where)."""
+
+    def __init__(self, message: str = "not certainly a valid futures snapshot"):
+        super().__init__(message)
+
+
+class ExactPosition:
+    """A position of a snapshot that passed the compiled check: its fields already GMP rationals, for the compiled
+    evaluation (:mod:`verifier.derive.account.run`).  It has no places: a problem found later sends the file back
+    to :func:`read_account`, which locates it."""
+
+    __slots__ = ("symbol", "side", "fields")
+    quote = False
+    index = None
+    reported = None
+    exact_mpq = True
+
+    def __init__(self, symbol: str, side: str, fields: dict):
+        self.symbol, self.side, self.fields = symbol, side, fields
+
+    @property
+    def sign(self) -> int:
+        return 1 if self.side == "long" else -1
+
+
+def fast_snapshot(data, file: str = "<snapshot>", text_decimals: bool = True) -> Account | None:
+    """The futures account ``data`` describes when it is certainly what :func:`account_from_data` reads without a
+    problem, with its numbers as GMP rationals (:class:`ExactPosition`); None for anything else (a spot account, a
+    doubt, a mistake), which the schema and the located reader then read and report.
+
+    The schema (``verifier/schemas/account.schema.json``, its futures branch) is compiled by hand into one pass
+    over the data, checked once per file instead of by a validator walking every position (its equality with the
+    schema is a property: tests/read/test_fast_snapshot.py); what the schema cannot say is this module's own
+    :func:`_semantic_problems` is mirrored on the exact values (:func:`_checked`: any problem, None; a test
+    fails when those checks change and the mirror does not).  ``text_decimals``: a Decimal stands for its text (the
+    API hands one over as a string); False: for a JSON number (the JSON reader's).
+
+    >>> account = fast_snapshot({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT",
+    ...     "side": "long", "contracts": "0.5", "entryPrice": 60000, "markPrice": 59000.5, "collateral": None}]})
+    >>> account.positions[0].fields
+    {'contracts': mpq(1,2), 'entryPrice': mpq(60000,1), 'markPrice': mpq(118001,2)}
+    >>> fast_snapshot({"marginMode": "isolated", "positions": [{"symbol": "BTC/USDT:USDT", "side": "up"}]}) is None
+    True
+    """
+    try:
+        return _checked(data, text_decimals, file)
+    except _Unsure:
+        return None
+
+
+def _checked(data, text_decimals: bool, file: str) -> Account | None:
+    """The account when the account schema's futures branch holds for ``data`` and no check beyond it refuses it,
+    else None (or :class:`_Unsure`); one pass, each value checked and read."""
+    if type(data) is not dict or "balances" in data or not _TOP_KEYS.issuperset(data):
+        return None
+    margin_mode = data.get("marginMode")
+    if margin_mode not in ("cross", "isolated"):
+        return None
+    for key in ("$schema", "mode"):
+        if key in data and (type(data[key]) is not str or (key == "mode" and not data[key])):
+            return None
+    if "positionMode" in data and data["positionMode"] not in ("one-way", "hedge"):
+        return None
+    numbers = {}
+    for key in ("leverage", "walletBalance"):
+        if key in data:
+            if not _is_decimal(data[key], text_decimals) or not _within(data[key], text_decimals):
+                return None
+            numbers[key] = _fraction(_exact(data[key]))
+    raw = data.get("positions")
+    if type(raw) is not list or not raw:
+        return None
+    hedge = data.get("positionMode") == "hedge"
+    held = set()
+    positions = []
+    for item in raw:
+        if type(item) is not dict:
+            return None
+        symbol, side = item.get("symbol"), item.get("side")
+        if type(symbol) is not str or not symbol or (side != "long" and side != "short"):
+            return None
+        market = (symbol, side) if hedge else symbol
+        if market in held:
+            return None  # two positions in one market (one side in hedge mode): the reader's MV613
+        held.add(market)
+        fields = {}
+        for key, value in item.items():
+            if key in _DECIMALS:
+                if not _is_decimal(value, text_decimals) or not _within(value, text_decimals):
+                    return None
+                fields[key] = _exact(value)
+            elif key in _OPTIONAL:
+                if value is not None:
+                    if not _is_decimal(value, text_decimals) or not _within(value, text_decimals):
+                        return None
+                    fields[key] = _exact(value)
+            elif key in _UNREAD_DECIMALS:
+                if value is not None and not (_is_decimal(value, text_decimals) and _within(value, text_decimals)):
+                    return None  # not read, and still a number within the limits, or null
+            elif key not in _UNREAD and key != "symbol" and key != "side":
+                return None
+        if "contracts" not in fields or "entryPrice" not in fields or "markPrice" not in fields:
+            return None
+        if fields["contracts"] < 0:
+            return None  # what _semantic_problems refuses: a negative size
+        for name in _RANGED:
+            if name in fields and range_problem(name, fields[name]) is not None:
+                return None  # and a rate or amount out of its range
+        positions.append(ExactPosition(symbol, side, fields))
+    return Account(kind="futures", margin_mode=margin_mode, positions=tuple(positions),
+                   position_mode=data.get("positionMode", "one-way"), wallet_balance=numbers.get("walletBalance"),
+                   mode=data.get("mode"), leverage=numbers.get("leverage"), file=file)
+
+
+_NUMBERS = (int, float, Fraction)
+
+
+def _is_decimal(value, text_decimals: bool) -> bool:
+    """The schema's ``decimal``: a number (not a boolean), or a string matching its pattern."""
+    kind = type(value)
+    if kind in _NUMBERS or (kind is Decimal and not text_decimals):
+        return kind is not float or math.isfinite(value)  # jsonschema takes nan; reading it would then fail
+    if kind is Decimal:
+        value, kind = str(value), str
+    return kind is str and _DECIMAL_TEXT.search(value) is not None
+
+
+def _within(value, text_decimals: bool) -> bool:
+    """Whether the reading layer reads ``value`` (a decimal :func:`_is_decimal` accepts) within its limits, as
+    :func:`verifier.read.inputs.exact` decides for the value the located reader sees (a Decimal standing for its
+    text: that text; a JSON number's: its parser's hooks held it to the limits already).  A numeral of at most 20
+    characters and no exponent is within them (20 significant digits, 10 to the power -19 at the least)."""
+    kind = type(value)
+    if kind is int:
+        return -_BIG < value < _BIG
+    if kind is Decimal:
+        if not text_decimals:
+            return True
+        value, kind = str(value), str
+    if kind is str:
+        return (len(value) <= 20 and "e" not in value and "E" not in value) or numeral_problem(value) is None
+    if kind is float:
+        text = repr(value)
+        return "e" not in text or numeral_problem(text) is None
+    return True  # a Fraction: exact, no limit
+
+
+def _exact(value) -> mpq:
+    """A decimal the checks accepted, exactly, as :func:`_number` reads it (a float as its shortest decimal)."""
+    kind = type(value)
+    if kind is float:
+        return mpq(repr(value))
+    if kind is Decimal:
+        return mpq(*value.as_integer_ratio())
+    if kind is str:
+        return _decimal_text(value.strip())
+    return mpq(value)
+
+
+def _decimal_text(text: str) -> mpq:
+    """A decimal the schema's pattern accepts (stripped), exactly."""
+    negative = text[0] == "-"
+    text = text.lstrip("+-")
+    mantissa, _, exponent = text.lower().partition("e")
+    whole, _, decimals = mantissa.partition(".")
+    value = mpq(int(whole + decimals or "0"), 10 ** len(decimals))
+    if exponent:
+        value *= mpq(10) ** int(exponent)
+    return -value if negative else value
+
+
+def _fraction(value: mpq) -> Fraction:
+    return Fraction(int(value.numerator), int(value.denominator))
+
+
+_RAW_REFUSED = re.compile(
+    r"[^\n\r\x20-\x5b\x5d-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]")
+"""Characters a snapshot text may not hold for the compiled check to read it: controls, tabs, escapes (a
+backslash), line separators, byte-order marks -- where a JSON reader and the located (YAML) reader could read the
+text differently, or the located one refuse it.  Any such text is read by the located reader alone."""
+
+
+def read_snapshot_text(raw: bytes, file: str) -> Account | None:
+    """:func:`fast_snapshot` of a snapshot file's bytes, when the located reader (:func:`read_account`) would read
+    the same data from them without a problem; None when in doubt.  Numbers are read exactly from their text."""
+    if len(raw) > MAX_FILE_BYTES:
+        return None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if _RAW_REFUSED.search(text):
+        return None
+    try:
+        data = json.loads(text, parse_float=_json_number, parse_int=_json_integer, parse_constant=_refuse,
+                          object_pairs_hook=_unique)
+    except (ValueError, RecursionError, _Unsure):
+        return None
+    if type(data) is dict and type(data.get("positions")) is list:
+        values = 1 + len(data) + sum(1 + len(p) if type(p) is dict else 1 for p in data["positions"])
+        if values > MAX_NODES or any(type(v) in (dict, list) or k == "info" for p in data["positions"]
+                                     if type(p) is dict for k, v in p.items() if k in _UNREAD):
+            return None  # the located reader counts (and bounds) every value and nests at most so deep; a position
+            # with ccxt's raw 'info' makes the file a ccxt export (verifier.read.positions_file)
+    return fast_snapshot(data, file, text_decimals=False)
+
+
+def _json_number(text: str) -> Decimal:
+    """A JSON number with a fraction or exponent, exactly (as a Decimal: what the reading stage's checks read)."""
+    if (len(text) > 20 or "e" in text or "E" in text) and numeral_problem(text):
+        raise _Unsure  # the located reader refuses it (MV105, MV107)
+    return Decimal(text)
+
+
+def _json_integer(text: str) -> int:
+    """A JSON integer (a longer one than the limits: the located reader refuses it, MV107)."""
+    if len(text) > MAX_DIGITS and numeral_problem(text):
+        raise _Unsure
+    return int(text)
+
+
+def _refuse(name):
+    raise _Unsure
+
+
+def _unique(pairs) -> dict:
+    out = dict(pairs)
+    if len(out) != len(pairs):
+        raise _Unsure  # a duplicate key: the located reader reports it (MV101)
+    return out

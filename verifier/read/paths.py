@@ -19,6 +19,14 @@ from verifier.errors import Diagnostic
 
 RULE_SUFFIXES = (".yaml", ".yml", ".json")
 
+LINES_SUFFIXES = (".jsonl", ".ndjson")
+"""A file with one of these suffixes holds many accounts, one JSON value (a ccxt export) a line
+(:func:`verifier.read.positions_file.read_lines`)."""
+
+
+def is_lines_file(path) -> bool:
+    return Path(path).suffix.lower() in LINES_SUFFIXES
+
 
 def is_file(path) -> bool:
     """Whether ``path`` names a file: False, not an error, for a name the system cannot even look up (longer than

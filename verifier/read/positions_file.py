@@ -176,12 +176,7 @@ def _wallet(raw, locator):
             code=exc.limit or "MV602") from None
 
 
-LINES_SUFFIXES = (".jsonl", ".ndjson")
-"""A file with one of these suffixes holds many accounts, one JSON value (a ccxt export) a line."""
-
-
-def is_lines_file(path) -> bool:
-    return Path(path).suffix.lower() in LINES_SUFFIXES
+from verifier.read.paths import LINES_SUFFIXES, is_lines_file  # noqa: E402,F401 - kept here too (a light module's)
 
 
 def read_lines(rule, path, margin_mode=None):

@@ -31,11 +31,10 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from verifier.derive.account.compiled import Undecidable
-from verifier.derive.account.legs import read_legs
-from verifier.derive.account.pricing import liquidation
-from verifier.derive.account.setting import setting_for
-from verifier.model.rule import Display
+from verifier.model.display import Display
+
+# The steps (legs, pricing, setting: SymPy and the derivation) are imported where they run, so that the result types
+# below load without them: the compiled evaluation (verifier.derive.account.program) builds the same results.
 
 STATUSES = ("normal", "margin_call", "liquidation")
 """From best to worst; an account's status is the worst of its positions'.  A position that lacks an input its
@@ -112,6 +111,9 @@ def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
     Market data last seen longer before ``date`` (else ``today``; neither: not checked) than the rule's threshold is
     listed in the result's ``stale``.
     """
+    from verifier.derive.account.legs import read_legs
+    from verifier.derive.account.setting import setting_for
+
     setting = setting_for(rule, account, date)
     rule, mode = setting.rule, setting.mode
     legs = read_legs(setting, account)
@@ -228,6 +230,8 @@ def _with_partners(mode, legs, index, partners, summed, values) -> dict:
 
 
 def _evaluate_leg(setting, legs, index, partners, account, summed) -> PositionEvaluation:
+    from verifier.derive.account.pricing import liquidation
+
     rule, mode, compiled = setting.rule, setting.mode, setting.compiled
     leg = legs[index]
     values = leg.exact(mode, setting.parameters)
@@ -265,6 +269,8 @@ class Undecided(Exception):
 def _holds(compiled, mode, name, values, leg, account) -> bool:
     """Whether condition ``name`` holds at the leg's values, exactly; undecidable is never 'normal': a condition
     that divides by zero there makes the status unknown (:class:`Undecided`), one that lacks a value is an error."""
+    from verifier.derive.account.compiled import Undecidable
+
     try:
         return compiled.holds(mode, name, values)
     except Undecidable as exc:

@@ -1,0 +1,310 @@
+"""The compiled evaluation (derive/account/program.py, run.py) against the reference (evaluate_account): the same
+result on every account, to the last field, or the same refusal with the same diagnostics -- the compiled path
+hands what it does not answer to the reference, and the tests below show it answers most accounts itself.
+
+The accounts are drawn for every shipped rule: futures positions in markets of the rule's catalog (and one it does
+not list), with and without the fields a rule reads (collateral, wallet, contract size, leverage, the exchange's own
+maintenance rate and amount), sizes and prices across orders of magnitude (zero and negative ones too), one-way and
+hedge modes, modes named or picked by leverage, on dates before, between and after the rule's effective dates; spot
+accounts for the spot-margin rules.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
+
+from tests.shipped import SHIPPED_RULES
+from verifier.derive.account import evaluate_account
+from verifier.derive.account.program import build_program, change_dates
+from verifier.derive.account.run import Fallback, run_account
+from verifier.errors import VerifierError
+from verifier.jobs.evaluate import evaluate_accounts, evaluate_data
+from verifier.model.account import AccountSet
+from verifier.read import load_rule
+from verifier.read.account import account_from_data
+
+RULES = {rule_id: load_rule(rule_id) for rule_id in SHIPPED_RULES}
+DATES = [None, dt.date(2019, 1, 1), dt.date(2023, 3, 27), dt.date(2024, 10, 1), dt.date(2025, 6, 1),
+         dt.date(2026, 10, 1), dt.date(2026, 12, 1)]
+LATEST = dt.date(2026, 10, 1)  # the market data of every shipped catalog is in force then
+FUTURES_FIELDS = ("collateral", "contractSize", "leverage", "notional", "takerFeeRate",
+                  "maintenanceMarginPercentage", "maintenanceAmount")
+
+
+def _markets(rule) -> tuple:
+    """(a few markets a clean account holds: ones with tiers when the rule has tiers, in force on every date the
+    clean accounts are evaluated on; those and more, and one the catalog does not list)."""
+    catalog = rule.markets
+    if catalog is None:
+        return ["BTC/USDT:USDT"], ["BTC/USDT:USDT", "NOPE/USDT:USDT"]
+    symbols = catalog.symbols()
+    ready = [s for s in symbols if catalog.market(s).spec_at(LATEST) is not None and (
+        rule.tiers is None or catalog.market(s).tiers_at(LATEST) is not None)][:4]
+    return ready or symbols[:2], ready + [s for s in symbols if s not in ready][:2] + ["NOPE/USDT:USDT"]
+
+
+MARKETS = {rule_id: _markets(rule) for rule_id, rule in RULES.items()}
+PROGRAMS = {rule_id: build_program(rule) for rule_id, rule in RULES.items()}
+
+
+def _number(draw, low: int, high: int, clean: bool = True):
+    """A decimal between 10**low and 10**high as a string, a float or an int; not clean: now and then 0 or
+    negative."""
+    kinds = ["str"] * 6 + ["float"] * 6 + ["int"] * 4 + ([] if clean else ["zero", "negative"] * 2)
+    kind = draw(st.sampled_from(kinds))
+    if kind == "zero":
+        return draw(st.sampled_from([0, "0", 0.0]))
+    digits = draw(st.integers(1, 9))
+    mantissa = draw(st.integers(10 ** (digits - 1), 10 ** digits - 1))
+    value = Decimal(mantissa).scaleb(draw(st.integers(low, high)) - digits + 1)
+    if kind == "negative":
+        return str(-value)
+    if kind == "float":
+        return float(value)
+    if kind == "int":
+        return int(value) or 1
+    return str(value)
+
+
+def _needed_fields(rule_id: str, margin_mode: str) -> set:
+    """The position fields the rule's first mode of ``margin_mode`` reads for the symbols its conditions need."""
+    plan = next((p for p in PROGRAMS[rule_id].view(LATEST).plans.values() if p.account == margin_mode), None)
+    if plan is None or not plan.compiled:
+        return set()
+    return {name for symbol in plan.symbols if symbol.needed and margin_mode in symbol.readings
+            for name in symbol.readings[margin_mode].names} - {"side", "walletBalance"}
+
+
+def _readable_modes(rule_id: str) -> list:
+    """The margin modes the rule's modes can evaluate from a snapshot (a clean account is of one of them)."""
+    plans = PROGRAMS[rule_id].view(LATEST).plans.values()
+    found = [m for m in ("cross", "isolated") if any(p.account == m and p.readable.get(m) for p in plans)]
+    return found or ["cross", "isolated"]
+
+
+@st.composite
+def futures_snapshots(draw, rule_id: str) -> dict:
+    """Mostly clean accounts (every needed field, known markets, no zero or negative amount), else anything."""
+    rule = RULES[rule_id]
+    clean = draw(st.integers(0, 3)) < 3  # (Hypothesis draws 0, the simplest, often: clean)
+    margin_mode = draw(st.sampled_from(_readable_modes(rule_id) if clean else ["cross", "isolated"]))
+    hedge = draw(st.booleans()) and margin_mode == "cross"
+    markets = MARKETS[rule_id][0 if clean else 1]
+    symbols = draw(st.lists(st.sampled_from(markets), min_size=1, max_size=5))
+    tierless = rule.tiers is None
+    positions = []
+    for symbol in symbols:
+        price = _number(draw, -2, 5, clean)
+        position = {"symbol": symbol, "side": draw(st.sampled_from(["long", "short"])),
+                    "contracts": _number(draw, -3, 4, clean), "entryPrice": price,
+                    "markPrice": draw(st.sampled_from([price, _number(draw, -2, 5, clean)]))}
+        needed = _needed_fields(rule_id, margin_mode) if clean else set()
+        chances = {"collateral": 15, "contractSize": 6, "maintenanceMarginPercentage": 5, "maintenanceAmount": 3}
+        bracket = draw(st.integers(0, 4)) == 0  # the exchange's own rate and amount, both (clean) or either
+        for name in FUTURES_FIELDS:
+            if name in ("maintenanceMarginPercentage", "maintenanceAmount") and clean and not tierless:
+                wanted = bracket
+            else:
+                wanted = name in needed or draw(st.integers(0, 19)) < chances.get(name, 1)
+            if wanted:
+                position[name] = {"maintenanceMarginPercentage": _number(draw, -3, -2, clean),
+                                  "takerFeeRate": _number(draw, -4, -3, clean), "leverage": draw(st.integers(1, 125)),
+                                  "contractSize": draw(st.sampled_from([1, "0.001", 10, "100"]))}.get(
+                    name, _number(draw, -1, 6, clean))
+        positions.append(position)
+    if hedge and draw(st.booleans()):  # a long and a short of one market
+        positions.append({**positions[0], "side": "short" if positions[0]["side"] == "long" else "long"})
+    data = {"marginMode": margin_mode, "positions": positions}
+    if hedge:
+        data["positionMode"] = "hedge"
+    if margin_mode == "cross" and (clean or draw(st.integers(0, 9)) < 8):
+        data["walletBalance"] = _number(draw, 0, 7, clean)
+    if not clean and draw(st.integers(0, 9)) == 0:
+        data["mode"] = draw(st.sampled_from(list(rule.modes) + ["nope"]))
+    if clean:
+        data["clean"] = True  # taken off by the test: a date the data is in force on
+    return data
+
+
+@st.composite
+def spot_snapshots(draw, rule_id: str) -> dict:
+    clean = draw(st.integers(0, 3)) < 3  # (Hypothesis draws 0, the simplest, often: clean)
+    assets = draw(st.lists(st.sampled_from(["BTC", "ETH", "SOL"]), min_size=1, max_size=3, unique=True))
+    balances = {"USDT": {"total": _number(draw, 0, 5, clean), "debt": _number(draw, 0, 5, clean)}}
+    for asset in assets:
+        balances[asset] = {name: _number(draw, -2, 2, clean) for name in ("total", "debt", "interest")
+                           if draw(st.booleans()) or (clean and name == "total")}
+    data = {"marginMode": draw(st.sampled_from(_readable_modes(rule_id) if clean else ["cross", "isolated"])),
+            "quote": "USDT", "balances": balances, "prices": {asset: _number(draw, 0, 5, clean) for asset in assets}}
+    if draw(st.integers(0, 4)) == 0:
+        data["leverage"] = draw(st.sampled_from([3, 5, 10]))
+    if clean:
+        data["clean"] = True
+    return data
+
+
+def snapshots(rule_id: str):
+    return spot_snapshots(rule_id) if RULES[rule_id].product.spot else futures_snapshots(rule_id)
+
+
+def outcome(call):
+    """A call's result, or its refusal as (type, code, message, every diagnostic rendered)."""
+    try:
+        return call()
+    except VerifierError as exc:
+        return type(exc).__name__, exc.code, str(exc), [d.render() for d in exc.diagnostics]
+
+
+@pytest.mark.parametrize("rule_id", SHIPPED_RULES)
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_the_compiled_evaluation_is_the_reference_one(rule_id, data):
+    """Every drawn account: the same evaluation (every number, reason, tier, status ...) or the same refusal, by
+    the API's path (the compiled check of the data, the compiled program) and by the reference."""
+    rule = RULES[rule_id]
+    snapshot = data.draw(snapshots(rule_id))
+    date = data.draw(st.sampled_from(DATES + list(change_dates(rule)) + [None, LATEST] * 8))
+    if snapshot.pop("clean", False):
+        date = data.draw(st.sampled_from([None, LATEST]))
+    found = outcome(lambda: evaluate_data(rule, snapshot, date=date))
+    reference = outcome(lambda: evaluate_data(rule, snapshot, date=date, reference=True).evaluations)
+    if isinstance(found, tuple):
+        event(f"refused: {found[1]}")  # (pytest --hypothesis-show-statistics shows how the draws went)
+        assert found == reference
+    else:
+        event("answered by the program" if not found.reference else f"handed over: {found.reference[0]}")
+        assert found.evaluations == reference
+
+
+@pytest.mark.parametrize("rule_id", SHIPPED_RULES)
+@settings(max_examples=30, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_the_program_answers_or_hands_over_but_never_differs(rule_id, data):
+    """The program itself on a read account: its answer is the reference's, and where it hands the account over,
+    the reference still answers or refuses (the hand-over is never the only way to an answer)."""
+    rule = RULES[rule_id]
+    snapshot = data.draw(snapshots(rule_id))
+    date = data.draw(st.sampled_from([None, LATEST] if snapshot.pop("clean", False) else DATES))
+    try:
+        account = account_from_data(snapshot)
+    except VerifierError:
+        assume(False)
+    try:
+        compiled = run_account(PROGRAMS[rule_id], account, date=date)
+    except Fallback:
+        return
+    assert compiled == evaluate_account(rule, account, date=date)
+
+
+VALID = {"marginMode": "isolated", "positions": [
+    {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": "0.5", "entryPrice": 60000, "markPrice": 59000.5,
+     "collateral": "3000"},
+    {"symbol": "ETH/USDT:USDT", "side": "short", "contracts": 12, "entryPrice": "3000", "markPrice": "3100.25",
+     "collateral": 4000.5}]}
+
+
+def test_valid_accounts_are_answered_by_the_program_not_handed_over():
+    """Not vacuous: ordinary accounts (isolated and cross, every bracket, prices or none) never reach the
+    reference."""
+    rule = RULES["binance/usdm-perpetual"]
+    cross = {"marginMode": "cross", "walletBalance": "25000", "positions": [
+        {**p, "collateral": None} for p in VALID["positions"]]}
+    for snapshot in (VALID, cross, {**VALID, "positions": [{**VALID["positions"][0], "collateral": "1e9"}]}):
+        result = evaluate_data(rule, snapshot, date=dt.date(2026, 10, 1))
+        assert result.reference == ()
+        assert result.evaluations == evaluate_data(rule, snapshot, date=dt.date(2026, 10, 1),
+                                                   reference=True).evaluations
+
+
+def test_the_program_hands_over_what_it_does_not_compute():
+    """Each kind of hand-over, and its result (or refusal) the reference's."""
+    rule = RULES["binance/usdm-perpetual"]
+    date = dt.date(2026, 10, 1)
+    hedge = {"marginMode": "cross", "positionMode": "hedge", "walletBalance": "10000", "positions": [
+        {**VALID["positions"][0], "collateral": None}, {**VALID["positions"][0], "side": "short", "collateral": None}]}
+    missing = {"marginMode": "isolated", "positions": [{k: v for k, v in VALID["positions"][0].items()
+                                                        if k != "collateral"}]}
+    unknown = {"marginMode": "isolated", "positions": [{**VALID["positions"][0], "symbol": "NOPE/USDT:USDT",
+                                                        "contractSize": "1"}]}
+    early = dt.date(2019, 1, 1)  # before the rule's parameters
+    for snapshot, on, why in ((hedge, date, "hedge partners"), (missing, date, "a missing field"),
+                              (unknown, date, "a market the catalog lacks"), (VALID, early, "no value on that date")):
+        account = account_from_data(snapshot)
+        with pytest.raises(Fallback, match=why):
+            run_account(PROGRAMS[rule.id], account, date=on)
+        compiled = outcome(lambda: evaluate_accounts(rule, AccountSet("snapshot", (account,)), date=on))
+        reference = outcome(lambda: evaluate_accounts(rule, AccountSet("snapshot", (account,)), date=on,
+                                                      reference=True))
+        if isinstance(compiled, tuple):
+            assert compiled == reference  # the same refusal, located the same
+        else:
+            assert compiled.evaluations == reference.evaluations and why in compiled.reference[0]
+
+
+def test_exact_values_are_fractions_as_the_reference_gives_them():
+    result = evaluate_data(RULES["binance/usdm-perpetual"], VALID, date=dt.date(2026, 10, 1))
+    position = result.evaluations[0].positions[0]
+    assert type(position.liquidation_price) is Fraction and type(position.mark_price) is Fraction
+    assert all(type(value) is Fraction for _, value in position.bracket)
+
+
+def test_a_result_made_without_init_is_one_made_with_it():
+    """run.py makes its PositionEvaluations without the dataclass's __init__ (for speed): its field names are the
+    dataclass's, in order, and the object the same."""
+    import dataclasses
+
+    from verifier.derive.account import run
+    from verifier.derive.account.evaluation import PositionEvaluation
+
+    assert run._FIELDS == tuple(f.name for f in dataclasses.fields(PositionEvaluation))
+    values = [f"v{i}" for i in range(len(run._FIELDS))]
+    assert run._result(*values) == PositionEvaluation(*values)
+
+
+def _decimal(value: Fraction) -> str:
+    return str(Decimal(value.numerator) / Decimal(value.denominator))
+
+
+def test_own_values_brackets_lacks_and_leverage_are_the_references():
+    """What the reference does beyond the program (a position's own values against the catalog's, reported as
+    differences; a bracket given in part; an input only the status needs, lacking; a leverage above the market's
+    limit): handed over, with the reference's result or refusal; a bracket the position gives that is the
+    catalog's row at its mark is answered by the program itself."""
+    rule = RULES["binance/usdm-perpetual"]
+    date = dt.date(2026, 10, 1)
+    plan = next(p for p in PROGRAMS[rule.id].view(date).plans.values() if p.account == "isolated")
+    tier_fields = {s.name: s.readings["isolated"].names[0] for s in plan.symbols if s.from_tiers}
+    base = {k: v for k, v in VALID["positions"][0].items()}
+    bracket = evaluate_data(rule, {**VALID, "positions": [base]}, date=date).evaluations[0].positions[0].bracket
+    catalog = {tier_fields[name]: _decimal(value) for name, value in bracket}
+    rate, amount = sorted(catalog)  # maintenanceAmount, maintenanceMarginPercentage
+    cases = [({"contractSize": "2"}, "own market values"),
+             ({amount: catalog[amount]}, "a bracket given in part"),
+             ({amount: catalog[amount], rate: "0.5"}, "bracket differs"),
+             ({"leverage": 100000}, "leverage above"),
+             ({"markPrice": None}, "a missing field"),
+             (catalog, None)]
+    for extra, why in cases:
+        position = {k: v for k, v in {**base, **extra}.items() if v is not None}
+        snapshot = {"marginMode": "isolated", "positions": [position]}
+        found = outcome(lambda: evaluate_data(rule, snapshot, date=date))
+        reference = outcome(lambda: evaluate_data(rule, snapshot, date=date, reference=True))
+        if isinstance(found, tuple):
+            assert found == reference and why is not None
+            continue
+        assert found.evaluations == reference.evaluations, extra
+        if why is None:
+            assert found.reference == () and found.evaluations[0].positions[0].bracket_source == "position"
+        else:
+            account = account_from_data(snapshot)
+            with pytest.raises(Fallback, match=why):
+                run_account(PROGRAMS[rule.id], account, date=date)
+    differing = evaluate_data(rule, {"marginMode": "isolated", "positions": [{**base, "contractSize": "2"}]},
+                              date=date).evaluations[0].positions[0]
+    assert [d.symbol for d in differing.differences] == ["contractSize"]  # not vacuous: the reference's answer

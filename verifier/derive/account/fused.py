@@ -1,0 +1,252 @@
+"""A position's whole compiled evaluation fused into one generated function, per shape of position.
+
+:mod:`~verifier.derive.account.run` evaluates a position by steps (its readings, its definitions at the mark, the
+liquidation price, the status), each a call of compiled code over a mapping of values; for an account of thousands
+of positions the steps' glue costs more than their arithmetic.  Positions of one file mostly look alike -- the same
+fields, markets whose catalogs fill the same ones -- and for such a *shape* every decision the steps take about
+which value exists is the same.  So, for a mode without sums over the other positions (each position alone), the
+steps are written out once per shape as one function: each compiled code's text inlined
+(:func:`verifier.derive.rational_code.inline`) with its inputs in local names, each decision taken while writing.
+
+The function answers what the steps answer, or ``None`` where they would do something it does not (a value outside
+its domain, a zero denominator, a tier row that does not hold the basis): the steps then evaluate the position
+(and hand it to the reference where they must).  A shape it cannot write (a field the mode needs missing, some of
+the exchange's tier values given and not the others) gets no function; its positions go by the steps.  The result
+is the steps' exactly (``tests/derive/test_compiled_evaluation.py`` holds both to the reference).
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from gmpy2 import mpq
+
+from verifier.derive.rational_code import Code, checked_source, inline, inline_available
+
+RESULT = ("price", "reason", "maintenance_margin", "upnl", "tier", "status", "mark", "bracket", "bracket_source",
+          "ratio")
+"""What a fused function returns, in this order (``bracket``: the tier values, in the mode's tier order)."""
+
+
+class _Writer:
+    def __init__(self):
+        self.lines: list = []
+        self.count = 0
+        self.constants: list = []
+        self.globals: dict = {}
+
+    def fresh(self) -> str:
+        self.count += 1
+        return f"z{self.count}"
+
+    def constant(self, pair) -> str:
+        pair = (int(pair[0]), int(pair[1]))
+        if pair not in self.constants:
+            self.constants.append(pair)
+        return f"k{self.constants.index(pair)}"
+
+    def bind(self, value) -> str:
+        """A name for ``value`` in the function's namespace (a helper, a text, a tuple)."""
+        name = f"g{len(self.globals)}"
+        self.globals[name] = value
+        return name
+
+    def emit(self, line: str, depth: int = 0) -> None:
+        self.lines.append("    " * depth + line)
+
+    def code(self, code: Code, inputs: dict, depth: int = 0) -> str:
+        body, result = inline(code, inputs, self.fresh, self.constant)
+        for line in body:
+            self.emit(line, depth)
+        return result
+
+
+def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool, fills: tuple, futures: bool,
+         reason):
+    """The fused function of positions with ``fields`` (their own, in order), the account's wallet given or not,
+    the market filling ``fills``; None when the shape needs the steps.  It is called ``f(F, S, W, L, M)``: the
+    position's fields, its side (1 or -1), the wallet, the market's fill values and the market (``_Market``), and
+    returns the values of :data:`RESULT` (None: the steps must evaluate the position).  ``reason(values, market,
+    side, catalog)`` is the steps' reason for no price (None: the steps must say it)."""
+    if plan.others or plan.form is None and "liquidation" in plan.conditions:
+        return None
+    w = _Writer()
+    available = {}  # field -> expression holding it
+    for index, name in enumerate(fields):
+        available[name] = f"F[{w.bind(name)}]"
+    if futures:
+        available["side"] = "S"
+        if wallet and "walletBalance" not in available:
+            available["walletBalance"] = "W"
+        for name in fills:
+            if name not in available:
+                available[name] = f"L[{w.bind(name)}]"
+    w.emit("def f(F, S, W, L, M):")
+    if futures:  # the position's own contractSize against the catalog's: a difference the steps hand over
+        for name in fields:
+            if name in fills:
+                w.emit(f"if F[{w.bind(name)}] != L[{w.bind(name)}]:", 1)
+                w.emit("return None", 2)
+    if "leverage" in fields:  # a leverage above the market's limit: the reference refuses it
+        w.emit(f"if M.leverage_limit is not None and F[{w.bind('leverage')}] > M.leverage_limit:", 1)
+        w.emit("return None", 2)
+    values = {name: w.constant((v.numerator, v.denominator)) for name, v in plan.parameters.items()}
+    given = set()
+    tier_given = []
+    for name, field, function, market_field, fails, accept, from_tiers in prepared.steps:
+        symbol = next(s for s in plan.symbols if s.name == name)
+        reading = symbol.readings.get(margin_mode)
+        value = None
+        if reading is not None and all(n in available for n in reading.names):
+            value = w.fresh()
+            w.emit(f"{value} = " + w.code(reading, {n: available[n] for n in reading.names}, 1), 1)
+            if market_field is not None:  # its own value against the catalog's: a difference the steps hand over
+                catalog = w.fresh()
+                w.emit(f"{catalog} = M.fields.get({w.bind(market_field)})", 1)
+                w.emit(f"if {catalog} is not None and {catalog} != {value}:", 1)
+                w.emit("return None", 2)
+        elif market_field is not None:
+            value = w.fresh()
+            w.emit(f"{value} = M.fields.get({w.bind(market_field)})", 1)
+            w.emit(f"if {value} is None:", 1)
+            w.emit("return None", 2)
+        elif fails:
+            return None  # a missing field: the steps (then the reference) say so
+        else:
+            continue
+        for op, bound in symbol.domain:
+            w.emit(f"if not ({value} {op} {w.constant((bound.numerator, bound.denominator))}):", 1)
+            w.emit("return None", 2)
+        if symbol.one_of:
+            w.emit(f"if {value} not in {w.bind(tuple(symbol.one_of))}:", 1)
+            w.emit("return None", 2)
+        values[name] = value
+        given.add(name)
+        if from_tiers:
+            tier_given.append(name)
+    tier_names = prepared.tier_names
+    if tier_given and len(tier_given) != len(tier_names):
+        return None
+    if tier_given and program.has_tiers and futures:
+        return None  # a bracket the position gives, compared with the catalog's row: the steps
+    tiered = program.has_tiers and futures and bool(tier_names) and not tier_given
+    tier, source = "None", "None"
+    if tier_names and tier_given:
+        source = w.bind("position")
+    if tiered:
+        if plan.basis is None or not all(n in values for n in plan.basis.names):
+            return None
+        w.emit("if M.table is None:", 1)
+        w.emit("return None", 2)
+        basis = w.fresh()
+        w.emit(f"{basis} = " + w.code(plan.basis, {n: values[n] for n in plan.basis.names}, 1), 1)
+        row = w.fresh()
+        w.emit(f"{row} = M.row_for({basis})", 1)
+        w.emit(f"if {row} is None:", 1)
+        w.emit("return None", 2)
+        names = [w.fresh() for _ in tier_names]
+        w.emit(f"{', '.join(names)}{',' if len(names) == 1 else ''} = M.row_values({row}, {w.bind(prepared.columns)})",
+               1)
+        for name, local in zip(tier_names, names):
+            values[name] = local
+        tier, source = f"{row}.number", w.bind("catalog")
+    # every definition at the mark and both sides of each status condition, what they share computed once; a zero
+    # denominator anywhere: the steps (which give that definition no value and go on)
+    lines, outputs = inline_available(plan.mark, values, w.fresh, w.constant)
+    w.emit("try:", 1)
+    for line in lines:
+        w.emit(line, 2)
+    w.emit("pass", 2)
+    w.emit("except ZeroDivisionError:", 1)
+    w.emit("return None", 2)
+    at_mark = {name: out for name, out in zip(plan.mark_definitions, outputs) if out is not None}
+    sides = outputs[len(plan.mark_definitions):]
+    if len(plan.mark_status) != len(plan.status) or None in sides:
+        return None  # a condition the steps must decide
+    price, reason = _liquidation(w, program, plan, prepared, values, given, tiered, reason)
+    if price is False:
+        return None
+    status = w.fresh()
+    w.emit(f"{status} = {w.bind('normal')}", 1)
+    for (name, comparison), left, right in zip(plan.mark_status, sides[::2], sides[1::2]):
+        w.emit(f"if {left} {comparison} {right} and {status} == {w.bind('normal')}:", 1)
+        w.emit(f"{status} = {w.bind(name)}", 2)
+    ratio = at_mark.get(prepared.ratio_at_mark) if prepared.ratio_at_mark else "None"
+    if prepared.ratio is not None and not prepared.ratio_at_mark:
+        return None
+    mark = values.get(program.price) if program.price in given else "None"
+    bracket = "(" + "".join(values[name] + ", " for name in tier_names) + ")" if tier_names else "()"
+    w.emit(f"return ({price}, {reason}, {at_mark.get('maintenance_margin', 'None')}, {at_mark.get('upnl', 'None')}, "
+           f"{tier}, {status}, {mark}, {bracket}, {source}, {ratio or 'None'})", 1)
+    source_text = "\n".join(w.lines)
+    namespace = {"__builtins__": {}, "min": min, "max": max, "abs": abs, "len": len,
+                 "ZeroDivisionError": ZeroDivisionError, "True": True}
+    namespace.update((f"k{i}", mpq(p, q)) for i, (p, q) in enumerate(w.constants))
+    namespace.update(w.globals)
+    exec(compile(checked_source(source_text), "<fused evaluation>", "exec"), namespace)  # noqa: S102 - see rational_code
+    return namespace["f"]
+
+
+def _liquidation(w, program, plan, prepared, values, given, tiered, helper) -> tuple:
+    """(the price's expression, the reason's), both locals; (False, None) where the steps must answer."""
+    if "liquidation" not in plan.conditions:
+        return "None", w.bind(f"the {plan.name} mode has no liquidation condition")
+    form = plan.form
+    current = values[form.solve_for] if form.solve_for in given else None
+    missing = tuple(name for name in prepared.tier_names if name not in given)
+    uses = prepared.uses_tiers(plan, program, missing)
+    prices = w.fresh()
+    if not uses:
+        inputs = {n: values[n] for n in form.flat.names if n != form.solve_for and (n in given or n in plan.parameters)}
+        if len(inputs) != len(form.flat.names):
+            return False, None
+        w.emit("try:", 1)
+        w.emit(f"{prices} = " + w.code(form.flat, inputs, 2), 2)
+        w.emit("except ZeroDivisionError:", 1)
+        w.emit("return None", 2)
+    else:
+        if not tiered or prepared.basis is None or not form.roots or prepared.tiered is None or \
+                len(missing) != len(prepared.tier_names):
+            return False, None
+        static = [n for n in form.tiered.names]
+        if not all(n in given or n in plan.parameters for n in static):
+            return False, None
+        if not prepared.basis_need <= given and (current is not None or form.entry in given):
+            return False, None
+        rows, closed = w.fresh(), w.fresh()
+        w.emit(f"{rows} = M.rows({w.bind(prepared.columns)})", 1)
+        w.emit(f"{closed} = M.closed", 1)
+        inputs = {n: values[n] for n in static}
+        inputs.update(rows=rows, closed=closed)
+        w.emit("try:", 1)
+        found = w.code(form.tiered, inputs, 2)
+        w.emit(f"{prices} = [z[1] for z in {found}]", 2)  # (row number, price): the prices
+        w.emit("except ZeroDivisionError:", 1)
+        w.emit("return None", 2)
+    reference = current if current is not None else (values[form.entry] if form.entry in given else None)
+    price, reason = w.fresh(), w.fresh()
+    w.emit(f"{reason} = None", 1)
+    w.emit(f"if len({prices}) == 1:", 1)
+    w.emit(f"{price} = {prices}[0]", 2)
+    w.emit(f"elif {prices}:", 1)
+    if reference is None:
+        w.emit(f"{price} = {prices}[0]", 2)
+    else:
+        w.emit(f"{price} = min({prices}, key=lambda z: abs(z - {reference}))", 2)
+    w.emit("else:", 1)
+    w.emit(f"{price} = None", 2)
+    names = sorted(values)
+    snapshot = "{" + ", ".join(f"{w.bind(n)}: {values[n]}" for n in names) + "}"
+    w.emit(f"{reason} = {w.bind(helper)}({snapshot}, M, S, {w.bind(tiered)})", 2)
+    w.emit(f"if {reason} is None:", 2)
+    w.emit("return None", 3)
+    return price, reason
+
+
+def fraction(value):
+    """mpq -> Fraction (None stays None)."""
+    if value is None or type(value) is Fraction:
+        return value
+    out = object.__new__(Fraction)
+    out._numerator, out._denominator = int(value.numerator), int(value.denominator)
+    return out
