@@ -22,6 +22,8 @@ array([20., 20.])
 from __future__ import annotations
 
 import operator
+from decimal import Decimal
+from fractions import Fraction
 from functools import reduce
 
 import numpy as np
@@ -38,7 +40,11 @@ class ColumnFormulaError(FormulaError):
 def compile_columns(expr, key=None):
     """A closure ``env -> array`` computing ``expr``; ``key(symbol)`` is the environment key of a symbol."""
     key = key or (lambda symbol: symbol.name)
-    return _compile(sympy.sympify(expr) if not isinstance(expr, sympy.Basic) else expr, key)
+    if not isinstance(expr, sympy.Basic):  # a number (a parameter's value); never text: no sympify on rule input
+        if isinstance(expr, str) or not isinstance(expr, (int, float, Fraction, Decimal)):
+            raise TypeError(f"compile_columns takes a SymPy expression or a number, not {type(expr).__name__}")
+        expr = sympy.Rational(str(Fraction(expr)))
+    return _compile(expr, key)
 
 
 def _compile(expr, key):
