@@ -291,13 +291,6 @@ def _date(value) -> dt.date | None:
         raise UsageError(f"date {value!r} is not YYYY-MM-DD", code="MV002") from None
 
 
-def _plain(node):
-    """Snapshot data with Decimals as text (read exactly, as the reading stage reads JSON strings)."""
-    if isinstance(node, Mapping):
-        return {key: _plain(value) for key, value in node.items()}
-    if isinstance(node, (list, tuple)):
-        return [_plain(item) for item in node]
-    return str(node) if isinstance(node, Decimal) else node
 
 
 def _did_you_mean(name: str, known) -> str:

@@ -112,17 +112,20 @@ class RuleColumns:
                 self._modes[margin_mode] = exc
         return self._modes[margin_mode]
 
-    def price(self, columns) -> Priced:
-        """Every position and pool of ``columns`` priced (each margin mode by its own compiled mode)."""
-        out = _blank(columns)
+    def _by_mode(self, columns):
+        """(compiled mode or its error, its pools, their positions) for each margin mode the chunk's pools hold."""
         for code, name in enumerate(MARGIN_MODES):
             pools = np.flatnonzero(columns.pool_mode == code)
             if not len(pools):
                 continue
-            mode = self.mode(name)
             keep = np.zeros(columns.pools, dtype=bool)
             keep[pools] = True
-            positions = np.flatnonzero(keep[columns.pool])
+            yield self.mode(name), pools, np.flatnonzero(keep[columns.pool])
+
+    def price(self, columns) -> Priced:
+        """Every position and pool of ``columns`` priced (each margin mode by its own compiled mode)."""
+        out = _blank(columns)
+        for mode, pools, positions in self._by_mode(columns):
             if isinstance(mode, ModeColumns):
                 _merge(out, mode.price(_subset(columns, positions, pools)), positions, pools)
             elif _of_rule(mode, self.rule):
@@ -150,14 +153,7 @@ class RuleColumns:
         pools floats cannot judge are False and marked in the second array."""
         hit = np.zeros(columns.pools, dtype=bool)
         unsure = np.zeros(columns.pools, dtype=bool)
-        for code, name in enumerate(MARGIN_MODES):
-            pools = np.flatnonzero(columns.pool_mode == code)
-            if not len(pools):
-                continue
-            mode = self.mode(name)
-            keep = np.zeros(columns.pools, dtype=bool)
-            keep[pools] = True
-            positions = np.flatnonzero(keep[columns.pool])
+        for mode, pools, positions in self._by_mode(columns):
             if not isinstance(mode, ModeColumns):
                 unsure[pools] = True
                 continue
