@@ -34,8 +34,9 @@ def symbol_kind(symbol) -> str | None:
 
 
 def _catalogue() -> tuple:
-    """(rule id, exchange, market type, identifying paths, whether it reads positions) of every rule in force with a ``ccxt:`` section (read
-    once per set of user rule folders: a test or a caller that changes ``--rules`` sees its own rules)."""
+    """(rule id, exchange, market type, identifying paths, whether it reads positions) of every rule in force with a
+    ``ccxt:`` section (read once per set of user rule folders: a test or a caller that changes ``--rules`` sees its
+    own rules)."""
     from verifier.read.rule_sources import user_folders
 
     return _catalogue_of(tuple(str(folder) for folder in user_folders()))
@@ -63,7 +64,8 @@ def _catalogue_of(folders: tuple) -> tuple:
             kind = Product(data.get("product")).market_type
         except (PathSyntaxError, ValueError, TypeError):
             continue
-        found.append((rule_id, data.get("exchange"), kind, paths, "position" in section or "margin_positions" in section))
+        reads_positions = "position" in section or "margin_positions" in section
+        found.append((rule_id, data.get("exchange"), kind, paths, reads_positions))
     return tuple(found)
 
 
