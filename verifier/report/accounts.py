@@ -97,7 +97,7 @@ def set_data(evaluations, checks, skipped=(), unread=(), explained=None, evaluat
         if explained:
             from verifier.report.explain import add_explanations
 
-            add_explanations(pools[-1]["positions"], evaluation.positions, explained, evaluated_by)
+            add_explanations(pools[-1]["positions"], evaluation.positions, explained, evaluated_by, unread)
     verdicts: dict = {}
     for check in checks.values():
         if check is not None:

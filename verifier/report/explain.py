@@ -121,8 +121,9 @@ def _bracket(bracket) -> dict | None:
             "catalog": _version(bracket.version), "declared": _where(bracket.declared)}
 
 
-def explanation_data(trace, evaluated_by: str | None = None) -> dict:
-    """The ``explain`` object of one position (``evaluated_by``: why the reference evaluation computed it)."""
+def explanation_data(trace, evaluated_by: str | None = None, unread=()) -> dict:
+    """The ``explain`` object of one position (``evaluated_by``: why the reference evaluation computed it;
+    ``unread``: the export's fields no reading uses)."""
     liquidation = trace.liquidation
     return {
         "rule": trace.rule, "ruleFile": shown_path(trace.rule_file), "mode": trace.mode,
@@ -142,7 +143,7 @@ def explanation_data(trace, evaluated_by: str | None = None) -> dict:
             "hedged": liquidation.hedged},
         "status": [{"condition": name, "formula": text, "declared": _where(where), "holds": holds}
                    for name, text, where, holds in trace.status],
-        "unread": [{"field": name, "why": why} for name, why in trace.unread],
+        "unread": unread_items(trace, unread),
         "sources": {key: {"title": s.title, "url": s.url, "retrieved": str(s.retrieved)}
                     for key, s in trace.sources.items()},
     }
@@ -221,15 +222,17 @@ def _input_lines(trace, item) -> list:
     return lines
 
 
-def explanation_text(trace, evaluated_by: str | None = None) -> str:
-    """One position's trace for a person, at most :data:`WIDTH` columns."""
+def explanation_text(trace, evaluated_by: str | None = None, unread=()) -> str:
+    """One position's trace for a person, :data:`WIDTH` columns (a URL or a path longer than a line is not
+    broken); ``unread``: the export's fields no reading uses (``verifier.read.ccxt_unread.Unread``)."""
     rule_file = trace.rule_file
     index = f"#{trace.index} " if trace.index is not None else ""
-    out = [f"== {index}{trace.symbol} {trace.side}: why these numbers ==",
-           f"rule {trace.rule} ({shown_path(rule_file)}), mode {trace.mode} ({trace.margin_mode}), "
+    mode = f"mode {trace.mode}" + (f" ({trace.margin_mode} margin)" if trace.mode != trace.margin_mode else "")
+    out = [f"== {index}{trace.symbol} {trace.side}, {trace.margin_mode}: why these numbers ==",
+           f"rule {trace.rule} ({shown_path(rule_file)}), {mode}, "
            f"{'on ' + trace.date.isoformat() if trace.date else 'values and market data in force now'}"]
     if evaluated_by:
-        out.append(f"evaluated by the reference evaluation: {evaluated_by}")
+        out.append(f"evaluated by: the reference evaluation ({evaluated_by})")
     out.append("inputs:")
     for item in trace.inputs:
         out += ["  " + line for line in _input_lines(trace, item)]
@@ -248,11 +251,11 @@ def explanation_text(trace, evaluated_by: str | None = None) -> str:
                        f" [{_at(where, rule_file)}]" for name, text, where, holds in trace.status)
     if status:
         out.append(f"conditions at the mark: {status}")
-    if trace.unread:
-        out.append("not read: " + "; ".join(f"{name} ({why})" for name, why in trace.unread))
+    out += _unread_lines(trace, unread)
     if trace.sources:
         out.append("sources:")
-        out += [f"  {key}: {s.title}, {s.url} (retrieved {s.retrieved})" for key, s in trace.sources.items()]
+        for key, s in trace.sources.items():
+            out += [f"  {key}: {s.title} (retrieved {s.retrieved})", f"    {s.url}"]
     return "".join(_wrapped(line) for line in out)
 
 
@@ -279,21 +282,41 @@ def _liquidation_lines(trace) -> list:
     return out
 
 
+def _unread_lines(trace, unread) -> list:
+    """The position's fields no reading of the mode uses, and the export's (said once per run above the traces,
+    repeated here so that a trace is whole): plain ones in one line, those the rule says why about one each."""
+    plain = [name for name, why in trace.unread if why is None]
+    said = [(name, why) for name, why in trace.unread if why is not None]
+    plain += [u.path for u in unread if u.why is None and u.part == "positions"]
+    said += [(u.path, u.why) for u in unread if u.why is not None and u.part == "positions"]
+    out = [f"not read: {name}: {why}" for name, why in said]
+    if plain:
+        out.append("not read (no reading of the rule uses them): " + ", ".join(plain))
+    return out
+
+
+def unread_items(trace, unread=()) -> list:
+    """The JSON ``unread`` of a trace: the position's fields and the export's that no reading uses, with why."""
+    return [{"field": name, "why": why} for name, why in trace.unread] + [
+        {"field": u.path, "why": u.why} for u in unread if u.part == "positions"]
+
+
 def _wrapped(line: str) -> str:
-    """``line`` wrapped at :data:`WIDTH`, continuation lines indented two more than it."""
-    if len(line) <= WIDTH:
+    """``line`` wrapped at :data:`WIDTH`, continuation lines indented four more than it; a word longer than a line
+    (a URL) is left whole."""
+    if len(line) <= WIDTH or " " not in line.strip():
         return line + "\n"
     indent = " " * (len(line) - len(line.lstrip()) + 4)
-    return "\n".join(textwrap.wrap(line, WIDTH, subsequent_indent=indent, break_long_words=True,
+    return "\n".join(textwrap.wrap(line, WIDTH, subsequent_indent=indent, break_long_words=False,
                                    break_on_hyphens=False)) + "\n"
 
 
-def add_explanations(data: dict, positions, explained, evaluated_by=None) -> dict:
+def add_explanations(data: list, positions, explained, evaluated_by=None, unread=()) -> list:
     """``data`` (a position list's JSON objects, in ``positions``' order) with each one's ``explain`` object."""
     for item, position in zip(data, positions):
         trace = explained.get(id(position)) if explained else None
         if trace is not None:
-            item["explain"] = explanation_data(trace, evaluated_by)
+            item["explain"] = explanation_data(trace, evaluated_by, unread)
     return data
 
 
@@ -301,9 +324,5 @@ def explained_text(evaluations, explained: dict, evaluated_by=None, unread=()) -
     """Every explained position's trace, in the file's order, then the export's fields no rule reading uses."""
     entries = sorted(((p.index if p.index is not None else n, p) for e in evaluations
                       for n, p in enumerate(e.positions)), key=lambda t: t[0])
-    parts = [explanation_text(explained[id(p)], evaluated_by) for _, p in entries if id(p) in explained]
-    text = "\n".join(parts)
-    if unread:
-        text += "".join(_wrapped(f"not read from the file: {u.path}" + (f" ({u.why})" if u.why else ""))
-                        for u in unread)
-    return text
+    parts = [explanation_text(explained[id(p)], evaluated_by, unread) for _, p in entries if id(p) in explained]
+    return "\n".join(parts)

@@ -43,8 +43,7 @@ from fractions import Fraction
 from verifier.errors import DerivationError, EvaluationError
 from verifier.model.snapshot import fields_of
 
-REASON = ("--explain: the trace is the reference evaluation's own steps, so the reference evaluation computes the "
-          "result it explains")
+REASON = "--explain hands every pool to the reference evaluation, whose steps the trace follows"
 """Why the evaluate job hands an explained account to the reference evaluation (said with the trace)."""
 
 
