@@ -21,8 +21,9 @@ what it is?").
 (1, '0', '300000', '60000')
 >>> [(i["symbol"], i["origin"]) for i in data["inputs"] if i["origin"] != "position"]
 [('MMR', 'tiers'), ('cum', 'tiers'), ('liquidation_fee_rate', 'parameter')]
->>> max(len(line) for line in explanation_text(trace).splitlines()) <= WIDTH
-True
+>>> for line in explanation_text(trace).splitlines()[:2]: print(line)
+== BTC/USDT:USDT long, isolated: why these numbers ==
+rule binance/usdm-perpetual (rules/binance/usdm-perpetual.yaml), mode isolated, on 2026-10-01
 """
 
 from __future__ import annotations

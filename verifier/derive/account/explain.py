@@ -257,9 +257,9 @@ def _inputs(setting, account, legs, index, partners) -> tuple:
             out.append(Input(name, leg.values[name], spec.meaning, "others", declared, spec.source,
                              shares=shares, summed=spec.others))
             continue
-        if name not in leg.values:
+        value = leg.tier_values.get(name, leg.values.get(name))  # a bracket looked up at the mark: tier_values
+        if value is None:
             continue
-        value = leg.values[name]
         if spec.from_tiers:
             column = spec.from_tiers
             if leg.bracket_source == "catalog":
@@ -424,10 +424,18 @@ def _published(rule, mode, account) -> tuple:
 # --------------------------------------------------------------------------------------------- places
 
 
+FORMULA_KEYS = {"definitions": "formula", "conditions": "when"}
+"""The key a definition's or a condition's formula is written under: the trace points at the formula's line."""
+
+
 def _declared(rule, mode, section, name) -> Where | None:
     """Where the rule writes ``name`` of ``section`` ('symbols', 'parameters', 'definitions', 'conditions'): the
-    mode's own first, else the rule's."""
-    return _where_rule(rule, ("modes", mode.name, section, name), (section, name))
+    mode's own first, else the rule's; a definition or condition at its formula."""
+    key = FORMULA_KEYS.get(section)
+    paths = [("modes", mode.name, section, name), (section, name)]
+    if key is not None:
+        paths = [(*path, key) for path in paths] + paths
+    return _where_rule(rule, *paths)
 
 
 def _where_rule(rule, *paths) -> Where | None:
