@@ -273,7 +273,10 @@ def _liquidation_lines(trace) -> list:
     if liquidation.hedged:
         out.append("  solved with the same market's opposite leg moving with the price (hedge mode)")
     if liquidation.tier is not None:
-        out.append("  " + _bracket_text(liquidation.tier))
+        mark = trace.tier.number if trace.tier is not None else None
+        same = "" if mark is None else " (the mark's tier)" if mark == liquidation.tier.number else \
+            f" (not the mark's tier {mark}: the price is solved in the bracket it lies in)"
+        out.append("  " + _bracket_text(liquidation.tier) + same)
     if len(liquidation.candidates) > 1:
         others = ", ".join(f"tier {row}: {number(price)}" for row, price in liquidation.candidates)
         out.append(f"  tier-consistent roots: {others} (the price is the one nearest the mark)")
