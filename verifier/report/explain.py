@@ -45,6 +45,7 @@ ORIGINS = {
     "position-bracket": "the position's own bracket (it gives its tier values)",
     "others": "summed over the other positions of the pool at their marks",
     "parameter": "a rule constant",
+    "example": "given by a worked example of the rule",
 }
 """What each input ``origin`` means, said in the text."""
 
@@ -127,6 +128,7 @@ def explanation_data(trace, evaluated_by: str | None = None, unread=()) -> dict:
     ``unread``: the export's fields no reading uses)."""
     liquidation = trace.liquidation
     return {
+        **({"example": trace.example} if trace.example is not None else {}),
         "rule": trace.rule, "ruleFile": shown_path(trace.rule_file), "mode": trace.mode,
         "marginMode": trace.margin_mode, "date": trace.date.isoformat() if trace.date else None,
         "evaluatedBy": {"evaluation": "reference", "why": evaluated_by} if evaluated_by else None,
@@ -217,6 +219,8 @@ def _input_lines(trace, item) -> list:
     elif item.origin == "others":
         shares = ", ".join(f"{label} {number(value)}" for label, value in item.shares) or "no other position"
         lines.append(f"  {item.summed} summed over the pool's other positions at their marks: {shares}")
+    elif item.origin == "example":
+        lines.append("  given by the worked example")
     elif item.origin == "parameter":
         since = f"in force since {item.since}" if item.since else "in force from the rule's first date (open)"
         lines.append(f"  a rule constant, {since}")
@@ -229,7 +233,9 @@ def explanation_text(trace, evaluated_by: str | None = None, unread=()) -> str:
     rule_file = trace.rule_file
     index = f"#{trace.index} " if trace.index is not None else ""
     mode = f"mode {trace.mode}" + (f" ({trace.margin_mode} margin)" if trace.mode != trace.margin_mode else "")
-    out = [f"== {index}{trace.symbol} {trace.side}, {trace.margin_mode}: why these numbers ==",
+    heading = f"== {index}{trace.symbol} {trace.side}, {trace.margin_mode}: why these numbers ==" \
+        if trace.example is None else f"== worked example {index}{trace.example}: why these numbers =="
+    out = [heading,
            f"rule {trace.rule} ({shown_path(rule_file)}), {mode}, "
            f"{'on ' + trace.date.isoformat() if trace.date else 'values and market data in force now'}"]
     if evaluated_by:
@@ -243,15 +249,16 @@ def explanation_text(trace, evaluated_by: str | None = None, unread=()) -> str:
         out.append("  table: " + _version_text(trace.tier.version))
     elif trace.bracket_source == "position":
         out.append("tier: none looked up (the position gives its bracket)")
-    out.append("values at the mark:")
+    out.append("values at the mark:" if trace.example is None else "values at the given price:")
     for step in trace.values:
-        value = number(step.value) if step.value is not None else "not computed (an input it needs is not read)"
+        value = number(step.value) if step.value is not None else \
+            "not computed (an input it needs is not given, or not read: the answer does not need it)"
         out.append(f"  {step.name} = {step.text} = {value} [{_at(step.declared, rule_file)}{_cited(step.source)}]")
     out += _liquidation_lines(trace)
     status = ", ".join(f"{name} ({text}) {'holds' if holds else 'does not hold' if holds is False else 'undecided'}"
                        f" [{_at(where, rule_file)}]" for name, text, where, holds in trace.status)
     if status:
-        out.append(f"conditions at the mark: {status}")
+        out.append(f"conditions at the {'mark' if trace.example is None else 'given price'}: {status}")
     out += _unread_lines(trace, unread)
     if trace.sources:
         out.append("sources:")

@@ -171,6 +171,7 @@ class Explanation:
     status: tuple  # (condition name, text, where, holds at the mark)
     unread: tuple  # (field, why): the position's fields the mode reads nowhere
     sources: dict  # source id -> verifier.model.rule.Source, of every id the trace names
+    example: str | None = None  # a worked example's name (explain_example): ``symbol`` is then its market or ''
 
 
 def explain_account(rule, account, date=None) -> tuple:
@@ -187,6 +188,132 @@ def explain_account(rule, account, date=None) -> tuple:
     _sum_others(mode, legs, partners, account)
     return tuple(_explain_leg(setting, account, legs, i, partners.get(i, ()))
                  for i, leg in enumerate(legs) if not leg.position.quote)
+
+
+def explain_example(rule, example) -> Explanation:
+    """The trace of one of the rule's worked examples (its ``given`` values, ``mode``, ``market`` and ``date``),
+    the same steps as a position's: each given value at its line of the rule file, the parameters in force, the
+    tier row looked up (when the example names a market and gives no bracket), each definition it can compute, the
+    liquidation price (when it gives every input of it) or why not.  The rule's site shows it beside the example.
+
+    >>> from verifier.read import load_rule
+    >>> rule = load_rule("binance/usdm-perpetual")
+    >>> trace = explain_example(rule, next(e for e in rule.examples if "B5" in e.name))
+    >>> [i.origin for i in trace.inputs][:2], round(float(trace.liquidation.price), 2)
+    (['example', 'example'], 26316.89)
+    """
+    from verifier.derive.account.setting import parameter_values
+    from verifier.derive.account.compiled import compiled_mode
+
+    view = rule.at(example.date)
+    mode = view.mode(example.mode)
+    compiled = compiled_mode(mode)
+    parameters = parameter_values(mode, example.date)
+    given = {name: Fraction(value) for name, value in example.given.items()}
+    inputs, values = [], dict(parameters)
+    for name, value in given.items():
+        spec = mode.symbols.get(name) or mode.parameters.get(name)
+        if spec is None:
+            continue
+        values[spec.sympy] = value
+        where = _where_rule(rule, ("examples", example.index, "given", name), ("examples", example.index, "given"))
+        inputs.append(Input(name, value, spec.meaning, "example", where, example.source))
+    for parameter in sorted(mode.parameters.values(), key=lambda p: p.name):
+        if parameter.sympy in parameters and parameter.name not in given:
+            inputs.append(Input(parameter.name, parameters[parameter.sympy], parameter.meaning, "parameter",
+                                _declared(rule, mode, "parameters", parameter.name), parameter.source,
+                                since=_since(parameter, example.date)))
+    tier, table = None, None
+    missing = [name for name in mode.tier_symbols if name not in given]
+    if rule.tiers is not None and example.market is not None:
+        def table():
+            return view.tiers.lookup(example.market, example.date)
+    if missing and table is not None and mode.tier_basis is not None:
+        tier = _example_bracket(view, mode, compiled, values, table, missing, rule)
+        if tier is not None:
+            for name, column, value in tier.values:
+                values[mode.symbols[name].sympy] = value
+                inputs.append(Input(name, value, mode.symbols[name].meaning, "tiers", _declared(
+                    rule, mode, "symbols", name), mode.symbols[name].source, column=column))
+    steps = tuple(Step(name, d.text, d.meaning, compiled.value(mode, name, values),
+                       _declared(rule, mode, "definitions", name), d.source) for name, d in mode.definitions.items())
+    status = tuple((name, c.text, _declared(rule, mode, "conditions", name), _holds_values(compiled, mode, name, values))
+                   for name, c in mode.conditions.items())
+    liquidation = _example_liquidation(rule, view, mode, example, given, parameters, table, compiled, values)
+    side = {1: "long", -1: "short"}.get(given.get("s"), "")
+    sources = [example.source, *(i.source for i in inputs), *(st.source for st in steps), liquidation.source]
+    cited = {key: rule.sources[key] for key in sources if key and key in rule.sources}
+    return Explanation(example.market or "", side, example.index, rule.id, rule.file, mode.name,
+                       mode.account, example.date, tuple(inputs), tier, "catalog" if tier is not None else None,
+                       steps, liquidation, status, (), dict(sorted(cited.items())), example=example.name)
+
+
+def _example_bracket(view, mode, compiled, values, table, missing, rule) -> Bracket | None:
+    """The row of the example's market holding its basis at its given price (None: it cannot be computed)."""
+    try:
+        found = table()
+    except EvaluationError:
+        return None
+    basis = compiled.tier_basis(mode, values)
+    row = found.row_for(basis) if basis is not None else None
+    if row is None:
+        return None
+    used = tuple((name, mode.tier_symbols[name], Fraction(row.values[mode.tier_symbols[name]])) for name in missing
+                 if mode.tier_symbols[name] in row.values)
+    market = view.markets.market(found.market) if view.markets is not None else None
+    version = market.tiers_at(found.effective) if market is not None else None
+    catalog = CatalogVersion(view.markets.id, found.market, "tiers", version.provenance.effective,
+                             version.provenance.seen, version.provenance.source, str(found.file)) \
+        if version is not None else None
+    return Bracket(row.number, row.floor, row.cap, found.bounds, view.tiers.basis_text, basis, "given price", used,
+                   catalog, _where_rule(rule, ("tiers", "basis")))
+
+
+def _holds_values(compiled, mode, name, values):
+    from verifier.derive.account.compiled import Undecidable
+
+    try:
+        return compiled.holds(mode, name, values)
+    except (Undecidable, EvaluationError, ZeroDivisionError):
+        return None
+
+
+def _example_liquidation(rule, view, mode, example, given, parameters, table, compiled, values) -> Liquidation:
+    condition = mode.conditions.get("liquidation")
+    if condition is None:
+        return Liquidation("", view.price, None, None, None, f"the {mode.name} mode has no liquidation condition",
+                           None)
+    declared = _declared(rule, mode, "conditions", "liquidation")
+    price, reason, candidates, tier = None, None, (), None
+    try:
+        from verifier.derive.derivation import derive_rule
+        from verifier.derive.tiers import solve_form
+
+        form = derive_rule(view).closed_form(mode.name, "liquidation")
+        symbols = {mode.symbols[n].sympy for n in given if n in mode.symbols}
+        lacking = sorted(s.name for root in form.roots for s in root.free_symbols
+                         if s not in symbols and s not in parameters and s.name != form.solve_for
+                         and s.name not in mode.tier_symbols)
+        if lacking:
+            reason = "the example does not give " + ", ".join(dict.fromkeys(lacking))
+        else:
+            solved = solve_form(form, mode, {n: v for n, v in given.items() if n in mode.symbols}, parameters,
+                                table)
+            price, candidates = solved.price, solved.candidates
+            reason = None if price is not None else "no price reaches the liquidation condition"
+            if solved.tier is not None and table is not None:
+                row = next((r for r in table().rows if r.number == solved.tier), None)
+                if row is not None:
+                    at = dict(values)
+                    at[mode.symbols[view.price].sympy] = price
+                    tier = Bracket(row.number, row.floor, row.cap, table().bounds, view.tiers.basis_text,
+                                   compiled.tier_basis(mode, at), "liquidation price",
+                                   tuple((n, c, Fraction(row.values[c])) for n, c in mode.tier_symbols.items()
+                                         if c in row.values), None, _where_rule(rule, ("tiers", "basis")))
+    except (EvaluationError, DerivationError) as exc:
+        reason = str(exc)
+    return Liquidation(condition.text, condition.solve_for, declared, condition.source, price, reason, tier,
+                       tuple(candidates), _published(rule, mode, None), False)
 
 
 # --------------------------------------------------------------------------------------------- one position
@@ -414,7 +541,9 @@ def _published(rule, mode, account) -> tuple:
     for item in rule.published.get("liquidation_price", ()):
         if mode.name not in item.modes:
             continue
-        if item.position_mode is not None and item.position_mode != account.position_mode:
+        if item.position_mode is not None and account is not None and item.position_mode != account.position_mode:
+            continue
+        if account is None and item.position_mode not in (None, "one-way"):  # a worked example: one-way terms
             continue
         out.append((item.formula.text, _where_rule(rule, ("published", "liquidation_price", item.index)),
                     item.source))
