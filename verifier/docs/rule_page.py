@@ -128,7 +128,7 @@ def _explained_examples(rule) -> list:
     out = []
     for example in rule.examples:
         try:
-            text = explanation_text(explain_example(rule, example))
+            text = explanation_text(explain_example(rule, example), sources=False)  # the page lists them
         except (EvaluationError, DerivationError) as exc:
             problems.report(rule.file, f"worked example {example.name!r}, explained", str(exc))
             continue
@@ -139,7 +139,8 @@ def _explained_examples(rule) -> list:
     return ["### Each worked example, explained", "",
             "The chain from the example's given values to each number, as `evaluate --explain` shows it for a "
             "position (docs: Check my positions, `--explain`): every input and where it comes from, the tier and "
-            "its bounds, each value with its formula, line of the rule file and source, and the liquidation price.",
+            "its bounds, each value with its formula, line of the rule file and source (see Sources above), and the "
+            "liquidation price.",
             ""] + out
 
 

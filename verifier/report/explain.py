@@ -227,9 +227,10 @@ def _input_lines(trace, item) -> list:
     return lines
 
 
-def explanation_text(trace, evaluated_by: str | None = None, unread=()) -> str:
+def explanation_text(trace, evaluated_by: str | None = None, unread=(), sources: bool = True) -> str:
     """One position's trace for a person, :data:`WIDTH` columns (a URL or a path longer than a line is not
-    broken); ``unread``: the export's fields no reading uses (``verifier.read.ccxt_unread.Unread``)."""
+    broken); ``unread``: the export's fields no reading uses (``verifier.read.ccxt_unread.Unread``); ``sources``:
+    list the sources cited (a rule page has its own table of them)."""
     rule_file = trace.rule_file
     index = f"#{trace.index} " if trace.index is not None else ""
     mode = f"mode {trace.mode}" + (f" ({trace.margin_mode} margin)" if trace.mode != trace.margin_mode else "")
@@ -260,7 +261,7 @@ def explanation_text(trace, evaluated_by: str | None = None, unread=()) -> str:
     if status:
         out.append(f"conditions at the {'mark' if trace.example is None else 'given price'}: {status}")
     out += _unread_lines(trace, unread)
-    if trace.sources:
+    if trace.sources and sources:
         out.append("sources:")
         for key, s in trace.sources.items():
             out += [f"  {key}: {s.title} (retrieved {s.retrieved})", f"    {s.url}"]
