@@ -97,3 +97,15 @@ def test_the_unified_accounts_wallet_is_read_from_fetch_balance(tmp_path, capsys
 def test_a_bybit_position_without_a_margin_mode_is_refused_saying_why(tmp_path, capsys):
     code, out, _ = run(tmp_path, capsys, LTC["positions"])
     assert code == 2 and "MV612" in out.err and "tradeMode" in out.err
+
+
+def test_a_mixed_export_is_split_into_an_isolated_position_and_the_cross_pool(tmp_path, capsys):
+    balance = json.loads(BALANCE.read_text(encoding="utf-8"))
+    data = {"positions": [btc_position(), btc_position(mode="cross", liq="", side="Sell")], "balance": balance}
+    code, out, _ = run(tmp_path, capsys, data, "--format", "json")
+    assert code == 0, out.err
+    pools = {pool["marginMode"]: pool for pool in json.loads(out.out)["accounts"]}
+    assert set(pools) == {"cross", "isolated"} and F(pools["cross"]["walletBalance"]) == F("3322.25896609")
+    [isolated] = pools["isolated"]["positions"]
+    [cross] = pools["cross"]["positions"]
+    assert (isolated["side"], cross["side"]) == ("long", "short") and F(isolated["liquidationPriceExact"]) == 27150
