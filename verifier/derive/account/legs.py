@@ -163,15 +163,16 @@ def _own_row(account, position, market: MarketData):
     table = _catalog_call(account, position, market.tier_table)
     found = next((row for row in table.rows if row.cap == position.own_tier), None)
     if found is None:
-        caps = ", ".join(str(row.cap) for row in table.rows if row.cap is not None)
+        caps = ", ".join(decimal_text(row.cap) for row in table.rows if row.cap is not None)
         provenance = market.tiers_provenance()
         version = f" (source {provenance.source}, effective {provenance.effective.isoformat()})" if provenance else ""
-        place = next((p for name, p in position.places.items() if name not in position.fields), position.at())
+        layout = market.catalog.layout if market.catalog is not None else None
+        place = position.at(layout.cap_ccxt) if layout is not None else position.at()  # the raw field it came from
         raise account.error("MV603", f"{position.symbol}: the position's own tier has the limit "
                                      f"{decimal_text(position.own_tier)}, which is no tier of the catalog's table"
                                      f"{version}, whose limits are {caps}", place,
                             hint="the table in the catalog is not the one the exchange applied: import its tiers of "
-                                 "that date (margin-verifier import ... --tiers TIERS.json)")
+                                 f"that date (margin-verifier import {market.rule_id} --tiers TIERS.json)")
     return found
 
 
