@@ -109,3 +109,11 @@ def test_a_mixed_export_is_split_into_an_isolated_position_and_the_cross_pool(tm
     [isolated] = pools["isolated"]["positions"]
     [cross] = pools["cross"]["positions"]
     assert (isolated["side"], cross["side"]) == ("long", "short") and F(isolated["liquidationPriceExact"]) == 27150
+
+
+def test_compare_says_it_does_not_use_the_positions_own_tier(tmp_path, capsys):
+    path = tmp_path / "export.json"
+    path.write_text(json.dumps([btc_position(risk_limit="2600000", liq="27144")]), encoding="utf-8")
+    code = main(["compare", "bybit/linear-perpetual", str(path), "--date", "2026-12-07"])
+    err = capsys.readouterr().err
+    assert code == 0 and "warning[MV658]: BTC/USDT:USDT gives its own tier limit 2600000, which evaluate uses" in err
