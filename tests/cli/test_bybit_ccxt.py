@@ -117,3 +117,28 @@ def test_compare_says_it_does_not_use_the_positions_own_tier(tmp_path, capsys):
     code = main(["compare", "bybit/linear-perpetual", str(path), "--date", "2026-12-07"])
     err = capsys.readouterr().err
     assert code == 0 and "warning[MV658]: BTC/USDT:USDT gives its own tier limit 2600000, which evaluate uses" in err
+
+
+def test_batch_prices_the_positions_own_tier_by_the_exact_path(tmp_path, capsys):
+    """JSON lines and a Parquet table of the same position: the float columns carry no tier of the position's own,
+    so its account goes through the exact path and batch says what evaluate says."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    position = btc_position(risk_limit="2600000", liq="27144")
+    lines = tmp_path / "accounts.jsonl"
+    lines.write_text(json.dumps({"id": "a", "positions": [position]}) + "\n", encoding="utf-8")
+    raw = position["info"]
+    row = {"id": "a", **{k: position[k] for k in ("symbol", "side", "contracts", "entryPrice", "markPrice", "leverage",
+                                                   "marginMode")},
+           **{f"info.{k}": str(raw[k]) for k in ("size", "positionBalance", "riskLimitValue", "liqPrice", "side",
+                                                 "positionIdx")}}
+    table = tmp_path / "positions.parquet"
+    pq.write_table(pa.table({k: [v] for k, v in row.items()}), table)
+    for source in (lines, table):
+        out = tmp_path / f"{source.stem}-out.jsonl"
+        code = main(["batch", "bybit/linear-perpetual", str(source), "--out", str(out), "--date", "2026-12-07"])
+        capsys.readouterr()
+        [priced] = [r for r in map(json.loads, out.read_text(encoding="utf-8").splitlines())
+                    if r["record"] == "position"]
+        assert code == 0 and (priced["liquidation_price"], priced["tier"], priced["exact"]) == (27144.0, 2, True)
