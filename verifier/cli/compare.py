@@ -63,7 +63,7 @@ def run(args) -> int:
     from verifier.jobs.compare import chart_title, compare_files
     from verifier.read.whatif import parse_allocations, parse_shocks
     from verifier.read.inputs import recorded_reads
-    from verifier.report.compare import render, stale_warnings
+    from verifier.report.compare import own_value_warnings, render, stale_warnings
     from verifier.report.compare_chart import equity_chart
     from verifier.report.outputs import check_output, write_output
 
@@ -77,7 +77,7 @@ def run(args) -> int:
         result = compare_files(args.rule, args.accounts, balance=args.balance, margin_mode=args.margin_mode,
                                allocations=allocations, shocks=shocks, price_paths=args.path, date=date,
                                chart=args.chart is not None, explain=args.explain)
-    write_diagnostics(stale_warnings(result, result.date or result.today), args)
+    write_diagnostics(stale_warnings(result, result.date or result.today) + own_value_warnings(result), args)
     sys.stdout.write(render(result, args.format))
     if args.chart is not None:
         write_output(args.chart, equity_chart(result.chart, chart_title(result.rule)), "--chart", [*inputs, *read])

@@ -430,6 +430,32 @@ def stale_warnings(comparison, on) -> list:
                                            catalog.id if catalog else None, catalog.exchange if catalog else None), on)
 
 
+def own_value_warnings(comparison) -> list:
+    """One MV658 warning per position that gives values of its own which ``evaluate`` uses before the catalog's (a
+    ccxt export's ``market:`` fields, its own tier): compare's simulator prices every position by the catalog.
+
+    >>> from types import SimpleNamespace as N
+    >>> position = N(symbol="BTC/USDT:USDT", own_tier=Fraction(2600000), market_fields={})
+    >>> comparison = N(book=N(holdings=(N(label="BTC/USDT:USDT", position=position),)))
+    >>> print(own_value_warnings(comparison)[0].render())
+    warning[MV658]: BTC/USDT:USDT gives its own tier limit 2600000, which evaluate uses; compare prices it by the market catalog's values (its tier by position value)
+    """
+    from verifier.errors import Diagnostic
+
+    lines = []
+    for holding in comparison.book.holdings:
+        position = holding.position
+        own = [f"{name} {decimal_text(value)}" for name, value in sorted((position.market_fields or {}).items())]
+        if getattr(position, "own_tier", None) is not None:
+            own.append(f"tier limit {decimal_text(position.own_tier)}")
+        if own:
+            lines.append(Diagnostic("MV658", f"{holding.label} gives its own {', '.join(own)}, which evaluate uses; "
+                                    "compare prices it by the market catalog's values (its tier by position value)",
+                                    file=None, severity="warning", subject=holding.label,
+                                    summary="positions whose own values compare does not use"))
+    return lines
+
+
 def render(comparison, fmt: str = "text") -> str:
     """The report in ``fmt`` (one of :data:`FORMATS`)."""
     if fmt == "json":
