@@ -3,7 +3,7 @@
 # that changed; running it again changes nothing).  DATA is the folder of recorded inputs
 # (ccxt-shaped load_markets()/fetch_leverage_tiers() dumps); RETRIEVED is when they were read.  DATA23 is the
 # folder of the later round's dumps (issue 23: GoCryptoTrader's recorded exchangeInfo answers, Hyperliquid's 2023-03-27
-# meta), read on RETRIEVED23; they come last, as they were imported (an earlier-dated version of data already in the
+# meta, Bybit's 2023-08-16 symbols), read on RETRIEVED23; they come last, as they were imported (an earlier-dated version of data already in the
 # catalog moves that version's effective date back, so the order decides which source a version names).
 # How those dumps were assembled from public recordings, source by source: tools/recorded-data-PROVENANCE.md.
 set -eu
@@ -59,6 +59,11 @@ imp23 binance/spot-margin --markets "$DATA23/versions/binance-spot-margin.market
 imp23 binance/spot-margin --markets "$DATA23/binance-spot-margin.markets.json" --source gct-binance-2025-08-07 --effective 2025-08-07
 imp23 binance/usdm-perpetual --markets "$DATA23/versions/binance-usdm-perpetual.markets.2025-08-07.json" --source gct-binance-2025-08-07 --effective 2025-08-07
 imp23 hyperliquid/perpetual --markets "$DATA23/versions/hyperliquid-perpetual.markets.2023-03-27.json" --source hyperliquid-meta-2023-03-27 --effective 2023-03-27
+# Bybit's full v2 symbols answer of 2023-08-16 (GoCryptoTrader's recording, read by ccxt 1.93.1): 239 USDT and 8
+# inverse perpetuals.  Its BTCUSDT risk limits (versions/bybit-linear-perpetual.tiers.2023-08-16.json) are not imported:
+# the v2 limits carry no maintenance deduction, which the catalog's tier layout requires (MV822).
+imp23 bybit/linear-perpetual --markets "$DATA23/versions/bybit-linear-perpetual.markets.2023-08-16.json" --source gct-bybit-2023-08-16 --effective 2023-08-16
+imp23 bybit/inverse-perpetual --markets "$DATA23/versions/bybit-inverse-perpetual.markets.2023-08-16.json" --source gct-bybit-2023-08-16 --effective 2023-08-16
 
 # Issue 23, OKX (DATA23OKX: /work/research/i23-okx-markets, its PROVENANCE.md): nautilus_trader's recorded OKX
 # MARGIN instruments answer (4 pairs), parsed by ccxt 4.5.90 as load_markets() parses the SPOT listing.

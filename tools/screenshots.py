@@ -28,6 +28,8 @@ COLUMNS = 118
 CAPTURES = {
     "compare-output.svg": "margin-verifier compare binance/usdm-perpetual examples/compare/hedged-two-markets.yaml "
                           "--shock -10%,-20%,-30% --date 2026-10-01",
+    "compare-explain-output.svg": "margin-verifier compare binance/usdm-perpetual "
+                                  "examples/compare/futures-isolated-1000.yaml --explain --date 2026-10-01",
 }
 """Image file -> the command it shows (run from the repository root)."""
 
@@ -54,7 +56,7 @@ def svg(command: str, output: str) -> str:
         rows.append(("prompt" if index == 0 else "text", line))
     for line in output.splitlines():
         kind = "warning" if line.startswith("warning[") else "error" if "error[" in line else \
-            "verdict" if line.startswith("Verdict:") else "text"
+            "verdict" if line.startswith(("Verdict:", "== ")) else "text"
         pieces = textwrap.wrap(line, COLUMNS, break_long_words=True, replace_whitespace=False,
                                drop_whitespace=False) or [""]
         rows += [(kind, piece.rstrip() if n == 0 else piece.strip()) for n, piece in enumerate(pieces)]

@@ -20,6 +20,8 @@ OUTCOMES = {
     "binance-coinm-perpetual.json": ("binance/coinm-perpetual", "2024-07-27", 2, "walletBalance"),
     "binance-spot-margin-cross.json": ("binance/spot-margin", None, 0, "status unknown"),
     "binance-spot-margin-isolated.json": ("binance/spot-margin", None, 0, "holds and owes nothing"),
+    "bybit-linear-perpetual.json": ("bybit/linear-perpetual", "2023-11-14", 2, "walletBalance"),
+    "bybit-inverse-perpetual.json": ("bybit/inverse-perpetual", "2026-11-28", 2, "OM"),
     "gate-usdt-perpetual.json": ("gate/usdt-perpetual", "2024-01-12", 0, "LTC/USDT:USDT"),
     "bitget-usdt-perpetual.json": ("bitget/usdt-perpetual", "2026-12-07", 0, "31724.970702417"),
     "dydx-v4-perpetual.json": ("dydx/v4-perpetual", "2024-08-22", 0, "over-collateralised long"),

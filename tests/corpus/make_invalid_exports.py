@@ -29,6 +29,8 @@ SPOT_CROSS = load(EXAMPLES / "binance-spot-margin-cross.json")  # {balance, quot
 SPOT_ISOLATED = load(EXAMPLES / "binance-spot-margin-isolated.json")  # the dump
 OKX_MARGIN = load(EXAMPLES / "okx-spot-margin-isolated.json")["positions"]  # [the MARGIN row]
 OKX_LINEAR = load(EXAMPLES / "okx-linear-swap.json")  # [an LTC-USDT-SWAP row]
+BYBIT = load(EXAMPLES / "bybit-linear-perpetual.json")  # {marginMode: cross, positions}
+BYBIT_INVERSE = load(EXAMPLES / "bybit-inverse-perpetual.json")  # {marginMode: cross, positions}
 
 
 def binance(change):
@@ -47,6 +49,14 @@ def okx_margin(change, **extra):
     rows = copy.deepcopy(OKX_MARGIN)
     change(rows[0])
     return {"positions": rows, **extra} if extra else rows
+
+
+def bybit(change, mode=None):
+    data = copy.deepcopy(BYBIT)
+    if mode:
+        data["marginMode"] = mode
+    change(data["positions"][0])
+    return data
 
 
 def spot_cross(change):
@@ -153,6 +163,35 @@ MISTAKES = {
                                    "MV618", "$[0].symbol", "evaluate it with okx/linear-swap"),
     "okx-margin-under-swap-rule": ("gave a MARGIN position to the linear swap rule", "okx/linear-swap", OKX_MARGIN,
                                    "MV618", "$[0].symbol", "evaluate it with okx/spot-margin"),
+    "bybit-size-as-text": ("a raw Bybit size with its unit", "bybit/linear-perpetual",
+                           bybit(_set(("info", "size", "1.2 LTC"))), "MV602", "$.positions[0].info.size",
+                           "not a number"),
+    "bybit-size-against-contracts": ("edited contracts but not Bybit's own size", "bybit/linear-perpetual",
+                                     bybit(_set(("contracts", 2.0))), "MV611", "$.positions[0]", "size"),
+    "bybit-negative-contracts": ("signed ccxt's absolute size", "bybit/linear-perpetual",
+                                 bybit(_set(("contracts", -1.2))), "MV611", "$.positions[0].contracts",
+                                 "contracts is negative"),
+    "bybit-unknown-raw-side": ("a raw side Bybit does not write", "bybit/linear-perpetual",
+                               bybit(_set(("info", "side", "Long"))), "MV611", "$.positions[0].info.side",
+                               "info.side is 'Long'"),
+    "bybit-zero-mark": ("a mark price of 0", "bybit/linear-perpetual", bybit(_set(("markPrice", 0.0))), "MV602",
+                        "$.positions[0].markPrice", "must be > 0"),
+    "bybit-risk-limit-as-text": ("a risk limit written in words", "bybit/linear-perpetual",
+                                 bybit(_set(("info", "riskLimitValue", "200k"))), "MV602",
+                                 "$.positions[0].info.riskLimitValue", "not a number"),
+    "bybit-liq-price-as-object": ("the exchange's price of the wrong type", "bybit/linear-perpetual",
+                                  bybit(_set(("info", "liqPrice", {"price": "60"}))), "MV602",
+                                  "$.positions[0].info.liqPrice", "not a number"),
+    "bybit-margin-as-text": ("an isolated position margin that is not a number", "bybit/linear-perpetual",
+                             bybit(_set(("info", "positionBalance", "eleven")), mode="isolated"), "MV602",
+                             "$.positions[0].info.positionBalance", "not a number"),
+    "bybit-inverse-under-linear": ("evaluated a Bybit inverse dump with the linear rule", "bybit/linear-perpetual",
+                                   BYBIT_INVERSE, "MV618", "$.positions[0].symbol",
+                                   "evaluate it with bybit/inverse-perpetual"),
+    "bybit-linear-under-inverse": ("evaluated a Bybit linear dump with the inverse rule", "bybit/inverse-perpetual",
+                                   BYBIT, "MV618", "$.positions[0].symbol", "evaluate it with bybit/linear-perpetual"),
+    "bybit-under-binance": ("evaluated a Bybit dump with a Binance rule", "binance/usdm-perpetual", BYBIT, "MV618",
+                            "$.positions[0]", "bybit/linear-perpetual"),
 }
 
 

@@ -34,3 +34,16 @@ def test_the_compare_capture_shows_the_verdict_first_and_the_grouped_warning():
     positions = next(i for i, row in enumerate(rows) if ">positions under binance/usdm-perpetual" in row)
     assert verdict < positions  # the report opens with it
     assert "hedged-two-markets.yaml" not in " ".join(rows[1:])  # the header does not repeat the file name
+
+
+def test_the_compare_explain_capture_shows_the_trace_in_both_modes():
+    tool = _tool()
+    command = tool.CAPTURES["compare-explain-output.svg"]
+    svg = (tool.IMAGES / "compare-explain-output.svg").read_text(encoding="utf-8")
+    rows = [line for line in svg.splitlines() if line.startswith("<text")]
+    assert "--explain" in command and "--date 2026-10-01" in command
+    headings = [row for row in rows if ">== BTC/USDT:USDT long, " in row]
+    assert len(headings) == 2 and ", cross: " in headings[0] and ", isolated: " in headings[1]
+    assert all('font-weight="bold"' in row for row in headings)
+    assert any("tier 1: notional 15000 at the mark lies in [0, 300000)" in row for row in rows)
+    assert any("liquidation price ~56224.8995983935742971" in row for row in rows)

@@ -1,4 +1,5 @@
-"""``margin-verifier compare RULE ACCOUNT... [--allocate A] [--shock S] [--path FILE] [--format F] [--chart SVG]``:
+"""``margin-verifier compare RULE ACCOUNT... [--allocate A] [--shock S] [--path FILE] [--format F] [--chart SVG]
+[--explain]``:
 the same positions in cross and in isolated margin, side by side, with shocks run by the reference simulator.
 
 Parse -> the compare job (:mod:`verifier.jobs.compare`; the accounts read as ``evaluate`` reads them) -> report.
@@ -45,6 +46,11 @@ def add_parser(sub) -> None:
                                                             "(both modes, liquidations marked) as SVG")
     parser.add_argument("--date", help="use parameters and market data in force on this date (YYYY-MM-DD; "
                                        "default: the latest)")
+    parser.add_argument("--explain", action="store_true",
+                        help="for each position in each mode, why its liquidation price is what it is: every input "
+                             "and where it came from, the tier and its bounds, each value's formula with its rule "
+                             "line and source (JSON: 'explain' in each mode of a position); the results do not "
+                             "change")
     # '--shock -10%,-35%' as the issue writes it: argparse takes a value that starts with '-' for an option unless
     # it looks like a negative number; moves (-10%, -2.5%,-5%) count as numbers here (compare has no such option).
     parser._negative_number_matcher = NEGATIVE_MOVES
@@ -57,7 +63,7 @@ def run(args) -> int:
     from verifier.jobs.compare import chart_title, compare_files
     from verifier.read.whatif import parse_allocations, parse_shocks
     from verifier.read.inputs import recorded_reads
-    from verifier.report.compare import render, stale_warnings
+    from verifier.report.compare import own_value_warnings, render, stale_warnings
     from verifier.report.compare_chart import equity_chart
     from verifier.report.outputs import check_output, write_output
 
@@ -70,8 +76,8 @@ def run(args) -> int:
     with recorded_reads() as read:  # every file the run reads: none may be the chart
         result = compare_files(args.rule, args.accounts, balance=args.balance, margin_mode=args.margin_mode,
                                allocations=allocations, shocks=shocks, price_paths=args.path, date=date,
-                               chart=args.chart is not None)
-    write_diagnostics(stale_warnings(result, result.date or result.today), args)
+                               chart=args.chart is not None, explain=args.explain)
+    write_diagnostics(stale_warnings(result, result.date or result.today) + own_value_warnings(result), args)
     sys.stdout.write(render(result, args.format))
     if args.chart is not None:
         write_output(args.chart, equity_chart(result.chart, chart_title(result.rule)), "--chart", [*inputs, *read])

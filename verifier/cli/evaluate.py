@@ -1,5 +1,5 @@
 """``margin-verifier evaluate RULE FILE [--balance FILE] [--format text|json] [--date D] [--tolerance TICKS]
-[--rtol R]``: an account's liquidation prices, margin level and status.  FILE is a snapshot (docs: the account
+[--rtol R] [--explain]``: an account's liquidation prices, margin level and status.  FILE is a snapshot (docs: the account
 snapshot format) or a ccxt ``fetch_positions()`` dump as it is.  Parse -> the evaluate job
 (:mod:`verifier.jobs.evaluate`) -> report."""
 
@@ -33,6 +33,11 @@ def add_parser(sub) -> None:
     parser.add_argument("--json", dest="format", action="store_const", const="json", help="the same as --format json")
     parser.add_argument("--date", help="evaluate with parameters and market data in force on this date (YYYY-MM-DD; "
                                        "default: the latest)")
+    parser.add_argument("--explain", action="store_true",
+                        help="for each position, why each number is what it is: every input and where it came "
+                             "from (the file's field, the market catalog's version, a rule constant), the tier and "
+                             "its bounds, each value's formula with its rule line and source (JSON: an 'explain' "
+                             "object per position); the results do not change")
     parser.set_defaults(run=run)
 
 
@@ -62,16 +67,18 @@ def run(args) -> int:
     if is_lines_file(args.snapshot):
         return _run_lines(rule, args, date)
     result = evaluate_file(rule, args.snapshot, balance=args.balance, margin_mode=args.margin_mode, date=date,
-                           tolerance=args.tolerance, rtol=args.rtol)
+                           tolerance=args.tolerance, rtol=args.rtol, explain=args.explain)
+    why = result.reference[0] if args.explain and result.reference else None
     warnings = [w for evaluation in result.evaluations
                 for w in stale_warnings(evaluation, result.on) + difference_warnings(evaluation)]
     write_diagnostics(list(dict.fromkeys(warnings)), args)  # a market in two pools is said once
     if result.format == "snapshot":
-        sys.stdout.write(render(result.evaluations[0], args.format, result.unread))
+        sys.stdout.write(render(result.evaluations[0], args.format, result.unread, result.explained, why))
         return 0
     from verifier.report.accounts import render_set
 
-    sys.stdout.write(render_set(result.evaluations, result.checks, result.skipped, args.format, result.unread))
+    sys.stdout.write(render_set(result.evaluations, result.checks, result.skipped, args.format, result.unread,
+                                result.explained, why))
     return 1 if result.failed else 0
 
 
@@ -86,7 +93,7 @@ def _run_lines(rule, args, date) -> int:
     done, invalid, failed = 0, 0, False
     show = sys.stderr.isatty()
     for line in evaluate_lines(rule, args.snapshot, margin_mode=args.margin_mode, date=date,
-                               tolerance=args.tolerance, rtol=args.rtol):
+                               tolerance=args.tolerance, rtol=args.rtol, explain=args.explain):
         if line.error is not None:
             invalid += 1
             print(line.error.render(), file=sys.stderr)
@@ -94,7 +101,9 @@ def _run_lines(rule, args, date) -> int:
         else:
             failed = failed or line.result.failed
             sys.stdout.write(line_record(line.number, line.result.evaluations, line.result.checks,
-                                         line.result.skipped, unread=line.result.unread))
+                                         line.result.skipped, unread=line.result.unread,
+                                         explained=line.result.explained,
+                                         evaluated_by=line.result.reference[0] if args.explain else None))
         done += 1
         if show:
             sys.stderr.write(progress_text(done, invalid))

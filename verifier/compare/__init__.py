@@ -69,17 +69,18 @@ class Comparison:
         return verdict_of(self)
 
 
-def compare(rule, accounts, *, allocations=(), shocks=(), date=None, today=None, chart=False) -> Comparison:
+def compare(rule, accounts, *, allocations=(), shocks=(), date=None, today=None, chart=False,
+            explain: bool = False) -> Comparison:
     """Compare ``accounts`` (one user's model Accounts) in both modes under ``shocks`` (model Shocks).
 
     ``allocations``: model Allocations for positions held in cross; ``chart``: also sweep the shocks for the
-    equity chart (a panel per kind of shock).  Raises located :class:`~verifier.errors.VerifierError`\\ s for
+    equity chart (a panel per kind of shock); ``explain``: each position's trace in each mode, in ``closed``.  Raises located :class:`~verifier.errors.VerifierError`\\ s for
     inputs that cannot be compared.
     """
     book = book_of(rule, accounts, date)
     check_held(book, tuple(shocks))
     allocated, wallets = allocate(rule, book, tuple(allocations), date)
-    closed = closed_forms(rule, book, allocated, wallets, date, today)
+    closed = closed_forms(rule, book, allocated, wallets, date, today, explain)
     outcomes, setup = simulate_shocks(rule, book, allocated, wallets, tuple(shocks), date) if shocks else ((), "plain")
     checks = cross_check(rule, book, allocated, wallets, closed, outcomes, date)
     drawn = chart_data(rule, book, allocated, wallets, closed, tuple(shocks), outcomes, date) if chart else None

@@ -22,7 +22,7 @@ condition at other prices: the cross-check's answer where no single liquidation 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from verifier.derive.account import evaluate_account
@@ -48,19 +48,63 @@ class ClosedForms:
     cross: dict
     isolated: dict
     stale: tuple
+    explained: dict = field(default_factory=dict)  # 'cross' / 'isolated' -> holding index -> Explanation (--explain)
 
 
-def closed_forms(rule, book, allocated, wallets, date, today=None) -> ClosedForms:
-    """Price every holding in cross (per settlement currency) and in isolated."""
-    cross, stale = {}, []
+def closed_forms(rule, book, allocated, wallets, date, today=None, explain: bool = False) -> ClosedForms:
+    """Price every holding in cross (per settlement currency) and in isolated; with ``explain``, each one's trace
+    in each mode (:mod:`verifier.derive.account.explain`, on the same accounts the prices come from)."""
+    cross, stale, explained = {}, [], {"cross": {}, "isolated": {}} if explain else {}
     for settle, wallet in wallets.items():
         holdings = [h for h in book.holdings if h.settle == settle]
-        evaluation = evaluate_account(rule, _cross_view(book, holdings, wallet), date=date, today=today)
+        view = _cross_view(book, holdings, wallet)
+        evaluation = evaluate_account(rule, view, date=date, today=today)
         cross.update(_priced(holdings, evaluation))
         stale += evaluation.stale
+        if explain:
+            explained["cross"].update(_explained(rule, view, holdings, date, lambda h: {
+                "walletBalance": _wallet_note(wallet)}))
     holdings = list(book.holdings)
-    evaluation = evaluate_account(rule, _isolated_view(book, holdings, allocated), date=date, today=today)
-    return ClosedForms(cross, _priced(holdings, evaluation), tuple(dict.fromkeys(stale + list(evaluation.stale))))
+    view = _isolated_view(book, holdings, allocated)
+    evaluation = evaluate_account(rule, view, date=date, today=today)
+    if explain:
+        explained["isolated"].update(_explained(rule, view, holdings, date, lambda h: {
+            "collateral": _allocation_note(allocated[h.index], h)}))
+    return ClosedForms(cross, _priced(holdings, evaluation), tuple(dict.fromkeys(stale + list(evaluation.stale))),
+                       explained)
+
+
+def _explained(rule, view, holdings, date, notes) -> dict:
+    """Holding index -> its trace in ``view``, the fields compare computed (a wallet, an allocation) said so:
+    their place in the user's file is not where the value comes from."""
+    from verifier.derive.account.explain import explain_account
+
+    out = {}
+    for holding, trace in zip(holdings, explain_account(rule, view, date)):
+        said = {name: note for name, note in notes(holding).items() if note is not None}
+        inputs = tuple(replace(item, fields=tuple(
+            replace(f, where=None, note=said[f.name]) if f.name in said else f for f in item.fields))
+            for item in trace.inputs)
+        out[holding.index] = replace(trace, inputs=inputs)
+    return out
+
+
+def _wallet_note(wallet) -> str:
+    """Where compare's cross wallet comes from (the trace's note on ``walletBalance``)."""
+    return (f"compare's {wallet.settle} cross wallet were every position cross: the walletBalance given, "
+            f"{wallet.given}, plus the isolated positions' collateral, {wallet.collateral}")
+
+
+def _allocation_note(allocated, holding) -> str | None:
+    """Where compare's isolated margin of ``holding`` comes from (None: its own collateral, located as read)."""
+    if allocated.how == "account":
+        return None
+    if allocated.how == "initial":
+        return (f"compare's allocation: the rule's initial_margin at the entry price, at leverage {allocated.value}"
+                " (the default, --allocate initial)")
+    if allocated.how == "percent":
+        return f"compare's allocation: --allocate {allocated.value * 100}% of the {holding.settle} cross wallet"
+    return f"compare's allocation: --allocate {allocated.amount}"
 
 
 def status_at(rule, book, kind, holdings, marks, allocated, wallets, date) -> str:

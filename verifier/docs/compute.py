@@ -54,8 +54,9 @@ def example_rows(rule) -> list[dict]:
 
 
 def _example_value(rule, example, key: str) -> tuple:
-    """(value, how it was computed) of one expectation: a condition, a definition, or a '<condition>_price'."""
-    mode = rule.mode(example.mode)
+    """(value, how it was computed) of one expectation: a condition, a definition, or a '<condition>_price', with
+    the formulas in force on the example's date (a dated definition's version then, as ``check`` computes it)."""
+    mode = rule.at(example.date).mode(example.mode)
     where = {"date": example.date, "tiers": rule.tiers, "market": example.market}
     if key in mode.conditions:
         return holds(mode, key, example.given, **where), "condition"

@@ -114,7 +114,34 @@ def _examples(rule) -> list:
     headers = ["example", "given", "quantity", "expected (± tolerance)", "computed", "result"]
     return ["## Worked examples", "",
             "Each expectation comes from the example's source; *computed* is evaluated exactly here.", "",
-            html_table(headers, rows) if rows else "No worked examples yet.", ""]
+            html_table(headers, rows) if rows else "No worked examples yet.", ""] + _explained_examples(rule)
+
+
+def _explained_examples(rule) -> list:
+    """Each worked example's trace, folded: what ``evaluate --explain`` prints for a position, written by the same
+    code (:func:`verifier.derive.account.explain.explain_example`, :func:`verifier.report.explain.explanation_text`)
+    at build time."""
+    from verifier.derive.account.explain import explain_example
+    from verifier.errors import DerivationError, EvaluationError
+    from verifier.report.explain import explanation_text
+
+    out = []
+    for example in rule.examples:
+        try:
+            text = explanation_text(explain_example(rule, example), sources=False)  # the page lists them
+        except (EvaluationError, DerivationError) as exc:
+            problems.report(rule.file, f"worked example {example.name!r}, explained", str(exc))
+            continue
+        out += ["<details>", f"<summary>Why: {esc(example.name)}</summary>", "",
+                f'<pre class="mv-explain"><code>{esc(text)}</code></pre>', "", "</details>", ""]
+    if not out:
+        return []
+    return ["### Each worked example, explained", "",
+            "The chain from the example's given values to each number, as `evaluate --explain` shows it for a "
+            "position (docs: Check my positions, `--explain`): every input and where it comes from, the tier and "
+            "its bounds, each value with its formula, line of the rule file and source (see Sources above), and the "
+            "liquidation price.",
+            ""] + out
 
 
 def _rule_file(rule, options: Options, path: str) -> list:

@@ -25,9 +25,10 @@ from verifier.read.whatif import read_price_path
 
 
 def compare_files(rule, paths, *, balance=None, margin_mode=None, allocations=(), shocks=(), price_paths=(),
-                  date=None, today=None, chart: bool = False) -> Comparison:
+                  date=None, today=None, chart: bool = False, explain: bool = False) -> Comparison:
     """Compare the positions of the account files ``paths`` (one user's) under ``rule`` (loaded, a file or an
-    id): ``allocations`` and ``shocks`` parsed, ``price_paths`` files of price steps (each one more shock)."""
+    id): ``allocations`` and ``shocks`` parsed, ``price_paths`` files of price steps (each one more shock);
+    ``explain``: each position's trace in each mode (``closed.explained``)."""
     rule = rule if hasattr(rule, "modes") else load_rule(rule)
     if balance is not None and len(paths) != 1:
         raise UsageError("--balance goes with one ACCOUNT file (a ccxt export); give the others' wallets in them")
@@ -37,7 +38,7 @@ def compare_files(rule, paths, *, balance=None, margin_mode=None, allocations=()
     accounts = [account for path in paths
                 for account in read_positions(rule, path, balance, margin_mode, need_positions=True).accounts]
     return compare(rule, accounts, allocations=tuple(allocations), shocks=shocks, date=date,
-                   today=today or today_of_check(), chart=chart)
+                   today=today or today_of_check(), chart=chart, explain=explain)
 
 
 def chart_title(rule) -> str:

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 from verifier.errors import VerifierError
@@ -43,6 +43,7 @@ class Evaluated:
     on: datetime.date  # the date staleness is judged on (the evaluation date, else today)
     unread: tuple = ()  # the export's fields the rule does not read (verifier.read.ccxt_unread.Unread), listed once
     reference: tuple = ()  # why the compiled program handed a pool to the reference evaluation, one a pool it did
+    explained: dict = field(default_factory=dict)  # id(PositionEvaluation) -> its Explanation (with explain only)
 
     @property
     def failed(self) -> bool:
@@ -51,20 +52,38 @@ class Evaluated:
 
 
 def evaluate_accounts(rule, accounts: AccountSet, *, date=None, today=None, tolerance: Fraction | None = None,
-                      rtol: Fraction | None = None, reference: bool = False) -> Evaluated:
+                      rtol: Fraction | None = None, reference: bool = False, explain: bool = False) -> Evaluated:
     """Evaluate every pool of ``accounts`` (read already) under ``rule`` (a loaded rule, a rule file or id, or a
     :class:`~verifier.jobs.programs.RuleHandle`) on ``date``: by the rule's compiled program, each pool it does not
-    answer (and every pool with ``reference``) by the reference evaluation."""
+    answer (and every pool with ``reference``) by the reference evaluation.  With ``explain``, every pool by the
+    reference evaluation, each position's trace (:mod:`verifier.derive.account.explain`) in ``explained``."""
     return _evaluated(_handle(rule), accounts, date, today or today_of_check(), tolerance, rtol,
-                      "asked for" if reference else None)
+                      _why(reference, explain), explain)
 
 
-def _evaluated(handle, accounts, date, today, tolerance, rtol, reference: str | None) -> Evaluated:
+def _why(reference: bool, explain: bool) -> str | None:
+    """Why every pool goes to the reference evaluation (None: only those the compiled program does not answer).
+    An explained pool does: the trace is the reference evaluation's steps, so the numbers it explains are that
+    evaluation's (the two paths agree: tests/jobs/test_programs.py)."""
+    if explain:
+        from verifier.derive.account.explain import REASON
+
+        return REASON
+    return "asked for" if reference else None
+
+
+def _evaluated(handle, accounts, date, today, tolerance, rtol, reference: str | None, explain: bool = False) \
+        -> Evaluated:
     """:func:`evaluate_accounts`; ``reference``: why every pool goes to the reference evaluation (None: none
     needs to)."""
-    evaluations, why = [], []
+    evaluations, why, explained = [], [], {}
     for account in accounts.accounts:
-        evaluations.append(_pool(handle, account, date, today, reference, why))
+        evaluation = _pool(handle, account, date, today, reference, why)
+        evaluations.append(evaluation)
+        if explain:
+            from verifier.derive.account.explain import explain_account
+
+            explained.update(zip(map(id, evaluation.positions), explain_account(handle.rule, account, date)))
     checks = {}
     if accounts.format != "snapshot":
         from verifier.derive.reconcile import reconcile_position
@@ -73,7 +92,8 @@ def _evaluated(handle, accounts, date, today, tolerance, rtol, reference: str | 
     unread = tuple(accounts.unread) if accounts.format != "snapshot" else \
         snapshot_unread(handle, accounts.accounts, evaluations)
     return Evaluated(accounts.format, tuple(evaluations), checks, tuple(accounts.skipped),
-                     tolerance is not None or rtol is not None, date or today, unread=unread, reference=tuple(why))
+                     tolerance is not None or rtol is not None, date or today, unread=unread, reference=tuple(why),
+                     explained=explained)
 
 
 def _pool(handle, account, date, today, reference: str | None, why: list):
@@ -131,17 +151,18 @@ def snapshot_unread(rule, accounts, evaluations) -> tuple:
 
 
 def evaluate_file(rule, path, *, balance=None, margin_mode=None, date=None, today=None, tolerance=None,
-                  rtol=None, reference: bool = False) -> Evaluated:
+                  rtol=None, reference: bool = False, explain: bool = False) -> Evaluated:
     """Read the account file at ``path`` (with a ``fetch_balance()`` dump at ``balance``) and evaluate it.
     ``rule`` is a loaded rule, a rule file or a rule id (or a :class:`~verifier.jobs.programs.RuleHandle`).
 
     A JSON snapshot that passes the compiled check (:func:`verifier.read.account.read_snapshot_text`) is read from
     its bytes and evaluated by the compiled program; anything else, and anything the program does not answer, is
-    read by the located readers and evaluated as always (with ``reference``: always)."""
+    read by the located readers and evaluated as always (with ``reference`` or ``explain``: always; ``explain``
+    also traces each position, :func:`evaluate_accounts`)."""
     handle = _handle(rule)
-    handle.rule if reference else handle.program  # noqa: B018 - a rule's own problems first, as loading it says them
+    handle.rule if reference or explain else handle.program  # noqa: B018 - a rule's own problems first
     today = today or today_of_check()
-    why = "asked for" if reference else None
+    why = _why(reference, explain)
     if why is None and balance is None:
         found, why = _compiled_snapshot(handle, path, date, today)
         if found is not None:
@@ -151,7 +172,7 @@ def evaluate_file(rule, path, *, balance=None, margin_mode=None, date=None, toda
     from verifier.read.positions_file import read_positions
 
     accounts = read_positions(_LazyRule(handle), path, balance, margin_mode)
-    return _evaluated(handle, accounts, date, today, tolerance, rtol, why)
+    return _evaluated(handle, accounts, date, today, tolerance, rtol, why, explain)
 
 
 def _compiled_snapshot(handle, path, date, today) -> tuple:
@@ -239,18 +260,18 @@ class Line:
 
 
 def evaluate_lines(rule, path, *, margin_mode=None, date=None, today=None, tolerance=None,
-                   rtol=None, reference: bool = False) -> Iterator[Line]:
+                   rtol=None, reference: bool = False, explain: bool = False) -> Iterator[Line]:
     """Each account of a JSON-lines file evaluated, lazily (one line in memory at a time)."""
     from verifier.read.positions_file import read_lines
 
     handle = _handle(rule)
-    handle.rule if reference else handle.program  # noqa: B018 - a rule's own problems first
+    handle.rule if reference or explain else handle.program  # noqa: B018 - a rule's own problems first
     today = today or today_of_check()
     for number, accounts in read_lines(_LazyRule(handle), path, margin_mode):
         try:
             if isinstance(accounts, VerifierError):
                 raise accounts
             yield Line(number, evaluate_accounts(handle, accounts, date=date, today=today, tolerance=tolerance,
-                                                 rtol=rtol, reference=reference), None)
+                                                 rtol=rtol, reference=reference, explain=explain), None)
         except VerifierError as exc:
             yield Line(number, None, exc)

@@ -72,6 +72,8 @@ class Position:
     origins: Mapping[str, str] = field(default_factory=dict)  # field -> where a ccxt export gives it (for hints)
     market_fields: Mapping[str, Fraction] = field(default_factory=dict)  # market-catalog fields the position gives
     # itself (the exchange's own value reported with it, e.g. Hyperliquid's maxLeverage): used before the catalog's
+    own_tier: Fraction | None = None  # the cap of the tier its exchange says it is in (Bybit's riskLimitValue): that
+    # row of the catalog's table is used, not the row its basis falls in
 
     @property
     def sign(self) -> int:

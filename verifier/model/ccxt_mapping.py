@@ -279,6 +279,8 @@ class CcxtMapping:
     identify: tuple = ()  # FieldPaths every position (or balance, for spot margin) of the exchange's export has
     agreements: tuple = ()  # of Agreement: unified fields the exchange's own fields must agree with
     margin_positions: MarginPositions | None = None  # spot margin: pair accounts from fetch_positions() rows
+    reported_none: tuple = ()  # Fractions the exchange writes as its liquidation price where it has none (sentinels)
+    tier: Reading | None = None  # the cap of the tier the exchange puts the position in (Bybit's riskLimitValue)
 
     def identifies(self, item) -> bool | None:
         """Whether ``item`` (a position or a balance dump) carries every identifying path (None: the rule names

@@ -65,6 +65,7 @@ def read_rows(mapping, table, margin_mode) -> Rows:
     flags |= _side_checks(mapping, table, side, values)
     fields = _mapped(mapping, table, values, mode, markets, symbol, flags)
     reported = _reported(mapping, table, flags)
+    flags |= _own_values(mapping, table, values)
     if "hedged" in table.column_names:
         flags |= _bools(table.column("hedged"))  # a hedge pair: the exact path
     return Rows(fields, side, flat, symbol, markets, mode, reported, values, flags)
@@ -248,10 +249,30 @@ def _mapped(mapping, table, values, mode, markets, symbol_codes, flags) -> dict:
 
 
 def _reported(mapping, table, flags):
-    """The exchange's liquidation price (NaN: none; 0 and "" say none), or None when the table has no such column."""
+    """The exchange's liquidation price (NaN: none; 0, "" and the rule's sentinels say none), or None when the table
+    has no such column."""
     name = mapping.reported.path.text if mapping.reported is not None else "liquidationPrice"
     if name not in table.column_names:
         return None
     values, bad = numbers(table.column(name))
     flags |= bad
-    return np.where(values > 0, values, np.nan)
+    none = np.isin(values, [float(v) for v in mapping.reported_none]) if mapping.reported_none else False
+    return np.where((values > 0) & ~none, values, np.nan)
+
+
+def _own_values(mapping, table, values) -> np.ndarray:
+    """Rows that name the tier their exchange puts them in (the section's ``market:`` naming the tier table's cap),
+    which the evaluation uses before the row their value falls in: the exact reader reads them, as evaluate does."""
+    n = table.num_rows
+    flags = np.zeros(n, dtype=bool)
+    readings = [mapping.tier] if mapping.tier is not None else []
+    paths = {name: spec.path.text for name, spec in mapping.inputs.items() if spec.path is not None}
+    for reading in readings:
+        for _, expr in reading.formulas.values():
+            for name in fields_of(expr):
+                column = values.get(paths.get(name, name))
+                if column is not None:
+                    flags |= ~np.isnan(column)
+                elif paths.get(name) in table.column_names or name in table.column_names:
+                    flags |= np.ones(n, dtype=bool)  # present but not read as numbers here: let the exact path judge
+    return flags

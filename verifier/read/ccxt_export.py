@@ -17,7 +17,9 @@ layer's limits) is refused.  Flat positions (0 contracts: ccxt lists closed ones
 the rule does not read are listed once (:mod:`verifier.read.ccxt_unread`), never dropped silently.
 
 A position's own values of market-catalog fields (the section's ``market:``, e.g. Hyperliquid's ``maxLeverage``)
-go to :attr:`~verifier.model.account.Position.market_fields`; the evaluation uses them before the catalog's.
+go to :attr:`~verifier.model.account.Position.market_fields`; the evaluation uses them before the catalog's.  The
+tier its exchange says it is in (``market:`` naming the tier table's cap, e.g. Bybit's ``riskLimitValue``) goes to
+:attr:`~verifier.model.account.Position.own_tier`: that row of the catalog's table is used.
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class _Record:
     number_places: dict  # the same names -> where the position has them
     reported: Reported | None = None
     market_fields: dict = field(default_factory=dict)  # catalog field -> the position's own value of it
+    own_tier: dict = field(default_factory=dict)  # the tier's cap field -> the cap of the position's own tier
 
 
 @dataclass
@@ -156,7 +159,7 @@ def _read_paths(mapping) -> tuple:
 
 def _paths_read(mapping) -> tuple:
     unified, raw = set(), set()
-    for reading in (*mapping.position.values(), *mapping.market.values()):
+    for reading in (*mapping.position.values(), *mapping.market.values(), *filter(None, (mapping.tier,))):
         for _, expr in reading.formulas.values():
             unified |= {name for name in fields_of(expr) if name in CCXT_POSITION_NUMBERS}
     if mapping.reported is None:
@@ -316,6 +319,8 @@ def _record(index, item, mapping, default_mode, reading):
         _map_field(record, name, target, reading)
     for name, target in mapping.market.items():
         _map_field(record, name, target, reading, into=record.market_fields)
+    if mapping.tier is not None:
+        _map_field(record, mapping.tier.field, mapping.tier, reading, into=record.own_tier)
     return record
 
 
@@ -466,6 +471,8 @@ def _reported(index, item, mapping, reading) -> Reported:
         if isinstance(raw, (dict, list)):
             reading.error("MV602", f"{text} is not a number", where)
         return Reported(None, raw, text, where)
+    if value is not None and value in mapping.reported_none:  # the exchange's word for none (a sentinel)
+        value = None
     return Reported(value if value is not None and value > 0 else None, raw, text, where)
 
 
@@ -510,7 +517,8 @@ def _pools(rule, records, balance, wallet, reading) -> list:
         if mode == "cross":
             account_wallet, place, hints = _wallet(rule, settle, group, balance, wallet or {}, reading)
         positions = tuple(Position(r.symbol, r.side, r.fields, reading.place(r.index), r.places, index=r.index,
-                                   reported=r.reported, origins=r.origins, market_fields=r.market_fields)
+                                   reported=r.reported, origins=r.origins, market_fields=r.market_fields,
+                                   own_tier=next(iter(r.own_tier.values()), None))
                           for r in group)
         hedge = any(r.hedged for r in group)
         out.append(Account("futures", mode, positions, "hedge" if hedge else "one-way", account_wallet,

@@ -97,6 +97,9 @@ class _Builder:
             self.index.append(position.index if position.index is not None else row)
             self.pool.append(code)
             flagged = hedge or (pool.wallet_balance is not None and not np.isfinite(wallet))
+            # the tier its exchange puts it in, which the evaluation uses before the row its value falls in: the
+            # exact path, as evaluate (the float columns carry no tier of their own)
+            flagged = flagged or position.own_tier is not None
             for name, value in position.fields.items():
                 number = _float(value)
                 flagged = flagged or (value is not None and not np.isfinite(number))

@@ -89,6 +89,7 @@ def wanted_columns(rule, id_field: str, available) -> list:
     wanted |= {check.when[0].text for check in mapping.side_checks if check.when is not None}
     if mapping.reported is not None:
         wanted.add(mapping.reported.path.text)
+    wanted |= {path.text for path in mapping.identify}  # what tells the exchange's export (MV618 otherwise)
     return [name for name in available if name in wanted]
 
 

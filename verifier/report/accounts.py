@@ -81,9 +81,9 @@ def unread_text(unread) -> list:
     return lines
 
 
-def set_data(evaluations, checks, skipped=(), unread=()) -> dict:
+def set_data(evaluations, checks, skipped=(), unread=(), explained=None, evaluated_by=None) -> dict:
     """JSON: one object per pool, the positions in the file's order inside each, the skipped ones, and the fields
-    of the export the rule does not read."""
+    of the export the rule does not read (``explained``: each position's ``explain`` object, ``--explain``)."""
     pools = []
     for evaluation in evaluations:
         pools.append({"marginMode": evaluation.margin_mode, "settle": evaluation.settle, "mode": evaluation.mode,
@@ -94,6 +94,10 @@ def set_data(evaluations, checks, skipped=(), unread=()) -> dict:
                       "quote": evaluation.quote, "symbol": evaluation.symbol,
                       "positions": [account_position_data(evaluation, p, checks.get(id(p)))
                                     for p in evaluation.positions]})
+        if explained:
+            from verifier.report.explain import add_explanations
+
+            add_explanations(pools[-1]["positions"], evaluation.positions, explained, evaluated_by, unread)
     verdicts: dict = {}
     for check in checks.values():
         if check is not None:
@@ -172,13 +176,22 @@ def _pool_line(evaluation) -> str:
     return f"isolated positions ({evaluation.mode}): margin ratio {ratios}; status {evaluation.status}"
 
 
-def render_set(evaluations, checks, skipped=(), fmt: str = "text", unread=()) -> str:
+def render_set(evaluations, checks, skipped=(), fmt: str = "text", unread=(), explained=None,
+               evaluated_by=None) -> str:
+    """The report in ``fmt``; ``explained`` (``--explain``): id(position) -> its trace, after the table (JSON: each
+    position's ``explain``)."""
     if fmt == "json":
-        return json_text(set_data(evaluations, checks, skipped, unread))
-    return set_text(evaluations, checks, skipped, unread)
+        return json_text(set_data(evaluations, checks, skipped, unread, explained, evaluated_by))
+    text = set_text(evaluations, checks, skipped, unread)
+    if explained:
+        from verifier.report.explain import explained_text
+
+        text += "\n" + explained_text(evaluations, explained, evaluated_by, unread)
+    return text
 
 
-def line_record(number: int, evaluations=None, checks=None, skipped=(), error=None, unread=()) -> str:
+def line_record(number: int, evaluations=None, checks=None, skipped=(), error=None, unread=(), explained=None,
+                evaluated_by=None) -> str:
     """One output line of a JSON-lines run: the account of input line ``number``, or the problems that stopped it;
     each line is a whole document, with its ``versions``.
 
@@ -192,7 +205,7 @@ def line_record(number: int, evaluations=None, checks=None, skipped=(), error=No
     if error is not None:
         record = {"line": number, "errors": [d.to_json() for d in error]}
     else:
-        record = {"line": number, **set_data(evaluations, checks, skipped, unread)}
+        record = {"line": number, **set_data(evaluations, checks, skipped, unread, explained, evaluated_by)}
     return json.dumps(with_versions(record), ensure_ascii=False) + "\n"
 
 

@@ -212,7 +212,7 @@ def _position_data(comparison, holding) -> dict:
             data["liquidationPriceReason"] = p.reason
         return data
 
-    return {"symbol": holding.symbol, "side": holding.side, "label": holding.label, "marginMode": holding.given_mode,
+    data = {"symbol": holding.symbol, "side": holding.side, "label": holding.label, "marginMode": holding.given_mode,
             "markPrice": decimal_text(holding.mark), "settle": holding.settle,
             "cross": priced(cross) | {"maxLoss": decimal_text(wallet.cross_wallet),
                                       "liquidatedWith": list(wallet.positions)},
@@ -220,6 +220,12 @@ def _position_data(comparison, holding) -> dict:
                                             "allocated": decimal_text(allocated.amount),
                                             "allocatedFrom": allocated.how,
                                             "allocatedValue": decimal_text(allocated.value)}}
+    for mode, traces in comparison.closed.explained.items():  # --explain
+        if holding.index in traces:
+            from verifier.report.explain import explanation_data
+
+            data[mode]["explain"] = explanation_data(traces[holding.index])
+    return data
 
 
 def _step_data(step) -> dict:
@@ -385,7 +391,26 @@ def comparison_text(comparison, markdown: bool = False) -> str:
         lines += table(*shock_rows(c))
         lines += ["", ("- " if markdown else "") + SHOCK_LEGEND]
         lines += [("- " if markdown else "") + line for line in _check_lines(c)]
-    return "\n".join(lines) + "\n"
+    text = "\n".join(lines) + "\n"
+    if c.closed.explained:  # --explain: each position's trace in each mode, after the tables
+        text += explained_comparison_text(c, markdown)
+    return text
+
+
+def explained_comparison_text(comparison, markdown: bool = False) -> str:
+    """Each position's trace in cross, then in isolated (Markdown: each in a code block)."""
+    from verifier.report.explain import explanation_text
+
+    out = []
+    for holding in comparison.book.holdings:
+        for mode in ("cross", "isolated"):
+            trace = comparison.closed.explained.get(mode, {}).get(holding.index)
+            if trace is None:
+                continue
+            title = f"{holding.label} held {mode}: why its liquidation price is what it is"
+            body = explanation_text(trace)
+            out.append(f"\n**{title}**\n\n```text\n{body}```\n" if markdown else f"\n{body}")
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -403,6 +428,32 @@ def stale_warnings(comparison, on) -> list:
     catalog = comparison.rule.markets
     return _evaluate_stale_warnings(_Stale(comparison.closed.stale, comparison.rule.stale_after_days,
                                            catalog.id if catalog else None, catalog.exchange if catalog else None), on)
+
+
+def own_value_warnings(comparison) -> list:
+    """One MV658 warning per position that gives values of its own which ``evaluate`` uses before the catalog's (a
+    ccxt export's ``market:`` fields, its own tier): compare's simulator prices every position by the catalog.
+
+    >>> from types import SimpleNamespace as N
+    >>> position = N(symbol="BTC/USDT:USDT", own_tier=Fraction(2600000), market_fields={})
+    >>> comparison = N(book=N(holdings=(N(label="BTC/USDT:USDT", position=position),)))
+    >>> print(own_value_warnings(comparison)[0].render())
+    warning[MV658]: BTC/USDT:USDT gives its own tier limit 2600000, which evaluate uses; compare prices it by the market catalog's values (its tier by position value)
+    """
+    from verifier.errors import Diagnostic
+
+    lines = []
+    for holding in comparison.book.holdings:
+        position = holding.position
+        own = [f"{name} {decimal_text(value)}" for name, value in sorted((position.market_fields or {}).items())]
+        if getattr(position, "own_tier", None) is not None:
+            own.append(f"tier limit {decimal_text(position.own_tier)}")
+        if own:
+            lines.append(Diagnostic("MV658", f"{holding.label} gives its own {', '.join(own)}, which evaluate uses; "
+                                    "compare prices it by the market catalog's values (its tier by position value)",
+                                    file=None, severity="warning", subject=holding.label,
+                                    summary="positions whose own values compare does not use"))
+    return lines
 
 
 def render(comparison, fmt: str = "text") -> str:

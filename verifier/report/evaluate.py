@@ -186,14 +186,25 @@ def stale_warnings(evaluation, on) -> list:
     return out
 
 
-def render(evaluation, fmt: str = "text", unread=()) -> str:
+def render(evaluation, fmt: str = "text", unread=(), explained=None, evaluated_by=None) -> str:
     """The report in ``fmt`` (one of :data:`FORMATS`); ``unread``: the snapshot's fields the rule does not read
-    (:class:`verifier.read.ccxt_unread.Unread`), said after the positions (JSON: ``unread``, only when some are)."""
+    (:class:`verifier.read.ccxt_unread.Unread`), said after the positions (JSON: ``unread``, only when some are);
+    ``explained``: id(position) -> its ``--explain`` trace (:mod:`verifier.report.explain`), after them (JSON: each
+    position's ``explain``), ``evaluated_by`` why the reference evaluation computed them."""
     if fmt == "json":
         data = evaluation_data(evaluation)
         if unread:
             data["unread"] = [{"path": u.path, "count": u.count, "why": u.why} for u in unread]
+        if explained:
+            from verifier.report.explain import add_explanations
+
+            add_explanations(data["positions"], evaluation.positions, explained, evaluated_by)
         return json_text(data)
     text = evaluation_text(evaluation)
-    return text + "".join(f"not read: {u.path} ({u.count} position{'s' if u.count != 1 else ''}): {u.why}\n"
-                          for u in unread)
+    text += "".join(f"not read: {u.path} ({u.count} position{'s' if u.count != 1 else ''}): {u.why}\n"
+                    for u in unread)
+    if explained:
+        from verifier.report.explain import explained_text
+
+        text += "\n" + explained_text((evaluation,), explained, evaluated_by)
+    return text

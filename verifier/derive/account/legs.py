@@ -25,6 +25,7 @@ from fractions import Fraction
 from verifier.derive.account.market import MarketData
 from verifier.errors import EvaluationError
 from verifier.model.market import POSITION_FIELDS
+from verifier.model.numbers import decimal_text
 from verifier.model.evaluate import to_rational
 from verifier.model.snapshot import evaluate_reading, fields_of
 from verifier.model.symbols import in_domain
@@ -48,6 +49,7 @@ class Leg:
     differences: list = field(default_factory=list)  # CatalogDifference: the position's own value against the catalog's
     partial: dict = field(default_factory=dict)  # tier symbol -> value of a bracket the position gives only in part
     lacks: dict = field(default_factory=dict)  # symbol -> why it is absent (a quantity the price does not need)
+    own_row: object = None  # the tier row the position's exchange says it is in (Position.own_tier), when it says
 
     def exact(self, mode, parameters: dict) -> dict:
         """SymPy symbol -> Fraction: the leg's values, its tier values and the parameters in force."""
@@ -139,12 +141,39 @@ def read_leg(setting, account, position, market: MarketData, price_inputs=None) 
         partial = {n: tier_values.pop(n) for n in wanted if n in tier_values}  # a bracket is used whole
         for name in partial:
             values.pop(name, None)
+    own_row = None
+    if getattr(position, "own_tier", None) is not None and rule.tiers is not None and account.kind == "futures" \
+            and any(n not in tier_values for n in wanted):
+        own_row = _own_row(account, position, market)
+        for name in wanted:
+            tier_values.setdefault(name, Fraction(own_row.values[mode.tier_symbols[name]]))
     tiered = rule.tiers is not None and account.kind == "futures" and any(n not in tier_values for n in wanted)
     if tiered:
         _catalog_call(account, position, market.tier_table)
     leg = Leg(position, market, {**values, **tier_values}, tier_values, tiered, differences=differences,
-              partial=partial, lacks=lacks)
+              partial=partial, lacks=lacks, own_row=own_row)
+    if own_row is not None:
+        leg.tier = own_row.number
     return leg
+
+
+def _own_row(account, position, market: MarketData):
+    """The row of the market's tier table (in force on the date) whose cap is the position's own tier's: the
+    exchange's word for the bracket it applies (a located MV603 when the table has no such row)."""
+    table = _catalog_call(account, position, market.tier_table)
+    found = next((row for row in table.rows if row.cap == position.own_tier), None)
+    if found is None:
+        caps = ", ".join(decimal_text(row.cap) for row in table.rows if row.cap is not None)
+        provenance = market.tiers_provenance()
+        version = f" (source {provenance.source}, effective {provenance.effective.isoformat()})" if provenance else ""
+        layout = market.catalog.layout if market.catalog is not None else None
+        place = position.at(layout.cap_ccxt) if layout is not None else position.at()  # the raw field it came from
+        raise account.error("MV603", f"{position.symbol}: the position's own tier has the limit "
+                                     f"{decimal_text(position.own_tier)}, which is no tier of the catalog's table"
+                                     f"{version}, whose limits are {caps}", place,
+                            hint="the table in the catalog is not the one the exchange applied: import its tiers of "
+                                 f"that date (margin-verifier import {market.rule_id} --tiers TIERS.json)")
+    return found
 
 
 def _price_inputs(setting) -> frozenset | None:
@@ -232,6 +261,14 @@ def _compare_bracket(setting, leg, values) -> None:
         return  # no table to compare with: the position's bracket is all there is
     basis = setting.compiled.tier_basis(mode, values)
     row = table.row_for(basis) if basis is not None else None
+    if leg.own_row is not None:  # the exchange's tier, against the row the basis falls in (None: beyond the table)
+        if row is not None and row.number != leg.own_row.number:
+            unbounded = " (unbounded: its floor)" if row.cap is None else ""
+            leg.differences.append(CatalogDifference(
+                "tier limit", f"tier {leg.own_row.number} against tier {row.number}{unbounded}, the row its basis "
+                f"{decimal_text(basis)} falls in", leg.own_row.cap, row.cap if row.cap is not None else row.floor,
+                leg.market.tiers_provenance()))
+        return
     if row is None:
         return
     for name, column in mode.tier_symbols.items():

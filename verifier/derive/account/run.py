@@ -163,7 +163,8 @@ def _alone(program, plan, prepared, account, markets, futures) -> tuple:
         if function is _UNSET:
             function = fused[key] = _fuse(program, plan, prepared, account.margin_mode, key, futures)
         found = None
-        if function is not None and not getattr(position, "market_fields", None):  # own catalog values: the steps
+        if function is not None and not getattr(position, "market_fields", None) \
+                and getattr(position, "own_tier", None) is None:  # own catalog values or tier: the steps
             try:
                 found = function(fields, _SIGNS[position.side], wallet, market.fill_map, market)
             except ZeroDivisionError:
@@ -477,6 +478,8 @@ def _leg(program, plan, prepared, account, position, markets, futures) -> _Leg:
             if fields.get(name) is not None and fields[name] != value:
                 raise Fallback("the position's own market values differ from the catalog's")
     own = getattr(position, "market_fields", None) or {}
+    if getattr(position, "own_tier", None) is not None:
+        raise Fallback("the position names its own tier (the row is chosen by its limit, not its basis)")
     if futures:
         fields["side"] = _SIGNS[position.side]
         if account.wallet_balance is not None and "walletBalance" not in fields:

@@ -15,6 +15,8 @@ units are checked where the rule's symbols read the snapshot fields.
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 import sympy
 
 from verifier.errors import FormulaError
@@ -28,7 +30,8 @@ from verifier.read.rule.context import RuleContext
 
 def read_ccxt(ctx: RuleContext, data: dict, catalog=None) -> CcxtMapping | None:
     """The mapping of the rule's ``ccxt:`` section (None when the rule has none); ``catalog``: the rule's market
-    catalog, whose fields a position may give itself (``market:``)."""
+    catalog, whose fields a position may give itself (``market:``), and whose tier tables' cap (``maxNotional``)
+    names the tier the exchange says the position is in (``market: {maxNotional: ...}``)."""
     section = data.get("ccxt")
     if section is None:
         return None
@@ -38,6 +41,9 @@ def read_ccxt(ctx: RuleContext, data: dict, catalog=None) -> CcxtMapping | None:
     position = {name: _reading(ctx, name, raw, env, where + ("position", name), TARGET_FIELDS)
                 for name, raw in section.get("position", {}).items()}
     fields = tuple(catalog.fields) if catalog is not None else ()
+    cap = catalog.layout.cap_ccxt if catalog is not None and catalog.layout is not None else None
+    if cap is not None:  # the position names its own tier by the tier's cap (Bybit's riskLimitValue)
+        fields += (cap,)
     own = {name: _reading(ctx, name, raw, env, where + ("market", name), fields, what="catalog field")
            for name, raw in section.get("market", {}).items()}
     balance = section.get("balance", {})
@@ -63,7 +69,9 @@ def read_ccxt(ctx: RuleContext, data: dict, catalog=None) -> CcxtMapping | None:
         reported=reported, balance_inputs=balance_inputs,
         balance={k: v for k, v in balance_readings.items() if v is not None},
         margin_mode_missing=_words(missing["missing"]) if missing else None, note=_words(section.get("note")),
-        market={k: v for k, v in own.items() if v is not None},
+        market={k: v for k, v in own.items() if v is not None and k != cap},
+        tier=own.get(cap) if cap is not None else None,
+        reported_none=tuple(Fraction(text) for text in section.get("liquidation_price", {}).get("none", ())),
         unread={name: _words(why) for name, why in section.get("unread", {}).items()},
         identify=tuple(p for p in (_path(ctx, text, where + ("identify", i))
                                    for i, text in enumerate(section.get("identify", ()))) if p is not None),
