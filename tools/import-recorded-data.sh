@@ -65,6 +65,14 @@ imp23 hyperliquid/perpetual --markets "$DATA23/versions/hyperliquid-perpetual.ma
 imp23 bybit/linear-perpetual --markets "$DATA23/versions/bybit-linear-perpetual.markets.2023-08-16.json" --source gct-bybit-2023-08-16 --effective 2023-08-16
 imp23 bybit/inverse-perpetual --markets "$DATA23/versions/bybit-inverse-perpetual.markets.2023-08-16.json" --source gct-bybit-2023-08-16 --effective 2023-08-16
 
+# Issue 23, OKX (DATA23OKX: /work/research/i23-okx-markets, its PROVENANCE.md): nautilus_trader's recorded OKX
+# MARGIN instruments answer (4 pairs), parsed by ccxt 4.5.90 as load_markets() parses the SPOT listing.
+if [ -n "${DATA23OKX:-}" ]; then
+  DATA23OKX=$(cd "$DATA23OKX" && pwd)
+  $MV import okx/spot-margin --markets "$DATA23OKX/okx-spot-margin.markets.nautilus.json" \
+    --source nautilus-okx-margin-instruments --retrieved 2026-12-07 --format text | sed -n '1,2p'
+fi
+
 # Issue 30: Gate and Bitget USDT perpetuals, from DATA30 (the research folder /work/research/i30/market-data: ccxt
 # 4.5.90's conversions of ccxt's static test catalogs and of the recorded tier answers; its NOTES.md and MANIFEST.json
 # say where each came from), read on 2026-12-07.  Their tiers give rates only: the catalogs derive the amounts.

@@ -29,6 +29,7 @@ OUTCOMES = {
     "hyperliquid-perpetual-hip3.json": ("hyperliquid/perpetual", "2025-11-28", 2, "not in the market catalog"),
     "okx-inverse-swap.json": ("okx/inverse-swap", "2026-11-28", 0, "69536.6125000014"),
     "okx-linear-swap.json": ("okx/linear-swap", "2026-11-28", 2, "walletBalance"),
+    "okx-spot-margin-isolated.json": ("okx/spot-margin", "2024-08-27", 0, "53615.448336593756"),
 }
 
 
@@ -74,3 +75,24 @@ def test_the_spot_margin_cross_example_is_answered_where_it_can_be():
     assert pool["quote"] == "USDT" and pool["marginLevel"] is None and pool["status"] == "unknown"
     assert btc["symbol"] == "BTC" and btc["liquidationPrice"] is None and btc["lacks"][0]["symbol"] == "P"
     assert F(btc["unrealizedPnl"] or 0) == 0
+
+
+def test_the_okx_margin_example_agrees_with_okx_price_and_margin_ratio():
+    """The row's own maintenance amount over its liabilities is its MMR (0.02); with the fee rate beside it, the
+    price and the margin ratio are OKX's liqPx and mgnRatio (their last digits are OKX's rounding of mmr)."""
+    proc = evaluate("okx-spot-margin-isolated.json", "--format", "json", "--rtol", "1e-12")
+    assert proc.returncode == 0, proc.stderr
+    [pool] = json.loads(proc.stdout)["accounts"]
+    [btc] = pool["positions"]
+    assert (pool["symbol"], pool["quote"], btc["symbol"], btc["side"]) == ("BTC/USDT", "USDT", "BTC", "long")
+    assert abs(F(btc["liquidationPrice"]) / F("53615.448336593756") - 1) < F(1, 10**13)
+    assert abs(F(btc["marginRatio"]) / F("9.404143929947395") - 1) < F(1, 10**11)
+
+
+def test_the_okx_margin_recording_alone_is_refused_naming_the_fee_rate(tmp_path):
+    rows = json.loads((EXAMPLES / "okx-spot-margin-isolated.json").read_text())["positions"]
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps(rows))
+    proc = subprocess.run([sys.executable, "-m", "verifier", "evaluate", "okx/spot-margin", str(path), "--date",
+                           "2024-08-27"], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.returncode == 2 and "MV600" in proc.stderr and "takerFeeRate" in proc.stderr, proc.stderr

@@ -44,6 +44,9 @@ def mine(tmp_path) -> Path:
     shutil.copytree(MY_RULES, folder)
     (folder / "okx").mkdir()
     shutil.copytree(SHIPPED / "okx" / "markets" / "linear-swap", folder / "okx" / "markets" / "linear-swap")
+    (folder / "okx" / "conformance").mkdir()  # the rule's recorded case comes with it
+    shutil.copy(SHIPPED / "okx" / "conformance" / "okx-linear-cross-btc-ccxtcomment-2021-07-25.json",
+                folder / "okx" / "conformance")
     text = (SHIPPED / "okx" / "linear-swap.yaml").read_text(encoding="utf-8")
     (folder / "okx" / "linear-swap.yaml").write_text(text.replace("title: OKX USDT-margined perpetual swaps (linear)",
                                                                   "title: My OKX linear swaps"), encoding="utf-8")

@@ -27,6 +27,8 @@ HYPERLIQUID = load(FIXTURES / "hyperliquid-isolated-hype-2025-10-30.json")  # [p
 COINM = load(EXAMPLES / "binance-coinm-perpetual.json")  # [position]
 SPOT_CROSS = load(EXAMPLES / "binance-spot-margin-cross.json")  # {balance, quote}
 SPOT_ISOLATED = load(EXAMPLES / "binance-spot-margin-isolated.json")  # the dump
+OKX_MARGIN = load(EXAMPLES / "okx-spot-margin-isolated.json")["positions"]  # [the MARGIN row]
+OKX_LINEAR = load(EXAMPLES / "okx-linear-swap.json")  # [an LTC-USDT-SWAP row]
 BYBIT = load(EXAMPLES / "bybit-linear-perpetual.json")  # {marginMode: cross, positions}
 BYBIT_INVERSE = load(EXAMPLES / "bybit-inverse-perpetual.json")  # {marginMode: cross, positions}
 
@@ -41,6 +43,12 @@ def hyperliquid(change):
     data = copy.deepcopy(HYPERLIQUID)
     change(data[0])
     return data
+
+
+def okx_margin(change, **extra):
+    rows = copy.deepcopy(OKX_MARGIN)
+    change(rows[0])
+    return {"positions": rows, **extra} if extra else rows
 
 
 def bybit(change, mode=None):
@@ -130,6 +138,31 @@ MISTAKES = {
     "spot-another-exchanges-balance": ("gave a futures balance to the spot-margin rule", "binance/spot-margin",
                                        {"balance": load(FIXTURES / "binance-usdm-balance-2024-07-28.json"),
                                         "quote": "USDT"}, "MV618", "$.balance.info", "not a binance margin balance"),
+    "okx-margin-liability-positive": ("wrote OKX's liability as a positive number", "okx/spot-margin",
+                                      okx_margin(_set(("info", "liab", "99.9998177776581948"))), "MV602",
+                                      "$[0].info.liab", "at or below 0"),
+    "okx-margin-size-as-text": ("a held amount that is not a number", "okx/spot-margin",
+                                okx_margin(_set(("info", "pos", "some"))), "MV602", "$[0].info.pos", "not a number"),
+    "okx-margin-zero-mark": ("a mark price of 0", "okx/spot-margin", okx_margin(_set(("info", "markPx", "0"))),
+                             "MV602", "$[0].info.markPx", "not a price"),
+    "okx-margin-cross-row": ("a cross MARGIN row, which the rule has no mode for", "okx/spot-margin",
+                             okx_margin(lambda p: (p["info"].update(mgnMode="cross"), p.update(marginMode="cross"))),
+                             "MV601", "$[0].info.mgnMode", "has no cross mode"),
+    "okx-margin-mode-disagrees": ("ccxt's marginMode against the raw mgnMode", "okx/spot-margin",
+                                  okx_margin(_set(("marginMode", "cross"))), "MV611", "$[0].marginMode",
+                                  "but info.mgnMode is 'isolated'"),
+    "okx-margin-foreign-liability": ("a liability in an asset that is not the pair's", "okx/spot-margin",
+                                     okx_margin(_set(("info", "liabCcy", "ETH"))), "MV611", "$[0].info.liabCcy",
+                                     "neither asset of the pair"),
+    "okx-margin-side-contradicts": ("a side against what the row holds", "okx/spot-margin",
+                                    okx_margin(_set(("side", "short"))), "MV611", "$[0].side", "holds BTC"),
+    "okx-margin-fee-out-of-range": ("a fee rate written in per cent", "okx/spot-margin",
+                                    okx_margin(lambda p: None, takerFeeRate=0.1 * 10), "MV602", "$.takerFeeRate",
+                                    "below 1"),
+    "okx-swap-under-margin-rule": ("gave a swap position to the spot-margin rule", "okx/spot-margin", OKX_LINEAR,
+                                   "MV618", "$[0].symbol", "evaluate it with okx/linear-swap"),
+    "okx-margin-under-swap-rule": ("gave a MARGIN position to the linear swap rule", "okx/linear-swap", OKX_MARGIN,
+                                   "MV618", "$[0].symbol", "evaluate it with okx/spot-margin"),
     "bybit-size-as-text": ("a raw Bybit size with its unit", "bybit/linear-perpetual",
                            bybit(_set(("info", "size", "1.2 LTC"))), "MV602", "$.positions[0].info.size",
                            "not a number"),

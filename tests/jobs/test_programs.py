@@ -56,6 +56,7 @@ def folder(tmp_path, monkeypatch):
     text = (rules_root() / "okx" / "linear-swap.yaml").read_text().replace("rule: okx/linear-swap", "rule: okx/my-swap")
     (rules / "okx" / "my-swap.yaml").write_text(text)
     shutil.copytree(rules_root() / "okx" / "markets", rules / "okx" / "markets")
+    shutil.copytree(rules_root() / "okx" / "conformance", rules / "okx" / "conformance")  # its recorded cases
     programs.forget()
     yield rules / "okx" / "my-swap.yaml"
     programs.forget()

@@ -74,6 +74,7 @@ def test_skip_with_unknown_property_is_invalid(tmp_path):
     text = (ROOT / "rules/okx/linear-swap.yaml").read_text(encoding="utf-8")
     target = tmp_path / "okx" / "linear-swap.yaml"
     shutil.copytree(ROOT / "rules/okx/markets", target.parent / "markets")  # the rule's market catalog, beside it
+    shutil.copytree(ROOT / "rules/okx/conformance", target.parent / "conformance")  # and its recorded cases
     target.write_text(text.replace("\nexamples:\n", "\nverify:\n  skip: {no_such_property: because}\n\nexamples:\n"),
                       encoding="utf-8")
     out = verify(str(target), *FAST)

@@ -62,11 +62,11 @@ def test_the_shipped_cases_agree_and_are_counted(capsys, monkeypatch):
                                                   "okx/inverse-swap.yaml", "binance/coinm-perpetual.yaml")]
     code, out, err = check(capsys, *rules)
     assert code == 0, err
-    assert out.rstrip().endswith("5 of 5 conformance cases agree, 3 conformance cases refused as recorded (an input "
+    assert out.rstrip().endswith("5 of 5 conformance cases agree, 4 conformance cases refused as recorded (an input "
                                  "the record lacks)")
     code, out, _ = check(capsys, *rules, "--format", "json")
     summary = json.loads(out)["summary"]
-    assert (summary["conformanceChecked"], summary["conformanceAgreed"], summary["conformanceRefused"]) == (8, 5, 3)
+    assert (summary["conformanceChecked"], summary["conformanceAgreed"], summary["conformanceRefused"]) == (9, 5, 4)
 
 
 def judged(rule_id):
@@ -133,7 +133,8 @@ def test_binance_multi_assets_wallet_is_within_its_stated_tolerance_only():
 
 
 def test_okx_is_one_tick_off_and_the_gap_is_recorded_as_a_disagreement():
-    [result] = judged("okx/inverse-swap").values()
+    rule = load_rule("okx/inverse-swap")
+    [result] = [run_case(rule, case) for case in rule.conformance.cases if case.refused is None]  # cross: refused
     [(position, check_)] = result.checks
     assert F(-10001, 10000) < check_.ticks < F(-9999, 10000) and check_.theirs == F("69536.6125000014")
     assert result.agrees and result.case.tolerance.ticks == 2 and "not tuned away" in result.case.disagreement
@@ -158,7 +159,8 @@ def test_a_tighter_tolerance_fails_at_the_case_with_both_prices(capsys, okx):
     message = problem["message"]
     assert "ours ~69536.5125" in message and "the exchange's 69536.6125000014" in message
     assert "difference ~-0.1000000000" in message and "allowed: 0.5 ticks" in message
-    assert out.rstrip().endswith("0 of 1 conformance case agree")
+    assert out.rstrip().endswith("0 of 1 conformance case agree, 1 conformance case refused as recorded (an input the "
+                                 "record lacks)")
 
 
 def test_an_edited_recording_fails(capsys, okx):
@@ -215,7 +217,7 @@ def test_editing_the_export_invalidates_the_cached_result(okx, tmp_path, monkeyp
     first = check_file_cached(rule)
     again = check_file_cached(rule)
     assert not isinstance(first, CachedReport) and isinstance(again, CachedReport)
-    assert (again.conformance_checked, again.conformance_agreed) == (1, 1)
+    assert (again.conformance_checked, again.conformance_agreed) == (2, 1)  # and the cross case, refused as recorded
     edit(okx / "conformance" / EXPORT, '"liqPx": "69536.6125000014"', '"liqPx": "69000"')
     after = check_file_cached(rule)
     assert not isinstance(after, CachedReport) and [d.code for d in after.failures] == ["MV530"]
@@ -227,7 +229,8 @@ def test_dependents_of_an_export_are_the_rules_that_run_it(capsys, okx, monkeypa
     monkeypatch.setenv("MARGIN_VERIFIER_RULES", str(okx.parent))
     code, out, err = check(capsys, "--dependents", export)
     assert code == 0, err
-    assert "1 recorded export, 1 rule" in out and out.rstrip().endswith("1 of 1 conformance case agree")
+    assert "1 recorded export, 1 rule" in out and out.rstrip().endswith(
+        "1 of 1 conformance case agree, 1 conformance case refused as recorded (an input the record lacks)")
 
 
 def test_a_recorded_position_the_rule_cannot_price_is_a_finding_not_invalid_input(capsys, okx):

@@ -76,9 +76,9 @@ OLD_ROLES = {
         'EP': 'entry', 'M': 'money', 'MMR': 'rate', 'P': 'price', 'TREQ1': 'money', 'UPNL1': 'signed_money',
         'WB': 'money', 'f': 'rate', 'lev': 'leverage', 'q': 'size', 's': 'side'
     },
-    'okx/spot-margin': {
-        'Ab': 'money', 'Aq': 'money', 'Db': 'money', 'Dq': 'money', 'MMR': 'rate', 'P': 'price', 'f': 'rate',
-        'D': 'money', 'r': 'rate',  # issue 13: the loan and its hourly rate
+    'okx/spot-margin': {  # issue 23: per asset (A, D, I; the pair's other asset as AV1, L1), as evaluate reads it
+        'A': 'money', 'AV1': 'money', 'D': 'money', 'I': 'money', 'L1': 'money', 'MMR': 'rate', 'P': 'price',
+        'f': 'rate', 'r': 'rate',
     },
 }
 

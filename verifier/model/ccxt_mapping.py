@@ -214,6 +214,35 @@ class SpotBalances:
     readings: Mapping[str, Reading]
 
 
+@dataclass(frozen=True)
+class Amount:
+    """An amount a margin position gives in one of its pair's two assets: the number at ``amount``, the asset's
+    code at ``asset``; ``sign``: how the exchange writes it (``negative``: a liability written below 0)."""
+
+    amount: FieldPath
+    asset: FieldPath
+    sign: str = "positive"
+
+
+@dataclass(frozen=True)
+class MarginPositions:
+    """A spot-margin rule's reading of ``fetch_positions()`` rows that are margin positions on one pair (OKX's
+    ``instType`` MARGIN): each row one pair account, what it holds (``held``) and owes (``owed`` and ``interest``)
+    in the pair's assets, the exchange's price of the base (``price``), its margin mode (``mode``), and the
+    exchange's maintenance margin amount (``maintenance``), whose rate over the liabilities is the position's own
+    maintenance rate.  ``select``: (path, value) a row of this kind has."""
+
+    select: tuple
+    mode: FieldPath
+    price: FieldPath
+    held: Amount
+    owed: Amount
+    source: str
+    interest: Amount | None = None
+    maintenance: Amount | None = None
+    note: str | None = None
+
+
 SPOT_BALANCE_FIELDS = ("total", "debt", "interest")
 """The snapshot balance fields (verifier/schemas/account.schema.json) a spot-margin reading fills."""
 
@@ -249,6 +278,7 @@ class CcxtMapping:
     balances: SpotBalances | None = None  # spot margin: asset balances from fetch_balance()
     identify: tuple = ()  # FieldPaths every position (or balance, for spot margin) of the exchange's export has
     agreements: tuple = ()  # of Agreement: unified fields the exchange's own fields must agree with
+    margin_positions: MarginPositions | None = None  # spot margin: pair accounts from fetch_positions() rows
     reported_none: tuple = ()  # Fractions the exchange writes as its liquidation price where it has none (sentinels)
     tier: Reading | None = None  # the cap of the tier the exchange puts the position in (Bybit's riskLimitValue)
 

@@ -213,10 +213,14 @@ def _fit_problems(rule, positions, reading) -> None:
                           (f"evaluate it with {' or '.join(names)}" if names else
                            "no rule in force reads this exchange's export") + f" (rule {rule.id} reads "
                           f"{'/'.join(mapping.exchanges)} exports)")
-        elif kind is not None and kind != want and kind != "spot":
+        elif kind is not None and kind != want and (
+                kind != "spot" or same_exchange_rules(rule.exchange, kind, positions=True)):
+            # a spot symbol under a futures rule is another product only where the exchange has a spot-margin
+            # rule that reads it (OKX's MARGIN positions); elsewhere the symbol is refused as no contract's
             names = same_exchange_rules(rule.exchange, kind, exclude=rule.id)
+            product = "spot-margin positions" if want == "spot" else f"{want} contracts"
             reading.error("MV618", f"{item['symbol']} is {'an' if kind[0] in 'aeiou' else 'a'} {kind} market, but "
-                                   f"rule {rule.id} is for {want} contracts", reading.place(index, "symbol"),
+                                   f"rule {rule.id} is for {product}", reading.place(index, "symbol"),
                           f"evaluate it with {' or '.join(names)}" if names else
                           f"no rule in force reads {rule.exchange} {kind} contracts")
 

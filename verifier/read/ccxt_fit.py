@@ -34,8 +34,9 @@ def symbol_kind(symbol) -> str | None:
 
 
 def _catalogue() -> tuple:
-    """(rule id, exchange, market type, identifying paths) of every rule in force with a ``ccxt:`` section (read
-    once per set of user rule folders: a test or a caller that changes ``--rules`` sees its own rules)."""
+    """(rule id, exchange, market type, identifying paths, whether it reads positions) of every rule in force with a
+    ``ccxt:`` section (read once per set of user rule folders: a test or a caller that changes ``--rules`` sees its
+    own rules)."""
     from verifier.read.rule_sources import user_folders
 
     return _catalogue_of(tuple(str(folder) for folder in user_folders()))
@@ -63,7 +64,8 @@ def _catalogue_of(folders: tuple) -> tuple:
             kind = Product(data.get("product")).market_type
         except (PathSyntaxError, ValueError, TypeError):
             continue
-        found.append((rule_id, data.get("exchange"), kind, paths))
+        reads_positions = "position" in section or "margin_positions" in section
+        found.append((rule_id, data.get("exchange"), kind, paths, reads_positions))
     return tuple(found)
 
 
@@ -71,7 +73,7 @@ def fitting_rules(item, kind: str | None, exclude: str | None = None) -> list[st
     """The rules in force whose identifying paths ``item`` (a position, or a balance dump) carries and, when
     ``kind`` is known, whose product trades that kind of market (``exclude``: the rule that did not fit)."""
     out = []
-    for rule_id, _, market_type, paths in _catalogue():
+    for rule_id, _, market_type, paths, _ in _catalogue():
         if rule_id == exclude or not paths:
             continue
         if all(len(path.resolve(item)[1]) == len(path.steps) for path in paths) and kind in (None, market_type):
@@ -79,7 +81,8 @@ def fitting_rules(item, kind: str | None, exclude: str | None = None) -> list[st
     return out
 
 
-def same_exchange_rules(exchange: str, kind: str, exclude: str | None = None) -> list[str]:
-    """The rules in force of ``exchange`` for ``kind`` markets (the product a symbol of another kind needs)."""
-    return [rule_id for rule_id, rule_exchange, market_type, _ in _catalogue()
-            if rule_exchange == exchange and market_type == kind and rule_id != exclude]
+def same_exchange_rules(exchange: str, kind: str, exclude: str | None = None, positions: bool = False) -> list[str]:
+    """The rules in force of ``exchange`` for ``kind`` markets (the product a symbol of another kind needs);
+    ``positions``: only those that read ``fetch_positions()`` rows (not a spot-margin rule reading balances)."""
+    return [rule_id for rule_id, rule_exchange, market_type, _, reads in _catalogue()
+            if rule_exchange == exchange and market_type == kind and rule_id != exclude and (reads or not positions)]

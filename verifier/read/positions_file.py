@@ -105,6 +105,8 @@ def _spot_export(rule, data, files, locator, balance, margin_mode) -> AccountSet
     from verifier.read.ccxt_balances import accounts_from_balance
 
     main = files["positions"].file
+    if rule.ccxt is not None and rule.ccxt.margin_positions is not None:
+        return _margin_positions_export(rule, data, files, locator, balance, margin_mode)
     if rule.ccxt is None or rule.ccxt.balances is None:
         raise SpecError(f"rule {rule.id} does not say how to read a ccxt balance", [locator.diagnostic(
             "MV615", f"rule {rule.id} has no 'ccxt: balances:' section: it cannot read a fetch_balance() dump",
@@ -138,6 +140,37 @@ def _spot_export(rule, data, files, locator, balance, margin_mode) -> AccountSet
     if margin_mode is not None:
         extra.setdefault("marginMode", margin_mode)
     return accounts_from_balance(rule, balance, FilesLocator(files), extra=extra, file=main)
+
+
+def _margin_positions_export(rule, data, files, locator, balance, margin_mode) -> AccountSet:
+    """A spot-margin export of margin rows of ``fetch_positions()`` (OKX's MARGIN positions): the list as it is, or
+    an object ``{positions, takerFeeRate}``; each row says its own margin mode."""
+    from verifier.read.ccxt_margin_positions import MARGIN_KEYS, accounts_from_margin_positions
+
+    main = files["positions"].file
+    if balance is not None:
+        raise SpecError("--balance is not read", [locator.diagnostic(
+            "MV614", f"rule {rule.id} reads its margin positions from fetch_positions() alone: a fetch_balance() "
+                     "dump is not read", _place(()), "give the positions without --balance")], code="MV614")
+    if margin_mode is not None:
+        raise SpecError("--margin-mode is not read", [locator.diagnostic(
+            "MV614", "each margin position states its own margin mode: --margin-mode is not read", _place(()),
+            "give the positions without --margin-mode")], code="MV614")
+    extra, base = {}, ()
+    if isinstance(data, dict):
+        unknown = sorted(set(data) - set(MARGIN_KEYS))
+        if unknown:
+            raise SpecError("unknown keys", [locator.diagnostic(
+                "MV600", f"an export object of margin positions holds {', '.join(MARGIN_KEYS[:2])}; not "
+                         f"{unknown[0]!r}", _place((unknown[0],)), "the fetch_positions() list goes under "
+                                                                  "'positions'")], code="MV600")
+        extra = {key: data[key] for key in ("takerFeeRate",) if key in data}
+        data, base = data.get("positions"), ("positions",)
+    if not isinstance(data, list):
+        raise SpecError("no positions", [locator.diagnostic(
+            "MV610", f"rule {rule.id} reads the list fetch_positions() returns (its margin positions), or an object "
+                     "{\"positions\": [...], \"takerFeeRate\": ...}", _place(base))], code="MV610")
+    return accounts_from_margin_positions(rule, data, locator, base=base, extra=extra, file=main)
 
 
 def _spot_extra_problem(extra, locator):

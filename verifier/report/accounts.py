@@ -157,7 +157,8 @@ def _pool_line(evaluation) -> str:
     if evaluation.quote is not None:  # a spot-margin account: valued in its quote asset, judged by its margin level
         what = f"{evaluation.margin_mode} margin account" + (f" {evaluation.symbol}" if evaluation.symbol else "")
         level = (f"margin level {ratio_text(evaluation.margin_level)}" if evaluation.margin_level is not None
-                 else f"no margin level: {evaluation.ratio_reason}")
+                 else f"no margin level: {evaluation.ratio_reason}" if evaluation.ratio_reason
+                 else "no margin level (the mode defines none; its margin ratio is per asset, --format json)")
         return f"{what} (valued in {evaluation.quote}, {evaluation.mode}): {level}; status {evaluation.status}"
     if evaluation.margin_mode == "cross" and evaluation.ratio_reason:
         return (f"cross {evaluation.settle or ''} pool ({evaluation.mode}): wallet "

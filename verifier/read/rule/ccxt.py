@@ -22,8 +22,9 @@ import sympy
 from verifier.errors import FormulaError
 from verifier.formula import DIMENSIONLESS, Term, parse_formula
 from verifier.model.ccxt_mapping import (BALANCE_TARGETS, CCXT_POSITION_NUMBERS, MARGIN_MODES, SPOT_BALANCE_FIELDS,
-                                         TARGET_FIELDS, Agreement, BalanceList, CcxtMapping, FieldPath, Input,
-                                         PathSyntaxError, Reading, SideCheck, SpotBalances)
+                                         TARGET_FIELDS, Agreement, Amount, BalanceList, CcxtMapping, FieldPath, Input,
+                                         MarginPositions, PathSyntaxError, Reading, SideCheck,
+                                         SpotBalances)
 from verifier.read.rule.context import RuleContext
 
 
@@ -76,7 +77,27 @@ def read_ccxt(ctx: RuleContext, data: dict, catalog=None) -> CcxtMapping | None:
                                    for i, text in enumerate(section.get("identify", ()))) if p is not None),
         balances=_balances(ctx, section["balances"], where + ("balances",)) if "balances" in section else None,
         agreements=tuple(a for a in (_agreement(ctx, raw, env, where + ("agree", i)) for i, raw in
-                                     enumerate(section.get("agree", []))) if a is not None))
+                                     enumerate(section.get("agree", []))) if a is not None),
+        margin_positions=_margin_positions(ctx, section["margin_positions"], where + ("margin_positions",))
+        if "margin_positions" in section else None)
+
+
+def _margin_positions(ctx, raw: dict, where) -> MarginPositions | None:
+    """The section's ``margin_positions:``: a spot-margin rule's reading of margin rows of ``fetch_positions()``."""
+    ctx.check_source(raw["source"], where + ("source",))
+    select = _path(ctx, raw["select"]["path"], where + ("select", "path"))
+    paths = {key: _path(ctx, raw[key], where + (key,)) for key in ("mode", "price")}
+    amounts = {}
+    for key in ("held", "owed", "interest", "maintenance"):
+        if key in raw:
+            amount = _path(ctx, raw[key]["amount"], where + (key, "amount"))
+            asset = _path(ctx, raw[key]["asset"], where + (key, "asset"))
+            amounts[key] = Amount(amount, asset, raw[key].get("sign", "positive")) if amount and asset else None
+    if select is None or None in paths.values() or None in amounts.values():
+        return None
+    return MarginPositions((select, str(raw["select"]["equals"])), paths["mode"], paths["price"], amounts["held"],
+                           amounts["owed"], raw["source"], amounts.get("interest"), amounts.get("maintenance"),
+                           _words(raw.get("note")))
 
 
 def _balances(ctx, raw: dict, where) -> SpotBalances:
