@@ -102,10 +102,9 @@ def _run(program, account, date, today) -> AccountEvaluation:
         out = tuple(_evaluate(program, plan, prepared, account, leg) for leg in legs if not leg.position.quote)
     else:
         out = _alone(program, plan, prepared, account, markets, futures)
-    legs = [_Seen(position.symbol, markets.get(position.symbol)) for position in account.positions]
     pool_ratio = out[0].margin_ratio if out and plan.account == "cross" and plan.others else None
     level = None
-    if prepared.margin_level and legs:
+    if prepared.margin_level and account.positions:
         level = next((p.margin_ratio for p in out), None)
         pool_ratio = None
     status = max((p.status for p in out), key=STATUSES.index, default="normal")
@@ -113,11 +112,10 @@ def _run(program, account, date, today) -> AccountEvaluation:
     stale = ()
     if on is not None:
         found, seen = [], set()
-        for leg in legs:
-            if leg.position.symbol not in seen:
-                seen.add(leg.position.symbol)
-                found += [(leg.position.symbol, part, provenance, (on - provenance.seen).days, following)
-                          for part, provenance, following in leg.market.stale(on, program.stale_after_days)]
+        for position in account.positions:
+            if position.symbol not in seen:
+                seen.add(position.symbol)
+                found += markets.get(position.symbol).stale(on, program.stale_after_days)
         stale = tuple(found)
     ratio_mode = _RatioMode(plan)
     return AccountEvaluation(program.rule_id, plan.name, program.display, out, level, status, stale,
@@ -125,22 +123,6 @@ def _run(program, account, date, today) -> AccountEvaluation:
                              account.margin_mode, account.settle, _fraction(account.wallet_balance),
                              _ratio_reason(ratio_mode, out, pool_ratio if level is None else level),
                              account.quote, account.symbol)
-
-
-class _Seen:
-    """What the staleness check reads of a leg."""
-
-    __slots__ = ("position", "market")
-
-    def __init__(self, symbol, market):
-        self.position, self.market = _Symbol(symbol), market
-
-
-class _Symbol:
-    __slots__ = ("symbol",)
-
-    def __init__(self, symbol):
-        self.symbol = symbol
 
 
 def _alone(program, plan, prepared, account, markets, futures) -> tuple:
@@ -272,6 +254,7 @@ class _Market:
     """One market as of the date: what :class:`verifier.derive.account.market.MarketData` gives, prepared."""
 
     def __init__(self, program, symbol, date):
+        self.symbol = symbol
         market = program.market(symbol) if program.has_catalog else None
         spec = market.spec_at(date) if market is not None else None
         self.market, self.spec = market, spec
@@ -298,14 +281,27 @@ class _Market:
         self.leverage_limit = _leverage_limit(program, market, self.fields, date)
         version = market.tiers_at(date) if market is not None and program.has_tiers else None
         self.table = version.table if version is not None else None
-        self._rows, self._values, self._brackets = {}, {}, {}
+        self._rows, self._values, self._brackets, self._stale = {}, {}, {}, {}
         if self.table is not None:
             self.closed = self.table.bounds == "[floor, cap)"
             self.floors = [mpq(row.floor) for row in self.table.rows]
             self.caps = [None if row.cap is None else mpq(row.cap) for row in self.table.rows]
+            # rows that follow each other without gap or overlap (what a valid catalog holds): a value the
+            # bisection's row does not hold lies in no row (below the first floor or past the last cap)
+            floors, caps = self.floors, self.caps
+            self.contiguous = bool(floors) and all(caps[i] is not None and floors[i] < caps[i] == floors[i + 1]
+                                  for i in range(len(floors) - 1)) and (caps[-1] is None or floors[-1] < caps[-1])
 
-    def stale(self, on, threshold):
-        return self.market.stale(on, threshold) if self.market is not None else []
+    def stale(self, on, threshold) -> list:
+        """The evaluation's ``stale`` entries of this market on ``on`` (kept: every account of a file asks the
+        same): (symbol, part, provenance, days since seen, the next version's effective date)."""
+        key = (on, threshold)
+        found = self._stale.get(key)
+        if found is None:
+            found = self._stale[key] = [] if self.market is None else [
+                (self.symbol, part, provenance, (on - provenance.seen).days, following)
+                for part, provenance, following in self.market.stale(on, threshold)]
+        return found
 
     def row_for(self, basis):
         """The table's row holding ``basis`` (None: none does), by bisection on the floors."""
@@ -315,7 +311,9 @@ class _Market:
             cap = self.caps[index]
             if cap is None or (basis < cap if self.closed else basis <= cap):
                 return table.rows[index]
-        return table.row_for(basis)  # outside every row (or a table with gaps): the reference's own answer
+        if self.contiguous:
+            return None
+        return table.row_for(basis)  # a table with gaps or overlaps: the reference's own answer
 
     def row_values(self, row, columns: tuple) -> tuple:
         """The values of ``columns`` in ``row``, as mpq (kept: every position in the row shares them)."""
