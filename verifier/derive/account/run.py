@@ -450,11 +450,11 @@ class _Leg:
     values and (later) its others sums, by name -- every input any step reads."""
 
     __slots__ = ("position", "market", "values", "given", "tier_values", "tiered", "at_mark", "tier",
-                 "bracket_source", "missing")
+                 "bracket_source", "missing", "differences")
 
-    def __init__(self, position, market, values, given, tier_values, tiered):
+    def __init__(self, position, market, values, given, tier_values, tiered, differences=()):
         self.position, self.market, self.values, self.given = position, market, values, given
-        self.tier_values, self.tiered = tier_values, tiered
+        self.tier_values, self.tiered, self.differences = tier_values, tiered, differences
         self.at_mark, self.tier, self.bracket_source, self.missing = {}, None, None, ()
 
 
@@ -483,7 +483,7 @@ def _leg(program, plan, prepared, account, position, markets, futures) -> _Leg:
             if fields.get(name) is None:
                 fields[name] = value
     values = dict(plan.parameters)
-    given, tier_values = set(), {}
+    given, tier_values, differences = set(), {}, []
     for name, field, function, market_field, fails, accept, from_tiers in prepared.steps:
         if field is not None:
             value = fields.get(field)
@@ -504,8 +504,8 @@ def _leg(program, plan, prepared, account, position, markets, futures) -> _Leg:
                 value = catalog
                 if value is None:
                     raise Fallback("a market field the catalog lacks")
-            elif catalog is not None and value != catalog:
-                raise Fallback("the position's own market value differs from the catalog's (a difference to say)")
+            elif catalog is not None and value != catalog:  # the position's value is used, the difference said
+                differences.append(_difference(name, market_field, value, catalog, market))
         if value is None:
             if fails:
                 raise Fallback("a missing field")
@@ -526,7 +526,7 @@ def _leg(program, plan, prepared, account, position, markets, futures) -> _Leg:
         not tier_values or any(n not in tier_values for n in prepared.tier_names))
     if tiered and market.table is None:
         raise Fallback("no tier table")
-    leg = _Leg(position, market, values, given, tier_values, tiered)
+    leg = _Leg(position, market, values, given, tier_values, tiered, tuple(differences))
     _at_mark(program, plan, prepared, leg, futures)
     return leg
 
@@ -632,7 +632,16 @@ def _evaluate(program, plan, prepared, account, leg) -> PositionEvaluation:
         position.symbol, position.side, _fraction(price), reason, _fraction(at_mark.get("maintenance_margin")),
         _fraction(at_mark.get("upnl")), leg.tier, status, market.display, market.provenance, position.index,
         account.margin_mode, plan.name, _fraction(values.get(program.price)) if program.price in leg.given else None,
-        bracket, leg.bracket_source, _fraction(ratio), position.reported, account.settle)
+        bracket, leg.bracket_source, _fraction(ratio), position.reported, account.settle,
+        differences=leg.differences)
+
+
+def _difference(name, market_field, own, catalog, market):
+    """:class:`verifier.derive.account.legs.CatalogDifference` of a market value the position gives (a ccxt
+    export's own ``maxLeverage``) against the catalog's, as the reference records it: the position's is used."""
+    from verifier.derive.account.legs import CatalogDifference  # only a file giving its own market values gets here
+
+    return CatalogDifference(name, market_field, _fraction(own), _fraction(catalog), market.spec.provenance)
 
 
 def _liquidation(program, plan, prepared, leg) -> tuple:
