@@ -210,3 +210,12 @@ def test_exact_reads_a_numeral_as_fraction_reads_it(digits, shift, power, space,
         return  # beyond the limits: refused as before
     assert value == Fraction(text) and (value.numerator, value.denominator) == (Fraction(text).numerator,
                                                                                 Fraction(text).denominator)
+
+
+def test_exact_refuses_a_numeral_without_digits_before_its_exponent_as_fraction_does():
+    """'E0' passes the numeral pattern (its only digit is the exponent's): Fraction refuses it with a ValueError,
+    which the readers turn into their located refusal; the faster Decimal parse must not raise anything else."""
+    from verifier.read.inputs import exact
+
+    with pytest.raises(ValueError):
+        exact("E0")

@@ -45,7 +45,7 @@ import math
 import os
 import re
 from contextlib import contextmanager
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from pathlib import Path
 
@@ -358,7 +358,10 @@ def exact(value) -> Fraction:
         raise NumberError(problem[1], problem[0])
     if not _NUMERAL.fullmatch(value) or not any(ch.isdigit() for ch in value):
         raise NumberError("is not a number")
-    return _in_lowest_terms(*Decimal(value.strip()).as_integer_ratio())  # Fraction(text)'s value, parsed faster
+    try:
+        return _in_lowest_terms(*Decimal(value.strip()).as_integer_ratio())  # Fraction(text)'s value, parsed faster
+    except InvalidOperation:  # what Decimal refuses ("E0"): Fraction says so as it always did
+        return Fraction(value.strip())
 
 
 def shown(value, limit: int = 40) -> str:
