@@ -472,6 +472,12 @@ def _numbers(index, item, mapping, reading) -> tuple:
 _BAD = object()
 
 
+@functools.lru_cache(maxsize=1024)
+def _fields_used(expr) -> tuple:
+    """The fields a mapping's reading uses, sorted (found once a reading, not once a position)."""
+    return tuple(sorted(fields_of(expr)))
+
+
 def _map_field(record, name, target, reading, into=None) -> None:
     """Snapshot field ``name`` of the position read as its reading says (``into``: where to put the value; the
     position's snapshot fields by default)."""
@@ -480,7 +486,7 @@ def _map_field(record, name, target, reading, into=None) -> None:
     if formula is None:
         return
     text, expr = formula
-    used = sorted(fields_of(expr))
+    used = _fields_used(expr)
     record.origins[name] = text if text == name else f"{text} ({target.source})"
     if len(used) == 1:
         record.places[name] = record.number_places[used[0]]
