@@ -130,14 +130,29 @@ def test_evaluate_takes_a_file_or_a_mapping_and_says_what_the_cli_says():
 
 
 def test_an_evaluated_position_is_made_as_its_dataclass_makes_it():
-    """The API makes each PositionResult when it is read, without the frozen dataclass's __init__ (for speed):
-    every field set, and equal to one made the usual way."""
+    """The API makes each PositionResult when it is read, without the frozen dataclass's __init__ (for speed), its
+    exact numbers rendered as ExactDecimals when first read: every field there, and equal to one made the usual
+    way (also as copied or pickled)."""
+    import copy
     import dataclasses
+    import pickle
 
     result = verifier.evaluate("binance/usdm-perpetual", {"marginMode": "isolated", "positions": [
         {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": 1, "entryPrice": 60000, "markPrice": 60000,
          "collateral": 1000}]}, date="2026-10-01")
     made = result.positions[0]
-    assert made == verifier.api.PositionResult(*(getattr(made, f.name) for f in dataclasses.fields(made)))
-    assert set(vars(made)) == {f.name for f in dataclasses.fields(verifier.api.PositionResult)}
+    names = {f.name for f in dataclasses.fields(verifier.api.PositionResult)}
+    assert not {"liquidation_price", "maintenance_margin", "unrealized_pnl"} & set(vars(made))  # not yet rendered
+    assert made.liquidation_price.fraction == result.evaluation.positions[0].liquidation_price
+    assert made.maintenance_margin == Decimal(240)
+    usual = verifier.api.PositionResult(*(getattr(made, f.name) for f in dataclasses.fields(made)))
+    assert made == usual and hash(made) == hash(usual) and repr(made) == repr(usual)
+    assert set(vars(made)) - {"_evaluation"} == names  # every field rendered once read, kept
+    assert copy.copy(made) == usual and pickle.loads(pickle.dumps(made)) == usual
+    fresh = verifier.evaluate("binance/usdm-perpetual", {"marginMode": "isolated", "positions": [
+        {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": 1, "entryPrice": 60000, "markPrice": 60000,
+         "collateral": 1000}]}, date="2026-10-01").positions[0]
+    assert fresh == usual and pickle.loads(pickle.dumps(fresh)) == usual  # compared or pickled before any read
+    with pytest.raises(AttributeError):
+        fresh.no_such_field  # noqa: B018
     assert result.positions == (made,) and len(result.positions) == 1 and result.positions[-1] is made

@@ -133,6 +133,20 @@ class PositionResult:
     tier: int | None
     status: str
 
+    def __getattr__(self, name):
+        # a result made by evaluate renders its exact numbers as ExactDecimals when first read (most callers read
+        # one or two of them): each computed from the evaluation it came from, then kept as if made with the rest
+        made = self.__dict__
+        evaluation = made.get("_evaluation")
+        if evaluation is None or name not in _RENDERED:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        value = made[name] = _optional(getattr(evaluation, name))
+        return value
+
+
+_RENDERED = ("liquidation_price", "maintenance_margin", "unrealized_pnl")
+"""The :class:`PositionResult` fields rendered when first read."""
+
 
 @dataclass(frozen=True)
 class AccountResult:
@@ -231,11 +245,19 @@ class _Positions(Sequence):
 
 def _position_result(p) -> PositionResult:
     """The API's view of one evaluated position (made without the frozen dataclass's ``__init__``, which sets each
-    field through ``object.__setattr__``: as slow as the rest; the same object)."""
+    field through ``object.__setattr__``: as slow as the rest; the same object), its numbers rendered when read.
+
+    >>> from verifier.derive.account.evaluation import PositionEvaluation
+    >>> made = _position_result(PositionEvaluation("BTC/USDT:USDT", "long", Fraction(1, 3), None, Fraction(5),
+    ...     None, 1, "normal"))
+    >>> made.liquidation_price, made.unrealized_pnl
+    (Decimal('0.3333333333333333333333333333'), None)
+    >>> made == PositionResult("BTC/USDT:USDT", "long", ExactDecimal.of(Fraction(1, 3)), None,
+    ...                        ExactDecimal.of(Fraction(5)), None, 1, "normal")
+    True
+    """
     made = _new(PositionResult)
-    made.__dict__.update(symbol=p.symbol, side=p.side, liquidation_price=_optional(p.liquidation_price),
-                         reason=p.reason, maintenance_margin=_optional(p.maintenance_margin),
-                         unrealized_pnl=_optional(p.unrealized_pnl), tier=p.tier, status=p.status)
+    made.__dict__.update(symbol=p.symbol, side=p.side, reason=p.reason, tier=p.tier, status=p.status, _evaluation=p)
     return made
 
 

@@ -308,3 +308,31 @@ def test_own_values_brackets_lacks_and_leverage_are_the_references():
     differing = evaluate_data(rule, {"marginMode": "isolated", "positions": [{**base, "contractSize": "2"}]},
                               date=date).evaluations[0].positions[0]
     assert [d.symbol for d in differing.differences] == ["contractSize"]  # not vacuous: the reference's answer
+
+
+def test_a_position_s_own_market_value_is_the_program_s_answer_with_the_difference_said(tmp_path):
+    """Hyperliquid's ccxt export carries each position's own maxLeverage, which the rule uses over the catalog's
+    (recorded as a difference): the program answers those accounts itself, with the reference's result and
+    differences, at the recorded values and at others (equal to a catalog's, or not; absent)."""
+    import json
+    from pathlib import Path
+
+    from verifier.jobs.evaluate import evaluate_file
+
+    rule = RULES["hyperliquid/perpetual"]
+    path = Path(__file__).parents[2] / "rules" / "hyperliquid" / "conformance" / "hyperliquid-cross-2024-10-10.json"
+    found = evaluate_file(rule, path)
+    assert found.reference == () and found.evaluations == evaluate_file(rule, path, reference=True).evaluations
+    assert any(p.differences for e in found.evaluations for p in e.positions)  # not vacuous: own values differ
+    for own in ("3", "20", "25", "40", "50", None):
+        data = json.loads(path.read_text())
+        for item in data["positions"]:
+            item["info"]["position"]["maxLeverage"] = own
+        changed = tmp_path / f"own-{own}.json"
+        changed.write_text(json.dumps(data))
+        mine = outcome(lambda: evaluate_file(rule, changed))
+        reference = outcome(lambda: evaluate_file(rule, changed, reference=True))
+        if isinstance(mine, tuple):
+            assert mine == reference, own
+        else:
+            assert mine.evaluations == reference.evaluations and mine.reference == (), own

@@ -193,3 +193,29 @@ def test_a_json_line_cut_short_is_located_on_its_own_line(tmp_path):
     diagnostic = cut.diagnostics[0]
     assert (number, diagnostic.code, diagnostic.line, diagnostic.col) == (2, "MV100", 2, 16)
     assert not isinstance(first, Exception) and not isinstance(last, Exception)
+
+
+@given(st.integers(-10**19, 10**19), st.integers(0, 25), st.integers(-99, 99), st.sampled_from(["", " ", "\t"]),
+       st.booleans(), st.booleans())
+def test_exact_reads_a_numeral_as_fraction_reads_it(digits, shift, power, space, exponent, plus):
+    """exact() parses a decimal numeral (through Decimal, for speed) to the very value Fraction(text) reads."""
+    from verifier.read.inputs import exact
+
+    text = str(abs(digits)).rjust(shift + 1, "0")
+    text = (text[:-shift] + "." + text[-shift:]) if shift else text
+    text = ("-" if digits < 0 else "+" if plus else "") + text + (f"e{power}" if exponent else "")
+    try:
+        value = exact(space + text + space)
+    except NumberError:
+        return  # beyond the limits: refused as before
+    assert value == Fraction(text) and (value.numerator, value.denominator) == (Fraction(text).numerator,
+                                                                                Fraction(text).denominator)
+
+
+def test_exact_refuses_a_numeral_without_digits_before_its_exponent_as_fraction_does():
+    """'E0' passes the numeral pattern (its only digit is the exponent's): Fraction refuses it with a ValueError,
+    which the readers turn into their located refusal; the faster Decimal parse must not raise anything else."""
+    from verifier.read.inputs import exact
+
+    with pytest.raises(ValueError):
+        exact("E0")

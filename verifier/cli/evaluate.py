@@ -87,9 +87,15 @@ def _run_lines(rule, args, date) -> int:
     from verifier.errors import UsageError
     from verifier.jobs.evaluate import evaluate_lines
     from verifier.report.accounts import line_record, progress_text
+    from verifier.report.diagnostics import versions_held
 
     if args.balance is not None:
         raise UsageError("--balance goes with one account; in a JSON-lines file each line holds its own balance")
+    with versions_held():  # every line says the same versions: found once
+        return _lines(rule, args, date, evaluate_lines, line_record, progress_text)
+
+
+def _lines(rule, args, date, evaluate_lines, line_record, progress_text) -> int:
     done, invalid, failed = 0, 0, False
     show = sys.stderr.isatty()
     for line in evaluate_lines(rule, args.snapshot, margin_mode=args.margin_mode, date=date,

@@ -145,7 +145,9 @@ def snapshot_unread(rule, accounts, evaluations) -> tuple:
         if read is None:
             continue
         for position in account.positions:
-            counts.update(name for name in position.fields if name not in read and name not in ("price",))
+            extra = position.fields.keys() - read  # mostly empty: a set difference, not a walk of the fields
+            if extra:
+                counts.update(name for name in extra if name != "price")
     why = f"rule {rule_id} reads no such field in this mode"
     return tuple(Unread(path, count, why) for path, count in sorted(counts.items()))
 

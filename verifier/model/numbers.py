@@ -49,12 +49,13 @@ def is_exact(value, places: int | None = None) -> bool:
 
 def fixed_text(value, places: int) -> str:
     """``value`` rounded half-up (away from zero at the half) to exactly ``places`` decimals."""
-    value = Fraction(value)
-    scaled = abs(value) * 10**places
-    integer = int(scaled + Fraction(1, 2))
+    value = value if type(value) is Fraction else Fraction(value)
+    numerator, denominator = value.numerator, value.denominator
+    # int(|value| * 10**places + 1/2) in integers (Fraction arithmetic costs a report of many numbers dearly)
+    integer = (2 * abs(numerator) * 10**places + denominator) // (2 * denominator)
     text = str(integer).rjust(places + 1, "0")
     text = text if places == 0 else text[:-places] + "." + text[-places:]
-    return ("-" if value < 0 and integer else "") + text
+    return ("-" if numerator < 0 and integer else "") + text
 
 
 def decimal_text(value, places: int | None = None) -> str | None:
@@ -62,7 +63,7 @@ def decimal_text(value, places: int | None = None) -> str | None:
     otherwise ``value`` rounded half-up to that many places.  None stays None."""
     if value is None:
         return None
-    value = Fraction(value)
+    value = value if type(value) is Fraction else Fraction(value)
     limit = PLACES if places is None else places
     digits = _terminating_places(value)
     if digits is not None and digits <= limit:

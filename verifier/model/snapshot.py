@@ -57,6 +57,11 @@ def evaluate_reading(expr, fields: dict) -> Fraction | None:
 _COMPILED: dict = {}
 
 
+def _as_fraction(value) -> Fraction:
+    """``Fraction(value)``, without making a new one of a Fraction (a reader's numbers mostly are)."""
+    return value if type(value) is Fraction else Fraction(value)
+
+
 def compile_reading(expr):
     """``fields -> Fraction`` for a parsed reading (numbers, field names, + - * /, integer powers, abs, min, max).
 
@@ -68,7 +73,7 @@ def compile_reading(expr):
     """
     if isinstance(expr, sympy.Symbol):
         name = expr.name
-        return lambda fields: Fraction(fields[name])
+        return lambda fields: _as_fraction(fields[name])
     if isinstance(expr, sympy.Rational):
         constant = Fraction(int(expr.p), int(expr.q))
         return lambda fields: constant

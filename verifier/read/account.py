@@ -396,15 +396,13 @@ def _checked(data, text_decimals: bool, file: str) -> Account | None:
         held.add(market)
         fields = {}
         for key, value in item.items():
-            if key in _DECIMALS:
-                if not _is_decimal(value, text_decimals) or not _within(value, text_decimals):
+            if key in _DECIMALS or key in _OPTIONAL and value is not None:
+                exact = _read(value, text_decimals)
+                if exact is None:
                     return None
-                fields[key] = _exact(value)
+                fields[key] = exact
             elif key in _OPTIONAL:
-                if value is not None:
-                    if not _is_decimal(value, text_decimals) or not _within(value, text_decimals):
-                        return None
-                    fields[key] = _exact(value)
+                pass  # null: absent
             elif key in _UNREAD_DECIMALS:
                 if value is not None and not (_is_decimal(value, text_decimals) and _within(value, text_decimals)):
                     return None  # not read, and still a number within the limits, or null
@@ -434,6 +432,19 @@ def _is_decimal(value, text_decimals: bool) -> bool:
     if kind is Decimal:
         value, kind = str(value), str
     return kind is str and _DECIMAL_TEXT.search(value) is not None
+
+
+def _read(value, text_decimals: bool) -> mpq | None:
+    """:func:`_exact` of ``value`` when :func:`_is_decimal` and :func:`_within` accept it, else None: the three in
+    one step, a float (what an API caller's mapping mostly holds) with one ``repr`` instead of three."""
+    if type(value) is float:
+        text = repr(value)
+        if "e" in text:
+            return mpq(text) if numeral_problem(text) is None else None
+        return mpq(text) if math.isfinite(value) else None  # 'nan' and 'inf' hold no 'e'
+    if not _is_decimal(value, text_decimals) or not _within(value, text_decimals):
+        return None
+    return _exact(value)
 
 
 def _within(value, text_decimals: bool) -> bool:

@@ -25,6 +25,7 @@ tier its exchange says it is in (``market:`` naming the tier table's cap, e.g. B
 from __future__ import annotations
 
 import functools
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -231,8 +232,60 @@ def _validator():
     return jsonschema.Draft202012Validator({"$ref": "#/$defs/position", "$defs": definitions})
 
 
+_NUMBER_TYPES = (int, float, Decimal, Fraction)  # what the JSON reader gives a number as (bool is not among them)
+
+
+@functools.cache
+def _position_shape() -> tuple:
+    """(the position schema's ``number`` fields, its sides, the compiled pattern of a number in a string), read
+    from ``verifier/schemas/ccxt-positions.schema.json`` (so :func:`plainly_valid` follows the schema)."""
+    definitions = load_schema("ccxt-positions")["$defs"]
+    properties = definitions["position"]["properties"]
+    numbers = tuple(name for name, spec in properties.items() if spec.get("$ref") == "#/$defs/number")
+    [pattern] = [branch["pattern"] for branch in definitions["number"]["anyOf"] if "pattern" in branch]
+    return numbers, tuple(properties["side"]["enum"]), re.compile(pattern)
+
+
+def plainly_valid(item) -> bool:
+    """Whether the position schema certainly holds for ``item``: the schema's ``position`` definition written out
+    for the common case (a mapping with a symbol, a known side, numbers, strings and booleans where the schema
+    wants them), so that each position of a large export is not walked by the validator.  False for anything else,
+    which the validator then judges and describes (tests/read/test_ccxt_plainly_valid.py holds this to the schema).
+
+    >>> plainly_valid({"symbol": "BTC/USDT:USDT", "side": "long", "contracts": 1.5, "entryPrice": "60000"})
+    True
+    >>> plainly_valid({"symbol": "BTC/USDT:USDT", "contracts": True}), plainly_valid({"side": "long"})
+    (False, False)
+    """
+    if type(item) is not dict:
+        return False
+    symbol = item.get("symbol")
+    if type(symbol) is not str or not symbol:
+        return False
+    numbers, sides, pattern = _position_shape()
+    side = item.get("side")
+    if side is not None and (type(side) is not str or side not in sides):
+        return False
+    margin_mode = item.get("marginMode")
+    if margin_mode is not None and type(margin_mode) is not str:
+        return False
+    for key in ("isolated", "hedged"):
+        value = item.get(key)
+        if value is not None and type(value) is not bool:
+            return False
+    for key in numbers:
+        value = item.get(key)
+        if value is None or type(value) in _NUMBER_TYPES:
+            continue
+        if type(value) is not str or pattern.search(value) is None:
+            return False
+    return True
+
+
 def _schema_problems(positions, reading) -> None:
     for index, item in enumerate(positions):
+        if plainly_valid(item):
+            continue
         for error in _validator().iter_errors(item):
             path = (index, *error.absolute_path)
             if error.validator == "required":
@@ -428,6 +481,12 @@ def _numbers(index, item, mapping, reading) -> tuple:
 _BAD = object()
 
 
+@functools.lru_cache(maxsize=1024)
+def _fields_used(expr) -> tuple:
+    """The fields a mapping's reading uses, sorted (found once a reading, not once a position)."""
+    return tuple(sorted(fields_of(expr)))
+
+
 def _map_field(record, name, target, reading, into=None) -> None:
     """Snapshot field ``name`` of the position read as its reading says (``into``: where to put the value; the
     position's snapshot fields by default)."""
@@ -436,7 +495,7 @@ def _map_field(record, name, target, reading, into=None) -> None:
     if formula is None:
         return
     text, expr = formula
-    used = sorted(fields_of(expr))
+    used = _fields_used(expr)
     record.origins[name] = text if text == name else f"{text} ({target.source})"
     if len(used) == 1:
         record.places[name] = record.number_places[used[0]]

@@ -12,6 +12,8 @@ True
 
 from __future__ import annotations
 
+import contextlib
+
 import json
 
 SEVERITY_COLORS = {"error": "1;31", "warning": "1;33"}
@@ -107,6 +109,33 @@ def set_versions(source) -> None:
     (the command line passes :func:`verifier.read.rule_sources.versions`; asked only when JSON is written)."""
     global _VERSIONS
     _VERSIONS = source
+
+
+@contextlib.contextmanager
+def versions_held():
+    """The versions asked once and given to every JSON document written meanwhile (a JSON-lines run writes a
+    document a line: its rules folders are read for their data dates once, not once a line).
+
+    >>> calls = []
+    >>> set_versions(lambda: calls.append(1) or {"rules": "2026-12-07"})
+    >>> with versions_held():
+    ...     [with_versions({})["versions"]["rules"] for _ in range(3)]
+    ['2026-12-07', '2026-12-07', '2026-12-07']
+    >>> len(calls)
+    1
+    >>> set_versions(None)
+    """
+    global _VERSIONS
+    source = _VERSIONS
+    if source is None:
+        yield
+        return
+    held = source()
+    _VERSIONS = lambda: held  # noqa: E731 - the same answer each time
+    try:
+        yield
+    finally:
+        _VERSIONS = source
 
 
 def with_versions(payload):

@@ -102,10 +102,9 @@ def _run(program, account, date, today) -> AccountEvaluation:
         out = tuple(_evaluate(program, plan, prepared, account, leg) for leg in legs if not leg.position.quote)
     else:
         out = _alone(program, plan, prepared, account, markets, futures)
-    legs = [_Seen(position.symbol, markets.get(position.symbol)) for position in account.positions]
     pool_ratio = out[0].margin_ratio if out and plan.account == "cross" and plan.others else None
     level = None
-    if prepared.margin_level and legs:
+    if prepared.margin_level and account.positions:
         level = next((p.margin_ratio for p in out), None)
         pool_ratio = None
     status = max((p.status for p in out), key=STATUSES.index, default="normal")
@@ -113,11 +112,10 @@ def _run(program, account, date, today) -> AccountEvaluation:
     stale = ()
     if on is not None:
         found, seen = [], set()
-        for leg in legs:
-            if leg.position.symbol not in seen:
-                seen.add(leg.position.symbol)
-                found += [(leg.position.symbol, part, provenance, (on - provenance.seen).days, following)
-                          for part, provenance, following in leg.market.stale(on, program.stale_after_days)]
+        for position in account.positions:
+            if position.symbol not in seen:
+                seen.add(position.symbol)
+                found += markets.get(position.symbol).stale(on, program.stale_after_days)
         stale = tuple(found)
     ratio_mode = _RatioMode(plan)
     return AccountEvaluation(program.rule_id, plan.name, program.display, out, level, status, stale,
@@ -125,22 +123,6 @@ def _run(program, account, date, today) -> AccountEvaluation:
                              account.margin_mode, account.settle, _fraction(account.wallet_balance),
                              _ratio_reason(ratio_mode, out, pool_ratio if level is None else level),
                              account.quote, account.symbol)
-
-
-class _Seen:
-    """What the staleness check reads of a leg."""
-
-    __slots__ = ("position", "market")
-
-    def __init__(self, symbol, market):
-        self.position, self.market = _Symbol(symbol), market
-
-
-class _Symbol:
-    __slots__ = ("symbol",)
-
-    def __init__(self, symbol):
-        self.symbol = symbol
 
 
 def _alone(program, plan, prepared, account, markets, futures) -> tuple:
@@ -273,6 +255,7 @@ class _Market:
     """One market as of the date: what :class:`verifier.derive.account.market.MarketData` gives, prepared."""
 
     def __init__(self, program, symbol, date):
+        self.symbol = symbol
         market = program.market(symbol) if program.has_catalog else None
         spec = market.spec_at(date) if market is not None else None
         self.market, self.spec = market, spec
@@ -299,14 +282,27 @@ class _Market:
         self.leverage_limit = _leverage_limit(program, market, self.fields, date)
         version = market.tiers_at(date) if market is not None and program.has_tiers else None
         self.table = version.table if version is not None else None
-        self._rows, self._values, self._brackets = {}, {}, {}
+        self._rows, self._values, self._brackets, self._stale = {}, {}, {}, {}
         if self.table is not None:
             self.closed = self.table.bounds == "[floor, cap)"
             self.floors = [mpq(row.floor) for row in self.table.rows]
             self.caps = [None if row.cap is None else mpq(row.cap) for row in self.table.rows]
+            # rows that follow each other without gap or overlap (what a valid catalog holds): a value the
+            # bisection's row does not hold lies in no row (below the first floor or past the last cap)
+            floors, caps = self.floors, self.caps
+            self.contiguous = bool(floors) and all(caps[i] is not None and floors[i] < caps[i] == floors[i + 1]
+                                  for i in range(len(floors) - 1)) and (caps[-1] is None or floors[-1] < caps[-1])
 
-    def stale(self, on, threshold):
-        return self.market.stale(on, threshold) if self.market is not None else []
+    def stale(self, on, threshold) -> list:
+        """The evaluation's ``stale`` entries of this market on ``on`` (kept: every account of a file asks the
+        same): (symbol, part, provenance, days since seen, the next version's effective date)."""
+        key = (on, threshold)
+        found = self._stale.get(key)
+        if found is None:
+            found = self._stale[key] = [] if self.market is None else [
+                (self.symbol, part, provenance, (on - provenance.seen).days, following)
+                for part, provenance, following in self.market.stale(on, threshold)]
+        return found
 
     def row_for(self, basis):
         """The table's row holding ``basis`` (None: none does), by bisection on the floors."""
@@ -316,7 +312,9 @@ class _Market:
             cap = self.caps[index]
             if cap is None or (basis < cap if self.closed else basis <= cap):
                 return table.rows[index]
-        return table.row_for(basis)  # outside every row (or a table with gaps): the reference's own answer
+        if self.contiguous:
+            return None
+        return table.row_for(basis)  # a table with gaps or overlaps: the reference's own answer
 
     def row_values(self, row, columns: tuple) -> tuple:
         """The values of ``columns`` in ``row``, as mpq (kept: every position in the row shares them)."""
@@ -453,11 +451,11 @@ class _Leg:
     values and (later) its others sums, by name -- every input any step reads."""
 
     __slots__ = ("position", "market", "values", "given", "tier_values", "tiered", "at_mark", "tier",
-                 "bracket_source", "missing")
+                 "bracket_source", "missing", "differences")
 
-    def __init__(self, position, market, values, given, tier_values, tiered):
+    def __init__(self, position, market, values, given, tier_values, tiered, differences=()):
         self.position, self.market, self.values, self.given = position, market, values, given
-        self.tier_values, self.tiered = tier_values, tiered
+        self.tier_values, self.tiered, self.differences = tier_values, tiered, differences
         self.at_mark, self.tier, self.bracket_source, self.missing = {}, None, None, ()
 
 
@@ -488,7 +486,7 @@ def _leg(program, plan, prepared, account, position, markets, futures) -> _Leg:
             if fields.get(name) is None:
                 fields[name] = value
     values = dict(plan.parameters)
-    given, tier_values = set(), {}
+    given, tier_values, differences = set(), {}, []
     for name, field, function, market_field, fails, accept, from_tiers in prepared.steps:
         if field is not None:
             value = fields.get(field)
@@ -509,8 +507,8 @@ def _leg(program, plan, prepared, account, position, markets, futures) -> _Leg:
                 value = catalog
                 if value is None:
                     raise Fallback("a market field the catalog lacks")
-            elif catalog is not None and value != catalog:
-                raise Fallback("the position's own market value differs from the catalog's (a difference to say)")
+            elif catalog is not None and value != catalog:  # the position's value is used, the difference said
+                differences.append(_difference(name, market_field, value, catalog, market))
         if value is None:
             if fails:
                 raise Fallback("a missing field")
@@ -531,7 +529,7 @@ def _leg(program, plan, prepared, account, position, markets, futures) -> _Leg:
         not tier_values or any(n not in tier_values for n in prepared.tier_names))
     if tiered and market.table is None:
         raise Fallback("no tier table")
-    leg = _Leg(position, market, values, given, tier_values, tiered)
+    leg = _Leg(position, market, values, given, tier_values, tiered, tuple(differences))
     _at_mark(program, plan, prepared, leg, futures)
     return leg
 
@@ -637,7 +635,16 @@ def _evaluate(program, plan, prepared, account, leg) -> PositionEvaluation:
         position.symbol, position.side, _fraction(price), reason, _fraction(at_mark.get("maintenance_margin")),
         _fraction(at_mark.get("upnl")), leg.tier, status, market.display, market.provenance, position.index,
         account.margin_mode, plan.name, _fraction(values.get(program.price)) if program.price in leg.given else None,
-        bracket, leg.bracket_source, _fraction(ratio), position.reported, account.settle)
+        bracket, leg.bracket_source, _fraction(ratio), position.reported, account.settle,
+        differences=leg.differences)
+
+
+def _difference(name, market_field, own, catalog, market):
+    """:class:`verifier.derive.account.legs.CatalogDifference` of a market value the position gives (a ccxt
+    export's own ``maxLeverage``) against the catalog's, as the reference records it: the position's is used."""
+    from verifier.derive.account.legs import CatalogDifference  # only a file giving its own market values gets here
+
+    return CatalogDifference(name, market_field, _fraction(own), _fraction(catalog), market.spec.provenance)
 
 
 def _liquidation(program, plan, prepared, leg) -> tuple:

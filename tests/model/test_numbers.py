@@ -1,0 +1,41 @@
+"""The model's number texts (model/numbers.py) against the plain Fraction arithmetic they are defined by: rounding
+half-up (away from zero at the half) to a number of places, written with exactly that many decimals."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from verifier.model.numbers import decimal_text, fixed_text
+
+
+def by_fractions(value: Fraction, places: int) -> str:
+    """fixed_text as first written, in Fraction arithmetic: the definition the integer version keeps."""
+    integer = int(abs(value) * 10**places + Fraction(1, 2))
+    text = str(integer).rjust(places + 1, "0")
+    text = text if places == 0 else text[:-places] + "." + text[-places:]
+    return ("-" if value < 0 and integer else "") + text
+
+
+values = st.one_of(st.fractions(), st.integers(-10**30, 10**30).map(Fraction),
+                   st.builds(Fraction, st.integers(-10**9, 10**9), st.sampled_from([2, 3, 8, 200, 10**6, 7 * 10**4])))
+
+
+@given(values, st.integers(0, 20))
+def test_fixed_text_rounds_as_the_fraction_arithmetic_does(value, places):
+    assert fixed_text(value, places) == by_fractions(value, places)
+
+
+@given(values)
+def test_other_kinds_of_numbers_read_as_their_fraction(value):
+    assert fixed_text(value.numerator, 3) == by_fractions(Fraction(value.numerator), 3)
+    decimal = Decimal(value.numerator) / Decimal(8)
+    assert decimal_text(decimal) == decimal_text(Fraction(decimal))
+
+
+def test_halves_round_away_from_zero():
+    assert [fixed_text(Fraction(n, 2), 0) for n in (-3, -1, 1, 3)] == ["-2", "-1", "1", "2"]
+    assert fixed_text(Fraction(-1, 1000), 2) == "0.00" and fixed_text(Fraction(-5, 1000), 2) == "-0.01"
