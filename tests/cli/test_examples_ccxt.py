@@ -27,6 +27,10 @@ OUTCOMES = {
     "hyperliquid-perpetual-hip3.json": ("hyperliquid/perpetual", "2025-11-28", 2, "not in the market catalog"),
     "okx-inverse-swap.json": ("okx/inverse-swap", "2026-11-28", 0, "69536.6125000014"),
     "okx-linear-swap.json": ("okx/linear-swap", "2026-11-28", 2, "walletBalance"),
+    "kucoin-linear-perpetual.json": ("kucoin/linear-perpetual", "2024-10-21", 0, "45314.33"),
+    "kucoin-inverse-perpetual.json": ("kucoin/inverse-perpetual", "2024-11-03", 2, "'ETHUSDM' is not a ccxt contract"),
+    "kucoin-spot-margin-isolated.json": ("kucoin/spot-margin", None, 0, "status unknown"),
+    "kucoin-spot-margin-cross.json": ("kucoin/spot-margin", None, 0, "status normal"),
 }
 
 
@@ -72,3 +76,27 @@ def test_the_spot_margin_cross_example_is_answered_where_it_can_be():
     assert pool["quote"] == "USDT" and pool["marginLevel"] is None and pool["status"] == "unknown"
     assert btc["symbol"] == "BTC" and btc["liquidationPrice"] is None and btc["lacks"][0]["symbol"] == "P"
     assert F(btc["unrealizedPnl"] or 0) == 0
+
+
+def test_the_kucoin_linear_example_reads_the_raw_fields_and_says_where_the_catalog_differs():
+    proc = evaluate("kucoin-linear-perpetual.json", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    [position] = [p for pool in data["accounts"] for p in pool["positions"]]
+    assert position["reconciliation"]["exchange"] == "45314.33"
+    # ours is KuCoin's boundary from its own posMargin and posMaint (45314.3275) less 0.01 of fee term
+    assert abs(F(position["liquidationPriceExact"]) - F("45314.3176")) < F("0.0001")
+    assert abs(F(position["reconciliation"]["relative"])) < F("5e-7")
+    [own] = position["ownValues"]  # MV617: the position's own funding-rate term beside the catalog's
+    assert (own["symbol"], own["position"], own["catalog"], own["used"]) == ("FR", "0.00003", "0.0001", True)
+    unread = {u["path"]: u for u in data["unread"]}
+    assert unread["info.realLeverage"]["why"].startswith("the position value over its margin")
+    assert "info.posMargin" not in unread and "info.posMaint" not in unread
+
+
+def test_a_kucoin_position_after_the_2025_05_22_change_is_refused_naming_the_liquidation_fee_rate():
+    args = [sys.executable, "-m", "verifier", "evaluate", "kucoin/linear-perpetual",
+            str(EXAMPLES / "kucoin-linear-perpetual.json"), "--date", "2025-06-01"]
+    proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.returncode == 2 and "LFR" in proc.stderr and "liquidation fee rate" in proc.stderr, proc.stderr
+
