@@ -78,7 +78,7 @@ def test_the_spot_margin_cross_example_is_answered_where_it_can_be():
     assert F(btc["unrealizedPnl"] or 0) == 0
 
 
-def test_the_kucoin_linear_example_reads_the_raw_fields_and_says_where_the_catalog_differs():
+def test_the_kucoin_linear_example_reads_the_raw_fields_kucoin_computes_with():
     proc = evaluate("kucoin-linear-perpetual.json", "--format", "json")
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
@@ -87,8 +87,10 @@ def test_the_kucoin_linear_example_reads_the_raw_fields_and_says_where_the_catal
     # ours is KuCoin's boundary from its own posMargin and posMaint (45314.3275) less 0.01 of fee term
     assert abs(F(position["liquidationPriceExact"]) - F("45314.3176")) < F("0.0001")
     assert abs(F(position["reconciliation"]["relative"])) < F("5e-7")
-    [own] = position["ownValues"]  # MV617: the position's own funding-rate term beside the catalog's
-    assert (own["symbol"], own["position"], own["catalog"], own["used"]) == ("FR", "0.00003", "0.0001", True)
+    # posCost x (maintMarginReq + (1 + 1/lev) x taker + the position's own funding rate): lev = posCost / posInit
+    # (3.0000000003 as KuCoin rounds posInit), the funding rate (posMaint - posComm) / posCost - maintMarginReq = 0.00003
+    expected = F("67.4309") * (F("0.005") + F(4, 3) * F("0.0006") + F("0.00003"))
+    assert abs(F(position["maintenanceMargin"]) - expected) < F("1e-11")
     unread = {u["path"]: u for u in data["unread"]}
     assert unread["info.realLeverage"]["why"].startswith("the position value over its margin")
     assert "info.posMargin" not in unread and "info.posMaint" not in unread

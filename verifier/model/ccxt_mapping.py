@@ -51,7 +51,7 @@ CCXT_POSITION_NUMBERS = (
 are.  ccxt writes them as floats or None."""
 
 TARGET_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "collateral", "notional", "leverage",
-                 "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
+                 "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount", "fundingRate")
 """The snapshot fields (verifier/schemas/account.schema.json) a mapping may fill for a position; the rule's symbols read these."""
 
 BALANCE_TARGETS = ("walletBalance",)
