@@ -94,3 +94,10 @@ if [ -n "${DATA30:-}" ]; then
   $MV import dydx/v4-perpetual --markets "$DATA30/versions/dydx-v4-perpetual.markets.2025-12-08.json" \
     --source nautilus-indexer-2025-12-08 --effective 2025-12-08 --retrieved 2026-12-07 --format text | sed -n '1,2p'
 fi
+# Issue 23, KuCoin: XBTUSDTM (and DASHUSDTM) as KuCoin's own API documentation shows them, 2022-03-24 and 2025-03-11
+# (converted by ccxt 4.5.90's kucoinfutures.fetch_markets() answered from the record; tests/fixtures/ccxt/README.md).
+for d in 2022-03-24 2025-03-11; do
+  case $d in 2022-03-24) src=kucoin-docs-contracts-2022-03-24 ;; *) src=kucoin-sdk-contract-2025-03-11 ;; esac
+  $MV import kucoin/linear-perpetual --markets "$MVROOT/tests/fixtures/ccxt/kucoin-linear-markets-$d.json" \
+    --source "$src" --effective "$d" --retrieved 2026-12-07 --format text | sed -n '1,2p'
+done

@@ -111,9 +111,24 @@ def test_kucoin_isolated_before_2024_does_not_look_up_cross_parameters(tmp_path)
     proc = run("evaluate", "kucoin/linear-perpetual", _kucoin_isolated(tmp_path), "--date", "2023-06-01")
     assert proc.returncode == 2, proc.stderr
     found = located(proc.stderr)
-    # the isolated mode's own gap (before 2025-05-22 its maintenance margin adds the funding rate, which no
-    # snapshot field gives), not a cross parameter
-    assert found["code"] == "MV605" and "needs FR" in found["message"] and "risk_rate" not in proc.stderr
+    # the isolated mode's own gap (before 2025-05-22 its maintenance margin adds the funding rate, which the
+    # snapshot does not give and no market catalog carries: a funding rate is of one 8-hour period), not a cross
+    # parameter
+    assert found["code"] == "MV600" and "'fundingRate'" in found["message"] and "FR" in found["message"]
+    assert "risk_rate" not in proc.stderr
+
+
+def test_kucoin_isolated_before_2025_is_priced_with_the_positions_own_funding_rate(tmp_path):
+    snapshot = tmp_path / "kucoin-isolated-fr.json"
+    snapshot.write_text(json.dumps({"marginMode": "isolated", "positions": [
+        {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": "1", "contractSize": "0.001", "entryPrice": "60000",
+         "markPrice": "60000", "leverage": "10", "collateral": "6", "maintenanceMarginPercentage": "0.004",
+         "fundingRate": "0.0001", "takerFeeRate": "0.0006"}]}))
+    proc = run("evaluate", "kucoin/linear-perpetual", snapshot, "--date", "2023-06-01", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    [position] = json.loads(proc.stdout)["positions"]  # a snapshot file: one account
+    # 6 + 0.001 (P - 60000) = 60 x (0.004 + 1.1 x 0.0006 + 0.0001) = 0.2856: P = 54285.6
+    assert position["liquidationPriceExact"] == "54285.6"
 
 
 def test_kucoin_isolated_after_2025_needs_the_liquidation_fee_rate_no_recording_gives(tmp_path):

@@ -30,6 +30,10 @@ OUTCOMES = {
     "okx-inverse-swap.json": ("okx/inverse-swap", "2026-11-28", 0, "69536.6125000014"),
     "okx-linear-swap.json": ("okx/linear-swap", "2026-11-28", 2, "walletBalance"),
     "okx-spot-margin-isolated.json": ("okx/spot-margin", "2024-08-27", 0, "53615.448336593756"),
+    "kucoin-linear-perpetual.json": ("kucoin/linear-perpetual", "2024-10-21", 0, "45314.33"),
+    "kucoin-inverse-perpetual.json": ("kucoin/inverse-perpetual", "2024-11-03", 2, "'ETHUSDM' is not a ccxt contract"),
+    "kucoin-spot-margin-isolated.json": ("kucoin/spot-margin", None, 0, "status unknown"),
+    "kucoin-spot-margin-cross.json": ("kucoin/spot-margin", None, 0, "status normal"),
 }
 
 
@@ -96,3 +100,29 @@ def test_the_okx_margin_recording_alone_is_refused_naming_the_fee_rate(tmp_path)
     proc = subprocess.run([sys.executable, "-m", "verifier", "evaluate", "okx/spot-margin", str(path), "--date",
                            "2024-08-27"], capture_output=True, text=True, cwd=ROOT, check=False)
     assert proc.returncode == 2 and "MV600" in proc.stderr and "takerFeeRate" in proc.stderr, proc.stderr
+
+
+def test_the_kucoin_linear_example_reads_the_raw_fields_kucoin_computes_with():
+    proc = evaluate("kucoin-linear-perpetual.json", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    [position] = [p for pool in data["accounts"] for p in pool["positions"]]
+    assert position["reconciliation"]["exchange"] == "45314.33"
+    # ours is KuCoin's boundary from its own posMargin and posMaint (45314.3275) less 0.01 of fee term
+    assert abs(F(position["liquidationPriceExact"]) - F("45314.3176")) < F("0.0001")
+    assert abs(F(position["reconciliation"]["relative"])) < F("5e-7")
+    # posCost x (maintMarginReq + (1 + 1/lev) x taker + the position's own funding rate): lev = posCost / posInit
+    # (3.0000000003 as KuCoin rounds posInit), the funding rate (posMaint - posComm) / posCost - maintMarginReq = 0.00003
+    expected = F("67.4309") * (F("0.005") + F(4, 3) * F("0.0006") + F("0.00003"))
+    assert abs(F(position["maintenanceMargin"]) - expected) < F("1e-11")
+    unread = {u["path"]: u for u in data["unread"]}
+    assert unread["info.realLeverage"]["why"].startswith("the position value over its margin")
+    assert "info.posMargin" not in unread and "info.posMaint" not in unread
+
+
+def test_a_kucoin_position_after_the_2025_05_22_change_is_refused_naming_the_liquidation_fee_rate():
+    args = [sys.executable, "-m", "verifier", "evaluate", "kucoin/linear-perpetual",
+            str(EXAMPLES / "kucoin-linear-perpetual.json"), "--date", "2025-06-01"]
+    proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.returncode == 2 and "LFR" in proc.stderr and "liquidation fee rate" in proc.stderr, proc.stderr
+

@@ -31,6 +31,8 @@ OKX_MARGIN = load(EXAMPLES / "okx-spot-margin-isolated.json")["positions"]  # [t
 OKX_LINEAR = load(EXAMPLES / "okx-linear-swap.json")  # [an LTC-USDT-SWAP row]
 BYBIT = load(EXAMPLES / "bybit-linear-perpetual.json")  # {marginMode: cross, positions}
 BYBIT_INVERSE = load(EXAMPLES / "bybit-inverse-perpetual.json")  # {marginMode: cross, positions}
+KUCOIN = load(EXAMPLES / "kucoin-linear-perpetual.json")  # [position]
+KUCOIN_MARGIN = load(EXAMPLES / "kucoin-spot-margin-isolated.json")  # {balance, quote}
 
 
 def binance(change):
@@ -56,6 +58,18 @@ def bybit(change, mode=None):
     if mode:
         data["marginMode"] = mode
     change(data["positions"][0])
+    return data
+
+
+def kucoin(change):
+    data = copy.deepcopy(KUCOIN)
+    change(data[0])
+    return data
+
+
+def kucoin_margin(change):
+    data = copy.deepcopy(KUCOIN_MARGIN)
+    change(data["balance"]["info"]["data"]["assets"][0])
     return data
 
 
@@ -192,6 +206,30 @@ MISTAKES = {
                                    BYBIT, "MV618", "$.positions[0].symbol", "evaluate it with bybit/linear-perpetual"),
     "bybit-under-binance": ("evaluated a Bybit dump with a Binance rule", "binance/usdm-perpetual", BYBIT, "MV618",
                             "$.positions[0]", "bybit/linear-perpetual"),
+    "kucoin-position-margin-as-text": ("a raw position margin that is not a number", "kucoin/linear-perpetual",
+                                       kucoin(_set(("info", "posMargin", "22.5 USDT"))), "MV602",
+                                       "$[0].info.posMargin", "not a number"),
+    "kucoin-raw-qty-against-side": ("edited the side but not KuCoin's signed currentQty", "kucoin/linear-perpetual",
+                                    kucoin(_set(("side", "short"))), "MV611", "$[0].info.currentQty",
+                                    "side is 'short'"),
+    "kucoin-size-against-raw-qty": ("edited ccxt's size but not KuCoin's currentQty", "kucoin/linear-perpetual",
+                                    kucoin(_set(("contracts", 3.0))), "MV611", "$[0]", "contracts"),
+    "kucoin-zero-initial-margin": ("an impossible initial margin (the leverage posCost / posInit divides by it)",
+                                   "kucoin/linear-perpetual", kucoin(_set(("info", "posInit", 0))), "MV602",
+                                   "$[0]", "posCost / posInit"),
+    "kucoin-negative-mmr": ("an impossible maintenance margin rate", "kucoin/linear-perpetual",
+                            kucoin(_set(("info", "maintMarginReq", -0.005))), "MV602", "$[0].info.maintMarginReq", "maintMarginReq gives -0.005"),
+    "kucoin-linear-under-inverse": ("evaluated a USDT-margined KuCoin dump with the inverse rule",
+                                    "kucoin/inverse-perpetual", KUCOIN, "MV618", "$[0].symbol",
+                                    "evaluate it with kucoin/linear-perpetual"),
+    "kucoin-under-binance": ("evaluated a KuCoin dump with a Binance rule", "binance/usdm-perpetual", KUCOIN,
+                             "MV618", "$[0].info", "evaluate it with kucoin/linear-perpetual"),
+    "kucoin-margin-liability-as-text": ("a raw liability that is not a number", "kucoin/spot-margin",
+                                        kucoin_margin(lambda a: a["quoteAsset"].update(liability="lots")), "MV602",
+                                        "$.balance.info.data.assets[0].quoteAsset.liability", "not a number"),
+    "kucoin-margin-negative-holding": ("a negative holding", "kucoin/spot-margin",
+                                       kucoin_margin(lambda a: a["quoteAsset"].update(total="-4.97")), "MV602",
+                                       "$.balance.info.data.assets[0].quoteAsset", "below 0"),
 }
 
 

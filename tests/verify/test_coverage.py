@@ -57,6 +57,7 @@ def test_a_dated_regime_no_example_covers_is_a_warning(tmp_path):
     folder = tmp_path / "kucoin"
     folder.mkdir()
     (folder / "markets").symlink_to(ROOT / "rules/kucoin/markets")  # the shipped market catalog, read where it is
+    (folder / "conformance").symlink_to(ROOT / "rules/kucoin/conformance")  # and its recorded cases
     path = folder / "linear-perpetual.yaml"
     path.write_text(text, encoding="utf-8")
     report = check_file(path)

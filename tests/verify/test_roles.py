@@ -58,12 +58,14 @@ OLD_ROLES = {
     },
     'kucoin/inverse-perpetual': {
         'EP': 'entry', 'LFR': 'rate', 'MMR': 'rate', 'P': 'price', 'TREQ1': 'money', 'UPNL1': 'signed_money',
-        'WB': 'money', 'extra': 'money', 'fee': 'rate', 'lev': 'leverage', 'mult': 'money', 'n': 'size', 's': 'side'
+        'WB': 'money', 'fee': 'rate', 'lev': 'leverage', 'mult': 'money', 'n': 'size', 's': 'side',
+        'extra': 'signed_money',  # issue 23: KuCoin's posMargin falls below posInit by the funding fees paid
     },
     'kucoin/linear-perpetual': {
         'EP': 'entry', 'LFR': 'rate', 'MMR': 'rate', 'OCF': 'money', 'OMM': 'money', 'OOF': 'money', 'P': 'price',
-        'TCF1': 'money', 'TMM1': 'money', 'UPNL1': 'signed_money', 'WB': 'money', 'extra': 'money', 'fee': 'rate',
+        'TCF1': 'money', 'TMM1': 'money', 'UPNL1': 'signed_money', 'WB': 'money', 'fee': 'rate',
         'lev': 'leverage', 'mult': 'money', 'n': 'size', 's': 'side',
+        'extra': 'signed_money',  # issue 23: KuCoin's posMargin falls below posInit by the funding fees paid
         'FR': 'rate',  # issue 13: the funding rate of the pre-2025-05-22 maintenance margin
     },
     'kucoin/spot-margin': {'Ab': 'money', 'Aq': 'money', 'Db': 'money', 'Dq': 'money', 'P': 'price',

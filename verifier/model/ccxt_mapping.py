@@ -18,6 +18,14 @@ settlement currency of the positions the value is for).
 >>> path.resolve({"info": {"assets": []}}, settle="USDT")
 (None, ('info', 'assets'))
 
+A single object (KuCoin's account overview answers one currency at a time) matches when its key has the value:
+
+>>> overview = FieldPath.parse("info.data[currency={settle}].marginBalance")
+>>> overview.resolve({"info": {"data": {"currency": "USDT", "marginBalance": 371.39}}}, settle="USDT")
+(371.39, ('info', 'data', 'marginBalance'))
+>>> overview.resolve({"info": {"data": {"currency": "XBT", "marginBalance": 0.5}}}, settle="USDT")
+(None, ('info', 'data'))
+
 Two elements that match (two balance entries for one coin) are not a choice to make: :class:`AmbiguousPath`.
 
 >>> path.resolve({"info": {"assets": [{"asset": "USDT"}, {"asset": "USDT"}]}}, settle="USDT")
@@ -43,7 +51,7 @@ CCXT_POSITION_NUMBERS = (
 are.  ccxt writes them as floats or None."""
 
 TARGET_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "collateral", "notional", "leverage",
-                 "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
+                 "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount", "fundingRate")
 """The snapshot fields (verifier/schemas/account.schema.json) a mapping may fill for a position; the rule's symbols read these."""
 
 BALANCE_TARGETS = ("walletBalance",)
@@ -122,6 +130,10 @@ class FieldPath:
                 where.append(step[1])
             else:
                 wanted = step[2].replace("{settle}", settle or "")
+                if isinstance(data, dict):  # one object where others list several (KuCoin's account-overview)
+                    if str(data.get(step[1])) != wanted:
+                        return None, tuple(where)
+                    continue
                 if not isinstance(data, list):
                     return None, tuple(where)
                 matches = [i for i, item in enumerate(data)

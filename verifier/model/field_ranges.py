@@ -14,10 +14,11 @@ FIELD_RANGES = {
     "maintenanceMarginPercentage": ((">", 0), ("<", 1)),
     "takerFeeRate": ((">=", 0), ("<", 1)),
     "maintenanceAmount": ((">=", 0),),
+    "fundingRate": ((">", -1), ("<", 1)),
 }
 """What a position's field is whatever the exchange (``(operator, bound)`` each): a maintenance rate is a fraction of
 the notional between 0 and 1 (0 would never liquidate, 1 liquidates at once), a fee rate is below 1, a maintenance
-amount (the bracket's deduction) is not negative.  Both readers (snapshot and ccxt export) refuse a value outside."""
+amount (the bracket's deduction) is not negative, a funding rate is a fraction either way.  Both readers (snapshot and ccxt export) refuse a value outside."""
 
 
 def range_problem(name: str, value: Fraction) -> str | None:

@@ -25,7 +25,7 @@ from verifier.model.field_ranges import FIELD_RANGES, range_problem  # noqa: F40
 
 SNAPSHOT_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "side", "collateral", "walletBalance",
                    "leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount", "total", "debt",
-                   "interest", "price", "notional")
+                   "interest", "price", "notional", "fundingRate")
 """ccxt unified field names a symbol's ``snapshot`` reading may use. ``side`` reads long as 1, short as -1."""
 
 FIELD_SYMBOLS = {name: sympy.Symbol(name) for name in SNAPSHOT_FIELDS}

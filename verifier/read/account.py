@@ -42,7 +42,7 @@ from verifier.read.kinds import wrong_kind
 # are imported where they are used: a snapshot that passes the compiled check below (fast_snapshot) needs neither.
 
 READ_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "collateral", "notional", "leverage",
-               "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
+               "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount", "fundingRate")
 """The position fields this format reads (the other ccxt Position fields are accepted and not read)."""
 
 BALANCE_FIELDS = ("total", "debt", "interest")
@@ -208,6 +208,7 @@ _RANGE_HINTS = {
     "takerFeeRate": "ccxt's rates are fractions: 0.0005 for 0.05 %",
     "maintenanceAmount": "the bracket's maintenance amount (Binance's cum) is what the margin is reduced by: never "
                          "negative",
+    "fundingRate": "ccxt's rates are fractions: 0.0001 for 0.01 %",
 }
 
 

@@ -197,7 +197,10 @@ class _Reader:
                 values[name] = value
         fields = {}
         for name, reading in self.spec.readings.items():
-            text, expr = reading.formulas["*"]
+            found = reading.formula(spec.mode)  # one reading for both modes, or one per mode (KuCoin's fields differ)
+            if found is None:
+                continue
+            text, expr = found
             value = evaluate_reading(expr, values)
             if value is None:
                 absent = sorted(n for n in fields_of(expr) if n not in values)

@@ -61,7 +61,8 @@ from verifier.simulate.compiled import (COMPARE, OPERATORS, ColumnProgram, Compi
 FIELDS = SNAPSHOT_FIELDS
 """State fields a position snapshot may carry: the snapshot contract's ccxt names (model.snapshot)."""
 _FIELD_SYMBOLS = FIELD_SYMBOLS
-_STATE = frozenset(FIELDS) - {"leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount"}
+_STATE = frozenset(FIELDS) - {"leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount",
+                               "fundingRate"}
 
 
 class BindingError(VerifierError, ValueError):
