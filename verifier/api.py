@@ -122,7 +122,8 @@ def liquidation_price(rule, mode: str, values: Mapping | None = None, /, *, mark
 @dataclass(frozen=True)
 class PositionResult:
     """One position of an evaluated account: its liquidation price (None, with ``reason``, when none exists),
-    maintenance margin and unrealised PnL at the mark, tier row at the mark and status."""
+    maintenance margin and unrealised PnL at the mark, tier row at the mark and status, and the tier row at the
+    liquidation price (``liquidation_tier``: another than ``tier`` when the price crosses a bracket)."""
 
     symbol: str
     side: str
@@ -132,6 +133,7 @@ class PositionResult:
     unrealized_pnl: ExactDecimal | None
     tier: int | None
     status: str
+    liquidation_tier: int | None = None
 
 
 @dataclass(frozen=True)
@@ -235,7 +237,8 @@ def _position_result(p) -> PositionResult:
     made = _new(PositionResult)
     made.__dict__.update(symbol=p.symbol, side=p.side, liquidation_price=_optional(p.liquidation_price),
                          reason=p.reason, maintenance_margin=_optional(p.maintenance_margin),
-                         unrealized_pnl=_optional(p.unrealized_pnl), tier=p.tier, status=p.status)
+                         unrealized_pnl=_optional(p.unrealized_pnl), tier=p.tier, status=p.status,
+                         liquidation_tier=p.liquidation_tier)
     return made
 
 
