@@ -140,7 +140,9 @@ class PositionResult:
 class AccountResult:
     """An evaluated account: each position, the account's margin level (None where the rule defines none) and
     status (``normal``, ``margin_call`` or ``liquidation``).  :meth:`to_json` is what
-    ``margin-verifier evaluate --format json`` prints."""
+    ``margin-verifier evaluate --format json`` prints; ``warnings`` what it says on stderr (MV609 for market data
+    seen too long ago, MV617 for a position's own values against the catalog's: :class:`~verifier.errors.Diagnostic`
+    objects, the same whichever form the account was given in)."""
 
     rule: str
     mode: str
@@ -148,6 +150,7 @@ class AccountResult:
     margin_level: ExactDecimal | None
     status: str
     evaluation: object  # the derive stage's AccountEvaluation, exact
+    warnings: tuple = ()
 
     def to_json(self) -> dict:
         from verifier.report.evaluate import evaluation_data
@@ -194,9 +197,12 @@ def evaluate(rule, account, *, date: dt.date | str | None = None, reference: boo
         raise UsageError(f"the file holds {len(result.evaluations)} margin pools (a ccxt export: cross per settlement "
                          "currency, each isolated position alone); evaluate gives one account's result",
                          code="MV002", hint="use verifier.jobs.evaluate.evaluate_file for every pool")
+    from verifier.report.evaluate import evaluated_warnings
+
     [evaluation] = result.evaluations
     return AccountResult(evaluation.rule, evaluation.mode, _Positions(evaluation.positions),
-                         _optional(evaluation.margin_level), evaluation.status, evaluation)
+                         _optional(evaluation.margin_level), evaluation.status, evaluation,
+                         tuple(evaluated_warnings(result)))
 
 
 _new = object.__new__

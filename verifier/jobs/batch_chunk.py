@@ -6,7 +6,7 @@ give the same rows."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -23,6 +23,7 @@ from verifier.jobs.batch_sample import sample_chunk
 from verifier.model.position_columns import MARGIN_MODES
 from verifier.read.batch_input import with_account
 from verifier.report.batch import pools_table, positions_table
+from verifier.report.evaluate import evaluated_warnings
 
 
 @dataclass
@@ -42,6 +43,7 @@ class ChunkOutcome:
     stale: set
     liquidated: int
     checks: list  # SampleCheck of the chunk's sampled accounts
+    warnings: list = field(default_factory=list)  # the exact path's warnings (MV609, MV617), each once
 
 
 def evaluate_chunk(rule, rule_columns: RuleColumns, chunk, options, today, sample=None) -> ChunkOutcome:
@@ -56,11 +58,14 @@ def evaluate_chunk(rule, rule_columns: RuleColumns, chunk, options, today, sampl
     bad, exact = [], {}
     for account in sorted(chunk.errors):
         bad.append(_bad(chunk, account, chunk.errors[account]))
+    warnings: dict = {}
     for account in np.flatnonzero(needs_exact):
         try:
             exact[int(account)] = exact_account(rule, chunk.exact(int(account)), options, today)
         except VerifierError as exc:
             bad.append(_bad(chunk, int(account), exc))
+        else:  # what evaluate says of the same account (report.evaluate.evaluated_warnings)
+            warnings.update(dict.fromkeys(evaluated_warnings(exact[int(account)]["evaluated"])))
     skip = np.zeros(chunk.accounts, dtype=bool)
     skip[_accounts_of(chunk, bad)] = True
     fast = ~needs_exact & ~skip
@@ -87,7 +92,7 @@ def evaluate_chunk(rule, rule_columns: RuleColumns, chunk, options, today, sampl
     stale = rule_columns.stale(cols.markets, options.date or today)
     return ChunkOutcome(pos_table, pool_table, chunk.accounts, pos_table.num_rows, pool_table.num_rows,
                         chunk.flat, len(exact), Counter({str(k): int(v) for k, v in statuses.items()}), verdicts,
-                        bad, stale, liquidated, checks)
+                        bad, stale, liquidated, checks, list(warnings))
 
 
 def _together(fast, exact):

@@ -181,9 +181,10 @@ def render_set(evaluations, checks, skipped=(), fmt: str = "text", unread=()) ->
     return set_text(evaluations, checks, skipped, unread)
 
 
-def line_record(number: int, evaluations=None, checks=None, skipped=(), error=None, unread=()) -> str:
+def line_record(number: int, evaluations=None, checks=None, skipped=(), error=None, unread=(), warnings=()) -> str:
     """One output line of a JSON-lines run: the account of input line ``number``, or the problems that stopped it;
-    each line is a whole document, with its ``versions``.
+    each line is a whole document, with its ``versions`` and, when there are any, its ``warnings`` (diagnostics
+    as JSON: the same the account would get on stderr alone, e.g. MV609 for its markets' old data).
 
     >>> from verifier.report.diagnostics import set_versions
     >>> set_versions(lambda: {"marginVerifier": "0.1.0", "rules": "2026-12-07"})  # as the command line does
@@ -196,6 +197,8 @@ def line_record(number: int, evaluations=None, checks=None, skipped=(), error=No
         record = {"line": number, "errors": [d.to_json() for d in error]}
     else:
         record = {"line": number, **set_data(evaluations, checks, skipped, unread)}
+        if warnings:
+            record["warnings"] = [d.to_json() for d in warnings]
     return json.dumps(with_versions(record), ensure_ascii=False) + "\n"
 
 

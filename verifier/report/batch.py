@@ -151,6 +151,7 @@ def summary_data(result) -> dict:
         "replay": None if result.replay is None else {
             "path": result.replay.label, "steps": result.replay.steps, "liquidatedPools": result.replay.liquidated},
         "stale": [{"symbol": s, "part": p, "days": d} for s, p, d in sorted(result.stale)],
+        "warnings": [w.to_json() for w in getattr(result, "warnings", ())],
         "partitions": result.partitions, "workers": result.workers,
         "seconds": round(result.seconds, 3),
     }

@@ -206,6 +206,16 @@ def stale_warnings(evaluation, on) -> list:
     return out
 
 
+def evaluated_warnings(evaluated) -> list:
+    """Every warning of an evaluate result (:class:`verifier.jobs.evaluate.Evaluated`: one file, one line of a
+    JSON-lines file, one account of the API or of batch's exact path), each once: the MV609 staleness of its
+    markets, then the MV617 values its positions give against the catalog's.  Every input path says these, so
+    that the same positions get the same warnings however they are given."""
+    found = [w for evaluation in evaluated.evaluations
+             for w in stale_warnings(evaluation, evaluated.on) + difference_warnings(evaluation)]
+    return list(dict.fromkeys(found))  # a market in two pools is said once
+
+
 def render(evaluation, fmt: str = "text", unread=()) -> str:
     """The report in ``fmt`` (one of :data:`FORMATS`); ``unread``: the snapshot's fields the rule does not read
     (:class:`verifier.read.ccxt_unread.Unread`), said after the positions (JSON: ``unread``, only when some are)."""
