@@ -49,6 +49,7 @@ BALANCE_FIELDS = ("total", "debt", "interest")
 
 NOT_DECIMAL = "expected a decimal number (or a string holding one), got {shown}"
 NEGATIVE_CONTRACTS = "contracts is negative ({text})"
+NUMBER_LIMIT = "{name} is {shown}: {reason}"  # a number beyond the limits (MV105, MV107: inputs.numeral_problem)
 MISSING_KEY = "{where} is missing {key!r}"
 """Messages the site's calculator (:mod:`verifier.docs.calculator`) writes too, for the same inputs."""
 
@@ -163,7 +164,8 @@ def _semantic_problems(document: Document) -> list[Diagnostic]:
         try:
             return exact(raw)
         except NumberError as exc:
-            out.append(locate(exc.limit or "MV602", f"{path[-1]} is {shown(raw)}: {exc.reason}", path))
+            out.append(locate(exc.limit or "MV602", NUMBER_LIMIT.format(name=path[-1], shown=shown(raw),
+                                                                         reason=exc.reason), path))
             return None
 
     for key in ("walletBalance", "leverage"):
