@@ -147,6 +147,7 @@ def _fast_rows(chunk, priced, fast, options) -> dict:
         "margin_mode": _coded(cols.pool_mode[pool_of], MARGIN_MODES),
         "settle": _coded(cols.pool_settle[pool_of], settles), "mark_price": priced.mark[idx], "liquidation_price": price,
         "tier": np.where(priced.tier[idx] >= 0, priced.tier[idx], np.nan),
+        "liquidation_tier": np.where(priced.price_tier[idx] >= 0, priced.price_tier[idx], np.nan),
         "maintenance_margin": priced.maintenance_margin[idx], "margin_ratio": priced.margin_ratio[idx],
         "status": _coded(priced.status[idx], STATUSES), "exact": np.zeros(len(idx), bool)}
     theirs = cols.reported[idx] if cols.reported is not None else np.full(len(idx), np.nan)
@@ -210,7 +211,8 @@ def reconcile_columns(ours, theirs, tick, options) -> tuple:
 def _exact_rows(chunk, exact: dict) -> dict:
     """The rows of the accounts the exact path evaluated (exact numbers as floats)."""
     positions = {name: [] for name in ("id", "account", "line", "position", "symbol", "side", "margin_mode", "settle",
-                                       "mark_price", "liquidation_price", "tier", "maintenance_margin",
+                                       "mark_price", "liquidation_price", "tier", "liquidation_tier",
+                                       "maintenance_margin",
                                        "margin_ratio", "status", "exact", "exchange_price", "relative_difference",
                                        "verdict")}
     pools = {name: [] for name in ("id", "account", "line", "margin_mode", "settle", "wallet_balance", "equity",
@@ -230,6 +232,7 @@ def _exact_rows(chunk, exact: dict) -> dict:
                     "position": index, "symbol": p.symbol, "side": p.side, "margin_mode": evaluation.margin_mode,
                     "settle": evaluation.settle, "mark_price": _f(p.mark_price),
                     "liquidation_price": _f(p.liquidation_price), "tier": p.tier if p.tier is not None else np.nan,
+                    "liquidation_tier": p.liquidation_tier if p.liquidation_tier is not None else np.nan,
                     "maintenance_margin": _f(p.maintenance_margin), "margin_ratio": _f(p.margin_ratio),
                     "status": p.status, "exact": True,
                     "exchange_price": _f(check.theirs) if check is not None else np.nan,
@@ -255,8 +258,8 @@ def _exact_rows(chunk, exact: dict) -> dict:
     return {"positions": positions, "pools": pools}
 
 
-_NUMBERS = {"mark_price", "liquidation_price", "tier", "maintenance_margin", "margin_ratio", "exchange_price",
-            "relative_difference", "wallet_balance", "equity", "first_liquidation_step"}
+_NUMBERS = {"mark_price", "liquidation_price", "tier", "liquidation_tier", "maintenance_margin", "margin_ratio",
+            "exchange_price", "relative_difference", "wallet_balance", "equity", "first_liquidation_step"}
 
 
 def _f(value) -> float:

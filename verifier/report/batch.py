@@ -37,6 +37,7 @@ POSITION_SCHEMA = [
     ("mark_price", pa.float64(), "the rule's price symbol as read from the position"),
     ("liquidation_price", pa.float64(), "null: no price reaches the liquidation condition"),
     ("tier", pa.int32(), "the tier row at the mark (null: no tier table)"),
+    ("liquidation_tier", pa.int32(), "the tier row at the liquidation price (null: no price, or no tier table)"),
     ("maintenance_margin", pa.float64(), "the rule's maintenance_margin at the mark"),
     ("margin_ratio", pa.float64(), "the rule's margin_ratio (or margin_level) of the position, or of its cross pool"),
     ("status", pa.string(), "normal, margin_call or liquidation: the rule's own conditions at the mark"),
