@@ -5,7 +5,9 @@ solve_form`, with the evaluation's parameters and the leg's own tier table; legs
 account move with the price, :mod:`verifier.derive.hedge`).  Where no price exists the reason is found by testing
 the rule's own liquidation condition at the mark and far along the losing side (a price a trillion times smaller
 for a long, larger for a short): an over-collateralised position is not liquidated even there; one liquidated at
-the mark and everywhere beyond has no price separating safe from liquidated.
+the mark and everywhere beyond has no price separating safe from liquidated; one that reaches the condition only
+past its table's last bracket has outgrown the table (:data:`OUTGROWN`).  With a price, :func:`liquidation_tier`
+is the tier row holding the position there (the mark's row is the leg's own).
 """
 
 from __future__ import annotations
