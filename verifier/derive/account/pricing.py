@@ -80,14 +80,17 @@ def liquidation_tier(setting, leg, price) -> int | None:
 
 
 def outgrown_reason(setting, leg) -> str | None:
-    """:data:`OUTGROWN` filled in when the leg, priced with its table's last bracket carried on past that bracket's
-    cap, reaches the liquidation condition only at a tier basis at or past the cap; else None."""
+    """:data:`OUTGROWN` filled in when the leg, not liquidated at its mark, priced with its table's last bracket
+    carried on past that bracket's cap, reaches the liquidation condition only at a tier basis at or past the cap;
+    else None (a position liquidated at the mark already is said so, whatever lies past the table)."""
     rule, mode = setting.rule, setting.mode
     if leg.bracket_source != "catalog" or "liquidation" not in mode.conditions:
         return None
     try:
         table = leg.market.tier_table()
-    except EvaluationError:
+        if setting.compiled.holds(mode, "liquidation", leg.exact(mode, setting.parameters)):
+            return None
+    except (EvaluationError, Undecidable):
         return None
     last = table.rows[-1] if table.rows else None
     if last is None or last.cap is None:

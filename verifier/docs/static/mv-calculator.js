@@ -283,7 +283,7 @@
     }
     const whole = Object.assign({}, params, values, bracket);
     let reason = null;
-    if (price === null && tiered && tier !== null) reason = outgrownReason(spec, mode, fn, md, exact, rootAt, pick);
+    if (price === null && tiered && tier !== null) reason = outgrownReason(spec, mode, fn, md, exact, whole, rootAt, pick);
     if (price === null && reason === null) {
       reason = noPriceReason(spec, mode, fn, md, whole, current, raw.side === "short", tiered);
     }
@@ -310,11 +310,17 @@
     };
   }
 
-  /** pricing.outgrown_reason: priced with the table's last bracket carried past its cap, the condition is reached
-   * only at a basis at or past that cap. */
-  function outgrownReason(spec, mode, fn, md, exact, rootAt, pick) {
+  /** pricing.outgrown_reason: not liquidated at the mark, and priced with the table's last bracket carried past its
+   * cap, the condition is reached only at a basis at or past that cap. */
+  function outgrownReason(spec, mode, fn, md, exact, whole, rootAt, pick) {
     const last = md.tiers.rows[md.tiers.rows.length - 1];
     if (!last || last.cap === null || !fn.basis) return null;
+    try {
+      if (fn.conditions.liquidation(whole)) return null;  // liquidated at the mark already: said so instead
+    } catch (e) {
+      if (e instanceof Q.ZeroDivision || e instanceof Q.Missing) return null;
+      throw e;
+    }
     const at = Object.assign({}, exact);
     for (const name of Object.keys(mode.tierSymbols)) at[name] = last.values[mode.tierSymbols[name]];
     const price = pick(fn.roots.map((_, i) => rootAt(i, at)).filter((p) => p !== null));
