@@ -84,20 +84,21 @@ def _run_lines(rule, args, date) -> int:
     """A JSON-lines file: one account a line in, one JSON line out; a bad line is reported and the rest go on.
     Each line's warnings are in its record (``warnings``), and all of them, each once, on stderr at the end: the
     same as the accounts would get one file at a time."""
-    from verifier.cli.output import write_diagnostics
     from verifier.errors import UsageError
-    from verifier.jobs.evaluate import evaluate_lines
-    from verifier.report.accounts import line_record, progress_text
     from verifier.report.diagnostics import versions_held
-    from verifier.report.evaluate import evaluated_warnings
 
     if args.balance is not None:
         raise UsageError("--balance goes with one account; in a JSON-lines file each line holds its own balance")
     with versions_held():  # every line says the same versions: found once
-        return _lines(rule, args, date, evaluate_lines, line_record, progress_text, evaluated_warnings)
+        return _lines(rule, args, date)
 
 
-def _lines(rule, args, date, evaluate_lines, line_record, progress_text, evaluated_warnings) -> int:
+def _lines(rule, args, date) -> int:
+    from verifier.cli.output import write_diagnostics
+    from verifier.jobs.evaluate import evaluate_lines
+    from verifier.report.accounts import line_record, progress_text
+    from verifier.report.evaluate import evaluated_warnings
+
     done, invalid, failed, warnings = 0, 0, False, {}
     show = sys.stderr.isatty()
     for line in evaluate_lines(rule, args.snapshot, margin_mode=args.margin_mode, date=date,
