@@ -184,6 +184,7 @@ class ColumnSpec:
     meaning: str
     ccxt: str | None
     derived: str | None = None
+    entered: str | None = None  # how a column no ccxt method returns was written by hand (import refuses it)
 
 
 @dataclass(frozen=True)

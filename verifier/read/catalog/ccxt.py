@@ -182,6 +182,11 @@ def tiers_from_dump(catalog, dump: Document, provenance) -> tuple[dict, list]:
     if layout is None:
         return {}, [Diagnostic("MV820", f"the catalog {catalog.id} declares no tier tables", file=catalog.file, line=1,
                                col=1, hint="a catalog's tier tables are declared under 'tiers' in its catalog.yaml")]
+    entered = [name for name, column in layout.columns.items() if column.entered]
+    if entered:
+        return {}, [Diagnostic("MV820", f"the catalog {catalog.id}'s tier column(s) {', '.join(entered)} are entered "
+                               "by hand: no ccxt method returns them", file=catalog.file, line=1, col=1,
+                               hint="edit the catalog's shard files by hand, citing the source of each version")]
     groups = _entries(dump, problems, "fetch_leverage_tiers()")
     if isinstance(dump.data, list):  # a flat list of tiers, each naming its symbol
         by_symbol = {}

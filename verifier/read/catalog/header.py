@@ -94,7 +94,8 @@ def _layout(doc: Document, tiers: dict, problems: list) -> TierLayout | None:
     columns = {}
     for name, spec in tiers["columns"].items():
         unit = _unit(doc, spec["unit"], ("tiers", "columns", name, "unit"), problems)
-        columns[name] = ColumnSpec(name, unit, spec["meaning"], spec.get("ccxt"), spec.get("derived"))
+        columns[name] = ColumnSpec(name, unit, spec["meaning"], spec.get("ccxt"), spec.get("derived"),
+                                   spec.get("entered"))
     continuity = tiers.get("continuity", {})
     for name, column in columns.items():
         if column.derived == "continuity" and name != continuity.get("amount"):
