@@ -27,6 +27,8 @@ OUTCOMES = {
     "hyperliquid-perpetual-hip3.json": ("hyperliquid/perpetual", "2025-11-28", 2, "not in the market catalog"),
     "okx-inverse-swap.json": ("okx/inverse-swap", "2026-11-28", 0, "69536.6125000014"),
     "okx-linear-swap.json": ("okx/linear-swap", "2026-11-28", 2, "walletBalance"),
+    "bybit-unified-trading-account.json": ("bybit/unified-trading-account", "2025-01-14", 2,
+                                           "'USDC/USD' is not in the market catalog"),
 }
 
 

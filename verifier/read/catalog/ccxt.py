@@ -138,6 +138,8 @@ def _spec(catalog, symbol, market, dump, prefix, provenance, problems, ignored) 
             "settle": market.get("settle") or settle}
     fields = {}
     for name, field in catalog.fields.items():
+        if field.ccxt is None:  # entered by hand: no ccxt market has it (refused before any market is read)
+            continue
         value = value_at(market, field.ccxt)
         number = _number(value, dump, (*prefix, field.ccxt), problems, f"{symbol} {name}")
         if number is None:
