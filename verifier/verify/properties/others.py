@@ -1,7 +1,8 @@
 """A cross position's other positions, seen by the derivation: their profit helps, their requirement hurts.
 
-Which way an ``others`` symbol must push is read from the definition it sums: a gain (``upnl``, ``asset_value``)
-or a requirement (``maintenance_margin``, ``liability``, ``requirement``, ``closing_fee``).  Dropping a term (the
+Which way an ``others`` symbol must push is read from the definition it sums: a gain (``upnl``, ``asset_value``,
+a unified coin's ``collateral_value``) or a requirement (``maintenance_margin``, ``liability``, ``requirement``,
+``closing_fee``, ``liquidation_fee``).  Dropping a term (the
 symbol unused by the liquidation condition, or a price that does not move) and flipping its sign are caught here;
 counting it twice is caught by the stories (:mod:`~verifier.verify.properties.pooling`).
 """
@@ -16,8 +17,8 @@ from verifier.verify.properties._registry import register
 from verifier.verify.properties._exact import Violation, derived, simulated
 from verifier.verify.properties._examples import condition_entry
 
-GAINS = ("upnl", "asset_value")
-REQUIREMENTS = ("maintenance_margin", "liability", "requirement", "closing_fee")
+GAINS = ("upnl", "asset_value", "collateral_value")
+REQUIREMENTS = ("maintenance_margin", "liability", "requirement", "closing_fee", "liquidation_fee")
 
 
 def pushes(view) -> dict:
