@@ -109,6 +109,12 @@ def markets_from_dump(catalog, dump: Document, provenance) -> tuple[dict, list, 
     """({symbol: MarketSpec}, [symbols the catalog's ``select`` leaves out], [(symbol, field, value, why) of values
     left out: out of their field's range, such as a zero tick of a market not yet trading], problems) of a
     ``load_markets()`` dump."""
+    entered = [name for name, field in catalog.fields.items() if field.ccxt is None]
+    if entered:  # a new version read from ccxt would drop them: the whole catalog is kept by hand
+        return {}, [], [], [Diagnostic("MV820", f"the catalog {catalog.id}'s market field(s) {', '.join(entered)} are "
+                                       "entered by hand: no ccxt market has them", file=catalog.file, line=1, col=1,
+                                       hint="edit the catalog's shard files by hand, citing the source of each "
+                                            "version")]
     specs, skipped, ignored, problems, select = {}, [], [], [], catalog.select
     for symbol, prefix, market in _entries(dump, problems, "load_markets()"):
         if not isinstance(market, dict) or not isinstance(symbol, str) or "/" not in symbol:
@@ -138,8 +144,6 @@ def _spec(catalog, symbol, market, dump, prefix, provenance, problems, ignored) 
             "settle": market.get("settle") or settle}
     fields = {}
     for name, field in catalog.fields.items():
-        if field.ccxt is None:  # entered by hand: no ccxt market has it (refused before any market is read)
-            continue
         value = value_at(market, field.ccxt)
         number = _number(value, dump, (*prefix, field.ccxt), problems, f"{symbol} {name}")
         if number is None:
