@@ -29,6 +29,8 @@ OUTCOMES = {
     "okx-linear-swap.json": ("okx/linear-swap", "2026-11-28", 2, "walletBalance"),
     "bybit-unified-trading-account.json": ("bybit/unified-trading-account", "2025-01-14", 2,
                                            "'USDC/USD' is not in the market catalog"),
+    "okx-multi-currency-margin.json": ("okx/multi-currency-margin", "2025-07-11", 2,
+                                       "BTC: maintenanceMargin is read as mmr and mmr is absent"),
 }
 
 
