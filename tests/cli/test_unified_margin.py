@@ -77,6 +77,9 @@ def test_the_recorded_account_is_refused_for_its_first_coin_without_a_ratio():
     ([coin("BTC", "0", "0", borrow="0.2")], "MV602", "divides by zero", "coin[0]"),
     # a price that is not one
     ([coin("BTC", "1", "-5")], "MV602", "BTC: price is -5", "coin[0]"),
+    # a coin the user switched off as collateral (Bybit counts it at 0: not modelled, so refused)
+    ([{**coin("BTC", "1", "100000"), "collateralSwitch": False}], "MV603", "BTC: collateralSwitch is false",
+     "coin[0].collateralSwitch"),
 ])
 def test_bad_unified_balances_are_located_errors(tmp_path, coins, code, said, where):
     proc = evaluate(tmp_path, balance(*coins))

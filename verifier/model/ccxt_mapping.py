@@ -213,6 +213,7 @@ class SpotBalances:
     inputs: Mapping[str, Input]
     readings: Mapping[str, Reading]
     quote: str | None = None  # unified margin: the currency the balance values every coin in (e.g. USD)
+    enabled: tuple = ()  # unified margin: FieldPaths of a coin's collateral flags (false: refused, MV603)
 
 
 SPOT_BALANCE_FIELDS = ("total", "debt", "interest")

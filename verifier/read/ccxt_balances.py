@@ -234,7 +234,22 @@ class _Reader:
                                     + ("not a price" if name == "price" else "below 0"), Place(("balance", *where)))
                 return None
             fields[name] = value
+        if any(fields.get(f) for f in SPOT_BALANCE_FIELDS) and not self._enabled(asset, element, where):
+            return None
         return asset, fields, Place(("balance", *where))
+
+    def _enabled(self, asset, element, where) -> bool:
+        """Whether every collateral flag of the coin (``enabled:``) is not false; an error for each that is."""
+        ok = True
+        for path in self.spec.enabled:
+            value, found = path.resolve(element)
+            self.read_paths.add(normalised(_pattern(where) + tuple(found)))
+            if value is False or (isinstance(value, str) and value.lower() == "false"):
+                self.error("MV603", f"{asset}: {path.text} is false: the exchange counts the coin as collateral at "
+                                    f"0, which rule {self.rule.id} does not model", Place(("balance", *where, *found)),
+                           "switch the coin's collateral on, or leave it out of the account by hand")
+                ok = False
+        return ok
 
     def _position(self, asset, fields, place, index, quote, price=None, reported=None) -> Position:
         is_quote = asset == quote

@@ -99,7 +99,13 @@ def _balances(ctx, raw: dict, where) -> SpotBalances:
             continue
         lists[mode] = BalanceList(mode, paths["list"], paths["asset"], item["source"], paths.get("pair"), legs,
                                   paths.get("price"), paths.get("level"), paths.get("liquidation_price"))
-    return SpotBalances(lists, inputs, {k: v for k, v in readings.items() if v is not None}, raw.get("quote"))
+    enabled = ()
+    if "enabled" in raw:
+        ctx.check_source(raw["enabled"]["source"], where + ("enabled", "source"))
+        enabled = tuple(p for p in (_path(ctx, text, where + ("enabled", "paths", i))
+                                    for i, text in enumerate(raw["enabled"]["paths"])) if p is not None)
+    return SpotBalances(lists, inputs, {k: v for k, v in readings.items() if v is not None}, raw.get("quote"),
+                        enabled)
 
 
 def _words(text):
