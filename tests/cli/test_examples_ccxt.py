@@ -34,6 +34,10 @@ OUTCOMES = {
     "kucoin-inverse-perpetual.json": ("kucoin/inverse-perpetual", "2024-11-03", 2, "'ETHUSDM' is not a ccxt contract"),
     "kucoin-spot-margin-isolated.json": ("kucoin/spot-margin", None, 0, "status unknown"),
     "kucoin-spot-margin-cross.json": ("kucoin/spot-margin", None, 0, "status normal"),
+    "bybit-unified-trading-account.json": ("bybit/unified-trading-account", "2025-01-14", 2,
+                                           "'USDC/USD' is not in the market catalog"),
+    "okx-multi-currency-margin.json": ("okx/multi-currency-margin", "2025-07-11", 2,
+                                       "BTC: maintenanceMargin is read as mmr and mmr is absent"),
 }
 
 

@@ -63,16 +63,33 @@ def solve_condition(mode, condition) -> ClosedForm:
     # Solve over a plain real symbol so the solver does not silently drop roots outside the
     # domain; the domain is stated instead as a validity condition on the root.
     x = sympy.Symbol(target.name, real=True)
-    equation = sympy.together((relation.lhs - relation.rhs).subs(target, x))
+    equation, constants = _constant_pieces(sympy.together((relation.lhs - relation.rhs).subs(target, x)), x)
     try:
         solution = sympy.solveset(equation, x, sympy.S.Reals)
     except (NotImplementedError, ValueError, TypeError) as exc:  # SymPy's ways of saying 'cannot'
         raise DerivationError(f"no closed form for {condition.name!r} in mode {mode.name!r}: {exc}") from None
     roots, excluded = _flatten(solution, mode, condition)
-    roots = tuple(sympy.factor_terms(sympy.simplify(r.subs(x, target))) for r in roots)
+    roots = tuple(sympy.factor_terms(sympy.simplify(r.xreplace(constants).subs(x, target))) for r in roots)
+    excluded = [e.xreplace(constants) for e in excluded]
     conditions = tuple(_domain_conditions(spec, x))
     return ClosedForm(condition.name, condition.solve_for, relation, roots, conditions,
                       tuple(e.subs(x, target) for e in excluded))
+
+
+def _constant_pieces(equation, x):
+    """``equation`` with every ``max``/``min``/``abs`` free of ``x`` replaced by a fresh real symbol, and the map back.
+
+    Such a piece is a constant of the solve (a unified coin's positive equity ``max(A - D - I, 0)`` when its price
+    moves); left in, solveset would try to split on its sign and give up on the other symbols.
+
+    >>> A, x = sympy.symbols("A x", real=True)
+    >>> eq, back = _constant_pieces(sympy.Max(A, 0) * x - 1, x)
+    >>> sympy.solveset(eq, x, sympy.S.Reals).xreplace(back)
+    Intersection({1/Max(0, A)}, Reals)
+    """
+    pieces = [p for p in equation.atoms(sympy.Max, sympy.Min, sympy.Abs) if not p.has(x)]
+    constants = {p: sympy.Dummy(f"k{n}", real=True) for n, p in enumerate(pieces)}
+    return equation.xreplace(constants), {symbol: piece for piece, symbol in constants.items()}
 
 
 def _flatten(solution, mode, condition):

@@ -58,7 +58,7 @@ PREFIX, SUFFIX = "(function (Q) {\nMVCalculator.define(", ");\n})(MVQ);\n"
 
 STATIC = {"assets/javascripts/mv-exact.js": "mv-exact.js", "assets/javascripts/mv-calculator.js": "mv-calculator.js"}
 
-SPOT_REASON = ("`{id}` is spot margin: its account is balances of several assets, borrowed and held, and its "
+SPOT_REASON = ("`{id}` is {kind}: its account is balances of several assets, borrowed and held, and its "
                "liquidation condition is on the margin level of all of them together; a calculator of one position "
                "(size, entry, mark, collateral) would not describe such an account. `margin-verifier evaluate` takes "
                "the account itself (balances and prices, see the account-snapshot format).")
@@ -103,7 +103,8 @@ def calculator(rule, path: str, options: Options) -> Calculator:
     """The calculator section of ``rule``'s page at ``path``, with its generated assets."""
     lines = ["## Calculator", ""]
     if rule.product.spot:
-        return Calculator(lines + [SPOT_REASON.format(id=rule.id), ""])
+        kind = "unified margin" if rule.product.unified else "spot margin"
+        return Calculator(lines + [SPOT_REASON.format(id=rule.id, kind=kind), ""])
     modes, code = [], []
     for mode in rule.modes.values():
         data, functions = _mode(rule, mode)

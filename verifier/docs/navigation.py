@@ -28,7 +28,8 @@ HOW_TO = (("Add an exchange", "how-to/add-an-exchange.md"),
           ("Move a rule from the previous format", "how-to/migrate.md"))
 REFERENCE_WRITTEN = (("Rule files, section by section", "writing-rules.md"),
                      ("Market data and import", "market-data.md"),
-                     ("Formula language", "formula-language.md"))
+                     ("Formula language", "formula-language.md"),
+                     ("Unified margin", "unified-margin.md"))
 REFERENCE_AFTER = (("Python API", "reference/api.md"), ("Error codes", "error-codes.md"))
 EXPLANATION = (("Cross or isolated margin?", "explanation/cross-vs-isolated.md"),
                ("Coming from freqtrade", "explanation/coming-from-freqtrade.md"))

@@ -11,16 +11,20 @@ from verifier.docs.layout import Options, chart_position
 from verifier.docs.markup import esc
 from verifier.errors import DerivationError, EvaluationError
 
-SPOT_NO_CHART = ("`{id}` is spot margin. Its leverage is borrowed / own funds, not a position's notional / margin, and "
+SPOT_NO_CHART = ("`{id}` is {kind}. Its leverage is borrowed / own funds, not a position's notional / margin, and "
                  "the liquidation condition is on the account's margin level over every asset held and owed; the "
                  "reference position (ccxt position fields: contracts, contractSize, entryPrice) does not describe "
                  "such an account, so a price against leverage would be invented, not read from the rule.")
 
 
+def _kind(rule) -> str:
+    return "unified margin (its positions are the account's coins)" if rule.product.unified else "spot margin"
+
+
 def no_reference_price(rule, mode=None) -> str | None:
     """Why the reference position has no liquidation price under this rule (or mode), or None when it has one."""
     if rule.product.spot:
-        return SPOT_NO_CHART.format(id=rule.id)
+        return SPOT_NO_CHART.format(id=rule.id, kind=_kind(rule))
     modes = [mode] if mode is not None else list(rule.modes.values())
     if not any("liquidation" in m.conditions for m in modes):
         return f"the {mode.name} mode has no liquidation condition." if mode is not None else \

@@ -224,6 +224,8 @@ class SpotBalances:
     lists: Mapping[str, BalanceList]
     inputs: Mapping[str, Input]
     readings: Mapping[str, Reading]
+    quote: str | None = None  # unified margin: the currency the balance values every coin in (e.g. USD)
+    enabled: tuple = ()  # unified margin: FieldPaths of a coin's collateral flags (false: refused, MV603)
 
 
 @dataclass(frozen=True)
@@ -257,6 +259,11 @@ class MarginPositions:
 
 SPOT_BALANCE_FIELDS = ("total", "debt", "interest")
 """The snapshot balance fields (verifier/schemas/account.schema.json) a spot-margin reading fills."""
+
+COIN_FIELDS = ("price", "maintenanceMargin")
+"""What a unified-margin balance also gives per coin: its price in the rule's valuation currency (e.g. Bybit's
+``usdValue / equity``) and the maintenance margin of the positions settled in it, in that currency. Read only for a
+coin that holds or owes something."""
 
 
 @dataclass(frozen=True)

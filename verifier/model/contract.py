@@ -81,6 +81,9 @@ _NAMES = (
                  "collateral", ("simulate",)),
     ContractName("notional", "definition", "the position's value at the price tested",
                  "collateral", ("simulate", "verify", "compare"), required="futures"),
+    ContractName("collateral_value", "definition",
+                 "a unified-margin coin's equity after its haircut (collateral ratio): its part of the account's "
+                 "margin balance; summed over the other coins by an others-symbol", "collateral", ("verify",)),
     ContractName("liquidation_level", "parameter",
                  "the margin level a spot-margin mode liquidates at; an isolated pair of a ccxt balance whose own "
                  "liquidation rate it is gets that mode", "1", ("read",)),

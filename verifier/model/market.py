@@ -184,6 +184,7 @@ class ColumnSpec:
     meaning: str
     ccxt: str | None
     derived: str | None = None
+    entered: str | None = None  # how a column no ccxt method returns was written by hand (import refuses it)
 
 
 @dataclass(frozen=True)
@@ -262,7 +263,14 @@ class Catalog:
                                    _markets=dict(markets), _latest=None)
 
     def import_hint(self, symbol: str) -> str:
-        """How to add ``symbol`` to this catalog."""
+        """How to add ``symbol`` to this catalog: by hand when some of its values are entered by hand (a unified
+        account's collateral ratios: no ccxt method returns them)."""
+        entered = [name for name, field in self.fields.items() if field.ccxt is None]
+        if self.layout is not None:
+            entered += [name for name, column in self.layout.columns.items() if column.entered]
+        if entered:
+            return (f"add {symbol} to the catalog's shard file by hand, with the source of its "
+                    f"{', '.join(entered)} (no ccxt method returns them); the catalog lists {len(self.entries)} markets")
         return (f"import it: margin-verifier import {self.id} --markets MARKETS.json --tiers TIERS.json (ccxt "
                 f"load_markets() and fetch_leverage_tiers() dumped to JSON), or --live {self.exchange}; "
                 f"the catalog lists {len(self.entries)} markets")

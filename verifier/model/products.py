@@ -7,6 +7,8 @@ keep working; the properties answer what code used to work out from the text or 
 (True, True, True)
 >>> f"{Product.SPOT_MARGIN}", Product.SPOT_MARGIN == "spot-margin"
 ('spot-margin', True)
+>>> Product("unified-margin").spot, Product("unified-margin").unified, Product("spot-margin").unified
+(True, True, False)
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ class Product(enum.StrEnum):
     LINEAR_FUTURE = "linear-future"
     INVERSE_FUTURE = "inverse-future"
     SPOT_MARGIN = "spot-margin"
+    UNIFIED_MARGIN = "unified-margin"
 
     @property
     def inverse(self) -> bool:
@@ -30,8 +33,15 @@ class Product(enum.StrEnum):
 
     @property
     def spot(self) -> bool:
-        """Spot margin: an account holds assets and owes loans; there are no contracts."""
-        return self is Product.SPOT_MARGIN
+        """The rule's positions are the account's coins (assets held and loans owed), not contracts: spot margin,
+        and unified margin, whose derivatives enter each coin through the margin they hold (docs/unified-margin.md)."""
+        return self in (Product.SPOT_MARGIN, Product.UNIFIED_MARGIN)
+
+    @property
+    def unified(self) -> bool:
+        """Unified (portfolio, multi-currency) margin: every coin counts at its collateral ratio, all products share
+        one account margin rate."""
+        return self is Product.UNIFIED_MARGIN
 
     @property
     def futures(self) -> bool:

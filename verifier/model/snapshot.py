@@ -25,8 +25,9 @@ from verifier.model.field_ranges import FIELD_RANGES, range_problem  # noqa: F40
 
 SNAPSHOT_FIELDS = ("contracts", "contractSize", "entryPrice", "markPrice", "side", "collateral", "walletBalance",
                    "leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount", "total", "debt",
-                   "interest", "price", "notional", "fundingRate")
-"""ccxt unified field names a symbol's ``snapshot`` reading may use. ``side`` reads long as 1, short as -1."""
+                   "interest", "price", "notional", "fundingRate", "maintenanceMargin")
+"""ccxt unified field names a symbol's ``snapshot`` reading may use. ``side`` reads long as 1, short as -1.
+``maintenanceMargin`` of a unified-margin coin: the maintenance margin of the positions settled in it (quote)."""
 
 FIELD_SYMBOLS = {name: sympy.Symbol(name) for name in SNAPSHOT_FIELDS}
 """The SymPy symbol standing for each field inside a parsed reading."""

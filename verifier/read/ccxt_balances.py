@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from fractions import Fraction
 
-from verifier.errors import SpecError
+from verifier.errors import EvaluationError, SpecError
 from verifier.model.account import Account, AccountSet, Place, Position, Reported
+from verifier.model.ccxt_mapping import COIN_FIELDS, SPOT_BALANCE_FIELDS
 from verifier.model.numbers import decimal_text
 from verifier.model.snapshot import evaluate_reading, fields_of
 from verifier.read.ccxt_fit import fitting_rules
@@ -89,7 +90,9 @@ class _Reader:
     def _cross(self, spec) -> None:
         elements, found = spec.path.resolve(self.balance)
         self.read_paths.add(normalised(found))
-        quote = self.extra.get("quote")
+        quote = self._quote()
+        if quote is False:
+            return
         balances = []
         for index, element in enumerate(elements):
             read = self._asset(spec, element, (*found, index))
@@ -110,6 +113,17 @@ class _Reader:
                      in enumerate(balances)]
         self.accounts.append(Account("spot", "cross", tuple(positions), quote=quote, file=self._file(),
                                      places={"quote": Place(("positions", "quote"))}, locator=self.locator))
+
+    def _quote(self):
+        """The currency the account is valued in: the export's ``quote``, or the rule's (a unified balance values
+        every coin in one currency, e.g. USD); False after an error (the two disagree)."""
+        given, stated = self.extra.get("quote"), self.spec.quote
+        if given is not None and stated is not None and given != stated:
+            self.error("MV614", f"the export values the account in {given}, and rule {self.rule.id} reads this "
+                                f"balance in {stated}", Place(("positions", "quote")),
+                       f"remove 'quote' from the export (the balance gives prices in {stated})")
+            return False
+        return given if given is not None else stated
 
     # ------------------------------------------------------------------------------------------ isolated
 
@@ -196,28 +210,59 @@ class _Reader:
             if value is not None:
                 values[name] = value
         fields = {}
-        for name, reading in self.spec.readings.items():
+        # the coin fields (a unified balance's price and maintenance margin) only of a coin holding or owing something
+        order = sorted(self.spec.readings.items(), key=lambda item: item[0] in COIN_FIELDS)
+        for name, reading in order:
+            if name in COIN_FIELDS and not any(fields.get(f) for f in SPOT_BALANCE_FIELDS):
+                break
             found = reading.formula(spec.mode)  # one reading for both modes, or one per mode (KuCoin's fields differ)
             if found is None:
                 continue
             text, expr = found
-            value = evaluate_reading(expr, values)
+            try:
+                value = evaluate_reading(expr, values)
+            except EvaluationError:
+                self.error("MV602", f"{asset}: {name} is read as {text}, which divides by zero here",
+                           Place(("balance", *where)), f"a coin that holds or owes something has a {name} "
+                                                       f"({reading.source})")
+                return None
             if value is None:
                 absent = sorted(n for n in fields_of(expr) if n not in values)
                 self.error("MV600", f"{asset}: {name} is read as {text} and {', '.join(absent)} is absent",
                            Place(("balance", *where)), f"a {'/'.join(self.rule.ccxt.exchanges)} margin balance "
                                                        f"has them ({reading.source})")
                 return None
-            if value < 0:
-                self.error("MV602", f"{asset}: {name} is {decimal_text(value)} ({text}), below 0",
-                           Place(("balance", *where)))
+            if value < 0 or (name == "price" and value == 0):
+                self.error("MV602", f"{asset}: {name} is {decimal_text(value)} ({text}), "
+                                    + ("not a price" if name == "price" else "below 0"), Place(("balance", *where)))
                 return None
             fields[name] = value
+        if any(fields.get(f) for f in SPOT_BALANCE_FIELDS) and not self._enabled(asset, element, where):
+            return None
         return asset, fields, Place(("balance", *where))
+
+    def _enabled(self, asset, element, where) -> bool:
+        """Whether every collateral flag of the coin (``enabled:``) is not false; an error for each that is."""
+        ok = True
+        for path in self.spec.enabled:
+            value, found = path.resolve(element)
+            self.read_paths.add(normalised(_pattern(where) + tuple(found)))
+            if value is False or (isinstance(value, str) and value.lower() == "false"):
+                self.error("MV603", f"{asset}: {path.text} is false: the exchange counts the coin as collateral at "
+                                    f"0, which rule {self.rule.id} does not model", Place(("balance", *where, *found)),
+                           "switch the coin's collateral on, or leave it out of the account by hand")
+                ok = False
+        return ok
 
     def _position(self, asset, fields, place, index, quote, price=None, reported=None) -> Position:
         is_quote = asset == quote
-        if price is None and not is_quote:
+        if "price" in fields:  # a unified balance's own price of the coin
+            price = fields["price"]
+            if asset in (self.extra.get("prices") or {}):
+                self.prices_used.add(asset)
+                self.error("MV614", f"the price of {asset} is given twice: prices.{asset} and the balance's own",
+                           Place(("positions", "prices", asset)), "the balance's price is used: remove prices." + asset)
+        elif price is None and not is_quote:
             raw = (self.extra.get("prices") or {}).get(asset)
             if raw is not None:
                 self.prices_used.add(asset)
@@ -235,9 +280,11 @@ class _Reader:
             fields.update(price=price, markPrice=price)
         net = fields["total"] - fields.get("debt", 0) - fields.get("interest", 0)
         places = {name: place for name in fields}
-        if not is_quote:
+        if not is_quote and "price" not in fields:
             places.update(price=Place(("positions", "prices", asset)), markPrice=Place(("positions", "prices", asset)))
-        return Position(asset, "long" if net >= 0 else "short", fields, place, places, quote=is_quote, index=index,
+        # a unified coin is the market COIN/QUOTE of the rule's collateral catalog (its haircut tiers, its fields)
+        symbol = f"{asset}/{quote}" if self.rule.product.unified else asset
+        return Position(symbol, "long" if net >= 0 else "short", fields, place, places, quote=is_quote, index=index,
                         reported=reported)
 
     def _reported(self, spec, element, where):

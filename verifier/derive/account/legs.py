@@ -155,7 +155,9 @@ def read_leg(setting, account, position, market: MarketData, price_inputs=None) 
     # a date (Gate's fixed level) prices a position that gives its rate without a tier table
     used = setting.reads if setting.reads is not None else needed
     wanted = [n for n in mode.tier_symbols if n in used]
-    if rule.tiers is not None and account.kind == "futures" and 0 < sum(n in tier_values for n in wanted) < len(wanted):
+    # tier tables price futures brackets and, in a unified account, each coin's haircut tiers
+    brackets = account.kind == "futures" or rule.product.unified
+    if rule.tiers is not None and brackets and 0 < sum(n in tier_values for n in wanted) < len(wanted):
         partial = {n: tier_values.pop(n) for n in wanted if n in tier_values}  # a bracket is used whole
         for name in partial:
             values.pop(name, None)
@@ -165,7 +167,7 @@ def read_leg(setting, account, position, market: MarketData, price_inputs=None) 
         own_row = _own_row(account, position, market)
         for name in wanted:
             tier_values.setdefault(name, Fraction(own_row.values[mode.tier_symbols[name]]))
-    tiered = rule.tiers is not None and account.kind == "futures" and any(n not in tier_values for n in wanted)
+    tiered = rule.tiers is not None and brackets and any(n not in tier_values for n in wanted)
     if tiered:
         _catalog_call(account, position, market.tier_table)
     leg = Leg(position, market, {**values, **tier_values}, tier_values, tiered, differences=differences,

@@ -520,6 +520,8 @@ def _leg(program, plan, prepared, account, position, markets, futures) -> _Leg:
         given.add(name)
         if from_tiers:
             tier_values[name] = value
+    if program.has_tiers and not futures:
+        raise Fallback("a unified coin's haircut tiers (the steps look them up)")
     if program.has_tiers and futures and 0 < len(tier_values) < len(prepared.tier_names):
         raise Fallback("a bracket given in part (compared with the catalog's, not used)")
     leverage = fields.get("leverage")

@@ -109,6 +109,12 @@ def markets_from_dump(catalog, dump: Document, provenance) -> tuple[dict, list, 
     """({symbol: MarketSpec}, [symbols the catalog's ``select`` leaves out], [(symbol, field, value, why) of values
     left out: out of their field's range, such as a zero tick of a market not yet trading], problems) of a
     ``load_markets()`` dump."""
+    entered = [name for name, field in catalog.fields.items() if field.ccxt is None]
+    if entered:  # a new version read from ccxt would drop them: the whole catalog is kept by hand
+        return {}, [], [], [Diagnostic("MV820", f"the catalog {catalog.id}'s market field(s) {', '.join(entered)} are "
+                                       "entered by hand: no ccxt market has them", file=catalog.file, line=1, col=1,
+                                       hint="edit the catalog's shard files by hand, citing the source of each "
+                                            "version")]
     specs, skipped, ignored, problems, select = {}, [], [], [], catalog.select
     for symbol, prefix, market in _entries(dump, problems, "load_markets()"):
         if not isinstance(market, dict) or not isinstance(symbol, str) or "/" not in symbol:
@@ -182,6 +188,11 @@ def tiers_from_dump(catalog, dump: Document, provenance) -> tuple[dict, list]:
     if layout is None:
         return {}, [Diagnostic("MV820", f"the catalog {catalog.id} declares no tier tables", file=catalog.file, line=1,
                                col=1, hint="a catalog's tier tables are declared under 'tiers' in its catalog.yaml")]
+    entered = [name for name, column in layout.columns.items() if column.entered]
+    if entered:
+        return {}, [Diagnostic("MV820", f"the catalog {catalog.id}'s tier column(s) {', '.join(entered)} are entered "
+                               "by hand: no ccxt method returns them", file=catalog.file, line=1, col=1,
+                               hint="edit the catalog's shard files by hand, citing the source of each version")]
     groups = _entries(dump, problems, "fetch_leverage_tiers()")
     if isinstance(dump.data, list):  # a flat list of tiers, each naming its symbol
         by_symbol = {}

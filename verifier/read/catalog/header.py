@@ -73,7 +73,7 @@ def _fields(doc: Document, declared: dict, problems: list) -> dict:
     for name, spec in declared.items():
         path = ("fields", name)
         if name in STANDARD_FIELDS:
-            if set(spec) - {"ccxt"}:
+            if set(spec) - {"ccxt"} or "ccxt" not in spec:
                 problems.append(doc.diagnostic("MV804", f"{name!r} is a standard market field: its unit and meaning "
                                                         "are fixed", path, hint="give only 'ccxt' to change where "
                                                                                 "import reads it"))
@@ -86,7 +86,7 @@ def _fields(doc: Document, declared: dict, problems: list) -> dict:
                                                                                  "its unit and meaning"))
             continue
         if _unit(doc, spec["unit"], path + ("unit",), problems) is not None:
-            fields[name] = FieldSpec(name, spec["unit"], spec["meaning"], spec["ccxt"])
+            fields[name] = FieldSpec(name, spec["unit"], spec["meaning"], spec.get("ccxt"))
     return fields
 
 
@@ -94,7 +94,8 @@ def _layout(doc: Document, tiers: dict, problems: list) -> TierLayout | None:
     columns = {}
     for name, spec in tiers["columns"].items():
         unit = _unit(doc, spec["unit"], ("tiers", "columns", name, "unit"), problems)
-        columns[name] = ColumnSpec(name, unit, spec["meaning"], spec.get("ccxt"), spec.get("derived"))
+        columns[name] = ColumnSpec(name, unit, spec["meaning"], spec.get("ccxt"), spec.get("derived"),
+                                   spec.get("entered"))
     continuity = tiers.get("continuity", {})
     for name, column in columns.items():
         if column.derived == "continuity" and name != continuity.get("amount"):

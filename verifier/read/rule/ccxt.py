@@ -21,10 +21,10 @@ import sympy
 
 from verifier.errors import FormulaError
 from verifier.formula import DIMENSIONLESS, Term, parse_formula
-from verifier.model.ccxt_mapping import (BALANCE_TARGETS, CCXT_POSITION_NUMBERS, MARGIN_MODES, SPOT_BALANCE_FIELDS,
-                                         TARGET_FIELDS, Agreement, Amount, BalanceList, CcxtMapping, FieldPath, Input,
-                                         MarginPositions, PathSyntaxError, Reading, SideCheck,
-                                         SpotBalances)
+from verifier.model.ccxt_mapping import (BALANCE_TARGETS, CCXT_POSITION_NUMBERS, COIN_FIELDS, MARGIN_MODES,
+                                         SPOT_BALANCE_FIELDS, TARGET_FIELDS, Agreement, Amount, BalanceList,
+                                         CcxtMapping, FieldPath, Input, MarginPositions, PathSyntaxError, Reading,
+                                         SideCheck, SpotBalances)
 from verifier.read.rule.context import RuleContext
 
 
@@ -104,8 +104,13 @@ def _balances(ctx, raw: dict, where) -> SpotBalances:
     """The section's ``balances:``: a spot-margin rule's reading of ``fetch_balance()``."""
     inputs = _inputs(ctx, raw.get("inputs", {}), where + ("inputs",), balance=False, known=())
     env = _env((), inputs)
-    readings = {name: _reading(ctx, name, raw[name], env, where + (name,), SPOT_BALANCE_FIELDS, what="balance field")
-                for name in SPOT_BALANCE_FIELDS if name in raw}
+    fields = SPOT_BALANCE_FIELDS + (COIN_FIELDS if ctx.product is not None and ctx.product.unified else ())
+    readings = {name: _reading(ctx, name, raw[name], env, where + (name,), fields, what="balance field")
+                for name in fields if name in raw}
+    for name in COIN_FIELDS:
+        if name in raw and name not in fields:
+            ctx.error("MV491", f"'{name}' is read from the balance of a unified-margin rule only", where + (name,),
+                      at_key=True)
     lists = {}
     for mode in MARGIN_MODES:
         if mode not in raw:
@@ -123,7 +128,13 @@ def _balances(ctx, raw: dict, where) -> SpotBalances:
             continue
         lists[mode] = BalanceList(mode, paths["list"], paths["asset"], item["source"], paths.get("pair"), legs,
                                   paths.get("price"), paths.get("level"), paths.get("liquidation_price"))
-    return SpotBalances(lists, inputs, {k: v for k, v in readings.items() if v is not None})
+    enabled = ()
+    if "enabled" in raw:
+        ctx.check_source(raw["enabled"]["source"], where + ("enabled", "source"))
+        enabled = tuple(p for p in (_path(ctx, text, where + ("enabled", "paths", i))
+                                    for i, text in enumerate(raw["enabled"]["paths"])) if p is not None)
+    return SpotBalances(lists, inputs, {k: v for k, v in readings.items() if v is not None}, raw.get("quote"),
+                        enabled)
 
 
 def _words(text):

@@ -19,7 +19,7 @@ from verifier.verify.properties._registry import REGISTRY, Property, register
 
 def _load_all():
     from verifier.verify.properties import (boundary, continuity, economics, margin_call, others,  # noqa: F401
-                                            pooling, published, tiers, world)
+                                            pooling, published, tiers, unified, world)
 
 
 def properties() -> list:

@@ -1,7 +1,11 @@
 """A cross position's other positions, seen by the derivation: their profit helps, their requirement hurts.
 
 Which way an ``others`` symbol must push is read from the definition it sums: a gain (``upnl``, ``asset_value``)
-or a requirement (``maintenance_margin``, ``liability``, ``requirement``, ``closing_fee``).  Dropping a term (the
+or a requirement (``maintenance_margin``, ``liability``, ``requirement``, ``closing_fee``, ``liquidation_fee``).
+A unified coin's ``collateral_value`` is not counted here: with haircut tiers in USD and a zero-ratio top tier, a
+coin that also owes has a second liquidation price far above the first, and one more unit of the others'
+collateral can remove the first, which this property (one boundary per position) would read as a move the wrong
+way; the properties of verify/properties/unified.py compare states at the same price instead.  Dropping a term (the
 symbol unused by the liquidation condition, or a price that does not move) and flipping its sign are caught here;
 counting it twice is caught by the stories (:mod:`~verifier.verify.properties.pooling`).
 """
@@ -17,7 +21,7 @@ from verifier.verify.properties._exact import Violation, derived, simulated
 from verifier.verify.properties._examples import condition_entry
 
 GAINS = ("upnl", "asset_value")
-REQUIREMENTS = ("maintenance_margin", "liability", "requirement", "closing_fee")
+REQUIREMENTS = ("maintenance_margin", "liability", "requirement", "closing_fee", "liquidation_fee")
 
 
 def pushes(view) -> dict:

@@ -1,0 +1,100 @@
+"""Unified margin (issue 29): a Bybit UTA balance evaluated end to end, and each bad input a located error (exit 2).
+
+The accounts are built from the recorded answer's shape (examples/ccxt/bybit-unified-trading-account.json): the
+recorded coins' ratios are not known, so the priced account holds BTC only, whose ratio the catalog has.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from fractions import Fraction as F
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+RECORDED = ROOT / "examples" / "ccxt" / "bybit-unified-trading-account.json"
+DATE = "2026-12-07"  # BTC: the 2025-02-18 tier version (ratio 0.85), loan MMR 0.04
+
+
+def balance(*coins) -> dict:
+    """A ccxt fetch_balance() of a UTA holding ``coins`` (the raw coin rows), in the recorded answer's shape."""
+    data = json.loads(RECORDED.read_text(encoding="utf-8"))
+    data["info"]["result"]["list"][0]["coin"] = list(coins)
+    return data
+
+
+def coin(code, equity, usd, mm="0", borrow="0", interest="0") -> dict:
+    return {"coin": code, "equity": equity, "usdValue": usd, "totalPositionMM": mm, "borrowAmount": borrow,
+            "accruedInterest": interest, "walletBalance": equity, "unrealisedPnl": "0", "collateralSwitch": True}
+
+
+def evaluate(tmp_path, data, *extra):
+    path = tmp_path / "uta.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "verifier", "evaluate", "bybit/unified-trading-account", str(path),
+                           "--date", DATE, *extra], capture_output=True, text=True, cwd=ROOT, check=False)
+
+
+def test_a_btc_account_gives_the_margin_rate_and_the_btc_price_of_liquidation(tmp_path):
+    # 1 BTC at 100,000 USD whose positions hold 0.01 BTC of maintenance margin (1,000 USD, held when BTC moves)
+    proc = evaluate(tmp_path, balance(coin("BTC", "1", "100000", mm="0.01")), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    account = json.loads(proc.stdout)["accounts"][0]
+    (position,) = account["positions"]
+    assert account["quote"] == "USD" and position["symbol"] == "BTC/USD"
+    assert F(account["marginLevel"]) == pytest.approx(F(1000, 85000), rel=1e-11)  # 1,000 / (100,000 x 0.85)
+    assert F(position["liquidationPriceExact"]) == pytest.approx(F(1000) / F("0.85"), rel=1e-20)  # 0.85 P = 1,000 (printed to 18 places)
+    assert position["bracket"].startswith("tier 1: HR 0.15") and account["status"] == "normal"
+
+
+def test_a_btc_loan_adds_its_maintenance_margin_at_the_catalog_rate(tmp_path):
+    # equity 1 BTC with 0.5 BTC borrowed: net 1 BTC at ratio 0.85, loan MM 0.5 x 100,000 x 0.04 = 2,000
+    proc = evaluate(tmp_path, balance(coin("BTC", "1", "100000", borrow="0.5")), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    account = json.loads(proc.stdout)["accounts"][0]
+    assert F(account["marginLevel"]) == pytest.approx(F(2000, 85000), rel=1e-11)
+
+
+def test_the_recorded_account_is_refused_for_its_first_coin_without_a_ratio():
+    proc = subprocess.run([sys.executable, "-m", "verifier", "evaluate", "bybit/unified-trading-account",
+                           str(RECORDED), "--date", "2025-01-14"], capture_output=True, text=True, cwd=ROOT,
+                          check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "error[MV606]" in proc.stderr and "'USDC/USD' is not in the market catalog" in proc.stderr
+    assert "$.info.result.list[0].coin[0]" in proc.stderr and "by hand" in proc.stderr
+
+
+@pytest.mark.parametrize("coins, code, said, where", [
+    # a coin with no collateral ratio in the catalog
+    ([coin("BTC", "1", "100000"), coin("DOGE", "10", "1")], "MV606", "'DOGE/USD' is not in the market catalog",
+     "coin[1]"),
+    # a negative balance without a borrowing: the coin's equity below zero, nothing owed
+    ([coin("BTC", "-0.1", "-10000")], "MV602", "BTC: total is -0.1", "coin[0]"),
+    # a coin that owes but whose price the balance cannot give (equity 0)
+    ([coin("BTC", "0", "0", borrow="0.2")], "MV602", "divides by zero", "coin[0]"),
+    # a price that is not one
+    ([coin("BTC", "1", "-5")], "MV602", "BTC: price is -5", "coin[0]"),
+    # a coin the user switched off as collateral (Bybit counts it at 0: not modelled, so refused)
+    ([{**coin("BTC", "1", "100000"), "collateralSwitch": False}], "MV603", "BTC: collateralSwitch is false",
+     "coin[0].collateralSwitch"),
+])
+def test_bad_unified_balances_are_located_errors(tmp_path, coins, code, said, where):
+    proc = evaluate(tmp_path, balance(*coins))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert f"error[{code}]" in proc.stderr and said in proc.stderr, proc.stderr
+    assert f"$.info.result.list[0].{where}" in proc.stderr
+
+
+def test_an_export_valued_in_another_currency_is_refused(tmp_path):
+    proc = evaluate(tmp_path, {"balance": balance(coin("BTC", "1", "100000")), "quote": "USDT"})
+    assert proc.returncode == 2 and "error[MV614]" in proc.stderr and "reads this balance in USD" in proc.stderr
+
+
+def test_coins_that_hold_and_owe_nothing_are_skipped_without_a_price(tmp_path):
+    proc = evaluate(tmp_path, balance(coin("BTC", "1", "100000"), coin("ETH", "0", "0")), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert [p["symbol"] for p in data["accounts"][0]["positions"]] == ["BTC/USD"] and len(data["skipped"]) == 1
