@@ -219,7 +219,7 @@ def _fit_problems(rule, positions, reading) -> None:
                 kind != "spot" or same_exchange_rules(rule.exchange, kind, positions=True)):
             # a spot symbol under a futures rule is another product only where the exchange has a spot-margin
             # rule that reads it (OKX's MARGIN positions); elsewhere the symbol is refused as no contract's
-            names = same_exchange_rules(rule.exchange, kind, exclude=rule.id)
+            names = same_exchange_rules(rule.exchange, kind, exclude=rule.id, positions=True)  # a position row
             product = "spot-margin positions" if want == "spot" else f"{want} contracts"
             reading.error("MV618", f"{item['symbol']} is {'an' if kind[0] in 'aeiou' else 'a'} {kind} market, but "
                                    f"rule {rule.id} is for {product}", reading.place(index, "symbol"),
