@@ -122,7 +122,8 @@ def liquidation_price(rule, mode: str, values: Mapping | None = None, /, *, mark
 @dataclass(frozen=True)
 class PositionResult:
     """One position of an evaluated account: its liquidation price (None, with ``reason``, when none exists),
-    maintenance margin and unrealised PnL at the mark, tier row at the mark and status."""
+    maintenance margin and unrealised PnL at the mark, tier row at the mark and status, and the tier row at the
+    liquidation price (``liquidation_tier``: another than ``tier`` when the price crosses a bracket)."""
 
     symbol: str
     side: str
@@ -132,6 +133,7 @@ class PositionResult:
     unrealized_pnl: ExactDecimal | None
     tier: int | None
     status: str
+    liquidation_tier: int | None = None
 
     def __getattr__(self, name):
         # a result made by evaluate renders its exact numbers as ExactDecimals when first read (most callers read
@@ -152,7 +154,9 @@ _RENDERED = ("liquidation_price", "maintenance_margin", "unrealized_pnl")
 class AccountResult:
     """An evaluated account: each position, the account's margin level (None where the rule defines none) and
     status (``normal``, ``margin_call`` or ``liquidation``).  :meth:`to_json` is what
-    ``margin-verifier evaluate --format json`` prints."""
+    ``margin-verifier evaluate --format json`` prints; ``warnings`` what it says on stderr (MV609 for market data
+    seen too long ago, MV617 for a position's own values against the catalog's: :class:`~verifier.errors.Diagnostic`
+    objects, the same whichever form the account was given in)."""
 
     rule: str
     mode: str
@@ -160,6 +164,7 @@ class AccountResult:
     margin_level: ExactDecimal | None
     status: str
     evaluation: object  # the derive stage's AccountEvaluation, exact
+    warnings: tuple = ()
 
     def to_json(self) -> dict:
         from verifier.report.evaluate import evaluation_data
@@ -206,9 +211,12 @@ def evaluate(rule, account, *, date: dt.date | str | None = None, reference: boo
         raise UsageError(f"the file holds {len(result.evaluations)} margin pools (a ccxt export: cross per settlement "
                          "currency, each isolated position alone); evaluate gives one account's result",
                          code="MV002", hint="use verifier.jobs.evaluate.evaluate_file for every pool")
+    from verifier.report.evaluate import evaluated_warnings
+
     [evaluation] = result.evaluations
     return AccountResult(evaluation.rule, evaluation.mode, _Positions(evaluation.positions),
-                         _optional(evaluation.margin_level), evaluation.status, evaluation)
+                         _optional(evaluation.margin_level), evaluation.status, evaluation,
+                         tuple(evaluated_warnings(result)))
 
 
 _new = object.__new__
@@ -257,7 +265,8 @@ def _position_result(p) -> PositionResult:
     True
     """
     made = _new(PositionResult)
-    made.__dict__.update(symbol=p.symbol, side=p.side, reason=p.reason, tier=p.tier, status=p.status, _evaluation=p)
+    made.__dict__.update(symbol=p.symbol, side=p.side, reason=p.reason, tier=p.tier, status=p.status,
+                         liquidation_tier=p.liquidation_tier, _evaluation=p)
     return made
 
 

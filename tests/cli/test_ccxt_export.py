@@ -198,6 +198,16 @@ def test_each_guess_is_a_located_error(capsys, tmp_path, change, code, path):
     assert int(problem["line"]) > 1
 
 
+def test_a_group_of_duplicates_is_one_error_naming_every_position(capsys, tmp_path):
+    position = binance_position()
+    export = write(tmp_path, {"positions": [position, copy.deepcopy(position), copy.deepcopy(position),
+                                            copy.deepcopy(position)], "walletBalance": "25.7"})
+    status, out, err = evaluate(capsys, "binance/usdm-perpetual", export, "--date", "2024-07-28")
+    [problem] = [p for p in located(err) if p["code"] == "MV613"]  # one error, not one per extra duplicate
+    assert status == 2 and problem["path"] == "$.positions[1].symbol"
+    assert "four one-way cross positions in BTC/USDT:USDT (positions 0, 1, 2 and 3)" in problem["message"], err
+
+
 def test_unknown_fields_are_ignored_and_a_raw_list_is_read(capsys, tmp_path):
     position = binance_position()
     position.update({"someNewField": {"x": 1}, "datetime": "2024-07-28T10:06:06.529Z", "id": "abc"})

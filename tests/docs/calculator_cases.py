@@ -129,7 +129,8 @@ def expected(rule, case: dict) -> dict:
     shown = p.display if p.display.price_tick is not None else evaluation.display
     text = lambda v: None if v is None else str(Fraction(v))  # noqa: E731
     return {"price": text(p.liquidation_price), "priceText": price_text(shown, p.liquidation_price),
-            "reason": p.reason, "tier": p.tier, "maintenanceMargin": text(p.maintenance_margin),
+            "reason": p.reason, "tier": p.tier, "liquidationTier": p.liquidation_tier,
+            "maintenanceMargin": text(p.maintenance_margin),
             "unrealizedPnl": text(p.unrealized_pnl), "marginRatio": text(p.margin_ratio), "status": p.status}
 
 
@@ -140,6 +141,7 @@ PAGE_RESULT_JS = """
   if (r.errors) return {errors: r.errors.map(e => [e.code, e.message]).sort()};
   const t = (v) => v === null || v === undefined ? null : Q.str(v);
   return {price: t(r.price), priceText: MVCalculator.priceText(r), reason: r.reason, tier: r.tier,
+          liquidationTier: r.priceTier,
           maintenanceMargin: t(r.maintenanceMargin), unrealizedPnl: t(r.unrealizedPnl),
           marginRatio: t(r.marginRatio), status: r.status};
 }

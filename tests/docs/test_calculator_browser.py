@@ -11,6 +11,7 @@ the calculator goes to test-artifacts/, and to docs/images/ with MV_UPDATE_DOCS_
 from __future__ import annotations
 
 import os
+from fractions import Fraction
 import random
 
 import pytest
@@ -41,6 +42,7 @@ READ_PAGE = """
   return {price, priceText: price === null ? null : out("liquidationPrice").textContent,
           reason: out("liquidationPrice").dataset.reason || null,
           tier: exact("tier") === null ? null : Number(exact("tier")),
+          liquidationTier: out("tier").dataset.priceTier === undefined ? null : Number(out("tier").dataset.priceTier),
           maintenanceMargin: exact("maintenanceMargin"), unrealizedPnl: exact("unrealizedPnl"),
           marginRatio: exact("marginRatio"), status: exact("status")};
 }
@@ -118,6 +120,11 @@ REFUSALS = [  # (field, text typed, the code evaluate gives)
     ("contracts", "-2", "MV602"), ("contracts", "0", "MV602"), ("markPrice", "0", "MV602"),
     ("entryPrice", "0", "MV602"), ("leverage", "1000", "MV602"), ("contracts", "abc", "MV602"),
     ("entryPrice", "", "MV600"), ("collateral", "", "MV600"), ("collateral", "-1", "MV602"),
+    # the reading layer's number limits (inputs.numeral_problem), in evaluate's words
+    ("contracts", "1e400", "MV105"), ("markPrice", "5e-101", "MV105"), ("entryPrice", "1" * 101, "MV107"),
+    ("collateral", "1." + "0" * 1000, "MV107"), ("contracts", "-1e400", "MV105"),
+    # a position past its table's last cap at the mark (legs.OUTGROWN_AT_MARK)
+    ("contracts", "1000000", "MV619"),
 ]
 
 
@@ -129,6 +136,23 @@ def test_bad_input_is_refused_with_evaluates_words(rule_pages, field, text, code
     case = {"mode": "isolated", "symbol": "BTC/USDT:USDT", "side": "long", "raw": raw, "mistake": field}
     answer, want = _type(rule_pages[rule.id], case), expected(rule, case)
     assert answer == want and want["errors"][0][0] == code, (answer, want)
+
+
+def test_a_position_whose_price_lies_past_the_table_has_outgrown_it(rule_pages):
+    rule = load_rule(FAMILIES["linear"])
+    table = rule.tiers.table("BTC/USDT:USDT")
+    last = table.rows[-1]
+    entry = Fraction(60000)
+    contracts = (last.floor + last.cap) / 2 / entry  # a short in the last bracket at its mark
+    beyond = last.cap * Fraction(6, 5) / contracts  # the price where its notional is past the cap
+    collateral = contracts * beyond * (1 + last.values["MMR"]) - last.values["cum"] - contracts * entry
+    text = lambda v: str(round(Fraction(v), 6))  # noqa: E731
+    case = {"mode": "isolated", "symbol": "BTC/USDT:USDT", "side": "short", "mistake": None,
+            "raw": {"contracts": text(contracts), "entryPrice": "60000", "markPrice": "60000",
+                    "collateral": text(collateral), "leverage": "1"}}
+    want = expected(rule, case)
+    assert want["price"] is None and want["reason"].startswith("outgrown the tier table"), want
+    assert _type(rule_pages[rule.id], case) == want
 
 
 def test_spot_margin_page_says_why_it_has_no_calculator(browser, server):

@@ -84,6 +84,7 @@ def test_every_number_agrees_with_the_evaluate_job(rule, inputs, tmp_path):
                 assert agrees(row["liquidation_price"], p.liquidation_price, mark), (row, p)
                 assert agrees(row["maintenance_margin"], p.maintenance_margin, abs(float(p.maintenance_margin)))
                 assert row["status"] == p.status and row["tier"] == p.tier
+                assert row["liquidation_tier"] == p.liquidation_tier, (row, p)  # the row at the price too
                 checked += 1
     assert checked == 240
     statuses = {r["status"] for r in pools}

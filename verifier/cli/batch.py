@@ -121,5 +121,8 @@ def run(args) -> int:
                        engine=args.engine, scheduler=args.scheduler, workers=args.workers)
     if show:
         sys.stderr.write("\n")
+    from verifier.cli.output import write_diagnostics
+
+    write_diagnostics(result.warnings, args)  # the accounts the exact path answered: what evaluate says of them
     sys.stdout.write(render_summary(result, args.format))
     return 1 if result.failed else 0

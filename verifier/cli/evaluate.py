@@ -59,7 +59,7 @@ def run(args) -> int:
     from verifier.jobs.evaluate import evaluate_file
     from verifier.jobs.programs import RuleHandle
     from verifier.read.paths import is_lines_file
-    from verifier.report.evaluate import difference_warnings, render, stale_warnings
+    from verifier.report.evaluate import evaluated_warnings, render
 
     date = parse_date(args.date)
     rule = RuleHandle(args.rule)  # its compiled program (found without loading the rule when it can be)
@@ -69,9 +69,7 @@ def run(args) -> int:
     result = evaluate_file(rule, args.snapshot, balance=args.balance, margin_mode=args.margin_mode, date=date,
                            tolerance=args.tolerance, rtol=args.rtol, explain=args.explain)
     why = result.reference[0] if args.explain and result.reference else None
-    warnings = [w for evaluation in result.evaluations
-                for w in stale_warnings(evaluation, result.on) + difference_warnings(evaluation)]
-    write_diagnostics(list(dict.fromkeys(warnings)), args)  # a market in two pools is said once
+    write_diagnostics(evaluated_warnings(result), args)
     if result.format == "snapshot":
         sys.stdout.write(render(result.evaluations[0], args.format, result.unread, result.explained, why))
         return 0
@@ -83,20 +81,25 @@ def run(args) -> int:
 
 
 def _run_lines(rule, args, date) -> int:
-    """A JSON-lines file: one account a line in, one JSON line out; a bad line is reported and the rest go on."""
+    """A JSON-lines file: one account a line in, one JSON line out; a bad line is reported and the rest go on.
+    Each line's warnings are in its record (``warnings``), and all of them, each once, on stderr at the end: the
+    same as the accounts would get one file at a time."""
     from verifier.errors import UsageError
-    from verifier.jobs.evaluate import evaluate_lines
-    from verifier.report.accounts import line_record, progress_text
     from verifier.report.diagnostics import versions_held
 
     if args.balance is not None:
         raise UsageError("--balance goes with one account; in a JSON-lines file each line holds its own balance")
     with versions_held():  # every line says the same versions: found once
-        return _lines(rule, args, date, evaluate_lines, line_record, progress_text)
+        return _lines(rule, args, date)
 
 
-def _lines(rule, args, date, evaluate_lines, line_record, progress_text) -> int:
-    done, invalid, failed = 0, 0, False
+def _lines(rule, args, date) -> int:
+    from verifier.cli.output import write_diagnostics
+    from verifier.jobs.evaluate import evaluate_lines
+    from verifier.report.accounts import line_record, progress_text
+    from verifier.report.evaluate import evaluated_warnings
+
+    done, invalid, failed, warnings = 0, 0, False, {}
     show = sys.stderr.isatty()
     for line in evaluate_lines(rule, args.snapshot, margin_mode=args.margin_mode, date=date,
                                tolerance=args.tolerance, rtol=args.rtol, explain=args.explain):
@@ -106,15 +109,19 @@ def _lines(rule, args, date, evaluate_lines, line_record, progress_text) -> int:
             sys.stdout.write(line_record(line.number, error=line.error.diagnostics))
         else:
             failed = failed or line.result.failed
+            found = evaluated_warnings(line.result)
+            warnings.update(dict.fromkeys(found))
             sys.stdout.write(line_record(line.number, line.result.evaluations, line.result.checks,
                                          line.result.skipped, unread=line.result.unread,
                                          explained=line.result.explained,
-                                         evaluated_by=line.result.reference[0] if args.explain else None))
+                                         evaluated_by=line.result.reference[0] if args.explain else None,
+                                         warnings=found))
         done += 1
         if show:
             sys.stderr.write(progress_text(done, invalid))
     if show:
         sys.stderr.write("\n")
+    write_diagnostics(list(warnings), args)
     if invalid:
         return 2
     return 1 if failed else 0

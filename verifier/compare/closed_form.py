@@ -39,6 +39,13 @@ class Priced:
     status: str  # 'normal', 'margin_call' or 'liquidation' at the mark
     display: Display  # the market's tick and the rule's rounding
     mode: str  # the rule's mode that priced it
+    tier: int | None = None  # the tier row at the mark (None: no tier table, or the position's own bracket)
+    liquidation_tier: int | None = None  # the tier row at the liquidation price
+
+    @property
+    def tier_moves(self) -> bool:
+        """Whether the liquidation price lies in another tier row than the mark (both known)."""
+        return self.tier is not None and self.liquidation_tier is not None and self.tier != self.liquidation_tier
 
 
 @dataclass(frozen=True)
@@ -131,5 +138,5 @@ def _priced(holdings, evaluation) -> dict:
         price = position.liquidation_price
         distance = None if price is None else (price - holding.mark) / holding.mark
         out[holding.index] = Priced(price, position.reason, distance, position.status, position.display,
-                                    evaluation.mode)
+                                    evaluation.mode, position.tier, position.liquidation_tier)
     return out

@@ -45,6 +45,7 @@ from verifier.errors import VerifierError
 from verifier.model.market import POSITION_FIELDS
 from verifier.model.snapshot import SNAPSHOT_FIELDS, fields_of
 from verifier.read import account as _account
+from verifier.read import inputs as _inputs
 from verifier.read import load_schema
 from verifier.report.numbers import decimal_text
 
@@ -290,7 +291,9 @@ def _messages(rule) -> dict:
     unknown = MarketData(rule.id, rule.markets, rule.tiers, _Placeholder("{symbol}"), None, None)
     return {"notDecimal": _account.NOT_DECIMAL, "negativeContracts": _account.NEGATIVE_CONTRACTS,
             "emptySymbol": _read_problem({"symbol": ""}), "marketMissing": str(unknown.missing("{what}")),
-            "noTierRow": _legs.NO_TIER_ROW, "noRoot": _pricing.NO_ROOT,
+            "noTierRow": _legs.NO_TIER_ROW, "noRoot": _pricing.NO_ROOT, "outgrownAtMark": _legs.OUTGROWN_AT_MARK,
+            "outgrown": _pricing.OUTGROWN, "numberLimit": _account.NUMBER_LIMIT,
+            "numbers": {"maxDigits": _inputs.MAX_DIGITS, "maxExponent": _inputs.MAX_EXPONENT, **_inputs.NUMERAL_LIMITS},
             "overCollateralised": _pricing.OVER_COLLATERALISED, "liquidatedEverywhere": _pricing.LIQUIDATED_EVERYWHERE,
             "directions": _pricing.DIRECTIONS, "far": str(_pricing.FAR),
             "notOffered": "{symbol} is in the catalog, but the calculator does not offer it: it has {reason}",

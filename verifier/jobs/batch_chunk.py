@@ -6,7 +6,7 @@ give the same rows."""
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fractions import Fraction
 
 import numpy as np
@@ -23,6 +23,7 @@ from verifier.jobs.batch_sample import sample_chunk
 from verifier.model.position_columns import MARGIN_MODES
 from verifier.read.batch_input import with_account
 from verifier.report.batch import pools_table, positions_table
+from verifier.report.evaluate import evaluated_warnings
 
 
 @dataclass
@@ -42,6 +43,7 @@ class ChunkOutcome:
     stale: set
     liquidated: int
     checks: list  # SampleCheck of the chunk's sampled accounts
+    warnings: list = field(default_factory=list)  # the exact path's warnings (MV609, MV617), each once
 
 
 def evaluate_chunk(rule, rule_columns: RuleColumns, chunk, options, today, sample=None) -> ChunkOutcome:
@@ -56,11 +58,14 @@ def evaluate_chunk(rule, rule_columns: RuleColumns, chunk, options, today, sampl
     bad, exact = [], {}
     for account in sorted(chunk.errors):
         bad.append(_bad(chunk, account, chunk.errors[account]))
+    warnings: dict = {}
     for account in np.flatnonzero(needs_exact):
         try:
             exact[int(account)] = exact_account(rule, chunk.exact(int(account)), options, today)
         except VerifierError as exc:
             bad.append(_bad(chunk, int(account), exc))
+        else:  # what evaluate says of the same account (report.evaluate.evaluated_warnings)
+            warnings.update(dict.fromkeys(evaluated_warnings(exact[int(account)]["evaluated"])))
     skip = np.zeros(chunk.accounts, dtype=bool)
     skip[_accounts_of(chunk, bad)] = True
     fast = ~needs_exact & ~skip
@@ -87,7 +92,7 @@ def evaluate_chunk(rule, rule_columns: RuleColumns, chunk, options, today, sampl
     stale = rule_columns.stale(cols.markets, options.date or today)
     return ChunkOutcome(pos_table, pool_table, chunk.accounts, pos_table.num_rows, pool_table.num_rows,
                         chunk.flat, len(exact), Counter({str(k): int(v) for k, v in statuses.items()}), verdicts,
-                        bad, stale, liquidated, checks)
+                        bad, stale, liquidated, checks, list(warnings))
 
 
 def _together(fast, exact):
@@ -142,6 +147,7 @@ def _fast_rows(chunk, priced, fast, options) -> dict:
         "margin_mode": _coded(cols.pool_mode[pool_of], MARGIN_MODES),
         "settle": _coded(cols.pool_settle[pool_of], settles), "mark_price": priced.mark[idx], "liquidation_price": price,
         "tier": np.where(priced.tier[idx] >= 0, priced.tier[idx], np.nan),
+        "liquidation_tier": np.where(priced.price_tier[idx] >= 0, priced.price_tier[idx], np.nan),
         "maintenance_margin": priced.maintenance_margin[idx], "margin_ratio": priced.margin_ratio[idx],
         "status": _coded(priced.status[idx], STATUSES), "exact": np.zeros(len(idx), bool)}
     theirs = cols.reported[idx] if cols.reported is not None else np.full(len(idx), np.nan)
@@ -205,7 +211,8 @@ def reconcile_columns(ours, theirs, tick, options) -> tuple:
 def _exact_rows(chunk, exact: dict) -> dict:
     """The rows of the accounts the exact path evaluated (exact numbers as floats)."""
     positions = {name: [] for name in ("id", "account", "line", "position", "symbol", "side", "margin_mode", "settle",
-                                       "mark_price", "liquidation_price", "tier", "maintenance_margin",
+                                       "mark_price", "liquidation_price", "tier", "liquidation_tier",
+                                       "maintenance_margin",
                                        "margin_ratio", "status", "exact", "exchange_price", "relative_difference",
                                        "verdict")}
     pools = {name: [] for name in ("id", "account", "line", "margin_mode", "settle", "wallet_balance", "equity",
@@ -225,6 +232,7 @@ def _exact_rows(chunk, exact: dict) -> dict:
                     "position": index, "symbol": p.symbol, "side": p.side, "margin_mode": evaluation.margin_mode,
                     "settle": evaluation.settle, "mark_price": _f(p.mark_price),
                     "liquidation_price": _f(p.liquidation_price), "tier": p.tier if p.tier is not None else np.nan,
+                    "liquidation_tier": p.liquidation_tier if p.liquidation_tier is not None else np.nan,
                     "maintenance_margin": _f(p.maintenance_margin), "margin_ratio": _f(p.margin_ratio),
                     "status": p.status, "exact": True,
                     "exchange_price": _f(check.theirs) if check is not None else np.nan,
@@ -250,8 +258,8 @@ def _exact_rows(chunk, exact: dict) -> dict:
     return {"positions": positions, "pools": pools}
 
 
-_NUMBERS = {"mark_price", "liquidation_price", "tier", "maintenance_margin", "margin_ratio", "exchange_price",
-            "relative_difference", "wallet_balance", "equity", "first_liquidation_step"}
+_NUMBERS = {"mark_price", "liquidation_price", "tier", "liquidation_tier", "maintenance_margin", "margin_ratio",
+            "exchange_price", "relative_difference", "wallet_balance", "equity", "first_liquidation_step"}
 
 
 def _f(value) -> float:

@@ -238,6 +238,7 @@ def _add(tally, outcome):
     tally.verdicts.update(outcome.verdicts)
     tally.bad = tally.bad + outcome.bad
     tally.stale = tally.stale | outcome.stale
+    tally.warnings = list(dict.fromkeys(tally.warnings + outcome.warnings))
     return tally
 
 

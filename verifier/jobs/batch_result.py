@@ -73,6 +73,7 @@ class BatchResult:
     sample: object = None  # verifier.jobs.batch_sample.Sample
     replay: Replay | None = None
     stale: set = field(default_factory=set)
+    warnings: list = field(default_factory=list)  # the exact path's warnings (report.evaluate), each once
     partitions: int = 0
     workers: int = 0
     worker_names: list = field(default_factory=list)
@@ -100,6 +101,7 @@ class BatchResult:
             else:
                 self.bad_unlisted += 1
         self.stale |= outcome.stale
+        self.warnings = list(dict.fromkeys(self.warnings + list(getattr(outcome, "warnings", ()))))
         if self.replay is not None:
             self.replay.liquidated += outcome.liquidated
 

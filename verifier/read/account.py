@@ -49,6 +49,7 @@ BALANCE_FIELDS = ("total", "debt", "interest")
 
 NOT_DECIMAL = "expected a decimal number (or a string holding one), got {shown}"
 NEGATIVE_CONTRACTS = "contracts is negative ({text})"
+NUMBER_LIMIT = "{name} is {shown}: {reason}"  # a number beyond the limits (MV105, MV107: inputs.numeral_problem)
 MISSING_KEY = "{where} is missing {key!r}"
 """Messages the site's calculator (:mod:`verifier.docs.calculator`) writes too, for the same inputs."""
 
@@ -163,13 +164,15 @@ def _semantic_problems(document: Document) -> list[Diagnostic]:
         try:
             return exact(raw)
         except NumberError as exc:
-            out.append(locate(exc.limit or "MV602", f"{path[-1]} is {shown(raw)}: {exc.reason}", path))
+            out.append(locate(exc.limit or "MV602", NUMBER_LIMIT.format(name=path[-1], shown=shown(raw),
+                                                                         reason=exc.reason), path))
             return None
 
     for key in ("walletBalance", "leverage"):
         if data.get(key) is not None:
             value((key,), data[key])
-    held: dict = {}
+    held: dict = {}  # market (hedge mode: market and side) -> the indices of its positions
+    slots: dict = {}  # market -> where in ``out`` its MV613 goes
     for index, item in enumerate(data.get("positions", [])):
         path = ("positions", index)
         numbers = {name: value(path + (name,), item[name]) for name in _decimal_fields() if item.get(name) is not None}
@@ -182,15 +185,12 @@ def _semantic_problems(document: Document) -> list[Diagnostic]:
                 out.append(locate("MV602", f"{name} {problem}, not {item[name]}", path + (name,), _RANGE_HINTS[name]))
         hedge = data.get("positionMode") == "hedge"
         key = (item["symbol"], item["side"]) if hedge else item["symbol"]
-        if key in held:
-            out.append(locate("MV613", f"two positions in {item['symbol']}" + (f" on the {item['side']} side" if hedge
-                                                                              else "") +
-                              f" (positions {held[key]} and {index}): "
-                              + ("hedge mode holds one long and one short a market" if hedge else
-                                 "one-way mode holds one position a market"), path + ("symbol",),
-                              "merge them into one position" + ("" if hedge else ", or set positionMode: hedge for "
-                                                                                 "a long and a short")))
-        held.setdefault(key, index)
+        held.setdefault(key, []).append(index)
+        if len(held[key]) == 2:  # one error a group, in the place of its second position, said when it is whole
+            slots[key] = len(out)
+            out.append(None)
+    for key, slot in slots.items():
+        out[slot] = _duplicate_error(locate, key, held[key])
     for asset, balance in data.get("balances", {}).items():
         for name in BALANCE_FIELDS:
             if name in balance:
@@ -210,6 +210,39 @@ _RANGE_HINTS = {
                          "negative",
     "fundingRate": "ccxt's rates are fractions: 0.0001 for 0.01 %",
 }
+
+
+def _duplicate_error(locate, key, indices) -> Diagnostic:
+    """MV613 for a group of positions in one market (hedge mode: one side of it), naming all of them, located at
+    the second."""
+    hedge = isinstance(key, tuple)
+    symbol, side = key if hedge else (key, None)
+    return locate("MV613", f"{count_word(len(indices))} positions in {symbol}" + (f" on the {side} side" if hedge
+                                                                                 else "")
+                  + f" (positions {join_indices(indices)}): " + ("hedge mode holds one long and one short a market"
+                                                                 if hedge else "one-way mode holds one position a market"),
+                  ("positions", indices[1], "symbol"),
+                  "merge them into one position" + ("" if hedge else ", or set positionMode: hedge for a long and a "
+                                                                     "short"))
+
+
+def count_word(n: int) -> str:
+    """A small count in words, else in digits.
+
+    >>> count_word(2), count_word(3), count_word(12)
+    ('two', 'three', '12')
+    """
+    return {2: "two", 3: "three", 4: "four", 5: "five"}.get(n, str(n))
+
+
+def join_indices(indices) -> str:
+    """'0 and 3', '0, 3 and 5'.
+
+    >>> join_indices([0, 3]), join_indices([0, 3, 5])
+    ('0 and 3', '0, 3 and 5')
+    """
+    words = [str(i) for i in indices]
+    return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
 @functools.cache

@@ -39,6 +39,7 @@ from verifier.model.ccxt_mapping import CCXT_POSITION_NUMBERS, AmbiguousPath
 from verifier.model.numbers import exact_text
 from verifier.model.snapshot import evaluate_reading, fields_of, range_problem
 from verifier.read._schema import load_schema
+from verifier.read.account import count_word, join_indices
 from verifier.read.ccxt_fit import fitting_rules, same_exchange_rules, symbol_kind
 from verifier.read.ccxt_unread import Tally, balance_unread, normalised
 from verifier.read.inputs import NumberError, exact, shown
@@ -539,7 +540,9 @@ def _reported(index, item, mapping, reading) -> Reported:
 
 
 def _duplicates(records, reading) -> None:
-    """Two positions of one market in one margin mode must be a hedge pair (both hedged, opposite sides)."""
+    """Two positions of one market in one margin mode must be a hedge pair (both hedged, opposite sides); a group
+    that is not is one MV613 naming all its positions."""
+
     seen = defaultdict(list)
     for record in records:
         seen[(record.symbol, record.margin_mode)].append(record)
@@ -547,12 +550,11 @@ def _duplicates(records, reading) -> None:
         if len(group) < 2:
             continue
         pair = len(group) == 2 and all(r.hedged for r in group) and {r.side for r in group} == {"long", "short"}
-        if not pair:
-            first, second = group[0], group[1]
+        if not pair:  # one error for the whole group, naming every position in it, at the second
             kind = "hedged" if all(r.hedged for r in group) else "one-way"
-            reading.error("MV613", f"two {kind} {mode} positions in {symbol} (positions {first.index} and "
-                                   f"{second.index}): a market holds one position per side", reading.place(
-                                       second.index, "symbol"),
+            reading.error("MV613", f"{count_word(len(group))} {kind} {mode} positions in {symbol} (positions "
+                                   f"{join_indices([r.index for r in group])}): a market holds one position per side",
+                          reading.place(group[1].index, "symbol"),
                           "one-way mode allows one position a market; hedge mode one long and one short, both "
                           "with hedged true")
 

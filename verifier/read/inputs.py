@@ -274,6 +274,15 @@ class NumberError(SpecError):
         self.reason, self.limit = reason, limit
 
 
+NUMERAL_LIMITS = {
+    "digits": f"has {{count}} significant digits; a number has at most {MAX_DIGITS}",
+    "written": f"is written with {{count}} digits; a number has at most {MAX_DIGITS}",
+    "exponent": f"has an exponent of {{count}} digits; a number is within 10 to the power ±{MAX_EXPONENT}",
+    "power": f"is 10 to the power {{power}}; a number is within 10 to the power ±{MAX_EXPONENT}",
+}
+"""The reasons :func:`numeral_problem` gives (placeholders in braces): the site's calculator says the same."""
+
+
 def numeral_problem(text: str) -> tuple[str, str] | None:
     """(code, reason) when the decimal numeral ``text`` is beyond the limits, else None (also for non-numerals).
 
@@ -294,18 +303,17 @@ def numeral_problem(text: str) -> tuple[str, str] | None:
     written = len(whole) + len(fraction)
     significant = len((whole + fraction).lstrip("0"))
     if significant > MAX_DIGITS or written > 10 * MAX_DIGITS:
-        count = significant if significant > MAX_DIGITS else written
-        return "MV107", (f"has {count} significant digits" if significant > MAX_DIGITS else f"is written with {count}"
-                         f" digits") + f"; a number has at most {MAX_DIGITS}"
+        if significant > MAX_DIGITS:
+            return "MV107", NUMERAL_LIMITS["digits"].format(count=significant)
+        return "MV107", NUMERAL_LIMITS["written"].format(count=written)
     if exponent and len(exponent.lstrip("+-")) > 4:
-        return "MV105", f"has an exponent of {len(exponent.lstrip('+-'))} digits; a number is within 10 to the " \
-                        f"power ±{MAX_EXPONENT}"
+        return "MV105", NUMERAL_LIMITS["exponent"].format(count=len(exponent.lstrip("+-")))
     if not significant:
         return None  # zero, however it is written
     stripped = whole.lstrip("0")
     power = int(exponent or 0) + (len(stripped) - 1 if stripped else -(len(fraction) - len(fraction.lstrip("0"))) - 1)
     if abs(power) > MAX_EXPONENT:
-        return "MV105", f"is 10 to the power {power}; a number is within 10 to the power ±{MAX_EXPONENT}"
+        return "MV105", NUMERAL_LIMITS["power"].format(power=power)
     return None
 
 

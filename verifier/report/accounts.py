@@ -115,9 +115,10 @@ def _shown_price(display, price) -> str:
 
 
 def set_text(evaluations, checks, skipped=(), unread=()) -> str:
-    """A table of every position (file order), then one line per pool."""
-    rows = [("#", "market", "side", "mode", "bracket", "maint. margin", "liq. price", "exact", "distance",
-             "exchange", "diff (ticks)", "diff (rel.)", "verdict")]
+    """A table of every position (file order: ``bracket`` the tier row at the mark, ``liq. tier`` the row at the
+    liquidation price), then one line per pool."""
+    rows = [("#", "market", "side", "mode", "bracket", "maint. margin", "liq. price", "exact", "liq. tier",
+             "distance", "exchange", "diff (ticks)", "diff (rel.)", "verdict")]
     reasons = []
     entries = sorted(((p.index if p.index is not None else n, e, p) for e in evaluations
                       for n, p in enumerate(e.positions)), key=lambda t: t[0])
@@ -130,12 +131,15 @@ def set_text(evaluations, checks, skipped=(), unread=()) -> str:
         rows.append((str(index), p.symbol, p.side, mode, _bracket(p) or "-",
                      decimal_text(p.maintenance_margin) or "-", _shown_price(shown, p.liquidation_price),
                      "-" if p.liquidation_price is None else approx_text(p.liquidation_price, 18),
-                     percent_text(p.distance), exchange,
+                     "-" if p.liquidation_tier is None else str(p.liquidation_tier), percent_text(p.distance), exchange,
                      "-" if check is None or check.ticks is None else approx_text(check.ticks, 12),
                      "-" if check is None or check.relative is None else approx_text(check.relative, 9),
                      "-" if check is None else check.verdict))
         if p.liquidation_price is None:
             reasons.append(f"#{index} {p.symbol}: no liquidation price: {p.reason}")
+        elif p.tier_moves:
+            reasons.append(f"#{index} {p.symbol}: the liquidation price lies in tier {p.liquidation_tier}, the mark in "
+                           f"tier {p.tier}: the bracket changes on the way")
         if p.status_reason:
             reasons.append(f"#{index} {p.symbol}: status unknown: {p.status_reason}")
         if p.lacks:
@@ -191,9 +195,10 @@ def render_set(evaluations, checks, skipped=(), fmt: str = "text", unread=(), ex
 
 
 def line_record(number: int, evaluations=None, checks=None, skipped=(), error=None, unread=(), explained=None,
-                evaluated_by=None) -> str:
+                evaluated_by=None, warnings=()) -> str:
     """One output line of a JSON-lines run: the account of input line ``number``, or the problems that stopped it;
-    each line is a whole document, with its ``versions``.
+    each line is a whole document, with its ``versions`` and, when there are any, its ``warnings`` (diagnostics
+    as JSON: the same the account would get on stderr alone, e.g. MV609 for its markets' old data).
 
     >>> from verifier.report.diagnostics import set_versions
     >>> set_versions(lambda: {"marginVerifier": "0.1.0", "rules": "2026-12-07"})  # as the command line does
@@ -206,6 +211,8 @@ def line_record(number: int, evaluations=None, checks=None, skipped=(), error=No
         record = {"line": number, "errors": [d.to_json() for d in error]}
     else:
         record = {"line": number, **set_data(evaluations, checks, skipped, unread, explained, evaluated_by)}
+        if warnings:
+            record["warnings"] = [d.to_json() for d in warnings]
     return json.dumps(with_versions(record), ensure_ascii=False) + "\n"
 
 

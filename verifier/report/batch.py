@@ -37,6 +37,7 @@ POSITION_SCHEMA = [
     ("mark_price", pa.float64(), "the rule's price symbol as read from the position"),
     ("liquidation_price", pa.float64(), "null: no price reaches the liquidation condition"),
     ("tier", pa.int32(), "the tier row at the mark (null: no tier table)"),
+    ("liquidation_tier", pa.int32(), "the tier row at the liquidation price (null: no price, or no tier table)"),
     ("maintenance_margin", pa.float64(), "the rule's maintenance_margin at the mark"),
     ("margin_ratio", pa.float64(), "the rule's margin_ratio (or margin_level) of the position, or of its cross pool"),
     ("status", pa.string(), "normal, margin_call or liquidation: the rule's own conditions at the mark"),
@@ -151,6 +152,7 @@ def summary_data(result) -> dict:
         "replay": None if result.replay is None else {
             "path": result.replay.label, "steps": result.replay.steps, "liquidatedPools": result.replay.liquidated},
         "stale": [{"symbol": s, "part": p, "days": d} for s, p, d in sorted(result.stale)],
+        "warnings": [w.to_json() for w in getattr(result, "warnings", ())],
         "partitions": result.partitions, "workers": result.workers,
         "seconds": round(result.seconds, 3),
     }

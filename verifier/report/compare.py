@@ -207,7 +207,8 @@ def _position_data(comparison, holding) -> dict:
     def priced(p) -> dict:
         data = {"liquidationPrice": price_text(p.display, p.liquidation_price),
                 "liquidationPriceExact": decimal_text(p.liquidation_price),
-                "distanceFromMark": decimal_text(p.distance), "status": p.status, "ruleMode": p.mode}
+                "distanceFromMark": decimal_text(p.distance), "status": p.status, "ruleMode": p.mode,
+                "tier": p.tier, "liquidationTier": p.liquidation_tier}
         if p.liquidation_price is None:
             data["liquidationPriceReason"] = p.reason
         return data
@@ -337,6 +338,9 @@ def _summary(comparison) -> list:
             closed = getattr(comparison.closed, mode)[h.index]
             if closed.liquidation_price is None:
                 lines.append(f"{h.label}: no {mode} liquidation price: {closed.reason}")
+            elif closed.tier_moves:  # the bracket at the mark is not the one the price is solved in
+                lines.append(f"{h.label}: the {mode} liquidation price lies in tier {closed.liquidation_tier}, the "
+                             f"mark in tier {closed.tier}")
     lines += [_wallet_line(comparison, w) for w in comparison.wallets.values()]
     loss = max_loss(comparison)
     lines.append(f"most that can be lost: cross {_money_text(loss['cross'])} (the whole cross wallet), isolated "

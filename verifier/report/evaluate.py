@@ -4,20 +4,23 @@ Decimals are strings, exact (:func:`verifier.report.numbers.decimal_text`).  A l
 ``liquidationPrice`` at its market's tick (from the market catalog), rounded as the rule says
 (:meth:`verifier.model.Display.round_price`), and ``liquidationPriceExact``, the exact value (to 18 decimal places
 where its decimal does not terminate); ``priceTick`` is the tick used (null: none known, and both are exact).
-Where no liquidation price exists both are ``null`` and ``liquidationPriceReason`` says why.
+Where no liquidation price exists both are ``null`` and ``liquidationPriceReason`` says why (a position whose
+condition is reached only past its table's last bracket says it has outgrown the table).  ``tier`` is the tier row
+holding the position at its mark, ``liquidationTier`` the row holding it at the liquidation price: they differ
+when the price crosses a bracket on its way (null: unknown, e.g. the position gives its own bracket).
 
 >>> from verifier.derive.account import AccountEvaluation, PositionEvaluation
 >>> from verifier.model.rule import Display
 >>> tick = Display(Fraction(1, 10), "half-up")
 >>> btc = PositionEvaluation("BTC/USDT:USDT", "long", Fraction(11790000, 199), None, Fraction(250), Fraction(0), 2,
-...                          "normal", tick)
+...                          "normal", tick, liquidation_tier=2)
 >>> evaluation = AccountEvaluation("binance/usdm-perpetual", "isolated", Display(None, "half-up"), (btc,), None,
 ...                                "normal")
 >>> data = evaluation_data(evaluation)["positions"][0]
 >>> data["liquidationPrice"], data["liquidationPriceExact"], data["priceTick"]
 ('59246.2', '59246.231155778894472362', '0.1')
 >>> print(evaluation_text(evaluation), end="")
-BTC/USDT:USDT long: liquidation price 59246.2 (exact 59246.231155778894472362), maintenance margin 250, unrealised PnL 0, tier 2
+BTC/USDT:USDT long: liquidation price 59246.2 (exact 59246.231155778894472362), maintenance margin 250, unrealised PnL 0, tier 2 at the mark and at the liquidation price
 no margin ratio (the rule defines none); status normal
 """
 
@@ -49,7 +52,8 @@ def position_data(display, position) -> dict:
             "liquidationPriceExact": decimal_text(position.liquidation_price),
             "priceTick": decimal_text(shown.price_tick),
             "maintenanceMargin": decimal_text(position.maintenance_margin),
-            "unrealizedPnl": decimal_text(position.unrealized_pnl), "tier": position.tier}
+            "unrealizedPnl": decimal_text(position.unrealized_pnl), "tier": position.tier,
+            "liquidationTier": position.liquidation_tier}
     if position.liquidation_price is None:
         data["liquidationPriceReason"] = position.reason
     if position.lacks:
@@ -131,8 +135,10 @@ def evaluation_text(evaluation) -> str:
         if p["liquidationPrice"] is not None and Fraction(p["liquidationPrice"]) != Fraction(p["liquidationPriceExact"]):
             price += f" (exact {p['liquidationPriceExact']})"
         parts = [f"liquidation price {price}"] + [f"{label} {p[key]}" for label, key in (
-            ("maintenance margin", "maintenanceMargin"), ("unrealised PnL", "unrealizedPnl"), ("tier", "tier"))
+            ("maintenance margin", "maintenanceMargin"), ("unrealised PnL", "unrealizedPnl"))
             if p[key] is not None]  # a value the rule does not define for this product is left out, never 'None'
+        if p["tier"] is not None or p["liquidationTier"] is not None:
+            parts.append(tiers_text(p["tier"], p["liquidationTier"]))
         if "lacks" in p:
             parts.append("no " + ", ".join(n for n, k in (("maintenance margin", "maintenanceMargin"), (
                 "unrealised PnL", "unrealizedPnl")) if p[k] is None) + " or status: it lacks " + "; ".join(
@@ -140,6 +146,20 @@ def evaluation_text(evaluation) -> str:
         lines.append(f"{p['symbol']} {p['side']}: " + ", ".join(parts))
     lines.append(f"{_account_ratio_text(evaluation)}; status {evaluation.status}")
     return "\n".join(lines) + "\n"
+
+
+def tiers_text(tier, liquidation_tier) -> str:
+    """The tier row at the mark and the one at the liquidation price, said together (either may be unknown).
+
+    >>> tiers_text(2, 2), tiers_text(2, 3), tiers_text(2, None), tiers_text(None, 4)
+    ('tier 2 at the mark and at the liquidation price', 'tier 2 at the mark, tier 3 at the liquidation price', 'tier 2 at the mark', 'tier 4 at the liquidation price')
+    """
+    if tier is not None and tier == liquidation_tier:
+        return f"tier {tier} at the mark and at the liquidation price"
+    said = [f"tier {tier} at the mark"] if tier is not None else []
+    if liquidation_tier is not None:
+        said.append(f"tier {liquidation_tier} at the liquidation price")
+    return ", ".join(said)
 
 
 def stale_warnings(evaluation, on) -> list:
@@ -184,6 +204,16 @@ def stale_warnings(evaluation, on) -> list:
         out.append(Diagnostic("MV609", message, file=None, hint=hint, severity="warning", subject=subject,
                               summary=summary))
     return out
+
+
+def evaluated_warnings(evaluated) -> list:
+    """Every warning of an evaluate result (:class:`verifier.jobs.evaluate.Evaluated`: one file, one line of a
+    JSON-lines file, one account of the API or of batch's exact path), each once: the MV609 staleness of its
+    markets, then the MV617 values its positions give against the catalog's.  Every input path says these, so
+    that the same positions get the same warnings however they are given."""
+    found = [w for evaluation in evaluated.evaluations
+             for w in stale_warnings(evaluation, evaluated.on) + difference_warnings(evaluation)]
+    return list(dict.fromkeys(found))  # a market in two pools is said once
 
 
 def render(evaluation, fmt: str = "text", unread=(), explained=None, evaluated_by=None) -> str:

@@ -73,6 +73,12 @@ class PositionEvaluation:
     differences: tuple = ()  # legs.CatalogDifference: its own values against the catalog's in force
     lacks: tuple = ()  # (symbol, why) of inputs it does not give that only other quantities need (status 'unknown')
     status_reason: str | None = None  # why its status is 'unknown' when it lacks nothing (a condition without a value)
+    liquidation_tier: int | None = None  # the tier row at the liquidation price (None: no price, or tier None)
+
+    @property
+    def tier_moves(self) -> bool:
+        """Whether the liquidation price lies in another tier row than the mark (both known)."""
+        return self.tier is not None and self.liquidation_tier is not None and self.tier != self.liquidation_tier
 
     @property
     def distance(self) -> Fraction | None:
@@ -230,7 +236,7 @@ def _with_partners(mode, legs, index, partners, summed, values) -> dict:
 
 
 def _evaluate_leg(setting, legs, index, partners, account, summed) -> PositionEvaluation:
-    from verifier.derive.account.pricing import liquidation
+    from verifier.derive.account.pricing import liquidation, liquidation_tier
 
     rule, mode, compiled = setting.rule, setting.mode, setting.compiled
     leg = legs[index]
@@ -255,7 +261,8 @@ def _evaluate_leg(setting, legs, index, partners, account, summed) -> PositionEv
         leg.market.provenance(), index=position.index, margin_mode=account.margin_mode, mode=mode.name,
         mark_price=leg.values.get(rule.price), bracket=tuple(sorted(leg.tier_values.items())),
         bracket_source=leg.bracket_source, margin_ratio=ratio, reported=position.reported, settle=account.settle,
-        differences=tuple(leg.differences), lacks=tuple(leg.lacks.items()), status_reason=status_reason)
+        differences=tuple(leg.differences), lacks=tuple(leg.lacks.items()), status_reason=status_reason,
+        liquidation_tier=liquidation_tier(setting, leg, price))
 
 
 class Undecided(Exception):

@@ -24,7 +24,7 @@ from gmpy2 import mpq
 from verifier.derive.rational_code import Code, checked_source, inline, inline_available
 
 RESULT = ("price", "reason", "maintenance_margin", "upnl", "tier", "status", "mark", "bracket", "bracket_source",
-          "ratio")
+          "ratio", "liquidation_tier")
 """What a fused function returns, in this order (``bracket``: the tier values, in the mode's tier order)."""
 
 
@@ -166,6 +166,18 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
     price, reason = _liquidation(w, program, plan, prepared, values, given, tiered, reason)
     if price is False:
         return None
+    liquidation_tier = "None"
+    if tiered and price != "None":  # the row holding the basis at the price (legs at the mark hold theirs)
+        liquidation_tier, moved = w.fresh(), w.fresh()
+        w.emit(f"{liquidation_tier} = None", 1)
+        w.emit(f"if {price} is not None:", 1)
+        w.emit("try:", 2)
+        inputs = {n: (price if n == program.price else values[n]) for n in plan.basis.names}
+        w.emit(f"{moved} = M.row_for(" + w.code(plan.basis, inputs, 3) + ")", 3)
+        w.emit("except ZeroDivisionError:", 2)
+        w.emit("return None", 3)
+        w.emit(f"if {moved} is not None:", 2)
+        w.emit(f"{liquidation_tier} = {moved}.number", 3)
     status = w.fresh()
     w.emit(f"{status} = {w.bind('normal')}", 1)
     for (name, comparison), left, right in zip(plan.mark_status, sides[::2], sides[1::2]):
@@ -177,7 +189,7 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
     mark = values.get(program.price) if program.price in given else "None"
     bracket = "(" + "".join(values[name] + ", " for name in tier_names) + ")" if tier_names else "()"
     w.emit(f"return ({price}, {reason}, {at_mark.get('maintenance_margin', 'None')}, {at_mark.get('upnl', 'None')}, "
-           f"{tier}, {status}, {mark}, {bracket}, {source}, {ratio or 'None'})", 1)
+           f"{tier}, {status}, {mark}, {bracket}, {source}, {ratio or 'None'}, {liquidation_tier})", 1)
     source_text = "\n".join(w.lines)
     namespace = {"__builtins__": {}, "min": min, "max": max, "abs": abs, "len": len,
                  "ZeroDivisionError": ZeroDivisionError, "True": True}

@@ -33,6 +33,24 @@ from verifier.model.symbols import in_domain
 
 NO_TIER_ROW = "cannot evaluate the position: no tier row of {symbol} holds basis {basis}"
 
+OUTGROWN_AT_MARK = ("the position has outgrown the tier table of {symbol}: its tier basis at the mark, {basis}, is "
+                    "at or past the last bracket's cap ({cap}, tier {tier}), where the market's brackets end")
+OUTGROWN_HINT = ("the exchange holds no position past its last bracket: check the size and the mark, or import the "
+                 "market's newer tiers")
+"""MV619: a position past the end of its market's table (not a gap in it: that is MV603, :data:`NO_TIER_ROW`)."""
+
+
+def past_last_cap(table, basis) -> bool:
+    """Whether ``basis`` lies at or past the cap of ``table``'s last row (the table has ended there).
+
+    >>> from verifier.model.tiers import TierRow, TierTable
+    >>> t = TierTable("X", "[floor, cap)", None, {}, (TierRow(1, Fraction(0), Fraction(10), {}),), "t.yaml")
+    >>> past_last_cap(t, Fraction(10)), past_last_cap(t, Fraction(9))
+    (True, False)
+    """
+    last = table.rows[-1] if table.rows else None
+    return last is not None and last.cap is not None and basis >= last.cap and table.row_for(basis) is None
+
 
 @dataclass
 class Leg:
@@ -231,6 +249,11 @@ def at_mark_values(setting, account, leg: Leg) -> None:
     if leg.tiered and mode.tier_basis is not None and missing:
         table = leg.market.tier_table()
         row = table.row_for(basis)
+        if row is None and past_last_cap(table, basis):
+            last = table.rows[-1]
+            raise account.error("MV619", OUTGROWN_AT_MARK.format(symbol=leg.market.symbol, basis=basis, cap=last.cap,
+                                                                 tier=last.number), leg.position.at(),
+                                hint=OUTGROWN_HINT)
         if row is None:
             raise account.error("MV603", NO_TIER_ROW.format(symbol=leg.market.symbol, basis=basis), leg.position.at())
         leg.tier, leg.bracket_source = row.number, "catalog"

@@ -176,7 +176,7 @@ def _fuse(program, plan, prepared, margin_mode, key, futures):
 
 
 def _evaluation(program, plan, prepared, account, position, market, found) -> PositionEvaluation:
-    price, reason, mm, upnl, tier, status, mark, bracket, source, ratio = found
+    price, reason, mm, upnl, tier, status, mark, bracket, source, ratio, liquidation_tier = found
     if source == "catalog":
         bracket = market.bracket(tier, prepared.tier_names, prepared.columns)
     else:
@@ -184,12 +184,12 @@ def _evaluation(program, plan, prepared, account, position, market, found) -> Po
     return _result(
         position.symbol, position.side, _fraction(price), reason, _fraction(mm), _fraction(upnl), tier, status,
         market.display, market.provenance, position.index, account.margin_mode, plan.name, _fraction(mark), bracket,
-        source, _fraction(ratio), position.reported, account.settle, (), (), None)
+        source, _fraction(ratio), position.reported, account.settle, (), (), None, liquidation_tier)
 
 
 _FIELDS = ("symbol", "side", "liquidation_price", "reason", "maintenance_margin", "unrealized_pnl", "tier", "status",
            "display", "market_data", "index", "margin_mode", "mode", "mark_price", "bracket", "bracket_source",
-           "margin_ratio", "reported", "settle", "differences", "lacks", "status_reason")
+           "margin_ratio", "reported", "settle", "differences", "lacks", "status_reason", "liquidation_tier")
 
 
 def _result(*values) -> PositionEvaluation:
@@ -636,7 +636,7 @@ def _evaluate(program, plan, prepared, account, leg) -> PositionEvaluation:
         _fraction(at_mark.get("upnl")), leg.tier, status, market.display, market.provenance, position.index,
         account.margin_mode, plan.name, _fraction(values.get(program.price)) if program.price in leg.given else None,
         bracket, leg.bracket_source, _fraction(ratio), position.reported, account.settle,
-        differences=leg.differences)
+        differences=leg.differences, liquidation_tier=_liquidation_tier(program, prepared, leg, price))
 
 
 def _difference(name, market_field, own, catalog, market):
@@ -645,6 +645,18 @@ def _difference(name, market_field, own, catalog, market):
     from verifier.derive.account.legs import CatalogDifference  # only a file giving its own market values gets here
 
     return CatalogDifference(name, market_field, _fraction(own), _fraction(catalog), market.spec.provenance)
+
+
+def _liquidation_tier(program, prepared, leg, price):
+    """:func:`verifier.derive.account.pricing.liquidation_tier`: the row holding the basis at ``price``."""
+    if price is None or leg.bracket_source != "catalog" or prepared.basis is None:
+        return None
+    try:
+        basis = prepared.basis({**leg.values, program.price: price})
+    except (KeyError, ZeroDivisionError):
+        raise Fallback("no tier basis at the liquidation price") from None
+    row = leg.market.row_for(basis)
+    return row.number if row is not None else None
 
 
 def _liquidation(program, plan, prepared, leg) -> tuple:
@@ -695,7 +707,7 @@ def _no_price_reason(program, plan, prepared, leg) -> str:
     found = _reason(program, plan, prepared, leg.values if program.price in leg.given else {}, leg.market,
                     leg.position.side == "long", leg.bracket_source == "catalog")
     if found is None:
-        raise Fallback("a condition missing a symbol")
+        raise Fallback("a condition missing a symbol, or the table ending before the condition holds: the reference says why")
     return found
 
 
@@ -717,7 +729,7 @@ def _reason(program, plan, prepared, values, market, long: bool, catalog: bool) 
             except (KeyError, ZeroDivisionError):
                 row = None
             if row is None:
-                return NO_ROOT
+                return None  # past the table's end: whether it has outgrown it, the reference says (OUTGROWN)
             values.update(zip(prepared.tier_names, market.row_values(row, prepared.columns)))
         at_far = condition(values)
     except ZeroDivisionError:  # the reference: undecidable, dividing by zero

@@ -40,6 +40,35 @@
     return out + quote;
   }
 
+  /** inputs.shown: Python's repr of the text typed, cut short past `limit` characters. */
+  function shownText(text, limit = 40) {
+    const r = pyRepr(text);
+    if ([...r].length <= limit) return r;
+    return [...r].slice(0, Math.floor(limit / 2) + 1).join("") + "..." + r[0] + ` (${[...text].length} characters)`;
+  }
+
+  const NUMERAL = /^\s*[-+]?([0-9]*)(?:\.([0-9]*))?(?:[eE]([-+]?[0-9]+))?\s*$/;
+
+  /** inputs.numeral_problem: [code, reason] when a decimal numeral is beyond the reading layer's limits. */
+  function numeralProblem(text, m) {
+    const found = NUMERAL.exec(text);
+    if (!found || !(found[1] || found[2])) return null;
+    const whole = found[1], fraction = found[2] || "", exponent = found[3];
+    const written = whole.length + fraction.length;
+    const significant = (whole + fraction).replace(/^0+/, "").length;
+    if (significant > m.maxDigits) return ["MV107", fill(m.digits, { count: significant })];
+    if (written > 10 * m.maxDigits) return ["MV107", fill(m.written, { count: written })];
+    if (exponent && exponent.replace(/^[-+]+/, "").length > 4) {
+      return ["MV105", fill(m.exponent, { count: exponent.replace(/^[-+]+/, "").length })];
+    }
+    if (!significant) return null;
+    const stripped = whole.replace(/^0+/, "");
+    const power = Number(exponent || 0)
+      + (stripped ? stripped.length - 1 : -(fraction.length - fraction.replace(/^0+/, "").length) - 1);
+    if (Math.abs(power) > m.maxExponent) return ["MV105", fill(m.power, { power })];
+    return null;
+  }
+
   function inDomain(value, symbol) {
     const checks = { ">": Q.gt, ">=": Q.ge, "<": Q.lt, "<=": Q.le, "!=": Q.ne };
     const inside = (symbol.domain || []).every(([op, bound]) => checks[op](value, frac(bound)));
@@ -109,9 +138,18 @@
       else fields[name] = value;
     }
     if (problems.length) return { errors: problems };
-    if (fields.contracts && Q.lt(fields.contracts, Q.ZERO)) {
-      return failure("MV602", fill(spec.messages.negativeContracts, { text: raw.contracts }));
+    // What the schema cannot say (account._semantic_problems): numbers within the limits, the size not negative.
+    for (const name of mode.inputs) {
+      if (!(name in fields)) continue;
+      const problem = numeralProblem(raw[name], spec.messages.numbers);
+      if (!problem) continue;
+      problems.push({ code: problem[0], message: fill(spec.messages.numberLimit, { name, shown: shownText(raw[name]), reason: problem[1] }) });
+      delete fields[name];
     }
+    if (fields.contracts && Q.lt(fields.contracts, Q.ZERO)) {
+      problems.push({ code: "MV602", message: fill(spec.messages.negativeContracts, { text: raw.contracts }) });
+    }
+    if (problems.length) return { errors: problems };
     // A market the catalog does not list is refused before anything is read from it (MarketData.check_listed).
     if (md.unknown && spec.catalog) return failure("MV606", fill(spec.messages.notListed, { symbol: pyRepr(symbol) }));
 
@@ -177,6 +215,10 @@
         return failure("MV603", "cannot evaluate the position: the tier basis cannot be computed");
       } else {
       const row = rowFor(md.tiers, basis);
+      const last = md.tiers.rows[md.tiers.rows.length - 1];
+      if (!row && last && last.cap !== null && Q.ge(basis, last.cap)) {  // legs.past_last_cap: the table has ended
+        return failure("MV619", fill(spec.messages.outgrownAtMark, { symbol, basis: Q.str(basis), cap: Q.str(last.cap), tier: last.number }));
+      }
       if (!row) return failure("MV603", fill(spec.messages.noTierRow, { symbol, basis: Q.str(basis) }));
       tier = row.number;
       for (const name of tierNames) {
@@ -232,9 +274,19 @@
     }
 
     // The whole position at the mark (leg.exact): parameters, values, others' sums, its bracket.
+    // The tier row at the price (pricing.liquidation_tier): the table's row holding the basis there.
+    priceTier = null;
+    if (price !== null && tiered && fn.basis) {
+      const basis = attempt(fn.basis, Object.assign({}, exact, { [spec.price]: price }));
+      const row = basis === null ? null : rowFor(md.tiers, basis);
+      priceTier = row ? row.number : null;
+    }
     const whole = Object.assign({}, params, values, bracket);
     let reason = null;
-    if (price === null) reason = noPriceReason(spec, mode, fn, md, whole, current, raw.side === "short", tiered);
+    if (price === null && tiered && tier !== null) reason = outgrownReason(spec, mode, fn, md, exact, whole, rootAt, pick);
+    if (price === null && reason === null) {
+      reason = noPriceReason(spec, mode, fn, md, whole, current, raw.side === "short", tiered);
+    }
 
     // Status by the rule's own conditions (evaluation._holds), then its margin ratio.
     const statuses = [];
@@ -256,6 +308,26 @@
       price, reason, tier, priceTier, maintenanceMargin: maintenance, unrealizedPnl: upnl, marginRatio: ratio,
       status: unknown ? "unknown" : statuses.length ? statuses[0] : "normal", tick: md.tick, rounding: spec.rounding,
     };
+  }
+
+  /** pricing.outgrown_reason: not liquidated at the mark, and priced with the table's last bracket carried past its
+   * cap, the condition is reached only at a basis at or past that cap. */
+  function outgrownReason(spec, mode, fn, md, exact, whole, rootAt, pick) {
+    const last = md.tiers.rows[md.tiers.rows.length - 1];
+    if (!last || last.cap === null || !fn.basis) return null;
+    try {
+      if (fn.conditions.liquidation(whole)) return null;  // liquidated at the mark already: said so instead
+    } catch (e) {
+      if (e instanceof Q.ZeroDivision || e instanceof Q.Missing) return null;
+      throw e;
+    }
+    const at = Object.assign({}, exact);
+    for (const name of Object.keys(mode.tierSymbols)) at[name] = last.values[mode.tierSymbols[name]];
+    const price = pick(fn.roots.map((_, i) => rootAt(i, at)).filter((p) => p !== null));
+    if (price === null) return null;
+    const basis = attempt(fn.basis, Object.assign({}, at, { [spec.price]: price }));
+    if (basis === null || rowFor(md.tiers, basis) || Q.lt(basis, last.cap)) return null;
+    return fill(spec.messages.outgrown, { cap: Q.str(last.cap), tier: last.number });
   }
 
   /** pricing.no_price_reason: the liquidation condition at the mark and far along the losing side. */
@@ -350,6 +422,8 @@
     errors.replaceChildren();
     const keys = ["liquidationPrice", "maintenanceMargin", "marginRatio", "tier", "unrealizedPnl", "status"];
     if (result.errors) {
+      const tierOut = el.querySelector('output[data-key="tier"]');
+      if (tierOut) delete tierOut.dataset.priceTier;
       for (const e of result.errors) {
         const li = document.createElement("li");
         li.dataset.code = e.code;
@@ -382,6 +456,9 @@
     result.marginRatio === null ? null : "exact: " + Q.str(result.marginRatio));
     show(el, "tier", result.tier, result.tier === null ? "— (no tier table)" : String(result.tier)
       + (result.priceTier !== null && result.priceTier !== result.tier ? ` (tier ${result.priceTier} at the liquidation price)` : ""));
+    const tierOut = el.querySelector('output[data-key="tier"]');  // the row at the price, for a program too
+    if (tierOut && result.priceTier !== null) tierOut.dataset.priceTier = String(result.priceTier);
+    else if (tierOut) delete tierOut.dataset.priceTier;
     show(el, "status", result.status, result.status.replace("_", " "));
   }
 
