@@ -68,8 +68,9 @@ OLD_ROLES = {
         'extra': 'signed_money',  # issue 23: KuCoin's posMargin falls below posInit by the funding fees paid
         'FR': 'rate',  # issue 13: the funding rate of the pre-2025-05-22 maintenance margin
     },
-    'kucoin/spot-margin': {'Ab': 'money', 'Aq': 'money', 'Db': 'money', 'Dq': 'money', 'P': 'price',
-                           'D': 'money', 'r': 'rate'},  # issue 13: the loan and its hourly rate
+    'kucoin/spot-margin': {  # issue 23: per asset (A, D, I; the account's other assets as AV1, L1), as evaluate reads it
+        'A': 'money', 'AV1': 'money', 'D': 'money', 'I': 'money', 'L1': 'money', 'P': 'price', 'r': 'rate',
+    },
     'okx/inverse-swap': {
         'EP': 'entry', 'M': 'money', 'MMR': 'rate', 'P': 'price', 'Q': 'size', 'TREQ1': 'money',
         'UPNL1': 'signed_money', 'WB': 'money', 'f': 'rate', 'lev': 'leverage', 's': 'side'
