@@ -22,6 +22,10 @@ OLD_ROLES = {
         'CM': 'money', 'EP': 'entry', 'MMR': 'rate', 'P': 'price', 'Q': 'size', 'TMM1': 'money',
         'UPNL1': 'signed_money', 'WB': 'money', 'cum': 'money', 'lev': 'leverage', 's': 'side'
     },
+    'binance/portfolio-margin': {  # issue 29: a new unified-margin rule, its derived roles as first computed
+        'A': 'money', 'BMMR': 'rate', 'CV1': 'money', 'D': 'money', 'HR': 'rate', 'I': 'money', 'MM1': 'money',
+        'P': 'price', 'PM': 'money', 'hd': 'signed_money'
+    },
     'binance/spot-margin': {
         'A': 'money', 'AV1': 'money', 'D': 'money', 'I': 'money', 'L1': 'money', 'P': 'price', 'r': 'rate'
     },
@@ -41,6 +45,10 @@ OLD_ROLES = {
         'AB': 'money', 'EP': 'entry', 'MMR': 'rate', 'P': 'price', 'TMM1': 'money', 'UPNL1': 'signed_money',
         'WB': 'money', 'extra': 'money', 'fee': 'rate', 'lev': 'leverage', 'mmd': 'signed_money', 'q': 'size',
         's': 'side'
+    },
+    'bybit/unified-trading-account': {  # issue 29: a new unified-margin rule, its derived roles as first computed
+        'A': 'money', 'BMMR': 'rate', 'CV1': 'money', 'D': 'money', 'HR': 'rate', 'I': 'money', 'MM1': 'money',
+        'P': 'price', 'PM': 'money', 'hd': 'signed_money'
     },
     'dydx/v4-perpetual': {  # issue 30: added with the rule (no former role() to compare with)
         'EP': 'entry', 'F': 'price', 'IMF': 'rate', 'M': 'money', 'MF': 'rate', 'MMF': 'rate', 'OIL': 'money',
@@ -78,6 +86,10 @@ OLD_ROLES = {
     'okx/linear-swap': {
         'EP': 'entry', 'M': 'money', 'MMR': 'rate', 'P': 'price', 'TREQ1': 'money', 'UPNL1': 'signed_money',
         'WB': 'money', 'f': 'rate', 'lev': 'leverage', 'q': 'size', 's': 'side'
+    },
+    'okx/multi-currency-margin': {  # issue 29: a new unified-margin rule, its derived roles as first computed
+        'A': 'money', 'BMMR': 'rate', 'CV1': 'money', 'D': 'money', 'HR': 'rate', 'I': 'money', 'LF1': 'money',
+        'MM1': 'money', 'N': 'money', 'P': 'price', 'PM': 'money', 'fee': 'rate', 'hd': 'signed_money'
     },
     'okx/spot-margin': {  # issue 23: per asset (A, D, I; the pair's other asset as AV1, L1), as evaluate reads it
         'A': 'money', 'AV1': 'money', 'D': 'money', 'I': 'money', 'L1': 'money', 'MMR': 'rate', 'P': 'price',
