@@ -94,7 +94,8 @@ def collateral_symbol(rule, view):
     """The isolated position's own margin: the symbol read from the snapshot's ``collateral``."""
     for name in inputs_of(rule, view):
         reading = view.symbols[name].snapshot_formula(view.account) or ""
-        if "collateral" in reading and role(rule, view, name) == "money":
+        # signed: a position margin that funding paid out of can fall below its initial margin (KuCoin's extra)
+        if "collateral" in reading and role(rule, view, name) in ("money", "signed_money"):
             return name
     return None
 
@@ -115,7 +116,7 @@ def added_margin_moves_liquidation_away(rule, case):
     or removes it."""
     entry, margin = role_of(rule, case, "entry"), collateral_symbol(rule, rule.mode(case.mode))
     assume(margin in case.values)
-    added = case.values[margin] / 2 + Fraction(1, 1000) * (case.values[margin] or 1)
+    added = abs(case.values[margin]) / 2 + Fraction(1, 1000) * (abs(case.values[margin]) or 1)  # always more
     more = case.with_values(**{margin: case.values[margin] + added})
     a = derived(rule, case)
     assume(a is not None and a.price is not None and a.price > 0)
