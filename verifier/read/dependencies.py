@@ -7,8 +7,8 @@ editing only a catalog's tier table can make a rule's worked examples fail.  The
 the changed files *and* every rule and scenario that depends on them.
 
 >>> rule = Path("rules/bybit/linear-perpetual.yaml")
->>> [p.name for p in direct_references(rule)][:3]
-['catalog.yaml', 'markets-A.json', 'markets-B.json']
+>>> [p.name for p in direct_references(rule) if p.parent.name == "linear-perpetual"][:3]
+['catalog.yaml', 'markets-0-9.json', 'markets-A.json']
 >>> shard = Path("rules/bybit/markets/linear-perpetual/markets-B.json")
 >>> rule in dependents([shard], [Path("rules")])
 True

@@ -10,7 +10,7 @@ uses; here only their existence is checked, so a rule loads as fast with cases a
 >>> from verifier.read.rule.build import build_rule
 >>> rule, _ = build_rule(read_file("rules/okx/inverse-swap.yaml"))
 >>> [(case.date.isoformat(), case.tolerance.describe()) for case in rule.conformance.cases]
-[('2026-11-28', '2 ticks')]
+[('2026-11-28', '2 ticks'), ('2026-11-28', 'exact')]
 """
 
 from __future__ import annotations
