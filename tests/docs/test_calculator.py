@@ -74,7 +74,8 @@ def test_the_calculator_reads_decimals_and_requires_fields_as_the_account_schema
 def test_a_spot_margin_rule_says_why_it_has_no_calculator(rule_id):
     rule, built_calc = built(rule_id)
     text = "\n".join(built_calc.lines)
-    assert "spot margin" in text and "balances" in text and not built_calc.assets
+    kind = "unified margin" if rule.product.unified else "spot margin"
+    assert kind in text and "balances" in text and not built_calc.assets
 
 
 def test_a_mode_evaluate_cannot_use_says_why_in_its_words():

@@ -83,7 +83,8 @@ def judged(draw):
     rule, sim_rule = _rule(rule_id)
     name = draw(st.sampled_from(sorted(sim_rule.modes)))
     mode = sim_rule.mode(name)
-    sim = simulator_for(sim_rule, quote="USDT")
+    # the quote of the rule's story markets (USDT for most; USD for the unified rules' coins)
+    sim = simulator_for(sim_rule, quote=markets(rule)[0].partition("/")[2].partition(":")[0])
     account = _account(rule, sim, draw, mode.account, name)
     return rule_id, mode, sim.position_fields(account)
 

@@ -6,7 +6,7 @@ finds its files without loading the formula language (and SymPy with it).
 
 >>> files, problems = expand_paths(["rules/okx", "no/such/path"])
 >>> [f.name for f in files if not is_catalog_file(f)]
-['inverse-swap.yaml', 'linear-swap.yaml', 'spot-margin.yaml']
+['inverse-swap.yaml', 'linear-swap.yaml', 'multi-currency-margin.yaml', 'spot-margin.yaml']
 >>> problems[0].code, problems[0].file
 ('MV100', 'no/such/path')
 """
