@@ -132,14 +132,7 @@ def _alone(program, plan, prepared, account, markets, futures) -> tuple:
     fused = prepared.fused
     out = []
     for position in account.positions:
-        market = markets.get(position.symbol)
-        if futures and position.symbol not in markets.checked:
-            if not market.type_ok:
-                raise Fallback("a market the catalog lacks, or of another kind")
-            markets.checked.add(position.symbol)
-        fields = position.fields
-        if not getattr(position, "exact_mpq", False):
-            fields = {name: mpq(value) for name, value in fields.items()}
+        market, fields = _market_and_fields(position, markets, futures)
         key = (tuple(fields), wallet is not None, market.fill_names)
         function = fused.get(key, _UNSET)
         if function is _UNSET:
@@ -459,18 +452,25 @@ class _Leg:
         self.at_mark, self.tier, self.bracket_source, self.missing = {}, None, None, ()
 
 
-def _leg(program, plan, prepared, account, position, markets, futures) -> _Leg:
-    """:func:`verifier.derive.account.legs.read_leg` and ``at_mark_values`` of one position."""
+def _market_and_fields(position, markets, futures) -> tuple:
+    """The position's market (a futures market checked once per run) and its fields as GMP rationals (the reader's
+    own when it gave ``mpq`` already: then ``position.fields`` itself)."""
     market = markets.get(position.symbol)
     if futures and position.symbol not in markets.checked:
         if not market.type_ok:
-            raise Fallback("a market of another kind")
+            raise Fallback("a market the catalog lacks, or of another kind")
         markets.checked.add(position.symbol)
     fields = position.fields
     if not getattr(position, "exact_mpq", False):
         fields = {name: mpq(value) for name, value in fields.items()}
-    else:
-        fields = dict(fields)
+    return market, fields
+
+
+def _leg(program, plan, prepared, account, position, markets, futures) -> _Leg:
+    """:func:`verifier.derive.account.legs.read_leg` and ``at_mark_values`` of one position."""
+    market, fields = _market_and_fields(position, markets, futures)
+    if fields is position.fields:
+        fields = dict(fields)  # the steps below write into it
     if futures and market.fill:
         for name, value in market.fill:  # legs.read_leg: the position's own contractSize against the catalog's
             if fields.get(name) is not None and fields[name] != value:
