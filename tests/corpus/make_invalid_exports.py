@@ -35,48 +35,46 @@ KUCOIN = load(EXAMPLES / "kucoin-linear-perpetual.json")  # [position]
 KUCOIN_MARGIN = load(EXAMPLES / "kucoin-spot-margin-isolated.json")  # {balance, quote}
 
 
-def binance(change):
-    data = copy.deepcopy(BINANCE)
-    change(data["positions"][0])
+def _changed(base, change, *where):
+    """A deep copy of ``base`` whose element at the path ``where`` is changed in place by ``change``."""
+    data = copy.deepcopy(base)
+    element = data
+    for step in where:
+        element = element[step]
+    change(element)
     return data
+
+
+def binance(change):
+    return _changed(BINANCE, change, "positions", 0)
 
 
 def hyperliquid(change):
-    data = copy.deepcopy(HYPERLIQUID)
-    change(data[0])
-    return data
+    return _changed(HYPERLIQUID, change, 0)
 
 
 def okx_margin(change, **extra):
-    rows = copy.deepcopy(OKX_MARGIN)
-    change(rows[0])
+    rows = _changed(OKX_MARGIN, change, 0)
     return {"positions": rows, **extra} if extra else rows
 
 
 def bybit(change, mode=None):
-    data = copy.deepcopy(BYBIT)
+    data = _changed(BYBIT, change, "positions", 0)
     if mode:
         data["marginMode"] = mode
-    change(data["positions"][0])
     return data
 
 
 def kucoin(change):
-    data = copy.deepcopy(KUCOIN)
-    change(data[0])
-    return data
+    return _changed(KUCOIN, change, 0)
 
 
 def kucoin_margin(change):
-    data = copy.deepcopy(KUCOIN_MARGIN)
-    change(data["balance"]["info"]["data"]["assets"][0])
-    return data
+    return _changed(KUCOIN_MARGIN, change, "balance", "info", "data", "assets", 0)
 
 
 def spot_cross(change):
-    data = copy.deepcopy(SPOT_CROSS)
-    change(data)
-    return data
+    return _changed(SPOT_CROSS, change)
 
 
 def isolated_pair(base_free="1", borrowed="30000", rate="1.05", **extra):
