@@ -107,6 +107,8 @@ def test_a_unified_account_with_too_little_margin_is_liquidated():
     (["--unified", "bybit/unified-trading-account", "--usd", "USDT=1,USDT=2"], "MV002", "named twice"),
     (["--unified", "bybit/unified-trading-account", "--usd", "USDT=1", "--shock", "DOGE=-5%"], "MV657",
      "names DOGE, which no position holds"),
+    (["--unified", "bybit/unified-trading-account", "--usd", "USDT=1,ETH=3000", "--shock", "ETH=-5%"], "MV657",
+     "names ETH, which neither a position nor the unified account holds"),
 ])
 def test_bad_unified_input_is_a_located_error(args, code, said):
     done = run(ACCOUNT, *args)

@@ -96,6 +96,11 @@ def unified_column(rule, unified, book, wallets, shocks, outcomes, usd: dict, co
                      "give each coin's USD index price: --usd " + ",".join(f"{c}=PRICE" for c in missing))
     marks = {h.symbol: h.mark for h in book.holdings}
     bases = {base_of(h.symbol) for h in book.holdings}
+    stray = sorted(coins_named(shocks, marks) - set(settles) - set(collateral))
+    if stray:  # a priced coin the account does not hold: its move would change nothing
+        raise _usage(f"--shock names {stray[0]}, which neither a position nor the unified account holds",
+                     f"the coins: {', '.join([*settles, *collateral])}; hold it with --collateral {stray[0]}=AMOUNT",
+                     code="MV657")
     at_mark = _state(rule, unified, book, wallets, "at the marks", marks, usd, collateral, date)
     per_shock = []
     for shock, outcome in zip(shocks, outcomes):
