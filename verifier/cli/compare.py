@@ -38,9 +38,22 @@ def add_parser(sub) -> None:
                              "(20%%), for every position or one (BTC/USDT:USDT=1000); a comma list, repeatable")
     parser.add_argument("--shock", action="append", default=[], metavar="S",
                         help="moves from the mark: -5%%,-10%%,-20%% (one shock each, every market), or "
-                             "BTC=-20%%,ETH=-30%% (one shock); repeatable")
+                             "BTC=-20%%,ETH=-30%% (one shock); with --unified, a coin too: USDT=-2%% moves the coin's "
+                             "USD price (a move of every market moves the coins that are a position's base asset); repeatable")
     parser.add_argument("--path", action="append", default=[], metavar="FILE",
                         help="a price-path file (schemas/price-path.schema.json): a sequence of steps; repeatable")
+    parser.add_argument("--unified", metavar="RULE",
+                        help="a third column: the same positions in the exchange's unified account under this "
+                             "unified-margin rule (bybit/unified-trading-account, binance/portfolio-margin, "
+                             "okx/multi-currency-margin); each settlement currency becomes a coin holding the cross "
+                             "wallet plus the positions' unrealised PnL, with their maintenance margin")
+    parser.add_argument("--usd", action="append", default=[], metavar="COIN=PRICE",
+                        help="with --unified: each coin's USD index price (every settlement currency and collateral "
+                             "coin: USDT=1,BTC=60000); never assumed; repeatable")
+    parser.add_argument("--collateral", action="append", default=[], metavar="COIN=AMOUNT",
+                        help="with --unified: coins held besides the positions' wallet (BTC=0.5); a --shock move "
+                             "naming a coin (BTC=-20%%, USDT=-2%%) moves its USD price in the unified column; "
+                             "repeatable")
     parser.add_argument("--format", choices=list(FORMATS), default="text", help="output format (default: text)")
     parser.add_argument("--chart", metavar="FILE.svg", help="also write the equity against a move of every market "
                                                             "(both modes, liquidations marked) as SVG")
@@ -61,22 +74,32 @@ def run(args) -> int:
     from verifier.cli.arguments import parse_date
     from verifier.cli.output import write_diagnostics
     from verifier.jobs.compare import chart_title, compare_files
-    from verifier.read.whatif import parse_allocations, parse_shocks
+    from verifier.read.whatif import parse_allocations, parse_coin_amounts, parse_shocks
     from verifier.read.inputs import recorded_reads
     from verifier.report.compare import own_value_warnings, render, stale_warnings
     from verifier.report.compare_chart import equity_chart
     from verifier.report.outputs import check_output, write_output
 
-    inputs = [args.rule, *args.accounts, args.balance, *args.path]
+    inputs = [args.rule, *args.accounts, args.balance, *args.path, args.unified]
     if args.chart is not None:
         check_output(args.chart, "--chart", inputs)  # before the work: a bad path costs nothing
     date = parse_date(args.date)
     allocations = parse_allocations(args.allocate)
     shocks = tuple(s for text in args.shock for s in parse_shocks(text))
+    usd = parse_coin_amounts(args.usd, "--usd", positive=True)
+    collateral = parse_coin_amounts(args.collateral, "--collateral", positive=False)
+    if (usd or collateral) and args.unified is None:
+        from verifier.errors import Diagnostic, UsageError
+
+        message = "--usd and --collateral value the unified account: they go with --unified RULE"
+        raise UsageError(message, [Diagnostic("MV002", message, file="<command line>",
+                                              hint="add --unified bybit/unified-trading-account (or drop them)")],
+                         code="MV002")
     with recorded_reads() as read:  # every file the run reads: none may be the chart
         result = compare_files(args.rule, args.accounts, balance=args.balance, margin_mode=args.margin_mode,
                                allocations=allocations, shocks=shocks, price_paths=args.path, date=date,
-                               chart=args.chart is not None, explain=args.explain)
+                               chart=args.chart is not None, explain=args.explain, unified=args.unified, usd=usd,
+                               collateral=collateral)
     write_diagnostics(stale_warnings(result, result.date or result.today) + own_value_warnings(result), args)
     sys.stdout.write(render(result, args.format))
     if args.chart is not None:

@@ -10,7 +10,8 @@ Modules, one concept each: :mod:`~verifier.compare.book` (the accounts as holdin
 knows the Account's shape), :mod:`~verifier.compare.allocation` (what backs each position in each mode),
 :mod:`~verifier.compare.closed_form`, :mod:`~verifier.compare.simulation`, :mod:`~verifier.compare.outcome`,
 :mod:`~verifier.compare.crosscheck`, :mod:`~verifier.compare.verdict` (the conclusion: which mode loses less, where
-each is liquidated), :mod:`~verifier.compare.chart` (the chart's data; drawing is the report's).
+each is liquidated), :mod:`~verifier.compare.chart` (the chart's data; drawing is the report's), :mod:`~verifier.compare.unified`
+(the third column: the same positions in the exchange's unified account).
 
 >>> import datetime
 >>> from verifier.read import load_rule
@@ -54,6 +55,7 @@ class Comparison:
     checks: tuple  # of crosscheck.Check
     chart: ChartData | None
     today: datetime.date | None = None  # the day staleness of market data is judged on, when no date is asked
+    unified: object = None  # the unified column (verifier.compare.unified.UnifiedColumn), with --unified
 
     @property
     def disagreements(self) -> tuple:

@@ -111,11 +111,13 @@ def shock_scenario(rule, book, allocated, wallets, shock, date, buffered=False) 
     plan, accounts = _Plan(), []
     for settle in wallets:
         plan.cross[settle] = f"cross-{settle}"
-        accounts.append(AccountSpec(plan.cross[settle], plan.cross[settle], "cross"))
-    accounts.append(AccountSpec(FUNDS, ISOLATED_USER, "cross"))
+        # the mode a snapshot names (a rule with two cross modes, Bybit's UTA and classic, needs it said)
+        accounts.append(AccountSpec(plan.cross[settle], plan.cross[settle], "cross", mode=book.modes.get("cross")))
+    accounts.append(AccountSpec(FUNDS, ISOLATED_USER, "cross", mode=book.modes.get("cross")))
     for h in book.holdings:
         plan.isolated[h.index] = f"isolated-{h.index + 1}"
         accounts.append(AccountSpec(plan.isolated[h.index], ISOLATED_USER, "isolated", market=h.symbol,
+                                    mode=book.modes.get("isolated"),
                                     position_side=h.side if book.position_mode == "hedge" else None))
     buffers = _buffers(rule, book, date) if buffered else {}
     entry_steps = _entry_steps(book, plan, _funding(book, allocated, wallets, plan, buffers))

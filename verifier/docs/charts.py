@@ -62,3 +62,25 @@ def level_chart(steps: list, series: list[tuple[str, list]], thresholds: list[tu
     ax.grid(True, alpha=0.3)
     ax.legend(loc="best")
     return _svg(fig)
+
+
+def rate_chart(prices: list, rates: list, levels: list[tuple[str, object]], marked: object, *, title: str,
+               xlabel: str, ylabel: str) -> bytes:
+    """An account's margin rate (y) against one coin's price (x), the action levels as horizontal lines and the
+    liquidation price as a vertical one (a rate of None is a gap)."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.2))
+    points = [(float(x), float(y)) for x, y in zip(prices, rates) if y is not None]
+    ax.plot([p[0] for p in points], [p[1] for p in points], marker="o", markersize=3, label="account margin rate",
+            gid="margin-rate")
+    for i, (label, y) in enumerate(levels):
+        kind = "liquidation" if label.startswith("liquidation") else "margin_call"
+        ax.axhline(float(y), linestyle=["--", ":", "-."][i % 3], linewidth=1.2,
+                   color={"liquidation": "tab:red", "margin_call": "tab:orange"}[kind], label=label,
+                   gid=f"level-{i}")
+    ax.axvline(float(marked), color="tab:grey", linewidth=0.8, label=f"liquidation price {float(marked):g}")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="best")
+    return _svg(fig)

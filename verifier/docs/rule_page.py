@@ -1,7 +1,8 @@
 """The page of one rule: a calculator of one position (:mod:`verifier.docs.calculator`), then the rule file top to
 bottom: sources, symbols, parameters, definitions, margin modes (:mod:`verifier.docs.rule_modes`), tier tables, the
 markets covered (:mod:`verifier.docs.markets_page`), worked examples, the recorded exchange responses
-(:mod:`verifier.docs.rule_conformance`), the leverage chart, verification, the file.
+(:mod:`verifier.docs.rule_conformance`), the leverage chart (a unified rule: the account margin rate against a
+coin's price, :mod:`verifier.docs.unified_chart`), verification, the file.
 
 Nothing here knows an exchange: every number and formula comes from the rule file.
 """
@@ -16,6 +17,7 @@ from verifier.docs.markup import (STATUS, anchor, esc, html_table, math_html, nu
                                   source_link)
 from verifier.docs.rule_conformance import conformance_section
 from verifier.docs.rule_modes import modes_section, symbols_table
+from verifier.docs.unified_chart import unified_chart_section
 
 
 def rule_page(rule, options: Options) -> Page:
@@ -23,12 +25,17 @@ def rule_page(rule, options: Options) -> Page:
     chart_path = f"assets/charts/{rule.id.replace('/', '-')}-leverage.svg"
     chart_lines, svg = leverage_section(rule, options, path, chart_path)
     calc = calculator(rule, path, options)
+    assets = {chart_path: svg} if svg is not None else {}
+    if rule.product.unified:  # a unified rule's position is a coin: its chart is the account's margin rate
+        rate_path = f"assets/charts/{rule.id.replace('/', '-')}-margin-rate.svg"
+        rate_lines, rate_svg = unified_chart_section(rule, path, rate_path)
+        chart_lines += rate_lines
+        assets.update({rate_path: rate_svg} if rate_svg is not None else {})
     lines = (_header(rule, options, path) + calc.lines + _sources(rule) + _symbols_and_parameters(rule)
              + modes_section(rule) + _tiers(rule, options, path) + markets_section(rule, path) + _examples(rule)
              + conformance_section(rule)
              + chart_lines
              + verification_section(rule) + _rule_file(rule, options, path))
-    assets = {chart_path: svg} if svg is not None else {}
     return Page(path, "\n".join(lines), {**assets, **calc.assets}, calc.scripts)
 
 

@@ -224,3 +224,36 @@ def _value_problems(document: Document) -> list:
                 out.append(document.diagnostic("MV654", f"the price of {symbol} must be above 0",
                                                ("steps", i, "prices", symbol)))
     return out
+
+
+# --------------------------------------------------------------------------------------------- --usd, --collateral
+
+COIN_HINT = "a comma list of COIN=AMOUNT, e.g. USDT=1,BTC=60000 (--usd: each coin's USD index price) or BTC=0.5 " \
+            "(--collateral: each coin held besides the positions)"
+
+
+def parse_coin_amounts(texts, option: str, positive: bool) -> dict:
+    """coin -> exact amount of every ``option`` value (comma lists of COIN=AMOUNT): a coin at most once, each
+    amount a decimal (``positive``: above 0, else at least 0).
+
+    >>> parse_coin_amounts(["USDT=1", "BTC=60000.5"], "--usd", True)
+    {'USDT': Fraction(1, 1), 'BTC': Fraction(120001, 2)}
+    """
+    out = {}
+    for text in texts:
+        for part in (p.strip() for p in text.split(",")):
+            coin, _, value = (x.strip() for x in part.partition("="))
+            if not coin or not value or coin in out:
+                raise _usage(option, f"{option} {shown(text)}: " + (f"{shown(coin)} is named twice" if coin in out
+                                                                  else f"{shown(part)} is not COIN=AMOUNT"), COIN_HINT)
+            if not _AMOUNT.match(value):
+                raise _usage(option, f"{option} {shown(text)}: {shown(value)} is not a decimal amount", COIN_HINT)
+            try:
+                amount = exact(value)
+            except NumberError as exc:
+                raise _usage(option, f"{option} {shown(text)}: {coin} {exc.reason}", COIN_HINT,
+                             exc.limit or "MV002") from None
+            if positive and amount <= 0:
+                raise _usage(option, f"{option} {shown(text)}: the price of {coin} is {value}, not above 0", COIN_HINT)
+            out[coin] = amount
+    return out

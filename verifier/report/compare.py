@@ -170,7 +170,25 @@ def verdict_text(comparison) -> str:
         said = [_losses(verdict.shocks), _liquidations(verdict)]
     else:
         said = [_without_shocks(verdict)]
+    if comparison.unified is not None:
+        said.append(_unified_verdict(comparison.unified))
     return "Verdict: " + "; ".join(at_marks + said) + "."
+
+
+def _unified_verdict(column) -> str:
+    """Where the unified account is liquidated (its positions held through every shock)."""
+    rate = _rate_text(column.at_mark.margin_rate)
+    if column.at_mark.liquidated:
+        return f"unified ({column.rule.id}) is liquidated at the marks (margin rate {rate})"
+    if not column.shocks:
+        return f"unified ({column.rule.id}) has margin rate {rate} at the marks"
+    at = column.liquidated_at
+    where = f"is liquidated at {_join([_shock_name(s) for s in at])}" if at else "is liquidated by none of them"
+    return f"unified ({column.rule.id}, margin rate {rate} at the marks) {where}"
+
+
+def _rate_text(rate) -> str:
+    return "none" if rate is None else approx_text(rate * 100, 2) + "%"
 
 
 def verdict_data(comparison) -> dict:
@@ -261,7 +279,23 @@ def comparison_data(comparison) -> dict:
         "simulatorSetup": c.setup,
         "crossCheck": {"checks": len(c.checks), "agrees": c.agrees,
                        "disagreements": [_check_data(k) for k in c.disagreements]},
+        "unified": _unified_data(c.unified) if c.unified is not None else None,
     }
+
+
+def _unified_state_data(state) -> dict:
+    return {"label": state.label, "marginRate": decimal_text(state.margin_rate) if state.margin_rate is not None
+            else None, "status": state.status, "liquidated": state.liquidated,
+            "coins": [{"coin": coin, "held": decimal_text(held), "usdPrice": decimal_text(price),
+                       "maintenanceMarginUsd": decimal_text(margin)} for coin, held, price, margin in state.coins]}
+
+
+def _unified_data(column) -> dict:
+    """The unified column: the rule, the account at the marks and after each step of each shock."""
+    return {"rule": column.rule.id, "atMark": _unified_state_data(column.at_mark),
+            "shocks": [{"shock": label, "steps": [_unified_state_data(s) for s in steps]}
+                       for label, steps in column.shocks],
+            "liquidatedAt": list(column.liquidated_at)}
 
 
 # --------------------------------------------------------------------------------------------- tables
@@ -291,6 +325,9 @@ def shock_rows(comparison) -> tuple[list, list]:
     the marks, and the equity it has left (:data:`SHOCK_LEGEND` says what each includes)."""
     header = ["shock", "cross liquidated", "cross lost", "cross equity left", "isolated liquidated", "isolated lost",
               "isolated equity left"]
+    unified = dict(comparison.unified.shocks) if comparison.unified is not None else None
+    if unified is not None:
+        header += ["unified margin rate", "unified status"]
     rows = []
     for outcome in comparison.outcomes:
         start = outcome.at_mark
@@ -304,8 +341,23 @@ def shock_rows(comparison) -> tuple[list, list]:
                 o = step.mode(mode)
                 lost = {c: amount - o.equity.get(c, 0) for c, amount in reference.items()}
                 row += [", ".join(o.liquidated) or "-", _money_text(lost), _money_text(o.equity)]
+            if unified is not None:
+                state = unified[outcome.shock.label][number]
+                row += [_rate_text(state.margin_rate), state.status]
             rows.append(row)
     return header, rows
+
+
+def unified_rows(state) -> tuple[list, list]:
+    """(header, rows) of the unified account's coins in one state."""
+    return (["coin", "held", "USD price", "positions' maintenance margin (USD)"],
+            [[coin, decimal_text(held), decimal_text(price), decimal_text(margin)]
+             for coin, held, price, margin in state.coins])
+
+
+UNIFIED_LEGEND = ("account margin rate {rate}, status {status}; each settlement currency is a coin holding the cross "
+                  "wallet plus its positions' unrealised PnL, with their maintenance margin in USD; in the shocks "
+                  "table the positions are held (none liquidated step by step)")
 
 
 SHOCK_LEGEND = ("lost: the equity at the marks minus the equity after the shock (losses realised by liquidations and "
@@ -390,6 +442,11 @@ def comparison_text(comparison, markdown: bool = False) -> str:
     strong = (lambda text: f"**{text}**") if markdown else (lambda text: text)  # noqa: E731
     lines = [strong(verdict_text(c)), "", strong(title), ""] + table(*position_rows(c)) + [""]
     lines += [("- " if markdown else "") + line for line in _summary(c)]
+    if c.unified is not None:
+        lines += ["", strong(f"unified: the same positions in {c.unified.rule.id}, at the marks"), ""]
+        lines += table(*unified_rows(c.unified.at_mark))
+        lines += ["", ("- " if markdown else "") + UNIFIED_LEGEND.format(
+            rate=_rate_text(c.unified.at_mark.margin_rate), status=c.unified.at_mark.status)]
     if c.outcomes:
         lines += ["", strong("shocks, run by the reference simulator (moves from the marks)"), ""]
         lines += table(*shock_rows(c))

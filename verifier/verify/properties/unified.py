@@ -171,3 +171,72 @@ def collateral_value_continuous_across_haircut_tiers(rule, case):
 
 def _row(sim, row) -> dict:
     return {symbol: row.values[column] for symbol, column in sim.tier_symbols}
+
+
+def others_of(view, definition: str):
+    """The others-symbol summing ``definition`` over the account's other coins, or None."""
+    return next((name for name, spec in view.symbols.items() if spec.others == definition), None)
+
+
+def _no_haircut_applies(rule, view):
+    reason = _unified(rule, view)
+    if reason:
+        return reason
+    if "haircut" not in view.definitions or not view.tier_symbols:
+        return "the mode defines no haircut from its tier table"
+    return None if others_of(view, "collateral_value") else "no others-symbol sums the other coins' collateral value"
+
+
+@register("case", _no_haircut_applies, path=("conditions", "liquidation"))
+def never_liquidated_where_cross_is_safe_unless_the_haircut_explains_it(rule, case):
+    """A unified account is never liquidated at a price where the same positions in cross margin, with the same
+    equity, are safe, unless the haircut explains it.
+
+    Exactly, as the rules imply it: the same account with the coin's haircut removed (every haircut tier symbol 0)
+    is the cross account of the same equity: its margin balance is the coins' equity, its requirement the same
+    maintenance margin (of positions, loans and, OKX, fees), judged at the rule's own level.  At every price the
+    haircut is never negative; the coin's collateral value is its haircut-free value less the haircut; and the
+    unified account's verdict with the haircut's value given back (added to the other coins' collateral, ``CV1``)
+    is the cross account's verdict.  So where the unified account is liquidated and the cross one is safe, the
+    haircut is positive and giving it back makes the account safe: it, and nothing else, explains the difference.
+    The level is the rule's own (Binance's 105 % against a one-product cross rule's 100 % is a difference of level,
+    not of this account; the one-product rules are other rules, compared by ``compare``).
+    """
+    view = rule.at(case.date).mode(case.mode)
+    cv1 = others_of(view, "collateral_value")
+    cross = case.with_values(**{name: 0 for name in view.tier_symbols})
+    sim = sim_mode(rule, case)
+    prices = list(_prices(rule, case))
+    found = derived(rule, cross)
+    if found is not None and found.price is not None and found.price > 0:
+        prices += [found.price * f for f in (Fraction(99, 100), Fraction(1), Fraction(101, 100))]
+    checked = 0
+    for price in prices:
+        try:
+            values, without = point(rule, case, price), point(rule, cross, price)
+        except EvaluationError:
+            continue
+        haircut = sim.definitions["haircut"](values)
+        if sim.definitions["haircut"](without) != 0:
+            continue  # the mode's haircut is not its tier symbols' alone: nothing to compare
+        checked += 1
+        if haircut < 0:
+            raise Violation(f"at price {price}, the haircut is {haircut}: a haircut never adds to the collateral",
+                            path=("definitions", "haircut"))
+        value, free = sim.definitions["collateral_value"](values), sim.definitions["collateral_value"](without)
+        if value + haircut != free:
+            raise Violation(f"at price {price}, the collateral value {value} is not its haircut-free value {free} "
+                            f"less the haircut {haircut}", path=("definitions", "collateral_value"))
+        unified, safe_in_cross = sim.conditions["liquidation"](values), not sim.conditions["liquidation"](without)
+        given_back = dict(values)
+        given_back[view.symbols[cv1].sympy] = values[view.symbols[cv1].sympy] + haircut
+        restored = sim.conditions["liquidation"](given_back)
+        if unified and safe_in_cross and haircut <= 0:
+            raise Violation(f"at price {price}, the account is liquidated while the same positions in cross with "
+                            "the same equity are safe, and no haircut is taken", path=("conditions", "liquidation"))
+        if restored != (not safe_in_cross):
+            raise Violation(f"at price {price}, with the haircut {haircut} given back the unified account is "
+                            f"{'liquidated' if restored else 'safe'} but the same positions in cross with the same "
+                            f"equity are {'safe' if safe_in_cross else 'liquidated'}: the difference is not the "
+                            "haircut's", path=("conditions", "liquidation"))
+    assume(checked)
