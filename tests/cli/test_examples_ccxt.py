@@ -20,7 +20,7 @@ OUTCOMES = {
     "binance-coinm-perpetual.json": ("binance/coinm-perpetual", "2024-07-27", 2, "walletBalance"),
     "binance-spot-margin-cross.json": ("binance/spot-margin", None, 0, "status unknown"),
     "binance-spot-margin-isolated.json": ("binance/spot-margin", None, 0, "holds and owes nothing"),
-    "bybit-linear-perpetual.json": ("bybit/linear-perpetual", "2023-11-14", 2, "walletBalance"),
+    "bybit-linear-perpetual.json": ("bybit/linear-perpetual", "2026-11-21", 0, "over-collateralised long"),
     "bybit-inverse-perpetual.json": ("bybit/inverse-perpetual", "2026-11-28", 2, "OM"),
     "gate-usdt-perpetual.json": ("gate/usdt-perpetual", "2024-01-12", 0, "LTC/USDT:USDT"),
     "bitget-usdt-perpetual.json": ("bitget/usdt-perpetual", "2026-12-07", 0, "31724.970702417"),
@@ -28,7 +28,7 @@ OUTCOMES = {
     "hyperliquid-perpetual.json": ("hyperliquid/perpetual", "2024-10-10", 0, "SOL/USDC:USDC"),
     "hyperliquid-perpetual-hip3.json": ("hyperliquid/perpetual", "2025-11-28", 2, "not in the market catalog"),
     "okx-inverse-swap.json": ("okx/inverse-swap", "2026-11-28", 0, "69536.6125000014"),
-    "okx-linear-swap.json": ("okx/linear-swap", "2026-11-28", 2, "walletBalance"),
+    "okx-linear-swap.json": ("okx/linear-swap", "2026-11-28", 0, "both none"),
     "okx-spot-margin-isolated.json": ("okx/spot-margin", "2024-08-27", 0, "53615.448336593756"),
     "kucoin-linear-perpetual.json": ("kucoin/linear-perpetual", "2024-10-21", 0, "45314.33"),
     "kucoin-inverse-perpetual.json": ("kucoin/inverse-perpetual", "2024-11-03", 2, "'ETHUSDM' is not a ccxt contract"),
@@ -130,3 +130,32 @@ def test_a_kucoin_position_after_the_2025_05_22_change_is_refused_naming_the_liq
     proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=False)
     assert proc.returncode == 2 and "LFR" in proc.stderr and "liquidation fee rate" in proc.stderr, proc.stderr
 
+
+
+def test_the_bybit_linear_example_reads_the_wallet_from_the_paired_balance_and_bybits_maintenance_margin():
+    """The BTCUSDT row of 2024-06-27 beside ccxt's recorded unified wallet answer of 2025-01-14: the USDT wallet is
+    read from the balance (not Bybit's margin balance of that moment, so no price to compare), and the maintenance
+    margin with the fee to close is Bybit's own positionMM of the row."""
+    proc = evaluate("bybit-linear-perpetual.json", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    [pool] = json.loads(proc.stdout)["accounts"]
+    [position] = pool["positions"]
+    assert pool["walletBalance"] == "3322.25896609" and position["liquidationPrice"] is None
+    assert abs(F(position["maintenanceMargin"]) - F("0.33391302")) < F("1e-8")
+    assert position["reconciliation"]["exchange"] == "5480.2026151"
+
+
+def test_the_okx_linear_example_is_priced_with_the_wallet_given_by_hand(tmp_path):
+    data = json.loads((EXAMPLES / "okx-linear-swap.json").read_text())
+    assert data["walletBalance"] == "4850.435693622894"  # stated by hand (README): not this account's balance
+    proc = evaluate("okx-linear-swap.json", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    [pool] = json.loads(proc.stdout)["accounts"]
+    [position] = pool["positions"]
+    assert position["liquidationPrice"] is None and position["reconciliation"]["verdict"] == "both none"
+    # the recording alone (the rule's conformance shape) is still refused, naming the wallet
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps(data["positions"]))
+    bare = subprocess.run([sys.executable, "-m", "verifier", "evaluate", "okx/linear-swap", str(path), "--date",
+                           "2026-11-28"], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert bare.returncode == 2 and "walletBalance" in bare.stderr, bare.stderr
