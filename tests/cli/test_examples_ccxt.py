@@ -17,7 +17,7 @@ EXAMPLES = ROOT / "examples" / "ccxt"
 # file: (rule, date or None, exit code, what the result must say)
 OUTCOMES = {
     "binance-usdm-perpetual.json": ("binance/usdm-perpetual", "2024-07-28", 0, "BTC/USDT:USDT"),
-    "binance-coinm-perpetual.json": ("binance/coinm-perpetual", "2024-07-27", 2, "walletBalance"),
+    "binance-coinm-perpetual.json": ("binance/coinm-perpetual", "2024-07-27", 2, "'maintenanceAmount'"),
     "binance-spot-margin-cross.json": ("binance/spot-margin", None, 0, "status unknown"),
     "binance-spot-margin-isolated.json": ("binance/spot-margin", None, 0, "holds and owes nothing"),
     "bybit-linear-perpetual.json": ("bybit/linear-perpetual", "2026-11-21", 0, "over-collateralised long"),
@@ -159,3 +159,14 @@ def test_the_okx_linear_example_is_priced_with_the_wallet_given_by_hand(tmp_path
     bare = subprocess.run([sys.executable, "-m", "verifier", "evaluate", "okx/linear-swap", str(path), "--date",
                            "2026-11-28"], capture_output=True, text=True, cwd=ROOT, check=False)
     assert bare.returncode == 2 and "walletBalance" in bare.stderr, bare.stderr
+
+
+def test_the_coinm_example_reads_the_paired_wallet_and_is_refused_only_for_the_brackets_amount():
+    """The paired /dapi/v1/account answer fills the BTC cross wallet; what is left is the bracket's cum, which no
+    ccxt field carries (refused at the position, not at the pool)."""
+    proc = evaluate("binance-coinm-perpetual.json")
+    assert proc.returncode == 2 and "MV600" in proc.stderr, proc.stderr
+    assert "walletBalance" not in proc.stderr and "$.positions[0]" in proc.stderr
+    data = json.loads((EXAMPLES / "binance-coinm-perpetual.json").read_text())
+    [btc] = [a for a in data["balance"]["info"]["assets"] if a["asset"] == "BTC"]
+    assert btc["crossWalletBalance"] == "0.00241969"

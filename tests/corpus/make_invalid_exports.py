@@ -24,7 +24,7 @@ def load(path):
 
 BINANCE = load(FIXTURES / "binance-usdm-cross-2024-07-28-1.json")  # {positions, walletBalance}
 HYPERLIQUID = load(FIXTURES / "hyperliquid-isolated-hype-2025-10-30.json")  # [position]
-COINM = load(EXAMPLES / "binance-coinm-perpetual.json")  # [position]
+COINM = load(EXAMPLES / "binance-coinm-perpetual.json")["positions"]  # [position] (the balance beside it is not needed)
 SPOT_CROSS = load(EXAMPLES / "binance-spot-margin-cross.json")  # {balance, quote}
 SPOT_ISOLATED = load(EXAMPLES / "binance-spot-margin-isolated.json")  # the dump
 OKX_MARGIN = load(EXAMPLES / "okx-spot-margin-isolated.json")["positions"]  # [the MARGIN row]
