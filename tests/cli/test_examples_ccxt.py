@@ -17,7 +17,7 @@ EXAMPLES = ROOT / "examples" / "ccxt"
 # file: (rule, date or None, exit code, what the result must say)
 OUTCOMES = {
     "binance-usdm-perpetual.json": ("binance/usdm-perpetual", "2024-07-28", 0, "BTC/USDT:USDT"),
-    "binance-coinm-perpetual.json": ("binance/coinm-perpetual", "2024-07-27", 2, "'maintenanceAmount'"),
+    "binance-coinm-perpetual.json": ("binance/coinm-perpetual", "2026-12-07", 0, "tier 1: MMR 0.004, cum 0 (catalog)"),
     "binance-spot-margin-cross.json": ("binance/spot-margin", None, 0, "status unknown"),
     "binance-spot-margin-isolated.json": ("binance/spot-margin", None, 0, "holds and owes nothing"),
     "bybit-linear-perpetual.json": ("bybit/linear-perpetual", "2026-11-21", 0, "over-collateralised long"),
@@ -161,12 +161,23 @@ def test_the_okx_linear_example_is_priced_with_the_wallet_given_by_hand(tmp_path
     assert bare.returncode == 2 and "walletBalance" in bare.stderr, bare.stderr
 
 
-def test_the_coinm_example_reads_the_paired_wallet_and_is_refused_only_for_the_brackets_amount():
-    """The paired /dapi/v1/account answer fills the BTC cross wallet; what is left is the bracket's cum, which no
-    ccxt field carries (refused at the position, not at the pool)."""
-    proc = evaluate("binance-coinm-perpetual.json")
-    assert proc.returncode == 2 and "MV600" in proc.stderr, proc.stderr
-    assert "walletBalance" not in proc.stderr and "$.positions[0]" in proc.stderr
-    data = json.loads((EXAMPLES / "binance-coinm-perpetual.json").read_text())
-    [btc] = [a for a in data["balance"]["info"]["assets"] if a["asset"] == "BTC"]
-    assert btc["crossWalletBalance"] == "0.00241969"
+def test_the_coinm_example_reads_the_paired_wallet_and_the_catalogs_first_bracket():
+    """The paired /dapi/v1/account answer gives the BTC cross wallet and the catalog's BTCUSD table the bracket (the
+    first: MMR 0.4 %, cum 0); the price follows from the stated formula, not from Binance's own wallet."""
+    proc = evaluate("binance-coinm-perpetual.json", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    [pool] = json.loads(proc.stdout)["accounts"]
+    [position] = pool["positions"]
+    assert pool["walletBalance"] == "0.00241969" and position["tier"] == 1
+    # short 3 contracts of 100 USD: P = CM * (Q * MMR - Q) / (WB + cum - CM * Q / EP)
+    q, cm, ep, wb = F(3), F(100), F("68911.00000037"), F("0.00241969")
+    expected = cm * (q * F("0.004") - q) / (wb - cm * q / ep)
+    assert abs(F(position["liquidationPriceExact"]) - expected) < F("1e-12")
+    assert position["reconciliation"]["exchange"] == "72491.16879818"
+
+
+def test_the_coinm_example_on_its_recorded_date_is_refused_naming_the_bracket_table():
+    args = [sys.executable, "-m", "verifier", "evaluate", "binance/coinm-perpetual",
+            str(EXAMPLES / "binance-coinm-perpetual.json"), "--date", "2024-07-27"]
+    proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.returncode == 2 and "MV607" in proc.stderr and "2026-12-07" in proc.stderr, proc.stderr
