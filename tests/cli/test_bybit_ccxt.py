@@ -2,9 +2,9 @@
 (``info.riskLimitValue``) chosen before the row its value falls in, Bybit's no-liquidation sentinels, the unified
 account's wallet read from ``fetch_balance()``.
 
-The recorded Bybit positions (examples/ccxt/bybit-*.json, rules/bybit/conformance/) are in markets without a
-recorded tier table, so the tier tests move the recorded LTCUSDT row to BTCUSDT (the one market with a table:
-the margin-parameters page's, tiers of 2,000,000 and 2,600,000 USDT) and give it round numbers.  The expected
+The recorded Bybit linear example (examples/ccxt/bybit-linear-perpetual.json) is a BTCUSDT row (the one market with a
+table: the margin-parameters page's, tiers of 2,000,000 and 2,600,000 USDT) of 0.001 BTC; the tier tests give it
+round numbers.  The expected
 prices are worked by hand from the rule's isolated formula (the fee to close cancels):
 LP = EP - (IM - (value x MMR - mmd)) / q with value 1,500,000 (50 BTC at 30,000), IM 150,000 (10x).
 """
@@ -23,13 +23,13 @@ from diagnostic_lines import errors
 from verifier.cli.main import main
 
 ROOT = Path(__file__).resolve().parents[2]
-LTC = json.loads((ROOT / "examples" / "ccxt" / "bybit-linear-perpetual.json").read_text(encoding="utf-8"))
+EXAMPLE = json.loads((ROOT / "examples" / "ccxt" / "bybit-linear-perpetual.json").read_text(encoding="utf-8"))
 BALANCE = ROOT / "tests" / "fixtures" / "ccxt_exports" / "bybit-unified-balance-2025-01-14.json"
 
 
 def btc_position(risk_limit="2000000", liq="27150", side="Buy", mode="isolated"):
-    """The recorded LTCUSDT row moved to BTCUSDT: long (or short) 50 BTC at 30,000, 10x, isolated margin 150,000."""
-    position = copy.deepcopy(LTC["positions"][0])
+    """The recorded BTCUSDT row made long (or short) 50 BTC at 30,000, 10x, isolated margin 150,000."""
+    position = copy.deepcopy(EXAMPLE["positions"][0])
     position["info"].update(symbol="BTCUSDT", size="50", avgPrice="30000", markPrice="30500", leverage="10",
                             positionValue="1500000", riskLimitValue=risk_limit, positionBalance="150000",
                             liqPrice=liq, side=side)
@@ -95,7 +95,7 @@ def test_the_unified_accounts_wallet_is_read_from_fetch_balance(tmp_path, capsys
 
 
 def test_a_bybit_position_without_a_margin_mode_is_refused_saying_why(tmp_path, capsys):
-    code, out, _ = run(tmp_path, capsys, LTC["positions"])
+    code, out, _ = run(tmp_path, capsys, EXAMPLE["positions"])
     assert code == 2 and "MV612" in out.err and "tradeMode" in out.err
 
 

@@ -17,10 +17,10 @@ EXAMPLES = ROOT / "examples" / "ccxt"
 # file: (rule, date or None, exit code, what the result must say)
 OUTCOMES = {
     "binance-usdm-perpetual.json": ("binance/usdm-perpetual", "2024-07-28", 0, "BTC/USDT:USDT"),
-    "binance-coinm-perpetual.json": ("binance/coinm-perpetual", "2024-07-27", 2, "walletBalance"),
+    "binance-coinm-perpetual.json": ("binance/coinm-perpetual", "2026-12-07", 0, "tier 1: MMR 0.004, cum 0 (catalog)"),
     "binance-spot-margin-cross.json": ("binance/spot-margin", None, 0, "status unknown"),
     "binance-spot-margin-isolated.json": ("binance/spot-margin", None, 0, "holds and owes nothing"),
-    "bybit-linear-perpetual.json": ("bybit/linear-perpetual", "2023-11-14", 2, "walletBalance"),
+    "bybit-linear-perpetual.json": ("bybit/linear-perpetual", "2026-11-21", 0, "over-collateralised long"),
     "bybit-inverse-perpetual.json": ("bybit/inverse-perpetual", "2026-11-28", 2, "OM"),
     "gate-usdt-perpetual.json": ("gate/usdt-perpetual", "2024-01-12", 0, "LTC/USDT:USDT"),
     "bitget-usdt-perpetual.json": ("bitget/usdt-perpetual", "2026-12-07", 0, "31724.970702417"),
@@ -28,7 +28,7 @@ OUTCOMES = {
     "hyperliquid-perpetual.json": ("hyperliquid/perpetual", "2024-10-10", 0, "SOL/USDC:USDC"),
     "hyperliquid-perpetual-hip3.json": ("hyperliquid/perpetual", "2025-11-28", 2, "not in the market catalog"),
     "okx-inverse-swap.json": ("okx/inverse-swap", "2026-11-28", 0, "69536.6125000014"),
-    "okx-linear-swap.json": ("okx/linear-swap", "2026-11-28", 2, "walletBalance"),
+    "okx-linear-swap.json": ("okx/linear-swap", "2026-11-28", 0, "both none"),
     "okx-spot-margin-isolated.json": ("okx/spot-margin", "2024-08-27", 0, "53615.448336593756"),
     "kucoin-linear-perpetual.json": ("kucoin/linear-perpetual", "2024-10-21", 0, "45314.33"),
     "kucoin-inverse-perpetual.json": ("kucoin/inverse-perpetual", "2024-11-03", 2, "'ETHUSDM' is not a ccxt contract"),
@@ -130,3 +130,54 @@ def test_a_kucoin_position_after_the_2025_05_22_change_is_refused_naming_the_liq
     proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=False)
     assert proc.returncode == 2 and "LFR" in proc.stderr and "liquidation fee rate" in proc.stderr, proc.stderr
 
+
+
+def test_the_bybit_linear_example_reads_the_wallet_from_the_paired_balance_and_bybits_maintenance_margin():
+    """The BTCUSDT row of 2024-06-27 beside ccxt's recorded unified wallet answer of 2025-01-14: the USDT wallet is
+    read from the balance (not Bybit's margin balance of that moment, so no price to compare), and the maintenance
+    margin with the fee to close is Bybit's own positionMM of the row."""
+    proc = evaluate("bybit-linear-perpetual.json", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    [pool] = json.loads(proc.stdout)["accounts"]
+    [position] = pool["positions"]
+    assert pool["walletBalance"] == "3322.25896609" and position["liquidationPrice"] is None
+    assert abs(F(position["maintenanceMargin"]) - F("0.33391302")) < F("1e-8")
+    assert position["reconciliation"]["exchange"] == "5480.2026151"
+
+
+def test_the_okx_linear_example_is_priced_with_the_wallet_given_by_hand(tmp_path):
+    data = json.loads((EXAMPLES / "okx-linear-swap.json").read_text())
+    assert data["walletBalance"] == "4850.435693622894"  # stated by hand (README): not this account's balance
+    proc = evaluate("okx-linear-swap.json", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    [pool] = json.loads(proc.stdout)["accounts"]
+    [position] = pool["positions"]
+    assert position["liquidationPrice"] is None and position["reconciliation"]["verdict"] == "both none"
+    # the recording alone (the rule's conformance shape) is still refused, naming the wallet
+    path = tmp_path / "rows.json"
+    path.write_text(json.dumps(data["positions"]))
+    bare = subprocess.run([sys.executable, "-m", "verifier", "evaluate", "okx/linear-swap", str(path), "--date",
+                           "2026-11-28"], capture_output=True, text=True, cwd=ROOT, check=False)
+    assert bare.returncode == 2 and "walletBalance" in bare.stderr, bare.stderr
+
+
+def test_the_coinm_example_reads_the_paired_wallet_and_the_catalogs_first_bracket():
+    """The paired /dapi/v1/account answer gives the BTC cross wallet and the catalog's BTCUSD table the bracket (the
+    first: MMR 0.4 %, cum 0); the price follows from the stated formula, not from Binance's own wallet."""
+    proc = evaluate("binance-coinm-perpetual.json", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    [pool] = json.loads(proc.stdout)["accounts"]
+    [position] = pool["positions"]
+    assert pool["walletBalance"] == "0.00241969" and position["tier"] == 1
+    # short 3 contracts of 100 USD: P = CM * (Q * MMR - Q) / (WB + cum - CM * Q / EP)
+    q, cm, ep, wb = F(3), F(100), F("68911.00000037"), F("0.00241969")
+    expected = cm * (q * F("0.004") - q) / (wb - cm * q / ep)
+    assert abs(F(position["liquidationPriceExact"]) - expected) < F("1e-12")
+    assert position["reconciliation"]["exchange"] == "72491.16879818"
+
+
+def test_the_coinm_example_on_its_recorded_date_is_refused_naming_the_bracket_table():
+    args = [sys.executable, "-m", "verifier", "evaluate", "binance/coinm-perpetual",
+            str(EXAMPLES / "binance-coinm-perpetual.json"), "--date", "2024-07-27"]
+    proc = subprocess.run(args, capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.returncode == 2 and "MV607" in proc.stderr and "2026-12-07" in proc.stderr, proc.stderr

@@ -24,12 +24,13 @@ def load(path):
 
 BINANCE = load(FIXTURES / "binance-usdm-cross-2024-07-28-1.json")  # {positions, walletBalance}
 HYPERLIQUID = load(FIXTURES / "hyperliquid-isolated-hype-2025-10-30.json")  # [position]
-COINM = load(EXAMPLES / "binance-coinm-perpetual.json")  # [position]
+COINM = load(EXAMPLES / "binance-coinm-perpetual.json")["positions"]  # [position] (the balance beside it is not needed)
 SPOT_CROSS = load(EXAMPLES / "binance-spot-margin-cross.json")  # {balance, quote}
 SPOT_ISOLATED = load(EXAMPLES / "binance-spot-margin-isolated.json")  # the dump
 OKX_MARGIN = load(EXAMPLES / "okx-spot-margin-isolated.json")["positions"]  # [the MARGIN row]
-OKX_LINEAR = load(EXAMPLES / "okx-linear-swap.json")  # [an LTC-USDT-SWAP row]
-BYBIT = load(EXAMPLES / "bybit-linear-perpetual.json")  # {marginMode: cross, positions}
+OKX_LINEAR = load(EXAMPLES / "okx-linear-swap.json")["positions"]  # [an LTC-USDT-SWAP row]
+BYBIT = {key: value for key, value in load(EXAMPLES / "bybit-linear-perpetual.json").items()
+         if key != "balance"}  # {marginMode: cross, positions: [a BTCUSDT row]}: each error comes before the wallet
 BYBIT_INVERSE = load(EXAMPLES / "bybit-inverse-perpetual.json")  # {marginMode: cross, positions}
 KUCOIN = load(EXAMPLES / "kucoin-linear-perpetual.json")  # [position]
 KUCOIN_MARGIN = load(EXAMPLES / "kucoin-spot-margin-isolated.json")  # {balance, quote}
@@ -176,12 +177,12 @@ MISTAKES = {
     "okx-margin-under-swap-rule": ("gave a MARGIN position to the linear swap rule", "okx/linear-swap", OKX_MARGIN,
                                    "MV618", "$[0].symbol", "evaluate it with okx/spot-margin"),
     "bybit-size-as-text": ("a raw Bybit size with its unit", "bybit/linear-perpetual",
-                           bybit(_set(("info", "size", "1.2 LTC"))), "MV602", "$.positions[0].info.size",
+                           bybit(_set(("info", "size", "0.001 BTC"))), "MV602", "$.positions[0].info.size",
                            "not a number"),
     "bybit-size-against-contracts": ("edited contracts but not Bybit's own size", "bybit/linear-perpetual",
                                      bybit(_set(("contracts", 2.0))), "MV611", "$.positions[0]", "size"),
     "bybit-negative-contracts": ("signed ccxt's absolute size", "bybit/linear-perpetual",
-                                 bybit(_set(("contracts", -1.2))), "MV611", "$.positions[0].contracts",
+                                 bybit(_set(("contracts", -0.001))), "MV611", "$.positions[0].contracts",
                                  "contracts is negative"),
     "bybit-unknown-raw-side": ("a raw side Bybit does not write", "bybit/linear-perpetual",
                                bybit(_set(("info", "side", "Long"))), "MV611", "$.positions[0].info.side",

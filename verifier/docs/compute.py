@@ -85,7 +85,9 @@ def proof_results(rule) -> dict:
 def liquidation_point(rule, mode_name: str, position: dict, side: str, leverage, market) -> Point:
     """The liquidation price of the reference ``position`` at ``leverage``, or why there is none."""
     values, _ = chart_inputs(rule, mode_name, position, side, leverage, market)
-    price = price_at(rule, mode_name, "liquidation", values, market=market)
+    # a market the catalog does not list (the site's linear one on an inverse page) stands for its reference market
+    held = reference_market(rule, market) if market is not None else None
+    price = price_at(rule, mode_name, "liquidation", values, market=held)
     if price is None:
         return Point(None, f"no liquidation price for a {side} at {leverage}x: the condition is not reached at any "
                            "positive price")
@@ -141,19 +143,19 @@ REFERENCE_MARKET = "<reference>"
 
 def reference_market(rule, market) -> str:
     """The market the reference position is held in: the plugin's ``market`` when the rule's catalog lists it, else
-    the catalog's first market of the rule's kind (an inverse rule's catalog does not list a linear market): the
-    position's own fields are the plugin's; the market only says which catalog entry fills what they lack."""
+    the catalog's first market of the rule's kind (an inverse rule's catalog does not list a linear market), one
+    with a tier table first when the rule reads its brackets from tiers: the position's own fields are the plugin's;
+    the market only says which catalog entry fills what they lack."""
     catalog = rule.markets
     if catalog is None:
         return market or REFERENCE_MARKET
     if market is not None and catalog.market(market) is not None:
         return market
     kind = rule.product.market_type
-    for symbol in sorted(catalog.symbols()):
-        spec = catalog.market(symbol).spec_at(None)
-        if spec is not None and spec.type == kind:
-            return symbol
-    return market or REFERENCE_MARKET
+    of_kind = [symbol for symbol in sorted(catalog.symbols())
+               if (spec := catalog.market(symbol).spec_at(None)) is not None and spec.type == kind]
+    tiered = [symbol for symbol in of_kind if catalog.market(symbol).tiers] if rule.tiers is not None else []
+    return (tiered or of_kind or [market or REFERENCE_MARKET])[0]
 
 
 def chart_inputs(rule, mode_name: str, position: dict, side: str, leverage, market=None) -> tuple[dict, dict]:
