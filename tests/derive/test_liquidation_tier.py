@@ -87,9 +87,22 @@ def test_a_position_whose_condition_lies_past_the_last_cap_has_outgrown_the_tabl
     assert position.reason == ("outgrown the tier table: the liquidation condition is reached only past the last "
                                "bracket's cap (1800000000, tier 12), where the market's brackets end; no price "
                                "inside them reaches it")
-    assert compiled is None  # handed to the reference, which says why
+    assert compiled == reference  # the compiled path says why itself (pricing.outgrown_reason, compiled)
     evaluated = evaluate_accounts("binance/usdm-perpetual", AccountSet("snapshot", (account,)), date=DATE)
-    assert evaluated.evaluations[0].positions[0] == position
+    assert evaluated.evaluations[0].positions[0] == position and evaluated.reference == ()
+
+
+@pytest.mark.parametrize("side, contracts, collateral, mark", [
+    ("short", "25000", "1200000000", "60000"),  # outgrown (above)
+    ("short", "25000", "1e12", "60000"),  # outgrown: the last bracket's root lies far past the cap
+    ("short", "29000", "10000000", "60000"),  # near the last cap, little collateral: a price inside the table
+    ("long", "25000", "1200000000", "60000"),  # a long's price falls: inside the table
+    ("long", "1", "100000", "60000"),  # over-collateralised long
+    ("short", "20000", "200000000", "60000"),  # reached inside the last bracket
+])
+def test_no_price_reasons_past_the_table_are_the_references_without_hand_over(side, contracts, collateral, mark):
+    reference, compiled = _both(_account(side, contracts, collateral, mark))
+    assert compiled == reference
 
 
 def test_a_price_reached_inside_the_last_bracket_is_not_outgrown():
