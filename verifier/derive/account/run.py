@@ -718,8 +718,9 @@ def _no_price_reason(program, plan, prepared, leg) -> str:
 def _reason(program, plan, prepared, values, market, long: bool, catalog: bool) -> str | None:
     """Why no price, from the leg's ``values`` (None: the reference must say, SymPy deciding what the compiled
     condition cannot: a symbol missing)."""
+    at_mark = _UNSET
     if catalog:
-        outgrown = _outgrown(program, plan, prepared, values, market)
+        outgrown, at_mark = _outgrown(program, plan, prepared, values, market)
         if outgrown is not False:
             return outgrown  # the reason, or None: the reference must say
     mark = values.get(program.price)
@@ -729,7 +730,8 @@ def _reason(program, plan, prepared, values, market, long: bool, catalog: bool) 
     condition = prepared.liquidation
     values = dict(values)
     try:
-        at_mark = condition(values)
+        if at_mark is _UNSET:
+            at_mark = condition(values)
         values[program.price] = far
         if catalog:
             try:
@@ -753,26 +755,31 @@ def _reason(program, plan, prepared, values, market, long: bool, catalog: bool) 
 
 
 def _outgrown(program, plan, prepared, values, market):
-    """:func:`verifier.derive.account.pricing.outgrown_reason` of a leg whose bracket comes from the catalog:
-    :data:`OUTGROWN` filled in, False where the reference finds no such reason, None where it must decide (a
-    value the compiled code lacks or a zero denominator, which the reference may judge otherwise)."""
+    """(:func:`verifier.derive.account.pricing.outgrown_reason` of a leg whose bracket comes from the catalog,
+    the liquidation condition at the mark when it was computed, else ``_UNSET``): :data:`OUTGROWN` filled in,
+    False where the reference finds no such reason, None where it must decide (a value the compiled code lacks or
+    a zero denominator, which the reference may judge otherwise)."""
     table = market.table
     if table is None:
-        return False  # the reference's tier_table() raises: no reason of this kind
+        return False, _UNSET  # the reference's tier_table() raises: no reason of this kind
     condition = prepared.liquidation
     form = plan.form
     try:
-        if condition(values):
-            return False  # liquidated at the mark already: said so, whatever lies past the table
+        at_mark = condition(values)
+    except (KeyError, ZeroDivisionError):
+        return None, _UNSET
+    if at_mark:
+        return False, at_mark  # liquidated at the mark already: said so, whatever lies past the table
+    try:
         last = table.rows[-1] if table.rows else None
         if last is None or last.cap is None:
-            return False
+            return False, at_mark
         exact = dict(plan.parameters)
         exact.update((name, value) for name, value in values.items() if name != form.solve_for)
         exact.update(zip(prepared.tier_names, market.row_values(last, prepared.columns)))
         prices = prepared.flat(exact)
         if not prices:
-            return False
+            return False, at_mark
         reference = values.get(form.solve_for)
         if reference is None and form.entry is not None:
             reference = values.get(form.entry)
@@ -780,10 +787,10 @@ def _outgrown(program, plan, prepared, values, market):
                                                                            key=lambda p: abs(p - reference))
         basis = prepared.basis({**values, program.price: price})
     except (KeyError, ZeroDivisionError):
-        return None
+        return None, at_mark
     if market.row_for(basis) is not None or basis < market.caps[-1]:
-        return False
-    return OUTGROWN.format(cap=last.cap, tier=last.number)
+        return False, at_mark
+    return OUTGROWN.format(cap=last.cap, tier=last.number), at_mark
 
 
 # ------------------------------------------------------------------------------------------------ numbers
