@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from verifier.derive.account import evaluate_account
 from verifier.derive.account.program import build_program
@@ -131,3 +134,55 @@ def test_a_long_liquidated_at_its_mark_is_said_so_not_outgrown():
     assert reference.positions[0].reason.startswith("liquidated at the mark already")
     compiled = evaluate_accounts("binance/usdm-perpetual", AccountSet("snapshot", (account,)))
     assert compiled.evaluations[0].positions == reference.positions
+
+
+def test_the_compiled_path_s_reasons_are_the_reference_s_texts():
+    from verifier.derive.account import pricing, run
+
+    assert run.OUTGROWN == pricing.OUTGROWN and run.NO_ROOT == pricing.NO_ROOT
+
+
+@st.composite
+def _near_bounds(draw):
+    """A position of BTC/USDT:USDT whose notional at the mark sits at a bracket's floor or cap exactly, a hair
+    either side, or inside it (the last bracket's cap included), with collateral from a hundredth of the notional
+    to ten times it: the prices lie in, across and past the brackets."""
+    row = draw(st.sampled_from(TABLE.rows))
+    cap = row.cap if row.cap is not None else row.floor * 2
+    at = draw(st.sampled_from([row.floor, cap, row.floor + Fraction(1, 10 ** 6), cap - Fraction(1, 10 ** 6),
+                               (row.floor + cap) / 2]))
+    mark = Fraction(2) ** draw(st.integers(-6, 16)) * Fraction(5) ** draw(st.integers(-6, 6))  # at / mark ends
+    contracts = at / mark
+    if contracts <= 0:
+        contracts = Fraction(1, 1000)
+    notional = contracts * mark
+    collateral = notional * Fraction(draw(st.integers(1, 1000)), 100)
+    entry = mark * Fraction(draw(st.integers(80, 120)), 100)
+    return {"marginMode": "isolated", "positions": [{
+        "symbol": "BTC/USDT:USDT", "side": draw(st.sampled_from(["long", "short"])), "contractSize": "1",
+        "contracts": _decimal(contracts), "entryPrice": _decimal(entry), "markPrice": _decimal(mark),
+        "collateral": _decimal(collateral)}]}
+
+
+def _decimal(value: Fraction) -> str:
+    """``value`` as a decimal string: exact when its expansion ends within 60 digits (every bound and mark drawn
+    above), else to 60 digits."""
+    with localcontext() as context:
+        context.prec = 60
+        return str(Decimal(value.numerator) / Decimal(value.denominator))
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(snapshot=_near_bounds())
+def test_positions_at_bracket_bounds_are_answered_by_the_program_as_the_reference_does(snapshot):
+    """At a bracket's floor or cap (where the tier row at the mark and at the price are decided by one comparison)
+    and past the last cap (outgrown): the compiled path gives the reference's evaluation, never handing it over,
+    and refuses exactly what the reference refuses."""
+    account = account_from_data(snapshot)
+    try:
+        reference = evaluate_account(RULE, account, date=DATE)
+    except VerifierError:
+        with pytest.raises((Fallback, VerifierError)):
+            run_account(PROGRAM, account, date=DATE)
+        return
+    assert run_account(PROGRAM, account, date=DATE) == reference
