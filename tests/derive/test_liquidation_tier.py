@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from decimal import Decimal, localcontext
 from fractions import Fraction
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from verifier.derive.account import evaluate_account
 from verifier.derive.account.program import build_program
@@ -87,9 +90,22 @@ def test_a_position_whose_condition_lies_past_the_last_cap_has_outgrown_the_tabl
     assert position.reason == ("outgrown the tier table: the liquidation condition is reached only past the last "
                                "bracket's cap (1800000000, tier 12), where the market's brackets end; no price "
                                "inside them reaches it")
-    assert compiled is None  # handed to the reference, which says why
+    assert compiled == reference  # the compiled path says why itself (pricing.outgrown_reason, compiled)
     evaluated = evaluate_accounts("binance/usdm-perpetual", AccountSet("snapshot", (account,)), date=DATE)
-    assert evaluated.evaluations[0].positions[0] == position
+    assert evaluated.evaluations[0].positions[0] == position and evaluated.reference == ()
+
+
+@pytest.mark.parametrize("side, contracts, collateral, mark", [
+    ("short", "25000", "1200000000", "60000"),  # outgrown (above)
+    ("short", "25000", "1e12", "60000"),  # outgrown: the last bracket's root lies far past the cap
+    ("short", "29000", "10000000", "60000"),  # near the last cap, little collateral: a price inside the table
+    ("long", "25000", "1200000000", "60000"),  # a long's price falls: inside the table
+    ("long", "1", "100000", "60000"),  # over-collateralised long
+    ("short", "20000", "200000000", "60000"),  # reached inside the last bracket
+])
+def test_no_price_reasons_past_the_table_are_the_references_without_hand_over(side, contracts, collateral, mark):
+    reference, compiled = _both(_account(side, contracts, collateral, mark))
+    assert compiled == reference
 
 
 def test_a_price_reached_inside_the_last_bracket_is_not_outgrown():
@@ -118,3 +134,55 @@ def test_a_long_liquidated_at_its_mark_is_said_so_not_outgrown():
     assert reference.positions[0].reason.startswith("liquidated at the mark already")
     compiled = evaluate_accounts("binance/usdm-perpetual", AccountSet("snapshot", (account,)))
     assert compiled.evaluations[0].positions == reference.positions
+
+
+def test_the_compiled_path_s_reasons_are_the_reference_s_texts():
+    from verifier.derive.account import pricing, run
+
+    assert run.OUTGROWN == pricing.OUTGROWN and run.NO_ROOT == pricing.NO_ROOT
+
+
+@st.composite
+def _near_bounds(draw):
+    """A position of BTC/USDT:USDT whose notional at the mark sits at a bracket's floor or cap exactly, a hair
+    either side, or inside it (the last bracket's cap included), with collateral from a hundredth of the notional
+    to ten times it: the prices lie in, across and past the brackets."""
+    row = draw(st.sampled_from(TABLE.rows))
+    cap = row.cap if row.cap is not None else row.floor * 2
+    at = draw(st.sampled_from([row.floor, cap, row.floor + Fraction(1, 10 ** 6), cap - Fraction(1, 10 ** 6),
+                               (row.floor + cap) / 2]))
+    mark = Fraction(2) ** draw(st.integers(-6, 16)) * Fraction(5) ** draw(st.integers(-6, 6))  # at / mark ends
+    contracts = at / mark
+    if contracts <= 0:
+        contracts = Fraction(1, 1000)
+    notional = contracts * mark
+    collateral = notional * Fraction(draw(st.integers(1, 1000)), 100)
+    entry = mark * Fraction(draw(st.integers(80, 120)), 100)
+    return {"marginMode": "isolated", "positions": [{
+        "symbol": "BTC/USDT:USDT", "side": draw(st.sampled_from(["long", "short"])), "contractSize": "1",
+        "contracts": _decimal(contracts), "entryPrice": _decimal(entry), "markPrice": _decimal(mark),
+        "collateral": _decimal(collateral)}]}
+
+
+def _decimal(value: Fraction) -> str:
+    """``value`` as a decimal string: exact when its expansion ends within 60 digits (every bound and mark drawn
+    above), else to 60 digits."""
+    with localcontext() as context:
+        context.prec = 60
+        return str(Decimal(value.numerator) / Decimal(value.denominator))
+
+
+@settings(max_examples=200, suppress_health_check=[HealthCheck.too_slow])
+@given(snapshot=_near_bounds())
+def test_positions_at_bracket_bounds_are_answered_by_the_program_as_the_reference_does(snapshot):
+    """At a bracket's floor or cap (where the tier row at the mark and at the price are decided by one comparison)
+    and past the last cap (outgrown): the compiled path gives the reference's evaluation, never handing it over,
+    and refuses exactly what the reference refuses."""
+    account = account_from_data(snapshot)
+    try:
+        reference = evaluate_account(RULE, account, date=DATE)
+    except VerifierError:
+        with pytest.raises((Fallback, VerifierError)):
+            run_account(PROGRAM, account, date=DATE)
+        return
+    assert run_account(PROGRAM, account, date=DATE) == reference

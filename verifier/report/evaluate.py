@@ -178,6 +178,26 @@ def stale_warnings(evaluation, on) -> list:
     >>> warning.subject
     'BTC/USDT:USDT (tiers 60 days old)'
     """
+    key = (evaluation.stale, evaluation.stale_after_days, evaluation.catalog, evaluation.exchange, on)
+    try:
+        found = _STALE_SAID.get(key)
+    except TypeError:  # an entry that cannot be hashed: said afresh
+        found, key = None, None
+    if found is None:
+        found = tuple(_stale_warnings(evaluation, on))
+        if key is not None:
+            if len(_STALE_SAID) > 1000:
+                _STALE_SAID.clear()
+            _STALE_SAID[key] = found
+    return list(found)
+
+
+_STALE_SAID: dict = {}
+"""The warnings of each set of stale entries (the accounts of one file mostly hold the same markets: said once;
+a Diagnostic is frozen, so sharing one is the same as making it again)."""
+
+
+def _stale_warnings(evaluation, on) -> list:
     parts: dict = {}
     for symbol, part, provenance, days, *rest in evaluation.stale:
         following = rest[0] if rest else None
@@ -213,6 +233,8 @@ def evaluated_warnings(evaluated) -> list:
     that the same positions get the same warnings however they are given."""
     found = [w for evaluation in evaluated.evaluations
              for w in stale_warnings(evaluation, evaluated.on) + difference_warnings(evaluation)]
+    if len(evaluated.evaluations) == 1 and all(w.code == "MV609" for w in found):
+        return found  # one pool's staleness: one warning a market already
     return list(dict.fromkeys(found))  # a market in two pools is said once
 
 

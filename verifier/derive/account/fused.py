@@ -163,11 +163,29 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
     sides = outputs[len(plan.mark_definitions):]
     if len(plan.mark_status) != len(plan.status) or None in sides:
         return None  # a condition the steps must decide
-    price, reason = _liquidation(w, program, plan, prepared, values, given, tiered, reason)
+    price, reason, number = _liquidation(w, program, plan, prepared, values, given, tiered, reason)
     if price is False:
         return None
     liquidation_tier = "None"
-    if tiered and price != "None":  # the row holding the basis at the price (legs at the mark hold theirs)
+    if number is not None and plan.form.solve_for == program.price and \
+            not set(plan.basis.names) & set(tier_names):
+        # the solver's row holds the basis at the price (its own check, by the table's bounds); in a table whose
+        # rows follow each other without gap or overlap no other row does: that is the row the lookup finds
+        liquidation_tier = w.fresh()
+        w.emit(f"{liquidation_tier} = None", 1)
+        w.emit(f"if {price} is not None:", 1)
+        w.emit("if M.contiguous:", 2)
+        w.emit(f"{liquidation_tier} = {number}", 3)
+        w.emit("else:", 2)
+        inputs = {n: (price if n == program.price else values[n]) for n in plan.basis.names}
+        w.emit("try:", 3)
+        moved = w.fresh()
+        w.emit(f"{moved} = M.row_for(" + w.code(plan.basis, inputs, 4) + ")", 4)
+        w.emit("except ZeroDivisionError:", 3)
+        w.emit("return None", 4)
+        w.emit(f"if {moved} is not None:", 3)
+        w.emit(f"{liquidation_tier} = {moved}.number", 4)
+    elif tiered and price != "None":  # the row holding the basis at the price (legs at the mark hold theirs)
         liquidation_tier, moved = w.fresh(), w.fresh()
         w.emit(f"{liquidation_tier} = None", 1)
         w.emit(f"if {price} is not None:", 1)
@@ -200,9 +218,11 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
 
 
 def _liquidation(w, program, plan, prepared, values, given, tiered, helper) -> tuple:
-    """(the price's expression, the reason's), both locals; (False, None) where the steps must answer."""
+    """(the price's expression, the reason's, the expression of the number of the tier row the solver found the
+    price in, None where no solver of rows found it), all locals; (False, None, None) where the steps must
+    answer."""
     if "liquidation" not in plan.conditions:
-        return "None", w.bind(f"the {plan.name} mode has no liquidation condition")
+        return "None", w.bind(f"the {plan.name} mode has no liquidation condition"), None
     form = plan.form
     current = values[form.solve_for] if form.solve_for in given else None
     missing = tuple(name for name in prepared.tier_names if name not in given)
@@ -211,7 +231,7 @@ def _liquidation(w, program, plan, prepared, values, given, tiered, helper) -> t
     if not uses:
         inputs = {n: values[n] for n in form.flat.names if n != form.solve_for and (n in given or n in plan.parameters)}
         if len(inputs) != len(form.flat.names):
-            return False, None
+            return False, None, None
         w.emit("try:", 1)
         w.emit(f"{prices} = " + w.code(form.flat, inputs, 2), 2)
         w.emit("except ZeroDivisionError:", 1)
@@ -219,12 +239,12 @@ def _liquidation(w, program, plan, prepared, values, given, tiered, helper) -> t
     else:
         if not tiered or prepared.basis is None or not form.roots or prepared.tiered is None or \
                 len(missing) != len(prepared.tier_names):
-            return False, None
+            return False, None, None
         static = [n for n in form.tiered.names]
         if not all(n in given or n in plan.parameters for n in static):
-            return False, None
+            return False, None, None
         if not prepared.basis_need <= given and (current is not None or form.entry in given):
-            return False, None
+            return False, None, None
         rows, closed = w.fresh(), w.fresh()
         w.emit(f"{rows} = M.rows({w.bind(prepared.columns)})", 1)
         w.emit(f"{closed} = M.closed", 1)
@@ -232,19 +252,25 @@ def _liquidation(w, program, plan, prepared, values, given, tiered, helper) -> t
         inputs.update(rows=rows, closed=closed)
         w.emit("try:", 1)
         found = w.code(form.tiered, inputs, 2)
-        w.emit(f"{prices} = [z[1] for z in {found}]", 2)  # (row number, price): the prices
+        w.emit(f"{prices} = {found}", 2)  # (row number, price) pairs
         w.emit("except ZeroDivisionError:", 1)
         w.emit("return None", 2)
     reference = current if current is not None else (values[form.entry] if form.entry in given else None)
     price, reason = w.fresh(), w.fresh()
+    number = w.fresh() if uses else None
+    # the pick of tiers._pick: the only price, else the first nearest the reference (min keeps the first of
+    # equals), else the first; over (row, price) pairs, the same price and the row it was found in
+    pick = (lambda z: f"{price} = {z}") if not uses else (lambda z: f"{number}, {price} = {z}")
     w.emit(f"{reason} = None", 1)
     w.emit(f"if len({prices}) == 1:", 1)
-    w.emit(f"{price} = {prices}[0]", 2)
+    w.emit(pick(f"{prices}[0]"), 2)
     w.emit(f"elif {prices}:", 1)
     if reference is None:
-        w.emit(f"{price} = {prices}[0]", 2)
+        w.emit(pick(f"{prices}[0]"), 2)
+    elif not uses:
+        w.emit(pick(f"min({prices}, key=lambda z: abs(z - {reference}))"), 2)
     else:
-        w.emit(f"{price} = min({prices}, key=lambda z: abs(z - {reference}))", 2)
+        w.emit(pick(f"min({prices}, key=lambda z: abs(z[1] - {reference}))"), 2)
     w.emit("else:", 1)
     w.emit(f"{price} = None", 2)
     names = sorted(values)
@@ -252,7 +278,7 @@ def _liquidation(w, program, plan, prepared, values, given, tiered, helper) -> t
     w.emit(f"{reason} = {w.bind(helper)}({snapshot}, M, S, {w.bind(tiered)})", 2)
     w.emit(f"if {reason} is None:", 2)
     w.emit("return None", 3)
-    return price, reason
+    return price, reason, number
 
 
 def fraction(value):
