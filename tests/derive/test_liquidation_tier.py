@@ -87,9 +87,31 @@ def test_a_position_whose_condition_lies_past_the_last_cap_has_outgrown_the_tabl
     assert position.reason == ("outgrown the tier table: the liquidation condition is reached only past the last "
                                "bracket's cap (1800000000, tier 12), where the market's brackets end; no price "
                                "inside them reaches it")
-    assert compiled is None  # handed to the reference, which says why
+    assert compiled == reference  # the compiled path says so itself (issue 26: no hand-over, no SymPy)
     evaluated = evaluate_accounts("binance/usdm-perpetual", AccountSet("snapshot", (account,)), date=DATE)
-    assert evaluated.evaluations[0].positions[0] == position
+    assert evaluated.evaluations[0].positions[0] == position and evaluated.reference == ()
+
+
+@pytest.mark.parametrize("side, contracts, collateral, mark", [
+    ("short", "25000", "1200000000", "60000"),  # outgrown (above)
+    ("short", "25000", "1200000000", "71000"),  # nearer the cap at its mark: still outgrown
+    ("short", "29000", "2000000000", "60000"),  # notional 1,740,000,000 at the mark, reaching the cap at once
+    ("short", "20000", "200000000", "60000"),  # a price inside the last bracket: not outgrown
+    ("short", "25000", "10", "60000"),  # liquidated at the mark already
+    ("long", "25000", "1200000000", "60000"),  # a long's price falls: over-collateralised, never outgrown
+    ("long", "25000", "100", "60000"),
+])
+def test_past_the_last_bracket_the_compiled_path_answers_as_the_reference(side, contracts, collateral, mark):
+    """The compiled path's reason for a position without a price near or past the table's end (outgrown, or not)
+    is the reference's, to the last field; alone, and beside another position in one isolated account."""
+    for account in (_account(side, contracts, collateral, mark), account_from_data({
+            "marginMode": "isolated", "positions": [
+                {"symbol": "BTC/USDT:USDT", "side": side, "contracts": contracts, "contractSize": "1",
+                 "entryPrice": "60000", "markPrice": mark, "collateral": collateral},
+                {"symbol": "ETH/USDT:USDT", "side": "long", "contracts": "3", "contractSize": "1",
+                 "entryPrice": "3000", "markPrice": "3000", "collateral": "1000"}]})):
+        reference, compiled = _both(account)
+        assert compiled == reference, (reference.positions[0].reason, compiled and compiled.positions[0].reason)
 
 
 def test_a_price_reached_inside_the_last_bracket_is_not_outgrown():

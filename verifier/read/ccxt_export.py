@@ -31,8 +31,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-import jsonschema
-
 from verifier.errors import EvaluationError, SpecError
 from verifier.model.account import Account, AccountSet, Place, Position, Reported
 from verifier.model.ccxt_mapping import CCXT_POSITION_NUMBERS, AmbiguousPath
@@ -229,6 +227,8 @@ def _fit_problems(rule, positions, reading) -> None:
 
 @functools.cache
 def _validator():
+    import jsonschema  # only for what plainly_valid does not settle (a tenth of a second to import)
+
     definitions = load_schema("ccxt-positions")["$defs"]
     return jsonschema.Draft202012Validator({"$ref": "#/$defs/position", "$defs": definitions})
 

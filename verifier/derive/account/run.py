@@ -47,6 +47,8 @@ _LONG_REASON = ("over-collateralised {side}: the margin stays above the maintena
                 "{direction}")
 _MARK_REASON = ("liquidated at the mark already, and at every price as it {direction}: the requirement exceeds the "
                 "margin at every such price (a maintenance rate at or above what the side can lose)")
+_OUTGROWN = ("outgrown the tier table: the liquidation condition is reached only past the last bracket's cap ({cap}, "
+             "tier {tier}), where the market's brackets end; no price inside them reaches it")  # pricing.OUTGROWN
 _CHECKS = {">": mpq.__gt__, ">=": mpq.__ge__, "<": mpq.__lt__, "<=": mpq.__le__, "!=": mpq.__ne__}
 
 
@@ -721,6 +723,9 @@ def _reason(program, plan, prepared, values, market, long: bool, catalog: bool) 
         return NO_ROOT
     far = mark / FAR if long else mark * FAR
     condition = prepared.liquidation
+    outgrown = _outgrown(program, plan, prepared, values, market) if catalog else False
+    if outgrown:
+        return outgrown
     values = dict(values)
     try:
         at_mark = condition(values)
@@ -730,8 +735,8 @@ def _reason(program, plan, prepared, values, market, long: bool, catalog: bool) 
                 row = market.row_for(prepared.basis(values))
             except (KeyError, ZeroDivisionError):
                 row = None
-            if row is None:
-                return None  # past the table's end: whether it has outgrown it, the reference says (OUTGROWN)
+            if row is None:  # past the table's end, not outgrown: the reference finds no row there (NO_ROOT)
+                return None if outgrown is None else NO_ROOT
             values.update(zip(prepared.tier_names, market.row_values(row, prepared.columns)))
         at_far = condition(values)
     except ZeroDivisionError:  # the reference: undecidable, dividing by zero
@@ -744,6 +749,47 @@ def _reason(program, plan, prepared, values, market, long: bool, catalog: bool) 
     if at_mark:
         return _MARK_REASON.format(direction=direction)
     return NO_ROOT
+
+
+def _outgrown(program, plan, prepared, values, market) -> str | bool | None:
+    """:func:`verifier.derive.account.pricing.outgrown_reason`: its reason, False where it finds none, None where
+    the compiled code cannot tell (a symbol missing: the reference asks SymPy).  Not liquidated at the mark, the
+    closed form solved with the table's last bracket carried on past its cap gives a price whose tier basis lies at
+    or past that cap, in no row."""
+    table = market.table
+    last = table.rows[-1] if table is not None and table.rows else None
+    form = plan.form
+    if last is None or last.cap is None or form is None or prepared.flat is None or prepared.basis is None:
+        return False
+    try:
+        if prepared.liquidation(values):
+            return False
+        exact = dict(plan.parameters)
+        exact.update((name, value) for name, value in values.items() if name != form.solve_for)
+        exact.update(zip(prepared.tier_names, market.row_values(last, prepared.columns)))
+        prices = prepared.flat(exact)
+    except ZeroDivisionError:  # the reference: an evaluation error, no reason from here
+        return False
+    except KeyError:
+        return None
+    if not prices:
+        return False
+    price = prices[0]
+    if len(prices) > 1:  # solve_form's pick: the root nearest the price now (the mark), else the entry price
+        reference = values.get(form.solve_for)
+        if reference is None and form.entry is not None:
+            reference = values.get(form.entry)
+        if reference is not None:
+            price = min(prices, key=lambda p: abs(p - reference))
+    try:
+        basis = prepared.basis({**values, program.price: price})
+    except ZeroDivisionError:
+        return False
+    except KeyError:
+        return None
+    if basis is None or market.row_for(basis) is not None or basis < market.caps[-1]:
+        return False
+    return _OUTGROWN.format(cap=last.cap, tier=last.number)
 
 
 # ------------------------------------------------------------------------------------------------ numbers
