@@ -165,6 +165,9 @@ class PlainReading:
     def __str__(self) -> str:
         return self.text
 
+    def __hash__(self) -> int:
+        return hash(self.text)  # a str caches its hash: a reading is looked up for every field of every position
+
 
 _OPERATIONS = {"Add": "add", "Mul": "mul", "Abs": "abs", "Min": "min", "Max": "max"}
 
