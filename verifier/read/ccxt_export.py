@@ -464,7 +464,10 @@ def _numbers(index, item, mapping, reading) -> tuple:
         value = item.get(name)
         if value is None:  # null or absent (number(None) is None): most of them, in most exports
             continue
-        value = reading.number(value, name, places[name])
+        try:
+            value = number(value)
+        except NumberError:  # refused, located (its place made only now)
+            value = reading.number(value, name, places[name])
         if value is not None:
             out[name] = value
     at = reading.place(index).key
