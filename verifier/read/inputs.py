@@ -454,7 +454,8 @@ def parse_json(text: str, file: str, *, line: int = 1, number=Decimal, constants
     except RecursionError:  # deeper than the parser goes: the layout (which does not recurse) says where
         bad.append("depth")
         data = None
-    if bad or _deeper_than(data, MAX_DEPTH):
+    # a value inside n containers has n brackets opened before it: a text opening no more than the limit is within it
+    if bad or (text.count("{") + text.count("[") > MAX_DEPTH and _deeper_than(data, MAX_DEPTH)):
         _, _, problems = json_layout(text, file, line=line, constants=constants)
         raise DocumentError(problems or [Diagnostic("MV100", "the JSON cannot be read within the limits",
                                                     file=file, line=line, col=1)])
