@@ -182,6 +182,44 @@ def test_evaluating_a_shipped_rule_loads_no_sympy_first_run_or_warm(env, tmp_pat
     assert len(json.loads(first.stdout)["positions"]) == len(expected[1][0].positions) == 2
 
 
+CCXT_LINE = json.dumps([  # what bench_peer.py writes: fetch_positions() of binanceusdm, one position a market
+    {"info": {"symbol": "ETHUSDT", "positionAmt": "119.805658", "positionSide": "BOTH", "isolatedWallet": "120971.37",
+              "liquidationPrice": "0", "marginType": "isolated"}, "symbol": "ETH/USDT:USDT", "contracts": 119.805658,
+     "contractSize": 1.0, "entryPrice": 3029.19, "markPrice": 3113.75, "side": "long", "marginMode": "isolated",
+     "hedged": False, "leverage": 3.0, "collateral": None, "liquidationPrice": None},
+    {"info": {"symbol": "BTCUSDT", "positionAmt": "-0.5", "positionSide": "BOTH", "isolatedWallet": "3000",
+              "liquidationPrice": "0", "marginType": "isolated"}, "symbol": "BTC/USDT:USDT", "contracts": 0.5,
+     "contractSize": 1.0, "entryPrice": 60000.0, "markPrice": 60100.0, "side": "short", "marginMode": "isolated",
+     "hedged": False, "leverage": 10.0, "collateral": None, "liquidationPrice": None}])
+
+
+def test_a_ccxt_export_of_a_shipped_rule_loads_no_sympy_first_run_or_warm(env, tmp_path):
+    """A ccxt export's mapping comes with the compiled program (issue 26): JSON lines of fetch_positions() lists
+    load no SymPy, schema validator, YAML or NumPy, first run or warm; the same export as one file loads no SymPy
+    (its reader is the located one: YAML's); both print what the reference path answers."""
+    lines = _written(tmp_path, "positions.jsonl", CCXT_LINE + "\n" + CCXT_LINE + "\n")
+    whole = _written(tmp_path, "positions.json", CCXT_LINE)
+    args = ("--date", "2026-10-01", "--format", "json")
+    first, warm = _run(env, "evaluate", RULE, lines, *args), _run(env, "evaluate", RULE, lines, *args)
+    for proc in (first, warm):
+        heavy = set(HEAVY) & _imported(proc.stderr)
+        assert proc.returncode == 0 and not heavy, (sorted(heavy), proc.stderr[-400:])
+    assert first.stdout == warm.stdout
+    from verifier.report.accounts import line_record
+    from verifier.report.evaluate import evaluated_warnings
+
+    reference = [line_record(line.number, line.result.evaluations, line.result.checks, line.result.skipped,
+                             unread=line.result.unread, warnings=evaluated_warnings(line.result))
+                 for line in evaluate_lines(RULE, lines, date=dt.date(2026, 10, 1), reference=True)]
+    printed, expected = ([json.loads(text) for text in texts] for texts in (first.stdout.splitlines(), reference))
+    for record in (*printed, *expected):
+        record.pop("versions", None)  # the command line's (today's), and the renderer's once a command set them
+    assert printed == expected and len(expected) == 2
+    assert '"liquidationPriceExact": null' not in first.stdout
+    single = _run(env, "evaluate", RULE, whole, *args)
+    assert single.returncode == 0 and "sympy" not in _imported(single.stderr), single.stderr[-400:]
+
+
 def test_a_snapshot_the_program_hands_over_is_answered_the_reference_way(env, tmp_path):
     """A hedge account's two legs of one market: the reference answers (SymPy is loaded then), the output is the
     same as the reference path's."""

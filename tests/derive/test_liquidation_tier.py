@@ -108,6 +108,28 @@ def test_no_price_reasons_past_the_table_are_the_references_without_hand_over(si
     assert compiled == reference
 
 
+@pytest.mark.parametrize("side, contracts, collateral, mark", [
+    ("short", "25000", "1200000000", "60000"),  # outgrown (above)
+    ("short", "25000", "1200000000", "71000"),  # nearer the cap at its mark: still outgrown
+    ("short", "29000", "2000000000", "60000"),  # notional 1,740,000,000 at the mark, reaching the cap at once
+    ("short", "20000", "200000000", "60000"),  # a price inside the last bracket: not outgrown
+    ("short", "25000", "10", "60000"),  # liquidated at the mark already
+    ("long", "25000", "1200000000", "60000"),  # a long's price falls: over-collateralised, never outgrown
+    ("long", "25000", "100", "60000"),
+])
+def test_past_the_last_bracket_the_compiled_path_answers_as_the_reference(side, contracts, collateral, mark):
+    """The compiled path's reason for a position without a price near or past the table's end (outgrown, or not)
+    is the reference's, to the last field; alone, and beside another position in one isolated account."""
+    for account in (_account(side, contracts, collateral, mark), account_from_data({
+            "marginMode": "isolated", "positions": [
+                {"symbol": "BTC/USDT:USDT", "side": side, "contracts": contracts, "contractSize": "1",
+                 "entryPrice": "60000", "markPrice": mark, "collateral": collateral},
+                {"symbol": "ETH/USDT:USDT", "side": "long", "contracts": "3", "contractSize": "1",
+                 "entryPrice": "3000", "markPrice": "3000", "collateral": "1000"}]})):
+        reference, compiled = _both(account)
+        assert compiled == reference, (reference.positions[0].reason, compiled and compiled.positions[0].reason)
+
+
 def test_a_price_reached_inside_the_last_bracket_is_not_outgrown():
     evaluation = evaluate_account(RULE, _account("short", "20000", "200000000"), date=DATE)
     position = evaluation.positions[0]

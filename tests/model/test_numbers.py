@@ -39,3 +39,21 @@ def test_other_kinds_of_numbers_read_as_their_fraction(value):
 def test_halves_round_away_from_zero():
     assert [fixed_text(Fraction(n, 2), 0) for n in (-3, -1, 1, 3)] == ["-2", "-1", "1", "2"]
     assert fixed_text(Fraction(-1, 1000), 2) == "0.00" and fixed_text(Fraction(-5, 1000), 2) == "-0.01"
+
+
+@given(st.integers(-10**30, 10**30), st.integers(0, 90), st.integers(0, 40), st.sampled_from([1, 3, 7, 11, 49]))
+def test_a_value_is_written_with_as_many_decimals_as_its_denominator_needs(numerator, twos, fives, other):
+    """decimal_text writes a terminating value exactly (its decimals: the larger count of 2s and 5s in its
+    denominator, found here by division) and rounds any other to 18 places."""
+    value = Fraction(numerator, 2**twos * 5**fives * other)
+    denominator, needed = value.denominator, 0
+    for prime in (2, 5):
+        count = 0
+        while denominator % prime == 0:
+            denominator, count = denominator // prime, count + 1
+        needed = max(needed, count)
+    if denominator == 1 and needed <= 18:
+        assert decimal_text(value) == fixed_text(value, needed)
+    else:
+        rounded = fixed_text(value, 18)
+        assert decimal_text(value) == rounded.rstrip("0").rstrip(".")

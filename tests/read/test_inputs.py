@@ -219,3 +219,29 @@ def test_exact_refuses_a_numeral_without_digits_before_its_exponent_as_fraction_
 
     with pytest.raises(ValueError):
         exact("E0")
+
+
+@given(st.text("0123456789", min_size=1, max_size=110), st.text("0123456789", max_size=60), st.booleans(),
+       st.booleans())
+def test_the_plain_decimal_shortcut_reads_and_refuses_as_the_full_reading(whole, fraction, negative, point):
+    """exact()'s shortcut for a plain decimal string (issue 26: a ccxt export holds thousands) gives what the full
+    reading gives -- the same Fraction, or the same refusal past a limit -- whatever the length (around MAX_DIGITS)."""
+    import re
+
+    from verifier.read import inputs
+
+    text = ("-" if negative else "") + whole + ("." + fraction if point and fraction else "")
+
+    def read():
+        try:
+            value = inputs.exact(text)
+            return value, value.numerator, value.denominator
+        except NumberError as exc:
+            return exc.reason, exc.limit
+
+    shortcut = read()
+    plain, inputs._PLAIN_DECIMAL = inputs._PLAIN_DECIMAL, re.compile(r"(?!)")  # matches nothing: the full reading
+    try:
+        assert read() == shortcut
+    finally:
+        inputs._PLAIN_DECIMAL = plain

@@ -243,13 +243,21 @@ def _handle(rule) -> RuleHandle:
 
 
 class _LazyRule:
-    """The rule for a reader that may need it (a ccxt export's mapping), loaded on the first attribute asked."""
+    """The rule for a reader that may need it (a ccxt export's mapping), loaded on the first attribute asked --
+    but for what the program's :class:`~verifier.derive.account.program.CcxtRule` answers without SymPy (its id,
+    exchange, product and ``ccxt:`` mapping), while the rule is not loaded and the program is at hand."""
+
+    _FROM_PROGRAM = frozenset(("id", "exchange", "product", "ccxt"))
 
     def __init__(self, handle):
         self._handle = handle
 
     def __getattr__(self, name):
-        return getattr(self._handle.rule, name)
+        handle = self._handle
+        if name in self._FROM_PROGRAM and handle._rule is None and handle._program is not None \
+                and handle._program.ccxt is not None:  # noqa: SLF001 - the handle's state, not loading anything
+            return getattr(handle._program.ccxt, name)  # noqa: SLF001
+        return getattr(handle.rule, name)
 
 
 @dataclass(frozen=True)

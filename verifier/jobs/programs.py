@@ -47,7 +47,8 @@ _MEMORY: dict = {}  # key -> program
 
 class RuleHandle:
     """A rule as the evaluate job uses it: its compiled ``program`` (found or built when first asked for) and the
-    loaded ``rule`` (loaded only when something needs it: the reference evaluation, a ccxt export's mapping).
+    loaded ``rule`` (loaded only when something needs it: the reference evaluation; a ccxt export's mapping when the
+    program does not carry it, :class:`~verifier.derive.account.program.CcxtRule`).
 
     ``rule`` is a loaded :class:`~verifier.model.rule.Rule`, a rule file or a rule id."""
 

@@ -33,9 +33,9 @@ PLACES = 18
 
 def _terminating_places(value: Fraction) -> int | None:
     """How many decimals write ``value`` exactly, or None when its expansion does not terminate."""
-    denominator, twos, fives = value.denominator, 0, 0
-    while denominator % 2 == 0:
-        denominator, twos = denominator // 2, twos + 1
+    denominator, fives = value.denominator, 0
+    twos = (denominator & -denominator).bit_length() - 1  # the factors 2 at once: the lowest set bit
+    denominator >>= twos
     while denominator % 5 == 0:
         denominator, fives = denominator // 5, fives + 1
     return max(twos, fives) if denominator == 1 else None

@@ -11,11 +11,15 @@ import functools
 import json
 import re
 from importlib import resources
-
-import jsonschema
+from typing import TYPE_CHECKING
 
 from verifier.errors import Diagnostic
-from verifier.read._yaml import Document
+
+if TYPE_CHECKING:
+    from verifier.read._yaml import Document
+
+# jsonschema (and YAML, through the Document) is imported where a document is validated, not to read a schema file:
+# a ccxt export's common case is checked by hand from the schema's own field names (a tenth of a second saved)
 
 
 @functools.cache
@@ -27,6 +31,8 @@ def load_schema(name: str) -> dict:
 
 @functools.cache
 def _validator(name: str):
+    import jsonschema
+
     return jsonschema.Draft202012Validator(load_schema(name))
 
 
@@ -105,6 +111,8 @@ def _convert(doc: Document, error) -> list[Diagnostic]:
         closest = [found for found in converted if len(found) == fewest]
         if len(closest) == 1:
             return closest[0]
+        import jsonschema
+
         return _convert(doc, jsonschema.exceptions.best_match(error.context))
     if kind == "oneOf" and not error.context and all(set(b) == {"required"} for b in error.validator_value):
         # valid under several branches, each requiring its own key: the author gave keys that exclude each other

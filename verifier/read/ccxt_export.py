@@ -31,13 +31,11 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 
-import jsonschema
-
 from verifier.errors import EvaluationError, SpecError
 from verifier.model.account import Account, AccountSet, Place, Position, Reported
 from verifier.model.ccxt_mapping import CCXT_POSITION_NUMBERS, AmbiguousPath
 from verifier.model.numbers import exact_text
-from verifier.model.snapshot import evaluate_reading, fields_of, range_problem
+from verifier.model.snapshot import FIELD_RANGES, evaluate_reading, fields_of, range_problem
 from verifier.read._schema import load_schema
 from verifier.read.account import count_word, join_indices
 from verifier.read.ccxt_fit import fitting_rules, same_exchange_rules, symbol_kind
@@ -229,6 +227,8 @@ def _fit_problems(rule, positions, reading) -> None:
 
 @functools.cache
 def _validator():
+    import jsonschema  # only for what plainly_valid does not settle (a tenth of a second to import)
+
     definitions = load_schema("ccxt-positions")["$defs"]
     return jsonschema.Draft202012Validator({"$ref": "#/$defs/position", "$defs": definitions})
 
@@ -459,10 +459,15 @@ def _margin_mode(index, item, mapping, default_mode, reading) -> str | None:
 def _numbers(index, item, mapping, reading) -> tuple:
     """(every unified numeric field and the rule's position inputs of one position, exact (absent when null or ""),
     where each is); a value that is not a number is refused whether the rule reads it or not."""
-    out, places = {}, {}
+    out, places = {}, _Places(reading, index)
     for name in CCXT_POSITION_NUMBERS:
-        places[name] = reading.place(index, name)
-        value = reading.number(item.get(name), name, places[name])
+        value = item.get(name)
+        if value is None:  # null or absent (number(None) is None): most of them, in most exports
+            continue
+        try:
+            value = number(value)
+        except NumberError:  # refused, located (its place made only now)
+            value = reading.number(value, name, places[name])
         if value is not None:
             out[name] = value
     at = reading.place(index).key
@@ -479,6 +484,19 @@ def _numbers(index, item, mapping, reading) -> tuple:
     return out, places
 
 
+class _Places(dict):
+    """Where a position has each unified numeric field, a place made when first asked for: most of ccxt's twenty
+    are null in most exports, and only those a reading uses, or a refusal names, are ever located."""
+
+    def __init__(self, reading, index):
+        super().__init__()
+        self._reading, self._index = reading, index
+
+    def __missing__(self, name):
+        place = self[name] = self._reading.place(self._index, name)
+        return place
+
+
 _BAD = object()
 
 
@@ -488,16 +506,35 @@ def _fields_used(expr) -> tuple:
     return tuple(sorted(fields_of(expr)))
 
 
+_FIELD_PLANS: dict = {}
+
+
+def _field_plan(name, target, margin_mode: str, settle) -> tuple | None:
+    """(text, expression, the fields it uses, the origin a position records) of the reading of field ``name`` for a
+    position in ``margin_mode`` settled in ``settle``, or None where none applies: found once, not once a position."""
+    key = (name, id(target), margin_mode, settle)
+    entry = _FIELD_PLANS.get(key)
+    if entry is None or entry[0] is not target:
+        if len(_FIELD_PLANS) > 4096:
+            _FIELD_PLANS.clear()
+        formula = target.formula(margin_mode, settle)
+        plan = None
+        if formula is not None:
+            text, expr = formula
+            plan = (text, expr, _fields_used(expr), text if text == name else f"{text} ({target.source})")
+        entry = _FIELD_PLANS[key] = (target, plan)
+    return entry[1]
+
+
 def _map_field(record, name, target, reading, into=None) -> None:
     """Snapshot field ``name`` of the position read as its reading says (``into``: where to put the value; the
     position's snapshot fields by default)."""
     into = record.fields if into is None else into
-    formula = target.formula(record.margin_mode, record.settle)
-    if formula is None:
+    plan = _field_plan(name, target, record.margin_mode, record.settle)
+    if plan is None:
         return
-    text, expr = formula
-    used = _fields_used(expr)
-    record.origins[name] = text if text == name else f"{text} ({target.source})"
+    text, expr, used, origin = plan
+    record.origins[name] = origin
     if len(used) == 1:
         record.places[name] = record.number_places[used[0]]
     try:
@@ -506,7 +543,7 @@ def _map_field(record, name, target, reading, into=None) -> None:
         reading.error("MV602", f"cannot read {name} as {text}: {exc}", reading.place(record.index))
         return
     if value is not None:
-        problem = range_problem(name, value)
+        problem = range_problem(name, value) if name in FIELD_RANGES else None
         if problem is not None:
             reading.error("MV602", f"{name} {problem}; {text} gives {exact_text(value)}",
                           record.places.get(name, reading.place(record.index)))

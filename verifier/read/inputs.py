@@ -75,6 +75,9 @@ YAML_SUFFIXES = (".yaml", ".yml")
 
 _BOM = b"\xef\xbb\xbf"
 _TOO_MANY_DIGITS = 10 ** MAX_DIGITS
+_PLAIN_DECIMAL = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+"""A decimal without sign +, exponent or blanks: at most MAX_DIGITS characters of it are within every limit of
+:func:`numeral_problem` (at most MAX_DIGITS digits, a power of ten within ± MAX_DIGITS - 1), read at once."""
 _NUMERAL = re.compile(r"\s*[-+]?(?P<int>[0-9]*)(?:\.(?P<frac>[0-9]*))?(?:[eE](?P<exp>[-+]?[0-9]+))?\s*")
 
 
@@ -340,9 +343,12 @@ def exact(value) -> Fraction:
     A float (from Python callers) is read as its shortest decimal; a Decimal (as the JSON reader gives numbers) by
     its significant digits and exponent, the same limits as its text.
     """
-    if isinstance(value, Fraction):
+    kind = type(value)
+    if kind is str and len(value) <= MAX_DIGITS and _PLAIN_DECIMAL.fullmatch(value):
+        return _in_lowest_terms(*Decimal(value).as_integer_ratio())  # the common case, within every limit (below)
+    if kind is Fraction or (kind is not Decimal and isinstance(value, Fraction)):  # isinstance(_, Fraction) is slow
         return value
-    if isinstance(value, Decimal):
+    if kind is Decimal or isinstance(value, Decimal):
         if not value.is_finite():
             raise NumberError(f"is {value}, not a finite number", "MV105")
         digits = value.as_tuple().digits
@@ -448,7 +454,8 @@ def parse_json(text: str, file: str, *, line: int = 1, number=Decimal, constants
     except RecursionError:  # deeper than the parser goes: the layout (which does not recurse) says where
         bad.append("depth")
         data = None
-    if bad or _deeper_than(data, MAX_DEPTH):
+    # a value inside n containers has n brackets opened before it: a text opening no more than the limit is within it
+    if bad or (text.count("{") + text.count("[") > MAX_DEPTH and _deeper_than(data, MAX_DEPTH)):
         _, _, problems = json_layout(text, file, line=line, constants=constants)
         raise DocumentError(problems or [Diagnostic("MV100", "the JSON cannot be read within the limits",
                                                     file=file, line=line, col=1)])

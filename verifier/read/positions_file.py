@@ -24,7 +24,6 @@ from pathlib import Path
 from verifier.errors import Diagnostic, SpecError
 from verifier.model.account import AccountSet
 from verifier.read.account import account_from_document
-from verifier.read._yaml import read_file
 from verifier.read.ccxt_export import accounts_from_ccxt, number
 from verifier.read.inputs import (MAX_FILE_BYTES, NumberError, DocumentError, decode, json_document,
                                   too_large)
@@ -36,6 +35,8 @@ def read_positions(rule, path, balance_path=None, margin_mode=None, need_positio
 
     ``need_positions``: a file with no open position (an empty ``fetch_positions()``, or only closed ones) is refused
     (MV653: ``compare`` has nothing to compare), located at the file."""
+    from verifier.read._yaml import read_file  # YAML's import, only for a whole file (a JSON line is read by json)
+
     document = read_file(path, number=Decimal)
     found = _read_positions(rule, document, balance_path, margin_mode)
     if need_positions and not any(account.positions for account in found.accounts):
@@ -57,6 +58,8 @@ def _read_positions(rule, document, balance_path, margin_mode) -> AccountSet:
     files = {"positions": Located(document)}
     balance = None
     if balance_path is not None:
+        from verifier.read._yaml import read_file
+
         balance_document = read_file(balance_path, number=Decimal)
         balance = balance_document.data
         if not isinstance(balance, dict):

@@ -28,14 +28,16 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import datetime as _dt
+import enum
 import pickle
 import zlib
 from dataclasses import dataclass, field
+from fractions import Fraction
 from types import SimpleNamespace
 
 from gmpy2 import mpq
 
-PROGRAM_FORMAT = 3
+PROGRAM_FORMAT = 4
 """Bumped whenever what a program holds, or what its run reads from it, changes: a stored program of another
 format is never loaded."""
 
@@ -116,6 +118,18 @@ class View:
     refused: bool = False
 
 
+@dataclass(frozen=True)
+class CcxtRule:
+    """What the ccxt export reader (:mod:`verifier.read.ccxt_export`) asks of a rule: its id, exchange, product
+    and ``ccxt:`` mapping, the mapping's readings made :class:`~verifier.model.snapshot.PlainReading` -- so that a
+    program found without loading its rule reads a ccxt export without SymPy."""
+
+    id: str
+    exchange: str
+    product: object  # verifier.model.products.Product
+    ccxt: object  # verifier.model.ccxt_mapping.CcxtMapping
+
+
 @dataclass
 class Program:
     """A rule compiled for evaluating accounts (see the module docstring)."""
@@ -136,6 +150,7 @@ class Program:
     source: str = ""  # what it was built from (the rule's derivation key), for a reader of a stored program
     reads: dict = field(default_factory=dict)  # mode -> margin mode -> the position fields it reads (fields_read)
     leverage_column: str | None = None  # the catalog's tier column of the maximum leverage (a market's limit)
+    ccxt: CcxtRule | None = None  # what reading a ccxt export asks of the rule, without SymPy (None: load the rule)
     _catalog: object = field(default=None, repr=False, compare=False)  # the live catalog, in the building process
 
     def view(self, date: _dt.date | None) -> View:
@@ -199,7 +214,53 @@ def build_program(rule) -> Program:
                    catalog is not None, rule.tiers is not None, boundaries, views, _view(rule, None),
                    source=rule.derivation_key, reads=fields_read(rule),
                    leverage_column=catalog.layout.max_leverage if catalog is not None and catalog.layout else None,
-                   _catalog=catalog)
+                   ccxt=ccxt_rule(rule), _catalog=catalog)
+
+
+def ccxt_rule(rule) -> CcxtRule | None:
+    """The :class:`CcxtRule` of ``rule``; None when it has no ``ccxt:`` section or a reading of it is one only
+    SymPy computes (the reader then loads the rule).
+
+    >>> from verifier.read import load_rule
+    >>> found = ccxt_rule(load_rule("hyperliquid/perpetual"))
+    >>> found.id, str(found.ccxt.position["markPrice"].formula("cross")[1])
+    ('hyperliquid/perpetual', 'positionValue/Abs(szi)')
+    """
+    if rule.ccxt is None:
+        return None
+    try:
+        return CcxtRule(rule.id, rule.exchange, rule.product, _plain(rule.ccxt))
+    except _NotPlain:
+        return None
+
+
+class _NotPlain(Exception):
+    """A reading :func:`~verifier.model.snapshot.plain_reading` cannot make plain."""
+
+
+def _plain(value):
+    """``value`` (the mapping, or a part of it) with every SymPy reading replaced by its plain one."""
+    import sympy
+
+    from verifier.model.snapshot import plain_reading
+
+    if isinstance(value, sympy.Basic):
+        plain = plain_reading(value)
+        if plain is None:
+            raise _NotPlain(str(value))
+        return plain
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changed = {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changed)
+    if isinstance(value, tuple) and not hasattr(value, "_fields"):
+        return tuple(_plain(item) for item in value)
+    if isinstance(value, list):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (str, int, float, bool, type(None), Fraction, enum.Enum)):
+        return value
+    raise _NotPlain(type(value).__name__)  # a kind of part this walk does not know: keep the rule's own
 
 
 def fields_read(rule) -> dict:
