@@ -103,6 +103,7 @@ class Account:
     locator: Locator = _Unlocated()
     settle: str | None = None  # the settlement currency of a cross pool read from a ccxt export
     hints: Mapping[str, str] = field(default_factory=dict)  # account field -> how to give it when it is missing
+    totals: tuple = ()  # (AccountTotal, Reported) of a unified balance: the exchange's own totals, never inputs
 
     def at(self, name: str | None = None) -> Place:
         """The place of account-level field ``name`` (the whole file when absent or None)."""

@@ -216,6 +216,21 @@ class BalanceList:
 
 
 @dataclass(frozen=True)
+class AccountTotal:
+    """An account total the exchange prints in the balance (``path`` from the dump's root, e.g. Bybit's
+    ``info.result.list[0].totalMaintenanceMargin``) and the rule's definition it is (``ours``): one coin's (free of
+    the others' sums) summed over the coins, or the account's (using them) as it is.  ``resolution``: the step
+    the exchange prints the figure to (Bybit truncates accountMMRate to 4 decimals); a difference below it is not a
+    difference.  Never an input: evaluate reconciles ours with it."""
+
+    ours: str
+    path: FieldPath
+    source: str
+    resolution: object = None  # Fraction or None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class SpotBalances:
     """A spot-margin rule's reading of ``fetch_balance()``: the lists per margin mode, the inputs of one asset
     balance (paths inside its element) and the readings of the snapshot's balance fields (``total``, ``debt``,
@@ -226,6 +241,7 @@ class SpotBalances:
     readings: Mapping[str, Reading]
     quote: str | None = None  # unified margin: the currency the balance values every coin in (e.g. USD)
     enabled: tuple = ()  # unified margin: FieldPaths of a coin's collateral flags (false: refused, MV603)
+    totals: tuple = ()  # unified margin: AccountTotal, the exchange's own account totals reconciled with ours
 
 
 @dataclass(frozen=True)

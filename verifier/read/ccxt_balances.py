@@ -112,7 +112,21 @@ class _Reader:
         positions = [self._position(asset, fields, place, index, quote) for index, (asset, fields, place)
                      in enumerate(balances)]
         self.accounts.append(Account("spot", "cross", tuple(positions), quote=quote, file=self._file(),
-                                     places={"quote": Place(("positions", "quote"))}, locator=self.locator))
+                                     places={"quote": Place(("positions", "quote"))}, locator=self.locator,
+                                     totals=self._totals()))
+
+    def _totals(self) -> tuple:
+        """(AccountTotal, Reported) of each account total the balance prints (an absent one is not reconciled)."""
+        out = []
+        for total in self.spec.totals:
+            raw, found = total.path.resolve(self.balance)
+            if len(found) != len(total.path.steps) or raw is None or raw == "":
+                continue
+            self.read_paths.add(normalised(found))
+            value = self._value(raw, found, total.path.text)
+            if value is not False:
+                out.append((total, Reported(value, raw, total.path.text, Place(("balance", *found)))))
+        return tuple(out)
 
     def _quote(self):
         """The currency the account is valued in: the export's ``quote``, or the rule's (a unified balance values
