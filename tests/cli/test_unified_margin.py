@@ -192,3 +192,41 @@ def test_a_total_naming_no_definition_is_a_located_rule_error(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert "error[MV491]" in proc.stderr and "account total 'total_maintenance' is no definition" in proc.stderr
     assert "total_maintenance_margin" in proc.stderr  # the hint names the definition meant
+
+
+# ---------------------------------------------------------------------------------- positions beside the balance
+
+LINEAR = ROOT / "examples" / "ccxt" / "bybit-linear-perpetual.json"  # the recorded LTC/USDT:USDT row, ccxt-parsed
+
+
+def test_positions_beside_the_balance_give_each_ones_margin_and_share(tmp_path):
+    rows = json.loads(LINEAR.read_text(encoding="utf-8"))["positions"]
+    proc = evaluate_recorded(tmp_path, {"balance": recorded(), "positions": rows}, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    account = json.loads(proc.stdout)["accounts"][0]
+    (row,) = account["derivatives"]
+    assert (row["symbol"], row["settle"], row["maintenanceMargin"]) == ("LTC/USDT:USDT", "USDT", "0.81072399")
+    usdt = F("3304.05314806") / F("3304.29766609")  # the balance's own USD price of USDT (usdValue / equity)
+    assert F(row["maintenanceMarginValue"]) == pytest.approx(F("0.81072399") * usdt, rel=1e-11)
+    whole = sum(F(p["maintenanceMargin"]) for p in account["positions"])
+    assert F(row["maintenanceMarginShare"]) == pytest.approx(F("0.81072399") * usdt / whole, rel=1e-10)
+    # the text report lists it beside the account
+    proc = evaluate_recorded(tmp_path, {"balance": recorded(), "positions": rows})
+    assert "position #0 LTC/USDT:USDT long 1.2 contracts: maintenance margin 0.81072399 USDT" in proc.stdout
+
+
+@pytest.mark.parametrize("coin_index, change, said, where", [
+    (None, {"symbol": "LTC/USDE:USDE"}, "settles in USDE, which the balance does not list", "symbol"),
+    (5, None, "the balance gives USDT none of positions", "info.positionMM"),  # USDT's totalPositionMM 0
+])
+def test_a_balance_and_positions_that_disagree_on_the_settle_coin_are_refused(tmp_path, coin_index, change, said,
+                                                                              where):
+    rows = json.loads(LINEAR.read_text(encoding="utf-8"))["positions"]
+    rows[0].update(change or {})
+    data = recorded()
+    if coin_index is not None:
+        data["info"]["result"]["list"][0]["coin"][coin_index]["totalPositionMM"] = "0"
+    proc = evaluate_recorded(tmp_path, {"balance": data, "positions": rows})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "error[MV626]" in proc.stderr and said in proc.stderr and f"$.positions[0].{where}" in proc.stderr
+    assert "disagree on the settle coin" in proc.stderr

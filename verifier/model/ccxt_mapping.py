@@ -242,6 +242,7 @@ class SpotBalances:
     quote: str | None = None  # unified margin: the currency the balance values every coin in (e.g. USD)
     enabled: tuple = ()  # unified margin: FieldPaths of a coin's collateral flags (false: refused, MV603)
     totals: tuple = ()  # unified margin: AccountTotal, the exchange's own account totals reconciled with ours
+    positions: Input | None = None  # unified margin: a fetch_positions() row's maintenance margin (in its settle coin)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from verifier.errors import EvaluationError, SpecError
-from verifier.model.account import Account, AccountSet, Place, Position, Reported
+from verifier.model.account import Account, AccountSet, Derivative, Place, Position, Reported
 from verifier.model.ccxt_mapping import COIN_FIELDS, SPOT_BALANCE_FIELDS
 from verifier.model.numbers import decimal_text
 from verifier.model.snapshot import evaluate_reading, fields_of
@@ -111,9 +111,68 @@ class _Reader:
             return
         positions = [self._position(asset, fields, place, index, quote) for index, (asset, fields, place)
                      in enumerate(balances)]
+        derivatives = self._derivatives({asset: fields for asset, fields, _ in balances})
         self.accounts.append(Account("spot", "cross", tuple(positions), quote=quote, file=self._file(),
                                      places={"quote": Place(("positions", "quote"))}, locator=self.locator,
-                                     totals=self._totals()))
+                                     totals=self._totals(), derivatives=derivatives))
+
+    def _derivatives(self, coins: dict) -> tuple:
+        """The export's ``fetch_positions()`` rows beside a unified balance: each open one settled in a coin the
+        balance holds, whose maintenance margin of positions is not zero (else MV626: the two disagree)."""
+        rows = self.extra.get("positions")
+        if rows is None:
+            return ()
+        reading = self.spec.positions
+        if reading is None:
+            self.error("MV615", f"rule {self.rule.id} does not say how to read fetch_positions() rows beside the "
+                                "balance (no 'ccxt: balances: positions:')", Place(("positions", "positions")),
+                       "give the balance alone")
+            return ()
+        if not isinstance(rows, list):
+            self.error("MV610", "'positions' holds the list fetch_positions() returns", Place(("positions",
+                                                                                              "positions")))
+            return ()
+        out = []
+        for index, row in enumerate(rows):
+            where = ("positions", "positions", index)
+            symbol = row.get("symbol") if isinstance(row, dict) else None
+            settle = symbol.rpartition(":")[2] if isinstance(symbol, str) and ":" in symbol else None
+            if not settle:
+                self.error("MV610", "a fetch_positions() row has ccxt's symbol BASE/QUOTE:SETTLE (a derivative)",
+                           Place((*where, "symbol") if isinstance(row, dict) else where))
+                continue
+            contracts = self._value(row.get("contracts"), (*where[1:], "contracts"), "contracts", tag="positions")
+            if contracts is False:
+                continue
+            if not contracts:
+                self.skipped.append((index, symbol, "flat position: 0 contracts"))
+                continue
+            raw, found = reading.path.resolve(row)
+            maintenance = self._value(raw, (*where[1:], *found), reading.path.text, tag="positions")
+            if maintenance is False:
+                continue
+            if settle not in coins:
+                self.error("MV626", f"position #{index} {symbol} settles in {settle}, which the balance "
+                                    + ("holds and owes nothing of" if self._listed(settle) else "does not list"),
+                           Place((*where, "symbol")), "the balance and the positions disagree on the settle coin: "
+                                                      "dump fetch_balance() and fetch_positions() of the same "
+                                                      "account at the same time")
+                continue
+            held = coins[settle].get("maintenanceMargin")
+            if maintenance and held == 0:
+                self.error("MV626", f"position #{index} {symbol} holds {decimal_text(maintenance)} {settle} of "
+                                    f"maintenance margin ({reading.path.text}), and the balance gives {settle} none "
+                                    "of positions", Place((*where, *found)),
+                           "the balance and the positions disagree on the settle coin: dump both at the same time")
+                continue
+            out.append(Derivative(index, symbol, row.get("side"), settle, contracts,
+                                  maintenance if maintenance is not None else None, Place(where)))
+        return tuple(out)
+
+    def _listed(self, asset) -> bool:
+        spec = self.spec.lists.get("cross")
+        elements = spec.path.resolve(self.balance)[0] if spec is not None else None
+        return isinstance(elements, list) and any(_code(spec, e) == asset for e in elements)
 
     def _totals(self) -> tuple:
         """(AccountTotal, Reported) of each account total the balance prints (an absent one is not reconciled)."""

@@ -96,6 +96,8 @@ def set_data(evaluations, checks, skipped=(), unread=(), explained=None, evaluat
                                     for p in evaluation.positions]})
         if evaluation.totals:
             pools[-1]["totals"] = [total_data(entry, checks.get(id(entry))) for entry in evaluation.totals]
+        if evaluation.derivatives:
+            pools[-1]["derivatives"] = [derivative_data(d) for d in evaluation.derivatives]
         if explained:
             from verifier.report.explain import add_explanations
 
@@ -115,6 +117,29 @@ def total_data(entry, check) -> dict:
     data.update(_reconciliation(check) or {"exchange": decimal_text(reported.price), "field": reported.field})
     del data["ticks"]
     return data
+
+
+def derivative_data(share) -> dict:
+    """A unified account's position beside its balance: its maintenance margin in its settle coin, in the account's
+    currency, and its share of the account's."""
+    d = share.position
+    return {"index": d.index, "symbol": d.symbol, "side": d.side, "settle": d.settle,
+            "contracts": decimal_text(d.contracts), "maintenanceMargin": decimal_text(d.maintenance),
+            "maintenanceMarginValue": decimal_text(share.maintenance_value, 12),
+            "maintenanceMarginShare": decimal_text(share.share, 12)}
+
+
+def derivative_lines(evaluation) -> list:
+    """One line per position beside a unified balance."""
+    lines = []
+    for share in evaluation.derivatives:
+        d = share.position
+        lines.append(f"position #{d.index} {d.symbol} {d.side or ''} {decimal_text(d.contracts)} contracts: "
+                     f"maintenance margin {decimal_text(d.maintenance) or '-'} {d.settle}"
+                     + (f" = {approx_text(share.maintenance_value, 8)} {evaluation.quote}"
+                        if share.maintenance_value is not None else "")
+                     + (f", {percent_text(share.share)} of the account's" if share.share is not None else ""))
+    return lines
 
 
 def total_lines(evaluation, checks) -> list:
@@ -189,6 +214,7 @@ def set_text(evaluations, checks, skipped=(), unread=()) -> str:
     lines += reasons
     for evaluation in evaluations:
         lines.append(_pool_line(evaluation))
+        lines += derivative_lines(evaluation)
         lines += total_lines(evaluation, checks)
     lines += [f"skipped #{i} {s}: {w}" for i, s, w in skipped]
     lines += unread_text(unread)

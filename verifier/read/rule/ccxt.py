@@ -168,12 +168,19 @@ def _balances(ctx, raw: dict, where, names=(set(), set())) -> SpotBalances:
         ctx.check_source(raw["enabled"]["source"], where + ("enabled", "source"))
         enabled = tuple(p for p in (_path(ctx, text, where + ("enabled", "paths", i))
                                     for i, text in enumerate(raw["enabled"]["paths"])) if p is not None)
-    if "totals" in raw and not (ctx.product is not None and ctx.product.unified):
-        ctx.error("MV491", "'totals' are read from the balance of a unified-margin rule only", where + ("totals",),
-                  at_key=True)
+    for key in ("totals", "positions"):
+        if key in raw and not (ctx.product is not None and ctx.product.unified):
+            ctx.error("MV491", f"'{key}' is read beside the balance of a unified-margin rule only", where + (key,),
+                      at_key=True)
     totals = _totals(ctx, raw.get("totals", {}), where + ("totals",), names)
+    rows = None
+    if "positions" in raw:
+        ctx.check_source(raw["positions"]["source"], where + ("positions", "source"))
+        path = _path(ctx, raw["positions"]["maintenance"], where + ("positions", "maintenance"))
+        rows = Input("maintenance", path, None, "a position's maintenance margin in its settle coin",
+                     raw["positions"]["source"]) if path is not None else None
     return SpotBalances(lists, inputs, {k: v for k, v in readings.items() if v is not None}, raw.get("quote"),
-                        enabled, totals)
+                        enabled, totals, rows)
 
 
 def _words(text):
