@@ -213,6 +213,7 @@ class BalanceList:
     price: FieldPath | None = None
     level: FieldPath | None = None
     reported: FieldPath | None = None
+    note: str | None = None  # how to dump the list (a unified rule's refusal of a balance without it says so)
 
 
 @dataclass(frozen=True)

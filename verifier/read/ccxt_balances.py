@@ -72,6 +72,13 @@ class _Reader:
         wanted = self.extra.get("marginMode")
         if wanted is not None:
             found = {mode: spec for mode, spec in found.items() if mode == wanted}
+        if not found and self.rule.product.unified:
+            lists = " or ".join(spec.path.text for spec in self.spec.lists.values())
+            notes = [spec.note for spec in self.spec.lists.values() if spec.note]
+            self.error("MV610", f"this balance has no list of coins at {lists}: rule {self.rule.id} reads each "
+                                "coin's balance there", Place(("balance",)),
+                       notes[0] if notes else "dump fetch_balance() of the account with ccxt")
+            return
         if not found:
             lists = ", ".join(f"{spec.path.text} ({mode})" for mode, spec in self.spec.lists.items())
             self.error("MV610", f"this fetch_balance() dump holds no margin account the rule reads: no {lists}",
@@ -80,7 +87,7 @@ class _Reader:
             return
         for mode, spec in found.items():
             (self._cross if mode == "cross" else self._isolated)(spec)
-        given = set(self.extra.get("prices") or {})
+        given = set(self.extra.get("prices") or {}) if not self.problems else set()  # (a coin refused uses none)
         for asset in sorted(given - self.prices_used):
             self.error("MV614", f"a price is given for {asset}, which no account of the balance holds or owes",
                        Place(("positions", "prices", asset)), "remove it, or check the asset's code")

@@ -130,8 +130,9 @@ def _spot_export(rule, data, files, locator, balance, margin_mode) -> AccountSet
             raise SpecError(problem.message, [problem], code=problem.code)
         balance = data["balance"]
         files["balance"] = Located(files["positions"].document, prefix=("balance",))
-    elif isinstance(data, dict) and isinstance(data.get("info"), (dict, list)) and balance is None:
-        balance = data  # the dump as it is
+    elif isinstance(data, dict) and balance is None and (isinstance(data.get("info"), (dict, list))
+                                                         or rule.product.unified and "positions" not in data):
+        balance = data  # the dump as it is (a unified rule's reader says what a dump without info lacks)
         files["balance"] = Located(files["positions"].document)
     if not isinstance(balance, dict):
         raise SpecError("not a fetch_balance() dump", [locator.diagnostic(

@@ -162,7 +162,8 @@ def _balances(ctx, raw: dict, where, names=(set(), set())) -> SpotBalances:
         if paths.get("list") is None or paths.get("asset") is None or None in legs:
             continue
         lists[mode] = BalanceList(mode, paths["list"], paths["asset"], item["source"], paths.get("pair"), legs,
-                                  paths.get("price"), paths.get("level"), paths.get("liquidation_price"))
+                                  paths.get("price"), paths.get("level"), paths.get("liquidation_price"),
+                                  _words(item.get("note")))
     enabled = ()
     if "enabled" in raw:
         ctx.check_source(raw["enabled"]["source"], where + ("enabled", "source"))
