@@ -230,3 +230,13 @@ def test_a_balance_and_positions_that_disagree_on_the_settle_coin_are_refused(tm
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert "error[MV626]" in proc.stderr and said in proc.stderr and f"$.positions[0].{where}" in proc.stderr
     assert "disagree on the settle coin" in proc.stderr
+
+
+def test_a_position_in_a_coin_the_balance_holds_nothing_of_is_refused(tmp_path):
+    rows = json.loads(LINEAR.read_text(encoding="utf-8"))["positions"]
+    data = recorded()
+    data["info"]["result"]["list"][0]["coin"][5].update(equity="0", usdValue="0", totalPositionMM="0")  # USDT
+    proc = evaluate_recorded(tmp_path, {"balance": data, "positions": rows})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "error[MV626]" in proc.stderr and "settles in USDT, which the balance holds and owes nothing of" \
+        in proc.stderr and "$.positions[0].symbol" in proc.stderr

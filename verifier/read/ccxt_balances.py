@@ -100,15 +100,17 @@ class _Reader:
         quote = self._quote()
         if quote is False:
             return
-        balances = []
+        balances, refused = [], set()
         for index, element in enumerate(elements):
             read = self._asset(spec, element, (*found, index))
             if read is None:
+                refused.add(_code(spec, element))
                 continue
             if read == SKIP or not any(read[1].values()):
                 self.skipped.append((index, _code(spec, element), SKIP))
                 continue
             balances.append(read)
+        derivatives = self._derivatives({asset: fields for asset, fields, _ in balances}, refused)
         if not balances:
             return
         if quote is None:
@@ -118,14 +120,14 @@ class _Reader:
             return
         positions = [self._position(asset, fields, place, index, quote) for index, (asset, fields, place)
                      in enumerate(balances)]
-        derivatives = self._derivatives({asset: fields for asset, fields, _ in balances})
         self.accounts.append(Account("spot", "cross", tuple(positions), quote=quote, file=self._file(),
                                      places={"quote": Place(("positions", "quote"))}, locator=self.locator,
                                      totals=self._totals(), derivatives=derivatives))
 
-    def _derivatives(self, coins: dict) -> tuple:
+    def _derivatives(self, coins: dict, refused=frozenset()) -> tuple:
         """The export's ``fetch_positions()`` rows beside a unified balance: each open one settled in a coin the
-        balance holds, whose maintenance margin of positions is not zero (else MV626: the two disagree)."""
+        balance holds, whose maintenance margin of positions is not zero (else MV626: the two disagree); a row in a
+        coin already refused (``refused``: its error said) is not judged again."""
         rows = self.extra.get("positions")
         if rows is None:
             return ()
@@ -158,6 +160,8 @@ class _Reader:
             maintenance = self._value(raw, (*where[1:], *found), reading.path.text, tag="positions")
             if maintenance is False:
                 continue
+            if settle in refused:
+                continue
             if settle not in coins:
                 self.error("MV626", f"position #{index} {symbol} settles in {settle}, which the balance "
                                     + ("holds and owes nothing of" if self._listed(settle) else "does not list"),
@@ -172,8 +176,7 @@ class _Reader:
                                     "of positions", Place((*where, *found)),
                            "the balance and the positions disagree on the settle coin: dump both at the same time")
                 continue
-            out.append(Derivative(index, symbol, row.get("side"), settle, contracts,
-                                  maintenance if maintenance is not None else None, Place(where)))
+            out.append(Derivative(index, symbol, row.get("side"), settle, contracts, maintenance, Place(where)))
         return tuple(out)
 
     def _listed(self, asset) -> bool:
