@@ -7,6 +7,7 @@ recorded coins' ratios are not known, so the priced account holds BTC only, whos
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
 import sys
 from fractions import Fraction as F
@@ -98,3 +99,144 @@ def test_coins_that_hold_and_owe_nothing_are_skipped_without_a_price(tmp_path):
     assert proc.returncode == 0, proc.stderr
     data = json.loads(proc.stdout)
     assert [p["symbol"] for p in data["accounts"][0]["positions"]] == ["BTC/USD"] and len(data["skipped"]) == 1
+
+
+# ---------------------------------------------------------------------------------- the exchange's own totals
+
+def recorded_rules(tmp_path) -> Path:
+    """A copy of the rule whose catalog lists the recorded account's seven coins on 2025-01-14.
+
+    The coins' ratios of that day are in no source (the shipped rule refuses the account, MV606), so this test
+    catalog gives every coin but BTC ratio 1 and every coin a loan rate of 0.04: neither changes a total reconciled
+    below (the equity is before ratios; nothing is borrowed), and the account rate 0.0000838 stays below the 0.0001
+    Bybit prints for any ratios that leave a margin balance above 73,883 USD.  Not data: a fixture.
+    """
+    folder = tmp_path / "rules" / "bybit"
+    if folder.exists():
+        return tmp_path / "rules"
+    (folder / "markets").mkdir(parents=True)
+    (folder / "conformance").mkdir()
+    shutil.copy(ROOT / "rules/bybit/unified-trading-account.yaml", folder)
+    shutil.copytree(ROOT / "rules/bybit/markets/unified-trading-account", folder / "markets/unified-trading-account")
+    shutil.copy(ROOT / "rules/bybit/conformance/bybit-uta-2025-01-14.json", folder / "conformance")
+    markets = folder / "markets/unified-trading-account/markets.json"
+    data = json.loads(markets.read_text(encoding="utf-8"))
+    stamp = {"effective": "2025-01-01", "seen": "2025-01-14", "retrieved": "2026-12-07", "source": "bybit-cvr-page"}
+    for code in ("USDC", "ETH", "ADA", "XRP", "LTC", "USDT"):
+        data["markets"][f"{code}/USD"] = {"market": [{**stamp, "type": "spot", "base": code, "quote": "USD"}],
+                                          "tiers": [{**stamp, "rows": [[0, None, 0, 0]]}]}
+    for market in data["markets"].values():
+        for version in market["market"]:
+            version.setdefault("loanMMR", 0.04)
+    markets.write_text(json.dumps(data), encoding="utf-8")
+    return tmp_path / "rules"
+
+
+def evaluate_recorded(tmp_path, data, *extra):
+    path = tmp_path / "recorded.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "verifier", "--rules", str(recorded_rules(tmp_path)), "evaluate",
+                           "bybit/unified-trading-account", str(path), "--date", "2025-01-14", *extra],
+                          capture_output=True, text=True, cwd=ROOT, check=False)
+
+
+def recorded(**totals) -> dict:
+    data = json.loads(RECORDED.read_text(encoding="utf-8"))
+    data["info"]["result"]["list"][0].update(totals)
+    return data
+
+
+def test_the_recorded_accounts_totals_reconcile_with_its_coins(tmp_path):
+    proc = evaluate_recorded(tmp_path, recorded(), "--rtol", "1e-9", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    totals = {t["quantity"]: t for t in data["accounts"][0]["totals"]}
+    assert {name: t["verdict"] for name, t in totals.items()} == {
+        "equity_value": "agree", "total_maintenance_margin": "agree", "margin_level": "agree"}
+    # the sum of the coins' usdValue is the exchange's totalEquity to its last printed digit but 4e-8
+    assert F(totals["equity_value"]["ours"]) - F("92255.96988644") == F("-0.00000004")
+    assert abs(F(totals["total_maintenance_margin"]["relative"])) < F(1, 10**9)
+    assert totals["margin_level"]["exchange"] == "0" and totals["margin_level"]["resolution"] == "0.0001"
+    assert data["reconciliation"] == {"agree": 3}
+
+
+@pytest.mark.parametrize("field, value, quantity", [
+    ("totalMaintenanceMargin", "8.38826721", "total_maintenance_margin"),
+    ("totalEquity", "92255.97988644", "equity_value"),
+    ("accountMMRate", "0.0002", "margin_level"),
+])
+def test_a_total_changed_past_the_tolerance_exits_1_naming_the_field_and_both_values(tmp_path, field, value,
+                                                                                        quantity):
+    proc = evaluate_recorded(tmp_path, recorded(**{field: value}), "--rtol", "1e-9")
+    assert proc.returncode == 1, proc.stderr
+    line = next(line for line in proc.stdout.splitlines() if line.startswith(f"account {quantity} "))
+    assert f"against info.result.list[0].{field} {value}" in line and ": disagree: " in line, line
+    # without a tolerance the same difference is shown, not judged
+    proc = evaluate_recorded(tmp_path, recorded(**{field: value}))
+    assert proc.returncode == 0 and f"{field} {value}" in proc.stdout and "not judged" in proc.stdout
+
+
+def test_a_total_that_is_not_a_number_is_a_located_error(tmp_path):
+    proc = evaluate_recorded(tmp_path, recorded(totalMaintenanceMargin="seven"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "error[MV602]" in proc.stderr and "$.info.result.list[0].totalMaintenanceMargin" in proc.stderr
+
+
+def test_a_total_naming_no_definition_is_a_located_rule_error(tmp_path):
+    rule = recorded_rules(tmp_path) / "bybit" / "unified-trading-account.yaml"
+    rule.write_text(rule.read_text(encoding="utf-8").replace("      total_maintenance_margin:\n        path:",
+                                                             "      total_maintenance:\n        path:"),
+                    encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "verifier", "check", str(rule)], capture_output=True, text=True,
+                          cwd=ROOT, check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "error[MV491]" in proc.stderr and "account total 'total_maintenance' is no definition" in proc.stderr
+    assert "total_maintenance_margin" in proc.stderr  # the hint names the definition meant
+
+
+# ---------------------------------------------------------------------------------- positions beside the balance
+
+LINEAR = ROOT / "examples" / "ccxt" / "bybit-linear-perpetual.json"  # the recorded LTC/USDT:USDT row, ccxt-parsed
+
+
+def test_positions_beside_the_balance_give_each_ones_margin_and_share(tmp_path):
+    rows = json.loads(LINEAR.read_text(encoding="utf-8"))["positions"]
+    proc = evaluate_recorded(tmp_path, {"balance": recorded(), "positions": rows}, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    account = json.loads(proc.stdout)["accounts"][0]
+    (row,) = account["derivatives"]
+    assert (row["symbol"], row["settle"], row["maintenanceMargin"]) == ("LTC/USDT:USDT", "USDT", "0.81072399")
+    usdt = F("3304.05314806") / F("3304.29766609")  # the balance's own USD price of USDT (usdValue / equity)
+    assert F(row["maintenanceMarginValue"]) == pytest.approx(F("0.81072399") * usdt, rel=1e-11)
+    whole = sum(F(p["maintenanceMargin"]) for p in account["positions"])
+    assert F(row["maintenanceMarginShare"]) == pytest.approx(F("0.81072399") * usdt / whole, rel=1e-10)
+    # the text report lists it beside the account
+    proc = evaluate_recorded(tmp_path, {"balance": recorded(), "positions": rows})
+    assert "position #0 LTC/USDT:USDT long 1.2 contracts: maintenance margin 0.81072399 USDT" in proc.stdout
+
+
+@pytest.mark.parametrize("coin_index, change, said, where", [
+    (None, {"symbol": "LTC/USDE:USDE"}, "settles in USDE, which the balance does not list", "symbol"),
+    (5, None, "the balance gives USDT none of positions", "info.positionMM"),  # USDT's totalPositionMM 0
+])
+def test_a_balance_and_positions_that_disagree_on_the_settle_coin_are_refused(tmp_path, coin_index, change, said,
+                                                                              where):
+    rows = json.loads(LINEAR.read_text(encoding="utf-8"))["positions"]
+    rows[0].update(change or {})
+    data = recorded()
+    if coin_index is not None:
+        data["info"]["result"]["list"][0]["coin"][coin_index]["totalPositionMM"] = "0"
+    proc = evaluate_recorded(tmp_path, {"balance": data, "positions": rows})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "error[MV626]" in proc.stderr and said in proc.stderr and f"$.positions[0].{where}" in proc.stderr
+    assert "disagree on the settle coin" in proc.stderr
+
+
+def test_a_position_in_a_coin_the_balance_holds_nothing_of_is_refused(tmp_path):
+    rows = json.loads(LINEAR.read_text(encoding="utf-8"))["positions"]
+    data = recorded()
+    data["info"]["result"]["list"][0]["coin"][5].update(equity="0", usdValue="0", totalPositionMM="0")  # USDT
+    proc = evaluate_recorded(tmp_path, {"balance": data, "positions": rows})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "error[MV626]" in proc.stderr and "settles in USDT, which the balance holds and owes nothing of" \
+        in proc.stderr and "$.positions[0].symbol" in proc.stderr

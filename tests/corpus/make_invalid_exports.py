@@ -34,6 +34,7 @@ BYBIT = {key: value for key, value in load(EXAMPLES / "bybit-linear-perpetual.js
 BYBIT_INVERSE = load(EXAMPLES / "bybit-inverse-perpetual.json")  # {marginMode: cross, positions}
 KUCOIN = load(EXAMPLES / "kucoin-linear-perpetual.json")  # [position]
 KUCOIN_MARGIN = load(EXAMPLES / "kucoin-spot-margin-isolated.json")  # {balance, quote}
+UTA = load(EXAMPLES / "bybit-unified-trading-account.json")  # the fetch_balance() dump (seven coins, 2025-01-14)
 
 
 def _changed(base, change, *where):
@@ -86,6 +87,17 @@ def isolated_pair(base_free="1", borrowed="30000", rate="1.05", **extra):
     pair["quoteAsset"]["borrowed"] = borrowed
     pair["liquidateRate"] = rate
     return {"balance": data, **extra} if extra else data
+
+
+def uta(change=None, *where, positions=None):
+    """The recorded UTA balance changed at ``where`` (the account's raw totals and coins); with ``positions``, the
+    export object {balance, positions} beside the recorded Bybit position row (LTC/USDT:USDT, parsed by ccxt)."""
+    data = _changed(UTA, change or (lambda _: None), "info", "result", "list", 0, *where)
+    return data if positions is None else {"balance": data, "positions": positions}
+
+
+def uta_position(change):
+    return _changed(BYBIT["positions"], change, 0)
 
 
 def _set(path_value):
@@ -229,6 +241,24 @@ MISTAKES = {
     "kucoin-margin-negative-holding": ("a negative holding", "kucoin/spot-margin",
                                        kucoin_margin(lambda a: a["quoteAsset"].update(total="-4.97")), "MV602",
                                        "$.balance.info.data.assets[0].quoteAsset", "below 0"),
+    "uta-coin-without-ratio": ("a unified coin with no collateral ratio in the catalog", "bybit/unified-trading-account",
+                               UTA, "MV606", "$.info.result.list[0].coin[0]", "'USDC/USD' is not in the market catalog"),
+    "uta-negative-balance-without-loan": ("a negative coin balance without a borrowing",
+                                          "bybit/unified-trading-account",
+                                          uta(lambda c: c.update(equity="-0.1", usdValue="-10000"), "coin", 1),
+                                          "MV602", "$.info.result.list[0].coin[1]", "BTC: total is -0.1"),
+    "uta-total-as-text": ("an account total that is not a number", "bybit/unified-trading-account",
+                          uta(lambda a: a.update(totalMaintenanceMargin="seven")), "MV602",
+                          "$.info.result.list[0].totalMaintenanceMargin", "not a number"),
+    "uta-position-settle-not-in-balance": ("positions of another account beside the balance (settle coin USDE)",
+                                           "bybit/unified-trading-account",
+                                           uta(positions=uta_position(_set(("symbol", "LTC/USDE:USDE")))), "MV626",
+                                           "$.positions[0].symbol", "settles in USDE, which the balance does not list"),
+    "uta-position-margin-coin-without": ("a position's margin in a coin whose balance gives none of positions",
+                                         "bybit/unified-trading-account",
+                                         uta(lambda c: c.update(totalPositionMM="0"), "coin", 5,
+                                             positions=BYBIT["positions"]), "MV626",
+                                         "$.positions[0].info.positionMM", "the balance gives USDT none"),
 }
 
 

@@ -11,6 +11,16 @@ judged in ticks: it is judged by ``rtol`` if given, else left ``unchecked`` (sai
 ('disagree', Fraction(-2, 1), Fraction(-1, 501))
 >>> reconcile(None, None, Reported(None, "0", "info.liquidationPrice")).verdict
 'both none'
+
+A unified account's totals (:func:`reconcile_total`) are judged by ``rtol`` alone (they have no tick), and a
+difference below the step the exchange prints the figure to (its ``resolution``) is none:
+
+>>> rate = Reported(Fraction(0), "0", "info.result.list[0].accountMMRate")
+>>> reconcile_total(Fraction(82, 1000000), rate, Fraction(1, 10000), rtol=Fraction(1, 10**6)).verdict
+'agree'
+>>> check = reconcile_total(Fraction(2, 1000), rate, Fraction(1, 10000), rtol=Fraction(1, 10**6))
+>>> check.verdict, check.why
+('disagree', 'the exchange prints 0, ours is 0.002 (its resolution 0.0001)')
 """
 
 from __future__ import annotations
@@ -82,3 +92,36 @@ def reconcile_position(position, tolerance=None, rtol=None) -> Reconciliation | 
     if position.reported is None:
         return None
     return reconcile(position.liquidation_price, position.display.price_tick, position.reported, tolerance, rtol)
+
+
+def reconcile_total(ours, reported, resolution=None, rtol=None, tolerance=None) -> Reconciliation:
+    """Our account total against the exchange's printed one (``reported.price`` holds the figure): agree within
+    ``rtol`` (relative) or below ``resolution``; a tolerance in ticks alone cannot judge it ('unchecked')."""
+    theirs, raw, field = reported.price, reported.raw, reported.field
+    if ours is None:
+        return Reconciliation(None, theirs, raw, field, None, None, None, "unchecked",
+                              "ours has no value here (see the account's reason)")
+    difference = ours - theirs
+    relative = difference / theirs if theirs else None
+    if rtol is None:
+        if tolerance is None:
+            return Reconciliation(ours, theirs, raw, field, difference, None, relative, "not judged")
+        return Reconciliation(ours, theirs, raw, field, difference, None, relative, "unchecked",
+                              "an account total has no tick: give --rtol to judge it")
+    if resolution is not None and abs(difference) < resolution:
+        return Reconciliation(ours, theirs, raw, field, difference, None, relative, "agree")
+    step = f" (its resolution {decimal_text(resolution)})" if resolution is not None else ""
+    if relative is None:
+        return Reconciliation(ours, theirs, raw, field, difference, None, relative, "disagree",
+                              f"the exchange prints 0, ours is {approx_text(ours, 12)}{step}")
+    if abs(relative) > rtol:
+        return Reconciliation(ours, theirs, raw, field, difference, None, relative, "disagree",
+                              f"relative difference {approx_text(abs(relative), 12)} is more than "
+                              f"{decimal_text(rtol)}{step}")
+    return Reconciliation(ours, theirs, raw, field, difference, None, relative, "agree")
+
+
+def reconcile_totals(evaluation, tolerance=None, rtol=None) -> dict:
+    """id(total entry) -> :class:`Reconciliation` of each account total of ``evaluation`` the exchange printed."""
+    return {id(entry): reconcile_total(entry[2], entry[1], entry[0].resolution, rtol, tolerance)
+            for entry in evaluation.totals}

@@ -37,7 +37,8 @@ class Evaluated:
 
     format: str  # 'snapshot' or 'ccxt' (the AccountSet's format)
     evaluations: tuple  # AccountEvaluation per margin pool
-    checks: dict  # id(PositionEvaluation) -> Reconciliation or None (no price reported)
+    checks: dict  # id(PositionEvaluation) -> Reconciliation or None (no price reported); id(a unified account's
+    # total entry, AccountEvaluation.totals) -> Reconciliation of the exchange's own total
     skipped: tuple  # flat positions of a ccxt export, listed
     gated: bool  # whether a tolerance was given: a disagreement beyond it fails the run
     on: datetime.date  # the date staleness is judged on (the evaluation date, else today)
@@ -86,9 +87,11 @@ def _evaluated(handle, accounts, date, today, tolerance, rtol, reference: str | 
             explained.update(zip(map(id, evaluation.positions), explain_account(handle.rule, account, date)))
     checks = {}
     if accounts.format != "snapshot":
-        from verifier.derive.reconcile import reconcile_position
+        from verifier.derive.reconcile import reconcile_position, reconcile_totals
 
         checks = {id(p): reconcile_position(p, tolerance, rtol) for e in evaluations for p in e.positions}
+        for evaluation in evaluations:
+            checks.update(reconcile_totals(evaluation, tolerance, rtol))
     unread = tuple(accounts.unread) if accounts.format != "snapshot" else \
         snapshot_unread(handle, accounts.accounts, evaluations)
     return Evaluated(accounts.format, tuple(evaluations), checks, tuple(accounts.skipped),

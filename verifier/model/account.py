@@ -103,6 +103,8 @@ class Account:
     locator: Locator = _Unlocated()
     settle: str | None = None  # the settlement currency of a cross pool read from a ccxt export
     hints: Mapping[str, str] = field(default_factory=dict)  # account field -> how to give it when it is missing
+    totals: tuple = ()  # (AccountTotal, Reported) of a unified balance: the exchange's own totals, never inputs
+    derivatives: tuple = ()  # Derivative: a unified account's fetch_positions() rows beside its balance
 
     def at(self, name: str | None = None) -> Place:
         """The place of account-level field ``name`` (the whole file when absent or None)."""
@@ -112,6 +114,21 @@ class Account:
         """An :class:`EvaluationError` carrying one diagnostic located at ``place`` (for the caller to raise)."""
         diagnostic = self.locator.diagnostic(code, message, place or Place(), hint)
         return EvaluationError(message, [diagnostic], code=code)
+
+
+@dataclass(frozen=True)
+class Derivative:
+    """An open position of a unified account as ``fetch_positions()`` gives it beside the balance: its place in the
+    list, market, settle coin (a coin of the balance), contracts and the exchange's maintenance margin of it in the
+    settle coin (None: the row does not say).  The coin's maintenance margin stays the balance's own figure."""
+
+    index: int
+    symbol: str
+    side: str | None
+    settle: str
+    contracts: Fraction
+    maintenance: Fraction | None
+    place: Place = Place()
 
 
 @dataclass(frozen=True)

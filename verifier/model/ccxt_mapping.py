@@ -213,6 +213,22 @@ class BalanceList:
     price: FieldPath | None = None
     level: FieldPath | None = None
     reported: FieldPath | None = None
+    note: str | None = None  # how to dump the list (a unified rule's refusal of a balance without it says so)
+
+
+@dataclass(frozen=True)
+class AccountTotal:
+    """An account total the exchange prints in the balance (``path`` from the dump's root, e.g. Bybit's
+    ``info.result.list[0].totalMaintenanceMargin``) and the rule's definition it is (``ours``): one coin's (free of
+    the others' sums) summed over the coins, or the account's (using them) as it is.  ``resolution``: the step
+    the exchange prints the figure to (Bybit truncates accountMMRate to 4 decimals); a difference below it is not a
+    difference.  Never an input: evaluate reconciles ours with it."""
+
+    ours: str
+    path: FieldPath
+    source: str
+    resolution: object = None  # Fraction or None
+    note: str | None = None
 
 
 @dataclass(frozen=True)
@@ -226,6 +242,8 @@ class SpotBalances:
     readings: Mapping[str, Reading]
     quote: str | None = None  # unified margin: the currency the balance values every coin in (e.g. USD)
     enabled: tuple = ()  # unified margin: FieldPaths of a coin's collateral flags (false: refused, MV603)
+    totals: tuple = ()  # unified margin: AccountTotal, the exchange's own account totals reconciled with ours
+    positions: Input | None = None  # unified margin: a fetch_positions() row's maintenance margin (in its settle coin)
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from __future__ import annotations
 from fractions import Fraction
 
 from verifier.errors import EvaluationError, SpecError
-from verifier.model.account import Account, AccountSet, Place, Position, Reported
+from verifier.model.account import Account, AccountSet, Derivative, Place, Position, Reported
 from verifier.model.ccxt_mapping import COIN_FIELDS, SPOT_BALANCE_FIELDS
 from verifier.model.numbers import decimal_text
 from verifier.model.snapshot import evaluate_reading, fields_of
@@ -72,6 +72,13 @@ class _Reader:
         wanted = self.extra.get("marginMode")
         if wanted is not None:
             found = {mode: spec for mode, spec in found.items() if mode == wanted}
+        if not found and self.rule.product.unified:
+            lists = " or ".join(spec.path.text for spec in self.spec.lists.values())
+            notes = [spec.note for spec in self.spec.lists.values() if spec.note]
+            self.error("MV610", f"this balance has no list of coins at {lists}: rule {self.rule.id} reads each "
+                                "coin's balance there", Place(("balance",)),
+                       notes[0] if notes else "dump fetch_balance() of the account with ccxt")
+            return
         if not found:
             lists = ", ".join(f"{spec.path.text} ({mode})" for mode, spec in self.spec.lists.items())
             self.error("MV610", f"this fetch_balance() dump holds no margin account the rule reads: no {lists}",
@@ -80,7 +87,7 @@ class _Reader:
             return
         for mode, spec in found.items():
             (self._cross if mode == "cross" else self._isolated)(spec)
-        given = set(self.extra.get("prices") or {})
+        given = set(self.extra.get("prices") or {}) if not self.problems else set()  # (a coin refused uses none)
         for asset in sorted(given - self.prices_used):
             self.error("MV614", f"a price is given for {asset}, which no account of the balance holds or owes",
                        Place(("positions", "prices", asset)), "remove it, or check the asset's code")
@@ -93,15 +100,17 @@ class _Reader:
         quote = self._quote()
         if quote is False:
             return
-        balances = []
+        balances, refused = [], set()
         for index, element in enumerate(elements):
             read = self._asset(spec, element, (*found, index))
             if read is None:
+                refused.add(_code(spec, element))
                 continue
             if read == SKIP or not any(read[1].values()):
                 self.skipped.append((index, _code(spec, element), SKIP))
                 continue
             balances.append(read)
+        derivatives = self._derivatives({asset: fields for asset, fields, _ in balances}, refused)
         if not balances:
             return
         if quote is None:
@@ -112,7 +121,81 @@ class _Reader:
         positions = [self._position(asset, fields, place, index, quote) for index, (asset, fields, place)
                      in enumerate(balances)]
         self.accounts.append(Account("spot", "cross", tuple(positions), quote=quote, file=self._file(),
-                                     places={"quote": Place(("positions", "quote"))}, locator=self.locator))
+                                     places={"quote": Place(("positions", "quote"))}, locator=self.locator,
+                                     totals=self._totals(), derivatives=derivatives))
+
+    def _derivatives(self, coins: dict, refused=frozenset()) -> tuple:
+        """The export's ``fetch_positions()`` rows beside a unified balance: each open one settled in a coin the
+        balance holds, whose maintenance margin of positions is not zero (else MV626: the two disagree); a row in a
+        coin already refused (``refused``: its error said) is not judged again."""
+        rows = self.extra.get("positions")
+        if rows is None:
+            return ()
+        reading = self.spec.positions
+        if reading is None:
+            self.error("MV615", f"rule {self.rule.id} does not say how to read fetch_positions() rows beside the "
+                                "balance (no 'ccxt: balances: positions:')", Place(("positions", "positions")),
+                       "give the balance alone")
+            return ()
+        if not isinstance(rows, list):
+            self.error("MV610", "'positions' holds the list fetch_positions() returns", Place(("positions",
+                                                                                              "positions")))
+            return ()
+        out = []
+        for index, row in enumerate(rows):
+            where = ("positions", "positions", index)
+            symbol = row.get("symbol") if isinstance(row, dict) else None
+            settle = symbol.rpartition(":")[2] if isinstance(symbol, str) and ":" in symbol else None
+            if not settle:
+                self.error("MV610", "a fetch_positions() row has ccxt's symbol BASE/QUOTE:SETTLE (a derivative)",
+                           Place((*where, "symbol") if isinstance(row, dict) else where))
+                continue
+            contracts = self._value(row.get("contracts"), (*where[1:], "contracts"), "contracts", tag="positions")
+            if contracts is False:
+                continue
+            if not contracts:
+                self.skipped.append((index, symbol, "flat position: 0 contracts"))
+                continue
+            raw, found = reading.path.resolve(row)
+            maintenance = self._value(raw, (*where[1:], *found), reading.path.text, tag="positions")
+            if maintenance is False:
+                continue
+            if settle in refused:
+                continue
+            if settle not in coins:
+                self.error("MV626", f"position #{index} {symbol} settles in {settle}, which the balance "
+                                    + ("holds and owes nothing of" if self._listed(settle) else "does not list"),
+                           Place((*where, "symbol")), "the balance and the positions disagree on the settle coin: "
+                                                      "dump fetch_balance() and fetch_positions() of the same "
+                                                      "account at the same time")
+                continue
+            held = coins[settle].get("maintenanceMargin")
+            if maintenance and held == 0:
+                self.error("MV626", f"position #{index} {symbol} holds {decimal_text(maintenance)} {settle} of "
+                                    f"maintenance margin ({reading.path.text}), and the balance gives {settle} none "
+                                    "of positions", Place((*where, *found)),
+                           "the balance and the positions disagree on the settle coin: dump both at the same time")
+                continue
+            out.append(Derivative(index, symbol, row.get("side"), settle, contracts, maintenance, Place(where)))
+        return tuple(out)
+
+    def _listed(self, asset) -> bool:
+        spec = self.spec.lists.get("cross")
+        elements = spec.path.resolve(self.balance)[0] if spec is not None else None
+        return isinstance(elements, list) and any(_code(spec, e) == asset for e in elements)
+
+    def _totals(self) -> tuple:
+        """(AccountTotal, Reported) of each account total the balance prints (an absent one is not reconciled)."""
+        out = []
+        for total in self.spec.totals:
+            raw, found = total.path.resolve(self.balance)
+            if len(found) != len(total.path.steps) or raw is None or raw == "":
+                continue
+            self.read_paths.add(normalised(found))
+            value = self._value(raw, found, total.path.text)
+            if value is not False:
+                out.append((total, Reported(value, raw, total.path.text, Place(("balance", *found)))))
+        return tuple(out)
 
     def _quote(self):
         """The currency the account is valued in: the export's ``quote``, or the rule's (a unified balance values

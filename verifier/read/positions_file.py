@@ -116,23 +116,26 @@ def _spot_export(rule, data, files, locator, balance, margin_mode) -> AccountSet
             _place(()), "write the account in the snapshot format (balances and prices)")], code="MV615")
     extra = {}
     if isinstance(data, dict) and "balance" in data:
-        unknown = sorted(set(data) - set(SPOT_KEYS))
+        keys = SPOT_KEYS + (("positions",) if rule.product.unified else ())  # a unified account's positions
+        unknown = sorted(set(data) - set(keys))
         if unknown:
             raise SpecError("unknown keys", [locator.diagnostic(
-                "MV600", f"a spot-margin export object holds {', '.join(SPOT_KEYS[:4])}; not {unknown[0]!r}",
+                "MV600", f"a spot-margin export object holds {', '.join(SPOT_KEYS[:4])}"
+                         + (", positions" if rule.product.unified else "") + f"; not {unknown[0]!r}",
                 _place((unknown[0],)), "the fetch_balance() dump goes under 'balance'")], code="MV600")
         if balance is not None:
             raise SpecError("two balances", [locator.diagnostic(
                 "MV614", "the export holds a balance and --balance gives another", _place(("balance",)),
                 "give one of them")], code="MV614")
-        extra = {key: data[key] for key in ("quote", "prices", "marginMode") if key in data}
+        extra = {key: data[key] for key in ("quote", "prices", "marginMode", "positions") if key in data}
         problem = _spot_extra_problem(extra, locator)
         if problem is not None:
             raise SpecError(problem.message, [problem], code=problem.code)
         balance = data["balance"]
         files["balance"] = Located(files["positions"].document, prefix=("balance",))
-    elif isinstance(data, dict) and isinstance(data.get("info"), (dict, list)) and balance is None:
-        balance = data  # the dump as it is
+    elif isinstance(data, dict) and balance is None and (isinstance(data.get("info"), (dict, list))
+                                                         or rule.product.unified and "positions" not in data):
+        balance = data  # the dump as it is (a unified rule's reader says what a dump without info lacks)
         files["balance"] = Located(files["positions"].document)
     if not isinstance(balance, dict):
         raise SpecError("not a fetch_balance() dump", [locator.diagnostic(

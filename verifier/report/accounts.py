@@ -94,6 +94,10 @@ def set_data(evaluations, checks, skipped=(), unread=(), explained=None, evaluat
                       "quote": evaluation.quote, "symbol": evaluation.symbol,
                       "positions": [account_position_data(evaluation, p, checks.get(id(p)))
                                     for p in evaluation.positions]})
+        if evaluation.totals:
+            pools[-1]["totals"] = [total_data(entry, checks.get(id(entry))) for entry in evaluation.totals]
+        if evaluation.derivatives:
+            pools[-1]["derivatives"] = [derivative_data(d) for d in evaluation.derivatives]
         if explained:
             from verifier.report.explain import add_explanations
 
@@ -104,6 +108,64 @@ def set_data(evaluations, checks, skipped=(), unread=(), explained=None, evaluat
             verdicts[check.verdict] = verdicts.get(check.verdict, 0) + 1
     return {"accounts": pools, "skipped": [{"index": i, "symbol": s, "why": w} for i, s, w in skipped],
             "reconciliation": verdicts, "unread": unread_data(unread)}
+
+
+def total_data(entry, check) -> dict:
+    """A unified account's total: the rule's definition, ours, the exchange's figure and the verdict."""
+    total, reported, ours = entry
+    data = {"quantity": total.ours, "ours": decimal_text(ours, 12), "resolution": decimal_text(total.resolution)}
+    data.update(_reconciliation(check) or {"exchange": decimal_text(reported.price), "field": reported.field})
+    del data["ticks"]
+    return data
+
+
+def derivative_data(share) -> dict:
+    """A unified account's position beside its balance: its maintenance margin in its settle coin, in the account's
+    currency, and its share of the account's."""
+    d = share.position
+    return {"index": d.index, "symbol": d.symbol, "side": d.side, "settle": d.settle,
+            "contracts": decimal_text(d.contracts), "maintenanceMargin": decimal_text(d.maintenance),
+            "maintenanceMarginValue": decimal_text(share.maintenance_value, 12),
+            "maintenanceMarginShare": decimal_text(share.share, 12)}
+
+
+def derivative_lines(evaluation) -> list:
+    """One line per position beside a unified balance."""
+    lines = []
+    for share in evaluation.derivatives:
+        d = share.position
+        lines.append(f"position #{d.index} {d.symbol} {d.side or ''} {decimal_text(d.contracts)} contracts: "
+                     f"maintenance margin {decimal_text(d.maintenance) or '-'} {d.settle}"
+                     + (f" = {approx_text(share.maintenance_value, 8)} {evaluation.quote}"
+                        if share.maintenance_value is not None else "")
+                     + (f", {percent_text(share.share)} of the account's" if share.share is not None else ""))
+    return lines
+
+
+def total_lines(evaluation, checks) -> list:
+    """One line per account total the exchange printed: ours beside theirs, and the verdict (why, when it fails).
+
+    >>> from fractions import Fraction as F
+    >>> from types import SimpleNamespace
+    >>> from verifier.model.account import Reported
+    >>> from verifier.model.ccxt_mapping import AccountTotal, FieldPath
+    >>> path = "info.result.list[0].totalEquity"
+    >>> entry = (AccountTotal("equity_value", FieldPath.parse(path), "api"), Reported(F(100), "100", path), F(101))
+    >>> check = SimpleNamespace(relative=F(1, 100), verdict="disagree", why="relative difference 0.01 is more than 0.001")
+    >>> print(total_lines(SimpleNamespace(totals=(entry,)), {id(entry): check})[0])
+    account equity_value 101 against info.result.list[0].totalEquity 100 (relative 0.01): disagree: relative difference 0.01 is more than 0.001
+    """
+    lines = []
+    for entry in evaluation.totals:
+        total, reported, ours = entry
+        check = checks.get(id(entry))
+        relative = "" if check is None or check.relative is None else f" (relative {approx_text(check.relative, 9)})"
+        line = (f"account {total.ours} {'-' if ours is None else approx_text(ours, 12)} against {reported.field} "
+                f"{decimal_text(reported.price)}{relative}")
+        if check is not None:
+            line += f": {check.verdict}" + (f": {check.why}" if check.why else "")
+        lines.append(line)
+    return lines
 
 
 def _shown_price(display, price) -> str:
@@ -152,6 +214,8 @@ def set_text(evaluations, checks, skipped=(), unread=()) -> str:
     lines += reasons
     for evaluation in evaluations:
         lines.append(_pool_line(evaluation))
+        lines += derivative_lines(evaluation)
+        lines += total_lines(evaluation, checks)
     lines += [f"skipped #{i} {s}: {w}" for i, s, w in skipped]
     lines += unread_text(unread)
     return "\n".join(lines) + "\n"

@@ -109,6 +109,18 @@ class AccountEvaluation:
     ratio_reason: str | None = None  # why margin_ratio / margin_level is None
     quote: str | None = None  # spot margin: the asset the account is valued in
     symbol: str | None = None  # spot margin, isolated: the pair
+    totals: tuple = ()  # unified margin: (AccountTotal, Reported, ours) of each total the exchange printed
+    derivatives: tuple = ()  # unified margin: DerivativeShare of each fetch_positions() row beside the balance
+
+
+@dataclass(frozen=True)
+class DerivativeShare:
+    """A unified account's position (``verifier.model.account.Derivative``) with its maintenance margin in the
+    account's currency (at its settle coin's price) and its share of the account's maintenance margin."""
+
+    position: object
+    maintenance_value: Fraction | None
+    share: Fraction | None
 
 
 def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
@@ -136,11 +148,41 @@ def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
     if status != "liquidation" and any(p.status == UNKNOWN for p in out):
         status = UNKNOWN
     catalog = rule.markets
+    totals = tuple((total, reported, _total(setting, legs, total.ours)) for total, reported in account.totals)
+    derivatives = _shares(account, legs, rule.price)
     return AccountEvaluation(rule.id, mode.name, rule.display, out, level, status, _stale(rule, legs, date or today),
                              rule.stale_after_days, catalog.id if catalog else None,
                              catalog.exchange if catalog else None, pool_ratio, account.margin_mode, account.settle,
                              account.wallet_balance, _ratio_reason(mode, out, pool_ratio if level is None else level),
-                             account.quote, account.symbol)
+                             account.quote, account.symbol, totals, derivatives)
+
+
+def _shares(account, legs, price) -> tuple:
+    """Each position beside a unified balance: its maintenance margin at its settle coin's price, and its share of
+    the account's (the sum of the coins' maintenance_margin)."""
+    if not account.derivatives:
+        return ()
+    prices = {leg.position.symbol.partition("/")[0]: leg.values.get(price) for leg in legs}
+    whole = sum((leg.at_mark.get("maintenance_margin", Fraction(0)) for leg in legs), Fraction(0))
+    out = []
+    for derivative in account.derivatives:
+        coin_price = prices.get(derivative.settle)
+        value = derivative.maintenance * coin_price if derivative.maintenance is not None and coin_price else None
+        out.append(DerivativeShare(derivative, value, value / whole if value is not None and whole else None))
+    return tuple(out)
+
+
+def _total(setting, legs, name) -> Fraction | None:
+    """Our value of an account total: a definition free of the others' sums is one coin's, summed over the coins;
+    one that uses them is the account's, the same at every coin (taken at the first); None where it has no value."""
+    if not legs:
+        return None
+    if all(name in leg.at_mark for leg in legs):
+        return sum((leg.at_mark[name] for leg in legs), Fraction(0))
+    leg = next((leg for leg in legs if not leg.position.quote), None)
+    if leg is None or leg.lacks:
+        return None
+    return setting.compiled.value(setting.mode, name, leg.exact(setting.mode, setting.parameters))
 
 
 def _ratio_reason(mode, positions, ratio) -> str | None:

@@ -24,7 +24,7 @@ from verifier.formula import DIMENSIONLESS, Term, parse_formula
 from verifier.model.ccxt_mapping import (BALANCE_TARGETS, CCXT_POSITION_NUMBERS, COIN_FIELDS, MARGIN_MODES,
                                          SPOT_BALANCE_FIELDS, TARGET_FIELDS, Agreement, Amount, BalanceList,
                                          CcxtMapping, FieldPath, Input, MarginPositions, PathSyntaxError, Reading,
-                                         SideCheck, SpotBalances)
+                                         SideCheck, SpotBalances, AccountTotal)
 from verifier.read.rule.context import RuleContext
 
 
@@ -75,7 +75,8 @@ def read_ccxt(ctx: RuleContext, data: dict, catalog=None) -> CcxtMapping | None:
         unread={name: _words(why) for name, why in section.get("unread", {}).items()},
         identify=tuple(p for p in (_path(ctx, text, where + ("identify", i))
                                    for i, text in enumerate(section.get("identify", ()))) if p is not None),
-        balances=_balances(ctx, section["balances"], where + ("balances",)) if "balances" in section else None,
+        balances=_balances(ctx, section["balances"], where + ("balances",), _definitions(data))
+        if "balances" in section else None,
         agreements=tuple(a for a in (_agreement(ctx, raw, env, where + ("agree", i)) for i, raw in
                                      enumerate(section.get("agree", []))) if a is not None),
         margin_positions=_margin_positions(ctx, section["margin_positions"], where + ("margin_positions",))
@@ -100,7 +101,41 @@ def _margin_positions(ctx, raw: dict, where) -> MarginPositions | None:
                            _words(raw.get("note")))
 
 
-def _balances(ctx, raw: dict, where) -> SpotBalances:
+def _definitions(data: dict) -> tuple:
+    """(the rule's definition names, those every mode defines): what an account total may name."""
+    modes = [m for m in (data.get("modes") or {}).values() if isinstance(m, dict)]
+    each = [set(m.get("definitions") or {}) for m in modes]
+    return set(data.get("definitions") or {}), set.intersection(*each) if each else set()
+
+
+def _totals(ctx, raw: dict, where, names) -> tuple:
+    """The balances' ``totals:``: the exchange's account totals, each named by the definition it is."""
+    coin, account = names
+    out = []
+    for name, item in raw.items():
+        ctx.check_source(item["source"], where + (name, "source"))
+        if name not in coin and name not in account:
+            ctx.error("MV491", f"account total {name!r} is no definition of the rule (summed over the coins) nor of "
+                               "every mode (the account's)", where + (name,), at_key=True,
+                      hint=ctx.suggest(name, sorted(coin | account)))
+            continue
+        path = _path(ctx, item["path"], where + (name, "path"))
+        resolution = item.get("resolution")
+        if resolution is not None:
+            try:
+                resolution = Fraction(str(resolution))
+            except (ValueError, ZeroDivisionError):
+                resolution = None
+            if resolution is None or resolution <= 0:
+                ctx.error("MV491", "a resolution is the positive step the exchange prints the figure to",
+                          where + (name, "resolution"))
+                continue
+        if path is not None:
+            out.append(AccountTotal(name, path, item["source"], resolution, _words(item.get("note"))))
+    return tuple(out)
+
+
+def _balances(ctx, raw: dict, where, names=(set(), set())) -> SpotBalances:
     """The section's ``balances:``: a spot-margin rule's reading of ``fetch_balance()``."""
     inputs = _inputs(ctx, raw.get("inputs", {}), where + ("inputs",), balance=False, known=())
     env = _env((), inputs)
@@ -127,14 +162,26 @@ def _balances(ctx, raw: dict, where) -> SpotBalances:
         if paths.get("list") is None or paths.get("asset") is None or None in legs:
             continue
         lists[mode] = BalanceList(mode, paths["list"], paths["asset"], item["source"], paths.get("pair"), legs,
-                                  paths.get("price"), paths.get("level"), paths.get("liquidation_price"))
+                                  paths.get("price"), paths.get("level"), paths.get("liquidation_price"),
+                                  _words(item.get("note")))
     enabled = ()
     if "enabled" in raw:
         ctx.check_source(raw["enabled"]["source"], where + ("enabled", "source"))
         enabled = tuple(p for p in (_path(ctx, text, where + ("enabled", "paths", i))
                                     for i, text in enumerate(raw["enabled"]["paths"])) if p is not None)
+    for key in ("totals", "positions"):
+        if key in raw and not (ctx.product is not None and ctx.product.unified):
+            ctx.error("MV491", f"'{key}' is read beside the balance of a unified-margin rule only", where + (key,),
+                      at_key=True)
+    totals = _totals(ctx, raw.get("totals", {}), where + ("totals",), names)
+    rows = None
+    if "positions" in raw:
+        ctx.check_source(raw["positions"]["source"], where + ("positions", "source"))
+        path = _path(ctx, raw["positions"]["maintenance"], where + ("positions", "maintenance"))
+        rows = Input("maintenance", path, None, "a position's maintenance margin in its settle coin",
+                     raw["positions"]["source"]) if path is not None else None
     return SpotBalances(lists, inputs, {k: v for k, v in readings.items() if v is not None}, raw.get("quote"),
-                        enabled)
+                        enabled, totals, rows)
 
 
 def _words(text):
