@@ -101,10 +101,12 @@ OKX_LINEAR = ROOT / "examples" / "ccxt" / "okx-linear-swap.json"  # ccxt's parse
 
 def test_okx_linear_export_is_read_and_its_cross_wallet_asked_for(capsys, tmp_path):
     # an LTC-USDT-SWAP cross long in hedge mode (posSide long), as ccxt 4.5.90 parsed it; no USDT cash balance of
-    # that moment is recorded, so the price is refused naming the wallet; given one, it is priced by the rule
-    code, out, err = evaluate(capsys, "okx/linear-swap", OKX_LINEAR, "--date", "2026-11-28")
+    # that moment is recorded (the example states one by hand), so the positions alone are refused naming the
+    # wallet; given one, it is priced by the rule
+    positions = json.loads(OKX_LINEAR.read_text())["positions"]
+    code, out, err = evaluate(capsys, "okx/linear-swap", write(tmp_path, positions, "positions.json"),
+                              "--date", "2026-11-28")
     assert code == 2 and "error[MV600]" in err and "walletBalance" in err and "MV615" not in err
-    positions = json.loads(OKX_LINEAR.read_text())
     code, data = evaluate_json(capsys, "okx/linear-swap", write(tmp_path, {"positions": positions,
                                                                            "walletBalance": "10"}),
                                "--date", "2026-11-28")
@@ -116,7 +118,7 @@ def test_okx_linear_export_is_read_and_its_cross_wallet_asked_for(capsys, tmp_pa
 
 
 def test_okx_linear_hedge_side_disagreeing_with_pos_side_is_refused(capsys, tmp_path):
-    [position] = json.loads(OKX_LINEAR.read_text())
+    [position] = json.loads(OKX_LINEAR.read_text())["positions"]
     position["side"] = "short"
     code, _, err = evaluate(capsys, "okx/linear-swap", write(tmp_path, [position]), "--date", "2026-11-28")
     assert code == 2 and "error[MV611]" in err and "info.posSide" in err

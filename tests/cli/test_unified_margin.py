@@ -196,7 +196,8 @@ def test_a_total_naming_no_definition_is_a_located_rule_error(tmp_path):
 
 # ---------------------------------------------------------------------------------- positions beside the balance
 
-LINEAR = ROOT / "examples" / "ccxt" / "bybit-linear-perpetual.json"  # the recorded LTC/USDT:USDT row, ccxt-parsed
+# the recorded LTC/USDT:USDT row, ccxt-parsed (the Bybit linear example until it became a BTCUSDT row)
+LINEAR = ROOT / "tests" / "fixtures" / "ccxt_exports" / "bybit-linear-ltc-2023-11-14.json"
 
 
 def test_positions_beside_the_balance_give_each_ones_margin_and_share(tmp_path):
