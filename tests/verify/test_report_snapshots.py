@@ -50,9 +50,9 @@ nope:0:0: error[MV100]: no such file or folder (at $); hint: check the path
 rules/x.yaml:3:1: error[MV201]: unknown key 'titel' (at $.titel); hint: did you mean 'title'?
 
 okx/linear-swap  (rules/okx/linear-swap.yaml)
-  examples                                             ok        3 tried    0.25s
-  published_proofs                                     ok        1 tried    0.50s
-  closed_form_agrees_with_simulator[isolated]          ok      100 tried    1.50s
+  examples                                     ok        3 tried    0.25s
+  published_proofs                             ok        1 tried    0.50s
+  closed_form_agrees_with_simulator[isolated]  ok      100 tried    1.50s
   (1 property/mode pairs not applicable to this rule)
 
 binance/usdm-perpetual  (tests/mutants/x.yaml)

@@ -84,6 +84,9 @@ _NAMES = (
     ContractName("collateral_value", "definition",
                  "a unified-margin coin's equity after its haircut (collateral ratio): its part of the account's "
                  "margin balance; summed over the other coins by an others-symbol", "collateral", ("verify",)),
+    ContractName("haircut", "definition",
+                 "a unified-margin coin's haircut: its equity less its collateral value (the property comparing the "
+                 "unified account with the same positions in cross margin gives it back)", "collateral", ("verify",)),
     ContractName("liquidation_level", "parameter",
                  "the margin level a spot-margin mode liquidates at; an isolated pair of a ccxt balance whose own "
                  "liquidation rate it is gets that mode", "1", ("read",)),

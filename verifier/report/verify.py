@@ -35,7 +35,8 @@ def render_text(reports, problems, elapsed, profile, *, with_diagnostics: bool =
         if not report.rows:
             continue
         out.append(f"\n{report.rule_id}  ({report.file})")
-        width = max(len(r.name) for r in report.rows)
+        # the rows shown set the column (a long name of a property hidden as not applicable does not widen it)
+        width = max((len(r.name) for r in report.rows if r.status != "n/a"), default=0)
         for row in report.rows:
             if row.status == "n/a":
                 continue
