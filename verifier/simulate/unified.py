@@ -20,6 +20,7 @@ rules hold it (docs/unified-margin.md).
 >>> sim.set_prices({"BTC": Fraction(20000), "USDC": Fraction(1)})
 >>> sim.deposit("A", "BTC", Fraction(1))
 >>> sim.set_derivatives("A", "USDC", {"maintenanceMargin": Fraction(1000)})
+>>> sim.evaluate_all()  # what a scenario step does after its actions
 >>> sim.accounts["A"].margin_level  # uniMMR = 0.95 x 20,000 / 1,000
 Fraction(19, 1)
 >>> sim.set_prices({"BTC": Fraction(1000)})
@@ -33,7 +34,8 @@ from fractions import Fraction
 
 from verifier.model.numbers import exact_text
 from verifier.simulate.accounts import Account
-from verifier.simulate.core import ZERO, Refused
+from verifier.simulate.binding import SimRule  # noqa: F401 - for the doctest
+from verifier.simulate.core import ZERO, Refused, split_market
 from verifier.simulate.spot import SpotMarginSimulator
 
 DERIVATIVE_FIELDS = ("maintenanceMargin", "notional", "takerFeeRate")
@@ -84,8 +86,11 @@ class UnifiedMarginSimulator(SpotMarginSimulator):
         return sorted(held + extra) if extra else held
 
     def position_fields(self, account: Account) -> list:
+        """Every coin as the rule reads it; the valuation currency (what a liquidation paid out) is no coin."""
         out = []
         for fields, _, asset in super().position_fields(account):
+            if asset == self.quote:
+                continue
             held = account.derivatives.get(asset, {})
             fields.update(maintenanceMargin=ZERO, notional=ZERO)  # no positions in the coin: nothing held
             if not held.get("notional"):
@@ -101,6 +106,15 @@ class UnifiedMarginSimulator(SpotMarginSimulator):
     def _check_asset(self, account: Account, asset: str) -> None:
         if account.kind != "cross":
             raise Refused(f"a unified account is one cross account; {account.id} is {account.kind}")
+        if asset == self.quote:
+            raise Refused(f"{asset} is the valuation currency the coins are priced in, not a coin of the account "
+                          "(hold a coin of the rule's catalog, such as USDT)")
+
+    def _exchange(self, account_id, market, side, amount):
+        if self.quote in split_market(market)[:2]:
+            raise Refused(f"{market} trades the valuation currency {self.quote}, not a coin of the account "
+                          "(trade against a coin of the rule's catalog, such as BTC/USDT)")
+        super()._exchange(account_id, market, side, amount)
 
     # -- liquidation ------------------------------------------------------------------------------------------
     def _close_out(self, account: Account) -> None:
