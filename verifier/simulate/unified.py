@@ -67,8 +67,7 @@ class UnifiedMarginSimulator(SpotMarginSimulator):
 
     def _set_derivatives(self, account_id, asset, fields):
         account = self._account(account_id)
-        if asset == self.quote:
-            raise Refused(f"{asset} is the valuation currency, not a coin of the account")
+        self._check_asset(account, asset)
         for name, value in fields.items():
             if value < 0:
                 raise Refused(f"{name} of the positions in {asset} must be >= 0, not {exact_text(value)}")
@@ -109,6 +108,15 @@ class UnifiedMarginSimulator(SpotMarginSimulator):
         if asset == self.quote:
             raise Refused(f"{asset} is the valuation currency the coins are priced in, not a coin of the account "
                           "(hold a coin of the rule's catalog, such as USDT)")
+        self._coin_known(account, asset)
+
+    def _coin_known(self, account: Account, asset: str) -> None:
+        """The rule can value ``asset``: its price is set, and its catalog has its collateral ratio (else the
+        binding's located error, MV606, at the action that brings the coin in)."""
+        price = self.price_of(asset)
+        fields = {"total": ZERO, "debt": ZERO, "interest": ZERO, "markPrice": price, "price": price,
+                  "maintenanceMargin": ZERO, "notional": ZERO, "takerFeeRate": ZERO}
+        self.rule.mode(account.mode).position_values(fields, f"{asset}/{self.quote}", asset)
 
     def _exchange(self, account_id, market, side, amount):
         if self.quote in split_market(market)[:2]:
