@@ -149,7 +149,8 @@ def test_bad_unified_input_is_located(tmp_path, old, new, where):
     ("      - deposit: {account: MCM, asset: BTC, amount: 1}\n",
      "      - deposit: {account: MCM, asset: USD, amount: 1}\n", "valuation currency"),
     ("      - deposit: {account: MCM, asset: BTC, amount: 1}\n",
-     "      - deposit: {account: MCM, asset: BTC, amount: 1}\n      - sell: {account: MCM, market: BTC/USD, amount: 1}\n",
+     "      - deposit: {account: MCM, asset: BTC, amount: 1}\n"
+     "      - sell: {account: MCM, market: BTC/USD, amount: 1}\n",
      "valuation currency"),
     ("maintenanceMargin: 30000, notional: 600000", "maintenanceMargin: 46000, notional: 600000",
      "liquidation condition"),  # opening positions the collateral cannot carry

@@ -34,5 +34,5 @@ from verifier.simulate.events import Event
 from verifier.simulate.runner import AccountState, Failure, Outcome, Run, StepResult, bind, run_scenario
 
 __all__ = ["AccountState", "BindingError", "ConservationError", "Event", "Failure", "FuturesSimulator", "Outcome",
-           "Refused", "Run", "SimRule", "Simulator", "SpotMarginSimulator", "StepResult", "UnifiedMarginSimulator", "bind", "compiled_rule",
-           "run_scenario", "simulator_for"]
+           "Refused", "Run", "SimRule", "Simulator", "SpotMarginSimulator", "StepResult", "UnifiedMarginSimulator",
+           "bind", "compiled_rule", "run_scenario", "simulator_for"]

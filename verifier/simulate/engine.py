@@ -1,5 +1,5 @@
-"""The simulator for a rule: the futures, spot-margin or unified-margin engine over the shared account core, chosen once by
-the rule's product.
+"""The simulator for a rule: the futures, spot-margin or unified-margin engine over the shared account core, chosen
+once by the rule's product.
 
 >>> from verifier.read import load_rule
 >>> type(simulator_for(SimRule(load_rule("binance/spot-margin"), None))).__name__
