@@ -121,12 +121,13 @@ def test_missing_rule_and_unreadable_file(tmp_path):
 def test_check_validates_bundled_scenarios():
     out = _cli("check", "scenarios")
     assert out.returncode == 0, out.stdout
-    assert "3 scenarios" in out.stdout
+    assert "6 scenarios" in out.stdout
 
 
 def test_simulate_never_imports_derive():
     code = ("import sys, verifier.simulate, verifier.cli.simulate; "
             "from verifier.verify.scenarios import simulate_file; simulate_file('scenarios/binance-futures-cross-vs-isolated.yaml'); "
+            "simulate_file('scenarios/okx-multi-currency-margin-btc-collateral.yaml'); "
             "print(sorted(m for m in sys.modules if m.startswith('verifier.derive')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0, out.stderr

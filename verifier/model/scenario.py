@@ -22,7 +22,7 @@ from fractions import Fraction
 from verifier.errors import Diagnostic
 
 VERBS = ("deposit", "withdraw", "borrow", "repay", "transfer", "add_margin", "remove_margin", "buy", "sell", "trade",
-         "close", "place_order", "cancel_order", "set_margin_mode", "set_position_mode")
+         "close", "place_order", "cancel_order", "set_margin_mode", "set_position_mode", "set_derivatives")
 """What an action may do, in the order the scenario schema lists them."""
 
 CARRIED = ("leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
@@ -108,7 +108,7 @@ class Scenario:
     date: _dt.date
     accounts: tuple
     steps: tuple
-    quote: str = "USDT"  # spot margin: the asset prices are quoted in
+    quote: str = "USDT"  # spot and unified margin: the asset prices are quoted in (a unified file's default: USD)
     description: str | None = None
     rule_ref: str | None = None  # the rule as the file names it (an id or a path); None: by its id
     overrides: dict = field(default_factory=dict)  # parameter name -> Override

@@ -29,7 +29,12 @@ from verifier.read._yaml import DocumentError, read_file
 from verifier.read.kinds import wrong_kind
 from verifier.read.paths import is_file
 
-MONEY = ("amount", "price") + ("leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount")
+_QUOTE = {False: "USDT", True: "USD"}
+"""The quote a scenario's prices are in unless it says: USD for a unified account, whose every coin (a stablecoin
+too) has a USD price, as the unified rules' catalogs list each coin as COIN/USD."""
+
+MONEY = ("amount", "price") + ("leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount",
+                               "maintenanceMargin", "notional")
 """Action arguments that are numbers."""
 
 
@@ -95,7 +100,8 @@ def _build(doc) -> tuple[Scenario | None, list]:
               for name, value in data.get("inputs", {}).items()}
     specs = tuple(AccountSpec(a["id"], a["user"], a["kind"], a.get("market"), a.get("mode"), a.get("position_side"))
                   for a in data["accounts"])
-    return Scenario(data["scenario"], data["title"], rule, date, specs, steps, quote=data.get("quote", "USDT"),
+    return Scenario(data["scenario"], data["title"], rule, date, specs, steps,
+                    quote=data.get("quote", _QUOTE[rule.product.unified]),
                     description=data.get("description"), rule_ref=data["rule"], overrides=overrides,
                     sources={key: Source(key, **value) for key, value in data.get("sources", {}).items()},
                     inputs=inputs, file=doc.file, document=doc), problems

@@ -16,7 +16,8 @@ Modules, one concept each:
 * :mod:`~verifier.simulate.events` -- the event log;
 * :mod:`~verifier.simulate.core` -- the shared account core: funds, transfers, prices, time, evaluation,
   liquidation bookkeeping, conservation;
-* :mod:`~verifier.simulate.futures`, :mod:`~verifier.simulate.spot` -- the two engines over it;
+* :mod:`~verifier.simulate.futures`, :mod:`~verifier.simulate.spot`, :mod:`~verifier.simulate.unified` -- the
+  three engines over it;
   :mod:`~verifier.simulate.engine` picks one by the rule's product;
 * :mod:`~verifier.simulate.runner` -- runs a scenario and compares with its expectations.
 
@@ -28,10 +29,10 @@ Modules, one concept each:
 
 from verifier.simulate.binding import BindingError, SimRule, compiled_rule
 from verifier.simulate.core import ConservationError, Refused, Simulator
-from verifier.simulate.engine import FuturesSimulator, SpotMarginSimulator, simulator_for
+from verifier.simulate.engine import FuturesSimulator, SpotMarginSimulator, UnifiedMarginSimulator, simulator_for
 from verifier.simulate.events import Event
 from verifier.simulate.runner import AccountState, Failure, Outcome, Run, StepResult, bind, run_scenario
 
 __all__ = ["AccountState", "BindingError", "ConservationError", "Event", "Failure", "FuturesSimulator", "Outcome",
-           "Refused", "Run", "SimRule", "Simulator", "SpotMarginSimulator", "StepResult", "bind", "compiled_rule",
-           "run_scenario", "simulator_for"]
+           "Refused", "Run", "SimRule", "Simulator", "SpotMarginSimulator", "StepResult", "UnifiedMarginSimulator",
+           "bind", "compiled_rule", "run_scenario", "simulator_for"]

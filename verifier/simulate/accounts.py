@@ -51,6 +51,7 @@ class Account:
     debt: dict = field(default_factory=lambda: defaultdict(Fraction))
     interest: dict = field(default_factory=lambda: defaultdict(Fraction))
     positions: dict = field(default_factory=dict)  # (market, position_side) -> Position
+    derivatives: dict = field(default_factory=dict)  # unified margin: coin -> snapshot fields of its positions
     allocated: Fraction = Fraction(0)  # net funds moved in (deposits and transfers) minus moved out
     status: str = "normal"
     margin_level: object = None
@@ -64,9 +65,10 @@ class Account:
                        defaultdict(Fraction, self.interest),
                        {key: Position(p.market, p.side, p.size, p.entry, p.position_side, dict(p.fields))
                         for key, p in self.positions.items()},
+                       {coin: dict(f) for coin, f in self.derivatives.items()},
                        self.allocated, self.status, self.margin_level, self.liquidations, self.liquidated_step)
         return copy
 
     def is_empty(self) -> bool:
         return not (any(self.cash.values()) or any(self.debt.values()) or any(self.interest.values())
-                    or self.positions)
+                    or self.positions or any(any(f.values()) for f in self.derivatives.values()))
