@@ -339,6 +339,7 @@ _UNREAD_DECIMALS = frozenset({"lastPrice", "initialMargin", "initialMarginPercen
                               "stopLossPrice", "takeProfitPrice"})  # the schema's optionalDecimal fields not read
 _READ = _DECIMALS | _OPTIONAL  # every field the compiled check reads
 _RANGED = tuple(FIELD_RANGES)  # fields with a range whatever the exchange (all of them read)
+_RANGED_SET = frozenset(_RANGED)
 _BIG = 10 ** MAX_DIGITS  # an integer this large has more digits than the reading layer reads
 MAX_NODES = 200_000  # a YAML document of more values is refused (verifier.read._yaml's limit: a test keeps them equal)
 
@@ -436,6 +437,8 @@ def _checked(data, text_decimals: bool, file: str) -> Account | None:
                     fields[key] = mpq(text)
                 except ValueError:  # 'nan', 'inf', '-inf'
                     return None
+            elif key == "symbol" or key == "side":
+                pass  # checked above
             elif key in _DECIMALS or key in _OPTIONAL and value is not None:
                 exact = _read(value, text_decimals)
                 if exact is None:
@@ -446,15 +449,16 @@ def _checked(data, text_decimals: bool, file: str) -> Account | None:
             elif key in _UNREAD_DECIMALS:
                 if value is not None and not (_is_decimal(value, text_decimals) and _within(value, text_decimals)):
                     return None  # not read, and still a number within the limits, or null
-            elif key not in _UNREAD and key != "symbol" and key != "side":
+            elif key not in _UNREAD:
                 return None
         if "contracts" not in fields or "entryPrice" not in fields or "markPrice" not in fields:
             return None
         if fields["contracts"] < 0:
             return None  # what _semantic_problems refuses: a negative size
-        for name in _RANGED:
-            if name in fields and range_problem(name, fields[name]) is not None:
-                return None  # and a rate or amount out of its range
+        if not _RANGED_SET.isdisjoint(fields):
+            for name in _RANGED:
+                if name in fields and range_problem(name, fields[name]) is not None:
+                    return None  # and a rate or amount out of its range
         positions.append(ExactPosition(symbol, side, fields))
     return Account(kind="futures", margin_mode=margin_mode, positions=tuple(positions),
                    position_mode=data.get("positionMode", "one-way"), wallet_balance=numbers.get("walletBalance"),
