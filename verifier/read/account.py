@@ -337,7 +337,9 @@ _DECIMAL_TEXT = re.compile(r"^\s*[-+]?([0-9]+(\.[0-9]*)?|\.[0-9]+)([eE][-+]?[0-9
 _UNREAD_DECIMALS = frozenset({"lastPrice", "initialMargin", "initialMarginPercentage", "maintenanceMargin",
                               "unrealizedPnl", "realizedPnl", "liquidationPrice", "marginRatio", "percentage",
                               "stopLossPrice", "takeProfitPrice"})  # the schema's optionalDecimal fields not read
+_READ = _DECIMALS | _OPTIONAL  # every field the compiled check reads
 _RANGED = tuple(FIELD_RANGES)  # fields with a range whatever the exchange (all of them read)
+_RANGED_SET = frozenset(_RANGED)
 _BIG = 10 ** MAX_DIGITS  # an integer this large has more digits than the reading layer reads
 MAX_NODES = 200_000  # a YAML document of more values is refused (verifier.read._yaml's limit: a test keeps them equal)
 
@@ -430,7 +432,14 @@ def _checked(data, text_decimals: bool, file: str) -> Account | None:
         held.add(market)
         fields = {}
         for key, value in item.items():
-            if key in _DECIMALS or key in _OPTIONAL and value is not None:
+            if type(value) is float and key in _READ and "e" not in (text := repr(value)):
+                try:  # _read's common case inline (an API caller's floats): the shortest decimal, exactly
+                    fields[key] = mpq(text)
+                except ValueError:  # 'nan', 'inf', '-inf'
+                    return None
+            elif key == "symbol" or key == "side":
+                pass  # checked above
+            elif key in _DECIMALS or key in _OPTIONAL and value is not None:
                 exact = _read(value, text_decimals)
                 if exact is None:
                     return None
@@ -440,15 +449,16 @@ def _checked(data, text_decimals: bool, file: str) -> Account | None:
             elif key in _UNREAD_DECIMALS:
                 if value is not None and not (_is_decimal(value, text_decimals) and _within(value, text_decimals)):
                     return None  # not read, and still a number within the limits, or null
-            elif key not in _UNREAD and key != "symbol" and key != "side":
+            elif key not in _UNREAD:
                 return None
         if "contracts" not in fields or "entryPrice" not in fields or "markPrice" not in fields:
             return None
         if fields["contracts"] < 0:
             return None  # what _semantic_problems refuses: a negative size
-        for name in _RANGED:
-            if name in fields and range_problem(name, fields[name]) is not None:
-                return None  # and a rate or amount out of its range
+        if not _RANGED_SET.isdisjoint(fields):
+            for name in _RANGED:
+                if name in fields and range_problem(name, fields[name]) is not None:
+                    return None  # and a rate or amount out of its range
         positions.append(ExactPosition(symbol, side, fields))
     return Account(kind="futures", margin_mode=margin_mode, positions=tuple(positions),
                    position_mode=data.get("positionMode", "one-way"), wallet_balance=numbers.get("walletBalance"),
@@ -475,7 +485,10 @@ def _read(value, text_decimals: bool) -> mpq | None:
         text = repr(value)
         if "e" in text:
             return mpq(text) if numeral_problem(text) is None else None
-        return mpq(text) if math.isfinite(value) else None  # 'nan' and 'inf' hold no 'e'
+        try:
+            return mpq(text)
+        except ValueError:  # 'nan', 'inf' and '-inf' (which hold no 'e'): not numbers
+            return None
     if not _is_decimal(value, text_decimals) or not _within(value, text_decimals):
         return None
     return _exact(value)

@@ -91,6 +91,8 @@ def difference_warnings(evaluation) -> list:
     """
     lines = []
     for position in evaluation.positions:
+        if not position.differences:
+            continue
         where = (f"#{position.index} " if position.index is not None else "") + position.symbol
         for d in position.differences:
             provenance = d.provenance

@@ -112,17 +112,11 @@ def _run(program, account, date, today) -> AccountEvaluation:
     if prepared.margin_level and account.positions:
         level = next((p.margin_ratio for p in out), None)
         pool_ratio = None
-    status = max((p.status for p in out), key=STATUSES.index, default="normal")
+    statuses = {p.status for p in out}
+    status = max(statuses, key=STATUSES.index) if statuses else "normal"  # each status once (a file's are few)
     on = date or today
-    stale = ()
-    if on is not None:
-        found, seen = [], set()
-        for position in account.positions:
-            if position.symbol not in seen:
-                seen.add(position.symbol)
-                found += markets.get(position.symbol).stale(on, program.stale_after_days)
-        stale = tuple(found)
-    ratio_mode = _RatioMode(plan)
+    stale = () if on is None else _stale(program, markets, account.positions, date, on)
+    ratio_mode = prepared.ratio_mode
     return AccountEvaluation(program.rule_id, plan.name, program.display, out, level, status, stale,
                              program.stale_after_days, program.catalog_id, program.exchange, pool_ratio,
                              account.margin_mode, account.settle, _fraction(account.wallet_balance),
@@ -197,6 +191,24 @@ def _result(*values) -> PositionEvaluation:
     made = _new(PositionEvaluation)
     made.__dict__.update(zip(_FIELDS, values))
     return made
+
+
+def _stale(program, markets, positions, date, on) -> tuple:
+    """The evaluation's ``stale`` entries: each market's (:meth:`_Market.stale`) in the order the positions name
+    them, kept by the program for the date, the day and the markets named (the accounts of one file mostly name
+    the same markets: each account would otherwise ask every market again)."""
+    symbols = tuple([position.symbol for position in positions])
+    cache = program.__dict__.setdefault("_stale", {})
+    key = (date, on, symbols)
+    found = cache.get(key)
+    if found is None:
+        if len(cache) > 10_000:
+            cache.clear()
+        entries = []
+        for symbol in dict.fromkeys(symbols):
+            entries += markets.get(symbol).stale(on, program.stale_after_days)
+        found = cache[key] = tuple(entries)
+    return found
 
 
 class _RatioMode:
@@ -397,6 +409,7 @@ class _Prepared:
         self.uses = {}  # missing tier symbols -> whether a root reads one (solve_form's uses_tiers)
         self.fused = {}  # shape -> its fused function (None: the steps)
         self.basis_need = frozenset(plan.basis_names) - {form.solve_for if form else None} - set(plan.parameters)
+        self.ratio_mode = _RatioMode(plan)  # what the account's ratio reason reads of the mode
 
     def uses_tiers(self, plan, program, missing: tuple) -> bool:
         found = self.uses.get(missing)
