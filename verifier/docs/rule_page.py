@@ -199,7 +199,8 @@ def verification_section(rule) -> list:
              "the verifier's version.", ""]
     if report.get("diagnostics"):
         lines += ["Problems: " + "; ".join(esc(d) for d in report["diagnostics"]), ""]
-    rows = [[f"<code>{esc(r.get('property') or r['name'])}</code>", esc(r.get("mode") or "all"),
+    # a property's name may wrap after an underscore (the longest, some 70 characters, is wider than the column)
+    rows = [[f"<code>{esc(r.get('property') or r['name']).replace('_', '_<wbr>')}</code>", esc(r.get("mode") or "all"),
              STATUS.get(r["status"], esc(r["status"])), str(r.get("tried", 0)), f"{r.get('seconds', 0):.2f}s",
              esc(r.get("message") or "")] for r in report.get("rows", [])]
     if not rows:
