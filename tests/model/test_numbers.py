@@ -57,3 +57,16 @@ def test_a_value_is_written_with_as_many_decimals_as_its_denominator_needs(numer
     else:
         rounded = fixed_text(value, 18)
         assert decimal_text(value) == rounded.rstrip("0").rstrip(".")
+
+
+@given(values, st.one_of(st.none(), st.integers(0, 20)))
+def test_decimal_text_is_the_fixed_text_at_its_places(value, places):
+    """An exact value is written at its own decimals (the integer shortcut), any other rounded at the limit."""
+    text = decimal_text(value, places)
+    limit = 18 if places is None else places
+    digits = next((d for d in range(limit + 1) if (value * 10**d).denominator == 1), None)
+    if digits is not None:
+        assert text == by_fractions(value, digits)
+    else:
+        rounded = by_fractions(value, limit)
+        assert text == (rounded.rstrip("0").rstrip(".") if "." in rounded else rounded)

@@ -66,8 +66,13 @@ def decimal_text(value, places: int | None = None) -> str | None:
     value = value if type(value) is Fraction else Fraction(value)
     limit = PLACES if places is None else places
     digits = _terminating_places(value)
-    if digits is not None and digits <= limit:
-        return fixed_text(value, digits)
+    if digits is not None and digits <= limit:  # exact: value * 10**digits is an integer, no rounding to do
+        numerator = value.numerator
+        text = str(abs(numerator) * 10**digits // value.denominator)
+        if digits:
+            text = text.rjust(digits + 1, "0")
+            text = text[:-digits] + "." + text[-digits:]
+        return "-" + text if numerator < 0 else text
     text = fixed_text(value, limit)
     return text.rstrip("0").rstrip(".") if "." in text else text
 

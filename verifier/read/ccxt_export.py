@@ -79,8 +79,11 @@ class _Reading:
     base: tuple  # path of the positions list in its file: () for a bare list, ('positions',) in an export object
     problems: list = field(default_factory=list)
 
+    def __post_init__(self):
+        self._prefix = ("positions", *self.base)  # a reading makes ~15 places a position: the prefix once
+
     def place(self, *path) -> Place:
-        return Place(("positions", *self.base, *path))
+        return Place(self._prefix + path)
 
     def error(self, code, message, place: Place, hint=None) -> None:
         self.problems.append(self.locator.diagnostic(code, message, place, hint))
@@ -369,12 +372,9 @@ def _record(index, item, mapping, default_mode, reading):
         return None
     record = _Record(index, item["symbol"], side, mode, item.get("hedged"), settle, {}, {}, {}, numbers,
                      number_places, _reported(index, item, mapping, reading))
-    for name, target in mapping.position.items():
-        _map_field(record, name, target, reading)
-    for name, target in mapping.market.items():
-        _map_field(record, name, target, reading, into=record.market_fields)
-    if mapping.tier is not None:
-        _map_field(record, mapping.tier.field, mapping.tier, reading, into=record.own_tier)
+    for name, into, plan in _record_plan(mapping, mode, settle):
+        if plan is not None:
+            _map_field(record, name, plan, reading, getattr(record, into))
     return record
 
 
@@ -506,33 +506,40 @@ def _fields_used(expr) -> tuple:
     return tuple(sorted(fields_of(expr)))
 
 
-_FIELD_PLANS: dict = {}
+_RECORD_PLANS: dict = {}
+
+
+def _record_plan(mapping, margin_mode: str, settle) -> tuple:
+    """((snapshot field, the record's dict it goes into, its :func:`_field_plan`), ...) of every field the mapping
+    reads, in the mapping's order (its position fields, its market fields, its tier's cap): found once per mapping,
+    margin mode and settlement currency, not once a position."""
+    key = (id(mapping), margin_mode, settle)
+    entry = _RECORD_PLANS.get(key)
+    if entry is None or entry[0] is not mapping:
+        if len(_RECORD_PLANS) > 1024:
+            _RECORD_PLANS.clear()
+        targets = [(name, target, "fields") for name, target in mapping.position.items()]
+        targets += [(name, target, "market_fields") for name, target in mapping.market.items()]
+        if mapping.tier is not None:
+            targets.append((mapping.tier.field, mapping.tier, "own_tier"))
+        plan = tuple((name, into, _field_plan(name, target, margin_mode, settle)) for name, target, into in targets)
+        entry = _RECORD_PLANS[key] = (mapping, plan)
+    return entry[1]
 
 
 def _field_plan(name, target, margin_mode: str, settle) -> tuple | None:
     """(text, expression, the fields it uses, the origin a position records) of the reading of field ``name`` for a
-    position in ``margin_mode`` settled in ``settle``, or None where none applies: found once, not once a position."""
-    key = (name, id(target), margin_mode, settle)
-    entry = _FIELD_PLANS.get(key)
-    if entry is None or entry[0] is not target:
-        if len(_FIELD_PLANS) > 4096:
-            _FIELD_PLANS.clear()
-        formula = target.formula(margin_mode, settle)
-        plan = None
-        if formula is not None:
-            text, expr = formula
-            plan = (text, expr, _fields_used(expr), text if text == name else f"{text} ({target.source})")
-        entry = _FIELD_PLANS[key] = (target, plan)
-    return entry[1]
+    position in ``margin_mode`` settled in ``settle``, or None where none applies."""
+    formula = target.formula(margin_mode, settle)
+    if formula is None:
+        return None
+    text, expr = formula
+    return text, expr, _fields_used(expr), text if text == name else f"{text} ({target.source})"
 
 
-def _map_field(record, name, target, reading, into=None) -> None:
-    """Snapshot field ``name`` of the position read as its reading says (``into``: where to put the value; the
-    position's snapshot fields by default)."""
-    into = record.fields if into is None else into
-    plan = _field_plan(name, target, record.margin_mode, record.settle)
-    if plan is None:
-        return
+def _map_field(record, name, plan, reading, into) -> None:
+    """Snapshot field ``name`` of the position read as its ``plan`` (:func:`_field_plan`) says, into ``into`` (the
+    record's snapshot fields, its market fields or its own tier)."""
     text, expr, used, origin = plan
     record.origins[name] = origin
     if len(used) == 1:

@@ -30,7 +30,7 @@ from fractions import Fraction
 
 from verifier.errors import Diagnostic
 from verifier.report.diagnostics import json_text
-from verifier.report.numbers import decimal_text, fixed_text
+from verifier.report.numbers import decimal_text
 
 FORMATS = ("text", "json")
 
@@ -41,7 +41,7 @@ def price_text(display, price) -> str | None:
         return None
     if display.price_tick is None:
         return decimal_text(price)
-    return fixed_text(display.round_price(price), display.price_decimals)
+    return display.price_text(price)
 
 
 def position_data(display, position) -> dict:
