@@ -19,7 +19,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ACCOUNT = ROOT / "examples" / "compare" / "bybit-uta-cross.yaml"
 UNIFIED = ["--unified", "bybit/unified-trading-account", "--usd", "USDT=1,BTC=60000", "--collateral", "BTC=0.1"]
-SHOCKS = ["--shock", "-10%,-35%", "--shock", "BTC=-30%", "--shock", "USDT=-5%"]
+SHOCKS = ["--shock", "-10%,-33%", "--shock", "BTC=-30%", "--shock", "USDT=-5%"]
 
 
 def close(text, exact) -> bool:
@@ -52,23 +52,23 @@ def test_the_unified_account_at_the_marks_is_the_wallet_the_collateral_and_the_p
 
 def test_each_shock_moves_the_positions_and_the_coins_it_names(report):
     steps = {s["shock"]: s["steps"][0] for s in report["unified"]["shocks"]}
-    assert list(steps) == ["-10%", "-35%", "BTC -30%", "USDT -5%"]
+    assert list(steps) == ["-10%", "-33%", "BTC -30%", "USDT -5%"]
     # -10%: BTC/USDT:USDT and the BTC coin (its base asset) at 54,000: 5,000 - 1,500 + 0.1 x 54,000 x 0.85
     assert close(steps["-10%"]["marginRate"], F(81) / (3500 + F("4590")))
     # USDT -5%: only the USDT coin moves; wallet and margin are both in USDT, so the rate counts BTC at 0.95 USDT-units
     usdt = F("0.95")
     assert close(steps["USDT -5%"]["marginRate"], 81 * usdt / (5000 * usdt + 5100))
     assert {c["coin"]: c["usdPrice"] for c in steps["USDT -5%"]["coins"]} == {"USDT": "0.95", "BTC": "60000"}
-    # -35%: the USDT coin owes 250 (a loan): the rate would need its loan rate (none given), the status does not
-    assert steps["-35%"]["marginRate"] is None and steps["-35%"]["status"] == "normal"
-    assert {c["coin"]: c["held"] for c in steps["-35%"]["coins"]}["USDT"] == "-250"
+    # -33%: 50 USDT left and BTC at 40,200: 81 / (50 + 0.1 x 40,200 x 0.85)
+    assert close(steps["-33%"]["marginRate"], F(81) / (50 + F("3417"))) and steps["-33%"]["status"] == "normal"
+    assert {c["coin"]: c["held"] for c in steps["-33%"]["coins"]}["USDT"] == "50"
     # the product columns are unchanged by a coin-only shock: USDT -5% moves no market
     usdt_shock = next(s for s in report["shocks"] if s["shock"] == "USDT -5%")
     assert usdt_shock["steps"][0]["cross"]["liquidated"] == []
 
 
 def test_the_cross_mode_is_liquidated_where_the_unified_account_is_not(report):
-    assert "-35%" in report["verdict"]["liquidatedAt"]["cross"]
+    assert "-33%" in report["verdict"]["liquidatedAt"]["cross"]
     assert report["unified"]["liquidatedAt"] == []
 
 
@@ -121,3 +121,31 @@ def test_a_unified_rule_whose_loan_rate_has_no_reading_is_refused_located_in_the
                "--usd", "USDT=1", rule="binance/usdm-perpetual")
     assert done.returncode == 2 and "Traceback" not in done.stderr
     assert "rules/binance/portfolio-margin.yaml:" in done.stderr and "error[MV605]" in done.stderr
+
+
+def test_a_coin_that_owes_without_a_catalogued_loan_rate_is_refused_at_its_step():
+    # -35%: the USDT coin owes 250 and the catalog gives USDT/USD no loan rate: refused, never judged at a rate nobody
+    # gave (the column once evaluated it at 0 and 1/2 and called it normal)
+    done = run(ACCOUNT, "--shock", "-35%", *UNIFIED)
+    assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
+    assert "error[MV606]" in done.stderr and "the unified account at '-35%' (held: USDT -250, BTC 0.1)" in done.stderr
+    assert "loanMMR" in done.stderr
+
+
+def test_a_coin_follows_its_market_however_the_move_is_written():
+    # the BTC coin moves with BTC/USDT:USDT whether the shock names every market, the market or the coin
+    rates = set()
+    for shock in ("-20%", "BTC/USDT:USDT=-20%", "BTC=-20%"):
+        done = run(ACCOUNT, "--shock", shock, *UNIFIED, "--format", "json")
+        assert done.returncode == 0, done.stderr
+        step = json.loads(done.stdout)["unified"]["shocks"][0]["steps"][0]
+        assert {c["coin"]: c["usdPrice"] for c in step["coins"]}["BTC"] == "48000", shock
+        rates.add(step["marginRate"])
+    assert len(rates) == 1  # 81 / (5,000 - 3,000 + 0.1 x 48,000 x 0.85)
+    assert close(rates.pop(), F(81) / (2000 + F("4080")))
+
+
+def test_a_price_of_a_coin_the_account_does_not_hold_is_refused():
+    done = run(ACCOUNT, "--unified", "bybit/unified-trading-account", "--usd", "USDT=1,ETH=3000")
+    assert done.returncode == 2 and "error[MV002]" in done.stderr
+    assert "--usd prices ETH, which the unified account does not hold" in done.stderr

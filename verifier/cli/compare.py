@@ -44,9 +44,10 @@ def add_parser(sub) -> None:
                         help="a price-path file (schemas/price-path.schema.json): a sequence of steps; repeatable")
     parser.add_argument("--unified", metavar="RULE",
                         help="a third column: the same positions in the exchange's unified account under this "
-                             "unified-margin rule (bybit/unified-trading-account, binance/portfolio-margin, "
-                             "okx/multi-currency-margin); each settlement currency becomes a coin holding the cross "
-                             "wallet plus the positions' unrealised PnL, with their maintenance margin")
+                             "unified-margin rule of the same exchange (bybit/unified-trading-account; the Binance and "
+                             "OKX rules are refused while they read their loan rate from no field); each settlement "
+                             "currency becomes a coin holding the cross wallet plus the positions' unrealised PnL, "
+                             "with their maintenance margin")
     parser.add_argument("--usd", action="append", default=[], metavar="COIN=PRICE",
                         help="with --unified: each coin's USD index price (every settlement currency and collateral "
                              "coin: USDT=1,BTC=60000); never assumed; repeatable")

@@ -21,6 +21,12 @@ difference below the step the exchange prints the figure to (its ``resolution``)
 >>> check = reconcile_total(Fraction(2, 1000), rate, Fraction(1, 10000), rtol=Fraction(1, 10**6))
 >>> check.verdict, check.why
 ('disagree', 'the exchange prints 0, ours is 0.002 (its resolution 0.0001)')
+
+A printed 0 that ours also is agrees, with or without a resolution (an account with no positions and no loans):
+
+>>> margin = Reported(Fraction(0), "0", "info.result.list[0].totalMaintenanceMargin")
+>>> reconcile_total(Fraction(0), margin, rtol=Fraction(1, 10**9)).verdict
+'agree'
 """
 
 from __future__ import annotations
@@ -108,7 +114,7 @@ def reconcile_total(ours, reported, resolution=None, rtol=None, tolerance=None) 
             return Reconciliation(ours, theirs, raw, field, difference, None, relative, "not judged")
         return Reconciliation(ours, theirs, raw, field, difference, None, relative, "unchecked",
                               "an account total has no tick: give --rtol to judge it")
-    if resolution is not None and abs(difference) < resolution:
+    if difference == 0 or resolution is not None and abs(difference) < resolution:  # a printed 0 we also find
         return Reconciliation(ours, theirs, raw, field, difference, None, relative, "agree")
     step = f" (its resolution {decimal_text(resolution)})" if resolution is not None else ""
     if relative is None:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from verifier.errors import SpecError
+from verifier.model.numbers import _terminating_places
 
 
 @dataclass(frozen=True)
@@ -57,11 +58,12 @@ class Display:
 
 @functools.lru_cache(maxsize=4096)
 def _decimals(tick: Fraction) -> int:
-    """How many decimals write ``tick`` exactly (a market's tick is a terminating decimal)."""
-    decimals = 0
-    while (tick * 10**decimals).denominator != 1:
-        decimals += 1
-    return decimals
+    """How many decimals write ``tick`` exactly (a market's tick is a terminating decimal: the schemas take ticks as
+    decimal numbers; anything else is a bug here, not a loop without end)."""
+    places = _terminating_places(tick)
+    if places is None:
+        raise ValueError(f"a price tick must be a terminating decimal, not {tick}")
+    return places
 
 
 def _ticks(price: Fraction, tick: Fraction, rounding: str | None) -> int:

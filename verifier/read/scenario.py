@@ -29,9 +29,9 @@ from verifier.read._yaml import DocumentError, read_file
 from verifier.read.kinds import wrong_kind
 from verifier.read.paths import is_file
 
-_QUOTE = {False: "USDT", True: "USD"}
-"""The quote a scenario's prices are in unless it says: USD for a unified account, whose every coin (a stablecoin
-too) has a USD price, as the unified rules' catalogs list each coin as COIN/USD."""
+_QUOTE = "USDT"
+"""The quote a scenario's prices are in unless it says (or, for a unified account, its rule says: the currency its
+``ccxt: balances: quote:`` values every coin in, a stablecoin too, as the unified catalogs list each coin COIN/USD)."""
 
 MONEY = ("amount", "price") + ("leverage", "takerFeeRate", "maintenanceMarginPercentage", "maintenanceAmount",
                                "maintenanceMargin", "notional")
@@ -101,10 +101,16 @@ def _build(doc) -> tuple[Scenario | None, list]:
     specs = tuple(AccountSpec(a["id"], a["user"], a["kind"], a.get("market"), a.get("mode"), a.get("position_side"))
                   for a in data["accounts"])
     return Scenario(data["scenario"], data["title"], rule, date, specs, steps,
-                    quote=data.get("quote", _QUOTE[rule.product.unified]),
+                    quote=data.get("quote", _default_quote(rule)),
                     description=data.get("description"), rule_ref=data["rule"], overrides=overrides,
                     sources={key: Source(key, **value) for key, value in data.get("sources", {}).items()},
                     inputs=inputs, file=doc.file, document=doc), problems
+
+
+def _default_quote(rule) -> str:
+    """A scenario's quote when it names none: a unified rule's valuation currency, else :data:`_QUOTE`."""
+    balances = getattr(rule.ccxt, "balances", None) if rule.product.unified and rule.ccxt is not None else None
+    return getattr(balances, "quote", None) or _QUOTE
 
 
 def _overrides(data, rule, error) -> dict:
