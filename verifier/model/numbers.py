@@ -31,11 +31,18 @@ PLACES = 18
 """Decimal places of a value whose expansion does not terminate (Ethereum's wei scale; far below any tick)."""
 
 
+_POWERS_OF_FIVE = {5 ** k: k for k in range(64)}
+"""5**k -> k: the factors 5 of a report's denominators (10**18 at most, mostly) found by one look-up."""
+
+
 def _terminating_places(value: Fraction) -> int | None:
     """How many decimals write ``value`` exactly, or None when its expansion does not terminate."""
     denominator, fives = value.denominator, 0
     twos = (denominator & -denominator).bit_length() - 1  # the factors 2 at once: the lowest set bit
     denominator >>= twos
+    found = _POWERS_OF_FIVE.get(denominator)
+    if found is not None:  # the common case: what is left is a power of 5 (1 included)
+        return max(twos, found)
     while denominator % 5 == 0:
         denominator, fives = denominator // 5, fives + 1
     return max(twos, fives) if denominator == 1 else None

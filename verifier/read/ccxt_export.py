@@ -35,7 +35,7 @@ from verifier.errors import EvaluationError, SpecError
 from verifier.model.account import Account, AccountSet, Place, Position, Reported
 from verifier.model.ccxt_mapping import CCXT_POSITION_NUMBERS, AmbiguousPath
 from verifier.model.numbers import exact_text
-from verifier.model.snapshot import FIELD_RANGES, evaluate_reading, fields_of, range_problem
+from verifier.model.snapshot import FIELD_RANGES, PlainReading, evaluate_reading, fields_of, range_problem
 from verifier.read._schema import load_schema
 from verifier.read.account import count_word, join_indices
 from verifier.read.ccxt_fit import fitting_rules, same_exchange_rules, symbol_kind
@@ -83,7 +83,7 @@ class _Reading:
         self._prefix = ("positions", *self.base)  # a reading makes ~15 places a position: the prefix once
 
     def place(self, *path) -> Place:
-        return Place(self._prefix + path)
+        return _place(self._prefix + path)
 
     def error(self, code, message, place: Place, hint=None) -> None:
         self.problems.append(self.locator.diagnostic(code, message, place, hint))
@@ -106,6 +106,21 @@ class _Reading:
             self.error(code, f"{exc}: the rule reads {path.text} from one of them", Place((*at, *exc.where)),
                        "remove the duplicate entry (re-export the data)")
             return None, ()
+
+
+_PLACES: dict = {}
+
+
+def _place(key: tuple) -> Place:
+    """The :class:`Place` of ``key``, one object a key: a Place is immutable, and the same few keys come back line
+    after line of a JSON-lines file (``$[0].contracts``...), so each is made once, not ~15 times a position (a
+    frozen dataclass is slow to make).  Bounded: cleared when it holds many."""
+    found = _PLACES.get(key)
+    if found is None:
+        if len(_PLACES) > 65536:
+            _PLACES.clear()
+        found = _PLACES[key] = Place(key)
+    return found
 
 
 def accounts_from_ccxt(rule, positions: list, locator: FilesLocator, *, base=(), balance=None, wallet=None,
@@ -528,27 +543,34 @@ def _record_plan(mapping, margin_mode: str, settle) -> tuple:
 
 
 def _field_plan(name, target, margin_mode: str, settle) -> tuple | None:
-    """(text, expression, the fields it uses, the origin a position records) of the reading of field ``name`` for a
-    position in ``margin_mode`` settled in ``settle``, or None where none applies."""
+    """(text, expression, the fields it uses, the origin a position records, the one field it is when it is a field
+    and nothing more, else None) of the reading of field ``name`` for a position in ``margin_mode`` settled in
+    ``settle``, or None where none applies."""
     formula = target.formula(margin_mode, settle)
     if formula is None:
         return None
     text, expr = formula
-    return text, expr, _fields_used(expr), text if text == name else f"{text} ({target.source})"
+    bare = expr.tree[1] if type(expr) is PlainReading and expr.tree[0] == "field" else None
+    return text, expr, _fields_used(expr), text if text == name else f"{text} ({target.source})", bare
 
 
 def _map_field(record, name, plan, reading, into) -> None:
     """Snapshot field ``name`` of the position read as its ``plan`` (:func:`_field_plan`) says, into ``into`` (the
     record's snapshot fields, its market fields or its own tier)."""
-    text, expr, used, origin = plan
+    text, expr, used, origin, bare = plan
     record.origins[name] = origin
     if len(used) == 1:
         record.places[name] = record.number_places[used[0]]
-    try:
-        value = evaluate_reading(expr, record.numbers)
-    except EvaluationError as exc:  # a division by zero in the rule's reading
-        reading.error("MV602", f"cannot read {name} as {text}: {exc}", reading.place(record.index))
-        return
+    if bare is not None:  # most readings name one field: its value as evaluate_reading gives it, without the call
+        value = record.numbers.get(bare)
+        if value is not None and type(value) is not Fraction:
+            value = Fraction(value)
+    else:
+        try:
+            value = evaluate_reading(expr, record.numbers)
+        except EvaluationError as exc:  # a division by zero in the rule's reading
+            reading.error("MV602", f"cannot read {name} as {text}: {exc}", reading.place(record.index))
+            return
     if value is not None:
         problem = range_problem(name, value) if name in FIELD_RANGES else None
         if problem is not None:

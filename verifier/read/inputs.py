@@ -351,6 +351,8 @@ def exact(value) -> Fraction:
     if kind is Decimal or isinstance(value, Decimal):
         if not value.is_finite():
             raise NumberError(f"is {value}, not a finite number", "MV105")
+        if len(str(value)) <= MAX_DIGITS and (not value or abs(value.adjusted()) <= MAX_EXPONENT):
+            return _in_lowest_terms(*value.as_integer_ratio())  # its text is short: within the digits' limit
         digits = value.as_tuple().digits
         if len(digits) <= MAX_DIGITS and (not any(digits) or abs(value.adjusted()) <= MAX_EXPONENT):
             return _in_lowest_terms(*value.as_integer_ratio())

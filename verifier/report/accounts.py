@@ -273,11 +273,33 @@ def line_record(number: int, evaluations=None, checks=None, skipped=(), error=No
     """
     if error is not None:
         record = {"line": number, "errors": [d.to_json() for d in error]}
-    else:
-        record = {"line": number, **set_data(evaluations, checks, skipped, unread, explained, evaluated_by)}
+        return json.dumps(with_versions(record), ensure_ascii=False) + "\n"
+    record = {"line": number, **set_data(evaluations, checks, skipped, unread if explained else (), explained,
+                                         evaluated_by)}
+    del record["unread"]  # the rest of the document is the same from line to line: written once (below)
+    text = json.dumps(record, ensure_ascii=False)
+    return text[:-1] + _tail(tuple(unread), tuple(warnings), with_versions({}).get("versions")) + "}\n"
+
+
+_TAILS: dict = {}
+
+
+def _tail(unread: tuple, warnings: tuple, versions) -> str:
+    """The end of a line's document after its reconciliation verdicts: ``"unread"``, ``"warnings"`` (when there
+    are any) and ``"versions"`` (when set), as ``json.dumps`` writes them inside the document (``, "key": value``).
+    Most lines of a file share them (the same unread fields, the same old market data): each is encoded once."""
+    key = (unread, warnings, json.dumps(versions, ensure_ascii=False))
+    found = _TAILS.get(key)
+    if found is None:
+        if len(_TAILS) > 4096:
+            _TAILS.clear()
+        found = ", \"unread\": " + json.dumps(unread_data(unread), ensure_ascii=False)
         if warnings:
-            record["warnings"] = [d.to_json() for d in warnings]
-    return json.dumps(with_versions(record), ensure_ascii=False) + "\n"
+            found += ", \"warnings\": " + json.dumps([d.to_json() for d in warnings], ensure_ascii=False)
+        if versions is not None:
+            found += ", \"versions\": " + key[2]
+        _TAILS[key] = found
+    return found
 
 
 def progress_text(done: int, failed: int) -> str:
