@@ -70,3 +70,22 @@ def test_decimal_text_is_the_fixed_text_at_its_places(value, places):
     else:
         rounded = by_fractions(value, limit)
         assert text == (rounded.rstrip("0").rstrip(".") if "." in rounded else rounded)
+
+
+def _places_by_division(value: Fraction):
+    """How many decimals write ``value`` exactly, by dividing out every 2 and 5 (the definition the look-up of
+    powers of five in model/numbers.py keeps)."""
+    denominator, twos, fives = value.denominator, 0, 0
+    while denominator % 2 == 0:
+        denominator, twos = denominator // 2, twos + 1
+    while denominator % 5 == 0:
+        denominator, fives = denominator // 5, fives + 1
+    return max(twos, fives) if denominator == 1 else None
+
+
+@given(st.integers(-10**40, 10**40), st.integers(0, 80), st.integers(0, 80), st.sampled_from([1, 1, 3, 7, 9, 21]))
+def test_terminating_places_are_those_of_dividing_out_twos_and_fives(numerator, twos, fives, other):
+    from verifier.model.numbers import _terminating_places
+
+    value = Fraction(numerator, 2**twos * 5**fives * other)
+    assert _terminating_places(value) == _places_by_division(value)

@@ -245,3 +245,19 @@ def test_the_plain_decimal_shortcut_reads_and_refuses_as_the_full_reading(whole,
         assert read() == shortcut
     finally:
         inputs._PLAIN_DECIMAL = plain
+
+
+@given(st.decimals(allow_nan=False, allow_infinity=False), st.integers(-130, 130))
+def test_a_decimal_is_read_as_its_text_is(value, power):
+    """exact() of a finite Decimal (as the JSON reader gives numbers: its short-text shortcut included) reads and
+    refuses as exact() of its text does, within and beyond the digits' and the exponent's limits."""
+    value = value.scaleb(power)
+    try:
+        expected = exact(str(value))
+    except NumberError as exc:
+        expected = exc.limit or "refused"
+    try:
+        found = exact(value)
+    except NumberError as exc:
+        found = exc.limit or "refused"
+    assert found == expected and (type(found) is not Fraction or found == Fraction(value))

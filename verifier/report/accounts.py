@@ -288,18 +288,18 @@ def _tail(unread: tuple, warnings: tuple, versions) -> str:
     """The end of a line's document after its reconciliation verdicts: ``"unread"``, ``"warnings"`` (when there
     are any) and ``"versions"`` (when set), as ``json.dumps`` writes them inside the document (``, "key": value``).
     Most lines of a file share them (the same unread fields, the same old market data): each is encoded once."""
-    key = (unread, warnings, json.dumps(versions, ensure_ascii=False))
+    key = (unread, warnings, id(versions))  # a run's versions are one object (versions_held): kept below
     found = _TAILS.get(key)
-    if found is None:
+    if found is None or found[0] is not versions:
         if len(_TAILS) > 4096:
             _TAILS.clear()
-        found = ", \"unread\": " + json.dumps(unread_data(unread), ensure_ascii=False)
+        text = ", \"unread\": " + json.dumps(unread_data(unread), ensure_ascii=False)
         if warnings:
-            found += ", \"warnings\": " + json.dumps([d.to_json() for d in warnings], ensure_ascii=False)
+            text += ", \"warnings\": " + json.dumps([d.to_json() for d in warnings], ensure_ascii=False)
         if versions is not None:
-            found += ", \"versions\": " + key[2]
-        _TAILS[key] = found
-    return found
+            text += ", \"versions\": " + json.dumps(versions, ensure_ascii=False)
+        found = _TAILS[key] = (versions, text)
+    return found[1]
 
 
 def progress_text(done: int, failed: int) -> str:
