@@ -180,8 +180,12 @@ def _balances(ctx, raw: dict, where, names=(set(), set())) -> SpotBalances:
         path = _path(ctx, raw["positions"]["maintenance"], where + ("positions", "maintenance"))
         rows = Input("maintenance", path, None, "a position's maintenance margin in its settle coin",
                      raw["positions"]["source"]) if path is not None else None
+    summed = bool(raw.get("positions", {}).get("summed", False))
+    if summed and "maintenanceMargin" in raw:
+        ctx.error("MV491", "a coin's maintenanceMargin is read from the balance or summed over the positions "
+                           "('positions: summed: true'), not both", where + ("positions", "summed"))
     return SpotBalances(lists, inputs, {k: v for k, v in readings.items() if v is not None}, raw.get("quote"),
-                        enabled, totals, rows)
+                        enabled, totals, rows, summed, _words(raw.get("positions", {}).get("note")))
 
 
 def _words(text):
