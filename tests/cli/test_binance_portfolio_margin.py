@@ -99,7 +99,7 @@ def test_the_loan_rate_is_never_read_of_an_account_that_owes_nothing(tmp_path):
      "(at $)"),
     (export(ASSETS, [{**POSITIONS[0], "info": {"symbol": "BTCUSDC", "positionAmt": "2"}}], PRICES), "MV600",
      "gives no maintenance margin at info.maintMargin", "$.positions[0].info)"),
-    (export(ASSETS, POSITIONS, {"USDC": "1"}), "MV600", "the export gives no price of BTC", "$.positions.prices.BTC"),
+    (export(ASSETS, POSITIONS, {"USDC": "1"}), "MV600", "the export gives no price of BTC", "$.prices.BTC"),
     (export(ASSETS, [position("ETH/USDT:USDT", "1", "10")], PRICES), "MV626", "settles in USDT, which the balance "
      "does not list", "$.positions[0].symbol"),
 ])
