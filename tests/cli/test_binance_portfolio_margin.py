@@ -100,6 +100,8 @@ def test_the_loan_rate_is_never_read_of_an_account_that_owes_nothing(tmp_path):
     (export(ASSETS, [{**POSITIONS[0], "info": {"symbol": "BTCUSDC", "positionAmt": "2"}}], PRICES), "MV600",
      "gives no maintenance margin at info.maintMargin", "$.positions[0].info)"),
     (export(ASSETS, POSITIONS, {"USDC": "1"}), "MV600", "the export gives no price of BTC", "$.prices.BTC"),
+    (export(ASSETS, POSITIONS[:1], PRICES), "MV626", "BTC: cmUnrealizedPNL is -0.01, which an open position settled "
+     "in BTC has, and no open position beside the balance settles in BTC", "$.balance.info[0].cmUnrealizedPNL"),
     (export(ASSETS, [position("ETH/USDT:USDT", "1", "10")], PRICES), "MV626", "settles in USDT, which the balance "
      "does not list", "$.positions[0].symbol"),
 ])
@@ -107,3 +109,24 @@ def test_bad_portfolio_margin_exports_are_located_errors(tmp_path, data, code, s
     proc = evaluate(tmp_path, data)
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert f"error[{code}]" in proc.stderr and said in proc.stderr and where in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("old, new, said", [
+    ("      open_when: [umUnrealizedPNL, cmUnrealizedPNL]\n", "      open_when: [umUnrealisedPNL]\n",
+     "'umUnrealisedPNL' is not an input of the balance"),
+    ("    debt: {read: crossMarginBorrowed, source: papi-balance}\n",
+     "    debt: {read: crossMarginBorrowed, source: papi-balance}\n"
+     "    maintenanceMargin: {read: umWalletBalance, source: papi-balance}\n",
+     "a coin's maintenanceMargin is read from the balance or summed over the positions"),
+])
+def test_a_positions_reading_that_cannot_hold_is_a_located_rule_error(tmp_path, old, new, said):
+    text = (ROOT / "rules" / "binance" / "portfolio-margin.yaml").read_text(encoding="utf-8")
+    assert old in text
+    folder = tmp_path / "binance"
+    folder.mkdir()
+    (folder / "portfolio-margin.yaml").write_text(text.replace(old, new), encoding="utf-8")
+    (folder / "markets").symlink_to(ROOT / "rules" / "binance" / "markets")
+    proc = subprocess.run([sys.executable, "-m", "verifier", "check", str(folder / "portfolio-margin.yaml")],
+                          capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
+    assert "error[MV491]" in proc.stderr and said in proc.stderr, proc.stderr

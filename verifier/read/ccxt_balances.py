@@ -52,6 +52,7 @@ class _Reader:
         self.problems, self.accounts, self.skipped = [], [], []
         self.read_paths: set = set()
         self.prices_used: set = set()
+        self.open: dict = {}  # coin -> (input, value, place) of the first open_when input not 0
 
     def error(self, code, message, place, hint=None):
         self.problems.append(self.locator.diagnostic(code, message, place, hint))
@@ -212,6 +213,16 @@ class _Reader:
             return False
         if any(d.maintenance is None for d in derivatives):
             return False  # each said where (MV600)
+        settles = {d.settle for d in derivatives}
+        for asset, (text, value, place) in self.open.items():
+            if asset not in settles and any(asset == a for a, _, _ in balances):
+                self.error("MV626", f"{asset}: {text} is {decimal_text(value)}, which an open position settled in "
+                                    f"{asset} has, and no open position beside the balance settles in {asset}", place,
+                           "the balance and the positions disagree: give every book's positions of the same "
+                           "account at the same time" + (f" ({self.spec.positions_note})"
+                                                         if self.spec.positions_note else ""))
+        if self.problems:
+            return False
         for asset, fields, _ in balances:
             fields["positionsMaintenance"] = sum((d.maintenance for d in derivatives if d.settle == asset),
                                                  Fraction(0))
@@ -330,6 +341,8 @@ class _Reader:
                 return None
             if value is not None:
                 values[name] = value
+                if value and name in self.spec.open_when and asset not in self.open:
+                    self.open[asset] = (input_.path.text, value, Place(("balance", *where, *found)))
         fields = {}
         # the coin fields (a unified balance's price and maintenance margin) only of a coin holding or owing something
         order = sorted(self.spec.readings.items(), key=lambda item: item[0] in COIN_FIELDS)
