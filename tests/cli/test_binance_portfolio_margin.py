@@ -130,3 +130,33 @@ def test_a_positions_reading_that_cannot_hold_is_a_located_rule_error(tmp_path, 
                           capture_output=True, text=True, cwd=ROOT, check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stdout + proc.stderr
     assert "error[MV491]" in proc.stderr and said in proc.stderr, proc.stderr
+
+
+@pytest.mark.parametrize("rate", [F(0), F(1, 10), F(1, 2), F(99, 100)])
+def test_the_answer_of_an_account_that_owes_nothing_is_the_same_at_any_loan_rate(tmp_path, monkeypatch, rate):
+    """What evaluate leaves out it may: the same account evaluated with BMMR forced to ``rate``."""
+    import dataclasses
+
+    from verifier.derive.account import setting as setting_module
+    from verifier.derive.account.evaluation import evaluate_account
+    from verifier.read import load_rule
+    from verifier.read.positions_file import read_positions
+
+    path = tmp_path / "pm.json"
+    path.write_text(json.dumps(export(ASSETS, POSITIONS, PRICES)), encoding="utf-8")
+    rule = load_rule("binance/portfolio-margin")
+    (account,) = read_positions(rule, path).accounts
+    date = __import__("datetime").date.fromisoformat(DATE)
+    plain = evaluate_account(rule, account, date)
+    original = setting_module.setting_for
+    bmmr = rule.modes["cross"].symbols["BMMR"].sympy
+
+    def forced(*args, **kwargs):
+        found = original(*args, **kwargs)
+        assert bmmr in found.parameters and "BMMR" not in found.needed  # left out, at a value of no consequence
+        return dataclasses.replace(found, parameters={**found.parameters, bmmr: rate})
+
+    monkeypatch.setattr(setting_module, "setting_for", forced)
+    again = evaluate_account(rule, account, date)
+    assert again.margin_level == plain.margin_level and again.status == plain.status
+    assert [p.liquidation_price for p in again.positions] == [p.liquidation_price for p in plain.positions]
