@@ -146,8 +146,9 @@ def vanishing(mode, account, parameters: dict, exprs, names) -> frozenset:
     """Those of ``names`` (symbols nothing supplies) that leave the answer once every snapshot reading that is
     exactly 0 in every position of ``account`` is put in: then every term holding one is 0 whatever its value
     (Binance Portfolio Margin's loan rate BMMR in ``(D + I) * P * BMMR`` of an account that owes nothing), so the
-    account is evaluated without it.  ``exprs`` (the conditions) and every definition an others-sum adds up over
-    the other positions are looked at; a symbol left in any of them stays needed (MV605).
+    account is evaluated without it.  ``exprs`` (the conditions) and every definition of the mode (those the
+    others-sums add up over the other positions, and those the report shows) are looked at; a symbol left in any of
+    them stays needed (MV605).
 
     >>> from fractions import Fraction as F
     >>> from verifier.model.account import Account, Position
@@ -170,9 +171,8 @@ def vanishing(mode, account, parameters: dict, exprs, names) -> frozenset:
         reading = spec.reading(account.margin_mode)
         if reading is not None and all(evaluate_reading(reading, p.fields) == 0 for p in account.positions):
             values[spec.sympy] = 0
-    summed = [mode.definitions[spec.others].expr for spec in mode.symbols.values()
-              if spec.others and spec.others in mode.definitions]
-    left = set().union(*(expr.xreplace(values).free_symbols for expr in (*exprs, *summed)))
+    defined = [definition.expr for definition in mode.definitions.values()]  # the others-sums' and every one shown
+    left = set().union(*(expr.xreplace(values).free_symbols for expr in (*exprs, *defined)))
     return frozenset(name for name in names if mode.symbols[name].sympy not in left)
 
 
