@@ -35,6 +35,9 @@ BYBIT_INVERSE = load(EXAMPLES / "bybit-inverse-perpetual.json")  # {marginMode: 
 KUCOIN = load(EXAMPLES / "kucoin-linear-perpetual.json")  # [position]
 KUCOIN_MARGIN = load(EXAMPLES / "kucoin-spot-margin-isolated.json")  # {balance, quote}
 UTA = load(EXAMPLES / "bybit-unified-trading-account.json")  # the fetch_balance() dump (seven coins, 2025-01-14)
+PM = load(ROOT / "rules" / "binance" / "conformance" / "binance-pm-papi-balance-docs-2021-04-09.json")  # {balance,
+# positions}: ccxt's portfolio-margin fetch_balance() and fetch_positions() of the API documentation's examples
+PM_ACCOUNT = load(ROOT / "rules" / "binance" / "conformance" / "binance-pm-papi-account-docs-2022-07-13.json")
 
 
 def _changed(base, change, *where):
@@ -259,6 +262,12 @@ MISTAKES = {
                                          uta(lambda c: c.update(totalPositionMM="0"), "coin", 5,
                                              positions=BYBIT["positions"]), "MV626",
                                          "$.positions[0].info.positionMM", "the balance gives USDT none"),
+    "pm-account-totals-as-balance": ("papi_get_account()'s totals given as the portfolio-margin balance",
+                                     "binance/portfolio-margin", PM_ACCOUNT, "MV610", "$.balance",
+                                     "this balance has no list of coins at info"),
+    "pm-wallet-as-text": ("a portfolio-margin wallet that is not a number", "binance/portfolio-margin",
+                          _changed(PM, lambda a: a.update(umWalletBalance="lots"), "balance", "info", 0), "MV602",
+                          "$.balance.info[0].umWalletBalance", "umWalletBalance is 'lots', not a number"),
 }
 
 

@@ -244,6 +244,9 @@ class SpotBalances:
     enabled: tuple = ()  # unified margin: FieldPaths of a coin's collateral flags (false: refused, MV603)
     totals: tuple = ()  # unified margin: AccountTotal, the exchange's own account totals reconciled with ours
     positions: Input | None = None  # unified margin: a fetch_positions() row's maintenance margin (in its settle coin)
+    summed: bool = False  # unified margin: the coin's maintenanceMargin is its positions' summed (at its price)
+    positions_note: str | None = None  # how to dump the positions (a refusal for want of them says so)
+    open_when: tuple = ()  # unified margin: input names whose value not 0 means the coin has an open position
 
 
 @dataclass(frozen=True)

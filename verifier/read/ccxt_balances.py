@@ -52,6 +52,7 @@ class _Reader:
         self.problems, self.accounts, self.skipped = [], [], []
         self.read_paths: set = set()
         self.prices_used: set = set()
+        self.open: dict = {}  # coin -> (input, value, place) of the first open_when input not 0
 
     def error(self, code, message, place, hint=None):
         self.problems.append(self.locator.diagnostic(code, message, place, hint))
@@ -100,17 +101,28 @@ class _Reader:
         quote = self._quote()
         if quote is False:
             return
-        balances, refused = [], set()
+        balances, refused, empty = [], set(), {}
         for index, element in enumerate(elements):
             read = self._asset(spec, element, (*found, index))
             if read is None:
                 refused.add(_code(spec, element))
                 continue
             if read == SKIP or not any(read[1].values()):
+                if read != SKIP:
+                    empty[read[0]] = (index, read)
                 self.skipped.append((index, _code(spec, element), SKIP))
                 continue
             balances.append(read)
-        derivatives = self._derivatives({asset: fields for asset, fields, _ in balances}, refused)
+        if self.spec.summed:  # a listed coin of nothing whose positions hold margin is in the account (its equity 0)
+            coins = {asset: fields for asset, fields, _ in balances} | {a: r[1] for a, (_, r) in empty.items()}
+            derivatives = self._derivatives(coins, refused)
+            settles = {d.settle for d in derivatives if d.maintenance}
+            balances += [read for asset, (_, read) in empty.items() if asset in settles]
+            self.skipped = [s for s in self.skipped if s[1] not in settles or s[2] != SKIP]
+            if not self._summed(balances, derivatives):
+                return
+        else:
+            derivatives = self._derivatives({asset: fields for asset, fields, _ in balances}, refused)
         if not balances:
             return
         if quote is None:
@@ -162,6 +174,14 @@ class _Reader:
                 continue
             if settle in refused:
                 continue
+            if maintenance is None and self.spec.summed:
+                note = self.spec.positions_note
+                self.error("MV600", f"position #{index} {symbol} gives no maintenance margin at {reading.path.text}: "
+                                    f"rule {self.rule.id} sums the positions' into their settle coin's",
+                           Place((*where, *found)), note or "dump fetch_positions() with the positions' maintenance "
+                                                            "margin")
+                out.append(Derivative(index, symbol, row.get("side"), settle, contracts, None, Place(where)))
+                continue
             if settle not in coins:
                 self.error("MV626", f"position #{index} {symbol} settles in {settle}, which the balance "
                                     + ("holds and owes nothing of" if self._listed(settle) else "does not list"),
@@ -178,6 +198,35 @@ class _Reader:
                 continue
             out.append(Derivative(index, symbol, row.get("side"), settle, contracts, maintenance, Place(where)))
         return tuple(out)
+
+    def _summed(self, balances, derivatives) -> bool:
+        """Each coin's ``maintenanceMargin`` (in the coin, valued at its price by ``_position``): the sum of the
+        maintenance margins of the open positions settled in it (``positions: summed: true``, Binance Portfolio
+        Margin: its balance gives none).  The positions must be given; False after an error."""
+        if self.extra.get("positions") is None:
+            if balances:
+                note = self.spec.positions_note
+                self.error("MV600", f"rule {self.rule.id} reads each coin's futures maintenance margin from the "
+                                    "fetch_positions() rows beside the balance, and the export gives none",
+                           Place(("positions",)), "give them: {\"balance\": ..., \"positions\": [...], \"prices\": "
+                                                  "{...}}" + (f" ({note})" if note else ""))
+            return False
+        if any(d.maintenance is None for d in derivatives):
+            return False  # each said where (MV600)
+        settles = {d.settle for d in derivatives}
+        for asset, (text, value, place) in self.open.items():
+            if asset not in settles and any(asset == a for a, _, _ in balances):
+                self.error("MV626", f"{asset}: {text} is {decimal_text(value)}, which an open position settled in "
+                                    f"{asset} has, and no open position beside the balance settles in {asset}", place,
+                           "the balance and the positions disagree: give every book's positions of the same "
+                           "account at the same time" + (f" ({self.spec.positions_note})"
+                                                         if self.spec.positions_note else ""))
+        if self.problems:
+            return False
+        for asset, fields, _ in balances:
+            fields["positionsMaintenance"] = sum((d.maintenance for d in derivatives if d.settle == asset),
+                                                 Fraction(0))
+        return True
 
     def _listed(self, asset) -> bool:
         spec = self.spec.lists.get("cross")
@@ -292,6 +341,8 @@ class _Reader:
                 return None
             if value is not None:
                 values[name] = value
+                if value and name in self.spec.open_when and asset not in self.open:
+                    self.open[asset] = (input_.path.text, value, Place(("balance", *where, *found)))
         fields = {}
         # the coin fields (a unified balance's price and maintenance margin) only of a coin holding or owing something
         order = sorted(self.spec.readings.items(), key=lambda item: item[0] in COIN_FIELDS)
@@ -359,6 +410,15 @@ class _Reader:
             price = Fraction(1)
             self.prices_used.add(asset)
         fields = dict(fields)
+        summed = fields.pop("positionsMaintenance", None)
+        if summed is not None:  # the coin's positions' maintenance margin, in the coin: valued at its price
+            if summed and price is None:
+                self.error("MV600", f"{asset}: its positions hold {decimal_text(summed)} {asset} of maintenance "
+                                    f"margin, valued in {quote} at its price, and the export gives no price of {asset}",
+                           Place(("positions", "prices", asset)),
+                           f"give {asset}'s {quote} index price in the export: \"prices\": {{\"{asset}\": \"...\"}}")
+            else:
+                fields["maintenanceMargin"] = summed * price if summed else Fraction(0)
         if price is not None:
             fields.update(price=price, markPrice=price)
         net = fields["total"] - fields.get("debt", 0) - fields.get("interest", 0)

@@ -50,6 +50,10 @@ def setting_for(rule, account, date, definitions=None) -> Setting:
     exprs = [mode.definitions[name].expr for name in definitions] if definitions is not None else \
         [c.relation for c in mode.conditions.values()]
     needed = needed_symbols(mode, parameters, exprs)
+    vanished = vanishing(mode, account, parameters, exprs, unreadable(mode, account, needed))
+    if vanished:  # each is multiplied by an input this account gives as 0 wherever it appears: any value gives
+        parameters = {**parameters, **{mode.symbols[n].sympy: Fraction(0) for n in vanished}}  # the same answer
+        needed -= vanished
     check_readable(rule, mode, account, needed)
     return Setting(rule, mode, date, parameters, needed, compiled_mode(mode),
                    reads=needed if definitions is not None else None)
@@ -131,6 +135,47 @@ def needed_symbols(mode, parameters: dict, exprs) -> frozenset:
     return frozenset(name for name, spec in mode.symbols.items() if spec.sympy in used)
 
 
+def unreadable(mode, account, needed) -> frozenset:
+    """Names of the ``needed`` symbols nothing can supply: no snapshot reading, market field, tiers or others."""
+    return frozenset(name for name in needed if not (
+        (spec := mode.symbols[name]).others or spec.from_tiers or spec.market or
+        spec.snapshot_formula(account.margin_mode)))
+
+
+def vanishing(mode, account, parameters: dict, exprs, names) -> frozenset:
+    """Those of ``names`` (symbols nothing supplies) that leave the answer once every snapshot reading that is
+    exactly 0 in every position of ``account`` is put in: then every term holding one is 0 whatever its value
+    (Binance Portfolio Margin's loan rate BMMR in ``(D + I) * P * BMMR`` of an account that owes nothing), so the
+    account is evaluated without it.  ``exprs`` (the conditions) and every definition of the mode (those the
+    others-sums add up over the other positions, and those the report shows) are looked at; a symbol left in any of
+    them stays needed (MV605).
+
+    >>> from fractions import Fraction as F
+    >>> from verifier.model.account import Account, Position
+    >>> from verifier.read import load_rule
+    >>> mode = load_rule("binance/portfolio-margin").modes["cross"]
+    >>> exprs = [c.relation for c in mode.conditions.values()]
+    >>> coin = {"total": F(100), "debt": F(0), "interest": F(0), "maintenanceMargin": F(5), "markPrice": F(1)}
+    >>> sorted(vanishing(mode, Account("spot", "cross", (Position("USDT/USD", "long", coin),)), {}, exprs, {"BMMR"}))
+    ['BMMR']
+    >>> owing = {**coin, "interest": F(1, 100)}
+    >>> sorted(vanishing(mode, Account("spot", "cross", (Position("USDT/USD", "long", owing),)), {}, exprs, {"BMMR"}))
+    []
+    """
+    if not names or not account.positions:
+        return frozenset()
+    from verifier.model.snapshot import evaluate_reading
+
+    values = {symbol: to_rational(value) for symbol, value in parameters.items()}
+    for name, spec in mode.symbols.items():
+        reading = spec.reading(account.margin_mode)
+        if reading is not None and all(evaluate_reading(reading, p.fields) == 0 for p in account.positions):
+            values[spec.sympy] = 0
+    defined = [definition.expr for definition in mode.definitions.values()]  # the others-sums' and every one shown
+    left = set().union(*(expr.xreplace(values).free_symbols for expr in (*exprs, *defined)))
+    return frozenset(name for name in names if mode.symbols[name].sympy not in left)
+
+
 def check_readable(rule, mode, account, needed) -> None:
     """Every symbol the mode's conditions need can come from a snapshot (its reading), the market catalog (a
     ``market:`` field), the tiers or the others."""
@@ -143,7 +188,9 @@ def check_readable(rule, mode, account, needed) -> None:
                                          "reading and no 'market:' field",
                           _symbol_path(rule, mode, name),
                           f"give {name} a 'snapshot:' reading over ccxt fields or a 'market:' field of the rule's "
-                          "catalog, or evaluate with a rule that reads it; a snapshot cannot supply it")
+                          "catalog, or evaluate with a rule that reads it; a snapshot cannot supply it (an account "
+                          f"whose inputs make every term holding {name} 0, e.g. one that owes nothing where it is a "
+                          "loan's rate, is evaluated without it)")
 
 
 def _parameter_path(rule, mode, name) -> tuple:

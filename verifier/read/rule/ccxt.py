@@ -180,8 +180,18 @@ def _balances(ctx, raw: dict, where, names=(set(), set())) -> SpotBalances:
         path = _path(ctx, raw["positions"]["maintenance"], where + ("positions", "maintenance"))
         rows = Input("maintenance", path, None, "a position's maintenance margin in its settle coin",
                      raw["positions"]["source"]) if path is not None else None
+    summed = bool(raw.get("positions", {}).get("summed", False))
+    open_when = tuple(raw.get("positions", {}).get("open_when", ()))
+    for i, name in enumerate(open_when):
+        if name not in inputs:
+            ctx.error("MV491", f"'{name}' is not an input of the balance", where + ("positions", "open_when", i),
+                      hint="name one of the balance's inputs: " + ", ".join(inputs))
+    if summed and "maintenanceMargin" in raw:
+        ctx.error("MV491", "a coin's maintenanceMargin is read from the balance or summed over the positions "
+                           "('positions: summed: true'), not both", where + ("positions", "summed"))
     return SpotBalances(lists, inputs, {k: v for k, v in readings.items() if v is not None}, raw.get("quote"),
-                        enabled, totals, rows)
+                        enabled, totals, rows, summed, _words(raw.get("positions", {}).get("note")),
+                        tuple(n for n in open_when if n in inputs))
 
 
 def _words(text):
