@@ -244,6 +244,27 @@ class SpotBalances:
     enabled: tuple = ()  # unified margin: FieldPaths of a coin's collateral flags (false: refused, MV603)
     totals: tuple = ()  # unified margin: AccountTotal, the exchange's own account totals reconciled with ours
     positions: Input | None = None  # unified margin: a fetch_positions() row's maintenance margin (in its settle coin)
+    position_rules: tuple = ()  # unified margin: PositionRule, the product rule that prices each kind of position
+
+
+@dataclass(frozen=True)
+class PositionRule:
+    """Which product rule prices a unified account's position (its maintenance margin and unrealised PnL at a
+    price): the positions whose ccxt symbol matches ``symbols`` (a pattern, ``*`` any text: ``*/USDT:USDT``)."""
+
+    symbols: str
+    rule: str
+    source: str
+    note: str | None = None
+
+    def matches(self, symbol: str) -> bool:
+        """
+        >>> PositionRule("*/USDT:USDT", "bybit/linear-perpetual", "s").matches("BTC/USDT:USDT")
+        True
+        >>> PositionRule("*/USDT:USDT", "bybit/linear-perpetual", "s").matches("BTC/USDT:USDT-251226")
+        False
+        """
+        return re.fullmatch(".*".join(re.escape(part) for part in self.symbols.split("*")), symbol) is not None
 
 
 @dataclass(frozen=True)

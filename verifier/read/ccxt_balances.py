@@ -141,7 +141,7 @@ class _Reader:
             self.error("MV610", "'positions' holds the list fetch_positions() returns", Place(("positions",
                                                                                               "positions")))
             return ()
-        out = []
+        out, reading_rules = [], self.spec.position_rules
         for index, row in enumerate(rows):
             where = ("positions", "positions", index)
             symbol = row.get("symbol") if isinstance(row, dict) else None
@@ -176,7 +176,16 @@ class _Reader:
                                     "of positions", Place((*where, *found)),
                            "the balance and the positions disagree on the settle coin: dump both at the same time")
                 continue
-            out.append(Derivative(index, symbol, row.get("side"), settle, contracts, maintenance, Place(where)))
+            priced = next((r.rule for r in reading_rules if r.matches(symbol)), None)
+            if reading_rules and priced is None:
+                self.error("MV627", f"position #{index} {symbol}: rule {self.rule.id} names no product rule for it "
+                                    "(ccxt: balances: positions: rules:), so its price of liquidation cannot be "
+                                    "computed", Place((*where, "symbol")),
+                           "the rule prices " + ", ".join(f"{r.symbols} by {r.rule}" for r in reading_rules)
+                           + "; a position of another kind needs its product rule named there")
+                continue
+            out.append(Derivative(index, symbol, row.get("side"), settle, contracts, maintenance, Place(where), row,
+                                  priced))
         return tuple(out)
 
     def _listed(self, asset) -> bool:

@@ -24,7 +24,7 @@ from verifier.formula import DIMENSIONLESS, Term, parse_formula
 from verifier.model.ccxt_mapping import (BALANCE_TARGETS, CCXT_POSITION_NUMBERS, COIN_FIELDS, MARGIN_MODES,
                                          SPOT_BALANCE_FIELDS, TARGET_FIELDS, Agreement, Amount, BalanceList,
                                          CcxtMapping, FieldPath, Input, MarginPositions, PathSyntaxError, Reading,
-                                         SideCheck, SpotBalances, AccountTotal)
+                                         PositionRule, SideCheck, SpotBalances, AccountTotal)
 from verifier.read.rule.context import RuleContext
 
 
@@ -180,8 +180,12 @@ def _balances(ctx, raw: dict, where, names=(set(), set())) -> SpotBalances:
         path = _path(ctx, raw["positions"]["maintenance"], where + ("positions", "maintenance"))
         rows = Input("maintenance", path, None, "a position's maintenance margin in its settle coin",
                      raw["positions"]["source"]) if path is not None else None
+    priced = []
+    for i, item in enumerate(raw.get("positions", {}).get("rules", ())):
+        ctx.check_source(item["source"], where + ("positions", "rules", i, "source"))
+        priced.append(PositionRule(item["symbols"], item["rule"], item["source"], _words(item.get("note"))))
     return SpotBalances(lists, inputs, {k: v for k, v in readings.items() if v is not None}, raw.get("quote"),
-                        enabled, totals, rows)
+                        enabled, totals, rows, tuple(priced))
 
 
 def _words(text):
