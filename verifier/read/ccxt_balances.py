@@ -184,9 +184,38 @@ class _Reader:
                            "the rule prices " + ", ".join(f"{r.symbols} by {r.rule}" for r in reading_rules)
                            + "; a position of another kind needs its product rule named there")
                 continue
+            product = self._product(priced, rows, index) if priced is not None else None
+            if priced is not None and product is None:
+                continue
             out.append(Derivative(index, symbol, row.get("side"), settle, contracts, maintenance, Place(where), row,
-                                  priced))
+                                  priced, product))
         return tuple(out)
+
+    def _product(self, rule_id, rows, index):
+        """(product rule, the one-position cross Account row ``index`` reads as under it), or None after its
+        errors (said at the row: the export's own places)."""
+        from verifier.errors import VerifierError
+        from verifier.read import load_rule
+        from verifier.read.ccxt_export import accounts_from_ccxt
+
+        try:
+            rule = load_rule(rule_id)
+        except VerifierError as error:
+            self.error("MV627", f"position #{index}: rule {self.rule.id} prices it by {rule_id}, which cannot be "
+                                f"loaded: {error}", Place(("positions", "positions", index, "symbol")))
+            return None
+        # every other row made flat (skipped as such), so that the places keep the export's indices
+        flat = [{**row, "contracts": 0} if i != index and isinstance(row, dict) else row
+                for i, row in enumerate(rows)]
+        settle = rows[index]["symbol"].rpartition(":")[2]  # its wallet 0: only maintenance_margin and upnl are asked
+        try:
+            found = accounts_from_ccxt(rule, flat, self.locator, base=("positions",), margin_mode="cross",
+                                       wallet={settle: Fraction(0)})
+        except VerifierError as error:
+            self.problems.extend(error.diagnostics)
+            return None
+        account = next((a for a in found.accounts if a.positions), None)
+        return (rule, account) if account is not None else None
 
     def _listed(self, asset) -> bool:
         spec = self.spec.lists.get("cross")

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from verifier.errors import EvaluationError, VerifierError
+from verifier.errors import EvaluationError
 
 MM, PNL = "maintenance_margin", "upnl"
 
@@ -52,7 +52,7 @@ def position_prices(setting, legs, account, date) -> tuple:
     located at the position, when its product rule cannot read it or its market is not in that rule's catalog)."""
     out = []
     for derivative in account.derivatives:
-        if derivative.rule is None:
+        if derivative.rule is None or derivative.product is None:
             out.append(PositionPrice(None, f"rule {setting.rule.id} names no product rule for this kind of position "
                                            "(ccxt: balances: positions: rules:)"))
             continue
@@ -69,24 +69,12 @@ class _Product:
     """One position under its product rule: its maintenance margin, unrealised PnL and tier basis at a price."""
 
     def __init__(self, derivative, account, date):
-        from verifier.read import load_rule
-        from verifier.read.ccxt_export import accounts_from_ccxt
-
-        self.derivative = derivative
-        self.rule = load_rule(derivative.rule)
-        # every row but this one made flat, so that the places keep the export's indices (a flat row is skipped)
-        rows = [{**derivative.row, "contracts": 0}] * (max(d.index for d in account.derivatives) + 1)
-        rows[derivative.index] = derivative.row
-        try:
-            found = accounts_from_ccxt(self.rule, rows, account.locator, base=("positions",), margin_mode="cross",
-                                       wallet={derivative.settle: Fraction(0)})
-        except VerifierError as error:
-            raise EvaluationError(str(error), error.diagnostics, code=error.code) from None
-        self.account = next(a for a in found.accounts if a.positions)
-        self.position = self.account.positions[0]
-        self.date = date
         from verifier.derive.account.setting import setting_for
 
+        self.derivative = derivative
+        self.rule, self.account = derivative.product
+        self.position = self.account.positions[0]
+        self.date = date
         self.setting = setting_for(self.rule, self.account, date, definitions=(MM, PNL))
         reading = self.setting.mode.symbols[self.rule.price].snapshot_formula("cross")
         if reading is None or not reading.isidentifier():
