@@ -211,9 +211,14 @@ def evaluate_positions(tmp_path, data, *extra, date="2026-12-07"):
                           capture_output=True, text=True, cwd=ROOT, check=False)
 
 
+EXAMPLE = ROOT / "examples" / "ccxt" / "bybit-unified-trading-account-positions.json"  # the two parses joined
+
+
 def test_positions_beside_the_balance_give_each_ones_margin_share_and_price(tmp_path):
+    example = json.loads(EXAMPLE.read_text(encoding="utf-8"))
     rows = json.loads(BTC_ROW.read_text(encoding="utf-8"))["positions"]
-    proc = evaluate_positions(tmp_path, {"balance": recorded(), "positions": rows}, "--format", "json")
+    assert example == {"balance": recorded(), "positions": rows}  # nothing changed in either parse
+    proc = evaluate_positions(tmp_path, example, "--format", "json")
     assert proc.returncode == 0, proc.stderr
     account = json.loads(proc.stdout)["accounts"][0]
     (row,) = account["derivatives"]

@@ -162,8 +162,8 @@ def derivative_lines(evaluation) -> list:
         else:
             lines.append(f"  no price of {d.symbol} liquidates the account: {found.reason}")
         if found.differs:
-            lines.append(f"  warning: {found.rule}'s maintenance margin at the mark is {approx_text(found.rule_maintenance, 8)} "
-                         f"{d.settle}, the exchange's {decimal_text(d.maintenance)}: the price uses {found.rule}'s")
+            lines.append(f"  warning: {found.rule}'s maintenance margin at the mark is "
+                         f"{approx_text(found.rule_maintenance, 8)} {d.settle}, the exchange's {decimal_text(d.maintenance)}: the price uses {found.rule}'s")
     return lines
 
 

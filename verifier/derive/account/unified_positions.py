@@ -174,8 +174,8 @@ def _price(setting, leg, derivative, product) -> PositionPrice:
             return PositionPrice(None, "the account is liquidated at the marks already", **base)
         points = _breakpoints(product, coin, mark, pnl0, down)
     except EvaluationError as error:
-        return PositionPrice(None, f"it cannot be priced: {error.diagnostics[0].message if error.diagnostics else error}",
-                             **base)
+        said = error.diagnostics[0].message if error.diagnostics else str(error)
+        return PositionPrice(None, f"it cannot be priced: {said}", **base)
     start = mark
     for end in [*points, None]:
         try:
