@@ -259,6 +259,11 @@ MISTAKES = {
                                          uta(lambda c: c.update(totalPositionMM="0"), "coin", 5,
                                              positions=BYBIT["positions"]), "MV626",
                                          "$.positions[0].info.positionMM", "the balance gives USDT none"),
+    "uta-position-without-product-rule": ("a position of a kind the unified rule names no product rule for (a USDC "
+                                          "perpetual: the rule prices */USDT:USDT only)",
+                                          "bybit/unified-trading-account",
+                                          uta(positions=uta_position(_set(("symbol", "BTC/USDC:USDC")))), "MV627",
+                                          "$.positions[0].symbol", "names no product rule for it"),
 }
 
 
