@@ -148,3 +148,52 @@ def test_the_simulator_liquidates_at_evaluates_position_price(rule_path, tmp_pat
     assert simulated_liquidated(rule_path, price, *args)
     before = price + (mark - price) / 10**6
     assert not simulated_liquidated(rule_path, before, *args)
+
+
+def notional_tiered(folder: Path) -> None:
+    """A copy of bybit/linear-perpetual in ``folder`` whose margin and tier follow the mark (basis and maintenance
+    margin on the notional q x P, no position-given tier): not Bybit's rule (its value is at entry), a fixture that
+    makes the product's tier change with the price, to hold the tier breakpoints."""
+    text = (ROOT / "rules/bybit/linear-perpetual.yaml").read_text(encoding="utf-8")
+    for old, new in (("tiers:\n  basis: position_value", "tiers:\n  basis: notional"),
+                     ("    formula: position_value * MMR - mmd + fee_to_close",
+                      "    formula: notional * MMR - mmd + fee_to_close")):
+        assert old in text
+        text = text.replace(old, new)
+    start = text.index("  market:\n    maxNotional:\n")
+    end = text.index("  side:\n", start)
+    text = text[:start] + text[end:]
+    start = text.index("\nexamples:\n")  # the rule's examples hold Bybit's own (entry) values
+    end = text.index("\ndisagreements:\n")
+    text = text[:start] + text[end:]
+    start = text.index("\nconformance:\n")
+    (folder / "linear-perpetual.yaml").write_text(text[:start] + "\n", encoding="utf-8")
+    shutil.copytree(ROOT / "rules/bybit/markets/linear-perpetual", folder / "markets/linear-perpetual")
+
+
+def test_a_short_priced_past_its_products_tier_bound(rule_path, tmp_path):
+    # 30 BTC short at 60,000 (notional 1.8M, tier 1: MMR 0.5 % to 2M; tier 2: 0.56 % less 1,200), 230,000 USDT:
+    # the price lies in tier 2 (notional past 2M), solved in that piece
+    import subprocess
+    import sys
+
+    folder = tmp_path / "rules" / "bybit"
+    shutil.copytree(rule_path.parent, folder)
+    notional_tiered(folder)
+    data = export("short", F(30), F(60000), F(60000), F(230000), F(0), F(0))
+    for coin in data["balance"]["info"]["result"]["list"][0]["coin"]:
+        coin["usdValue"] = coin["equity"]  # USDT at 1
+    path = tmp_path / "short.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "verifier", "--rules", str(folder.parent), "evaluate",
+                           "bybit/unified-trading-account", str(path), "--date", str(DATE), "--format", "json"],
+                          capture_output=True, text=True, cwd=ROOT, check=False)
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json.loads(proc.stdout)["accounts"][0]["derivatives"]
+    price = F(row["accountLiquidationPriceExact"])
+    fee = F(row["ruleMaintenanceMargin"]) - 30 * 60000 * F("0.005")  # the fee to close (at entry, constant)
+    # tier 2 at the price: 30 P x 0.0056 - 1,200 + fee = 230,000 + 30 (60,000 - P)
+    assert price == (230000 + 1800000 + 1200 - fee) / (30 + 30 * F("0.0056"))
+    assert 30 * price > 2000000  # past the tier bound
+    tier1 = (230000 + 1800000 - fee) / (30 + 30 * F("0.005"))
+    assert tier1 != price  # the first piece's line would have given another price

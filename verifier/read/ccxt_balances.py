@@ -201,8 +201,10 @@ class _Reader:
         try:
             rule = load_rule(rule_id)
         except VerifierError as error:
+            first = error.diagnostics[0] if error.diagnostics else None
+            said = f"{first.file}: {first.message}" if first is not None else str(error)
             self.error("MV627", f"position #{index}: rule {self.rule.id} prices it by {rule_id}, which cannot be "
-                                f"loaded: {error}", Place(("positions", "positions", index, "symbol")))
+                                f"loaded: {said}", Place(("positions", "positions", index, "symbol")))
             return None
         # every other row made flat (skipped as such), so that the places keep the export's indices
         flat = [{**row, "contracts": 0} if i != index and isinstance(row, dict) else row

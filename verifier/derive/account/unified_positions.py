@@ -197,7 +197,9 @@ def _price(setting, leg, derivative, product) -> PositionPrice:
             root = x1 - d1 / slope
             if _within(root, start, end, down) and root > 0:
                 try:
-                    if judged(root)[1]:
+                    at_root, holds = judged(root)
+                    # a strict condition (<, >) holds just past its boundary: the boundary is the price
+                    if holds or at_root == 0 and judged(_inside(root, end, down)[0])[1]:
                         return PositionPrice(root, None, **base)
                 except EvaluationError:
                     pass
@@ -208,7 +210,9 @@ def _price(setting, leg, derivative, product) -> PositionPrice:
 
 def _breakpoints(product, coin, mark, pnl0, down) -> list:
     """The prices beyond the mark (in the adverse direction) where a piece ends, in order."""
-    x1, x2, x3 = mark, mark * 2, mark / 2
+    # the bases and the PnL are affine in the price whatever the tier (near the mark: a table that ends far from it
+    # does not stop the fit)
+    x1, x2, x3 = mark, mark * 1001 / 1000, mark * 999 / 1000
     (mm1, p1, b1, table), (_, p2, b2, _), (_, p3, b3, _) = (product.at(x) for x in (x1, x2, x3))
     pnl_slope = (p2 - p1) / (x2 - x1)
     if p1 + pnl_slope * (x3 - x1) != p3:
