@@ -200,20 +200,79 @@ def test_a_total_naming_no_definition_is_a_located_rule_error(tmp_path):
 LINEAR = ROOT / "tests" / "fixtures" / "ccxt_exports" / "bybit-linear-ltc-2023-11-14.json"
 
 
-def test_positions_beside_the_balance_give_each_ones_margin_and_share(tmp_path):
-    rows = json.loads(LINEAR.read_text(encoding="utf-8"))["positions"]
-    proc = evaluate_recorded(tmp_path, {"balance": recorded(), "positions": rows}, "--format", "json")
+BTC_ROW = ROOT / "examples" / "ccxt" / "bybit-linear-perpetual.json"  # ccxt's parse of a recorded BTCUSDT row
+
+
+def evaluate_positions(tmp_path, data, *extra, date="2026-12-07"):
+    path = tmp_path / "with-positions.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "verifier", "--rules", str(recorded_rules(tmp_path)), "evaluate",
+                           "bybit/unified-trading-account", str(path), "--date", date, *extra],
+                          capture_output=True, text=True, cwd=ROOT, check=False)
+
+
+EXAMPLE = ROOT / "examples" / "ccxt" / "bybit-unified-trading-account-positions.json"  # the two parses joined
+
+
+def test_positions_beside_the_balance_give_each_ones_margin_share_and_price(tmp_path):
+    example = json.loads(EXAMPLE.read_text(encoding="utf-8"))
+    rows = json.loads(BTC_ROW.read_text(encoding="utf-8"))["positions"]
+    assert example == {"balance": recorded(), "positions": rows}  # nothing changed in either parse
+    proc = evaluate_positions(tmp_path, example, "--format", "json")
     assert proc.returncode == 0, proc.stderr
     account = json.loads(proc.stdout)["accounts"][0]
     (row,) = account["derivatives"]
-    assert (row["symbol"], row["settle"], row["maintenanceMargin"]) == ("LTC/USDT:USDT", "USDT", "0.81072399")
+    assert (row["symbol"], row["settle"], row["maintenanceMargin"]) == ("BTC/USDT:USDT", "USDT", "0.33391302")
     usdt = F("3304.05314806") / F("3304.29766609")  # the balance's own USD price of USDT (usdValue / equity)
-    assert F(row["maintenanceMarginValue"]) == pytest.approx(F("0.81072399") * usdt, rel=1e-11)
+    assert F(row["maintenanceMarginValue"]) == pytest.approx(F("0.33391302") * usdt, rel=1e-11)
     whole = sum(F(p["maintenanceMargin"]) for p in account["positions"])
-    assert F(row["maintenanceMarginShare"]) == pytest.approx(F("0.81072399") * usdt / whole, rel=1e-10)
-    # the text report lists it beside the account
-    proc = evaluate_recorded(tmp_path, {"balance": recorded(), "positions": rows})
-    assert "position #0 LTC/USDT:USDT long 1.2 contracts: maintenance margin 0.81072399 USDT" in proc.stdout
+    assert F(row["maintenanceMarginShare"]) == pytest.approx(F("0.33391302") * usdt / whole, rel=1e-10)
+    # 0.001 BTC long against a 90,000 USD account: no BTC price liquidates it, and the reason says so
+    assert row["accountLiquidationPrice"] is None and "never holds" in row["accountLiquidationReason"]
+    assert row["pricedBy"] == "bybit/linear-perpetual" and row["maintenanceMarginUsed"] == "rule"
+    proc = evaluate_positions(tmp_path, {"balance": recorded(), "positions": rows})
+    assert "position #0 BTC/USDT:USDT long 0.001 contracts: maintenance margin 0.33391302 USDT" in proc.stdout
+    assert "no price of BTC/USDT:USDT liquidates the account: moving it down to 0" in proc.stdout
+    # the rule's figure at the mark is not Bybit's positionMM: said, with the one the price uses
+    assert "warning: bybit/linear-perpetual's maintenance margin at the mark is" in proc.stdout
+    assert "the exchange's 0.33391302: the price uses bybit/linear-perpetual's" in proc.stdout
+
+
+def test_a_position_price_solved_exactly_on_a_small_usdt_account(tmp_path):
+    # USDT equity 100 (at the balance's price 0.9999), a 0.01 BTC long entered at 40,000, marked at 45,000: the
+    # account is liquidated where MM (the rule's, constant: its basis is the entry value) meets 100 + 0.01 (X - 45,000)
+    rows = json.loads(BTC_ROW.read_text(encoding="utf-8"))["positions"]
+    rows[0].update(contracts=0.01, entryPrice=40000.0, markPrice=45000.0)
+    rows[0]["info"].update(size="0.01", avgPrice="40000", markPrice="45000", positionMM="2.2", positionValue="400")
+    data = recorded()
+    data["info"]["result"]["list"][0]["coin"] = [{"coin": "USDT", "equity": "100", "usdValue": "99.99",
+                                                  "totalPositionMM": "2.2", "borrowAmount": "0",
+                                                  "accruedInterest": "0", "walletBalance": "100",
+                                                  "unrealisedPnl": "0", "collateralSwitch": True}]
+    proc = evaluate_positions(tmp_path, {"balance": data, "positions": rows}, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json.loads(proc.stdout)["accounts"][0]["derivatives"]
+    mm = F(row["ruleMaintenanceMargin"])
+    assert F(row["accountLiquidationPriceExact"]) == 45000 + (mm - 100) / F("0.01")
+
+
+def test_a_position_whose_market_the_product_catalog_lacks_is_a_located_error(tmp_path):
+    # ccxt's recorded LTCUSDT row: bybit/linear-perpetual's catalog has no LTCUSDT risk-limit table
+    rows = json.loads(LINEAR.read_text(encoding="utf-8"))["positions"]
+    proc = evaluate_positions(tmp_path, {"balance": recorded(), "positions": rows}, date="2025-01-14")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "error[MV606]" in proc.stderr and "no tier table for market 'LTC/USDT:USDT'" in proc.stderr
+    assert "$.positions[0]" in proc.stderr
+
+
+def test_a_position_whose_product_rule_is_not_named_is_a_located_error(tmp_path):
+    rows = json.loads(BTC_ROW.read_text(encoding="utf-8"))["positions"]
+    rows[0]["symbol"] = "BTC/USDC:USDC"
+    data = recorded()
+    proc = evaluate_positions(tmp_path, {"balance": data, "positions": rows})
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "error[MV627]" in proc.stderr and "names no product rule for it" in proc.stderr
+    assert "$.positions[0].symbol" in proc.stderr and "*/USDT:USDT by bybit/linear-perpetual" in proc.stderr
 
 
 @pytest.mark.parametrize("coin_index, change, said, where", [

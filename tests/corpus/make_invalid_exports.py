@@ -268,6 +268,11 @@ MISTAKES = {
     "pm-wallet-as-text": ("a portfolio-margin wallet that is not a number", "binance/portfolio-margin",
                           _changed(PM, lambda a: a.update(umWalletBalance="lots"), "balance", "info", 0), "MV602",
                           "$.balance.info[0].umWalletBalance", "umWalletBalance is 'lots', not a number"),
+    "uta-position-without-product-rule": ("a position of a kind the unified rule names no product rule for (a USDC "
+                                          "perpetual: the rule prices */USDT:USDT only)",
+                                          "bybit/unified-trading-account",
+                                          uta(positions=uta_position(_set(("symbol", "BTC/USDC:USDC")))), "MV627",
+                                          "$.positions[0].symbol", "names no product rule for it"),
 }
 
 

@@ -129,6 +129,9 @@ class Derivative:
     contracts: Fraction
     maintenance: Fraction | None
     place: Place = Place()
+    row: object = field(default=None, compare=False, repr=False)  # the ccxt Position dict as exported
+    rule: str | None = None  # the product rule that prices it (the unified rule's ccxt positions: rules:)
+    product: object = field(default=None, compare=False, repr=False)  # (Rule, Account) it read as, under that rule
 
 
 @dataclass(frozen=True)

@@ -247,6 +247,27 @@ class SpotBalances:
     summed: bool = False  # unified margin: the coin's maintenanceMargin is its positions' summed (at its price)
     positions_note: str | None = None  # how to dump the positions (a refusal for want of them says so)
     open_when: tuple = ()  # unified margin: input names whose value not 0 means the coin has an open position
+    position_rules: tuple = ()  # unified margin: PositionRule, the product rule that prices each kind of position
+
+
+@dataclass(frozen=True)
+class PositionRule:
+    """Which product rule prices a unified account's position (its maintenance margin and unrealised PnL at a
+    price): the positions whose ccxt symbol matches ``symbols`` (a pattern, ``*`` any text: ``*/USDT:USDT``)."""
+
+    symbols: str
+    rule: str
+    source: str
+    note: str | None = None
+
+    def matches(self, symbol: str) -> bool:
+        """
+        >>> PositionRule("*/USDT:USDT", "bybit/linear-perpetual", "s").matches("BTC/USDT:USDT")
+        True
+        >>> PositionRule("*/USDT:USDT", "bybit/linear-perpetual", "s").matches("BTC/USDT:USDT-251226")
+        False
+        """
+        return re.fullmatch(".*".join(re.escape(part) for part in self.symbols.split("*")), symbol) is not None
 
 
 @dataclass(frozen=True)

@@ -153,7 +153,7 @@ class _Reader:
             self.error("MV610", "'positions' holds the list fetch_positions() returns", Place(("positions",
                                                                                               "positions")))
             return ()
-        out = []
+        out, reading_rules = [], self.spec.position_rules
         for index, row in enumerate(rows):
             where = ("positions", "positions", index)
             symbol = row.get("symbol") if isinstance(row, dict) else None
@@ -196,7 +196,19 @@ class _Reader:
                                     "of positions", Place((*where, *found)),
                            "the balance and the positions disagree on the settle coin: dump both at the same time")
                 continue
-            out.append(Derivative(index, symbol, row.get("side"), settle, contracts, maintenance, Place(where)))
+            priced = next((r.rule for r in reading_rules if r.matches(symbol)), None)
+            if reading_rules and priced is None:
+                self.error("MV627", f"position #{index} {symbol}: rule {self.rule.id} names no product rule for it "
+                                    "(ccxt: balances: positions: rules:), so its price of liquidation cannot be "
+                                    "computed", Place((*where, "symbol")),
+                           "the rule prices " + ", ".join(f"{r.symbols} by {r.rule}" for r in reading_rules)
+                           + "; a position of another kind needs its product rule named there")
+                continue
+            product = self._product(priced, rows, index) if priced is not None else None
+            if priced is not None and product is None:
+                continue
+            out.append(Derivative(index, symbol, row.get("side"), settle, contracts, maintenance, Place(where), row,
+                                  priced, product))
         return tuple(out)
 
     def _summed(self, balances, derivatives) -> bool:
@@ -227,6 +239,34 @@ class _Reader:
             fields["positionsMaintenance"] = sum((d.maintenance for d in derivatives if d.settle == asset),
                                                  Fraction(0))
         return True
+
+    def _product(self, rule_id, rows, index):
+        """(product rule, the one-position cross Account row ``index`` reads as under it), or None after its
+        errors (said at the row: the export's own places)."""
+        from verifier.errors import VerifierError
+        from verifier.read import load_rule
+        from verifier.read.ccxt_export import accounts_from_ccxt
+
+        try:
+            rule = load_rule(rule_id)
+        except VerifierError as error:
+            first = error.diagnostics[0] if error.diagnostics else None
+            said = f"{first.file}: {first.message}" if first is not None else str(error)
+            self.error("MV627", f"position #{index}: rule {self.rule.id} prices it by {rule_id}, which cannot be "
+                                f"loaded: {said}", Place(("positions", "positions", index, "symbol")))
+            return None
+        # every other row made flat (skipped as such), so that the places keep the export's indices
+        flat = [{**row, "contracts": 0} if i != index and isinstance(row, dict) else row
+                for i, row in enumerate(rows)]
+        settle = rows[index]["symbol"].rpartition(":")[2]  # its wallet 0: only maintenance_margin and upnl are asked
+        try:
+            found = accounts_from_ccxt(rule, flat, self.locator, base=("positions",), margin_mode="cross",
+                                       wallet={settle: Fraction(0)})
+        except VerifierError as error:
+            self.problems.extend(error.diagnostics)
+            return None
+        account = next((a for a in found.accounts if a.positions), None)
+        return (rule, account) if account is not None else None
 
     def _listed(self, asset) -> bool:
         spec = self.spec.lists.get("cross")

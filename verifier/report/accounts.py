@@ -18,6 +18,7 @@ import json
 from verifier.report.diagnostics import json_text, with_versions
 from verifier.report.evaluate import position_data, price_text
 from verifier.report.numbers import approx_text, decimal_text, fixed_text
+from verifier.model.numbers import exact_text
 
 FORMATS = ("text", "json")
 
@@ -126,7 +127,19 @@ def derivative_data(share) -> dict:
     return {"index": d.index, "symbol": d.symbol, "side": d.side, "settle": d.settle,
             "contracts": decimal_text(d.contracts), "maintenanceMargin": decimal_text(d.maintenance),
             "maintenanceMarginValue": decimal_text(share.maintenance_value, 12),
-            "maintenanceMarginShare": decimal_text(share.share, 12)}
+            "maintenanceMarginShare": decimal_text(share.share, 12), **_liquidation_data(share.liquidation)}
+
+
+def _liquidation_data(found) -> dict:
+    """A unified account's position: its market's price at which the account is liquidated, the others held."""
+    if found is None:
+        return {}
+    return {"accountLiquidationPrice": decimal_text(found.price, 12),
+            "accountLiquidationPriceExact": exact_text(found.price) if found.price is not None else None,
+            "accountLiquidationReason": found.reason, "markPrice": decimal_text(found.mark),
+            "distance": decimal_text(found.distance, 12), "pricedBy": found.rule,
+            "ruleMaintenanceMargin": decimal_text(found.rule_maintenance, 12),
+            "maintenanceMarginUsed": "rule" if found.rule is not None else None}
 
 
 def derivative_lines(evaluation) -> list:
@@ -139,6 +152,18 @@ def derivative_lines(evaluation) -> list:
                      + (f" = {approx_text(share.maintenance_value, 8)} {evaluation.quote}"
                         if share.maintenance_value is not None else "")
                      + (f", {percent_text(share.share)} of the account's" if share.share is not None else ""))
+        found = share.liquidation
+        if found is None:
+            continue
+        if found.price is not None:
+            lines.append(f"  the account is liquidated at {d.symbol} {approx_text(found.price, 8)} "
+                         f"({percent_text(found.distance)} from the mark {decimal_text(found.mark)}), every other "
+                         f"price held (priced by {found.rule})")
+        else:
+            lines.append(f"  no price of {d.symbol} liquidates the account: {found.reason}")
+        if found.differs:
+            lines.append(f"  warning: {found.rule}'s maintenance margin at the mark is "
+                         f"{approx_text(found.rule_maintenance, 8)} {d.settle}, the exchange's {decimal_text(d.maintenance)}: the price uses {found.rule}'s")
     return lines
 
 

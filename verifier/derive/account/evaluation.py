@@ -121,6 +121,7 @@ class DerivativeShare:
     position: object
     maintenance_value: Fraction | None
     share: Fraction | None
+    liquidation: object = None  # unified_positions.PositionPrice: its market's price that liquidates the account
 
 
 def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
@@ -150,6 +151,11 @@ def evaluate_account(rule, account, date=None, today=None) -> AccountEvaluation:
     catalog = rule.markets
     totals = tuple((total, reported, _total(setting, legs, total.ours)) for total, reported in account.totals)
     derivatives = _shares(account, legs, rule.price)
+    if derivatives:
+        from verifier.derive.account.unified_positions import position_prices
+
+        derivatives = tuple(replace(share, liquidation=found)
+                            for share, found in zip(derivatives, position_prices(setting, legs, account, date)))
     return AccountEvaluation(rule.id, mode.name, rule.display, out, level, status, _stale(rule, legs, date or today),
                              rule.stale_after_days, catalog.id if catalog else None,
                              catalog.exchange if catalog else None, pool_ratio, account.margin_mode, account.settle,

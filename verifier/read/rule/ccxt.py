@@ -24,7 +24,7 @@ from verifier.formula import DIMENSIONLESS, Term, parse_formula
 from verifier.model.ccxt_mapping import (BALANCE_TARGETS, CCXT_POSITION_NUMBERS, COIN_FIELDS, MARGIN_MODES,
                                          SPOT_BALANCE_FIELDS, TARGET_FIELDS, Agreement, Amount, BalanceList,
                                          CcxtMapping, FieldPath, Input, MarginPositions, PathSyntaxError, Reading,
-                                         SideCheck, SpotBalances, AccountTotal)
+                                         PositionRule, SideCheck, SpotBalances, AccountTotal)
 from verifier.read.rule.context import RuleContext
 
 
@@ -189,9 +189,13 @@ def _balances(ctx, raw: dict, where, names=(set(), set())) -> SpotBalances:
     if summed and "maintenanceMargin" in raw:
         ctx.error("MV491", "a coin's maintenanceMargin is read from the balance or summed over the positions "
                            "('positions: summed: true'), not both", where + ("positions", "summed"))
+    priced = []
+    for i, item in enumerate(raw.get("positions", {}).get("rules", ())):
+        ctx.check_source(item["source"], where + ("positions", "rules", i, "source"))
+        priced.append(PositionRule(item["symbols"], item["rule"], item["source"], _words(item.get("note"))))
     return SpotBalances(lists, inputs, {k: v for k, v in readings.items() if v is not None}, raw.get("quote"),
                         enabled, totals, rows, summed, _words(raw.get("positions", {}).get("note")),
-                        tuple(n for n in open_when if n in inputs))
+                        tuple(n for n in open_when if n in inputs), tuple(priced))
 
 
 def _words(text):

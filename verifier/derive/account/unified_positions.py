@@ -1,0 +1,260 @@
+"""Per position of a unified account, the price of its own market at which the account is liquidated, the others
+held (docs/unified-margin.md, "A position's price of liquidation").
+
+The position's mark price ``X`` moves; every other position's mark and every coin's USD price are held.  Its
+product rule (named per kind of position by the unified rule's ``ccxt: balances: positions: rules:``, data) gives
+its ``maintenance_margin`` and ``upnl`` at ``X`` (the product's own tier row at ``X``).  Its settle coin's holding
+moves by ``upnl(X) - upnl(mark)`` (below zero the coin owes the difference, as a unified account borrows it), and
+the coin's maintenance margin of positions is the balance's own less the exchange's figure for this position plus
+the product rule's ``maintenance_margin(X)``, valued at the coin's price.  The unified rule's liquidation condition
+``lhs op rhs`` is then judged on the coin with the other coins' sums held.
+
+``d(X) = lhs - rhs`` is affine in ``X`` between breakpoints: the product's tier bounds (where its tier basis at
+``X`` crosses a row's floor or cap), the coin's haircut tier bounds (where its tier basis crosses one) and the
+price where its holding reaches zero (its loan, and the loan's margin, start there).  Each breakpoint is solved
+exactly from the bases' affine forms; in each piece, walked from the mark in the adverse direction (down for a
+long, up for a short), ``d`` is fitted exactly from two points inside it, checked at a third (a piece that is not
+affine, such as an inverse contract's, is said, not guessed), and its root is the crossing when it falls inside
+the piece and the condition holds there; at a breakpoint a jump (a tier table without continuity) is caught by
+judging the condition at it.  No crossing: ``None`` and the reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from verifier.errors import EvaluationError
+
+MM, PNL = "maintenance_margin", "upnl"
+
+
+@dataclass(frozen=True)
+class PositionPrice:
+    """What :func:`position_prices` found for one position beside a unified balance."""
+
+    price: Fraction | None  # its market's price at which the account is liquidated, the others held
+    reason: str | None  # why there is none
+    mark: Fraction | None = None  # its mark price as exported
+    rule: str | None = None  # the product rule that priced it
+    rule_maintenance: Fraction | None = None  # the product rule's maintenance margin at the mark (settle coin)
+    differs: bool = False  # the product rule's figure at the mark is not the exchange's (positionMM)
+
+    @property
+    def distance(self) -> Fraction | None:
+        if self.price is None or not self.mark:
+            return None
+        return (self.price - self.mark) / self.mark
+
+
+def position_prices(setting, legs, account, date) -> tuple:
+    """One :class:`PositionPrice` per ``account.derivatives`` row (a :class:`~verifier.errors.EvaluationError`,
+    located at the position, when its product rule cannot read it or its market is not in that rule's catalog)."""
+    out = []
+    for derivative in account.derivatives:
+        if derivative.rule is None or derivative.product is None:
+            out.append(PositionPrice(None, f"rule {setting.rule.id} names no product rule for this kind of position "
+                                           "(ccxt: balances: positions: rules:)"))
+            continue
+        coin = next((leg for leg in legs if leg.position.symbol.partition("/")[0] == derivative.settle), None)
+        if coin is None or coin.lacks:
+            out.append(PositionPrice(None, f"the settle coin {derivative.settle} has no value in the account"))
+            continue
+        product = _Product(derivative, account, date)
+        out.append(_price(setting, coin, derivative, product))
+    return tuple(out)
+
+
+class _Product:
+    """One position under its product rule: its maintenance margin, unrealised PnL and tier basis at a price."""
+
+    def __init__(self, derivative, account, date):
+        from verifier.derive.account.setting import setting_for
+
+        self.derivative = derivative
+        self.rule, self.account = derivative.product
+        self.position = self.account.positions[0]
+        self.date = date
+        self.setting = setting_for(self.rule, self.account, date, definitions=(MM, PNL))
+        reading = self.setting.mode.symbols[self.rule.price].snapshot_formula("cross")
+        if reading is None or not reading.isidentifier():
+            raise self.account.error("MV603", f"{self.rule.id} reads its price {self.rule.price} as {reading!r}, "
+                                              "not one field of the position: it cannot be moved",
+                                     self.position.at())
+        self.field = reading
+        self.mark = self.position.fields.get(reading)
+        if self.mark is None:
+            raise self.account.error("MV600", f"{derivative.symbol} gives no {reading}: its price cannot be moved",
+                                     self.position.at())
+
+    def at(self, price: Fraction):
+        """(maintenance margin, upnl, tier basis or None, tier table or None) at ``price``; EvaluationError where
+        the rule cannot price it there (its table ends)."""
+        from verifier.derive.account.legs import read_legs
+
+        position = replace(self.position, fields={**self.position.fields, self.field: price})
+        account = replace(self.account, positions=(position,))
+        (leg,) = read_legs(self.setting, account)
+        if MM not in leg.at_mark or PNL not in leg.at_mark:
+            raise EvaluationError(f"{self.rule.id} gives this position no {MM} or {PNL} at {price}")
+        basis = table = None
+        mode = self.setting.mode
+        if leg.bracket_source == "catalog" and mode.tier_basis is not None:
+            basis = self.setting.compiled.tier_basis(mode, leg.exact(mode, self.setting.parameters))
+            table = leg.market.tier_table()
+        return leg.at_mark[MM], leg.at_mark[PNL], basis, table
+
+
+class _Coin:
+    """The settle coin's leg of the unified account: the condition's sides with its holding, loan and positions'
+    margin changed, the other coins' sums held."""
+
+    def __init__(self, setting, leg):
+        from verifier.derive.exact import compile_fraction
+
+        self.setting, self.leg, self.mode = setting, leg, setting.mode
+        self.names = {}
+        for field in ("total", "debt", "maintenanceMargin"):
+            name = next((n for n, spec in self.mode.symbols.items() if spec.snapshot_formula("cross") == field), None)
+            if name is None:
+                raise EvaluationError(f"{setting.rule.id} reads no symbol from the coin's {field}")
+            self.names[field] = self.mode.symbols[name].sympy
+        self.values = leg.exact(self.mode, setting.parameters)
+        self.price = leg.values[setting.rule.price]
+        self.held = self.values[self.names["total"]]
+        self.owed = self.values[self.names["debt"]]
+        self.condition = self.mode.conditions["liquidation"]
+        self.difference = compile_fraction(self.condition.relation.lhs - self.condition.relation.rhs)
+        self.table = leg.market.tier_table() if leg.tiered else None
+
+    def state(self, shift: Fraction, margin: Fraction) -> dict:
+        """The coin's values with ``shift`` (coin units) added to its equity and ``margin`` (USD) as its positions'
+        maintenance margin; its haircut row at the new holding."""
+        values = dict(self.values)
+        held = self.held + shift
+        values[self.names["total"]] = max(held, Fraction(0))
+        values[self.names["debt"]] = self.owed + max(-held, Fraction(0))
+        values[self.names["maintenanceMargin"]] = margin
+        if self.table is not None:
+            basis = self.setting.compiled.tier_basis(self.mode, values)
+            row = self.table.row_for(basis) if basis is not None else None
+            if row is None:
+                raise EvaluationError(f"no haircut tier row of {self.leg.position.symbol} holds basis {basis}")
+            for name, column in self.mode.tier_symbols.items():
+                values[self.mode.symbols[name].sympy] = Fraction(row.values[column])
+        return values
+
+    def basis(self, shift: Fraction) -> Fraction | None:
+        if self.table is None:
+            return None
+        values = dict(self.values)
+        values[self.names["total"]] = self.held + shift
+        return self.setting.compiled.tier_basis(self.mode, values)
+
+
+def _price(setting, leg, derivative, product) -> PositionPrice:
+    coin = _Coin(setting, leg)
+    mark = product.mark
+    mm0, pnl0, _, _ = product.at(mark)
+    own = derivative.maintenance if derivative.maintenance is not None else mm0
+    others = coin.values[coin.names["maintenanceMargin"]] - own * coin.price  # the coin's other positions' margin
+    base = dict(mark=mark, rule=product.rule.id, rule_maintenance=mm0,
+                differs=derivative.maintenance is not None and mm0 != derivative.maintenance)
+
+    def judged(x):
+        """(d(x), holds(x)) exactly."""
+        mm, pnl, _, _ = product.at(x)
+        values = coin.state(pnl - pnl0, others + mm * coin.price)
+        return coin.difference(values), setting.compiled.holds(setting.mode, "liquidation", values)
+
+    down = product.position.side == "long"
+    where = "down to 0" if down else "up without bound"
+    try:
+        if judged(mark)[1]:
+            return PositionPrice(None, "the account is liquidated at the marks already", **base)
+        points = _breakpoints(product, coin, mark, pnl0, down)
+    except EvaluationError as error:
+        said = error.diagnostics[0].message if error.diagnostics else str(error)
+        return PositionPrice(None, f"it cannot be priced: {said}", **base)
+    start = mark
+    for end in [*points, None]:
+        try:
+            if start != mark and judged(start)[1]:  # a jump at a tier bound
+                return PositionPrice(start, None, **base)
+            inner = _inside(start, end, down)
+            (d1, _), (d2, _), (d3, _) = (judged(x) for x in inner)
+        except EvaluationError as error:
+            message = error.diagnostics[0].message if error.diagnostics else str(error)
+            return PositionPrice(None, f"not liquidated {'down' if down else 'up'} to {_txt(start)}, and beyond it "
+                                       f"the position cannot be priced: {message}", **base)
+        (x1, x2, x3) = inner
+        slope = (d2 - d1) / (x2 - x1)
+        if d1 + slope * (x3 - x1) != d3:
+            return PositionPrice(None, f"the account's condition is not linear in the price of {derivative.symbol} "
+                                       f"between {_txt(start)} and {_txt(end)} (the product rule's margin or PnL "
+                                       "is not affine in it): not solved", **base)
+        if slope:
+            root = x1 - d1 / slope
+            if _within(root, start, end, down) and root > 0:
+                try:
+                    at_root, holds = judged(root)
+                    # a strict condition (<, >) holds just past its boundary: the boundary is the price
+                    if holds or at_root == 0 and judged(_inside(root, end, down)[0])[1]:
+                        return PositionPrice(root, None, **base)
+                except EvaluationError:
+                    pass
+        start = end
+    return PositionPrice(None, f"moving it {where} with everything else held, the account's liquidation condition "
+                               "never holds", **base)
+
+
+def _breakpoints(product, coin, mark, pnl0, down) -> list:
+    """The prices beyond the mark (in the adverse direction) where a piece ends, in order."""
+    # the bases and the PnL are affine in the price whatever the tier (near the mark: a table that ends far from it
+    # does not stop the fit)
+    x1, x2, x3 = mark, mark * 1001 / 1000, mark * 999 / 1000
+    (mm1, p1, b1, table), (_, p2, b2, _), (_, p3, b3, _) = (product.at(x) for x in (x1, x2, x3))
+    pnl_slope = (p2 - p1) / (x2 - x1)
+    if p1 + pnl_slope * (x3 - x1) != p3:
+        raise EvaluationError(f"the unrealised PnL of {product.derivative.symbol} under {product.rule.id} is not "
+                              "affine in its price (an inverse contract?): not solved")
+    found = set()
+    if table is not None and b1 is not None and b2 is not None and b2 != b1:
+        slope = (b2 - b1) / (x2 - x1)
+        for row in table.rows:
+            for bound in (row.floor, row.cap):
+                if bound is not None:
+                    found.add(x1 + (bound - b1) / slope)
+    if pnl_slope:
+        def price_of(shift):  # the price at which the coin's holding has moved by ``shift``
+            return mark + shift / pnl_slope
+        found.add(price_of(-coin.held))  # the holding reaches zero: a loan starts
+        if coin.table is not None:
+            low = coin.owed - coin.held + 1  # shifts where the coin's net equity is positive (1 and 2 coin units)
+            c1, c2, c3 = coin.basis(low), coin.basis(low + 1), coin.basis(low + 2)
+            if None not in (c1, c2, c3) and c2 != c1 and c1 + 2 * (c2 - c1) == c3:
+                for row in coin.table.rows:
+                    for bound in (row.floor, row.cap):
+                        if bound is not None:
+                            found.add(price_of(low + (bound - c1) / (c2 - c1)))
+    return sorted((x for x in found if (x < mark if down else x > mark) and x > 0), reverse=down)
+
+
+def _inside(start, end, down) -> tuple:
+    """Three prices strictly inside the piece from ``start`` to ``end`` (None: 0 going down, no bound going up)."""
+    if end is None:
+        end = Fraction(0) if down else start * 4
+    step = end - start
+    return start + step / 3, start + 2 * step / 3, start + step / 2
+
+
+def _within(x, start, end, down) -> bool:
+    if down:
+        return x < start and (end is None or x >= end)
+    return x > start and (end is None or x <= end)
+
+
+def _txt(x) -> str:
+    from verifier.model.numbers import approx_text
+
+    return "its end" if x is None else approx_text(x)
