@@ -143,8 +143,9 @@ def _equal(difference, specs, rng):
     held = difference.xreplace({p: sympy.Dummy(f"k{n}", real=True) for n, p in enumerate(pieces)})
     try:
         if sympy.cancel(sympy.together(held)) == 0:
+            held_text = ", ".join(sorted(str(p) for p in pieces))
             return "symbolic" if not pieces else \
-                "symbolic (" + ", ".join(sorted(str(p) for p in pieces)) + " held as constants: every haircut row)"
+                f"symbolic ({held_text} held as {'a constant' if len(pieces) == 1 else 'constants'}: every haircut row)"
     except (TypeError, ValueError, NotImplementedError, sympy.PolynomialError):
         pass
     symbols = sorted(difference.free_symbols, key=lambda s: s.name)
