@@ -8,7 +8,8 @@ level of every ``<name>_definition`` entry and each of its modes, two things are
 1. **Equality**: the published ratio at ``P*`` minus the level simplifies to 0 (``cancel`` of the rational function,
    every ``max``/``min``/``abs`` free of the price, such as a coin's positive equity ``max(A - D - I, 0)``, held as
    an independent constant, so the identity holds for every haircut row (``HR``, ``hd`` symbolic) and both signs of
-   the equity). When that does not reach 0, exact evaluation at random points of the symbols' domains either finds
+   the equity), or else by the cases of the signs that decide those pieces (``max(x, 0)`` and ``min(x, 0)``: ``x >= 0``
+   and ``x < 0``). When neither reaches 0, exact evaluation at random points of the symbols' domains either finds
    a counterexample (refuted) or agrees everywhere (proved with that method named).
 2. **Side**: the side the rule's condition liquidates is the side the published ratio crosses its level on. For each
    haircut row of the rule's catalog (its ``HR``, ``hd``) and random exact points of the other symbols, the condition
@@ -148,6 +149,9 @@ def _equal(difference, specs, rng):
                 f"symbolic ({held_text} held as {'a constant' if len(pieces) == 1 else 'constants'}: every haircut row)"
     except (TypeError, ValueError, NotImplementedError, sympy.PolynomialError):
         pass
+    cases = _by_cases(difference, pieces)
+    if cases is not None:
+        return cases
     symbols = sorted(difference.free_symbols, key=lambda s: s.name)
     tested = 0
     for _ in range(EQUALITY_POINTS * 5):
@@ -163,6 +167,47 @@ def _equal(difference, specs, rng):
     if tested == 0:
         return None
     return f"exact evaluation at {tested} random points"
+
+
+def _by_cases(difference, pieces) -> str | None:
+    """'symbolic, by cases (...)' when ``difference`` cancels to 0 in every case of the signs that decide its
+    ``max``/``min``/``abs`` pieces (``max(x, 0)`` and ``min(x, 0)`` are decided by one sign, that of ``x``); None
+    otherwise, or with more than three signs.
+
+    >>> x, P = sympy.symbols("x P", real=True)
+    >>> _by_cases(sympy.Max(x, 0) + sympy.Min(x, 0) - x, [sympy.Max(x, 0), sympy.Min(x, 0)])
+    'symbolic, by cases (x >= 0; x < 0)'
+    """
+    signs, split = [], {}  # the expressions whose sign decides a piece (each once up to its sign); piece -> (a, b)
+    for piece in pieces:
+        if isinstance(piece, sympy.Abs):
+            split[piece] = (piece.args[0], -piece.args[0])  # |x| is the larger of x and -x
+        elif len(piece.args) == 2:
+            a, b = piece.args
+            split[piece] = (b, a) if a == 0 else (a, b)  # max(x, 0): decided by the sign of x
+        else:
+            return None
+        a, b = split[piece]
+        key = a - b if b != -a else a
+        if not any(sympy.expand(key - k) == 0 or sympy.expand(key + k) == 0 for k in signs):
+            signs.append(key)
+    if not signs or len(signs) > 3:
+        return None
+    for case in range(2 ** len(signs)):
+        positive = {k: not (case >> n) & 1 for n, k in enumerate(signs)}
+        chosen = {}
+        for piece, (a, b) in split.items():
+            key = a - b if b != -a else a
+            larger = next(p if sympy.expand(key - k) == 0 else not p for k, p in positive.items()
+                          if sympy.expand(key - k) == 0 or sympy.expand(key + k) == 0)  # a >= b in this case
+            chosen[piece] = (a if larger else b) if not isinstance(piece, sympy.Min) else (b if larger else a)
+        try:
+            if sympy.cancel(sympy.together(difference.xreplace(chosen))) != 0:
+                return None
+        except (TypeError, ValueError, NotImplementedError, sympy.PolynomialError):
+            return None
+    texts = [f"{k} >= 0; {k} < 0" if len(signs) == 1 else f"{k} >= 0 or < 0" for k in signs]
+    return f"symbolic, by cases ({'; '.join(texts)})"
 
 
 def _side(mode, form, price, ratio, bound, level, rows, specs, rng):
