@@ -87,3 +87,25 @@ def test_a_wrong_definition_is_a_located_error(tmp_path, old, new, code, message
     assert found[0].line > 0 and found[0].json_path.startswith("$.published.margin_rate_definition[0]")
     if message is not None:
         assert found[0].message == message
+
+
+def test_bybits_margin_balance_as_its_page_words_it_is_proved_by_the_cases_of_the_equity_sign():
+    [proof] = prove_definitions(load_rule("bybit/unified-trading-account"), use_cache=False)
+    assert proof.method == "symbolic, by cases (A - D - I >= 0; A - D - I < 0)"
+
+
+def test_derive_reports_each_level_in_text_and_json():
+    from verifier.jobs.derive import derive
+    from verifier.report.derive import derivation_data, derivation_text
+
+    result = derive("okx/multi-currency-margin")
+    assert not result.refuted
+    data = derivation_data(result.rule, result.derivation, result.proofs, definitions=result.definitions)
+    [row] = data["publishedDefinitions"]
+    assert (row["definition"], row["condition"], row["status"]) == ("mgn_ratio_definition", "liquidation", "proved")
+    assert "published mgn_ratio_definition[0] margin ratio (mgnRatio) at the liquidation level (cross): proved by " \
+           "symbolic" in derivation_text(data)
+    # a rule without a published definition keeps its JSON as it was
+    plain = derive("okx/linear-swap")
+    assert "publishedDefinitions" not in derivation_data(plain.rule, plain.derivation, plain.proofs,
+                                                        definitions=plain.definitions)
