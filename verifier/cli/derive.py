@@ -26,6 +26,7 @@ def run(args) -> int:
     from verifier.report.derive import derivation_data, render
 
     result = derive(args.rule, mode=args.mode)
-    sys.stdout.write(render(derivation_data(result.rule, result.derivation, result.proofs, mode=result.mode),
+    sys.stdout.write(render(derivation_data(result.rule, result.derivation, result.proofs, mode=result.mode,
+                                           definitions=result.definitions),
                             args.format))
     return 1 if result.refuted else 0

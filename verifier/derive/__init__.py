@@ -6,6 +6,7 @@ Public API (others code against these names):
 * :func:`derive_rule` -> :class:`RuleDerivation` (``.modes[mode].prices[condition]`` is a :class:`ClosedForm`)
 * :func:`price_at` / :func:`solve_price` -- exact, tier-consistent prices
 * :func:`prove_published` -> list of :class:`ProofResult`
+* :func:`prove_definitions` -> list of :class:`DefinitionProof` (a published ratio meets its level at the derived price)
 * :func:`evaluate_account` -> :class:`AccountEvaluation` -- an account's prices, margin level and status
 * :func:`compile_price` -- the vectorised fast path
 * :func:`example_price` -- runs '<condition>_price' worked examples (used by ``check``)
@@ -18,6 +19,7 @@ used (PEP 562): an evaluation from a compiled program (:mod:`verifier.derive.acc
 __all__ = [
     "AccountEvaluation",
     "ClosedForm",
+    "DefinitionProof",
     "DerivationError",
     "ModeDerivation",
     "PositionEvaluation",
@@ -29,6 +31,7 @@ __all__ = [
     "evaluate_account",
     "example_price",
     "price_at",
+    "prove_definitions",
     "prove_published",
     "solve_condition",
     "solve_price",
@@ -53,6 +56,10 @@ def __getattr__(name: str):
         from verifier.derive.examples import example_price
 
         return example_price
+    if name in ("DefinitionProof", "prove_definitions"):
+        from verifier.derive import definitions
+
+        return getattr(definitions, name)
     if name in ("ProofResult", "prove_published"):
         from verifier.derive import proof
 

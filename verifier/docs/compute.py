@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 
-from verifier.derive import derive_rule, price_at, prove_published
+from verifier.derive import derive_rule, price_at, prove_definitions, prove_published
 from verifier.derive.account.definitions import position_definitions
 from verifier.errors import DerivationError, EvaluationError
 from verifier.model.account import Account, Position
@@ -78,8 +78,10 @@ def derived_prices(rule) -> dict:
 
 
 def proof_results(rule) -> dict:
-    """(quantity, index) -> :class:`~verifier.derive.ProofResult` (cached by the derive stage)."""
-    return {(r.quantity, r.index): r for r in prove_published(rule)}
+    """(quantity, index) -> :class:`~verifier.derive.ProofResult` (cached by the derive stage); and (key, index,
+    condition) -> :class:`~verifier.derive.DefinitionProof` for each level of a published ratio definition."""
+    return {**{(r.quantity, r.index): r for r in prove_published(rule)},
+            **{(r.key, r.index, r.condition): r for r in prove_definitions(rule)}}
 
 
 def liquidation_point(rule, mode_name: str, position: dict, side: str, leverage, market) -> Point:

@@ -54,9 +54,11 @@ def _rule_item(rule) -> str:
 
 def _proof_cell(rule, mode, proofs) -> str:
     published = [p for entries in rule.published.values() for p in entries if mode.name in p.modes]
-    if not published:
-        return "none published"
-    return ", ".join(str(getattr(proofs.get((p.quantity, p.index)), "status", "not proved")) for p in published)
+    cells = [str(getattr(proofs.get((p.quantity, p.index)), "status", "not proved")) for p in published]
+    cells += [f"{level.condition} level {getattr(proofs.get((d.key, d.index, level.condition)), 'status', 'not proved')}"
+              for entries in rule.published_definitions.values() for d in entries if mode.name in d.modes
+              for level in d.levels]  # a published ratio definition, met at the derived price
+    return ", ".join(cells) if cells else "none published"
 
 
 def _examples_cell(rows) -> str:

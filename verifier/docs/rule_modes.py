@@ -81,6 +81,34 @@ def _mode_section(rule, mode, shared, derived, proofs) -> list:
         lines += _condition(rule, mode, condition, derived.get(condition.name, (None, (), "not derived")))
     for entries in rule.published.values():
         lines += [line for entry in entries if mode.name in entry.modes for line in _published(mode, entry, proofs)]
+    for entries in rule.published_definitions.values():
+        lines += [line for entry in entries if mode.name in entry.modes for line in _definition(mode, entry, proofs)]
+    return lines
+
+
+def _definition(mode, entry, proofs) -> list:
+    """The exchange's own definition of the ratio its levels compare, its terms, and per level its proof status at
+    the derived price."""
+    lines = [f"#### {mode.name}: published definition of {esc(entry.name)}", "",
+             f"The exchange's own definition (source [{entry.source}](#source-{entry.source})), as written: "
+             f"`{entry.formula.text}`", ""]
+    if entry.terms:
+        lines += ["| term | formula |", "| --- | --- |"]
+        lines += [f"| `{name}` | `{term.text}` |" for name, term in entry.terms.items()]
+        lines += [""]
+    lines += ["Expanded:", "", formula_block(entry.formula.expr), ""]
+    for level in entry.levels:
+        result = proofs.get((entry.key, entry.index, level.condition))
+        if result is None:
+            status = "not proved"
+        else:
+            status = result.status + (f" ({result.method}; {result.side})" if result.side else f" ({result.method})")
+            point = ", ".join(f"{k} = {number(v)}" for k, v in result.counterexample.items())
+            status += (f": {result.reason}" if result.reason else "") + (f"; counterexample: {point}" if point else "")
+        lines += [f"- **{level.condition}** when `{entry.formula.text} {level.operator} {level.level.text}`: at the "
+                  f"derived {level.condition} price the ratio is the level, **proof status:** {esc(status)}.", ""]
+    if entry.note:
+        lines += [f"*{entry.note.strip()}*", ""]
     return lines
 
 

@@ -113,6 +113,37 @@ class Published:
 
 
 @dataclass(frozen=True)
+class Level:
+    """One action level of a published definition: the condition it is, the level and the comparison that
+    triggers it (``'>='``: the published ratio at or above the level)."""
+
+    condition: str
+    level: Formula
+    operator: str
+
+
+@dataclass(frozen=True)
+class PublishedDefinition:
+    """An exchange's published definition of the ratio its action levels compare (Bybit's account MM rate,
+    Binance's uniMMR, OKX's mgnRatio), written in the exchange's own terms, with the level each of the rule's
+    conditions takes: proved to meet its level exactly at the derived price (:mod:`verifier.derive.definitions`).
+
+    ``formula`` is the ratio as written, its ``expr`` with every term (``terms``: name -> Formula over the mode's
+    symbols and parameters) expanded.
+    """
+
+    key: str  # e.g. 'margin_rate_definition'
+    name: str
+    formula: Formula
+    terms: dict
+    levels: tuple  # (Level, ...)
+    modes: tuple
+    source: str
+    note: str | None
+    index: int
+
+
+@dataclass(frozen=True)
 class Example:
     """A worked example: inputs, expected outputs, tolerance, where it comes from."""
 
@@ -197,6 +228,7 @@ class Rule:
     ccxt: object = None  # verifier.model.ccxt_mapping.CcxtMapping: how ccxt exports feed it (None: it reads none)
     derivation_hash: str = ""  # hash of what derivations read (no examples, prose, market data); "" = content_hash
     conformance: object = None  # verifier.model.conformance.Conformance: recorded exchange responses (None: no section)
+    published_definitions: dict = field(default_factory=dict)  # key -> [PublishedDefinition] (in force today)
     regimes: tuple = ()  # model.regimes.Regime, oldest first, the last one in force now; () when nothing is dated
     views: dict = field(default_factory=dict, repr=False, compare=False)  # regime index -> Rule (shared by views)
 

@@ -59,6 +59,10 @@ def render_summary(reports, problems) -> str:
         line += f", {pending} awaiting the derive stage"
     line += (f"; {sum(r.published_proved for r in reports)} of {sum(r.published_total for r in reports)} "
              "published formulas proved")
+    definitions = sum(getattr(r, "definitions_total", 0) for r in reports)
+    if definitions:  # an exchange's definition of its ratio, met at the derived price (no price formula published)
+        line += (f"; {sum(r.definitions_proved for r in reports)} of {definitions} published ratio definitions "
+                 "proved at the derived prices")
     cases = sum(getattr(r, "conformance_checked", 0) for r in reports)
     if cases:
         agreed = sum(r.conformance_agreed for r in reports)
@@ -78,6 +82,8 @@ def render_json(reports, problems) -> dict:
         "files": [{"file": r.file, "kind": r.kind, "ok": r.ok, "rule": getattr(r.rule, "id", None),
                    "examples": {"checked": r.examples_checked, "pending": r.examples_pending},
                    "published": {"proved": r.published_proved, "total": r.published_total},
+                   "definitions": {"proved": getattr(r, "definitions_proved", 0),
+                                   "total": getattr(r, "definitions_total", 0)},
                    "conformance": {"checked": getattr(r, "conformance_checked", 0),
                                    "agreed": getattr(r, "conformance_agreed", 0),
                                    "refused": getattr(r, "conformance_refused", 0)},
@@ -90,6 +96,8 @@ def render_json(reports, problems) -> dict:
                     "warnings": len(found) - errors,
                     "publishedProved": sum(r.published_proved for r in reports),
                     "publishedFormulas": sum(r.published_total for r in reports),
+                    "definitionsProved": sum(getattr(r, "definitions_proved", 0) for r in reports),
+                    "publishedDefinitions": sum(getattr(r, "definitions_total", 0) for r in reports),
                     "conformanceChecked": sum(getattr(r, "conformance_checked", 0) for r in reports),
                     "conformanceAgreed": sum(getattr(r, "conformance_agreed", 0) for r in reports),
                     "conformanceRefused": sum(getattr(r, "conformance_refused", 0) for r in reports)},

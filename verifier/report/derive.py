@@ -51,13 +51,24 @@ def proof_row(proof) -> dict:
             "method": proof.method, "counterexample": {k: _number(v) for k, v in proof.counterexample.items()}}
 
 
-def derivation_data(rule, derivation, proofs, mode: str | None = None) -> dict:
-    """The JSON object: every closed form of ``mode`` (all modes when None) and the proofs that concern it."""
+def definition_row(proof) -> dict:
+    return {"definition": proof.key, "index": proof.index, "name": proof.name, "condition": proof.condition,
+            "modes": list(proof.modes), "status": proof.status, "method": proof.method, "side": proof.side,
+            "reason": proof.reason, "counterexample": {k: _number(v) for k, v in proof.counterexample.items()}}
+
+
+def derivation_data(rule, derivation, proofs, mode: str | None = None, definitions=()) -> dict:
+    """The JSON object: every closed form of ``mode`` (all modes when None) and the proofs that concern it (with
+    ``publishedDefinitions`` when the rule publishes a ratio definition: each level's proof at the derived price)."""
     modes = [mode] if mode else list(rule.modes)
     rows = [closed_form_row(rule.modes[name], derivation.modes[name], condition)
             for name in modes for condition in rule.modes[name].conditions]
     published = [proof_row(p) for p in proofs if mode is None or mode in p.modes]
-    return {"rule": rule.id, "closedForms": rows, "published": published}
+    data = {"rule": rule.id, "closedForms": rows, "published": published}
+    chosen = [definition_row(d) for d in definitions if mode is None or mode in d.modes]
+    if chosen:
+        data["publishedDefinitions"] = chosen
+    return data
 
 
 def _form_lines(row: dict, latex: bool) -> list[str]:
@@ -81,6 +92,11 @@ def derivation_text(data: dict, latex: bool = False) -> str:
     for p in data["published"]:
         lines.append(f"published {p['quantity']}[{p['index']}] ({', '.join(p['modes'])}): {p['status']} by "
                      f"{p['method']}" + (f"; counterexample {p['counterexample']}" if p["counterexample"] else ""))
+    for d in data.get("publishedDefinitions", ()):
+        lines.append(f"published {d['definition']}[{d['index']}] {d['name']} at the {d['condition']} level "
+                     f"({', '.join(d['modes'])}): {d['status']} by {d['method']}" + (f"; {d['side']}" if d["side"] else "")
+                     + (f"; {d['reason']}" if d["reason"] else "")
+                     + (f"; counterexample {d['counterexample']}" if d["counterexample"] else ""))
     return "\n".join(lines) + "\n"
 
 

@@ -65,6 +65,8 @@ def run_proofs(report: CheckReport) -> None:
     from verifier.derive import prove_published  # derive loads SymPy's solvers: only when a rule is proved
 
     rule = report.rule
+    if rule.published_definitions:
+        run_definition_proofs(report)
     if not any(view.published for view in rule.dated_views()):
         return
     try:
@@ -91,6 +93,39 @@ def run_proofs(report: CheckReport) -> None:
             report.findings.append(dataclasses.replace(
                 found, severity="warning", summary="published formulas neither proved nor refuted",
                 subject=f"{found.file}:{found.line}:{found.col} ({proof.quantity}, {modes})"))
+
+
+def run_definition_proofs(report: CheckReport) -> None:
+    """Prove each level of each published ratio definition at the derived price; 'refuted' -> MV504 error,
+    'undecided' -> MV503 warning."""
+    from verifier.derive import prove_definitions  # derive loads SymPy's solvers: only when a rule is proved
+
+    rule = report.rule
+    try:
+        proofs = prove_definitions(rule)
+    except (VerifierError, ArithmeticError, TypeError, ValueError, NotImplementedError) as exc:
+        report.findings.append(dataclasses.replace(rule.document.diagnostic(
+            "MV503", f"the published definitions could not be proved: {exc}", ("published",)), severity="warning"))
+        return
+    for proof in proofs:
+        path = ("published", proof.key, proof.index, "levels", proof.condition)
+        modes = ", ".join(proof.modes)
+        report.definitions_total += 1
+        if proof.status == "proved":
+            report.definitions_proved += 1
+        elif proof.status == "refuted":
+            point = ", ".join(f"{name} = {approx_text(value)}" for name, value in proof.counterexample.items())
+            report.findings.append(rule.document.diagnostic(
+                "MV504", f"published {proof.name} ({modes}) does not meet its {proof.condition} level at the derived "
+                         f"price: {proof.reason}" + (f", at {point}" if point else ""), path,
+                hint="the condition and the exchange's definition differ: check which terms each has"))
+        else:
+            found = rule.document.diagnostic(
+                "MV503", f"published {proof.name} ({modes}) at the {proof.condition} level is neither proved nor "
+                         f"refuted{': ' + proof.reason if proof.reason else ''} ({proof.method})", path)
+            report.findings.append(dataclasses.replace(
+                found, severity="warning", summary="published definitions neither proved nor refuted",
+                subject=f"{found.file}:{found.line}:{found.col} ({proof.key}, {proof.condition})"))
 
 
 def _counterexample(proof) -> str:

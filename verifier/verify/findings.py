@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-COUNTS = ("examples_checked", "examples_pending", "published_proved", "published_total", "conformance_checked",
+COUNTS = ("examples_checked", "examples_pending", "published_proved", "published_total", "definitions_proved",
+          "definitions_total", "conformance_checked",
           "conformance_agreed", "conformance_refused")
 """The numbers a check report carries besides its diagnostics (the cache stores them by these names)."""
 
@@ -28,6 +29,8 @@ class Findings:
     examples_pending: int = 0
     published_proved: int = 0
     published_total: int = 0
+    definitions_proved: int = 0  # published ratio definitions met at the derived price (verifier.derive.definitions)
+    definitions_total: int = 0
     conformance_checked: int = 0  # recorded exchange responses run (verifier.verify.conformance)
     conformance_agreed: int = 0
     conformance_refused: int = 0  # cases refused as recorded (the missing input named)

@@ -107,15 +107,26 @@ def _conformance_row(checked) -> Row:
 
 
 def _proofs_row(rule) -> Row:
-    from verifier.derive import prove_published
+    """The published price formulas proved equal to the derivation, and the published ratio definitions proved to
+    meet their levels at the derived prices (:mod:`verifier.derive.definitions`): one row."""
+    from verifier.derive import prove_definitions, prove_published
 
     start = time.perf_counter()
     try:
         results = [r for view in rule.dated_views() for r in prove_published(view)]
+        definitions = prove_definitions(rule)
     except Exception as exc:  # noqa: BLE001
         return Row("published_proofs", "error", 0, time.perf_counter() - start, f"{type(exc).__name__}: {exc}",
                    rule.locate("published")[0], prop="published_proofs")
     seconds = time.perf_counter() - start
+    refuted = [d for d in definitions if d.status == "refuted"]
+    if refuted:
+        d = refuted[0]
+        shown = ", ".join(f"{k}={v}" for k, v in d.counterexample.items())
+        return Row("published_proofs", "fail", len(results) + len(definitions), seconds,
+                   f"published {d.name} ({'/'.join(d.modes)}) does not meet its {d.condition} level at the derived "
+                   f"price: {d.reason}" + (f" at {shown}" if shown else ""),
+                   rule.locate("published", d.key, d.index)[0], prop="published_proofs")
     refuted = [r for r in results if r.status == "refuted"]
     if refuted:
         r = refuted[0]
@@ -124,10 +135,12 @@ def _proofs_row(rule) -> Row:
                    f"published {r.quantity} #{r.index + 1} ({'/'.join(r.modes)}) differs from the derivation"
                    + (f": {r.reason}" if r.reason else "") + (f" at {shown}" if shown else ""),
                    rule.locate("published", r.quantity, r.index)[0], prop="published_proofs")
-    undecided = [r for r in results if r.status == "undecided"]
-    message = "; ".join(f"{r.quantity} #{r.index + 1}: undecided ({r.reason})" for r in undecided)
-    return Row("published_proofs", "pass" if results else "skip", len(results), seconds,
-               message or ("" if results else "no published formulas"), prop="published_proofs")
+    undecided = [f"{r.quantity} #{r.index + 1}: undecided ({r.reason})" for r in results if r.status == "undecided"]
+    undecided += [f"{d.key} #{d.index + 1} {d.condition}: undecided ({d.reason})"
+                  for d in definitions if d.status == "undecided"]
+    count = len(results) + len(definitions)
+    return Row("published_proofs", "pass" if count else "skip", count, seconds,
+               "; ".join(undecided) or ("" if count else "no published formulas"), prop="published_proofs")
 
 
 def verify_file(path, *, profile: str = "ci", only=None, progress=None, proofs: bool = True) -> FileReport:

@@ -32,7 +32,7 @@ from verifier.read.rule.modes import RuleParts, read_modes
 from verifier.read.rule.parameters import read_parameters
 from verifier.read.rule.plausible import check_plausible
 from verifier.read.rule.policies import read_policies
-from verifier.read.rule.published import read_published
+from verifier.read.rule.published import read_definitions, read_published
 from verifier.read.rule.sources import read_sources, read_units
 from verifier.read.rule.symbols import check_symbol_parameter_clash, read_symbols
 from verifier.read.rule.markets import check_market_symbols, read_markets, read_tiers
@@ -73,6 +73,7 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
         ctx.error("MV403", f"the rule's formulas in force today are unknown: {regimes[-1].why}", ("definitions",))
     for regime in regimes:
         check_market_symbols(ctx, data, regime.modes or {}, catalog)
+    definitions = read_definitions(ctx, data, modes)
     examples = read_examples(ctx, data, lambda date: _modes_at(regimes, date), tiers)
     display = _display(ctx, data)
     policies = read_policies(ctx, data.get("policies", {}), modes)
@@ -87,6 +88,7 @@ def build_rule(doc: Document) -> tuple[Rule | None, list[Diagnostic]]:
         description=data.get("description"), price=data["price"], collateral_unit=collateral_unit,
         position_modes=tuple(data.get("position_modes", ())), sources=ctx.sources, symbols=symbols,
         parameters=parameters, tiers=tiers, modes=modes, published=published, examples=examples,
+        published_definitions=definitions,
         display=display, disagreements=list(data.get("disagreements", [])), file=doc.file,
         content_hash=digest.hexdigest(), document=doc, verify_skip=_verify_skip(data),
         policies=policies, markets=catalog, stale_after_days=stale_after_days,
