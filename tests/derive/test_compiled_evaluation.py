@@ -255,16 +255,42 @@ def test_exact_values_are_fractions_as_the_reference_gives_them():
 
 
 def test_a_result_made_without_init_is_one_made_with_it():
-    """run.py makes its PositionEvaluations without the dataclass's __init__ (for speed): its field names are the
-    dataclass's, in order, and the object the same."""
+    """run.py makes its PositionEvaluations without the dataclass's __init__ (for speed), its numbers GMP rationals
+    until read (evaluation._Exact): every field is given or lazy (but the three only the reference fills), each
+    number reads as the Fraction the reference gives, and the object is equal to, hashes, copies and pickles as, one
+    made with __init__ -- before and after its numbers are read."""
+    import copy
     import dataclasses
+    import pickle
 
-    from verifier.derive.account import run
-    from verifier.derive.account.evaluation import PositionEvaluation
+    from verifier.derive.account.evaluation import LAZY, PositionEvaluation, has_value
+    from verifier.derive.account.run import run_account
 
-    assert run._FIELDS == tuple(f.name for f in dataclasses.fields(PositionEvaluation))
-    values = [f"v{i}" for i in range(len(run._FIELDS))]
-    assert run._result(*values) == PositionEvaluation(*values)
+    rule = RULES["binance/usdm-perpetual"]
+    data = {"marginMode": "isolated", "positions": [
+        {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": 1, "entryPrice": 60000, "markPrice": 59000.5,
+         "collateral": 1000},
+        {"symbol": "ETH/USDT:USDT", "side": "short", "contracts": 3, "entryPrice": 2500, "markPrice": 2400,
+         "collateral": 10 ** 9}]}  # over-collateralised: no price
+    account = account_from_data(data)
+    program = build_program(rule)
+    names = [f.name for f in dataclasses.fields(PositionEvaluation)]
+
+    def made():
+        return run_account(program, account, date=dt.date(2026, 10, 1)).positions
+
+    reference = evaluate_account(rule, account, date=dt.date(2026, 10, 1)).positions
+    for fresh, expected in zip(made(), reference):
+        given = set(fresh.__dict__) - {"_exact"}
+        assert given | set(fresh.__dict__["_exact"]) == set(names) - {"differences", "lacks", "status_reason"}
+        assert not given & set(fresh.__dict__["_exact"])
+        assert pickle.loads(pickle.dumps(fresh)) == expected and copy.copy(fresh) == expected
+        assert all(has_value(fresh, name) == (getattr(expected, name) is not None) for name in LAZY)
+        assert fresh == expected and hash(fresh) == hash(expected) and repr(fresh) == repr(expected)
+        assert all(type(getattr(fresh, name)) in (Fraction, type(None)) for name in LAZY)
+    unread = made()[0]
+    assert unread.mark_price == Fraction(118001, 2) and PositionEvaluation.mark_price is None
+    assert dataclasses.replace(unread, tier=None).mark_price == Fraction(118001, 2)
 
 
 def _decimal(value: Fraction) -> str:

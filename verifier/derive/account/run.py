@@ -173,23 +173,19 @@ def _evaluation(program, plan, prepared, account, position, market, found) -> Po
         bracket = market.bracket(tier, prepared.tier_names, prepared.columns)
     else:
         bracket = tuple(sorted((name, _fraction(value)) for name, value in zip(prepared.tier_names, bracket)))
-    return _result(
-        position.symbol, position.side, _fraction(price), reason, _fraction(mm), _fraction(upnl), tier, status,
-        market.display, market.provenance, position.index, account.margin_mode, plan.name, _fraction(mark), bracket,
-        source, _fraction(ratio), position.reported, account.settle, (), (), None, liquidation_tier)
-
-
-_FIELDS = ("symbol", "side", "liquidation_price", "reason", "maintenance_margin", "unrealized_pnl", "tier", "status",
-           "display", "market_data", "index", "margin_mode", "mode", "mark_price", "bracket", "bracket_source",
-           "margin_ratio", "reported", "settle", "differences", "lacks", "status_reason", "liquidation_tier")
-
-
-def _result(*values) -> PositionEvaluation:
-    """``PositionEvaluation(*values)`` made without its generated ``__init__`` (which sets each of its twenty-two
-    fields through ``object.__setattr__``: a third of the time of a fused evaluation): the same object, equal to
-    one made the usual way (a field not given keeps its default, a class attribute of the dataclass)."""
     made = _new(PositionEvaluation)
-    made.__dict__.update(zip(_FIELDS, values))
+    exact = {}  # its numbers as GMP rationals, made Fractions when read (evaluation._Exact); None is said at once
+    fields = made.__dict__
+    fields.update(symbol=position.symbol, side=position.side, reason=reason, tier=tier, status=status,
+                  display=market.display, market_data=market.provenance, index=position.index,
+                  margin_mode=account.margin_mode, mode=plan.name, bracket=bracket, bracket_source=source,
+                  reported=position.reported, settle=account.settle, liquidation_tier=liquidation_tier, _exact=exact)
+    for name, value in (("liquidation_price", price), ("maintenance_margin", mm), ("unrealized_pnl", upnl),
+                        ("mark_price", mark), ("margin_ratio", ratio)):
+        if value is None or type(value) is Fraction:
+            fields[name] = value
+        else:
+            exact[name] = value
     return made
 
 
