@@ -59,7 +59,7 @@ class ExactDecimal(Decimal):
     @classmethod
     def of(cls, value: Fraction) -> ExactDecimal:
         value = value if type(value) is Fraction else Fraction(value)
-        number = cls(_CONTEXT.divide(value.numerator, value.denominator))  # ints: converted exactly
+        number = cls(_CONTEXT.divide(value._numerator, value._denominator))  # ints: converted exactly
         number.fraction = value
         return number
 

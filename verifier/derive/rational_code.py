@@ -55,7 +55,8 @@ _SAFE_TEXT = re.compile(r"^[A-Za-z0-9_ \n()\[\]{}+\-*/<>=!:,.]*$")
 _SAFE_WORDS = {"def", "f", "v", "rows", "return", "for", "in", "if", "not", "and", "or", "is", "None", "out",
                "append", "number", "floor", "cap", "closed", "min", "max", "abs", "else", "pass", "True", "try",
                "except", "ZeroDivisionError", "len", "key", "lambda", "M", "F", "S", "W", "L", "H", "z",
-               "fields", "get", "row_for", "row_values", "table", "elif", "leverage_limit", "contiguous"}
+               "fields", "get", "row_for", "row_values", "table", "elif", "leverage_limit", "contiguous",
+               "row_at"}
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _GENERATED = re.compile(r"^[a-z][0-9]+$")
 

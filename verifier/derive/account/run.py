@@ -36,6 +36,7 @@ import bisect
 import contextlib
 import gc
 from fractions import Fraction
+from types import SimpleNamespace
 
 from gmpy2 import mpq
 
@@ -128,14 +129,18 @@ def _alone(program, plan, prepared, account, markets, futures) -> tuple:
     """The evaluations of an account whose positions stand alone (no others sums): each by its shape's fused
     function (:mod:`~verifier.derive.account.fused`), else by the steps."""
     wallet = None if account.wallet_balance is None else mpq(account.wallet_balance)
+    given = wallet is not None
     fused = prepared.fused
     out = []
+    shape = function = None  # the last position's shape and function: a file's positions mostly share them
     for position in account.positions:
         market, fields = _market_and_fields(position, markets, futures)
-        key = (tuple(fields), wallet is not None, market.fill_names)
-        function = fused.get(key, _UNSET)
-        if function is _UNSET:
-            function = fused[key] = _fuse(program, plan, prepared, account.margin_mode, key, futures)
+        key = (tuple(fields), given, market.fill_names)
+        if key != shape:
+            function = fused.get(key, _UNSET)
+            if function is _UNSET:
+                function = fused[key] = _fuse(program, plan, prepared, account.margin_mode, key, futures)
+            shape = key
         found = None
         if function is not None and not getattr(position, "market_fields", None) \
                 and getattr(position, "own_tier", None) is None:  # own catalog values or tier: the steps
@@ -164,7 +169,7 @@ def _fuse(program, plan, prepared, margin_mode, key, futures):
     def reason(values, market, side, catalog):
         return _reason(program, plan, prepared, values, market, side > 0, catalog)
 
-    return fuse(program, plan, prepared, margin_mode, fields, wallet, fills, futures, reason)
+    return fuse(program, plan, prepared, margin_mode, fields, wallet, fills, futures, reason, NO_PRICE)
 
 
 def _evaluation(program, plan, prepared, account, position, market, found) -> PositionEvaluation:
@@ -321,6 +326,19 @@ class _Market:
         if self.contiguous:
             return None
         return table.row_for(basis)  # a table with gaps or overlaps: the reference's own answer
+
+    def row_at(self, basis):
+        """The place in the table of :meth:`row_for`'s row (None: no row holds ``basis``), which is the place of
+        its entry in :meth:`rows`."""
+        index = (bisect.bisect_right if self.closed else bisect.bisect_left)(self.floors, basis) - 1
+        if index >= 0:
+            cap = self.caps[index]
+            if cap is None or (basis < cap if self.closed else basis <= cap):
+                return index
+        if self.contiguous:
+            return None
+        row = self.table.row_for(basis)  # a table with gaps or overlaps: the reference's own answer
+        return None if row is None else next(i for i, r in enumerate(self.table.rows) if r is row)
 
     def row_values(self, row, columns: tuple) -> tuple:
         """The values of ``columns`` in ``row``, as mpq (kept: every position in the row shares them)."""
@@ -803,6 +821,22 @@ def _outgrown(program, plan, prepared, values, market):
     if market.row_for(basis) is not None or basis < market.caps[-1]:
         return False, at_mark
     return OUTGROWN.format(cap=last.cap, tier=last.number), at_mark
+
+
+def _outgrown_text(market) -> str:
+    """:data:`OUTGROWN` for ``market``'s table (its last row's cap and number), as :func:`_outgrown` fills it in."""
+    last = market.table.rows[-1]
+    return OUTGROWN.format(cap=last.cap, tier=last.number)
+
+
+NO_PRICE = SimpleNamespace(
+    no_root=NO_ROOT, far=FAR, outgrown=_outgrown_text,
+    long=_LONG_REASON.format(side="long", direction="falls toward 0"),
+    short=_LONG_REASON.format(side="short", direction="rises without bound"),
+    mark_long=_MARK_REASON.format(direction="falls toward 0"),
+    mark_short=_MARK_REASON.format(direction="rises without bound"))
+"""What :func:`_reason` says and reads, for the fused functions to write it out (:func:`verifier.derive.account.
+fused._no_price`): its texts filled in for each side, the far factor, a market's outgrown text."""
 
 
 # ------------------------------------------------------------------------------------------------ numbers
