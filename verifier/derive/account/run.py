@@ -185,12 +185,26 @@ def _evaluation(program, plan, prepared, account, position, market, found) -> Po
                   display=market.display, market_data=market.provenance, index=position.index,
                   margin_mode=account.margin_mode, mode=plan.name, bracket=bracket, bracket_source=source,
                   reported=position.reported, settle=account.settle, liquidation_tier=liquidation_tier, _exact=exact)
-    for name, value in (("liquidation_price", price), ("maintenance_margin", mm), ("unrealized_pnl", upnl),
-                        ("mark_price", mark), ("margin_ratio", ratio)):
-        if value is None or type(value) is Fraction:
-            fields[name] = value
-        else:
-            exact[name] = value
+    if price is None:
+        fields["liquidation_price"] = None
+    else:
+        exact["liquidation_price"] = price
+    if mm is None:
+        fields["maintenance_margin"] = None
+    else:
+        exact["maintenance_margin"] = mm
+    if upnl is None:
+        fields["unrealized_pnl"] = None
+    else:
+        exact["unrealized_pnl"] = upnl
+    if mark is None:
+        fields["mark_price"] = None
+    else:
+        exact["mark_price"] = mark
+    if ratio is None:
+        fields["margin_ratio"] = None
+    else:
+        exact["margin_ratio"] = ratio
     return made
 
 
@@ -208,8 +222,25 @@ def _stale(program, markets, positions, date, on) -> tuple:
         entries = []
         for symbol in dict.fromkeys(symbols):
             entries += markets.get(symbol).stale(on, program.stale_after_days)
-        found = cache[key] = tuple(entries)
+        found = cache[key] = _Entries(entries)
     return found
+
+
+class _Entries(tuple):
+    """A tuple that computes its hash once (the ``stale`` entries, whose provenances hash field by field, are
+    hashed again for every account that holds them, to find their warnings); equal to, and hashing as, the tuple of
+    its items."""
+
+    __slots__ = ()
+    _hashes: dict = {}
+
+    def __hash__(self):
+        found = _Entries._hashes.get(id(self))
+        if found is None or found[0] is not self:
+            if len(_Entries._hashes) > 10_000:
+                _Entries._hashes.clear()
+            found = _Entries._hashes[id(self)] = (self, tuple.__hash__(self))
+        return found[1]
 
 
 class _RatioMode:
