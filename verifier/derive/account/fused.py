@@ -8,6 +8,9 @@ which value exists is the same.  So, for a mode without sums over the other posi
 steps are written out once per shape as one function: each compiled code's text inlined
 (:func:`verifier.derive.rational_code.inline`) with its inputs in local names, each decision taken while writing.
 
+Where a position has no price, the function says why as the steps do (:func:`_no_price`: the same conditions at the
+same values, written out instead of the steps' helper called with a mapping of them).
+
 The function answers what the steps answer, or ``None`` where they would do something it does not (a value outside
 its domain, a zero denominator, a tier row that does not hold the basis): the steps then evaluate the position
 (and hand it to the reference where they must).  A shape it cannot write (a field the mode needs missing, some of
