@@ -271,25 +271,23 @@ def _mode_name(view, account) -> str:
 
 
 class _Markets:
-    """The markets of one evaluation (one run: an account), each resolved once (and kept by the program for its
-    date: many accounts of one file share them)."""
+    """The markets of one evaluation (one run: an account), each resolved once and kept by the program for its date
+    (many accounts of one file share them): ``local`` is the program's mapping of symbol to market for the date."""
 
     def __init__(self, program, date):
         self.program, self.date = program, date
         cache = program.__dict__.setdefault("_resolved", {})
-        if len(cache) > 10_000:
-            cache.clear()
-        self.cache, self.local = cache, {}
-        self.checked: set = set()
+        local = cache.get(date)
+        if local is None or len(local) > 10_000:
+            if len(cache) > 100:
+                cache.clear()
+            local = cache[date] = {}
+        self.local = local
 
     def get(self, symbol):
         found = self.local.get(symbol)
         if found is None:
-            key = (symbol, self.date)
-            found = self.cache.get(key)
-            if found is None:
-                found = self.cache[key] = _Market(self.program, symbol, self.date)
-            self.local[symbol] = found
+            found = self.local[symbol] = _Market(self.program, symbol, self.date)
         return found
 
 
@@ -516,13 +514,11 @@ class _Leg:
 
 
 def _market_and_fields(position, markets, futures) -> tuple:
-    """The position's market (a futures market checked once per run) and its fields as GMP rationals (the reader's
-    own when it gave ``mpq`` already: then ``position.fields`` itself)."""
-    market = markets.get(position.symbol)
-    if futures and position.symbol not in markets.checked:
-        if not market.type_ok:
-            raise Fallback("a market the catalog lacks, or of another kind")
-        markets.checked.add(position.symbol)
+    """The position's market (a futures market checked: listed, of the rule's kind) and its fields as GMP rationals
+    (the reader's own when it gave ``mpq`` already: then ``position.fields`` itself)."""
+    market = markets.local.get(position.symbol) or markets.get(position.symbol)
+    if futures and not market.type_ok:
+        raise Fallback("a market the catalog lacks, or of another kind")
     fields = position.fields
     if not getattr(position, "exact_mpq", False):
         fields = {name: mpq(value) for name, value in fields.items()}
