@@ -156,3 +156,4 @@ def test_an_evaluated_position_is_made_as_its_dataclass_makes_it():
     with pytest.raises(AttributeError):
         fresh.no_such_field  # noqa: B018
     assert result.positions == (made,) and len(result.positions) == 1 and result.positions[-1] is made
+    assert list(result.positions) == [made] and next(iter(result.positions)) is made  # iterated: the same results

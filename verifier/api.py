@@ -59,7 +59,7 @@ class ExactDecimal(Decimal):
     @classmethod
     def of(cls, value: Fraction) -> ExactDecimal:
         value = value if type(value) is Fraction else Fraction(value)
-        number = cls(_CONTEXT.divide(value.numerator, value.denominator))  # ints: converted exactly
+        number = cls(_CONTEXT.divide(value._numerator, value._denominator))  # ints: converted exactly
         number.fraction = value
         return number
 
@@ -234,12 +234,18 @@ class _Positions(Sequence):
         return len(self._evaluations)
 
     def __getitem__(self, index):
+        return self._results()[index]
+
+    def __iter__(self):
+        return iter(self._results())  # (Sequence's own iteration calls __getitem__ once a position)
+
+    def _results(self) -> tuple:
         if self._made is None:
             from verifier.derive.account.run import collector_held
 
             with collector_held():
                 self._made = tuple(_position_result(p) for p in self._evaluations)
-        return self._made[index]
+        return self._made
 
     def __eq__(self, other):
         return isinstance(other, Sequence) and tuple(self) == tuple(other)

@@ -255,16 +255,42 @@ def test_exact_values_are_fractions_as_the_reference_gives_them():
 
 
 def test_a_result_made_without_init_is_one_made_with_it():
-    """run.py makes its PositionEvaluations without the dataclass's __init__ (for speed): its field names are the
-    dataclass's, in order, and the object the same."""
+    """run.py makes its PositionEvaluations without the dataclass's __init__ (for speed), its numbers GMP rationals
+    until read (evaluation._Exact): every field is given or lazy (but the three only the reference fills), each
+    number reads as the Fraction the reference gives, and the object is equal to, hashes, copies and pickles as, one
+    made with __init__ -- before and after its numbers are read."""
+    import copy
     import dataclasses
+    import pickle
 
-    from verifier.derive.account import run
-    from verifier.derive.account.evaluation import PositionEvaluation
+    from verifier.derive.account.evaluation import LAZY, PositionEvaluation, has_value
+    from verifier.derive.account.run import run_account
 
-    assert run._FIELDS == tuple(f.name for f in dataclasses.fields(PositionEvaluation))
-    values = [f"v{i}" for i in range(len(run._FIELDS))]
-    assert run._result(*values) == PositionEvaluation(*values)
+    rule = RULES["binance/usdm-perpetual"]
+    data = {"marginMode": "isolated", "positions": [
+        {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": 1, "entryPrice": 60000, "markPrice": 59000.5,
+         "collateral": 1000},
+        {"symbol": "ETH/USDT:USDT", "side": "short", "contracts": 3, "entryPrice": 2500, "markPrice": 2400,
+         "collateral": 10 ** 9}]}  # over-collateralised: no price
+    account = account_from_data(data)
+    program = build_program(rule)
+    names = [f.name for f in dataclasses.fields(PositionEvaluation)]
+
+    def made():
+        return run_account(program, account, date=dt.date(2026, 10, 1)).positions
+
+    reference = evaluate_account(rule, account, date=dt.date(2026, 10, 1)).positions
+    for fresh, expected in zip(made(), reference):
+        given = set(fresh.__dict__) - {"_exact"}
+        assert given | set(fresh.__dict__["_exact"]) == set(names) - {"differences", "lacks", "status_reason"}
+        assert not given & set(fresh.__dict__["_exact"])
+        assert pickle.loads(pickle.dumps(fresh)) == expected and copy.copy(fresh) == expected
+        assert all(has_value(fresh, name) == (getattr(expected, name) is not None) for name in LAZY)
+        assert fresh == expected and hash(fresh) == hash(expected) and repr(fresh) == repr(expected)
+        assert all(type(getattr(fresh, name)) in (Fraction, type(None)) for name in LAZY)
+    unread = made()[0]
+    assert unread.mark_price == Fraction(118001, 2) and PositionEvaluation.mark_price is None
+    assert dataclasses.replace(unread, tier=None).mark_price == Fraction(118001, 2)
 
 
 def _decimal(value: Fraction) -> str:
@@ -336,3 +362,87 @@ def test_a_position_s_own_market_value_is_the_program_s_answer_with_the_differen
             assert mine == reference, own
         else:
             assert mine.evaluations == reference.evaluations and mine.reference == (), own
+
+
+TABLES = {rule_id: {symbol: RULES[rule_id].tiers.table(symbol, LATEST) for symbol in MARKETS[rule_id][0]}
+          for rule_id in SHIPPED_RULES if RULES[rule_id].tiers is not None and not RULES[rule_id].product.spot}
+TIERED_FUTURES = [rule_id for rule_id, tables in TABLES.items() if any(t is not None and t.rows
+                                                                       for t in tables.values())]
+
+
+@pytest.mark.parametrize("rule_id", TIERED_FUTURES)
+@settings(max_examples=40, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+@given(data=st.data())
+def test_no_price_at_its_boundaries_is_the_reference_s(rule_id, data):
+    """Positions drawn at the edges where a price stops existing -- a tier basis on a row's floor or cap or past
+    the table's last cap, a margin at, just under or just over the maintenance requirement, or far beyond it --
+    get the reference's price or reason (over-collateralised, liquidated everywhere, outgrown, no root) from the
+    fused functions, which write that reason out (fused._no_price), and from the steps."""
+    rule = RULES[rule_id]
+    margin_mode = data.draw(st.sampled_from(_readable_modes(rule_id)))
+    symbol = data.draw(st.sampled_from([s for s, t in TABLES[rule_id].items() if t is not None and t.rows]))
+    table = TABLES[rule_id][symbol]
+    row = data.draw(st.sampled_from(table.rows))
+    edge = data.draw(st.sampled_from(["floor", "cap", "past", "inside"]))
+    last = table.rows[-1].cap
+    basis = {"floor": row.floor, "cap": row.cap or row.floor * 2 + 1, "inside": (row.floor + (row.cap or row.floor
+             * 2 + 2)) / 2, "past": (last or row.floor + 1) * data.draw(st.sampled_from([1, 2, 10, 1000]))}[edge]
+    price = Fraction(10) ** data.draw(st.integers(-2, 5))
+    contracts = max(basis, Fraction(1, 10 ** 6)) / price + data.draw(st.sampled_from([0, 0, Fraction(1, 10 ** 8)]))
+    side = data.draw(st.sampled_from(["long", "short"]))
+    entry = price * data.draw(st.sampled_from([Fraction(1), Fraction(99, 100), Fraction(101, 100)]))
+    position = {"symbol": symbol, "side": side, "contracts": _decimal(contracts), "entryPrice": _decimal(entry),
+                "markPrice": _decimal(price)}
+    money = "collateral" if margin_mode == "isolated" else "walletBalance"
+
+    def snapshot(amount):
+        data = {"marginMode": margin_mode, "positions": [{**position, "collateral": amount}
+                                                         if money == "collateral" else position]}
+        if money == "walletBalance":
+            data["walletBalance"] = amount
+        return data
+
+    first = outcome(lambda: evaluate_data(rule, snapshot("1"), date=LATEST))  # the requirement at the mark
+    first = None if isinstance(first, tuple) else first.evaluations[0].positions[0].maintenance_margin
+    requirement = first if first is not None and first > 0 else contracts * price / 100
+    amount = requirement * data.draw(st.sampled_from([Fraction(1), Fraction(1), Fraction(10 ** 6 - 1, 10 ** 6),
+                                                      Fraction(10 ** 6 + 1, 10 ** 6), Fraction(10 ** 9),
+                                                      Fraction(1, 10 ** 3), Fraction(2), Fraction(10 ** 3)]))
+    amount = _decimal(Fraction(round(amount * 10 ** 12), 10 ** 12)) if amount > 0 else "0"
+    found = outcome(lambda: evaluate_data(rule, snapshot(amount), date=LATEST))
+    reference = outcome(lambda: evaluate_data(rule, snapshot(amount), date=LATEST, reference=True).evaluations)
+    if isinstance(found, tuple):
+        assert found == reference
+        return
+    assert found.evaluations == reference
+    [priced] = found.evaluations[0].positions
+    event(f"{edge}: " + ("a price" if priced.reason is None else priced.reason.split(":")[0].split(" (")[0]))
+
+
+def test_the_fused_functions_say_why_there_is_no_price_themselves(monkeypatch):
+    """The fused function of a plain isolated Binance position gives each reason for no price (over-collateralised,
+    liquidated everywhere, outgrown the table: a short whose price lies past the last cap) without the steps'
+    helper, as the reference gives it."""
+    from verifier.derive.account import run
+
+    rule = RULES["binance/usdm-perpetual"]
+    program = build_program(rule)
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("the steps' reason was asked for")
+
+    monkeypatch.setattr(run, "_reason", refuse)
+    positions = [{"contracts": "28000", "entryPrice": "60000", "markPrice": "60000", "collateral": collateral}
+                 for collateral in ("1000000", "1000000000", "5000000000")]  # notional 1.68e9, the last cap 1.8e9
+    reasons = set()
+    for side in ("long", "short"):
+        for fields in positions:
+            account = account_from_data({"marginMode": "isolated", "positions": [
+                {"symbol": "BTC/USDT:USDT", "side": side, **fields}]})
+            [ours] = run_account(program, account, date=LATEST).positions
+            monkeypatch.undo()
+            assert (ours,) == evaluate_account(rule, account, date=LATEST).positions
+            monkeypatch.setattr(run, "_reason", refuse)
+            reasons.add((ours.reason or "a price").split(":")[0].split(" (")[0])
+    assert reasons == {"a price", "over-collateralised long", "outgrown the tier table",
+                       "liquidated at the mark already, and at every price as it falls toward 0"}, reasons

@@ -55,7 +55,8 @@ _SAFE_TEXT = re.compile(r"^[A-Za-z0-9_ \n()\[\]{}+\-*/<>=!:,.]*$")
 _SAFE_WORDS = {"def", "f", "v", "rows", "return", "for", "in", "if", "not", "and", "or", "is", "None", "out",
                "append", "number", "floor", "cap", "closed", "min", "max", "abs", "else", "pass", "True", "try",
                "except", "ZeroDivisionError", "len", "key", "lambda", "M", "F", "S", "W", "L", "H", "z",
-               "fields", "get", "row_for", "row_values", "table", "elif", "leverage_limit", "contiguous"}
+               "fields", "get", "row_for", "row_values", "table", "elif", "leverage_limit", "contiguous",
+               "row_at"}
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _GENERATED = re.compile(r"^[a-z][0-9]+$")
 
@@ -450,24 +451,28 @@ def compile_solver(roots, excluded, conditions, basis, target: str, tiers: tuple
             body += _root_block(price, price_var, excluded_names, checks, builder.blocks.get(("price", index), []),
                                 f"out.append({price_var})")
         return Code(builder.source("v", body, "out"), builder.constants, builder.names)
-    body = list(builder.blocks.get(0, [])) + ["out = []",
-                                              f"for number, floor, cap{''.join(', ' + r for r in row_names.values())}"
-                                              " in rows:"]
-    inner = list(builder.blocks.get(1, []))
-    for price, price_var, excluded_names, checks, level, screen, index in found:
-        inner.append(f"if {_contains(screen)}:")
-        lines = list(builder.blocks.get(("root", index), []))
-        lines += _root_block(price, price_var, excluded_names, checks + [_contains(level)],
-                             builder.blocks.get(("price", index), []), f"out.append((number, {price_var}))")
-        inner += [f"    {line}" for line in lines]
-    body += [f"    {line}" for line in inner]
+    # the loop written twice, once a bound convention (``closed`` is the table's: one test a position, not two a
+    # row), the same lines but for the row's bounds
+    loop = f"for number, floor, cap{''.join(', ' + r for r in row_names.values())} in rows:"
+    body = list(builder.blocks.get(0, [])) + ["out = []"]
+    for convention in (True, False):
+        inner = list(builder.blocks.get(1, []))
+        for price, price_var, excluded_names, checks, level, screen, index in found:
+            inner.append(f"if {_contains(screen, convention)}:")
+            lines = list(builder.blocks.get(("root", index), []))
+            lines += _root_block(price, price_var, excluded_names, checks + [_contains(level, convention)],
+                                 builder.blocks.get(("price", index), []), f"out.append((number, {price_var}))")
+            inner += [f"    {line}" for line in lines]
+        body += ["if closed:" if convention else "else:", f"    {loop}"] + [f"        {line}" for line in inner]
     return Code(builder.source("v, rows, closed", body, "out"), builder.constants, builder.names)
 
 
-def _contains(level: str) -> str:
-    """Whether the row holds ``level``, by its bound convention."""
-    return (f"(floor <= {level} if closed else floor < {level}) and "
-            f"(cap is None or ({level} < cap if closed else {level} <= cap))")
+def _contains(level: str, closed: bool) -> str:
+    """Whether the row holds ``level``, by its bound convention: ``[floor, cap)`` when ``closed``, else
+    ``(floor, cap]``."""
+    if closed:
+        return f"floor <= {level} and (cap is None or {level} < cap)"
+    return f"floor < {level} and (cap is None or {level} <= cap)"
 
 
 def _root_block(price, price_var, excluded_names, checks, price_lines, action) -> list:

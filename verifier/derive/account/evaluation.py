@@ -88,6 +88,49 @@ class PositionEvaluation:
         return (self.liquidation_price - self.mark_price) / self.mark_price
 
 
+class _Exact:
+    """A :class:`PositionEvaluation` number the compiled evaluation (:mod:`verifier.derive.account.run`) leaves as a
+    GMP rational in the result's ``_exact`` mapping, made the :class:`~fractions.Fraction` it always is when first
+    read and then kept as if given (most callers read one or two of a position's numbers: each conversion costs
+    about what the rest of a warm evaluation's arithmetic does).  A non-data descriptor: a value in the instance's
+    own ``__dict__`` (every result made the usual way, and one already read) is found before it; without one it
+    gives the field's default.  Equality, hash, repr, copies and pickles read the field through it: unchanged."""
+
+    __slots__ = ("name", "default")
+
+    def __init__(self, name: str, default):
+        self.name, self.default = name, default
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self.default
+        made = instance.__dict__
+        value = made.get("_exact", _NOTHING).get(self.name, _NOTHING)
+        if value is _NOTHING:
+            return self.default
+        fraction = made[self.name] = object.__new__(Fraction)  # the value's own numerator and denominator (lowest)
+        fraction._numerator, fraction._denominator = int(value.numerator), int(value.denominator)
+        return fraction
+
+
+_NOTHING: dict = {}  # what an absent entry reads as (itself a mapping: absent at both levels)
+
+LAZY = ("liquidation_price", "maintenance_margin", "unrealized_pnl", "mark_price", "margin_ratio")
+"""The numbers a compiled result may hold as GMP rationals until read (:class:`_Exact`)."""
+
+for _name in LAZY:
+    setattr(PositionEvaluation, _name, _Exact(_name, PositionEvaluation.__dataclass_fields__[_name].default
+                                              if _name in ("mark_price", "margin_ratio") else None))
+
+
+def has_value(position, name: str) -> bool:
+    """Whether ``position``'s number ``name`` is not None, without making a Fraction of a lazy one."""
+    made = position.__dict__
+    if name in made:
+        return made[name] is not None
+    return name in made.get("_exact", _NOTHING) or getattr(position, name) is not None
+
+
 @dataclass(frozen=True)
 class AccountEvaluation:
     """What :func:`evaluate_account` found: per position, the account's margin level and status."""
@@ -195,11 +238,11 @@ def _ratio_reason(mode, positions, ratio) -> str | None:
     """Why the account (or a position) has no margin ratio or level: the rule defines none, or it is no number."""
     if not any(name in mode.definitions for name in RATIOS):
         return f"the {mode.name} mode defines no margin_ratio"
-    lacking = next((p for p in positions if p.lacks and p.margin_ratio is None), None)
+    lacking = next((p for p in positions if p.lacks and not has_value(p, "margin_ratio")), None)
     if ratio is None and lacking is not None:
         symbol, why = lacking.lacks[0]
         return f"it needs {symbol}, which {lacking.symbol} lacks: {why}"
-    if ratio is None and (mode.account == "cross" or any(p.margin_ratio is None for p in positions)):
+    if ratio is None and (mode.account == "cross" or not all(has_value(p, "margin_ratio") for p in positions)):
         what = "margin level" if "margin_level" in mode.definitions else "margin ratio"
         return f"the {what} is not a finite number here (nothing in its denominator)"
     return None

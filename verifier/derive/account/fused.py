@@ -8,6 +8,9 @@ which value exists is the same.  So, for a mode without sums over the other posi
 steps are written out once per shape as one function: each compiled code's text inlined
 (:func:`verifier.derive.rational_code.inline`) with its inputs in local names, each decision taken while writing.
 
+Where a position has no price, the function says why as the steps do (:func:`_no_price`: the same conditions at the
+same values, written out instead of the steps' helper called with a mapping of them).
+
 The function answers what the steps answer, or ``None`` where they would do something it does not (a value outside
 its domain, a zero denominator, a tier row that does not hold the basis): the steps then evaluate the position
 (and hand it to the reference where they must).  A shape it cannot write (a field the mode needs missing, some of
@@ -34,6 +37,7 @@ class _Writer:
         self.count = 0
         self.constants: list = []
         self.globals: dict = {}
+        self.rows = None  # the local holding M.rows(columns), once read
 
     def fresh(self) -> str:
         self.count += 1
@@ -62,12 +66,13 @@ class _Writer:
 
 
 def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool, fills: tuple, futures: bool,
-         reason):
+         reason, texts=None):
     """The fused function of positions with ``fields`` (their own, in order), the account's wallet given or not,
     the market filling ``fills``; None when the shape needs the steps.  It is called ``f(F, S, W, L, M)``: the
     position's fields, its side (1 or -1), the wallet, the market's fill values and the market (``_Market``), and
     returns the values of :data:`RESULT` (None: the steps must evaluate the position).  ``reason(values, market,
-    side, catalog)`` is the steps' reason for no price (None: the steps must say it)."""
+    side, catalog)`` is the steps' reason for no price (None: the steps must say it); with ``texts`` (the steps'
+    ``NO_PRICE``) the function writes that reason out (:func:`_no_price`) where it can, else it calls ``reason``."""
     if plan.others or plan.form is None and "liquidation" in plan.conditions:
         return None
     w = _Writer()
@@ -140,16 +145,19 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
         w.emit("return None", 2)
         basis = w.fresh()
         w.emit(f"{basis} = " + w.code(plan.basis, {n: values[n] for n in plan.basis.names}, 1), 1)
-        row = w.fresh()
-        w.emit(f"{row} = M.row_for({basis})", 1)
-        w.emit(f"if {row} is None:", 1)
+        # the row holding the basis, by its place in the table (M.row_at: M.row_for's row), read from the rows
+        # the solver below reads too (the same values M.row_values gives: the row's, as mpq)
+        index, number = w.fresh(), w.fresh()
+        w.rows = w.fresh()
+        w.emit(f"{w.rows} = M.rows({w.bind(prepared.columns)})", 1)
+        w.emit(f"{index} = M.row_at({basis})", 1)
+        w.emit(f"if {index} is None:", 1)
         w.emit("return None", 2)
         names = [w.fresh() for _ in tier_names]
-        w.emit(f"{', '.join(names)}{',' if len(names) == 1 else ''} = M.row_values({row}, {w.bind(prepared.columns)})",
-               1)
+        w.emit(f"{number}, {w.fresh()}, {w.fresh()}{''.join(', ' + n for n in names)} = {w.rows}[{index}]", 1)
         for name, local in zip(tier_names, names):
             values[name] = local
-        tier, source = f"{row}.number", w.bind("catalog")
+        tier, source = number, w.bind("catalog")
     # every definition at the mark and both sides of each status condition, what they share computed once; a zero
     # denominator anywhere: the steps (which give that definition no value and go on)
     lines, outputs = inline_available(plan.mark, values, w.fresh, w.constant)
@@ -163,7 +171,12 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
     sides = outputs[len(plan.mark_definitions):]
     if len(plan.mark_status) != len(plan.status) or None in sides:
         return None  # a condition the steps must decide
-    price, reason, number = _liquidation(w, program, plan, prepared, values, given, tiered, reason)
+    condition_at_mark = None  # the liquidation condition at the mark, as the status below tests it (a local's comparison)
+    for (name, comparison), left, right in zip(plan.mark_status, sides[::2], sides[1::2]):
+        if name == "liquidation" and condition_at_mark is None:
+            condition_at_mark = f"{left} {comparison} {right}"
+    price, reason, number = _liquidation(w, program, plan, prepared, values, given, tiered, reason,
+                                         condition_at_mark, texts)
     if price is False:
         return None
     liquidation_tier = "None"
@@ -217,7 +230,7 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
     return namespace["f"]
 
 
-def _liquidation(w, program, plan, prepared, values, given, tiered, helper) -> tuple:
+def _liquidation(w, program, plan, prepared, values, given, tiered, helper, at_mark, texts) -> tuple:
     """(the price's expression, the reason's, the expression of the number of the tier row the solver found the
     price in, None where no solver of rows found it), all locals; (False, None, None) where the steps must
     answer."""
@@ -245,8 +258,7 @@ def _liquidation(w, program, plan, prepared, values, given, tiered, helper) -> t
             return False, None, None
         if not prepared.basis_need <= given and (current is not None or form.entry in given):
             return False, None, None
-        rows, closed = w.fresh(), w.fresh()
-        w.emit(f"{rows} = M.rows({w.bind(prepared.columns)})", 1)
+        rows, closed = w.rows, w.fresh()  # M.rows, read above for the row at the mark
         w.emit(f"{closed} = M.closed", 1)
         inputs = {n: values[n] for n in static}
         inputs.update(rows=rows, closed=closed)
@@ -273,12 +285,125 @@ def _liquidation(w, program, plan, prepared, values, given, tiered, helper) -> t
         w.emit(pick(f"min({prices}, key=lambda z: abs(z[1] - {reference}))"), 2)
     w.emit("else:", 1)
     w.emit(f"{price} = None", 2)
-    names = sorted(values)
-    snapshot = "{" + ", ".join(f"{w.bind(n)}: {values[n]}" for n in names) + "}"
-    w.emit(f"{reason} = {w.bind(helper)}({snapshot}, M, S, {w.bind(tiered)})", 2)
-    w.emit(f"if {reason} is None:", 2)
-    w.emit("return None", 3)
+    if texts is None or not _no_price(w, program, plan, prepared, values, tiered, at_mark, reason, texts):
+        names = sorted(values)
+        snapshot = "{" + ", ".join(f"{w.bind(n)}: {values[n]}" for n in names) + "}"
+        w.emit(f"{reason} = {w.bind(helper)}({snapshot}, M, S, {w.bind(tiered)})", 2)
+        w.emit(f"if {reason} is None:", 2)
+        w.emit("return None", 3)
     return price, reason, number
+
+
+def _no_price(w, program, plan, prepared, values, tiered, at_mark, reason, texts) -> bool:
+    """The steps' reason for no price (:func:`verifier.derive.account.run._reason`, which the function otherwise
+    calls with its values) written out into ``reason``, and True; False (nothing written) where a value it reads is
+    not at hand here or the condition is not one comparison: the call then.
+
+    Step for step as ``_reason`` (a catalog's bracket: ``_outgrown`` first): the liquidation condition at the mark
+    (``at_mark``, computed with the status above; a zero denominator there returned None already, as ``_outgrown``
+    does, or, without the catalog, before ``_reason`` is reached); not holding, the price solved with the table's
+    last row carried on past its cap -- a zero denominator there: None -- whose tier basis no row holds and lies at
+    or past that cap: outgrown.  Then no mark or one at or below 0: no root; else the condition a trillion times
+    along the losing side (a catalog's bracket: the row holding the basis there, none or a zero denominator: no
+    root; a zero denominator in the condition: no root): not holding, over-collateralised; holding there and at
+    the mark, liquidated everywhere; else no root.  Every value is the one ``_reason`` computes (the same inputs,
+    the same exact code), so is every text (the same templates)."""
+    tree = plan.status.get("liquidation")
+    form = plan.form
+    if at_mark is None or tree is None or tree[0] != "relation":
+        return False
+    condition = tree[1]
+    tier_names = prepared.tier_names
+    need = set(condition.names) - {program.price} - (set(tier_names) if tiered else set())
+    if tiered:
+        need |= set(plan.basis.names) - {program.price}
+        need |= set(form.flat.names) - set(tier_names)
+        if form.solve_for in form.flat.names:
+            return False  # _outgrown's flat inputs leave the solved symbol out: a KeyError, the steps' None
+    if not all(n in values for n in need):
+        return False
+    if not tiered and any(n in condition.names and n not in values for n in tier_names):
+        return False
+    d = 2
+    outgrown = None
+    if tiered:
+        # _outgrown: not liquidated at the mark, the last row carried on past its cap
+        rows = w.rows  # M.rows, read for the row at the mark
+        last = [w.fresh() for _ in tier_names]
+        cap, prices, picked, basis, outgrown = w.fresh(), w.fresh(), w.fresh(), w.fresh(), w.fresh()
+        w.emit(f"{outgrown} = None", d)
+        w.emit(f"if not ({at_mark}) and {rows} and {rows}[-1][2] is not None:", d)
+        w.emit(f"{w.fresh()}, {w.fresh()}, {cap}{''.join(', ' + n for n in last)} = {rows}[-1]", d + 1)
+        inputs = {n: values[n] for n in form.flat.names}
+        inputs.update((n, local) for n, local in zip(tier_names, last) if n in inputs)
+        w.emit("try:", d + 1)
+        w.emit(f"{prices} = " + w.code(form.flat, inputs, d + 2), d + 2)
+        w.emit("except ZeroDivisionError:", d + 1)
+        w.emit("return None", d + 2)
+        w.emit(f"if {prices}:", d + 1)
+        reference = values.get(form.solve_for)
+        if reference is None and form.entry is not None:
+            reference = values.get(form.entry)
+        if reference is None:
+            w.emit(f"{picked} = {prices}[0]", d + 2)
+        else:
+            w.emit(f"{picked} = {prices}[0] if len({prices}) == 1 else min({prices}, key=lambda z: abs(z - "
+                   f"{reference}))", d + 2)
+        w.emit("try:", d + 2)
+        inputs = {n: (picked if n == program.price else values[n]) for n in plan.basis.names}
+        w.emit(f"{basis} = " + w.code(plan.basis, inputs, d + 3), d + 3)
+        w.emit("except ZeroDivisionError:", d + 2)
+        w.emit("return None", d + 3)
+        w.emit(f"if M.row_for({basis}) is None and not ({basis} < {cap}):", d + 2)
+        w.emit(f"{outgrown} = {w.bind(texts.outgrown)}(M)", d + 3)
+        w.emit(f"if {outgrown} is not None:", d)
+        w.emit(f"{reason} = {outgrown}", d + 1)
+        w.emit("else:", d)
+        d += 1
+    no_root = w.bind(texts.no_root)
+    if program.price not in values:
+        w.emit(f"{reason} = {no_root}", d)
+        return True
+    mark = values[program.price]
+    w.emit(f"if {mark} <= {w.constant((0, 1))}:", d)
+    w.emit(f"{reason} = {no_root}", d + 1)
+    w.emit("else:", d)
+    far, holds = w.fresh(), w.fresh()
+    many = w.constant((texts.far.numerator, texts.far.denominator))
+    w.emit(f"{far} = {mark} / {many} if S > {w.constant((0, 1))} else {mark} * {many}", d + 1)
+    inputs = {n: (far if n == program.price else values.get(n)) for n in condition.names}
+    w.emit(f"{holds} = None", d + 1)
+    if tiered:
+        found, moved = w.fresh(), w.fresh()
+        w.emit("try:", d + 1)
+        at = {n: (far if n == program.price else values[n]) for n in plan.basis.names}
+        w.emit(f"{found} = M.row_at(" + w.code(plan.basis, at, d + 2) + ")", d + 2)
+        w.emit("except ZeroDivisionError:", d + 1)
+        w.emit(f"{found} = None", d + 2)
+        w.emit(f"if {found} is not None:", d + 1)
+        moved = [w.fresh() for _ in tier_names]
+        w.emit(f"{w.fresh()}, {w.fresh()}, {w.fresh()}{''.join(', ' + n for n in moved)} = {w.rows}[{found}]",
+               d + 2)
+        inputs.update((n, local) for n, local in zip(tier_names, moved) if n in inputs)
+        w.emit("try:", d + 2)
+        w.emit(f"{holds} = " + w.code(condition, inputs, d + 3), d + 3)
+        w.emit("except ZeroDivisionError:", d + 2)
+        w.emit("pass", d + 3)
+    else:
+        w.emit("try:", d + 1)
+        w.emit(f"{holds} = " + w.code(condition, inputs, d + 2), d + 2)
+        w.emit("except ZeroDivisionError:", d + 1)
+        w.emit("pass", d + 2)
+    w.emit(f"if {holds} is None:", d + 1)
+    w.emit(f"{reason} = {no_root}", d + 2)
+    w.emit(f"elif not {holds}:", d + 1)
+    w.emit(f"{reason} = {w.bind(texts.long)} if S > {w.constant((0, 1))} else {w.bind(texts.short)}", d + 2)
+    w.emit(f"elif {at_mark}:", d + 1)
+    w.emit(f"{reason} = {w.bind(texts.mark_long)} if S > {w.constant((0, 1))} else "
+           f"{w.bind(texts.mark_short)}", d + 2)
+    w.emit("else:", d + 1)
+    w.emit(f"{reason} = {no_root}", d + 2)
+    return True
 
 
 def fraction(value):

@@ -36,6 +36,7 @@ import bisect
 import contextlib
 import gc
 from fractions import Fraction
+from types import SimpleNamespace
 
 from gmpy2 import mpq
 
@@ -128,14 +129,18 @@ def _alone(program, plan, prepared, account, markets, futures) -> tuple:
     """The evaluations of an account whose positions stand alone (no others sums): each by its shape's fused
     function (:mod:`~verifier.derive.account.fused`), else by the steps."""
     wallet = None if account.wallet_balance is None else mpq(account.wallet_balance)
+    given = wallet is not None
     fused = prepared.fused
     out = []
+    shape = function = None  # the last position's shape and function: a file's positions mostly share them
     for position in account.positions:
         market, fields = _market_and_fields(position, markets, futures)
-        key = (tuple(fields), wallet is not None, market.fill_names)
-        function = fused.get(key, _UNSET)
-        if function is _UNSET:
-            function = fused[key] = _fuse(program, plan, prepared, account.margin_mode, key, futures)
+        key = (tuple(fields), given, market.fill_names)
+        if key != shape:
+            function = fused.get(key, _UNSET)
+            if function is _UNSET:
+                function = fused[key] = _fuse(program, plan, prepared, account.margin_mode, key, futures)
+            shape = key
         found = None
         if function is not None and not getattr(position, "market_fields", None) \
                 and getattr(position, "own_tier", None) is None:  # own catalog values or tier: the steps
@@ -164,7 +169,7 @@ def _fuse(program, plan, prepared, margin_mode, key, futures):
     def reason(values, market, side, catalog):
         return _reason(program, plan, prepared, values, market, side > 0, catalog)
 
-    return fuse(program, plan, prepared, margin_mode, fields, wallet, fills, futures, reason)
+    return fuse(program, plan, prepared, margin_mode, fields, wallet, fills, futures, reason, NO_PRICE)
 
 
 def _evaluation(program, plan, prepared, account, position, market, found) -> PositionEvaluation:
@@ -173,23 +178,33 @@ def _evaluation(program, plan, prepared, account, position, market, found) -> Po
         bracket = market.bracket(tier, prepared.tier_names, prepared.columns)
     else:
         bracket = tuple(sorted((name, _fraction(value)) for name, value in zip(prepared.tier_names, bracket)))
-    return _result(
-        position.symbol, position.side, _fraction(price), reason, _fraction(mm), _fraction(upnl), tier, status,
-        market.display, market.provenance, position.index, account.margin_mode, plan.name, _fraction(mark), bracket,
-        source, _fraction(ratio), position.reported, account.settle, (), (), None, liquidation_tier)
-
-
-_FIELDS = ("symbol", "side", "liquidation_price", "reason", "maintenance_margin", "unrealized_pnl", "tier", "status",
-           "display", "market_data", "index", "margin_mode", "mode", "mark_price", "bracket", "bracket_source",
-           "margin_ratio", "reported", "settle", "differences", "lacks", "status_reason", "liquidation_tier")
-
-
-def _result(*values) -> PositionEvaluation:
-    """``PositionEvaluation(*values)`` made without its generated ``__init__`` (which sets each of its twenty-two
-    fields through ``object.__setattr__``: a third of the time of a fused evaluation): the same object, equal to
-    one made the usual way (a field not given keeps its default, a class attribute of the dataclass)."""
     made = _new(PositionEvaluation)
-    made.__dict__.update(zip(_FIELDS, values))
+    exact = {}  # its numbers as GMP rationals, made Fractions when read (evaluation._Exact); None is said at once
+    fields = made.__dict__
+    fields.update(symbol=position.symbol, side=position.side, reason=reason, tier=tier, status=status,
+                  display=market.display, market_data=market.provenance, index=position.index,
+                  margin_mode=account.margin_mode, mode=plan.name, bracket=bracket, bracket_source=source,
+                  reported=position.reported, settle=account.settle, liquidation_tier=liquidation_tier, _exact=exact)
+    if price is None:
+        fields["liquidation_price"] = None
+    else:
+        exact["liquidation_price"] = price
+    if mm is None:
+        fields["maintenance_margin"] = None
+    else:
+        exact["maintenance_margin"] = mm
+    if upnl is None:
+        fields["unrealized_pnl"] = None
+    else:
+        exact["unrealized_pnl"] = upnl
+    if mark is None:
+        fields["mark_price"] = None
+    else:
+        exact["mark_price"] = mark
+    if ratio is None:
+        fields["margin_ratio"] = None
+    else:
+        exact["margin_ratio"] = ratio
     return made
 
 
@@ -207,8 +222,25 @@ def _stale(program, markets, positions, date, on) -> tuple:
         entries = []
         for symbol in dict.fromkeys(symbols):
             entries += markets.get(symbol).stale(on, program.stale_after_days)
-        found = cache[key] = tuple(entries)
+        found = cache[key] = _Entries(entries)
     return found
+
+
+class _Entries(tuple):
+    """A tuple that computes its hash once (the ``stale`` entries, whose provenances hash field by field, are
+    hashed again for every account that holds them, to find their warnings); equal to, and hashing as, the tuple of
+    its items."""
+
+    __slots__ = ()
+    _hashes: dict = {}
+
+    def __hash__(self):
+        found = _Entries._hashes.get(id(self))
+        if found is None or found[0] is not self:
+            if len(_Entries._hashes) > 10_000:
+                _Entries._hashes.clear()
+            found = _Entries._hashes[id(self)] = (self, tuple.__hash__(self))
+        return found[1]
 
 
 class _RatioMode:
@@ -239,25 +271,23 @@ def _mode_name(view, account) -> str:
 
 
 class _Markets:
-    """The markets of one evaluation (one run: an account), each resolved once (and kept by the program for its
-    date: many accounts of one file share them)."""
+    """The markets of one evaluation (one run: an account), each resolved once and kept by the program for its date
+    (many accounts of one file share them): ``local`` is the program's mapping of symbol to market for the date."""
 
     def __init__(self, program, date):
         self.program, self.date = program, date
         cache = program.__dict__.setdefault("_resolved", {})
-        if len(cache) > 10_000:
-            cache.clear()
-        self.cache, self.local = cache, {}
-        self.checked: set = set()
+        local = cache.get(date)
+        if local is None or len(local) > 10_000:
+            if len(cache) > 100:
+                cache.clear()
+            local = cache[date] = {}
+        self.local = local
 
     def get(self, symbol):
         found = self.local.get(symbol)
         if found is None:
-            key = (symbol, self.date)
-            found = self.cache.get(key)
-            if found is None:
-                found = self.cache[key] = _Market(self.program, symbol, self.date)
-            self.local[symbol] = found
+            found = self.local[symbol] = _Market(self.program, symbol, self.date)
         return found
 
 
@@ -325,6 +355,19 @@ class _Market:
         if self.contiguous:
             return None
         return table.row_for(basis)  # a table with gaps or overlaps: the reference's own answer
+
+    def row_at(self, basis):
+        """The place in the table of :meth:`row_for`'s row (None: no row holds ``basis``), which is the place of
+        its entry in :meth:`rows`."""
+        index = (bisect.bisect_right if self.closed else bisect.bisect_left)(self.floors, basis) - 1
+        if index >= 0:
+            cap = self.caps[index]
+            if cap is None or (basis < cap if self.closed else basis <= cap):
+                return index
+        if self.contiguous:
+            return None
+        row = self.table.row_for(basis)  # a table with gaps or overlaps: the reference's own answer
+        return None if row is None else next(i for i, r in enumerate(self.table.rows) if r is row)
 
     def row_values(self, row, columns: tuple) -> tuple:
         """The values of ``columns`` in ``row``, as mpq (kept: every position in the row shares them)."""
@@ -471,13 +514,11 @@ class _Leg:
 
 
 def _market_and_fields(position, markets, futures) -> tuple:
-    """The position's market (a futures market checked once per run) and its fields as GMP rationals (the reader's
-    own when it gave ``mpq`` already: then ``position.fields`` itself)."""
-    market = markets.get(position.symbol)
-    if futures and position.symbol not in markets.checked:
-        if not market.type_ok:
-            raise Fallback("a market the catalog lacks, or of another kind")
-        markets.checked.add(position.symbol)
+    """The position's market (a futures market checked: listed, of the rule's kind) and its fields as GMP rationals
+    (the reader's own when it gave ``mpq`` already: then ``position.fields`` itself)."""
+    market = markets.local.get(position.symbol) or markets.get(position.symbol)
+    if futures and not market.type_ok:
+        raise Fallback("a market the catalog lacks, or of another kind")
     fields = position.fields
     if not getattr(position, "exact_mpq", False):
         fields = {name: mpq(value) for name, value in fields.items()}
@@ -807,6 +848,22 @@ def _outgrown(program, plan, prepared, values, market):
     if market.row_for(basis) is not None or basis < market.caps[-1]:
         return False, at_mark
     return OUTGROWN.format(cap=last.cap, tier=last.number), at_mark
+
+
+def _outgrown_text(market) -> str:
+    """:data:`OUTGROWN` for ``market``'s table (its last row's cap and number), as :func:`_outgrown` fills it in."""
+    last = market.table.rows[-1]
+    return OUTGROWN.format(cap=last.cap, tier=last.number)
+
+
+NO_PRICE = SimpleNamespace(
+    no_root=NO_ROOT, far=FAR, outgrown=_outgrown_text,
+    long=_LONG_REASON.format(side="long", direction="falls toward 0"),
+    short=_LONG_REASON.format(side="short", direction="rises without bound"),
+    mark_long=_MARK_REASON.format(direction="falls toward 0"),
+    mark_short=_MARK_REASON.format(direction="rises without bound"))
+"""What :func:`_reason` says and reads, for the fused functions to write it out (:func:`verifier.derive.account.
+fused._no_price`): its texts filled in for each side, the far factor, a market's outgrown text."""
 
 
 # ------------------------------------------------------------------------------------------------ numbers
