@@ -172,12 +172,18 @@ def _price(setting, leg, derivative, product) -> PositionPrice:
     try:
         if judged(mark)[1]:
             return PositionPrice(None, "the account is liquidated at the marks already", **base)
-        points = _breakpoints(product, coin, mark, pnl0, down)
+        points, owes_from = _breakpoints(product, coin, mark, pnl0, down)
     except EvaluationError as error:
         said = error.diagnostics[0].message if error.diagnostics else str(error)
         return PositionPrice(None, f"it cannot be priced: {said}", **base)
+    unknown = sorted(leg.assumed)  # symbols nobody gave, 0 only while the coin owes nothing (its loan rate)
     start = mark
     for end in [*points, None]:
+        if unknown and owes_from is not None and start == owes_from:
+            return PositionPrice(None, f"not liquidated {'down' if down else 'up'} to {_txt(start)}, where its loss "
+                                       f"makes {derivative.settle} owe; beyond it the loan's margin needs "
+                                       f"{', '.join(unknown)}, which nobody gives for {derivative.settle} (the "
+                                       "catalog has no value): not priced", **base)
         try:
             if start != mark and judged(start)[1]:  # a jump at a tier bound
                 return PositionPrice(start, None, **base)
@@ -209,7 +215,8 @@ def _price(setting, leg, derivative, product) -> PositionPrice:
 
 
 def _breakpoints(product, coin, mark, pnl0, down) -> list:
-    """The prices beyond the mark (in the adverse direction) where a piece ends, in order."""
+    """The prices beyond the mark (in the adverse direction) where a piece ends, in order, and the price from
+    which the settle coin owes (the mark when it owes there already; None when its holding never reaches 0)."""
     # the bases and the PnL are affine in the price whatever the tier (near the mark: a table that ends far from it
     # does not stop the fit)
     x1, x2, x3 = mark, mark * 1001 / 1000, mark * 999 / 1000
@@ -218,7 +225,7 @@ def _breakpoints(product, coin, mark, pnl0, down) -> list:
     if p1 + pnl_slope * (x3 - x1) != p3:
         raise EvaluationError(f"the unrealised PnL of {product.derivative.symbol} under {product.rule.id} is not "
                               "affine in its price (an inverse contract?): not solved")
-    found = set()
+    found, owes_from = set(), None
     if table is not None and b1 is not None and b2 is not None and b2 != b1:
         slope = (b2 - b1) / (x2 - x1)
         for row in table.rows:
@@ -228,7 +235,12 @@ def _breakpoints(product, coin, mark, pnl0, down) -> list:
     if pnl_slope:
         def price_of(shift):  # the price at which the coin's holding has moved by ``shift``
             return mark + shift / pnl_slope
-        found.add(price_of(-coin.held))  # the holding reaches zero: a loan starts
+        owes_from = price_of(-coin.held)  # the holding reaches zero: a loan starts
+        found.add(owes_from)
+        if coin.held <= 0 or coin.owed:
+            owes_from = mark
+        elif (owes_from > mark) == down or owes_from <= 0:  # the loss never takes the holding to 0
+            owes_from = None
         if coin.table is not None:
             low = coin.owed - coin.held + 1  # shifts where the coin's net equity is positive (1 and 2 coin units)
             c1, c2, c3 = coin.basis(low), coin.basis(low + 1), coin.basis(low + 2)
@@ -237,7 +249,7 @@ def _breakpoints(product, coin, mark, pnl0, down) -> list:
                     for bound in (row.floor, row.cap):
                         if bound is not None:
                             found.add(price_of(low + (bound - c1) / (c2 - c1)))
-    return sorted((x for x in found if (x < mark if down else x > mark) and x > 0), reverse=down)
+    return sorted((x for x in found if (x < mark if down else x > mark) and x > 0), reverse=down), owes_from
 
 
 def _inside(start, end, down) -> tuple:
