@@ -35,9 +35,9 @@ OUTCOMES = {
     "kucoin-spot-margin-isolated.json": ("kucoin/spot-margin", None, 0, "status unknown"),
     "kucoin-spot-margin-cross.json": ("kucoin/spot-margin", None, 0, "status normal"),
     "bybit-unified-trading-account.json": ("bybit/unified-trading-account", "2025-01-14", 2,
-                                           "'USDC/USD' is not in the market catalog"),
+                                           "no tier table for market 'USDC/USD'"),
     "bybit-unified-trading-account-positions.json": ("bybit/unified-trading-account", "2026-12-07", 2,
-                                                     "'USDC/USD' is not in the market catalog"),
+                                                     "no tier table for market 'USDC/USD'"),
     "okx-multi-currency-margin.json": ("okx/multi-currency-margin", "2025-07-11", 2,
                                        "BTC: maintenanceMargin is read as mmr and mmr is absent"),
 }

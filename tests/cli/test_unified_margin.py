@@ -64,13 +64,13 @@ def test_the_recorded_account_is_refused_for_its_first_coin_without_a_ratio():
                            str(RECORDED), "--date", "2025-01-14"], capture_output=True, text=True, cwd=ROOT,
                           check=False)
     assert proc.returncode == 2 and "Traceback" not in proc.stderr
-    assert "error[MV606]" in proc.stderr and "'USDC/USD' is not in the market catalog" in proc.stderr
+    assert "error[MV606]" in proc.stderr and "no tier table for market 'USDC/USD'" in proc.stderr
     assert "$.info.result.list[0].coin[0]" in proc.stderr and "by hand" in proc.stderr
 
 
 @pytest.mark.parametrize("coins, code, said, where", [
     # a coin with no collateral ratio in the catalog
-    ([coin("BTC", "1", "100000"), coin("DOGE", "10", "1")], "MV606", "'DOGE/USD' is not in the market catalog",
+    ([coin("BTC", "1", "100000"), coin("DOGE", "10", "1")], "MV606", "no tier table for market 'DOGE/USD'",
      "coin[1]"),
     # a negative balance without a borrowing: the coin's equity below zero, nothing owed
     ([coin("BTC", "-0.1", "-10000")], "MV602", "BTC: total is -0.1", "coin[0]"),
@@ -300,3 +300,49 @@ def test_a_position_in_a_coin_the_balance_holds_nothing_of_is_refused(tmp_path):
     assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
     assert "error[MV626]" in proc.stderr and "settles in USDT, which the balance holds and owes nothing of" \
         in proc.stderr and "$.positions[0].symbol" in proc.stderr
+
+
+def usdt_account(*coins) -> dict:
+    """A 0.01 BTC long (entered at 40,000, marked at 45,000) settled in USDT beside a balance of ``coins``."""
+    rows = json.loads(BTC_ROW.read_text(encoding="utf-8"))["positions"]
+    rows[0].update(contracts=0.01, entryPrice=40000.0, markPrice=45000.0)
+    rows[0]["info"].update(size="0.01", avgPrice="40000", markPrice="45000", positionMM="2.2", positionValue="400")
+    return {"balance": balance(*coins), "positions": rows}
+
+
+def evaluate_shipped(tmp_path, data):
+    path = tmp_path / "with-positions.json"
+    path.write_text(json.dumps(data), encoding="utf-8")
+    return subprocess.run([sys.executable, "-m", "verifier", "evaluate", "bybit/unified-trading-account", str(path),
+                           "--date", DATE, "--format", "json"], capture_output=True, text=True, cwd=ROOT, check=False)
+
+
+def test_usdt_that_owes_nothing_needs_no_loan_rate_and_its_position_is_priced_before_it_would_owe(tmp_path):
+    # the shipped catalog gives USDT no loanMMR: a USDT holding with no loan and no interest has a loan term of 0
+    # whatever the rate.  100 USDT and the 0.01 BTC long: liquidated where 100 + 0.01 (X - 45,000) meets the
+    # position's margin, above 35,000 where USDT would start to owe: the price needs no loan rate
+    usdt = coin("USDT", "100", "99.99", mm="2.2")
+    proc = evaluate_shipped(tmp_path, usdt_account(usdt))
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json.loads(proc.stdout)["accounts"][0]["derivatives"]
+    mm = F(row["ruleMaintenanceMargin"])
+    price = F(row["accountLiquidationPriceExact"])
+    assert price == 45000 + (mm - 100) / F("0.01") and price > 35000
+
+
+def test_a_position_whose_loss_would_make_usdt_owe_first_gets_no_price_without_usdt_loan_rate(tmp_path):
+    # the same with 1 BTC of collateral: USDT owes from 35,000 down, before the account is liquidated; past that
+    # the USDT loan's margin needs the rate nobody gives, so no price, and the reason says where and why
+    usdt = coin("USDT", "100", "99.99", mm="2.2")
+    proc = evaluate_shipped(tmp_path, usdt_account(coin("BTC", "1", "45000"), usdt))
+    assert proc.returncode == 0, proc.stderr
+    (row,) = json.loads(proc.stdout)["accounts"][0]["derivatives"]
+    assert row["accountLiquidationPrice"] is None
+    reason = row["accountLiquidationReason"]
+    assert "down to 35000, where its loss makes USDT owe" in reason and "needs BMMR" in reason, reason
+
+
+def test_usdt_that_owes_still_needs_its_loan_rate(tmp_path):
+    proc = evaluate(tmp_path, balance(coin("BTC", "1", "100000"), coin("USDT", "-100", "-99.99", borrow="100")))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr, proc.stderr
+    assert "error[MV606]" in proc.stderr and "loanMMR" in proc.stderr and "$.info.result.list[0].coin[1]" in proc.stderr

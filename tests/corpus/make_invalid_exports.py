@@ -245,7 +245,7 @@ MISTAKES = {
                                        kucoin_margin(lambda a: a["quoteAsset"].update(total="-4.97")), "MV602",
                                        "$.balance.info.data.assets[0].quoteAsset", "below 0"),
     "uta-coin-without-ratio": ("a unified coin with no collateral ratio in the catalog", "bybit/unified-trading-account",
-                               UTA, "MV606", "$.info.result.list[0].coin[0]", "'USDC/USD' is not in the market catalog"),
+                               UTA, "MV606", "$.info.result.list[0].coin[0]", "no tier table for market 'USDC/USD'"),
     "uta-negative-balance-without-loan": ("a negative coin balance without a borrowing",
                                           "bybit/unified-trading-account",
                                           uta(lambda c: c.update(equity="-0.1", usdValue="-10000"), "coin", 1),

@@ -10,9 +10,10 @@ definitions over the simulator's own binding (its tier row at ``X``), the USDT c
 PnL (owing the part below zero, borrowed), the margin set by ``set_derivatives``; then the simulator's own judgement
 of the account.  At the price it must be liquidated, and a millionth of the price before it (toward the mark) not.
 
-The shipped catalog gives USDT no loan rate (an account holding USDT is refused, MV606), so this test uses a copy of
-the rule whose catalog gives USDT one (0.04): a fixture, not data.  Only BTC/USDT:USDT has a risk-limit table in the
-linear catalog, so the account holds one position of its own and the others' margin as the coin's (held).
+The shipped catalog gives USDT no loan rate (a position whose loss makes USDT owe before liquidation has no price),
+so this test uses a copy of the rule whose catalog gives USDT one (0.04): a fixture, not data.  Only BTC/USDT:USDT has a
+risk-limit table in the linear catalog, so the account holds one position of its own and the others' margin as the
+coin's (held).
 """
 
 from __future__ import annotations
@@ -197,3 +198,36 @@ def test_a_short_priced_past_its_products_tier_bound(rule_path, tmp_path):
     assert 30 * price > 2000000  # past the tier bound
     tier1 = (230000 + 1800000 - fee) / (30 + 30 * F("0.005"))
     assert tier1 != price  # the first piece's line would have given another price
+
+
+@pytest.mark.parametrize("tiered", [False, True])
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(side=st.sampled_from(["long", "short"]), size=st.sampled_from([F("0.5"), F(30), F(45)]),
+       prices=st.lists(st.integers(1, 200000).map(F), min_size=1, max_size=6))
+def test_the_product_at_a_price_is_the_position_read_whole_there(rule_path, tmp_path, monkeypatch, tiered, side,
+                                                                 size, prices):
+    # the per-position price reads the position whole once, at its mark, and at other prices redoes only the price,
+    # the tier row and the two definitions: the same figures as reading it whole at each price (the shipped rule,
+    # whose tier basis is the entry value, and the notional-tiered fixture, whose tier row follows the price)
+    from verifier.derive.account.unified_positions import _Product
+
+    folder = tmp_path / "rules" / "bybit"
+    if not folder.exists():
+        shutil.copytree(rule_path.parent, folder)
+        notional_tiered(folder)
+    if tiered:
+        monkeypatch.setenv("MARGIN_VERIFIER_RULES", str(folder.parent))
+    path = tmp_path / "one.json"
+    path.write_text(json.dumps(export(side, size, F(60000), F(61000), F(10**7), F(0), F(0))), encoding="utf-8")
+    (account,) = read_positions(load_rule(rule_path), path).accounts
+    (derivative,) = account.derivatives
+    product = _Product(derivative, derivative.product[1], DATE)
+    assert product.at(product.mark)[:3] == product.read_at(product.mark)[0][:3]
+    for price in prices:
+        try:
+            whole = product.read_at(price)[0][:3]
+        except Exception as error:  # past the table: the fast path reads whole there and says the same
+            with pytest.raises(type(error)):
+                product.at(price)
+            continue
+        assert product.at(price)[:3] == whole

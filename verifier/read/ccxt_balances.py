@@ -19,6 +19,7 @@ not say is refused (MV612) rather than given the first mode.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from fractions import Fraction
 
 from verifier.errors import EvaluationError, SpecError
@@ -50,6 +51,7 @@ class _Reader:
         self.rule, self.balance, self.locator, self.extra = rule, balance, locator, extra
         self.spec = rule.ccxt.balances
         self.problems, self.accounts, self.skipped = [], [], []
+        self._product_rules = {}  # product rule id -> (Rule or None, why it cannot be loaded)
         self.read_paths: set = set()
         self.prices_used: set = set()
         self.open: dict = {}  # coin -> (input, value, place) of the first open_when input not 0
@@ -204,12 +206,11 @@ class _Reader:
                            "the rule prices " + ", ".join(f"{r.symbols} by {r.rule}" for r in reading_rules)
                            + "; a position of another kind needs its product rule named there")
                 continue
-            product = self._product(priced, rows, index) if priced is not None else None
-            if priced is not None and product is None:
-                continue
             out.append(Derivative(index, symbol, row.get("side"), settle, contracts, maintenance, Place(where), row,
-                                  priced, product))
-        return tuple(out)
+                                  priced, None))
+        products = self._products({d.index: d.rule for d in out if d.rule is not None}, rows)
+        return tuple(replace(d, product=products[d.index]) if d.rule is not None else d
+                     for d in out if d.rule is None or products.get(d.index) is not None)
 
     def _summed(self, balances, derivatives) -> bool:
         """Each coin's ``maintenanceMargin`` (in the coin, valued at its price by ``_position``): the sum of the
@@ -240,21 +241,67 @@ class _Reader:
                                                  Fraction(0))
         return True
 
-    def _product(self, rule_id, rows, index):
+    def _products(self, priced: dict, rows) -> dict:
+        """Row index -> :meth:`_product` of each row of ``priced`` (index -> its product rule's id): each product
+        rule loaded once, and its rows read together in one pass (one row at a time is quadratic in the rows);
+        when that pass finds a problem (or two rows of one market, as a one-way account cannot hold), row by row,
+        so that each row's errors are its own as before."""
+        from verifier.errors import VerifierError
+        from verifier.read.ccxt_export import accounts_from_ccxt
+
+        out = {}
+        for rule_id in dict.fromkeys(priced.values()):
+            indices = [i for i, r in priced.items() if r == rule_id]
+            rule = self._product_rule(rule_id, indices[0])
+            if rule is None:
+                for index in indices[1:]:
+                    self._product_rule(rule_id, index)
+                out.update(dict.fromkeys(indices))
+                continue
+            mine = set(indices)
+            flat = [{**row, "contracts": 0} if i not in mine and isinstance(row, dict) else row
+                    for i, row in enumerate(rows)]
+            settles = {rows[i]["symbol"].rpartition(":")[2]: Fraction(0) for i in indices}
+            try:
+                found = accounts_from_ccxt(rule, flat, self.locator, base=("positions",), margin_mode="cross",
+                                           wallet=settles)
+            except VerifierError:
+                found = None
+            alone = {}
+            if found is not None:
+                for account in found.accounts:
+                    for position in account.positions:
+                        alone[position.index] = (rule, replace(account, positions=(position,)))
+            if found is None or set(alone) != mine:
+                alone = {index: self._product(rule, rows, index) for index in indices}
+            out.update(alone)
+        return out
+
+    def _product_rule(self, rule_id, index):
+        """The product rule ``rule_id`` (loaded once per reading), or None after saying at row ``index`` why it
+        cannot be loaded."""
+        from verifier.errors import VerifierError
+        from verifier.read import load_rule
+
+        if rule_id not in self._product_rules:
+            try:
+                self._product_rules[rule_id] = load_rule(rule_id), None
+            except VerifierError as error:
+                first = error.diagnostics[0] if error.diagnostics else None
+                said = f"{first.file}: {first.message}" if first is not None else str(error)
+                self._product_rules[rule_id] = None, said
+        rule, said = self._product_rules[rule_id]
+        if rule is None:
+            self.error("MV627", f"position #{index}: rule {self.rule.id} prices it by {rule_id}, which cannot be "
+                                f"loaded: {said}", Place(("positions", "positions", index, "symbol")))
+        return rule
+
+    def _product(self, rule, rows, index):
         """(product rule, the one-position cross Account row ``index`` reads as under it), or None after its
         errors (said at the row: the export's own places)."""
         from verifier.errors import VerifierError
-        from verifier.read import load_rule
         from verifier.read.ccxt_export import accounts_from_ccxt
 
-        try:
-            rule = load_rule(rule_id)
-        except VerifierError as error:
-            first = error.diagnostics[0] if error.diagnostics else None
-            said = f"{first.file}: {first.message}" if first is not None else str(error)
-            self.error("MV627", f"position #{index}: rule {self.rule.id} prices it by {rule_id}, which cannot be "
-                                f"loaded: {said}", Place(("positions", "positions", index, "symbol")))
-            return None
         # every other row made flat (skipped as such), so that the places keep the export's indices
         flat = [{**row, "contracts": 0} if i != index and isinstance(row, dict) else row
                 for i, row in enumerate(rows)]

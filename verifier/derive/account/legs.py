@@ -19,10 +19,11 @@ be absent; the leg then says which quantities it lacks for (``lacks``) and those
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
 from verifier.derive.account.market import MarketData
+from verifier.derive.account.setting import vanishing
 from verifier.errors import EvaluationError
 from verifier.model.market import POSITION_FIELDS
 from verifier.model.numbers import decimal_text
@@ -68,6 +69,7 @@ class Leg:
     partial: dict = field(default_factory=dict)  # tier symbol -> value of a bracket the position gives only in part
     lacks: dict = field(default_factory=dict)  # symbol -> why it is absent (a quantity the price does not need)
     own_row: object = None  # the tier row the position's exchange says it is in (Position.own_tier), when it says
+    assumed: frozenset = frozenset()  # market symbols nobody gave, put in as 0: every term holding one is 0 here
 
     def exact(self, mode, parameters: dict) -> dict:
         """SymPy symbol -> Fraction: the leg's values, its tier values and the parameters in force."""
@@ -118,7 +120,7 @@ def read_leg(setting, account, position, market: MarketData, price_inputs=None) 
     (None: every needed symbol is required)."""
     rule, mode, needed = setting.rule, setting.mode, setting.needed
     fields = _reading_fields(account, position, market)
-    values, tier_values, differences, lacks = {}, {}, [], {}
+    values, tier_values, differences, lacks, assumed = {}, {}, [], {}, set()
     if account.kind == "futures" and market.spec is not None:
         for position_field, market_field in POSITION_FIELDS.items():  # contractSize: the position's own first
             own, catalog = position.fields.get(position_field), market.field(market_field)
@@ -135,8 +137,14 @@ def read_leg(setting, account, position, market: MarketData, price_inputs=None) 
                 value = position.market_fields.get(spec.market)
             catalog = market.field(spec.market)
             if value is None and catalog is None:
-                error = market.missing(f"{name} ({spec.meaning}) comes from the market field {spec.market}")
-                raise account.error(error.code, str(error), position.at("symbol"), hint=error.hint)
+                if not _vanishes(setting, account, position, name):
+                    error = market.missing(f"{name} ({spec.meaning}) comes from the market field {spec.market}")
+                    raise account.error(error.code, str(error), position.at("symbol"), hint=error.hint)
+                # every term holding it is 0 for this position's readings (a coin that owes nothing: its loan
+                # rate), so any value gives the same answer; recorded so that a price that moves those readings
+                # away from 0 stops there
+                assumed.add(name)
+                catalog = Fraction(0)
             if value is not None and catalog is not None and value != catalog:
                 differences.append(CatalogDifference(name, spec.market, value, catalog, market.spec.provenance))
             value = catalog if value is None else value
@@ -171,10 +179,19 @@ def read_leg(setting, account, position, market: MarketData, price_inputs=None) 
     if tiered:
         _catalog_call(account, position, market.tier_table)
     leg = Leg(position, market, {**values, **tier_values}, tier_values, tiered, differences=differences,
-              partial=partial, lacks=lacks, own_row=own_row)
+              partial=partial, lacks=lacks, own_row=own_row, assumed=frozenset(assumed))
     if own_row is not None:
         leg.tier = own_row.number
     return leg
+
+
+def _vanishes(setting, account, position, name) -> bool:
+    """Whether symbol ``name`` leaves every condition and definition of the mode once this position's readings
+    that are exactly 0 are put in (:func:`~verifier.derive.account.setting.vanishing` for one position: the symbol
+    is this position's, and the others-sums add each position's definitions at its own readings)."""
+    exprs = [condition.relation for condition in setting.mode.conditions.values()]
+    one = replace(account, positions=(position,))
+    return name in vanishing(setting.mode, one, setting.parameters, exprs, {name})
 
 
 def _own_row(account, position, market: MarketData):

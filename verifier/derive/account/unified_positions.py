@@ -87,9 +87,48 @@ class _Product:
             raise self.account.error("MV600", f"{derivative.symbol} gives no {reading}: its price cannot be moved",
                                      self.position.at())
 
+        self._mark_leg = None  # the position read whole at its mark (every check of a reading made once)
+        self._moved = None  # the symbols whose reading uses the price field
+
     def at(self, price: Fraction):
         """(maintenance margin, upnl, tier basis or None, tier table or None) at ``price``; EvaluationError where
-        the rule cannot price it there (its table ends)."""
+        the rule cannot price it there (its table ends).
+
+        The position is read once, at its mark (:meth:`read_at`); at another price only what the price changes is
+        redone: the price symbol, the tier row at the new basis (when the catalog's table gives the bracket), and
+        the two definitions, compiled.  A rule that reads another symbol from the price field is read whole at
+        each price.  ``tests/verify/test_unified_position_price_simulated.py`` holds both against each other."""
+        from verifier.model.snapshot import fields_of
+
+        if self._mark_leg is None:
+            self._mark_leg = self.read_at(self.mark)
+            mode = self.setting.mode
+            self._moved = {name for name, spec in mode.symbols.items()
+                           if (reading := spec.reading("cross")) is not None and self.field in fields_of(reading)}
+        found, leg = self._mark_leg
+        if price == self.mark:
+            return found
+        if self._moved != {self.rule.price}:
+            return self.read_at(price)[0]
+        mode, compiled = self.setting.mode, self.setting.compiled
+        values = leg.exact(mode, self.setting.parameters)
+        values[mode.symbols[self.rule.price].sympy] = price
+        basis = table = None
+        if leg.bracket_source == "catalog" and mode.tier_basis is not None:
+            basis, table = compiled.tier_basis(mode, values), leg.market.tier_table()
+            row = table.row_for(basis) if basis is not None else None
+            if row is None:  # past the table: read whole, which says why as it does at the mark
+                return self.read_at(price)[0]
+            for name, column in mode.tier_symbols.items():
+                if name in leg.tier_values:
+                    values[mode.symbols[name].sympy] = Fraction(row.values[column])
+        mm, pnl = compiled.value(mode, MM, values), compiled.value(mode, PNL, values)
+        if mm is None or pnl is None:
+            raise EvaluationError(f"{self.rule.id} gives this position no {MM} or {PNL} at {price}")
+        return mm, pnl, basis, table
+
+    def read_at(self, price: Fraction):
+        """(:meth:`at`'s tuple, the leg) with the position read whole at ``price`` under its product rule."""
         from verifier.derive.account.legs import read_legs
 
         position = replace(self.position, fields={**self.position.fields, self.field: price})
@@ -102,7 +141,7 @@ class _Product:
         if leg.bracket_source == "catalog" and mode.tier_basis is not None:
             basis = self.setting.compiled.tier_basis(mode, leg.exact(mode, self.setting.parameters))
             table = leg.market.tier_table()
-        return leg.at_mark[MM], leg.at_mark[PNL], basis, table
+        return (leg.at_mark[MM], leg.at_mark[PNL], basis, table), leg
 
 
 class _Coin:
@@ -161,28 +200,40 @@ def _price(setting, leg, derivative, product) -> PositionPrice:
     base = dict(mark=mark, rule=product.rule.id, rule_maintenance=mm0,
                 differs=derivative.maintenance is not None and mm0 != derivative.maintenance)
 
+    def state(x):
+        mm, pnl, _, _ = product.at(x)
+        return coin.state(pnl - pnl0, others + mm * coin.price)
+
     def judged(x):
         """(d(x), holds(x)) exactly."""
-        mm, pnl, _, _ = product.at(x)
-        values = coin.state(pnl - pnl0, others + mm * coin.price)
+        values = state(x)
         return coin.difference(values), setting.compiled.holds(setting.mode, "liquidation", values)
+
+    def difference(x):  # d(x) alone, for the fit
+        return coin.difference(state(x))
 
     down = product.position.side == "long"
     where = "down to 0" if down else "up without bound"
     try:
-        if judged(mark)[1]:
+        if setting.compiled.holds(setting.mode, "liquidation", state(mark)):
             return PositionPrice(None, "the account is liquidated at the marks already", **base)
-        points = _breakpoints(product, coin, mark, pnl0, down)
+        points, owes_from = _breakpoints(product, coin, mark, pnl0, down)
     except EvaluationError as error:
         said = error.diagnostics[0].message if error.diagnostics else str(error)
         return PositionPrice(None, f"it cannot be priced: {said}", **base)
+    unknown = sorted(leg.assumed)  # symbols nobody gave, 0 only while the coin owes nothing (its loan rate)
     start = mark
     for end in [*points, None]:
+        if unknown and owes_from is not None and start == owes_from:
+            return PositionPrice(None, f"not liquidated {'down' if down else 'up'} to {_txt(start)}, where its loss "
+                                       f"makes {derivative.settle} owe; beyond it the loan's margin needs "
+                                       f"{', '.join(unknown)}, which nobody gives for {derivative.settle} (the "
+                                       "catalog has no value): not priced", **base)
         try:
             if start != mark and judged(start)[1]:  # a jump at a tier bound
                 return PositionPrice(start, None, **base)
             inner = _inside(start, end, down)
-            (d1, _), (d2, _), (d3, _) = (judged(x) for x in inner)
+            d1, d2, d3 = (difference(x) for x in inner)
         except EvaluationError as error:
             message = error.diagnostics[0].message if error.diagnostics else str(error)
             return PositionPrice(None, f"not liquidated {'down' if down else 'up'} to {_txt(start)}, and beyond it "
@@ -209,7 +260,8 @@ def _price(setting, leg, derivative, product) -> PositionPrice:
 
 
 def _breakpoints(product, coin, mark, pnl0, down) -> list:
-    """The prices beyond the mark (in the adverse direction) where a piece ends, in order."""
+    """The prices beyond the mark (in the adverse direction) where a piece ends, in order, and the price from
+    which the settle coin owes (the mark when it owes there already; None when its holding never reaches 0)."""
     # the bases and the PnL are affine in the price whatever the tier (near the mark: a table that ends far from it
     # does not stop the fit)
     x1, x2, x3 = mark, mark * 1001 / 1000, mark * 999 / 1000
@@ -218,7 +270,7 @@ def _breakpoints(product, coin, mark, pnl0, down) -> list:
     if p1 + pnl_slope * (x3 - x1) != p3:
         raise EvaluationError(f"the unrealised PnL of {product.derivative.symbol} under {product.rule.id} is not "
                               "affine in its price (an inverse contract?): not solved")
-    found = set()
+    found, owes_from = set(), None
     if table is not None and b1 is not None and b2 is not None and b2 != b1:
         slope = (b2 - b1) / (x2 - x1)
         for row in table.rows:
@@ -228,7 +280,12 @@ def _breakpoints(product, coin, mark, pnl0, down) -> list:
     if pnl_slope:
         def price_of(shift):  # the price at which the coin's holding has moved by ``shift``
             return mark + shift / pnl_slope
-        found.add(price_of(-coin.held))  # the holding reaches zero: a loan starts
+        owes_from = price_of(-coin.held)  # the holding reaches zero: a loan starts
+        found.add(owes_from)
+        if coin.held <= 0 or coin.owed:
+            owes_from = mark
+        elif (owes_from > mark) == down or owes_from <= 0:  # the loss never takes the holding to 0
+            owes_from = None
         if coin.table is not None:
             low = coin.owed - coin.held + 1  # shifts where the coin's net equity is positive (1 and 2 coin units)
             c1, c2, c3 = coin.basis(low), coin.basis(low + 1), coin.basis(low + 2)
@@ -237,7 +294,7 @@ def _breakpoints(product, coin, mark, pnl0, down) -> list:
                     for bound in (row.floor, row.cap):
                         if bound is not None:
                             found.add(price_of(low + (bound - c1) / (c2 - c1)))
-    return sorted((x for x in found if (x < mark if down else x > mark) and x > 0), reverse=down)
+    return sorted((x for x in found if (x < mark if down else x > mark) and x > 0), reverse=down), owes_from
 
 
 def _inside(start, end, down) -> tuple:
