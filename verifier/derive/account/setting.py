@@ -172,8 +172,29 @@ def vanishing(mode, account, parameters: dict, exprs, names) -> frozenset:
         if reading is not None and all(evaluate_reading(reading, p.fields) == 0 for p in account.positions):
             values[spec.sympy] = 0
     defined = [definition.expr for definition in mode.definitions.values()]  # the others-sums' and every one shown
-    left = set().union(*(expr.xreplace(values).free_symbols for expr in (*exprs, *defined)))
+    left = set().union(*(_left_in(expr, values) for expr in (*exprs, *defined)))
     return frozenset(name for name in names if mode.symbols[name].sympy not in left)
+
+
+def _left_in(expr, values) -> set:
+    """The free symbols of ``expr`` once ``values`` are put in; all of its own where putting them in is undefined
+    (a 0 under a division: an inverse contract's ``1 / P`` at a mark of 0), so that nothing vanishes on the
+    strength of an expression that has no value there.
+
+    >>> from sympy import symbols
+    >>> P, x = symbols("P x")
+    >>> sorted(map(str, _left_in(x * P, {P: 0}))), sorted(map(str, _left_in(x / P, {P: 0})))
+    ([], ['P', 'x'])
+    """
+    from sympy import S
+
+    try:
+        replaced = expr.xreplace(values)
+    except (TypeError, ZeroDivisionError):
+        return expr.free_symbols
+    if replaced.has(S.NaN, S.ComplexInfinity, S.Infinity, S.NegativeInfinity):
+        return expr.free_symbols
+    return replaced.free_symbols
 
 
 def check_readable(rule, mode, account, needed) -> None:
