@@ -231,3 +231,30 @@ def test_the_product_at_a_price_is_the_position_read_whole_there(rule_path, tmp_
                 product.at(price)
             continue
         assert product.at(price)[:3] == whole
+
+
+@pytest.mark.parametrize("tiered", [False, True])
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(side=st.sampled_from(["long", "short"]), size=st.sampled_from([F("0.5"), F(3), F(30), F(45)]),
+       mark=st.integers(45000, 75000).map(F), usdt=st.integers(100, 400000).map(F),
+       others_mm=st.integers(0, 3000).map(F), btc=st.sampled_from([F(0), F("0.05"), F(2)]))
+def test_the_shared_affine_forms_give_the_price_of_the_state_evaluated_at_each_point(
+        rule_path, tmp_path, monkeypatch, tiered, side, size, mark, usdt, others_mm, btc):
+    # the per-position price combines the settle coin's affine form (fitted once per interval of its equity and
+    # shared by its positions) with the product's (fitted once per tier row): the same price and reason as judging
+    # the coin's state and reading the product at every point (the forms switched off)
+    from verifier.derive.account import unified_positions
+
+    folder = tmp_path / "rules" / "bybit"
+    if not folder.exists():
+        shutil.copytree(rule_path.parent, folder)
+        notional_tiered(folder)
+    if tiered:
+        monkeypatch.setenv("MARGIN_VERIFIER_RULES", str(folder.parent))
+    data = export(side, size, F(60000), mark, usdt, others_mm, btc)
+    fast = evaluated(rule_path, tmp_path, data).liquidation
+    with monkeypatch.context() as off:
+        off.setattr(unified_positions._Coin, "linear", lambda self, shift, margin: None)
+        off.setattr(unified_positions._Product, "linear", lambda self, x: None)
+        slow = evaluated(rule_path, tmp_path, data).liquidation
+    assert (fast.price, fast.reason) == (slow.price, slow.reason)

@@ -22,11 +22,14 @@ judging the condition at it.  No crossing: ``None`` and the reason.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+import operator
+from bisect import bisect_left
 from fractions import Fraction
 
 from verifier.errors import EvaluationError
 
 MM, PNL = "maintenance_margin", "upnl"
+_OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 
 
 @dataclass(frozen=True)
@@ -50,7 +53,7 @@ class PositionPrice:
 def position_prices(setting, legs, account, date) -> tuple:
     """One :class:`PositionPrice` per ``account.derivatives`` row (a :class:`~verifier.errors.EvaluationError`,
     located at the position, when its product rule cannot read it or its market is not in that rule's catalog)."""
-    out = []
+    out, coins = [], {}
     for derivative in account.derivatives:
         if derivative.rule is None or derivative.product is None:
             out.append(PositionPrice(None, f"rule {setting.rule.id} names no product rule for this kind of position "
@@ -61,7 +64,9 @@ def position_prices(setting, legs, account, date) -> tuple:
             out.append(PositionPrice(None, f"the settle coin {derivative.settle} has no value in the account"))
             continue
         product = _Product(derivative, account, date)
-        out.append(_price(setting, coin, derivative, product))
+        if id(coin) not in coins:  # the coin's side of the condition, once per coin for all its positions
+            coins[id(coin)] = _Coin(setting, coin)
+        out.append(_price(setting, coins[id(coin)], derivative, product))
     return tuple(out)
 
 
@@ -89,6 +94,7 @@ class _Product:
 
         self._mark_leg = None  # the position read whole at its mark (every check of a reading made once)
         self._moved = None  # the symbols whose reading uses the price field
+        self._bounds, self._forms, self._at = False, {}, {}  # :meth:`bounds`, :meth:`linear`'s, :meth:`at`'s
 
     def at(self, price: Fraction):
         """(maintenance margin, upnl, tier basis or None, tier table or None) at ``price``; EvaluationError where
@@ -108,6 +114,13 @@ class _Product:
         found, leg = self._mark_leg
         if price == self.mark:
             return found
+        if price in self._at:
+            return self._at[price]
+        self._at[price] = found = self._at_moved(price, leg)
+        return found
+
+    def _at_moved(self, price, leg):
+        """:meth:`at` away from the mark."""
         if self._moved != {self.rule.price}:
             return self.read_at(price)[0]
         mode, compiled = self.setting.mode, self.setting.compiled
@@ -126,6 +139,58 @@ class _Product:
         if mm is None or pnl is None:
             raise EvaluationError(f"{self.rule.id} gives this position no {MM} or {PNL} at {price}")
         return mm, pnl, basis, table
+
+    def bounds(self) -> list | None:
+        """The prices where the position's tier row may change, in order (its tier basis, affine in the price at
+        the mark and two prices beside it, at each row's floor and cap; none without a catalog table); None when
+        the basis is not affine there.  Built once."""
+        if self._bounds is False:
+            x1, x2, x3 = self.near()
+            (_, _, b1, table), (_, _, b2, _), (_, _, b3, _) = (self.at(x) for x in (x1, x2, x3))
+            found = set()
+            if table is not None:
+                if None in (b1, b2, b3) or b1 + (b2 - b1) / (x2 - x1) * (x3 - x1) != b3:
+                    self._bounds = None
+                    return None
+                if b2 != b1:
+                    slope = (b2 - b1) / (x2 - x1)
+                    found = {x1 + (bound - b1) / slope for row in table.rows for bound in (row.floor, row.cap)
+                             if bound is not None}
+            self._bounds = sorted(x for x in found if x > 0)
+        return self._bounds
+
+    def near(self) -> tuple:
+        """The mark and two prices beside it (a thousandth above and below)."""
+        return self.mark, self.mark * 1001 / 1000, self.mark * 999 / 1000
+
+    def linear(self, x: Fraction):
+        """(maintenance margin, upnl) at ``x`` from their affine forms on the open interval of :meth:`bounds` that
+        holds ``x`` (one tier row): fitted from :meth:`at` at two prices inside it and checked at a third, once per
+        interval.  None at a bound, where the forms do not check, or where the position cannot be priced inside
+        the interval (the caller then asks :meth:`at`, which says why)."""
+        bounds = self.bounds()
+        if bounds is None or x <= 0:
+            return None
+        i = bisect_left(bounds, x)
+        if i < len(bounds) and bounds[i] == x:
+            return None
+        if i not in self._forms:
+            low, high = bounds[i - 1] if i else Fraction(0), bounds[i] if i < len(bounds) else None
+            points = self.near()
+            if not all(low < p and (high is None or p < high) for p in points):
+                points = _interior(low, high)
+            forms = None
+            try:
+                (m1, p1, _, _), (m2, p2, _, _), (m3, p3, _, _) = (self.at(p) for p in points)
+                x1, x2, x3 = points
+                mm, pnl = (m2 - m1) / (x2 - x1), (p2 - p1) / (x2 - x1)
+                if m1 + mm * (x3 - x1) == m3 and p1 + pnl * (x3 - x1) == p3:
+                    forms = (m1 - mm * x1, mm, p1 - pnl * x1, pnl)
+            except EvaluationError:
+                pass
+            self._forms[i] = forms
+        forms = self._forms[i]
+        return None if forms is None else (forms[0] + forms[1] * x, forms[2] + forms[3] * x)
 
     def read_at(self, price: Fraction):
         """(:meth:`at`'s tuple, the leg) with the position read whole at ``price`` under its product rule."""
@@ -165,6 +230,8 @@ class _Coin:
         self.condition = self.mode.conditions["liquidation"]
         self.difference = compile_fraction(self.condition.relation.lhs - self.condition.relation.rhs)
         self.table = leg.market.tier_table() if leg.tiered else None
+        self._forms, self._shifts = {}, None  # :meth:`linear`'s per interval of :meth:`shifts`, and those
+        self.operator = _OPERATORS.get(self.condition.relation.rel_op)
 
     def state(self, shift: Fraction, margin: Fraction) -> dict:
         """The coin's values with ``shift`` (coin units) added to its equity and ``margin`` (USD) as its positions'
@@ -183,6 +250,64 @@ class _Coin:
                 values[self.mode.symbols[name].sympy] = Fraction(row.values[column])
         return values
 
+    def shifts(self) -> list:
+        """The shifts of the coin's equity where its side of the condition may bend, in order: where its holding
+        reaches 0 (a loan starts) and where its haircut tier basis crosses a row's floor or cap (solved from the
+        basis's affine form where the coin's net equity is positive); built once, shared by its positions."""
+        if self._shifts is None:
+            found = {-self.held}
+            if self.table is not None:
+                low = self.owed - self.held + 1  # shifts where the coin's net equity is positive (1 and 2 coin units)
+                c1, c2, c3 = self.basis(low), self.basis(low + 1), self.basis(low + 2)
+                if None not in (c1, c2, c3) and c2 != c1 and c1 + 2 * (c2 - c1) == c3:
+                    for row in self.table.rows:
+                        for bound in (row.floor, row.cap):
+                            if bound is not None:
+                                found.add(low + (bound - c1) / (c2 - c1))
+                else:
+                    self._forms = None  # the bounds are unknown: no shared form
+            self._shifts = sorted(found)
+        return self._shifts
+
+    def linear(self, shift: Fraction, margin: Fraction) -> Fraction | None:
+        """``difference(state(shift, margin))`` from the coin's affine form on the open interval of :meth:`shifts`
+        that holds ``shift``: fitted once per interval from :meth:`state` at three points inside it (two shifts, two
+        margins), checked at two more, and shared by every position settled in the coin; at a bound itself, affine
+        in the margin alone (fitted at two margins, checked at a third).  None where a form does not check or a
+        value is missing (the caller then evaluates the state itself)."""
+        bounds = self.shifts()
+        if self._forms is None:
+            return None
+        i = bisect_left(bounds, shift)
+        if i < len(bounds) and bounds[i] == shift:  # at the bound itself: affine in the margin alone
+            if ("at", i) not in self._forms:
+                m1 = self.values[self.names["maintenanceMargin"]]
+                form = None
+                try:
+                    a, b = (self.difference(self.state(shift, m)) for m in (m1, m1 + 1))
+                    if self.difference(self.state(shift, 2 * m1 + 3)) == a + (b - a) * (m1 + 3):
+                        form = (a - (b - a) * m1, Fraction(0), b - a)
+                except (KeyError, ZeroDivisionError, EvaluationError):
+                    pass
+                self._forms["at", i] = form
+            i = "at", i
+        elif i not in self._forms:
+            s1, s2, s3 = _interior(bounds[i - 1] if i else None, bounds[i] if i < len(bounds) else None)
+            m1 = self.values[self.names["maintenanceMargin"]]
+            m2, m3 = m1 + 1, 2 * m1 + 3
+            form = None
+            try:
+                d = self.difference
+                a = d(self.state(s1, m1))
+                b, c = (d(self.state(s2, m1)) - a) / (s2 - s1), d(self.state(s1, m2)) - a
+                if all(d(self.state(x, m)) == a + b * (x - s1) + c * (m - m1) for x, m in ((s3, m3), (s2, m2))):
+                    form = (a - b * s1 - c * m1, b, c)
+            except (KeyError, ZeroDivisionError, EvaluationError):
+                pass
+            self._forms[i] = form
+        form = self._forms[i]
+        return None if form is None else form[0] + form[1] * shift + form[2] * margin
+
     def basis(self, shift: Fraction) -> Fraction | None:
         if self.table is None:
             return None
@@ -191,8 +316,8 @@ class _Coin:
         return self.setting.compiled.tier_basis(self.mode, values)
 
 
-def _price(setting, leg, derivative, product) -> PositionPrice:
-    coin = _Coin(setting, leg)
+def _price(setting, coin, derivative, product) -> PositionPrice:
+    leg = coin.leg
     mark = product.mark
     mm0, pnl0, _, _ = product.at(mark)
     own = derivative.maintenance if derivative.maintenance is not None else mm0
@@ -204,13 +329,24 @@ def _price(setting, leg, derivative, product) -> PositionPrice:
         mm, pnl, _, _ = product.at(x)
         return coin.state(pnl - pnl0, others + mm * coin.price)
 
+    def fast(x):
+        """d(x) from the product's and the coin's affine forms, or None where they do not apply."""
+        found = product.linear(x)
+        if found is None:
+            return None
+        mm, pnl = found
+        return coin.linear(pnl - pnl0, others + mm * coin.price)
+
     def judged(x):
         """(d(x), holds(x)) exactly."""
+        if coin.operator is not None and (d := fast(x)) is not None:
+            return d, coin.operator(d, 0)
         values = state(x)
         return coin.difference(values), setting.compiled.holds(setting.mode, "liquidation", values)
 
     def difference(x):  # d(x) alone, for the fit
-        return coin.difference(state(x))
+        d = fast(x)
+        return coin.difference(state(x)) if d is None else d
 
     down = product.position.side == "long"
     where = "down to 0" if down else "up without bound"
@@ -264,7 +400,7 @@ def _breakpoints(product, coin, mark, pnl0, down) -> list:
     which the settle coin owes (the mark when it owes there already; None when its holding never reaches 0)."""
     # the bases and the PnL are affine in the price whatever the tier (near the mark: a table that ends far from it
     # does not stop the fit)
-    x1, x2, x3 = mark, mark * 1001 / 1000, mark * 999 / 1000
+    x1, x2, x3 = product.near()
     (mm1, p1, b1, table), (_, p2, b2, _), (_, p3, b3, _) = (product.at(x) for x in (x1, x2, x3))
     pnl_slope = (p2 - p1) / (x2 - x1)
     if p1 + pnl_slope * (x3 - x1) != p3:
@@ -281,20 +417,25 @@ def _breakpoints(product, coin, mark, pnl0, down) -> list:
         def price_of(shift):  # the price at which the coin's holding has moved by ``shift``
             return mark + shift / pnl_slope
         owes_from = price_of(-coin.held)  # the holding reaches zero: a loan starts
-        found.add(owes_from)
         if coin.held <= 0 or coin.owed:
             owes_from = mark
         elif (owes_from > mark) == down or owes_from <= 0:  # the loss never takes the holding to 0
             owes_from = None
-        if coin.table is not None:
-            low = coin.owed - coin.held + 1  # shifts where the coin's net equity is positive (1 and 2 coin units)
-            c1, c2, c3 = coin.basis(low), coin.basis(low + 1), coin.basis(low + 2)
-            if None not in (c1, c2, c3) and c2 != c1 and c1 + 2 * (c2 - c1) == c3:
-                for row in coin.table.rows:
-                    for bound in (row.floor, row.cap):
-                        if bound is not None:
-                            found.add(price_of(low + (bound - c1) / (c2 - c1)))
+        for shift in coin.shifts():  # the coin's own bounds (its holding at 0, its haircut rows)
+            found.add(price_of(shift))
     return sorted((x for x in found if (x < mark if down else x > mark) and x > 0), reverse=down), owes_from
+
+
+def _interior(low, high) -> tuple:
+    """Three distinct points strictly between ``low`` and ``high`` (None: no bound on that side)."""
+    if low is None and high is None:
+        low = Fraction(0)
+    if high is None:
+        return low + 1, low + 2, low + 3
+    if low is None:
+        return high - 1, high - 2, high - 3
+    step = (high - low) / 4
+    return low + step, low + 2 * step, low + 3 * step
 
 
 def _inside(start, end, down) -> tuple:
