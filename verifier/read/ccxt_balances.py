@@ -19,8 +19,10 @@ not say is refused (MV612) rather than given the first mode.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from fractions import Fraction
+from pathlib import Path
 
 from verifier.errors import EvaluationError, SpecError
 from verifier.model.account import Account, AccountSet, Derivative, Place, Position, Reported
@@ -44,6 +46,28 @@ def accounts_from_balance(rule, balance: dict, locator, *, extra=None, file="<ex
                         code=reader.problems[0].code)
     unread = balance_unread(balance, frozenset(reader.read_paths), rule.ccxt.unread)
     return AccountSet("ccxt", tuple(reader.accounts), tuple(reader.skipped), file, None, unread)
+
+
+_PRODUCT_RULES: dict = {}  # (rule file, its mtime and size) -> the Rule loaded from it
+
+
+def product_rule(rule_id: str):
+    """The product rule ``rule_id`` as :func:`~verifier.read.load_rule` loads it, loaded once per process while its
+    file is unchanged (a unified rule names it per kind of position; loading it costs more than reading a hundred
+    positions under it).  Like the account's own rule, which the caller loads once, it is not reloaded when only
+    its catalog changes within the process."""
+    from verifier.read import load_rule
+    from verifier.read.rule_sources import resolve_rule_path
+
+    path = resolve_rule_path(rule_id)
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return load_rule(rule_id)  # says why
+    key = (str(Path(path).resolve()), stat.st_mtime_ns, stat.st_size)
+    if key not in _PRODUCT_RULES:
+        _PRODUCT_RULES[key] = load_rule(rule_id)
+    return _PRODUCT_RULES[key]
 
 
 class _Reader:
@@ -281,11 +305,10 @@ class _Reader:
         """The product rule ``rule_id`` (loaded once per reading), or None after saying at row ``index`` why it
         cannot be loaded."""
         from verifier.errors import VerifierError
-        from verifier.read import load_rule
 
         if rule_id not in self._product_rules:
             try:
-                self._product_rules[rule_id] = load_rule(rule_id), None
+                self._product_rules[rule_id] = product_rule(rule_id), None
             except VerifierError as error:
                 first = error.diagnostics[0] if error.diagnostics else None
                 said = f"{first.file}: {first.message}" if first is not None else str(error)
