@@ -17,6 +17,11 @@ long, up for a short), ``d`` is fitted exactly from two points inside it, checke
 affine, such as an inverse contract's, is said, not guessed), and its root is the crossing when it falls inside
 the piece and the condition holds there; at a breakpoint a jump (a tier table without continuity) is caught by
 judging the condition at it.  No crossing: ``None`` and the reason.
+
+``d`` is not evaluated from scratch at each of those prices: the coin's side (:meth:`_Coin.linear`) is affine in
+its equity's shift and its positions' margin on each interval between its own bounds, fitted once there and shared
+by every position settled in the coin; the product's margin and PnL (:meth:`_Product.linear`) are fitted once per
+tier row; a form that does not check leaves that price to the whole evaluation.
 """
 
 from __future__ import annotations
