@@ -349,6 +349,12 @@ def _price(setting, coin, derivative, product) -> PositionPrice:
         values = state(x)
         return coin.difference(values), setting.compiled.holds(setting.mode, "liquidation", values)
 
+    def full(x):
+        """(d(x), holds(x)) from the whole state, never the fitted forms: every price returned is confirmed by it,
+        so a fit that were wrong at the root could refuse a price, never give a wrong one."""
+        values = state(x)
+        return coin.difference(values), setting.compiled.holds(setting.mode, "liquidation", values)
+
     def difference(x):  # d(x) alone, for the fit
         d = fast(x)
         return coin.difference(state(x)) if d is None else d
@@ -371,7 +377,7 @@ def _price(setting, coin, derivative, product) -> PositionPrice:
                                        f"{', '.join(unknown)}, which nobody gives for {derivative.settle} (the "
                                        "catalog has no value): not priced", **base)
         try:
-            if start != mark and judged(start)[1]:  # a jump at a tier bound
+            if start != mark and judged(start)[1] and full(start)[1]:  # a jump at a tier bound
                 return PositionPrice(start, None, **base)
             inner = _inside(start, end, down)
             d1, d2, d3 = (difference(x) for x in inner)
@@ -389,10 +395,14 @@ def _price(setting, coin, derivative, product) -> PositionPrice:
             root = x1 - d1 / slope
             if _within(root, start, end, down) and root > 0:
                 try:
-                    at_root, holds = judged(root)
+                    at_root, holds = full(root)
                     # a strict condition (<, >) holds just past its boundary: the boundary is the price
-                    if holds or at_root == 0 and judged(_inside(root, end, down)[0])[1]:
+                    if holds or at_root == 0 and full(_inside(root, end, down)[0])[1]:
                         return PositionPrice(root, None, **base)
+                    if at_root != 0:  # the fitted line crosses where the whole state does not: say so, no price
+                        return PositionPrice(None, f"the account's condition fitted between {_txt(start)} and "
+                                                   f"{_txt(end)} crosses at {_txt(root)}, where the rule's own does "
+                                                   "not: not solved", **base)
                 except EvaluationError:
                     pass
         start = end
