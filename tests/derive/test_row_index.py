@@ -6,6 +6,7 @@ shipped tables and drawn ones (overlapping rows, a row whose denominator vanishe
 from __future__ import annotations
 
 from fractions import Fraction
+from types import SimpleNamespace
 
 import pytest
 from gmpy2 import mpq
@@ -20,7 +21,7 @@ SOLVERS = {name: plan.form.tiered for name, plan in PROGRAM.latest.plans.items()
 def _loop(code: Code) -> Code:
     """The same solver screening every row (its ``near`` answers ``rows``)."""
     plain = Code(code.source, code.constants, code.names, code.screen)
-    plain._near = lambda rows, closed, x, key: rows
+    plain._near = SimpleNamespace(find=lambda rows, closed, x, key: rows)
     return plain
 
 
@@ -35,7 +36,7 @@ def _scalar(code, values, rows, closed):
     """The position scalar ``x`` the solver hands its index at ``values``."""
     seen = []
     probe = Code(code.source, code.constants, code.names, code.screen)
-    probe._near = lambda rows, closed, x, key: seen.append(x) or rows
+    probe._near = SimpleNamespace(find=lambda rows, closed, x, key: seen.append(x) or rows)
     _run(probe, values, rows, closed)
     return seen[0]
 

@@ -119,7 +119,8 @@ class Code:
         """The compiled function (built on first use)."""
         if self._function is None:
             namespace = {"__builtins__": {}, "min": min, "max": max, "abs": abs, "len": len,
-                         "ZeroDivisionError": ZeroDivisionError, "near": self.near}
+                         "ZeroDivisionError": ZeroDivisionError,
+                         "near": self.near.find if self.near is not None else None}
             namespace.update((f"c{i}", mpq(p, q)) for i, (p, q) in enumerate(self.constants))
             namespace.update((f"n{i}", name) for i, name in enumerate(self.names))
             exec(compile(checked_source(self.source), "<rational code>", "exec"), namespace)  # noqa: S102 - see the module docstring
@@ -546,23 +547,36 @@ class RowIndex:
     def __init__(self, code, tier_names: tuple, key_names: tuple):
         self.code, self.tier_names, self.key_names = code, tier_names, key_names
         self.tables: dict = {}  # id(rows) -> (rows, {(closed, key): (points, at points, in gaps) or None})
+        self.find = self._finder()
 
     def __call__(self, rows, closed, x, key):
-        entry = self.tables.get(id(rows))
-        if entry is None or entry[0] is not rows:
-            entry = self.tables[id(rows)] = (rows, {})
-        built = entry[1].get((closed, key), False)
-        if built is False:
-            if len(entry[1]) >= self.LIMIT:
+        return self.find(rows, closed, x, key)
+
+    def _finder(self):
+        """``find``: one dict look-up a position in the common case (a plain function: cheaper to call)."""
+        found, tables, limit, build, search = {}, self.tables, self.LIMIT, self.build, bisect.bisect_left
+
+        def find(rows, closed, x, key):
+            entry = found.get((id(rows), closed, key))
+            if entry is None or entry[0] is not rows:
+                known = tables.get(id(rows))
+                if known is None or known[0] is not rows:
+                    known = tables[id(rows)] = (rows, {})
+                if len(known[1]) >= limit and (closed, key) not in known[1]:
+                    return rows
+                if (closed, key) not in known[1]:
+                    known[1][closed, key] = build(rows, closed, key)
+                entry = found[id(rows), closed, key] = (rows, known[1][closed, key])
+            built = entry[1]
+            if built is None:
                 return rows
-            built = entry[1][closed, key] = self.build(rows, closed, key)
-        if built is None:
-            return rows
-        points, at, between = built
-        index = bisect.bisect_left(points, x)
-        if index < len(points) and points[index] == x:
-            return at[index]
-        return between[index]
+            points = built[0]
+            index = search(points, x)
+            if index < len(points) and points[index] == x:
+                return built[1][index]
+            return built[2][index]
+
+        return find
 
     def build(self, rows, closed, key):
         """(sorted points, rows at each, rows in each gap: before the first, between each two, after the last),
