@@ -424,7 +424,9 @@ def compile_solver(roots, excluded, conditions, basis, target: str, tiers: tuple
     depend on the row is computed once, before the rows.  A row is first tested by the basis at the root as one
     rational function of the row (``cancel(basis(root))``: where the root is defined, the same value, often without
     its divisions), and the root solved only in a row that holds it; the root's own basis is then tested again.
-    ``conditions`` must be relationals.
+    With one root whose screen has the shape :func:`_indexed_screen` decides, the loop visits only the rows its
+    :class:`RowIndex` finds by bisection (``near``, bound in the function's namespace), the rows whose screen can
+    hold: the same list.  ``conditions`` must be relationals.
     """
     import sympy
 
