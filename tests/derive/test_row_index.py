@@ -1,7 +1,8 @@
 """The solver's rows found by bisection (rational_code.RowIndex) against the solver screening every row: the same
 ``[(row number, price), ...]`` -- or the same ZeroDivisionError -- for positions whose position scalar lies on
 every point of the table's index, inside every gap, just beside each point and far out on both sides, over the
-shipped tables and drawn ones (overlapping rows, a row whose denominator vanishes, either bound convention)."""
+shipped tables of every rule whose solver is indexed and over drawn ones (overlapping rows, a row whose
+denominator vanishes, either bound convention)."""
 
 from __future__ import annotations
 
@@ -16,8 +17,12 @@ from hypothesis import strategies as st
 from verifier.derive.rational_code import Code, RowIndex
 from verifier.jobs.programs import program_for
 
-PROGRAM = program_for("binance/usdm-perpetual")
-SOLVERS = {name: plan.form.tiered for name, plan in PROGRAM.latest.plans.items()}
+RULES = ("binance/usdm-perpetual", "binance/coinm-perpetual", "bitget/usdt-perpetual", "gate/usdt-perpetual")
+PROGRAMS = {rule: program_for(rule) for rule in RULES}
+SOLVERS = {(rule, name): plan.form.tiered for rule, program in PROGRAMS.items()
+           for name, plan in program.latest.plans.items() if plan.form is not None and plan.form.tiered is not None}
+
+
 def _loop(code: Code) -> Code:
     """The same solver screening every row (its ``near`` answers ``rows``)."""
     plain = Code(code.source, code.constants, code.names, code.screen)
@@ -42,10 +47,12 @@ def _scalar(code, values, rows, closed):
 
 
 def _at(code, values, rows, closed, target):
-    """``values`` with the wallet moved so that the position scalar is ``target`` (it is affine in the wallet)."""
-    zero = _scalar(code, {**values, "WB": mpq(0)}, rows, closed)
-    slope = _scalar(code, {**values, "WB": mpq(1)}, rows, closed) - zero
-    moved = {**values, "WB": (target - zero) / slope}
+    """``values`` with the wallet (or isolated margin) moved so that the position scalar is ``target`` (it is
+    affine in it)."""
+    wallet = "WB" if "WB" in code.names else "M"
+    zero = _scalar(code, {**values, wallet: mpq(0)}, rows, closed)
+    slope = _scalar(code, {**values, wallet: mpq(1)}, rows, closed) - zero
+    moved = {**values, wallet: (target - zero) / slope}
     assert _scalar(code, moved, rows, closed) == target
     return moved
 
@@ -90,13 +97,13 @@ def _inputs(draw, names):
     return values
 
 
-@pytest.mark.parametrize("mode", sorted(SOLVERS))
+@pytest.mark.parametrize("solver", sorted(SOLVERS), ids="/".join)
 @given(data=st.data())
-def test_indexed_rows_answer_what_every_row_answers(mode, data):
-    code = SOLVERS[mode]
+def test_indexed_rows_answer_what_every_row_answers(solver, data):
+    code = SOLVERS[solver]
     assert code.near is not None  # the rule's screen has the indexed shape: decided from its expression
     plain = _loop(code)
-    rows = data.draw(st.one_of(tables(), st.sampled_from(SHIPPED_ROWS)))
+    rows = data.draw(st.one_of(tables(), st.sampled_from(SHIPPED_ROWS[solver[0]])))
     closed = data.draw(st.booleans())
     values = _inputs(data.draw, code.names)
     key = tuple(values[k] for k in code.screen[2])
@@ -105,17 +112,17 @@ def test_indexed_rows_answer_what_every_row_answers(mode, data):
         assert _run(code, moved, rows, closed) == _run(plain, moved, rows, closed), (target, rows)
 
 
-def _shipped_rows() -> list:
+def _shipped_rows(program) -> list:
     rows = []
-    for symbol in sorted(PROGRAM.markets)[:8]:
-        for version in PROGRAM.market(symbol).tiers or ():
+    for symbol in sorted(program.markets)[:8]:
+        for version in program.market(symbol).tiers or ():
             table = version.table
             rows.append(tuple((r.number, mpq(r.floor), None if r.cap is None else mpq(r.cap),
                                mpq(r.values["MMR"]), mpq(r.values["cum"])) for r in table.rows))
     return rows
 
 
-SHIPPED_ROWS = _shipped_rows()
+SHIPPED_ROWS = {rule: _shipped_rows(program) for rule, program in PROGRAMS.items()}
 
 
 def test_a_screen_without_the_shape_keeps_the_loop():
