@@ -39,6 +39,7 @@ True
 
 from __future__ import annotations
 
+import bisect
 import re
 from fractions import Fraction
 
@@ -56,7 +57,7 @@ _SAFE_WORDS = {"def", "f", "v", "rows", "return", "for", "in", "if", "not", "and
                "append", "number", "floor", "cap", "closed", "min", "max", "abs", "else", "pass", "True", "try",
                "except", "ZeroDivisionError", "len", "key", "lambda", "M", "F", "S", "W", "L", "H", "z",
                "fields", "get", "row_for", "row_values", "table", "elif", "leverage_limit", "contiguous",
-               "row_at"}
+               "row_at", "near"}
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _GENERATED = re.compile(r"^[a-z][0-9]+$")
 
@@ -85,21 +86,30 @@ class Code:
     ``c0``, ``c1``, ...) and ``names`` (the input names bound to ``n0``, ``n1``, ...).  Calling it compiles the
     text once (per object) and runs it."""
 
-    __slots__ = ("source", "constants", "names", "_function")
+    __slots__ = ("source", "constants", "names", "screen", "_function", "_near")
 
-    def __init__(self, source: str, constants: tuple, names: tuple):
+    def __init__(self, source: str, constants: tuple, names: tuple, screen=None):
         self.source, self.constants, self.names = source, tuple(constants), tuple(names)
-        self._function = None
+        self.screen = screen  # a solver's row screen as (Code of (g, d), tier names, key names): see RowIndex
+        self._function = self._near = None
 
     def __reduce__(self):
-        return Code, (self.source, self.constants, self.names)
+        return Code, (self.source, self.constants, self.names, self.screen)
 
     def __eq__(self, other):
-        return isinstance(other, Code) and (self.source, self.constants, self.names) == (
-            other.source, other.constants, other.names)
+        return isinstance(other, Code) and (self.source, self.constants, self.names, self.screen) == (
+            other.source, other.constants, other.names, other.screen)
 
     def __hash__(self):
         return hash((self.source, self.constants, self.names))
+
+    @property
+    def near(self):
+        """The :class:`RowIndex` of a solver whose row screen has the indexed shape (built on first use), else
+        None."""
+        if self._near is None and self.screen is not None:
+            self._near = RowIndex(*self.screen)
+        return self._near
 
     def __repr__(self):
         return f"Code({len(self.source.splitlines())} lines, reads {', '.join(self.names) or 'nothing'})"
@@ -109,7 +119,8 @@ class Code:
         """The compiled function (built on first use)."""
         if self._function is None:
             namespace = {"__builtins__": {}, "min": min, "max": max, "abs": abs, "len": len,
-                         "ZeroDivisionError": ZeroDivisionError}
+                         "ZeroDivisionError": ZeroDivisionError,
+                         "near": self.near.find if self.near is not None else None}
             namespace.update((f"c{i}", mpq(p, q)) for i, (p, q) in enumerate(self.constants))
             namespace.update((f"n{i}", name) for i, name in enumerate(self.names))
             exec(compile(checked_source(self.source), "<rational code>", "exec"), namespace)  # noqa: S102 - see the module docstring
@@ -120,7 +131,7 @@ class Code:
         return self.function(*args)
 
 
-_TOKEN = re.compile(r"v\[n(\d+)\]|\b([tcrp])(\d+)\b|\b(out|number|floor|cap|rows|closed)\b")
+_TOKEN = re.compile(r"v\[n(\d+)\]|\b([tcrp])(\d+)\b|\b(out|number|floor|cap|rows|closed|near)\b")
 
 
 def inline(code: Code, inputs: dict, fresh, constant) -> tuple:
@@ -138,7 +149,7 @@ def inline(code: Code, inputs: dict, fresh, constant) -> tuple:
         if match.group(2) == "c":
             return constant(code.constants[int(match.group(3))])
         word = match.group(0)
-        if word in ("rows", "closed"):
+        if word in ("rows", "closed", "near"):
             return inputs[word]
         if word not in names:
             names[word] = fresh()
@@ -413,7 +424,9 @@ def compile_solver(roots, excluded, conditions, basis, target: str, tiers: tuple
     depend on the row is computed once, before the rows.  A row is first tested by the basis at the root as one
     rational function of the row (``cancel(basis(root))``: where the root is defined, the same value, often without
     its divisions), and the root solved only in a row that holds it; the root's own basis is then tested again.
-    ``conditions`` must be relationals.
+    With one root whose screen has the shape :func:`_indexed_screen` decides, the loop visits only the rows its
+    :class:`RowIndex` finds by bisection (``near``, bound in the function's namespace), the rows whose screen can
+    hold: the same list.  ``conditions`` must be relationals.
     """
     import sympy
 
@@ -453,8 +466,17 @@ def compile_solver(roots, excluded, conditions, basis, target: str, tiers: tuple
         return Code(builder.source("v", body, "out"), builder.constants, builder.names)
     # the loop written twice, once a bound convention (``closed`` is the table's: one test a position, not two a
     # row), the same lines but for the row's bounds
-    loop = f"for number, floor, cap{''.join(', ' + r for r in row_names.values())} in rows:"
-    body = list(builder.blocks.get(0, [])) + ["out = []"]
+    indexed = None
+    if len(found) == 1:  # one root: its screen decides which rows the loop visits
+        at_root = basis.xreplace({s: roots[0] for s in basis.free_symbols if s.name == target})
+        indexed, index_of = _indexed_screen(builder, sympy.cancel(at_root), row_names) or (None, None)
+    selected = "rows"
+    body = list(builder.blocks.get(0, []))
+    if indexed:
+        selected = builder.fresh()
+        body.append(f"{selected} = near(rows, closed, {indexed[0]}, {indexed[1]})")
+    loop = f"for number, floor, cap{''.join(', ' + r for r in row_names.values())} in {selected}:"
+    body += ["out = []"]
     for convention in (True, False):
         inner = list(builder.blocks.get(1, []))
         for price, price_var, excluded_names, checks, level, screen, index in found:
@@ -464,7 +486,126 @@ def compile_solver(roots, excluded, conditions, basis, target: str, tiers: tuple
                                  builder.blocks.get(("price", index), []), f"out.append((number, {price_var}))")
             inner += [f"    {line}" for line in lines]
         body += ["if closed:" if convention else "else:", f"    {loop}"] + [f"        {line}" for line in inner]
-    return Code(builder.source("v, rows, closed", body, "out"), builder.constants, builder.names)
+    return Code(builder.source("v, rows, closed", body, "out"), builder.constants, builder.names,
+                index_of if indexed else None)
+
+
+def _indexed_screen(builder, screen_expr, row_names: dict):
+    """``(x, key)`` -- the names of the position scalar and of the key values, emitted before the rows -- and the
+    :attr:`Code.screen` of a row screen of the indexed shape, else None (the solver keeps its plain loop).
+
+    The shape, decided here from the expression: ``screen = (X + G) / D`` with ``X`` a polynomial of the position's
+    inputs alone and ``G``, ``D`` polynomials of the row's values and of *key* inputs, and every division of the
+    screen's own tree by a factor of ``D`` (so the loop's screen divides by zero exactly where ``D`` is 0).  For
+    one key value and a row with ``D != 0`` the screen is affine in ``X`` with a non-zero slope, so each of its two
+    bound tests changes truth only where ``X`` crosses ``floor * D - G`` or ``cap * D - G``; see :class:`RowIndex`.
+    """
+    import sympy
+
+    rows = set(row_names)
+    names = lambda e: {s.name for s in e.free_symbols}  # noqa: E731
+    numerator, denominator = sympy.fraction(screen_expr)
+    divisors = sympy.Integer(1)
+    for node in sympy.preorder_traversal(screen_expr):
+        if isinstance(node, sympy.Pow) and node.exp.is_Integer and node.exp < 0:
+            divisors *= node.base ** -node.exp
+    if sympy.expand(divisors - denominator) != 0 or not names(denominator) & rows:
+        return None
+    terms = sympy.Add.make_args(sympy.expand(numerator))
+    x = sympy.Add(*[t for t in terms if not names(t) & rows])
+    g = sympy.Add(*[t for t in terms if names(t) & rows])
+    if not x.free_symbols or not x.is_polynomial(*x.free_symbols) or not g.is_polynomial(*g.free_symbols) \
+            or not denominator.is_polynomial(*denominator.free_symbols):
+        return None
+    keys = tuple(sorted((names(g) | names(denominator)) - rows))
+    code = compile_many([g, denominator])
+    x_name = builder.visit(x)[0]
+    key_names = [builder.visit(sympy.Symbol(k))[0] for k in keys]
+    return (x_name, "(" + "".join(k + ", " for k in key_names) + ")"), (code, tuple(row_names), keys)
+
+
+class RowIndex:
+    """The rows of a table a solver's screen can hold, found by bisection instead of screening every row.
+
+    Called ``near(rows, closed, x, key)`` with the solver's ``rows`` and ``closed``, the position scalar ``x`` and
+    the key values (:func:`_indexed_screen`); returns the rows, in table order, whose screen may hold -- every row
+    whose screen holds is among them -- or ``rows`` itself where it does not index (a row with ``D = 0`` at this
+    key: the loop then meets the zero denominator as before; more than ``LIMIT`` keys for one table).
+
+    Why it is the loop's answer: for one key and row ``i`` with ``d_i = D != 0`` and ``g_i = G``, the screen is
+    ``(x + g_i) / d_i``, affine in ``x`` with a non-zero slope, so ``floor_i <= screen`` (or ``<``) and ``screen
+    < cap_i`` (or ``<=``) each change truth only at ``x = floor_i * d_i - g_i`` or ``cap_i * d_i - g_i``.
+    Between two consecutive such points of the whole table (and beyond the first and the last) no row's answer
+    changes; each point and each open gap between them is screened once, exactly, at the point or at a rational
+    inside the gap, with the loop's own test (built once per table, bound convention and key).  A position's
+    ``x`` is bisected to its point or gap and gets that list.  A row left out fails the loop's screen, and a row
+    failing the screen does nothing else in the loop (no root solved, nothing appended, no division by zero since
+    ``d_i != 0``), so the loop over the list returns the loop over all rows' list.
+    ``tests/derive/test_row_index.py`` holds both equal at every point, inside every gap and at extremes.
+    """
+
+    LIMIT = 16
+
+    def __init__(self, code, tier_names: tuple, key_names: tuple):
+        self.code, self.tier_names, self.key_names = code, tier_names, key_names
+        self.tables: dict = {}  # id(rows) -> (rows, {(closed, key): (points, at points, in gaps) or None})
+        self.find = self._finder()
+
+    def __call__(self, rows, closed, x, key):
+        return self.find(rows, closed, x, key)
+
+    def _finder(self):
+        """``find``: one dict look-up a position in the common case (a plain function: cheaper to call)."""
+        found, tables, limit, build, search = {}, self.tables, self.LIMIT, self.build, bisect.bisect_left
+
+        def find(rows, closed, x, key):
+            entry = found.get((id(rows), closed, key))
+            if entry is None or entry[0] is not rows:
+                known = tables.get(id(rows))
+                if known is None or known[0] is not rows:
+                    known = tables[id(rows)] = (rows, {})
+                if len(known[1]) >= limit and (closed, key) not in known[1]:
+                    return rows
+                if (closed, key) not in known[1]:
+                    known[1][closed, key] = build(rows, closed, key)
+                entry = found[id(rows), closed, key] = (rows, known[1][closed, key])
+            built = entry[1]
+            if built is None:
+                return rows
+            points = built[0]
+            index = search(points, x)
+            if index < len(points) and points[index] == x:
+                return built[1][index]
+            return built[2][index]
+
+        return find
+
+    def build(self, rows, closed, key):
+        """(sorted points, rows at each, rows in each gap: before the first, between each two, after the last),
+        or None when a row's ``D`` is 0 at ``key``."""
+        values = dict(zip(self.key_names, key))
+        lines = []
+        for row in rows:
+            values.update(zip(self.tier_names, row[3:]))
+            g, d = self.code(values)
+            if d == 0:
+                return None
+            lines.append((row, g, d))
+        points = sorted({bound * d - g for row, g, d in lines for bound in row[1:3] if bound is not None})
+
+        def holding(x):
+            found = []
+            for row, g, d in lines:
+                level, floor, cap = (x + g) / d, row[1], row[2]
+                if (floor <= level and (cap is None or level < cap)) if closed else \
+                        (floor < level and (cap is None or level <= cap)):
+                    found.append(row)
+            return tuple(found)
+
+        if not points:
+            return [], (), (holding(mpq(0)),)
+        inside = [points[0] - 1] + [(a + b) / 2 for a, b in zip(points, points[1:])] + [points[-1] + 1]
+        return points, tuple(holding(p) for p in points), tuple(holding(p) for p in inside)
 
 
 def _contains(level: str, closed: bool) -> str:

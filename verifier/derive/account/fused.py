@@ -262,6 +262,8 @@ def _liquidation(w, program, plan, prepared, values, given, tiered, helper, at_m
         w.emit(f"{closed} = M.closed", 1)
         inputs = {n: values[n] for n in static}
         inputs.update(rows=rows, closed=closed)
+        if form.tiered.near is not None:  # the solver's rows found by bisection (rational_code.RowIndex)
+            inputs["near"] = w.bind(form.tiered.near.find)
         w.emit("try:", 1)
         found = w.code(form.tiered, inputs, 2)
         w.emit(f"{prices} = {found}", 2)  # (row number, price) pairs
