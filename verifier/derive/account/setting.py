@@ -38,11 +38,13 @@ class Setting:
     needed: frozenset
     compiled: CompiledMode
     reads: frozenset | None = None  # the symbols read from a position (None: every one that has a reading)
+    definitions: tuple | None = None  # the definitions computed at a position's mark (None: every one)
 
 
 def setting_for(rule, account, date, definitions=None) -> Setting:
     """Choose the rule's version for ``date`` and the mode for ``account``; check the rule can evaluate it: its
-    conditions, or only the ``definitions`` named (then only their inputs are read from a position)."""
+    conditions, or only the ``definitions`` named (then only their inputs are read from a position, and only they
+    are computed at its mark)."""
     rule = rule_at(rule, date, account)
     mode = select_mode(rule, account)
     check_date(rule, mode, date)
@@ -56,7 +58,8 @@ def setting_for(rule, account, date, definitions=None) -> Setting:
         needed -= vanished
     check_readable(rule, mode, account, needed)
     return Setting(rule, mode, date, parameters, needed, compiled_mode(mode),
-                   reads=needed if definitions is not None else None)
+                   reads=needed if definitions is not None else None,
+                   definitions=tuple(definitions) if definitions is not None else None)
 
 
 def rule_at(rule, date, account=None):
