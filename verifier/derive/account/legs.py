@@ -19,6 +19,7 @@ be absent; the leg then says which quantities it lacks for (``lacks``) and those
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
@@ -288,11 +289,18 @@ def at_mark_values(setting, account, leg: Leg) -> None:
     others = {mode.symbols[n].sympy for n in mode.others}
     wanted = setting.definitions  # only those asked for (None: every one)
     for name, definition in mode.definitions.items():
-        if wanted is not None and name not in wanted or definition.expr.free_symbols & others:
+        if wanted is not None and name not in wanted or _symbols_of(definition.expr) & others:
             continue
         value = compiled.value(mode, name, values)
         if value is not None:
             leg.at_mark[name] = value
+
+
+@functools.lru_cache(maxsize=4096)
+def _symbols_of(expr) -> frozenset:
+    """``expr.free_symbols``, cached: SymPy walks the expression at each call, and every leg asks of every
+    definition."""
+    return frozenset(expr.free_symbols)
 
 
 def _compare_bracket(setting, leg, values) -> None:
