@@ -243,3 +243,18 @@ def test_the_example_users_folder_holds_the_tutorials_rule():
     tutorial = (ROOT / "docs" / "tutorial" / "files" / "usdt-perpetual.yaml").read_text(encoding="utf-8")
     example = (MY_RULES / "bybit" / "usdt-perpetual-classic.yaml").read_text(encoding="utf-8")
     assert example.split("\n", 1)[1] == tutorial.split("\n", 1)[1]
+
+
+def test_a_users_rule_in_a_shipped_rules_place_is_judged_again_once_its_file_changes(tmp_path):
+    # shadow_problems is remembered per process while both files are unchanged; a changed file is read again
+    from verifier.read.rule_sources import shadow_problems
+
+    shipped = ROOT / "rules" / "okx" / "linear-swap.yaml"
+    mine = tmp_path / "linear-swap.yaml"
+    text = shipped.read_text(encoding="utf-8")
+    mine.write_text(text, encoding="utf-8")
+    assert shadow_problems(mine, shipped) == []
+    mine.write_text(text.replace("\nexchange: okx\n", "\nexchange: bybit\n", 1), encoding="utf-8")
+    [problem] = shadow_problems(mine, shipped)
+    assert problem.code == "MV004" and "its exchange is 'bybit'" in problem.message
+    assert shadow_problems(mine, shipped) == [problem]  # remembered, the same answer

@@ -82,3 +82,20 @@ def test_missing_wallet_is_located_at_the_snapshot():
         evaluate_account(rule, account_from_data({"marginMode": "cross", "positions": [POSITION]}))
     [diagnostic] = error.value.diagnostics
     assert diagnostic.code == "MV600" and "'walletBalance'" in diagnostic.message and diagnostic.json_path == "$"
+
+
+def test_a_setting_for_named_definitions_computes_only_those_at_the_mark():
+    # a unified account's product rule prices each position with its margin and PnL alone: the others are not
+    # computed (they were, for every position), and the named ones are the same as a whole reading's
+    from verifier.derive.account.legs import read_legs
+    from verifier.derive.account.setting import setting_for
+
+    rule = load_rule("binance/usdm-perpetual")
+    account = account_from_data({"marginMode": "cross", "walletBalance": "5000", "positions": [{
+        "symbol": "BTC/USDT:USDT", "side": "long", "contracts": "0.25", "entryPrice": "60000",
+        "markPrice": "61000", "leverage": "5"}]})
+    date = dt.date(2026, 11, 28)
+    [named] = read_legs(setting_for(rule, account, date, definitions=("initial_margin", "notional")), account)
+    [whole] = read_legs(setting_for(rule, account, date), account)
+    assert set(named.at_mark) == {"initial_margin", "notional"} < set(whole.at_mark)
+    assert all(named.at_mark[n] == whole.at_mark[n] for n in named.at_mark)

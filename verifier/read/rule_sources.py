@@ -328,9 +328,24 @@ def shadowed(path) -> Path | None:
     return None
 
 
+_SHADOWS: dict = {}  # (each file's path, mtime and size) -> shadow_problems' answer
+
+
 def shadow_problems(mine, shipped) -> list[Diagnostic]:
     """MV004 for each of ``exchange`` and ``product`` on which the user's rule ``mine`` differs from the shipped
-    rule ``shipped`` it takes the place of (located at the user's value)."""
+    rule ``shipped`` it takes the place of (located at the user's value).  Judged once per process while both
+    files are unchanged: a unified rule resolves its product rules at each evaluation, and reading both YAML
+    files each time cost more than pricing a dozen positions."""
+    try:
+        key = tuple((str(p), s.st_mtime_ns, s.st_size) for p in (mine, shipped) for s in (os.stat(p),))
+    except OSError:
+        return _shadow_problems(mine, shipped)
+    if key not in _SHADOWS:
+        _SHADOWS[key] = tuple(_shadow_problems(mine, shipped))
+    return list(_SHADOWS[key])
+
+
+def _shadow_problems(mine, shipped) -> list[Diagnostic]:
     from verifier.read._yaml import DocumentError, read_file  # YAML only when a shipped rule is replaced
 
     try:

@@ -19,6 +19,7 @@ be absent; the leg then says which quantities it lacks for (``lacks``) and those
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
 
@@ -244,7 +245,8 @@ _PRICE_INPUTS: dict = {}
 
 
 def at_mark_values(setting, account, leg: Leg) -> None:
-    """Every definition of the mode at the leg's own values (tiers at the mark), except ones needing the others."""
+    """Every definition of the mode at the leg's own values (tiers at the mark), except ones needing the others
+    (only the setting's ``definitions`` when it names them)."""
     mode, compiled = setting.mode, setting.compiled
     values = dict(setting.parameters)
     for name, value in leg.values.items():
@@ -285,12 +287,20 @@ def at_mark_values(setting, account, leg: Leg) -> None:
                 leg.differences.append(CatalogDifference(name, mode.tier_symbols[name], own, catalog,
                                                          leg.market.tiers_provenance(), used=False))
     others = {mode.symbols[n].sympy for n in mode.others}
+    wanted = setting.definitions  # only those asked for (None: every one)
     for name, definition in mode.definitions.items():
-        if definition.expr.free_symbols & others:
+        if wanted is not None and name not in wanted or _symbols_of(definition.expr) & others:
             continue
         value = compiled.value(mode, name, values)
         if value is not None:
             leg.at_mark[name] = value
+
+
+@functools.lru_cache(maxsize=4096)
+def _symbols_of(expr) -> frozenset:
+    """``expr.free_symbols``, cached: SymPy walks the expression at each call, and every leg asks of every
+    definition."""
+    return frozenset(expr.free_symbols)
 
 
 def _compare_bracket(setting, leg, values) -> None:

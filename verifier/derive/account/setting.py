@@ -18,6 +18,7 @@ in the rule file (MV604 a date the rule does not cover, MV605 a symbol nothing c
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -38,11 +39,13 @@ class Setting:
     needed: frozenset
     compiled: CompiledMode
     reads: frozenset | None = None  # the symbols read from a position (None: every one that has a reading)
+    definitions: tuple | None = None  # the definitions computed at a position's mark (None: every one)
 
 
 def setting_for(rule, account, date, definitions=None) -> Setting:
     """Choose the rule's version for ``date`` and the mode for ``account``; check the rule can evaluate it: its
-    conditions, or only the ``definitions`` named (then only their inputs are read from a position)."""
+    conditions, or only the ``definitions`` named (then only their inputs are read from a position, and only they
+    are computed at its mark)."""
     rule = rule_at(rule, date, account)
     mode = select_mode(rule, account)
     check_date(rule, mode, date)
@@ -56,7 +59,8 @@ def setting_for(rule, account, date, definitions=None) -> Setting:
         needed -= vanished
     check_readable(rule, mode, account, needed)
     return Setting(rule, mode, date, parameters, needed, compiled_mode(mode),
-                   reads=needed if definitions is not None else None)
+                   reads=needed if definitions is not None else None,
+                   definitions=tuple(definitions) if definitions is not None else None)
 
 
 def rule_at(rule, date, account=None):
@@ -130,9 +134,16 @@ def needed_symbols(mode, parameters: dict, exprs) -> frozenset:
     """Names of the symbols ``exprs`` (the mode's conditions, expanded, or some definitions) use with
     ``parameters`` (those in force): every input of the answer.  A symbol a parameter switches off on that date
     (multiplied by 0) is not needed."""
-    values = {symbol: to_rational(value) for symbol, value in parameters.items()}
-    used = set().union(*(expr.xreplace(values).free_symbols for expr in exprs))
+    used = _used(tuple(exprs), tuple(parameters.items()))
     return frozenset(name for name, spec in mode.symbols.items() if spec.sympy in used)
+
+
+@functools.lru_cache(maxsize=1024)
+def _used(exprs: tuple, parameters: tuple) -> frozenset:
+    """The symbols ``exprs`` use with ``parameters`` substituted (cached: a unified account sets up one product
+    rule per position, each with the same expressions and parameters)."""
+    values = {symbol: to_rational(value) for symbol, value in parameters}
+    return frozenset().union(*(expr.xreplace(values).free_symbols for expr in exprs))
 
 
 def unreadable(mode, account, needed) -> frozenset:

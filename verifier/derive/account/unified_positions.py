@@ -13,9 +13,10 @@ the product rule's ``maintenance_margin(X)``, valued at the coin's price.  The u
 ``X`` crosses a row's floor or cap), the coin's haircut tier bounds (where its tier basis crosses one) and the
 price where its holding reaches zero (its loan, and the loan's margin, start there).  Each breakpoint is solved
 exactly from the bases' affine forms; in each piece, walked from the mark in the adverse direction (down for a
-long, up for a short), ``d`` is fitted exactly from two points inside it, checked at a third (a piece that is not
-affine, such as an inverse contract's, is said, not guessed), and its root is the crossing when it falls inside
-the piece and the condition holds there; at a breakpoint a jump (a tier table without continuity) is caught by
+long, up for a short), ``d`` is the combination of the product's and the coin's fitted affine forms (below), or,
+where those do not apply, fitted exactly from two points inside it and checked at a third (a piece that is not
+affine, such as an inverse contract's, is said, not guessed); its root is the crossing when it falls inside the
+piece and the whole state (never a fitted form) confirms the condition there; at a breakpoint a jump (a tier table without continuity) is caught by
 judging the condition at it.  No crossing: ``None`` and the reason.
 
 ``d`` is not evaluated from scratch at each of those prices: the coin's side (:meth:`_Coin.linear`) is affine in
@@ -173,6 +174,12 @@ class _Product:
         holds ``x`` (one tier row): fitted from :meth:`at` at two prices inside it and checked at a third, once per
         interval.  None at a bound, where the forms do not check, or where the position cannot be priced inside
         the interval (the caller then asks :meth:`at`, which says why)."""
+        forms = self.forms(x)
+        return None if forms is None else (forms[0] + forms[1] * x, forms[2] + forms[3] * x)
+
+    def forms(self, x: Fraction) -> tuple | None:
+        """:meth:`linear`'s forms on the interval that holds ``x``: (margin at 0, its slope, upnl at 0, its
+        slope), or None."""
         bounds = self.bounds()
         if bounds is None or x <= 0:
             return None
@@ -194,8 +201,7 @@ class _Product:
             except EvaluationError:
                 pass
             self._forms[i] = forms
-        forms = self._forms[i]
-        return None if forms is None else (forms[0] + forms[1] * x, forms[2] + forms[3] * x)
+        return self._forms[i]
 
     def read_at(self, price: Fraction):
         """(:meth:`at`'s tuple, the leg) with the position read whole at ``price`` under its product rule."""
@@ -280,6 +286,12 @@ class _Coin:
         margins), checked at two more, and shared by every position settled in the coin; at a bound itself, affine
         in the margin alone (fitted at two margins, checked at a third).  None where a form does not check or a
         value is missing (the caller then evaluates the state itself)."""
+        form = self.form(shift)
+        return None if form is None else form[0] + form[1] * shift + form[2] * margin
+
+    def form(self, shift: Fraction) -> tuple | None:
+        """:meth:`linear`'s form on the interval (or at the bound) that holds ``shift``: (value at shift 0 and
+        margin 0, its slope in the shift, its slope in the margin), or None."""
         bounds = self.shifts()
         if self._forms is None:
             return None
@@ -310,8 +322,7 @@ class _Coin:
             except (KeyError, ZeroDivisionError, EvaluationError):
                 pass
             self._forms[i] = form
-        form = self._forms[i]
-        return None if form is None else form[0] + form[1] * shift + form[2] * margin
+        return self._forms[i]
 
     def basis(self, shift: Fraction) -> Fraction | None:
         if self.table is None:
@@ -355,6 +366,20 @@ def _price(setting, coin, derivative, product) -> PositionPrice:
         values = state(x)
         return coin.difference(values), setting.compiled.holds(setting.mode, "liquidation", values)
 
+    def piece(x):
+        """(d at 0, d's slope) on the piece that holds ``x`` (strictly inside it): the product's forms and the
+        coin's are both affine there (the piece lies inside one interval of each, its ends being both's bounds),
+        so their combination is, and its root is exact; None where either form does not apply."""
+        found = product.forms(x)
+        if found is None:
+            return None
+        a, b, c, e = found
+        form = coin.form(c + e * x - pnl0)
+        if form is None:
+            return None
+        f0, f1, f2 = form
+        return f0 + f1 * (c - pnl0) + f2 * (others + a * coin.price), f1 * e + f2 * b * coin.price
+
     def difference(x):  # d(x) alone, for the fit
         d = fast(x)
         return coin.difference(state(x)) if d is None else d
@@ -380,14 +405,19 @@ def _price(setting, coin, derivative, product) -> PositionPrice:
             if start != mark and judged(start)[1] and full(start)[1]:  # a jump at a tier bound
                 return PositionPrice(start, None, **base)
             inner = _inside(start, end, down)
-            d1, d2, d3 = (difference(x) for x in inner)
+            combined = piece(inner[0])  # the piece's affine form straight from the fitted ones, when they apply
+            if combined is None:  # else fitted from d at three prices inside the piece, checked at the third
+                d1, d2, d3 = (difference(x) for x in inner)
         except EvaluationError as error:
             message = error.diagnostics[0].message if error.diagnostics else str(error)
             return PositionPrice(None, f"not liquidated {'down' if down else 'up'} to {_txt(start)}, and beyond it "
                                        f"the position cannot be priced: {message}", **base)
         (x1, x2, x3) = inner
-        slope = (d2 - d1) / (x2 - x1)
-        if d1 + slope * (x3 - x1) != d3:
+        if combined is not None:
+            d1, slope = combined[0] + combined[1] * x1, combined[1]
+        else:
+            slope = (d2 - d1) / (x2 - x1)
+        if combined is None and d1 + slope * (x3 - x1) != d3:
             return PositionPrice(None, f"the account's condition is not linear in the price of {derivative.symbol} "
                                        f"between {_txt(start)} and {_txt(end)} (the product rule's margin or PnL "
                                        "is not affine in it): not solved", **base)
