@@ -132,26 +132,27 @@ def snapshot_unread(rule, accounts, evaluations) -> tuple:
     >>> [(u.path, u.count) for u in snapshot_unread(RuleHandle(rule), [account], [evaluate_account(rule, account)])]
     [('maintenanceMarginPercentage', 1)]
     """
-    from collections import Counter
-
-    from verifier.read.ccxt_unread import Unread
-
     if isinstance(rule, RuleHandle):
-        reads, rule_id = rule.fields_read(), rule.id
+        reads = rule.fields_read()
     else:
         from verifier.derive.account.program import fields_read
 
-        reads, rule_id = fields_read(rule), rule.id
-    counts: Counter = Counter()
+        reads = fields_read(rule)
+    counts: dict = {}
     for account, evaluation in zip(accounts, evaluations):
         read = reads.get(evaluation.mode, {}).get(account.margin_mode)
         if read is None:
             continue
         for position in account.positions:
             extra = position.fields.keys() - read  # mostly empty: a set difference, not a walk of the fields
-            if extra:
-                counts.update(name for name in extra if name != "price")
-    why = f"rule {rule_id} reads no such field in this mode"
+            for name in extra:
+                if name != "price":
+                    counts[name] = counts.get(name, 0) + 1
+    if not counts:
+        return ()  # the common case, without the imports and the text below (an API call evaluates one account)
+    from verifier.read.ccxt_unread import Unread
+
+    why = f"rule {rule.id} reads no such field in this mode"
     return tuple(Unread(path, count, why) for path, count in sorted(counts.items()))
 
 
