@@ -7,13 +7,14 @@ recorded coins' ratios are not known, so the priced account holds BTC only, whos
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from fractions import Fraction as F
 from pathlib import Path
 
 import pytest
+
+from tests.uta_rules import copy_uta_rule, write_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
 RECORDED = ROOT / "examples" / "ccxt" / "bybit-unified-trading-account.json"
@@ -114,13 +115,7 @@ def recorded_rules(tmp_path) -> Path:
     folder = tmp_path / "rules" / "bybit"
     if folder.exists():
         return tmp_path / "rules"
-    (folder / "markets").mkdir(parents=True)
-    (folder / "conformance").mkdir()
-    shutil.copy(ROOT / "rules/bybit/unified-trading-account.yaml", folder)
-    shutil.copytree(ROOT / "rules/bybit/markets/unified-trading-account", folder / "markets/unified-trading-account")
-    shutil.copy(ROOT / "rules/bybit/conformance/bybit-uta-2025-01-14.json", folder / "conformance")
-    markets = folder / "markets/unified-trading-account/markets.json"
-    data = json.loads(markets.read_text(encoding="utf-8"))
+    data = copy_uta_rule(folder)
     stamp = {"effective": "2025-01-01", "seen": "2025-01-14", "retrieved": "2026-12-07", "source": "bybit-cvr-page"}
     for code in ("USDC", "ETH", "ADA", "XRP", "LTC", "USDT"):
         data["markets"][f"{code}/USD"] = {"market": [{**stamp, "type": "spot", "base": code, "quote": "USD"}],
@@ -128,7 +123,7 @@ def recorded_rules(tmp_path) -> Path:
     for market in data["markets"].values():
         for version in market["market"]:
             version.setdefault("loanMMR", 0.04)
-    markets.write_text(json.dumps(data), encoding="utf-8")
+    write_catalog(folder, data)
     return tmp_path / "rules"
 
 

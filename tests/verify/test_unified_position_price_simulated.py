@@ -34,6 +34,8 @@ from verifier.read import load_rule
 from verifier.read.positions_file import read_positions
 from verifier.simulate import Refused, SimRule, simulator_for
 
+from tests.uta_rules import copy_uta_rule, write_catalog
+
 ROOT = Path(__file__).resolve().parents[2]
 DATE = _dt.date(2026, 12, 7)
 ROW = json.loads((ROOT / "examples/ccxt/bybit-linear-perpetual.json").read_text(encoding="utf-8"))["positions"][0]
@@ -47,15 +49,9 @@ USD_USDT = F("0.9999")  # the USDT coin's USD price (held)
 def rule_path(tmp_path_factory) -> Path:
     """The UTA rule with USDT given a loan rate in its catalog (a fixture: no source gives one)."""
     folder = tmp_path_factory.mktemp("rules") / "bybit"
-    (folder / "markets").mkdir(parents=True)
-    (folder / "conformance").mkdir()
-    shutil.copy(ROOT / "rules/bybit/unified-trading-account.yaml", folder)
-    shutil.copytree(ROOT / "rules/bybit/markets/unified-trading-account", folder / "markets/unified-trading-account")
-    shutil.copy(ROOT / "rules/bybit/conformance/bybit-uta-2025-01-14.json", folder / "conformance")
-    markets = folder / "markets/unified-trading-account/markets.json"
-    data = json.loads(markets.read_text(encoding="utf-8"))
+    data = copy_uta_rule(folder)
     data["markets"]["USDT/USD"]["market"][0]["loanMMR"] = 0.04
-    markets.write_text(json.dumps(data), encoding="utf-8")
+    write_catalog(folder, data)
     return folder / "unified-trading-account.yaml"
 
 
@@ -172,6 +168,17 @@ def notional_tiered(folder: Path) -> None:
     shutil.copytree(ROOT / "rules/bybit/markets/linear-perpetual", folder / "markets/linear-perpetual")
 
 
+def use_notional_tiered(rule_path, tmp_path, monkeypatch, tiered: bool) -> None:
+    """A copy of the rules beside ``tmp_path`` with the linear rule's tier row following the notional, put first
+    on the rules path when ``tiered``."""
+    folder = tmp_path / "rules" / "bybit"
+    if not folder.exists():
+        shutil.copytree(rule_path.parent, folder)
+        notional_tiered(folder)
+    if tiered:
+        monkeypatch.setenv("MARGIN_VERIFIER_RULES", str(folder.parent))
+
+
 def test_a_short_priced_past_its_products_tier_bound(rule_path, tmp_path):
     # 30 BTC short at 60,000 (notional 1.8M, tier 1: MMR 0.5 % to 2M; tier 2: 0.56 % less 1,200), 230,000 USDT:
     # the price lies in tier 2 (notional past 2M), solved in that piece
@@ -211,12 +218,7 @@ def test_the_product_at_a_price_is_the_position_read_whole_there(rule_path, tmp_
     # whose tier basis is the entry value, and the notional-tiered fixture, whose tier row follows the price)
     from verifier.derive.account.unified_positions import _Product
 
-    folder = tmp_path / "rules" / "bybit"
-    if not folder.exists():
-        shutil.copytree(rule_path.parent, folder)
-        notional_tiered(folder)
-    if tiered:
-        monkeypatch.setenv("MARGIN_VERIFIER_RULES", str(folder.parent))
+    use_notional_tiered(rule_path, tmp_path, monkeypatch, tiered)
     path = tmp_path / "one.json"
     path.write_text(json.dumps(export(side, size, F(60000), F(61000), F(10**7), F(0), F(0))), encoding="utf-8")
     (account,) = read_positions(load_rule(rule_path), path).accounts
@@ -245,12 +247,7 @@ def test_the_shared_affine_forms_give_the_price_of_the_state_evaluated_at_each_p
     # the coin's state and reading the product at every point (the forms switched off)
     from verifier.derive.account import unified_positions
 
-    folder = tmp_path / "rules" / "bybit"
-    if not folder.exists():
-        shutil.copytree(rule_path.parent, folder)
-        notional_tiered(folder)
-    if tiered:
-        monkeypatch.setenv("MARGIN_VERIFIER_RULES", str(folder.parent))
+    use_notional_tiered(rule_path, tmp_path, monkeypatch, tiered)
     data = export(side, size, F(60000), mark, usdt, others_mm, btc)
     fast = evaluated(rule_path, tmp_path, data).liquidation
     with monkeypatch.context() as off:
