@@ -12,8 +12,20 @@ Run:  .venv/bin/python tools/compile-shipped-rules.py
 from __future__ import annotations
 
 import os
+import subprocess
 import sys
+import tempfile
 from pathlib import Path
+
+# The bytes written must be a function of the code, the rules and the day alone, so that two runs (two branches, two
+# machines) write the same files and a merge never conflicts on them.  Two things made them vary: the programs are
+# pickles holding frozensets of names, whose order follows str hashes (randomised per process), and a pickle shares
+# equal strings by object identity, which differs between an object just derived and one read back from the disk
+# cache.  So the work runs in a child process with a fixed hash seed and an empty cache of its own.
+if os.environ.get("_COMPILE_SHIPPED_CHILD") != "1":
+    with tempfile.TemporaryDirectory(prefix="margin-verifier-compile-") as cache:
+        env = {**os.environ, "PYTHONHASHSEED": "0", "MARGIN_VERIFIER_CACHE": cache, "_COMPILE_SHIPPED_CHILD": "1"}
+        sys.exit(subprocess.run([sys.executable, *sys.argv], env=env).returncode)
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
