@@ -79,6 +79,7 @@ class _Reader:
         self.read_paths: set = set()
         self.prices_used: set = set()
         self.open: dict = {}  # coin -> (input, value, place) of the first open_when input not 0
+        self.unpriced: dict = {}  # row index -> why its product rule cannot read it (a summed reading only)
 
     def error(self, code, message, place, hint=None):
         self.problems.append(self.locator.diagnostic(code, message, place, hint))
@@ -233,8 +234,9 @@ class _Reader:
             out.append(Derivative(index, symbol, row.get("side"), settle, contracts, maintenance, Place(where), row,
                                   priced, None))
         products = self._products({d.index: d.rule for d in out if d.rule is not None}, rows)
-        return tuple(replace(d, product=products[d.index]) if d.rule is not None else d
-                     for d in out if d.rule is None or products.get(d.index) is not None)
+        return tuple(replace(d, unpriced=self.unpriced[d.index]) if d.index in self.unpriced else
+                     replace(d, product=products[d.index]) if d.rule is not None else d
+                     for d in out if d.rule is None or products.get(d.index) is not None or d.index in self.unpriced)
 
     def _summed(self, balances, derivatives) -> bool:
         """Each coin's ``maintenanceMargin`` (in the coin, valued at its price by ``_position``): the sum of the
@@ -333,6 +335,9 @@ class _Reader:
             found = accounts_from_ccxt(rule, flat, self.locator, base=("positions",), margin_mode="cross",
                                        wallet={settle: Fraction(0)})
         except VerifierError as error:
+            if self.spec.summed:  # its margin is its row's own (summed): the account stands, the position is unpriced
+                self.unpriced[index] = _said(error)
+                return None
             self.problems.extend(error.diagnostics)
             return None
         account = next((a for a in found.accounts if a.positions), None)
@@ -585,6 +590,14 @@ def _keys(path) -> tuple:
 def _pattern(where) -> tuple:
     """A concrete path with its list indices made 0 (normalised alike)."""
     return tuple(0 if isinstance(step, int) else step for step in where)
+
+
+def _said(error) -> str:
+    """An error's first message with where it is (a position left unpriced says why in its reason)."""
+    first = error.diagnostics[0] if error.diagnostics else None
+    if first is None:
+        return str(error)
+    return f"[{first.code}] {first.message} (at {first.json_path})"
 
 
 def _code(spec, element):
