@@ -74,16 +74,15 @@ def position_prices(setting, legs, account, date) -> tuple:
             continue
         try:
             product = _Product(derivative, account, date)
+            if id(coin) not in coins:  # the coin's side of the condition, once per coin for all its positions
+                coins[id(coin)] = _Coin(setting, coin)
+            out.append(_price(setting, coins[id(coin)], derivative, product))
         except EvaluationError as error:
             if not _summed(setting):
                 raise
             # a summed reading (Binance's): the row's own margin is in the account; unpriced, the reason said
             said = error.diagnostics[0].message if error.diagnostics else str(error)
             out.append(PositionPrice(None, f"it cannot be priced: {said}", rule=derivative.rule))
-            continue
-        if id(coin) not in coins:  # the coin's side of the condition, once per coin for all its positions
-            coins[id(coin)] = _Coin(setting, coin)
-        out.append(_price(setting, coins[id(coin)], derivative, product))
     return tuple(out)
 
 
