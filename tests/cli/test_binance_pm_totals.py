@@ -146,29 +146,33 @@ def test_each_position_is_priced_by_its_product_rule_or_says_why(tmp_path):
 
 
 def test_a_usdt_position_is_priced_under_a_catalog_that_rates_usdt(tmp_path):
-    # the shipped catalog has no sourced USDT collateral rate (MV606); a test catalog gives USDT 1 (a fixture)
+    # the catalog this branch started from had no sourced USDT collateral rate (MV606); a test catalog gives USDT 1
+    # (a fixture), whatever the shipped catalog says
     folder = tmp_path / "rules" / "binance"
     shutil.copytree(ROOT / "rules/binance", folder)
     markets = folder / "markets/portfolio-margin/markets.json"
     data = json.loads(markets.read_text(encoding="utf-8"))
     data["markets"]["USDT/USD"] = json.loads(json.dumps(data["markets"]["USDC/USD"]).replace("USDC", "USDT"))
     markets.write_text(json.dumps(data), encoding="utf-8")
+    # 4,000 USDT (8,000 in the USDⓈ-M wallet, -4,000 unrealised), the BTC long re-settled in USDT and an ETH/USDT:USDT
+    # row of ccxt's account method (markPrice null: unpriced, its 3,000 of margin summed): liquidated before USDT owes
     export = copy.deepcopy(DATA)
-    for row in export["balance"]["info"]:
-        if row["asset"] == "USDC":
-            row["asset"] = "USDT"
-    export["balance"] = {"info": export["balance"]["info"]}
-    um = export["positions"][0]
+    usdt_row = next(row for row in export["balance"]["info"] if row["asset"] == "USDC")
+    usdt_row.update(asset="USDT", umWalletBalance="8000", umUnrealizedPNL="-4000", totalWalletBalance="8000")
+    export["balance"] = {"info": [usdt_row]}
+    um = copy.deepcopy(export["positions"][0])
     um["symbol"], um["info"]["symbol"] = "BTC/USDT:USDT", "BTCUSDT"
-    export["prices"] = {"BTC": "60000", "USDT": "1"}
-    # 4,000 USDT only and a 30,000 USDT margin held by the COIN-M row's stand-in: liquidated before USDT owes
-    for row in export["balance"]["info"]:
-        if row["asset"] == "USDT":
-            row["umWalletBalance"], row["umUnrealizedPNL"] = "8000", "-4000"
+    eth = copy.deepcopy(um)
+    eth["symbol"], eth["info"]["symbol"], eth["markPrice"] = "ETH/USDT:USDT", "ETHUSDT", None
+    eth["maintenanceMargin"], eth["info"]["maintMargin"] = 3000.0, "3000"
+    export["positions"] = [um, eth]
+    export["prices"] = {"USDT": "1"}
     del export["account"]
     proc = evaluate(tmp_path, export, "--format", "json", rules=folder.parent)
     assert proc.returncode == 0, proc.stderr
-    (usdt,) = [d for d in json.loads(proc.stdout)["accounts"][0]["derivatives"] if d["symbol"] == "BTC/USDT:USDT"]
+    rows = json.loads(proc.stdout)["accounts"][0]["derivatives"]
+    usdt = next(d for d in rows if d["symbol"] == "BTC/USDT:USDT")
     assert usdt["pricedBy"] == "binance/usdm-perpetual"
-    proc = evaluate(tmp_path, export)
-    assert proc.returncode == 2 and "error[MV606]" in proc.stderr and "USDT" in proc.stderr
+    assert 40000 < F(usdt["accountLiquidationPriceExact"]) < 60000, usdt
+    other = next(d for d in rows if d["symbol"] == "ETH/USDT:USDT")
+    assert "markPrice" in other["accountLiquidationReason"]
