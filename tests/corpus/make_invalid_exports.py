@@ -38,6 +38,8 @@ UTA = load(EXAMPLES / "bybit-unified-trading-account.json")  # the fetch_balance
 PM = load(ROOT / "rules" / "binance" / "conformance" / "binance-pm-papi-balance-docs-2021-04-09.json")  # {balance,
 # positions}: ccxt's portfolio-margin fetch_balance() and fetch_positions() of the API documentation's examples
 PM_ACCOUNT = load(ROOT / "rules" / "binance" / "conformance" / "binance-pm-papi-account-docs-2022-07-13.json")
+PM_CONSISTENT = load(ROOT / "tests" / "fixtures" / "ccxt_exports" / "binance-pm-consistent-2026-12-07.json")  # with
+# its papi_get_account() answer under 'account' (constructed, parsed by ccxt: the README there)
 
 
 def _changed(base, change, *where):
@@ -268,6 +270,13 @@ MISTAKES = {
     "pm-wallet-as-text": ("a portfolio-margin wallet that is not a number", "binance/portfolio-margin",
                           _changed(PM, lambda a: a.update(umWalletBalance="lots"), "balance", "info", 0), "MV602",
                           "$.balance.info[0].umWalletBalance", "umWalletBalance is 'lots', not a number"),
+    "pm-account-contradicts-itself": ("a papi_get_account() answer whose uniMMR is not its own accountEquity / "
+                                      "accountMaintMargin", "binance/portfolio-margin",
+                                      _changed(PM_CONSISTENT, lambda a: a.update(uniMMR="271.2277"), "account"),
+                                      "MV628", "$.account.uniMMR", "the account answer contradicts itself"),
+    "pm-account-not-an-object": ("the account answer given as a list", "binance/portfolio-margin",
+                                 {**PM_CONSISTENT, "account": [PM_CONSISTENT["account"]]}, "MV610", "$.account",
+                                 "account is the exchange's account answer as ccxt returns it"),
     "uta-position-without-product-rule": ("a position of a kind the unified rule names no product rule for (a USDC "
                                           "perpetual: the rule prices */USDT:USDT only)",
                                           "bybit/unified-trading-account",

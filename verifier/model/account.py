@@ -132,6 +132,7 @@ class Derivative:
     row: object = field(default=None, compare=False, repr=False)  # the ccxt Position dict as exported
     rule: str | None = None  # the product rule that prices it (the unified rule's ccxt positions: rules:)
     product: object = field(default=None, compare=False, repr=False)  # (Rule, Account) it read as, under that rule
+    unpriced: str | None = None  # why its product rule cannot read it (a summed reading keeps it unpriced, not refused)
 
 
 @dataclass(frozen=True)

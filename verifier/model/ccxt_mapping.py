@@ -229,6 +229,13 @@ class AccountTotal:
     source: str
     resolution: object = None  # Fraction or None
     note: str | None = None
+    within: str = "balance"  # where it is printed: the balance dump, or the export's 'account' answer
+    equals: tuple | None = None  # (text, SymPy expression) over the other totals of its answer, by their names
+
+    @property
+    def text(self) -> str:
+        """The figure's path as the report names it (an account answer's prefixed with ``account.``)."""
+        return self.path.text if self.within == "balance" else f"{self.within}.{self.path.text}"
 
 
 @dataclass(frozen=True)

@@ -27,7 +27,7 @@ from pathlib import Path
 from verifier.errors import EvaluationError, SpecError
 from verifier.model.account import Account, AccountSet, Derivative, Place, Position, Reported
 from verifier.model.ccxt_mapping import COIN_FIELDS, SPOT_BALANCE_FIELDS
-from verifier.model.numbers import decimal_text
+from verifier.model.numbers import approx_text, decimal_text
 from verifier.model.snapshot import evaluate_reading, fields_of
 from verifier.read.ccxt_fit import fitting_rules
 from verifier.read.ccxt_unread import balance_unread, normalised
@@ -79,6 +79,8 @@ class _Reader:
         self.read_paths: set = set()
         self.prices_used: set = set()
         self.open: dict = {}  # coin -> (input, value, place) of the first open_when input not 0
+        self.unpriced: dict = {}  # row index -> why its product rule cannot read it (a summed reading only)
+        self._priced: dict = {}  # row index -> the product rule that prices it (set by _products)
 
     def error(self, code, message, place, hint=None):
         self.problems.append(self.locator.diagnostic(code, message, place, hint))
@@ -114,6 +116,10 @@ class _Reader:
             return
         for mode, spec in found.items():
             (self._cross if mode == "cross" else self._isolated)(spec)
+        if "account" in self.extra and not any(t.within == "account" for t in self.spec.totals):
+            self.error("MV614", f"the export gives an account answer, which rule {self.rule.id} does not read (its "
+                                "ccxt: balances: totals: name none 'in: account')", Place(("positions", "account")),
+                       "remove 'account' from the export")
         given = set(self.extra.get("prices") or {}) if not self.problems else set()  # (a coin refused uses none)
         for asset in sorted(given - self.prices_used):
             self.error("MV614", f"a price is given for {asset}, which no account of the balance holds or owes",
@@ -233,8 +239,9 @@ class _Reader:
             out.append(Derivative(index, symbol, row.get("side"), settle, contracts, maintenance, Place(where), row,
                                   priced, None))
         products = self._products({d.index: d.rule for d in out if d.rule is not None}, rows)
-        return tuple(replace(d, product=products[d.index]) if d.rule is not None else d
-                     for d in out if d.rule is None or products.get(d.index) is not None)
+        return tuple(replace(d, unpriced=self.unpriced[d.index]) if d.index in self.unpriced else
+                     replace(d, product=products[d.index]) if d.rule is not None else d
+                     for d in out if d.rule is None or products.get(d.index) is not None or d.index in self.unpriced)
 
     def _summed(self, balances, derivatives) -> bool:
         """Each coin's ``maintenanceMargin`` (in the coin, valued at its price by ``_position``): the sum of the
@@ -274,6 +281,7 @@ class _Reader:
         from verifier.read.ccxt_export import accounts_from_ccxt
 
         out = {}
+        self._priced = priced
         for rule_id in dict.fromkeys(priced.values()):
             indices = [i for i, r in priced.items() if r == rule_id]
             rule = self._product_rule(rule_id, indices[0])
@@ -285,6 +293,7 @@ class _Reader:
             mine = set(indices)
             flat = [{**row, "contracts": 0} if i not in mine and isinstance(row, dict) else row
                     for i, row in enumerate(rows)]
+            flat = _own_kind(flat, rows, priced, rule_id, indices[0])
             settles = {rows[i]["symbol"].rpartition(":")[2]: Fraction(0) for i in indices}
             try:
                 found = accounts_from_ccxt(rule, flat, self.locator, base=("positions",), margin_mode="cross",
@@ -328,11 +337,15 @@ class _Reader:
         # every other row made flat (skipped as such), so that the places keep the export's indices
         flat = [{**row, "contracts": 0} if i != index and isinstance(row, dict) else row
                 for i, row in enumerate(rows)]
+        flat = _own_kind(flat, rows, self._priced, rule.id, index)
         settle = rows[index]["symbol"].rpartition(":")[2]  # its wallet 0: only maintenance_margin and upnl are asked
         try:
             found = accounts_from_ccxt(rule, flat, self.locator, base=("positions",), margin_mode="cross",
                                        wallet={settle: Fraction(0)})
         except VerifierError as error:
+            if self.spec.summed:  # its margin is its row's own (summed): the account stands, the position is unpriced
+                self.unpriced[index] = _said(error)
+                return None
             self.problems.extend(error.diagnostics)
             return None
         account = next((a for a in found.accounts if a.positions), None)
@@ -344,9 +357,15 @@ class _Reader:
         return isinstance(elements, list) and any(_code(spec, e) == asset for e in elements)
 
     def _totals(self) -> tuple:
-        """(AccountTotal, Reported) of each account total the balance prints (an absent one is not reconciled)."""
+        """(AccountTotal, Reported) of each account total the balance prints (an absent one is not reconciled), or
+        the export's account answer (``in: account``); an answer that contradicts itself (``equals:``) is MV628."""
         out = []
         for total in self.spec.totals:
+            if total.within != "balance":
+                found = self._answer_total(total)
+                if found is not None:
+                    out.append(found)
+                continue
             raw, found = total.path.resolve(self.balance)
             if len(found) != len(total.path.steps) or raw is None or raw == "":
                 continue
@@ -354,7 +373,55 @@ class _Reader:
             value = self._value(raw, found, total.path.text)
             if value is not False:
                 out.append((total, Reported(value, raw, total.path.text, Place(("balance", *found)))))
+        self._contradictions(out)
         return tuple(out)
+
+    def _answer_total(self, total):
+        """(total, Reported) of a total printed in the export's account answer (``in: account``), or None."""
+        answer = self.extra.get(total.within)
+        if not isinstance(answer, dict):
+            return None
+        raw, found = total.path.resolve(answer)
+        if len(found) != len(total.path.steps) or raw is None or raw == "":
+            return None
+        value = self._value(raw, (total.within, *found), total.text, tag="positions")
+        if value is False:
+            return None
+        return total, Reported(value, raw, total.text, Place(("positions", total.within, *found)))
+
+    def _contradictions(self, found) -> None:
+        """MV628 for each total whose ``equals:`` no values of its answer's figures, each within its printed
+        resolution, satisfy: the smallest and largest the formula takes at the corners of those intervals (exact for
+        a formula monotone in each figure) must reach the figure's own interval."""
+        from itertools import product
+
+        printed = {(t.within, t.ours): (r.price, t.resolution or Fraction(0)) for t, r in found}
+        texts = {(t.within, t.ours): t.text for t, _ in found}
+        for total, reported in found:
+            if total.equals is None or reported.price is None:
+                continue
+            text, expr = total.equals
+            names = sorted(fields_of(expr))
+            if any((total.within, n) not in printed for n in names):
+                continue  # a figure it uses is not printed: nothing to hold it against
+            ranges = [[v - r / 2, v + r / 2] if r else [v] for v, r in (printed[total.within, n] for n in names)]
+            try:
+                corners = [evaluate_reading(expr, dict(zip(names, point))) for point in product(*ranges)]
+            except EvaluationError:
+                corners = [None]
+            if None in corners:
+                continue
+            half = (total.resolution or Fraction(0)) / 2
+            low, high = min(corners), max(corners)
+            if reported.price + half < low or reported.price - half > high:
+                shown = ", ".join(f"{texts[total.within, n]} {decimal_text(printed[total.within, n][0])}"
+                                  for n in names)
+                self.error("MV628", f"the {total.within} answer contradicts itself: {total.text} is "
+                                    f"{decimal_text(reported.price)}, and {text} of its own figures ({shown}) is "
+                                    f"{approx_text(low)}" + (f" to {approx_text(high)}" if high != low else "")
+                                    + (" within their printed resolution" if any(len(r) > 1 for r in ranges) else ""),
+                           reported.place, "the figures are not of one account at one moment: dump the answer again "
+                                           f"(rule {self.rule.id}, ccxt: balances: totals: {total.ours}: equals:)")
 
     def _quote(self):
         """The currency the account is valued in: the export's ``quote``, or the rule's (a unified balance values
@@ -585,6 +652,24 @@ def _keys(path) -> tuple:
 def _pattern(where) -> tuple:
     """A concrete path with its list indices made 0 (normalised alike)."""
     return tuple(0 if isinstance(step, int) else step for step in where)
+
+
+def _own_kind(flat, rows, priced, rule_id, template) -> list:
+    """``flat`` with each row another product rule prices replaced by row ``template`` made flat (0 contracts), so
+    that a product rule reading the list (each row's index kept) never judges a row of another kind (Binance
+    Portfolio Margin: USDⓈ-M and COIN-M rows in one list, one product rule each)."""
+    if all(r == rule_id for r in priced.values()):
+        return flat
+    stand_in = {**rows[template], "contracts": 0}
+    return [stand_in if priced.get(i, rule_id) != rule_id else row for i, row in enumerate(flat)]
+
+
+def _said(error) -> str:
+    """An error's first message with where it is (a position left unpriced says why in its reason)."""
+    first = error.diagnostics[0] if error.diagnostics else None
+    if first is None:
+        return str(error)
+    return f"[{first.code}] {first.message} (at {first.json_path})"
 
 
 def _code(spec, element):

@@ -116,18 +116,18 @@ def _spot_export(rule, data, files, locator, balance, margin_mode) -> AccountSet
             _place(()), "write the account in the snapshot format (balances and prices)")], code="MV615")
     extra = {}
     if isinstance(data, dict) and "balance" in data:
-        keys = SPOT_KEYS + (("positions",) if rule.product.unified else ())  # a unified account's positions
+        keys = SPOT_KEYS + (("positions", "account") if rule.product.unified else ())  # a unified account's
         unknown = sorted(set(data) - set(keys))
         if unknown:
             raise SpecError("unknown keys", [locator.diagnostic(
                 "MV600", f"a spot-margin export object holds {', '.join(SPOT_KEYS[:4])}"
-                         + (", positions" if rule.product.unified else "") + f"; not {unknown[0]!r}",
+                         + (", positions, account" if rule.product.unified else "") + f"; not {unknown[0]!r}",
                 _place((unknown[0],)), "the fetch_balance() dump goes under 'balance'")], code="MV600")
         if balance is not None:
             raise SpecError("two balances", [locator.diagnostic(
                 "MV614", "the export holds a balance and --balance gives another", _place(("balance",)),
                 "give one of them")], code="MV614")
-        extra = {key: data[key] for key in ("quote", "prices", "marginMode", "positions") if key in data}
+        extra = {key: data[key] for key in ("quote", "prices", "marginMode", "positions", "account") if key in data}
         problem = _spot_extra_problem(extra, locator)
         if problem is not None:
             raise SpecError(problem.message, [problem], code=problem.code)
@@ -185,6 +185,9 @@ def _spot_extra_problem(extra, locator):
         return locator.diagnostic("MV601", f"quote is {extra['quote']!r}: an asset's code", _place(("quote",)))
     if "prices" in extra and not isinstance(extra["prices"], dict):
         return locator.diagnostic("MV600", "prices is asset -> price in the quote asset", _place(("prices",)))
+    if "account" in extra and not isinstance(extra["account"], dict):
+        return locator.diagnostic("MV610", "account is the exchange's account answer as ccxt returns it (an object, "
+                                           "e.g. papi_get_account())", _place(("account",)))
     if extra.get("marginMode") not in (None, "cross", "isolated"):
         return locator.diagnostic("MV601", f"unknown marginMode {extra['marginMode']!r}", _place(("marginMode",)),
                                   "ccxt's margin modes are 'cross' and 'isolated'")

@@ -40,6 +40,7 @@ class Setting:
     compiled: CompiledMode
     reads: frozenset | None = None  # the symbols read from a position (None: every one that has a reading)
     definitions: tuple | None = None  # the definitions computed at a position's mark (None: every one)
+    vanished: frozenset = frozenset()  # symbols nobody gives, put in as 0: gone from every condition at this account
 
 
 def setting_for(rule, account, date, definitions=None) -> Setting:
@@ -60,7 +61,7 @@ def setting_for(rule, account, date, definitions=None) -> Setting:
     check_readable(rule, mode, account, needed)
     return Setting(rule, mode, date, parameters, needed, compiled_mode(mode),
                    reads=needed if definitions is not None else None,
-                   definitions=tuple(definitions) if definitions is not None else None)
+                   definitions=tuple(definitions) if definitions is not None else None, vanished=frozenset(vanished))
 
 
 def rule_at(rule, date, account=None):

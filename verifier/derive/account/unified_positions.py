@@ -61,6 +61,9 @@ def position_prices(setting, legs, account, date) -> tuple:
     located at the position, when its product rule cannot read it or its market is not in that rule's catalog)."""
     out, coins = [], {}
     for derivative in account.derivatives:
+        if derivative.unpriced is not None:  # its product rule cannot read its row (a summed reading keeps it)
+            out.append(PositionPrice(None, f"it cannot be priced: {derivative.unpriced}", rule=derivative.rule))
+            continue
         if derivative.rule is None or derivative.product is None:
             out.append(PositionPrice(None, f"rule {setting.rule.id} names no product rule for this kind of position "
                                            "(ccxt: balances: positions: rules:)"))
@@ -69,11 +72,26 @@ def position_prices(setting, legs, account, date) -> tuple:
         if coin is None or coin.lacks:
             out.append(PositionPrice(None, f"the settle coin {derivative.settle} has no value in the account"))
             continue
-        product = _Product(derivative, account, date)
-        if id(coin) not in coins:  # the coin's side of the condition, once per coin for all its positions
-            coins[id(coin)] = _Coin(setting, coin)
-        out.append(_price(setting, coins[id(coin)], derivative, product))
+        try:
+            product = _Product(derivative, account, date)
+            if id(coin) not in coins:  # the coin's side of the condition, once per coin for all its positions
+                coins[id(coin)] = _Coin(setting, coin)
+            out.append(_price(setting, coins[id(coin)], derivative, product))
+        except EvaluationError as error:
+            if not _summed(setting):
+                raise
+            # a summed reading (Binance's): the row's own margin is in the account; unpriced, the reason said
+            said = error.diagnostics[0].message if error.diagnostics else str(error)
+            out.append(PositionPrice(None, f"it cannot be priced: {said}", rule=derivative.rule))
     return tuple(out)
+
+
+def _summed(setting) -> bool:
+    """Whether the unified rule sums its positions' own margins per coin (``ccxt: balances: positions: summed:
+    true``): then a position its product rule cannot price is left unpriced, never the account refused."""
+    mapping = getattr(setting.rule, "ccxt", None)
+    balances = getattr(mapping, "balances", None)
+    return bool(getattr(balances, "summed", False))
 
 
 class _Product:
@@ -393,7 +411,9 @@ def _price(setting, coin, derivative, product) -> PositionPrice:
     except EvaluationError as error:
         said = error.diagnostics[0].message if error.diagnostics else str(error)
         return PositionPrice(None, f"it cannot be priced: {said}", **base)
-    unknown = sorted(leg.assumed)  # symbols nobody gave, 0 only while the coin owes nothing (its loan rate)
+    # symbols nobody gave, 0 only while the coin owes nothing: the coin's catalog loan rate, or a rule symbol the
+    # account's zero loans took out of every condition (Binance's BMMR: Setting.vanished)
+    unknown = sorted(leg.assumed | setting.vanished)
     start = mark
     for end in [*points, None]:
         if unknown and owes_from is not None and start == owes_from:

@@ -131,7 +131,29 @@ def _totals(ctx, raw: dict, where, names) -> tuple:
                           where + (name, "resolution"))
                 continue
         if path is not None:
-            out.append(AccountTotal(name, path, item["source"], resolution, _words(item.get("note"))))
+            out.append(AccountTotal(name, path, item["source"], resolution, _words(item.get("note")),
+                                    item.get("in", "balance")))
+    return _equalities(ctx, raw, where, tuple(out))
+
+
+def _equalities(ctx, raw: dict, where, totals: tuple) -> tuple:
+    """Each total's ``equals:`` parsed over the other totals printed in the same answer (by their names)."""
+    from dataclasses import replace
+
+    out = []
+    for total in totals:
+        text = raw[total.ours].get("equals")
+        if text is None:
+            out.append(total)
+            continue
+        others = [t.ours for t in totals if t.within == total.within and t.ours != total.ours]
+        try:
+            formula = parse_formula(text, _env(others, ()), what=f"the figure {total.ours} equals")
+        except FormulaError as exc:
+            ctx.formula_error(exc, where + (total.ours, "equals"))
+            out.append(total)
+            continue
+        out.append(replace(total, equals=(text, formula.expr)))
     return tuple(out)
 
 
