@@ -13,8 +13,9 @@ built from:
   that day (a date after today is an error when a rule is read: a day earlier could refuse what was read);
 * **shipped** (``verifier/jobs/compiled/<exchange>/<product>.program``, written by
   ``tools/compile-shipped-rules.py``): for a shipped rule, the same entry with the files named relative to the
-  shipped rules' folder, and the SHA-256 of the code that reads, derives and compiles rules
-  (:func:`verifier.code_version.source_digest`) in place of the fingerprint: used only while the rule, its catalog
+  shipped rules' folder, the latest day those files name in place of the day it was built, and the SHA-256 of the
+  code that reads, derives and compiles rules (:func:`verifier.code_version.source_digest`) in place of the
+  fingerprint: used only while the rule, its catalog
   and that code are byte for byte what it was built from (``tests/jobs/test_programs.py`` fails when they are not:
   run the tool again).
 
@@ -30,6 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 from pathlib import Path
 
 from verifier.code_version import fingerprint, source_digest
@@ -194,10 +196,40 @@ def entry_bytes(program, reads, base: Path, code: str | None = None) -> bytes | 
         if digest is None:
             return None
         files.append([os.path.relpath(path, base) if base != Path("/") else path, digest])
-    meta = {"format": STORE_FORMAT, "today": today().isoformat(), "reads": files, "rule": program.rule_id}
+    day = today().isoformat()
+    if code is not None:  # shipped: see _latest_day
+        day = min(day, _latest_day(reads) or day)
+    meta = {"format": STORE_FORMAT, "today": day, "reads": files, "rule": program.rule_id}
     if code is not None:
         meta["code"] = code
     return json.dumps(meta).encode("utf-8") + b"\n" + program.to_bytes()
+
+
+_ISO_DAY = re.compile(rb"(?<![0-9])(?:19|20)[0-9]{2}-[01][0-9]-[0-3][0-9](?![0-9])")
+
+
+def _latest_day(reads) -> str | None:
+    """The latest YYYY-MM-DD written in the files ``reads`` (None when none is).
+
+    A shipped program records this day, not the day it was built: reading its files refuses a date after today,
+    and every date reading compares with today is written in them, so from this day on the files read as the
+    program says; and the bytes no longer depend on the day the tool ran (the suite pins its own "today").
+
+    >>> import tempfile; f = Path(tempfile.mkdtemp()) / "r.yaml"
+    >>> _ = f.write_text("effective: 2024-02-17, retrieved: '2025-06-10', id: 12025-01-01")
+    >>> _latest_day([str(f)])
+    '2025-06-10'
+    """
+    latest = None
+    for path in reads:
+        try:
+            data = Path(path).read_bytes()
+        except OSError:  # a folder (its names are hashed, not read)
+            continue
+        found = max(_ISO_DAY.findall(data), default=None)
+        if found is not None and (latest is None or found > latest):
+            latest = found
+    return latest.decode("ascii") if latest is not None else None
 
 
 def _sha256(path: Path) -> str | None:
