@@ -17,7 +17,8 @@ all: $(STAMP)
 # The test suite: unit, corpus, security, property and end-to-end CLI tests, plus doctests, in one worker
 # process per CPU (pytest-xdist: the suite took 13 min in one process on 2 cores, 5.4 min in two).  It includes
 # tests/test_installed.py: python -m build, the wheel installed into a fresh venv outside the checkout, every verb
-# run from a temporary folder (one xdist group, kept on one worker by --dist loadgroup).
+# run from a temporary folder (one xdist group, kept on one worker by --dist loadgroup; under pytest >= 9.2 only
+# with tests/conftest.py's workaround for pytest-xdist#1386, which tests/test_xdist_groups.py checks).
 test: $(STAMP)
 	$(BIN)/python -m pytest tests verifier -q -n auto --dist loadgroup
 
