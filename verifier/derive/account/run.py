@@ -190,14 +190,15 @@ def _evaluation(program, plan, prepared, account, position, market, found) -> Po
     else:
         bracket = tuple(sorted((name, _fraction(value)) for name, value in zip(prepared.tier_names, bracket)))
     made = _new(PositionEvaluation)
-    exact = {}  # its numbers as GMP rationals, made Fractions when read (evaluation._Exact); None is said at once
-    fields = made.__dict__
-    fields.update(symbol=position.symbol, side=position.side, reason=reason, tier=tier, status=status,
-                  display=market.display, market_data=market.provenance, index=position.index,
-                  margin_mode=account.margin_mode, mode=plan.name, bracket=bracket, bracket_source=source,
-                  reported=position.reported, settle=account.settle, liquidation_tier=liquidation_tier, _exact=exact)
-    # written out, not a loop over the five (name, value) pairs: this runs once a position on the warm path, where
-    # the loop's tuples cost a measurable share (issue 26)
+    # its numbers as GMP rationals, made Fractions when read (evaluation._Exact); None is said at once.  The fields
+    # in one dict display, the five numbers written out (not a loop over (name, value) pairs): this runs once a
+    # position on the warm path, where a loop's tuples or keyword arguments cost a measurable share (issue 26)
+    exact = {}
+    fields = {"symbol": position.symbol, "side": position.side, "reason": reason, "tier": tier, "status": status,
+              "display": market.display, "market_data": market.provenance, "index": position.index,
+              "margin_mode": account.margin_mode, "mode": plan.name, "bracket": bracket, "bracket_source": source,
+              "reported": position.reported, "settle": account.settle, "liquidation_tier": liquidation_tier,
+              "_exact": exact}
     if price is None:
         fields["liquidation_price"] = None
     else:
@@ -218,7 +219,11 @@ def _evaluation(program, plan, prepared, account, position, market, found) -> Po
         fields["margin_ratio"] = None
     else:
         exact["margin_ratio"] = ratio
+    _setattr(made, "__dict__", fields)  # the fields as its own dict: no copy into another
     return made
+
+
+_setattr = object.__setattr__
 
 
 def _stale(program, markets, positions, date, on) -> tuple:
