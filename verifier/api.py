@@ -280,8 +280,15 @@ class _Positions(Sequence):
         if self._made is None:
             from verifier.derive.account.run import collector_held
 
+            made = []
             with collector_held():
-                self._made = tuple(_position_result(p) for p in self._evaluations)
+                for p in self._evaluations:  # _position_result(p), written out (once a position)
+                    result = _new(PositionResult)
+                    _setattr(result, "__dict__", {"symbol": p.symbol, "side": p.side, "reason": p.reason,
+                                                  "tier": p.tier, "status": p.status,
+                                                  "liquidation_tier": p.liquidation_tier, "_evaluation": p})
+                    made.append(result)
+            self._made = tuple(made)
         return self._made
 
     def __eq__(self, other):

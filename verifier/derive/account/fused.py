@@ -241,7 +241,8 @@ _LOCAL = re.compile(r"\bz\d+\b")
 def simplified(lines: list) -> list:
     """The fused function's lines with what its pieces, written apart, left redundant taken out: a local that only
     copies another (``z1 = z2``, ``z9 = S``) is that other one, and a local computed by ``+``, ``-``, ``*`` alone
-    that nothing reads is not computed (a definition at the mark the result does not use).  The values computed are
+    that nothing reads is not computed (a definition at the mark the result does not use), and a product that
+    contains one computed already multiplies by it (:func:`_shared_products`).  The values computed are
     the same ones, and so is every exception (a division is never dropped; an operation on rationals without a
     division raises nothing).
 
@@ -279,6 +280,7 @@ def simplified(lines: list) -> list:
         if dead is None:
             break
         del lines[dead]
+    lines = _shared_products(lines, _assigned_once(lines)[0])
     out = []
     for index, line in enumerate(lines):  # a block whose every line was taken out: pass
         out.append(line)
@@ -287,6 +289,41 @@ def simplified(lines: list) -> list:
             following = lines[index + 1] if index + 1 < len(lines) else ""
             if len(following) - len(following.lstrip()) <= depth:
                 out.append(" " * (depth + 4) + "pass")
+    return out
+
+
+_PAIR = re.compile(r"^    (z\d+) = (z\d+|S|k\d+) \* (z\d+|S|k\d+)$")  # a product of two, at the function's top level
+_PRODUCT = re.compile(r"^(\s*)(z\d+) = ((?:(?:z\d+|S|k\d+) \* )+(?:z\d+|S|k\d+))$")
+
+
+def _shared_products(lines: list, once: set) -> list:
+    """Each product of three or more factors that contains a product of two computed before it at the function's
+    top level (``z24 = z17 * z2 * z8`` after ``z13 = z2 * z8``) multiplied by that one instead (``z17 * z13``):
+    one operation fewer, the same exact value (a product of rationals does not depend on its order, and raises
+    nothing).  Every name involved is assigned once outside any loop, so it holds one value wherever it is read.
+
+    >>> _shared_products(["    z13 = z2 * z8", "    if S:", "        z24 = z17 * z2 * z8"], {"z13", "z2", "z8", "z17"})
+    ['    z13 = z2 * z8', '    if S:', '        z24 = z17 * z13']
+    """
+    pairs: dict = {}
+    out = []
+    for line in lines:
+        product = _PRODUCT.match(line)
+        if product and " * " in product.group(3):
+            factors = product.group(3).split(" * ")
+            if len(factors) >= 3 and all(f in once or not f.startswith("z") for f in factors):
+                for (a, b), name in pairs.items():
+                    rest = list(factors)
+                    if a in rest:
+                        rest.remove(a)
+                        if b in rest:
+                            rest.remove(b)
+                            line = f"{product.group(1)}{product.group(2)} = {' * '.join(rest + [name])}"
+                            break
+        pair = _PAIR.match(line)
+        if pair and pair.group(1) in once and all(f in once or not f.startswith("z") for f in pair.group(2, 3)):
+            pairs.setdefault((pair.group(2), pair.group(3)), pair.group(1))
+        out.append(line)
     return out
 
 
