@@ -44,7 +44,8 @@ def __getattr__(name: str):
     if name in _API:
         from verifier import api
 
-        return getattr(api, name)
+        globals().update((each, getattr(api, each)) for each in _API)  # found at once from now on (a caller's
+        return getattr(api, name)  # ``verifier.evaluate`` in a loop came here every time)
     if name == "check_file":
         from verifier.read import check_file
 

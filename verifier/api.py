@@ -135,19 +135,43 @@ class PositionResult:
     status: str
     liquidation_tier: int | None = None
 
-    def __getattr__(self, name):
-        # a result made by evaluate renders its exact numbers as ExactDecimals when first read (most callers read
-        # one or two of them): each computed from the evaluation it came from, then kept as if made with the rest
-        made = self.__dict__
+
+class _Rendered:
+    """A :class:`PositionResult` number a result made by evaluate renders as an :class:`ExactDecimal` when first
+    read (most callers read one or two of them), from the evaluation it came from, then kept in the result's own
+    ``__dict__`` as if made with the rest.  A non-data descriptor: a value in the instance's ``__dict__`` (every
+    result made the usual way, and one already read) is found before it, so equality, hash, repr, copies and
+    pickles read the fields as always.  (A descriptor, not ``__getattr__``: that is reached only after a failed
+    look-up, which costs as much again as the rendering.)"""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def __get__(self, instance, owner=None):
+        if instance is None:
+            return self
+        made = instance.__dict__
         evaluation = made.get("_evaluation")
-        if evaluation is None or name not in _RENDERED:
-            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-        value = made[name] = _optional(getattr(evaluation, name))
+        if evaluation is None:
+            raise AttributeError(f"{type(instance).__name__!r} object has no attribute {self.name!r}")
+        value = getattr(evaluation, self.name)  # _optional(value), written out (once a position read)
+        if value is None or isinstance(value, float):
+            value = None
+        else:
+            number = value if type(value) is Fraction else Fraction(value)
+            value = ExactDecimal(_CONTEXT.divide(number._numerator, number._denominator))
+            value.fraction = number
+        made[self.name] = value
         return value
 
 
 _RENDERED = ("liquidation_price", "maintenance_margin", "unrealized_pnl")
 """The :class:`PositionResult` fields rendered when first read."""
+
+for _name in _RENDERED:
+    setattr(PositionResult, _name, _Rendered(_name))
 
 
 @dataclass(frozen=True)
@@ -193,10 +217,7 @@ def evaluate(rule, account, *, date: dt.date | str | None = None, reference: boo
     >>> first["liquidationPrice"], first["priceTick"]
     ('59236.9', '0.1')
     """
-    from verifier.jobs.evaluate import evaluate_accounts, evaluate_data, evaluate_file
-    from verifier.jobs.programs import RuleHandle
-    from verifier.model.account import AccountSet
-
+    evaluate_accounts, evaluate_data, evaluate_file, RuleHandle, AccountSet, evaluated_warnings = _LATE or _late()
     rule = rule if hasattr(rule, "modes") else RuleHandle(rule)  # a rule id: its compiled program, if it suffices
     if isinstance(account, Mapping):
         result = evaluate_data(rule, account, date=_date(date), reference=reference)
@@ -211,15 +232,31 @@ def evaluate(rule, account, *, date: dt.date | str | None = None, reference: boo
         raise UsageError(f"the file holds {len(result.evaluations)} margin pools (a ccxt export: cross per settlement "
                          "currency, each isolated position alone); evaluate gives one account's result",
                          code="MV002", hint="use verifier.jobs.evaluate.evaluate_file for every pool")
-    from verifier.report.evaluate import evaluated_warnings
-
     [evaluation] = result.evaluations
-    return AccountResult(evaluation.rule, evaluation.mode, _Positions(evaluation.positions),
-                         _optional(evaluation.margin_level), evaluation.status, evaluation,
-                         tuple(evaluated_warnings(result)))
+    made = _new(AccountResult)  # AccountResult(...) without the frozen dataclass's __init__ (a field at a time)
+    _setattr(made, "__dict__", {"rule": evaluation.rule, "mode": evaluation.mode,
+                                "positions": _Positions(evaluation.positions),
+                                "margin_level": _optional(evaluation.margin_level), "status": evaluation.status,
+                                "evaluation": evaluation, "warnings": tuple(evaluated_warnings(result))})
+    return made
 
 
 _new = object.__new__
+_setattr = object.__setattr__
+_LATE = None
+
+
+def _late() -> tuple:
+    """What :func:`evaluate` calls, imported on its first call (importing the API loads none of it) and kept: four
+    import statements run again for every account cost a few microseconds each time."""
+    global _LATE
+    from verifier.jobs.evaluate import evaluate_accounts, evaluate_data, evaluate_file
+    from verifier.jobs.programs import RuleHandle
+    from verifier.model.account import AccountSet
+    from verifier.report.evaluate import evaluated_warnings
+
+    _LATE = (evaluate_accounts, evaluate_data, evaluate_file, RuleHandle, AccountSet, evaluated_warnings)
+    return _LATE
 
 
 class _Positions(Sequence):
@@ -243,8 +280,15 @@ class _Positions(Sequence):
         if self._made is None:
             from verifier.derive.account.run import collector_held
 
+            made = []
             with collector_held():
-                self._made = tuple(_position_result(p) for p in self._evaluations)
+                for p in self._evaluations:  # _position_result(p), written out (once a position)
+                    result = _new(PositionResult)
+                    _setattr(result, "__dict__", {"symbol": p.symbol, "side": p.side, "reason": p.reason,
+                                                  "tier": p.tier, "status": p.status,
+                                                  "liquidation_tier": p.liquidation_tier, "_evaluation": p})
+                    made.append(result)
+            self._made = tuple(made)
         return self._made
 
     def __eq__(self, other):
@@ -271,8 +315,8 @@ def _position_result(p) -> PositionResult:
     True
     """
     made = _new(PositionResult)
-    made.__dict__.update(symbol=p.symbol, side=p.side, reason=p.reason, tier=p.tier, status=p.status,
-                         liquidation_tier=p.liquidation_tier, _evaluation=p)
+    _setattr(made, "__dict__", {"symbol": p.symbol, "side": p.side, "reason": p.reason, "tier": p.tier,
+                                "status": p.status, "liquidation_tier": p.liquidation_tier, "_evaluation": p})
     return made
 
 

@@ -293,6 +293,43 @@ def test_a_result_made_without_init_is_one_made_with_it():
     assert dataclasses.replace(unread, tier=None).mark_price == Fraction(118001, 2)
 
 
+def test_account_objects_made_without_init_hold_every_field():
+    """run.py's AccountEvaluation, the evaluate job's Evaluated and the API's AccountResult and PositionResult are
+    made without their dataclasses' __init__ (for speed): each holds every field in its own __dict__ (a field added
+    to the class and forgotten there would read the class's default instead), and equals one made the usual way."""
+    import dataclasses
+
+    import verifier
+    from verifier.api import AccountResult, PositionResult
+    from verifier.derive.account.evaluation import AccountEvaluation
+    from verifier.derive.account.run import run_account
+    from verifier.jobs.evaluate import Evaluated
+
+    data = {"marginMode": "isolated", "positions": [
+        {"symbol": "BTC/USDT:USDT", "side": "long", "contracts": 1, "entryPrice": 60000, "markPrice": 59000.5,
+         "collateral": 1000}]}
+    rule = RULES["binance/usdm-perpetual"]
+    day = dt.date(2026, 10, 1)
+
+    def names(cls):
+        return {f.name for f in dataclasses.fields(cls)}
+
+    evaluation = run_account(build_program(rule), account_from_data(data), date=day)
+    assert set(evaluation.__dict__) == names(AccountEvaluation)
+    assert evaluation == evaluate_account(rule, account_from_data(data), date=day)
+    evaluated = evaluate_data(rule, data, date=day)
+    assert set(evaluated.__dict__) == names(Evaluated)
+    assert evaluated == Evaluated(**{name: getattr(evaluated, name) for name in names(Evaluated)})
+    result = verifier.evaluate(rule, data, date=day)
+    assert set(result.__dict__) == names(AccountResult)
+    assert result == AccountResult(**{name: getattr(result, name) for name in names(AccountResult)})
+    [position] = result.positions
+    lazy = {"liquidation_price", "maintenance_margin", "unrealized_pnl"}
+    assert set(position.__dict__) == names(PositionResult) - lazy | {"_evaluation"}
+    assert position == PositionResult(**{name: getattr(position, name) for name in names(PositionResult)})
+    assert set(position.__dict__) - {"_evaluation"} == names(PositionResult)  # each number now read, and kept
+
+
 def _decimal(value: Fraction) -> str:
     return str(Decimal(value.numerator) / Decimal(value.denominator))
 

@@ -253,8 +253,10 @@ class _Builder:
             if hoisted is not None:
                 return hoisted
             text, stage = "", 0
-            for arg in expr.args:
-                negated = isinstance(arg, sympy.Mul) and arg.args[0] == sympy.S.NegativeOne
+            # the terms added first and the negated ones subtracted after (``b - a``, not ``-a + b``: one operation
+            # fewer, the same exact sum); otherwise in SymPy's order
+            signed = [(isinstance(arg, sympy.Mul) and arg.args[0] == sympy.S.NegativeOne, arg) for arg in expr.args]
+            for negated, arg in sorted(signed, key=lambda pair: pair[0]):
                 name, part = self.visit(sympy.Mul(*arg.args[1:]) if negated else arg)
                 stage = max(stage, part)
                 text += (" - " if negated else " + ") + name if text else ("-" if negated else "") + name

@@ -143,9 +143,11 @@ def snapshot_unread(rule, accounts, evaluations) -> tuple:
         read = reads.get(evaluation.mode, {}).get(account.margin_mode)
         if read is None:
             continue
+        superset = read.issuperset
         for position in account.positions:
-            extra = position.fields.keys() - read  # mostly empty: a set difference, not a walk of the fields
-            for name in extra:
+            if superset(position.fields):
+                continue  # the common case: nothing unread, and no set made to say so
+            for name in position.fields.keys() - read:
                 if name != "price":
                     counts[name] = counts.get(name, 0) + 1
     if not counts:
@@ -207,27 +209,48 @@ def evaluate_data(rule, data, *, date=None, today=None, reference: bool = False)
     decimal), by the compiled program when the data passes the compiled check (:func:`verifier.read.account.
     fast_snapshot`), else read by the schema and evaluated as :func:`evaluate_accounts` does."""
     handle = _handle(rule)
-    today = today or today_of_check()
     if not reference:
-        from verifier.derive.account.run import Fallback, collector_held, run_account
-        from verifier.read.account import fast_snapshot
-
+        # today matters only where no date is given (staleness is judged on the date): not asked the clock then
+        on = today or (None if date is not None else today_of_check())
+        Fallback, collector_held, run_account, fast_snapshot = _COMPILED or _compiled()
         with collector_held():
             account = fast_snapshot(data)
         why = None
         if account is not None:
             try:
-                evaluation = run_account(handle.program, account, date=date, today=today)
-                return Evaluated("snapshot", (evaluation,), {}, (), False, date or today,
-                                 unread=snapshot_unread(handle, (account,), (evaluation,)))
+                evaluation = run_account(handle.program, account, date=date, today=on)
             except Fallback as exc:
                 why = str(exc)  # the same account again: the reference answers, from the located reading
+            else:
+                # Evaluated(...) without the frozen dataclass's __init__ (a field at a time): once an API call
+                made = _new(Evaluated)
+                _setattr(made, "__dict__", {"format": "snapshot", "evaluations": (evaluation,), "checks": {},
+                                            "skipped": (), "gated": False, "on": date or on,
+                                            "unread": snapshot_unread(handle, (account,), (evaluation,)),
+                                            "reference": (), "explained": {}})
+                return made
     else:
         why = "asked for"
     from verifier.read.account import account_from_data
 
-    return _evaluated(handle, AccountSet("snapshot", (account_from_data(_plain(data)),)), date, today, None, None,
-                      why)
+    return _evaluated(handle, AccountSet("snapshot", (account_from_data(_plain(data)),)), date,
+                      today or today_of_check(), None, None, why)
+
+
+_new = object.__new__
+_setattr = object.__setattr__
+_COMPILED = None
+
+
+def _compiled() -> tuple:
+    """What :func:`evaluate_data`'s compiled path calls, imported on its first call and kept (the API calls it
+    once an account: the import statements cost a few microseconds each time)."""
+    global _COMPILED
+    from verifier.derive.account.run import Fallback, collector_held, run_account
+    from verifier.read.account import fast_snapshot
+
+    _COMPILED = (Fallback, collector_held, run_account, fast_snapshot)
+    return _COMPILED
 
 
 def _plain(node):

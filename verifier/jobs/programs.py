@@ -91,10 +91,10 @@ class RuleHandle:
 
 def program_of(rule):
     """The program of a loaded rule (built once per rule object in this process)."""
-    from verifier.derive.account.program import build_program
-
     entry = _MEMORY.get(id(rule))
     if entry is None or entry[0] is not rule:
+        from verifier.derive.account.program import build_program  # (imported only to build: asked once an account)
+
         if len(_MEMORY) > 256:
             _MEMORY.clear()
         entry = _MEMORY[id(rule)] = (rule, build_program(rule))

@@ -361,6 +361,8 @@ class ExactPosition:
     index = None
     reported = None
     exact_mpq = True
+    market_fields = None  # what the compiled evaluation asks of a read position (a snapshot gives neither): said
+    own_tier = None  # here, so that asking finds them at once instead of failing to
 
     def __init__(self, symbol: str, side: str, fields: dict):
         self.symbol, self.side, self.fields = symbol, side, fields

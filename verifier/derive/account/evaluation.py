@@ -238,14 +238,30 @@ def _ratio_reason(mode, positions, ratio) -> str | None:
     """Why the account (or a position) has no margin ratio or level: the rule defines none, or it is no number."""
     if not any(name in mode.definitions for name in RATIOS):
         return f"the {mode.name} mode defines no margin_ratio"
+    if ratio is not None:
+        return None
     lacking = next((p for p in positions if p.lacks and not has_value(p, "margin_ratio")), None)
-    if ratio is None and lacking is not None:
+    if lacking is not None:
         symbol, why = lacking.lacks[0]
         return f"it needs {symbol}, which {lacking.symbol} lacks: {why}"
-    if ratio is None and (mode.account == "cross" or not all(has_value(p, "margin_ratio") for p in positions)):
+    if mode.account == "cross" or not _all_have(positions, "margin_ratio"):
         what = "margin level" if "margin_level" in mode.definitions else "margin ratio"
         return f"the {what} is not a finite number here (nothing in its denominator)"
     return None
+
+
+def _all_have(positions, name: str) -> bool:
+    """Whether every position's number ``name`` is not None: :func:`has_value` of each, written out (an account's
+    ratio reason asks it of every position, once an account on the compiled path)."""
+    for position in positions:
+        made = position.__dict__
+        value = made.get(name, _NOTHING)
+        if value is _NOTHING:
+            if name not in made.get("_exact", _NOTHING) and getattr(position, name) is None:
+                return False
+        elif value is None:
+            return False
+    return True
 
 
 def _stale(rule, legs, on) -> tuple:

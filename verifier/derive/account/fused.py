@@ -20,6 +20,7 @@ is the steps' exactly (``tests/derive/test_compiled_evaluation.py`` holds both t
 
 from __future__ import annotations
 
+import re
 from fractions import Fraction
 
 from gmpy2 import mpq
@@ -221,13 +222,130 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
     bracket = "(" + "".join(values[name] + ", " for name in tier_names) + ")" if tier_names else "()"
     w.emit(f"return ({price}, {reason}, {at_mark.get('maintenance_margin', 'None')}, {at_mark.get('upnl', 'None')}, "
            f"{tier}, {status}, {mark}, {bracket}, {source}, {ratio or 'None'}, {liquidation_tier})", 1)
-    source_text = "\n".join(w.lines)
+    source_text = "\n".join(simplified(w.lines))
     namespace = {"__builtins__": {}, "min": min, "max": max, "abs": abs, "len": len,
                  "ZeroDivisionError": ZeroDivisionError, "True": True}
     namespace.update((f"k{i}", mpq(p, q)) for i, (p, q) in enumerate(w.constants))
     namespace.update(w.globals)
     exec(compile(checked_source(source_text), "<fused evaluation>", "exec"), namespace)  # noqa: S102 - see rational_code
     return namespace["f"]
+
+
+_ASSIGNED = re.compile(r"^(z\d+(?:, z\d+)*) = ")
+_LOOP = re.compile(r"^for (z\d+(?:, z\d+)*) in ")
+_COPY = re.compile(r"^(z\d+) = (z\d+|S)$")
+_PURE = re.compile(r"^(z\d+) = ([zk0-9 ()*+\-]+)$")  # locals and constants under + - * only: nothing can raise
+_LOCAL = re.compile(r"\bz\d+\b")
+
+
+def simplified(lines: list) -> list:
+    """The fused function's lines with what its pieces, written apart, left redundant taken out: a local that only
+    copies another (``z1 = z2``, ``z9 = S``) is that other one, and a local computed by ``+``, ``-``, ``*`` alone
+    that nothing reads is not computed (a definition at the mark the result does not use), and a product that
+    contains one computed already multiplies by it (:func:`_shared_products`).  The values computed are
+    the same ones, and so is every exception (a division is never dropped; an operation on rationals without a
+    division raises nothing).
+
+    A copy is taken out only when both names are assigned once, outside any loop (then both hold the same value
+    wherever the copy's is read); a block left empty gets ``pass``.
+
+    >>> print("\\n".join(simplified(["def f(F, S):", "    z2 = F[g0]", "    z1 = z2", "    z3 = z1 * S",
+    ...                                "    z4 = z1 * z1", "    return z3"])))
+    def f(F, S):
+        z2 = F[g0]
+        z3 = z2 * S
+        return z3
+    """
+    lines = list(lines)
+    while True:
+        once, assigned = _assigned_once(lines)
+        renamed = None
+        for index, line in enumerate(lines):
+            copy = _COPY.match(line.strip())
+            if copy and copy.group(1) in once and (copy.group(2) == "S" or copy.group(2) in once):
+                renamed = index, copy.group(1), copy.group(2)
+                break
+        if renamed is not None:
+            index, old, new = renamed
+            del lines[index]
+            pattern = re.compile(rf"\b{old}\b")
+            lines = [pattern.sub(new, line) for line in lines]
+            continue
+        reads: dict = {}
+        for line in lines:
+            for name in _LOCAL.findall(line):
+                reads[name] = reads.get(name, 0) + 1
+        dead = next((index for index, line in enumerate(lines) if (pure := _PURE.match(line.strip()))
+                     and reads[pure.group(1)] == assigned.get(pure.group(1), 0)), None)
+        if dead is None:
+            break
+        del lines[dead]
+    lines = _shared_products(lines, _assigned_once(lines)[0])
+    out = []
+    for index, line in enumerate(lines):  # a block whose every line was taken out: pass
+        out.append(line)
+        if line.rstrip().endswith(":"):
+            depth = len(line) - len(line.lstrip())
+            following = lines[index + 1] if index + 1 < len(lines) else ""
+            if len(following) - len(following.lstrip()) <= depth:
+                out.append(" " * (depth + 4) + "pass")
+    return out
+
+
+_PAIR = re.compile(r"^    (z\d+) = (z\d+|S|k\d+) \* (z\d+|S|k\d+)$")  # a product of two, at the function's top level
+_PRODUCT = re.compile(r"^(\s*)(z\d+) = ((?:(?:z\d+|S|k\d+) \* )+(?:z\d+|S|k\d+))$")
+
+
+def _shared_products(lines: list, once: set) -> list:
+    """Each product of three or more factors that contains a product of two computed before it at the function's
+    top level (``z24 = z17 * z2 * z8`` after ``z13 = z2 * z8``) multiplied by that one instead (``z17 * z13``):
+    one operation fewer, the same exact value (a product of rationals does not depend on its order, and raises
+    nothing).  Every name involved is assigned once outside any loop, so it holds one value wherever it is read.
+
+    >>> _shared_products(["    z13 = z2 * z8", "    if S:", "        z24 = z17 * z2 * z8"], {"z13", "z2", "z8", "z17"})
+    ['    z13 = z2 * z8', '    if S:', '        z24 = z17 * z13']
+    """
+    pairs: dict = {}
+    out = []
+    for line in lines:
+        product = _PRODUCT.match(line)
+        if product and " * " in product.group(3):
+            factors = product.group(3).split(" * ")
+            if len(factors) >= 3 and all(f in once or not f.startswith("z") for f in factors):
+                for (a, b), name in pairs.items():
+                    rest = list(factors)
+                    if a in rest:
+                        rest.remove(a)
+                        if b in rest:
+                            rest.remove(b)
+                            line = f"{product.group(1)}{product.group(2)} = {' * '.join(rest + [name])}"
+                            break
+        pair = _PAIR.match(line)
+        if pair and pair.group(1) in once and all(f in once or not f.startswith("z") for f in pair.group(2, 3)):
+            pairs.setdefault((pair.group(2), pair.group(3)), pair.group(1))
+        out.append(line)
+    return out
+
+
+def _assigned_once(lines: list) -> tuple:
+    """(the locals assigned exactly once and not inside a loop, every local's count of assignments)."""
+    counts: dict = {}
+    looped = set()
+    loops: list = []  # the indentation of each enclosing loop
+    for line in lines:
+        depth = len(line) - len(line.lstrip())
+        text = line.strip()
+        while loops and depth <= loops[-1]:
+            loops.pop()
+        target = _ASSIGNED.match(text) or _LOOP.match(text)
+        if target:
+            for name in target.group(1).split(", "):
+                counts[name] = counts.get(name, 0) + 1
+                if loops or text.startswith("for "):
+                    looped.add(name)
+        if text.startswith("for "):
+            loops.append(depth)
+    return {name for name, count in counts.items() if count == 1 and name not in looped}, counts
 
 
 def _liquidation(w, program, plan, prepared, values, given, tiered, helper, at_mark, texts) -> tuple:

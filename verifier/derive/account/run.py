@@ -129,11 +129,17 @@ def _run(program, account, date, today) -> AccountEvaluation:
     on = date or today
     stale = () if on is None else _stale(program, markets, account.positions, date, on)
     ratio_mode = prepared.ratio_mode
-    return AccountEvaluation(program.rule_id, plan.name, program.display, out, level, status, stale,
-                             program.stale_after_days, program.catalog_id, program.exchange, pool_ratio,
-                             account.margin_mode, account.settle, _fraction(account.wallet_balance),
-                             _ratio_reason(ratio_mode, out, pool_ratio if level is None else level),
-                             account.quote, account.symbol)
+    # AccountEvaluation(...) without the frozen dataclass's __init__ (a field at a time): once an account
+    made = _new(AccountEvaluation)
+    _setattr(made, "__dict__", {
+        "rule": program.rule_id, "mode": plan.name, "display": program.display, "positions": out,
+        "margin_level": level, "status": status, "stale": stale, "stale_after_days": program.stale_after_days,
+        "catalog": program.catalog_id, "exchange": program.exchange, "margin_ratio": pool_ratio,
+        "margin_mode": account.margin_mode, "settle": account.settle,
+        "wallet_balance": _fraction(account.wallet_balance),
+        "ratio_reason": _ratio_reason(ratio_mode, out, pool_ratio if level is None else level),
+        "quote": account.quote, "symbol": account.symbol, "totals": (), "derivatives": ()})
+    return made
 
 
 def _alone(program, plan, prepared, account, markets, futures) -> tuple:
@@ -144,8 +150,15 @@ def _alone(program, plan, prepared, account, markets, futures) -> tuple:
     fused = prepared.fused
     out = []
     shape = function = None  # the last position's shape and function: a file's positions mostly share them
+    local = markets.local
     for position in account.positions:
-        market, fields = _market_and_fields(position, markets, futures)
+        # _market_and_fields, written out (once a position on the warm path)
+        market = local.get(position.symbol) or markets.get(position.symbol)
+        if futures and not market.type_ok:
+            raise Fallback("a market the catalog lacks, or of another kind")
+        fields = position.fields
+        if not getattr(position, "exact_mpq", False):
+            fields = {name: mpq(value) for name, value in fields.items()}
         key = (tuple(fields), given, market.fill_names)
         if key != shape:
             function = fused.get(key, _UNSET)
@@ -186,18 +199,21 @@ def _fuse(program, plan, prepared, margin_mode, key, futures):
 def _evaluation(program, plan, prepared, account, position, market, found) -> PositionEvaluation:
     price, reason, mm, upnl, tier, status, mark, bracket, source, ratio, liquidation_tier = found
     if source == "catalog":
-        bracket = market.bracket(tier, prepared.tier_names, prepared.columns)
+        bracket = market._brackets.get((tier, prepared.tier_names, prepared.columns))  # noqa: SLF001 - kept one
+        if bracket is None:
+            bracket = market.bracket(tier, prepared.tier_names, prepared.columns)
     else:
         bracket = tuple(sorted((name, _fraction(value)) for name, value in zip(prepared.tier_names, bracket)))
     made = _new(PositionEvaluation)
-    exact = {}  # its numbers as GMP rationals, made Fractions when read (evaluation._Exact); None is said at once
-    fields = made.__dict__
-    fields.update(symbol=position.symbol, side=position.side, reason=reason, tier=tier, status=status,
-                  display=market.display, market_data=market.provenance, index=position.index,
-                  margin_mode=account.margin_mode, mode=plan.name, bracket=bracket, bracket_source=source,
-                  reported=position.reported, settle=account.settle, liquidation_tier=liquidation_tier, _exact=exact)
-    # written out, not a loop over the five (name, value) pairs: this runs once a position on the warm path, where
-    # the loop's tuples cost a measurable share (issue 26)
+    # its numbers as GMP rationals, made Fractions when read (evaluation._Exact); None is said at once.  The fields
+    # in one dict display, the five numbers written out (not a loop over (name, value) pairs): this runs once a
+    # position on the warm path, where a loop's tuples or keyword arguments cost a measurable share (issue 26)
+    exact = {}
+    fields = {"symbol": position.symbol, "side": position.side, "reason": reason, "tier": tier, "status": status,
+              "display": market.display, "market_data": market.provenance, "index": position.index,
+              "margin_mode": account.margin_mode, "mode": plan.name, "bracket": bracket, "bracket_source": source,
+              "reported": position.reported, "settle": account.settle, "liquidation_tier": liquidation_tier,
+              "_exact": exact}
     if price is None:
         fields["liquidation_price"] = None
     else:
@@ -218,7 +234,11 @@ def _evaluation(program, plan, prepared, account, position, market, found) -> Po
         fields["margin_ratio"] = None
     else:
         exact["margin_ratio"] = ratio
+    _setattr(made, "__dict__", fields)  # the fields as its own dict: no copy into another
     return made
+
+
+_setattr = object.__setattr__
 
 
 def _stale(program, markets, positions, date, on) -> tuple:
