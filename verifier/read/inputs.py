@@ -472,30 +472,31 @@ def parse_json(text: str, file: str, *, line: int = 1, number=Decimal, constants
     return data
 
 
-class _Refused(Exception):
-    """What :func:`parse_json`'s hooks would note as bad, met by :data:`_PLAIN_DECODER` (read again, located)."""
+class _Refused(SpecError):
+    """What :func:`parse_json`'s hooks would note as bad, met by :data:`_PLAIN_DECODER` (read again, located: never
+    seen outside this module)."""
 
 
 def _plain_integer(digits: str) -> int:
     if len(digits) > MAX_DIGITS and numeral_problem(digits):
-        raise _Refused
+        raise _Refused("beyond a limit")
     return int(digits)
 
 
 def _plain_decimal(digits: str) -> Decimal:
     if (len(digits) > 20 or "e" in digits or "E" in digits) and numeral_problem(digits):
-        raise _Refused
+        raise _Refused("beyond a limit")
     return Decimal(digits)
 
 
 def _plain_constant(name: str):
-    raise _Refused  # a constant is read the long way, which knows which ones its caller accepts
+    raise _Refused("a constant")  # a constant is read the long way, which knows which ones its caller accepts
 
 
 def _plain_pairs(items: list) -> dict:
     out = dict(items)
     if len(out) != len(items):
-        raise _Refused
+        raise _Refused("a duplicate key")
     return out
 
 
