@@ -117,7 +117,8 @@ def _lines(rule, args, date) -> int:
             sys.stdout.write(line_record(line.number, line.result.evaluations, line.result.checks,
                                          line.result.skipped, unread=line.result.unread,
                                          explained=line.result.explained,
-                                         evaluated_by=line.result.reference[0] if args.explain else None,
+                                         evaluated_by=line.result.reference[0]  # (a line of no pool: none)
+                                         if args.explain and line.result.reference else None,
                                          warnings=found))
         done += 1
         if show:
