@@ -420,14 +420,6 @@ def parse_json(text: str, file: str, *, line: int = 1, number=Decimal, constants
     if not text.strip():
         raise DocumentError([Diagnostic("MV100", "the file is empty" if line == 1 else "the line is empty", file=file,
                                         line=line, col=1)])
-    if number is Decimal:
-        try:  # the common case: nothing to refuse, read by a decoder made once (not once a line of a file)
-            data = _PLAIN_DECODER.decode(text)
-        except (json.JSONDecodeError, _Refused, RecursionError):
-            pass  # read again below, which says what and where
-        else:
-            if text.count("{") + text.count("[") <= MAX_DEPTH or not _deeper_than(data, MAX_DEPTH):
-                return data
     constants = constants or {}
     bad: list = []  # the hooks only notice; json_layout says where (its checks are the same)
 
@@ -470,41 +462,6 @@ def parse_json(text: str, file: str, *, line: int = 1, number=Decimal, constants
         raise DocumentError(problems or [Diagnostic("MV100", "the JSON cannot be read within the limits",
                                                     file=file, line=line, col=1)])
     return data
-
-
-class _Refused(SpecError):
-    """What :func:`parse_json`'s hooks would note as bad, met by :data:`_PLAIN_DECODER` (read again, located: never
-    seen outside this module)."""
-
-
-def _plain_integer(digits: str) -> int:
-    if len(digits) > MAX_DIGITS and numeral_problem(digits):
-        raise _Refused("beyond a limit")
-    return int(digits)
-
-
-def _plain_decimal(digits: str) -> Decimal:
-    if (len(digits) > 20 or "e" in digits or "E" in digits) and numeral_problem(digits):
-        raise _Refused("beyond a limit")
-    return Decimal(digits)
-
-
-def _plain_constant(name: str):
-    raise _Refused("a constant")  # a constant is read the long way, which knows which ones its caller accepts
-
-
-def _plain_pairs(items: list) -> dict:
-    out = dict(items)
-    if len(out) != len(items):
-        raise _Refused("a duplicate key")
-    return out
-
-
-_PLAIN_DECODER = json.JSONDecoder(object_pairs_hook=_plain_pairs, parse_int=_plain_integer,
-                                  parse_float=_plain_decimal, parse_constant=_plain_constant)
-""":func:`parse_json`'s reading with its numbers as ``Decimal``, each hook the same check as there but raising
-:class:`_Refused` where that one notes a problem: the same values where nothing is refused, from a decoder made
-once (``json.loads`` with hooks builds a decoder and its scanner at each call: a tenth of a JSON line's reading)."""
 
 
 def _json_hint(message: str) -> str | None:
