@@ -57,3 +57,18 @@ def test_each_line_is_the_whole_record_as_json_dumps_writes_it(tmp_path, version
             assert any('"warnings"' in text for text in found) == (date.year == 2026)
     finally:
         set_versions(None)
+
+
+def test_explain_of_a_line_without_a_pool_is_a_line_not_an_internal_error(tmp_path):
+    """An empty fetch_positions() list (no pool: no reason the reference evaluated it) beside an explained account:
+    each is its line (it raised IndexError on the reasons of no pool)."""
+    import subprocess
+    import sys
+
+    lines = tmp_path / "lines.jsonl"
+    lines.write_text("[]\n" + json.dumps(json.loads(EXPORT.read_text())) + "\n")
+    proc = subprocess.run([sys.executable, "-m", "verifier", "evaluate", "binance/usdm-perpetual", str(lines),
+                           "--explain", "--date", "2024-07-28"], capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    first, second = (json.loads(line) for line in proc.stdout.splitlines())
+    assert first["line"] == 1 and first["accounts"] == [] and "explain" in second["accounts"][0]["positions"][0]

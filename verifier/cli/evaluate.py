@@ -99,7 +99,7 @@ def _lines(rule, args, date) -> int:
     from verifier.report.accounts import line_record, progress_text
     from verifier.report.evaluate import evaluated_warnings
 
-    done, invalid, failed, warnings = 0, 0, False, {}
+    done, invalid, failed, warnings, said = 0, 0, False, {}, []
     show = sys.stderr.isatty()
     for line in evaluate_lines(rule, args.snapshot, margin_mode=args.margin_mode, date=date,
                                tolerance=args.tolerance, rtol=args.rtol, explain=args.explain):
@@ -110,11 +110,15 @@ def _lines(rule, args, date) -> int:
         else:
             failed = failed or line.result.failed
             found = evaluated_warnings(line.result)
-            warnings.update(dict.fromkeys(found))
+            # a line saying the very warnings the line before said adds none: hashed only when they differ
+            if len(found) != len(said) or any(a is not b for a, b in zip(found, said)):
+                warnings.update(dict.fromkeys(found))
+                said = found
             sys.stdout.write(line_record(line.number, line.result.evaluations, line.result.checks,
                                          line.result.skipped, unread=line.result.unread,
                                          explained=line.result.explained,
-                                         evaluated_by=line.result.reference[0] if args.explain else None,
+                                         evaluated_by=line.result.reference[0]  # (a line of no pool: none)
+                                         if args.explain and line.result.reference else None,
                                          warnings=found))
         done += 1
         if show:

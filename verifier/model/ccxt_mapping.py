@@ -36,6 +36,8 @@ verifier.model.ccxt_mapping.AmbiguousPath: info.assets[asset=USDT] matches eleme
 
 from __future__ import annotations
 
+import functools
+
 import re
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -114,8 +116,20 @@ class FieldPath:
     def uses_settle(self) -> bool:
         return any(step[0] == "match" and "{settle}" in step[2] for step in self.steps)
 
+    @functools.cached_property
+    def _keys(self) -> tuple | None:
+        """The keys of a path of keys alone (most paths: ``info.positionAmt``), else None."""
+        return tuple(step[1] for step in self.steps) if all(step[0] == "key" for step in self.steps) else None
+
     def resolve(self, data, settle: str | None = None) -> tuple:
         """(the value at this path or None, the concrete path found so far: keys and list indices)."""
+        keys = self._keys
+        if keys is not None:  # the steps below for keys alone, without their tests of each step's kind
+            for n, key in enumerate(keys):
+                if not isinstance(data, dict) or key not in data:
+                    return None, keys[:n]
+                data = data[key]
+            return data, keys
         where: list = []
         for step in self.steps:
             if step[0] == "key":

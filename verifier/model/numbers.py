@@ -72,10 +72,12 @@ def decimal_text(value, places: int | None = None) -> str | None:
         return None
     value = value if type(value) is Fraction else Fraction(value)
     limit = PLACES if places is None else places
-    digits = _terminating_places(value)
+    numerator, denominator = value.numerator, value.denominator
+    twos = (denominator & -denominator).bit_length() - 1  # _terminating_places, its common case written out
+    fives = _POWERS_OF_FIVE.get(denominator >> twos)  # (a report writes some twenty numbers a position)
+    digits = (twos if twos > fives else fives) if fives is not None else _terminating_places(value)
     if digits is not None and digits <= limit:  # exact: value * 10**digits is an integer, no rounding to do
-        numerator = value.numerator
-        text = str(abs(numerator) * 10**digits // value.denominator)
+        text = str(abs(numerator) * 10**digits // denominator)
         if digits:
             text = text.rjust(digits + 1, "0")
             text = text[:-digits] + "." + text[-digits:]

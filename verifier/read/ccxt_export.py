@@ -352,7 +352,9 @@ def number(value) -> Fraction | None:
 
 def _record(index, item, mapping, default_mode, reading):
     """A :class:`_Record`, the reason a flat position is skipped (a str), or None after a problem."""
-    place = functools.partial(reading.place, index)
+    def place(*path):  # where a problem below is said (made only then)
+        return reading.place(index, *path)
+
     before = len(reading.problems)
     numbers, number_places = _numbers(index, item, mapping, reading)
     if len(reading.problems) > before:
@@ -475,12 +477,14 @@ def _numbers(index, item, mapping, reading) -> tuple:
     """(every unified numeric field and the rule's position inputs of one position, exact (absent when null or ""),
     where each is); a value that is not a number is refused whether the rule reads it or not."""
     out, places = {}, _Places(reading, index)
+    get = item.get
     for name in CCXT_POSITION_NUMBERS:
-        value = item.get(name)
+        value = get(name)
         if value is None:  # null or absent (number(None) is None): most of them, in most exports
             continue
         try:
-            value = number(value)
+            # a JSON number is a Decimal, never "": number() of it is exact() of it, without the test for ""
+            value = exact(value) if type(value) is Decimal else number(value)
         except NumberError:  # refused, located (its place made only now)
             value = reading.number(value, name, places[name])
         if value is not None:

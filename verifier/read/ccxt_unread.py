@@ -63,7 +63,22 @@ class Tally:
         self.counts.update(found)
 
     def result(self, reasons: dict, part: str = "positions") -> tuple:
-        return tuple(Unread(path, count, reasons.get(path), part) for path, count in sorted(self.counts.items()))
+        """The unread fields as :class:`Unread` entries, by path; the same tuple (its entries frozen) for the same
+        counts, reasons and part: the lines of a JSON-lines file mostly leave the same fields unread."""
+        counts = tuple(sorted(self.counts.items()))
+        key = (counts, id(reasons), part)
+        found = _RESULTS.get(key)
+        if found is None or found[0] is not reasons:
+            if len(_RESULTS) > 4096:
+                _RESULTS.clear()
+            found = _RESULTS[key] = (reasons, tuple(Unread(path, count, reasons.get(path), part)
+                                                    for path, count in counts))
+        return found[1]
+
+
+_RESULTS: dict = {}
+"""(counts, id(reasons), part) -> (reasons, the Unread tuple): :meth:`Tally.result` once per distinct result; the
+reasons mapping (a rule's ``unread:``, one object per loaded mapping) held so that its identity is not reused."""
 
 
 def leaves(value, prefix: str) -> list:

@@ -32,11 +32,24 @@ def ratio_text(value) -> str:
 
 
 def _bracket(position) -> str | None:
-    if not position.bracket:
+    bracket = position.bracket
+    if not bracket:
         return None
-    parts = ", ".join(f"{name} {decimal_text(value)}" for name, value in position.bracket)
+    # the positions of one tier row share its bracket (the compiled program makes it once a row): written once
+    key = (id(bracket), position.tier, position.bracket_source)
+    found = _BRACKETS.get(key)
+    if found is not None and found[0] is bracket:
+        return found[1]
+    parts = ", ".join(f"{name} {decimal_text(value)}" for name, value in bracket)
     tier = f"tier {position.tier}: " if position.tier is not None else ""
-    return f"{tier}{parts} ({position.bracket_source})"
+    text = f"{tier}{parts} ({position.bracket_source})"
+    if len(_BRACKETS) > 4096:
+        _BRACKETS.clear()
+    _BRACKETS[key] = (bracket, text)  # the bracket held: its identity is not reused while the entry is there
+    return text
+
+
+_BRACKETS: dict = {}
 
 
 def _reconciliation(check) -> dict | None:
@@ -313,8 +326,15 @@ def _tail(unread: tuple, warnings: tuple, versions) -> str:
     """The end of a line's document after its reconciliation verdicts: ``"unread"``, ``"warnings"`` (when there
     are any) and ``"versions"`` (when set), as ``json.dumps`` writes them inside the document (``, "key": value``).
     Most lines of a file share them (the same unread fields, the same old market data): each is encoded once."""
-    key = (unread, warnings, id(versions))  # a run's versions are one object (versions_held): kept below
+    # Found by the objects' identities (the lines of a file share them: the reader's Unread tuples and the stale
+    # warnings are made once per distinct value), each held in the entry so that an identity is not reused while
+    # it is there; else by value (hashing every field of each dataclass, a few microseconds a line).
+    key = (tuple(map(id, unread)), tuple(map(id, warnings)), id(versions))
     found = _TAILS.get(key)
+    if found is not None and found[0] is versions and _same(found[1], unread) and _same(found[2], warnings):
+        return found[3]
+    by_value = (unread, warnings, id(versions))
+    found = _TAILS.get(by_value)
     if found is None or found[0] is not versions:
         if len(_TAILS) > 4096:
             _TAILS.clear()
@@ -323,8 +343,14 @@ def _tail(unread: tuple, warnings: tuple, versions) -> str:
             text += ", \"warnings\": " + json.dumps([d.to_json() for d in warnings], ensure_ascii=False)
         if versions is not None:
             text += ", \"versions\": " + json.dumps(versions, ensure_ascii=False)
-        found = _TAILS[key] = (versions, text)
-    return found[1]
+        found = _TAILS[by_value] = (versions, unread, warnings, text)
+    _TAILS[key] = (versions, unread, warnings, found[3])
+    return found[3]
+
+
+def _same(held: tuple, given: tuple) -> bool:
+    """Whether two tuples hold the very same objects, one for one."""
+    return len(held) == len(given) and all(a is b for a, b in zip(held, given))
 
 
 def progress_text(done: int, failed: int) -> str:
