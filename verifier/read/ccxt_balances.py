@@ -288,7 +288,7 @@ class _Reader:
             settles = {rows[i]["symbol"].rpartition(":")[2]: Fraction(0) for i in indices}
             try:
                 found = accounts_from_ccxt(rule, flat, self.locator, base=("positions",), margin_mode="cross",
-                                           wallet=settles)
+                                           wallet=settles, unread=False)
             except VerifierError:
                 found = None
             alone = {}
@@ -331,7 +331,7 @@ class _Reader:
         settle = rows[index]["symbol"].rpartition(":")[2]  # its wallet 0: only maintenance_margin and upnl are asked
         try:
             found = accounts_from_ccxt(rule, flat, self.locator, base=("positions",), margin_mode="cross",
-                                       wallet={settle: Fraction(0)})
+                                       wallet={settle: Fraction(0)}, unread=False)
         except VerifierError as error:
             self.problems.extend(error.diagnostics)
             return None
