@@ -257,7 +257,9 @@ def at_mark_values(setting, account, leg: Leg) -> None:
     missing = [name for name in mode.tier_symbols if name not in leg.tier_values and name in used]
     if any(name in used for name in mode.tier_symbols) and not missing:
         leg.bracket_source = "position"
-        if setting.rule.tiers is not None and account.kind == "futures":
+        # the catalog's bracket compared (warnings) for a held position, not where only some definitions are
+        # asked of it (their callers read those alone: a unified account's product positions, compare's funding)
+        if setting.rule.tiers is not None and account.kind == "futures" and setting.definitions is None:
             _compare_bracket(setting, leg, values)
     if leg.tiered and mode.tier_basis is not None and missing:
         basis = compiled.tier_basis(mode, values)

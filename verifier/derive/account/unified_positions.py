@@ -23,6 +23,12 @@ judging the condition at it.  No crossing: ``None`` and the reason.
 its equity's shift and its positions' margin on each interval between its own bounds, fitted once there and shared
 by every position settled in the coin; the product's margin and PnL (:meth:`_Product.linear`) are fitted once per
 tier row; a form that does not check leaves that price to the whole evaluation.
+
+Its arithmetic is GMP rationals' (``gmpy2.mpq``: exact like Fraction, each operation about ten times faster): the
+account's values are read as mpq once, the product's two definitions and the condition's two sides are each one
+straight-line function (:mod:`verifier.derive.rational_code`), the coin's whole state at a given equity and margin
+is judged once (every position of the coin asks at its mark), and the prices found are given back as the
+Fractions of the same numbers.
 """
 
 from __future__ import annotations
@@ -109,6 +115,9 @@ class _Product:
         self.date = date
         self.setting = setting_for(self.rule, self.account, date, definitions=(MM, PNL))
         self.fast = rational_mode(self.setting.mode)  # the definitions over GMP rationals
+        mode = self.setting.mode
+        self._pair = _straight((mode.definitions[MM].expr, mode.definitions[PNL].expr)) \
+            if MM in mode.definitions and PNL in mode.definitions else None  # both in one straight-line function
         reading = self.setting.mode.symbols[self.rule.price].snapshot_formula("cross")
         if reading is None or not reading.isidentifier():
             raise self.account.error("MV603", f"{self.rule.id} reads its price {self.rule.price} as {reading!r}, "
@@ -160,7 +169,14 @@ class _Product:
             if row is None:  # past the table: read whole, which says why as it does at the mark
                 return self.read_at(price)[0]
             values.update(_row_values(self._rows, row, mode, leg.tier_values))
-        mm, pnl = _q(compiled.value(mode, MM, values)), _q(compiled.value(mode, PNL, values))
+        mm = pnl = None
+        if self._pair is not None:
+            try:
+                mm, pnl = self._pair(values)
+            except (KeyError, ZeroDivisionError):
+                pass  # the compiled definitions say the same (no value)
+        if mm is None or pnl is None:
+            mm, pnl = _q(compiled.value(mode, MM, values)), _q(compiled.value(mode, PNL, values))
         if mm is None or pnl is None:
             raise EvaluationError(f"{self.rule.id} gives this position no {MM} or {PNL} at {_txt(price)}")
         return mm, pnl, _q(basis), table
@@ -262,7 +278,9 @@ class _Coin:
         self.held = self.values[self.names["total"]]
         self.owed = self.values[self.names["debt"]]
         self.condition = self.mode.conditions["liquidation"]
-        self.difference = compile_fraction(self.condition.relation.lhs - self.condition.relation.rhs, mpq)
+        relation = self.condition.relation
+        self._difference = compile_fraction(relation.lhs - relation.rhs, mpq)
+        self._sides = _straight((relation.lhs, relation.rhs))  # both sides in one straight-line function
         self.table = leg.market.tier_table() if leg.tiered else None
         self._forms, self._shifts = {}, None  # :meth:`linear`'s per interval of :meth:`shifts`, and those
         self._rows = {}  # a haircut row's values as mpq
@@ -284,8 +302,27 @@ class _Coin:
         key = shift, margin
         found = self._holds.get(key)
         if found is None:
-            found = self._holds[key] = self.fast.holds(self.mode, "liquidation", self.state(shift, margin))
+            values = self.state(shift, margin)
+            sides = self._sided(values) if self.operator is not None else None
+            found = self.fast.holds(self.mode, "liquidation", values) if sides is None else \
+                self.operator(*sides)
+            self._holds[key] = found
         return found
+
+    def difference(self, values: dict):
+        """The condition's ``lhs - rhs`` at ``values`` (KeyError, ZeroDivisionError where it has none)."""
+        sides = self._sided(values)
+        return self._difference(values) if sides is None else sides[0] - sides[1]
+
+    def _sided(self, values: dict) -> tuple | None:
+        """(lhs, rhs) of the condition at ``values`` from the straight-line function, or None where it has none
+        (the compiled expressions then say why, as before)."""
+        if self._sides is None:
+            return None
+        try:
+            return self._sides(values)
+        except (KeyError, ZeroDivisionError):
+            return None
 
     def whole(self, shift: Fraction, margin: Fraction) -> tuple:
         """(the condition's ``lhs - rhs``, whether it holds) at :meth:`state`: the whole state, never a fitted
@@ -574,3 +611,34 @@ def _row_values(cache: dict, row, mode, only=None) -> dict:
                   for name, column in mode.tier_symbols.items() if only is None or name in only}
         found = cache[key] = (row, values)
     return found[1]
+
+
+_STRAIGHT: dict = {}
+
+
+def _straight(exprs):
+    """``values -> (value, ...)`` of SymPy ``exprs`` as one straight-line function over GMP rationals
+    (:func:`verifier.derive.rational_code.compile_many`: a subexpression they share computed once; no closure per
+    node), reading ``values`` by the rule's SymPy symbols (bound to the code's input names: no text of the rule
+    enters the code); None where that compiler does not take them (the compiled trees then evaluate them).  Built
+    once per expressions: every position of a product rule asks."""
+    from verifier.derive.rational_code import Code, NotCompilable, compile_many
+
+    key = tuple(exprs)
+    if key not in _STRAIGHT:
+        symbols = {}
+        for expr in exprs:
+            for symbol in expr.free_symbols:
+                symbols.setdefault(symbol.name, set()).add(symbol)
+        function = None
+        if all(len(found) == 1 for found in symbols.values()):  # one symbol a name, as the code reads them
+            try:
+                code = compile_many(exprs)
+                function = Code(code.source, code.constants,
+                                tuple(next(iter(symbols[name])) for name in code.names)).function
+            except (NotCompilable, KeyError):
+                function = None
+        if len(_STRAIGHT) > 256:
+            _STRAIGHT.clear()
+        _STRAIGHT[key] = function
+    return _STRAIGHT[key]
