@@ -99,3 +99,26 @@ def test_a_setting_for_named_definitions_computes_only_those_at_the_mark():
     [whole] = read_legs(setting_for(rule, account, date), account)
     assert set(named.at_mark) == {"initial_margin", "notional"} < set(whole.at_mark)
     assert all(named.at_mark[n] == whole.at_mark[n] for n in named.at_mark)
+
+
+def test_a_setting_is_given_again_only_where_the_positions_cannot_change_it():
+    # setting_for keeps a setting per rule, date, margin mode, mode and leverage (a unified account sets up one
+    # product rule per position), but only where no symbol can vanish: Binance Portfolio Margin's loan rate BMMR is
+    # left out for an account that owes nothing and needed (MV605) for one that owes, whichever comes first
+    from verifier.derive.account.setting import setting_for
+    from verifier.model.account import Account, Position
+
+    rule = load_rule("binance/portfolio-margin")
+    coin = {"total": F(100), "debt": F(0), "interest": F(0), "maintenanceMargin": F(5), "markPrice": F(1)}
+    clear = Account("spot", "cross", (Position("USDT/USD", "long", coin),))
+    owing = Account("spot", "cross", (Position("USDT/USD", "long", {**coin, "interest": F(1, 100)}),))
+    assert "BMMR" not in setting_for(rule, clear, None).needed
+    with pytest.raises(EvaluationError) as error:
+        setting_for(rule, owing, None)
+    assert error.value.diagnostics[0].code == "MV605"
+    assert "BMMR" not in setting_for(rule, clear, None).needed
+    usdm = load_rule("binance/usdm-perpetual")
+    one, other = (account_from_data({"marginMode": "cross", "walletBalance": "5000", "positions": [{
+        "symbol": "BTC/USDT:USDT", "side": side, "contracts": "0.25", "entryPrice": "60000", "markPrice": "61000",
+        "leverage": "5"}]}) for side in ("long", "short"))
+    assert setting_for(usdm, one, None, definitions=("upnl",)) is setting_for(usdm, other, None, definitions=("upnl",))

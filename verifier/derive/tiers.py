@@ -23,10 +23,11 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 import numpy
+from gmpy2 import mpq
 import sympy
 
 from verifier.derive.derivation import derive_rule
-from verifier.derive.exact import compile_condition, compile_fraction, compiled_or_none
+from verifier.derive.exact import as_fraction, compile_condition, compile_fraction, compiled_or_none
 from verifier.model.evaluate import EvaluationError, substitutions, to_fraction, to_rational
 
 
@@ -98,10 +99,12 @@ def solve_form(form, mode, values, parameters: dict, table) -> TierSolution:
         raise EvaluationError("give " + ", ".join(missing_tiers) + " (the rule has no tier table)")
     table = table()
     candidates = []
-    try:
-        rough = {symbol: float(value) for symbol, value in exact.items()}
-    except OverflowError:  # a value beyond floats: no estimate, every row is solved exactly
-        rough = None
+    rough = None
+    if len(table.rows) >= FILTERED_ROWS:
+        try:
+            rough = {symbol: float(value) for symbol, value in exact.items()}
+        except OverflowError:  # a value beyond floats: no estimate, every row is solved exactly
+            rough = None
     for row in _rows_to_solve(fast, mode, missing_tiers, table, rough, target):
         row_subs, row_exact = dict(subs), dict(exact)
         for name in missing_tiers:
@@ -148,12 +151,18 @@ SLACK = 1e-9
 it by more than this (float error over a closed form is ~1e-13), so the exact answer never changes."""
 
 
+FILTERED_ROWS = 4
+"""The fewest rows a table has for :func:`_rows_to_solve` to estimate which to solve: a shorter table's rows are each
+solved exactly (the estimate's NumPy set-up costs more than they do: a unified account's haircut tables have three
+rows); the exact answer is the same either way."""
+
+
 def _rows_to_solve(fast, mode, missing_tiers, table, rough, target) -> list:
     """The rows of ``table`` whose roots may have their basis inside the row, by a float estimate: the compiled
     roots run once over NumPy arrays of every row's tier values.  Every row when the estimate cannot be made.
     Skipping a row that cannot hold saves solving it exactly; the exact answer is the same."""
     rows = list(table.rows)
-    if fast.rough is None or rough is None or not missing_tiers or len(rows) < 2:
+    if fast.rough is None or rough is None or not missing_tiers or len(rows) < FILTERED_ROWS:
         return rows
     roots, rough_basis = fast.rough
     columns, low, high = _row_arrays(mode, missing_tiers, table)
@@ -221,19 +230,21 @@ def _pick(prices, current, given, mode, solve_for):
 
 
 class _FastForm:
-    """A closed form's roots, validity conditions, exclusions and tier basis compiled to Fraction arithmetic.
+    """A closed form's roots, validity conditions, exclusions and tier basis compiled to exact arithmetic (GMP
+    rationals, :func:`~verifier.derive.exact.compile_fraction`: Fractions given are read as mpq, and a price or
+    basis found is given back as its Fraction).
 
     Each piece is None where it could not be compiled; callers then use the SymPy path, which stays the
     reference: the fast path only ever answers where it computes the very same exact value.
     """
 
     def __init__(self, form, mode):
-        self.roots = tuple(compiled_or_none(compile_fraction, root) for root in form.roots)
-        excluded = [compiled_or_none(compile_fraction, e) for e in form.excluded]
-        conditions = [compiled_or_none(compile_condition, c) for c in form.conditions]
+        self.roots = tuple(compiled_or_none(_compile_exact, root) for root in form.roots)
+        excluded = [compiled_or_none(_compile_exact, e) for e in form.excluded]
+        conditions = [compiled_or_none(_compile_condition, c) for c in form.conditions]
         self.excluded = None if None in excluded else excluded
         self.conditions = None if None in conditions else conditions
-        self.basis = compiled_or_none(compile_fraction, mode.tier_basis.expr) if mode.tier_basis is not None else None
+        self.basis = compiled_or_none(_compile_exact, mode.tier_basis.expr) if mode.tier_basis is not None else None
         rough = [compiled_or_none(_compile_float, root) for root in form.roots]  # float estimates for the row pre-filter
         basis = compiled_or_none(_compile_float, mode.tier_basis.expr) if mode.tier_basis is not None else None
         self.rough = None if None in rough or basis is None else (tuple(rough), basis)
@@ -241,6 +252,14 @@ class _FastForm:
 
 def _compile_float(expr):
     return compile_fraction(expr, float)
+
+
+def _compile_exact(expr):
+    return compile_fraction(expr, mpq)
+
+
+def _compile_condition(relation):
+    return compile_condition(relation, mpq)
 
 
 _FAST: dict = {}
@@ -263,7 +282,7 @@ def _root(fast, form, index, subs, exact, target) -> Fraction | None:
             if any(e(exact) == price for e in fast.excluded):
                 return None
             point = {**exact, target: price, form.variable: price}
-            return price if all(c(point) for c in fast.conditions) else None
+            return as_fraction(price) if all(c(point) for c in fast.conditions) else None
         except (KeyError, ZeroDivisionError):
             pass  # a missing input or a singular point: the SymPy path explains or cancels it
     return _root_value(form, form.roots[index], subs, target)
@@ -273,7 +292,7 @@ def _basis(fast, mode, subs, exact, target, price) -> Fraction | None:
     """The tier basis at ``price``: compiled when it can, else by SymPy substitution."""
     if fast.basis is not None:
         try:
-            return fast.basis({**exact, target: price})
+            return as_fraction(fast.basis({**exact, target: price}))
         except (KeyError, ZeroDivisionError):
             pass
     return _number(mode.tier_basis.expr.subs({**subs, target: to_rational(price)}))

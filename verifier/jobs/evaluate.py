@@ -194,6 +194,8 @@ def _compiled_snapshot(handle, path, date, today) -> tuple:
             raw = file.read()
     except OSError:
         return None, None
+    if b'"info"' in raw:  # a ccxt export (its rows' or its balance's raw 'info'), which the check refuses: not
+        return None, None  # parsed twice (a unified account's balance and its positions: a large file)
     with collector_held():
         account = read_snapshot_text(raw, str(path))
     if account is None:

@@ -37,7 +37,6 @@ verifier.model.ccxt_mapping.AmbiguousPath: info.assets[asset=USDT] matches eleme
 from __future__ import annotations
 
 import functools
-
 import re
 from dataclasses import dataclass, field
 from typing import Mapping
@@ -288,7 +287,13 @@ class PositionRule:
         >>> PositionRule("*/USDT:USDT", "bybit/linear-perpetual", "s").matches("BTC/USDT:USDT-251226")
         False
         """
-        return re.fullmatch(".*".join(re.escape(part) for part in self.symbols.split("*")), symbol) is not None
+        return _glob(self.symbols).fullmatch(symbol) is not None
+
+
+@functools.lru_cache(maxsize=256)
+def _glob(symbols: str):
+    """The pattern of ``symbols`` (``*`` any text, the rest literal), compiled once (every row of an export asks)."""
+    return re.compile(".*".join(re.escape(part) for part in symbols.split("*")))
 
 
 @dataclass(frozen=True)

@@ -297,7 +297,7 @@ class _Reader:
             settles = {rows[i]["symbol"].rpartition(":")[2]: Fraction(0) for i in indices}
             try:
                 found = accounts_from_ccxt(rule, flat, self.locator, base=("positions",), margin_mode="cross",
-                                           wallet=settles)
+                                           wallet=settles, unread=False)
             except VerifierError:
                 found = None
             alone = {}
@@ -341,7 +341,7 @@ class _Reader:
         settle = rows[index]["symbol"].rpartition(":")[2]  # its wallet 0: only maintenance_margin and upnl are asked
         try:
             found = accounts_from_ccxt(rule, flat, self.locator, base=("positions",), margin_mode="cross",
-                                       wallet={settle: Fraction(0)})
+                                       wallet={settle: Fraction(0)}, unread=False)
         except VerifierError as error:
             if self.spec.summed:  # its margin is its row's own (summed): the account stands, the position is unpriced
                 self.unpriced[index] = _said(error)

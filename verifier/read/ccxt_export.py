@@ -124,9 +124,11 @@ def _place(key: tuple) -> Place:
 
 
 def accounts_from_ccxt(rule, positions: list, locator: FilesLocator, *, base=(), balance=None, wallet=None,
-                       margin_mode=None, file="<export>", balance_file=None) -> AccountSet:
+                       margin_mode=None, file="<export>", balance_file=None, unread=True) -> AccountSet:
     """The pools a ``fetch_positions()`` list describes under ``rule``'s ccxt mapping; raise :class:`SpecError`
-    with every problem.  ``wallet``: an explicit cross wallet (a Fraction, or currency -> Fraction)."""
+    with every problem.  ``wallet``: an explicit cross wallet (a Fraction, or currency -> Fraction);
+    ``unread=False``: the fields no reading uses are not listed (a caller that reports none of them: a unified
+    account's rows read under their product rule, whose unread fields the unified rule's reading lists)."""
     reading = _Reading(locator, tuple(base))
     mapping = rule.ccxt
     if mapping is None:
@@ -144,20 +146,21 @@ def accounts_from_ccxt(rule, positions: list, locator: FilesLocator, *, base=(),
         raise SpecError(f"{file}: {len(reading.problems)} problem(s) in the ccxt export", reading.problems,
                         code=reading.problems[0].code)
     records, skipped = [], []
-    tally = Tally(*_read_paths(mapping))
+    tally = Tally(*_read_paths(mapping)) if unread else None
     for index, item in enumerate(positions):
         record = _record(index, item, mapping, margin_mode, reading)
         if isinstance(record, str):
             skipped.append((index, item.get("symbol"), record))
         elif record is not None:
             records.append(record)
-            tally.position(item)
+            if tally is not None:
+                tally.position(item)
     _duplicates(records, reading)
     accounts = _pools(rule, records, balance, wallet, reading) if not reading.problems else ()
     if reading.problems:
         raise SpecError(f"{file}: {len(reading.problems)} problem(s) in the ccxt export", reading.problems,
                         code=reading.problems[0].code)
-    unread = tally.result(mapping.unread)
+    unread = tally.result(mapping.unread) if tally is not None else ()
     if balance is not None:
         unread += balance_unread(balance, _balance_paths(mapping), mapping.unread)
     return AccountSet("ccxt", tuple(accounts), tuple(skipped), file, balance_file, unread)

@@ -249,14 +249,17 @@ def at_mark_values(setting, account, leg: Leg) -> None:
     (only the setting's ``definitions`` when it names them)."""
     mode, compiled = setting.mode, setting.compiled
     values = dict(setting.parameters)
+    others, symbols = mode.others, mode.symbols  # (each a property built at each use: once here)
     for name, value in leg.values.items():
-        if name not in mode.others:
-            values[mode.symbols[name].sympy] = value
+        if name not in others:
+            values[symbols[name].sympy] = value
     used = setting.reads if setting.reads is not None else setting.needed
     missing = [name for name in mode.tier_symbols if name not in leg.tier_values and name in used]
     if any(name in used for name in mode.tier_symbols) and not missing:
         leg.bracket_source = "position"
-        if setting.rule.tiers is not None and account.kind == "futures":
+        # the catalog's bracket compared (warnings) for a held position, not where only some definitions are
+        # asked of it (their callers read those alone: a unified account's product positions, compare's funding)
+        if setting.rule.tiers is not None and account.kind == "futures" and setting.definitions is None:
             _compare_bracket(setting, leg, values)
     if leg.tiered and mode.tier_basis is not None and missing:
         basis = compiled.tier_basis(mode, values)
@@ -286,7 +289,7 @@ def at_mark_values(setting, account, leg: Leg) -> None:
             if own != catalog:
                 leg.differences.append(CatalogDifference(name, mode.tier_symbols[name], own, catalog,
                                                          leg.market.tiers_provenance(), used=False))
-    others = {mode.symbols[n].sympy for n in mode.others}
+    others = {symbols[n].sympy for n in others}
     wanted = setting.definitions  # only those asked for (None: every one)
     for name, definition in mode.definitions.items():
         if wanted is not None and name not in wanted or _symbols_of(definition.expr) & others:

@@ -46,7 +46,17 @@ class Setting:
 def setting_for(rule, account, date, definitions=None) -> Setting:
     """Choose the rule's version for ``date`` and the mode for ``account``; check the rule can evaluate it: its
     conditions, or only the ``definitions`` named (then only their inputs are read from a position, and only they
-    are computed at its mark)."""
+    are computed at its mark).
+
+    The setting depends on the account's positions only through :func:`vanishing`, which has nothing to decide
+    when every symbol the answer needs can be read; such a setting is kept and given again for another account of
+    the same margin mode, mode and leverage (a unified account sets up one product rule per position)."""
+    key = (id(rule), date, account.margin_mode, account.mode, account.leverage,
+           tuple(definitions) if definitions is not None else None)
+    kept = _SETTINGS.get(key)
+    if kept is not None and kept[0] is rule:
+        return kept[1]
+    given = rule
     rule = rule_at(rule, date, account)
     mode = select_mode(rule, account)
     check_date(rule, mode, date)
@@ -54,14 +64,24 @@ def setting_for(rule, account, date, definitions=None) -> Setting:
     exprs = [mode.definitions[name].expr for name in definitions] if definitions is not None else \
         [c.relation for c in mode.conditions.values()]
     needed = needed_symbols(mode, parameters, exprs)
-    vanished = vanishing(mode, account, parameters, exprs, unreadable(mode, account, needed))
+    names = unreadable(mode, account, needed)
+    vanished = vanishing(mode, account, parameters, exprs, names)
     if vanished:  # each is multiplied by an input this account gives as 0 wherever it appears: any value gives
         parameters = {**parameters, **{mode.symbols[n].sympy: Fraction(0) for n in vanished}}  # the same answer
         needed -= vanished
     check_readable(rule, mode, account, needed)
-    return Setting(rule, mode, date, parameters, needed, compiled_mode(mode),
-                   reads=needed if definitions is not None else None,
-                   definitions=tuple(definitions) if definitions is not None else None, vanished=frozenset(vanished))
+    setting = Setting(rule, mode, date, parameters, needed, compiled_mode(mode),
+                      reads=needed if definitions is not None else None,
+                      definitions=tuple(definitions) if definitions is not None else None,
+                      vanished=frozenset(vanished))
+    if not names:  # nothing the positions could make vanish: the same for every account of this key
+        if len(_SETTINGS) > 1024:
+            _SETTINGS.clear()
+        _SETTINGS[key] = (given, setting)
+    return setting
+
+
+_SETTINGS: dict = {}  # (id of the rule given, date, margin mode, mode, leverage, definitions) -> (rule, Setting)
 
 
 def rule_at(rule, date, account=None):

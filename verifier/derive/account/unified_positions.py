@@ -23,6 +23,12 @@ judging the condition at it.  No crossing: ``None`` and the reason.
 its equity's shift and its positions' margin on each interval between its own bounds, fitted once there and shared
 by every position settled in the coin; the product's margin and PnL (:meth:`_Product.linear`) are fitted once per
 tier row; a form that does not check leaves that price to the whole evaluation.
+
+Its arithmetic is GMP rationals' (``gmpy2.mpq``: exact like Fraction, each operation about ten times faster): the
+account's values are read as mpq once, the product's two definitions and the condition's two sides are each one
+straight-line function (:mod:`verifier.derive.rational_code`), the coin's whole state at a given equity and margin
+is judged once (every position of the coin asks at its mark), and the prices found are given back as the
+Fractions of the same numbers.
 """
 
 from __future__ import annotations
@@ -32,10 +38,30 @@ import operator
 from bisect import bisect_left
 from fractions import Fraction
 
+from gmpy2 import mpq
+
+from verifier.derive.exact import as_fraction, as_mpq
 from verifier.errors import EvaluationError
 
 MM, PNL = "maintenance_margin", "upnl"
 _OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
+_ZERO = mpq(0)
+
+
+def _q(value):
+    """An exact number as a GMP rational (the solver's arithmetic: exact, about ten times faster than Fraction's);
+    None stays None."""
+    return None if value is None else as_mpq(value)
+
+
+def _f(value):
+    """A GMP rational as the Fraction the results carry (the same value); None stays None."""
+    return as_fraction(value)
+
+
+def _rationals(values: dict) -> dict:
+    """``values`` with every exact number as :func:`_q` (anything else kept)."""
+    return {k: _q(v) if isinstance(v, (Fraction, int)) else v for k, v in values.items()}
 
 
 @dataclass(frozen=True)
@@ -98,6 +124,7 @@ class _Product:
     """One position under its product rule: its maintenance margin, unrealised PnL and tier basis at a price."""
 
     def __init__(self, derivative, account, date):
+        from verifier.derive.account.compiled import rational_mode
         from verifier.derive.account.setting import setting_for
 
         self.derivative = derivative
@@ -105,13 +132,17 @@ class _Product:
         self.position = self.account.positions[0]
         self.date = date
         self.setting = setting_for(self.rule, self.account, date, definitions=(MM, PNL))
+        self.fast = rational_mode(self.setting.mode)  # the definitions over GMP rationals
+        mode = self.setting.mode
+        self._pair = _straight((mode.definitions[MM].expr, mode.definitions[PNL].expr)) \
+            if MM in mode.definitions and PNL in mode.definitions else None  # both in one straight-line function
         reading = self.setting.mode.symbols[self.rule.price].snapshot_formula("cross")
         if reading is None or not reading.isidentifier():
             raise self.account.error("MV603", f"{self.rule.id} reads its price {self.rule.price} as {reading!r}, "
                                               "not one field of the position: it cannot be moved",
                                      self.position.at())
         self.field = reading
-        self.mark = self.position.fields.get(reading)
+        self.mark = _q(self.position.fields.get(reading))
         if self.mark is None:
             raise self.account.error("MV600", f"{derivative.symbol} gives no {reading}: its price cannot be moved",
                                      self.position.at())
@@ -119,6 +150,7 @@ class _Product:
         self._mark_leg = None  # the position read whole at its mark (every check of a reading made once)
         self._moved = None  # the symbols whose reading uses the price field
         self._bounds, self._forms, self._at = False, {}, {}  # :meth:`bounds`, :meth:`linear`'s, :meth:`at`'s
+        self._values, self._rows = None, {}  # the leg's values at the mark as mpq; a tier row's values as mpq
 
     def at(self, price: Fraction):
         """(maintenance margin, upnl, tier basis or None, tier table or None) at ``price``; EvaluationError where
@@ -128,13 +160,9 @@ class _Product:
         redone: the price symbol, the tier row at the new basis (when the catalog's table gives the bracket), and
         the two definitions, compiled.  A rule that reads another symbol from the price field is read whole at
         each price.  ``tests/verify/test_unified_position_price_simulated.py`` holds both against each other."""
-        from verifier.model.snapshot import fields_of
-
         if self._mark_leg is None:
             self._mark_leg = self.read_at(self.mark)
-            mode = self.setting.mode
-            self._moved = {name for name, spec in mode.symbols.items()
-                           if (reading := spec.reading("cross")) is not None and self.field in fields_of(reading)}
+            self._moved = _moved(self.setting.mode, self.field)
         found, leg = self._mark_leg
         if price == self.mark:
             return found
@@ -147,8 +175,10 @@ class _Product:
         """:meth:`at` away from the mark."""
         if self._moved != {self.rule.price}:
             return self.read_at(price)[0]
-        mode, compiled = self.setting.mode, self.setting.compiled
-        values = leg.exact(mode, self.setting.parameters)
+        mode, compiled = self.setting.mode, self.fast
+        if self._values is None:
+            self._values = _rationals(leg.exact(mode, self.setting.parameters))
+        values = dict(self._values)
         values[mode.symbols[self.rule.price].sympy] = price
         basis = table = None
         if leg.bracket_source == "catalog" and mode.tier_basis is not None:
@@ -156,13 +186,18 @@ class _Product:
             row = table.row_for(basis) if basis is not None else None
             if row is None:  # past the table: read whole, which says why as it does at the mark
                 return self.read_at(price)[0]
-            for name, column in mode.tier_symbols.items():
-                if name in leg.tier_values:
-                    values[mode.symbols[name].sympy] = Fraction(row.values[column])
-        mm, pnl = compiled.value(mode, MM, values), compiled.value(mode, PNL, values)
+            values.update(_row_values(self._rows, row, mode, leg.tier_values))
+        mm = pnl = None
+        if self._pair is not None:
+            try:
+                mm, pnl = self._pair(values)
+            except (KeyError, ZeroDivisionError):
+                pass  # the compiled definitions say the same (no value)
         if mm is None or pnl is None:
-            raise EvaluationError(f"{self.rule.id} gives this position no {MM} or {PNL} at {price}")
-        return mm, pnl, basis, table
+            mm, pnl = _q(compiled.value(mode, MM, values)), _q(compiled.value(mode, PNL, values))
+        if mm is None or pnl is None:
+            raise EvaluationError(f"{self.rule.id} gives this position no {MM} or {PNL} at {_txt(price)}")
+        return mm, pnl, _q(basis), table
 
     def bounds(self) -> list | None:
         """The prices where the position's tier row may change, in order (its tier basis, affine in the price at
@@ -205,7 +240,7 @@ class _Product:
         if i < len(bounds) and bounds[i] == x:
             return None
         if i not in self._forms:
-            low, high = bounds[i - 1] if i else Fraction(0), bounds[i] if i < len(bounds) else None
+            low, high = bounds[i - 1] if i else _ZERO, bounds[i] if i < len(bounds) else None
             points = self.near()
             if not all(low < p and (high is None or p < high) for p in points):
                 points = _interior(low, high)
@@ -225,17 +260,19 @@ class _Product:
         """(:meth:`at`'s tuple, the leg) with the position read whole at ``price`` under its product rule."""
         from verifier.derive.account.legs import read_legs
 
-        position = replace(self.position, fields={**self.position.fields, self.field: price})
-        account = replace(self.account, positions=(position,))
+        account = self.account
+        if price != self.position.fields[self.field]:
+            position = replace(self.position, fields={**self.position.fields, self.field: as_fraction(price)})
+            account = replace(account, positions=(position,))
         (leg,) = read_legs(self.setting, account)
         if MM not in leg.at_mark or PNL not in leg.at_mark:
-            raise EvaluationError(f"{self.rule.id} gives this position no {MM} or {PNL} at {price}")
+            raise EvaluationError(f"{self.rule.id} gives this position no {MM} or {PNL} at {_txt(price)}")
         basis = table = None
         mode = self.setting.mode
         if leg.bracket_source == "catalog" and mode.tier_basis is not None:
             basis = self.setting.compiled.tier_basis(mode, leg.exact(mode, self.setting.parameters))
             table = leg.market.tier_table()
-        return (leg.at_mark[MM], leg.at_mark[PNL], basis, table), leg
+        return (_q(leg.at_mark[MM]), _q(leg.at_mark[PNL]), _q(basis), table), leg
 
 
 class _Coin:
@@ -243,6 +280,7 @@ class _Coin:
     margin changed, the other coins' sums held."""
 
     def __init__(self, setting, leg):
+        from verifier.derive.account.compiled import rational_mode
         from verifier.derive.exact import compile_fraction
 
         self.setting, self.leg, self.mode = setting, leg, setting.mode
@@ -252,31 +290,75 @@ class _Coin:
             if name is None:
                 raise EvaluationError(f"{setting.rule.id} reads no symbol from the coin's {field}")
             self.names[field] = self.mode.symbols[name].sympy
-        self.values = leg.exact(self.mode, setting.parameters)
-        self.price = leg.values[setting.rule.price]
+        self.fast = rational_mode(self.mode)  # the mode over GMP rationals, as every value here
+        self.values = _rationals(leg.exact(self.mode, setting.parameters))
+        self.price = _q(leg.values[setting.rule.price])
         self.held = self.values[self.names["total"]]
         self.owed = self.values[self.names["debt"]]
         self.condition = self.mode.conditions["liquidation"]
-        self.difference = compile_fraction(self.condition.relation.lhs - self.condition.relation.rhs)
+        relation = self.condition.relation
+        self._difference = compile_fraction(relation.lhs - relation.rhs, mpq)
+        self._sides = _straight((relation.lhs, relation.rhs))  # both sides in one straight-line function
         self.table = leg.market.tier_table() if leg.tiered else None
         self._forms, self._shifts = {}, None  # :meth:`linear`'s per interval of :meth:`shifts`, and those
+        self._rows = {}  # a haircut row's values as mpq
+        self._states, self._holds = {}, {}  # :meth:`state`'s and :meth:`holds`'s, per (shift, margin)
         self.operator = _OPERATORS.get(self.condition.relation.rel_op)
 
     def state(self, shift: Fraction, margin: Fraction) -> dict:
         """The coin's values with ``shift`` (coin units) added to its equity and ``margin`` (USD) as its positions'
-        maintenance margin; its haircut row at the new holding."""
+        maintenance margin; its haircut row at the new holding.  Remembered per (shift, margin): every position of
+        the coin asks at its mark, where they are the same (not to be changed by the caller)."""
+        key = shift, margin
+        found = self._states.get(key)
+        if found is None:
+            found = self._states[key] = self._state(shift, margin)
+        return found
+
+    def holds(self, shift: Fraction, margin: Fraction) -> bool:
+        """Whether the rule's liquidation condition holds at :meth:`state` (the whole state, exactly); remembered."""
+        key = shift, margin
+        found = self._holds.get(key)
+        if found is None:
+            values = self.state(shift, margin)
+            sides = self._sided(values) if self.operator is not None else None
+            found = self.fast.holds(self.mode, "liquidation", values) if sides is None else \
+                self.operator(*sides)
+            self._holds[key] = found
+        return found
+
+    def difference(self, values: dict):
+        """The condition's ``lhs - rhs`` at ``values`` (KeyError, ZeroDivisionError where it has none)."""
+        sides = self._sided(values)
+        return self._difference(values) if sides is None else sides[0] - sides[1]
+
+    def _sided(self, values: dict) -> tuple | None:
+        """(lhs, rhs) of the condition at ``values`` from the straight-line function, or None where it has none
+        (the compiled expressions then say why, as before)."""
+        if self._sides is None:
+            return None
+        try:
+            return self._sides(values)
+        except (KeyError, ZeroDivisionError):
+            return None
+
+    def whole(self, shift: Fraction, margin: Fraction) -> tuple:
+        """(the condition's ``lhs - rhs``, whether it holds) at :meth:`state`: the whole state, never a fitted
+        form."""
+        return self.difference(self.state(shift, margin)), self.holds(shift, margin)
+
+    def _state(self, shift, margin) -> dict:
         values = dict(self.values)
         held = self.held + shift
-        values[self.names["total"]] = max(held, Fraction(0))
-        values[self.names["debt"]] = self.owed + max(-held, Fraction(0))
+        values[self.names["total"]] = max(held, _ZERO)
+        values[self.names["debt"]] = self.owed + max(-held, _ZERO)
         values[self.names["maintenanceMargin"]] = margin
         if self.table is not None:
-            basis = self.setting.compiled.tier_basis(self.mode, values)
+            basis = self.fast.tier_basis(self.mode, values)
             row = self.table.row_for(basis) if basis is not None else None
             if row is None:
-                raise EvaluationError(f"no haircut tier row of {self.leg.position.symbol} holds basis {basis}")
-            for name, column in self.mode.tier_symbols.items():
-                values[self.mode.symbols[name].sympy] = Fraction(row.values[column])
+                raise EvaluationError(f"no haircut tier row of {self.leg.position.symbol} holds basis {_txt(basis)}")
+            values.update(_row_values(self._rows, row, self.mode))
         return values
 
     def shifts(self) -> list:
@@ -321,7 +403,7 @@ class _Coin:
                 try:
                     a, b = (self.difference(self.state(shift, m)) for m in (m1, m1 + 1))
                     if self.difference(self.state(shift, 2 * m1 + 3)) == a + (b - a) * (m1 + 3):
-                        form = (a - (b - a) * m1, Fraction(0), b - a)
+                        form = (a - (b - a) * m1, _ZERO, b - a)
                 except (KeyError, ZeroDivisionError, EvaluationError):
                     pass
                 self._forms["at", i] = form
@@ -347,21 +429,22 @@ class _Coin:
             return None
         values = dict(self.values)
         values[self.names["total"]] = self.held + shift
-        return self.setting.compiled.tier_basis(self.mode, values)
+        return _q(self.fast.tier_basis(self.mode, values))
 
 
 def _price(setting, coin, derivative, product) -> PositionPrice:
     leg = coin.leg
     mark = product.mark
     mm0, pnl0, _, _ = product.at(mark)
-    own = derivative.maintenance if derivative.maintenance is not None else mm0
+    own = _q(derivative.maintenance) if derivative.maintenance is not None else mm0
     others = coin.values[coin.names["maintenanceMargin"]] - own * coin.price  # the coin's other positions' margin
-    base = dict(mark=mark, rule=product.rule.id, rule_maintenance=mm0,
+    base = dict(mark=_f(mark), rule=product.rule.id, rule_maintenance=_f(mm0),
                 differs=derivative.maintenance is not None and mm0 != derivative.maintenance)
 
-    def state(x):
+    def moved(x):
+        """(the settle coin's equity shift, its positions' margin) with the position at ``x``."""
         mm, pnl, _, _ = product.at(x)
-        return coin.state(pnl - pnl0, others + mm * coin.price)
+        return pnl - pnl0, others + mm * coin.price
 
     def fast(x):
         """d(x) from the product's and the coin's affine forms, or None where they do not apply."""
@@ -375,14 +458,12 @@ def _price(setting, coin, derivative, product) -> PositionPrice:
         """(d(x), holds(x)) exactly."""
         if coin.operator is not None and (d := fast(x)) is not None:
             return d, coin.operator(d, 0)
-        values = state(x)
-        return coin.difference(values), setting.compiled.holds(setting.mode, "liquidation", values)
+        return coin.whole(*moved(x))
 
     def full(x):
         """(d(x), holds(x)) from the whole state, never the fitted forms: every price returned is confirmed by it,
         so a fit that were wrong at the root could refuse a price, never give a wrong one."""
-        values = state(x)
-        return coin.difference(values), setting.compiled.holds(setting.mode, "liquidation", values)
+        return coin.whole(*moved(x))
 
     def piece(x):
         """(d at 0, d's slope) on the piece that holds ``x`` (strictly inside it): the product's forms and the
@@ -400,12 +481,12 @@ def _price(setting, coin, derivative, product) -> PositionPrice:
 
     def difference(x):  # d(x) alone, for the fit
         d = fast(x)
-        return coin.difference(state(x)) if d is None else d
+        return coin.difference(coin.state(*moved(x))) if d is None else d
 
     down = product.position.side == "long"
     where = "down to 0" if down else "up without bound"
     try:
-        if setting.compiled.holds(setting.mode, "liquidation", state(mark)):
+        if coin.holds(*moved(mark)):
             return PositionPrice(None, "the account is liquidated at the marks already", **base)
         points, owes_from = _breakpoints(product, coin, mark, pnl0, down)
     except EvaluationError as error:
@@ -423,7 +504,7 @@ def _price(setting, coin, derivative, product) -> PositionPrice:
                                        "catalog has no value): not priced", **base)
         try:
             if start != mark and judged(start)[1] and full(start)[1]:  # a jump at a tier bound
-                return PositionPrice(start, None, **base)
+                return PositionPrice(_f(start), None, **base)
             inner = _inside(start, end, down)
             combined = piece(inner[0])  # the piece's affine form straight from the fitted ones, when they apply
             if combined is None:  # else fitted from d at three prices inside the piece, checked at the third
@@ -448,7 +529,7 @@ def _price(setting, coin, derivative, product) -> PositionPrice:
                     at_root, holds = full(root)
                     # a strict condition (<, >) holds just past its boundary: the boundary is the price
                     if holds or at_root == 0 and full(_inside(root, end, down)[0])[1]:
-                        return PositionPrice(root, None, **base)
+                        return PositionPrice(_f(root), None, **base)
                     if at_root != 0:  # the fitted line crosses where the whole state does not: say so, no price
                         return PositionPrice(None, f"the account's condition fitted between {_txt(start)} and "
                                                    f"{_txt(end)} crosses at {_txt(root)}, where the rule's own does "
@@ -494,7 +575,7 @@ def _breakpoints(product, coin, mark, pnl0, down) -> list:
 def _interior(low, high) -> tuple:
     """Three distinct points strictly between ``low`` and ``high`` (None: no bound on that side)."""
     if low is None and high is None:
-        low = Fraction(0)
+        low = _ZERO
     if high is None:
         return low + 1, low + 2, low + 3
     if low is None:
@@ -506,7 +587,7 @@ def _interior(low, high) -> tuple:
 def _inside(start, end, down) -> tuple:
     """Three prices strictly inside the piece from ``start`` to ``end`` (None: 0 going down, no bound going up)."""
     if end is None:
-        end = Fraction(0) if down else start * 4
+        end = _ZERO if down else start * 4
     step = end - start
     return start + step / 3, start + 2 * step / 3, start + step / 2
 
@@ -520,4 +601,64 @@ def _within(x, start, end, down) -> bool:
 def _txt(x) -> str:
     from verifier.model.numbers import approx_text
 
-    return "its end" if x is None else approx_text(x)
+    return "its end" if x is None else approx_text(_f(x) if type(x) is mpq else x)
+
+
+_MOVED: dict = {}
+
+
+def _moved(mode, field: str) -> frozenset:
+    """The names of ``mode``'s symbols whose cross reading uses the position's ``field`` (found once per mode and
+    field: every position of a product rule asks)."""
+    from verifier.model.snapshot import fields_of
+
+    key = id(mode), field
+    found = _MOVED.get(key)
+    if found is None or found[0] is not mode:
+        found = _MOVED[key] = (mode, frozenset(
+            name for name, spec in mode.symbols.items()
+            if (reading := spec.reading("cross")) is not None and field in fields_of(reading)))
+    return found[1]
+
+
+def _row_values(cache: dict, row, mode, only=None) -> dict:
+    """SymPy symbol -> value (mpq) of tier ``row``'s columns under ``mode`` (``only``: those tier symbols), built
+    once per row."""
+    key = id(row), None if only is None else tuple(only)
+    found = cache.get(key)
+    if found is None or found[0] is not row:
+        values = {mode.symbols[name].sympy: _q(Fraction(row.values[column]))
+                  for name, column in mode.tier_symbols.items() if only is None or name in only}
+        found = cache[key] = (row, values)
+    return found[1]
+
+
+_STRAIGHT: dict = {}
+
+
+def _straight(exprs):
+    """``values -> (value, ...)`` of SymPy ``exprs`` as one straight-line function over GMP rationals
+    (:func:`verifier.derive.rational_code.compile_many`: a subexpression they share computed once; no closure per
+    node), reading ``values`` by the rule's SymPy symbols (bound to the code's input names: no text of the rule
+    enters the code); None where that compiler does not take them (the compiled trees then evaluate them).  Built
+    once per expressions: every position of a product rule asks."""
+    from verifier.derive.rational_code import Code, NotCompilable, compile_many
+
+    key = tuple(exprs)
+    if key not in _STRAIGHT:
+        symbols = {}
+        for expr in exprs:
+            for symbol in expr.free_symbols:
+                symbols.setdefault(symbol.name, set()).add(symbol)
+        function = None
+        if all(len(found) == 1 for found in symbols.values()):  # one symbol a name, as the code reads them
+            try:
+                code = compile_many(exprs)
+                function = Code(code.source, code.constants,
+                                tuple(next(iter(symbols[name])) for name in code.names)).function
+            except (NotCompilable, KeyError):
+                function = None
+        if len(_STRAIGHT) > 256:
+            _STRAIGHT.clear()
+        _STRAIGHT[key] = function
+    return _STRAIGHT[key]
