@@ -39,7 +39,7 @@ OUTCOMES = {
     "bybit-unified-trading-account-positions.json": ("bybit/unified-trading-account", "2026-12-07", 2,
                                                      "no tier table for market 'USDC/USD'"),
     "okx-multi-currency-margin.json": ("okx/multi-currency-margin", "2025-07-11", 2,
-                                       "BTC: maintenanceMargin is read as mmr and mmr is absent"),
+                                       "reads each coin's futures maintenance margin from the fetch_positions() rows"),
 }
 
 

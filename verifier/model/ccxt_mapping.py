@@ -252,6 +252,20 @@ class AccountTotal:
 
 
 @dataclass(frozen=True)
+class AccountCheck:
+    """The account's maintenance margin as the balance prints it (``path`` from the dump's root, OKX's
+    ``info.data[0].mmr``), which the positions' maintenance margins summed per coin (each at the coin's price) must
+    equal within ``rtol`` (relative; None: exactly): else the account carries a requirement the positions do not
+    explain and is refused, naming both figures.  Unlike an :class:`AccountTotal` (reconciled after evaluating,
+    exit 1), a disagreement here means the export cannot be read as the rule reads it."""
+
+    path: FieldPath
+    source: str
+    rtol: object = None  # Fraction or None
+    note: str | None = None
+
+
+@dataclass(frozen=True)
 class SpotBalances:
     """A spot-margin rule's reading of ``fetch_balance()``: the lists per margin mode, the inputs of one asset
     balance (paths inside its element) and the readings of the snapshot's balance fields (``total``, ``debt``,
@@ -268,6 +282,10 @@ class SpotBalances:
     positions_note: str | None = None  # how to dump the positions (a refusal for want of them says so)
     open_when: tuple = ()  # unified margin: input names whose value not 0 means the coin has an open position
     position_rules: tuple = ()  # unified margin: PositionRule, the product rule that prices each kind of position
+    position_asset: FieldPath | None = None  # unified margin: a row's coin its margin counts in (else its settle coin)
+    position_mode: FieldPath | None = None  # unified margin: a row's margin mode (only 'cross' rows are summed)
+    position_notional: FieldPath | None = None  # unified margin: a row's notional in the valuation currency, summed
+    position_account: AccountCheck | None = None  # unified margin: the account's maintenance margin the rows explain
 
 
 @dataclass(frozen=True)

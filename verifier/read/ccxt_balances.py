@@ -81,6 +81,7 @@ class _Reader:
         self.open: dict = {}  # coin -> (input, value, place) of the first open_when input not 0
         self.unpriced: dict = {}  # row index -> why its product rule cannot read it (a summed reading only)
         self._priced: dict = {}  # row index -> the product rule that prices it (set by _products)
+        self.notionals: dict = {}  # row index -> its notional in the valuation currency (positions: notional:)
 
     def error(self, code, message, place, hint=None):
         self.problems.append(self.locator.diagnostic(code, message, place, hint))
@@ -134,6 +135,8 @@ class _Reader:
         if quote is False:
             return
         balances, refused, empty = [], set(), {}
+        if self.spec.position_account is not None and self.extra.get("positions") is None:
+            self._no_positions()  # the account's printed requirement needs them, whatever its coins hold: said first
         for index, element in enumerate(elements):
             read = self._asset(spec, element, (*found, index))
             if read is None:
@@ -200,11 +203,16 @@ class _Reader:
             if not contracts:
                 self.skipped.append((index, symbol, "flat position: 0 contracts"))
                 continue
+            settle = self._row_coin(row, where, symbol, settle)
+            if settle is None:
+                continue
             raw, found = reading.path.resolve(row)
             maintenance = self._value(raw, (*where[1:], *found), reading.path.text, tag="positions")
             if maintenance is False:
                 continue
             if settle in refused:
+                continue
+            if self.spec.position_notional is not None and not self._row_notional(row, where, index, symbol):
                 continue
             if maintenance is None and self.spec.summed:
                 note = self.spec.positions_note
@@ -243,17 +251,101 @@ class _Reader:
                      replace(d, product=products[d.index]) if d.rule is not None else d
                      for d in out if d.rule is None or products.get(d.index) is not None or d.index in self.unpriced)
 
+    def _no_positions(self) -> None:
+        note = self.spec.positions_note
+        prices = ", \"prices\": {...}" if "price" not in self.spec.readings else ""  # (a balance without prices)
+        self.error("MV600", f"rule {self.rule.id} reads each coin's futures maintenance margin from the "
+                            "fetch_positions() rows beside the balance, and the export gives none",
+                   Place(("positions",)), "give them: {\"balance\": ..., \"positions\": [...]" + prices + "}"
+                   + (f" ({note})" if note else ""))
+
+    def _row_coin(self, row, where, symbol, settle):
+        """The coin a row's margin counts in: its ``positions: asset:`` (OKX's margin currency ``info.ccy``) or its
+        settle coin; None for a row not summed (a ``positions: mode:`` other than cross: skipped and listed) or
+        after an error."""
+        spec = self.spec
+        if spec.position_mode is not None:
+            mode, found = spec.position_mode.resolve(row)
+            if not isinstance(mode, str) or not mode:
+                self.error("MV610", f"position #{where[-1]} {symbol} gives no margin mode at {spec.position_mode.text}",
+                           Place((*where, *found) if found else where), "dump fetch_positions() as ccxt returns it")
+                return None
+            if mode != "cross":
+                self.skipped.append((where[-1], symbol, f"{mode} position: its margin is in its coin's equity, not "
+                                                        "the account's maintenance margin"))
+                return None
+        if spec.position_asset is None:
+            return settle
+        coin, found = spec.position_asset.resolve(row)
+        if not isinstance(coin, str) or not coin:
+            self.error("MV610", f"position #{where[-1]} {symbol} gives no margin coin at {spec.position_asset.text}",
+                       Place((*where, *found) if found else where), "dump fetch_positions() as ccxt returns it")
+            return None
+        return coin
+
+    def _row_notional(self, row, where, index, symbol) -> bool:
+        """Keep the row's notional in the valuation currency (``positions: notional:``); False after an error."""
+        path = self.spec.position_notional
+        raw, found = path.resolve(row)
+        value = self._value(raw, (*where[1:], *found), path.text, tag="positions")
+        if value is False:
+            return False
+        if value is None or value < 0:
+            self.error("MV600" if value is None else "MV602",
+                       f"position #{index} {symbol} gives " + ("no notional" if value is None else
+                                                               f"a notional of {decimal_text(value)}")
+                       + f" at {path.text}: rule {self.rule.id} sums the positions' into their coin's",
+                       Place((*where, *found)), "dump fetch_positions() as ccxt returns it")
+            return False
+        self.notionals[index] = value
+        return True
+
+    def _explained(self, balances, derivatives) -> bool:
+        """Whether the balance's account maintenance margin (``positions: account:``) is the positions' summed,
+        each coin's valued at its price; else MV626 naming both (the difference is put on no coin)."""
+        check = self.spec.position_account
+        if check is None:
+            return True
+        raw, found = check.path.resolve(self.balance)
+        place = Place(("balance", *found))
+        printed = self._value(raw, found, check.path.text) if len(found) == len(check.path.steps) else None
+        if printed is False:
+            return False
+        if printed is None:
+            self.error("MV600", f"the balance gives no account maintenance margin at {check.path.text}, which the "
+                                "positions' must equal", place, "dump fetch_balance() of the account as ccxt returns it")
+            return False
+        self.read_paths.add(normalised(found))
+        ours, unpriced = Fraction(0), []
+        for asset, fields, _ in balances:
+            summed = fields.get("positionsMaintenance")
+            if summed:
+                if fields.get("price") is None:
+                    unpriced.append(asset)
+                else:
+                    ours += summed * fields["price"]
+        if unpriced:
+            return True  # each coin's missing price is said where it is valued (MV600)
+        gap = abs(printed - ours)
+        if gap == 0 or (check.rtol is not None and gap <= check.rtol * max(abs(printed), abs(ours))):
+            return True
+        count = sum(1 for d in derivatives if d.maintenance)
+        self.error("MV626", f"the balance's account maintenance margin {check.path.text} is {decimal_text(printed)}, "
+                            f"and the {count} cross position(s) beside it hold {decimal_text(ours)} (each coin's at "
+                            f"its price): {decimal_text(printed - ours)} of the account's requirement is on no "
+                            "position (e.g. spot orders with auto-borrow, a liability, or a position left out)", place,
+                   "the rule reads each coin's maintenance margin from its positions and does not put the "
+                   "difference on any coin: dump fetch_balance() and fetch_positions() of the same account at the "
+                   "same time" + (f" ({check.note})" if check.note else ""))
+        return False
+
     def _summed(self, balances, derivatives) -> bool:
         """Each coin's ``maintenanceMargin`` (in the coin, valued at its price by ``_position``): the sum of the
         maintenance margins of the open positions settled in it (``positions: summed: true``, Binance Portfolio
         Margin: its balance gives none).  The positions must be given; False after an error."""
         if self.extra.get("positions") is None:
-            if balances:
-                note = self.spec.positions_note
-                self.error("MV600", f"rule {self.rule.id} reads each coin's futures maintenance margin from the "
-                                    "fetch_positions() rows beside the balance, and the export gives none",
-                           Place(("positions",)), "give them: {\"balance\": ..., \"positions\": [...], \"prices\": "
-                                                  "{...}}" + (f" ({note})" if note else ""))
+            if balances and self.spec.position_account is None:
+                self._no_positions()
             return False
         if any(d.maintenance is None for d in derivatives):
             return False  # each said where (MV600)
@@ -270,7 +362,10 @@ class _Reader:
         for asset, fields, _ in balances:
             fields["positionsMaintenance"] = sum((d.maintenance for d in derivatives if d.settle == asset),
                                                  Fraction(0))
-        return True
+            if self.spec.position_notional is not None:
+                fields["notional"] = sum((self.notionals[d.index] for d in derivatives if d.settle == asset),
+                                         Fraction(0))
+        return self._explained(balances, derivatives)
 
     def _products(self, priced: dict, rows) -> dict:
         """Row index -> :meth:`_product` of each row of ``priced`` (index -> its product rule's id): each product

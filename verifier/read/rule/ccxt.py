@@ -24,7 +24,7 @@ from verifier.formula import DIMENSIONLESS, Term, parse_formula
 from verifier.model.ccxt_mapping import (BALANCE_TARGETS, CCXT_POSITION_NUMBERS, COIN_FIELDS, MARGIN_MODES,
                                          SPOT_BALANCE_FIELDS, TARGET_FIELDS, Agreement, Amount, BalanceList,
                                          CcxtMapping, FieldPath, Input, MarginPositions, PathSyntaxError, Reading,
-                                         PositionRule, SideCheck, SpotBalances, AccountTotal)
+                                         PositionRule, SideCheck, SpotBalances, AccountTotal, AccountCheck)
 from verifier.read.rule.context import RuleContext
 
 
@@ -215,9 +215,37 @@ def _balances(ctx, raw: dict, where, names=(set(), set())) -> SpotBalances:
     for i, item in enumerate(raw.get("positions", {}).get("rules", ())):
         ctx.check_source(item["source"], where + ("positions", "rules", i, "source"))
         priced.append(PositionRule(item["symbols"], item["rule"], item["source"], _words(item.get("note"))))
+    extra = _position_sums(ctx, raw.get("positions", {}), where + ("positions",), summed)
     return SpotBalances(lists, inputs, {k: v for k, v in readings.items() if v is not None}, raw.get("quote"),
                         enabled, totals, rows, summed, _words(raw.get("positions", {}).get("note")),
-                        tuple(n for n in open_when if n in inputs), tuple(priced))
+                        tuple(n for n in open_when if n in inputs), tuple(priced), *extra)
+
+
+def _position_sums(ctx, raw: dict, where, summed) -> tuple:
+    """(asset, mode, notional, account) of ``positions:``: where a row says its coin and margin mode, its notional
+    summed per coin, and the account's maintenance margin the summed rows must explain (OKX multi-currency)."""
+    paths = {key: _path(ctx, raw[key], where + (key,)) if key in raw else None for key in ("asset", "mode", "notional")}
+    account = None
+    for key in ("notional", "account"):
+        if key in raw and not summed:
+            ctx.error("MV491", f"'positions: {key}' is summed per coin: it needs 'summed: true'", where + (key,),
+                      at_key=True)
+    if "account" in raw:
+        item, at = raw["account"], where + ("account",)
+        ctx.check_source(item["source"], at + ("source",))
+        path = _path(ctx, item["path"], at + ("path",))
+        rtol = None
+        if "rtol" in item:
+            try:
+                rtol = Fraction(str(item["rtol"]))
+            except (ValueError, ZeroDivisionError):
+                rtol = Fraction(-1)
+            if rtol < 0:
+                ctx.error("MV491", "an rtol is a relative difference of 0 or more", at + ("rtol",))
+                rtol = None
+        if path is not None:
+            account = AccountCheck(path, item["source"], rtol, _words(item.get("note")))
+    return paths["asset"], paths["mode"], paths["notional"], account
 
 
 def _words(text):
