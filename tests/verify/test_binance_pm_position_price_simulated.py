@@ -20,20 +20,20 @@ those accounts are skipped (``assume``), as are the simulator's.
 from __future__ import annotations
 
 import datetime as _dt
-import functools
 import json
 from decimal import Decimal, localcontext
 from fractions import Fraction as F
 from pathlib import Path
 
 import pytest
-import sympy
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from verifier.derive.account import evaluate_account
 from verifier.read import load_rule
 from verifier.read.positions_file import read_positions
 from verifier.simulate import Refused, SimRule, simulator_for
+
+from tests.product_at import product_at as shared_product_at
 
 ROOT = Path(__file__).resolve().parents[2]
 DATE = _dt.date(2026, 10, 1)  # the USDⓈ-M catalog's BTC/USDC:USDC brackets are in force
@@ -87,24 +87,10 @@ def export(side, size, entry, mark, usdc, others_mm, btc) -> dict:
             "prices": {"USDC": "1"} | ({"BTC": str(USD_BTC)} if btc else {})}
 
 
-@functools.lru_cache(maxsize=1)
-def _product_mode():
-    return SimRule(PRODUCT, DATE).mode("cross")
-
-
 def product_at(x, side, size, entry):
     """(maintenance margin, upnl) of the position at price ``x`` by the product rule's definitions over the
-    simulator's binding (its bracket at ``x``): no derive."""
-    mode = _product_mode()
-    fields = {"contracts": size, "contractSize": F(1), "entryPrice": entry, "markPrice": x, "leverage": F(10),
-              "side": 1 if side == "long" else -1}
-    values = mode.position_values(fields, "BTC/USDC:USDC")
-    rationals = {s: sympy.Rational(v.numerator, v.denominator) for s, v in values.items()}
-    out = []
-    for name in ("maintenance_margin", "upnl"):
-        value = PRODUCT.mode("cross").definitions[name].expr.xreplace(rationals)
-        out.append(F(int(sympy.fraction(value)[0]), int(sympy.fraction(value)[1])))
-    return out
+    simulator's binding (its tier row at ``x``): no derive."""
+    return shared_product_at(PRODUCT, DATE, "BTC/USDC:USDC", x, side, size, entry)
 
 
 def evaluated(tmp_path, data):

@@ -26,7 +26,6 @@ from fractions import Fraction as F
 from pathlib import Path
 
 import pytest
-import sympy
 from hypothesis import HealthCheck, assume, given, settings, strategies as st
 
 from verifier.derive.account import evaluate_account
@@ -34,6 +33,7 @@ from verifier.read import load_rule
 from verifier.read.positions_file import read_positions
 from verifier.simulate import Refused, SimRule, simulator_for
 
+from tests.product_at import product_at as shared_product_at
 from tests.uta_rules import copy_uta_rule, write_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,17 +92,7 @@ def evaluated(rule_path, tmp_path, data):
 def product_at(x, side, size, entry):
     """(maintenance margin, upnl) of the position at price ``x`` by the product rule's definitions over the
     simulator's binding (its tier row at ``x``): no derive."""
-    mode = SimRule(PRODUCT, DATE).mode("cross")
-    fields = {"contracts": size, "contractSize": F(1), "entryPrice": entry, "markPrice": x, "leverage": F(10),
-              "side": 1 if side == "long" else -1}
-    values = mode.position_values({k: v for k, v in fields.items() if k != "side"} | {"side": fields["side"]},
-                                  "BTC/USDT:USDT")
-    rationals = {s: sympy.Rational(v.numerator, v.denominator) for s, v in values.items()}
-    out = []
-    for name in ("maintenance_margin", "upnl"):
-        value = PRODUCT.mode("cross").definitions[name].expr.xreplace(rationals)
-        out.append(F(int(sympy.fraction(value)[0]), int(sympy.fraction(value)[1])))
-    return out
+    return shared_product_at(PRODUCT, DATE, "BTC/USDT:USDT", x, side, size, entry)
 
 
 def simulated_liquidated(rule_path, x, side, size, entry, mark, usdt, others_mm, btc) -> bool:
