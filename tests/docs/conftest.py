@@ -12,6 +12,7 @@ import functools
 import http.server
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -60,10 +61,17 @@ def built_site(tmp_path_factory) -> Path:
         shutil.copytree(ROOT / "rules" / name, rules / name)
     out = work / "site"
     env = dict(os.environ, MARGIN_VERIFIER_DOCS_RULES=str(rules), NO_MKDOCS_2_WARNING="1")
-    proc = subprocess.run([sys.executable, "-m", "mkdocs", "build", "--strict", "-f",
-                           str(ROOT / "mkdocs.yml"), "-d", str(out)], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert proc.returncode == 0, f"mkdocs build --strict failed:\n{proc.stdout}\n{proc.stderr}"
+    # its own process group: on a timeout the build's worker processes are killed with it, not left running
+    proc = subprocess.Popen([sys.executable, "-m", "mkdocs", "build", "--strict", "-f", str(ROOT / "mkdocs.yml"),
+                             "-d", str(out)], cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, start_new_session=True)
+    try:
+        stdout, stderr = proc.communicate(timeout=300)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        stdout, stderr = proc.communicate()
+        pytest.fail(f"mkdocs build --strict did not finish in 300 s (killed with its workers):\n{stdout}\n{stderr}")
+    assert proc.returncode == 0, f"mkdocs build --strict failed:\n{stdout}\n{stderr}"
     return out
 
 
