@@ -54,9 +54,11 @@ PROGRAMS = {rule_id: build_program(rule) for rule_id, rule in RULES.items()}
 
 
 def _number(draw, low: int, high: int, clean: bool = True):
-    """A decimal between 10**low and 10**high as a string, a float or an int; not clean: now and then 0 or
-    negative."""
-    kinds = ["str"] * 6 + ["float"] * 6 + ["int"] * 4 + ([] if clean else ["zero", "negative"] * 2)
+    """A decimal between 10**low and 10**high as a string, a float or an int (only where the range reaches 1: an
+    int below it would be 1, out of range: a clean rate of 1 made most clean accounts of a rule reading rates
+    invalid); not clean: now and then 0 or negative."""
+    kinds = (["str"] * 6 + ["float"] * 6 + (["int"] * 4 if high >= 0 else [])
+             + ([] if clean else ["zero", "negative"] * 2))
     kind = draw(st.sampled_from(kinds))
     if kind == "zero":
         return draw(st.sampled_from([0, "0", 0.0]))
@@ -96,7 +98,8 @@ def futures_snapshots(draw, rule_id: str) -> dict:
     margin_mode = draw(st.sampled_from(_readable_modes(rule_id) if clean else ["cross", "isolated"]))
     hedge = draw(st.booleans()) and margin_mode == "cross"
     markets = MARKETS[rule_id][0 if clean else 1]
-    symbols = draw(st.lists(st.sampled_from(markets), min_size=1, max_size=5))
+    # (a clean account holds one position a market and side, MV613; the hedge pair of one market is added below)
+    symbols = draw(st.lists(st.sampled_from(markets), min_size=1, max_size=5, unique=clean))
     tierless = rule.tiers is None
     positions = []
     for symbol in symbols:
