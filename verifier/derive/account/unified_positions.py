@@ -15,9 +15,13 @@ price where its holding reaches zero (its loan, and the loan's margin, start the
 exactly from the bases' affine forms; in each piece, walked from the mark in the adverse direction (down for a
 long, up for a short), ``d`` is the combination of the product's and the coin's fitted affine forms (below), or,
 where those do not apply, fitted exactly from two points inside it and checked at a third (a piece that is not
-affine, such as an inverse contract's, is said, not guessed); its root is the crossing when it falls inside the
+affine is said, not guessed); its root is the crossing when it falls inside the
 piece and the whole state (never a fitted form) confirms the condition there; at a breakpoint a jump (a tier table without continuity) is caught by
 judging the condition at it.  No crossing: ``None`` and the reason.
+
+An inverse contract settled in its own base coin (Binance COIN-M: PnL and margin in the coin, not affine in ``X``)
+is priced by :func:`_price_inverse`: the coin's USD price moves with the mark in proportion, which makes ``d``
+affine in ``X`` again between breakpoints solved in ``1/X``.
 
 ``d`` is not evaluated from scratch at each of those prices: the coin's side (:meth:`_Coin.linear`) is affine in
 its equity's shift and its positions' margin on each interval between its own bounds, fitted once there and shared
