@@ -87,3 +87,23 @@ def test_a_loss_that_makes_btc_owe_first_is_not_priced(tmp_path):
     assert "where its loss makes BTC owe" in found["accountLiquidationReason"]
     assert "BMMR" in found["accountLiquidationReason"]
     assert found["accountLiquidationReason"].startswith("not liquidated down to ~46153.846")  # 600,000 / 13
+
+
+def test_a_delivery_contract_settles_in_its_coin_and_its_margin_moves_with_the_coins_price(tmp_path):
+    # a BTCUSD_261225 short beside the perpetual, as ccxt's account method gives it (symbol BTC/USD:BTC-261225,
+    # markPrice null): it settles in BTC (it was read as settling in "BTC-261225", MV626), its 0.004 BTC of margin is
+    # summed into BTC's and held in BTC, valued at BTC's moving price; it is unpriced (no markPrice), the reason said.
+    # 0.95 (5.2 X - 240,000) + 200 = 1.05 (1,200 - 0.005 X + 0.004 X)
+    data = copy.deepcopy(DATA)
+    data.pop("account")
+    row = copy.deepcopy(data["positions"][0])
+    row.update(symbol="BTC/USD:BTC-261225", markPrice=None, side="short", contracts=100.0, maintenanceMargin=0.004,
+               unrealizedPnl=0.0)
+    row["info"].update(symbol="BTCUSD_261225", positionAmt="-100", maintMargin="0.004", unrealizedProfit="0")
+    data["positions"].append(row)
+    proc = evaluate(tmp_path, data, "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    perpetual, delivery = json.loads(proc.stdout)["accounts"][0]["derivatives"]
+    assert delivery["settle"] == "BTC" and F(delivery["maintenanceMarginValue"]) == 240
+    assert delivery["accountLiquidationPrice"] is None and "markPrice" in delivery["accountLiquidationReason"]
+    assert F(perpetual["accountLiquidationPriceExact"]) == F(229060) / (F("0.95") * F("5.2") + F("1.05") * F("0.001"))
