@@ -5,12 +5,13 @@ Generated Portfolio Margin accounts under the shipped rule and catalogs: a BTC a
 PnL; collateral rate 0.95), a USDC asset (its USDⓈ-M wallet; rate 1) and one BTC/USD:BTC perpetual (contracts of
 100 USD), long or short, in the shape ccxt's account method gives it (``info.maintMargin`` in BTC) with its
 ``markPrice`` filled; optionally a USDC-settled row of ccxt's account method (``markPrice`` null: unpriced) whose
-margin loads the account.  The rule prices a ``*/USD:*`` row by ``binance/coinm-perpetual``.  ``evaluate`` gives the
+margin loads the account, and optionally a BTC delivery contract's row (``BTC/USD:BTC-261225``, ``markPrice``
+null: unpriced) whose margin is held in BTC.  The rule prices a ``*/USD:*`` row by ``binance/coinm-perpetual``.  ``evaluate`` gives the
 position's price of liquidation ``X``, BTC's USD price moving with the mark in proportion (``P = P0 X / X0``;
 docs/unified-margin.md).  The simulator side rebuilds the account at ``X`` from scratch: the position's maintenance
 margin and unrealised PnL in BTC at ``X`` by the product rule's definitions over the simulator's own binding (its
 bracket at ``X``), BTC holding its amount moved by the PnL, BTC's price ``P0 X / X0``, BTC's futures margin that
-position's at ``X`` valued at that price, USDC and its load held; then the simulator's own judgement of the account
+position's at ``X`` and the delivery row's held in BTC, valued at that price, USDC and its load held; then the simulator's own judgement of the account
 (uniMMR at 105 %).  At the price it must be liquidated, and a millionth of the price before it (toward the mark)
 not.
 
@@ -86,12 +87,21 @@ def load_row(maint) -> dict:
             "maintenanceMargin": float(maint), "marginMode": "cross", "hedged": False}
 
 
-def export(side, contracts, entry, mark, btc_price, wallet, usdc, load) -> dict:
+def delivery_row(maint) -> dict:
+    """A BTC-settled delivery contract's row as ccxt's account method gives it (markPrice null: unpriced)."""
+    found = row("short", F(100), F(62500), F(62500), maint)
+    found["info"].update(symbol="BTCUSD_261225", unrealizedProfit="0")
+    found.update(symbol="BTC/USD:BTC-261225", markPrice=None, unrealizedPnl=0.0)
+    return found
+
+
+def export(side, contracts, entry, mark, btc_price, wallet, usdc, load, other=F(0)) -> dict:
     """The {balance, positions, prices} export; the position's maintMargin is the product rule's at the mark."""
     mm, pnl = product_at(mark, side, contracts, entry)
     assets = [asset("BTC", cm=dec(wallet), cm_pnl=dec(pnl))] + ([asset("USDC", um=dec(usdc))] if usdc else [])
     return {"balance": {"info": assets, "timestamp": None, "datetime": None, "free": {}, "used": {}, "total": {}},
-            "positions": [row(side, contracts, entry, mark, mm)] + ([load_row(load)] if load else []),
+            "positions": [row(side, contracts, entry, mark, mm)] + ([load_row(load)] if load else [])
+                         + ([delivery_row(other)] if other else []),
             "prices": {"BTC": dec(btc_price)} | ({"USDC": "1"} if usdc else {})}
 
 
@@ -108,7 +118,7 @@ def evaluated(tmp_path, data):
     return evaluate_account(RULE, account, date=DATE).derivatives[0]
 
 
-def simulated_liquidated(x, side, contracts, entry, mark, btc_price, wallet, usdc, load) -> bool:
+def simulated_liquidated(x, side, contracts, entry, mark, btc_price, wallet, usdc, load, other=F(0)) -> bool:
     """The simulator's verdict on the account with the position's mark at ``x`` and BTC's USD price with it."""
     mm, pnl = product_at(x, side, contracts, entry)
     _, pnl0 = product_at(mark, side, contracts, entry)
@@ -123,7 +133,7 @@ def simulated_liquidated(x, side, contracts, entry, mark, btc_price, wallet, usd
         sim.deposit("U", "BTC", held)
         if usdc:
             sim.deposit("U", "USDC", usdc)
-        sim.set_derivatives("U", "BTC", {"maintenanceMargin": mm * price})
+        sim.set_derivatives("U", "BTC", {"maintenanceMargin": (mm + other) * price})
         if load:
             sim.set_derivatives("U", "USDC", {"maintenanceMargin": load})
     except Refused as refused:
@@ -135,15 +145,16 @@ def simulated_liquidated(x, side, contracts, entry, mark, btc_price, wallet, usd
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(side=st.sampled_from(["long", "short"]), contracts=st.integers(1, 300000).map(F),
        entry=st.sampled_from(NICE), mark=st.sampled_from(NICE), basis=st.sampled_from([F(1), F("1.001"), F("0.998")]),
-       leverage=st.sampled_from([2, 4, 5, 8, 10, 16, 20, 25, 40, 50]), usdc=st.sampled_from([F(0), F(100), F(2500)]), load=st.integers(0, 90))
+       leverage=st.sampled_from([2, 4, 5, 8, 10, 16, 20, 25, 40, 50]), usdc=st.sampled_from([F(0), F(100), F(2500)]),
+       load=st.integers(0, 90), other=st.sampled_from([F(0), F("0.0005"), F("0.02")]))
 def test_the_simulator_liquidates_at_evaluates_position_price(tmp_path, side, contracts, entry, mark, basis,
-                                                              leverage, usdc, load):
+                                                              leverage, usdc, load, other):
     # BTC's wallet: the position's notional at entry over ``leverage``; the load: ``load`` % of what USDC holds at 105 %
     wallet = contracts * SIZE / entry / leverage
     others = F(int(usdc * load / 105))
     btc_price = mark * basis
     assume(wallet + product_at(mark, side, contracts, entry)[1] > 0)  # BTC held at the mark (a balance owes no loan)
-    args = (side, contracts, entry, mark, btc_price, wallet, usdc, others)
+    args = (side, contracts, entry, mark, btc_price, wallet, usdc, others, other)
     found = evaluated(tmp_path, export(*args)).liquidation
     assert found.rule == "binance/coinm-perpetual"
     assume(found.price is not None)
