@@ -21,10 +21,10 @@ def _cross_mode(product, date):
     return kept[1]
 
 
-def product_at(product, date, symbol, x, side, size, entry) -> tuple:
-    """(maintenance margin, upnl) of a ``side`` position of ``size`` contracts (contract size 1, leverage 10) entered
-    at ``entry``, at price ``x``: its tier row the one at ``x``, as the simulator binds it."""
-    fields = {"contracts": size, "contractSize": F(1), "entryPrice": entry, "markPrice": x, "leverage": F(10),
+def product_at(product, date, symbol, x, side, size, entry, contract_size=F(1)) -> tuple:
+    """(maintenance margin, upnl) of a ``side`` position of ``size`` contracts (of ``contract_size``, leverage 10)
+    entered at ``entry``, at price ``x``: its tier row the one at ``x``, as the simulator binds it."""
+    fields = {"contracts": size, "contractSize": contract_size, "entryPrice": entry, "markPrice": x, "leverage": F(10),
               "side": 1 if side == "long" else -1}
     values = _cross_mode(product, date).position_values(fields, symbol)
     rationals = {s: sympy.Rational(v.numerator, v.denominator) for s, v in values.items()}

@@ -141,8 +141,11 @@ def test_each_position_is_priced_by_its_product_rule_or_says_why(tmp_path):
     assert um["pricedBy"] == "binance/usdm-perpetual" and cm["pricedBy"] == "binance/coinm-perpetual"
     # 96,000 USDC against a 2 BTC long: USDC owes from 12,000 down, before liquidation; BMMR has no source
     assert "down to 12000, where its loss makes USDC owe" in um["accountLiquidationReason"]
-    # COIN-M is inverse: its PnL in BTC is not affine in the price, which the solver does not solve (said)
-    assert "not affine in its price" in cm["accountLiquidationReason"]
+    # COIN-M is inverse, BTC's price moving with its mark: 0.99 BTC against a 30-contract short (0.05 BTC at 60,000)
+    # hold BTC worth 0.94 X + 3,000 USD at a mark X, which rises with X: going up, never liquidated (said)
+    assert cm["accountLiquidationPrice"] is None and "settlePrice" not in cm
+    assert cm["accountLiquidationReason"] == ("moving it up without bound with BTC's price beside it and everything "
+                                              "else held, the account's liquidation condition never holds")
 
 
 def test_a_usdt_position_is_priced_under_a_catalog_that_rates_usdt(tmp_path):

@@ -192,7 +192,8 @@ class _Reader:
         for index, row in enumerate(rows):
             where = ("positions", "positions", index)
             symbol = row.get("symbol") if isinstance(row, dict) else None
-            settle = symbol.rpartition(":")[2] if isinstance(symbol, str) and ":" in symbol else None
+            # BASE/QUOTE:SETTLE, and a delivery contract's BASE/QUOTE:SETTLE-EXPIRY settles in SETTLE too
+            settle = _settle(symbol) if isinstance(symbol, str) and ":" in symbol else None
             if not settle:
                 self.error("MV610", "a fetch_positions() row has ccxt's symbol BASE/QUOTE:SETTLE (a derivative)",
                            Place((*where, "symbol") if isinstance(row, dict) else where))
@@ -389,7 +390,7 @@ class _Reader:
             flat = [{**row, "contracts": 0} if i not in mine and isinstance(row, dict) else row
                     for i, row in enumerate(rows)]
             flat = _own_kind(flat, rows, priced, rule_id, indices[0])
-            settles = {rows[i]["symbol"].rpartition(":")[2]: Fraction(0) for i in indices}
+            settles = {_settle(rows[i]["symbol"]): Fraction(0) for i in indices}
             try:
                 found = accounts_from_ccxt(rule, flat, self.locator, base=("positions",), margin_mode="cross",
                                            wallet=settles, unread=False)
@@ -433,7 +434,7 @@ class _Reader:
         flat = [{**row, "contracts": 0} if i != index and isinstance(row, dict) else row
                 for i, row in enumerate(rows)]
         flat = _own_kind(flat, rows, self._priced, rule.id, index)
-        settle = rows[index]["symbol"].rpartition(":")[2]  # its wallet 0: only maintenance_margin and upnl are asked
+        settle = _settle(rows[index]["symbol"])  # its wallet 0: only maintenance_margin and upnl are asked
         try:
             found = accounts_from_ccxt(rule, flat, self.locator, base=("positions",), margin_mode="cross",
                                        wallet={settle: Fraction(0)}, unread=False)
@@ -769,3 +770,11 @@ def _said(error) -> str:
 
 def _code(spec, element):
     return spec.asset.resolve(element)[0] if isinstance(element, dict) else None
+
+
+def _settle(symbol: str) -> str | None:
+    """The settle coin of a ccxt contract symbol (a delivery contract's ``BASE/QUOTE:SETTLE-EXPIRY`` too): the
+    positions reader's own (imported when a row is read, as the rest of that reader)."""
+    from verifier.read.ccxt_export import _settle as settle
+
+    return settle(symbol)

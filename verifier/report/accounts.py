@@ -152,7 +152,8 @@ def _liquidation_data(found) -> dict:
             "accountLiquidationReason": found.reason, "markPrice": decimal_text(found.mark),
             "distance": decimal_text(found.distance, 12), "pricedBy": found.rule,
             "ruleMaintenanceMargin": decimal_text(found.rule_maintenance, 12),
-            "maintenanceMarginUsed": "rule" if found.rule is not None else None}
+            "maintenanceMarginUsed": "rule" if found.rule is not None else None,
+            **({"settlePrice": decimal_text(found.settle_price, 12)} if found.settle_price is not None else {})}
 
 
 def derivative_lines(evaluation) -> list:
@@ -170,8 +171,11 @@ def derivative_lines(evaluation) -> list:
             continue
         if found.price is not None:
             lines.append(f"  the account is liquidated at {d.symbol} {approx_text(found.price, 8)} "
-                         f"({percent_text(found.distance)} from the mark {decimal_text(found.mark)}), every other "
-                         f"price held (priced by {found.rule})")
+                         f"({percent_text(found.distance)} from the mark {decimal_text(found.mark)}), "
+                         + (f"{d.settle} at {approx_text(found.settle_price, 8)} {evaluation.quote} with it (an "
+                            "inverse contract: its settle coin's price moves with its mark), "
+                            if found.settle_price is not None else "")
+                         + f"every other price held (priced by {found.rule})")
         else:
             lines.append(f"  no price of {d.symbol} liquidates the account: {found.reason}")
         if found.differs:

@@ -15,9 +15,13 @@ price where its holding reaches zero (its loan, and the loan's margin, start the
 exactly from the bases' affine forms; in each piece, walked from the mark in the adverse direction (down for a
 long, up for a short), ``d`` is the combination of the product's and the coin's fitted affine forms (below), or,
 where those do not apply, fitted exactly from two points inside it and checked at a third (a piece that is not
-affine, such as an inverse contract's, is said, not guessed); its root is the crossing when it falls inside the
+affine is said, not guessed); its root is the crossing when it falls inside the
 piece and the whole state (never a fitted form) confirms the condition there; at a breakpoint a jump (a tier table without continuity) is caught by
 judging the condition at it.  No crossing: ``None`` and the reason.
+
+An inverse contract settled in its own base coin (Binance COIN-M: PnL and margin in the coin, not affine in ``X``)
+is priced by :func:`_price_inverse`: the coin's USD price moves with the mark in proportion, which makes ``d``
+affine in ``X`` again between breakpoints solved in ``1/X``.
 
 ``d`` is not evaluated from scratch at each of those prices: the coin's side (:meth:`_Coin.linear`) is affine in
 its equity's shift and its positions' margin on each interval between its own bounds, fitted once there and shared
@@ -74,6 +78,7 @@ class PositionPrice:
     rule: str | None = None  # the product rule that priced it
     rule_maintenance: Fraction | None = None  # the product rule's maintenance margin at the mark (settle coin)
     differs: bool = False  # the product rule's figure at the mark is not the exchange's (positionMM)
+    settle_price: Fraction | None = None  # an inverse position's: its settle coin's USD price there (it moves along)
 
     @property
     def distance(self) -> Fraction | None:
@@ -347,8 +352,10 @@ class _Coin:
         form."""
         return self.difference(self.state(shift, margin)), self.holds(shift, margin)
 
-    def _state(self, shift, margin) -> dict:
+    def _state(self, shift, margin, price=None) -> dict:
         values = dict(self.values)
+        if price is not None:  # the coin's USD price moved too (an inverse position's: :func:`_price_inverse`)
+            values[self.mode.symbols[self.setting.rule.price].sympy] = price
         held = self.held + shift
         values[self.names["total"]] = max(held, _ZERO)
         values[self.names["debt"]] = self.owed + max(-held, _ZERO)
@@ -433,6 +440,8 @@ class _Coin:
 
 
 def _price(setting, coin, derivative, product) -> PositionPrice:
+    if _inverse(product, derivative):
+        return _price_inverse(setting, coin, derivative, product)
     leg = coin.leg
     mark = product.mark
     mm0, pnl0, _, _ = product.at(mark)
@@ -570,6 +579,170 @@ def _breakpoints(product, coin, mark, pnl0, down) -> list:
         for shift in coin.shifts():  # the coin's own bounds (its holding at 0, its haircut rows)
             found.add(price_of(shift))
     return sorted((x for x in found if (x < mark if down else x > mark) and x > 0), reverse=down), owes_from
+
+
+def _inverse(product, derivative) -> bool:
+    """Whether the position is an inverse contract settled in its own base coin (Binance COIN-M's BTC/USD:BTC, in
+    BTC): its unrealised PnL not affine in its price and affine in the price's reciprocal, checked exactly at the
+    mark and two prices beside it.  Such a position is priced by :func:`_price_inverse`."""
+    if derivative.symbol.partition("/")[0] != derivative.settle:
+        return False
+    points = product.near()
+    try:
+        pnls = [product.at(x)[1] for x in points]
+    except EvaluationError:
+        return False  # :func:`_price` says why
+    return _affine(points, pnls) is None and _affine([1 / x for x in points], pnls) is not None
+
+
+def _affine(xs, ys) -> tuple | None:
+    """(value at 0, slope) of the line through the first two points when the third is on it; else None."""
+    (x1, x2, x3), (y1, y2, y3) = xs, ys
+    slope = (y2 - y1) / (x2 - x1)
+    return (y1 - slope * x1, slope) if y1 + slope * (x3 - x1) == y3 else None
+
+
+def _price_inverse(setting, coin, derivative, product) -> PositionPrice:
+    """:func:`_price` for an inverse contract settled in its own base coin.
+
+    Its PnL and margin are in the coin, ``s Q CM (1/EP - 1/X)`` and ``Q CM / X x MMR - cum``: not affine in its mark
+    ``X``.  The contract is the coin's own price, so the coin's USD price moves with the mark, in proportion
+    (``P = P0 X / X0``: the export's price of the coin and the row's mark, equal when they are the same figure); the
+    other coins' prices and the other positions' marks are held, their margin and PnL in the coin held and valued
+    at ``P``.  In USD the coin's holding ``(A0 + upnl(X) - upnl(X0)) P`` and its positions' margin ``(MM1 + mm(X))
+    P`` are then affine in ``X`` on each piece between breakpoints, and so is the condition's ``lhs - rhs`` (the
+    unified rule values the coin at ``P``).  The breakpoints, each exact: the product's tier bounds (its basis, the
+    notional in the coin, is affine in ``1/X``: a row's bound ``b`` is crossed where ``1/X`` makes it ``b``), the
+    coin's own (its holding at 0 and its haircut rows, whose basis is in the coin: the equity shift ``upnl(X) -
+    upnl(X0)`` is affine in ``1/X``).  Each piece is fitted from the whole state at three prices inside it (two
+    fit, the third checks); its root is the price when the whole state holds the condition there."""
+    mark, price = product.mark, coin.price
+    mm0, pnl0, _, _ = product.at(mark)
+    own = _q(derivative.maintenance) if derivative.maintenance is not None else mm0
+    base = dict(mark=_f(mark), rule=product.rule.id, rule_maintenance=_f(mm0),
+                differs=derivative.maintenance is not None and mm0 != derivative.maintenance)
+    if not price or price < 0:
+        return PositionPrice(None, f"its settle coin {derivative.settle} has no USD price above 0 to move with it: "
+                                   "not priced", **base)
+    ratio = price / mark  # the coin's USD price over the mark, held as both move
+    others = coin.values[coin.names["maintenanceMargin"]] / price - own  # the coin's other positions', in the coin
+    seen = {}
+
+    def whole(x):
+        """(d(x), holds(x)) from the whole state with the mark at ``x`` and the coin's price at ``ratio x``."""
+        if x not in seen:
+            mm, pnl, _, _ = product.at(x)
+            at = ratio * x
+            values = coin._state(pnl - pnl0, (others + mm) * at, at)
+            sides = coin._sided(values) if coin.operator is not None else None
+            if sides is None:
+                seen[x] = coin.difference(values), coin.fast.holds(coin.mode, "liquidation", values)
+            else:
+                seen[x] = sides[0] - sides[1], coin.operator(*sides)
+        return seen[x]
+
+    down = product.position.side == "long"
+    where = "down to 0" if down else "up without bound"
+    try:
+        if whole(mark)[1]:
+            return PositionPrice(None, "the account is liquidated at the marks already", **base)
+        points, owes_from = _inverse_breakpoints(product, coin, mark, pnl0, down)
+    except EvaluationError as error:
+        said = error.diagnostics[0].message if error.diagnostics else str(error)
+        return PositionPrice(None, f"it cannot be priced: {said}", **base)
+    unknown = sorted(coin.leg.assumed | setting.vanished)  # as in :func:`_price`: 0 only while the coin owes nothing
+    start = mark
+    for end in [*points, None]:
+        if unknown and owes_from is not None and start == owes_from:
+            return PositionPrice(None, f"not liquidated {'down' if down else 'up'} to {_txt(start)}, where its loss "
+                                       f"makes {derivative.settle} owe; beyond it the loan's margin needs "
+                                       f"{', '.join(unknown)}, which nobody gives for {derivative.settle} (the "
+                                       "catalog has no value): not priced", **base)
+        try:
+            if start != mark and whole(start)[1]:  # a jump at a tier bound
+                return PositionPrice(_f(start), None, **base, settle_price=_f(ratio * start))
+            inner = _inside(start, end, down)
+            (d1, _), (d2, _), (d3, _) = (whole(x) for x in inner)
+        except EvaluationError as error:
+            message = error.diagnostics[0].message if error.diagnostics else str(error)
+            return PositionPrice(None, f"not liquidated {'down' if down else 'up'} to {_txt(start)}, and beyond it "
+                                       f"the position cannot be priced: {message}", **base)
+        x1, x2, x3 = inner
+        slope = (d2 - d1) / (x2 - x1)
+        if d1 + slope * (x3 - x1) != d3:
+            return PositionPrice(None, f"the account's condition, in USD with {derivative.settle} at the mark's "
+                                       f"price, is not linear in the price of {derivative.symbol} between "
+                                       f"{_txt(start)} and {_txt(end)}: not solved", **base)
+        if slope:
+            root = x1 - d1 / slope
+            if _within(root, start, end, down) and root > 0:
+                try:
+                    at_root, holds = whole(root)
+                    # a strict condition (<, >) holds just past its boundary: the boundary is the price
+                    if holds or at_root == 0 and whole(_inside(root, end, down)[0])[1]:
+                        return PositionPrice(_f(root), None, **base, settle_price=_f(ratio * root))
+                    if at_root != 0:
+                        return PositionPrice(None, f"the account's condition fitted between {_txt(start)} and "
+                                                   f"{_txt(end)} crosses at {_txt(root)}, where the rule's own does "
+                                                   "not: not solved", **base)
+                except EvaluationError:
+                    pass
+        start = end
+    return PositionPrice(None, f"moving it {where} with {derivative.settle}'s price beside it and everything else "
+                               "held, the account's liquidation condition never holds", **base)
+
+
+def _inverse_breakpoints(product, coin, mark, pnl0, down) -> tuple:
+    """:func:`_breakpoints` of an inverse position: the prices beyond the mark (in the adverse direction) where a
+    piece ends, in order, and the price from which the settle coin owes (the mark when it owes there already; None
+    when its holding never reaches 0).  The product's tier basis and the coin's equity shift are affine in ``1/X``
+    (fitted at the mark and two prices beside it, checked at the third): each bound is solved in ``1/X``."""
+    points = product.near()
+    found = [product.at(x) for x in points]
+    reciprocals = [1 / x for x in points]
+    pnl = _affine(reciprocals, [f[1] for f in found])
+    if pnl is None or not pnl[1]:
+        raise EvaluationError(f"the unrealised PnL of {product.derivative.symbol} under {product.rule.id} is neither "
+                              "affine in its price nor in its reciprocal: not solved")
+    wanted = set()  # values of 1/X
+    table, bases = found[0][3], [f[2] for f in found]
+    if table is not None:
+        basis = _affine(reciprocals, bases) if None not in bases else None
+        if basis is None:
+            raise EvaluationError(f"the tier basis of {product.derivative.symbol} under {product.rule.id} is not "
+                                  "affine in the reciprocal of its price: not solved")
+        if basis[1]:
+            wanted.update((bound - basis[0]) / basis[1] for row in table.rows for bound in (row.floor, row.cap)
+                          if bound is not None)
+    if coin.table is not None and not _basis_ignores_price(coin):
+        raise EvaluationError(f"the haircut tier basis of {coin.leg.position.symbol} moves with its price: not solved")
+
+    def reciprocal(shift):  # 1/X at which the coin's holding has moved by ``shift``
+        return (shift + pnl0 - pnl[0]) / pnl[1]
+
+    wanted.update(reciprocal(shift) for shift in coin.shifts())  # its holding at 0, its haircut rows
+    u = reciprocal(-coin.held)
+    owes_from = 1 / u if u > 0 else None
+    if coin.held <= 0 or coin.owed:
+        owes_from = mark
+    elif owes_from is not None and (owes_from > mark) == down:  # the loss never takes the holding to 0
+        owes_from = None
+    prices = {1 / u for u in wanted if u > 0}
+    return sorted((x for x in prices if (x < mark if down else x > mark)), reverse=down), owes_from
+
+
+def _basis_ignores_price(coin) -> bool:
+    """Whether the coin's haircut tier basis is the same at another USD price of it (at its holding and at a
+    larger one): then its bounds, solved in the coin's units (:meth:`_Coin.shifts`), hold as its price moves."""
+    key = coin.mode.symbols[coin.setting.rule.price].sympy
+    for held in (coin.held, coin.owed + abs(coin.held) + 1):
+        values = dict(coin.values)
+        values[coin.names["total"]] = held
+        before = coin.fast.tier_basis(coin.mode, values)
+        values[key] = coin.price * 2 + 1
+        if before != coin.fast.tier_basis(coin.mode, values):
+            return False
+    return True
 
 
 def _interior(low, high) -> tuple:
