@@ -85,10 +85,10 @@ def _ratio(answer) -> str:
 
 def test_without_a_tolerance_the_totals_are_shown_not_judged(tmp_path):
     data = copy.deepcopy(DATA)
-    data["account"]["actualEquity"] = "1.00000000"
+    data["account"]["actualEquity"] = "999999.00000000"  # far off ours, and possible (not below accountEquity)
     proc = evaluate(tmp_path, data)
     assert proc.returncode == 0, proc.stderr
-    assert "against account.actualEquity 1" in proc.stdout
+    assert "against account.actualEquity 999999" in proc.stdout
 
 
 @pytest.mark.parametrize("change, code, said, where", [
@@ -97,6 +97,10 @@ def test_without_a_tolerance_the_totals_are_shown_not_judged(tmp_path):
     ({"accountMaintMargin": "600.00000000"}, "MV628", "account_equity / account_maintenance_margin",
      "$.account.uniMMR"),
     ({"uniMMR": "many"}, "MV602", "account.uniMMR is", "$.account.uniMMR"),
+    # the equity without collateral rates below the equity after them: the haircut would be negative
+    ({"actualEquity": "152429.99999998"}, "MV629", "the account answer is impossible: account.actualEquity is "
+     "152429.99999998, and the rule's definitions never put it below account_equity", "$.account.actualEquity"),
+    ({"actualEquity": "73.47428058"}, "MV629", "(account.accountEquity 152430)", "$.account.actualEquity"),
 ])
 def test_an_account_answer_that_contradicts_itself_is_located(tmp_path, change, code, said, where):
     data = copy.deepcopy(DATA)
@@ -104,6 +108,27 @@ def test_an_account_answer_that_contradicts_itself_is_located(tmp_path, change, 
     proc = evaluate(tmp_path, data, "--rtol", "1e-9")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert f"error[{code}]" in proc.stderr and said in proc.stderr and f"(at {where})" in proc.stderr
+
+
+def test_an_actual_equity_within_a_printed_step_of_the_account_equity_is_possible(tmp_path):
+    # equal to the collateral-rated equity within their printed steps: a haircut of 0 (every rate 1) is possible
+    data = copy.deepcopy(DATA)
+    data["account"]["actualEquity"] = "152429.99999999"
+    proc = evaluate(tmp_path, data)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_the_account_answers_other_fields_are_listed_as_unread(tmp_path):
+    proc = evaluate(tmp_path, DATA)
+    assert proc.returncode == 0, proc.stderr
+    assert "not read from the account answer (the rule does not use them): account.updateTime" in proc.stdout
+    assert "not read: account.accountStatus (account answer): Binance's own label" in proc.stdout
+    proc = evaluate(tmp_path, DATA, "--format", "json")
+    unread = {u["path"]: u for u in json.loads(proc.stdout)["unread"] if u["part"] == "account"}
+    assert sorted(unread) == ["account.accountInitialMargin", "account.accountStatus", "account.totalAvailableBalance",
+                              "account.totalMarginOpenLoss", "account.updateTime",
+                              "account.virtualMaxWithdrawAmount"]
+    assert unread["account.updateTime"]["why"] is None and unread["account.accountInitialMargin"]["why"]
 
 
 def test_the_printed_resolution_is_no_contradiction(tmp_path):
