@@ -201,3 +201,21 @@ def test_a_usdt_position_is_priced_under_a_catalog_that_rates_usdt(tmp_path):
     assert 40000 < F(usdt["accountLiquidationPriceExact"]) < 60000, usdt
     other = next(d for d in rows if d["symbol"] == "ETH/USDT:USDT")
     assert "markPrice" in other["accountLiquidationReason"]
+
+
+def test_an_at_least_over_an_unknown_figure_is_a_located_error_in_the_rule(tmp_path):
+    folder = tmp_path / "binance"
+    (folder / "markets").mkdir(parents=True)
+    shutil.copytree(ROOT / "rules/binance/markets/portfolio-margin", folder / "markets/portfolio-margin")
+    shutil.copytree(ROOT / "rules/binance/conformance", folder / "conformance")
+    text = (ROOT / "rules/binance/portfolio-margin.yaml").read_text(encoding="utf-8")
+    assert text.count("        at_least: account_equity\n") == 1
+    rule = folder / "portfolio-margin.yaml"
+    rule.write_text(text.replace("        at_least: account_equity\n", "        at_least: account_equity_x\n"),
+                    encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "verifier", "check", str(rule)], capture_output=True, text=True,
+                          cwd=ROOT, check=False)
+    said = proc.stdout + proc.stderr
+    assert proc.returncode == 2, said
+    assert "error[MV302]: unknown name 'account_equity_x'" in said
+    assert "(at $.ccxt.balances.totals.equity_value.at_least)" in said and "did you mean 'account_equity'?" in said
