@@ -1,4 +1,4 @@
-"""A copy of the shipped Bybit UTA rule, its catalog and conformance file, for tests that give the catalog what no
+"""A copy of the shipped Bybit UTA rule, its catalog and conformance files, for tests that give the catalog what no
 source gives (a fixture's collateral ratios or loan rates): the copy is edited, never the shipped rule."""
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ def copy_uta_rule(folder: Path) -> dict:
     (folder / "conformance").mkdir()
     shutil.copy(ROOT / "rules/bybit/unified-trading-account.yaml", folder)
     shutil.copytree(ROOT / "rules/bybit/markets/unified-trading-account", folder / "markets/unified-trading-account")
-    shutil.copy(ROOT / "rules/bybit/conformance/bybit-uta-2025-01-14.json", folder / "conformance")
+    for case in sorted((ROOT / "rules/bybit/conformance").glob("bybit-uta-*.json")):  # every case the rule names
+        shutil.copy(case, folder / "conformance")
     return json.loads((folder / CATALOG).read_text(encoding="utf-8"))
 
 

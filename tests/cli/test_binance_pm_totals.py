@@ -85,10 +85,10 @@ def _ratio(answer) -> str:
 
 def test_without_a_tolerance_the_totals_are_shown_not_judged(tmp_path):
     data = copy.deepcopy(DATA)
-    data["account"]["actualEquity"] = "1.00000000"
+    data["account"]["actualEquity"] = "999999.00000000"  # far off ours, and possible (not below accountEquity)
     proc = evaluate(tmp_path, data)
     assert proc.returncode == 0, proc.stderr
-    assert "against account.actualEquity 1" in proc.stdout
+    assert "against account.actualEquity 999999" in proc.stdout
 
 
 @pytest.mark.parametrize("change, code, said, where", [
@@ -97,6 +97,10 @@ def test_without_a_tolerance_the_totals_are_shown_not_judged(tmp_path):
     ({"accountMaintMargin": "600.00000000"}, "MV628", "account_equity / account_maintenance_margin",
      "$.account.uniMMR"),
     ({"uniMMR": "many"}, "MV602", "account.uniMMR is", "$.account.uniMMR"),
+    # the equity without collateral rates below the equity after them: the haircut would be negative
+    ({"actualEquity": "152429.99999998"}, "MV629", "the account answer is impossible: account.actualEquity is "
+     "152429.99999998, and the rule's definitions never put it below account_equity", "$.account.actualEquity"),
+    ({"actualEquity": "73.47428058"}, "MV629", "(account.accountEquity 152430)", "$.account.actualEquity"),
 ])
 def test_an_account_answer_that_contradicts_itself_is_located(tmp_path, change, code, said, where):
     data = copy.deepcopy(DATA)
@@ -104,6 +108,27 @@ def test_an_account_answer_that_contradicts_itself_is_located(tmp_path, change, 
     proc = evaluate(tmp_path, data, "--rtol", "1e-9")
     assert proc.returncode == 2, proc.stdout + proc.stderr
     assert f"error[{code}]" in proc.stderr and said in proc.stderr and f"(at {where})" in proc.stderr
+
+
+def test_an_actual_equity_within_a_printed_step_of_the_account_equity_is_possible(tmp_path):
+    # equal to the collateral-rated equity within their printed steps: a haircut of 0 (every rate 1) is possible
+    data = copy.deepcopy(DATA)
+    data["account"]["actualEquity"] = "152429.99999999"
+    proc = evaluate(tmp_path, data)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_the_account_answers_other_fields_are_listed_as_unread(tmp_path):
+    proc = evaluate(tmp_path, DATA)
+    assert proc.returncode == 0, proc.stderr
+    assert "not read from the account answer (the rule does not use them): account.updateTime" in proc.stdout
+    assert "not read: account.accountStatus (account answer): Binance's own label" in proc.stdout
+    proc = evaluate(tmp_path, DATA, "--format", "json")
+    unread = {u["path"]: u for u in json.loads(proc.stdout)["unread"] if u["part"] == "account"}
+    assert sorted(unread) == ["account.accountInitialMargin", "account.accountStatus", "account.totalAvailableBalance",
+                              "account.totalMarginOpenLoss", "account.updateTime",
+                              "account.virtualMaxWithdrawAmount"]
+    assert unread["account.updateTime"]["why"] is None and unread["account.accountInitialMargin"]["why"]
 
 
 def test_the_printed_resolution_is_no_contradiction(tmp_path):
@@ -179,3 +204,21 @@ def test_a_usdt_position_is_priced_under_a_catalog_that_rates_usdt(tmp_path):
     assert 40000 < F(usdt["accountLiquidationPriceExact"]) < 60000, usdt
     other = next(d for d in rows if d["symbol"] == "ETH/USDT:USDT")
     assert "markPrice" in other["accountLiquidationReason"]
+
+
+def test_an_at_least_over_an_unknown_figure_is_a_located_error_in_the_rule(tmp_path):
+    folder = tmp_path / "binance"
+    (folder / "markets").mkdir(parents=True)
+    shutil.copytree(ROOT / "rules/binance/markets/portfolio-margin", folder / "markets/portfolio-margin")
+    shutil.copytree(ROOT / "rules/binance/conformance", folder / "conformance")
+    text = (ROOT / "rules/binance/portfolio-margin.yaml").read_text(encoding="utf-8")
+    assert text.count("        at_least: account_equity\n") == 1
+    rule = folder / "portfolio-margin.yaml"
+    rule.write_text(text.replace("        at_least: account_equity\n", "        at_least: account_equity_x\n"),
+                    encoding="utf-8")
+    proc = subprocess.run([sys.executable, "-m", "verifier", "check", str(rule)], capture_output=True, text=True,
+                          cwd=ROOT, check=False)
+    said = proc.stdout + proc.stderr
+    assert proc.returncode == 2, said
+    assert "error[MV302]: unknown name 'account_equity_x'" in said
+    assert "(at $.ccxt.balances.totals.equity_value.at_least)" in said and "did you mean 'account_equity'?" in said

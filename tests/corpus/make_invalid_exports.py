@@ -274,6 +274,11 @@ MISTAKES = {
                                       "accountMaintMargin", "binance/portfolio-margin",
                                       _changed(PM_CONSISTENT, lambda a: a.update(uniMMR="271.2277"), "account"),
                                       "MV628", "$.account.uniMMR", "the account answer contradicts itself"),
+    "pm-account-actual-below-rated-equity": ("a papi_get_account() answer whose equity without collateral rates is "
+                                            "below its equity after them", "binance/portfolio-margin",
+                                            _changed(PM_CONSISTENT, lambda a: a.update(actualEquity="152000.00000000"),
+                                                     "account"),
+                                            "MV629", "$.account.actualEquity", "the account answer is impossible"),
     "pm-account-not-an-object": ("the account answer given as a list", "binance/portfolio-margin",
                                  {**PM_CONSISTENT, "account": [PM_CONSISTENT["account"]]}, "MV610", "$.account",
                                  "account is the exchange's account answer as ccxt returns it"),

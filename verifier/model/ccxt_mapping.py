@@ -244,6 +244,7 @@ class AccountTotal:
     note: str | None = None
     within: str = "balance"  # where it is printed: the balance dump, or the export's 'account' answer
     equals: tuple | None = None  # (text, SymPy expression) over the other totals of its answer, by their names
+    at_least: tuple | None = None  # (text, SymPy expression) the figure is never below, over the same totals
 
     @property
     def text(self) -> str:

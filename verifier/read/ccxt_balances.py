@@ -30,7 +30,7 @@ from verifier.model.ccxt_mapping import COIN_FIELDS, SPOT_BALANCE_FIELDS
 from verifier.model.numbers import approx_text, decimal_text
 from verifier.model.snapshot import evaluate_reading, fields_of
 from verifier.read.ccxt_fit import fitting_rules
-from verifier.read.ccxt_unread import balance_unread, normalised
+from verifier.read.ccxt_unread import answer_unread, balance_unread, normalised
 
 SKIP = "no balance: it holds and owes nothing"
 
@@ -45,6 +45,8 @@ def accounts_from_balance(rule, balance: dict, locator, *, extra=None, file="<ex
         raise SpecError(f"{file}: {len(reader.problems)} problem(s) in the ccxt balance", reader.problems,
                         code=reader.problems[0].code)
     unread = balance_unread(balance, frozenset(reader.read_paths), rule.ccxt.unread)
+    for within, paths in sorted(reader.answer_paths.items()):
+        unread += answer_unread(reader.extra.get(within), within, frozenset(paths), rule.ccxt.unread)
     return AccountSet("ccxt", tuple(reader.accounts), tuple(reader.skipped), file, None, unread)
 
 
@@ -77,6 +79,7 @@ class _Reader:
         self.problems, self.accounts, self.skipped = [], [], []
         self._product_rules = {}  # product rule id -> (Rule or None, why it cannot be loaded)
         self.read_paths: set = set()
+        self.answer_paths: dict = {}  # an answer beside the balance ('account') -> the paths of it read
         self.prices_used: set = set()
         self.open: dict = {}  # coin -> (input, value, place) of the first open_when input not 0
         self.unpriced: dict = {}  # row index -> why its product rule cannot read it (a summed reading only)
@@ -480,6 +483,7 @@ class _Reader:
         raw, found = total.path.resolve(answer)
         if len(found) != len(total.path.steps) or raw is None or raw == "":
             return None
+        self.answer_paths.setdefault(total.within, set()).add(normalised(found))
         value = self._value(raw, (total.within, *found), total.text, tag="positions")
         if value is False:
             return None
@@ -487,37 +491,62 @@ class _Reader:
 
     def _contradictions(self, found) -> None:
         """MV628 for each total whose ``equals:`` no values of its answer's figures, each within its printed
-        resolution, satisfy: the smallest and largest the formula takes at the corners of those intervals (exact for
-        a formula monotone in each figure) must reach the figure's own interval."""
-        from itertools import product
-
+        resolution, satisfy; MV629 for each whose ``at_least:`` none does (the figure below what the rule's
+        definitions never let it fall under): the smallest and largest the formula takes at the corners of those
+        intervals (exact for a formula monotone in each figure) must reach the figure's own interval."""
         printed = {(t.within, t.ours): (r.price, t.resolution or Fraction(0)) for t, r in found}
         texts = {(t.within, t.ours): t.text for t, _ in found}
         for total, reported in found:
-            if total.equals is None or reported.price is None:
-                continue
-            text, expr = total.equals
-            names = sorted(fields_of(expr))
-            if any((total.within, n) not in printed for n in names):
-                continue  # a figure it uses is not printed: nothing to hold it against
-            ranges = [[v - r / 2, v + r / 2] if r else [v] for v, r in (printed[total.within, n] for n in names)]
-            try:
-                corners = [evaluate_reading(expr, dict(zip(names, point))) for point in product(*ranges)]
-            except EvaluationError:
-                corners = [None]
-            if None in corners:
+            if reported.price is None:
                 continue
             half = (total.resolution or Fraction(0)) / 2
-            low, high = min(corners), max(corners)
-            if reported.price + half < low or reported.price - half > high:
-                shown = ", ".join(f"{texts[total.within, n]} {decimal_text(printed[total.within, n][0])}"
-                                  for n in names)
-                self.error("MV628", f"the {total.within} answer contradicts itself: {total.text} is "
-                                    f"{decimal_text(reported.price)}, and {text} of its own figures ({shown}) is "
-                                    f"{approx_text(low)}" + (f" to {approx_text(high)}" if high != low else "")
-                                    + (" within their printed resolution" if any(len(r) > 1 for r in ranges) else ""),
-                           reported.place, "the figures are not of one account at one moment: dump the answer again "
-                                           f"(rule {self.rule.id}, ccxt: balances: totals: {total.ours}: equals:)")
+            if total.equals is not None:
+                bounds = self._corners(total, total.equals[1], printed)
+                if bounds is not None and (reported.price + half < bounds[0] or reported.price - half > bounds[1]):
+                    self.error("MV628", f"the {total.within} answer contradicts itself: {total.text} is "
+                                        f"{decimal_text(reported.price)}, and {total.equals[0]} of its own figures "
+                                        f"{self._shown(total, total.equals[1], printed, texts, bounds)}",
+                               reported.place, "the figures are not of one account at one moment: dump the answer "
+                                               f"again (rule {self.rule.id}, ccxt: balances: totals: {total.ours}: "
+                                               "equals:)")
+            if total.at_least is not None:
+                bounds = self._corners(total, total.at_least[1], printed)
+                if bounds is not None and reported.price + half < bounds[0]:
+                    self.error("MV629", f"the {total.within} answer is impossible: {total.text} is "
+                                        f"{decimal_text(reported.price)}, and the rule's definitions never put it "
+                                        f"below {total.at_least[0]}, which of its own figures "
+                                        f"{self._shown(total, total.at_least[1], printed, texts, bounds)}",
+                               reported.place, "the figures are not of one account at one moment, or not the ones "
+                                               f"the rule reads: dump the answer again (rule {self.rule.id}, ccxt: "
+                                               f"balances: totals: {total.ours}: at_least:)")
+
+    @staticmethod
+    def _corners(total, expr, printed):
+        """(smallest, largest) ``expr`` takes over the printed intervals of the figures it names, or None (a figure
+        it uses is not printed, or it has no value there)."""
+        from itertools import product
+
+        names = sorted(fields_of(expr))
+        if any((total.within, n) not in printed for n in names):
+            return None  # a figure it uses is not printed: nothing to hold it against
+        ranges = [[v - r / 2, v + r / 2] if r else [v] for v, r in (printed[total.within, n] for n in names)]
+        try:
+            corners = [evaluate_reading(expr, dict(zip(names, point))) for point in product(*ranges)]
+        except EvaluationError:
+            return None
+        if None in corners:
+            return None
+        return min(corners), max(corners)
+
+    @staticmethod
+    def _shown(total, expr, printed, texts, bounds) -> str:
+        """'(figure value, ...) is low[ to high][ within their printed resolution]'."""
+        names = sorted(fields_of(expr))
+        shown = ", ".join(f"{texts[total.within, n]} {decimal_text(printed[total.within, n][0])}" for n in names)
+        low, high = bounds
+        within = any(printed[total.within, n][1] for n in names)
+        return (f"({shown}) is {approx_text(low)}" + (f" to {approx_text(high)}" if high != low else "")
+                + (" within their printed resolution" if within else ""))
 
     def _quote(self):
         """The currency the account is valued in: the export's ``quote``, or the rule's (a unified balance values

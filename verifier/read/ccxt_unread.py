@@ -35,7 +35,7 @@ class Unread:
     path: str
     count: int
     why: str | None = None
-    part: str = "positions"  # 'positions' or 'balance'
+    part: str = "positions"  # 'positions', 'balance', or an answer beside the balance ('account')
 
 
 @dataclass
@@ -117,6 +117,22 @@ def balance_unread(balance: dict, raw: frozenset, reasons: dict) -> tuple:
     if isinstance(info, (dict, list)):
         counts.update(path for path in leaves(info, "info") if path not in raw)
     return tuple(Unread(path, count, reasons.get(path), "balance") for path, count in sorted(counts.items()))
+
+
+def answer_unread(answer, within: str, read: frozenset, reasons: dict) -> tuple:
+    """The fields of an exchange's answer given beside the balance (the export's ``account``, e.g. Binance's
+    ``papi_get_account()``) that the rule does not read, each path prefixed with where it is (``account.``) and
+    its reason from the rule's ``unread:`` under that same path.
+
+    >>> [(u.path, u.part) for u in answer_unread({"uniMMR": "2", "accountStatus": "NORMAL"}, "account",
+    ...                                          frozenset({"uniMMR"}), {})]
+    [('account.accountStatus', 'account')]
+    """
+    if not isinstance(answer, (dict, list)):
+        return ()
+    paths = sorted(path[len(within) + 1:] for path in leaves(answer, within))
+    return tuple(Unread(f"{within}.{path}", 1, reasons.get(f"{within}.{path}"), within)
+                 for path in paths if path not in read)
 
 
 def normalised(steps) -> str:

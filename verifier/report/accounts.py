@@ -82,15 +82,19 @@ def unread_text(unread) -> list:
     >>> print("\\n".join(unread_text((Unread("info.adl", 2), Unread("maintenanceMarginPercentage", 2, "no cum")))))
     not read from the positions (the rule does not use them): info.adl
     not read: maintenanceMarginPercentage (2 positions): no cum
+    >>> print("\\n".join(unread_text((Unread("account.accountStatus", 1, None, "account"),))))
+    not read from the account answer (the rule does not use them): account.accountStatus
     """
     lines = []
-    for part in ("positions", "balance"):
+    for part in ("positions", "balance", "account"):
         plain = [u.path for u in unread if u.why is None and u.part == part]
         if plain:
-            lines.append(f"not read from the {part} (the rule does not use them): {', '.join(plain)}")
+            name = part if part != "account" else "account answer"
+            lines.append(f"not read from the {name} (the rule does not use them): {', '.join(plain)}")
     for u in unread:
         if u.why is not None:
-            where = f"{u.count} position{'s' if u.count != 1 else ''}" if u.part == "positions" else "balance"
+            where = f"{u.count} position{'s' if u.count != 1 else ''}" if u.part == "positions" else \
+                ("balance" if u.part == "balance" else f"{u.part} answer")
             lines.append(f"not read: {u.path} ({where}): {u.why}")
     return lines
 

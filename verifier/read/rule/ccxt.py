@@ -137,23 +137,25 @@ def _totals(ctx, raw: dict, where, names) -> tuple:
 
 
 def _equalities(ctx, raw: dict, where, totals: tuple) -> tuple:
-    """Each total's ``equals:`` parsed over the other totals printed in the same answer (by their names)."""
+    """Each total's ``equals:`` and ``at_least:`` parsed over the other totals printed in the same answer (by their
+    names)."""
     from dataclasses import replace
 
     out = []
     for total in totals:
-        text = raw[total.ours].get("equals")
-        if text is None:
-            out.append(total)
-            continue
         others = [t.ours for t in totals if t.within == total.within and t.ours != total.ours]
-        try:
-            formula = parse_formula(text, _env(others, ()), what=f"the figure {total.ours} equals")
-        except FormulaError as exc:
-            ctx.formula_error(exc, where + (total.ours, "equals"))
-            out.append(total)
-            continue
-        out.append(replace(total, equals=(text, formula.expr)))
+        found = {}
+        for key, what in (("equals", "equals"), ("at_least", "is at least")):
+            text = raw[total.ours].get(key)
+            if text is None:
+                continue
+            try:
+                formula = parse_formula(text, _env(others, ()), what=f"the figure {total.ours} {what}")
+            except FormulaError as exc:
+                ctx.formula_error(exc, where + (total.ours, key))
+                continue
+            found[key] = (text, formula.expr)
+        out.append(replace(total, **found) if found else total)
     return tuple(out)
 
 
