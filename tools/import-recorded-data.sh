@@ -101,3 +101,7 @@ for d in 2022-03-24 2025-03-11; do
   $MV import kucoin/linear-perpetual --markets "$MVROOT/tests/fixtures/ccxt/kucoin-linear-markets-$d.json" \
     --source "$src" --effective "$d" --retrieved 2026-12-07 --format text | sed -n '1,2p'
 done
+# Binance COIN-M ETH/USD:ETH brackets (truistin/coinsrc's hand-typed eth_cm_mmr, committed 2024-02-17; the fixture's
+# README row and the catalog source say how it was read and what it disagrees with): rates, caps and cum in ETH.
+$MV import binance/coinm-perpetual --tiers "$MVROOT/tests/fixtures/ccxt/binance-coinm-ethusd-tiers-2024-02-17.json" \
+  --source coinsrc-cm-brackets-2024-02-17 --effective 2024-02-17 --retrieved 2026-12-07 --format text | sed -n '1,2p'

@@ -107,3 +107,38 @@ def test_a_delivery_contract_settles_in_its_coin_and_its_margin_moves_with_the_c
     assert delivery["settle"] == "BTC" and F(delivery["maintenanceMarginValue"]) == 240
     assert delivery["accountLiquidationPrice"] is None and "markPrice" in delivery["accountLiquidationReason"]
     assert F(perpetual["accountLiquidationPriceExact"]) == F(229060) / (F("0.95") * F("5.2") + F("1.05") * F("0.001"))
+
+
+def eth_account() -> dict:
+    """The fixture moved to ETH (built here, not recorded): ETH 12 in the COIN-M wallet, no USDC, one ETHUSD_PERP long
+    of 2,400 contracts of 10 USD at entry 2,560, mark 2,400 (10 ETH, PnL -0.625 ETH, first bracket: 0.05 ETH)."""
+    data = copy.deepcopy(DATA)
+    data.pop("account")  # its totals are of the BTC account
+    balance = data["balance"]
+    (row,) = [dict(item, asset="ETH", totalWalletBalance="12", cmWalletBalance="12", cmUnrealizedPNL="-0.625")
+              for item in balance["info"] if item["asset"] == "BTC"]
+    balance["info"] = [row]
+    for key in ("BTC", "USDC"):
+        balance.pop(key)
+    balance["ETH"] = {"free": None, "used": None, "total": 11.375}
+    for key in ("free", "used", "total"):
+        balance[key] = {"ETH": 11.375 if key == "total" else None}
+    (position,) = data["positions"]
+    position["info"].update(symbol="ETHUSD_PERP", initialMargin="0.5", maintMargin="0.05", unrealizedProfit="-0.625",
+                            entryPrice="2560", notionalValue="10", crossMargin="11.375", crossWalletBalance="12")
+    position.update(symbol="ETH/USD:ETH", initialMargin=0.5, maintenanceMargin=0.05, entryPrice=2560.0, notional=10.0,
+                    unrealizedPnl=-0.625, contractSize=10.0, markPrice=2400.0)
+    data["prices"] = {"ETH": "2400"}
+    return data
+
+
+def test_an_eth_coinm_long_is_priced_from_the_eth_brackets(tmp_path):
+    # ETH held at a mark X: 12 + 24,000/2,560 - 24,000/X, worth 21.375 X - 24,000 USD; the notional 24,000/X ETH passes
+    # 15 below X = 1,600 (ETH's second bracket: 0.65 %, cum 0.0225 ETH), a margin of 156 - 0.0225 X USD. uniMMR reaches
+    # 105 % at 0.95 (21.375 X - 24,000) = 1.05 (156 - 0.0225 X), X = 22,963.8 / 20.329875, above 24,000/21.375 (ETH owes)
+    found = derivative(evaluate(tmp_path, eth_account(), "--format", "json"))
+    price = F("22963.8") / F("20.329875")
+    assert found["pricedBy"] == "binance/coinm-perpetual" and found["accountLiquidationReason"] is None
+    assert F(found["accountLiquidationPriceExact"]) == price == F(61236800, 54213)  # ~1,129.56
+    assert F(found["ruleMaintenanceMargin"]) == F("0.05")  # 10 ETH x 0.5 %: the first bracket at the mark
+    assert 15 < 24000 / price < 100 and price > F(24000) / F("21.375")
