@@ -341,7 +341,7 @@ class _Coin:
         key = shift, margin, notional
         found = self._states.get(key)
         if found is None:
-            found = self._states[key] = self._state(shift, margin, notional)
+            found = self._states[key] = self._state(shift, margin, notional=notional)
         return found
 
     def holds(self, shift: Fraction, margin: Fraction, notional=None) -> bool:
@@ -376,7 +376,7 @@ class _Coin:
         form."""
         return self.difference(self.state(shift, margin, notional)), self.holds(shift, margin, notional)
 
-    def _state(self, shift, margin, notional=None) -> dict:
+    def _state(self, shift, margin, *, notional=None) -> dict:
         values = dict(self.values)
         held = self.held + shift
         values[self.names["total"]] = max(held, _ZERO)
