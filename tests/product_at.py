@@ -21,15 +21,17 @@ def _cross_mode(product, date):
     return kept[1]
 
 
-def product_at(product, date, symbol, x, side, size, entry, contract_size=F(1)) -> tuple:
+def product_at(product, date, symbol, x, side, size, entry, contract_size=F(1), names=("maintenance_margin", "upnl"),
+               extra=None) -> tuple:
     """(maintenance margin, upnl) of a ``side`` position of ``size`` contracts (of ``contract_size``, leverage 10)
-    entered at ``entry``, at price ``x``: its tier row the one at ``x``, as the simulator binds it."""
+    entered at ``entry``, at price ``x``: its tier row the one at ``x``, as the simulator binds it.  ``names``: the
+    definitions given instead; ``extra``: position fields added or replaced (e.g. a rate the row carries)."""
     fields = {"contracts": size, "contractSize": contract_size, "entryPrice": entry, "markPrice": x, "leverage": F(10),
-              "side": 1 if side == "long" else -1}
+              "side": 1 if side == "long" else -1, **(extra or {})}
     values = _cross_mode(product, date).position_values(fields, symbol)
     rationals = {s: sympy.Rational(v.numerator, v.denominator) for s, v in values.items()}
     out = []
-    for name in ("maintenance_margin", "upnl"):
+    for name in names:
         value = product.mode("cross").definitions[name].expr.xreplace(rationals)
         numerator, denominator = sympy.fraction(value)
         out.append(F(int(numerator), int(denominator)))

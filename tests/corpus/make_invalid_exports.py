@@ -38,6 +38,8 @@ UTA = load(EXAMPLES / "bybit-unified-trading-account.json")  # the fetch_balance
 PM = load(ROOT / "rules" / "binance" / "conformance" / "binance-pm-papi-balance-docs-2021-04-09.json")  # {balance,
 # positions}: ccxt's portfolio-margin fetch_balance() and fetch_positions() of the API documentation's examples
 PM_ACCOUNT = load(ROOT / "rules" / "binance" / "conformance" / "binance-pm-papi-account-docs-2022-07-13.json")
+OKX_MCM = load(FIXTURES / "okx-multi-currency-positions.json")  # {balance, positions}: a multi-currency balance (built)
+# beside three recorded position rows, parsed by ccxt (make_okx_multi_currency.py there)
 PM_CONSISTENT = load(ROOT / "tests" / "fixtures" / "ccxt_exports" / "binance-pm-consistent-2026-12-07.json")  # with
 # its papi_get_account() answer under 'account' (constructed, parsed by ccxt: the README there)
 
@@ -287,6 +289,23 @@ MISTAKES = {
                                           "bybit/unified-trading-account",
                                           uta(positions=uta_position(_set(("symbol", "BTC/USDC:USDC")))), "MV627",
                                           "$.positions[0].symbol", "names no product rule for it"),
+    "okx-mcm-account-mmr-unexplained": ("an OKX multi-currency account mmr its cross positions do not explain (spot "
+                                        "orders with auto-borrow)", "okx/multi-currency-margin",
+                                        _changed(OKX_MCM, lambda a: a.update(mmr="9.4696"), "balance", "info", "data",
+                                                 0), "MV626", "$.balance.info.data[0].mmr",
+                                        "of the account's requirement is on no position"),
+    "okx-mcm-account-notional-unexplained": ("an OKX multi-currency account notionalUsd its cross positions do not "
+                                             "explain", "okx/multi-currency-margin",
+                                             _changed(OKX_MCM, lambda a: a.update(notionalUsd="150.5"), "balance",
+                                                      "info", "data", 0), "MV626",
+                                             "$.balance.info.data[0].notionalUsd",
+                                             "50.2972751488 of the account's notional is on no position"),
+    "okx-mcm-position-without-product-rule": ("an OKX delivery future beside a multi-currency balance (the rule "
+                                              "prices */USDT:USDT swaps and */USD:* coin-margined ones)",
+                                              "okx/multi-currency-margin",
+                                              _changed(OKX_MCM, lambda p: p.update(symbol="LTC/USDT:USDT-260327"),
+                                                       "positions", 0), "MV627", "$.positions[0].symbol",
+                                              "names no product rule for it"),
 }
 
 

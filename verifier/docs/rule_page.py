@@ -1,7 +1,8 @@
 """The page of one rule: a calculator of one position (:mod:`verifier.docs.calculator`), then the rule file top to
 bottom: sources, symbols, parameters, definitions, margin modes (:mod:`verifier.docs.rule_modes`), tier tables, the
 markets covered (:mod:`verifier.docs.markets_page`), worked examples, the recorded exchange responses
-(:mod:`verifier.docs.rule_conformance`), the leverage chart (a unified rule: the account margin rate against a
+(:mod:`verifier.docs.rule_conformance`), a unified rule's positions priced one by one (:func:`positions_section`),
+the leverage chart (a unified rule: the account margin rate against a
 coin's price, :mod:`verifier.docs.unified_chart`), verification, the file.
 
 Nothing here knows an exchange: every number and formula comes from the rule file.
@@ -18,6 +19,7 @@ from verifier.docs.markup import (STATUS, anchor, esc, html_table, math_html, nu
 from verifier.docs.rule_conformance import conformance_section
 from verifier.docs.rule_modes import modes_section, symbols_table
 from verifier.docs.unified_chart import unified_chart_section
+from verifier.model.numbers import decimal_text
 
 
 def rule_page(rule, options: Options) -> Page:
@@ -33,7 +35,7 @@ def rule_page(rule, options: Options) -> Page:
         assets.update({rate_path: rate_svg} if rate_svg is not None else {})
     lines = (_header(rule, options, path) + calc.lines + _sources(rule) + _symbols_and_parameters(rule)
              + modes_section(rule) + _tiers(rule, options, path) + markets_section(rule, path) + _examples(rule)
-             + conformance_section(rule)
+             + conformance_section(rule) + positions_section(rule)
              + chart_lines
              + verification_section(rule) + _rule_file(rule, options, path))
     return Page(path, "\n".join(lines), {**assets, **calc.assets}, calc.scripts)
@@ -149,6 +151,41 @@ def _explained_examples(rule) -> list:
             "its bounds, each value with its formula, line of the rule file and source (see Sources above), and the "
             "liquidation price.",
             ""] + out
+
+
+def positions_section(rule) -> list:
+    """A unified rule that reads ``fetch_positions()`` beside its balance: which product rule prices each kind of
+    position (``ccxt: balances: positions: rules:``) and the account figures the summed rows must explain; nothing
+    for another rule."""
+    mapping = getattr(rule, "ccxt", None)
+    balances = getattr(mapping, "balances", None)
+    if balances is None or balances.positions is None:
+        return []
+    lines = ["## Positions beside the balance", "",
+             "`evaluate` reads `fetch_positions()` beside the balance: each position's maintenance margin "
+             f"(`{esc(balances.positions.path.text)}`) "
+             + ("is summed into its coin's" if balances.summed
+                else "is read beside its coin's, which stays the balance's own")
+             + (f", and its notional (`{esc(balances.position_notional.text)}`) into its coin's fee term"
+                if balances.position_notional is not None else "")
+             + ". Each position whose kind the table names is priced one by one: the price of its own market at "
+               "which the account is liquidated, everything else held, under its product rule; a kind the table "
+               "does not name is refused (MV627).", ""]
+    if balances.position_rules:
+        rows = [[f"<code>{esc(r.symbols)}</code>", f"<code>{esc(r.rule)}</code>", source_link(rule, r.source),
+                 esc(r.note or "")] for r in balances.position_rules]
+        lines += [html_table(["positions (ccxt symbol)", "product rule", "source", "note"], rows), ""]
+    checks = [(what, check) for what, check in (("maintenance margin", balances.position_account),
+                                                ("notional", balances.position_account_notional))
+              if check is not None]
+    if checks:
+        lines += ["The account figures the positions must explain (else the export is refused, MV626, naming both):",
+                  ""]
+        lines += [f"- the account's {what} `{esc(check.path.text)}`"
+                  + (f", within a relative {decimal_text(check.rtol)}" if check.rtol is not None else ", exactly")
+                  + f" ({source_link(rule, check.source)})" for what, check in checks]
+        lines.append("")
+    return lines
 
 
 def _rule_file(rule, options: Options, path: str) -> list:

@@ -133,6 +133,7 @@ class Derivative:
     rule: str | None = None  # the product rule that prices it (the unified rule's ccxt positions: rules:)
     product: object = field(default=None, compare=False, repr=False)  # (Rule, Account) it read as, under that rule
     unpriced: str | None = None  # why its product rule cannot read it (a summed reading keeps it unpriced, not refused)
+    notional: Fraction | None = None  # its notional in the valuation currency as the row gives it (positions: notional:)
 
 
 @dataclass(frozen=True)

@@ -287,6 +287,7 @@ class SpotBalances:
     position_mode: FieldPath | None = None  # unified margin: a row's margin mode (only 'cross' rows are summed)
     position_notional: FieldPath | None = None  # unified margin: a row's notional in the valuation currency, summed
     position_account: AccountCheck | None = None  # unified margin: the account's maintenance margin the rows explain
+    position_account_notional: AccountCheck | None = None  # unified margin: the account's notional the rows explain
 
 
 @dataclass(frozen=True)

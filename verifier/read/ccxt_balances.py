@@ -249,7 +249,7 @@ class _Reader:
                            + "; a position of another kind needs its product rule named there")
                 continue
             out.append(Derivative(index, symbol, row.get("side"), settle, contracts, maintenance, Place(where), row,
-                                  priced, None))
+                                  priced, None, notional=self.notionals.get(index)))
         products = self._products({d.index: d.rule for d in out if d.rule is not None}, rows)
         return tuple(replace(d, unpriced=self.unpriced[d.index]) if d.index in self.unpriced else
                      replace(d, product=products[d.index]) if d.rule is not None else d
@@ -306,20 +306,57 @@ class _Reader:
 
     def _explained(self, balances, derivatives) -> bool:
         """Whether the balance's account maintenance margin (``positions: account:``) is the positions' summed,
-        each coin's valued at its price; else MV626 naming both (the difference is put on no coin)."""
-        check = self.spec.position_account
-        if check is None:
-            return True
+        each coin's valued at its price, and its account notional (``positions: account_notional:``) their
+        notionals summed; else MV626 naming both figures (the difference is put on no coin)."""
+        margin = self._margin_explained(balances, derivatives)
+        return self._notional_explained(derivatives) and margin  # both judged: each disagreement said
+
+    def _printed(self, check, what):
+        """(the balance's figure at ``check.path``, its Place); the figure False after an error (MV600 where the
+        balance gives none)."""
         raw, found = check.path.resolve(self.balance)
         place = Place(("balance", *found))
         printed = self._value(raw, found, check.path.text) if len(found) == len(check.path.steps) else None
+        if printed is None:
+            self.error("MV600", f"the balance gives no account {what} at {check.path.text}, which the positions' "
+                                "must equal", place, "dump fetch_balance() of the account as ccxt returns it")
+            return False, place
+        if printed is not False:
+            self.read_paths.add(normalised(found))
+        return printed, place
+
+    def _notional_explained(self, derivatives) -> bool:
+        """Whether the balance's account notional (``positions: account_notional:``, OKX's notionalUsd) is the
+        summed rows' notionals (each in the valuation currency already); else MV626 naming both."""
+        check = self.spec.position_account_notional
+        if check is None:
+            return True
+        printed, place = self._printed(check, "notional")
         if printed is False:
             return False
-        if printed is None:
-            self.error("MV600", f"the balance gives no account maintenance margin at {check.path.text}, which the "
-                                "positions' must equal", place, "dump fetch_balance() of the account as ccxt returns it")
+        ours = sum((self.notionals[d.index] for d in derivatives if d.index in self.notionals), Fraction(0))
+        gap = abs(printed - ours)
+        if gap == 0 or (check.rtol is not None and gap <= check.rtol * max(abs(printed), abs(ours))):
+            return True
+        count = sum(1 for d in derivatives if d.index in self.notionals)
+        self.error("MV626", f"the balance's account notional {check.path.text} is {decimal_text(printed)}, and the "
+                            f"{count} cross position(s) beside it hold {decimal_text(ours)} "
+                            f"({self.spec.position_notional.text} summed): {decimal_text(printed - ours)} of the "
+                            "account's notional is on no position (e.g. spot orders with auto-borrow, or a position "
+                            "left out)", place,
+                   "the rule reads each coin's fee term from its positions and does not put the difference on any "
+                   "coin: dump fetch_balance() and fetch_positions() of the same account at the same time"
+                   + (f" ({check.note})" if check.note else ""))
+        return False
+
+    def _margin_explained(self, balances, derivatives) -> bool:
+        """:meth:`_explained`'s maintenance margin."""
+        check = self.spec.position_account
+        if check is None:
+            return True
+        printed, place = self._printed(check, "maintenance margin")
+        if printed is False:
             return False
-        self.read_paths.add(normalised(found))
         ours, unpriced = Fraction(0), []
         for asset, fields, _ in balances:
             summed = fields.get("positionsMaintenance")
@@ -780,13 +817,14 @@ def _pattern(where) -> tuple:
 
 
 def _own_kind(flat, rows, priced, rule_id, template) -> list:
-    """``flat`` with each row another product rule prices replaced by row ``template`` made flat (0 contracts), so
-    that a product rule reading the list (each row's index kept) never judges a row of another kind (Binance
-    Portfolio Margin: USDⓈ-M and COIN-M rows in one list, one product rule each)."""
-    if all(r == rule_id for r in priced.values()):
+    """``flat`` with each row this product rule does not price replaced by row ``template`` made flat (0
+    contracts), so that a product rule reading the list (each row's index kept) never judges a row of another kind
+    (Binance Portfolio Margin: USDⓈ-M and COIN-M rows in one list, one product rule each; OKX: an isolated
+    coin-margined row skipped beside a USDT-margined one)."""
+    if all(priced.get(i) == rule_id for i in range(len(rows))):
         return flat
     stand_in = {**rows[template], "contracts": 0}
-    return [stand_in if priced.get(i, rule_id) != rule_id else row for i, row in enumerate(flat)]
+    return [row if priced.get(i) == rule_id else stand_in for i, row in enumerate(flat)]
 
 
 def _said(error) -> str:

@@ -47,7 +47,7 @@ from gmpy2 import mpq
 from verifier.derive.exact import as_fraction, as_mpq
 from verifier.errors import EvaluationError
 
-MM, PNL = "maintenance_margin", "upnl"
+MM, PNL, NOTIONAL = "maintenance_margin", "upnl", "notional"
 _OPERATORS = {">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt}
 _ZERO = mpq(0)
 
@@ -156,6 +156,7 @@ class _Product:
         self._moved = None  # the symbols whose reading uses the price field
         self._bounds, self._forms, self._at = False, {}, {}  # :meth:`bounds`, :meth:`linear`'s, :meth:`at`'s
         self._values, self._rows = None, {}  # the leg's values at the mark as mpq; a tier row's values as mpq
+        self._notional_setting, self._notionals = None, {}  # :meth:`notional_at`'s
 
     def at(self, price: Fraction):
         """(maintenance margin, upnl, tier basis or None, tier table or None) at ``price``; EvaluationError where
@@ -203,6 +204,31 @@ class _Product:
         if mm is None or pnl is None:
             raise EvaluationError(f"{self.rule.id} gives this position no {MM} or {PNL} at {_txt(price)}")
         return mm, pnl, _q(basis), table
+
+    def notional_at(self, price):
+        """The product rule's ``notional`` at ``price``, in the settle coin (a unified rule that sums its positions'
+        notionals into the coin's fee term moves it with the price: OKX multi-currency); EvaluationError where the
+        rule gives none.  Read whole at the price (a rule's notional is not fitted)."""
+        found = self._notionals.get(price)
+        if found is None:
+            if NOTIONAL not in self.setting.mode.definitions:
+                raise EvaluationError(f"{self.rule.id} defines no {NOTIONAL}, which the account's fee term moves with "
+                                      "the price")
+            if self._notional_setting is None:
+                from verifier.derive.account.setting import setting_for
+
+                self._notional_setting = setting_for(self.rule, self.account, self.date, definitions=(NOTIONAL,))
+            from verifier.derive.account.legs import read_legs
+
+            account = self.account
+            if price != self.position.fields[self.field]:
+                position = replace(self.position, fields={**self.position.fields, self.field: as_fraction(price)})
+                account = replace(account, positions=(position,))
+            (leg,) = read_legs(self._notional_setting, account)
+            if NOTIONAL not in leg.at_mark:
+                raise EvaluationError(f"{self.rule.id} gives this position no {NOTIONAL} at {_txt(price)}")
+            found = self._notionals[price] = _q(leg.at_mark[NOTIONAL])
+        return found
 
     def bounds(self) -> list | None:
         """The prices where the position's tier row may change, in order (its tier basis, affine in the price at
@@ -295,6 +321,8 @@ class _Coin:
             if name is None:
                 raise EvaluationError(f"{setting.rule.id} reads no symbol from the coin's {field}")
             self.names[field] = self.mode.symbols[name].sympy
+        name = next((n for n, spec in self.mode.symbols.items() if spec.snapshot_formula("cross") == "notional"), None)
+        self.notional = None if name is None else self.mode.symbols[name].sympy  # the coin's positions' notional
         self.fast = rational_mode(self.mode)  # the mode over GMP rationals, as every value here
         self.values = _rationals(leg.exact(self.mode, setting.parameters))
         self.price = _q(leg.values[setting.rule.price])
@@ -310,22 +338,23 @@ class _Coin:
         self._states, self._holds = {}, {}  # :meth:`state`'s and :meth:`holds`'s, per (shift, margin)
         self.operator = _OPERATORS.get(self.condition.relation.rel_op)
 
-    def state(self, shift: Fraction, margin: Fraction) -> dict:
+    def state(self, shift: Fraction, margin: Fraction, notional=None) -> dict:
         """The coin's values with ``shift`` (coin units) added to its equity and ``margin`` (USD) as its positions'
         maintenance margin; its haircut row at the new holding.  Remembered per (shift, margin): every position of
-        the coin asks at its mark, where they are the same (not to be changed by the caller)."""
-        key = shift, margin
+        the coin asks at its mark, where they are the same (not to be changed by the caller).  ``notional``: its
+        positions' notional (USD) where the rule reads one and it moves (else the balance's own is held)."""
+        key = shift, margin, notional
         found = self._states.get(key)
         if found is None:
-            found = self._states[key] = self._state(shift, margin)
+            found = self._states[key] = self._state(shift, margin, notional=notional)
         return found
 
-    def holds(self, shift: Fraction, margin: Fraction) -> bool:
+    def holds(self, shift: Fraction, margin: Fraction, notional=None) -> bool:
         """Whether the rule's liquidation condition holds at :meth:`state` (the whole state, exactly); remembered."""
-        key = shift, margin
+        key = shift, margin, notional
         found = self._holds.get(key)
         if found is None:
-            values = self.state(shift, margin)
+            values = self.state(shift, margin, notional)
             sides = self._sided(values) if self.operator is not None else None
             found = self.fast.holds(self.mode, "liquidation", values) if sides is None else \
                 self.operator(*sides)
@@ -347,12 +376,12 @@ class _Coin:
         except (KeyError, ZeroDivisionError):
             return None
 
-    def whole(self, shift: Fraction, margin: Fraction) -> tuple:
+    def whole(self, shift: Fraction, margin: Fraction, notional=None) -> tuple:
         """(the condition's ``lhs - rhs``, whether it holds) at :meth:`state`: the whole state, never a fitted
         form."""
-        return self.difference(self.state(shift, margin)), self.holds(shift, margin)
+        return self.difference(self.state(shift, margin, notional)), self.holds(shift, margin, notional)
 
-    def _state(self, shift, margin, price=None) -> dict:
+    def _state(self, shift, margin, price=None, *, notional=None) -> dict:
         values = dict(self.values)
         if price is not None:  # the coin's USD price moved too (an inverse position's: :func:`_price_inverse`)
             values[self.mode.symbols[self.setting.rule.price].sympy] = price
@@ -360,6 +389,8 @@ class _Coin:
         values[self.names["total"]] = max(held, _ZERO)
         values[self.names["debt"]] = self.owed + max(-held, _ZERO)
         values[self.names["maintenanceMargin"]] = margin
+        if notional is not None:
+            values[self.notional] = notional
         if self.table is not None:
             basis = self.fast.tier_basis(self.mode, values)
             row = self.table.row_for(basis) if basis is not None else None
@@ -449,14 +480,23 @@ def _price(setting, coin, derivative, product) -> PositionPrice:
     others = coin.values[coin.names["maintenanceMargin"]] - own * coin.price  # the coin's other positions' margin
     base = dict(mark=_f(mark), rule=product.rule.id, rule_maintenance=_f(mm0),
                 differs=derivative.maintenance is not None and mm0 != derivative.maintenance)
+    # a coin whose positions' notional the rule reads (OKX's fee term): this position's moves with its price (its
+    # product rule's notional, in the coin, at the coin's price), the others' held (the coin's less the row's own)
+    notional = coin.notional is not None and derivative.notional is not None
+    others_notional = coin.values[coin.notional] - _q(derivative.notional) if notional else None
 
     def moved(x):
-        """(the settle coin's equity shift, its positions' margin) with the position at ``x``."""
+        """(the settle coin's equity shift, its positions' margin[, their notional]) with the position at ``x``."""
         mm, pnl, _, _ = product.at(x)
+        if notional:
+            return pnl - pnl0, others + mm * coin.price, others_notional + product.notional_at(x) * coin.price
         return pnl - pnl0, others + mm * coin.price
 
     def fast(x):
-        """d(x) from the product's and the coin's affine forms, or None where they do not apply."""
+        """d(x) from the product's and the coin's affine forms, or None where they do not apply (a moving notional:
+        the coin's form is fitted in its equity and margin only)."""
+        if notional:
+            return None
         found = product.linear(x)
         if found is None:
             return None
@@ -478,6 +518,8 @@ def _price(setting, coin, derivative, product) -> PositionPrice:
         """(d at 0, d's slope) on the piece that holds ``x`` (strictly inside it): the product's forms and the
         coin's are both affine there (the piece lies inside one interval of each, its ends being both's bounds),
         so their combination is, and its root is exact; None where either form does not apply."""
+        if notional:
+            return None
         found = product.forms(x)
         if found is None:
             return None

@@ -224,30 +224,37 @@ def _balances(ctx, raw: dict, where, names=(set(), set())) -> SpotBalances:
 
 
 def _position_sums(ctx, raw: dict, where, summed) -> tuple:
-    """(asset, mode, notional, account) of ``positions:``: where a row says its coin and margin mode, its notional
-    summed per coin, and the account's maintenance margin the summed rows must explain (OKX multi-currency)."""
+    """(asset, mode, notional, account, account_notional) of ``positions:``: where a row says its coin and margin
+    mode, its notional summed per coin, and the account's maintenance margin and notional the summed rows must
+    explain (OKX multi-currency)."""
     paths = {key: _path(ctx, raw[key], where + (key,)) if key in raw else None for key in ("asset", "mode", "notional")}
-    account = None
-    for key in ("notional", "account"):
+    for key in ("notional", "account", "account_notional"):
         if key in raw and not summed:
             ctx.error("MV491", f"'positions: {key}' is summed per coin: it needs 'summed: true'", where + (key,),
                       at_key=True)
-    if "account" in raw:
-        item, at = raw["account"], where + ("account",)
-        ctx.check_source(item["source"], at + ("source",))
-        path = _path(ctx, item["path"], at + ("path",))
-        rtol = None
-        if "rtol" in item:
-            try:
-                rtol = Fraction(str(item["rtol"]))
-            except (ValueError, ZeroDivisionError):
-                rtol = Fraction(-1)
-            if rtol < 0:
-                ctx.error("MV491", "an rtol is a relative difference of 0 or more", at + ("rtol",))
-                rtol = None
-        if path is not None:
-            account = AccountCheck(path, item["source"], rtol, _words(item.get("note")))
-    return paths["asset"], paths["mode"], paths["notional"], account
+    if "account_notional" in raw and "notional" not in raw:
+        ctx.error("MV491", "'positions: account_notional' is the rows' notionals summed: it needs 'notional'",
+                  where + ("account_notional",), at_key=True)
+    checks = {key: _account_check(ctx, raw[key], where + (key,)) if key in raw else None
+              for key in ("account", "account_notional")}
+    return paths["asset"], paths["mode"], paths["notional"], checks["account"], checks["account_notional"]
+
+
+def _account_check(ctx, item: dict, at) -> AccountCheck | None:
+    """An account figure of the balance the summed rows must explain (``positions: account:``,
+    ``account_notional:``)."""
+    ctx.check_source(item["source"], at + ("source",))
+    path = _path(ctx, item["path"], at + ("path",))
+    rtol = None
+    if "rtol" in item:
+        try:
+            rtol = Fraction(str(item["rtol"]))
+        except (ValueError, ZeroDivisionError):
+            rtol = Fraction(-1)
+        if rtol < 0:
+            ctx.error("MV491", "an rtol is a relative difference of 0 or more", at + ("rtol",))
+            rtol = None
+    return AccountCheck(path, item["source"], rtol, _words(item.get("note"))) if path is not None else None
 
 
 def _words(text):
