@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from shared_derivations import own_cache
+
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "fixtures" / "ccxt"
 
@@ -40,7 +42,9 @@ def workspace_for(tmp_path: Path, exchange: str) -> Path:
 
 
 def run(workspace: Path, *args) -> subprocess.CompletedProcess:
-    env = {**os.environ, "MARGIN_VERIFIER_CACHE": str(workspace / ".cache"), "MARGIN_VERIFIER_RULES": "rules"}
+    # the suite's derivations shared (tests/shared_derivations.py): these tests are about import, not derivation
+    env = {**os.environ, "MARGIN_VERIFIER_CACHE": str(own_cache(workspace / ".cache")),
+           "MARGIN_VERIFIER_RULES": "rules"}
     return subprocess.run([sys.executable, "-m", "verifier", *map(str, args)], capture_output=True, text=True,
                           cwd=workspace, env=env, timeout=300)
 

@@ -23,6 +23,7 @@ from diagnostic_lines import errors
 from shipped import SHIPPED_RULES
 from verifier.read.paths import rule_files
 from json_versions import expected_versions
+from shared_derivations import own_cache
 
 ROOT = Path(__file__).resolve().parents[2]
 SHIPPED = ROOT / "rules"
@@ -32,7 +33,9 @@ OKX = "okx/linear-swap"
 
 def run(cwd, *args, env=None) -> subprocess.CompletedProcess:
     environment = {k: v for k, v in os.environ.items() if k != "MARGIN_VERIFIER_RULES"}
-    environment.update({"MARGIN_VERIFIER_CACHE": str(Path(cwd) / ".cache"), **(env or {})})
+    # a cache of the test's own, the suite's derivations shared (tests/shared_derivations.py): no test here is about
+    # deriving from nothing, and the full checks below derived all 18 rules cold each time
+    environment.update({"MARGIN_VERIFIER_CACHE": str(own_cache(Path(cwd) / ".cache")), **(env or {})})
     return subprocess.run([sys.executable, "-m", "verifier", *map(str, args)], cwd=cwd, env=environment,
                           capture_output=True, text=True, timeout=600)
 
