@@ -20,6 +20,7 @@ is the steps' exactly (``tests/derive/test_compiled_evaluation.py`` holds both t
 
 from __future__ import annotations
 
+import bisect
 import re
 from fractions import Fraction
 
@@ -38,7 +39,7 @@ class _Writer:
         self.count = 0
         self.constants: list = []
         self.globals: dict = {}
-        self.rows = None  # the local holding M.rows(columns), once read
+        self.rows = self.closed = self.indexes = None  # the locals holding the market's table's parts, once read
 
     def fresh(self) -> str:
         self.count += 1
@@ -146,14 +147,25 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
         w.emit("return None", 2)
         basis = w.fresh()
         w.emit(f"{basis} = " + w.code(plan.basis, {n: values[n] for n in plan.basis.names}, 1), 1)
-        # the row holding the basis, by its place in the table (M.row_at: M.row_for's row), read from the rows
-        # the solver below reads too (the same values M.row_values gives: the row's, as mpq)
+        # the market's table as this function reads it (run._Market.table_for, kept by the market under this
+        # function's own key): the rows the solver below reads too (the same values M.row_values gives: the row's,
+        # as mpq), the bound convention, the floors and caps, the bisection, the solver's built row indexes
+        table, floors, caps, search = w.fresh(), w.fresh(), w.fresh(), w.fresh()
+        w.rows, w.closed, w.indexes = w.fresh(), w.fresh(), w.fresh()
+        key = w.bind(object())
+        w.emit(f"{table} = M.tables.get({key})", 1)
+        w.emit(f"if {table} is None:", 1)
+        w.emit(f"{table} = M.table_for({key}, {w.bind(prepared.columns)})", 2)
+        w.emit(f"{w.rows}, {w.closed}, {floors}, {caps}, {search}, {w.indexes} = {table}", 1)
+        # the row holding the basis, by its place in the table: M.row_at written out (the bisection's row when it
+        # holds the basis, else M.row_at's own answer)
         index, number = w.fresh(), w.fresh()
-        w.rows = w.fresh()
-        w.emit(f"{w.rows} = M.rows({w.bind(prepared.columns)})", 1)
-        w.emit(f"{index} = M.row_at({basis})", 1)
-        w.emit(f"if {index} is None:", 1)
-        w.emit("return None", 2)
+        w.emit(f"{index} = {search}({floors}, {basis}) - 1", 1)
+        w.emit(f"if {index} < 0 or {caps}[{index}] is not None and not ({basis} < {caps}[{index}] if {w.closed} "
+               f"else {basis} <= {caps}[{index}]):", 1)
+        w.emit(f"{index} = M.row_at({basis})", 2)
+        w.emit(f"if {index} is None:", 2)
+        w.emit("return None", 3)
         names = [w.fresh() for _ in tier_names]
         w.emit(f"{number}, {w.fresh()}, {w.fresh()}{''.join(', ' + n for n in names)} = {w.rows}[{index}]", 1)
         for name, local in zip(tier_names, names):
@@ -376,12 +388,13 @@ def _liquidation(w, program, plan, prepared, values, given, tiered, helper, at_m
             return False, None, None
         if not prepared.basis_need <= given and (current is not None or form.entry in given):
             return False, None, None
-        rows, closed = w.rows, w.fresh()  # M.rows, read above for the row at the mark
-        w.emit(f"{closed} = M.closed", 1)
         inputs = {n: values[n] for n in static}
-        inputs.update(rows=rows, closed=closed)
-        if form.tiered.near is not None:  # the solver's rows found by bisection (rational_code.RowIndex)
-            inputs["near"] = w.bind(form.tiered.near.find)
+        inputs.update(rows=w.rows, closed=w.closed)  # the market's table, read above for the row at the mark
+        if form.tiered.near is not None:  # the solver's rows found by bisection (rational_code.RowIndex), the
+            # indexes kept with the market's table (the call written out: rational_code._near_lines)
+            near = form.tiered.near
+            inputs.update(near=w.bind(near.find), indexes=w.indexes, index=w.bind(near.index),
+                          bisect=w.bind(bisect.bisect_left))
         w.emit("try:", 1)
         found = w.code(form.tiered, inputs, 2)
         w.emit(f"{prices} = {found}", 2)  # (row number, price) pairs
