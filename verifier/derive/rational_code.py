@@ -469,7 +469,9 @@ def compile_solver(roots, excluded, conditions, basis, target: str, tiers: tuple
     row's values), and every one of ``conditions`` holds at the root (``target`` set to it).  Whatever does not
     depend on the row is computed once, before the rows.  A row is first tested by the basis at the root as one
     rational function of the row (``cancel(basis(root))``: where the root is defined, the same value, often without
-    its divisions), and the root solved only in a row that holds it; the root's own basis is then tested again.
+    its divisions), and the root solved only in a row that holds it; the root's own basis is then tested again,
+    unless the basis is a polynomial: then, the root computed, the basis at it is defined and is the screen's value
+    (``cancel`` keeps the value wherever the expression it cancels is defined), which the row holds already.
     With one root whose screen has the shape :func:`_indexed_screen` decides, the loop visits only the rows its
     :class:`RowIndex` finds by bisection (``near``, bound in the function's namespace), the rows whose screen can
     hold: the same list.  ``conditions`` must be relationals.
@@ -501,7 +503,8 @@ def compile_solver(roots, excluded, conditions, basis, target: str, tiers: tuple
             left, _ = builder.visit(condition.lhs)
             right, _ = builder.visit(condition.rhs)
             checks.append(f"{left} {_COMPARE[type(condition).__name__]} {right}")
-        level = builder.visit(basis)[0] if tiers else None
+        # a polynomial basis: its value at the root is the screen's, which the row holds (above)
+        level = builder.visit(basis)[0] if tiers and not basis.is_polynomial(*basis.free_symbols) else None
         found.append((price, price_var, excluded_names, checks, level, screen, index))
         builder.scope.pop(1, None)
     if not tiers:
@@ -528,7 +531,8 @@ def compile_solver(roots, excluded, conditions, basis, target: str, tiers: tuple
         for price, price_var, excluded_names, checks, level, screen, index in found:
             inner.append(f"if {_contains(screen, convention)}:")
             lines = list(builder.blocks.get(("root", index), []))
-            lines += _root_block(price, price_var, excluded_names, checks + [_contains(level, convention)],
+            lines += _root_block(price, price_var, excluded_names,
+                                 checks + ([_contains(level, convention)] if level is not None else []),
                                  builder.blocks.get(("price", index), []), f"out.append((number, {price_var}))")
             inner += [f"    {line}" for line in lines]
         body += ["if closed:" if convention else "else:", f"    {loop}"] + [f"        {line}" for line in inner]
