@@ -30,7 +30,9 @@ from verifier.derive.rational_code import Code, checked_source, inline, inline_a
 
 RESULT = ("price", "reason", "maintenance_margin", "upnl", "tier", "status", "mark", "bracket", "bracket_source",
           "ratio", "liquidation_tier")
-"""What a fused function returns, in this order (``bracket``: the tier values, in the mode's tier order)."""
+"""What a fused function returns, in this order (``bracket``: the catalog's row as a result gives it, (symbol,
+Fraction) pairs sorted by symbol, when ``bracket_source`` is ``catalog``; else the tier values, in the mode's tier
+order)."""
 
 
 class _Writer:
@@ -150,13 +152,13 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
         # the market's table as this function reads it (run._Market.table_for, kept by the market under this
         # function's own key): the rows the solver below reads too (the same values M.row_values gives: the row's,
         # as mpq), the bound convention, the floors and caps, the bisection, the solver's built row indexes
-        table, floors, caps, search = w.fresh(), w.fresh(), w.fresh(), w.fresh()
+        table, floors, caps, search, brackets = w.fresh(), w.fresh(), w.fresh(), w.fresh(), w.fresh()
         w.rows, w.closed, w.indexes = w.fresh(), w.fresh(), w.fresh()
         key = w.bind(object())
         w.emit(f"{table} = M.tables.get({key})", 1)
         w.emit(f"if {table} is None:", 1)
-        w.emit(f"{table} = M.table_for({key}, {w.bind(prepared.columns)})", 2)
-        w.emit(f"{w.rows}, {w.closed}, {floors}, {caps}, {search}, {w.indexes} = {table}", 1)
+        w.emit(f"{table} = M.table_for({key}, {w.bind(prepared.columns)}, {w.bind(tier_names)})", 2)
+        w.emit(f"{w.rows}, {w.closed}, {floors}, {caps}, {search}, {w.indexes}, {brackets} = {table}", 1)
         # the row holding the basis, by its place in the table: M.row_at written out (the bisection's row when it
         # holds the basis, else M.row_at's own answer)
         index, number = w.fresh(), w.fresh()
@@ -232,6 +234,8 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
         return None
     mark = values.get(program.price) if program.price in given else "None"
     bracket = "(" + "".join(values[name] + ", " for name in tier_names) + ")" if tier_names else "()"
+    if tiered:  # the row at the mark's bracket as a result gives it, made once a row (run._Market.table_for)
+        bracket = f"{brackets}[{index}]"
     w.emit(f"return ({price}, {reason}, {at_mark.get('maintenance_margin', 'None')}, {at_mark.get('upnl', 'None')}, "
            f"{tier}, {status}, {mark}, {bracket}, {source}, {ratio or 'None'}, {liquidation_tier})", 1)
     source_text = "\n".join(simplified(w.lines))

@@ -207,11 +207,7 @@ def _fuse(program, plan, prepared, margin_mode, key, futures):
 
 def _evaluation(program, plan, prepared, account, position, market, found) -> PositionEvaluation:
     price, reason, mm, upnl, tier, status, mark, bracket, source, ratio, liquidation_tier = found
-    if source == "catalog":
-        bracket = market._brackets.get((tier, prepared.tier_names, prepared.columns))  # noqa: SLF001 - kept one
-        if bracket is None:
-            bracket = market.bracket(tier, prepared.tier_names, prepared.columns)
-    else:
+    if source != "catalog":  # (the catalog's: as a result gives it already, fused.RESULT)
         bracket = tuple(sorted((name, _fraction(value)) for name, value in zip(prepared.tier_names, bracket)))
     made = _new(PositionEvaluation)
     # its numbers as GMP rationals, made Fractions when read (evaluation._Exact); None is said at once.  The fields
@@ -416,13 +412,15 @@ class _Market:
         row = self.table.row_for(basis)  # a table with gaps or overlaps: the reference's own answer
         return None if row is None else next(i for i, r in enumerate(self.table.rows) if r is row)
 
-    def table_for(self, key, columns: tuple) -> tuple:
+    def table_for(self, key, columns: tuple, names: tuple) -> tuple:
         """What a fused function (:mod:`~verifier.derive.account.fused`) reads of the table, kept under its ``key``:
         (:meth:`rows` of ``columns``, the bound convention (True: ``[floor, cap)``), the floors, the caps, the
         bisection :meth:`row_at` makes, a mapping for the solver's row indexes of these rows
-        (:meth:`verifier.derive.rational_code.RowIndex.index`)).  A table is there (the function asked)."""
+        (:meth:`verifier.derive.rational_code.RowIndex.index`), each row's :meth:`bracket` of ``names`` and
+        ``columns``).  A table is there (the function asked)."""
         found = self.tables[key] = (self.rows(columns), self.closed, self.floors, self.caps,
-                                    bisect.bisect_right if self.closed else bisect.bisect_left, {})
+                                    bisect.bisect_right if self.closed else bisect.bisect_left, {},
+                                    tuple(self.bracket(row.number, names, columns) for row in self.table.rows))
         return found
 
     def row_values(self, row, columns: tuple) -> tuple:
