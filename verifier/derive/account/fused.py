@@ -41,7 +41,8 @@ class _Writer:
         self.count = 0
         self.constants: list = []
         self.globals: dict = {}
-        self.rows = self.closed = self.indexes = None  # the locals holding the market's table's parts, once read
+        # the locals holding the market's table's parts, once read (run._Market.table_for)
+        self.rows = self.closed = self.indexes = self.floors = self.caps = self.search = None
 
     def fresh(self) -> str:
         self.count += 1
@@ -152,22 +153,18 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
         # the market's table as this function reads it (run._Market.table_for, kept by the market under this
         # function's own key): the rows the solver below reads too (the same values M.row_values gives: the row's,
         # as mpq), the bound convention, the floors and caps, the bisection, the solver's built row indexes
-        table, floors, caps, search, brackets = w.fresh(), w.fresh(), w.fresh(), w.fresh(), w.fresh()
-        w.rows, w.closed, w.indexes = w.fresh(), w.fresh(), w.fresh()
+        table, brackets = w.fresh(), w.fresh()
+        w.rows, w.closed, w.indexes, w.floors, w.caps, w.search = (w.fresh() for _ in range(6))
         key = w.bind(object())
         w.emit(f"{table} = M.tables.get({key})", 1)
         w.emit(f"if {table} is None:", 1)
         w.emit(f"{table} = M.table_for({key}, {w.bind(prepared.columns)}, {w.bind(tier_names)})", 2)
-        w.emit(f"{w.rows}, {w.closed}, {floors}, {caps}, {search}, {w.indexes}, {brackets} = {table}", 1)
-        # the row holding the basis, by its place in the table: M.row_at written out (the bisection's row when it
-        # holds the basis, else M.row_at's own answer)
+        w.emit(f"{w.rows}, {w.closed}, {w.floors}, {w.caps}, {w.search}, {w.indexes}, {brackets} = {table}", 1)
+        # the row holding the basis, by its place in the table (M.row_at written out)
         index, number = w.fresh(), w.fresh()
-        w.emit(f"{index} = {search}({floors}, {basis}) - 1", 1)
-        w.emit(f"if {index} < 0 or {caps}[{index}] is not None and not ({basis} < {caps}[{index}] if {w.closed} "
-               f"else {basis} <= {caps}[{index}]):", 1)
-        w.emit(f"{index} = M.row_at({basis})", 2)
-        w.emit(f"if {index} is None:", 2)
-        w.emit("return None", 3)
+        _row_at(w, index, basis, 1)
+        w.emit(f"if {index} is None:", 1)
+        w.emit("return None", 2)
         names = [w.fresh() for _ in tier_names]
         w.emit(f"{number}, {w.fresh()}, {w.fresh()}{''.join(', ' + n for n in names)} = {w.rows}[{index}]", 1)
         for name, local in zip(tier_names, names):
@@ -245,6 +242,17 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
     namespace.update(w.globals)
     exec(compile(checked_source(source_text), "<fused evaluation>", "exec"), namespace)  # noqa: S102 - see rational_code
     return namespace["f"]
+
+
+def _row_at(w, index: str, basis: str, depth: int) -> None:
+    """``index = M.row_at(basis)`` written out over the market's table read above: the bisection's row when it
+    holds the basis, else M.row_at's own answer (None where no row holds it, or the reference's row in a table
+    with gaps or overlaps)."""
+    caps = w.caps
+    w.emit(f"{index} = {w.search}({w.floors}, {basis}) - 1", depth)
+    w.emit(f"if {index} < 0 or {caps}[{index}] is not None and not ({basis} < {caps}[{index}] if {w.closed} "
+           f"else {basis} <= {caps}[{index}]):", depth)
+    w.emit(f"{index} = M.row_at({basis})", depth + 1)
 
 
 _ASSIGNED = re.compile(r"^(z\d+(?:, z\d+)*) = ")
@@ -491,7 +499,9 @@ def _no_price(w, program, plan, prepared, values, tiered, at_mark, reason, texts
         w.emit(f"{basis} = " + w.code(plan.basis, inputs, d + 3), d + 3)
         w.emit("except ZeroDivisionError:", d + 2)
         w.emit("return None", d + 3)
-        w.emit(f"if M.row_for({basis}) is None and not ({basis} < {cap}):", d + 2)
+        held = w.fresh()  # the row holding the basis (M.row_for's None: M.row_at's)
+        _row_at(w, held, basis, d + 2)
+        w.emit(f"if {held} is None and not ({basis} < {cap}):", d + 2)
         w.emit(f"{outgrown} = {w.bind(texts.outgrown)}(M)", d + 3)
         w.emit(f"if {outgrown} is not None:", d)
         w.emit(f"{reason} = {outgrown}", d + 1)
@@ -514,7 +524,9 @@ def _no_price(w, program, plan, prepared, values, tiered, at_mark, reason, texts
         found, moved = w.fresh(), w.fresh()
         w.emit("try:", d + 1)
         at = {n: (far if n == program.price else values[n]) for n in plan.basis.names}
-        w.emit(f"{found} = M.row_at(" + w.code(plan.basis, at, d + 2) + ")", d + 2)
+        far_basis = w.fresh()
+        w.emit(f"{far_basis} = " + w.code(plan.basis, at, d + 2), d + 2)
+        _row_at(w, found, far_basis, d + 2)
         w.emit("except ZeroDivisionError:", d + 1)
         w.emit(f"{found} = None", d + 2)
         w.emit(f"if {found} is not None:", d + 1)
