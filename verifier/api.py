@@ -259,6 +259,19 @@ def _late() -> tuple:
     return _LATE
 
 
+_HELD = None
+
+
+def _held():
+    """:class:`verifier.derive.account.run.collector_held`, imported when first needed and kept (an import
+    statement run again for every account costs a microsecond or two: more than making a one-position result)."""
+    global _HELD
+    from verifier.derive.account.run import collector_held
+
+    _HELD = collector_held
+    return _HELD
+
+
 class _Positions(Sequence):
     """An evaluated account's positions (a sequence of :class:`PositionResult`), made when first read (an account
     read only for its status renders none), all at once with the garbage collector held off (thousands of small
@@ -278,10 +291,8 @@ class _Positions(Sequence):
 
     def _results(self) -> tuple:
         if self._made is None:
-            from verifier.derive.account.run import collector_held
-
             made = []
-            with collector_held():
+            with (_HELD or _held())():
                 for p in self._evaluations:  # _position_result(p), written out (once a position)
                     result = _new(PositionResult)
                     _setattr(result, "__dict__", {"symbol": p.symbol, "side": p.side, "reason": p.reason,

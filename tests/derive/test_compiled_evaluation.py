@@ -297,9 +297,10 @@ def test_a_result_made_without_init_is_one_made_with_it():
 
 
 def test_account_objects_made_without_init_hold_every_field():
-    """run.py's AccountEvaluation, the evaluate job's Evaluated and the API's AccountResult and PositionResult are
-    made without their dataclasses' __init__ (for speed): each holds every field in its own __dict__ (a field added
-    to the class and forgotten there would read the class's default instead), and equals one made the usual way."""
+    """The compiled check's Account, run.py's AccountEvaluation, the evaluate job's Evaluated and the API's
+    AccountResult and PositionResult are made without their dataclasses' __init__ (for speed): each holds every
+    field in its own __dict__ (a field added to the class and forgotten there would read the class's default
+    instead), and equals one made the usual way."""
     import dataclasses
 
     import verifier
@@ -317,6 +318,12 @@ def test_account_objects_made_without_init_hold_every_field():
     def names(cls):
         return {f.name for f in dataclasses.fields(cls)}
 
+    from verifier.model.account import Account
+    from verifier.read.account import fast_snapshot
+
+    account = fast_snapshot(data)
+    assert set(account.__dict__) == names(Account)
+    assert account == Account(**{name: getattr(account, name) for name in names(Account)})
     evaluation = run_account(build_program(rule), account_from_data(data), date=day)
     assert set(evaluation.__dict__) == names(AccountEvaluation)
     assert evaluation == evaluate_account(rule, account_from_data(data), date=day)

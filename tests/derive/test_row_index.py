@@ -135,3 +135,62 @@ def test_a_screen_without_the_shape_keeps_the_loop():
     P, q, m, c, w = sympy.symbols("P q MMR cum WB")
     code = compile_solver([w * c / (1 + m)], (), (), P * q, "P", ("MMR", "cum"))
     assert code.screen is None and "near" not in code.source
+
+
+def _written_out(code: Code):
+    """The solver inlined with its index call written out (``rational_code._near_lines``): ``g(V, R, C, I)`` of the
+    values, rows, bound convention and the caller's mapping of built indexes."""
+    import bisect
+    import itertools
+
+    from verifier.derive.rational_code import inline
+
+    count, constants = itertools.count(), []
+    inputs = {name: f"V[{i}]" for i, name in enumerate(code.names)}
+    inputs.update(rows="R", closed="C", near="N", indexes="I", index="X", bisect="B")
+    body, result = inline(code, inputs, lambda: f"z{next(count)}",
+                          lambda pair: constants.append(pair) or f"k{len(constants) - 1}")
+    text = "def g(V, R, C, I):\n" + "".join(f"    {line}\n" for line in body) + f"    return {result}\n"
+    assert "near(" not in text and "N(" not in text  # the call is written out, not made
+    namespace = {"N": code.near.find, "X": code.near.index, "B": bisect.bisect_left, "min": min, "max": max,
+                 "abs": abs, "len": len}
+    namespace.update((f"k{i}", mpq(p, q)) for i, (p, q) in enumerate(constants))
+    exec(compile(text, "<test>", "exec"), namespace)  # noqa: S102 - the shipped solver's own text
+    return namespace["g"]
+
+
+@pytest.mark.parametrize("solver", sorted(SOLVERS), ids="/".join)
+@given(data=st.data(), full=st.booleans())
+def test_the_index_written_out_answers_what_the_call_answers(solver, data, full):
+    """The solver with its :class:`RowIndex` call written out (a fused function's), reading its built indexes from
+    the caller's mapping (``full``: one holding ``LIMIT`` other keys already, which it then does not grow), gives
+    what the solver calling ``near`` gives, at every point, gap and extreme of the index."""
+    code = SOLVERS[solver]
+    written = _written_out(code)
+    rows = data.draw(st.one_of(tables(), st.sampled_from(SHIPPED_ROWS[solver[0]])))
+    closed = data.draw(st.booleans())
+    values = _inputs(data.draw, code.names)
+    key = tuple(values[k] for k in code.screen[2])
+    indexes = {("other", i): () for i in range(RowIndex.LIMIT)} if full else {}
+    for target in _targets(code.near, rows, closed, key):
+        moved = _at(code, values, rows, closed, target)
+        try:
+            got = written([moved[name] for name in code.names], rows, closed, indexes)
+        except ZeroDivisionError:
+            got = ZeroDivisionError
+        assert got == _run(code, moved, rows, closed), (target, rows)
+    assert len(indexes) == (RowIndex.LIMIT if full else 1)
+
+
+def test_an_index_past_its_limit_or_without_shape_gives_every_row():
+    """:meth:`RowIndex.index` gives ``()`` (the caller then screens every row, as ``find`` returns them) for rows
+    whose ``LIMIT`` keys are indexed already, and for a key at which a row's denominator vanishes."""
+    code = SOLVERS["binance/usdm-perpetual", "isolated"]
+    index = RowIndex(*code.screen)
+    rows = SHIPPED_ROWS["binance/usdm-perpetual"][0]
+    for side in range(RowIndex.LIMIT):
+        assert index.index({}, side, rows, True, (mpq(side + 2),))
+    assert index.index({}, "past", rows, True, (mpq(-1),)) == ()
+    assert index.find(rows, True, mpq(0), (mpq(-1),)) is rows
+    vanishing = ((1, mpq(0), None, mpq(1), mpq(0)),)  # MMR 1: s - MMR is 0 for a long
+    assert RowIndex(*code.screen).index({}, 1, vanishing, True, (mpq(1),)) == ()

@@ -57,7 +57,7 @@ _SAFE_WORDS = {"def", "f", "v", "rows", "return", "for", "in", "if", "not", "and
                "append", "number", "floor", "cap", "closed", "min", "max", "abs", "else", "pass", "True", "try",
                "except", "ZeroDivisionError", "len", "key", "lambda", "M", "F", "S", "W", "L", "H", "z",
                "fields", "get", "row_for", "row_values", "table", "elif", "leverage_limit", "contiguous",
-               "row_at", "near"}
+               "row_at", "near", "tables", "table_for"}
 _WORD = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _GENERATED = re.compile(r"^[a-z][0-9]+$")
 
@@ -140,7 +140,13 @@ def inline(code: Code, inputs: dict, fresh, constant) -> tuple:
     ``inputs`` maps each name the code reads (and, for a solver, ``rows`` and ``closed``) to the expression that
     holds it there; ``fresh()`` gives an unused local name; ``constant((p, q))`` the name of a constant there.  Only
     this module's own text is rewritten (its temporaries, constants, loop variables), so the lines are as safe as
-    the code they come from (the composed function's text is checked again when it is compiled)."""
+    the code they come from (the composed function's text is checked again when it is compiled).
+
+    A solver's call of its :class:`RowIndex` (``near``) is written out when ``inputs`` also maps ``indexes`` (a
+    mapping of key values to built indexes, kept by the caller for these ``rows`` and ``closed``: a market's table)
+    and ``index`` (the :meth:`RowIndex.index` of the code's own ``near``) and ``bisect`` (:func:`bisect.bisect_left`)
+    to names: one look-up of the key and one bisection in the composed function instead of a call that builds and
+    hashes the key with the rows' identity (:func:`_near_lines`)."""
     names: dict = {}
 
     def rename(match):
@@ -162,11 +168,49 @@ def inline(code: Code, inputs: dict, fresh, constant) -> tuple:
         if read and _NAME.match(inputs[code.names[int(read.group(2))]]):  # an input in a local: used as it is
             names[read.group(1)] = inputs[code.names[int(read.group(2))]]
             continue
+        near = _NEAR.match(line) if "indexes" in inputs else None
+        if near:
+            body += _near_lines(*(_TOKEN.sub(rename, part) for part in near.groups()), inputs, fresh)
+            continue
         body.append(_TOKEN.sub(rename, line[4:]))
     return body, _TOKEN.sub(rename, lines[-1].strip()[len("return "):])
 
 
 _READ = re.compile(r"^    (t\d+) = v\[n(\d+)\]$")
+_NEAR = re.compile(r"^    (t\d+) = near\(rows, closed, (\S+), (\((?:\S+, )+\))\)$")  # the solver's RowIndex call
+
+
+def _near_lines(selected: str, x: str, key: str, inputs: dict, fresh) -> list:
+    """``selected = near(rows, closed, x, key)`` written out (:func:`inline`): the built index of ``key`` from the
+    caller's ``indexes`` (found or made there by :meth:`RowIndex.index`; a one-value key is kept by its value),
+    ``x`` bisected in its points, the rows at that point or in that gap -- what :meth:`RowIndex.find` returns, the
+    same tuples -- or every row where the table is not indexed (``index`` gave ``()``).
+
+    >>> print("\\n".join(_near_lines("z1", "z2", "(S, )", {"indexes": "z3", "index": "g1", "bisect": "g2",
+    ...     "rows": "z4", "closed": "z5"}, iter(["z6", "z7", "z8"]).__next__)))
+    z6 = z3.get(S)
+    if z6 is None:
+        z6 = g1(z3, S, z4, z5, (S, ))
+    if z6:
+        z7 = z6[0]
+        z8 = g2(z7, z2)
+        z1 = z6[1][z8] if z8 < len(z7) and z7[z8] == z2 else z6[2][z8]
+    else:
+        z1 = z4
+    """
+    found, points, at = fresh(), fresh(), fresh()
+    one = key[1:-3] if key.count(", ") == 1 else key  # (S, ) -> S
+    indexes, rows, closed = inputs["indexes"], inputs["rows"], inputs["closed"]
+    return [f"{found} = {indexes}.get({one})",
+            f"if {found} is None:",
+            f"    {found} = {inputs['index']}({indexes}, {one}, {rows}, {closed}, {key})",
+            f"if {found}:",
+            f"    {points} = {found}[0]",
+            f"    {at} = {inputs['bisect']}({points}, {x})",
+            f"    {selected} = {found}[1][{at}] if {at} < len({points}) and {points}[{at}] == {x} else "
+            f"{found}[2][{at}]",
+            "else:",
+            f"    {selected} = {rows}"]
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
@@ -425,7 +469,9 @@ def compile_solver(roots, excluded, conditions, basis, target: str, tiers: tuple
     row's values), and every one of ``conditions`` holds at the root (``target`` set to it).  Whatever does not
     depend on the row is computed once, before the rows.  A row is first tested by the basis at the root as one
     rational function of the row (``cancel(basis(root))``: where the root is defined, the same value, often without
-    its divisions), and the root solved only in a row that holds it; the root's own basis is then tested again.
+    its divisions), and the root solved only in a row that holds it; the root's own basis is then tested again,
+    unless the basis is a polynomial: then, the root computed, the basis at it is defined and is the screen's value
+    (``cancel`` keeps the value wherever the expression it cancels is defined), which the row holds already.
     With one root whose screen has the shape :func:`_indexed_screen` decides, the loop visits only the rows its
     :class:`RowIndex` finds by bisection (``near``, bound in the function's namespace), the rows whose screen can
     hold: the same list.  ``conditions`` must be relationals.
@@ -457,7 +503,8 @@ def compile_solver(roots, excluded, conditions, basis, target: str, tiers: tuple
             left, _ = builder.visit(condition.lhs)
             right, _ = builder.visit(condition.rhs)
             checks.append(f"{left} {_COMPARE[type(condition).__name__]} {right}")
-        level = builder.visit(basis)[0] if tiers else None
+        # a polynomial basis: its value at the root is the screen's, which the row holds (above)
+        level = builder.visit(basis)[0] if tiers and not basis.is_polynomial(*basis.free_symbols) else None
         found.append((price, price_var, excluded_names, checks, level, screen, index))
         builder.scope.pop(1, None)
     if not tiers:
@@ -484,7 +531,8 @@ def compile_solver(roots, excluded, conditions, basis, target: str, tiers: tuple
         for price, price_var, excluded_names, checks, level, screen, index in found:
             inner.append(f"if {_contains(screen, convention)}:")
             lines = list(builder.blocks.get(("root", index), []))
-            lines += _root_block(price, price_var, excluded_names, checks + [_contains(level, convention)],
+            lines += _root_block(price, price_var, excluded_names,
+                                 checks + ([_contains(level, convention)] if level is not None else []),
                                  builder.blocks.get(("price", index), []), f"out.append((number, {price_var}))")
             inner += [f"    {line}" for line in lines]
         body += ["if closed:" if convention else "else:", f"    {loop}"] + [f"        {line}" for line in inner]
@@ -581,6 +629,26 @@ class RowIndex:
             return built[2][index]
 
         return find
+
+    def index(self, indexes: dict, kept, rows, closed, key):
+        """The built index of ``rows`` (a table's, with its ``closed``) at ``key`` -- (points, rows at each, rows in
+        each gap), what :meth:`find` bisects, kept with :meth:`find`'s -- or ``()`` where :meth:`find` returns every
+        row (a zero ``D`` at ``key``; ``LIMIT`` keys indexed for these rows already); kept in the caller's
+        ``indexes`` (of these ``rows`` and ``closed`` only) under ``kept`` while it holds fewer than ``LIMIT``.  For
+        the code that bisects it itself (:func:`_near_lines`)."""
+        known = self.tables.get(id(rows))
+        if known is None or known[0] is not rows:
+            known = self.tables[id(rows)] = (rows, {})
+        if (closed, key) in known[1]:
+            built = known[1][closed, key]
+        elif len(known[1]) >= self.LIMIT:
+            built = None
+        else:
+            built = known[1][closed, key] = self.build(rows, closed, key)
+        built = built or ()
+        if len(indexes) < self.LIMIT:
+            indexes[kept] = built
+        return built
 
     def build(self, rows, closed, key):
         """(sorted points, rows at each, rows in each gap: before the first, between each two, after the last),

@@ -462,9 +462,19 @@ def _checked(data, text_decimals: bool, file: str) -> Account | None:
                 if name in fields and range_problem(name, fields[name]) is not None:
                     return None  # and a rate or amount out of its range
         positions.append(ExactPosition(symbol, side, fields))
-    return Account(kind="futures", margin_mode=margin_mode, positions=tuple(positions),
-                   position_mode=data.get("positionMode", "one-way"), wallet_balance=numbers.get("walletBalance"),
-                   mode=data.get("mode"), leverage=numbers.get("leverage"), file=file)
+    # Account(...) without the frozen dataclass's __init__ (a field at a time, eighteen of them): once an account
+    made = _new(Account)
+    _setattr(made, "__dict__", {
+        "kind": "futures", "margin_mode": margin_mode, "positions": tuple(positions),
+        "position_mode": data.get("positionMode", "one-way"), "wallet_balance": numbers.get("walletBalance"),
+        "quote": None, "symbol": None, "mode": data.get("mode"), "leverage": numbers.get("leverage"), "file": file,
+        "places": {}, "locator": _UNLOCATED, "settle": None, "hints": {}, "totals": (), "derivatives": ()})
+    return made
+
+
+_new = object.__new__
+_setattr = object.__setattr__
+_UNLOCATED = Account.locator  # the default locator (one shared instance, as the dataclass's default)
 
 
 _NUMBERS = (int, float, Fraction)

@@ -20,6 +20,7 @@ is the steps' exactly (``tests/derive/test_compiled_evaluation.py`` holds both t
 
 from __future__ import annotations
 
+import bisect
 import re
 from fractions import Fraction
 
@@ -29,7 +30,9 @@ from verifier.derive.rational_code import Code, checked_source, inline, inline_a
 
 RESULT = ("price", "reason", "maintenance_margin", "upnl", "tier", "status", "mark", "bracket", "bracket_source",
           "ratio", "liquidation_tier")
-"""What a fused function returns, in this order (``bracket``: the tier values, in the mode's tier order)."""
+"""What a fused function returns, in this order (``bracket``: the catalog's row as a result gives it, (symbol,
+Fraction) pairs sorted by symbol, when ``bracket_source`` is ``catalog``; else the tier values, in the mode's tier
+order)."""
 
 
 class _Writer:
@@ -38,7 +41,8 @@ class _Writer:
         self.count = 0
         self.constants: list = []
         self.globals: dict = {}
-        self.rows = None  # the local holding M.rows(columns), once read
+        # the locals holding the market's table's parts, once read (run._Market.table_for)
+        self.rows = self.closed = self.indexes = self.floors = self.caps = self.search = None
 
     def fresh(self) -> str:
         self.count += 1
@@ -146,12 +150,19 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
         w.emit("return None", 2)
         basis = w.fresh()
         w.emit(f"{basis} = " + w.code(plan.basis, {n: values[n] for n in plan.basis.names}, 1), 1)
-        # the row holding the basis, by its place in the table (M.row_at: M.row_for's row), read from the rows
-        # the solver below reads too (the same values M.row_values gives: the row's, as mpq)
+        # the market's table as this function reads it (run._Market.table_for, kept by the market under this
+        # function's own key): the rows the solver below reads too (the same values M.row_values gives: the row's,
+        # as mpq), the bound convention, the floors and caps, the bisection, the solver's built row indexes
+        table, brackets = w.fresh(), w.fresh()
+        w.rows, w.closed, w.indexes, w.floors, w.caps, w.search = (w.fresh() for _ in range(6))
+        key = w.bind(object())
+        w.emit(f"{table} = M.tables.get({key})", 1)
+        w.emit(f"if {table} is None:", 1)
+        w.emit(f"{table} = M.table_for({key}, {w.bind(prepared.columns)}, {w.bind(tier_names)})", 2)
+        w.emit(f"{w.rows}, {w.closed}, {w.floors}, {w.caps}, {w.search}, {w.indexes}, {brackets} = {table}", 1)
+        # the row holding the basis, by its place in the table (M.row_at written out)
         index, number = w.fresh(), w.fresh()
-        w.rows = w.fresh()
-        w.emit(f"{w.rows} = M.rows({w.bind(prepared.columns)})", 1)
-        w.emit(f"{index} = M.row_at({basis})", 1)
+        _row_at(w, index, basis, 1)
         w.emit(f"if {index} is None:", 1)
         w.emit("return None", 2)
         names = [w.fresh() for _ in tier_names]
@@ -220,6 +231,8 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
         return None
     mark = values.get(program.price) if program.price in given else "None"
     bracket = "(" + "".join(values[name] + ", " for name in tier_names) + ")" if tier_names else "()"
+    if tiered:  # the row at the mark's bracket as a result gives it, made once a row (run._Market.table_for)
+        bracket = f"{brackets}[{index}]"
     w.emit(f"return ({price}, {reason}, {at_mark.get('maintenance_margin', 'None')}, {at_mark.get('upnl', 'None')}, "
            f"{tier}, {status}, {mark}, {bracket}, {source}, {ratio or 'None'}, {liquidation_tier})", 1)
     source_text = "\n".join(simplified(w.lines))
@@ -229,6 +242,17 @@ def fuse(program, plan, prepared, margin_mode: str, fields: tuple, wallet: bool,
     namespace.update(w.globals)
     exec(compile(checked_source(source_text), "<fused evaluation>", "exec"), namespace)  # noqa: S102 - see rational_code
     return namespace["f"]
+
+
+def _row_at(w, index: str, basis: str, depth: int) -> None:
+    """``index = M.row_at(basis)`` written out over the market's table read above: the bisection's row when it
+    holds the basis, else M.row_at's own answer (None where no row holds it, or the reference's row in a table
+    with gaps or overlaps)."""
+    caps = w.caps
+    w.emit(f"{index} = {w.search}({w.floors}, {basis}) - 1", depth)
+    w.emit(f"if {index} < 0 or {caps}[{index}] is not None and not ({basis} < {caps}[{index}] if {w.closed} "
+           f"else {basis} <= {caps}[{index}]):", depth)
+    w.emit(f"{index} = M.row_at({basis})", depth + 1)
 
 
 _ASSIGNED = re.compile(r"^(z\d+(?:, z\d+)*) = ")
@@ -376,12 +400,13 @@ def _liquidation(w, program, plan, prepared, values, given, tiered, helper, at_m
             return False, None, None
         if not prepared.basis_need <= given and (current is not None or form.entry in given):
             return False, None, None
-        rows, closed = w.rows, w.fresh()  # M.rows, read above for the row at the mark
-        w.emit(f"{closed} = M.closed", 1)
         inputs = {n: values[n] for n in static}
-        inputs.update(rows=rows, closed=closed)
-        if form.tiered.near is not None:  # the solver's rows found by bisection (rational_code.RowIndex)
-            inputs["near"] = w.bind(form.tiered.near.find)
+        inputs.update(rows=w.rows, closed=w.closed)  # the market's table, read above for the row at the mark
+        if form.tiered.near is not None:  # the solver's rows found by bisection (rational_code.RowIndex), the
+            # indexes kept with the market's table (the call written out: rational_code._near_lines)
+            near = form.tiered.near
+            inputs.update(near=w.bind(near.find), indexes=w.indexes, index=w.bind(near.index),
+                          bisect=w.bind(bisect.bisect_left))
         w.emit("try:", 1)
         found = w.code(form.tiered, inputs, 2)
         w.emit(f"{prices} = {found}", 2)  # (row number, price) pairs
@@ -474,7 +499,9 @@ def _no_price(w, program, plan, prepared, values, tiered, at_mark, reason, texts
         w.emit(f"{basis} = " + w.code(plan.basis, inputs, d + 3), d + 3)
         w.emit("except ZeroDivisionError:", d + 2)
         w.emit("return None", d + 3)
-        w.emit(f"if M.row_for({basis}) is None and not ({basis} < {cap}):", d + 2)
+        held = w.fresh()  # the row holding the basis (M.row_for's None: M.row_at's)
+        _row_at(w, held, basis, d + 2)
+        w.emit(f"if {held} is None and not ({basis} < {cap}):", d + 2)
         w.emit(f"{outgrown} = {w.bind(texts.outgrown)}(M)", d + 3)
         w.emit(f"if {outgrown} is not None:", d)
         w.emit(f"{reason} = {outgrown}", d + 1)
@@ -497,7 +524,9 @@ def _no_price(w, program, plan, prepared, values, tiered, at_mark, reason, texts
         found, moved = w.fresh(), w.fresh()
         w.emit("try:", d + 1)
         at = {n: (far if n == program.price else values[n]) for n in plan.basis.names}
-        w.emit(f"{found} = M.row_at(" + w.code(plan.basis, at, d + 2) + ")", d + 2)
+        far_basis = w.fresh()
+        w.emit(f"{far_basis} = " + w.code(plan.basis, at, d + 2), d + 2)
+        _row_at(w, found, far_basis, d + 2)
         w.emit("except ZeroDivisionError:", d + 1)
         w.emit(f"{found} = None", d + 2)
         w.emit(f"if {found} is not None:", d + 1)

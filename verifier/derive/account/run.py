@@ -117,8 +117,9 @@ def _run(program, account, date, today) -> AccountEvaluation:
         legs = [_leg(program, plan, prepared, account, position, markets, futures) for position in account.positions]
         _sum_others(plan, legs)
         out = tuple(_evaluate(program, plan, prepared, account, leg) for leg in legs if not leg.position.quote)
+        rated = False
     else:
-        out = _alone(program, plan, prepared, account, markets, futures)
+        out, rated = _alone(program, plan, prepared, account, markets, futures)
     pool_ratio = out[0].margin_ratio if out and plan.account == "cross" and plan.others else None
     level = None
     if prepared.margin_level and account.positions:
@@ -137,19 +138,24 @@ def _run(program, account, date, today) -> AccountEvaluation:
         "catalog": program.catalog_id, "exchange": program.exchange, "margin_ratio": pool_ratio,
         "margin_mode": account.margin_mode, "settle": account.settle,
         "wallet_balance": _fraction(account.wallet_balance),
-        "ratio_reason": _ratio_reason(ratio_mode, out, pool_ratio if level is None else level),
+        "ratio_reason": None if rated and ratio_mode.rated else _ratio_reason(ratio_mode, out, pool_ratio if level
+                                                                                is None else level),
         "quote": account.quote, "symbol": account.symbol, "totals": (), "derivatives": ()})
     return made
 
 
 def _alone(program, plan, prepared, account, markets, futures) -> tuple:
-    """The evaluations of an account whose positions stand alone (no others sums): each by its shape's fused
-    function (:mod:`~verifier.derive.account.fused`), else by the steps."""
+    """(The evaluations of an account whose positions stand alone (no others sums): each by its shape's fused
+    function (:mod:`~verifier.derive.account.fused`), else by the steps; whether every one came from a fused
+    function with a margin ratio).  The second says what :func:`~verifier.derive.account.evaluation._ratio_reason`
+    would find going through them again (nothing lacking, every ratio there: no reason, in a mode that is not
+    cross and defines a ratio, :attr:`_RatioMode.rated`): once an account on the warm path."""
     wallet = None if account.wallet_balance is None else mpq(account.wallet_balance)
     given = wallet is not None
     fused = prepared.fused
     out = []
     shape = function = None  # the last position's shape and function: a file's positions mostly share them
+    rated = True
     local = markets.local
     for position in account.positions:
         # _market_and_fields, written out (once a position on the warm path)
@@ -175,11 +181,14 @@ def _alone(program, plan, prepared, account, markets, futures) -> tuple:
         if found is None:
             leg = _leg(program, plan, prepared, account, position, markets, futures)
             evaluation = _evaluate(program, plan, prepared, account, leg)
+            rated = False
         else:
             evaluation = _evaluation(program, plan, prepared, account, position, market, found)
+            if found[9] is None:
+                rated = False
         if not position.quote:
             out.append(evaluation)
-    return tuple(out)
+    return tuple(out), rated
 
 
 _UNSET = object()
@@ -198,11 +207,7 @@ def _fuse(program, plan, prepared, margin_mode, key, futures):
 
 def _evaluation(program, plan, prepared, account, position, market, found) -> PositionEvaluation:
     price, reason, mm, upnl, tier, status, mark, bracket, source, ratio, liquidation_tier = found
-    if source == "catalog":
-        bracket = market._brackets.get((tier, prepared.tier_names, prepared.columns))  # noqa: SLF001 - kept one
-        if bracket is None:
-            bracket = market.bracket(tier, prepared.tier_names, prepared.columns)
-    else:
+    if source != "catalog":  # (the catalog's: as a result gives it already, fused.RESULT)
         bracket = tuple(sorted((name, _fraction(value)) for name, value in zip(prepared.tier_names, bracket)))
     made = _new(PositionEvaluation)
     # its numbers as GMP rationals, made Fractions when read (evaluation._Exact); None is said at once.  The fields
@@ -280,8 +285,12 @@ class _RatioMode:
     """What :func:`verifier.derive.account.evaluation._ratio_reason` reads of a mode."""
 
     def __init__(self, plan):
+        from verifier.derive.account.evaluation import RATIOS
+
         self.name, self.account = plan.name, plan.account
         self.definitions = {name: None for name, _, _ in plan.definitions}
+        # a mode in which positions that all have a margin ratio and lack nothing leave the account no ratio reason
+        self.rated = plan.account != "cross" and any(name in self.definitions for name in RATIOS)
 
 
 def _mode_name(view, account) -> str:
@@ -356,6 +365,7 @@ class _Market:
         version = market.tiers_at(date) if market is not None and program.has_tiers else None
         self.table = version.table if version is not None else None
         self._rows, self._values, self._brackets, self._stale = {}, {}, {}, {}
+        self.tables = {}  # a fused function's key -> its table_for
         if self.table is not None:
             self.closed = self.table.bounds == "[floor, cap)"
             self.floors = [mpq(row.floor) for row in self.table.rows]
@@ -401,6 +411,17 @@ class _Market:
             return None
         row = self.table.row_for(basis)  # a table with gaps or overlaps: the reference's own answer
         return None if row is None else next(i for i, r in enumerate(self.table.rows) if r is row)
+
+    def table_for(self, key, columns: tuple, names: tuple) -> tuple:
+        """What a fused function (:mod:`~verifier.derive.account.fused`) reads of the table, kept under its ``key``:
+        (:meth:`rows` of ``columns``, the bound convention (True: ``[floor, cap)``), the floors, the caps, the
+        bisection :meth:`row_at` makes, a mapping for the solver's row indexes of these rows
+        (:meth:`verifier.derive.rational_code.RowIndex.index`), each row's :meth:`bracket` of ``names`` and
+        ``columns``).  A table is there (the function asked)."""
+        found = self.tables[key] = (self.rows(columns), self.closed, self.floors, self.caps,
+                                    bisect.bisect_right if self.closed else bisect.bisect_left, {},
+                                    tuple(self.bracket(row.number, names, columns) for row in self.table.rows))
+        return found
 
     def row_values(self, row, columns: tuple) -> tuple:
         """The values of ``columns`` in ``row``, as mpq (kept: every position in the row shares them)."""
