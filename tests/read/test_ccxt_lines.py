@@ -42,7 +42,9 @@ def _set(position, path, value):
     *head, last = path
     target = position
     for key in head:
-        target = target[key]
+        target = target.get(key) if isinstance(target, dict) else None
+    if not isinstance(target, dict):  # an edit before took the path away (info made a list): nothing to set
+        return position
     if value is _DELETE:
         target.pop(last, None)
     else:
