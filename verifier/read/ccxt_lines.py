@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from verifier.errors import SpecError
 from verifier.model.account import Account, AccountSet, Position
 from verifier.model.ccxt_mapping import CCXT_POSITION_NUMBERS
 from verifier.read.ccxt_export import _Reading, _Record, _record, plainly_valid
@@ -82,9 +83,10 @@ def shape(item: dict):
     return tuple(out)
 
 
-def one_position_line(rule, data, document, margin_mode):
+def one_position_line(rule, data, document, margin_mode, usual):
     """The :class:`AccountSet` of a line holding one position ``data`` (a list of one dict) read by its shape's
-    template, or None: read it the usual way (:mod:`verifier.read.positions_file`)."""
+    template, or None: read it the usual way.  ``usual``: the usual reading of the line
+    (:func:`verifier.read.positions_file.export_from_data` of it), for the first line of a shape."""
     item = data[0]
     mapping = rule.ccxt
     if mapping is None or not _eligible(mapping):
@@ -95,7 +97,7 @@ def one_position_line(rule, data, document, margin_mode):
     key = (id(mapping), margin_mode, key)
     entry = _SHAPES.get(key)
     if entry is None or entry[0] is not mapping:
-        return _first(rule, mapping, key, item, data, document, margin_mode)
+        return _first(mapping, key, item, usual)
     template = entry[1]
     if template is None:
         return None
@@ -127,16 +129,13 @@ def _eligible(mapping) -> bool:
     return entry[1]
 
 
-def _first(rule, mapping, key, item, data, document, margin_mode):
+def _first(mapping, key, item, usual):
     """The first line of a shape, read the usual way (its AccountSet, or the error it raises, returned); its
     template kept when it read as one open position in one pool."""
-    from verifier.errors import SpecError
-    from verifier.read.positions_file import export_from_data
-
     if len(_SHAPES) >= MAX_SHAPES:
         return None
     try:
-        found = export_from_data(rule, data, {"positions": Located(document)}, margin_mode=margin_mode)
+        found = usual()
     except SpecError as exc:
         return exc  # a problem: no template (the next line of this shape is read the usual way too)
     template = None
