@@ -353,13 +353,14 @@ def number(value) -> Fraction | None:
 # --------------------------------------------------------------------------------------------- one position
 
 
-def _record(index, item, mapping, default_mode, reading):
-    """A :class:`_Record`, the reason a flat position is skipped (a str), or None after a problem."""
+def _record(index, item, mapping, default_mode, reading, names=CCXT_POSITION_NUMBERS):
+    """A :class:`_Record`, the reason a flat position is skipped (a str), or None after a problem.  ``names``: the
+    unified numeric fields to read (:mod:`verifier.read.ccxt_lines` gives those its line's shape has, not null)."""
     def place(*path):  # where a problem below is said (made only then)
         return reading.place(index, *path)
 
     before = len(reading.problems)
-    numbers, number_places = _numbers(index, item, mapping, reading)
+    numbers, number_places = _numbers(index, item, mapping, reading, names)
     if len(reading.problems) > before:
         return None
     contracts = numbers.get("contracts")
@@ -476,12 +477,13 @@ def _margin_mode(index, item, mapping, default_mode, reading) -> str | None:
     return mode
 
 
-def _numbers(index, item, mapping, reading) -> tuple:
+def _numbers(index, item, mapping, reading, names=CCXT_POSITION_NUMBERS) -> tuple:
     """(every unified numeric field and the rule's position inputs of one position, exact (absent when null or ""),
-    where each is); a value that is not a number is refused whether the rule reads it or not."""
+    where each is); a value that is not a number is refused whether the rule reads it or not.  ``names``: the
+    unified fields to look at (all of them, or those a line's shape holds that are not null)."""
     out, places = {}, _Places(reading, index)
     get = item.get
-    for name in CCXT_POSITION_NUMBERS:
+    for name in names:
         value = get(name)
         if value is None:  # null or absent (number(None) is None): most of them, in most exports
             continue

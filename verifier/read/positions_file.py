@@ -266,8 +266,16 @@ def account_of_line(rule, document, margin_mode=None):
     if not isinstance(document.data, (list, dict)):
         return SpecError("not JSON", [document.diagnostic("MV610", "each line holds one account: a fetch_positions() "
                                                                    "list or an export object, as JSON")], code="MV610")
+    data = document.data
+    if type(data) is list and len(data) == 1 and type(data[0]) is dict and not rule.product.spot:
+        from verifier.read.ccxt_lines import one_position_line  # a line of one position: read by its shape
+
+        found = one_position_line(rule, data, document, margin_mode, lambda: export_from_data(
+            rule, data, {"positions": Located(document)}, margin_mode=margin_mode))
+        if found is not None:
+            return found
     try:
-        return export_from_data(rule, document.data, {"positions": Located(document)}, margin_mode=margin_mode)
+        return export_from_data(rule, data, {"positions": Located(document)}, margin_mode=margin_mode)
     except SpecError as exc:
         return exc
 
