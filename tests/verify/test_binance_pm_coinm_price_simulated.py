@@ -37,6 +37,9 @@ from verifier.simulate import Refused, SimRule, simulator_for
 
 from tests.product_at import product_at as shared_product_at
 
+# the property and the check that it priced accounts (file order) in one process, so that the check never skips
+pytestmark = pytest.mark.xdist_group("binance_pm_coinm_price_simulated")
+
 DATE = _dt.date(2026, 12, 7)  # the COIN-M catalog's BTC/USD:BTC brackets are in force; USDC's rate is 1
 RULE = load_rule("binance/portfolio-margin")
 PRODUCT = load_rule("binance/coinm-perpetual")

@@ -35,6 +35,9 @@ from verifier.simulate import Refused, SimRule, simulator_for
 
 from tests.product_at import product_at as shared_product_at
 
+# the property and the check that it priced accounts (file order) in one process, so that the check never skips
+pytestmark = pytest.mark.xdist_group("binance_pm_position_price_simulated")
+
 ROOT = Path(__file__).resolve().parents[2]
 DATE = _dt.date(2026, 10, 1)  # the USDⓈ-M catalog's BTC/USDC:USDC brackets are in force
 RULE = load_rule("binance/portfolio-margin")

@@ -35,6 +35,9 @@ from verifier.simulate import Refused, SimRule, simulator_for
 
 from tests.product_at import product_at as shared_product_at
 
+# the property and the check that it priced accounts (file order) in one process, so that the check never skips
+pytestmark = pytest.mark.xdist_group("okx_mcm_position_price_simulated")
+
 ROOT = Path(__file__).resolve().parents[2]
 DATE = _dt.date(2026, 12, 7)  # the linear-swap catalog's BTC/USDT:USDT (contract 0.01 BTC) is in force
 RULE = load_rule("okx/multi-currency-margin")
