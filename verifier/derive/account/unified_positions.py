@@ -549,10 +549,7 @@ def _price(setting, coin, derivative, product) -> PositionPrice:
     start = mark
     for end in [*points, None]:
         if unknown and owes_from is not None and start == owes_from:
-            return PositionPrice(None, f"not liquidated {'down' if down else 'up'} to {_txt(start)}, where its loss "
-                                       f"makes {derivative.settle} owe; beyond it the loan's margin needs "
-                                       f"{', '.join(unknown)}, which nobody gives for {derivative.settle} (the "
-                                       "catalog has no value): not priced", **base)
+            return _owes(down, start, derivative.settle, unknown, base)
         try:
             if start != mark and judged(start)[1] and full(start)[1]:  # a jump at a tier bound
                 return PositionPrice(_f(start), None, **base)
@@ -561,9 +558,7 @@ def _price(setting, coin, derivative, product) -> PositionPrice:
             if combined is None:  # else fitted from d at three prices inside the piece, checked at the third
                 d1, d2, d3 = (difference(x) for x in inner)
         except EvaluationError as error:
-            message = error.diagnostics[0].message if error.diagnostics else str(error)
-            return PositionPrice(None, f"not liquidated {'down' if down else 'up'} to {_txt(start)}, and beyond it "
-                                       f"the position cannot be priced: {message}", **base)
+            return _unpriceable_beyond(down, start, error, base)
         (x1, x2, x3) = inner
         if combined is not None:
             d1, slope = combined[0] + combined[1] * x1, combined[1]
@@ -573,23 +568,51 @@ def _price(setting, coin, derivative, product) -> PositionPrice:
             return PositionPrice(None, f"the account's condition is not linear in the price of {derivative.symbol} "
                                        f"between {_txt(start)} and {_txt(end)} (the product rule's margin or PnL "
                                        "is not affine in it): not solved", **base)
-        if slope:
-            root = x1 - d1 / slope
-            if _within(root, start, end, down) and root > 0:
-                try:
-                    at_root, holds = full(root)
-                    # a strict condition (<, >) holds just past its boundary: the boundary is the price
-                    if holds or at_root == 0 and full(_inside(root, end, down)[0])[1]:
-                        return PositionPrice(_f(root), None, **base)
-                    if at_root != 0:  # the fitted line crosses where the whole state does not: say so, no price
-                        return PositionPrice(None, f"the account's condition fitted between {_txt(start)} and "
-                                                   f"{_txt(end)} crosses at {_txt(root)}, where the rule's own does "
-                                                   "not: not solved", **base)
-                except EvaluationError:
-                    pass
+        found = _crossing(x1, d1, slope, start, end, down, full, base)
+        if found is not None:
+            return found
         start = end
     return PositionPrice(None, f"moving it {where} with everything else held, the account's liquidation condition "
                                "never holds", **base)
+
+
+def _crossing(x1, d1, slope, start, end, down, whole, base, settle=None) -> PositionPrice | None:
+    """The piece's answer where its line ``d1 + slope (x - x1)`` crosses 0 inside it: the price, when the whole
+    state (``whole(x)``: ``(lhs - rhs, holds)``) confirms the condition there (a strict condition holds just past its
+    boundary: the boundary is the price); the reason, when the line crosses where the rule's own condition does not;
+    None when it does not cross in the piece.  ``settle``: an inverse position's coin price over its mark, for the
+    coin's price at the root."""
+    if not slope:
+        return None
+    root = x1 - d1 / slope
+    if not (_within(root, start, end, down) and root > 0):
+        return None
+    try:
+        at_root, holds = whole(root)
+        if holds or at_root == 0 and whole(_inside(root, end, down)[0])[1]:
+            moved = {} if settle is None else {"settle_price": _f(settle * root)}
+            return PositionPrice(_f(root), None, **base, **moved)
+    except EvaluationError:
+        return None
+    if at_root != 0:  # the fitted line crosses where the whole state does not: say so, no price
+        return PositionPrice(None, f"the account's condition fitted between {_txt(start)} and {_txt(end)} crosses "
+                                   f"at {_txt(root)}, where the rule's own does not: not solved", **base)
+    return None
+
+
+def _owes(down, start, settle, unknown, base) -> PositionPrice:
+    """No price: the walk reached the price from which the settle coin owes, and the loan's margin needs symbols
+    nobody gives."""
+    return PositionPrice(None, f"not liquidated {'down' if down else 'up'} to {_txt(start)}, where its loss makes "
+                               f"{settle} owe; beyond it the loan's margin needs {', '.join(unknown)}, which nobody "
+                               f"gives for {settle} (the catalog has no value): not priced", **base)
+
+
+def _unpriceable_beyond(down, start, error, base) -> PositionPrice:
+    """No price: the position cannot be evaluated past ``start`` (the rule's own message)."""
+    message = error.diagnostics[0].message if error.diagnostics else str(error)
+    return PositionPrice(None, f"not liquidated {'down' if down else 'up'} to {_txt(start)}, and beyond it the "
+                               f"position cannot be priced: {message}", **base)
 
 
 def _breakpoints(product, coin, mark, pnl0, down) -> list:
@@ -696,39 +719,23 @@ def _price_inverse(setting, coin, derivative, product) -> PositionPrice:
     start = mark
     for end in [*points, None]:
         if unknown and owes_from is not None and start == owes_from:
-            return PositionPrice(None, f"not liquidated {'down' if down else 'up'} to {_txt(start)}, where its loss "
-                                       f"makes {derivative.settle} owe; beyond it the loan's margin needs "
-                                       f"{', '.join(unknown)}, which nobody gives for {derivative.settle} (the "
-                                       "catalog has no value): not priced", **base)
+            return _owes(down, start, derivative.settle, unknown, base)
         try:
             if start != mark and whole(start)[1]:  # a jump at a tier bound
                 return PositionPrice(_f(start), None, **base, settle_price=_f(ratio * start))
             inner = _inside(start, end, down)
             (d1, _), (d2, _), (d3, _) = (whole(x) for x in inner)
         except EvaluationError as error:
-            message = error.diagnostics[0].message if error.diagnostics else str(error)
-            return PositionPrice(None, f"not liquidated {'down' if down else 'up'} to {_txt(start)}, and beyond it "
-                                       f"the position cannot be priced: {message}", **base)
+            return _unpriceable_beyond(down, start, error, base)
         x1, x2, x3 = inner
         slope = (d2 - d1) / (x2 - x1)
         if d1 + slope * (x3 - x1) != d3:
             return PositionPrice(None, f"the account's condition, in USD with {derivative.settle} at the mark's "
                                        f"price, is not linear in the price of {derivative.symbol} between "
                                        f"{_txt(start)} and {_txt(end)}: not solved", **base)
-        if slope:
-            root = x1 - d1 / slope
-            if _within(root, start, end, down) and root > 0:
-                try:
-                    at_root, holds = whole(root)
-                    # a strict condition (<, >) holds just past its boundary: the boundary is the price
-                    if holds or at_root == 0 and whole(_inside(root, end, down)[0])[1]:
-                        return PositionPrice(_f(root), None, **base, settle_price=_f(ratio * root))
-                    if at_root != 0:
-                        return PositionPrice(None, f"the account's condition fitted between {_txt(start)} and "
-                                                   f"{_txt(end)} crosses at {_txt(root)}, where the rule's own does "
-                                                   "not: not solved", **base)
-                except EvaluationError:
-                    pass
+        found = _crossing(x1, d1, slope, start, end, down, whole, base, settle=ratio)
+        if found is not None:
+            return found
         start = end
     return PositionPrice(None, f"moving it {where} with {derivative.settle}'s price beside it and everything else "
                                "held, the account's liquidation condition never holds", **base)
