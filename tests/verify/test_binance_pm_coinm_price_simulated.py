@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from decimal import Decimal, localcontext
 from fractions import Fraction as F
 from pathlib import Path
 
@@ -35,6 +34,7 @@ from verifier.read import load_rule
 from verifier.read.positions_file import read_positions
 from verifier.simulate import Refused, SimRule, simulator_for
 
+from tests.decimal_text import dec
 from tests.product_at import product_at as shared_product_at
 
 # the property and the check that it priced accounts (file order) in one process, so that the check never skips
@@ -47,14 +47,6 @@ SIZE = F(100)  # USD a BTCUSD_PERP contract
 NICE = [F(n) for n in (25000, 31250, 32000, 40000, 50000, 62500, 64000, 80000, 100000)]  # 1/x terminates
 PRICED: list = []  # the prices the generated accounts got (the property is not vacuous: see the last test)
 
-
-def dec(value) -> str:
-    """A terminating Fraction as its exact decimal text."""
-    with localcontext() as context:
-        context.prec = 60
-        text = str(Decimal(value.numerator) / Decimal(value.denominator))
-    assert F(text) == value
-    return text
 
 
 def asset(code, um="0", cm="0", cm_pnl="0") -> dict:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from decimal import Decimal, localcontext
 from fractions import Fraction as F
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from verifier.read import load_rule
 from verifier.read.positions_file import read_positions
 from verifier.simulate import Refused, SimRule, simulator_for
 
+from tests.decimal_text import dec
 from tests.product_at import product_at as shared_product_at
 
 # the property and the check that it priced accounts (file order) in one process, so that the check never skips
@@ -45,14 +45,6 @@ PRODUCT = load_rule("binance/usdm-perpetual")
 USD_BTC = F(60000)  # the BTC asset's USD index price (held)
 PRICED: list = []  # the prices the generated accounts got (the property is not vacuous: see the last test)
 
-
-def dec(value) -> str:
-    """A terminating Fraction as its exact decimal text."""
-    with localcontext() as context:
-        context.prec = 60
-        text = str(Decimal(value.numerator) / Decimal(value.denominator))
-    assert F(text) == value
-    return text
 
 
 def asset(code, margin="0", um="0", um_pnl="0") -> dict:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from decimal import Decimal, localcontext
 from fractions import Fraction as F
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from verifier.read import load_rule
 from verifier.read.positions_file import read_positions
 from verifier.simulate import Refused, SimRule, simulator_for
 
+from tests.decimal_text import dec
 from tests.product_at import product_at as shared_product_at
 
 # the property and the check that it priced accounts (file order) in one process, so that the check never skips
@@ -48,14 +48,6 @@ RATE = F("0.004")  # the row's maintenance margin rate (maintenanceMarginPercent
 SHAPE = json.loads((ROOT / "tests/fixtures/ccxt_exports/okx-multi-currency-positions.json").read_text())
 PRICED: list = []  # the prices the generated accounts got (the property is not vacuous: see the last test)
 
-
-def dec(value) -> str:
-    """A terminating Fraction as its exact decimal text."""
-    with localcontext() as context:
-        context.prec = 80
-        text = str(Decimal(value.numerator) / Decimal(value.denominator))
-    assert F(text) == value
-    return text
 
 
 def detail(ccy, eq, usd) -> dict:

@@ -21,7 +21,6 @@ from __future__ import annotations
 import datetime as _dt
 import json
 import shutil
-from decimal import Decimal, localcontext
 from fractions import Fraction as F
 from pathlib import Path
 
@@ -33,6 +32,7 @@ from verifier.read import load_rule
 from verifier.read.positions_file import read_positions
 from verifier.simulate import Refused, SimRule, simulator_for
 
+from tests.decimal_text import dec
 from tests.product_at import product_at as shared_product_at
 from tests.uta_rules import copy_uta_rule, write_catalog
 
@@ -54,14 +54,6 @@ def rule_path(tmp_path_factory) -> Path:
     write_catalog(folder, data)
     return folder / "unified-trading-account.yaml"
 
-
-def dec(value) -> str:
-    """A terminating Fraction as its exact decimal text."""
-    with localcontext() as context:
-        context.prec = 60
-        text = str(Decimal(value.numerator) / Decimal(value.denominator))
-    assert F(text) == value
-    return text
 
 
 def export(side, size, entry, mark, usdt, others_mm, btc) -> dict:
