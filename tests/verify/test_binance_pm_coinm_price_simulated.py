@@ -32,10 +32,11 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from verifier.derive.account import evaluate_account
 from verifier.read import load_rule
 from verifier.read.positions_file import read_positions
-from verifier.simulate import Refused, SimRule, simulator_for
+from verifier.simulate import SimRule
 
 from tests.decimal_text import dec
 from tests.product_at import product_at as shared_product_at
+from tests.unified_simulation import simulated_liquidation
 
 # the property and the check that it priced accounts (file order) in one process, so that the check never skips
 pytestmark = pytest.mark.xdist_group("binance_pm_coinm_price_simulated")
@@ -120,21 +121,17 @@ def simulated_liquidated(x, side, contracts, entry, mark, btc_price, wallet, usd
     held = wallet + pnl0 + pnl - pnl0  # A at the mark (wallet + unrealised) moved by the PnL
     assert held > 0  # evaluate gives no price where BTC would owe first (no loan rate)
     price = btc_price * x / mark
-    # BMMR has no source; nothing owes here, so any value gives the same verdict (0.1 is the test's, not data)
-    sim = simulator_for(SimRule(RULE, DATE, inputs={"BMMR": F(1, 10)}), quote="USD", debug=True)
-    sim.add_account("U", "u", "cross")
-    sim.set_prices({"BTC": price, "USDC": F(1)})
-    try:
+
+    def fund(sim):
         sim.deposit("U", "BTC", held)
         if usdc:
             sim.deposit("U", "USDC", usdc)
         sim.set_derivatives("U", "BTC", {"maintenanceMargin": (mm + other) * price})
         if load:
             sim.set_derivatives("U", "USDC", {"maintenanceMargin": load})
-    except Refused as refused:
-        assert "liquidation condition" in str(refused), refused
-        return True
-    return sim.evaluate(sim.accounts["U"]).status == "liquidation"
+
+    # BMMR has no source; nothing owes here, so any value gives the same verdict (0.1 is the test's, not data)
+    return simulated_liquidation(SimRule(RULE, DATE, inputs={"BMMR": F(1, 10)}), {"BTC": price, "USDC": F(1)}, fund)
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

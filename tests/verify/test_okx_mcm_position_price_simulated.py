@@ -30,10 +30,11 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from verifier.derive.account import evaluate_account
 from verifier.read import load_rule
 from verifier.read.positions_file import read_positions
-from verifier.simulate import Refused, SimRule, simulator_for
+from verifier.simulate import SimRule
 
 from tests.decimal_text import dec
 from tests.product_at import product_at as shared_product_at
+from tests.unified_simulation import simulated_liquidation
 
 # the property and the check that it priced accounts (file order) in one process, so that the check never skips
 pytestmark = pytest.mark.xdist_group("okx_mcm_position_price_simulated")
@@ -108,20 +109,16 @@ def simulated_liquidated(x, side, contracts, entry, mark, usdt, u, others_mm, bt
     _, pnl0, _ = product_at(mark, side, contracts, entry)
     held = usdt + pnl - pnl0
     assert held > 0  # evaluate gives no price where USDT would owe first (no loan rate)
-    # BMMR has no source; nothing owes here, so any value gives the same verdict (0.1 is the test's, not data)
-    sim = simulator_for(SimRule(RULE, DATE, inputs={"BMMR": F(1, 10)}), quote="USD", debug=True)
-    sim.add_account("U", "u", "cross")
-    sim.set_prices({"BTC": USD_BTC, "USDT": u})
-    try:
+
+    def fund(sim):
         if btc:
             sim.deposit("U", "BTC", btc)
         sim.deposit("U", "USDT", held)
         sim.set_derivatives("U", "USDT", {"maintenanceMargin": (others_mm + mm) * u,
                                           "notional": (others_mm * 20 + notional) * u})
-    except Refused as refused:
-        assert "liquidation condition" in str(refused), refused
-        return True
-    return sim.evaluate(sim.accounts["U"]).status == "liquidation"
+
+    # BMMR has no source; nothing owes here, so any value gives the same verdict (0.1 is the test's, not data)
+    return simulated_liquidation(SimRule(RULE, DATE, inputs={"BMMR": F(1, 10)}), {"BTC": USD_BTC, "USDT": u}, fund)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -30,10 +30,11 @@ from hypothesis import HealthCheck, assume, given, settings, strategies as st
 from verifier.derive.account import evaluate_account
 from verifier.read import load_rule
 from verifier.read.positions_file import read_positions
-from verifier.simulate import Refused, SimRule, simulator_for
+from verifier.simulate import SimRule
 
 from tests.decimal_text import dec
 from tests.product_at import product_at as shared_product_at
+from tests.unified_simulation import simulated_liquidation
 from tests.uta_rules import copy_uta_rule, write_catalog
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -92,10 +93,8 @@ def simulated_liquidated(rule_path, x, side, size, entry, mark, usdt, others_mm,
     mm, pnl = product_at(x, side, size, entry)
     _, pnl0 = product_at(mark, side, size, entry)
     held = usdt + pnl - pnl0
-    sim = simulator_for(SimRule(load_rule(rule_path), DATE), quote="USD", debug=True)
-    sim.add_account("U", "u", "cross")
-    sim.set_prices({"BTC": USD_BTC, "USDT": USD_USDT})
-    try:
+
+    def fund(sim):
         if btc:
             sim.deposit("U", "BTC", btc)
         sim.deposit("U", "USDT", held if held > 0 else F(1))
@@ -104,10 +103,8 @@ def simulated_liquidated(rule_path, x, side, size, entry, mark, usdt, others_mm,
                 sim.borrow("U", "USDT", -held)
             sim.withdraw("U", "USDT", 1 - held)
         sim.set_derivatives("U", "USDT", {"maintenanceMargin": (others_mm + mm) * USD_USDT})
-    except Refused as refused:
-        assert "liquidation condition" in str(refused), refused
-        return True
-    return sim.evaluate(sim.accounts["U"]).status == "liquidation"
+
+    return simulated_liquidation(SimRule(load_rule(rule_path), DATE), {"BTC": USD_BTC, "USDT": USD_USDT}, fund)
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
